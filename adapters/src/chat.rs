@@ -1,0 +1,196 @@
+//! The neutral vocabulary every chat adapter translates to and from.
+
+use async_trait::async_trait;
+use std::fmt;
+
+/// Where an event came from. The prefix of every user id (`console:alice`, `slack:U0123`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Platform {
+    /// The terminal adapter (`kmsbot chat`).
+    Console,
+    /// Slack, through Socket Mode or the Events API.
+    Slack,
+    /// Discord, through the gateway.
+    Discord,
+}
+
+impl Platform {
+    /// The stable lower-case name, as stored in the database and used in user ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Console => "console",
+            Platform::Slack => "slack",
+            Platform::Discord => "discord",
+        }
+    }
+
+    /// Parses the stored name back.
+    pub fn parse(s: &str) -> Option<Platform> {
+        match s {
+            "console" => Some(Platform::Console),
+            "slack" => Some(Platform::Slack),
+            "discord" => Some(Platform::Discord),
+            _ => None,
+        }
+    }
+
+    /// A user id qualified by the platform, e.g. `slack:U0123ABCD`.
+    pub fn user_id(self, raw: &str) -> String {
+        format!("{}:{}", self.as_str(), raw)
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One event from a platform, already decoded by its adapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// The platform the event came from.
+    pub platform: Platform,
+    /// The platform's id for this delivery; the same event delivered twice carries the same id.
+    pub event_id: String,
+    /// The platform's channel id (for a direct message, the DM channel).
+    pub channel: String,
+    /// The thread the event belongs to, when the platform has threads and the event is in one.
+    /// Replies go there; conversations are keyed by it.
+    pub thread: Option<String>,
+    /// The stable, platform-qualified id of the person who caused the event (`console:alice`).
+    pub user: String,
+    /// A display name for messages, when the adapter knows one.
+    pub user_name: Option<String>,
+    /// What happened.
+    pub kind: IncomingKind,
+}
+
+/// What an incoming event is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncomingKind {
+    /// A message addressed to the bot (a mention, a DM, a message in a bot thread, or console input).
+    Message {
+        /// The text, with the bot's mention removed.
+        text: String,
+        /// The platform's reference of this message (Slack `ts`, Discord message id, console id).
+        message_ref: String,
+        /// True in a direct message with the bot.
+        direct: bool,
+    },
+    /// A reaction was added to a message.
+    ReactionAdded {
+        /// The platform reference of the message reacted to.
+        message_ref: String,
+        /// The emoji, normalized to its Slack-style name (see [`crate::emoji`]).
+        emoji: String,
+    },
+    /// A reaction was removed from a message.
+    ReactionRemoved {
+        /// The platform reference of the message.
+        message_ref: String,
+        /// The emoji, normalized to its Slack-style name.
+        emoji: String,
+    },
+    /// A button on a bot message was clicked (Slack Block Kit, Discord components).
+    Button {
+        /// The platform reference of the message holding the button.
+        message_ref: String,
+        /// The action id, e.g. `approve` or `reject`.
+        action: String,
+    },
+}
+
+/// A button attached to a bot message (rendered by platforms that support them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    /// The action id sent back in [`IncomingKind::Button`].
+    pub action: String,
+    /// The label shown.
+    pub label: String,
+}
+
+/// Something the bot wants to do on a platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    /// Post a new message.
+    Post {
+        /// The bot's own id for the message, unique in its database (printed by the console).
+        local_id: i64,
+        /// The channel to post in.
+        channel: String,
+        /// The thread to post in, if any.
+        thread: Option<String>,
+        /// Markdown text (adapters convert to their platform's flavour).
+        text: String,
+        /// Buttons to attach, if the platform supports them.
+        buttons: Vec<Button>,
+    },
+    /// Replace the text of a message the bot posted earlier.
+    Edit {
+        /// The bot's own id for the message.
+        local_id: i64,
+        /// The channel the message is in.
+        channel: String,
+        /// The platform reference returned when it was posted.
+        message_ref: String,
+        /// The new text.
+        text: String,
+    },
+    /// Add a reaction, as the bot, to a message.
+    React {
+        /// The bot's own id for the message.
+        local_id: i64,
+        /// The channel the message is in.
+        channel: String,
+        /// The platform reference of the message.
+        message_ref: String,
+        /// The emoji, Slack-style name.
+        emoji: String,
+    },
+}
+
+/// A failure to deliver something to a platform.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    /// The platform answered with an error.
+    #[error("{platform} rejected the call: {detail}")]
+    Rejected {
+        /// The platform.
+        platform: Platform,
+        /// What it said.
+        detail: String,
+    },
+    /// The platform could not be reached.
+    #[error("{platform} is unreachable: {detail}")]
+    Unreachable {
+        /// The platform.
+        platform: Platform,
+        /// The transport error.
+        detail: String,
+    },
+    /// Writing the console transcript failed.
+    #[error("console output failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Sends [`Outgoing`] actions to one platform.
+#[async_trait]
+pub trait Chat: Send + Sync {
+    /// The platform this sender talks to.
+    fn platform(&self) -> Platform;
+
+    /// Performs the action. For [`Outgoing::Post`] returns the platform's reference of the new
+    /// message (Slack `ts`, Discord id, console id); `None` for the other actions.
+    async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError>;
+}
+
+/// Where adapters deliver decoded events (the bot's `App` implements it).
+///
+/// Adapters acknowledge the platform first, then deliver; delivery never fails from the
+/// adapter's point of view (the bot logs and reports its own errors).
+#[async_trait]
+pub trait EventSink: Send + Sync {
+    /// Handles one event to completion (dedupe, effects, replies).
+    async fn deliver(&self, incoming: Incoming);
+}

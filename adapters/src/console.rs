@@ -1,0 +1,295 @@
+//! The console adapter's protocol: parsing what the person types and printing what the bot says.
+//!
+//! The driving loop (prompt, history, defaults that need the database) lives in the bot; this
+//! module is the pure part: the line grammar of the console contract and the transcript format.
+
+use crate::chat::{Chat, ChatError, Outgoing, Platform};
+use crate::emoji;
+use async_trait::async_trait;
+use std::io::Write;
+use std::sync::Mutex;
+
+/// One line typed at the console, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsoleLine {
+    /// An empty line: nothing happens.
+    Empty,
+    /// A plain message from the current user in the current channel.
+    Say(String),
+    /// `/as NAME`: switch the speaker.
+    As(String),
+    /// `/in CHANNEL`: switch the channel (leaves any thread).
+    In(String),
+    /// `/dm`: talk to the bot in a direct message.
+    Dm,
+    /// `/react EMOJI [ID]`: add a reaction; `None` means the bot's latest message here.
+    React {
+        /// Slack-style emoji name.
+        emoji: String,
+        /// Target message id.
+        id: Option<i64>,
+    },
+    /// `/unreact EMOJI [ID]`: remove a reaction.
+    Unreact {
+        /// Slack-style emoji name.
+        emoji: String,
+        /// Target message id.
+        id: Option<i64>,
+    },
+    /// `/thread ID`: speak inside the thread of message ID.
+    Thread(i64),
+    /// `/thread off`: leave the thread.
+    ThreadOff,
+    /// `/help` (console commands, not the bot's help).
+    ConsoleHelp,
+    /// `/quit` or `/exit`.
+    Quit,
+}
+
+/// A console line that does not follow the grammar; the message says what works.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConsoleLineError(pub String);
+
+/// What `/help` prints: the console's own commands.
+pub const CONSOLE_HELP: &str = "\
+console commands:
+  /as NAME             speak as NAME (user id console:NAME)
+  /in CHANNEL          speak in CHANNEL
+  /dm                  speak to the bot in a direct message
+  /react EMOJI [ID]    react to message ID (default: the bot's latest message here)
+  /unreact EMOJI [ID]  remove that reaction
+  /thread ID | off     speak inside the thread of message ID, or leave it
+  /quit                leave
+anything else is a message to the bot; try `help`.";
+
+fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn parse_id(s: &str, usage: &str) -> Result<i64, ConsoleLineError> {
+    s.trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            ConsoleLineError(format!(
+                "`{s}` is not a message id; ids are the numbers in `[#ID]`, e.g. {usage}"
+            ))
+        })
+}
+
+fn parse_reaction(rest: &str, cmd: &str) -> Result<(String, Option<i64>), ConsoleLineError> {
+    let usage = format!("/{cmd} white_check_mark 3");
+    let mut parts = rest.split_whitespace();
+    let emoji = parts.next().ok_or_else(|| {
+        ConsoleLineError(format!(
+            "/{cmd} needs an emoji, e.g. `{usage}` or `/{cmd} ✅`"
+        ))
+    })?;
+    let id = parts.next().map(|s| parse_id(s, &usage)).transpose()?;
+    if parts.next().is_some() {
+        return Err(ConsoleLineError(format!(
+            "/{cmd} takes an emoji and at most one message id, e.g. `{usage}`"
+        )));
+    }
+    Ok((emoji::normalize(emoji), id))
+}
+
+/// Parses one line of console input.
+pub fn parse_line(line: &str) -> Result<ConsoleLine, ConsoleLineError> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Ok(ConsoleLine::Empty);
+    }
+    let Some(body) = line.strip_prefix('/') else {
+        return Ok(ConsoleLine::Say(line.to_string()));
+    };
+    let (cmd, rest) = match body.split_once(char::is_whitespace) {
+        Some((c, r)) => (c, r.trim()),
+        None => (body, ""),
+    };
+    match cmd {
+        "as" => {
+            if valid_name(rest) {
+                Ok(ConsoleLine::As(rest.to_string()))
+            } else {
+                Err(ConsoleLineError(
+                    "/as needs one name of letters, digits, `-`, `_` or `.`, e.g. `/as alice`"
+                        .into(),
+                ))
+            }
+        }
+        "in" => {
+            let ch = rest.trim_start_matches('#');
+            if valid_name(ch) {
+                Ok(ConsoleLine::In(ch.to_string()))
+            } else {
+                Err(ConsoleLineError(
+                    "/in needs one channel name of letters, digits, `-`, `_` or `.`, e.g. `/in ops`"
+                        .into(),
+                ))
+            }
+        }
+        "dm" if rest.is_empty() => Ok(ConsoleLine::Dm),
+        "react" => parse_reaction(rest, "react").map(|(emoji, id)| ConsoleLine::React { emoji, id }),
+        "unreact" => {
+            parse_reaction(rest, "unreact").map(|(emoji, id)| ConsoleLine::Unreact { emoji, id })
+        }
+        "thread" => match rest {
+            "off" => Ok(ConsoleLine::ThreadOff),
+            "" => Err(ConsoleLineError(
+                "/thread needs a message id or `off`, e.g. `/thread 4`".into(),
+            )),
+            id => parse_id(id, "`/thread 4`").map(ConsoleLine::Thread),
+        },
+        "help" => Ok(ConsoleLine::ConsoleHelp),
+        "quit" | "exit" => Ok(ConsoleLine::Quit),
+        _ => Err(ConsoleLineError(format!(
+            "unknown console command `/{cmd}`; the console knows /as, /in, /dm, /react, /unreact, /thread, /help, /quit"
+        ))),
+    }
+}
+
+/// Formats a bot action as transcript lines, per the console contract:
+/// `[#ID] kmsbot: TEXT` (continuation lines indented), `[#ID edited] kmsbot: TEXT`, `[#ID +EMOJI]`.
+pub fn render(out: &Outgoing) -> String {
+    fn body(head: String, text: &str) -> String {
+        let mut s = head;
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                s.push('\n');
+                s.push_str("    ");
+            }
+            s.push_str(line);
+        }
+        s
+    }
+    match out {
+        Outgoing::Post { local_id, text, .. } => body(format!("[#{local_id}] kmsbot: "), text),
+        Outgoing::Edit { local_id, text, .. } => {
+            body(format!("[#{local_id} edited] kmsbot: "), text)
+        }
+        Outgoing::React {
+            local_id, emoji, ..
+        } => format!("[#{local_id} +{emoji}]"),
+    }
+}
+
+/// The console's [`Chat`]: prints the transcript to a writer (stdout in `kmsbot chat`).
+pub struct ConsoleChat {
+    out: Mutex<Box<dyn Write + Send>>,
+}
+
+impl ConsoleChat {
+    /// A console printing to `out`.
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        ConsoleChat {
+            out: Mutex::new(out),
+        }
+    }
+}
+
+#[async_trait]
+impl Chat for ConsoleChat {
+    fn platform(&self) -> Platform {
+        Platform::Console
+    }
+
+    async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+        let text = render(out);
+        {
+            // A poisoned lock only means another print panicked; the writer itself is still usable.
+            let mut w = self.out.lock().unwrap_or_else(|e| e.into_inner());
+            writeln!(w, "{text}")?;
+            w.flush()?;
+        }
+        Ok(match out {
+            Outgoing::Post { local_id, .. } => Some(local_id.to_string()),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammar() {
+        assert_eq!(parse_line("  "), Ok(ConsoleLine::Empty));
+        assert_eq!(parse_line("help"), Ok(ConsoleLine::Say("help".into())));
+        assert_eq!(parse_line("/as alice"), Ok(ConsoleLine::As("alice".into())));
+        assert_eq!(parse_line("/in #ops"), Ok(ConsoleLine::In("ops".into())));
+        assert_eq!(parse_line("/dm"), Ok(ConsoleLine::Dm));
+        assert_eq!(
+            parse_line("/react ✅"),
+            Ok(ConsoleLine::React {
+                emoji: "white_check_mark".into(),
+                id: None
+            })
+        );
+        assert_eq!(
+            parse_line("/react :x: 12"),
+            Ok(ConsoleLine::React {
+                emoji: "x".into(),
+                id: Some(12)
+            })
+        );
+        assert_eq!(
+            parse_line("/unreact white_check_mark #3"),
+            Ok(ConsoleLine::Unreact {
+                emoji: "white_check_mark".into(),
+                id: Some(3)
+            })
+        );
+        assert_eq!(parse_line("/thread 7"), Ok(ConsoleLine::Thread(7)));
+        assert_eq!(parse_line("/thread off"), Ok(ConsoleLine::ThreadOff));
+        assert_eq!(parse_line("/quit"), Ok(ConsoleLine::Quit));
+    }
+
+    #[test]
+    fn bad_lines_say_what_works() {
+        let e = parse_line("/as").unwrap_err();
+        assert!(e.0.contains("/as alice"), "{e}");
+        let e = parse_line("/as bob smith").unwrap_err();
+        assert!(e.0.contains("/as alice"), "{e}");
+        let e = parse_line("/react").unwrap_err();
+        assert!(e.0.contains("/react white_check_mark 3"), "{e}");
+        let e = parse_line("/react x abc").unwrap_err();
+        assert!(e.0.contains("not a message id"), "{e}");
+        let e = parse_line("/thread").unwrap_err();
+        assert!(e.0.contains("/thread 4"), "{e}");
+        let e = parse_line("/frobnicate").unwrap_err();
+        assert!(e.0.contains("unknown console command `/frobnicate`"), "{e}");
+    }
+
+    #[test]
+    fn transcript_format() {
+        let post = Outgoing::Post {
+            local_id: 4,
+            channel: "general".into(),
+            thread: None,
+            text: "line one\nline two".into(),
+            buttons: vec![],
+        };
+        assert_eq!(render(&post), "[#4] kmsbot: line one\n    line two");
+        let edit = Outgoing::Edit {
+            local_id: 4,
+            channel: "general".into(),
+            message_ref: "4".into(),
+            text: "done".into(),
+        };
+        assert_eq!(render(&edit), "[#4 edited] kmsbot: done");
+        let react = Outgoing::React {
+            local_id: 4,
+            channel: "general".into(),
+            message_ref: "4".into(),
+            emoji: "white_check_mark".into(),
+        };
+        assert_eq!(render(&react), "[#4 +white_check_mark]");
+    }
+}

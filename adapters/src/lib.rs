@@ -1,0 +1,11 @@
+//! The edges of kmsbot: a neutral chat vocabulary and the adapters that speak each platform's protocol.
+//!
+//! Nothing platform-specific (Slack, Discord, SSH types) leaves this crate: the bot only sees
+//! [`chat::Incoming`], [`chat::Outgoing`], the [`chat::Chat`] trait and the [`shell::RemoteShell`] trait.
+
+pub mod chat;
+pub mod console;
+pub mod emoji;
+pub mod shell;
+
+pub use chat::{Button, Chat, ChatError, EventSink, Incoming, IncomingKind, Outgoing, Platform};

@@ -1,0 +1,349 @@
+//! The `kmsbot` command line (design section 4): argument definitions and what each command does.
+
+use crate::app::App;
+use crate::config::Config;
+use crate::console::{self, ConsoleOptions};
+use crate::store::Store;
+use crate::{jobs, tickets};
+use adapters::console::ConsoleChat;
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// kmsbot: Windows activation help, firewall tickets and approved activation jobs, in chat.
+#[derive(Debug, Parser)]
+#[command(name = "kmsbot", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (default: ./kmsbot.toml if present, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// SQLite database (default: ./kmsbot.db, created and migrated on first use).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Log format on stderr (filter with RUST_LOG, e.g. `RUST_LOG=kmsbot=debug`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The bot in a terminal (console adapter); no tokens needed.
+    Chat {
+        /// At the end of piped input, exit without waiting for running jobs.
+        #[arg(long)]
+        no_wait: bool,
+        /// Speak as this user first (default `you`).
+        #[arg(long = "as", value_name = "NAME", default_value = "you")]
+        user: String,
+        /// Speak in this channel first (default `general`).
+        #[arg(long = "in", value_name = "CHANNEL", default_value = "general")]
+        channel: String,
+    },
+    /// The ticket store.
+    Tickets {
+        /// What to do with tickets.
+        #[command(subcommand)]
+        action: TicketsCommand,
+    },
+    /// Activation jobs and their steps.
+    Jobs {
+        /// What to do with jobs.
+        #[command(subcommand)]
+        action: JobsCommand,
+    },
+    /// The instances the bot may act on.
+    Instances {
+        /// What to do with instances.
+        #[command(subcommand)]
+        action: InstancesCommand,
+    },
+}
+
+/// `kmsbot tickets …`
+#[derive(Debug, Subcommand)]
+pub enum TicketsCommand {
+    /// List tickets.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+        /// Only tickets with this status (open, approved, rejected, done, cancelled).
+        #[arg(long, value_name = "S")]
+        status: Option<String>,
+        /// Only tickets of this kind (firewall, internet_access).
+        #[arg(long, value_name = "K")]
+        kind: Option<String>,
+    },
+    /// Show one ticket with its history.
+    Show {
+        /// Ticket id, e.g. FW-12.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export every ticket.
+    Export {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// A JSON array.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// `kmsbot jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List activation jobs.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one job and its steps.
+    Show {
+        /// Job number.
+        id: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `kmsbot instances …`
+#[derive(Debug, Subcommand)]
+pub enum InstancesCommand {
+    /// List configured instances.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+const STATUSES: &[&str] = &["open", "approved", "rejected", "done", "cancelled"];
+const KINDS: &[&str] = &["firewall", "internet_access"];
+
+fn check_choice(what: &str, value: &Option<String>, allowed: &[&str]) -> anyhow::Result<()> {
+    if let Some(v) = value {
+        if !allowed.contains(&v.as_str()) {
+            anyhow::bail!(
+                "unknown {what} `{v}`; expected one of {}",
+                allowed.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Runs a parsed command line with a loaded configuration.
+pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::Result<()> {
+    let db_path = config.database_path(cli.db.as_deref());
+    let config = Arc::new(config);
+    match cli.command {
+        Command::Chat {
+            no_wait,
+            user,
+            channel,
+        } => {
+            let store = Store::open(&db_path).await?;
+            let app = Arc::new(App::new(store.clone(), config));
+            app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
+            let opts = ConsoleOptions {
+                no_wait,
+                history,
+                user,
+                channel,
+            };
+            let result = console::run(app, opts).await;
+            store.close().await;
+            result
+        }
+        Command::Tickets { action } => {
+            let store = Store::open(&db_path).await?;
+            let result = tickets_command(&store, action).await;
+            store.close().await;
+            result
+        }
+        Command::Jobs { action } => {
+            let store = Store::open(&db_path).await?;
+            let result = jobs_command(&store, action).await;
+            store.close().await;
+            result
+        }
+        Command::Instances {
+            action: InstancesCommand::List { json },
+        } => {
+            if json {
+                print_json(&config.instances)
+            } else {
+                if config.instances.is_empty() {
+                    println!("no instances configured (add [[instances]] to the config file)");
+                }
+                for i in &config.instances {
+                    println!(
+                        "{}\t{}\t{:?}\t{}",
+                        i.name,
+                        i.edition,
+                        i.transport,
+                        i.address.as_deref().unwrap_or("-")
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Result<()> {
+    match action {
+        TicketsCommand::List { json, status, kind } => {
+            check_choice("status", &status, STATUSES)?;
+            check_choice("kind", &kind, KINDS)?;
+            let filter = tickets::TicketFilter {
+                status,
+                kind,
+                requester: None,
+            };
+            let rows = tickets::store::list(store.pool(), &filter).await?;
+            if json {
+                return print_json(&rows);
+            }
+            if rows.is_empty() {
+                println!("no tickets");
+            }
+            for t in rows {
+                println!("{}", tickets::store::one_line(&t));
+            }
+            Ok(())
+        }
+        TicketsCommand::Show { id, json } => {
+            let t = tickets::store::get(store.pool(), &id)
+                .await?
+                .with_context(|| {
+                    format!(
+                        "no ticket {id}; ids look like FW-12 or NET-3 (see `kmsbot tickets list`)"
+                    )
+                })?;
+            let history = tickets::store::history(store.pool(), &t.id).await?;
+            if json {
+                let mut v = serde_json::to_value(&t)?;
+                v["history"] = serde_json::json!(history
+                    .iter()
+                    .map(|(at, actor, action, detail)| serde_json::json!({"at": at, "actor": actor, "action": action, "detail": detail}))
+                    .collect::<Vec<_>>());
+                return print_json(&v);
+            }
+            println!("{}", tickets::store::details(&t));
+            for (at, actor, action, detail) in history {
+                println!(
+                    "  {at}  {actor}  {action}{}",
+                    detail.map(|d| format!(": {d}")).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        TicketsCommand::Export { format } => {
+            let rows = tickets::store::list(store.pool(), &Default::default()).await?;
+            match format {
+                ExportFormat::Json => print_json(&rows),
+                ExportFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+                    for r in &rows {
+                        w.serialize(r)?;
+                    }
+                    if rows.is_empty() {
+                        w.write_record(tickets::store::CSV_HEADER)?;
+                    }
+                    w.flush()?;
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> {
+    match action {
+        JobsCommand::List { json } => {
+            let rows = jobs::store::list(store.pool()).await?;
+            if json {
+                return print_json(&rows);
+            }
+            if rows.is_empty() {
+                println!("no jobs");
+            }
+            for j in rows {
+                println!(
+                    "{}\t{}\t{}\t{}\trequested by {}{}",
+                    j.id,
+                    j.instance,
+                    j.method,
+                    j.status,
+                    j.requested_by,
+                    j.approved_by
+                        .as_deref()
+                        .map(|a| format!(", approved by {a}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        JobsCommand::Show { id, json } => {
+            let job = jobs::store::get(store.pool(), id)
+                .await?
+                .with_context(|| format!("no job {id} (see `kmsbot jobs list`)"))?;
+            let steps = jobs::store::steps(store.pool(), id).await?;
+            if json {
+                let mut v = serde_json::to_value(&job)?;
+                v["steps"] = serde_json::to_value(&steps)?;
+                return print_json(&v);
+            }
+            println!(
+                "job {} on {}: {} ({})",
+                job.id, job.instance, job.status, job.method
+            );
+            for s in steps {
+                println!(
+                    "  {}. {} [{}] exit {}\n     {}",
+                    s.seq,
+                    s.name,
+                    s.status,
+                    s.exit_status.map(|e| e.to_string()).unwrap_or("-".into()),
+                    s.command
+                );
+            }
+            Ok(())
+        }
+    }
+}

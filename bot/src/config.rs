@@ -1,0 +1,684 @@
+//! Configuration: the TOML file, `KMSBOT_`-prefixed environment overrides, defaults and validation.
+//!
+//! This module and `main.rs` are the only places that read the environment or config files;
+//! everything else receives typed settings.
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A secret value (token, signing secret): printed as `[redacted]` by `Debug` and `Display`.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[database]`
+    pub database: DatabaseConfig,
+    /// `[kms]`: the tenant's KMS host, used when a request names none.
+    pub kms: KmsConfig,
+    /// `[approvals]`: who may approve, with which emoji, how many.
+    pub approvals: ApprovalsConfig,
+    /// `[[instances]]`: the instances the bot may act on.
+    pub instances: Vec<InstanceConfig>,
+    /// `[tickets]`: how tickets are rendered.
+    pub tickets: TicketsConfig,
+    /// `[jobs]`: the activation job worker.
+    pub jobs: JobsConfig,
+    /// `[knowledge]`: operator articles.
+    pub knowledge: KnowledgeConfig,
+    /// `[slack]`: present when the Slack adapter should run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slack: Option<SlackConfig>,
+    /// `[discord]`: present when the Discord adapter should run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discord: Option<DiscordConfig>,
+    /// `[http]`: the HTTP server of `kmsbot serve`.
+    pub http: HttpConfig,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// The SQLite file; `--db` overrides it; default `./kmsbot.db`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+}
+
+/// `[kms]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KmsConfig {
+    /// Host name or IP address of the tenant's KMS host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Its TCP port (1688 unless changed on the host).
+    pub port: u16,
+}
+
+impl Default for KmsConfig {
+    fn default() -> Self {
+        KmsConfig {
+            host: None,
+            port: 1688,
+        }
+    }
+}
+
+/// `[approvals]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApprovalsConfig {
+    /// Stable platform user ids (`console:bob`, `slack:U0123ABCD`, `discord:1234…`) or
+    /// `discord-role:<id>`.
+    pub approvers: Vec<String>,
+    /// The emoji that approves (Slack-style name or the character).
+    pub approve_emoji: String,
+    /// The emoji that rejects.
+    pub reject_emoji: String,
+    /// Distinct approvers needed; the requester never counts.
+    pub required: u32,
+}
+
+impl Default for ApprovalsConfig {
+    fn default() -> Self {
+        ApprovalsConfig {
+            approvers: Vec::new(),
+            approve_emoji: "white_check_mark".into(),
+            reject_emoji: "x".into(),
+            required: 1,
+        }
+    }
+}
+
+/// How the bot reaches an instance.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// OpenSSH on the instance (cmd.exe shell).
+    Ssh,
+    /// Records and shows the commands without running them.
+    DryRun,
+}
+
+/// One `[[instances]]` entry.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceConfig {
+    /// The name users type (`web-01`).
+    pub name: String,
+    /// The Windows edition, as in Microsoft's key table (`Windows Server 2019 Datacenter`).
+    pub edition: String,
+    /// `ssh` or `dry-run`.
+    #[serde(default = "default_transport")]
+    pub transport: Transport,
+    /// Address the bot connects to (SSH).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// SSH port.
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    /// SSH login.
+    #[serde(default = "default_user")]
+    pub user: String,
+    /// Private key for SSH.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// known_hosts file the host key is verified against.
+    #[serde(default)]
+    pub known_hosts: Option<PathBuf>,
+}
+
+fn default_transport() -> Transport {
+    Transport::Ssh
+}
+fn default_ssh_port() -> u16 {
+    22
+}
+fn default_user() -> String {
+    "Administrator".into()
+}
+
+/// `[tickets]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TicketsConfig {
+    /// The OpenStack security group named in the rule commands of firewall tickets.
+    pub security_group: String,
+}
+
+impl Default for TicketsConfig {
+    fn default() -> Self {
+        TicketsConfig {
+            security_group: "<security-group>".into(),
+        }
+    }
+}
+
+/// `[jobs]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Jobs run at the same time.
+    pub concurrency: usize,
+    /// Longest a single step may take, in seconds.
+    pub step_timeout_secs: u64,
+    /// Longest an SSH connection may take to set up, in seconds.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            concurrency: 4,
+            step_timeout_secs: 120,
+            connect_timeout_secs: 10,
+        }
+    }
+}
+
+/// `[knowledge]`
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct KnowledgeConfig {
+    /// A folder of the operator's own Markdown articles, added to the index at start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_dir: Option<PathBuf>,
+}
+
+/// Socket Mode or the Events API.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SlackMode {
+    /// Socket Mode: no public URL needed.
+    #[default]
+    Socket,
+    /// The Events API over HTTP on `[http] listen`.
+    Events,
+}
+
+/// `[slack]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackConfig {
+    /// `socket` or `events`.
+    pub mode: SlackMode,
+    /// The Web API base of every call.
+    pub api_url: String,
+    /// `xoxb-…` (env `KMSBOT_SLACK_BOT_TOKEN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot_token: Option<Secret>,
+    /// `xapp-…` for Socket Mode (env `KMSBOT_SLACK_APP_TOKEN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_token: Option<Secret>,
+    /// The signing secret for the Events API (env `KMSBOT_SLACK_SIGNING_SECRET`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<Secret>,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        SlackConfig {
+            mode: SlackMode::Socket,
+            api_url: "https://slack.com/api/".into(),
+            bot_token: None,
+            app_token: None,
+            signing_secret: None,
+        }
+    }
+}
+
+/// `[discord]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Replaces `https://discord.com` for REST; the gateway address comes from that API.
+    pub api_url: String,
+    /// The bot token (env `KMSBOT_DISCORD_TOKEN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<Secret>,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            api_url: "https://discord.com".into(),
+            token: None,
+        }
+    }
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address of the HTTP server (`/healthz`, `/readyz`, `/metrics`, Slack events).
+    pub listen: SocketAddr,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+/// A configuration that cannot be used; the message names the file, the key and what was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+/// The sections whose keys may be overridden from the environment (`KMSBOT_<SECTION>_<KEY>`).
+const SECTIONS: &[&str] = &[
+    "database",
+    "kms",
+    "approvals",
+    "tickets",
+    "jobs",
+    "knowledge",
+    "slack",
+    "discord",
+    "http",
+];
+
+fn env_key(key: &str) -> String {
+    for section in SECTIONS {
+        if let Some(rest) = key.strip_prefix(section).and_then(|r| r.strip_prefix('_')) {
+            return format!("{section}.{rest}");
+        }
+    }
+    key.to_string()
+}
+
+/// One `KMSBOT_*` variable as a figment provider, so errors name the variable.
+struct EnvVar {
+    var: String,
+    key: String,
+    value: String,
+}
+
+impl Provider for EnvVar {
+    fn metadata(&self) -> Metadata {
+        let var = self.var.clone();
+        Metadata::named(format!("environment variable {var}")).interpolater(move |_, _| var.clone())
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let value: Value = self
+            .value
+            .parse()
+            .unwrap_or_else(|_| Value::from(self.value.clone()));
+        let nested = figment::util::nest(&self.key, value);
+        let dict = nested
+            .into_dict()
+            .ok_or_else(|| figment::Error::from(format!("{} is not a key", self.var)))?;
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+fn describe(err: figment::Error) -> ConfigError {
+    let mut lines = Vec::new();
+    for e in err {
+        let source = e
+            .metadata
+            .as_ref()
+            .map(|md| match &md.source {
+                Some(src) => src.to_string(),
+                None => md.name.to_string(),
+            })
+            .unwrap_or_else(|| "configuration".into());
+        let key = e.path.join(".");
+        let what = match &e.kind {
+            figment::error::Kind::UnknownField(found, expected) => {
+                let full = if key.is_empty() {
+                    found.clone()
+                } else if e.path.last() == Some(found) {
+                    key.clone()
+                } else {
+                    format!("{key}.{found}")
+                };
+                let expected = expected
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("unknown key `{full}`; expected one of {expected}")
+            }
+            kind if key.is_empty() => kind.to_string(),
+            kind => format!("key `{key}`: {kind}"),
+        };
+        lines.push(format!("config error in {source}: {what}"));
+    }
+    ConfigError(lines.join("; "))
+}
+
+impl Config {
+    /// Loads the configuration: built-in defaults, then `file` (when given or when
+    /// `./kmsbot.toml` exists), then `KMSBOT_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(ConfigError(format!(
+                        "config error: {} does not exist or is not a file",
+                        path.display()
+                    )));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                let default = Path::new("kmsbot.toml");
+                if default.is_file() {
+                    figment = figment.merge(Toml::file_exact(default));
+                }
+            }
+        }
+        // The environment is passed in (not read here) so tests stay hermetic.
+        for (var, value) in env {
+            if let Some(rest) = var.strip_prefix("KMSBOT_") {
+                let key = env_key(&rest.to_ascii_lowercase());
+                figment = figment.merge(EnvVar { var, key, value });
+            }
+        }
+        let config: Config = figment.extract().map_err(describe)?;
+        config.validate(file)?;
+        Ok(config)
+    }
+
+    fn validate(&self, file: Option<&Path>) -> Result<(), ConfigError> {
+        let src = file
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "configuration".into());
+        let bad = |key: &str, msg: String| {
+            ConfigError(format!("config error in {src}: key `{key}`: {msg}"))
+        };
+        if self.approvals.required == 0 {
+            return Err(bad(
+                "approvals.required",
+                "must be at least 1 (the requester never counts), e.g. `required = 1`".into(),
+            ));
+        }
+        for a in &self.approvals.approvers {
+            if !valid_approver(a) {
+                return Err(bad(
+                    "approvals.approvers",
+                    format!("`{a}` is not a platform user id; expected `console:NAME`, `slack:U…`, `discord:DIGITS` or `discord-role:DIGITS`"),
+                ));
+            }
+        }
+        if self.jobs.concurrency == 0 || self.jobs.step_timeout_secs == 0 {
+            return Err(bad(
+                "jobs",
+                "concurrency and step_timeout_secs must be at least 1".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, inst) in self.instances.iter().enumerate() {
+            let key = format!("instances[{i}]");
+            if !crate::validate::instance_name(&inst.name) {
+                return Err(bad(
+                    &format!("{key}.name"),
+                    format!("`{}` is not a valid instance name; use letters, digits and `-`, e.g. `web-01`", inst.name),
+                ));
+            }
+            if !seen.insert(inst.name.to_ascii_lowercase()) {
+                return Err(bad(
+                    &format!("{key}.name"),
+                    format!("instance `{}` is defined twice", inst.name),
+                ));
+            }
+            if inst.transport == Transport::Ssh {
+                match &inst.address {
+                    Some(a) if crate::validate::host(a) => {}
+                    Some(a) => {
+                        return Err(bad(
+                            &format!("{key}.address"),
+                            format!("`{a}` is not a host name or IP address"),
+                        ))
+                    }
+                    None => {
+                        return Err(bad(
+                            &format!("{key}.address"),
+                            "an ssh instance needs an address, e.g. `address = \"10.0.0.12\"`"
+                                .into(),
+                        ))
+                    }
+                }
+                for (field, value) in [
+                    ("key_file", &inst.key_file),
+                    ("known_hosts", &inst.known_hosts),
+                ] {
+                    if value.is_none() {
+                        return Err(bad(
+                            &format!("{key}.{field}"),
+                            format!(
+                                "an ssh instance needs `{field}` (host keys are always verified)"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(host) = &self.kms.host {
+            if !crate::validate::host(host) {
+                return Err(bad(
+                    "kms.host",
+                    format!("`{host}` is not a host name or IP address, e.g. `kms.corp.example`"),
+                ));
+            }
+        }
+        if self.kms.port == 0 {
+            return Err(bad("kms.port", "must be 1..65535, e.g. 1688".into()));
+        }
+        Ok(())
+    }
+
+    /// The database path: `--db`, else `[database] path`, else `./kmsbot.db`.
+    pub fn database_path(&self, cli: Option<&Path>) -> PathBuf {
+        cli.map(Path::to_path_buf)
+            .or_else(|| self.database.path.clone())
+            .unwrap_or_else(|| PathBuf::from("kmsbot.db"))
+    }
+
+    /// Finds an instance by name (case-insensitive).
+    pub fn instance(&self, name: &str) -> Option<&InstanceConfig> {
+        self.instances
+            .iter()
+            .find(|i| i.name.eq_ignore_ascii_case(name))
+    }
+}
+
+fn valid_approver(a: &str) -> bool {
+    let Some((platform, id)) = a.split_once(':') else {
+        return false;
+    };
+    let id_ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    match platform {
+        "console" | "slack" => id_ok,
+        "discord" | "discord-role" => id_ok && id.chars().all(|c| c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let f = file(text);
+        Config::load(
+            Some(f.path()),
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn defaults_and_full_file() {
+        let c = load(
+            r#"
+[kms]
+host = "kms.corp.example"
+[approvals]
+approvers = ["console:bob", "slack:U0123ABCD", "discord:123456789012345678", "discord-role:42"]
+required = 2
+[[instances]]
+name = "web-01"
+edition = "Windows Server 2019 Datacenter"
+transport = "dry-run"
+[slack]
+mode = "events"
+"#,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.kms.port, 1688);
+        assert_eq!(c.approvals.required, 2);
+        assert_eq!(c.approvals.approve_emoji, "white_check_mark");
+        assert_eq!(c.instances[0].transport, Transport::DryRun);
+        assert_eq!(c.slack.unwrap().mode, SlackMode::Events);
+        assert!(c.discord.is_none());
+    }
+
+    #[test]
+    fn typo_in_a_key_names_file_key_and_expectation() {
+        let f = file("[kms]\nhots = \"x\"\n");
+        let e = Config::load(Some(f.path()), Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&f.path().display().to_string()), "{e}");
+        assert!(e.contains("unknown key `kms.hots`"), "{e}");
+        assert!(e.contains("`host`"), "{e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+    }
+
+    #[test]
+    fn bad_value_names_key_and_type() {
+        let e = load("[kms]\nport = \"ten\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kms.port"), "{e}");
+        let e = load("[kms]\nport = 70000\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("kms.port"), "{e}");
+        let e = load("[approvals]\nrequired = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("approvals.required"), "{e}");
+        let e = load("[approvals]\napprovers = [\"bob\"]\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`bob` is not a platform user id"), "{e}");
+        let e = load("[slack]\nmode = \"carrier-pigeon\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("slack.mode"), "{e}");
+        let e = load("[[instances]]\nname = \"web 01\"\nedition = \"x\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("instances[0].name"), "{e}");
+        let e = load(
+            "[[instances]]\nname = \"web-01\"\nedition = \"x\"\naddress = \"10.0.0.1\"\n",
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("key_file"), "{e}");
+        let e = load("this is not toml", &[]).unwrap_err().to_string();
+        assert!(e.contains("config error"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let c = load(
+            "[kms]\nhost = \"kms.corp.example\"\n",
+            &[
+                ("KMSBOT_KMS_HOST", "10.0.0.5"),
+                ("KMSBOT_KMS_PORT", "1689"),
+                ("KMSBOT_SLACK_BOT_TOKEN", "xoxb-secret-value"),
+                ("KMSBOT_APPROVALS_REQUIRED", "3"),
+                ("UNRELATED", "1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.kms.host.as_deref(), Some("10.0.0.5"));
+        assert_eq!(c.kms.port, 1689);
+        assert_eq!(c.approvals.required, 3);
+        let slack = c.slack.unwrap();
+        assert_eq!(
+            slack.bot_token.as_ref().unwrap().expose(),
+            "xoxb-secret-value"
+        );
+        assert_eq!(format!("{:?}", slack.bot_token), "Some([redacted])");
+        let e = load("", &[("KMSBOT_KMS_HOTS", "x")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("KMSBOT_KMS_HOTS"), "{e}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("xoxb-1234");
+        assert_eq!(format!("{s}"), "[redacted]");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        let c = SlackConfig {
+            bot_token: Some(s),
+            ..SlackConfig::default()
+        };
+        assert!(!format!("{c:?}").contains("xoxb"));
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let e = Config::load(Some(Path::new("/nonexistent/kmsbot.toml")), Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/kmsbot.toml"), "{e}");
+    }
+}

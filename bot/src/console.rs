@@ -1,0 +1,295 @@
+//! The console adapter's driver: reads lines (a prompt with history on a terminal, or a piped
+//! script), keeps who is speaking where, and feeds events through the same `App::handle` as Slack
+//! and Discord.
+
+use crate::app::App;
+use adapters::console::{parse_line, ConsoleLine, CONSOLE_HELP};
+use adapters::{Incoming, IncomingKind, Platform};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
+
+/// How `kmsbot chat` runs.
+#[derive(Debug, Clone)]
+pub struct ConsoleOptions {
+    /// At end of a piped script, do not wait for running jobs.
+    pub no_wait: bool,
+    /// Where the interactive history is kept.
+    pub history: Option<PathBuf>,
+    /// The first speaker.
+    pub user: String,
+    /// The first channel.
+    pub channel: String,
+}
+
+impl Default for ConsoleOptions {
+    fn default() -> Self {
+        ConsoleOptions {
+            no_wait: false,
+            history: None,
+            user: "you".into(),
+            channel: "general".into(),
+        }
+    }
+}
+
+/// Who speaks where: the console's state.
+#[derive(Debug, Clone)]
+struct Speaker {
+    user: String,
+    channel: String,
+    direct: bool,
+    thread: Option<i64>,
+}
+
+impl Speaker {
+    fn channel(&self) -> String {
+        if self.direct {
+            format!("dm-{}", self.user)
+        } else {
+            self.channel.clone()
+        }
+    }
+
+    fn prompt(&self) -> String {
+        let place = if self.direct {
+            "dm".to_string()
+        } else {
+            format!("#{}", self.channel)
+        };
+        match self.thread {
+            Some(t) => format!("{}@{} (thread #{t})> ", self.user, place),
+            None => format!("{}@{}> ", self.user, place),
+        }
+    }
+}
+
+fn console_error(msg: &str) {
+    eprintln!("console: {msg}");
+}
+
+/// Reads lines from a terminal with line editing and history, on a blocking thread; each prompt
+/// is sent by the driver after the previous line was handled.
+fn terminal_reader(
+    history: Option<PathBuf>,
+) -> (
+    std::sync::mpsc::Sender<String>,
+    mpsc::Receiver<Option<String>>,
+) {
+    let (prompt_tx, prompt_rx) = std::sync::mpsc::channel::<String>();
+    let (line_tx, line_rx) = mpsc::channel::<Option<String>>(1);
+    std::thread::spawn(move || {
+        let mut editor = match rustyline::DefaultEditor::new() {
+            Ok(e) => e,
+            Err(e) => {
+                console_error(&format!("cannot start line editing: {e}"));
+                let _ = line_tx.blocking_send(None);
+                return;
+            }
+        };
+        if let Some(h) = &history {
+            let _ = editor.load_history(h);
+        }
+        while let Ok(prompt) = prompt_rx.recv() {
+            match editor.readline(&prompt) {
+                Ok(line) => {
+                    if !line.trim().is_empty() {
+                        let _ = editor.add_history_entry(line.as_str());
+                    }
+                    if line_tx.blocking_send(Some(line)).is_err() {
+                        break;
+                    }
+                }
+                Err(rustyline::error::ReadlineError::Interrupted) => {
+                    let _ = line_tx.blocking_send(Some(String::new()));
+                }
+                Err(_) => {
+                    let _ = line_tx.blocking_send(None);
+                    break;
+                }
+            }
+        }
+        if let Some(h) = &history {
+            let _ = editor.save_history(h);
+        }
+    });
+    (prompt_tx, line_rx)
+}
+
+/// Runs the console until end of input or `/quit`.
+pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
+    let interactive = std::io::stdin().is_terminal();
+    let run_id = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut speaker = Speaker {
+        user: opts.user.clone(),
+        channel: opts.channel.clone(),
+        direct: false,
+        thread: None,
+    };
+    let mut terminal = None;
+    let mut piped = None;
+    if interactive {
+        eprintln!("kmsbot console: type `help` to ask the bot what it can do, `/help` for console commands, Ctrl-D to leave.");
+        terminal = Some(terminal_reader(opts.history.clone()));
+    } else {
+        piped = Some(tokio::io::BufReader::new(tokio::io::stdin()).lines());
+    }
+    let mut n: u64 = 0;
+    loop {
+        let line = if let Some((prompt_tx, line_rx)) = terminal.as_mut() {
+            if prompt_tx.send(speaker.prompt()).is_err() {
+                break;
+            }
+            match line_rx.recv().await.flatten() {
+                Some(l) => l,
+                None => break,
+            }
+        } else if let Some(lines) = piped.as_mut() {
+            match lines.next_line().await? {
+                Some(l) => l,
+                None => break,
+            }
+        } else {
+            break;
+        };
+        n += 1;
+        let parsed = match parse_line(&line) {
+            Ok(p) => p,
+            Err(e) => {
+                console_error(&e.to_string());
+                continue;
+            }
+        };
+        let event_id = format!("console-{run_id}-{n}");
+        let ev = match parsed {
+            ConsoleLine::Empty => continue,
+            ConsoleLine::Quit => break,
+            ConsoleLine::ConsoleHelp => {
+                eprintln!("{CONSOLE_HELP}");
+                continue;
+            }
+            ConsoleLine::As(name) => {
+                speaker.user = name;
+                continue;
+            }
+            ConsoleLine::In(channel) => {
+                speaker.channel = channel;
+                speaker.direct = false;
+                speaker.thread = None;
+                continue;
+            }
+            ConsoleLine::Dm => {
+                speaker.direct = true;
+                speaker.thread = None;
+                continue;
+            }
+            ConsoleLine::ThreadOff => {
+                speaker.thread = None;
+                continue;
+            }
+            ConsoleLine::Thread(id) => {
+                match app.store.message(id).await? {
+                    Some(m) if m.platform == Platform::Console.as_str() => {
+                        // Speaking in a thread also means speaking in its channel.
+                        if let Some(dm_user) = m.channel.strip_prefix("dm-") {
+                            speaker.direct = dm_user == speaker.user;
+                        } else {
+                            speaker.direct = false;
+                            speaker.channel = m.channel.clone();
+                        }
+                        speaker.thread = Some(
+                            m.thread
+                                .as_deref()
+                                .and_then(|t| t.parse().ok())
+                                .unwrap_or(id),
+                        );
+                    }
+                    _ => console_error(&format!(
+                        "there is no message #{id}; use an id shown as `[#ID]`, e.g. `/thread 4`"
+                    )),
+                }
+                continue;
+            }
+            ConsoleLine::Say(text) => Incoming {
+                platform: Platform::Console,
+                event_id: event_id.clone(),
+                channel: speaker.channel(),
+                thread: speaker.thread.map(|t| t.to_string()),
+                user: Platform::Console.user_id(&speaker.user),
+                user_name: Some(speaker.user.clone()),
+                kind: IncomingKind::Message {
+                    text,
+                    message_ref: format!("in-{run_id}-{n}"),
+                    direct: speaker.direct,
+                },
+            },
+            ConsoleLine::React { emoji, id } => {
+                match reaction(&app, &speaker, &event_id, emoji, id, true).await? {
+                    Some(ev) => ev,
+                    None => continue,
+                }
+            }
+            ConsoleLine::Unreact { emoji, id } => {
+                match reaction(&app, &speaker, &event_id, emoji, id, false).await? {
+                    Some(ev) => ev,
+                    None => continue,
+                }
+            }
+        };
+        // Internal errors were already reported in the transcript with a reference.
+        let _ = app.handle(&ev).await;
+    }
+    if !interactive && !opts.no_wait {
+        app.wait_for_jobs().await;
+    }
+    Ok(())
+}
+
+/// Builds a reaction event on message `id` (default: the bot's latest message in this channel).
+async fn reaction(
+    app: &App,
+    speaker: &Speaker,
+    event_id: &str,
+    emoji: String,
+    id: Option<i64>,
+    added: bool,
+) -> anyhow::Result<Option<Incoming>> {
+    let target = match id {
+        Some(id) => app.store.message(id).await?,
+        None => {
+            app.store
+                .latest_bot_message(Platform::Console.as_str(), &speaker.channel())
+                .await?
+        }
+    };
+    let Some(m) = target.filter(|m| m.platform == Platform::Console.as_str()) else {
+        match id {
+            Some(id) => console_error(&format!(
+                "there is no message #{id}; react to an id shown as `[#ID]`"
+            )),
+            None => console_error(
+                "the bot has not said anything in this channel yet; give a message id, e.g. `/react white_check_mark 3`",
+            ),
+        }
+        return Ok(None);
+    };
+    let message_ref = m.platform_ref.clone().unwrap_or_else(|| m.id.to_string());
+    Ok(Some(Incoming {
+        platform: Platform::Console,
+        event_id: event_id.to_string(),
+        channel: m.channel.clone(),
+        thread: m.thread.clone(),
+        user: Platform::Console.user_id(&speaker.user),
+        user_name: Some(speaker.user.clone()),
+        kind: if added {
+            IncomingKind::ReactionAdded { message_ref, emoji }
+        } else {
+            IncomingKind::ReactionRemoved { message_ref, emoji }
+        },
+    }))
+}

@@ -1,0 +1,5 @@
+//! Activation jobs: their rows and steps in the store.
+
+pub mod store;
+
+pub use store::{JobRow, StepRow};

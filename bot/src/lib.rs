@@ -1,0 +1,16 @@
+//! kmsbot's core library: configuration, storage, the conversation engine and its commands.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod console;
+pub mod errors;
+pub mod jobs;
+pub mod store;
+pub mod tickets;
+pub mod validate;
+
+pub use app::App;
+pub use config::Config;
+pub use store::Store;

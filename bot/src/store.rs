@@ -1,0 +1,365 @@
+//! The SQLite store: opening, migrating, and the shared tables (events, messages, audit).
+//!
+//! Feature tables (tickets, jobs) have their own query modules next to their logic; they all go
+//! through the [`Store`]'s pool. Every event's effects are written in one `BEGIN IMMEDIATE`
+//! transaction together with its platform event id, so a redelivered event has no second effect.
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, SqlitePool, Transaction};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The embedded migrations (the `migrations/` folder is the only schema source).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// A write transaction.
+pub type Tx = Transaction<'static, sqlx::Sqlite>;
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened or created.
+    #[error("cannot open database {path}: {detail}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+    /// The schema could not be brought up to date.
+    #[error("cannot migrate database {path}: {detail}")]
+    Migrate {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// A message row: the bot's own id and where the message lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    /// The bot's id (console `[#ID]`).
+    pub id: i64,
+    /// Platform name.
+    pub platform: String,
+    /// Channel.
+    pub channel: String,
+    /// Thread, if any.
+    pub thread: Option<String>,
+    /// The platform's reference, once posted.
+    pub platform_ref: Option<String>,
+    /// `bot` or a user id.
+    pub author: String,
+}
+
+/// The database handle (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+fn open_detail(path: &Path, err: &sqlx::Error) -> String {
+    if let sqlx::Error::Database(db) = err {
+        let msg = db.message().to_string();
+        if msg.contains("not a database") {
+            return "the file is not a SQLite database (or it is corrupt)".into();
+        }
+        if msg.contains("unable to open") {
+            return "the file cannot be created or opened (check the folder exists and is writable)"
+                .into();
+        }
+        if msg.contains("readonly") {
+            return "the file is read-only".into();
+        }
+        return msg;
+    }
+    let _ = path;
+    err.to_string()
+}
+
+impl Store {
+    /// Opens (creating if missing) and migrates the database at `path`.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |detail: String| StoreError::Open {
+            path: path.to_path_buf(),
+            detail,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(open_err(format!(
+                    "the folder {} does not exist",
+                    parent.display()
+                )));
+            }
+        }
+        if path.is_dir() {
+            return Err(open_err("it is a folder, not a file".into()));
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|e| open_err(open_detail(path, &e)))?;
+        // A file that is not a database is only noticed on the first real read.
+        sqlx::query("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| open_err(open_detail(path, &e)))?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migrate {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        Ok(Store {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The connection pool, for read queries.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE`: takes the write lock up front, so two
+    /// writers wait for each other instead of failing on upgrade).
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Closes the pool cleanly (checkpoints the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Records a message the bot posted (author `bot`) or received, returning the bot's id for it.
+    pub async fn insert_message(
+        conn: &mut SqliteConnection,
+        platform: &str,
+        channel: &str,
+        thread: Option<&str>,
+        author: &str,
+        platform_ref: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let id = sqlx::query(
+            "INSERT INTO messages (platform, channel, thread, author, platform_ref) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(platform)
+        .bind(channel)
+        .bind(thread)
+        .bind(author)
+        .bind(platform_ref)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<i64, _>(0)?;
+        Ok(id)
+    }
+
+    /// Stores the platform reference of a posted message.
+    pub async fn set_message_ref(&self, id: i64, platform_ref: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE messages SET platform_ref = ? WHERE id = ?")
+            .bind(platform_ref)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    fn row(r: &sqlx::sqlite::SqliteRow) -> Result<MessageRow, sqlx::Error> {
+        Ok(MessageRow {
+            id: r.try_get("id")?,
+            platform: r.try_get("platform")?,
+            channel: r.try_get("channel")?,
+            thread: r.try_get("thread")?,
+            platform_ref: r.try_get("platform_ref")?,
+            author: r.try_get("author")?,
+        })
+    }
+
+    /// A message by the bot's id.
+    pub async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
+        let row = sqlx::query("SELECT * FROM messages WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(Self::row).transpose()?)
+    }
+
+    /// A message the bot posted, by its platform reference.
+    pub async fn bot_message_by_ref(
+        conn: &mut SqliteConnection,
+        platform: &str,
+        platform_ref: &str,
+    ) -> Result<Option<MessageRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM messages WHERE platform = ? AND platform_ref = ? AND author = 'bot' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(platform)
+        .bind(platform_ref)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.as_ref().map(Self::row).transpose()?)
+    }
+
+    /// The bot's latest message in a channel (the console's default reaction target).
+    pub async fn latest_bot_message(
+        &self,
+        platform: &str,
+        channel: &str,
+    ) -> Result<Option<MessageRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM messages WHERE platform = ? AND channel = ? AND author = 'bot' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(platform)
+        .bind(channel)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(Self::row).transpose()?)
+    }
+
+    /// Records a platform event id; false when it was already recorded (a redelivery).
+    pub async fn mark_processed(
+        conn: &mut SqliteConnection,
+        platform: &str,
+        event_id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO processed_events (platform, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(platform)
+        .bind(event_id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Appends to the audit trail.
+    pub async fn audit(
+        conn: &mut SqliteConnection,
+        actor: &str,
+        action: &str,
+        subject: Option<&str>,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_log (actor, action, subject, detail) VALUES (?, ?, ?, ?)")
+            .bind(actor)
+            .bind(action)
+            .bind(subject)
+            .bind(detail)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn creates_migrates_and_dedupes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kmsbot.db");
+        let store = Store::open(&path).await.unwrap();
+        assert!(path.exists());
+        let mut tx = store.begin().await.unwrap();
+        assert!(Store::mark_processed(&mut tx, "slack", "Ev1")
+            .await
+            .unwrap());
+        assert!(!Store::mark_processed(&mut tx, "slack", "Ev1")
+            .await
+            .unwrap());
+        assert!(Store::mark_processed(&mut tx, "discord", "Ev1")
+            .await
+            .unwrap());
+        tx.commit().await.unwrap();
+        // Reopening runs no migration twice and keeps the data.
+        store.close().await;
+        let store = Store::open(&path).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert!(!Store::mark_processed(&mut tx, "slack", "Ev1")
+            .await
+            .unwrap());
+        tx.rollback().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn message_ids_are_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let a = Store::insert_message(&mut tx, "console", "general", None, "bot", None)
+            .await
+            .unwrap();
+        let b = Store::insert_message(&mut tx, "console", "general", None, "bot", None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(b > a);
+        store.set_message_ref(b, &b.to_string()).await.unwrap();
+        let latest = store
+            .latest_bot_message("console", "general")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.id, b);
+        let mut conn = store.pool().acquire().await.unwrap();
+        let found = Store::bot_message_by_ref(&mut conn, "console", &b.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, b);
+    }
+
+    #[tokio::test]
+    async fn audit_log_is_append_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        Store::audit(&mut tx, "console:bob", "approve", Some("FW-1"), None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let e = sqlx::query("DELETE FROM audit_log")
+            .execute(store.pool())
+            .await;
+        assert!(e.is_err());
+        let e = sqlx::query("UPDATE audit_log SET actor = 'x'")
+            .execute(store.pool())
+            .await;
+        assert!(e.is_err());
+    }
+
+    #[tokio::test]
+    async fn bad_paths_are_clear_errors() {
+        let e = Store::open(Path::new("/nonexistent-dir/x/kmsbot.db"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not exist"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, vec![b'x'; 8192]).unwrap();
+        let e = Store::open(&junk).await.unwrap_err().to_string();
+        assert!(e.contains("not a SQLite database"), "{e}");
+    }
+}

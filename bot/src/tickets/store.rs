@@ -1,0 +1,195 @@
+//! Ticket rows in SQLite: listing, showing and exporting (every field is a column).
+
+use crate::store::StoreError;
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+/// One ticket as stored.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TicketRow {
+    /// `FW-12`, `NET-3`.
+    pub id: String,
+    /// `firewall` or `internet_access`.
+    pub kind: String,
+    /// `open`, `approved`, `rejected`, `done`, `cancelled`.
+    pub status: String,
+    /// Platform user id of the requester.
+    pub requester: String,
+    /// Platform the request came from.
+    pub platform: String,
+    /// Channel of the request.
+    pub channel: String,
+    /// `tcp`, `udp`, `icmp`, `any`.
+    pub protocol: Option<String>,
+    /// `1688`, `1688,3389`, `5000-5010`.
+    pub ports: Option<String>,
+    /// Source address, CIDR, host or instance.
+    pub source: Option<String>,
+    /// Destination address, CIDR, host or instance.
+    pub destination: Option<String>,
+    /// `ingress` or `egress`.
+    pub direction: Option<String>,
+    /// Instances named by the request, comma-separated.
+    pub instance: Option<String>,
+    /// Why it is needed.
+    pub reason: Option<String>,
+    /// How long it is needed, if limited.
+    pub duration: Option<String>,
+    /// Who approved, rejected or cancelled it.
+    pub decided_by: Option<String>,
+    /// The rejection reason or other note.
+    pub decision_note: Option<String>,
+    /// When it was filed (UTC).
+    pub created_at: String,
+    /// When it last changed (UTC).
+    pub updated_at: String,
+}
+
+/// Which tickets to list.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only this requester.
+    pub requester: Option<String>,
+}
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TicketRow, sqlx::Error> {
+    Ok(TicketRow {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        status: r.try_get("status")?,
+        requester: r.try_get("requester")?,
+        platform: r.try_get("platform")?,
+        channel: r.try_get("channel")?,
+        protocol: r.try_get("protocol")?,
+        ports: r.try_get("ports")?,
+        source: r.try_get("source")?,
+        destination: r.try_get("destination")?,
+        direction: r.try_get("direction")?,
+        instance: r.try_get("instances")?,
+        reason: r.try_get("reason")?,
+        duration: r.try_get("duration")?,
+        decided_by: r.try_get("decided_by")?,
+        decision_note: r.try_get("decision_note")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// Lists tickets, oldest first.
+pub async fn list(pool: &SqlitePool, f: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT * FROM tickets WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR kind = ?2) \
+         AND (?3 IS NULL OR requester = ?3) ORDER BY created_at, kind, seq",
+    )
+    .bind(&f.status)
+    .bind(&f.kind)
+    .bind(&f.requester)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// One ticket by id (`FW-12`, case-insensitive).
+pub async fn get(pool: &SqlitePool, id: &str) -> Result<Option<TicketRow>, StoreError> {
+    let row = sqlx::query("SELECT * FROM tickets WHERE id = ?")
+        .bind(id.to_ascii_uppercase())
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// The audit trail of one subject (`FW-12`, `job:3`), oldest first: (at, actor, action, detail).
+pub async fn history(
+    pool: &SqlitePool,
+    subject: &str,
+) -> Result<Vec<(String, String, String, Option<String>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT at, actor, action, detail FROM audit_log WHERE subject = ? ORDER BY id",
+    )
+    .bind(subject)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| -> Result<_, sqlx::Error> {
+            Ok((
+                r.try_get("at")?,
+                r.try_get("actor")?,
+                r.try_get("action")?,
+                r.try_get("detail")?,
+            ))
+        })
+        .collect::<Result<_, _>>()?)
+}
+
+/// The CSV header, for an export with no rows.
+pub const CSV_HEADER: &[&str] = &[
+    "id",
+    "kind",
+    "status",
+    "requester",
+    "platform",
+    "channel",
+    "protocol",
+    "ports",
+    "source",
+    "destination",
+    "direction",
+    "instance",
+    "reason",
+    "duration",
+    "decided_by",
+    "decision_note",
+    "created_at",
+    "updated_at",
+];
+
+/// One line per ticket for `tickets list`.
+pub fn one_line(t: &TicketRow) -> String {
+    let what = match t.kind.as_str() {
+        "firewall" => format!(
+            "{} {} from {} to {}",
+            t.protocol.as_deref().unwrap_or("?"),
+            t.ports.as_deref().unwrap_or("?"),
+            t.source.as_deref().unwrap_or("?"),
+            t.destination.as_deref().unwrap_or("?")
+        ),
+        _ => format!(
+            "internet access for {}",
+            t.instance.as_deref().unwrap_or("?")
+        ),
+    };
+    format!("{}\t{}\t{}\t{}", t.id, t.status, t.requester, what)
+}
+
+/// Every field, one per line, for `tickets show`.
+pub fn details(t: &TicketRow) -> String {
+    let mut s = format!("{} ({}) — {}\n", t.id, t.kind, t.status);
+    let fields: [(&str, &Option<String>); 10] = [
+        ("protocol", &t.protocol),
+        ("ports", &t.ports),
+        ("source", &t.source),
+        ("destination", &t.destination),
+        ("direction", &t.direction),
+        ("instance", &t.instance),
+        ("reason", &t.reason),
+        ("duration", &t.duration),
+        ("decided_by", &t.decided_by),
+        ("decision_note", &t.decision_note),
+    ];
+    s.push_str(&format!("  requester: {}\n", t.requester));
+    for (name, value) in fields {
+        if let Some(v) = value {
+            s.push_str(&format!("  {name}: {v}\n"));
+        }
+    }
+    s.push_str(&format!(
+        "  created: {}  updated: {}",
+        t.created_at, t.updated_at
+    ));
+    s
+}

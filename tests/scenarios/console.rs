@@ -1,0 +1,221 @@
+//! End-to-end scenarios of the console adapter and the CLI, spawning the real `kmsbot` binary.
+#![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
+
+use kmsbot_tests::transcript::Env;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kmsbot");
+
+#[test]
+fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
+    let env = Env::new(BIN);
+    let db = env.db();
+    let run = env.run(
+        &["chat", "--db", db.to_str().unwrap()],
+        "/as alice\nhelp\n/in ops\n/as bob\nhelp\n",
+    );
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let posts = run.posts();
+    assert_eq!(posts.len(), 2, "stdout: {}", run.stdout);
+    for p in &posts {
+        assert!(p.contains("help"), "{p}");
+    }
+    assert!(run.stdout.starts_with("[#"), "{}", run.stdout);
+    assert!(db.exists());
+    let tables = query_strings(
+        &db,
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    );
+    for t in [
+        "processed_events",
+        "messages",
+        "audit_log",
+        "tickets",
+        "jobs",
+        "job_steps",
+    ] {
+        assert!(tables.iter().any(|n| n == t), "{t} missing from {tables:?}");
+    }
+    let applied = query_strings(
+        &db,
+        "SELECT description FROM _sqlx_migrations WHERE success",
+    );
+    assert_eq!(applied, vec!["foundation".to_string()]);
+}
+
+/// Reads one text column from the database file with sqlx, as an outside observer.
+fn query_strings(db: &std::path::Path, sql: &str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn ids_are_unique_across_runs_and_reactions_accept_old_ids() {
+    let env = Env::new(BIN);
+    let first = env.chat("help\n");
+    let second = env.chat("help\n/react white_check_mark 1\n/react x 999\n");
+    assert_eq!(second.code, Some(0));
+    let a = first.id_of("kmsbot").unwrap();
+    let b = second.id_of("kmsbot").unwrap();
+    assert!(b > a, "ids survive restarts: {a} then {b}");
+    assert!(
+        second.stderr.contains("no message #999"),
+        "{}",
+        second.stderr
+    );
+}
+
+#[test]
+fn console_mistakes_are_explained_and_do_not_stop_the_script() {
+    let env = Env::new(BIN);
+    let run = env.chat("/as\n/react\n/thread\n/thread 12345\n/nope\nhelp\n");
+    assert_eq!(run.code, Some(0));
+    assert!(run.stderr.contains("/as alice"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/react white_check_mark 3"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("/thread 4"), "{}", run.stderr);
+    assert!(run.stderr.contains("no message #12345"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown console command `/nope`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.posts().len(), 1);
+}
+
+#[test]
+fn unknown_text_gets_a_polite_fallback_and_help_topics_work() {
+    let env = Env::new(BIN);
+    let run = env.chat("help instances\nhelp frobnicate\ninstances\n");
+    let posts = run.posts();
+    assert!(posts[0].contains("`instances`"), "{}", posts[0]);
+    assert!(
+        posts[1].contains("no command called `frobnicate`"),
+        "{}",
+        posts[1]
+    );
+    assert!(posts[1].contains("For example"), "{}", posts[1]);
+    assert!(
+        posts[2].contains("No instances are configured"),
+        "{}",
+        posts[2]
+    );
+}
+
+#[test]
+fn a_config_typo_is_a_one_line_error() {
+    let env = Env::new(BIN);
+    let cfg = env.write_config("[kms]\nhots = \"kms.corp.example\"\n");
+    let run = env.run(
+        &[
+            "chat",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            env.db().to_str().unwrap(),
+        ],
+        "help\n",
+    );
+    assert_eq!(run.code, Some(1));
+    let err = run.stderr.trim();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("kmsbot.toml"), "{err}");
+    assert!(err.contains("unknown key `kms.hots`"), "{err}");
+    assert!(run.stdout.is_empty());
+    assert!(!env.db().exists(), "nothing was created");
+}
+
+#[test]
+fn an_environment_override_with_a_bad_value_names_the_variable() {
+    let mut env = Env::new(BIN);
+    env.vars
+        .push(("KMSBOT_KMS_PORT".into(), "not-a-port".into()));
+    let run = env.cli(&["tickets", "list"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("KMSBOT_KMS_PORT"), "{}", run.stderr);
+}
+
+#[test]
+fn a_database_path_that_cannot_be_created_is_a_one_line_error() {
+    let env = Env::new(BIN);
+    let bad = env.path("no/such/folder/kmsbot.db");
+    let run = env.run(&["chat", "--db", bad.to_str().unwrap()], "help\n");
+    assert_eq!(run.code, Some(1));
+    let err = run.stderr.trim();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot open database"), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_a_one_line_error_and_is_left_alone() {
+    let env = Env::new(BIN);
+    let junk = env.path("notes.db");
+    let content = "these are my notes, not a database\n".repeat(200);
+    std::fs::write(&junk, &content).unwrap();
+    let run = env.run(&["tickets", "list", "--db", junk.to_str().unwrap()], "");
+    assert_eq!(run.code, Some(1));
+    let err = run.stderr.trim();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("not a SQLite database"), "{err}");
+    assert_eq!(std::fs::read_to_string(&junk).unwrap(), content);
+}
+
+#[test]
+fn empty_stores_list_cleanly() {
+    let env = Env::new(BIN);
+    let run = env.cli(&["tickets", "list", "--json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "[]");
+    let run = env.cli(&["jobs", "list", "--json"]);
+    assert_eq!(run.stdout.trim(), "[]");
+    let run = env.cli(&["tickets", "export", "--format", "csv"]);
+    assert!(
+        run.stdout.starts_with("id,kind,status,requester"),
+        "{}",
+        run.stdout
+    );
+    let run = env.cli(&["tickets", "list", "--status", "bogus"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("unknown status `bogus`"),
+        "{}",
+        run.stderr
+    );
+    let run = env.cli(&["tickets", "show", "FW-1"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("no ticket FW-1"), "{}", run.stderr);
+}
+
+#[test]
+fn logs_go_to_stderr_as_json_when_asked() {
+    let mut env = Env::new(BIN);
+    env.vars.push(("RUST_LOG".into(), "kmsbot=debug".into()));
+    let db = env.db();
+    let run = env.run(
+        &["chat", "--log-format", "json", "--db", db.to_str().unwrap()],
+        "help\n",
+    );
+    assert_eq!(run.code, Some(0));
+    assert!(
+        run.stdout.starts_with("[#"),
+        "transcript stays clean: {}",
+        run.stdout
+    );
+    for line in run.stderr.lines().filter(|l| l.starts_with('{')) {
+        serde_json::from_str::<serde_json::Value>(line).expect("json log line");
+    }
+}
