@@ -1,1 +1,350 @@
 //! The knowledge base: activation articles, fact tables, recognizers and answers (pure, no I/O runtime).
+//!
+//! Build one [`KnowledgeBase`] at start-up with [`KnowledgeBase::builtin`] (or
+//! [`KnowledgeBase::with_extra`] to add an operator's articles), share it through an `Arc`,
+//! and call [`KnowledgeBase::answer`] for every question. Everything is embedded in the
+//! binary; no file is read at run time unless the caller passes operator articles.
+//!
+//! ```
+//! let kb = knowledge::KnowledgeBase::builtin().expect("built-in KB is valid");
+//! let a = kb.answer("kms key for srv 2019 dc", None);
+//! assert!(a.text.contains("WMDGN-G9PQG-XVVXX-R3X43-63DFG"));
+//! let follow = kb.answer("and for standard?", a.context.as_ref());
+//! assert!(follow.text.contains("N69G4-B89J2-4G8F4-WWYCC-J464C"));
+//! assert!(kb.answer("what's the weather in Paris?", None).abstained);
+//! ```
+
+mod answer;
+mod articles;
+mod check;
+mod editions;
+mod facts;
+mod retrieval;
+mod text;
+
+use serde::{Deserialize, Serialize};
+
+pub use check::{check_builtin, check_dir, check_text, LintIssue};
+pub use editions::EditionMatch;
+pub use facts::{
+    is_valid_product_key, normalize_error_code, ErrorInfo, Gvlk, KmsFact, SlmgrOption,
+};
+
+use articles::{parse_article, Article, BUILTIN_ARTICLES};
+use facts::Tables;
+use retrieval::{Passage, Retriever};
+
+/// Errors while building the knowledge base.
+#[derive(Debug, thiserror::Error)]
+pub enum KbError {
+    /// An article is malformed.
+    #[error("{file}:{line}: {message}")]
+    Article {
+        /// Path of the article.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A fact table is malformed.
+    #[error("{file}:{line}: {message}")]
+    Table {
+        /// Path of the table.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The search index could not be built.
+    #[error("search index: {0}")]
+    Index(String),
+}
+
+/// Where an answer came from: an article and section, or a fact table and entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// Article title or fact table name.
+    pub title: String,
+    /// Section heading or table entry.
+    pub section: String,
+}
+
+/// What the bot can offer to request on the user's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestOffer {
+    /// A static cloud-firewall rule for tcp/1688 from the instances to a KMS host.
+    KmsFirewall,
+    /// Outbound internet access, for online activation or a KMS host.
+    InternetAccess,
+}
+
+impl RequestOffer {
+    fn parse(s: &str) -> Option<RequestOffer> {
+        match s {
+            "kms-firewall" => Some(RequestOffer::KmsFirewall),
+            "internet-access" => Some(RequestOffer::InternetAccess),
+            _ => None,
+        }
+    }
+}
+
+/// What a follow-up question in the same thread needs. The bot stores it as JSON per thread
+/// and passes it back to [`KnowledgeBase::answer`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Context {
+    /// Product family of the last edition discussed, e.g. "Windows Server 2019".
+    #[serde(default)]
+    pub family: Option<String>,
+    /// Microsoft's name of the last edition discussed, e.g. "Windows Server 2019 Standard".
+    #[serde(default)]
+    pub edition: Option<String>,
+    /// Last error code discussed, e.g. "0xC004F074".
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Last article section or table entry used.
+    #[serde(default)]
+    pub topic: Option<Source>,
+}
+
+/// An answer to one question.
+///
+/// Serialises (for `kmsbot ask --json`) as
+/// `{"answer": .., "abstained": .., "confidence": .., "sources": [{"title", "section"}]}`;
+/// the bot adds `"question"`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// Markdown: the direct answer first, then steps with commands in fenced code blocks,
+    /// then a source line. When abstaining: says so, lists what it can help with and offers
+    /// to file a request.
+    #[serde(rename = "answer")]
+    pub text: String,
+    /// True when the knowledge base does not know.
+    pub abstained: bool,
+    /// Calibrated confidence, 0..1.
+    pub confidence: f32,
+    /// Where the answer came from.
+    pub sources: Vec<Source>,
+    /// Context to pass with the next question of the same thread.
+    #[serde(skip)]
+    pub context: Option<Context>,
+    /// Set when the answer is about connectivity the bot can request for the user.
+    #[serde(skip)]
+    pub offer: Option<RequestOffer>,
+}
+
+/// The knowledge base: articles, fact tables and the in-memory search index.
+///
+/// `Send + Sync`; build it once and share it through an `Arc`.
+#[derive(Debug)]
+pub struct KnowledgeBase {
+    tables: Tables,
+    articles: Vec<Article>,
+    retriever: Retriever,
+}
+
+const GVLK_TABLE: &str = "KMS client setup keys (GVLK table)";
+const ERROR_TABLE: &str = "Activation error codes";
+const SLMGR_TABLE: &str = "slmgr options";
+const KMS_TABLE: &str = "KMS facts";
+
+impl KnowledgeBase {
+    /// The built-in knowledge base: embedded articles and fact tables, validated, with the
+    /// search index built in memory.
+    pub fn builtin() -> Result<KnowledgeBase, KbError> {
+        Self::with_extra(Vec::new())
+    }
+
+    /// The built-in knowledge base plus operator articles, given as
+    /// `(path used in messages, Markdown)`. Operator articles use front matter like the
+    /// provider's guide (`layout`, `title`, `tags`, optional `questions`).
+    pub fn with_extra(articles: Vec<(String, String)>) -> Result<KnowledgeBase, KbError> {
+        let tables = Tables::builtin()?;
+        let mut parsed = Vec::new();
+        for (path, text) in BUILTIN_ARTICLES {
+            parsed.push(parse_article(path, text)?);
+        }
+        for (path, text) in &articles {
+            let a = parse_article(path, text)?;
+            if a.front.title.as_deref().is_none_or(str::is_empty) {
+                return Err(KbError::Article {
+                    file: path.clone(),
+                    line: 1,
+                    message: "front matter has no `title`".into(),
+                });
+            }
+            parsed.push(a);
+        }
+        let passages = build_passages(&parsed, &tables);
+        let retriever = Retriever::build(passages)?;
+        Ok(KnowledgeBase {
+            tables,
+            articles: parsed,
+            retriever,
+        })
+    }
+
+    /// Answers a question. Pass the previous answer's `context` for a follow-up in the same
+    /// thread. Never fails: below the confidence threshold it abstains.
+    pub fn answer(&self, question: &str, ctx: Option<&Context>) -> Answer {
+        answer::answer(self, question, ctx)
+    }
+
+    /// Looks up the GVLK for an edition written in any common spelling
+    /// ("srv 2019 dc", "Win 10 pro", "2012 R2 Datacenter").
+    pub fn gvlk(&self, edition: &str) -> EditionMatch<'_> {
+        editions::lookup(&self.tables.gvlks, &editions::parse(edition))
+    }
+
+    /// Looks up an error code in any spelling ("0xC004F074", "c004f074", "error F074").
+    pub fn error_info(&self, code: &str) -> Option<&ErrorInfo> {
+        let c = normalize_error_code(code)?;
+        self.tables.errors.iter().find(|e| e.code == c)
+    }
+
+    /// Every GVLK, in the order of Microsoft's table.
+    pub fn gvlks(&self) -> &[Gvlk] {
+        &self.tables.gvlks
+    }
+
+    /// Every error code entry.
+    pub fn errors(&self) -> &[ErrorInfo] {
+        &self.tables.errors
+    }
+
+    /// Every slmgr option entry.
+    pub fn slmgr_options(&self) -> &[SlmgrOption] {
+        &self.tables.slmgr
+    }
+
+    /// Number of indexed passages (article sections and table entries).
+    pub fn passage_count(&self) -> usize {
+        self.retriever.passages.len()
+    }
+
+    /// Titles of all articles (built-in and operator).
+    pub fn article_titles(&self) -> Vec<&str> {
+        self.articles.iter().map(Article::title).collect()
+    }
+}
+
+/// Turns articles and tables into retrieval passages.
+fn build_passages(articles: &[Article], tables: &Tables) -> Vec<Passage> {
+    let mut out = Vec::new();
+    for a in articles {
+        let title = a.title().to_string();
+        let first = out.len();
+        for s in &a.sections {
+            out.push(Passage {
+                title: title.clone(),
+                section: s.heading.clone(),
+                text: s.body.clone(),
+                index_title: format!("{} {}", title, a.front.tags.join(" ")),
+                questions: Vec::new(),
+                keywords: String::new(),
+                offer: a.front.offer.clone(),
+                error: None,
+                steps: None,
+            });
+        }
+        // Sections without commands borrow the article's first section with commands.
+        let with_code = (first..out.len()).find(|i| out[*i].text.contains("```"));
+        if let Some(j) = with_code {
+            let (heading, text) = (out[j].section.clone(), out[j].text.clone());
+            for p in out.iter_mut().skip(first) {
+                if !p.text.contains("```") {
+                    p.steps = Some((heading.clone(), text.clone()));
+                }
+            }
+        }
+        // Attach each example question to the section sharing most words with it.
+        for (_, q) in &a.front.questions {
+            // An explicit `#section-slug` suffix picks the section.
+            if let Some((text_q, anchor)) = q.rsplit_once(" #") {
+                if let Some(i) =
+                    (first..out.len()).find(|i| text::slug(&out[*i].section) == anchor.trim())
+                {
+                    out[i].questions.push(text_q.trim().to_string());
+                    continue;
+                }
+            }
+            let qt: std::collections::HashSet<String> =
+                text::tokens(q, false).into_iter().collect();
+            let best = (first..out.len()).max_by_key(|i| {
+                let st: std::collections::HashSet<String> =
+                    text::tokens(&format!("{} {}", out[*i].section, out[*i].text), false)
+                        .into_iter()
+                        .collect();
+                // Earlier sections win ties (max_by_key keeps the last maximum, so negate index).
+                (qt.intersection(&st).count(), usize::MAX - *i)
+            });
+            if let Some(i) = best {
+                out[i].questions.push(q.clone());
+            }
+        }
+    }
+    for e in &tables.errors {
+        out.push(Passage {
+            title: ERROR_TABLE.into(),
+            section: e.code.clone(),
+            text: answer::error_text(e),
+            index_title: format!("{} {} error", e.code, e.title),
+            questions: Vec::new(),
+            keywords: format!("{} {}", e.keywords, e.meaning),
+            offer: e.offer.clone(),
+            error: Some(e.code.clone()),
+            steps: None,
+        });
+    }
+    for o in &tables.slmgr {
+        out.push(Passage {
+            title: SLMGR_TABLE.into(),
+            section: format!("slmgr {}", o.option),
+            text: answer::slmgr_text(o),
+            index_title: format!("slmgr {} {}", o.option.trim_start_matches('/'), o.keywords),
+            questions: Vec::new(),
+            keywords: o.keywords.clone(),
+            offer: None,
+            error: None,
+            steps: None,
+        });
+    }
+    for f in &tables.kms {
+        out.push(Passage {
+            title: KMS_TABLE.into(),
+            section: f.title.clone(),
+            text: f.text.trim().to_string(),
+            index_title: f.title.clone(),
+            questions: f.questions.clone(),
+            keywords: f.keywords.clone(),
+            offer: if f.id == "port" {
+                Some("kms-firewall".into())
+            } else {
+                None
+            },
+            error: None,
+            steps: None,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<KnowledgeBase>();
+    }
+
+    #[test]
+    fn builds() {
+        let kb = KnowledgeBase::builtin().expect("builtin");
+        assert!(kb.passage_count() > 40);
+        assert!(kb.error_info("error F074").is_some());
+    }
+}

@@ -1,0 +1,344 @@
+//! Recognises Windows editions in free text ("srv 2019 dc", "Win 10 pro", "2k8r2 std") and matches them to GVLK rows.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::facts::Gvlk;
+
+/// Result of looking up an edition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditionMatch<'a> {
+    /// Exactly one edition matches.
+    Exact(&'a Gvlk),
+    /// Several editions match; the caller should list them rather than guess.
+    Ambiguous(Vec<&'a Gvlk>),
+    /// No Windows edition recognised.
+    Unknown,
+}
+
+/// What a piece of text says about a Windows product.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditionQuery {
+    /// Families the text points at (several when e.g. "LTSC" without a year).
+    pub families: Vec<String>,
+    /// Edition attributes: standard, datacenter, pro, n, azure, ...
+    pub attrs: BTreeSet<&'static str>,
+}
+
+impl EditionQuery {
+    /// True when nothing was recognised.
+    pub fn is_empty(&self) -> bool {
+        self.families.is_empty() && self.attrs.is_empty()
+    }
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static regex is valid"))
+}
+
+/// Edition attribute of one lower-case word, if any.
+fn attr_of(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "standard" | "std" | "stnd" | "stand" | "standart" | "stdandard" | "standad"
+        | "stanard" => "standard",
+        "datacenter" | "datacentre" | "dc" | "dtc" | "datacenters" | "datacanter" | "datcenter"
+        | "datacentr" | "datacener" => "datacenter",
+        "essentials" | "essential" | "ess" | "essentails" | "essencials" => "essentials",
+        "web" => "web",
+        "hpc" => "hpc",
+        "enterprise" | "ent" | "entreprise" | "enterprize" | "enterpise" => "enterprise",
+        "pro" | "professional" | "prof" | "proffesional" | "profesional" => "pro",
+        "education" | "edu" | "educational" => "education",
+        "business" => "business",
+        "multipoint" => "multipoint",
+        "premium" => "premium",
+        "itanium" | "ia64" => "itanium",
+        "azure" => "azure",
+        "workstation" | "workstations" | "wks" => "workstations",
+        _ => return None,
+    })
+}
+
+/// Words after which a lone `n`, `g` or `e` is an edition suffix.
+fn takes_suffix(attr: &str) -> bool {
+    matches!(
+        attr,
+        "pro" | "enterprise" | "education" | "workstations" | "business" | "g"
+    )
+}
+
+/// Edition attributes mentioned in `lower` (lower-case text).
+pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
+    static NOHV: OnceLock<Regex> = OnceLock::new();
+    static MP: OnceLock<Regex> = OnceLock::new();
+    let mut set = BTreeSet::new();
+    let text = lower
+        .replace("data center", "datacenter")
+        .replace("multi point", "multipoint");
+    if re(&NOHV, r"(without|w/o|no|sans)[\s-]*hyper[\s-]*v").is_match(&text) {
+        set.insert("nohyperv");
+    }
+    if re(&MP, r"compute\s+cluster").is_match(&text) {
+        set.insert("hpc");
+    }
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut prev: Option<&'static str> = None;
+    for w in words {
+        if let Some(a) = attr_of(w) {
+            set.insert(a);
+            prev = Some(a);
+            continue;
+        }
+        if matches!(w, "n" | "g" | "e") && prev.is_some_and(takes_suffix) {
+            let a = match w {
+                "n" => "n",
+                "g" => "g",
+                _ => "e",
+            };
+            set.insert(a);
+            prev = Some(a);
+            continue;
+        }
+        prev = None;
+    }
+    set
+}
+
+/// Recognises the product family (or families) named in `lower`.
+pub fn families(lower: &str) -> Vec<String> {
+    static SERVER: OnceLock<Regex> = OnceLock::new();
+    static CLIENT: OnceLock<Regex> = OnceLock::new();
+    static LTSC: OnceLock<Regex> = OnceLock::new();
+    static YEAR: OnceLock<Regex> = OnceLock::new();
+    static SAC: OnceLock<Regex> = OnceLock::new();
+    let text = lower.replace(['\u{2019}', '\''], "");
+    let server_word = text.contains("server") || text.contains("srv") || text.contains("ws20");
+    let is_ltsc = !server_word && re(&LTSC, r"\b(ltsc|ltsb|long[\s-]*term)").is_match(&text);
+    let iot = text.contains("iot");
+    let client = re(
+        &CLIENT,
+        r"(?:\bwindows|\bwin|\bw)\s*-?\s*(11|10|8\.1|81|8|7)(?:[^0-9.]|$)|\b(vista)\b",
+    )
+    .captures(&text)
+    .and_then(|c| c.get(1).or_else(|| c.get(2)))
+    .map(|m| m.as_str().to_string());
+    let years: Vec<String> = re(&YEAR, r"(?:^|[^0-9])(20(?:15|16|19|21|24))(?:[^0-9]|$)")
+        .captures_iter(&text)
+        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
+        .collect();
+    if iot {
+        let all = ["Windows IoT LTSC 2024", "Windows IoT LTSC 2021"];
+        let picked: Vec<String> = all
+            .iter()
+            .filter(|f| years.iter().any(|y| f.ends_with(y.as_str())))
+            .map(|f| f.to_string())
+            .collect();
+        return if picked.is_empty() {
+            all.iter().map(|s| s.to_string()).collect()
+        } else {
+            picked
+        };
+    }
+    if is_ltsc {
+        let all = [
+            "Windows 11 LTSC 2024",
+            "Windows 10 LTSC 2021",
+            "Windows 10 LTSC 2019",
+            "Windows 10 LTSB 2016",
+            "Windows 10 LTSB 2015",
+        ];
+        let picked: Vec<String> = all
+            .iter()
+            .filter(|f| years.is_empty() || years.iter().any(|y| f.ends_with(y.as_str())))
+            .filter(|f| match client.as_deref() {
+                Some(v) => f.starts_with(&format!("Windows {v} ")),
+                None => true,
+            })
+            .map(|f| f.to_string())
+            .collect();
+        if !picked.is_empty() {
+            return picked;
+        }
+    }
+    if let Some(v) = client {
+        let v = if v == "81" { "8.1".to_string() } else { v };
+        return vec![if v == "vista" {
+            "Windows Vista".to_string()
+        } else {
+            format!("Windows {v}")
+        }];
+    }
+    if let Some(c) = re(&SAC, r"\b(20h2|2004|1909|1903|1809|1803|1709)\b").captures(&text) {
+        let v = c.get(1).map(|m| m.as_str()).unwrap_or("");
+        return vec![match v {
+            "1803" => "Windows Server, version 1803".to_string(),
+            "1709" => "Windows Server, version 1709".to_string(),
+            _ => "Windows Server, versions 20H2, 2004, 1909, 1903, and 1809".to_string(),
+        }];
+    }
+    if text.contains("semi-annual")
+        || text.contains("semi annual")
+        || re(&SAC, r"\b(20h2|2004|1909|1903|1809|1803|1709)\b").is_match(&text)
+        || text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "sac")
+    {
+        return vec![
+            "Windows Server, versions 20H2, 2004, 1909, 1903, and 1809".to_string(),
+            "Windows Server, version 1803".to_string(),
+            "Windows Server, version 1709".to_string(),
+        ];
+    }
+    let server = re(
+        &SERVER,
+        r"(?:^|[^0-9a-z]|ws|srv|server|w|win|k)(?:20|2k)(0?8|12|16|19|22|25)(?:\s*-?\s*(r2))?(?:[^0-9]|$)",
+    );
+    if let Some(c) = server.captures(&text) {
+        let y = c.get(1).map(|m| m.as_str()).unwrap_or("");
+        let r2 = c.get(2).is_some();
+        let year = match y {
+            "8" | "08" => "2008",
+            "12" => "2012",
+            "16" => "2016",
+            "19" => "2019",
+            "22" => "2022",
+            _ => "2025",
+        };
+        let fam = if r2 && (year == "2008" || year == "2012") {
+            format!("Windows Server {year} R2")
+        } else {
+            format!("Windows Server {year}")
+        };
+        return vec![fam];
+    }
+    Vec::new()
+}
+
+/// Parses the edition-related parts of `text`.
+pub fn parse(text: &str) -> EditionQuery {
+    let lower = text.to_lowercase();
+    EditionQuery {
+        families: families(&lower),
+        attrs: attributes(&lower),
+    }
+}
+
+/// Matches a parsed query against the GVLK table.
+///
+/// Among rows of the named families whose attributes include every attribute asked for,
+/// the ones with the fewest extra attributes win; one winner is `Exact`, several are
+/// `Ambiguous`. A query with attributes but no family matches across all families.
+pub fn lookup<'a>(gvlks: &'a [Gvlk], q: &EditionQuery) -> EditionMatch<'a> {
+    if q.is_empty() {
+        return EditionMatch::Unknown;
+    }
+    let cands: Vec<(&Gvlk, usize)> = gvlks
+        .iter()
+        .filter(|g| q.families.is_empty() || q.families.contains(&g.family))
+        .filter_map(|g| {
+            let a = attributes(&g.edition.to_lowercase());
+            if q.attrs.is_subset(&a) {
+                Some((g, a.len() - q.attrs.len()))
+            } else {
+                None
+            }
+        })
+        .collect();
+    let Some(best) = cands.iter().map(|(_, extra)| *extra).min() else {
+        return EditionMatch::Unknown;
+    };
+    let winners: Vec<&Gvlk> = cands
+        .iter()
+        .filter(|(_, e)| *e == best)
+        .map(|(g, _)| *g)
+        .collect();
+    if q.families.is_empty() && q.attrs.is_empty() {
+        return EditionMatch::Unknown;
+    }
+    match winners.as_slice() {
+        [one] if !q.families.is_empty() => EditionMatch::Exact(one),
+        [] => EditionMatch::Unknown,
+        _ => {
+            // With no family named, list every row with the asked attributes.
+            if q.families.is_empty() {
+                EditionMatch::Ambiguous(
+                    cands
+                        .iter()
+                        .filter(|(_, e)| *e == best)
+                        .map(|(g, _)| *g)
+                        .collect(),
+                )
+            } else {
+                EditionMatch::Ambiguous(cands.iter().map(|(g, _)| *g).collect())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Tables;
+
+    fn key(text: &str) -> Option<String> {
+        let t = Tables::builtin().expect("tables");
+        match lookup(&t.gvlks, &parse(text)) {
+            EditionMatch::Exact(g) => Some(g.edition.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn spellings() {
+        let cases = [
+            ("srv 2019 dc", "Windows Server 2019 Datacenter"),
+            ("2k19 datacenter", "Windows Server 2019 Datacenter"),
+            ("server 2008r2 std", "Windows Server 2008 R2 Standard"),
+            ("Win 10 pro", "Windows 10 Pro"),
+            (
+                "windows server 2022 standard",
+                "Windows Server 2022 Standard",
+            ),
+            ("ws2016 essentials", "Windows Server 2016 Essentials"),
+            ("w2k12r2 datacentre", "Windows Server 2012 R2 Datacenter"),
+            (
+                "2022 azure edition",
+                "Windows Server 2022 Datacenter: Azure Edition",
+            ),
+            ("win10 ltsc 2019", "Windows 10 Enterprise LTSC 2019"),
+            (
+                "windows 11 pro for workstations",
+                "Windows 11 Pro for Workstations",
+            ),
+            ("Windows 7 Professional N", "Windows 7 Professional N"),
+            (
+                "server 2008 enterprise without hyper-v",
+                "Windows Server 2008 Enterprise without Hyper-V",
+            ),
+            ("windows 8.1 enterprise", "Windows 8.1 Enterprise"),
+        ];
+        for (q, want) in cases {
+            assert_eq!(key(q).as_deref(), Some(want), "{q}");
+        }
+    }
+
+    #[test]
+    fn ambiguous() {
+        let t = Tables::builtin().expect("tables");
+        for q in ["server 2019 key", "windows 10 key", "2012 r2"] {
+            assert!(
+                matches!(lookup(&t.gvlks, &parse(q)), EditionMatch::Ambiguous(_)),
+                "{q}"
+            );
+        }
+        assert_eq!(
+            lookup(&t.gvlks, &parse("what is the weather")),
+            EditionMatch::Unknown
+        );
+    }
+}
