@@ -62,6 +62,8 @@ pub struct Incoming {
     pub user: String,
     /// A display name for messages, when the adapter knows one.
     pub user_name: Option<String>,
+    /// Role ids the user holds where the platform has roles (Discord), for role-based approvers.
+    pub roles: Vec<String>,
     /// What happened.
     pub kind: IncomingKind,
 }

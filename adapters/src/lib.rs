@@ -7,5 +7,6 @@ pub mod chat;
 pub mod console;
 pub mod emoji;
 pub mod shell;
+pub mod ssh;
 
 pub use chat::{Button, Chat, ChatError, EventSink, Incoming, IncomingKind, Outgoing, Platform};

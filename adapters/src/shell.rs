@@ -53,3 +53,45 @@ pub trait RemoteShell: Send + Sync {
     /// Runs `command` and waits at most `timeout` for it to finish.
     async fn run(&self, command: &str, timeout: Duration) -> Result<CommandOutput, ShellError>;
 }
+
+/// A shell that runs nothing: it records each command and answers as if it succeeded.
+/// Used for `transport = "dry-run"` instances, to show and record a plan without touching the instance.
+#[derive(Debug, Default)]
+pub struct DryRunShell {
+    commands: std::sync::Mutex<Vec<String>>,
+}
+
+impl DryRunShell {
+    /// A fresh dry-run shell.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The commands "run" so far.
+    pub fn commands(&self) -> Vec<String> {
+        self.commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+#[async_trait]
+impl RemoteShell for DryRunShell {
+    async fn run(&self, command: &str, _timeout: Duration) -> Result<CommandOutput, ShellError> {
+        self.commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(command.to_string());
+        // A dry run cannot verify a licence; it says so instead of pretending.
+        let output = if command.ends_with("/dli") {
+            "(dry run: not executed)\r\nLicense Status: Licensed (dry run: assumed)".to_string()
+        } else {
+            "(dry run: not executed)".to_string()
+        };
+        Ok(CommandOutput {
+            exit_status: Some(0),
+            output,
+        })
+    }
+}

@@ -1,14 +1,19 @@
 //! The conversation engine: `App::handle` dedupes an event, routes it, stores its effects in one
 //! transaction and then sends the replies through the platform's [`Chat`].
 
-use crate::commands;
+use crate::approvals::{self, Decision};
+use crate::commands::{self, Command, Target};
 use crate::config::Config;
 use crate::errors::{AppError, UserError};
 use crate::store::{Store, Tx};
+use crate::{jobs, tickets};
 use adapters::{Button, Chat, EventSink, Incoming, IncomingKind, Outgoing, Platform};
 use async_trait::async_trait;
+use knowledge::KnowledgeBase;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
+use tokio::sync::{watch, Notify};
 
 /// The bot: shared by every adapter and the job worker.
 pub struct App {
@@ -16,7 +21,22 @@ pub struct App {
     pub store: Store,
     /// The configuration.
     pub config: Arc<Config>,
+    /// The knowledge base (articles, key and error tables).
+    pub kb: Arc<KnowledgeBase>,
     chats: RwLock<HashMap<Platform, Arc<dyn Chat>>>,
+    jobs_notify: Notify,
+    jobs_active: AtomicUsize,
+    worker_running: AtomicBool,
+    shutdown: watch::Sender<bool>,
+}
+
+/// How a user is mentioned in a message: `<@U123>` on Slack and Discord, `@name` on the console.
+pub fn mention(user: &str) -> String {
+    match user.split_once(':') {
+        Some(("slack" | "discord", id)) => format!("<@{id}>"),
+        Some((_, name)) => format!("@{name}"),
+        None => user.to_string(),
+    }
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -59,9 +79,15 @@ pub struct Turn<'a> {
     /// The transaction all effects go into.
     pub tx: Tx,
     pending: Vec<Pending>,
+    wake_jobs: bool,
 }
 
 impl<'a> Turn<'a> {
+    /// Wakes the job worker once this turn commits (jobs were queued).
+    pub fn wake_jobs(&mut self) {
+        self.wake_jobs = true;
+    }
+
     /// Posts in the event's channel and thread; returns the bot's message id.
     pub async fn reply(&mut self, text: impl Into<String>) -> Result<i64, AppError> {
         let channel = self.ev.channel.clone();
@@ -110,12 +136,54 @@ impl<'a> Turn<'a> {
 
 impl App {
     /// A bot over an opened store.
-    pub fn new(store: Store, config: Arc<Config>) -> App {
+    pub fn new(store: Store, config: Arc<Config>, kb: Arc<KnowledgeBase>) -> App {
         App {
             store,
             config,
+            kb,
             chats: RwLock::new(HashMap::new()),
+            jobs_notify: Notify::new(),
+            jobs_active: AtomicUsize::new(0),
+            worker_running: AtomicBool::new(false),
+            shutdown: watch::channel(false).0,
         }
+    }
+
+    /// Starts the job worker on this runtime with the given shells.
+    pub fn start_worker(
+        self: &Arc<Self>,
+        shells: Arc<dyn crate::jobs::worker::ShellFactory>,
+    ) -> tokio::task::JoinHandle<()> {
+        self.worker_running.store(true, Ordering::SeqCst);
+        let app = self.clone();
+        tokio::spawn(async move {
+            crate::jobs::worker::run(app.clone(), shells).await;
+            app.worker_running.store(false, Ordering::SeqCst);
+        })
+    }
+
+    /// A receiver that turns true when the process is shutting down.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Asks the worker and adapters to stop taking work.
+    pub fn shutdown(&self) {
+        self.shutdown.send_replace(true);
+        self.jobs_notify.notify_waiters();
+    }
+
+    /// Resolves when jobs were queued (or after a spurious wake-up).
+    pub async fn jobs_wakeup(&self) {
+        self.jobs_notify.notified().await;
+    }
+
+    pub(crate) fn job_started(&self) {
+        self.jobs_active.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn job_finished(&self) {
+        self.jobs_active.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Registers the sender for a platform.
@@ -137,6 +205,7 @@ impl App {
             ev,
             tx,
             pending: Vec::new(),
+            wake_jobs: false,
         };
         if !Store::mark_processed(&mut turn.tx, ev.platform.as_str(), &ev.event_id).await? {
             turn.tx.rollback().await?;
@@ -145,9 +214,17 @@ impl App {
         }
         match self.route(&mut turn).await {
             Ok(handled) => {
-                let Turn { tx, pending, .. } = turn;
+                let Turn {
+                    tx,
+                    pending,
+                    wake_jobs,
+                    ..
+                } = turn;
                 tx.commit().await?;
                 self.deliver(ev.platform, pending).await;
+                if wake_jobs {
+                    self.jobs_notify.notify_one();
+                }
                 Ok(handled)
             }
             Err(AppError::User(problem)) => {
@@ -159,6 +236,7 @@ impl App {
                     ev,
                     tx,
                     pending: Vec::new(),
+                    wake_jobs: false,
                 };
                 Store::mark_processed(&mut turn.tx, ev.platform.as_str(), &ev.event_id).await?;
                 turn.reply(problem.to_string()).await?;
@@ -248,6 +326,23 @@ impl App {
         }
     }
 
+    /// A bot message with its platform reference, waiting briefly when the post that created it
+    /// is still being delivered (a job can start editing its progress message right away).
+    async fn delivered(&self, local_id: i64) -> anyhow::Result<(String, String)> {
+        for _ in 0..250 {
+            match self.store.message(local_id).await? {
+                None => anyhow::bail!("unknown message {local_id}"),
+                Some(m) => {
+                    if let Some(r) = m.platform_ref {
+                        return Ok((m.channel, r));
+                    }
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        anyhow::bail!("message {local_id} was never delivered")
+    }
+
     async fn deliver_one(&self, chat: &dyn Chat, p: Pending) -> anyhow::Result<()> {
         match p {
             Pending::Post {
@@ -269,30 +364,20 @@ impl App {
                 }
             }
             Pending::Edit { local_id, text } => {
-                let Some(m) = self.store.message(local_id).await? else {
-                    anyhow::bail!("edit of unknown message {local_id}");
-                };
-                let Some(message_ref) = m.platform_ref else {
-                    anyhow::bail!("edit of message {local_id} that was never delivered");
-                };
+                let (channel, message_ref) = self.delivered(local_id).await?;
                 chat.send(&Outgoing::Edit {
                     local_id,
-                    channel: m.channel,
+                    channel,
                     message_ref,
                     text,
                 })
                 .await?;
             }
             Pending::React { local_id, emoji } => {
-                let Some(m) = self.store.message(local_id).await? else {
-                    anyhow::bail!("reaction on unknown message {local_id}");
-                };
-                let Some(message_ref) = m.platform_ref else {
-                    anyhow::bail!("reaction on message {local_id} that was never delivered");
-                };
+                let (channel, message_ref) = self.delivered(local_id).await?;
                 chat.send(&Outgoing::React {
                     local_id,
-                    channel: m.channel,
+                    channel,
                     message_ref,
                     emoji,
                 })
@@ -309,21 +394,112 @@ impl App {
                 self.on_message(turn, text.trim()).await?;
                 Ok(Handled::Done)
             }
-            IncomingKind::ReactionAdded { .. }
-            | IncomingKind::ReactionRemoved { .. }
-            | IncomingKind::Button { .. } => Ok(Handled::Ignored),
+            IncomingKind::ReactionAdded { message_ref, emoji } => {
+                match approvals::decision_for_emoji(&self.config.approvals, emoji) {
+                    Some(d) => self.on_decision(turn, message_ref, d, true).await,
+                    None => Ok(Handled::Ignored),
+                }
+            }
+            IncomingKind::Button {
+                message_ref,
+                action,
+            } => {
+                let d = match action.as_str() {
+                    "approve" => Decision::Approve,
+                    "reject" => Decision::Reject,
+                    _ => return Ok(Handled::Ignored),
+                };
+                self.on_decision(turn, message_ref, d, false).await
+            }
+            IncomingKind::ReactionRemoved { message_ref, emoji } => {
+                if approvals::decision_for_emoji(&self.config.approvals, emoji)
+                    != Some(Decision::Approve)
+                {
+                    return Ok(Handled::Ignored);
+                }
+                let Some(req) = self.tracked_request(turn, message_ref).await? else {
+                    return Ok(Handled::Ignored);
+                };
+                if req.subject == "jobs" {
+                    jobs::flow::withdraw(turn, &req).await?;
+                } else {
+                    approvals::withdraw(&mut turn.tx, &req, &ev.user).await?;
+                }
+                Ok(Handled::Done)
+            }
         }
     }
 
+    async fn tracked_request(
+        &self,
+        turn: &mut Turn<'_>,
+        message_ref: &str,
+    ) -> Result<Option<approvals::ApprovalRequest>, AppError> {
+        let Some(msg) =
+            Store::bot_message_by_ref(&mut turn.tx, turn.ev.platform.as_str(), message_ref).await?
+        else {
+            return Ok(None);
+        };
+        Ok(approvals::by_message(&mut turn.tx, msg.id).await?)
+    }
+
+    async fn on_decision(
+        &self,
+        turn: &mut Turn<'_>,
+        message_ref: &str,
+        decision: Decision,
+        from_reaction: bool,
+    ) -> Result<Handled, AppError> {
+        let Some(req) = self.tracked_request(turn, message_ref).await? else {
+            return Ok(Handled::Ignored);
+        };
+        if let Some(ticket) = req.subject.strip_prefix("ticket:") {
+            let ticket = ticket.to_string();
+            match tickets::flow::decide(turn, &ticket, decision, None).await {
+                // A reaction that cannot count is explained, not silently dropped.
+                Err(AppError::User(e)) if from_reaction => {
+                    turn.reply(e.to_string()).await?;
+                }
+                other => other?,
+            }
+        } else {
+            jobs::flow::decide(turn, &req, decision, from_reaction).await?;
+        }
+        Ok(Handled::Done)
+    }
+
     async fn on_message(&self, turn: &mut Turn<'_>, text: &str) -> Result<(), AppError> {
-        let mut words = text.split_whitespace();
-        let first = words.next().unwrap_or_default().to_ascii_lowercase();
-        let rest: Vec<&str> = words.collect();
-        match (first.as_str(), rest.as_slice()) {
-            ("help", []) | ("?", []) => {
+        if let Some(warning) = self.product_key_warning(text) {
+            turn.reply(warning).await?;
+            return Ok(());
+        }
+        match commands::parse(text) {
+            Some(Err(e)) => return Err(e.into()),
+            Some(Ok(cmd)) => return self.command(turn, cmd).await,
+            None => {}
+        }
+        // "activate …" is a new intent even in the middle of a ticket conversation.
+        if let Some(req) = jobs::request::parse(text) {
+            return jobs::flow::request(turn, req?).await;
+        }
+        if let Some(conv) = tickets::flow::open_conversation(turn).await? {
+            return tickets::flow::answer(turn, conv, text).await;
+        }
+        if let Some(offer) = self.accepted_offer(turn, text).await? {
+            return tickets::flow::start(turn, "", Some(offer)).await;
+        }
+        if tickets::request::detect(text).is_some() {
+            return tickets::flow::start(turn, text, None).await;
+        }
+        self.answer_question(turn, text).await
+    }
+
+    async fn command(&self, turn: &mut Turn<'_>, cmd: Command) -> Result<(), AppError> {
+        match cmd {
+            Command::Help(None) => {
                 turn.reply(commands::help()).await?;
             }
-            ("help", [word]) => match commands::help_for(word) {
+            Command::Help(Some(word)) => match commands::help_for(&word) {
                 Some(h) => {
                     turn.reply(h).await?;
                 }
@@ -335,20 +511,296 @@ impl App {
                     .into())
                 }
             },
-            ("instances", []) => {
+            Command::Instances => {
                 let text = self.instances_text();
                 turn.reply(text).await?;
             }
-            _ => {
-                turn.reply(fallback(text)).await?;
+            Command::Tickets(which) => tickets::flow::list(turn, which).await?,
+            Command::Ticket(id) => tickets::flow::show(turn, &id).await?,
+            Command::Approve(Target::Ticket(id)) => {
+                tickets::flow::decide(turn, &id, Decision::Approve, None).await?
             }
+            Command::Reject(Target::Ticket(id), reason) => {
+                tickets::flow::decide(turn, &id, Decision::Reject, reason.as_deref()).await?
+            }
+            Command::Approve(Target::Job(n)) => {
+                jobs::flow::decide_by_job(turn, n, Decision::Approve).await?
+            }
+            Command::Reject(Target::Job(n), _) => {
+                jobs::flow::decide_by_job(turn, n, Decision::Reject).await?
+            }
+            Command::Done(id) => tickets::flow::mark_done(turn, &id).await?,
+            Command::Cancel(Some(Target::Ticket(id))) => tickets::flow::cancel(turn, &id).await?,
+            Command::Cancel(Some(Target::Job(n))) => jobs::flow::cancel(turn, n).await?,
+            Command::Cancel(None) => match tickets::flow::open_conversation(turn).await? {
+                Some(conv) => tickets::flow::answer(turn, conv, "cancel").await?,
+                None => {
+                    return Err(UserError::new(
+                        "There is no request in progress here to cancel. To withdraw a ticket or stop a job, name it.",
+                        "cancel FW-12",
+                    )
+                    .into())
+                }
+            },
+            Command::Jobs => jobs::flow::list(turn).await?,
+            Command::Job(n) => jobs::flow::show(turn, n).await?,
         }
         Ok(())
     }
 
-    /// Returns when the job worker of this process has nothing queued or running.
-    /// (No jobs exist before the activation feature; then this returns at once.)
-    pub async fn wait_for_jobs(&self) {}
+    /// A warning when the text contains a product key that is not a public GVLK: such keys are
+    /// never echoed, stored or logged.
+    fn product_key_warning(&self, text: &str) -> Option<String> {
+        let public: std::collections::HashSet<&str> =
+            self.kb.gvlks().iter().map(|g| g.key.as_str()).collect();
+        let private = find_product_keys(text)
+            .into_iter()
+            .any(|k| !public.contains(k.as_str()));
+        private.then(|| {
+            "That message contains what looks like a product key. I did not store or repeat it, and I never take keys in chat: \
+             an operator puts it in a secret reference instead (`[kms] host_key = \"env:KMSBOT_KMS_HOST_KEY\"` for a KMS host key, \
+             or `product_key = \"file:/etc/kmsbot/web-01.key\"` on the instance for online activation). \
+             Consider the key exposed: delete your message if you can."
+                .to_string()
+        })
+    }
+
+    async fn context_key(&self, turn: &Turn<'_>) -> (String, String, String, String) {
+        let ev = turn.ev;
+        (
+            ev.platform.as_str().to_string(),
+            ev.channel.clone(),
+            ev.thread.clone().unwrap_or_default(),
+            ev.user.clone(),
+        )
+    }
+
+    async fn load_context(&self, turn: &mut Turn<'_>) -> Result<StoredContext, AppError> {
+        let (p, c, t, u) = self.context_key(turn).await;
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT context FROM answer_contexts WHERE platform = ? AND channel = ? AND thread = ? AND user_id = ?",
+        )
+        .bind(p)
+        .bind(c)
+        .bind(t)
+        .bind(u)
+        .fetch_optional(&mut *turn.tx)
+        .await?;
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    async fn save_context(&self, turn: &mut Turn<'_>, ctx: &StoredContext) -> Result<(), AppError> {
+        let (p, c, t, u) = self.context_key(turn).await;
+        store_context(&mut turn.tx, &p, &c, &t, &u, ctx).await
+    }
+
+    async fn accepted_offer(
+        &self,
+        turn: &mut Turn<'_>,
+        text: &str,
+    ) -> Result<Option<tickets::request::Draft>, AppError> {
+        let lower = text
+            .trim()
+            .trim_end_matches(['.', '!'])
+            .to_ascii_lowercase();
+        const YES: &[&str] = &[
+            "file it",
+            "yes",
+            "yes please",
+            "yes, file it",
+            "please do",
+            "do it",
+            "file the request",
+            "file a request",
+            "file request",
+            "file the ticket",
+            "ok, file it",
+            "ok file it",
+            "sure",
+            "yes file it",
+            "please file it",
+        ];
+        if !YES.contains(&lower.as_str()) {
+            return Ok(None);
+        }
+        let mut ctx = self.load_context(turn).await?;
+        let Some(offer) = ctx.offer.take() else {
+            return Ok(None);
+        };
+        self.save_context(turn, &ctx).await?;
+        Ok(Some(offer))
+    }
+
+    async fn answer_question(&self, turn: &mut Turn<'_>, text: &str) -> Result<(), AppError> {
+        let mut stored = self.load_context(turn).await?;
+        let answer = self.kb.answer(text, stored.kb.as_ref());
+        let mut reply = answer.text.clone();
+        stored.offer = None;
+        if let Some(offer) = answer.offer {
+            let draft = self.offer_draft(offer, text);
+            reply.push_str(&format!(
+                "\n\n👉 Want me to ask support for it? Reply `file it` and I'll start {} for you{}.",
+                match offer {
+                    knowledge::RequestOffer::KmsFirewall => "a firewall request for tcp/1688 to your KMS host",
+                    knowledge::RequestOffer::InternetAccess => "an internet-access request",
+                },
+                if draft.destination.is_some() || !draft.instances.is_empty() {
+                    " with what you told me already filled in"
+                } else {
+                    ""
+                }
+            ));
+            stored.offer = Some(draft);
+        }
+        if answer.context.is_some() {
+            stored.kb = answer.context.clone();
+        }
+        self.save_context(turn, &stored).await?;
+        turn.reply(reply).await?;
+        Ok(())
+    }
+
+    fn offer_draft(&self, offer: knowledge::RequestOffer, text: &str) -> tickets::request::Draft {
+        use tickets::request::{Endpoint, PortRange, Ports, Protocol, RequestKind};
+        let known: Vec<String> = self
+            .config
+            .instances
+            .iter()
+            .map(|i| i.name.clone())
+            .collect();
+        let mut draft = tickets::request::parse(text, &known);
+        draft.problems.clear();
+        if draft.instances.is_empty() {
+            // Instances the user named anywhere in the question ("web-01 gets 0xC004F074").
+            draft.instances = text
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .filter_map(|w| known.iter().find(|k| k.eq_ignore_ascii_case(w)).cloned())
+                .fold(Vec::new(), |mut v, k| {
+                    if !v.contains(&k) {
+                        v.push(k);
+                    }
+                    v
+                });
+        }
+        match offer {
+            knowledge::RequestOffer::KmsFirewall => {
+                draft.kind = Some(RequestKind::Firewall);
+                draft.protocol = Some(Protocol::Tcp);
+                draft.ports = Some(Ports(vec![PortRange::single(self.config.kms.port)]));
+                if draft.source.is_none() {
+                    if let [one] = draft.instances.as_slice() {
+                        draft.source = Some(Endpoint::Instance(one.clone()));
+                    }
+                }
+                if draft.destination.is_none() {
+                    if let Some(host) = &self.config.kms.host {
+                        draft.destination = Some(endpoint_for_host(host));
+                    }
+                }
+                draft
+                    .reason
+                    .get_or_insert_with(|| "KMS activation (tcp/1688 to the KMS host)".into());
+            }
+            knowledge::RequestOffer::InternetAccess => {
+                draft = tickets::request::Draft {
+                    kind: Some(RequestKind::InternetAccess),
+                    instances: draft.instances,
+                    reason: Some("online activation of Windows".into()),
+                    ..Default::default()
+                };
+            }
+        }
+        draft
+    }
+
+    /// After a job failed with 0xC004F074: offers, in the job's thread, to file the firewall
+    /// request for tcp/1688 from the instance to the KMS host.
+    pub async fn offer_firewall_for_job(
+        &self,
+        platform: Platform,
+        channel: &str,
+        thread: Option<&str>,
+        requester: &str,
+        instance: &str,
+        kms_host: &str,
+    ) {
+        use tickets::request::{
+            Direction, Draft, Endpoint, PortRange, Ports, Protocol, RequestKind,
+        };
+        let draft = Draft {
+            kind: Some(RequestKind::Firewall),
+            protocol: Some(Protocol::Tcp),
+            ports: Some(Ports(vec![PortRange::single(self.config.kms.port)])),
+            source: Some(Endpoint::Instance(instance.to_string())),
+            destination: Some(endpoint_for_host(kms_host)),
+            direction: Some(Direction::Egress),
+            reason: Some(format!(
+                "KMS activation of {instance} (job failed with 0xC004F074)"
+            )),
+            ..Default::default()
+        };
+        let result: Result<(), AppError> = async {
+            let mut tx = self.store.begin().await?;
+            let mut ctx = StoredContext::default();
+            let p = platform.as_str();
+            let t = thread.unwrap_or_default();
+            let existing: Option<String> = sqlx::query_scalar(
+                "SELECT context FROM answer_contexts WHERE platform = ? AND channel = ? AND thread = ? AND user_id = ?",
+            )
+            .bind(p)
+            .bind(channel)
+            .bind(t)
+            .bind(requester)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(j) = existing.and_then(|j| serde_json::from_str::<StoredContext>(&j).ok()) {
+                ctx = j;
+            }
+            ctx.offer = Some(draft);
+            store_context(&mut tx, p, channel, t, requester, &ctx).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "cannot store the firewall offer");
+            return;
+        }
+        self.say(
+            platform,
+            channel,
+            thread,
+            &format!(
+                "{}: {instance} could not reach the KMS host {kms_host} on tcp/{}. Reply `file it` here and I'll file the firewall request (tcp/{} from {instance} to {kms_host}, outbound) for support.",
+                mention(requester),
+                self.config.kms.port,
+                self.config.kms.port
+            ),
+        )
+        .await;
+    }
+
+    /// Returns when the job worker of this process has nothing queued, interrupted or running
+    /// (at once when no worker runs here).
+    pub async fn wait_for_jobs(&self) {
+        loop {
+            if !self.worker_running.load(Ordering::SeqCst) {
+                return;
+            }
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running', 'interrupted')",
+            )
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap_or(0);
+            if pending == 0 && self.jobs_active.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 
     /// The `instances` reply.
     pub fn instances_text(&self) -> String {
@@ -371,11 +823,55 @@ impl App {
     }
 }
 
-fn fallback(text: &str) -> String {
-    let shown: String = text.chars().take(80).collect();
-    format!(
-        "I don't understand \"{shown}\" yet. Say `help` to see what I can do, for example `help` or `instances`."
+/// What the bot remembers per thread and user between questions.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct StoredContext {
+    /// The knowledge base's follow-up context.
+    #[serde(default)]
+    kb: Option<knowledge::Context>,
+    /// A request the bot offered to file (accepted with `file it`).
+    #[serde(default)]
+    offer: Option<tickets::request::Draft>,
+}
+
+async fn store_context(
+    conn: &mut sqlx::SqliteConnection,
+    platform: &str,
+    channel: &str,
+    thread: &str,
+    user: &str,
+    ctx: &StoredContext,
+) -> Result<(), AppError> {
+    let json = serde_json::to_string(ctx).map_err(anyhow::Error::from)?;
+    sqlx::query(
+        "INSERT INTO answer_contexts (platform, channel, thread, user_id, context) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (platform, channel, thread, user_id) DO UPDATE SET context = excluded.context, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
     )
+    .bind(platform)
+    .bind(channel)
+    .bind(thread)
+    .bind(user)
+    .bind(json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn endpoint_for_host(host: &str) -> tickets::request::Endpoint {
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => tickets::request::Endpoint::Network(ipnet::IpNet::from(ip)),
+        Err(_) => tickets::request::Endpoint::Host(host.to_string()),
+    }
+}
+
+/// Every product-key-shaped string (`XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`) in a text, upper-cased.
+pub fn find_product_keys(text: &str) -> Vec<String> {
+    static KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\b[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\b").expect("static regex")
+    });
+    KEY.find_iter(text)
+        .map(|m| m.as_str().to_ascii_uppercase())
+        .collect()
 }
 
 /// A short reference for an internal error, to match the log line.
@@ -430,6 +926,7 @@ mod tests {
             thread: None,
             user: "console:alice".into(),
             user_name: None,
+            roles: Vec::new(),
             kind: IncomingKind::Message {
                 text: text.into(),
                 message_ref: format!("u-{event_id}"),
@@ -442,7 +939,11 @@ mod tests {
     async fn the_same_event_twice_has_one_effect() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).await.unwrap();
-        let app = App::new(store.clone(), Arc::new(Config::default()));
+        let app = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
         let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
         app.register_chat(rec.clone());
         let ev = message("ev-1", "help");
@@ -465,7 +966,11 @@ mod tests {
     async fn unknown_help_topic_is_a_specific_user_error() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).await.unwrap();
-        let app = App::new(store, Arc::new(Config::default()));
+        let app = App::new(
+            store,
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
         let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
         app.register_chat(rec.clone());
         app.handle(&message("e", "help frobnicate")).await.unwrap();

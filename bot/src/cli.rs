@@ -3,6 +3,7 @@
 use crate::app::App;
 use crate::config::Config;
 use crate::console::{self, ConsoleOptions};
+use crate::shells::ConfiguredShells;
 use crate::store::Store;
 use crate::{jobs, tickets};
 use adapters::console::ConsoleChat;
@@ -54,6 +55,21 @@ pub enum Command {
         #[arg(long = "in", value_name = "CHANNEL", default_value = "general")]
         channel: String,
     },
+    /// One answer from the knowledge base (offline; no database needed).
+    Ask {
+        /// Print one JSON object: question, answer, abstained, confidence, sources.
+        #[arg(long)]
+        json: bool,
+        /// The question.
+        #[arg(required = true, num_args = 1.., value_name = "QUESTION")]
+        question: Vec<String>,
+    },
+    /// The knowledge base: lint it, or add an operator's own articles.
+    Kb {
+        /// What to do with the knowledge base.
+        #[command(subcommand)]
+        action: KbCommand,
+    },
     /// The ticket store.
     Tickets {
         /// What to do with tickets.
@@ -71,6 +87,21 @@ pub enum Command {
         /// What to do with instances.
         #[command(subcommand)]
         action: InstancesCommand,
+    },
+}
+
+/// `kmsbot kb …`
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Lint the built-in knowledge base and the operator's articles (`[knowledge] extra_dir`).
+    Check {
+        /// Lint the Markdown articles in this folder instead of the configured extra_dir.
+        dir: Option<PathBuf>,
+    },
+    /// Lint the Markdown articles of DIR and copy them into `[knowledge] extra_dir`.
+    Import {
+        /// Folder of Markdown articles (front matter: layout, title, tags).
+        dir: PathBuf,
     },
 }
 
@@ -176,18 +207,95 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             user,
             channel,
         } => {
+            let kb = load_knowledge(&config)?;
             let store = Store::open(&db_path).await?;
-            let app = Arc::new(App::new(store.clone(), config));
+            let app = Arc::new(App::new(store.clone(), config.clone(), kb));
             app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
+            let worker = app.start_worker(Arc::new(ConfiguredShells::new(
+                std::time::Duration::from_secs(config.jobs.connect_timeout_secs),
+            )));
             let opts = ConsoleOptions {
                 no_wait,
                 history,
                 user,
                 channel,
             };
-            let result = console::run(app, opts).await;
+            let result = console::run(app.clone(), opts).await;
+            app.shutdown();
+            let _ = worker.await;
             store.close().await;
             result
+        }
+        Command::Ask { json, question } => {
+            let kb = load_knowledge(&config)?;
+            let question = question.join(" ");
+            let answer = kb.answer(&question, None);
+            if json {
+                let mut v = serde_json::to_value(&answer)?;
+                v["question"] = serde_json::Value::String(question);
+                // f32 → two decimals, so the JSON shows 0.97 rather than 0.9700000286102295.
+                v["confidence"] =
+                    serde_json::json!((f64::from(answer.confidence) * 100.0).round() / 100.0);
+                print_json(&v)
+            } else {
+                println!("{}", answer.text);
+                Ok(())
+            }
+        }
+        Command::Kb {
+            action: KbCommand::Check { dir },
+        } => {
+            let mut issues = knowledge::check_builtin();
+            match dir.as_ref().or(config.knowledge.extra_dir.as_ref()) {
+                Some(d) if d.is_dir() => issues.extend(knowledge::check_dir(d)),
+                Some(d) => anyhow::bail!("{} is not a folder", d.display()),
+                None => {}
+            }
+            for i in &issues {
+                println!("{i}");
+            }
+            if issues.is_empty() {
+                println!("knowledge base OK");
+                Ok(())
+            } else {
+                anyhow::bail!("{} problem(s) in the knowledge base", issues.len())
+            }
+        }
+        Command::Kb {
+            action: KbCommand::Import { dir },
+        } => {
+            let Some(target) = &config.knowledge.extra_dir else {
+                anyhow::bail!("set `[knowledge] extra_dir = \"/etc/kmsbot/articles\"` in the config first: imported articles are kept there and indexed at start");
+            };
+            if !dir.is_dir() {
+                anyhow::bail!("{} is not a folder", dir.display());
+            }
+            let issues = knowledge::check_dir(&dir);
+            for i in &issues {
+                println!("{i}");
+            }
+            if !issues.is_empty() {
+                anyhow::bail!(
+                    "nothing imported: {} problem(s); fix them and import again",
+                    issues.len()
+                );
+            }
+            std::fs::create_dir_all(target)
+                .with_context(|| format!("cannot create {}", target.display()))?;
+            let mut n = 0;
+            for entry in std::fs::read_dir(&dir)? {
+                let p = entry?.path();
+                if p.extension().is_some_and(|x| x == "md") {
+                    let name = p.file_name().map(PathBuf::from).unwrap_or_default();
+                    std::fs::copy(&p, target.join(&name))
+                        .with_context(|| format!("cannot copy {}", p.display()))?;
+                    n += 1;
+                }
+            }
+            // Prove the result loads before saying so.
+            load_knowledge(&config)?;
+            println!("imported {n} article(s) into {}", target.display());
+            Ok(())
         }
         Command::Tickets { action } => {
             let store = Store::open(&db_path).await?;
@@ -223,6 +331,27 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             }
         }
     }
+}
+
+/// The built-in knowledge base plus the operator's articles from `[knowledge] extra_dir`.
+pub fn load_knowledge(config: &Config) -> anyhow::Result<Arc<knowledge::KnowledgeBase>> {
+    let Some(dir) = &config.knowledge.extra_dir else {
+        return Ok(Arc::new(knowledge::KnowledgeBase::builtin()?));
+    };
+    let mut articles = Vec::new();
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read [knowledge] extra_dir {}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        let text = std::fs::read_to_string(&p)
+            .with_context(|| format!("cannot read article {}", p.display()))?;
+        articles.push((p.display().to_string(), text));
+    }
+    Ok(Arc::new(knowledge::KnowledgeBase::with_extra(articles)?))
 }
 
 async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Result<()> {

@@ -40,6 +40,59 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Where a secret comes from: `env:NAME` (an environment variable) or `file:PATH` (a file whose
+/// first line is the secret). The reference is configuration; the secret itself never is.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq, Debug)]
+#[serde(try_from = "String", into = "String")]
+pub struct SecretRef(String);
+
+impl TryFrom<String> for SecretRef {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let ok = match s.split_once(':') {
+            Some(("env", name)) => {
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            }
+            Some(("file", path)) => !path.is_empty(),
+            _ => false,
+        };
+        if ok {
+            Ok(SecretRef(s))
+        } else {
+            // The value is not echoed: it may be the secret itself, pasted by mistake.
+            Err("the value is not a secret reference (not shown, in case it is the secret itself); expected `env:VARIABLE` or `file:/path/to/file`".to_string())
+        }
+    }
+}
+
+impl From<SecretRef> for String {
+    fn from(r: SecretRef) -> String {
+        r.0
+    }
+}
+
+impl SecretRef {
+    /// The reference as written (`env:NAME`, `file:PATH`); safe to store and show.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Reads the secret. The error names the reference, never the value.
+    pub fn resolve(reference: &str) -> Result<Secret, String> {
+        match reference.split_once(':') {
+            Some(("env", name)) => std::env::var(name)
+                .map(|v| Secret::new(v.trim().to_string()))
+                .map_err(|_| {
+                    format!("the environment variable {name} (from `{reference}`) is not set")
+                }),
+            Some(("file", path)) => std::fs::read_to_string(path)
+                .map(|v| Secret::new(v.lines().next().unwrap_or_default().trim().to_string()))
+                .map_err(|e| format!("cannot read the secret file {path}: {e}")),
+            _ => Err(format!("`{reference}` is not a secret reference")),
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -86,6 +139,9 @@ pub struct KmsConfig {
     pub host: Option<String>,
     /// Its TCP port (1688 unless changed on the host).
     pub port: u16,
+    /// The KMS host key for the KMS host setup plan: a secret reference, never the key itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_key: Option<SecretRef>,
 }
 
 impl Default for KmsConfig {
@@ -93,6 +149,7 @@ impl Default for KmsConfig {
         KmsConfig {
             host: None,
             port: 1688,
+            host_key: None,
         }
     }
 }
@@ -159,6 +216,9 @@ pub struct InstanceConfig {
     /// known_hosts file the host key is verified against.
     #[serde(default)]
     pub known_hosts: Option<PathBuf>,
+    /// The instance's own product key (MAK or retail) for online activation, as a secret reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_key: Option<SecretRef>,
 }
 
 fn default_transport() -> Transport {
@@ -630,6 +690,12 @@ mode = "events"
         .unwrap_err()
         .to_string();
         assert!(e.contains("key_file"), "{e}");
+        let e = load("[kms]\nhost_key = \"ABCDE-FGHIJ-KLMNO-PQRST-UVWXY\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kms.host_key"), "{e}");
+        assert!(e.contains("not a secret reference"), "{e}");
+        assert!(!e.contains("ABCDE"), "the key is never echoed: {e}");
         let e = load("this is not toml", &[]).unwrap_err().to_string();
         assert!(e.contains("config error"), "{e}");
     }

@@ -222,6 +222,7 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
                 thread: speaker.thread.map(|t| t.to_string()),
                 user: Platform::Console.user_id(&speaker.user),
                 user_name: Some(speaker.user.clone()),
+                roles: Vec::new(),
                 kind: IncomingKind::Message {
                     text,
                     message_ref: format!("in-{run_id}-{n}"),
@@ -286,6 +287,7 @@ async fn reaction(
         thread: m.thread.clone(),
         user: Platform::Console.user_id(&speaker.user),
         user_name: Some(speaker.user.clone()),
+        roles: Vec::new(),
         kind: if added {
             IncomingKind::ReactionAdded { message_ref, emoji }
         } else {

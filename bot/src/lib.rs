@@ -1,12 +1,14 @@
 //! kmsbot's core library: configuration, storage, the conversation engine and its commands.
 
 pub mod app;
+pub mod approvals;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod console;
 pub mod errors;
 pub mod jobs;
+pub mod shells;
 pub mod store;
 pub mod tickets;
 pub mod validate;

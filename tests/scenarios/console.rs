@@ -39,7 +39,13 @@ fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
         &db,
         "SELECT description FROM _sqlx_migrations WHERE success",
     );
-    assert_eq!(applied, vec!["foundation".to_string()]);
+    assert_eq!(
+        applied,
+        vec![
+            "foundation".to_string(),
+            "conversations approvals".to_string()
+        ]
+    );
 }
 
 /// Reads one text column from the database file with sqlx, as an outside observer.

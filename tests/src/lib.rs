@@ -1,4 +1,6 @@
 //! Test support shared by the end-to-end scenarios: running the real `kmsbot` binary on a
 //! transcript and reading what it printed.
 
+pub mod fake_windows;
+pub mod instance;
 pub mod transcript;

@@ -191,6 +191,20 @@ impl Env {
         cmd
     }
 
+    /// Spawns `kmsbot chat` on this directory's database and config with piped stdin/stdout, for
+    /// scenarios that read the transcript as it is written (and may kill the process).
+    pub fn spawn_chat(&self) -> std::process::Child {
+        let db = self.db();
+        let mut args = vec!["chat".to_string(), "--db".into(), path_str(&db).to_string()];
+        let cfg = self.dir.path().join("kmsbot.toml");
+        if cfg.exists() {
+            args.push("--config".into());
+            args.push(path_str(&cfg).to_string());
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.command(&refs).spawn().expect("spawn kmsbot")
+    }
+
     fn output(&self, args: &[&str], stdin: &str) -> Output {
         let mut child = self.command(args).spawn().expect("spawn kmsbot");
         if let Some(mut input) = child.stdin.take() {
@@ -227,6 +241,37 @@ impl Env {
         let refs: Vec<&str> = all.iter().map(String::as_str).collect();
         self.run(&refs, "")
     }
+}
+
+/// Reads `child`'s stdout line by line until a line contains `needle` (or 60 s pass), returning
+/// everything read. The child keeps running.
+pub fn read_until(child: &mut std::process::Child, needle: &str) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let reader = std::io::BufReader::new(stdout);
+        for line in reader.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut seen = String::new();
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(needle) {
+                    return seen;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    panic!("`{needle}` never appeared; transcript so far:\n{seen}");
 }
 
 fn path_str(p: &Path) -> &str {

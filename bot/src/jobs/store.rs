@@ -2,7 +2,7 @@
 
 use crate::store::StoreError;
 use serde::Serialize;
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 /// One activation job.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -112,4 +112,164 @@ pub async fn steps(pool: &SqlitePool, job_id: i64) -> Result<Vec<StepRow>, Store
             })
         })
         .collect::<Result<_, _>>()?)
+}
+
+/// A job to create (awaiting approval).
+pub struct NewJob<'a> {
+    /// Instance name.
+    pub instance: &'a str,
+    /// Its edition.
+    pub edition: &'a str,
+    /// `kms`, `online`, `kms_host`.
+    pub method: &'a str,
+    /// KMS host for `kms`.
+    pub kms_host: Option<&'a str>,
+    /// KMS port for `kms`.
+    pub kms_port: Option<u16>,
+    /// Who asked.
+    pub requested_by: &'a str,
+    /// Platform of the request.
+    pub platform: &'a str,
+    /// Channel of the request.
+    pub channel: &'a str,
+    /// Thread of the request.
+    pub thread: Option<&'a str>,
+    /// The approval message.
+    pub request_message_id: i64,
+    /// Its approval request.
+    pub approval_request_id: i64,
+}
+
+/// Creates a job awaiting approval, with its planned steps.
+pub async fn insert_job(
+    conn: &mut SqliteConnection,
+    j: &NewJob<'_>,
+    steps: &[super::plan::Step],
+) -> Result<i64, StoreError> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO jobs (instance, edition, method, kms_host, kms_port, status, requested_by, platform, channel, thread, request_message_id, approval_request_id) \
+         VALUES (?, ?, ?, ?, ?, 'awaiting_approval', ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(j.instance)
+    .bind(j.edition)
+    .bind(j.method)
+    .bind(j.kms_host)
+    .bind(j.kms_port)
+    .bind(j.requested_by)
+    .bind(j.platform)
+    .bind(j.channel)
+    .bind(j.thread)
+    .bind(j.request_message_id)
+    .bind(j.approval_request_id)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    for (i, s) in steps.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO job_steps (job_id, seq, name, command, status, secret_ref, always_run, check_kind) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(i as i64 + 1)
+        .bind(&s.name)
+        .bind(&s.command)
+        .bind(&s.secret_ref)
+        .bind(s.always)
+        .bind(check_name(s.check))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The stored name of a check.
+pub fn check_name(c: super::plan::Check) -> &'static str {
+    use super::plan::Check;
+    match c {
+        Check::Slmgr => "slmgr",
+        Check::ServiceStart => "service_start",
+        Check::ExitZero => "exit_zero",
+        Check::Licensed => "licensed",
+    }
+}
+
+/// A check from its stored name.
+pub fn check_from_name(s: &str) -> super::plan::Check {
+    use super::plan::Check;
+    match s {
+        "slmgr" => Check::Slmgr,
+        "service_start" => Check::ServiceStart,
+        "licensed" => Check::Licensed,
+        _ => Check::ExitZero,
+    }
+}
+
+/// (id, instance, status) of the jobs an approval request covers.
+pub async fn jobs_of_request(
+    conn: &mut SqliteConnection,
+    request_id: i64,
+) -> Result<Vec<(i64, String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, instance, status FROM jobs WHERE approval_request_id = ? ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The approval request of a job.
+pub async fn approval_request_of(
+    conn: &mut SqliteConnection,
+    job: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT approval_request_id FROM jobs WHERE id = ?")
+            .bind(job)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten(),
+    )
+}
+
+/// Approved: queue the job with its progress message.
+pub async fn queue(
+    conn: &mut SqliteConnection,
+    job: i64,
+    approved_by: &str,
+    progress: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'queued', approved_by = ?, progress_message_id = ? WHERE id = ? AND status = 'awaiting_approval'",
+    )
+    .bind(approved_by)
+    .bind(progress)
+    .bind(job)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets a job's status (terminal states also set `finished_at`).
+pub async fn set_status(
+    conn: &mut SqliteConnection,
+    job: i64,
+    status: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET status = ?, finished_at = CASE WHEN ? IN ('succeeded','failed','cancelled','rejected') THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE finished_at END WHERE id = ?",
+    )
+    .bind(status)
+    .bind(status)
+    .bind(job)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Asks a running job to stop before its next step.
+pub async fn request_cancel(conn: &mut SqliteConnection, job: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = ?")
+        .bind(job)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -1,5 +1,12 @@
-//! Firewall-rule and internet-access tickets: their rows, queries and rendering.
+//! Firewall-rule and internet-access tickets: understanding requests, slot filling, storage, lifecycle.
 
+pub mod flow;
+pub mod request;
+mod request_check;
+mod request_parse;
+mod request_render;
+#[cfg(test)]
+mod request_tests;
 pub mod store;
 
 pub use store::{TicketFilter, TicketRow};

@@ -193,3 +193,21 @@ pub fn details(t: &TicketRow) -> String {
     ));
     s
 }
+
+/// One line per ticket in chat.
+pub fn one_line_chat(t: &TicketRow) -> String {
+    let what = match t.kind.as_str() {
+        "firewall" => format!(
+            "{} {} from {} to {}",
+            t.protocol.as_deref().unwrap_or("?"),
+            t.ports.as_deref().unwrap_or(""),
+            t.source.as_deref().unwrap_or("?"),
+            t.destination.as_deref().unwrap_or("?")
+        ),
+        _ => format!(
+            "internet access for {}",
+            t.instance.as_deref().unwrap_or("?")
+        ),
+    };
+    format!("**{}** ({}): {}", t.id, t.status, what)
+}

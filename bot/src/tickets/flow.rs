@@ -1,0 +1,672 @@
+//! The ticket conversation: from a sentence to a filed ticket (slot filling, validation,
+//! confirmation, duplicates) and the ticket lifecycle (approve, reject, done, cancel).
+
+use super::request::{self, Draft, Field, Problem, RequestKind, Slot};
+use super::store as tstore;
+use crate::app::{mention, Turn};
+use crate::approvals::{self, Decision, Outcome};
+use crate::errors::{AppError, UserError};
+use crate::store::Store;
+use sqlx::{Row, SqliteConnection};
+
+/// An open conversation row.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    /// Row id.
+    pub id: i64,
+    /// The draft gathered so far.
+    pub draft: Draft,
+    /// The field asked for last, or `confirm`.
+    pub awaiting: Option<String>,
+}
+
+fn key(turn: &Turn<'_>) -> (String, String, String, String) {
+    let ev = turn.ev;
+    (
+        ev.platform.as_str().to_string(),
+        ev.channel.clone(),
+        ev.thread.clone().unwrap_or_default(),
+        ev.user.clone(),
+    )
+}
+
+/// The user's open conversation where they speak now, if any.
+pub async fn open_conversation(turn: &mut Turn<'_>) -> Result<Option<Conversation>, AppError> {
+    let (platform, channel, thread, user) = key(turn);
+    let row = sqlx::query(
+        "SELECT id, draft, awaiting FROM conversations WHERE platform = ? AND channel = ? AND thread = ? AND user_id = ? AND state = 'open'",
+    )
+    .bind(platform)
+    .bind(channel)
+    .bind(thread)
+    .bind(user)
+    .fetch_optional(&mut *turn.tx)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let draft: String = row.try_get("draft")?;
+    let draft: Draft = serde_json::from_str(&draft).map_err(anyhow::Error::from)?;
+    Ok(Some(Conversation {
+        id: row.try_get("id")?,
+        draft,
+        awaiting: row.try_get("awaiting")?,
+    }))
+}
+
+async fn save(
+    turn: &mut Turn<'_>,
+    existing: Option<i64>,
+    draft: &Draft,
+    awaiting: Option<&str>,
+) -> Result<(), AppError> {
+    let json = serde_json::to_string(draft).map_err(anyhow::Error::from)?;
+    let kind = match draft.kind {
+        Some(RequestKind::InternetAccess) => "internet_access",
+        _ => "firewall",
+    };
+    match existing {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE conversations SET draft = ?, awaiting = ?, kind = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+            )
+            .bind(json)
+            .bind(awaiting)
+            .bind(kind)
+            .bind(id)
+            .execute(&mut *turn.tx)
+            .await?;
+        }
+        None => {
+            let (platform, channel, thread, user) = key(turn);
+            sqlx::query(
+                "INSERT INTO conversations (platform, channel, thread, user_id, kind, draft, awaiting) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(platform)
+            .bind(channel)
+            .bind(thread)
+            .bind(user)
+            .bind(kind)
+            .bind(json)
+            .bind(awaiting)
+            .execute(&mut *turn.tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn close(turn: &mut Turn<'_>, id: i64, state: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE conversations SET state = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+    )
+    .bind(state)
+    .bind(id)
+    .execute(&mut *turn.tx)
+    .await?;
+    Ok(())
+}
+
+fn known_instances(turn: &Turn<'_>) -> Vec<String> {
+    turn.app
+        .config
+        .instances
+        .iter()
+        .map(|i| i.name.clone())
+        .collect()
+}
+
+fn problems_text(problems: &[Problem]) -> String {
+    let mut s = String::new();
+    for p in problems {
+        s.push_str(&format!(
+            "• {}: {} For example: `{}`\n",
+            p.field, p.message, p.example
+        ));
+    }
+    s
+}
+
+fn dedupe_problems(mut problems: Vec<Problem>) -> Vec<Problem> {
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert((p.field, p.message.clone())));
+    problems
+}
+
+/// Starts a request from a sentence that `request::detect` recognised (or an accepted offer).
+pub async fn start(
+    turn: &mut Turn<'_>,
+    text: &str,
+    prefill: Option<Draft>,
+) -> Result<(), AppError> {
+    let known = known_instances(turn);
+    let mut draft = prefill.unwrap_or_default();
+    let parsed = request::parse(text, &known);
+    request::merge(&mut draft, &parsed);
+    if draft.kind.is_none() {
+        draft.kind = parsed.kind.or_else(|| request::detect(text));
+    }
+    let problems = parsed.problems.clone();
+    draft.problems.clear();
+    advance(turn, None, draft, problems, true).await
+}
+
+/// Continues an open conversation with the user's next message.
+pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Result<(), AppError> {
+    let lower = text
+        .trim()
+        .trim_end_matches(['.', '!'])
+        .to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "cancel" | "cancel it" | "never mind" | "nevermind" | "stop" | "abort"
+    ) {
+        close(turn, conv.id, "cancelled").await?;
+        turn.reply("OK, I dropped that request; nothing was filed.")
+            .await?;
+        return Ok(());
+    }
+    let known = known_instances(turn);
+    let mut draft = conv.draft.clone();
+    let mut problems = Vec::new();
+    if conv.awaiting.as_deref() == Some("confirm") {
+        if matches!(
+            lower.as_str(),
+            "confirm" | "yes" | "y" | "yes, confirm" | "confirmed" | "i confirm" | "yes confirm"
+        ) {
+            draft.confirmed = true;
+        } else if matches!(lower.as_str(), "no" | "n") {
+            close(turn, conv.id, "cancelled").await?;
+            turn.reply("OK, I dropped that request; nothing was filed.")
+                .await?;
+            return Ok(());
+        } else {
+            let update = request::parse(text, &known);
+            request::merge(&mut draft, &update);
+            problems.extend(update.problems);
+        }
+    } else {
+        let slot = conv
+            .awaiting
+            .as_deref()
+            .and_then(slot_from_str)
+            .or_else(|| request::next_missing(&draft));
+        match slot {
+            Some(slot) => {
+                if let Err(p) = request::apply_answer(&mut draft, slot, text, &known) {
+                    problems.push(p);
+                }
+            }
+            None => {
+                let update = request::parse(text, &known);
+                request::merge(&mut draft, &update);
+                problems.extend(update.problems);
+            }
+        }
+    }
+    draft.problems.clear();
+    advance(turn, Some(conv.id), draft, problems, false).await
+}
+
+fn slot_from_str(s: &str) -> Option<Slot> {
+    Some(match s {
+        "kind" => Field::Kind,
+        "protocol" => Field::Protocol,
+        "ports" => Field::Ports,
+        "source" => Field::Source,
+        "destination" => Field::Destination,
+        "direction" => Field::Direction,
+        "instances" => Field::Instances,
+        "reason" => Field::Reason,
+        "duration" => Field::Duration,
+        _ => return None,
+    })
+}
+
+/// Validates, then asks for what is missing, asks for confirmation, or files the ticket.
+async fn advance(
+    turn: &mut Turn<'_>,
+    conv_id: Option<i64>,
+    draft: Draft,
+    mut problems: Vec<Problem>,
+    first: bool,
+) -> Result<(), AppError> {
+    let known = known_instances(turn);
+    problems.extend(request::validate(&draft, &known));
+    let problems = dedupe_problems(problems);
+    let kind_name = draft
+        .kind
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| "request".into());
+    if !problems.is_empty() {
+        let next = request::next_missing(&draft);
+        let awaiting = problems
+            .first()
+            .map(|p| p.field)
+            .or(next)
+            .map(|f| f.as_str().to_string());
+        save(turn, conv_id, &draft, awaiting.as_deref()).await?;
+        let mut text = String::new();
+        if first {
+            text.push_str(&format!(
+                "I'm starting a {kind_name} request, but some of it doesn't work yet:\n"
+            ));
+        } else {
+            text.push_str("That didn't work:\n");
+        }
+        text.push_str(&problems_text(&problems));
+        text.push_str("I kept everything else. Reply with a corrected value, or `cancel`.");
+        turn.reply(text).await?;
+        return Ok(());
+    }
+    if let Some(slot) = request::next_missing(&draft) {
+        save(turn, conv_id, &draft, Some(slot.as_str())).await?;
+        let intro = if first {
+            format!(
+                "I'll file a {kind_name} request. So far:\n{}\n",
+                request::summary(&draft).trim_end()
+            )
+        } else {
+            String::new()
+        };
+        turn.reply(format!("{intro}{} (or `cancel`)", request::question(slot)))
+            .await?;
+        return Ok(());
+    }
+    if request::needs_confirmation(&draft) && !draft.confirmed {
+        save(turn, conv_id, &draft, Some("confirm")).await?;
+        turn.reply(format!(
+            "⚠️ This rule lets traffic in from anywhere on the internet:\n{}\nReply `confirm` to file it as it is, send a narrower source (e.g. `from 198.51.100.0/24`), or `cancel`.",
+            request::summary(&draft).trim_end()
+        ))
+        .await?;
+        return Ok(());
+    }
+    let id = match conv_id {
+        Some(id) => id,
+        None => {
+            save(turn, None, &draft, None).await?;
+            match open_conversation(turn).await? {
+                Some(c) => c.id,
+                None => return Err(anyhow::anyhow!("conversation vanished").into()),
+            }
+        }
+    };
+    file(turn, id, &draft).await
+}
+
+fn kind_str(draft: &Draft) -> &'static str {
+    match draft.kind {
+        Some(RequestKind::InternetAccess) => "internet_access",
+        _ => "firewall",
+    }
+}
+
+/// Files a complete, valid draft as a ticket (or points at an identical open one).
+async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), AppError> {
+    let fingerprint = request::fingerprint(draft);
+    let existing: Option<(String, String)> = sqlx::query_as(
+        "SELECT id, status FROM tickets WHERE fingerprint = ? AND status IN ('open', 'approved') ORDER BY created_at LIMIT 1",
+    )
+    .bind(&fingerprint)
+    .fetch_optional(&mut *turn.tx)
+    .await?;
+    if let Some((id, status)) = existing {
+        close(turn, conv_id, "cancelled").await?;
+        turn.reply(format!(
+            "That is the same as **{id}**, which is already {status}; I did not file a duplicate. Follow it with `ticket {id}`."
+        ))
+        .await?;
+        return Ok(());
+    }
+    let kind = kind_str(draft);
+    let prefix = if kind == "firewall" { "FW" } else { "NET" };
+    let seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets WHERE kind = ?")
+            .bind(kind)
+            .fetch_one(&mut *turn.tx)
+            .await?;
+    let id = format!("{prefix}-{seq}");
+    let ev = turn.ev;
+    let direction = request::effective_direction(draft).map(|d| d.as_str().to_string());
+    let instances = if draft.instances.is_empty() {
+        None
+    } else {
+        Some(draft.instances.join(","))
+    };
+    sqlx::query(
+        "INSERT INTO tickets (id, kind, seq, status, requester, platform, channel, thread, protocol, ports, source, destination, direction, instances, reason, duration, fingerprint) \
+         VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(seq)
+    .bind(&ev.user)
+    .bind(ev.platform.as_str())
+    .bind(&ev.channel)
+    .bind(&ev.thread)
+    .bind(draft.protocol.map(|p| p.as_str().to_string()))
+    .bind(draft.ports.as_ref().map(|p| p.to_string()))
+    .bind(draft.source.as_ref().map(|e| e.to_string()))
+    .bind(draft.destination.as_ref().map(|e| e.to_string()))
+    .bind(direction)
+    .bind(instances)
+    .bind(&draft.reason)
+    .bind(draft.duration.as_ref().map(|d| d.text.clone()))
+    .bind(&fingerprint)
+    .execute(&mut *turn.tx)
+    .await?;
+    close(turn, conv_id, "filed").await?;
+    Store::audit(
+        &mut turn.tx,
+        &ev.user,
+        "filed",
+        Some(&id),
+        Some(&request::summary(draft)),
+    )
+    .await?;
+    let cfg = &turn.app.config;
+    let mut text = format!(
+        "Filed **{id}** ({}) for {}:\n{}\n",
+        if kind == "firewall" {
+            "firewall rule"
+        } else {
+            "internet access"
+        },
+        mention(&ev.user),
+        request::summary(draft).trim_end()
+    );
+    if kind == "firewall" {
+        let cmds = request::openstack_commands(draft, &cfg.tickets.security_group);
+        if !cmds.is_empty() {
+            text.push_str("The OpenStack security group rule(s) that implement it:\n```\n");
+            text.push_str(&cmds.join("\n"));
+            text.push_str("\n```\n");
+        }
+    } else {
+        text.push_str(&format!(
+            "Online activation needs outbound HTTPS (tcp/443) from {} to Microsoft's activation service on the internet; instances have no internet access until support opens it.\n",
+            draft.instances.join(", ")
+        ));
+    }
+    text.push_str(&format!(
+        "Next: an approver ({}) approves with :{}: or `approve {id}` (reject with :{}: or `reject {id} REASON`); then support applies it and marks it `done {id}`. You can `cancel {id}` any time before that.",
+        approvals::approvers_text(&cfg.approvals),
+        adapters::emoji::normalize(&cfg.approvals.approve_emoji),
+        adapters::emoji::normalize(&cfg.approvals.reject_emoji),
+    ));
+    let msg = turn.reply(text).await?;
+    let req = approvals::create(
+        &mut turn.tx,
+        &format!("ticket:{id}"),
+        msg,
+        &ev.user,
+        1,
+        ev.platform.as_str(),
+        &ev.channel,
+        ev.thread.as_deref(),
+    )
+    .await?;
+    sqlx::query("UPDATE tickets SET message_id = ?, approval_request_id = ? WHERE id = ?")
+        .bind(msg)
+        .bind(req)
+        .bind(&id)
+        .execute(&mut *turn.tx)
+        .await?;
+    turn.react(
+        msg,
+        adapters::emoji::normalize(&cfg.approvals.approve_emoji),
+    );
+    turn.react(msg, adapters::emoji::normalize(&cfg.approvals.reject_emoji));
+    Ok(())
+}
+
+async fn ticket_row(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<(String, String, Option<i64>, String, Option<String>)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT status, requester, approval_request_id, channel, thread FROM tickets WHERE id = ?",
+    )
+    .bind(id.to_ascii_uppercase())
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+async fn set_status(
+    turn: &mut Turn<'_>,
+    id: &str,
+    status: &str,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE tickets SET status = ?, decided_by = ?, decision_note = COALESCE(?, decision_note), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+    )
+    .bind(status)
+    .bind(&turn.ev.user)
+    .bind(note)
+    .bind(id)
+    .execute(&mut *turn.tx)
+    .await?;
+    Store::audit(&mut turn.tx, &turn.ev.user, status, Some(id), note).await?;
+    Ok(())
+}
+
+fn no_such_ticket(id: &str) -> AppError {
+    UserError::new(format!("There is no ticket {id}."), "tickets open").into()
+}
+
+/// Posts in the ticket's own thread (where the requester asked), as the requester's notice.
+async fn tell_requester(
+    turn: &mut Turn<'_>,
+    channel: &str,
+    thread: Option<&str>,
+    text: String,
+) -> Result<(), AppError> {
+    if turn.ev.channel == channel && turn.ev.thread.as_deref() == thread {
+        turn.reply(text).await?;
+    } else {
+        turn.post(channel, thread, text, Vec::new()).await?;
+    }
+    Ok(())
+}
+
+/// `approve FW-12` / `reject FW-12 REASON` / a reaction or button on the ticket message.
+pub async fn decide(
+    turn: &mut Turn<'_>,
+    id: &str,
+    decision: Decision,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
+    let id = id.to_ascii_uppercase();
+    let Some((_, requester, req_id, channel, thread)) = ticket_row(&mut turn.tx, &id).await? else {
+        return Err(no_such_ticket(&id));
+    };
+    let Some(req_id) = req_id else {
+        return Err(anyhow::anyhow!("ticket {id} has no approval request").into());
+    };
+    let Some(req) = approvals::by_id(&mut turn.tx, req_id).await? else {
+        return Err(anyhow::anyhow!("approval request {req_id} missing").into());
+    };
+    let cfg = turn.app.config.approvals.clone();
+    let roles = turn.ev.roles.clone();
+    let outcome =
+        approvals::decide(&mut turn.tx, &cfg, &req, &turn.ev.user, &roles, decision).await?;
+    match outcome {
+        Outcome::Approved(_) => {
+            set_status(turn, &id, "approved", None).await?;
+            tell_requester(
+                turn,
+                &channel,
+                thread.as_deref(),
+                format!(
+                    "**{id}** was approved by {}. {}: support will apply it; an approver marks it `done {id}` when it is in place.",
+                    mention(&turn.ev.user),
+                    mention(&requester)
+                ),
+            )
+            .await
+        }
+        Outcome::Counted { have, need } => {
+            turn.reply(format!("Approval of **{id}** recorded ({have} of {need})."))
+                .await?;
+            Ok(())
+        }
+        Outcome::Rejected => {
+            set_status(turn, &id, "rejected", reason).await?;
+            let why = reason.map(|r| format!(" Reason: {r}")).unwrap_or_default();
+            tell_requester(
+                turn,
+                &channel,
+                thread.as_deref(),
+                format!(
+                    "**{id}** was rejected by {}.{why} {}: you can file a corrected request any time.",
+                    mention(&turn.ev.user),
+                    mention(&requester)
+                ),
+            )
+            .await
+        }
+        Outcome::AlreadyApproved => {
+            turn.reply(format!("You already approved **{id}**."))
+                .await?;
+            Ok(())
+        }
+        Outcome::AlreadyDecided(state) => Err(UserError::plain(format!(
+            "**{id}** is already {}; there is nothing to decide.",
+            current_status(&mut turn.tx, &id).await?.unwrap_or(state)
+        ))
+        .into()),
+        Outcome::SelfApproval => Err(UserError::plain(format!(
+            "You filed **{id}**, so you cannot approve it yourself; one of {} must.",
+            approvals::approvers_text(&cfg)
+        ))
+        .into()),
+        Outcome::NotApprover => Err(UserError::plain(format!(
+            "Only {} may approve or reject **{id}**.",
+            approvals::approvers_text(&cfg)
+        ))
+        .into()),
+    }
+}
+
+async fn current_status(conn: &mut SqliteConnection, id: &str) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT status FROM tickets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
+/// `done FW-12`: an approver marks an approved ticket as applied.
+pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
+    let id = id.to_ascii_uppercase();
+    let Some((status, requester, _, channel, thread)) = ticket_row(&mut turn.tx, &id).await? else {
+        return Err(no_such_ticket(&id));
+    };
+    let cfg = turn.app.config.approvals.clone();
+    if !approvals::is_approver(&cfg, &turn.ev.user, &turn.ev.roles) {
+        return Err(UserError::plain(format!(
+            "Only {} may mark **{id}** done.",
+            approvals::approvers_text(&cfg)
+        ))
+        .into());
+    }
+    if status != "approved" {
+        return Err(UserError::new(
+            format!("**{id}** is {status}; only an approved ticket can be marked done."),
+            format!("approve {id}"),
+        )
+        .into());
+    }
+    set_status(turn, &id, "done", None).await?;
+    tell_requester(
+        turn,
+        &channel,
+        thread.as_deref(),
+        format!(
+            "**{id}** is done: the access is in place. {}: you can go ahead.",
+            mention(&requester)
+        ),
+    )
+    .await
+}
+
+/// `cancel FW-12`: the requester withdraws an open or approved ticket.
+pub async fn cancel(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
+    let id = id.to_ascii_uppercase();
+    let Some((status, requester, req_id, _, _)) = ticket_row(&mut turn.tx, &id).await? else {
+        return Err(no_such_ticket(&id));
+    };
+    if requester != turn.ev.user {
+        return Err(UserError::plain(format!(
+            "Only the requester ({}) can cancel **{id}**; approvers can `reject {id} REASON`.",
+            mention(&requester)
+        ))
+        .into());
+    }
+    if !matches!(status.as_str(), "open" | "approved") {
+        return Err(UserError::plain(format!("**{id}** is already {status}.")).into());
+    }
+    set_status(turn, &id, "cancelled", None).await?;
+    if let Some(r) = req_id {
+        approvals::cancel(&mut turn.tx, r).await?;
+    }
+    turn.reply(format!("**{id}** is cancelled.")).await?;
+    Ok(())
+}
+
+/// `tickets`, `tickets open`, `tickets all`.
+pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
+    let pool = turn.app.store.pool().clone();
+    let filter = match which {
+        "mine" => tstore::TicketFilter {
+            requester: Some(turn.ev.user.clone()),
+            ..Default::default()
+        },
+        "open" => tstore::TicketFilter {
+            status: Some("open".into()),
+            ..Default::default()
+        },
+        _ => tstore::TicketFilter::default(),
+    };
+    let rows = tstore::list(&pool, &filter).await?;
+    let title = match which {
+        "mine" => "Your tickets",
+        "open" => "Open tickets",
+        _ => "All tickets",
+    };
+    if rows.is_empty() {
+        turn.reply(format!("{title}: none.")).await?;
+        return Ok(());
+    }
+    let mut s = format!("{title}:\n");
+    for t in rows.iter().rev().take(20) {
+        s.push_str(&format!("• {}\n", tstore::one_line_chat(t)));
+    }
+    if rows.len() > 20 {
+        s.push_str(&format!(
+            "…and {} older (see `kmsbot tickets list`).",
+            rows.len() - 20
+        ));
+    }
+    turn.reply(s.trim_end().to_string()).await?;
+    Ok(())
+}
+
+/// `ticket FW-12`.
+pub async fn show(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
+    let pool = turn.app.store.pool().clone();
+    let Some(t) = tstore::get(&pool, id).await? else {
+        return Err(no_such_ticket(&id.to_ascii_uppercase()));
+    };
+    let history = tstore::history(&pool, &t.id).await?;
+    let mut s = format!("```\n{}\n```", tstore::details(&t));
+    if !history.is_empty() {
+        s.push_str("\nHistory:\n");
+        for (at, actor, action, _) in history {
+            s.push_str(&format!("• {at} {action} by {}\n", mention(&actor)));
+        }
+    }
+    turn.reply(s.trim_end().to_string()).await?;
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! End-to-end ticket scenarios: sentences become tickets through the real binary and a real
+//! SQLite file; slot filling survives a killed process; approvals by reaction and by command.
+#![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
+
+use kmsbot_tests::transcript::{read_until, Env};
+use std::io::Write;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kmsbot");
+
+const CONFIG: &str = r#"
+[kms]
+host = "kms.corp.example"
+[approvals]
+approvers = ["console:bob", "console:carol"]
+[tickets]
+security_group = "win-activation"
+[[instances]]
+name = "web-01"
+edition = "Windows Server 2019 Datacenter"
+transport = "dry-run"
+[[instances]]
+name = "web-02"
+edition = "Windows Server 2022 Standard"
+transport = "dry-run"
+"#;
+
+fn env() -> Env {
+    let env = Env::new(BIN);
+    env.write_config(CONFIG);
+    env
+}
+
+fn tickets_json(env: &Env) -> Vec<serde_json::Value> {
+    let run = env.cli(&["tickets", "list", "--json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    serde_json::from_str::<Vec<serde_json::Value>>(&run.stdout).unwrap()
+}
+
+#[test]
+fn a_complete_sentence_becomes_a_ticket_at_once_with_its_fields_by_name() {
+    let env = env();
+    let run = env.chat("/as alice\nplease open tcp 1688 from 10.20.0.0/16 to 203.0.113.7 so we can reach our KMS\n");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let reply = run.posts()[0];
+    assert!(reply.contains("Filed **FW-1**"), "{reply}");
+    assert!(
+        reply.contains("openstack security group rule create --egress --ethertype IPv4 --protocol tcp --dst-port 1688:1688 --remote-ip 203.0.113.7/32 win-activation"),
+        "{reply}"
+    );
+    let tickets = tickets_json(&env);
+    assert_eq!(tickets.len(), 1);
+    let t = &tickets[0];
+    assert_eq!(t["id"], "FW-1");
+    assert_eq!(t["kind"], "firewall");
+    assert_eq!(t["status"], "open");
+    assert_eq!(t["requester"], "console:alice");
+    assert_eq!(t["protocol"], "tcp");
+    assert_eq!(t["ports"], "1688");
+    assert_eq!(t["source"], "10.20.0.0/16");
+    assert_eq!(t["destination"], "203.0.113.7");
+    assert_eq!(t["direction"], "egress");
+    let csv = env.cli(&["tickets", "export", "--format", "csv"]);
+    assert!(
+        csv.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("FW-1,firewall,open,console:alice"),
+        "{}",
+        csv.stdout
+    );
+}
+
+#[test]
+fn internet_access_request_and_lists_in_chat() {
+    let env = env();
+    let run = env.chat("/as alice\nweb-01 needs internet access for online activation for 2 days\ntickets\nticket NET-1\n");
+    let posts = run.posts();
+    assert!(posts[0].contains("Filed **NET-1**"), "{}", posts[0]);
+    assert!(posts[0].contains("tcp/443"), "{}", posts[0]);
+    assert!(
+        posts[1].contains("**NET-1** (open): internet access for web-01"),
+        "{}",
+        posts[1]
+    );
+    assert!(posts[2].contains("duration: 2 days"), "{}", posts[2]);
+    let t = &tickets_json(&env)[0];
+    assert_eq!(t["kind"], "internet_access");
+    assert_eq!(t["instance"], "web-01");
+    assert_eq!(t["reason"], "online activation");
+}
+
+#[test]
+fn a_partial_request_is_completed_over_three_replies_keeping_valid_fields() {
+    let env = env();
+    let run = env.chat("/as alice\nopen tcp 1688\nfrom web-01\nto 10.0.0.300\nto 10.1.1.1\n");
+    let posts = run.posts();
+    assert_eq!(posts.len(), 4, "{}", run.stdout);
+    assert!(
+        posts[0].contains("source"),
+        "asks for the source: {}",
+        posts[0]
+    );
+    assert!(
+        posts[1].contains("destination"),
+        "asks for the destination: {}",
+        posts[1]
+    );
+    assert!(
+        posts[2].contains("10.0.0.300"),
+        "names the bad address: {}",
+        posts[2]
+    );
+    assert!(
+        posts[2].contains("For example"),
+        "gives an example: {}",
+        posts[2]
+    );
+    assert!(posts[2].contains("I kept everything else"), "{}", posts[2]);
+    assert!(posts[3].contains("Filed **FW-1**"), "{}", posts[3]);
+    let t = &tickets_json(&env)[0];
+    assert_eq!(t["source"], "web-01");
+    assert_eq!(t["destination"], "10.1.1.1");
+    assert_eq!(t["ports"], "1688");
+}
+
+#[test]
+fn a_conversation_survives_the_process_being_killed_between_replies() {
+    let env = env();
+    let mut child = env.spawn_chat();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "/as alice\nopen udp 123 to 10.1.1.1").unwrap();
+    stdin.flush().unwrap();
+    read_until(&mut child, "source");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    let run = env.chat("/as alice\nweb-01\n");
+    assert!(run.posts()[0].contains("Filed **FW-1**"), "{}", run.stdout);
+    let t = &tickets_json(&env)[0];
+    assert_eq!(t["protocol"], "udp");
+    assert_eq!(t["source"], "web-01");
+    // Another user in the same channel is not in alice's conversation.
+    let run = env.chat("/as bob\nweb-01\n");
+    assert!(!run.stdout.contains("Filed"), "{}", run.stdout);
+}
+
+#[test]
+fn an_inbound_rule_from_anywhere_needs_explicit_confirmation() {
+    let env = env();
+    let run = env.chat("/as alice\ntcp 5000-5010 inbound from any to web-02\n");
+    assert!(run.posts()[0].contains("Reply `confirm`"), "{}", run.stdout);
+    assert!(
+        tickets_json(&env).is_empty(),
+        "nothing filed before confirmation"
+    );
+    let run = env.chat("/as alice\nconfirm\n");
+    assert!(run.posts()[0].contains("Filed **FW-1**"), "{}", run.stdout);
+    let t = &tickets_json(&env)[0];
+    assert_eq!(t["ports"], "5000-5010");
+    assert_eq!(t["direction"], "ingress");
+    assert_eq!(t["source"], "any");
+}
+
+#[test]
+fn approve_and_reject_by_reaction_and_by_command_with_refusals() {
+    let env = env();
+    let run = env.chat(
+        "/as alice\nallow udp 123 from web-01 to 10.1.1.1\nneed tcp 1688,3389 from 198.51.100.0/24 to web-02\n\
+         /react white_check_mark 1\n/as mallory\napprove FW-2\n/as bob\n/react ✅ 1\n/as carol\nreject FW-2 3389 should not be open\n\
+         /as bob\ndone FW-1\n/as alice\ncancel FW-1\n",
+    );
+    let out = &run.stdout;
+    assert!(
+        out.contains("You filed **FW-1**, so you cannot approve it yourself"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Only `console:bob`, `console:carol` may approve or reject **FW-2**"),
+        "{out}"
+    );
+    assert!(out.contains("**FW-1** was approved by @bob"), "{out}");
+    assert!(
+        out.contains("**FW-2** was rejected by @carol. Reason: 3389 should not be open"),
+        "{out}"
+    );
+    assert!(out.contains("**FW-1** is done"), "{out}");
+    assert!(out.contains("**FW-1** is already done"), "{out}");
+    let tickets = tickets_json(&env);
+    assert_eq!(tickets[0]["status"], "done");
+    assert_eq!(tickets[0]["decided_by"], "console:bob");
+    assert_eq!(tickets[1]["status"], "rejected");
+    assert_eq!(tickets[1]["decision_note"], "3389 should not be open");
+    let show = env.cli(&["tickets", "show", "FW-1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    let actions: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["filed", "approved", "done"]);
+}
+
+#[test]
+fn a_duplicate_request_points_to_the_existing_ticket() {
+    let env = env();
+    let run = env.chat(
+        "/as alice\nopen tcp 1688 from 10.20.0.0/16 to 203.0.113.7\n/as bob\nplease allow TCP port 1688 from 10.20.0.0/16 to 203.0.113.7\n",
+    );
+    assert!(
+        run.posts()[1].contains("same as **FW-1**"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(tickets_json(&env).len(), 1);
+}
+
+#[test]
+fn cancel_drops_a_conversation_and_a_product_key_is_never_echoed() {
+    let env = env();
+    let run = env.chat(
+        "/as alice\nopen tcp 1688\ncancel\nmy key is ABCDE-FGHIJ-KLMNO-PQRST-UVWXY please use it\n",
+    );
+    let posts = run.posts();
+    assert!(posts[1].contains("dropped"), "{}", posts[1]);
+    assert!(
+        posts[2].contains("looks like a product key"),
+        "{}",
+        posts[2]
+    );
+    assert!(!run.stdout.contains("ABCDE-FGHIJ"), "never echoed");
+    assert!(!run.stderr.contains("ABCDE-FGHIJ"), "never logged");
+    let db = std::fs::read(env.db()).unwrap();
+    let wal = std::fs::read(env.path("kmsbot.db-wal")).unwrap_or_default();
+    for bytes in [db, wal] {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("ABCDE-FGHIJ"),
+            "never stored"
+        );
+    }
+}
+
+#[test]
+fn a_connectivity_answer_offers_the_matching_request_prefilled() {
+    let env = env();
+    let run = env.chat("/as alice\nweb-01 gets error 0xC004F074 when activating\nfile it\n");
+    let posts = run.posts();
+    assert!(posts[0].contains("0xC004F074"), "{}", posts[0]);
+    assert!(posts[0].contains("Reply `file it`"), "{}", posts[0]);
+    assert!(posts[1].contains("Filed **FW-1**"), "{}", run.stdout);
+    let t = &tickets_json(&env)[0];
+    assert_eq!(t["ports"], "1688");
+    assert_eq!(t["source"], "web-01");
+    assert_eq!(t["destination"], "kms.corp.example");
+}
