@@ -1,1 +1,341 @@
-//! placeholder
+//! End-to-end activation jobs: the real binary, a real SQLite file and a real SSH session to the
+//! in-test fake Windows instance; approvals by reaction and by command.
+#![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
+
+use kmsbot_tests::fake_windows::FakeBehaviour;
+use kmsbot_tests::instance::Instance;
+use kmsbot_tests::transcript::{read_until, Env};
+use std::io::Write;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kmsbot");
+
+const SLMGR: &str = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
+
+fn setup(behaviour: FakeBehaviour, required: u32) -> (Env, Instance) {
+    let env = Env::new(BIN);
+    let inst = Instance::start(env.dir.path(), "web-01", behaviour);
+    env.write_config(&format!(
+        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\", \"console:carol\"]\nrequired = {required}\n[jobs]\nstep_timeout_secs = 3\nconnect_timeout_secs = 5\n{}",
+        inst.toml("web-01", "Windows Server 2019 Datacenter")
+    ));
+    (env, inst)
+}
+
+fn expected_sequence() -> Vec<String> {
+    vec![
+        format!("{SLMGR} /ipk WMDGN-G9PQG-XVVXX-R3X43-63DFG"),
+        format!("{SLMGR} /skms kms.corp.example:1688"),
+        "net start w32time".into(),
+        "w32tm /config /manualpeerlist:kms.corp.example /update".into(),
+        "w32tm /resync".into(),
+        format!("{SLMGR} /ato"),
+        "w32tm /config /manualpeerlist:time.windows.com /update".into(),
+        format!("{SLMGR} /dli"),
+    ]
+}
+
+fn jobs_json(env: &Env) -> Vec<serde_json::Value> {
+    let run = env.cli(&["jobs", "list", "--json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn approved_by_reaction_the_job_runs_the_guide_and_succeeds() {
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\n/react white_check_mark 1\n");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let approval = run.post(1).unwrap();
+    assert!(
+        approval.contains("/ipk WMDGN-G9PQG-XVVXX-R3X43-63DFG"),
+        "shows what will run: {approval}"
+    );
+    assert!(
+        approval.contains("`console:bob`, `console:carol`"),
+        "says who may approve: {approval}"
+    );
+    assert!(approval.contains(":white_check_mark:"), "{approval}");
+    assert!(
+        run.stdout.contains("[#1 +white_check_mark]"),
+        "bot adds the approve reaction itself"
+    );
+    assert!(run.stdout.contains("[#1 +x]"));
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("edited] kmsbot: Job #1 on web-01 (kms): succeeded"),
+        "progress message edited"
+    );
+    assert_eq!(inst.commands(), expected_sequence());
+    let jobs = jobs_json(&env);
+    assert_eq!(jobs[0]["status"], "succeeded");
+    assert_eq!(jobs[0]["instance"], "web-01");
+    assert_eq!(jobs[0]["method"], "kms");
+    assert_eq!(jobs[0]["requested_by"], "console:alice");
+    assert_eq!(jobs[0]["approved_by"], "console:bob");
+    let show = env.cli(&["jobs", "show", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 8);
+    for s in steps {
+        assert_eq!(s["status"], "succeeded", "{s}");
+        assert_eq!(s["exit_status"], 0);
+        assert!(s["duration_ms"].as_i64().is_some());
+    }
+    assert!(steps[7]["output"]
+        .as_str()
+        .unwrap()
+        .contains("License Status: Licensed"));
+}
+
+#[test]
+fn w32time_already_running_is_not_a_failure() {
+    let (env, inst) = setup(
+        FakeBehaviour {
+            w32time_running: true,
+            ..FakeBehaviour::default()
+        },
+        1,
+    );
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    let show = env.cli(&["jobs", "show", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(v["steps"][2]["exit_status"], 2);
+    assert_eq!(v["steps"][2]["status"], "succeeded");
+    assert_eq!(inst.commands().len(), 8);
+}
+
+#[test]
+fn self_approval_and_strangers_are_refused_with_an_explanation() {
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    let run = env.chat("/as alice\nactivate web-01\n/react white_check_mark 1\n/as mallory\n/react white_check_mark 1\napprove 1\n");
+    let out = &run.stdout;
+    assert!(
+        out.contains("@alice: you asked for job #1 (web-01), so you cannot approve it yourself"),
+        "{out}"
+    );
+    assert!(
+        out.contains("@mallory: only `console:bob`, `console:carol` may approve or reject job #1"),
+        "{out}"
+    );
+    assert!(inst.commands().is_empty(), "nothing ran");
+    assert_eq!(jobs_json(&env)[0]["status"], "awaiting_approval");
+}
+
+#[test]
+fn a_quorum_of_two_counts_distinct_approvers_and_withdrawals() {
+    let (env, inst) = setup(FakeBehaviour::default(), 2);
+    let run = env.chat(
+        "/as alice\nactivate web-01\n/as bob\n/react white_check_mark 1\n/react white_check_mark 1\n/unreact white_check_mark 1\n/react white_check_mark 1\n/as carol\n/react ✅ 1\n",
+    );
+    let out = &run.stdout;
+    assert!(
+        out.contains("recorded for job #1 (web-01) (1 of 2)"),
+        "{out}"
+    );
+    assert!(out.contains("@bob withdrew their approval"), "{out}");
+    assert!(
+        out.contains("Approved by @bob, @carol") || out.contains("Approved by @carol, @bob"),
+        "{out}"
+    );
+    assert!(out.contains("job #1 succeeded"), "{out}");
+    assert_eq!(inst.commands().len(), 8);
+    let approved_by = jobs_json(&env)[0]["approved_by"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(approved_by.contains("console:bob") && approved_by.contains("console:carol"));
+}
+
+#[test]
+fn a_rejected_request_runs_nothing() {
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    let run = env.chat("/as alice\nactivate web-01\n/as carol\n/react x 1\n/as bob\napprove 1\n");
+    assert!(run.stdout.contains("Rejected by @carol"), "{}", run.stdout);
+    assert!(run.stdout.contains("already rejected"), "{}", run.stdout);
+    assert!(inst.commands().is_empty());
+    assert_eq!(jobs_json(&env)[0]["status"], "rejected");
+}
+
+#[test]
+fn an_unreachable_kms_is_explained_and_the_firewall_request_is_offered() {
+    let (env, inst) = setup(
+        FakeBehaviour {
+            kms_reachable: false,
+            ..FakeBehaviour::default()
+        },
+        1,
+    );
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    let out = &run.stdout;
+    assert!(
+        out.contains("job #1 on web-01 failed with **0xC004F074**"),
+        "{out}"
+    );
+    assert!(out.contains("Reply `file it` here"), "{out}");
+    let cmds = inst.commands();
+    assert!(
+        cmds.contains(&"w32tm /config /manualpeerlist:time.windows.com /update".to_string()),
+        "time source restored after /ato failed: {cmds:?}"
+    );
+    assert!(
+        !cmds.iter().any(|c| c.ends_with("/dli")),
+        "verification skipped after failure"
+    );
+    let job = &jobs_json(&env)[0];
+    assert_eq!(job["status"], "failed");
+    assert_eq!(job["error_code"], "0xC004F074");
+    // The requester accepts the offer in the job's thread (the channel here).
+    let run = env.chat("/as alice\nfile it\n");
+    assert!(run.posts()[0].contains("Filed **FW-1**"), "{}", run.stdout);
+    let tickets: Vec<serde_json::Value> =
+        serde_json::from_str(&env.cli(&["tickets", "list", "--json"]).stdout).unwrap();
+    assert_eq!(tickets[0]["source"], "web-01");
+    assert_eq!(tickets[0]["destination"], "kms.corp.example");
+    assert_eq!(tickets[0]["ports"], "1688");
+    assert_eq!(tickets[0]["direction"], "egress");
+}
+
+#[test]
+fn a_hanging_step_times_out_and_the_time_source_is_still_restored() {
+    let (env, inst) = setup(
+        FakeBehaviour {
+            hang_on: Some("/ato".into()),
+            ..FakeBehaviour::default()
+        },
+        1,
+    );
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    assert!(run.stdout.contains("failed"), "{}", run.stdout);
+    let show = env.cli(&["jobs", "show", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert!(
+        v["steps"][5]["output"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{v}"
+    );
+    assert_eq!(v["steps"][6]["status"], "succeeded");
+    assert!(inst
+        .commands()
+        .contains(&"w32tm /config /manualpeerlist:time.windows.com /update".to_string()));
+}
+
+#[test]
+fn a_job_interrupted_by_a_killed_process_resumes_after_restart() {
+    let (env, inst) = setup(
+        FakeBehaviour {
+            hang_on: Some("/ato".into()),
+            ..FakeBehaviour::default()
+        },
+        1,
+    );
+    let mut child = env.spawn_chat();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "/as alice\nactivate web-01\n/as bob\napprove 1").unwrap();
+    stdin.flush().unwrap();
+    read_until(&mut child, "✅ 5. synchronize the clock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !inst.commands().iter().any(|c| c.ends_with("/ato")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/ato never reached the instance"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // /ato is hanging on the instance: kill the bot mid-job.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(
+        jobs_json(&env)[0]["status"],
+        "running",
+        "the dead process left it running"
+    );
+    // The instance recovers; the time service it started before the crash is still running.
+    inst.fake.set_behaviour(FakeBehaviour {
+        w32time_running: true,
+        ..FakeBehaviour::default()
+    });
+    let run = env.chat("");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    let cmds = inst.commands();
+    let expected = expected_sequence();
+    // Steps 1-5 ran once; /ato was started, interrupted, and run again after the restart.
+    assert_eq!(&cmds[..6], &expected[..6]);
+    assert_eq!(
+        &cmds[6..],
+        &expected[5..],
+        "resumed from the first unfinished step: {cmds:?}"
+    );
+    assert_eq!(jobs_json(&env)[0]["status"], "succeeded");
+}
+
+#[test]
+fn a_host_key_mismatch_is_refused_before_any_command() {
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    // Replace the known host key with another one.
+    std::fs::write(
+        &inst.known_hosts,
+        format!(
+            "[127.0.0.1]:{} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ\n",
+            inst.fake.port()
+        ),
+    )
+    .unwrap();
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    assert!(
+        run.stdout.contains("does not match known_hosts"),
+        "{}",
+        run.stdout
+    );
+    assert!(inst.commands().is_empty());
+    assert_eq!(jobs_json(&env)[0]["status"], "failed");
+}
+
+#[test]
+fn injected_values_are_refused_with_nothing_sent() {
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    let run = env.chat(
+        "/as alice\nactivate web-01 & del\nactivate web-01 using kms kms.corp.example;calc\nactivate web-01 via kms \"kms\"\nactivate web-01 via kms 'a b'\nactivate web-99\n",
+    );
+    let posts = run.posts();
+    assert_eq!(posts.len(), 5, "{}", run.stdout);
+    assert!(
+        posts[0].contains("`&` is not an instance name"),
+        "{}",
+        posts[0]
+    );
+    assert!(posts[1].contains("is not a KMS host"), "{}", posts[1]);
+    assert!(posts[2].contains("is not a KMS host"), "{}", posts[2]);
+    assert!(
+        posts[3].contains("I refused the whole request"),
+        "{}",
+        posts[3]
+    );
+    assert!(
+        posts[4].contains("I don't know an instance called `web-99`"),
+        "{}",
+        posts[4]
+    );
+    assert!(jobs_json(&env).is_empty());
+    assert!(inst.commands().is_empty());
+    assert_eq!(
+        inst.fake.connections_accepted(),
+        0,
+        "no connection was even made"
+    );
+}
+
+#[test]
+fn cancel_before_approval_and_job_listing_in_chat() {
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    let run = env.chat("/as alice\nactivate web-01\ncancel 1\njobs\njob 1\n/as bob\napprove 1\n");
+    let out = &run.stdout;
+    assert!(out.contains("Job #1 on web-01 is cancelled"), "{out}");
+    assert!(out.contains("#1 web-01 (kms): **cancelled**"), "{out}");
+    assert!(inst.commands().is_empty());
+}
