@@ -7,6 +7,7 @@ pub mod chat;
 pub mod console;
 pub mod emoji;
 pub mod shell;
+pub mod slack;
 pub mod ssh;
 
 pub use chat::{Button, Chat, ChatError, EventSink, Incoming, IncomingKind, Outgoing, Platform};

@@ -23,6 +23,8 @@ pub struct App {
     pub config: Arc<Config>,
     /// The knowledge base (articles, key and error tables).
     pub kb: Arc<KnowledgeBase>,
+    /// Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
     chats: RwLock<HashMap<Platform, Arc<dyn Chat>>>,
     jobs_notify: Notify,
     jobs_active: AtomicUsize,
@@ -141,6 +143,7 @@ impl App {
             store,
             config,
             kb,
+            metrics: crate::metrics::Metrics::new(),
             chats: RwLock::new(HashMap::new()),
             jobs_notify: Notify::new(),
             jobs_active: AtomicUsize::new(0),
@@ -199,6 +202,21 @@ impl App {
 
     /// Handles one event: dedupe, route, store, reply.
     pub async fn handle(&self, ev: &Incoming) -> Result<Handled, AppError> {
+        let started = std::time::Instant::now();
+        let result = self.handle_inner(ev).await;
+        let outcome = match &result {
+            Ok(Handled::Done) => "done",
+            Ok(Handled::Duplicate) => "duplicate",
+            Ok(Handled::Ignored) => "ignored",
+            Err(AppError::User(_)) => "user_error",
+            Err(AppError::Internal(_)) => "internal_error",
+        };
+        self.metrics
+            .event(ev.platform.as_str(), outcome, started.elapsed());
+        result
+    }
+
+    async fn handle_inner(&self, ev: &Incoming) -> Result<Handled, AppError> {
         let tx = self.store.begin().await?;
         let mut turn = Turn {
             app: self,
@@ -635,7 +653,9 @@ impl App {
 
     async fn answer_question(&self, turn: &mut Turn<'_>, text: &str) -> Result<(), AppError> {
         let mut stored = self.load_context(turn).await?;
+        let started = std::time::Instant::now();
         let answer = self.kb.answer(text, stored.kb.as_ref());
+        self.metrics.answer(answer.abstained, started.elapsed());
         let mut reply = answer.text.clone();
         stored.offer = None;
         if let Some(offer) = answer.offer {

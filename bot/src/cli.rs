@@ -70,6 +70,8 @@ pub enum Command {
         #[command(subcommand)]
         action: KbCommand,
     },
+    /// The configured Slack and/or Discord adapters, the job worker and the HTTP server.
+    Serve,
     /// The ticket store.
     Tickets {
         /// What to do with tickets.
@@ -297,6 +299,7 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             println!("imported {n} article(s) into {}", target.display());
             Ok(())
         }
+        Command::Serve => crate::serve::run(config, &db_path).await,
         Command::Tickets { action } => {
             let store = Store::open(&db_path).await?;
             let result = tickets_command(&store, action).await;

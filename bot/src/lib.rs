@@ -8,6 +8,8 @@ pub mod config;
 pub mod console;
 pub mod errors;
 pub mod jobs;
+pub mod metrics;
+pub mod serve;
 pub mod shells;
 pub mod store;
 pub mod tickets;

@@ -2,5 +2,7 @@
 //! transcript and reading what it printed.
 
 pub mod fake_windows;
+pub mod http;
 pub mod instance;
+pub mod slack_standin;
 pub mod transcript;

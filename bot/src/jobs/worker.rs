@@ -276,7 +276,23 @@ async fn progress(app: &App, job: &JobInfo, state: &str) {
 }
 
 async fn run_job(app: &App, shells: &dyn ShellFactory, id: i64) -> anyhow::Result<()> {
+    let started = Instant::now();
     let mut job = load(app, id).await?;
+    let result = run_steps(app, shells, &mut job).await;
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?")
+        .bind(id)
+        .fetch_optional(app.store.pool())
+        .await
+        .ok()
+        .flatten();
+    if let Some(status) = status {
+        app.metrics.job(&job.method, &status, started.elapsed());
+    }
+    result
+}
+
+async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> anyhow::Result<()> {
+    let id = job.id;
     let steps = step_specs(app, id).await?;
     let instance = app.config.instance(&job.instance).cloned();
     job.dry_run = instance
@@ -289,7 +305,7 @@ async fn run_job(app: &App, shells: &dyn ShellFactory, id: i64) -> anyhow::Resul
     let shell = match shell {
         Ok(s) => s,
         Err(e) => {
-            finish(app, &job, "failed", None, Some(&e)).await?;
+            finish(app, job, "failed", None, Some(&e)).await?;
             return Ok(());
         }
     };
@@ -301,7 +317,7 @@ async fn run_job(app: &App, shells: &dyn ShellFactory, id: i64) -> anyhow::Resul
         .find(|s| s.status == "failed")
         .map(|_| (None, "an earlier step failed".to_string()));
     let mut cancelled = false;
-    progress(app, &job, "running").await;
+    progress(app, job, "running").await;
     let mut shutdown = app.shutdown_signal();
     for step in &steps {
         if matches!(step.status.as_str(), "succeeded" | "failed" | "skipped") {
@@ -312,7 +328,7 @@ async fn run_job(app: &App, shells: &dyn ShellFactory, id: i64) -> anyhow::Resul
             let mut tx = app.store.begin().await?;
             jstore::set_status(&mut tx, id, "interrupted").await?;
             tx.commit().await?;
-            progress(app, &job, "interrupted (will resume after restart)").await;
+            progress(app, job, "interrupted (will resume after restart)").await;
             return Ok(());
         }
         if !cancelled && is_cancel_requested(app, id).await? {
@@ -402,12 +418,12 @@ async fn run_job(app: &App, shells: &dyn ShellFactory, id: i64) -> anyhow::Resul
                 }
             }
         }
-        progress(app, &job, "running").await;
+        progress(app, job, "running").await;
     }
     match (failure, cancelled) {
-        (Some((code, why)), _) => finish(app, &job, "failed", code.as_deref(), Some(&why)).await,
-        (None, true) => finish(app, &job, "cancelled", None, None).await,
-        (None, false) => finish(app, &job, "succeeded", None, None).await,
+        (Some((code, why)), _) => finish(app, job, "failed", code.as_deref(), Some(&why)).await,
+        (None, true) => finish(app, job, "cancelled", None, None).await,
+        (None, false) => finish(app, job, "succeeded", None, None).await,
     }
 }
 

@@ -355,6 +355,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
     .execute(&mut *turn.tx)
     .await?;
     close(turn, conv_id, "filed").await?;
+    turn.app.metrics.ticket(kind, "open");
     Store::audit(
         &mut turn.tx,
         &ev.user,
@@ -447,6 +448,12 @@ async fn set_status(
     .execute(&mut *turn.tx)
     .await?;
     Store::audit(&mut turn.tx, &turn.ev.user, status, Some(id), note).await?;
+    let kind = if id.starts_with("FW-") {
+        "firewall"
+    } else {
+        "internet_access"
+    };
+    turn.app.metrics.ticket(kind, status);
     Ok(())
 }
 

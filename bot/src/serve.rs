@@ -1,0 +1,265 @@
+//! `kmsbot serve`: the configured chat adapters, the job worker and the HTTP server
+//! (`/healthz`, `/readyz`, `/metrics`, Slack's Events API), with a clean shutdown on SIGTERM/Ctrl-C.
+
+use crate::app::App;
+use crate::cli::load_knowledge;
+use crate::config::{Config, SlackMode};
+use crate::shells::ConfiguredShells;
+use crate::store::Store;
+use adapters::slack::{self, SlackChat, SlackSecret, SlackSettings};
+use adapters::EventSink;
+use anyhow::Context as _;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use sqlx::Row;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// What `/readyz` reports on.
+#[derive(Default)]
+struct Readiness {
+    slack_configured: bool,
+    slack_ready: AtomicBool,
+}
+
+#[derive(Clone)]
+struct HttpState {
+    app: Arc<App>,
+    ready: Arc<Readiness>,
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(s): State<HttpState>) -> Response {
+    let db = sqlx::query("SELECT 1")
+        .fetch_one(s.app.store.pool())
+        .await
+        .is_ok();
+    let slack = !s.ready.slack_configured || s.ready.slack_ready.load(Ordering::SeqCst);
+    let body = format!(
+        "database: {}\nslack: {}\n",
+        if db { "ok" } else { "unavailable" },
+        if !s.ready.slack_configured {
+            "not configured"
+        } else if slack {
+            "ok"
+        } else {
+            "connecting"
+        }
+    );
+    let code = if db && slack {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, body).into_response()
+}
+
+async fn metrics(State(s): State<HttpState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.app.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn slack_not_configured() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        "the Slack Events API is not configured (no signing secret); request refused\n",
+    )
+        .into_response()
+}
+
+fn slack_settings(c: &crate::config::SlackConfig) -> anyhow::Result<SlackSettings> {
+    let secret =
+        |s: &Option<crate::config::Secret>| s.as_ref().map(|v| SlackSecret::new(v.expose()));
+    let bot = secret(&c.bot_token).context(
+        "[slack] needs a bot token: set KMSBOT_SLACK_BOT_TOKEN=xoxb-… in the environment",
+    )?;
+    let mut settings = SlackSettings::new(bot);
+    settings.api_url = c.api_url.clone();
+    settings.app_token = secret(&c.app_token);
+    settings.signing_secret = secret(&c.signing_secret);
+    match c.mode {
+        SlackMode::Socket => {
+            settings.mode = slack::SlackMode::Socket;
+            if settings.app_token.is_none() {
+                anyhow::bail!("[slack] mode = \"socket\" needs an app-level token: set KMSBOT_SLACK_APP_TOKEN=xapp-… (scope connections:write)");
+            }
+        }
+        SlackMode::Events => {
+            settings.mode = slack::SlackMode::Events;
+            if settings.signing_secret.is_none() {
+                anyhow::bail!("[slack] mode = \"events\" needs the signing secret: set KMSBOT_SLACK_SIGNING_SECRET");
+            }
+        }
+    }
+    Ok(settings)
+}
+
+/// Threads the bot posted in, so replies there reach it after a restart without a mention.
+async fn preload_threads(store: &Store, chat: &SlackChat) {
+    let rows = sqlx::query(
+        "SELECT DISTINCT channel, thread FROM messages WHERE platform = 'slack' AND author = 'bot' AND thread IS NOT NULL ORDER BY id DESC LIMIT 5000",
+    )
+    .fetch_all(store.pool())
+    .await;
+    match rows {
+        Ok(rows) => {
+            for r in rows {
+                if let (Ok(c), Ok(t)) = (
+                    r.try_get::<String, _>("channel"),
+                    r.try_get::<String, _>("thread"),
+                ) {
+                    chat.remember_thread(&c, &t);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot preload Slack threads"),
+    }
+}
+
+async fn signal_received() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Runs until SIGTERM or Ctrl-C.
+pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
+    if config.slack.is_none() && config.discord.is_none() {
+        tracing::warn!("neither [slack] nor [discord] is configured: only the HTTP server and the job worker run");
+    }
+    if config.discord.is_some() {
+        anyhow::bail!("[discord] is configured, but this build has no Discord adapter yet; remove [discord] or use a build that has it");
+    }
+    let kb = load_knowledge(&config)?;
+    let store = Store::open(db_path).await?;
+    let app = Arc::new(App::new(store.clone(), config.clone(), kb));
+    let shutdown = CancellationToken::new();
+    let mut ready = Readiness::default();
+    let mut adapters = Vec::new();
+    let mut slack_router = Router::new()
+        .route("/slack/events", post(slack_not_configured))
+        .route("/slack/interactions", post(slack_not_configured));
+    let mut slack_chat = None;
+    if let Some(sc) = &config.slack {
+        let settings = slack_settings(sc)?;
+        let chat = Arc::new(SlackChat::new(&settings).context("cannot set up the Slack client")?);
+        preload_threads(&store, &chat).await;
+        app.register_chat(chat.clone());
+        ready.slack_configured = true;
+        if let Some(secret) = settings.signing_secret.clone() {
+            slack_router = slack::events_router_with(
+                chat.clone(),
+                chat.clone(),
+                app.clone() as Arc<dyn EventSink>,
+                secret,
+            );
+        }
+        if settings.mode == slack::SlackMode::Socket {
+            let (chat2, sink, stop) = (
+                chat.clone(),
+                app.clone() as Arc<dyn EventSink>,
+                shutdown.clone(),
+            );
+            let attempts = settings.max_reconnect_attempts;
+            adapters.push(tokio::spawn(async move {
+                if let Err(e) =
+                    slack::run_socket_mode_with(chat2.clone(), chat2, sink, attempts, stop).await
+                {
+                    tracing::error!(error = %e, "Slack Socket Mode stopped");
+                }
+            }));
+        }
+        slack_chat = Some(chat);
+    }
+    let ready = Arc::new(ready);
+    if let Some(chat) = slack_chat {
+        let ready = ready.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let mut delay = Duration::from_millis(200);
+            loop {
+                match chat.bot_user_id().await {
+                    Ok(_) => {
+                        ready.slack_ready.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "Slack auth.test failed; retrying"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.cancelled() => return,
+                }
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+        });
+    }
+    let worker = app.start_worker(Arc::new(ConfiguredShells::new(Duration::from_secs(
+        config.jobs.connect_timeout_secs,
+    ))));
+    let state = HttpState {
+        app: app.clone(),
+        ready,
+    };
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+        .merge(slack_router);
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} ([http] listen)", config.http.listen))?;
+    let local = listener.local_addr()?;
+    // Printed (not logged) so scripts and tests can find the port when listen uses port 0.
+    println!("kmsbot: listening on http://{local}");
+    tracing::info!(%local, "HTTP server listening");
+    let stop = shutdown.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+    });
+    signal_received().await;
+    tracing::info!("shutting down: no new events; running job steps finish or checkpoint");
+    // Stop taking events first, then let the worker checkpoint, then close the database.
+    shutdown.cancel();
+    app.shutdown();
+    for a in adapters {
+        let _ = a.await;
+    }
+    let _ = server.await;
+    let _ = worker.await;
+    store.close().await;
+    println!("kmsbot: stopped");
+    Ok(())
+}

@@ -1,0 +1,445 @@
+//! `kmsbot serve` against the in-test Slack stand-in (Web API + Socket Mode on loopback):
+//! questions, slot filling, approvals by reaction and button, redelivery, rate limits,
+//! reconnects, the Events API signature checks, health endpoints and a SIGTERM mid-job.
+#![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
+
+use kmsbot_tests::fake_windows::FakeBehaviour;
+use kmsbot_tests::instance::Instance;
+use kmsbot_tests::slack_standin::{event_callback, http_post, SlackStandIn};
+use kmsbot_tests::transcript::{read_until, Env};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kmsbot");
+const SECRET: &str = "test-signing-secret";
+
+struct Served {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Rig {
+    rt: tokio::runtime::Runtime,
+    slack: SlackStandIn,
+    env: Env,
+}
+
+impl Rig {
+    fn new(mode: &str, extra: &str) -> Rig {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let slack = rt.block_on(SlackStandIn::start());
+        let mut env = Env::new(BIN);
+        env.write_config(&format!(
+            "[http]\nlisten = \"127.0.0.1:0\"\n[slack]\nmode = \"{mode}\"\napi_url = \"{}\"\n[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"slack:UBOB\"]\n[jobs]\nstep_timeout_secs = 5\n{extra}",
+            slack.api_url()
+        ));
+        env.vars
+            .push(("KMSBOT_SLACK_BOT_TOKEN".into(), "xoxb-test-token".into()));
+        env.vars
+            .push(("KMSBOT_SLACK_APP_TOKEN".into(), "xapp-test-token".into()));
+        env.vars
+            .push(("KMSBOT_SLACK_SIGNING_SECRET".into(), SECRET.into()));
+        Rig { rt, slack, env }
+    }
+
+    fn serve(&self) -> Served {
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.args(["serve", "--db"])
+            .arg(self.env.db())
+            .arg("--config")
+            .arg(self.env.path("kmsbot.toml"))
+            .current_dir(self.env.dir.path())
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in &self.env.vars {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let seen = read_until(&mut child, "listening on http://");
+        let addr = seen
+            .rsplit("http://")
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        Served { child, addr }
+    }
+
+    fn wait_for(&self, what: &str, mut cond: impl FnMut(&SlackStandIn) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !cond(&self.slack) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; calls: {:#?}",
+                self.slack.all_calls()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn connected(&self, n: usize) {
+        assert!(self
+            .rt
+            .block_on(self.slack.wait_connections(n, Duration::from_secs(30))));
+    }
+
+    fn posts(&self) -> Vec<Value> {
+        self.slack.calls("chat.postMessage")
+    }
+
+    fn post_containing(&self, needle: &str) -> Option<(usize, Value)> {
+        self.posts()
+            .into_iter()
+            .enumerate()
+            .find(|(_, p)| p["text"].as_str().is_some_and(|t| t.contains(needle)))
+    }
+
+    /// Waits for a post containing `needle` and returns (its ts, its body).
+    fn wait_post(&self, needle: &str) -> (String, Value) {
+        self.wait_for(&format!("a post containing {needle:?}"), |_| {
+            self.post_containing(needle).is_some()
+        });
+        let (i, v) = self.post_containing(needle).unwrap();
+        // The stand-in answers the n-th successful post with ts 1700000000.(n*100).
+        (format!("1700000000.{:06}", (i as u64 + 1) * 100), v)
+    }
+}
+
+fn message(event_id: &str, user: &str, text: &str, ts: &str, thread_ts: Option<&str>) -> Value {
+    let mut ev = json!({
+        "type": "message", "channel": "C1", "channel_type": "channel", "user": user,
+        "text": text, "ts": ts, "event_ts": ts
+    });
+    if let Some(t) = thread_ts {
+        ev["thread_ts"] = json!(t);
+    }
+    event_callback(event_id, ev)
+}
+
+fn reaction(event_id: &str, user: &str, emoji: &str, ts: &str) -> Value {
+    event_callback(
+        event_id,
+        json!({"type": "reaction_added", "user": user, "reaction": emoji,
+               "item": {"type": "message", "channel": "C1", "ts": ts}, "event_ts": "1700000500.000001"}),
+    )
+}
+
+#[test]
+fn questions_requests_redelivery_rate_limits_reconnects_and_health() {
+    let rig = Rig::new("socket", "");
+    let served = rig.serve();
+    rig.connected(1);
+    let (code, body) = kmsbot_tests::http::get(served.addr, "/healthz");
+    assert_eq!(code, 200, "{body}");
+    rig.wait_for("readiness", |_| {
+        kmsbot_tests::http::get(served.addr, "/readyz").0 == 200
+    });
+
+    // A question is answered in the thread of the asking message, three deliveries, one answer.
+    let q = message(
+        "Ev1",
+        "U1",
+        "<@UBOT> what is the kms key for server 2019 datacenter?",
+        "1700000001.000100",
+        None,
+    );
+    for _ in 0..3 {
+        rig.slack.push_event(q.clone());
+    }
+    let (_, answer) = rig.wait_post("WMDGN-G9PQG-XVVXX-R3X43-63DFG");
+    assert_eq!(answer["thread_ts"], "1700000001.000100");
+    assert_eq!(answer["channel"], "C1");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        rig.posts().len(),
+        1,
+        "the same event delivered three times has one effect"
+    );
+
+    // Slot filling in the thread, without a mention: the thread is the bot's.
+    rig.slack.push_event(message(
+        "Ev2",
+        "U1",
+        "<@UBOT> open tcp 1688 from 10.20.0.0/16",
+        "1700000002.000100",
+        None,
+    ));
+    rig.wait_post("Where does the traffic go");
+    rig.slack.push_event(message(
+        "Ev3",
+        "U1",
+        "to 203.0.113.7",
+        "1700000002.000200",
+        Some("1700000002.000100"),
+    ));
+    let (_, filed) = rig.wait_post("FW-1");
+    assert_eq!(filed["thread_ts"], "1700000002.000100");
+    assert!(
+        filed["text"].as_str().unwrap().contains("*FW-1*"),
+        "mrkdwn bold: {filed}"
+    );
+
+    // A 429 with Retry-After is waited out and retried, not dropped.
+    rig.slack.fail_next("chat.postMessage", 1, 1);
+    let started = Instant::now();
+    rig.slack.push_event(message(
+        "Ev4",
+        "U1",
+        "<@UBOT> what does 0xC004F074 mean",
+        "1700000003.000100",
+        None,
+    ));
+    // The stand-in records the refused attempt and the retry.
+    rig.wait_for("the retried post", |s| {
+        s.calls("chat.postMessage")
+            .iter()
+            .filter(|p| {
+                p["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("No KMS host could be contacted")
+            })
+            .count()
+            == 2
+    });
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+
+    // A dropped Socket Mode connection is re-established and events flow again.
+    rig.slack.drop_socket();
+    rig.connected(2);
+    rig.slack.push_event(message(
+        "Ev5",
+        "U1",
+        "<@UBOT> help",
+        "1700000004.000100",
+        None,
+    ));
+    rig.wait_post("I'm kmsbot");
+
+    let (code, metrics) = kmsbot_tests::http::get(served.addr, "/metrics");
+    assert_eq!(code, 200);
+    assert!(
+        metrics.contains("kmsbot_events_total{platform=\"slack\",outcome=\"done\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kmsbot_events_total{platform=\"slack\",outcome=\"duplicate\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kmsbot_tickets_total{kind=\"firewall\",status=\"open\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kmsbot_answer_duration_seconds_bucket"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn activation_approved_by_reaction_and_by_button() {
+    let rig = Rig::new(
+        "socket",
+        "[[instances]]\nname = \"web-01\"\nedition = \"Windows Server 2019 Datacenter\"\ntransport = \"dry-run\"\n[[instances]]\nname = \"web-02\"\nedition = \"Windows Server 2022 Standard\"\ntransport = \"dry-run\"\n",
+    );
+    let _served = rig.serve();
+    rig.connected(1);
+    rig.slack.push_event(message(
+        "Ev1",
+        "U1",
+        "<@UBOT> activate web-01",
+        "1700000001.000100",
+        None,
+    ));
+    let (approval_ts, approval) = rig.wait_post("Activation request");
+    assert!(
+        approval["blocks"]
+            .to_string()
+            .contains("\"action_id\":\"approve\""),
+        "buttons: {approval}"
+    );
+    rig.wait_for("the bot's own reactions", |s| {
+        s.calls("reactions.add").len() >= 2
+    });
+    // The requester cannot approve; the approver can.
+    rig.slack
+        .push_event(reaction("Ev2", "U1", "white_check_mark", &approval_ts));
+    rig.wait_post("cannot approve it yourself");
+    rig.slack
+        .push_event(reaction("Ev3", "UBOB", "white_check_mark", &approval_ts));
+    rig.wait_post("dry run of job #1 finished");
+    rig.wait_for("the progress message edited", |s| {
+        s.calls("chat.update").iter().any(|u| {
+            u["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Job #1 on web-01 (kms): succeeded")
+        })
+    });
+
+    // A Block Kit button click approves the second request.
+    rig.slack.push_event(message(
+        "Ev4",
+        "U1",
+        "<@UBOT> activate web-02",
+        "1700000005.000100",
+        None,
+    ));
+    let (ts2, _) = rig.wait_post("**web-02**".replace("**", "*").as_str());
+    let click = json!({
+        "type": "block_actions",
+        "user": {"id": "UBOB", "username": "bob"},
+        "channel": {"id": "C1"},
+        "container": {"type": "message", "message_ts": ts2, "channel_id": "C1"},
+        "message": {"ts": ts2, "thread_ts": "1700000005.000100"},
+        "actions": [{"action_id": "approve", "block_id": "b", "type": "button", "action_ts": "1700000006.000001"}]
+    });
+    rig.slack.push_interactive(click);
+    rig.wait_post("dry run of job #2 finished");
+}
+
+#[test]
+fn events_api_requests_must_be_signed_and_fresh() {
+    let rig = Rig::new("events", "");
+    let served = rig.serve();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let body = message("EvS1", "U1", "<@UBOT> help", "1700000001.000100", None).to_string();
+    let sig = adapters::slack::sign_request(SECRET, &now, body.as_bytes());
+    let post = |headers: &[(&str, &str)], body: &str| {
+        rig.rt
+            .block_on(http_post(
+                served.addr,
+                "/slack/events",
+                headers,
+                body.as_bytes(),
+            ))
+            .0
+    };
+    let bad_sig = adapters::slack::sign_request("wrong-secret", &now, body.as_bytes());
+    let stale = "1531420618";
+    let stale_sig = adapters::slack::sign_request(SECRET, stale, body.as_bytes());
+    assert_eq!(
+        post(
+            &[
+                ("X-Slack-Request-Timestamp", &now),
+                ("X-Slack-Signature", &bad_sig)
+            ],
+            &body
+        ),
+        401
+    );
+    assert_eq!(
+        post(
+            &[
+                ("X-Slack-Request-Timestamp", stale),
+                ("X-Slack-Signature", &stale_sig)
+            ],
+            &body
+        ),
+        401
+    );
+    assert_eq!(post(&[], &body), 401);
+    assert_eq!(post(&[("X-Slack-Request-Timestamp", &now)], &body), 401);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(rig.posts().is_empty(), "no effect from refused requests");
+    assert_eq!(
+        post(
+            &[
+                ("X-Slack-Request-Timestamp", &now),
+                ("X-Slack-Signature", &sig)
+            ],
+            &body
+        ),
+        200
+    );
+    rig.wait_post("I'm kmsbot");
+    // The URL verification challenge.
+    let challenge =
+        json!({"type": "url_verification", "challenge": "abc123", "token": "x"}).to_string();
+    let sig = adapters::slack::sign_request(SECRET, &now, challenge.as_bytes());
+    let (code, text) = rig.rt.block_on(http_post(
+        served.addr,
+        "/slack/events",
+        &[
+            ("X-Slack-Request-Timestamp", &now),
+            ("X-Slack-Signature", &sig),
+        ],
+        challenge.as_bytes(),
+    ));
+    assert_eq!(code, 200);
+    assert!(text.contains("abc123"), "{text}");
+}
+
+#[test]
+fn sigterm_during_a_job_leaves_it_resumable() {
+    let rig0 = Rig::new("socket", "");
+    let inst = Instance::start(
+        rig0.env.dir.path(),
+        "web-01",
+        FakeBehaviour {
+            delay: Duration::from_millis(400),
+            ..FakeBehaviour::default()
+        },
+    );
+    let rig = Rig::new(
+        "socket",
+        &inst.toml("web-01", "Windows Server 2019 Datacenter"),
+    );
+    let mut served = rig.serve();
+    rig.connected(1);
+    rig.slack.push_event(message(
+        "Ev1",
+        "U1",
+        "<@UBOT> activate web-01",
+        "1700000001.000100",
+        None,
+    ));
+    let (approval_ts, _) = rig.wait_post("Activation request");
+    rig.slack
+        .push_event(reaction("Ev2", "UBOB", "white_check_mark", &approval_ts));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while inst.commands().len() < 3 {
+        assert!(Instant::now() < deadline, "job never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = served.child.wait().unwrap();
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let ran = inst.commands().len();
+    assert!(ran < 8, "stopped before the end: {ran} commands");
+    let jobs = rig.env.cli(&["jobs", "list", "--json"]);
+    let jobs: Vec<Value> = serde_json::from_str(&jobs.stdout).unwrap();
+    assert_eq!(jobs[0]["status"], "interrupted", "checkpointed, not lost");
+    // After a restart the job resumes from its first unfinished step and succeeds.
+    let _again = rig.serve();
+    rig.wait_post("job #1 succeeded");
+    let cmds = inst.commands();
+    assert_eq!(cmds.len(), 8, "each step ran once: {cmds:?}");
+}
