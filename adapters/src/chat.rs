@@ -134,6 +134,8 @@ pub enum Outgoing {
         local_id: i64,
         /// The channel the message is in.
         channel: String,
+        /// The thread the message was posted in, if any (Discord threads are channels).
+        thread: Option<String>,
         /// The platform reference returned when it was posted.
         message_ref: String,
         /// The new text.
@@ -145,6 +147,8 @@ pub enum Outgoing {
         local_id: i64,
         /// The channel the message is in.
         channel: String,
+        /// The thread the message was posted in, if any.
+        thread: Option<String>,
         /// The platform reference of the message.
         message_ref: String,
         /// The emoji, Slack-style name.

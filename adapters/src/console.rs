@@ -280,6 +280,7 @@ mod tests {
         let edit = Outgoing::Edit {
             local_id: 4,
             channel: "general".into(),
+            thread: None,
             message_ref: "4".into(),
             text: "done".into(),
         };
@@ -287,6 +288,7 @@ mod tests {
         let react = Outgoing::React {
             local_id: 4,
             channel: "general".into(),
+            thread: None,
             message_ref: "4".into(),
             emoji: "white_check_mark".into(),
         };

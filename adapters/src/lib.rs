@@ -5,6 +5,7 @@
 
 pub mod chat;
 pub mod console;
+pub mod discord;
 pub mod emoji;
 pub mod shell;
 pub mod slack;

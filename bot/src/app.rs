@@ -346,13 +346,13 @@ impl App {
 
     /// A bot message with its platform reference, waiting briefly when the post that created it
     /// is still being delivered (a job can start editing its progress message right away).
-    async fn delivered(&self, local_id: i64) -> anyhow::Result<(String, String)> {
+    async fn delivered(&self, local_id: i64) -> anyhow::Result<(String, Option<String>, String)> {
         for _ in 0..250 {
             match self.store.message(local_id).await? {
                 None => anyhow::bail!("unknown message {local_id}"),
                 Some(m) => {
                     if let Some(r) = m.platform_ref {
-                        return Ok((m.channel, r));
+                        return Ok((m.channel, m.thread, r));
                     }
                 }
             }
@@ -382,20 +382,22 @@ impl App {
                 }
             }
             Pending::Edit { local_id, text } => {
-                let (channel, message_ref) = self.delivered(local_id).await?;
+                let (channel, thread, message_ref) = self.delivered(local_id).await?;
                 chat.send(&Outgoing::Edit {
                     local_id,
                     channel,
+                    thread,
                     message_ref,
                     text,
                 })
                 .await?;
             }
             Pending::React { local_id, emoji } => {
-                let (channel, message_ref) = self.delivered(local_id).await?;
+                let (channel, thread, message_ref) = self.delivered(local_id).await?;
                 chat.send(&Outgoing::React {
                     local_id,
                     channel,
+                    thread,
                     message_ref,
                     emoji,
                 })

@@ -6,6 +6,7 @@ use crate::cli::load_knowledge;
 use crate::config::{Config, SlackMode};
 use crate::shells::ConfiguredShells;
 use crate::store::Store;
+use adapters::discord::{self, DiscordChat, DiscordSecret, DiscordSettings};
 use adapters::slack::{self, SlackChat, SlackSecret, SlackSettings};
 use adapters::EventSink;
 use anyhow::Context as _;
@@ -26,6 +27,8 @@ use tokio_util::sync::CancellationToken;
 struct Readiness {
     slack_configured: bool,
     slack_ready: AtomicBool,
+    discord_configured: bool,
+    discord_ready: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -43,19 +46,22 @@ async fn readyz(State(s): State<HttpState>) -> Response {
         .fetch_one(s.app.store.pool())
         .await
         .is_ok();
-    let slack = !s.ready.slack_configured || s.ready.slack_ready.load(Ordering::SeqCst);
-    let body = format!(
-        "database: {}\nslack: {}\n",
-        if db { "ok" } else { "unavailable" },
-        if !s.ready.slack_configured {
-            "not configured"
-        } else if slack {
-            "ok"
+    let state = |configured: bool, ready: &AtomicBool| {
+        if !configured {
+            (true, "not configured")
+        } else if ready.load(Ordering::SeqCst) {
+            (true, "ok")
         } else {
-            "connecting"
+            (false, "connecting")
         }
+    };
+    let (slack, slack_text) = state(s.ready.slack_configured, &s.ready.slack_ready);
+    let (discord, discord_text) = state(s.ready.discord_configured, &s.ready.discord_ready);
+    let body = format!(
+        "database: {}\nslack: {slack_text}\ndiscord: {discord_text}\n",
+        if db { "ok" } else { "unavailable" },
     );
-    let code = if db && slack {
+    let code = if db && slack && discord {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -157,9 +163,6 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     if config.slack.is_none() && config.discord.is_none() {
         tracing::warn!("neither [slack] nor [discord] is configured: only the HTTP server and the job worker run");
     }
-    if config.discord.is_some() {
-        anyhow::bail!("[discord] is configured, but this build has no Discord adapter yet; remove [discord] or use a build that has it");
-    }
     let kb = load_knowledge(&config)?;
     let store = Store::open(db_path).await?;
     let app = Arc::new(App::new(store.clone(), config.clone(), kb));
@@ -201,7 +204,47 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         }
         slack_chat = Some(chat);
     }
+    let mut discord_chat = None;
+    if let Some(dc) = &config.discord {
+        let token = dc.token.as_ref().context(
+            "[discord] needs the bot token: set KMSBOT_DISCORD_TOKEN in the environment",
+        )?;
+        let mut settings = DiscordSettings::new(DiscordSecret::new(token.expose()));
+        settings.api_url = dc.api_url.clone();
+        let chat =
+            Arc::new(DiscordChat::new(&settings).context("cannot set up the Discord client")?);
+        app.register_chat(chat.clone());
+        ready.discord_configured = true;
+        let (sink, stop) = (app.clone() as Arc<dyn EventSink>, shutdown.clone());
+        adapters.push(tokio::spawn(async move {
+            if let Err(e) = discord::run_gateway(settings, sink, stop).await {
+                tracing::error!(error = %e, "Discord gateway stopped");
+            }
+        }));
+        discord_chat = Some(chat);
+    }
     let ready = Arc::new(ready);
+    if let Some(chat) = discord_chat {
+        let ready = ready.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let mut delay = Duration::from_millis(200);
+            loop {
+                match chat.check().await {
+                    Ok(_) => {
+                        ready.discord_ready.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "Discord is not reachable yet; retrying"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.cancelled() => return,
+                }
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+        });
+    }
     if let Some(chat) = slack_chat {
         let ready = ready.clone();
         let stop = shutdown.clone();

@@ -385,6 +385,7 @@ async fn posts_in_thread_with_mrkdwn_and_buttons_edits_and_reacts() {
     let edit = Outgoing::Edit {
         local_id: 7,
         channel: "C1".into(),
+        thread: None,
         message_ref: "1700000000.000100".into(),
         text: "**Approved** by Bob".into(),
     };
@@ -397,6 +398,7 @@ async fn posts_in_thread_with_mrkdwn_and_buttons_edits_and_reacts() {
     let react = Outgoing::React {
         local_id: 7,
         channel: "C1".into(),
+        thread: None,
         message_ref: "1700000000.000100".into(),
         emoji: ":white_check_mark:".into(),
     };
@@ -446,6 +448,7 @@ async fn rate_limit_is_honoured_then_succeeds_or_fails_loudly() {
     let react = Outgoing::React {
         local_id: 1,
         channel: "C1".into(),
+        thread: None,
         message_ref: "1.0".into(),
         emoji: "eyes".into(),
     };
