@@ -59,5 +59,7 @@ ALTER TABLE jobs ADD COLUMN edition TEXT;
 -- `command` holds the display form with the key redacted.
 ALTER TABLE job_steps ADD COLUMN secret_ref TEXT;
 ALTER TABLE job_steps ADD COLUMN always_run INTEGER NOT NULL DEFAULT 0;
+-- An always-run step that undoes step N runs only when step N ran (e.g. restore the time source).
+ALTER TABLE job_steps ADD COLUMN undoes INTEGER;
 ALTER TABLE tickets ADD COLUMN approval_request_id INTEGER REFERENCES approval_requests (id);
 ALTER TABLE job_steps ADD COLUMN check_kind TEXT NOT NULL DEFAULT 'exit_zero';

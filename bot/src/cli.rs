@@ -210,6 +210,7 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             channel,
         } => {
             let kb = load_knowledge(&config)?;
+            check_instances(&config, &kb)?;
             let store = Store::open(&db_path).await?;
             let app = Arc::new(App::new(store.clone(), config.clone(), kb));
             app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
@@ -315,6 +316,7 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
         Command::Instances {
             action: InstancesCommand::List { json },
         } => {
+            check_instances(&config, load_knowledge(&config)?.as_ref())?;
             if json {
                 print_json(&config.instances)
             } else {
@@ -334,6 +336,28 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             }
         }
     }
+}
+
+/// Every configured instance must have an edition with a KMS client setup key, named the way
+/// Microsoft's table names it; anything else is a configuration error at start.
+pub fn check_instances(config: &Config, kb: &knowledge::KnowledgeBase) -> anyhow::Result<()> {
+    for (i, inst) in config.instances.iter().enumerate() {
+        match kb.gvlk(&inst.edition) {
+            knowledge::EditionMatch::Exact(_) => {}
+            knowledge::EditionMatch::Ambiguous(c) => anyhow::bail!(
+                "config error: key `instances[{i}].edition` of `{}`: \"{}\" matches several editions ({}); use Microsoft's exact name",
+                inst.name,
+                inst.edition,
+                c.iter().take(6).map(|g| format!("\"{}\"", g.display_name())).collect::<Vec<_>>().join(", ")
+            ),
+            knowledge::EditionMatch::Unknown => anyhow::bail!(
+                "config error: key `instances[{i}].edition` of `{}`: \"{}\" has no KMS client setup key; use an edition from Microsoft's table, e.g. \"Windows Server 2019 Datacenter\"",
+                inst.name,
+                inst.edition
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// The built-in knowledge base plus the operator's articles from `[knowledge] extra_dir`.

@@ -61,6 +61,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         example: "cancel NET-3",
     },
     CommandSpec {
+        name: "jobs",
+        usage: "jobs",
+        summary: "recent activation jobs and their status",
+        example: "jobs",
+    },
+    CommandSpec {
+        name: "job",
+        usage: "job N",
+        summary: "one activation job with every step, its exit status and timing",
+        example: "job 3",
+    },
+    CommandSpec {
         name: "instances",
         usage: "instances",
         summary: "the Windows instances I may act on, with their editions",
@@ -101,6 +113,26 @@ pub enum Command {
     /// `job N`
     Job(i64),
 }
+
+/// Requests written as sentences rather than commands: (what to write, what it does).
+pub const REQUESTS: &[(&str, &str)] = &[
+    (
+        "activate web-01 [and web-02] [using kms HOST[:PORT] | online]",
+        "run the activation steps on instances, once an approver agrees",
+    ),
+    (
+        "make kms-01 a kms host",
+        "set an instance up as a KMS host (its host key comes from the config, never from chat)",
+    ),
+    (
+        "open tcp 1688 from 10.20.0.0/16 to 203.0.113.7",
+        "file a firewall-rule ticket; I ask for anything missing",
+    ),
+    (
+        "web-01 needs internet access for online activation",
+        "file an internet-access ticket",
+    ),
+];
 
 /// Looks a command up by its first word (case-insensitive).
 pub fn find(word: &str) -> Option<&'static CommandSpec> {
@@ -223,7 +255,7 @@ pub fn help() -> String {
     let mut s = String::from(
         "I'm kmsbot. I help you activate Windows instances brought with your own licence.\n\
          Ask me a question in plain words (\"what is the KMS key for Server 2019 Datacenter?\", \"what does 0xC004F074 mean?\"), \
-         ask for network access (\"open tcp 1688 from 10.20.0.0/16 to 203.0.113.7\"), or use a command:\n",
+         or use a command:\n",
     );
     for c in COMMANDS {
         s.push_str(&format!(

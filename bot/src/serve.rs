@@ -164,6 +164,7 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         tracing::warn!("neither [slack] nor [discord] is configured: only the HTTP server and the job worker run");
     }
     let kb = load_knowledge(&config)?;
+    crate::cli::check_instances(&config, &kb)?;
     let store = Store::open(db_path).await?;
     let app = Arc::new(App::new(store.clone(), config.clone(), kb));
     let shutdown = CancellationToken::new();

@@ -225,3 +225,117 @@ fn logs_go_to_stderr_as_json_when_asked() {
         serde_json::from_str::<serde_json::Value>(line).expect("json log line");
     }
 }
+
+#[test]
+fn ask_answers_offline_as_json_and_abstains_off_topic() {
+    let env = Env::new(BIN);
+    let run = env.run(
+        &["ask", "--json", "kms", "key", "for", "srv", "2019", "dc"],
+        "",
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["question"], "kms key for srv 2019 dc");
+    assert!(v["answer"]
+        .as_str()
+        .unwrap()
+        .contains("WMDGN-G9PQG-XVVXX-R3X43-63DFG"));
+    assert_eq!(v["abstained"], false);
+    let c = v["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&c));
+    assert!(!v["sources"].as_array().unwrap().is_empty());
+    assert!(v["sources"][0]["title"].is_string() && v["sources"][0]["section"].is_string());
+    let run = env.run(
+        &["ask", "--json", "what's the weather in Paris tomorrow?"],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["abstained"], true);
+    assert!(!env.db().exists(), "ask needs no database");
+}
+
+#[test]
+fn kb_check_import_and_operator_articles() {
+    let env = Env::new(BIN);
+    let run = env.run(&["kb", "check"], "");
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let broken = env.path("broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(
+        broken.join("bad.md"),
+        "---\nlayout: page\ntitle: Our KMS\ntags: [kms]\n---\n\n## Key\n\nInstall it with `slmgr /ipk ABCDE-FGHIJ-KLMNO-PQRST-UVWX`.\nSee [the host](kb:no-such-article#setup).\n",
+    )
+    .unwrap();
+    let run = env.run(&["kb", "check", broken.to_str().unwrap()], "");
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout.contains("bad.md:9: malformed product key"),
+        "names the file and line: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("bad.md:10: reference to unknown article"),
+        "{}",
+        run.stdout
+    );
+    let good = env.path("good");
+    std::fs::create_dir(&good).unwrap();
+    std::fs::write(
+        good.join("our-kms.md"),
+        "---\nlayout: page\ntitle: Contoso KMS host\ntags: [kms, contoso]\n---\n\n## Where is the Contoso KMS host\n\nThe Contoso KMS host is kms7.contoso.example on port 1688, run by the Contoso platform team.\n",
+    )
+    .unwrap();
+    let articles = env.path("articles");
+    env.write_config(&format!(
+        "[knowledge]\nextra_dir = \"{}\"\n",
+        articles.display()
+    ));
+    let run = env.cli(&["kb", "import", broken.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "a broken folder is not imported");
+    assert!(!articles.join("bad.md").exists());
+    let run = env.cli(&["kb", "import", good.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(articles.join("our-kms.md").exists());
+    let cfg = env.path("kmsbot.toml");
+    let run = env.run(
+        &[
+            "ask",
+            "--config",
+            cfg.to_str().unwrap(),
+            "where is the contoso kms host?",
+        ],
+        "",
+    );
+    assert!(
+        run.stdout.contains("kms7.contoso.example"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_instance_edition_without_a_setup_key_is_rejected_at_start() {
+    let env = Env::new(BIN);
+    env.write_config("[[instances]]\nname = \"web-01\"\nedition = \"Windows Server 2019\"\ntransport = \"dry-run\"\n");
+    let run = env.chat("help\n");
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("instances[0].edition"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Windows Server 2019 Datacenter"),
+        "lists candidates: {}",
+        run.stderr
+    );
+    env.write_config("[[instances]]\nname = \"web-01\"\nedition = \"Windows 3.11 for Workgroups\"\ntransport = \"dry-run\"\n");
+    let run = env.chat("help\n");
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("has no KMS client setup key"),
+        "{}",
+        run.stderr
+    );
+}

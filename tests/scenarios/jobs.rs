@@ -339,3 +339,103 @@ fn cancel_before_approval_and_job_listing_in_chat() {
     assert!(out.contains("#1 web-01 (kms): **cancelled**"), "{out}");
     assert!(inst.commands().is_empty());
 }
+
+#[test]
+fn an_approval_after_a_restart_still_counts() {
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    let first = env.chat("/as alice\nactivate web-01\n");
+    let approval = first.id_of("Activation request").unwrap();
+    let run = env.chat(&format!("/as bob\n/react white_check_mark {approval}\n"));
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    assert_eq!(inst.commands().len(), 8);
+}
+
+#[test]
+fn cancelling_a_running_job_stops_it_before_its_next_step_and_restores_time() {
+    let (env, inst) = setup(
+        FakeBehaviour {
+            delay: std::time::Duration::from_millis(700),
+            ..FakeBehaviour::default()
+        },
+        1,
+    );
+    let mut child = env.spawn_chat();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "/as alice\nactivate web-01\n/as bob\napprove 1").unwrap();
+    stdin.flush().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // Cancel while step 4 (the KMS host as time source) is running.
+    while inst.commands().len() < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "job never got to step 4"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    writeln!(stdin, "/as alice\ncancel 1").unwrap();
+    drop(stdin);
+    let out = read_until(&mut child, "was cancelled");
+    child.wait().unwrap();
+    assert!(out.contains("will stop before its next step"), "{out}");
+    let cmds = inst.commands();
+    assert_eq!(cmds.len(), 5, "steps 1-4, then only the restore: {cmds:?}");
+    assert_eq!(
+        cmds.last().unwrap(),
+        "w32tm /config /manualpeerlist:time.windows.com /update"
+    );
+    assert_eq!(jobs_json(&env)[0]["status"], "cancelled");
+}
+
+#[test]
+fn kms_host_setup_takes_its_key_from_a_secret_reference_and_never_shows_it() {
+    let env = Env::new(BIN);
+    let inst = Instance::start(env.dir.path(), "kms-01", FakeBehaviour::default());
+    let key_file = env.path("kms-host.key");
+    // A made-up, well-formed host key (not a real one).
+    std::fs::write(&key_file, "QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT\n").unwrap();
+    env.write_config(&format!(
+        "[kms]\nhost_key = \"file:{}\"\n[approvals]\napprovers = [\"console:bob\"]\n{}",
+        key_file.display(),
+        inst.toml("kms-01", "Windows Server 2019 Datacenter")
+    ));
+    let run = env.chat("/as alice\nmake kms-01 a kms host\n/as bob\napprove 1\n");
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    assert!(!run.stdout.contains("QQQQQ"), "the key is never shown");
+    let cmds = inst.commands();
+    assert_eq!(
+        cmds[0],
+        format!("{SLMGR} /ipk QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT"),
+        "the real key reached the instance"
+    );
+    assert_eq!(cmds[2], "net stop sppsvc && net start sppsvc");
+    assert!(cmds[3].contains("localport=1688"));
+    let show = env.cli(&["jobs", "show", "1", "--json"]);
+    assert!(show.stdout.contains("/ipk [redacted]"), "{}", show.stdout);
+    assert!(!show.stdout.contains("QQQQQ"));
+    for f in ["kmsbot.db", "kmsbot.db-wal"] {
+        let bytes = std::fs::read(env.path(f)).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("QQQQQ"),
+            "never stored in {f}"
+        );
+    }
+}
+
+#[test]
+fn online_activation_needs_an_approved_internet_access_ticket() {
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    let run = env.chat("/as alice\nactivate web-01 online\n");
+    assert!(
+        run.posts()[0].contains("has no approved internet-access ticket"),
+        "{}",
+        run.stdout
+    );
+    let run = env.chat(
+        "/as alice\nweb-01 needs internet access for online activation\n/as bob\napprove NET-1\n/as alice\nactivate web-01 online\n/as bob\napprove 1\n",
+    );
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    assert_eq!(
+        inst.commands(),
+        vec![format!("{SLMGR} /ato"), format!("{SLMGR} /dli")]
+    );
+}

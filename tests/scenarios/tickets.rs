@@ -254,3 +254,28 @@ fn a_connectivity_answer_offers_the_matching_request_prefilled() {
     assert_eq!(t["source"], "web-01");
     assert_eq!(t["destination"], "kms.corp.example");
 }
+
+#[test]
+fn approve_by_command_and_reject_by_reaction_after_a_restart() {
+    let env = env();
+    let first = env.chat("/as alice\nallow udp 123 from web-01 to 10.1.1.1\nneed tcp 3389 from 198.51.100.0/24 to web-02\n");
+    let fw2 = first.id_of("Filed **FW-2**").unwrap();
+    // A new process: the reaction targets a message printed by the earlier run.
+    let run = env.chat(&format!(
+        "/as carol\napprove FW-1\n/as bob\n/react x {fw2}\n"
+    ));
+    assert!(
+        run.stdout.contains("**FW-1** was approved by @carol"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("**FW-2** was rejected by @bob"),
+        "{}",
+        run.stdout
+    );
+    let tickets = tickets_json(&env);
+    assert_eq!(tickets[0]["status"], "approved");
+    assert_eq!(tickets[1]["status"], "rejected");
+    assert_eq!(tickets[1]["decided_by"], "console:bob");
+}

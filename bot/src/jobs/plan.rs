@@ -35,6 +35,9 @@ pub struct Step {
     pub check: Check,
     /// Runs even when an earlier step failed or the job was cancelled (restoring state).
     pub always: bool,
+    /// For an always-run step: the 1-based step whose change it undoes; it runs only if that
+    /// step ran.
+    pub undoes: Option<usize>,
 }
 
 impl Step {
@@ -45,6 +48,7 @@ impl Step {
             secret_ref: None,
             check,
             always: false,
+            undoes: None,
         }
     }
 }
@@ -100,6 +104,7 @@ pub fn kms_client(gvlk: &str, host: &str, port: u16) -> Result<Vec<Step>, PlanEr
         Check::ExitZero,
     );
     restore.always = true;
+    restore.undoes = Some(4);
     Ok(vec![
         Step::new(
             "install the KMS client setup key",
@@ -331,6 +336,10 @@ mod tests {
             ]
         );
         assert!(steps[6].always);
+        assert_eq!(steps[6].undoes, Some(4));
+        assert!(steps[3]
+            .command
+            .contains("/manualpeerlist:kms.corp.example"));
         let v6 = kms_client("WMDGN-G9PQG-XVVXX-R3X43-63DFG", "2001:db8::5", 1688).unwrap();
         assert!(v6[1].command.ends_with("/skms [2001:db8::5]:1688"));
     }

@@ -166,7 +166,7 @@ pub async fn insert_job(
     .try_get(0)?;
     for (i, s) in steps.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO job_steps (job_id, seq, name, command, status, secret_ref, always_run, check_kind) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+            "INSERT INTO job_steps (job_id, seq, name, command, status, secret_ref, always_run, undoes, check_kind) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(i as i64 + 1)
@@ -174,6 +174,7 @@ pub async fn insert_job(
         .bind(&s.command)
         .bind(&s.secret_ref)
         .bind(s.always)
+        .bind(s.undoes.map(|u| u as i64))
         .bind(check_name(s.check))
         .execute(&mut *conn)
         .await?;

@@ -173,12 +173,13 @@ struct StepSpec {
     command: String,
     secret_ref: Option<String>,
     always: bool,
+    undoes: Option<i64>,
     check: Check,
     status: String,
 }
 
 async fn step_specs(app: &App, id: i64) -> anyhow::Result<Vec<StepSpec>> {
-    let rows = sqlx::query("SELECT seq, command, secret_ref, always_run, check_kind, status FROM job_steps WHERE job_id = ? ORDER BY seq")
+    let rows = sqlx::query("SELECT seq, command, secret_ref, always_run, undoes, check_kind, status FROM job_steps WHERE job_id = ? ORDER BY seq")
         .bind(id)
         .fetch_all(app.store.pool())
         .await?;
@@ -190,6 +191,7 @@ async fn step_specs(app: &App, id: i64) -> anyhow::Result<Vec<StepSpec>> {
                 command: r.try_get("command")?,
                 secret_ref: r.try_get("secret_ref")?,
                 always: r.try_get("always_run")?,
+                undoes: r.try_get("undoes")?,
                 check: jstore::check_from_name(&check),
                 status: r.try_get("status")?,
             })
@@ -203,6 +205,19 @@ async fn is_cancel_requested(app: &App, id: i64) -> anyhow::Result<bool> {
         .fetch_one(app.store.pool())
         .await?;
     Ok(v != 0)
+}
+
+async fn step_ran(app: &App, id: i64, seq: i64) -> anyhow::Result<bool> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM job_steps WHERE job_id = ? AND seq = ?")
+            .bind(id)
+            .bind(seq)
+            .fetch_optional(app.store.pool())
+            .await?;
+    Ok(matches!(
+        status.as_deref(),
+        Some("succeeded" | "failed" | "running")
+    ))
 }
 
 async fn set_step(app: &App, id: i64, seq: i64, status: &str) -> anyhow::Result<()> {
@@ -337,6 +352,13 @@ async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> a
         if (failure.is_some() || cancelled) && !step.always {
             set_step(app, id, step.seq, "skipped").await?;
             continue;
+        }
+        if let Some(undone) = step.undoes {
+            // Restore only what was changed: skip when the step it undoes never ran.
+            if !step_ran(app, id, undone).await? {
+                set_step(app, id, step.seq, "skipped").await?;
+                continue;
+            }
         }
         set_step(app, id, step.seq, "running").await?;
         let secret = match &step.secret_ref {
