@@ -50,6 +50,8 @@ pub enum Handled {
     Duplicate,
     /// The event was not for the bot.
     Ignored,
+    /// The event asked for something that cannot be done; the user was told why.
+    Refused,
 }
 
 /// An action decided during a turn, sent after the transaction commits.
@@ -208,7 +210,7 @@ impl App {
             Ok(Handled::Done) => "done",
             Ok(Handled::Duplicate) => "duplicate",
             Ok(Handled::Ignored) => "ignored",
-            Err(AppError::User(_)) => "user_error",
+            Ok(Handled::Refused) | Err(AppError::User(_)) => "user_error",
             Err(AppError::Internal(_)) => "internal_error",
         };
         self.metrics
@@ -216,52 +218,58 @@ impl App {
         result
     }
 
-    async fn handle_inner(&self, ev: &Incoming) -> Result<Handled, AppError> {
-        let tx = self.store.begin().await?;
-        let mut turn = Turn {
+    /// Opens the event's transaction and records its id; `None` when it was handled before.
+    async fn begin_turn<'a>(&'a self, ev: &'a Incoming) -> Result<Option<Turn<'a>>, AppError> {
+        let mut tx = self.store.begin().await?;
+        if !Store::mark_processed(&mut tx, ev.platform.as_str(), &ev.event_id).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        Ok(Some(Turn {
             app: self,
             ev,
             tx,
             pending: Vec::new(),
             wake_jobs: false,
-        };
-        if !Store::mark_processed(&mut turn.tx, ev.platform.as_str(), &ev.event_id).await? {
-            turn.tx.rollback().await?;
+        }))
+    }
+
+    /// Commits a turn, then sends its replies and wakes the worker if it queued jobs.
+    async fn commit_turn(&self, turn: Turn<'_>) -> Result<(), AppError> {
+        let Turn {
+            ev,
+            tx,
+            pending,
+            wake_jobs,
+            ..
+        } = turn;
+        tx.commit().await?;
+        self.deliver(ev.platform, pending).await;
+        if wake_jobs {
+            self.jobs_notify.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn handle_inner(&self, ev: &Incoming) -> Result<Handled, AppError> {
+        let Some(mut turn) = self.begin_turn(ev).await? else {
             tracing::debug!(event_id = %ev.event_id, "duplicate event ignored");
             return Ok(Handled::Duplicate);
-        }
+        };
         match self.route(&mut turn).await {
             Ok(handled) => {
-                let Turn {
-                    tx,
-                    pending,
-                    wake_jobs,
-                    ..
-                } = turn;
-                tx.commit().await?;
-                self.deliver(ev.platform, pending).await;
-                if wake_jobs {
-                    self.jobs_notify.notify_one();
-                }
+                self.commit_turn(turn).await?;
                 Ok(handled)
             }
             Err(AppError::User(problem)) => {
                 // Nothing the event tried to change is kept; the explanation is.
                 turn.tx.rollback().await?;
-                let tx = self.store.begin().await?;
-                let mut turn = Turn {
-                    app: self,
-                    ev,
-                    tx,
-                    pending: Vec::new(),
-                    wake_jobs: false,
+                let Some(mut turn) = self.begin_turn(ev).await? else {
+                    return Ok(Handled::Duplicate);
                 };
-                Store::mark_processed(&mut turn.tx, ev.platform.as_str(), &ev.event_id).await?;
                 turn.reply(problem.to_string()).await?;
-                let Turn { tx, pending, .. } = turn;
-                tx.commit().await?;
-                self.deliver(ev.platform, pending).await;
-                Ok(Handled::Done)
+                self.commit_turn(turn).await?;
+                Ok(Handled::Refused)
             }
             Err(AppError::Internal(err)) => {
                 turn.tx.rollback().await?;

@@ -137,6 +137,35 @@ async fn preload_threads(store: &Store, chat: &SlackChat) {
     }
 }
 
+/// Retries `check` with backoff until it succeeds (then calls `ready`) or the server stops.
+fn ready_when<C, F>(
+    stop: CancellationToken,
+    what: &'static str,
+    check: C,
+    ready: impl FnOnce() + Send + 'static,
+) where
+    C: Fn() -> F + Send + 'static,
+    F: std::future::Future<Output = Result<(), adapters::ChatError>> + Send,
+{
+    tokio::spawn(async move {
+        let mut delay = Duration::from_millis(200);
+        loop {
+            match check().await {
+                Ok(()) => {
+                    ready();
+                    return;
+                }
+                Err(e) => tracing::warn!(error = %e, "{what} is not reachable yet; retrying"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = stop.cancelled() => return,
+            }
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+    });
+}
+
 async fn signal_received() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -226,46 +255,28 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     }
     let ready = Arc::new(ready);
     if let Some(chat) = discord_chat {
-        let ready = ready.clone();
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let mut delay = Duration::from_millis(200);
-            loop {
-                match chat.check().await {
-                    Ok(_) => {
-                        ready.discord_ready.store(true, Ordering::SeqCst);
-                        return;
-                    }
-                    Err(e) => tracing::warn!(error = %e, "Discord is not reachable yet; retrying"),
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = stop.cancelled() => return,
-                }
-                delay = (delay * 2).min(Duration::from_secs(30));
-            }
-        });
+        let flag = ready.clone();
+        ready_when(
+            shutdown.clone(),
+            "Discord",
+            move || {
+                let chat = chat.clone();
+                async move { chat.check().await }
+            },
+            move || flag.discord_ready.store(true, Ordering::SeqCst),
+        );
     }
     if let Some(chat) = slack_chat {
-        let ready = ready.clone();
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let mut delay = Duration::from_millis(200);
-            loop {
-                match chat.bot_user_id().await {
-                    Ok(_) => {
-                        ready.slack_ready.store(true, Ordering::SeqCst);
-                        return;
-                    }
-                    Err(e) => tracing::warn!(error = %e, "Slack auth.test failed; retrying"),
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = stop.cancelled() => return,
-                }
-                delay = (delay * 2).min(Duration::from_secs(30));
-            }
-        });
+        let flag = ready.clone();
+        ready_when(
+            shutdown.clone(),
+            "Slack",
+            move || {
+                let chat = chat.clone();
+                async move { chat.bot_user_id().await.map(|_| ()) }
+            },
+            move || flag.slack_ready.store(true, Ordering::SeqCst),
+        );
     }
     let worker = app.start_worker(Arc::new(ConfiguredShells::new(Duration::from_secs(
         config.jobs.connect_timeout_secs,

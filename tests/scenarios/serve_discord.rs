@@ -5,7 +5,7 @@
 use kmsbot_tests::discord_standin::{
     message_json, reaction_json, user_json, DiscordStandIn, GUILD_ID,
 };
-use kmsbot_tests::transcript::{read_until, Env};
+use kmsbot_tests::transcript::Env;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -53,21 +53,7 @@ impl Rig {
     }
 
     fn serve(&self) -> Served {
-        let mut cmd = std::process::Command::new(BIN);
-        cmd.args(["serve", "--db"])
-            .arg(self.env.db())
-            .arg("--config")
-            .arg(self.env.path("kmsbot.toml"))
-            .current_dir(self.env.dir.path())
-            .env_remove("RUST_LOG")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit());
-        for (k, v) in &self.env.vars {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        read_until(&mut child, "listening on http://");
+        let (child, _) = self.env.spawn_serve();
         assert!(self
             .rt
             .block_on(self.discord.wait_live(1, Duration::from_secs(30))));

@@ -6,7 +6,7 @@
 use kmsbot_tests::fake_windows::FakeBehaviour;
 use kmsbot_tests::instance::Instance;
 use kmsbot_tests::slack_standin::{event_callback, http_post, SlackStandIn};
-use kmsbot_tests::transcript::{read_until, Env};
+use kmsbot_tests::transcript::Env;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::process::Child;
@@ -56,28 +56,7 @@ impl Rig {
     }
 
     fn serve(&self) -> Served {
-        let mut cmd = std::process::Command::new(BIN);
-        cmd.args(["serve", "--db"])
-            .arg(self.env.db())
-            .arg("--config")
-            .arg(self.env.path("kmsbot.toml"))
-            .current_dir(self.env.dir.path())
-            .env_remove("RUST_LOG")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit());
-        for (k, v) in &self.env.vars {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let seen = read_until(&mut child, "listening on http://");
-        let addr = seen
-            .rsplit("http://")
-            .next()
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
+        let (child, addr) = self.env.spawn_serve();
         Served { child, addr }
     }
 

@@ -205,6 +205,24 @@ impl Env {
         self.command(&refs).spawn().expect("spawn kmsbot")
     }
 
+    /// Spawns `kmsbot serve` on this directory's database and config and waits for its
+    /// "listening on" line; returns the child and the HTTP address.
+    pub fn spawn_serve(&self) -> (std::process::Child, std::net::SocketAddr) {
+        let db = self.db();
+        let cfg = self.dir.path().join("kmsbot.toml");
+        let args = ["serve", "--db", path_str(&db), "--config", path_str(&cfg)];
+        let mut cmd = self.command(&args);
+        cmd.stdin(Stdio::null()).stderr(Stdio::inherit());
+        let mut child = cmd.spawn().expect("spawn kmsbot serve");
+        let seen = read_until(&mut child, "listening on http://");
+        let addr = seen
+            .rsplit("http://")
+            .next()
+            .and_then(|a| a.trim().parse().ok())
+            .expect("an address after `listening on`");
+        (child, addr)
+    }
+
     fn output(&self, args: &[&str], stdin: &str) -> Output {
         let mut child = self.command(args).spawn().expect("spawn kmsbot");
         if let Some(mut input) = child.stdin.take() {
