@@ -655,6 +655,15 @@ impl App {
         }
         let mut ctx = self.load_context(turn).await?;
         let Some(offer) = ctx.offer.take() else {
+            if ctx.abstained {
+                ctx.abstained = false;
+                self.save_context(turn, &ctx).await?;
+                return Err(UserError::new(
+                    "Happy to. Tell me what support should open, in one sentence: a firewall rule (protocol, port, from, to) or internet access for an instance.",
+                    "open tcp 1688 from web-01 to 10.0.0.5",
+                )
+                .into());
+            }
             return Ok(None);
         };
         self.save_context(turn, &ctx).await?;
@@ -686,6 +695,14 @@ impl App {
         }
         if answer.context.is_some() {
             stored.kb = answer.context.clone();
+        }
+        stored.abstained = answer.abstained;
+        if let Some(host) = &self.config.kms.host {
+            // Show the commands with the tenant's own KMS host filled in.
+            reply = reply
+                .replace("<KMS_host_ip>", host)
+                .replace("<KMS_server_ip_address>", host)
+                .replace("<kms_host>", host);
         }
         self.save_context(turn, &stored).await?;
         turn.reply(reply).await?;
@@ -862,6 +879,9 @@ struct StoredContext {
     /// A request the bot offered to file (accepted with `file it`).
     #[serde(default)]
     offer: Option<tickets::request::Draft>,
+    /// The last answer was "I don't know" (which offers to file a request).
+    #[serde(default)]
+    abstained: bool,
 }
 
 async fn store_context(
