@@ -6,7 +6,7 @@ use regex::Regex;
 
 use crate::editions::{self, EditionMatch};
 use crate::facts::{ErrorInfo, Gvlk, SlmgrOption};
-use crate::retrieval::query_tokens;
+use crate::retrieval::{query_tokens, Resolved};
 use crate::{
     normalize_error_code, Answer, Context, KnowledgeBase, RequestOffer, Source, ERROR_TABLE,
     GVLK_TABLE, KMS_TABLE, SLMGR_TABLE,
@@ -19,6 +19,85 @@ pub const THRESHOLD: f32 = 0.5;
 const UNKNOWN_WEIGHT: f32 = 2.2;
 /// Weight of a word naming something clearly out of scope.
 const OUT_OF_SCOPE_WEIGHT: f32 = 8.0;
+/// Confidence needed when the question has no activation word at all (see [`ANCHORS`]):
+/// words like "reset", "password", "install" or "server" alone must not be enough.
+const UNANCHORED_THRESHOLD: f32 = 0.72;
+
+/// Normalised tokens that tie a question to Windows activation. A question without any of
+/// them (nor an edition, error code, product key or slmgr option) is answered only when
+/// nearly every word of it is covered by one passage, with unknown words weighted like the
+/// rarest vocabulary word.
+const ANCHORS: &[&str] = &[
+    "activ",
+    "kms",
+    "nokms",
+    "gvlk",
+    "csvlk",
+    "mak",
+    "slmgr",
+    "slui",
+    "1688",
+    "byol",
+    "spur",
+    "sppsvc",
+    "license",
+    "vlmcs",
+    "w32tm",
+    "timeserver",
+    "installationid",
+    "confirmationid",
+    "kb2757817",
+    "rearm",
+    "grace",
+    "retail",
+    "threshold",
+    "renew",
+    "expir",
+    "validity",
+    "genuine",
+    "unactivated",
+    "unlicensed",
+    "internet",
+];
+
+/// Words that name the domain itself: every passage is about them even when it does not
+/// say so, so they weigh little when matching.
+const DOMAIN_WORDS: &[&str] = &["windows", "microsoft"];
+/// Weight of a number the knowledge base has never seen, in a question about activation.
+const UNKNOWN_NUMBER_WEIGHT: f32 = 1.0;
+/// Weight of a domain word.
+const DOMAIN_WEIGHT: f32 = 0.3;
+
+/// Products and platforms people confuse with Windows activation: (word, display name).
+/// A question naming one of them without naming Windows is declined up front.
+const OTHER_PRODUCTS: &[(&str, &str)] = &[
+    ("office", "Microsoft Office"),
+    ("o365", "Microsoft 365"),
+    ("m365", "Microsoft 365"),
+    ("365", "Microsoft 365"),
+    ("excel", "Microsoft Office"),
+    ("outlook", "Outlook"),
+    ("visio", "Visio"),
+    ("exchange", "Exchange"),
+    ("sharepoint", "SharePoint"),
+    ("sql", "SQL Server"),
+    ("adobe", "Adobe products"),
+    ("photoshop", "Adobe products"),
+    ("acrobat", "Adobe products"),
+    ("autocad", "AutoCAD"),
+    ("vmware", "VMware"),
+    ("esxi", "VMware"),
+    ("oracle", "Oracle"),
+    ("linux", "Linux"),
+    ("ubuntu", "Linux"),
+    ("debian", "Linux"),
+    ("centos", "Linux"),
+    ("rhel", "Linux"),
+    ("redhat", "Linux"),
+    ("macos", "macOS"),
+    ("android", "Android"),
+    ("iphone", "iOS"),
+];
 
 /// Words that name products or topics this bot does not cover.
 const OUT_OF_SCOPE: &[&str] = &[
@@ -160,6 +239,7 @@ fn finish(
     offer: Option<RequestOffer>,
 ) -> Answer {
     let text = format!("{}\n\n{}", text.trim_end(), source_line(&source));
+    let confidence = clean_confidence(confidence);
     let mut context = context;
     context.topic = Some(source.clone());
     Answer {
@@ -172,8 +252,19 @@ fn finish(
     }
 }
 
+/// Confidence as reported: within [0, 1], never NaN, never negative zero.
+fn clean_confidence(c: f32) -> f32 {
+    if c.is_nan() {
+        0.0
+    } else {
+        // Adding +0.0 turns -0.0 into +0.0 (an empty f32 sum is -0.0).
+        c.clamp(0.0, 1.0) + 0.0
+    }
+}
+
 /// The abstention answer.
 pub fn abstain(confidence: f32, ctx: Option<&Context>) -> Answer {
+    let confidence = clean_confidence(confidence);
     let text = "I don't know the answer to that, and I'd rather not guess.\n\n\
 I can help with:\n\
 - KMS client setup keys (GVLKs) for Windows Server 2008 to 2025 and Windows 7 to 11 (e.g. \"key for Server 2019 Datacenter\")\n\
@@ -287,6 +378,16 @@ fn slmgr_option_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Option<&'a Slmg
     }
 }
 
+/// True when the question gives a number of machines ("3 vms", "30 windows 10 desktops").
+fn mentions_machine_count(lower: &str) -> bool {
+    static COUNT: OnceLock<Regex> = OnceLock::new();
+    re(
+        &COUNT,
+        r"(?:^|[^0-9.])[1-9][0-9]{0,2}\s+(?:[a-z0-9.]+\s+){0,3}?(?:vms?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?)\b",
+    )
+    .is_match(lower)
+}
+
 /// True when the question reads like a follow-up ("and for datacenter?", "what about 2022?").
 fn is_follow_up(lower: &str, content_tokens: usize) -> bool {
     content_tokens <= 4
@@ -305,6 +406,22 @@ pub fn answer(kb: &KnowledgeBase, question: &str, ctx: Option<&Context>) -> Answ
     }
     let lower = q.to_lowercase();
     let toks = query_tokens(q);
+
+    // 0. Another product (Office, SQL Server, Linux...) without Windows in the question.
+    if !toks.iter().any(|t| t == "windows") {
+        if let Some((_, name)) = OTHER_PRODUCTS
+            .iter()
+            .find(|(w, _)| toks.iter().any(|t| t == w))
+        {
+            let mut a = abstain(0.0, ctx);
+            a.text = format!(
+                "That sounds like a question about {name}, which I don't cover: I only know \
+how to activate Windows and Windows Server instances.\n\n{}",
+                a.text
+            );
+            return a;
+        }
+    }
 
     // 1. Error codes.
     if let Some(code) = normalize_error_code(q) {
@@ -414,7 +531,9 @@ Run `slmgr /dlv` and check the Application event log for details.\n\n{}",
         })
         .count();
     let activ_intent = toks.iter().any(|t| t == "activ");
-    if !host_intent {
+    // "we have 30 windows 10 desktops" is about how many machines, not about a key.
+    let counts_machines = !key_intent && mentions_machine_count(&lower);
+    if !host_intent && !counts_machines {
         match editions::lookup(&kb.tables.gvlks, &eq) {
             EditionMatch::Exact(g)
                 if key_intent
@@ -492,39 +611,78 @@ Run `slmgr /dlv` and check the Application event log for details.\n\n{}",
     a
 }
 
+/// True when a normalised token ties the question to Windows activation.
+fn is_anchor(kb: &KnowledgeBase, t: &str) -> bool {
+    // `t` is a normalised token, ANCHORS holds normalised forms.
+    ANCHORS.contains(&t)
+        || kb
+            .tables
+            .slmgr
+            .iter()
+            .any(|o| o.option.trim_start_matches('/') == t)
+}
+
 fn retrieve(kb: &KnowledgeBase, toks: &[String], ctx: Option<&Context>) -> Answer {
     let r = &kb.retriever;
     if toks.is_empty() {
         return abstain(0.0, ctx);
     }
-    // Weight and resolution of each query token.
-    let resolved: Vec<(Option<String>, f32)> = toks
+    // Resolution of each query token to the vocabulary, and how much it is trusted.
+    let resolved: Vec<Option<(Resolved, f32)>> = toks
         .iter()
         .map(|t| {
             if OUT_OF_SCOPE.contains(&t.as_str()) {
-                return (None, OUT_OF_SCOPE_WEIGHT);
+                return None;
             }
-            match r.resolve(t) {
-                Some(v) => {
-                    let w = r.idf(&v).unwrap_or(UNKNOWN_WEIGHT);
-                    (Some(v), w)
-                }
-                None => (None, UNKNOWN_WEIGHT),
-            }
+            r.resolve(t).map(|v| {
+                let trust = match v {
+                    Resolved::Exact(_) => 1.0,
+                    Resolved::Inflection(_) => 0.9,
+                    Resolved::Typo(_) => 0.7,
+                };
+                (v, trust)
+            })
         })
         .collect();
-    let total: f32 = resolved.iter().map(|(_, w)| *w).sum();
+    let anchored = toks.iter().any(|t| is_anchor(kb, t))
+        || resolved
+            .iter()
+            .flatten()
+            .any(|(v, _)| is_anchor(kb, v.term()));
+    let (unknown_weight, threshold) = if anchored {
+        (UNKNOWN_WEIGHT, THRESHOLD)
+    } else {
+        // Nothing says "activation": an unknown word may well be the real subject.
+        (r.max_idf(), UNANCHORED_THRESHOLD)
+    };
+    let weights: Vec<f32> = resolved
+        .iter()
+        .zip(toks)
+        .map(|(v, t)| match v {
+            Some((v, _)) if DOMAIN_WORDS.contains(&v.term()) => DOMAIN_WEIGHT,
+            Some((v, _)) => r.idf(v.term()).unwrap_or(unknown_weight),
+            None if OUT_OF_SCOPE.contains(&t.as_str()) => OUT_OF_SCOPE_WEIGHT,
+            // An unknown number is a quantity or an identifier, not a topic.
+            None if anchored && t.chars().all(|c| c.is_ascii_digit()) => UNKNOWN_NUMBER_WEIGHT,
+            None => unknown_weight,
+        })
+        .collect();
+    let total: f32 = weights.iter().sum();
     // Even a passage matching every known word could not reach the threshold: don't search.
     let reachable: f32 = resolved
         .iter()
+        .zip(&weights)
         .filter(|(v, _)| v.is_some())
         .map(|(_, w)| *w)
         .sum();
-    if total <= 0.0 || reachable / total < THRESHOLD {
+    if total <= 0.0 || reachable / total < threshold {
         return abstain((reachable / total.max(1e-6)).clamp(0.0, 1.0) * 0.5, ctx);
     }
-    let hits = r.search(toks, 10);
-    if hits.is_empty() || total <= 0.0 {
+    let mut terms: Vec<&str> = resolved.iter().flatten().map(|(v, _)| v.term()).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    let hits = r.search(&terms, 20);
+    if hits.is_empty() {
         return abstain(0.0, ctx);
     }
     let max_bm25 = hits
@@ -535,33 +693,46 @@ fn retrieve(kb: &KnowledgeBase, toks: &[String], ctx: Option<&Context>) -> Answe
     let mut best: Option<(usize, f32, f32)> = None; // pid, rank score, coverage-based confidence
     for (pid, score) in &hits {
         let set = &r.passage_tokens[*pid];
-        let matched: f32 = resolved
-            .iter()
-            .zip(toks)
-            .filter(|((v, _), _)| v.as_ref().is_some_and(|v| set.contains(v)))
-            .map(|((v, w), t)| {
-                if v.as_deref() == Some(t.as_str()) {
-                    *w
-                } else {
-                    0.7 * *w
+        let mut matched = 0.0f32;
+        let mut matched_words = 0usize;
+        for (v, w) in resolved.iter().zip(&weights) {
+            if let Some((v, trust)) = v {
+                if set.contains(v.term()) {
+                    matched += trust * w;
+                    if !DOMAIN_WORDS.contains(&v.term()) {
+                        matched_words += 1;
+                    }
                 }
-            })
-            .sum();
-        // Similarity to the passage's closest example question.
+            }
+        }
+        // Similarity to the passage's closest example question (Jaccard weighted by idf, so
+        // that sharing "kms" and "host" counts less than sharing "internet").
+        let query_weight: f32 = weights.iter().sum();
         let qsim = r.question_tokens[*pid]
             .iter()
-            .map(|qs| {
-                let inter = resolved
-                    .iter()
-                    .filter(|(v, _)| v.as_ref().is_some_and(|v| qs.contains(v)))
-                    .count();
-                let union = toks.len() + qs.len() - inter;
-                inter as f32 / union.max(1) as f32
+            .zip(&r.question_weights[*pid])
+            .map(|(qs, q_weight)| {
+                let mut inter = 0.0f32;
+                let mut seen = 0.0f32;
+                for (v, w) in resolved.iter().zip(&weights) {
+                    if let Some((v, _)) = v {
+                        if qs.contains(v.term()) {
+                            inter += w;
+                            seen += r.idf(v.term()).unwrap_or(*w).min(*w);
+                        }
+                    }
+                }
+                let q_only = (q_weight - seen).max(0.0);
+                inter / (query_weight + q_only).max(1e-6)
             })
             .fold(0.0f32, f32::max);
         let coverage = matched / total;
         let strength = (matched / 3.0).min(1.0);
-        let conf = coverage.powf(0.8) * (0.55 + 0.45 * strength);
+        let mut conf = coverage.powf(0.8) * (0.55 + 0.45 * strength);
+        if !anchored && matched_words < 2 {
+            // One generic word ("reset", "ip", "password") is never enough on its own.
+            conf = conf.min(threshold * 0.9);
+        }
         let rank = coverage + 0.35 * (score / max_bm25) + 1.0 * qsim;
         if best.is_none_or(|(_, br, _)| rank > br) {
             best = Some((*pid, rank, conf));
@@ -571,7 +742,7 @@ fn retrieve(kb: &KnowledgeBase, toks: &[String], ctx: Option<&Context>) -> Answe
         return abstain(0.0, ctx);
     };
     let conf = conf.clamp(0.0, 1.0);
-    if conf < THRESHOLD {
+    if conf < threshold {
         return abstain(conf, ctx);
     }
     let p = &r.passages[pid];

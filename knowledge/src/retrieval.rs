@@ -3,11 +3,11 @@
 use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, Value, STORED, TEXT};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use crate::text::{edit_distance, index_text, tokens};
+use crate::text::{edit_distance, index_text, synonym_variants, tokens};
 use crate::KbError;
 
 /// A unit of retrieval with what is needed to answer from it.
@@ -46,10 +46,17 @@ pub struct Retriever {
     pub passage_tokens: Vec<HashSet<String>>,
     /// Token sets of each passage's example questions.
     pub question_tokens: Vec<Vec<HashSet<String>>>,
+    /// Sum of the idf of each example question's tokens (same shape as `question_tokens`).
+    pub question_weights: Vec<Vec<f32>>,
     /// Document frequency of each token.
     df: HashMap<String, usize>,
     /// Vocabulary grouped by token length, for typo resolution.
     by_len: HashMap<usize, Vec<String>>,
+    /// Inflected vocabulary words and the vocabulary word they are indexed as.
+    merge: HashMap<String, String>,
+    /// True when the index is one segment whose doc ids equal the pids (checked at build),
+    /// so that search needs no stored-document fetch.
+    doc_id_is_pid: bool,
 }
 
 impl std::fmt::Debug for Retriever {
@@ -74,21 +81,57 @@ impl Retriever {
         let f_pid = sb.add_u64_field("pid", STORED);
         let index = Index::create_in_ram(sb.build());
         let mut writer = index.writer_with_num_threads(1, 15_000_000).map_err(ix)?;
-        let mut passage_tokens = Vec::with_capacity(passages.len());
+        // Normalised text of each passage's fields.
+        let fields: Vec<[String; 3]> = passages
+            .iter()
+            .map(|p| {
+                [
+                    index_text(&format!("{} {}", p.index_title, p.section)),
+                    index_text(&format!("{} {}", strip_links(&p.text), p.keywords)),
+                    index_text(&p.questions.join(" . ")),
+                ]
+            })
+            .collect();
+        // Inflections of words that are also in the vocabulary are indexed as that word
+        // ("listening" → "listen", "enabled" → "enable"), so either form finds both.
+        let vocab: HashSet<&str> = fields
+            .iter()
+            .flat_map(|f| f.iter().flat_map(|t| t.split(' ')))
+            .filter(|t| !t.is_empty())
+            .collect();
+        let merge: HashMap<String, String> = vocab
+            .iter()
+            .filter_map(|w| {
+                base_forms(w)
+                    .into_iter()
+                    .find(|b| vocab.contains(b.as_str()))
+                    .map(|b| (w.to_string(), b))
+            })
+            .collect();
+        let map = |text: &str| -> String {
+            text.split(' ')
+                .map(|t| merge.get(t).map(String::as_str).unwrap_or(t))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let question_tokens: Vec<Vec<HashSet<String>>> = passages
             .iter()
             .map(|p| {
                 p.questions
                     .iter()
-                    .map(|q| tokens(q, false).into_iter().collect())
+                    .map(|q| {
+                        tokens(q, false)
+                            .into_iter()
+                            .map(|t| merge.get(&t).cloned().unwrap_or(t))
+                            .collect()
+                    })
                     .collect()
             })
             .collect();
+        let mut passage_tokens = Vec::with_capacity(passages.len());
         let mut df: HashMap<String, usize> = HashMap::new();
-        for (pid, p) in passages.iter().enumerate() {
-            let title = index_text(&format!("{} {}", p.index_title, p.section));
-            let body = index_text(&format!("{} {}", strip_links(&p.text), p.keywords));
-            let questions = index_text(&p.questions.join(" . "));
+        for (pid, [title, body, questions]) in fields.iter().enumerate() {
+            let (title, body, questions) = (map(title), map(body), map(questions));
             let set: HashSet<String> = title
                 .split(' ')
                 .chain(body.split(' '))
@@ -115,6 +158,31 @@ impl Retriever {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(ix)?;
+        let doc_id_is_pid = {
+            let searcher = reader.searcher();
+            searcher.segment_readers().len() == 1
+                && searcher.num_docs() as usize == passages.len()
+                && (0..passages.len()).all(|pid| {
+                    searcher
+                        .doc::<TantivyDocument>(tantivy::DocAddress::new(0, pid as u32))
+                        .ok()
+                        .and_then(|d| d.get_first(f_pid).and_then(|v| v.as_u64()))
+                        == Some(pid as u64)
+                })
+        };
+        let n = passages.len() as f32;
+        let question_weights = question_tokens
+            .iter()
+            .map(|qs| {
+                qs.iter()
+                    .map(|q| {
+                        q.iter()
+                            .filter_map(|t| df.get(t).map(|d| (1.0 + n / *d as f32).ln()))
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
         let mut by_len: HashMap<usize, Vec<String>> = HashMap::new();
         for t in df.keys() {
             by_len.entry(t.len()).or_default().push(t.clone());
@@ -128,8 +196,11 @@ impl Retriever {
             passages,
             passage_tokens,
             question_tokens,
+            question_weights,
             df,
             by_len,
+            merge,
+            doc_id_is_pid,
         })
     }
 
@@ -139,56 +210,89 @@ impl Retriever {
         self.df.get(token).map(|df| (1.0 + n / *df as f32).ln())
     }
 
-    /// Maps a query token to a vocabulary token: itself, or a term within edit distance 1
-    /// for tokens of 5 or more characters (the most frequent such term wins).
-    pub fn resolve(&self, token: &str) -> Option<String> {
-        if self.df.contains_key(token) {
-            return Some(token.to_string());
+    /// Largest inverse document frequency: the weight of a word that occurs in one passage.
+    pub fn max_idf(&self) -> f32 {
+        (1.0 + self.passages.len() as f32).ln()
+    }
+
+    /// Maps a query token to a vocabulary token: itself; else an inflection of a vocabulary
+    /// word ("listening" → "listen", "changing" → "change"); else, for tokens of 5 or more
+    /// characters, a vocabulary word or synonym variant within edit distance 1 (the most
+    /// frequent such term wins).
+    pub fn resolve(&self, token: &str) -> Option<Resolved> {
+        if let Some(base) = self.merge.get(token) {
+            return Some(Resolved::Exact(base.clone()));
         }
-        if token.len() < 5 || token.chars().all(|c| c.is_ascii_digit()) {
+        if self.df.contains_key(token) {
+            return Some(Resolved::Exact(token.to_string()));
+        }
+        if token.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        if let Some(v) = self.inflection(token) {
+            return Some(Resolved::Inflection(v));
+        }
+        if token.len() < 5 {
             return None;
         }
         let mut best: Option<(&String, usize)> = None;
+        let mut consider = |target: &str| {
+            if let Some((k, df)) = self.df.get_key_value(target) {
+                if best.is_none_or(|(_, bdf)| *df > bdf) {
+                    best = Some((k, *df));
+                }
+            }
+        };
         for len in (token.len() - 1).max(5)..=token.len() + 1 {
             for cand in self.by_len.get(&len).map(Vec::as_slice).unwrap_or(&[]) {
                 if edit_distance(token, cand, 1) <= 1 {
-                    let df = self.df.get(cand).copied().unwrap_or(0);
-                    if best.is_none_or(|(_, bdf)| df > bdf) {
-                        best = Some((cand, df));
-                    }
+                    consider(cand);
                 }
             }
         }
-        best.map(|(t, _)| t.clone())
+        // Misspelt synonyms ("phnoe" → "phone" → "telephone").
+        for (variant, canon) in synonym_variants() {
+            if variant.len() >= 5
+                && variant.len().abs_diff(token.len()) <= 1
+                && edit_distance(token, variant, 1) <= 1
+            {
+                consider(canon);
+            }
+        }
+        best.map(|(t, _)| Resolved::Typo(t.clone()))
     }
 
-    /// BM25 search: top `limit` passages as (pid, score).
-    pub fn search(&self, query_tokens: &[String], limit: usize) -> Vec<(usize, f32)> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // Only typos that have a neighbour in the vocabulary get a (costly) fuzzy query.
-        let fuzzy_ok: HashSet<&str> = query_tokens
-            .iter()
-            .filter(|t: &&String| {
-                let s: &str = t;
-                !self.df.contains_key(s) && self.resolve(s).is_some()
+    /// A vocabulary word that `token` is an inflection of (or the other way round).
+    fn inflection(&self, token: &str) -> Option<String> {
+        let root = token.strip_suffix('e').unwrap_or(token);
+        let mut forms = base_forms(token);
+        for suffix in ["ing", "ed", "es", "s"] {
+            forms.push(format!("{token}{suffix}"));
+            forms.push(format!("{root}{suffix}"));
+        }
+        forms
+            .into_iter()
+            .filter(|s| s != token)
+            .filter_map(|s| {
+                let s = self.merge.get(&s).cloned().unwrap_or(s);
+                self.df.get(&s).map(|df| (s, *df))
             })
-            .map(String::as_str)
-            .collect();
-        for t in query_tokens {
-            let known = self.df.contains_key(t);
+            .max_by_key(|(_, df)| *df)
+            .map(|(s, _)| s)
+    }
+
+    /// BM25 search over resolved vocabulary tokens: top `limit` passages as (pid, score).
+    pub fn search(&self, terms: &[&str], limit: usize) -> Vec<(usize, f32)> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in terms {
             for (field, boost) in [
                 (self.f_title, 2.0f32),
                 (self.f_questions, 1.5),
                 (self.f_body, 1.0),
             ] {
                 let term = Term::from_field_text(field, t);
-                let q: Box<dyn Query> = if known {
-                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-                } else if t.len() >= 5 && fuzzy_ok.contains(t.as_str()) {
-                    Box::new(FuzzyTermQuery::new(term, 1, true))
-                } else {
-                    continue;
-                };
+                let q: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
             }
         }
@@ -202,12 +306,57 @@ impl Retriever {
         };
         hits.into_iter()
             .filter_map(|(score, addr)| {
+                if self.doc_id_is_pid {
+                    return Some((addr.doc_id as usize, score));
+                }
                 let d: TantivyDocument = searcher.doc(addr).ok()?;
                 let pid = d.get_first(self.f_pid).and_then(|v| v.as_u64())?;
                 Some((pid as usize, score))
             })
             .collect()
     }
+}
+
+/// How a query token maps to the vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// The token itself is in the vocabulary.
+    Exact(String),
+    /// An inflection of the token is ("listening" → "listen").
+    Inflection(String),
+    /// A word one edit away is (a typo).
+    Typo(String),
+}
+
+impl Resolved {
+    /// The vocabulary term.
+    pub fn term(&self) -> &str {
+        match self {
+            Resolved::Exact(t) | Resolved::Inflection(t) | Resolved::Typo(t) => t,
+        }
+    }
+}
+
+/// Possible base forms of an inflected word, most likely first: "listening" → "listen",
+/// "enabled" → "enable", "running" → "run", "caches" → "cache".
+fn base_forms(word: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if word.len() < 5 || word.chars().any(|c| c.is_ascii_digit()) {
+        return out;
+    }
+    for suffix in ["ing", "ed", "es"] {
+        if let Some(base) = word.strip_suffix(suffix) {
+            if base.len() >= 3 {
+                out.push(base.to_string());
+                out.push(format!("{base}e"));
+                let b = base.as_bytes();
+                if b.len() >= 4 && b[b.len() - 1] == b[b.len() - 2] {
+                    out.push(base[..base.len() - 1].to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Normalised, de-duplicated content tokens of a question.

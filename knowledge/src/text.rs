@@ -1,6 +1,8 @@
 //! Text normalisation shared by indexing and querying: tokens, stop words, synonyms and light stemming.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use regex::Regex;
 use std::sync::OnceLock;
 
 /// Multi-word phrases rewritten to one canonical token before tokenising.
@@ -29,6 +31,12 @@ const PHRASES: &[(&str, &str)] = &[
     ("software protection", " sppsvc "),
     ("software licensing service", " sppsvc "),
     ("tcp/1688", " tcp 1688 "),
+    ("kms servers", " kms host "),
+    ("kms server", " kms host "),
+    ("windows servers", " windows "),
+    ("windows server", " windows "),
+    ("set up", " setup "),
+    ("set-up", " setup "),
     ("time server", " timeserver "),
     ("time source", " timeserver "),
     ("ntp server", " timeserver "),
@@ -38,61 +46,223 @@ const PHRASES: &[(&str, &str)] = &[
     ("installation id", " installationid "),
     ("install id", " installationid "),
     ("confirmation id", " confirmationid "),
-    ("without any internet", " offline "),
-    ("without internet", " offline "),
-    ("no internet", " offline "),
-    ("no outbound internet", " offline "),
+    ("how many days", " how long days "),
+    ("how many hours", " how long hours "),
+    ("how many weeks", " how long weeks "),
+    ("how many months", " how long months "),
+    ("how many", " count "),
+    ("number of", " count "),
+    ("on prem", " premises "),
+    ("on-prem", " premises "),
+    ("outbound internet", " internet "),
+    ("outbound access", " internet access "),
+    ("outbound connectivity", " internet connectivity "),
+    ("without any internet", " offline internet "),
+    ("without internet", " offline internet "),
+    ("no internet", " offline internet "),
+    ("no outbound internet", " offline internet "),
+    ("windows updates", " windowsupdate "),
+    ("windows update", " windowsupdate "),
+    ("how much is", " cost "),
+    ("how much are", " cost "),
+    ("how much does", " cost "),
+    ("how much do", " cost "),
     ("air-gapped", " offline "),
     ("air gapped", " offline "),
     ("bring your own license", " byol "),
     ("bring your own licence", " byol "),
     ("bring-your-own-license", " byol "),
     ("bring-your-own-licence", " byol "),
+    ("bring your own", " byol "),
     ("service provider use rights", " spur "),
 ];
 
+/// Single-word synonyms, inflections and common misspellings: (canonical form, variants).
+/// The canonical form itself needs no entry.
+const SYNONYMS: &[(&str, &[&str])] = &[
+    (
+        "activ",
+        &[
+            "activate",
+            "activated",
+            "activates",
+            "activating",
+            "activation",
+            "activations",
+            "activator",
+            "actvate",
+            "activaton",
+            "reactivate",
+            "reactivation",
+        ],
+    ),
+    (
+        "license",
+        &["licence", "licences", "licenses", "licensing", "licensed"],
+    ),
+    ("datacenter", &["datacentre", "dc"]),
+    ("key", &["keys"]),
+    ("telephone", &["phone", "telephony", "call", "calling"]),
+    ("firewall", &["firewalls", "fw"]),
+    ("port", &["ports"]),
+    (
+        "instance",
+        &[
+            "vm",
+            "vms",
+            "instances",
+            "box",
+            "boxes",
+            "machine",
+            "machines",
+            "node",
+            "nodes",
+        ],
+    ),
+    ("server", &["servers"]),
+    (
+        "client",
+        &[
+            "clients", "desktop", "desktops", "pc", "pcs", "laptop", "laptops",
+        ],
+    ),
+    ("host", &["hosts", "hosting"]),
+    (
+        "sync",
+        &[
+            "synchronise",
+            "synchronize",
+            "synchronised",
+            "synchronized",
+            "synchronisation",
+            "synchronization",
+            "syncing",
+            "resync",
+            "resynchronize",
+        ],
+    ),
+    ("time", &["clock", "clocks", "ntp"]),
+    (
+        "expir",
+        &[
+            "expire",
+            "expires",
+            "expired",
+            "expiry",
+            "expiration",
+            "expiring",
+        ],
+    ),
+    ("renew", &["renews", "renewal", "renewed", "renewing"]),
+    ("threshold", &["thresholds", "minimum", "minimal", "min"]),
+    (
+        "validity",
+        &["valid", "permanent", "permanently", "forever", "lifetime"],
+    ),
+    (
+        "buy",
+        &[
+            "buying",
+            "bought",
+            "purchase",
+            "purchased",
+            "purchasing",
+            "acquire",
+            "obtain",
+        ],
+    ),
+    (
+        "premises",
+        &["prem", "onprem", "premise", "onpremise", "onpremises"],
+    ),
+    ("error", &["errors"]),
+    ("internet", &["online", "egress"]),
+    ("support", &["ticket", "tickets", "helpdesk"]),
+    (
+        "need",
+        &[
+            "requirements",
+            "require",
+            "requires",
+            "required",
+            "prerequisite",
+            "prerequisites",
+        ],
+    ),
+    ("windows", &["win"]),
+    ("standard", &["std", "stnd"]),
+    ("gvlk", &["gvlks"]),
+    (
+        "setup",
+        &[
+            "configure",
+            "configuring",
+            "config",
+            "create",
+            "creating",
+            "build",
+            "building",
+            "deploy",
+            "deploying",
+            "make",
+            "making",
+        ],
+    ),
+    (
+        "set",
+        &[
+            "change",
+            "changing",
+            "modify",
+            "modifying",
+            "specify",
+            "specifying",
+        ],
+    ),
+    ("rule", &["rules"]),
+    ("update", &["updates", "patch", "hotfix"]),
+    ("status", &["check", "checking", "verify"]),
+    (
+        "choose",
+        &[
+            "choosing",
+            "chose",
+            "pick",
+            "picking",
+            "select",
+            "selecting",
+            "decide",
+            "deciding",
+            "choice",
+        ],
+    ),
+    (
+        "few",
+        &[
+            "1", "2", "3", "4", "two", "three", "four", "fewer", "less", "handful", "small",
+        ],
+    ),
+    ("manual", &["manually", "hand"]),
+];
+
+fn synonym_map() -> &'static HashMap<&'static str, &'static str> {
+    static MAP: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        SYNONYMS
+            .iter()
+            .flat_map(|(canon, variants)| variants.iter().map(move |v| (*v, *canon)))
+            .collect()
+    })
+}
+
+/// Every variant word that has a canonical form (for typo resolution against synonyms).
+pub fn synonym_variants() -> impl Iterator<Item = (&'static str, &'static str)> {
+    synonym_map().iter().map(|(v, c)| (*v, *c))
+}
+
 /// Single-word synonyms and inflections mapped to one canonical form.
 fn canonical(word: &str) -> &str {
-    match word {
-        "activate" | "activated" | "activates" | "activating" | "activation" | "activations"
-        | "activator" | "actvate" | "activaton" | "reactivate" | "reactivation" => "activ",
-        "licence" | "licences" | "licenses" | "licensing" | "licensed" => "license",
-        "datacentre" | "dc" => "datacenter",
-        "keys" => "key",
-        "phone" | "telephone" | "telephony" | "call" | "calling" => "telephone",
-        "firewalls" | "fw" => "firewall",
-        "ports" => "port",
-        "vm" | "vms" | "instances" | "box" | "boxes" | "machine" | "machines" | "node"
-        | "nodes" => "instance",
-        "servers" => "server",
-        "clients" => "client",
-        "hosts" | "hosting" => "host",
-        "sync" | "synchronise" | "synchronize" | "synchronised" | "synchronized"
-        | "synchronisation" | "synchronization" | "syncing" | "resync" | "resynchronize" => "sync",
-        "clock" | "clocks" | "ntp" => "time",
-        "expire" | "expires" | "expired" | "expiry" | "expiration" | "expiring" => "expir",
-        "renew" | "renews" | "renewal" | "renewed" | "renewing" => "renew",
-        "thresholds" | "minimum" | "minimal" | "min" => "threshold",
-        "errors" => "error",
-        "internet" | "online" | "outbound" | "egress" => "internet",
-        "ticket" | "tickets" | "support" | "helpdesk" => "support",
-        "requirements" | "require" | "requires" | "required" | "prerequisite" | "prerequisites" => {
-            "need"
-        }
-        "win" | "windows" => "windows",
-        "std" | "stnd" => "standard",
-        "gvlks" => "gvlk",
-        "setup" | "configure" | "configuring" | "config" => "setup",
-        "rules" => "rule",
-        "updates" | "patch" | "hotfix" => "update",
-        "check" | "checking" | "verify" | "status" => "status",
-        "choose" | "choosing" | "chose" | "pick" | "picking" | "select" | "selecting"
-        | "decide" | "deciding" | "choice" => "choose",
-        "1" | "2" | "3" | "4" | "two" | "three" | "four" | "fewer" | "less" | "handful"
-        | "small" => "few",
-        "manually" | "manual" | "hand" => "manual",
-        other => other,
-    }
+    synonym_map().get(word).copied().unwrap_or(word)
 }
 
 /// Words that carry no meaning for retrieval (English function words and chat filler).
@@ -104,7 +274,7 @@ not no yes please pls plz thanks thank thx hi hello hey hiya ok okay just also t
 any some all each every much many more most other another such than get gets got getting give tell \
 know want wanted need needs needed like would i'm im ive i've it's dont don't doesnt doesn't cant \
 can't cannot wont won't isnt isn't there's theres let lets let's one two use using used way ways \
-help guys folks team anyone someone something thing things stuff able make makes making go going \
+help guys folks team anyone someone something thing things stuff able go going \
 again still now currently new our ours own sure right exactly kind sort lot lots bit via per etc \
 up down out off only even yet already ever both either neither";
 
@@ -118,8 +288,75 @@ pub fn is_stopword(word: &str) -> bool {
     stopwords().contains(word)
 }
 
+/// Rewrites negated mentions of KMS ("without kms", "no kms host", "we dont have a kms
+/// server", "not using kms") to the single token `nokms`, so that they point at the
+/// methods that need no KMS host instead of at KMS itself.
+fn negate_kms(lower: &str) -> std::borrow::Cow<'_, str> {
+    static NEG: OnceLock<Regex> = OnceLock::new();
+    let re = NEG.get_or_init(|| {
+        Regex::new(
+            r"\b(?:without|w/o|no|not|dont\s+(?:have|use|want|need|run)|do\s+not\s+(?:have|use|want|need|run)|havent\s+got|instead\s+of|other\s+than|except|lack|lacking)\s+(?:(?:a|an|any|the|our|my|own|using|use|to\s+use|local|access\s+to)\s+)*kms(?:\s+(?:host|server|service|activation)s?)?\b",
+        )
+        .expect("static regex is valid")
+    });
+    // "no KMS host could be contacted" quotes an error message; it is not a negation.
+    static QUOTE: OnceLock<Regex> = OnceLock::new();
+    let quote = QUOTE.get_or_init(|| {
+        Regex::new(r"^\s*(?:could|can|cannot|cant|was|were|found|contacted|reached|reachable|responded|responding|answered)\b")
+            .expect("static regex is valid")
+    });
+    re.replace_all(lower, |c: &regex::Captures<'_>| {
+        let m = c.get(0).map_or("", |m| m.as_str());
+        let after = c.get(0).map_or("", |m| &lower[m.end()..]);
+        if quote.is_match(after) {
+            m.to_string()
+        } else {
+            " nokms ".to_string()
+        }
+    })
+}
+
+/// Joins a number to its time unit ("7 days" → "7days days"), so that "every 7 days" does
+/// not match "Windows 7" plus "30 days" elsewhere.
+fn join_durations(lower: &str) -> std::borrow::Cow<'_, str> {
+    static DUR: OnceLock<Regex> = OnceLock::new();
+    let re = DUR.get_or_init(|| {
+        Regex::new(r"\b(\d+)\s*-?\s*(minute|hour|day|week|month|year)s?\b")
+            .expect("static regex is valid")
+    });
+    re.replace_all(lower, " ${1}${2}s ${2}s ")
+}
+
+/// Drops the version after "windows" ("windows 10" → "windows"): the edition recognizer
+/// handles versions, and for retrieval "10" is not a quantity.
+fn drop_client_versions(lower: &str) -> std::borrow::Cow<'_, str> {
+    static VER: OnceLock<Regex> = OnceLock::new();
+    let re = VER.get_or_init(|| {
+        Regex::new(r"\b(windows|win)\s*(?:7|8\.1|8|10|11|vista|xp)\b")
+            .expect("static regex is valid")
+    });
+    re.replace_all(lower, " windows ")
+}
+
 /// Applies the phrase synonyms to lower-cased text.
 fn apply_phrases(lower: &str) -> String {
+    // The rewrites only run when their trigger is present (they are on the answer hot path).
+    let lower = if lower.contains("kms") {
+        negate_kms(lower)
+    } else {
+        std::borrow::Cow::Borrowed(lower)
+    };
+    let has_digit = lower.bytes().any(|b| b.is_ascii_digit());
+    let lower = if has_digit && lower.contains("win") {
+        std::borrow::Cow::Owned(drop_client_versions(&lower).into_owned())
+    } else {
+        lower
+    };
+    let lower = if has_digit {
+        std::borrow::Cow::Owned(join_durations(&lower).into_owned())
+    } else {
+        lower
+    };
     let mut s = format!(" {lower} ");
     for (from, to) in PHRASES {
         if s.contains(from) {
@@ -129,9 +366,25 @@ fn apply_phrases(lower: &str) -> String {
     s
 }
 
+/// True for canonical forms ("windows", "premises", "nokms"), which are never stemmed further.
+fn is_canonical(word: &str) -> bool {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        SYNONYMS
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(["nokms", "gvlks"])
+            .collect()
+    })
+    .contains(word)
+}
+
 /// Light stemmer: strips a plural `s` from longer words.
 fn stem(word: &str) -> String {
     let w = canonical(word);
+    if is_canonical(w) {
+        return w.to_string();
+    }
     if w.len() > 4
         && w.ends_with('s')
         && !w.ends_with("ss")
@@ -227,6 +480,27 @@ mod tests {
             vec!["kms", "activ"]
         );
         assert_eq!(tokens("Activating VMs", false), vec!["activ", "instance"]);
+        assert_eq!(tokens("Windows", false), vec!["windows"]);
+        assert_eq!(
+            tokens("can I activate without a KMS server?", false),
+            vec!["activ", "nokms"]
+        );
+        assert_eq!(tokens("we don't have a kms host", false), vec!["nokms"]);
+        assert_eq!(tokens("no kms", false), vec!["nokms"]);
+        assert_eq!(
+            tokens("no kms host could be contacted", false),
+            vec!["kms", "host", "contacted"]
+        );
+        assert_eq!(
+            tokens("kms without internet", false),
+            vec!["kms", "offline", "internet"]
+        );
+        assert_eq!(tokens("how many days", false), vec!["long", "days"]);
+        assert_eq!(
+            tokens("renew every 7 days, windows 7", false),
+            vec!["renew", "7days", "days", "windows"]
+        );
+        assert_eq!(tokens("how many servers", false), vec!["count", "server"]);
     }
 
     #[test]
