@@ -315,6 +315,11 @@ async fn connect_inner(settings: &SshSettings) -> Result<Handle<HostKeyVerifier>
             target: target.clone(),
             detail: e.to_string(),
         })?;
+    // russh sets TCP_NODELAY only on sockets it opens itself; without it every small command
+    // waits for a delayed ACK (~40 ms here, more on Windows).
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
     let mut handle = match client::connect_stream(config, stream, verifier).await {
         Ok(handle) => handle,
         Err(e) => {

@@ -27,7 +27,9 @@ pub struct App {
     pub metrics: crate::metrics::Metrics,
     chats: RwLock<HashMap<Platform, Arc<dyn Chat>>>,
     jobs_notify: Notify,
+    jobs_idle: Notify,
     jobs_active: AtomicUsize,
+    delivered_refs: std::sync::Mutex<HashMap<i64, (String, Option<String>, String)>>,
     worker_running: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
@@ -148,7 +150,9 @@ impl App {
             metrics: crate::metrics::Metrics::new(),
             chats: RwLock::new(HashMap::new()),
             jobs_notify: Notify::new(),
+            jobs_idle: Notify::new(),
             jobs_active: AtomicUsize::new(0),
+            delivered_refs: std::sync::Mutex::new(HashMap::new()),
             worker_running: AtomicBool::new(false),
             shutdown: watch::channel(false).0,
         }
@@ -189,6 +193,7 @@ impl App {
 
     pub(crate) fn job_finished(&self) {
         self.jobs_active.fetch_sub(1, Ordering::SeqCst);
+        self.jobs_idle.notify_waiters();
     }
 
     /// Registers the sender for a platform.
@@ -355,12 +360,30 @@ impl App {
     /// A bot message with its platform reference, waiting briefly when the post that created it
     /// is still being delivered (a job can start editing its progress message right away).
     async fn delivered(&self, local_id: i64) -> anyhow::Result<(String, Option<String>, String)> {
+        if let Some(hit) = self
+            .delivered_refs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&local_id)
+        {
+            return Ok(hit.clone());
+        }
         for _ in 0..250 {
             match self.store.message(local_id).await? {
                 None => anyhow::bail!("unknown message {local_id}"),
                 Some(m) => {
                     if let Some(r) = m.platform_ref {
-                        return Ok((m.channel, m.thread, r));
+                        let found = (m.channel, m.thread, r);
+                        // A message's place never changes once posted; keep the cache small.
+                        let mut cache = self
+                            .delivered_refs
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner());
+                        if cache.len() >= 10_000 {
+                            cache.clear();
+                        }
+                        cache.insert(local_id, found.clone());
+                        return Ok(found);
                     }
                 }
             }
@@ -845,7 +868,11 @@ impl App {
             if pending == 0 && self.jobs_active.load(Ordering::SeqCst) == 0 {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            // Woken when a job ends; the timeout covers a wake-up that came before we waited.
+            tokio::select! {
+                _ = self.jobs_idle.notified() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+            }
         }
     }
 

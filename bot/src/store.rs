@@ -61,7 +61,11 @@ pub struct MessageRow {
 /// The database handle (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Readers (WAL lets them run beside the writer).
     pool: SqlitePool,
+    /// The one writer connection: write transactions queue here instead of sleeping in
+    /// SQLite's busy handler.
+    writer: SqlitePool,
     path: PathBuf,
 }
 
@@ -109,23 +113,33 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options.clone())
             .await
             .map_err(|e| open_err(open_detail(path, &e)))?;
         // A file that is not a database is only noticed on the first real read.
         sqlx::query("SELECT count(*) FROM sqlite_master")
-            .fetch_one(&pool)
+            .fetch_one(&writer)
             .await
             .map_err(|e| open_err(open_detail(path, &e)))?;
-        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Migrate {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Migrate {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.create_if_missing(false))
+            .await
+            .map_err(|e| open_err(open_detail(path, &e)))?;
         Ok(Store {
             pool,
+            writer,
             path: path.to_path_buf(),
         })
     }
@@ -140,15 +154,16 @@ impl Store {
         &self.path
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE`: takes the write lock up front, so two
-    /// writers wait for each other instead of failing on upgrade).
+    /// Starts a write transaction on the single writer connection (`BEGIN IMMEDIATE`). Never
+    /// call it while holding another write transaction: there is one writer.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    /// Closes the pool cleanly (checkpoints the WAL).
+    /// Closes both pools cleanly (the last close checkpoints the WAL).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Records a message the bot posted (author `bot`) or received, returning the bot's id for it.
@@ -179,7 +194,7 @@ impl Store {
         sqlx::query("UPDATE messages SET platform_ref = ? WHERE id = ?")
             .bind(platform_ref)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

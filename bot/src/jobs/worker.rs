@@ -47,15 +47,17 @@ pub async fn recover(store: &Store) -> Result<u64, crate::store::StoreError> {
     Ok(n)
 }
 
-async fn claim(store: &Store) -> Result<Option<i64>, crate::store::StoreError> {
+/// Claims up to `n` runnable jobs (queued, or interrupted by a restart) in one transaction.
+async fn claim(store: &Store, n: usize) -> Result<Vec<i64>, crate::store::StoreError> {
     let mut tx = store.begin().await?;
-    let id: Option<i64> = sqlx::query_scalar(
+    let ids: Vec<i64> = sqlx::query_scalar(
         "UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
-         WHERE id = (SELECT id FROM jobs WHERE status IN ('queued', 'interrupted') ORDER BY id LIMIT 1) RETURNING id",
+         WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'interrupted') ORDER BY id LIMIT ?) RETURNING id",
     )
-    .fetch_optional(&mut *tx)
+    .bind(n as i64)
+    .fetch_all(&mut *tx)
     .await?;
-    if let Some(id) = id {
+    for id in &ids {
         Store::audit(
             &mut tx,
             "kmsbot",
@@ -66,7 +68,7 @@ async fn claim(store: &Store) -> Result<Option<i64>, crate::store::StoreError> {
         .await?;
     }
     tx.commit().await?;
-    Ok(id)
+    Ok(ids)
 }
 
 /// Runs the worker until the app shuts down: at most `[jobs] concurrency` jobs at once.
@@ -80,30 +82,39 @@ pub async fn run(app: Arc<App>, shells: Arc<dyn ShellFactory>) {
         if *shutdown.borrow() {
             break;
         }
-        let permit = tokio::select! {
+        let first = tokio::select! {
             p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             _ = shutdown.changed() => continue,
         };
-        match claim(&app.store).await {
-            Ok(Some(id)) => {
-                let app = app.clone();
-                let shells = shells.clone();
-                app.job_started();
-                tokio::spawn(async move {
-                    if let Err(e) = run_job(&app, shells.as_ref(), id).await {
-                        tracing::error!(
-                            job = id,
-                            error = format!("{e:#}"),
-                            "job failed internally"
-                        );
-                        let _ = mark_internal_failure(&app, id, &e.to_string()).await;
-                    }
-                    app.job_finished();
-                    drop(permit);
-                });
+        // Take every free slot at once, so a wave of jobs starts together.
+        let mut permits = vec![first];
+        while let Ok(p) = limit.clone().try_acquire_owned() {
+            permits.push(p);
+        }
+        match claim(&app.store, permits.len()).await {
+            Ok(ids) if !ids.is_empty() => {
+                for id in ids {
+                    let Some(permit) = permits.pop() else { break };
+                    let app = app.clone();
+                    let shells = shells.clone();
+                    app.job_started();
+                    tokio::spawn(async move {
+                        if let Err(e) = run_job(&app, shells.as_ref(), id).await {
+                            tracing::error!(
+                                job = id,
+                                error = format!("{e:#}"),
+                                "job failed internally"
+                            );
+                            let _ = mark_internal_failure(&app, id, &e.to_string()).await;
+                        }
+                        app.job_finished();
+                        drop(permit);
+                    });
+                }
+                drop(permits);
             }
-            Ok(None) => {
-                drop(permit);
+            Ok(_) => {
+                drop(permits);
                 tokio::select! {
                     _ = app.jobs_wakeup() => {}
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -111,7 +122,7 @@ pub async fn run(app: Arc<App>, shells: Arc<dyn ShellFactory>) {
                 }
             }
             Err(e) => {
-                drop(permit);
+                drop(permits);
                 tracing::error!(error = %e, "cannot claim a job");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
@@ -145,6 +156,22 @@ struct JobInfo {
     thread: Option<String>,
     progress: Option<i64>,
     dry_run: bool,
+    /// The steps as last written, so progress messages need no query.
+    rows: std::sync::Mutex<Vec<super::StepRow>>,
+}
+
+impl JobInfo {
+    fn update_row(&self, seq: i64, f: impl FnOnce(&mut super::StepRow)) {
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = rows.iter_mut().find(|r| r.seq == seq) {
+            f(r);
+        }
+    }
+
+    fn row_status(&self, seq: i64) -> Option<String> {
+        let rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        rows.iter().find(|r| r.seq == seq).map(|r| r.status.clone())
+    }
 }
 
 async fn load(app: &App, id: i64) -> anyhow::Result<JobInfo> {
@@ -165,6 +192,7 @@ async fn load(app: &App, id: i64) -> anyhow::Result<JobInfo> {
         thread: r.try_get("thread")?,
         progress: r.try_get("progress_message_id")?,
         dry_run: false,
+        rows: std::sync::Mutex::new(jstore::steps(app.store.pool(), id).await?),
     })
 }
 
@@ -207,20 +235,16 @@ async fn is_cancel_requested(app: &App, id: i64) -> anyhow::Result<bool> {
     Ok(v != 0)
 }
 
-async fn step_ran(app: &App, id: i64, seq: i64) -> anyhow::Result<bool> {
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM job_steps WHERE job_id = ? AND seq = ?")
-            .bind(id)
-            .bind(seq)
-            .fetch_optional(app.store.pool())
-            .await?;
-    Ok(matches!(
-        status.as_deref(),
+fn step_ran(job: &JobInfo, seq: i64) -> bool {
+    matches!(
+        job.row_status(seq).as_deref(),
         Some("succeeded" | "failed" | "running")
-    ))
+    )
 }
 
-async fn set_step(app: &App, id: i64, seq: i64, status: &str) -> anyhow::Result<()> {
+async fn set_step(app: &App, job: &JobInfo, seq: i64, status: &str) -> anyhow::Result<()> {
+    let id = job.id;
+    job.update_row(seq, |r| r.status = status.to_string());
     let mut tx = app.store.begin().await?;
     sqlx::query(
         "UPDATE job_steps SET status = ?, started_at = CASE WHEN ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE started_at END WHERE job_id = ? AND seq = ?",
@@ -238,7 +262,7 @@ async fn set_step(app: &App, id: i64, seq: i64, status: &str) -> anyhow::Result<
 #[allow(clippy::too_many_arguments)]
 async fn record_step(
     app: &App,
-    id: i64,
+    job: &JobInfo,
     seq: i64,
     status: &str,
     exit: Option<u32>,
@@ -246,6 +270,14 @@ async fn record_step(
     code: Option<&str>,
     elapsed: Duration,
 ) -> anyhow::Result<()> {
+    let id = job.id;
+    job.update_row(seq, |r| {
+        r.status = status.to_string();
+        r.exit_status = exit.map(i64::from);
+        r.output = Some(output.to_string());
+        r.error_code = code.map(str::to_string);
+        r.duration_ms = Some(elapsed.as_millis() as i64);
+    });
     let mut tx = app.store.begin().await?;
     sqlx::query(
         "UPDATE job_steps SET status = ?, exit_status = ?, output = ?, error_code = ?, duration_ms = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE job_id = ? AND seq = ?",
@@ -273,19 +305,16 @@ async fn record_step(
 
 async fn progress(app: &App, job: &JobInfo, state: &str) {
     let Some(msg) = job.progress else { return };
-    let steps = match jstore::steps(app.store.pool(), job.id).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read steps for progress");
-            return;
-        }
+    let lines = {
+        let rows = job.rows.lock().unwrap_or_else(|e| e.into_inner());
+        super::progress_lines(&rows)
     };
     let text = format!(
         "Job #{} on {} ({}): {state}\n{}",
         job.id,
         job.instance,
         job.method,
-        super::progress_lines(&steps).trim_end()
+        lines.trim_end()
     );
     app.edit_message(job.platform, msg, &text).await;
 }
@@ -350,22 +379,22 @@ async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> a
             cancelled = true;
         }
         if (failure.is_some() || cancelled) && !step.always {
-            set_step(app, id, step.seq, "skipped").await?;
+            set_step(app, job, step.seq, "skipped").await?;
             continue;
         }
         if let Some(undone) = step.undoes {
             // Restore only what was changed: skip when the step it undoes never ran.
-            if !step_ran(app, id, undone).await? {
-                set_step(app, id, step.seq, "skipped").await?;
+            if !step_ran(job, undone) {
+                set_step(app, job, step.seq, "skipped").await?;
                 continue;
             }
         }
-        set_step(app, id, step.seq, "running").await?;
+        set_step(app, job, step.seq, "running").await?;
         let secret = match &step.secret_ref {
             Some(r) => match SecretRef::resolve(r) {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    record_step(app, id, step.seq, "failed", None, &e, None, Duration::ZERO)
+                    record_step(app, job, step.seq, "failed", None, &e, None, Duration::ZERO)
                         .await?;
                     failure = Some((None, e));
                     continue;
@@ -378,7 +407,7 @@ async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> a
             Err(e) => {
                 record_step(
                     app,
-                    id,
+                    job,
                     step.seq,
                     "failed",
                     None,
@@ -401,7 +430,7 @@ async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> a
             }) => (exit_status, output),
             Err(e) => {
                 let msg = e.to_string();
-                record_step(app, id, step.seq, "failed", None, &msg, None, elapsed).await?;
+                record_step(app, job, step.seq, "failed", None, &msg, None, elapsed).await?;
                 if failure.is_none() {
                     failure = Some((None, msg));
                 }
@@ -412,7 +441,7 @@ async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> a
                         | ShellError::Connect { .. }
                 ) {
                     // Nothing else can run on an instance we cannot reach safely.
-                    skip_rest(app, id, step.seq).await?;
+                    skip_rest(app, job, step.seq).await?;
                     break;
                 }
                 continue;
@@ -421,12 +450,22 @@ async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> a
         let output = plan::redact(&output, &allowed);
         match plan::judge(step.check, exit, &output) {
             Ok(()) => {
-                record_step(app, id, step.seq, "succeeded", exit, &output, None, elapsed).await?
+                record_step(
+                    app,
+                    job,
+                    step.seq,
+                    "succeeded",
+                    exit,
+                    &output,
+                    None,
+                    elapsed,
+                )
+                .await?
             }
             Err((code, why)) => {
                 record_step(
                     app,
-                    id,
+                    job,
                     step.seq,
                     "failed",
                     exit,
@@ -449,7 +488,17 @@ async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> a
     }
 }
 
-async fn skip_rest(app: &App, id: i64, after: i64) -> anyhow::Result<()> {
+async fn skip_rest(app: &App, job: &JobInfo, after: i64) -> anyhow::Result<()> {
+    let id = job.id;
+    {
+        let mut rows = job.rows.lock().unwrap_or_else(|e| e.into_inner());
+        for r in rows
+            .iter_mut()
+            .filter(|r| r.seq > after && r.status == "pending")
+        {
+            r.status = "skipped".into();
+        }
+    }
     let mut tx = app.store.begin().await?;
     sqlx::query("UPDATE job_steps SET status = 'skipped' WHERE job_id = ? AND seq > ? AND status = 'pending'")
         .bind(id)
