@@ -29,10 +29,13 @@ pub struct App {
     jobs_notify: Notify,
     jobs_idle: Notify,
     jobs_active: AtomicUsize,
-    delivered_refs: std::sync::Mutex<HashMap<i64, (String, Option<String>, String)>>,
+    delivered_refs: std::sync::Mutex<HashMap<i64, Placed>>,
     worker_running: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
+
+/// Where a posted message lives: (channel, thread, platform reference).
+type Placed = (String, Option<String>, String);
 
 /// How a user is mentioned in a message: `<@U123>` on Slack and Discord, `@name` on the console.
 pub fn mention(user: &str) -> String {
@@ -359,7 +362,7 @@ impl App {
 
     /// A bot message with its platform reference, waiting briefly when the post that created it
     /// is still being delivered (a job can start editing its progress message right away).
-    async fn delivered(&self, local_id: i64) -> anyhow::Result<(String, Option<String>, String)> {
+    async fn delivered(&self, local_id: i64) -> anyhow::Result<Placed> {
         if let Some(hit) = self
             .delivered_refs
             .lock()
