@@ -332,8 +332,8 @@ impl SlackChat {
         if let Some(thread) = thread {
             body["thread_ts"] = json!(thread);
         }
-        if !buttons.is_empty() {
-            body["blocks"] = blocks_with_buttons(&mrkdwn, buttons);
+        if let Some(blocks) = blocks_for(&mrkdwn, buttons) {
+            body["blocks"] = blocks;
         }
         let answer = self
             .call(&self.bot_token, "chat.postMessage", Verb::Post(&body))
@@ -354,13 +354,81 @@ fn pick(v: Option<&Value>) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Block Kit for a message with buttons: the text in section blocks (split at Slack's 3000
-/// character limit), then one `actions` block.
+/// A `- *Name:* value` line (a ticket or draft field) as (name, value).
+fn field_line(line: &str) -> Option<(&str, &str)> {
+    let rest = line.trim().strip_prefix("- *")?;
+    let (name, value) = rest.split_once(":*")?;
+    let value = value.trim();
+    (!name.is_empty() && name.len() <= 40 && !name.contains('*') && !value.is_empty())
+        .then_some((name, value))
+}
+
+/// Text as section blocks (split at Slack's 3000-character limit), with runs of three or more
+/// `- *Name:* value` lines shown as a two-column `fields` section (at most 10 per section).
+fn text_blocks(mrkdwn: &str) -> Vec<Value> {
+    let mut blocks = Vec::new();
+    let mut text = String::new();
+    let lines: Vec<&str> = mrkdwn.split_inclusive('\n').collect();
+    let mut i = 0;
+    let flush = |text: &mut String, blocks: &mut Vec<Value>| {
+        if !text.trim().is_empty() {
+            for chunk in split_for_sections(text) {
+                blocks.push(
+                    json!({ "type": "section", "text": { "type": "mrkdwn", "text": chunk } }),
+                );
+            }
+        }
+        text.clear();
+    };
+    while i < lines.len() {
+        let run = lines[i..]
+            .iter()
+            .take_while(|l| field_line(l).is_some())
+            .count();
+        if run >= 3 {
+            flush(&mut text, &mut blocks);
+            for group in lines[i..i + run].chunks(10) {
+                let fields: Vec<Value> = group
+                    .iter()
+                    .filter_map(|l| field_line(l))
+                    .map(|(name, value)| {
+                        let shown: String = value.chars().take(1900).collect();
+                        json!({ "type": "mrkdwn", "text": format!("*{name}*\n{shown}") })
+                    })
+                    .collect();
+                blocks.push(json!({ "type": "section", "fields": fields }));
+            }
+            i += run;
+        } else {
+            text.push_str(lines[i]);
+            i += 1;
+        }
+    }
+    flush(&mut text, &mut blocks);
+    blocks
+}
+
+/// Block Kit for a message, when it helps: buttons (an `actions` block after the text) or
+/// ticket fields. `None`: plain mrkdwn text is enough.
+fn blocks_for(mrkdwn: &str, buttons: &[Button]) -> Option<Value> {
+    let has_fields = mrkdwn
+        .lines()
+        .collect::<Vec<_>>()
+        .windows(3)
+        .any(|w| w.iter().all(|l| field_line(l).is_some()));
+    if buttons.is_empty() && !has_fields {
+        return None;
+    }
+    Some(blocks_with_buttons(mrkdwn, buttons))
+}
+
+/// Block Kit for a message: the text (see [`text_blocks`]), then one `actions` block when
+/// there are buttons.
 fn blocks_with_buttons(mrkdwn: &str, buttons: &[Button]) -> Value {
-    let mut blocks: Vec<Value> = split_for_sections(mrkdwn)
-        .into_iter()
-        .map(|chunk| json!({ "type": "section", "text": { "type": "mrkdwn", "text": chunk } }))
-        .collect();
+    let mut blocks = text_blocks(mrkdwn);
+    if buttons.is_empty() {
+        return Value::Array(blocks);
+    }
     let elements: Vec<Value> = buttons
         .iter()
         .map(|b| {
@@ -478,6 +546,23 @@ impl Chat for SlackChat {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod block_tests {
+    use super::*;
+
+    #[test]
+    fn ticket_fields_become_a_fields_section_and_plain_text_stays_plain() {
+        let text = "Filed *FW-1*:\n- *Kind:* firewall rule\n- *Protocol:* tcp\n- *Ports:* 1688\nNext: approve.";
+        let blocks = blocks_for(text, &[]).expect("fields use Block Kit");
+        let blocks = blocks.as_array().expect("array");
+        assert_eq!(blocks.len(), 3, "{blocks:?}");
+        assert_eq!(blocks[0]["text"]["text"], "Filed *FW-1*:\n");
+        assert_eq!(blocks[1]["fields"][1]["text"], "*Protocol*\ntcp");
+        assert_eq!(blocks[2]["text"]["text"], "Next: approve.");
+        assert!(blocks_for("just an answer\n- a list\n- of things", &[]).is_none());
     }
 }
 
