@@ -195,6 +195,11 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     let kb = load_knowledge(&config)?;
     crate::cli::check_instances(&config, &kb)?;
     let store = Store::open(db_path).await?;
+    match store.prune_processed_events(30).await {
+        Ok(n) if n > 0 => tracing::info!(removed = n, "pruned event ids older than 30 days"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot prune old event ids"),
+    }
     let app = Arc::new(App::new(store.clone(), config.clone(), kb));
     let shutdown = CancellationToken::new();
     let mut ready = Readiness::default();

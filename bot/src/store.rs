@@ -267,6 +267,18 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Forgets platform event ids older than `days`: platforms redeliver for minutes, not weeks,
+    /// so this keeps the dedupe table small. Returns how many were removed.
+    pub async fn prune_processed_events(&self, days: u32) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM processed_events WHERE processed_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
+        )
+        .bind(format!("-{days} days"))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Appends to the audit trail.
     pub async fn audit(
         conn: &mut SqliteConnection,
@@ -312,6 +324,27 @@ mod tests {
         let store = Store::open(&path).await.unwrap();
         let mut tx = store.begin().await.unwrap();
         assert!(!Store::mark_processed(&mut tx, "slack", "Ev1")
+            .await
+            .unwrap());
+        tx.rollback().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn old_event_ids_are_pruned_recent_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        sqlx::query("INSERT INTO processed_events (platform, event_id, processed_at) VALUES ('slack', 'old', '2020-01-01T00:00:00.000Z')")
+            .execute(&store.writer)
+            .await
+            .unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert!(Store::mark_processed(&mut tx, "slack", "new")
+            .await
+            .unwrap());
+        tx.commit().await.unwrap();
+        assert_eq!(store.prune_processed_events(30).await.unwrap(), 1);
+        let mut tx = store.begin().await.unwrap();
+        assert!(!Store::mark_processed(&mut tx, "slack", "new")
             .await
             .unwrap());
         tx.rollback().await.unwrap();
