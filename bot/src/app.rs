@@ -30,6 +30,8 @@ pub struct App {
     jobs_idle: Notify,
     jobs_active: AtomicUsize,
     delivered_refs: std::sync::Mutex<HashMap<i64, Placed>>,
+    /// Microsoft's published GVLKs: the only product keys that may appear in chat.
+    public_keys: std::collections::HashSet<String>,
     worker_running: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
@@ -146,6 +148,7 @@ impl<'a> Turn<'a> {
 impl App {
     /// A bot over an opened store.
     pub fn new(store: Store, config: Arc<Config>, kb: Arc<KnowledgeBase>) -> App {
+        let public_keys = kb.gvlks().iter().map(|g| g.key.clone()).collect();
         App {
             store,
             config,
@@ -156,6 +159,7 @@ impl App {
             jobs_idle: Notify::new(),
             jobs_active: AtomicUsize::new(0),
             delivered_refs: std::sync::Mutex::new(HashMap::new()),
+            public_keys,
             worker_running: AtomicBool::new(false),
             shutdown: watch::channel(false).0,
         }
@@ -605,11 +609,9 @@ impl App {
     /// A warning when the text contains a product key that is not a public GVLK: such keys are
     /// never echoed, stored or logged.
     fn product_key_warning(&self, text: &str) -> Option<String> {
-        let public: std::collections::HashSet<&str> =
-            self.kb.gvlks().iter().map(|g| g.key.as_str()).collect();
         let private = find_product_keys(text)
             .into_iter()
-            .any(|k| !public.contains(k.as_str()));
+            .any(|k| !self.public_keys.contains(&k));
         private.then(|| {
             "That message contains what looks like a product key. I did not store or repeat it, and I never take keys in chat: \
              an operator puts it in a secret reference instead (`[kms] host_key = \"env:KMSBOT_KMS_HOST_KEY\"` for a KMS host key, \
