@@ -1,15 +1,14 @@
-//! Answer composition: recognizers (error codes, product keys, editions, slmgr options) first, then retrieval with calibrated confidence and abstention.
+//! Answer building blocks: fact-table answers (keys, errors, slmgr options), source lines, abstention, and retrieval over article passages with calibrated confidence.
 
 use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::editions::{self, EditionMatch};
 use crate::facts::{ErrorInfo, Gvlk, SlmgrOption};
-use crate::retrieval::{query_tokens, Resolved};
+use crate::retrieval::Resolved;
 use crate::{
-    normalize_error_code, Answer, Context, KnowledgeBase, RequestOffer, Source, ERROR_TABLE,
-    GVLK_TABLE, KMS_TABLE, SLMGR_TABLE,
+    Answer, Context, KnowledgeBase, RequestOffer, Source, ERROR_TABLE, GVLK_TABLE, KMS_TABLE,
+    SLMGR_TABLE,
 };
 
 /// Below this confidence the knowledge base abstains.
@@ -70,7 +69,7 @@ const DOMAIN_WEIGHT: f32 = 0.3;
 
 /// Products and platforms people confuse with Windows activation: (word, display name).
 /// A question naming one of them without naming Windows is declined up front.
-const OTHER_PRODUCTS: &[(&str, &str)] = &[
+pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("office", "Microsoft Office"),
     ("o365", "Microsoft 365"),
     ("m365", "Microsoft 365"),
@@ -197,7 +196,7 @@ fn source_line(s: &Source) -> String {
 }
 
 /// Renders `[text](kb:id#section)` references as plain text.
-fn render_links(text: &str) -> String {
+pub(crate) fn render_links(text: &str) -> String {
     static LINK: OnceLock<Regex> = OnceLock::new();
     re(&LINK, r"\[([^\]]+)\]\(kb:[^)]*\)")
         .replace_all(text, "$1")
@@ -231,7 +230,7 @@ pub fn slmgr_text(o: &SlmgrOption) -> String {
     )
 }
 
-fn finish(
+pub(crate) fn finish(
     text: String,
     source: Source,
     confidence: f32,
@@ -249,6 +248,7 @@ fn finish(
         sources: vec![source],
         context: Some(context),
         offer,
+        intent: None,
     }
 }
 
@@ -262,17 +262,12 @@ fn clean_confidence(c: f32) -> f32 {
     }
 }
 
-/// The abstention answer.
+/// The abstention answer: short, and no promise of a request.
 pub fn abstain(confidence: f32, ctx: Option<&Context>) -> Answer {
     let confidence = clean_confidence(confidence);
-    let text = "I don't know the answer to that, and I'd rather not guess.\n\n\
-I can help with:\n\
-- KMS client setup keys (GVLKs) for Windows Server 2008 to 2025 and Windows 7 to 11 (e.g. \"key for Server 2019 Datacenter\")\n\
-- activation error codes such as `0xC004F074`\n\
-- activating through your own or an existing KMS host, online, or by telephone\n\
-- network access: tcp/1688 to a KMS host, internet access for online activation\n\
-- `slmgr` commands and KMS rules (thresholds, renewal, DNS discovery)\n\n\
-Would you like me to file a request so someone from support follows up?"
+    let text = "I don't know that one, and I'd rather not guess.\n\
+I cover Windows activation: KMS client keys, error codes, KMS, online and phone activation, and network requests for them.\n\
+Say `help` to see everything I can do."
         .to_string();
     Answer {
         text,
@@ -281,10 +276,11 @@ Would you like me to file a request so someone from support follows up?"
         sources: Vec::new(),
         context: ctx.cloned(),
         offer: None,
+        intent: None,
     }
 }
 
-fn error_answer(kb: &KnowledgeBase, e: &ErrorInfo, ctx: Option<&Context>) -> Answer {
+pub(crate) fn error_answer(kb: &KnowledgeBase, e: &ErrorInfo, ctx: Option<&Context>) -> Answer {
     let mut c = ctx.cloned().unwrap_or_default();
     c.error = Some(e.code.clone());
     finish(
@@ -306,7 +302,7 @@ fn gvlk_source(kb: &KnowledgeBase, g: &Gvlk) -> Source {
     }
 }
 
-fn key_answer(kb: &KnowledgeBase, g: &Gvlk, ctx: Option<&Context>) -> Answer {
+pub(crate) fn key_answer(kb: &KnowledgeBase, g: &Gvlk, ctx: Option<&Context>) -> Answer {
     let text = format!(
         "The KMS client setup key (GVLK) for **{}** is `{}`.\n\n\
 It only activates against a KMS host. In an elevated command prompt on the instance, install it, point Windows at your KMS host and activate:\n\n\
@@ -321,7 +317,11 @@ It only activates against a KMS host. In an elevated command prompt on the insta
     finish(text, gvlk_source(kb, g), 0.97, c, None)
 }
 
-fn candidates_answer(kb: &KnowledgeBase, list: &[&Gvlk], ctx: Option<&Context>) -> Answer {
+pub(crate) fn candidates_answer(
+    kb: &KnowledgeBase,
+    list: &[&Gvlk],
+    ctx: Option<&Context>,
+) -> Answer {
     let mut families: Vec<&str> = list.iter().map(|g| g.family.as_str()).collect();
     families.dedup();
     let what = if families.len() == 1 {
@@ -352,14 +352,10 @@ fn candidates_answer(kb: &KnowledgeBase, list: &[&Gvlk], ctx: Option<&Context>) 
     finish(text, source, 0.9, c, None)
 }
 
-fn product_key_in(question: &str) -> Option<String> {
-    static KEY: OnceLock<Regex> = OnceLock::new();
-    re(&KEY, r"(?i)\b[a-z0-9]{5}(?:-[a-z0-9]{5}){4}\b")
-        .find(question)
-        .map(|m| m.as_str().to_uppercase())
-}
-
-fn slmgr_option_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Option<&'a SlmgrOption> {
+pub(crate) fn slmgr_option_in<'a>(
+    kb: &'a KnowledgeBase,
+    question: &str,
+) -> Option<&'a SlmgrOption> {
     static OPT: OnceLock<Regex> = OnceLock::new();
     let lower = question.to_lowercase();
     let mut found: Vec<&SlmgrOption> = Vec::new();
@@ -378,239 +374,6 @@ fn slmgr_option_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Option<&'a Slmg
     }
 }
 
-/// True when the question gives a number of machines ("3 vms", "30 windows 10 desktops").
-fn mentions_machine_count(lower: &str) -> bool {
-    static COUNT: OnceLock<Regex> = OnceLock::new();
-    re(
-        &COUNT,
-        r"(?:^|[^0-9.])[1-9][0-9]{0,2}\s+(?:[a-z0-9.]+\s+){0,3}?(?:vms?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?)\b",
-    )
-    .is_match(lower)
-}
-
-/// True when the question reads like a follow-up ("and for datacenter?", "what about 2022?").
-fn is_follow_up(lower: &str, content_tokens: usize) -> bool {
-    content_tokens <= 4
-        || lower.starts_with("and ")
-        || lower.starts_with("what about")
-        || lower.starts_with("how about")
-        || lower.starts_with("same for")
-        || lower.starts_with("ok and")
-}
-
-/// Main entry point, see [`KnowledgeBase::answer`].
-pub fn answer(kb: &KnowledgeBase, question: &str, ctx: Option<&Context>) -> Answer {
-    let q = question.trim();
-    if q.is_empty() {
-        return abstain(0.0, ctx);
-    }
-    let lower = q.to_lowercase();
-    let toks = query_tokens(q);
-
-    // 0. Another product (Office, SQL Server, Linux...) without Windows in the question.
-    if !toks.iter().any(|t| t == "windows") {
-        if let Some((_, name)) = OTHER_PRODUCTS
-            .iter()
-            .find(|(w, _)| toks.iter().any(|t| t == w))
-        {
-            let mut a = abstain(0.0, ctx);
-            a.text = format!(
-                "That sounds like a question about {name}, which I don't cover: I only know \
-how to activate Windows and Windows Server instances.\n\n{}",
-                a.text
-            );
-            return a;
-        }
-    }
-
-    // 1. Error codes.
-    if let Some(code) = normalize_error_code(q) {
-        if let Some(e) = kb.tables.errors.iter().find(|e| e.code == code) {
-            return error_answer(kb, e, ctx);
-        }
-        if code.starts_with("0xC004") || code.starts_with("0x8007") {
-            let mut a = abstain(0.3, ctx);
-            a.text = format!(
-                "I don't have error `{code}` in my table, so I won't guess what it means. \
-Run `slmgr /dlv` and check the Application event log for details.\n\n{}",
-                a.text
-            );
-            return a;
-        }
-    }
-
-    // 2. A product key pasted into the question.
-    if let Some(key) = product_key_in(q) {
-        let hits: Vec<&Gvlk> = kb.tables.gvlks.iter().filter(|g| g.key == key).collect();
-        if let Some(first) = hits.first() {
-            let names: Vec<String> = hits.iter().map(|g| g.display_name()).collect();
-            let text = format!(
-                "`{key}` is the public KMS client setup key (GVLK) for **{}**. It only activates against a KMS host:\n\n```\nslmgr /ipk {key}\nslmgr /skms <KMS_host_ip>:1688\nslmgr /ato\n```",
-                names.join("**, **")
-            );
-            let mut c = ctx.cloned().unwrap_or_default();
-            c.family = Some(first.family.clone());
-            c.edition = Some(first.edition.clone());
-            return finish(text, gvlk_source(kb, first), 0.95, c, None);
-        }
-    }
-
-    // 3. Windows editions.
-    let mut eq = editions::parse(q);
-    let follow = is_follow_up(&lower, toks.len());
-    if let Some(c) = ctx {
-        if follow && eq.families.is_empty() && !eq.attrs.is_empty() {
-            if let Some(f) = &c.family {
-                eq.families = vec![f.clone()];
-            }
-        }
-        if follow && !eq.families.is_empty() && eq.attrs.is_empty() {
-            if let Some(e) = &c.edition {
-                eq.attrs = editions::attributes(&e.to_lowercase());
-            }
-        }
-    }
-    let key_intent = toks
-        .iter()
-        .any(|t| matches!(t.as_str(), "gvlk" | "key" | "ipk" | "serial" | "code"))
-        || lower.contains("product key");
-    let host_intent = toks.iter().any(|t| t == "csvlk" || t == "kb2757817")
-        || (toks.iter().any(|t| t == "host")
-            && toks.iter().any(|t| {
-                matches!(
-                    t.as_str(),
-                    "setup"
-                        | "create"
-                        | "become"
-                        | "convert"
-                        | "build"
-                        | "turn"
-                        | "install"
-                        | "promote"
-                )
-            }));
-    let edition_words = toks
-        .iter()
-        .filter(|t| {
-            !matches!(
-                t.as_str(),
-                "windows"
-                    | "server"
-                    | "srv"
-                    | "ws"
-                    | "edition"
-                    | "gvlk"
-                    | "key"
-                    | "activ"
-                    | "kms"
-                    | "r2"
-                    | "for"
-                    | "version"
-                    | "ltsc"
-                    | "ltsb"
-                    | "iot"
-                    | "client"
-                    | "license"
-                    | "what"
-                    | "which"
-            ) && editions::attributes(t).is_empty()
-                && !t.chars().any(|c| c.is_ascii_digit())
-                && !matches!(
-                    t.as_str(),
-                    "n" | "g"
-                        | "e"
-                        | "azure"
-                        | "semi"
-                        | "annual"
-                        | "sac"
-                        | "vista"
-                        | "without"
-                        | "hyper"
-                        | "v"
-                )
-        })
-        .count();
-    let activ_intent = toks.iter().any(|t| t == "activ");
-    // "we have 30 windows 10 desktops" is about how many machines, not about a key.
-    let counts_machines = !key_intent && mentions_machine_count(&lower);
-    if !host_intent && !counts_machines {
-        match editions::lookup(&kb.tables.gvlks, &eq) {
-            EditionMatch::Exact(g)
-                if key_intent
-                    || activ_intent
-                    || edition_words <= 1
-                    || (follow && ctx.is_some()) =>
-            {
-                return key_answer(kb, g, ctx);
-            }
-            EditionMatch::Ambiguous(list)
-                if key_intent
-                    || edition_words == 0
-                    || (follow && ctx.is_some() && edition_words <= 1) =>
-            {
-                return candidates_answer(kb, &list, ctx);
-            }
-            _ => {}
-        }
-    }
-
-    // 4. A single slmgr option.
-    if let Some(o) = slmgr_option_in(kb, q) {
-        let lower_has_how = toks.len() <= 5;
-        if lower_has_how {
-            let c = ctx.cloned().unwrap_or_default();
-            return finish(
-                slmgr_text(o),
-                Source {
-                    title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
-                    section: format!("slmgr {}", o.option),
-                },
-                0.93,
-                c,
-                None,
-            );
-        }
-    }
-
-    // 5. A follow-up about the last error ("how do I fix it?").
-    if let Some(code) = ctx.and_then(|c| c.error.as_deref()) {
-        let refers = toks.len() <= 3
-            && (toks.iter().any(|t| {
-                matches!(
-                    t.as_str(),
-                    "fix" | "solve" | "resolve" | "mean" | "cause" | "why" | "error"
-                )
-            }) || lower.contains(" it")
-                || lower.contains("that")
-                || lower.contains("this"));
-        if refers {
-            if let Some(e) = kb.tables.errors.iter().find(|e| e.code == code) {
-                return error_answer(kb, e, ctx);
-            }
-        }
-    }
-
-    // 6. Retrieval.
-    let a = retrieve(kb, &toks, ctx);
-    if a.abstained {
-        // A follow-up about the last error ("how do I fix it?").
-        if let Some(code) = ctx.and_then(|c| c.error.as_deref()) {
-            if toks.iter().any(|t| {
-                matches!(
-                    t.as_str(),
-                    "fix" | "solve" | "resolve" | "mean" | "cause" | "why"
-                )
-            }) || lower.contains(" it")
-            {
-                if let Some(e) = kb.tables.errors.iter().find(|e| e.code == code) {
-                    return error_answer(kb, e, ctx);
-                }
-            }
-        }
-    }
-    a
-}
-
 /// True when a normalised token ties the question to Windows activation.
 fn is_anchor(kb: &KnowledgeBase, t: &str) -> bool {
     // `t` is a normalised token, ANCHORS holds normalised forms.
@@ -622,7 +385,12 @@ fn is_anchor(kb: &KnowledgeBase, t: &str) -> bool {
             .any(|o| o.option.trim_start_matches('/') == t)
 }
 
-fn retrieve(kb: &KnowledgeBase, toks: &[String], ctx: Option<&Context>) -> Answer {
+pub(crate) fn retrieve(
+    kb: &KnowledgeBase,
+    toks: &[String],
+    ctx: Option<&Context>,
+    operator_only: bool,
+) -> Answer {
     let r = &kb.retriever;
     if toks.is_empty() {
         return abstain(0.0, ctx);
@@ -681,7 +449,10 @@ fn retrieve(kb: &KnowledgeBase, toks: &[String], ctx: Option<&Context>) -> Answe
     let mut terms: Vec<&str> = resolved.iter().flatten().map(|(v, _)| v.term()).collect();
     terms.sort_unstable();
     terms.dedup();
-    let hits = r.search(&terms, 20);
+    let mut hits = r.search(&terms, 20);
+    if operator_only {
+        hits.retain(|(pid, _)| r.passages[*pid].operator);
+    }
     if hits.is_empty() {
         return abstain(0.0, ctx);
     }

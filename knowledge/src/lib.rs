@@ -17,18 +17,22 @@
 mod answer;
 mod articles;
 mod check;
+mod compose;
 mod editions;
 mod facts;
+pub mod nlu;
 mod retrieval;
 mod text;
 
 use serde::{Deserialize, Serialize};
 
 pub use check::{check_builtin, check_dir, check_text, LintIssue};
+pub use compose::MAX_LINES;
 pub use editions::EditionMatch;
 pub use facts::{
     is_valid_product_key, normalize_error_code, ErrorInfo, Gvlk, KmsFact, SlmgrOption,
 };
+pub use nlu::Intent;
 
 use articles::{parse_article, Article, BUILTIN_ARTICLES};
 use facts::Tables;
@@ -107,6 +111,27 @@ pub struct Context {
     /// Last article section or table entry used.
     #[serde(default)]
     pub topic: Option<Source>,
+    /// What the last question was about.
+    #[serde(default)]
+    pub intent: Option<Intent>,
+    /// KMS host the user named in this thread.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// KMS port the user named in this thread.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The rest of a long answer, sent when the user says "more".
+    #[serde(default)]
+    pub more: Option<String>,
+}
+
+/// Values from the bot's configuration that fill in what a question leaves out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerSettings {
+    /// The tenant's KMS host (`[kms] host`), used in commands when the user names none.
+    pub kms_host: Option<String>,
+    /// The tenant's KMS port (`[kms] port`).
+    pub kms_port: Option<u16>,
 }
 
 /// An answer to one question.
@@ -133,6 +158,9 @@ pub struct Answer {
     /// Set when the answer is about connectivity the bot can request for the user.
     #[serde(skip)]
     pub offer: Option<RequestOffer>,
+    /// What the question was understood to be about (absent when abstaining or asking back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intent: Option<Intent>,
 }
 
 /// The knowledge base: articles, fact tables and the in-memory search index.
@@ -143,6 +171,8 @@ pub struct KnowledgeBase {
     tables: Tables,
     articles: Vec<Article>,
     retriever: Retriever,
+    nlu: nlu::Nlu,
+    operator_articles: usize,
 }
 
 const GVLK_TABLE: &str = "KMS client setup keys (GVLK table)";
@@ -177,19 +207,44 @@ impl KnowledgeBase {
             }
             parsed.push(a);
         }
-        let passages = build_passages(&parsed, &tables);
+        let builtin = BUILTIN_ARTICLES.len();
+        let passages = build_passages(&parsed, &tables, builtin);
         let retriever = Retriever::build(passages)?;
+        let nlu = nlu::Nlu::build()?;
         Ok(KnowledgeBase {
             tables,
+            operator_articles: parsed.len() - builtin,
             articles: parsed,
             retriever,
+            nlu,
         })
     }
 
     /// Answers a question. Pass the previous answer's `context` for a follow-up in the same
-    /// thread. Never fails: below the confidence threshold it abstains.
+    /// thread. Never fails: outside activation it abstains, when unsure it asks back.
     pub fn answer(&self, question: &str, ctx: Option<&Context>) -> Answer {
-        answer::answer(self, question, ctx)
+        compose::answer(self, question, ctx, &AnswerSettings::default())
+    }
+
+    /// Answers a question with the tenant's configured values (KMS host and port) filling in
+    /// what the question does not say.
+    pub fn answer_with(
+        &self,
+        question: &str,
+        ctx: Option<&Context>,
+        settings: &AnswerSettings,
+    ) -> Answer {
+        compose::answer(self, question, ctx, settings)
+    }
+
+    /// What a message is understood to ask, with its slots (for routing in the bot).
+    pub fn understand(&self, question: &str) -> nlu::Understanding {
+        self.nlu.understand(question)
+    }
+
+    /// True when operator articles were added.
+    pub fn has_operator_articles(&self) -> bool {
+        self.operator_articles > 0
     }
 
     /// Looks up the GVLK for an edition written in any common spelling
@@ -231,9 +286,10 @@ impl KnowledgeBase {
 }
 
 /// Turns articles and tables into retrieval passages.
-fn build_passages(articles: &[Article], tables: &Tables) -> Vec<Passage> {
+fn build_passages(articles: &[Article], tables: &Tables, builtin: usize) -> Vec<Passage> {
     let mut out = Vec::new();
-    for a in articles {
+    for (n, a) in articles.iter().enumerate() {
+        let operator = n >= builtin;
         let title = a.title().to_string();
         let first = out.len();
         for s in &a.sections {
@@ -247,6 +303,7 @@ fn build_passages(articles: &[Article], tables: &Tables) -> Vec<Passage> {
                 offer: a.front.offer.clone(),
                 error: None,
                 steps: None,
+                operator,
             });
         }
         // Sections without commands borrow the article's first section with commands.
@@ -296,6 +353,7 @@ fn build_passages(articles: &[Article], tables: &Tables) -> Vec<Passage> {
             offer: e.offer.clone(),
             error: Some(e.code.clone()),
             steps: None,
+            operator: false,
         });
     }
     for o in &tables.slmgr {
@@ -309,6 +367,7 @@ fn build_passages(articles: &[Article], tables: &Tables) -> Vec<Passage> {
             offer: None,
             error: None,
             steps: None,
+            operator: false,
         });
     }
     for f in &tables.kms {
@@ -326,6 +385,7 @@ fn build_passages(articles: &[Article], tables: &Tables) -> Vec<Passage> {
             },
             error: None,
             steps: None,
+            operator: false,
         });
     }
     out

@@ -31,6 +31,8 @@ pub struct Passage {
     pub error: Option<String>,
     /// Steps from another section of the same article, appended when this section has no commands.
     pub steps: Option<(String, String)>,
+    /// True for sections of an operator's own articles (`kb import`, `[knowledge] extra_dir`).
+    pub operator: bool,
 }
 
 /// The built index plus the vocabulary statistics used for confidence.

@@ -1,0 +1,1249 @@
+//! Answers composed from the understood intent and slots: the user's own host, port and edition keys in the commands, diagnosis of pasted output, clarifying questions, short small talk.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::answer::{
+    abstain, candidates_answer, error_answer, finish, key_answer, render_links, retrieve,
+    slmgr_option_in, slmgr_text, OTHER_PRODUCTS,
+};
+use crate::editions::{self, EditionMatch, EditionQuery};
+use crate::facts::Gvlk;
+use crate::nlu::dli::{Channel, DliReport, LicenseStatus};
+use crate::nlu::{Intent, MachineKind, Slots, Understanding};
+use crate::retrieval::query_tokens;
+use crate::{
+    Answer, AnswerSettings, Context, KnowledgeBase, RequestOffer, Source, GVLK_TABLE, KMS_TABLE,
+    SLMGR_TABLE,
+};
+
+/// Lines an answer may have in chat before the rest waits for "more".
+pub const MAX_LINES: usize = 25;
+
+/// Probability below which the classifier's choice is not trusted alone.
+const SURE: f32 = 0.30;
+/// Probability of `none` above which an unanchored question is declined.
+const NONE_SURE: f32 = 0.40;
+
+fn rx(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex is valid")
+}
+
+static HOST_PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"<(?:your_)?KMS_host(?:_ip|_name|_ip_or_name|_address|_fqdn)?>"));
+static KEY_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"<(?:KMS_client_setup_key|key_for_this_edition|GVLK|gvlk|correct_key_for_your_edition|key_from_the_table)>",
+    )
+});
+static FOLLOW_UP: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)^\s*(and|also|what\s+about|how\s+about|same\s+for|ok\s+and|then|but|for)\b")
+});
+static KEY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(gvlk|gvlks|keys?|product\s*key|setup\s*key|ipk|serial|license\s+key)\b")
+});
+static OFFICE_PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps)",
+    )
+});
+static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|csvlk|genuine|vlmcs|sppsvc|grace\s+period|threshold)",
+    )
+});
+
+/// The host and port to put in commands: the user's own, else the configured ones.
+struct Target {
+    host: Option<String>,
+    port: u16,
+}
+
+fn target(slots: &Slots, ctx: Option<&Context>, settings: &AnswerSettings) -> Target {
+    let host = slots
+        .host
+        .clone()
+        .or_else(|| ctx.and_then(|c| c.host.clone()))
+        .or_else(|| settings.kms_host.clone());
+    let port = slots
+        .port
+        .or_else(|| ctx.and_then(|c| c.port))
+        .or(settings.kms_port)
+        .unwrap_or(1688);
+    Target { host, port }
+}
+
+/// Puts the user's host, port and key into commands.
+fn personalize(text: &str, t: &Target, key: Option<&str>) -> String {
+    let mut out = text.to_string();
+    if let Some(h) = &t.host {
+        out = HOST_PLACEHOLDER.replace_all(&out, h.as_str()).into_owned();
+        if t.port != 1688 {
+            out = out.replace(&format!("{h}:1688"), &format!("{h}:{}", t.port));
+        }
+    }
+    if t.port != 1688 {
+        out = out.replace(":1688", &format!(":{}", t.port));
+        out = out.replace("-Port 1688", &format!("-Port {}", t.port));
+    }
+    if let Some(k) = key {
+        out = KEY_PLACEHOLDER.replace_all(&out, k).into_owned();
+    }
+    out
+}
+
+fn host_or_placeholder(t: &Target) -> String {
+    t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string())
+}
+
+/// An article section by article id and heading (case-insensitive prefix).
+fn section<'a>(
+    kb: &'a KnowledgeBase,
+    article: &str,
+    heading: &str,
+) -> Option<(&'a str, &'a str, &'a str)> {
+    let a = kb.articles.iter().find(|a| a.id == article)?;
+    let h = heading.to_lowercase();
+    let s = a
+        .sections
+        .iter()
+        .find(|s| s.heading.to_lowercase().starts_with(&h))
+        .or_else(|| a.sections.iter().find(|s| !s.heading.is_empty()))?;
+    Some((a.title(), s.heading.as_str(), s.body.as_str()))
+}
+
+/// Answers with one article section, personalised.
+fn article_answer(
+    kb: &KnowledgeBase,
+    article: &str,
+    heading: &str,
+    t: &Target,
+    ctx: Context,
+    offer: Option<RequestOffer>,
+    confidence: f32,
+) -> Option<Answer> {
+    let (title, head, body) = section(kb, article, heading)?;
+    let text = personalize(&render_links(body), t, None);
+    Some(finish(
+        text,
+        Source {
+            title: title.to_string(),
+            section: head.to_string(),
+        },
+        confidence,
+        ctx,
+        offer,
+    ))
+}
+
+/// Resolves each edition query to GVLK rows, dropping excluded variants ("not LTSC").
+fn resolve_editions<'a>(kb: &'a KnowledgeBase, slots: &Slots) -> Vec<EditionMatch<'a>> {
+    slots
+        .editions
+        .iter()
+        .map(|q| {
+            let m = editions::lookup(&kb.tables.gvlks, q);
+            if slots.excluded.is_empty() {
+                return m;
+            }
+            let keep = |g: &&Gvlk| {
+                let name = format!("{} {}", g.family, g.edition).to_lowercase();
+                !slots.excluded.iter().any(|x| match x.as_str() {
+                    "n" => g.edition.ends_with(" N") || g.edition.contains(" N "),
+                    "ltsc" | "ltsb" => name.contains("ltsc") || name.contains("ltsb"),
+                    other => name.contains(other),
+                })
+            };
+            match m {
+                EditionMatch::Exact(g) if keep(&g) => EditionMatch::Exact(g),
+                EditionMatch::Exact(_) => EditionMatch::Unknown,
+                EditionMatch::Ambiguous(list) => {
+                    let mut kept: Vec<&Gvlk> = list.into_iter().filter(keep).collect();
+                    if kept.is_empty() {
+                        // The query itself named only excluded rows: look again without them.
+                        let widened = EditionQuery {
+                            families: q.families.clone(),
+                            attrs: q.attrs.clone(),
+                        };
+                        kept = kb
+                            .tables
+                            .gvlks
+                            .iter()
+                            .filter(|g| {
+                                widened.families.is_empty() || widened.families.contains(&g.family)
+                            })
+                            .filter(keep)
+                            .collect();
+                    }
+                    // Fewest extra attributes win, as in `editions::lookup`.
+                    let extra = |g: &Gvlk| {
+                        editions::attributes(&g.edition.to_lowercase())
+                            .len()
+                            .saturating_sub(q.attrs.len())
+                    };
+                    let best = kept.iter().map(|g| extra(g)).min().unwrap_or(0);
+                    let winners: Vec<&Gvlk> =
+                        kept.iter().copied().filter(|g| extra(g) == best).collect();
+                    match winners.as_slice() {
+                        [one] => EditionMatch::Exact(one),
+                        [] => EditionMatch::Unknown,
+                        _ => EditionMatch::Ambiguous(winners),
+                    }
+                }
+                EditionMatch::Unknown => EditionMatch::Unknown,
+            }
+        })
+        .collect()
+}
+
+/// Lifecycle note for editions Microsoft no longer supports.
+fn lifecycle_note(g: &Gvlk) -> Option<&'static str> {
+    let f = g.family.as_str();
+    if g.edition.contains("Azure Edition") {
+        return Some(
+            "Azure Edition keys work only on Azure and Azure Stack HCI, not on other clouds.",
+        );
+    }
+    if f.starts_with("Windows Server 2008") || f == "Windows 7" || f == "Windows Vista" {
+        return Some("This edition is out of Microsoft support (extended support ended January 2020 or earlier).");
+    }
+    if f.starts_with("Windows Server 2012") {
+        return Some("Windows Server 2012 and 2012 R2 left Microsoft support in October 2023.");
+    }
+    if f == "Windows 8.1" || f == "Windows 8" {
+        return Some("Windows 8 and 8.1 are out of Microsoft support (8.1 since January 2023).");
+    }
+    if f == "Windows 10" {
+        return Some("Windows 10 (other than LTSC) left Microsoft support in October 2025.");
+    }
+    if f.starts_with("Windows Server, version") {
+        return Some("Semi-Annual Channel releases of Windows Server are out of support.");
+    }
+    None
+}
+
+fn gvlk_source(kb: &KnowledgeBase, family: &str) -> Source {
+    Source {
+        title: format!("{GVLK_TABLE} ({})", kb.tables.gvlk_source),
+        section: family.to_string(),
+    }
+}
+
+/// The GVLK answer for one or several editions, with commands for the user's host.
+fn keys_answer(
+    kb: &KnowledgeBase,
+    slots: &Slots,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let matches = resolve_editions(kb, slots);
+    let exact: Vec<&Gvlk> = matches
+        .iter()
+        .filter_map(|m| match m {
+            EditionMatch::Exact(g) => Some(*g),
+            _ => None,
+        })
+        .collect();
+    let ambiguous: Vec<&Vec<&Gvlk>> = matches
+        .iter()
+        .filter_map(|m| match m {
+            EditionMatch::Ambiguous(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    match (exact.as_slice(), ambiguous.as_slice()) {
+        ([], []) => None,
+        ([one], []) => {
+            let mut a = key_answer(kb, one, ctx);
+            a.text = personalize_key_answer(&a.text, t, one);
+            if let Some(c) = a.context.as_mut() {
+                c.intent = Some(Intent::KeyLookup);
+            }
+            Some(a)
+        }
+        ([], [list]) => {
+            let mut a = candidates_answer(kb, list, ctx);
+            a.text = personalize(&a.text, t, None);
+            a.text = a.text.replace("<KMS_host_ip>", &host_or_placeholder(t));
+            if let Some(c) = a.context.as_mut() {
+                c.intent = Some(Intent::KeyLookup);
+            }
+            Some(a)
+        }
+        _ => {
+            let mut text = String::from("KMS client setup keys (GVLKs) for the editions you named:\n\n| Edition | Key |\n|---|---|\n");
+            for g in &exact {
+                text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
+            }
+            for list in &ambiguous {
+                for g in list.iter().take(12) {
+                    text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
+                }
+            }
+            let notes: Vec<&str> = exact.iter().filter_map(|g| lifecycle_note(g)).collect();
+            for n in notes {
+                text.push_str(&format!("\n_{n}_\n"));
+            }
+            text.push_str(&format!(
+                "\nOn each instance, in an elevated command prompt, install its edition's key and activate:\n\n```\nslmgr /ipk <key_from_the_table>\nslmgr /skms {}:{}\nslmgr /ato\n```",
+                host_or_placeholder(t),
+                t.port
+            ));
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.intent = Some(Intent::KeyLookup);
+            if let Some(g) = exact.last() {
+                c.family = Some(g.family.clone());
+                c.edition = Some(g.edition.clone());
+            }
+            Some(finish(
+                text,
+                gvlk_source(kb, "several editions"),
+                0.95,
+                c,
+                None,
+            ))
+        }
+    }
+}
+
+fn personalize_key_answer(text: &str, t: &Target, g: &Gvlk) -> String {
+    let mut out = text.replace(
+        "slmgr /skms <KMS_host_ip>:1688",
+        &format!("slmgr /skms {}:{}", host_or_placeholder(t), t.port),
+    );
+    if let Some(note) = lifecycle_note(g) {
+        if let Some(pos) = out.find("\n\n") {
+            out.insert_str(pos, &format!(" _{note}_"));
+        }
+    }
+    out
+}
+
+/// The full client procedure with the user's values.
+fn client_procedure(
+    kb: &KnowledgeBase,
+    slots: &Slots,
+    t: &Target,
+    ctx: Option<&Context>,
+    point_only: bool,
+) -> Answer {
+    let matches = resolve_editions(kb, slots);
+    let gvlk = matches.iter().find_map(|m| match m {
+        EditionMatch::Exact(g) => Some(*g),
+        _ => None,
+    });
+    let host = host_or_placeholder(t);
+    let port = t.port;
+    let key = gvlk
+        .map(|g| g.key.clone())
+        .unwrap_or_else(|| "<GVLK_for_your_edition>".into());
+    let mut text = String::new();
+    match (gvlk, &t.host) {
+        (Some(g), Some(h)) => text.push_str(&format!(
+            "To activate **{}** against your KMS host **{h}** (tcp/{port}), run these in an elevated command prompt on the instance:\n\n",
+            g.display_name()
+        )),
+        (Some(g), None) => text.push_str(&format!(
+            "To activate **{}** through KMS, run these in an elevated command prompt on the instance (put your KMS host's address in place of `<KMS_host>`):\n\n",
+            g.display_name()
+        )),
+        (None, Some(h)) => text.push_str(&format!(
+            "To point an instance at your KMS host **{h}** (tcp/{port}) and activate it, run these in an elevated command prompt (ask me \"key for <your edition>\" for the GVLK):\n\n"
+        )),
+        (None, None) => text.push_str(
+            "To activate an instance through a KMS host, run these in an elevated command prompt on it (put your KMS host's address in place of `<KMS_host>`; ask me \"key for <your edition>\" for the GVLK):\n\n",
+        ),
+    }
+    if point_only {
+        text.push_str(&format!(
+            "```\n{}slmgr /skms {host}:{port}\nslmgr /ato\nslmgr /dli\n```\n\n`slmgr /ckms` removes the manual setting again so the instance finds a KMS host through DNS (`_vlmcs._tcp` SRV record).",
+            if gvlk.is_some() { format!("slmgr /ipk {key}\n") } else { String::new() }
+        ));
+    } else {
+        text.push_str(&format!(
+            "1. Install the KMS client setup key:\n```\nslmgr /ipk {key}\n```\n\
+2. Point Windows at the KMS host:\n```\nslmgr /skms {host}:{port}\n```\n\
+3. Sync the clock with the KMS host (activation fails when the clocks differ by more than 4 hours):\n```\nnet start w32time\nw32tm /config /manualpeerlist:{host} /syncfromflags:manual /update\nw32tm /resync\n```\n\
+4. Activate and check:\n```\nslmgr /ato\nslmgr /dli\n```\n\
+`License Status: Licensed` means it worked. The instance needs tcp/{port} open to {host}; if `/ato` fails with `0xC004F074`, that path is blocked."
+        ));
+    }
+    if let Some(note) = gvlk.and_then(lifecycle_note) {
+        text.push_str(&format!("\n\n_{note}_"));
+    }
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(if point_only {
+        Intent::PointKms
+    } else {
+        Intent::ClientProcedure
+    });
+    if let Some(g) = gvlk {
+        c.family = Some(g.family.clone());
+        c.edition = Some(g.edition.clone());
+    }
+    c.host = t.host.clone();
+    c.port = Some(port);
+    let source = match section(kb, "kms-client", "Steps") {
+        Some((title, head, _)) => Source {
+            title: title.to_string(),
+            section: head.to_string(),
+        },
+        None => Source {
+            title: KMS_TABLE.into(),
+            section: "KMS client".into(),
+        },
+    };
+    finish(text, source, 0.9, c, Some(RequestOffer::KmsFirewall))
+}
+
+/// Thresholds, answering "will it work with N machines" directly.
+fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Context>) -> Answer {
+    let fact = kb.tables.kms.iter().find(|f| f.id == "thresholds");
+    let base = fact.map(|f| f.text.trim().to_string()).unwrap_or_else(|| {
+        "A KMS host activates Windows Server once it has counted 5 machines, and Windows clients once it has counted 25.".into()
+    });
+    let mut text = String::new();
+    if let Some(c) = slots.count {
+        let (need, what) = match c.kind {
+            MachineKind::Client => (25, "Windows client machines"),
+            _ => (5, "machines (Windows Server activates from 5)"),
+        };
+        if c.n < need {
+            text.push_str(&format!(
+                "**No, not on their own.** A KMS host only starts activating once it has counted at least **{need}** {what}; with {} it answers with `0xC004F038` (count insufficient).\n\n\
+What works instead: activate each instance **online** with a MAK or retail key (needs outbound internet, which support opens on request) or **by telephone** (`slui 4`), or use a KMS host whose count is already high enough (for example your company's existing one, over tcp/1688).\n\n",
+                c.n
+            ));
+        } else {
+            text.push_str(&format!(
+                "**Yes, {} is enough** for the threshold ({need} {what}), as long as they all contact the same KMS host within 30 days.\n\n",
+                c.n
+            ));
+        }
+    }
+    text.push_str(&base);
+    let lower = question.to_lowercase();
+    if !base.to_lowercase().contains("virtual")
+        && (lower.contains("vm") || lower.contains("virtual"))
+    {
+        text.push_str("\n\nVirtual machines count exactly like physical ones: every unique machine that asked the host in the last 30 days counts once.");
+    } else if !base.to_lowercase().contains("virtual") {
+        text.push_str("\n\nVirtual machines count like physical ones.");
+    }
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::Thresholds);
+    finish(
+        text,
+        Source {
+            title: format!("{KMS_TABLE} ({})", kb.tables.kms_source),
+            section: fact
+                .map(|f| f.title.clone())
+                .unwrap_or_else(|| "thresholds".into()),
+        },
+        0.9,
+        c,
+        None,
+    )
+}
+
+fn fact_answer(
+    kb: &KnowledgeBase,
+    id: &str,
+    t: &Target,
+    intent: Intent,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let f = kb.tables.kms.iter().find(|f| f.id == id)?;
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(intent);
+    Some(finish(
+        personalize(f.text.trim(), t, None),
+        Source {
+            title: format!("{KMS_TABLE} ({})", kb.tables.kms_source),
+            section: f.title.clone(),
+        },
+        0.9,
+        c,
+        if id == "port" {
+            Some(RequestOffer::KmsFirewall)
+        } else {
+            None
+        },
+    ))
+}
+
+/// Diagnosis of pasted `slmgr` output.
+fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&Context>) -> Answer {
+    let mut text = String::new();
+    let mut offer = None;
+    let days = r.minutes_left.map(|m| m / 1440);
+    match &r.status {
+        Some(LicenseStatus::Licensed) => {
+            text.push_str("**This instance is activated** (`License Status: Licensed`).");
+            if let Some(d) = days {
+                text.push_str(&format!(" The activation has about **{d} days** left"));
+                if r.channel == Some(Channel::KmsClient) {
+                    text.push_str(
+                        " and renews by itself every 7 days while the KMS host is reachable",
+                    );
+                }
+                text.push('.');
+            }
+            if let Some(k) = &r.kms_machine {
+                text.push_str(&format!(" It uses the KMS host `{k}`."));
+            }
+            text.push_str("\n\nNothing to fix.");
+        }
+        Some(status) => {
+            let (label, meaning) = match status {
+                LicenseStatus::Notification => (
+                    "Notification",
+                    "the activation expired or never happened, and Windows now nags",
+                ),
+                LicenseStatus::Unlicensed => ("Unlicensed", "no valid activation"),
+                LicenseStatus::Grace(g) => (
+                    g.as_str(),
+                    "Windows runs on a grace period and must be activated before it ends",
+                ),
+                LicenseStatus::Licensed => ("Licensed", ""),
+            };
+            text.push_str(&format!(
+                "**Not activated**: `License Status: {label}` means {meaning}."
+            ));
+            if let (Some(d), LicenseStatus::Grace(_)) = (days, status) {
+                text.push_str(&format!(" About **{d} days** remain."));
+            }
+            text.push_str("\n\n");
+        }
+        None => {}
+    }
+    if let Some(n) = r.current_count {
+        if n < 25 {
+            text.push_str(&format!(
+                "**This KMS host has counted {n} machine(s).** It activates Windows Server clients once the count reaches 5 and Windows client machines once it reaches 25 (unique machines, VMs included, seen in the last 30 days){}.\n\n",
+                if n < 5 { "; below 5 every client gets `0xC004F038` until more machines ask" } else { "; servers activate now, client editions need 25" }
+            ));
+        }
+    }
+    let not_licensed = !matches!(r.status, Some(LicenseStatus::Licensed));
+    if not_licensed {
+        match r.channel {
+            Some(Channel::Mak) | Some(Channel::Retail) | Some(Channel::Oem) => {
+                let ch = r.channel.map(Channel::describe).unwrap_or("");
+                text.push_str(&format!(
+                    "**The installed key is a {ch}, not a KMS client key.** A {ch} never activates against a KMS host. To use your KMS host, install the GVLK for this edition (ask me \"key for <edition>\"), then activate:\n\n```\nslmgr /ipk <GVLK_for_this_edition>\nslmgr /skms {}:{}\nslmgr /ato\n```\n\nTo keep this key instead, activate it online (needs outbound internet) or by phone (`slui 4`).\n\n",
+                    host_or_placeholder(t), t.port
+                ));
+            }
+            _ => {}
+        }
+        if let Some(code) = &r.error {
+            if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
+                text.push_str(&format!(
+                    "The output shows error **{}** ({}): {}\n\n**Fix:**\n\n{}\n\n",
+                    e.code,
+                    e.title,
+                    e.meaning,
+                    personalize(e.fix.trim(), t, None)
+                ));
+                offer = e.offer.as_deref().and_then(parse_offer);
+            } else {
+                text.push_str(&format!("The output shows error `{code}`, which is not in my table; `slmgr /dlv` and the Application event log have details.\n\n"));
+            }
+        } else if r.channel == Some(Channel::KmsClient) || r.channel.is_none() {
+            text.push_str(&format!(
+                "Next, try to activate and read the error it prints:\n\n```\nslmgr /skms {}:{}\nslmgr /ato\n```\n\nThe usual causes here are a blocked tcp/{} path to the KMS host (`0xC004F074`), a clock more than 4 hours off (`w32tm /resync`), or a KMS host below its threshold (`0xC004F038`). Paste the error and I'll explain it.",
+                host_or_placeholder(t), t.port, t.port
+            ));
+            offer = Some(RequestOffer::KmsFirewall);
+        }
+    }
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::Diagnose);
+    if let Some(code) = &r.error {
+        c.error = Some(code.clone());
+    }
+    finish(
+        text,
+        Source {
+            title: "Diagnosis of pasted slmgr output".into(),
+            section: r.name.clone().unwrap_or_else(|| "slmgr /dli".into()),
+        },
+        0.9,
+        c,
+        offer,
+    )
+}
+
+fn parse_offer(s: &str) -> Option<RequestOffer> {
+    match s {
+        "kms-firewall" => Some(RequestOffer::KmsFirewall),
+        "internet-access" => Some(RequestOffer::InternetAccess),
+        _ => None,
+    }
+}
+
+/// "Not activated" without output: ask for the output, say what to check first.
+fn diagnose_start(t: &Target, ctx: Option<&Context>) -> Answer {
+    let host = host_or_placeholder(t);
+    let text = format!(
+        "Let's find out why. On the instance, in an elevated command prompt, run:\n\n```\nslmgr /dli\n```\n\n\
+and paste the output here (and the error from `slmgr /ato` if you ran it). I'll read the licence status, the key's channel and the error for you.\n\n\
+The usual causes, in order:\n\
+1. **The KMS host is unreachable**: tcp/{} to {host} must be open (`Test-NetConnection {host} -Port {}`); error `0xC004F074`.\n\
+2. **Wrong key type**: a MAK or retail key never activates against KMS; install your edition's GVLK with `slmgr /ipk`.\n\
+3. **Clock off by more than 4 hours**: `w32tm /resync`.\n\
+4. **KMS host below its threshold** (5 servers / 25 clients): error `0xC004F038`.",
+        t.port, t.port
+    );
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::Diagnose);
+    finish(
+        text,
+        Source {
+            title: "Checking activation status and fixing common problems".into(),
+            section: "Diagnosis".into(),
+        },
+        0.85,
+        c,
+        None,
+    )
+}
+
+fn compare_answer(kb: &KnowledgeBase, t: &Target, ctx: Option<&Context>) -> Answer {
+    let text = format!(
+        "**KMS vs MAK** (and the other ways to activate):\n\n\
+| | KMS | MAK | Retail |\n|---|---|---|---|\n\
+| Key on the instance | public GVLK | your MAK | your retail key |\n\
+| Activates against | your KMS host, tcp/{} | Microsoft, once (online or by phone) | Microsoft, once (online or by phone) |\n\
+| Minimum machines | five servers (or 25 clients) counted by the host | none | none |\n\
+| Renewal | every 7 days; valid 180 days | none | none |\n\
+| Network | instance → KMS host only | outbound internet (or phone) | outbound internet (or phone) |\n\n\
+Use **KMS** when you run (or can reach) a KMS host and have enough machines; use **MAK or retail** online for a few servers (support opens outbound internet on request), or **by phone** (`slui 4`) when internet is not an option.",
+        t.port
+    );
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::Compare);
+    let src = section(kb, "activation-methods", "Choosing")
+        .map(|(title, head, _)| Source {
+            title: title.to_string(),
+            section: head.to_string(),
+        })
+        .unwrap_or(Source {
+            title: "Activation methods".into(),
+            section: String::new(),
+        });
+    finish(text, src, 0.85, c, None)
+}
+
+fn small_talk(intent: Intent, ctx: Option<&Context>) -> Answer {
+    let text = match intent {
+        Intent::Greet => "Hi! Ask me anything about activating Windows on your instances, or say `help` to see what I can do.".to_string(),
+        Intent::Thanks => "You're welcome. Shout if anything else about activation comes up.".to_string(),
+        Intent::Ack => "👍".to_string(),
+        _ => "I help you activate Windows on your instances:\n\
+- **Questions**: keys (\"key for Server 2022 Standard\"), error codes (\"what is 0xC004F074\"), KMS, online and phone activation, thresholds, time sync. Paste `slmgr /dli` output and I'll read it.\n\
+- **Requests**: \"open tcp 1688 from 10.0.0.0/24 to 10.20.0.5\" or \"I need internet access on web-01\" files a ticket for support.\n\
+- **Activation jobs**: \"activate web-01\" plans the commands, an approver reacts, and I run them and report here.\n\
+Say `help` for every command."
+            .to_string(),
+    };
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(intent);
+    Answer {
+        text,
+        abstained: false,
+        confidence: 0.99,
+        sources: Vec::new(),
+        context: Some(c),
+        offer: None,
+        intent: Some(intent),
+    }
+}
+
+fn clarify(a: Intent, b: Intent, ctx: Option<&Context>, confidence: f32) -> Answer {
+    let text = format!(
+        "Do you mean **{}**, or **{}**? Tell me a bit more (an edition, an error code or what you see) and I'll answer exactly.",
+        a.describe(),
+        b.describe()
+    );
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = None;
+    Answer {
+        text,
+        abstained: false,
+        confidence,
+        sources: Vec::new(),
+        context: Some(c),
+        offer: None,
+        intent: None,
+    }
+}
+
+fn ask_edition(kb: &KnowledgeBase, t: &Target, ctx: Option<&Context>, intent: Intent) -> Answer {
+    let text = format!(
+        "Which edition is the instance? Each Windows edition has its own KMS client setup key (GVLK), for example:\n\n\
+| Edition | Key |\n|---|---|\n{}\n\
+`DISM /online /Get-CurrentEdition` shows the edition. Tell me yours (\"Server 2019 Standard\") and I'll give its key and the commands for {}.",
+        ["Windows Server 2025 Standard", "Windows Server 2025 Datacenter", "Windows Server 2022 Standard", "Windows Server 2022 Datacenter", "Windows Server 2019 Standard", "Windows Server 2019 Datacenter"]
+            .iter()
+            .filter_map(|e| kb.tables.gvlks.iter().find(|g| g.edition == *e))
+            .map(|g| format!("| {} | `{}` |", g.edition, g.key))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        t.host.as_deref().unwrap_or("your KMS host")
+    );
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(intent);
+    finish(text, gvlk_source(kb, "editions"), 0.8, c, None)
+}
+
+fn instance_status(slots: &Slots, t: &Target, ctx: Option<&Context>) -> Answer {
+    let name = slots
+        .instance
+        .clone()
+        .unwrap_or_else(|| "the instance".into());
+    let text = format!(
+        "I can't see {name}'s licence state from a question. Run this on {name} in an elevated command prompt:\n\n```\nslmgr /dli\nslmgr /xpr\n```\n\n\
+`License Status: Licensed` means activated; `/xpr` shows when a KMS activation expires (it renews every 7 days while {} is reachable). Paste the output here and I'll read it.",
+        host_or_placeholder(t)
+    );
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::InstanceStatus);
+    let mut a = finish(
+        text,
+        Source {
+            title: "Checking activation status and fixing common problems".into(),
+            section: "Checking the status".into(),
+        },
+        0.8,
+        c,
+        None,
+    );
+    a.intent = Some(Intent::InstanceStatus);
+    a
+}
+
+/// Retrieval confidence above which a specific passage replaces the intent's general section.
+const RETRIEVAL_SURE: f32 = 0.8;
+
+/// Intents answered from article sections or table entries (as opposed to composed answers).
+fn is_article_intent(intent: Intent, slots: &Slots) -> bool {
+    use Intent::*;
+    match intent {
+        Connectivity | TimeSync | HostSetup | Timing | StatusCheck | Online | Phone
+        | InternetAccess | Methods | Policy | ExistingKms | Slmgr => true,
+        KeyLookup => slots.editions.is_empty(),
+        _ => false,
+    }
+}
+
+/// True when a retrieved source belongs to the topic of `intent`.
+fn compatible(kb: &KnowledgeBase, intent: Intent, src: &Source) -> bool {
+    use Intent::*;
+    let table = |name: &str| src.title.starts_with(name);
+    let article = |id: &str| {
+        kb.articles
+            .iter()
+            .any(|a| a.id == id && a.title() == src.title)
+    };
+    // KMS facts belong to one topic each.
+    let fact = |ids: &[&str]| {
+        table(KMS_TABLE)
+            && kb
+                .tables
+                .kms
+                .iter()
+                .any(|f| ids.contains(&f.id.as_str()) && f.title == src.section)
+    };
+    let slmgr = table(SLMGR_TABLE);
+    let errors = table(crate::ERROR_TABLE);
+    match intent {
+        Connectivity => {
+            article("kms-connectivity")
+                || article("existing-kms")
+                || article("kms-host")
+                || fact(&["port", "srv"])
+        }
+        TimeSync => article("kms-client") || fact(&["time-skew"]) || errors,
+        HostSetup => {
+            article("kms-host")
+                || fact(&["host-key-limit", "port"])
+                || slmgr
+                || article("gvlk-keys")
+        }
+        Timing => article("kms-thresholds") || fact(&["validity"]) || slmgr,
+        StatusCheck => article("check-status") || slmgr,
+        Online => article("online-activation") || article("internet-access") || slmgr,
+        Phone => article("phone-activation") || fact(&["phone"]) || slmgr,
+        InternetAccess => article("internet-access") || article("online-activation"),
+        Methods => {
+            article("activation-methods")
+                || article("online-activation")
+                || article("phone-activation")
+        }
+        Policy => article("byol-provider-kms"),
+        ExistingKms => {
+            article("existing-kms") || article("kms-connectivity") || fact(&["srv", "port"])
+        }
+        Slmgr => slmgr || article("check-status"),
+        KeyLookup => article("gvlk-keys") || slmgr || table(GVLK_TABLE),
+        _ => false,
+    }
+}
+
+/// Content words that are not part of an edition name.
+fn content_words_besides_editions(q: &str) -> usize {
+    query_tokens(q)
+        .iter()
+        .filter(|t| {
+            !t.chars().any(|c| c.is_ascii_digit())
+                && editions::attributes(t).is_empty()
+                && !matches!(
+                    t.as_str(),
+                    "windows"
+                        | "win"
+                        | "server"
+                        | "srv"
+                        | "ws"
+                        | "edition"
+                        | "r2"
+                        | "ltsc"
+                        | "ltsb"
+                        | "iot"
+                        | "gvlk"
+                        | "key"
+                        | "kms"
+                        | "client"
+                        | "for"
+                        | "what"
+                        | "which"
+                        | "n"
+                        | "g"
+                        | "e"
+                        | "azure"
+                        | "version"
+                        | "sac"
+                )
+        })
+        .count()
+}
+
+/// Intents close enough that asking "which one?" would annoy: the first is answered.
+fn same_answer(a: Intent, b: Intent) -> bool {
+    use Intent::*;
+    let pair = |x, y| (a == x && b == y) || (a == y && b == x);
+    pair(ClientProcedure, PointKms)
+        || pair(Methods, Compare)
+        || pair(StatusCheck, InstanceStatus)
+        || pair(Diagnose, ErrorCode)
+        || pair(Diagnose, StatusCheck)
+        || pair(ExistingKms, PointKms)
+        || pair(Online, InternetAccess)
+        || pair(Thresholds, Timing)
+}
+
+/// True when the message reads like a follow-up of the thread's last answer.
+fn is_follow_up(q: &str, content_tokens: usize) -> bool {
+    FOLLOW_UP.is_match(q) || content_tokens <= 3
+}
+
+/// Main entry point, see [`KnowledgeBase::answer_with`].
+pub fn answer(
+    kb: &KnowledgeBase,
+    question: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Answer {
+    let q = question.trim();
+    if q.is_empty() {
+        return abstain(0.0, ctx);
+    }
+    let toks = query_tokens(q);
+    let lower = q.to_lowercase();
+
+    // Another product (Office, SQL Server, Linux...) without Windows in the question.
+    // "Office" alone may be a place ("the KMS server in our office"): then it needs no decline.
+    let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
+    if !toks.iter().any(|t| t == "windows") {
+        if let Some((_, name)) = OTHER_PRODUCTS
+            .iter()
+            .filter(|(w, _)| *w != "office" || product_office)
+            .find(|(w, _)| toks.iter().any(|t| t == w))
+        {
+            let mut a = abstain(0.0, ctx);
+            a.text = format!(
+                "That sounds like {name}, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do."
+            );
+            return a;
+        }
+    }
+
+    let mut u: Understanding = kb.nlu.understand(q);
+    let anchored = ANCHOR.is_match(q);
+    // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
+    if let Some(c) = ctx {
+        if let Some(prev) = c.intent {
+            let follow = is_follow_up(q, toks.len());
+            let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
+            let carries_slots =
+                !u.slots.editions.is_empty() || u.slots.host.is_some() || u.slots.port.is_some();
+            let inherits = matches!(
+                prev,
+                Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
+            ) || !carries_slots
+                || weak;
+            if follow
+                && (weak || carries_slots)
+                && !prev.is_small_talk()
+                && u.slots.error.is_none()
+                && inherits
+            {
+                u.intent = prev;
+                u.confidence = u.confidence.max(0.6);
+            }
+            // Edition attributes alone ("and for datacenter?") take the thread's family.
+            if let Some(fam) = &c.family {
+                for e in &mut u.slots.editions {
+                    if e.families.is_empty() {
+                        e.families = vec![fam.clone()];
+                    }
+                }
+            }
+            if u.slots.editions.is_empty()
+                && follow
+                && matches!(
+                    u.intent,
+                    Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
+                )
+            {
+                if let Some(ed) = &c.edition {
+                    u.slots.editions = vec![editions::parse(ed)];
+                }
+            }
+        }
+        if u.intent == Intent::More {
+            if let Some(rest) = &c.more {
+                let mut next = c.clone();
+                next.more = None;
+                return Answer {
+                    text: rest.clone(),
+                    abstained: false,
+                    confidence: 0.99,
+                    sources: c.topic.clone().into_iter().collect(),
+                    context: Some(next),
+                    offer: None,
+                    intent: c.intent,
+                };
+            }
+        }
+    }
+    // Greetings, thanks and "ok" are recognised by their patterns; from the classifier alone
+    // they are only believed when it is sure (a short unrelated sentence looks like "ok").
+    if matches!(u.intent, Intent::Greet | Intent::Thanks | Intent::Ack) && u.confidence < 0.8 {
+        u.intent = Intent::None;
+    }
+    // Edition words and little else ("server 2008r2 std") ask for the key.
+    if !u.slots.editions.is_empty()
+        && matches!(u.intent, Intent::None | Intent::Slmgr)
+        && content_words_besides_editions(q) <= 1
+    {
+        u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // One slmgr option in a short question is about that option.
+    if toks.len() <= 5 && slmgr_option_in(kb, q).is_some() && u.slots.host.is_none() {
+        u.intent = Intent::Slmgr;
+        u.confidence = u.confidence.max(0.6);
+    }
+    let t = target(&u.slots, ctx, settings);
+
+    // Operator articles compete with the built-in knowledge: a close match wins.
+    if kb.has_operator_articles() {
+        let r = retrieve(kb, &toks, ctx, true);
+        if !r.abstained && r.confidence >= 0.75 {
+            return with_intent(r, None);
+        }
+    }
+
+    // Slots that decide on their own.
+    if let Some(r) = &u.slots.dli {
+        return with_intent(diagnose_output(kb, r, &t, ctx), Some(Intent::Diagnose));
+    }
+    if let Some(key) = &u.slots.product_key {
+        let hits: Vec<&Gvlk> = kb.tables.gvlks.iter().filter(|g| &g.key == key).collect();
+        if let Some(first) = hits.first() {
+            let names: Vec<String> = hits.iter().map(|g| g.display_name()).collect();
+            let text = format!(
+                "`{key}` is the public KMS client setup key (GVLK) for **{}**. It only activates against a KMS host:\n\n```\nslmgr /ipk {key}\nslmgr /skms {}:{}\nslmgr /ato\n```",
+                names.join("**, **"),
+                host_or_placeholder(&t),
+                t.port
+            );
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.family = Some(first.family.clone());
+            c.edition = Some(first.edition.clone());
+            c.intent = Some(Intent::KeyLookup);
+            return with_intent(
+                finish(text, gvlk_source(kb, &first.family), 0.95, c, None),
+                Some(Intent::KeyLookup),
+            );
+        }
+    }
+    if let Some(code) = &u.slots.error {
+        if !matches!(u.intent, Intent::None)
+            || anchored
+            || code.starts_with("0xC004")
+            || u.confidence < 0.6
+        {
+            if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
+                let mut a = error_answer(kb, e, ctx);
+                a.text = personalize(&a.text, &t, None);
+                if let Some(c) = a.context.as_mut() {
+                    c.intent = Some(Intent::ErrorCode);
+                }
+                return with_intent(a, Some(Intent::ErrorCode));
+            }
+        }
+        if code.starts_with("0xC004") || (anchored && code.starts_with("0x8007")) {
+            let mut a = abstain(0.3, ctx);
+            a.text = format!(
+                "I don't have error `{code}` in my table, so I won't guess what it means. `slmgr /dlv` and the Application event log (source Security-SPP) have details; paste them and I'll read them."
+            );
+            return a;
+        }
+    }
+    if u.intent == Intent::None {
+        // Strong domain evidence beats a weak "none".
+        let key_words = KEY_WORDS.is_match(q);
+        if !u.slots.editions.is_empty() && key_words && u.confidence < 0.85 {
+            u.intent = Intent::KeyLookup;
+        } else if u.confidence >= NONE_SURE || !anchored {
+            return abstain(u.confidence.min(0.5), ctx);
+        } else if let Some((alt, p)) = u.alternative {
+            if p >= 0.15 {
+                u.intent = alt;
+                u.confidence = p;
+            } else {
+                return abstain(u.confidence.min(0.5), ctx);
+            }
+        } else {
+            return abstain(u.confidence.min(0.5), ctx);
+        }
+    }
+    // An edition with a key word is a key question, whatever else it says.
+    if !u.slots.editions.is_empty()
+        && KEY_WORDS.is_match(q)
+        && !matches!(
+            u.intent,
+            Intent::HostSetup
+                | Intent::Online
+                | Intent::Phone
+                | Intent::Compare
+                | Intent::ClientProcedure
+                | Intent::PointKms
+        )
+    {
+        u.intent = Intent::KeyLookup;
+    }
+    // A host or port with a procedure question is about pointing at that host.
+    if u.slots.host.is_some()
+        && matches!(u.intent, Intent::Slmgr | Intent::KeyLookup)
+        && !KEY_WORDS.is_match(q)
+    {
+        u.intent = Intent::ClientProcedure;
+    }
+    // A port that is not a KMS port, with nothing about activation ("open port 3389").
+    if let Some(p) = u.slots.port {
+        if p != 1688 && !anchored && u.slots.host.is_none() && settings.kms_port != Some(p) {
+            return abstain(u.confidence.min(0.5), ctx);
+        }
+    }
+    if u.confidence < SURE && !u.intent.is_small_talk() && u.intent != Intent::More {
+        if let Some((alt, p)) = u.alternative {
+            if p >= 0.6 * u.confidence
+                && alt != u.intent
+                && !same_answer(u.intent, alt)
+                && !(u.slots.editions.is_empty() && u.slots.host.is_none() && !anchored)
+            {
+                return clarify(u.intent, alt, ctx, u.confidence);
+            }
+        }
+        if !anchored && u.slots.editions.is_empty() && u.slots.host.is_none() {
+            return abstain(u.confidence, ctx);
+        }
+    }
+
+    let c0 = ctx.cloned().unwrap_or_default();
+    let with_ctx = |intent: Intent| {
+        let mut c = c0.clone();
+        c.intent = Some(intent);
+        if u.slots.host.is_some() {
+            c.host = u.slots.host.clone();
+        }
+        if u.slots.port.is_some() {
+            c.port = u.slots.port;
+        }
+        c
+    };
+    let intent = u.intent;
+    let answer = match intent {
+        Intent::Greet | Intent::Thanks | Intent::Ack | Intent::Help => Some(small_talk(intent, ctx)),
+        Intent::More => Some(small_talk(Intent::Ack, ctx)),
+        Intent::ClientProcedure => Some(client_procedure(kb, &u.slots, &t, ctx, false)),
+        Intent::PointKms => Some(client_procedure(kb, &u.slots, &t, ctx, true)),
+        Intent::KeyLookup => keys_answer(kb, &u.slots, &t, ctx).or_else(|| {
+            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") {
+                article_answer(kb, "gvlk-keys", "What a GVLK is", &t, with_ctx(intent), None, 0.85)
+            } else {
+                Some(ask_edition(kb, &t, ctx, intent))
+            }
+        }),
+        Intent::Connectivity => {
+            let asks_support = ["support", "ticket", "ask", "request", "static", "cloud firewall", "security group"]
+                .iter()
+                .any(|w| lower.contains(w));
+            let heading = if asks_support { "Asking support" } else { "What KMS needs" };
+            let mut a = article_answer(kb, "kms-connectivity", heading, &t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85);
+            if let Some(a) = a.as_mut() {
+                let probe = format!("Test-NetConnection {} -Port {}", host_or_placeholder(&t), t.port);
+                if !a.text.contains(&probe) {
+                    a.text = format!("Test from the instance (PowerShell):\n\n```\n{probe}\n```\n\n`TcpTestSucceeded : True` means the path is open.\n\n{}", a.text);
+                }
+            }
+            a
+        }
+        Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", &t, with_ctx(intent), None, 0.85),
+        Intent::HostSetup => article_answer(kb, "kms-host", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
+        Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
+        Intent::Timing => fact_answer(kb, "validity", &t, intent, ctx),
+        Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", &t, with_ctx(intent), None, 0.85),
+        Intent::InstanceStatus => Some(instance_status(&u.slots, &t, ctx)),
+        Intent::Diagnose => Some(diagnose_start(&t, ctx)),
+        Intent::ErrorCode => {
+            // Error text without a code: find the entry whose words match best.
+            let r = retrieve(kb, &toks, ctx, false);
+            if !r.abstained && r.sources.iter().any(|s| s.title.starts_with(crate::ERROR_TABLE)) {
+                Some(r)
+            } else {
+                Some(diagnose_start(&t, ctx))
+            }
+        }
+        Intent::Online => article_answer(kb, "online-activation", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
+            if !a.text.to_lowercase().contains("internet") {
+                a.text = format!("Online activation needs outbound internet access from the instance (off by default here; support opens it on request).\n\n{}", a.text);
+            }
+            a
+        }),
+        Intent::Phone => article_answer(kb, "phone-activation", "Steps", &t, with_ctx(intent), None, 0.85),
+        Intent::InternetAccess => article_answer(kb, "internet-access", "Internet", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
+        Intent::Compare => Some(compare_answer(kb, &t, ctx)),
+        Intent::Methods => article_answer(kb, "activation-methods", "The four options", &t, with_ctx(intent), None, 0.85).map(|mut a| {
+            if let Some((_, _, choosing)) = section(kb, "activation-methods", "Choosing") {
+                let body = render_links(choosing);
+                if let Some(pos) = a.text.rfind("\n\n_Source:") {
+                    a.text.insert_str(pos, &format!("\n\n{}", body.trim()));
+                }
+            }
+            if let Some(pos) = a.text.rfind("\n\n_Source:") {
+                a.text.insert_str(pos, "\n\nWithout KMS: online with `slmgr /ipk <your_MAK_or_retail_key>` then `slmgr /ato`; by telephone with `slui 4`.");
+            }
+            a
+        }),
+        Intent::Policy => article_answer(kb, "byol-provider-kms", "Why", &t, with_ctx(intent), None, 0.85),
+        Intent::ExistingKms => {
+            if lower.contains("dns") || lower.contains("srv") || lower.contains("vlmcs") || lower.contains("discover") || lower.contains("automatic") {
+                fact_answer(kb, "srv", &t, intent, ctx)
+            } else {
+                article_answer(kb, "existing-kms", "What you need", &t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)
+            }
+        }
+        Intent::Slmgr => slmgr_option_in(kb, q).map(|o| {
+            finish(
+                personalize(&slmgr_text(o), &t, None),
+                Source {
+                    title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                    section: format!("slmgr {}", o.option),
+                },
+                0.9,
+                with_ctx(intent),
+                None,
+            )
+        }).or_else(|| Some(retrieve(kb, &toks, ctx, false))),
+        Intent::None => None,
+    };
+    let Some(mut a) = answer else {
+        return retrieve(kb, &toks, ctx, false);
+    };
+    // Within an article intent, a passage that matches the question closely (a specific
+    // option, a host detail) beats the intent's general section.
+    if is_article_intent(intent, &u.slots) {
+        let r = retrieve(kb, &toks, ctx, false);
+        if !r.abstained
+            && r.confidence >= RETRIEVAL_SURE
+            && r.sources.first().is_some_and(|s| compatible(kb, intent, s))
+            && r.sources.first() != a.sources.first()
+        {
+            let mut r = r;
+            r.text = personalize(&r.text, &t, None);
+            if let Some(c) = r.context.as_mut() {
+                c.intent = Some(intent);
+            }
+            r.intent = Some(intent);
+            a = r;
+        }
+    }
+    if a.intent.is_none() && !a.abstained {
+        a.intent = Some(intent);
+    }
+    if let Some(c) = a.context.as_mut() {
+        if c.intent.is_none() && !a.abstained {
+            c.intent = Some(intent);
+        }
+        if u.slots.host.is_some() {
+            c.host = u.slots.host.clone();
+        }
+        if u.slots.port.is_some() {
+            c.port = u.slots.port;
+        }
+    }
+    paginate(a)
+}
+
+fn with_intent(mut a: Answer, intent: Option<Intent>) -> Answer {
+    if a.intent.is_none() {
+        a.intent = intent;
+    }
+    paginate(a)
+}
+
+/// Keeps chat answers short: past [`MAX_LINES`] lines, the rest waits for "more".
+fn paginate(mut a: Answer) -> Answer {
+    let lines: Vec<&str> = a.text.lines().collect();
+    if lines.len() <= MAX_LINES {
+        return a;
+    }
+    // Cut at a blank line outside a code block, before the limit.
+    let mut in_code = false;
+    let mut cut = None;
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim_start().starts_with("```") {
+            in_code = !in_code;
+        }
+        if i >= MAX_LINES - 1 {
+            break;
+        }
+        if !in_code && l.trim().is_empty() && i > 3 {
+            cut = Some(i);
+        }
+    }
+    let Some(cut) = cut else { return a };
+    let head = lines[..cut].join("\n");
+    let rest = lines[cut + 1..].join("\n");
+    a.text = format!("{head}\n\n_There's more: say **more** for the rest._");
+    if let Some(c) = a.context.as_mut() {
+        c.more = Some(rest);
+    }
+    a
+}

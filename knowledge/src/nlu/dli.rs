@@ -1,0 +1,193 @@
+//! Reads pasted `slmgr /dli`, `/dlv` and `/ato` output: licence status, channel, KMS host, time left, last error.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::facts::normalize_error_code;
+
+fn rx(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex is valid")
+}
+
+/// The `License Status:` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LicenseStatus {
+    /// Activated.
+    Licensed,
+    /// Activation expired or never happened past the grace period: Windows nags.
+    Notification,
+    /// A grace period (initial, additional, extended, non-genuine); the text names which.
+    Grace(String),
+    /// Not licensed at all.
+    Unlicensed,
+}
+
+/// The licence channel from the `Description:` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `VOLUME_KMSCLIENT`: a GVLK is installed; activates against a KMS host.
+    KmsClient,
+    /// `VOLUME_KMS_*`: a KMS host key (CSVLK).
+    KmsHost,
+    /// `VOLUME_MAK`: Multiple Activation Key, activates online or by phone.
+    Mak,
+    /// `RETAIL`.
+    Retail,
+    /// `OEM_*`.
+    Oem,
+}
+
+impl Channel {
+    /// Words for users.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Channel::KmsClient => "KMS client (a GVLK is installed)",
+            Channel::KmsHost => "KMS host key (CSVLK)",
+            Channel::Mak => "MAK (Multiple Activation Key)",
+            Channel::Retail => "retail key",
+            Channel::Oem => "OEM key",
+        }
+    }
+}
+
+/// What pasted output says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DliReport {
+    /// Product name line, e.g. "Windows(R), ServerDatacenter edition".
+    pub name: Option<String>,
+    /// Licence status.
+    pub status: Option<LicenseStatus>,
+    /// Licence channel.
+    pub channel: Option<Channel>,
+    /// "Registered KMS machine name" or "KMS machine name from DNS".
+    pub kms_machine: Option<String>,
+    /// Minutes left in the activation or grace period.
+    pub minutes_left: Option<u64>,
+    /// The error or notification code shown, canonical.
+    pub error: Option<String>,
+    /// A KMS host's `Current count:` line.
+    pub current_count: Option<u32>,
+}
+
+static STATUS: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*license\s+status\s*:\s*(.+?)\s*$"));
+static DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*description\s*:\s*(.+?)\s*$"));
+static NAME: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*name\s*:\s*(.+?)\s*$"));
+static KMS_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?im)^\s*(?:registered\s+kms\s+machine\s+name|kms\s+machine\s+name(?:\s+from\s+dns)?)\s*:\s*(.+?)\s*$",
+    )
+});
+static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?im)^\s*(?:time\s+remaining|volume\s+activation\s+expiration|remaining\s+time)\s*:\s*(\d+)\s*minute",
+    )
+});
+static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*current\s+count\s*:\s*(\d+)"));
+static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(?:name|description|partial\s+product\s+key|license\s+status|notification\s+reason|time\s+remaining|volume\s+activation\s+expiration|remaining\s+windows\s+rearm\s+count|remaining\s+sku\s+rearm\s+count|trusted\s+time|client\s+machine\s+id(?:\s*\(cmid\))?|registered\s+kms\s+machine\s+name|kms\s+machine\s+name(?:\s+from\s+dns)?|kms\s+machine\s+ip\s+address|kms\s+machine\s+extended\s+pid|activation\s+interval|renewal\s+interval|kms\s+host\s+caching|current\s+count|listening\s+on\s+port|dns\s+publishing|kms\s+priority|key\s+management\s+service\s+is\s+enabled|key\s+management\s+service\s+listening|activation\s+id|application\s+id|extended\s+pid|product\s+key\s+channel|installation\s+id|use\s+license\s+url|validation\s+url|software\s+licensing\s+service\s+version|key\s+management\s+service\s+client\s+information|error|activating|product\s+activation\s+failed|on\s+a\s+computer\s+running|windows\s+script\s+host)\b",
+    )
+});
+
+/// Parses pasted output; `None` when the text has no `License Status:` or channel line and
+/// no slmgr error line.
+pub fn parse(text: &str) -> Option<DliReport> {
+    let status = STATUS.captures(text).and_then(|c| c.get(1)).map(|m| {
+        let s = m.as_str().to_lowercase();
+        if s.starts_with("licensed") {
+            LicenseStatus::Licensed
+        } else if s.starts_with("notification") {
+            LicenseStatus::Notification
+        } else if s.starts_with("unlicensed") {
+            LicenseStatus::Unlicensed
+        } else {
+            LicenseStatus::Grace(m.as_str().trim().to_string())
+        }
+    });
+    let channel = DESCRIPTION
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .and_then(|m| {
+            let d = m.as_str().to_uppercase();
+            if d.contains("KMSCLIENT") {
+                Some(Channel::KmsClient)
+            } else if d.contains("VOLUME_KMS") {
+                Some(Channel::KmsHost)
+            } else if d.contains("MAK") {
+                Some(Channel::Mak)
+            } else if d.contains("RETAIL") {
+                Some(Channel::Retail)
+            } else if d.contains("OEM") {
+                Some(Channel::Oem)
+            } else {
+                None
+            }
+        });
+    let lower = text.to_lowercase();
+    let slmgr_error = lower.contains("error: 0x")
+        || (lower.contains("activating windows") && lower.contains("0x"));
+    if status.is_none() && channel.is_none() && !slmgr_error {
+        return None;
+    }
+    let kms_machine = KMS_NAME
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string())
+        .filter(|s| !s.to_lowercase().contains("not available") && !s.is_empty());
+    let minutes_left = MINUTES
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse().ok());
+    let name = NAME
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string());
+    Some(DliReport {
+        name,
+        status,
+        channel,
+        kms_machine,
+        minutes_left,
+        error: normalize_error_code(text),
+        current_count: COUNT
+            .captures(text)
+            .and_then(|c| c.get(1))
+            .and_then(|m| m.as_str().parse().ok()),
+    })
+}
+
+/// The user's own words around pasted output: every line that is not an output field.
+pub fn strip_output(text: &str) -> String {
+    text.lines()
+        .filter(|l| !FIELD_LINE.is_match(l) && !l.trim_start().starts_with("0x"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn licensed_kms_client() {
+        let r = parse(
+            "Name: Windows(R), ServerDatacenter edition\n\
+             Description: Windows(R) Operating System, VOLUME_KMSCLIENT channel\n\
+             Partial Product Key: 63DFG\n\
+             License Status: Licensed\n\
+             Volume activation expiration: 259200 minute(s) (180 day(s))\n\
+             Registered KMS machine name: kms.corp.example:1688\n",
+        )
+        .expect("parsed");
+        assert_eq!(r.status, Some(LicenseStatus::Licensed));
+        assert_eq!(r.channel, Some(Channel::KmsClient));
+        assert_eq!(r.minutes_left, Some(259_200));
+        assert_eq!(r.kms_machine.as_deref(), Some("kms.corp.example:1688"));
+    }
+
+    #[test]
+    fn not_output() {
+        assert!(parse("how do I activate windows").is_none());
+    }
+}

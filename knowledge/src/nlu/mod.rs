@@ -1,0 +1,357 @@
+//! Question understanding: exact patterns first, then a linear intent classifier, then slots (editions, host, port, codes, counts, pasted output).
+
+pub mod classifier;
+pub mod dli;
+pub mod slots;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::KbError;
+use classifier::{feature_strings, Classifier};
+pub use slots::{MachineCount, MachineKind, Slots};
+
+/// What the user wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    /// Hello.
+    Greet,
+    /// Thanks.
+    Thanks,
+    /// "ok", "bye".
+    Ack,
+    /// What the bot can do.
+    Help,
+    /// The whole KMS client procedure.
+    ClientProcedure,
+    /// Point a client at a given KMS host.
+    PointKms,
+    /// Ports, reachability, firewall rules.
+    Connectivity,
+    /// Clock synchronisation.
+    TimeSync,
+    /// KMS client setup keys.
+    KeyLookup,
+    /// Setting up a KMS host.
+    HostSetup,
+    /// Activation thresholds and counting.
+    Thresholds,
+    /// Validity, renewal, retries.
+    Timing,
+    /// How to check activation status.
+    StatusCheck,
+    /// Status of one named instance.
+    InstanceStatus,
+    /// "Not activated": start a diagnosis.
+    Diagnose,
+    /// An error code or error text.
+    ErrorCode,
+    /// Online activation.
+    Online,
+    /// Telephone activation.
+    Phone,
+    /// Outbound internet access.
+    InternetAccess,
+    /// MAK vs KMS and other comparisons.
+    Compare,
+    /// The activation methods.
+    Methods,
+    /// The provider's policy on BYOL activation.
+    Policy,
+    /// An existing KMS host, DNS discovery.
+    ExistingKms,
+    /// One slmgr option.
+    Slmgr,
+    /// "more" after a long answer.
+    More,
+    /// Outside Windows activation.
+    None,
+}
+
+impl Intent {
+    /// Every intent the classifier knows, with its label in `data/intents.toml`.
+    const LABELS: &'static [(&'static str, Intent)] = &[
+        ("greet", Intent::Greet),
+        ("thanks", Intent::Thanks),
+        ("ack", Intent::Ack),
+        ("help", Intent::Help),
+        ("client_procedure", Intent::ClientProcedure),
+        ("point_kms", Intent::PointKms),
+        ("connectivity", Intent::Connectivity),
+        ("time_sync", Intent::TimeSync),
+        ("key_lookup", Intent::KeyLookup),
+        ("host_setup", Intent::HostSetup),
+        ("thresholds", Intent::Thresholds),
+        ("timing", Intent::Timing),
+        ("status_check", Intent::StatusCheck),
+        ("instance_status", Intent::InstanceStatus),
+        ("diagnose", Intent::Diagnose),
+        ("error_code", Intent::ErrorCode),
+        ("online", Intent::Online),
+        ("phone", Intent::Phone),
+        ("internet_access", Intent::InternetAccess),
+        ("compare", Intent::Compare),
+        ("methods", Intent::Methods),
+        ("policy", Intent::Policy),
+        ("existing_kms", Intent::ExistingKms),
+        ("slmgr", Intent::Slmgr),
+        ("none", Intent::None),
+    ];
+
+    /// The intent named by a label.
+    pub fn from_label(label: &str) -> Option<Intent> {
+        Self::LABELS
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map(|(_, i)| *i)
+    }
+
+    /// The label of this intent.
+    pub fn label(self) -> &'static str {
+        Self::LABELS
+            .iter()
+            .find(|(_, i)| *i == self)
+            .map(|(l, _)| *l)
+            .unwrap_or("more")
+    }
+
+    /// Small talk: answered in one line.
+    pub fn is_small_talk(self) -> bool {
+        matches!(
+            self,
+            Intent::Greet | Intent::Thanks | Intent::Ack | Intent::Help
+        )
+    }
+
+    /// Words for a clarifying question ("Do you mean …?").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Intent::ClientProcedure => "the commands to activate an instance through KMS",
+            Intent::PointKms => "pointing an instance at a KMS host",
+            Intent::Connectivity => "the network path to the KMS host (tcp/1688)",
+            Intent::TimeSync => "synchronising the clock",
+            Intent::KeyLookup => "the KMS client setup key (GVLK) for an edition",
+            Intent::HostSetup => "setting up a KMS host",
+            Intent::Thresholds => "how many machines KMS needs",
+            Intent::Timing => "how long an activation lasts and when it renews",
+            Intent::StatusCheck => "checking the activation status",
+            Intent::InstanceStatus => "the status of one of your instances",
+            Intent::Diagnose => "finding out why an instance is not activated",
+            Intent::ErrorCode => "an activation error code",
+            Intent::Online => "activating online",
+            Intent::Phone => "activating by telephone",
+            Intent::InternetAccess => "internet access for an instance",
+            Intent::Compare => "how the activation methods compare",
+            Intent::Methods => "the ways to activate",
+            Intent::Policy => "why the provider does not activate BYOL images",
+            Intent::ExistingKms => "using a KMS host you already run",
+            Intent::Slmgr => "an slmgr option",
+            _ => "something else",
+        }
+    }
+}
+
+/// The understanding of one message.
+#[derive(Debug, Clone)]
+pub struct Understanding {
+    /// The chosen intent.
+    pub intent: Intent,
+    /// Its probability (1.0 for exact patterns).
+    pub confidence: f32,
+    /// The runner-up on-topic intent, when close.
+    pub alternative: Option<(Intent, f32)>,
+    /// What the user told us.
+    pub slots: Slots,
+}
+
+/// The trained language model of the knowledge base.
+#[derive(Debug)]
+pub struct Nlu {
+    classifier: Classifier,
+}
+
+#[derive(Deserialize)]
+struct IntentFile {
+    intent: std::collections::BTreeMap<String, Utterances>,
+}
+
+#[derive(Deserialize)]
+struct Utterances {
+    u: Vec<String>,
+}
+
+/// The training utterances, embedded.
+pub const TRAINING: &str = include_str!("../../data/intents.toml");
+
+fn rx(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex is valid")
+}
+
+/// Slot presence as classifier features.
+fn slot_features(s: &Slots) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    if !s.editions.is_empty() {
+        f.push("edition");
+    }
+    if s.editions.len() > 1 {
+        f.push("editions");
+    }
+    if s.host.is_some() {
+        f.push("host");
+    }
+    if s.port.is_some() {
+        f.push("port");
+    }
+    if s.error.is_some() {
+        f.push("error");
+    }
+    if s.count.is_some() {
+        f.push("count");
+    }
+    if s.dli.is_some() {
+        f.push("dli");
+    }
+    if s.instance.is_some() {
+        f.push("instance");
+    }
+    f
+}
+
+/// Replaces slot values by their kind so that the classifier learns shapes, not values.
+fn mask(text: &str, s: &Slots) -> String {
+    let mut t = text.to_string();
+    if let Some(h) = &s.host {
+        t = t.replace(h.as_str(), " kmshostname ");
+    }
+    if let Some(i) = &s.instance {
+        t = t.replace(i.as_str(), " instancename ");
+    }
+    t
+}
+
+static GREETING: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(hi|hello|hey|hiya|howdy|yo|good\s+(morning|afternoon|evening)|morning|greetings)(\s+(there|all|everyone|team|bot|kmsbot|folks))?\s*[!.?]*\s*$",
+    )
+});
+static THANKS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(thanks?(\s+you)?|thx|ty|tysm|cheers|many\s+thanks|thank\s+u|much\s+appreciated|appreciate\s+it|great|perfect|awesome|cool|nice)\b[^?]{0,60}$",
+    )
+});
+/// Thanks must actually say thanks when the message goes on ("great, that fixed it").
+static THANKS_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(thanks?|thx|ty|tysm|cheers|appreciated?|saved|worked|fixed|solved)\b")
+});
+static GREETING_LOOSE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(hi|hello|hey|hiya|howdy|yo|good\s+(morning|afternoon|evening))\b[\s,!]*(there|all|everyone|team|bot|kmsbot|folks)?[\s,!.]*(are\s+you\s+(there|alive|around|awake|up|online)|anyone\s+(there|around|home)|how\s+are\s+you|how'?s\s+it\s+going)?\s*[!.?]*\s*$",
+    )
+});
+static ACK: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(ok(ay)?|k|kk|cool|got\s+it|great|nice|alright|sure|bye|goodbye|see\s+ya|see\s+you|noted|roger|perfect|fine|yes|no|yep|nope|yeah|np|sounds\s+good)\s*[!.]*\s*$",
+    )
+});
+static MORE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(more|tell\s+me\s+more|show\s+(me\s+)?more|continue|go\s+on|the\s+rest|rest\s+please|more\s+please)\s*[!.?]*\s*$",
+    )
+});
+static PRICE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(cost|costs|price|prices|pricing|how\s+much\s+(is|does|are|for)|buy|purchase|cheap|sell)\b",
+    )
+});
+
+impl Nlu {
+    /// Trains the classifier on the embedded utterances.
+    pub fn build() -> Result<Nlu, KbError> {
+        let file: IntentFile = toml::from_str(TRAINING).map_err(|e| KbError::Table {
+            file: "data/intents.toml".into(),
+            line: 1,
+            message: e.to_string(),
+        })?;
+        let mut examples = Vec::new();
+        for (label, utts) in &file.intent {
+            if Intent::from_label(label).is_none() {
+                return Err(KbError::Table {
+                    file: "data/intents.toml".into(),
+                    line: crate::facts::line_of(TRAINING, &format!("[intent.{label}]")),
+                    message: format!("unknown intent `{label}`"),
+                });
+            }
+            for u in &utts.u {
+                let s = slots::extract(u);
+                examples.push((
+                    feature_strings(&mask(u, &s), &slot_features(&s)),
+                    label.clone(),
+                ));
+            }
+        }
+        Ok(Nlu {
+            classifier: Classifier::train(&examples),
+        })
+    }
+
+    /// Understands one message.
+    pub fn understand(&self, text: &str) -> Understanding {
+        let slots = slots::extract(text);
+        let exact = |intent| Understanding {
+            intent,
+            confidence: 1.0,
+            alternative: None,
+            slots: slots.clone(),
+        };
+        if MORE.is_match(text) {
+            return exact(Intent::More);
+        }
+        if GREETING.is_match(text) || GREETING_LOOSE.is_match(text) {
+            return exact(Intent::Greet);
+        }
+        let has_slots = !slots.editions.is_empty() || slots.error.is_some() || slots.host.is_some();
+        if THANKS.is_match(text) && THANKS_WORD.is_match(text) && !has_slots {
+            return exact(Intent::Thanks);
+        }
+        if ACK.is_match(text) {
+            return exact(Intent::Ack);
+        }
+        if slots.dli.is_some() {
+            return exact(Intent::Diagnose);
+        }
+        let masked = mask(text, &slots);
+        let feats = feature_strings(&masked, &slot_features(&slots));
+        let ranked = self.classifier.predict(&feats);
+        let mut ranked: Vec<(Intent, f32)> = ranked
+            .into_iter()
+            .filter_map(|(l, p)| Intent::from_label(l).map(|i| (i, p)))
+            .collect();
+        // A price question is never answered with a key.
+        if PRICE.is_match(text) && !text.to_lowercase().contains("free") {
+            if let Some(none) = ranked.iter().position(|(i, _)| *i == Intent::None) {
+                let n = ranked.remove(none);
+                ranked.insert(0, (Intent::None, n.1.max(0.9)));
+            }
+        }
+        let (intent, confidence) = ranked.first().copied().unwrap_or((Intent::None, 0.0));
+        let alternative = ranked
+            .iter()
+            .skip(1)
+            .find(|(i, _)| *i != Intent::None && !i.is_small_talk())
+            .copied();
+        Understanding {
+            intent,
+            confidence,
+            alternative,
+            slots,
+        }
+    }
+
+    /// Features in the trained vocabulary (for benchmarks and `kb check`).
+    pub fn vocabulary_size(&self) -> usize {
+        self.classifier.vocabulary_size()
+    }
+}

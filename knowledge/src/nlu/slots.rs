@@ -1,0 +1,435 @@
+//! Slot extraction: what the user told us (editions with negation, KMS host, port, error code, machine counts, instance names, pasted `slmgr` output).
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::editions::{self, EditionQuery};
+use crate::facts::normalize_error_code;
+use crate::nlu::dli::{self, DliReport};
+
+/// Compiles a static pattern; the patterns below are literals checked by the tests.
+fn rx(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex is valid")
+}
+
+/// Whether a machine count is about servers or clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineKind {
+    /// Windows Server machines (threshold 5).
+    Server,
+    /// Windows client machines (threshold 25).
+    Client,
+    /// Not said.
+    Unknown,
+}
+
+/// "we only have 3 windows servers".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineCount {
+    /// How many.
+    pub n: u32,
+    /// Of which kind.
+    pub kind: MachineKind,
+}
+
+/// Everything extracted from one message.
+#[derive(Debug, Clone, Default)]
+pub struct Slots {
+    /// Editions named, one query per edition mentioned ("2016 standard and 2025 datacenter").
+    pub editions: Vec<EditionQuery>,
+    /// Edition words the user excluded ("not LTSC", "non-N").
+    pub excluded: BTreeSet<String>,
+    /// KMS host (IP address or DNS name) named in the message.
+    pub host: Option<String>,
+    /// TCP port named in the message.
+    pub port: Option<u16>,
+    /// Error code, canonical (`0xC004F074`).
+    pub error: Option<String>,
+    /// A machine count.
+    pub count: Option<MachineCount>,
+    /// Pasted `slmgr /dli` or `/dlv` output.
+    pub dli: Option<DliReport>,
+    /// An instance name such as `web-01`.
+    pub instance: Option<String>,
+    /// A product key pasted in the message (upper case).
+    pub product_key: Option<String>,
+}
+
+static IPV4: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?:^|[^0-9.])((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?(?:[^0-9.]|$)"));
+static FQDN: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)(?:^|[^a-z0-9.\-/\\_])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62})(?::(\d{1,5}))?(?:[^a-z0-9\-]|$)",
+    )
+});
+/// A port after a word that can only mean a port ("port 2000", "tcp/1700", "listens on 1700").
+static PORT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?[:=]?\s*(\d{2,5})\b",
+    )
+});
+/// A port after a word that could also precede a year ("runs on 2019").
+static WEAK_PORT: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(?:runs\s+on|uses?|on)\s+(\d{3,5})\b"));
+/// Error texts people paste without the code, mapped to the code they belong to.
+static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r"no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|can'?t\s+connect\s+to\s+your\s+organi[sz]ation'?s\s+activation\s+server|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted", "0xC004F074"),
+        (r"count\s+reported\s+by\s+your\s+key\s+management\s+service|kms\s+count\s+(?:is\s+)?insufficient|count\s+is\s+insufficient", "0xC004F038"),
+        (r"dns\s+name\s+does\s+not\s+exist", "0x8007232B"),
+        (r"request\s+timestamp\s+is\s+invalid", "0xC004F06C"),
+        (r"specified\s+key\s+management\s+service\s*(?:\(kms\))?\s+cannot\s+be\s+used", "0xC004F042"),
+        (r"(?:specified\s+)?product\s+key\s+is\s+blocked", "0xC004C003"),
+        (r"grace\s+period\s+(?:has\s+)?expired", "0xC004F009"),
+        (r"rpc\s+server\s+is\s+unavailable", "0x800706BA"),
+        (r"requires?\s+elevated\s+privileges|access\s+(?:is\s+)?denied", "0x80070005"),
+        (r"multiple\s+activation\s+key\s+has\s+exceeded\s+its\s+limit", "0xC004C020"),
+    ]
+    .into_iter()
+    .map(|(p, c)| (rx(&format!("(?i){p}")), c))
+    .collect()
+});
+
+/// The code of a pasted error text without its code.
+pub fn error_from_phrase(text: &str) -> Option<&'static str> {
+    ERROR_PHRASES
+        .iter()
+        .find(|(r, _)| r.is_match(text))
+        .map(|(_, c)| *c)
+}
+static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|pro|enterprise|education|iot|workstations?|essentials)\b",
+    )
+});
+static SEGMENT_SPLIT: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+"));
+static COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?)\b",
+    )
+});
+static INSTANCE: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,4}[a-z]?)\b"));
+static PRODUCT_KEY: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b[a-z0-9]{5}(?:[-\u{2010}-\u{2015}\u{2212}][a-z0-9]{5}){4}\b"));
+
+/// File names and well-known names that look like DNS names but are not a KMS host.
+fn is_not_a_host(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    const EXT: &[&str] = &[
+        ".vbs", ".exe", ".msc", ".cmd", ".bat", ".ps1", ".txt", ".log", ".dll", ".md", ".toml",
+        ".msi", ".cpl", ".reg",
+    ];
+    EXT.iter().any(|e| lower.ends_with(e))
+        || lower == "time.windows.com"
+        || lower.ends_with("microsoft.com")
+        || lower.ends_with(".windowsupdate.com")
+        || lower.starts_with("e.g")
+        || lower.starts_with("i.e")
+        || lower.starts_with("slmgr.")
+        || lower.split('.').count() < 2
+        || lower.chars().all(|c| c.is_ascii_digit() || c == '.')
+        // version numbers such as 8.1 or "10.0.17763"
+        || lower.split('.').all(|l| l.chars().all(|c| c.is_ascii_digit()))
+        || lower.starts_with("_vlmcs")
+}
+
+fn valid_ipv4(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| p.parse::<u16>().is_ok_and(|n| n <= 255))
+}
+
+fn word_number(w: &str) -> Option<u32> {
+    let w = w.to_lowercase();
+    Some(
+        match w.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
+            "one" => 1,
+            "two" | "a couple of" => 2,
+            "three" => 3,
+            "four" => 4,
+            "five" => 5,
+            "six" => 6,
+            "seven" => 7,
+            "eight" => 8,
+            "nine" => 9,
+            "ten" => 10,
+            "a dozen" => 12,
+            other => return other.parse().ok(),
+        },
+    )
+}
+
+/// Host and port named in `text`: IP addresses first, then DNS names.
+fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
+    let mut host = None;
+    let mut port = None;
+    for c in IPV4.captures_iter(text) {
+        let Some(ip) = c.get(1) else { continue };
+        if !valid_ipv4(ip.as_str()) {
+            continue;
+        }
+        // A CIDR source ("10.0.0.0/8") is a network, not a host.
+        if text[ip.end()..].starts_with('/') {
+            continue;
+        }
+        host = Some(ip.as_str().to_string());
+        port = c.get(2).and_then(|p| p.as_str().parse().ok());
+        break;
+    }
+    if host.is_none() {
+        for c in FQDN.captures_iter(text) {
+            let Some(name) = c.get(1) else { continue };
+            if is_not_a_host(name.as_str()) {
+                continue;
+            }
+            host = Some(name.as_str().trim_end_matches('.').to_string());
+            port = c.get(2).and_then(|p| p.as_str().parse().ok());
+            break;
+        }
+    }
+    if port.is_none() {
+        port = PORT
+            .captures_iter(text)
+            .filter_map(|c| c.get(1)?.as_str().parse::<u32>().ok())
+            .find(|p| (1..=65535).contains(p))
+            .or_else(|| {
+                WEAK_PORT
+                    .captures_iter(text)
+                    .filter_map(|c| c.get(1)?.as_str().parse::<u32>().ok())
+                    .find(|p| (1..=65535).contains(p) && !(1990..=2100).contains(p))
+            })
+            .and_then(|p| u16::try_from(p).ok());
+    }
+    (host, port.filter(|p| *p > 0))
+}
+
+fn machine_count(text: &str) -> Option<MachineCount> {
+    let c = COUNT.captures(text)?;
+    let n = word_number(c.get(1)?.as_str())?;
+    let between = c
+        .get(2)
+        .map(|m| m.as_str().to_lowercase())
+        .unwrap_or_default();
+    let noun = c.get(3)?.as_str().to_lowercase();
+    let lower = text.to_lowercase();
+    // "2019 servers" is a year, not a count; "10 pro machines" is a count.
+    if (2000..=2100).contains(&n) {
+        return None;
+    }
+    let kind = if noun.starts_with("server") || between.contains("server") {
+        MachineKind::Server
+    } else if noun.starts_with("client")
+        || noun.starts_with("desktop")
+        || noun.starts_with("pc")
+        || noun.starts_with("laptop")
+        || noun.starts_with("workstation")
+        || between.contains("windows 1")
+        || between.contains("win1")
+        || between.contains("client")
+    {
+        MachineKind::Client
+    } else if lower.contains("server") || lower.contains("srv") {
+        MachineKind::Server
+    } else if [
+        "windows 10",
+        "windows 11",
+        "win 10",
+        "win 11",
+        "win10",
+        "win11",
+        "desktop",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        MachineKind::Client
+    } else {
+        MachineKind::Unknown
+    };
+    Some(MachineCount { n, kind })
+}
+
+/// Removes negated edition words ("not LTSC") from `lower`, returning the rest and the words.
+fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
+    let mut excluded = BTreeSet::new();
+    for c in NEGATION.captures_iter(lower) {
+        if let Some(w) = c.get(1) {
+            let w = w
+                .as_str()
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let w = if w.starts_with("workstation") {
+                "workstations".to_string()
+            } else {
+                w
+            };
+            excluded.insert(w);
+        }
+    }
+    (NEGATION.replace_all(lower, " ").into_owned(), excluded)
+}
+
+/// Edition queries, one per edition named; attributes without a family borrow the previous one.
+fn edition_queries(lower: &str) -> Vec<EditionQuery> {
+    let mut out: Vec<EditionQuery> = Vec::new();
+    let mut last_family: Vec<String> = Vec::new();
+    for seg in SEGMENT_SPLIT.split(lower) {
+        let mut q = editions::parse(seg);
+        if q.is_empty() {
+            continue;
+        }
+        if q.families.is_empty() && !last_family.is_empty() && !q.attrs.is_empty() {
+            q.families = last_family.clone();
+        }
+        if !q.families.is_empty() {
+            last_family = q.families.clone();
+        }
+        if !out.contains(&q) {
+            out.push(q);
+        }
+    }
+    // A family-only segment followed by attribute segments ("server 2019, standard") is one
+    // edition: drop the bare family when a later query refines it.
+    let refined: Vec<EditionQuery> = out
+        .iter()
+        .filter(|q| {
+            !(q.attrs.is_empty()
+                && out
+                    .iter()
+                    .any(|o| !o.attrs.is_empty() && o.families == q.families))
+        })
+        .cloned()
+        .collect();
+    if refined.is_empty() {
+        out
+    } else {
+        refined
+    }
+}
+
+/// Extracts every slot from `text`.
+pub fn extract(text: &str) -> Slots {
+    let dli = dli::parse(text);
+    // Pasted output carries names, codes and numbers that are not the user's slots.
+    let own = if dli.is_some() {
+        dli::strip_output(text)
+    } else {
+        text.to_string()
+    };
+    let lower = own.to_lowercase().replace(['\u{2019}', '\''], "");
+    let (host, port) = host_and_port(&own);
+    let (stripped, excluded) = strip_negations(&lower);
+    // Host names and IP addresses would read as editions or counts ("10.20.0.5").
+    let mut no_hosts = stripped.clone();
+    if let Some(h) = &host {
+        no_hosts = no_hosts.replace(&h.to_lowercase(), " ");
+    }
+    let editions = edition_queries(&no_hosts);
+    let error = normalize_error_code(&own)
+        .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
+        .or_else(|| error_from_phrase(text).map(str::to_string));
+    let product_key = PRODUCT_KEY.find(text).map(|m| {
+        m.as_str()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    });
+    let instance = INSTANCE
+        .captures_iter(&no_hosts)
+        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
+        .find(|n| {
+            !n.starts_with("tcp-")
+                && !n.starts_with("udp-")
+                && !n.starts_with("win-")
+                && !n.starts_with("windows-")
+                && !n.starts_with("server-")
+                && !n.starts_with("kb")
+        });
+    Slots {
+        editions,
+        excluded,
+        host,
+        port,
+        error,
+        count: machine_count(&no_hosts),
+        dli,
+        instance,
+        product_key,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_ports() {
+        let s = extract("our kms is 10.20.0.5, what do I type on a new server 2022 standard vm?");
+        assert_eq!(s.host.as_deref(), Some("10.20.0.5"));
+        assert_eq!(s.port, None);
+        assert_eq!(s.editions.len(), 1);
+        let s = extract("kms host kms01.corp.local listens on 1700, commands for the client pls");
+        assert_eq!(s.host.as_deref(), Some("kms01.corp.local"));
+        assert_eq!(s.port, Some(1700));
+        let s = extract("point it at 172.16.4.10:1700");
+        assert_eq!(s.port, Some(1700));
+        let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
+        assert_eq!(s.host, None);
+        let s = extract("open tcp 1688 from 10.0.0.0/8");
+        assert_eq!(s.host, None);
+        assert_eq!(s.port, Some(1688));
+    }
+
+    #[test]
+    fn several_editions_and_negation() {
+        let s = extract("keys for server 2016 standard and server 2025 datacenter");
+        assert_eq!(s.editions.len(), 2);
+        let s = extract("server 2019 standard and datacenter keys");
+        assert_eq!(s.editions.len(), 2);
+        let s = extract("gvlk for windows 10 enterprise, not ltsc");
+        assert!(s.excluded.contains("ltsc"));
+    }
+
+    #[test]
+    fn counts() {
+        let s = extract("we only have 3 windows servers, will kms work?");
+        assert_eq!(
+            s.count,
+            Some(MachineCount {
+                n: 3,
+                kind: MachineKind::Server
+            })
+        );
+        let s = extract("we have 30 windows 10 desktops");
+        assert_eq!(s.count.map(|c| c.kind), Some(MachineKind::Client));
+        assert_eq!(extract("2019 servers").count, None);
+    }
+
+    #[test]
+    fn instances_and_keys() {
+        assert_eq!(
+            extract("is web-01 activated?").instance.as_deref(),
+            Some("web-01")
+        );
+        assert_eq!(
+            extract("key abcde-fghij-klmno-pqrst-uvwxy")
+                .product_key
+                .as_deref(),
+            Some("ABCDE-FGHIJ-KLMNO-PQRST-UVWXY")
+        );
+    }
+}
