@@ -944,10 +944,19 @@ pub fn answer(
     if matches!(u.intent, Intent::Greet | Intent::Thanks | Intent::Ack) && u.confidence < 0.8 {
         u.intent = Intent::None;
     }
+    // Prices and buying: not something this bot answers, and a GVLK is not for sale.
+    if u.priced && u.slots.error.is_none() && u.slots.dli.is_none() {
+        let mut a = abstain(0.2, ctx);
+        a.text = "I can't help with prices or buying licences: ask your Microsoft licensing partner.\n\
+(The KMS client setup keys I list are public and free, but they are not a licence: they only activate against a KMS host.)"
+            .to_string();
+        return a;
+    }
     // Edition words and little else ("server 2008r2 std") ask for the key.
+    let extra_words = content_words_besides_editions(q);
     if !u.slots.editions.is_empty()
         && matches!(u.intent, Intent::None | Intent::Slmgr)
-        && content_words_besides_editions(q) <= 1
+        && (extra_words == 0 || (extra_words == 1 && u.confidence < 0.5))
     {
         u.intent = Intent::KeyLookup;
         u.confidence = u.confidence.max(0.6);
@@ -1114,7 +1123,14 @@ pub fn answer(
             }
             a
         }
-        Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", &t, with_ctx(intent), None, 0.85),
+        Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", &t, with_ctx(intent), None, 0.85).map(|mut a| {
+            if !a.text.contains("4 hours") {
+                if let Some(pos) = a.text.rfind("\n\n_Source:") {
+                    a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
+                }
+            }
+            a
+        }),
         Intent::HostSetup => article_answer(kb, "kms-host", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
         Intent::Timing => fact_answer(kb, "validity", &t, intent, ctx),

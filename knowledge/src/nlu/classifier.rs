@@ -12,7 +12,7 @@ use crate::text;
 /// Character n-gram sizes taken from each word (with boundary markers).
 const CHAR_NGRAMS: [usize; 2] = [3, 4];
 /// Training epochs of stochastic gradient descent.
-const EPOCHS: usize = 24;
+const EPOCHS: usize = 40;
 /// Initial learning rate (decays as 1/(1 + t/decay)).
 const LEARNING_RATE: f32 = 0.6;
 /// L2 regularisation strength.

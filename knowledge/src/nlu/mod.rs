@@ -165,6 +165,8 @@ pub struct Understanding {
     pub alternative: Option<(Intent, f32)>,
     /// What the user told us.
     pub slots: Slots,
+    /// The message asks about prices or buying.
+    pub priced: bool,
 }
 
 /// The trained language model of the knowledge base.
@@ -300,11 +302,13 @@ impl Nlu {
     /// Understands one message.
     pub fn understand(&self, text: &str) -> Understanding {
         let slots = slots::extract(text);
+        let priced = PRICE.is_match(text) && !text.to_lowercase().contains("free");
         let exact = |intent| Understanding {
             intent,
             confidence: 1.0,
             alternative: None,
             slots: slots.clone(),
+            priced,
         };
         if MORE.is_match(text) {
             return exact(Intent::More);
@@ -330,7 +334,7 @@ impl Nlu {
             .filter_map(|(l, p)| Intent::from_label(l).map(|i| (i, p)))
             .collect();
         // A price question is never answered with a key.
-        if PRICE.is_match(text) && !text.to_lowercase().contains("free") {
+        if priced {
             if let Some(none) = ranked.iter().position(|(i, _)| *i == Intent::None) {
                 let n = ranked.remove(none);
                 ranked.insert(0, (Intent::None, n.1.max(0.9)));
@@ -347,6 +351,7 @@ impl Nlu {
             confidence,
             alternative,
             slots,
+            priced,
         }
     }
 
