@@ -218,7 +218,7 @@ pub fn error_text(e: &ErrorInfo) -> String {
 /// Markdown for an slmgr option.
 pub fn slmgr_text(o: &SlmgrOption) -> String {
     format!(
-        "`slmgr {}{}` — {}\n\nRun it in an elevated command prompt:\n\n```\n{}\n```",
+        "`slmgr {}{}` — {}\n\n{}\n\n```\n{}\n```",
         o.option,
         if o.args.is_empty() {
             String::new()
@@ -226,6 +226,7 @@ pub fn slmgr_text(o: &SlmgrOption) -> String {
             format!(" {}", o.args)
         },
         o.summary,
+        o.run_hint(),
         o.usage
     )
 }
@@ -286,7 +287,7 @@ pub(crate) fn error_answer(kb: &KnowledgeBase, e: &ErrorInfo, ctx: Option<&Conte
     finish(
         error_text(e),
         Source {
-            title: format!("{ERROR_TABLE} ({})", kb.tables.error_source),
+            title: format!("{ERROR_TABLE} ({})", kb.tables.error_source(e)),
             section: e.code.clone(),
         },
         0.97,
@@ -311,6 +312,7 @@ It only activates against a KMS host. In an elevated command prompt on the insta
         g.key,
         g.key
     );
+    let text = [text, g.caveat()].join("\n\n");
     let mut c = ctx.cloned().unwrap_or_default();
     c.family = Some(g.family.clone());
     c.edition = Some(g.edition.clone());
@@ -334,6 +336,9 @@ pub(crate) fn candidates_answer(
     );
     for g in list.iter().take(40) {
         text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
+    }
+    if let Some(l) = list.first().filter(|g| families.len() == 1 && !g.lifecycle.is_empty()) {
+        text.push_str(&format!("\n**Out of support:** {}\n", l.lifecycle));
     }
     text.push_str("\nThen install it and activate against your KMS host:\n\n```\nslmgr /ipk <key_from_the_table>\nslmgr /skms <KMS_host_ip>:1688\nslmgr /ato\n```");
     let mut c = ctx.cloned().unwrap_or_default();
@@ -522,9 +527,9 @@ pub(crate) fn retrieve(
         c.error = Some(code.clone());
     }
     let title = match p.title.as_str() {
-        ERROR_TABLE => format!("{ERROR_TABLE} ({})", kb.tables.error_source),
+        ERROR_TABLE => format!("{ERROR_TABLE} ({})", kb.tables.error_source_for(&p.section)),
         SLMGR_TABLE => format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
-        KMS_TABLE => format!("{KMS_TABLE} ({})", kb.tables.kms_source),
+        KMS_TABLE => format!("{KMS_TABLE} ({})", kb.tables.kms_source_for(&p.section)),
         other => other.to_string(),
     };
     let source = Source {

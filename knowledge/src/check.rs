@@ -1,6 +1,6 @@
 //! Lints for `kmsbot kb check`: front matter, malformed product keys, duplicate example questions, dangling references.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use crate::articles::{parse_article, Article, BUILTIN_ARTICLES};
-use crate::facts::{is_valid_product_key, line_of, Tables, BUILTIN_TABLES};
+use crate::facts::{
+    is_valid_product_key, line_of, source_ids, Tables, BUILTIN_TABLES, SOURCED_ROWS,
+};
 use crate::KbError;
 
 /// One problem found by a check, displayed as `file:line: message`.
@@ -123,9 +125,10 @@ fn collect(dir: &Path, files: &mut Vec<(String, String)>, errors: &mut Vec<LintI
 fn check_files(files: &[(String, String)], with_builtin_targets: bool) -> Vec<LintIssue> {
     let mut out = Vec::new();
     let mut articles: Vec<Article> = Vec::new();
+    let known = known_documents(files);
     for (path, text) in files {
         if path.ends_with(".toml") {
-            out.extend(check_table(path, text));
+            out.extend(check_table(path, text, &known));
             continue;
         }
         match parse_article(path, text) {
@@ -325,7 +328,94 @@ fn check_keys_in_code(path: &str, text: &str) -> Vec<LintIssue> {
     out
 }
 
-fn check_table(path: &str, text: &str) -> Vec<LintIssue> {
+/// Ids of the documents rows may cite: the built-in `data/sources.toml` plus every
+/// `[[document]]` defined in the files being checked.
+fn known_documents(files: &[(String, String)]) -> HashSet<String> {
+    let builtin = BUILTIN_TABLES
+        .iter()
+        .filter(|(p, _)| *p == "data/sources.toml")
+        .map(|(p, t)| (p.to_string(), t.to_string()));
+    let mut known = HashSet::new();
+    for (path, text) in builtin.chain(files.iter().cloned()) {
+        if !path.ends_with(".toml") {
+            continue;
+        }
+        let Ok(value) = toml::from_str::<toml::Value>(&text) else {
+            continue;
+        };
+        if let Some(docs) = value.get("document").and_then(|v| v.as_array()) {
+            for d in docs {
+                if let Some(id) = d.get("id").and_then(|v| v.as_str()) {
+                    known.insert(id.to_string());
+                }
+            }
+        }
+    }
+    known
+}
+
+/// Every row of a fact table must name its source documents, and they must exist.
+fn check_sources(path: &str, text: &str, value: &toml::Value, known: &HashSet<String>) -> Vec<LintIssue> {
+    let mut out = Vec::new();
+    for kind in SOURCED_ROWS {
+        let Some(rows) = value.get(*kind).and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for (i, row) in rows.iter().enumerate() {
+            let name = ["key", "code", "option", "id", "family", "edition"]
+                .iter()
+                .find_map(|k| row.get(*k).and_then(|v| v.as_str()))
+                .unwrap_or("")
+                .to_string();
+            let line = if name.is_empty() {
+                1
+            } else {
+                line_of(text, &name)
+            };
+            let label = if name.is_empty() {
+                format!("{kind} row {}", i + 1)
+            } else {
+                format!("{kind} `{name}`")
+            };
+            let source = row.get("source").and_then(|v| v.as_str()).unwrap_or("");
+            let ids = source_ids(source);
+            if ids.is_empty() {
+                out.push(issue(
+                    path,
+                    line,
+                    format!("{label} has no source (add `source = \"<document id>\"`, see data/sources.toml)"),
+                ));
+            }
+            for id in ids {
+                if !known.contains(id) {
+                    out.push(issue(
+                        path,
+                        line,
+                        format!("{label} cites unknown document `{id}`"),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(docs) = value.get("document").and_then(|v| v.as_array()) {
+        for d in docs {
+            let id = d.get("id").and_then(|v| v.as_str()).unwrap_or("");
+            let missing = ["title", "revision"]
+                .iter()
+                .any(|k| d.get(*k).and_then(|v| v.as_str()).is_none_or(|s| s.trim().is_empty()));
+            if id.is_empty() || missing {
+                out.push(issue(
+                    path,
+                    line_of(text, id),
+                    format!("document `{id}` needs an id, a title and a revision"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn check_table(path: &str, text: &str, known: &HashSet<String>) -> Vec<LintIssue> {
     let mut out = Vec::new();
     let value: toml::Value = match toml::from_str(text) {
         Ok(v) => v,
@@ -337,6 +427,7 @@ fn check_table(path: &str, text: &str) -> Vec<LintIssue> {
             return vec![issue(path, line, format!("invalid TOML: {}", e.message()))];
         }
     };
+    out.extend(check_sources(path, text, &value, known));
     if let Some(rows) = value.get("gvlk").and_then(|v| v.as_array()) {
         for row in rows {
             let key = row.get("key").and_then(|k| k.as_str()).unwrap_or("");

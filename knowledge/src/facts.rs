@@ -13,7 +13,72 @@ pub const BUILTIN_TABLES: &[(&str, &str)] = &[
     ("data/errors.toml", include_str!("../data/errors.toml")),
     ("data/slmgr.toml", include_str!("../data/slmgr.toml")),
     ("data/kms.toml", include_str!("../data/kms.toml")),
+    ("data/lifecycle.toml", include_str!("../data/lifecycle.toml")),
+    ("data/sources.toml", include_str!("../data/sources.toml")),
 ];
+
+/// Names of the TOML arrays whose rows must name their source documents.
+pub const SOURCED_ROWS: &[&str] = &["gvlk", "error", "option", "fact", "lifecycle"];
+
+/// A Microsoft document the fact tables rely on (`data/sources.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// Identifier used in the rows' `source` fields.
+    pub id: String,
+    /// Title as Microsoft gives it.
+    pub title: String,
+    /// Who publishes it, e.g. "Microsoft Learn".
+    #[serde(default)]
+    pub publisher: String,
+    /// Public repository holding the Markdown source, e.g. "MicrosoftDocs/windowsserverdocs".
+    #[serde(default)]
+    pub repo: String,
+    /// Path of the file in that repository.
+    #[serde(default)]
+    pub path: String,
+    /// Revision that was checked (the page's ms.date, `YYYY-MM-DD`).
+    #[serde(default)]
+    pub revision: String,
+    /// Published address.
+    #[serde(default)]
+    pub url: String,
+}
+
+impl Document {
+    /// How the document is named to users: title, file name and revision.
+    pub fn citation(&self) -> String {
+        let file = self.path.rsplit('/').next().unwrap_or("");
+        match (file.is_empty(), self.revision.is_empty()) {
+            (false, false) => format!("{} ({}, revision {})", self.title, file, self.revision),
+            (false, true) => format!("{} ({})", self.title, file),
+            (true, false) => format!("{} (revision {})", self.title, self.revision),
+            (true, true) => self.title.clone(),
+        }
+    }
+}
+
+/// Support lifecycle of a product family that is out of support (`data/lifecycle.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleEntry {
+    /// Family, as in the GVLK table.
+    pub family: String,
+    /// Date support ended, `YYYY-MM-DD`.
+    pub ended: String,
+    /// What the bot says about it.
+    pub text: String,
+    /// Source document ids.
+    #[serde(default)]
+    pub source: String,
+}
+
+/// The document ids named in a `source` field (comma-separated).
+pub fn source_ids(source: &str) -> Vec<&str> {
+    source
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
 
 /// A KMS client setup key (GVLK) for one edition, as Microsoft publishes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +89,18 @@ pub struct Gvlk {
     pub family: String,
     /// The key, `XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`.
     pub key: String,
+    /// Source document ids (see `data/sources.toml`).
+    #[serde(default)]
+    pub source: String,
+    /// Other names Microsoft has printed for this edition (e.g. "Windows 10 Enterprise 2015 LTSB").
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Caveat shown with the key (e.g. where Azure Edition can be used).
+    #[serde(default)]
+    pub note: String,
+    /// Out-of-support notice for the family, filled from `data/lifecycle.toml` at load.
+    #[serde(default)]
+    pub lifecycle: String,
 }
 
 impl Gvlk {
@@ -35,6 +112,27 @@ impl Gvlk {
         } else {
             self.edition.clone()
         }
+    }
+
+    /// True when `name` is Microsoft's name for this edition or one of its aliases
+    /// (case and spacing ignored).
+    pub fn is_named(&self, name: &str) -> bool {
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let n = norm(name);
+        norm(&self.edition) == n || self.aliases.iter().any(|a| norm(a) == n)
+    }
+
+    /// Caveats to show with the key, Markdown: out-of-support notice and the row's note.
+    /// Empty when there is nothing to say.
+    pub fn caveat(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.lifecycle.is_empty() {
+            parts.push(format!("**Out of support:** {}", self.lifecycle));
+        }
+        if !self.note.is_empty() {
+            parts.push(format!("**Note:** {}", self.note));
+        }
+        parts.join("\n\n")
     }
 }
 
@@ -57,6 +155,9 @@ pub struct ErrorInfo {
     /// Extra search words.
     #[serde(default)]
     pub keywords: String,
+    /// Source document ids (see `data/sources.toml`).
+    #[serde(default)]
+    pub source: String,
 }
 
 /// One `slmgr.vbs` option.
@@ -74,6 +175,26 @@ pub struct SlmgrOption {
     /// Extra search words.
     #[serde(default)]
     pub keywords: String,
+    /// Source document ids (see `data/sources.toml`).
+    #[serde(default)]
+    pub source: String,
+    /// What Microsoft says about elevation: `required`, `not-required`, `online-only`
+    /// (`/ato`), or empty when it says nothing.
+    #[serde(default)]
+    pub elevation: String,
+}
+
+impl SlmgrOption {
+    /// The sentence introducing the command, saying whether it needs an elevated prompt.
+    pub fn run_hint(&self) -> &'static str {
+        match self.elevation.as_str() {
+            "not-required" => "It needs no elevation; any command prompt will do:",
+            "online-only" => {
+                "KMS activation works from a normal command prompt; online activation (MAK, retail or KMS host key) needs an elevated one:"
+            }
+            _ => "Run it in an elevated command prompt:",
+        }
+    }
 }
 
 /// One KMS or telephone-activation fact.
@@ -91,6 +212,9 @@ pub struct KmsFact {
     /// Example questions.
     #[serde(default)]
     pub questions: Vec<String>,
+    /// Source document ids (see `data/sources.toml`).
+    #[serde(default)]
+    pub source: String,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +237,14 @@ struct KmsFile {
     source: String,
     fact: Vec<KmsFact>,
 }
+#[derive(Deserialize)]
+struct LifecycleFile {
+    lifecycle: Vec<LifecycleEntry>,
+}
+#[derive(Deserialize)]
+struct SourcesFile {
+    document: Vec<Document>,
+}
 
 /// All fact tables, loaded and validated.
 #[derive(Debug, Clone)]
@@ -133,6 +265,10 @@ pub struct Tables {
     pub kms: Vec<KmsFact>,
     /// Source line of the KMS facts table.
     pub kms_source: String,
+    /// Out-of-support families.
+    pub lifecycle: Vec<LifecycleEntry>,
+    /// The Microsoft documents the rows cite.
+    pub documents: Vec<Document>,
 }
 
 /// 1-based line of the first occurrence of `needle` in `text` (1 when absent).
@@ -168,8 +304,17 @@ impl Tables {
         let e: ErrorFile = parse_toml("data/errors.toml", table_text("data/errors.toml"))?;
         let s: SlmgrFile = parse_toml("data/slmgr.toml", table_text("data/slmgr.toml"))?;
         let k: KmsFile = parse_toml("data/kms.toml", table_text("data/kms.toml"))?;
+        let l: LifecycleFile =
+            parse_toml("data/lifecycle.toml", table_text("data/lifecycle.toml"))?;
+        let d: SourcesFile = parse_toml("data/sources.toml", table_text("data/sources.toml"))?;
+        let mut gvlks = g.gvlk;
+        for row in &mut gvlks {
+            if let Some(entry) = l.lifecycle.iter().find(|e| e.family == row.family) {
+                row.lifecycle = entry.text.clone();
+            }
+        }
         let tables = Tables {
-            gvlks: g.gvlk,
+            gvlks,
             gvlk_source: g.source,
             errors: e.error,
             error_source: e.source,
@@ -177,6 +322,8 @@ impl Tables {
             slmgr_source: s.source,
             kms: k.fact,
             kms_source: k.source,
+            lifecycle: l.lifecycle,
+            documents: d.document,
         };
         let issues = tables.validate();
         if let Some((file, needle, message)) = issues.into_iter().next() {
@@ -189,9 +336,122 @@ impl Tables {
         Ok(tables)
     }
 
+    /// The document with this id.
+    pub fn document(&self, id: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+
+    /// Names the documents of a `source` field for users: "Title (file.md, revision
+    /// YYYY-MM-DD); ...". Empty when the field is empty.
+    pub fn cite(&self, source: &str) -> String {
+        source_ids(source)
+            .into_iter()
+            .map(|id| {
+                self.document(id)
+                    .map(Document::citation)
+                    .unwrap_or_else(|| id.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Source line for an error code: its own documents, else the table's source line.
+    pub fn error_source(&self, e: &ErrorInfo) -> String {
+        let c = self.cite(&e.source);
+        if c.is_empty() {
+            self.error_source.clone()
+        } else {
+            c
+        }
+    }
+
+    /// Source line for the error code `code` (see [`Tables::error_source`]).
+    pub fn error_source_for(&self, code: &str) -> String {
+        match self.errors.iter().find(|e| e.code == code) {
+            Some(e) => self.error_source(e),
+            None => self.error_source.clone(),
+        }
+    }
+
+    /// Source line for the KMS fact titled `title`: its own documents, else the table's.
+    pub fn kms_source_for(&self, title: &str) -> String {
+        let c = self
+            .kms
+            .iter()
+            .find(|f| f.title == title)
+            .map(|f| self.cite(&f.source))
+            .unwrap_or_default();
+        if c.is_empty() {
+            self.kms_source.clone()
+        } else {
+            c
+        }
+    }
+
+    /// Every row's (file, text locating the row, source field) for the source checks.
+    fn sourced_rows(&self) -> Vec<(&'static str, String, &str)> {
+        let mut rows: Vec<(&'static str, String, &str)> = Vec::new();
+        for g in &self.gvlks {
+            rows.push(("data/gvlk.toml", g.key.clone(), g.source.as_str()));
+        }
+        for e in &self.errors {
+            rows.push(("data/errors.toml", e.code.clone(), e.source.as_str()));
+        }
+        for o in &self.slmgr {
+            rows.push((
+                "data/slmgr.toml",
+                format!("option = \"{}\"", o.option),
+                o.source.as_str(),
+            ));
+        }
+        for f in &self.kms {
+            rows.push((
+                "data/kms.toml",
+                format!("id = \"{}\"", f.id),
+                f.source.as_str(),
+            ));
+        }
+        for l in &self.lifecycle {
+            rows.push((
+                "data/lifecycle.toml",
+                format!("family = \"{}\"", l.family),
+                l.source.as_str(),
+            ));
+        }
+        rows
+    }
+
     /// Validation problems as (file, text to locate the line, message).
     pub fn validate(&self) -> Vec<(String, String, String)> {
         let mut out = Vec::new();
+        for d in &self.documents {
+            if d.title.trim().is_empty() || d.revision.trim().is_empty() {
+                out.push((
+                    "data/sources.toml".into(),
+                    format!("id = \"{}\"", d.id),
+                    format!("document `{}` needs a title and a revision", d.id),
+                ));
+            }
+        }
+        for (file, at, source) in self.sourced_rows() {
+            let ids = source_ids(source);
+            if ids.is_empty() {
+                out.push((
+                    file.into(),
+                    at.clone(),
+                    format!("row `{at}` has no source (add `source = \"<document id>\"`)"),
+                ));
+            }
+            for id in ids {
+                if self.document(id).is_none() {
+                    out.push((
+                        file.into(),
+                        at.clone(),
+                        format!("row `{at}` cites unknown document `{id}` (see data/sources.toml)"),
+                    ));
+                }
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for g in &self.gvlks {
             if !is_valid_product_key(&g.key) {

@@ -250,7 +250,11 @@ impl KnowledgeBase {
     /// Looks up the GVLK for an edition written in any common spelling
     /// ("srv 2019 dc", "Win 10 pro", "2012 R2 Datacenter").
     pub fn gvlk(&self, edition: &str) -> EditionMatch<'_> {
-        editions::lookup(&self.tables.gvlks, &editions::parse(edition))
+        // Microsoft's exact edition name (or an older name of it) always finds its row.
+        match self.tables.gvlks.iter().find(|g| g.is_named(edition)) {
+            Some(g) => EditionMatch::Exact(g),
+            None => editions::lookup(&self.tables.gvlks, &editions::parse(edition)),
+        }
     }
 
     /// Looks up an error code in any spelling ("0xC004F074", "c004f074", "error F074").
