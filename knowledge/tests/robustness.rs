@@ -166,7 +166,7 @@ const ON_TOPIC: &[(&str, &[&str])] = &[
     ("error code 0x80070005 when running slmgr", &["elevated"]),
     ("0xC004F06C clock", &["w32tm"]),
     ("kms says count too low", &["25"]),
-    ("rpc server unavailable activation", &["internet"]),
+    ("rpc server unavailable activation", &["1688"]),
     ("activaton failed with 0xc004f050", &["product key"]),
     // Second batch, written after the first fixes and evaluated once before further changes.
     ("my windows vm says not activated, what do i do", &["slmgr"]),
@@ -183,7 +183,7 @@ const ON_TOPIC: &[(&str, &[&str])] = &[
     ("activation error 0x8007251d", &["DNS"]),
     ("C004F041 on clients", &["KMS host"]),
     ("0xc004c008 mak", &["0xC004C008"]),
-    ("how do i make a kms server", &["KB2757817"]),
+    ("how do i make a kms server", &["slmgr /ipk"]),
     ("can my kms host be windows server 2012", &["2008"]),
     ("kms count not reached yet", &["25"]),
     ("activation expires soon how to renew", &["slmgr"]),
