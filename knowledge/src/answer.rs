@@ -312,7 +312,6 @@ It only activates against a KMS host. In an elevated command prompt on the insta
         g.key,
         g.key
     );
-    let text = [text, g.caveat()].join("\n\n");
     let mut c = ctx.cloned().unwrap_or_default();
     c.family = Some(g.family.clone());
     c.edition = Some(g.edition.clone());
@@ -337,7 +336,10 @@ pub(crate) fn candidates_answer(
     for g in list.iter().take(40) {
         text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
     }
-    if let Some(l) = list.first().filter(|g| families.len() == 1 && !g.lifecycle.is_empty()) {
+    if let Some(l) = list
+        .first()
+        .filter(|g| families.len() == 1 && !g.lifecycle.is_empty())
+    {
         text.push_str(&format!("\n**Out of support:** {}\n", l.lifecycle));
     }
     text.push_str("\nThen install it and activate against your KMS host:\n\n```\nslmgr /ipk <key_from_the_table>\nslmgr /skms <KMS_host_ip>:1688\nslmgr /ato\n```");

@@ -355,7 +355,12 @@ fn known_documents(files: &[(String, String)]) -> HashSet<String> {
 }
 
 /// Every row of a fact table must name its source documents, and they must exist.
-fn check_sources(path: &str, text: &str, value: &toml::Value, known: &HashSet<String>) -> Vec<LintIssue> {
+fn check_sources(
+    path: &str,
+    text: &str,
+    value: &toml::Value,
+    known: &HashSet<String>,
+) -> Vec<LintIssue> {
     let mut out = Vec::new();
     for kind in SOURCED_ROWS {
         let Some(rows) = value.get(*kind).and_then(|v| v.as_array()) else {
@@ -400,9 +405,11 @@ fn check_sources(path: &str, text: &str, value: &toml::Value, known: &HashSet<St
     if let Some(docs) = value.get("document").and_then(|v| v.as_array()) {
         for d in docs {
             let id = d.get("id").and_then(|v| v.as_str()).unwrap_or("");
-            let missing = ["title", "revision"]
-                .iter()
-                .any(|k| d.get(*k).and_then(|v| v.as_str()).is_none_or(|s| s.trim().is_empty()));
+            let missing = ["title", "revision"].iter().any(|k| {
+                d.get(*k)
+                    .and_then(|v| v.as_str())
+                    .is_none_or(|s| s.trim().is_empty())
+            });
             if id.is_empty() || missing {
                 out.push(issue(
                     path,

@@ -197,30 +197,11 @@ fn resolve_editions<'a>(kb: &'a KnowledgeBase, slots: &Slots) -> Vec<EditionMatc
         .collect()
 }
 
-/// Lifecycle note for editions Microsoft no longer supports.
-fn lifecycle_note(g: &Gvlk) -> Option<&'static str> {
-    let f = g.family.as_str();
-    if g.edition.contains("Azure Edition") {
-        return Some(
-            "Azure Edition keys work only on Azure and Azure Stack HCI, not on other clouds.",
-        );
-    }
-    if f.starts_with("Windows Server 2008") || f == "Windows 7" || f == "Windows Vista" {
-        return Some("This edition is out of Microsoft support (extended support ended January 2020 or earlier).");
-    }
-    if f.starts_with("Windows Server 2012") {
-        return Some("Windows Server 2012 and 2012 R2 left Microsoft support in October 2023.");
-    }
-    if f == "Windows 8.1" || f == "Windows 8" {
-        return Some("Windows 8 and 8.1 are out of Microsoft support (8.1 since January 2023).");
-    }
-    if f == "Windows 10" {
-        return Some("Windows 10 (other than LTSC) left Microsoft support in October 2025.");
-    }
-    if f.starts_with("Windows Server, version") {
-        return Some("Semi-Annual Channel releases of Windows Server are out of support.");
-    }
-    None
+/// Lifecycle note for editions Microsoft no longer supports, and the Azure Edition caveat
+/// (from data/lifecycle.toml and data/gvlk.toml, each with its Microsoft source).
+fn lifecycle_note(g: &Gvlk) -> Option<String> {
+    let n = g.notice();
+    (!n.is_empty()).then_some(n)
 }
 
 fn gvlk_source(kb: &KnowledgeBase, family: &str) -> Source {
@@ -281,7 +262,7 @@ fn keys_answer(
                     text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
                 }
             }
-            let notes: Vec<&str> = exact.iter().filter_map(|g| lifecycle_note(g)).collect();
+            let notes: Vec<String> = exact.iter().filter_map(|g| lifecycle_note(g)).collect();
             for n in notes {
                 text.push_str(&format!("\n_{n}_\n"));
             }
@@ -364,7 +345,7 @@ fn client_procedure(
         text.push_str(&format!(
             "1. Install the KMS client setup key:\n```\nslmgr /ipk {key}\n```\n\
 2. Point Windows at the KMS host:\n```\nslmgr /skms {host}:{port}\n```\n\
-3. Sync the clock with the KMS host (activation fails when the clocks differ by more than 4 hours):\n```\nnet start w32time\nw32tm /config /manualpeerlist:{host} /syncfromflags:manual /update\nw32tm /resync\n```\n\
+3. Sync the clock (activation fails when the clocks differ by more than 4 hours in UTC); the KMS host works as time source only if it serves NTP on udp/123, otherwise put a reachable NTP server there:\n```\nnet start w32time\nw32tm /config /manualpeerlist:{host} /syncfromflags:manual /update\nw32tm /resync\n```\n\
 4. Activate and check:\n```\nslmgr /ato\nslmgr /dli\n```\n\
 `License Status: Licensed` means it worked. The instance needs tcp/{port} open to {host}; if `/ato` fails with `0xC004F074`, that path is blocked."
         ));

@@ -13,7 +13,10 @@ pub const BUILTIN_TABLES: &[(&str, &str)] = &[
     ("data/errors.toml", include_str!("../data/errors.toml")),
     ("data/slmgr.toml", include_str!("../data/slmgr.toml")),
     ("data/kms.toml", include_str!("../data/kms.toml")),
-    ("data/lifecycle.toml", include_str!("../data/lifecycle.toml")),
+    (
+        "data/lifecycle.toml",
+        include_str!("../data/lifecycle.toml"),
+    ),
     ("data/sources.toml", include_str!("../data/sources.toml")),
 ];
 
@@ -117,9 +120,26 @@ impl Gvlk {
     /// True when `name` is Microsoft's name for this edition or one of its aliases
     /// (case and spacing ignored).
     pub fn is_named(&self, name: &str) -> bool {
-        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let norm = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
         let n = norm(name);
         norm(&self.edition) == n || self.aliases.iter().any(|a| norm(a) == n)
+    }
+
+    /// The same caveats as [`Gvlk::caveat`], as plain sentences (no Markdown).
+    pub fn notice(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.lifecycle.is_empty() {
+            parts.push(format!("Out of support: {}", self.lifecycle));
+        }
+        if !self.note.is_empty() {
+            parts.push(self.note.clone());
+        }
+        parts.join(" ")
     }
 
     /// Caveats to show with the key, Markdown: out-of-support notice and the row's note.
