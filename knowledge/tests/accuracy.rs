@@ -572,6 +572,10 @@ fn item8_out_of_support_editions_are_marked() {
         ("kms key for windows 8.1 pro", "January 2023"),
         ("kms key for windows 10 pro", "October 2025"),
         ("kms key for windows 10 enterprise", "October 2025"),
+        ("kms key for windows 8 pro", "January 2016"),
+        ("kms key for windows vista business", "April 2017"),
+        ("kms key for windows 10 enterprise ltsb 2015", "October 2025"),
+        ("kms key for windows 10 enterprise ltsb 2016", "October 2026"),
     ] {
         assert_mentions(&kb, q, &["out of support", when]);
     }
