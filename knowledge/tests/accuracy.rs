@@ -574,8 +574,14 @@ fn item8_out_of_support_editions_are_marked() {
         ("kms key for windows 10 enterprise", "October 2025"),
         ("kms key for windows 8 pro", "January 2016"),
         ("kms key for windows vista business", "April 2017"),
-        ("kms key for windows 10 enterprise ltsb 2015", "October 2025"),
-        ("kms key for windows 10 enterprise ltsb 2016", "October 2026"),
+        (
+            "kms key for windows 10 enterprise ltsb 2015",
+            "October 2025",
+        ),
+        (
+            "kms key for windows 10 enterprise ltsb 2016",
+            "October 2026",
+        ),
     ] {
         assert_mentions(&kb, q, &["out of support", when]);
     }
@@ -635,4 +641,19 @@ fn fact_answers_fit_in_chat() {
         }
     }
     assert!(long.is_empty(), "{}", long.join("\n"));
+}
+
+#[test]
+fn kb_check_of_the_shipped_data_directory_is_clean() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let issues = knowledge::check_dir(&dir);
+    assert!(
+        issues.is_empty(),
+        "{}",
+        issues
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

@@ -54,9 +54,9 @@ const ON_TOPIC: &[(&str, &[&str])] = &[
     ("do i need to buy a kms host key", &["volume licensing"]),
     (
         "how to convert server 2008 r2 into kms host",
-        &["KB2757817"],
+        &["KB3079821"],
     ),
-    ("what update does 2008r2 kms host need", &["KB2757817"]),
+    ("what update does 2008r2 kms host need", &["KB3079821"]),
     ("restart software protection service", &["sppsvc"]),
     ("kms host firewall rule netsh", &["netsh"]),
     ("how many hosts can a csvlk activate", &["10 times"]),
