@@ -70,6 +70,9 @@ pub struct FrontMatter {
     pub questions: Vec<(usize, String)>,
     /// `offer:` — `kms-firewall` or `internet-access`.
     pub offer: Option<String>,
+    /// `sources:` — ids of the Microsoft documents (`data/sources.toml`) the article's facts
+    /// come from. Required for built-in articles.
+    pub sources: Vec<String>,
     /// Line (1-based) of each key, for messages.
     pub key_lines: Vec<(String, usize)>,
 }
@@ -170,6 +173,7 @@ pub fn parse_article(path: &str, text: &str) -> Result<Article, KbError> {
             match current_list.as_deref() {
                 Some("questions") => front.questions.push((lineno, unquote(item))),
                 Some("tags") => front.tags.push(unquote(item)),
+                Some("sources") => front.sources.push(unquote(item)),
                 Some(_) => {}
                 None => return Err(err(lineno, "list item outside of a list key")),
             }
@@ -192,6 +196,15 @@ pub fn parse_article(path: &str, text: &str) -> Result<Article, KbError> {
         let value = value.trim();
         current_list = None;
         match key.as_str() {
+            "sources" => {
+                if value.is_empty() {
+                    current_list = Some(key.clone());
+                } else if let Some(list) = inline_list(value) {
+                    front.sources = list;
+                } else {
+                    front.sources = value.split(',').map(unquote).collect();
+                }
+            }
             "tags" | "questions" => {
                 if value.is_empty() {
                     current_list = Some(key.clone());

@@ -134,6 +134,15 @@ fn check_files(files: &[(String, String)], with_builtin_targets: bool) -> Vec<Li
         match parse_article(path, text) {
             Ok(a) => {
                 out.extend(check_front_matter(&a));
+                for s in &a.front.sources {
+                    if !known.contains(s) {
+                        out.push(issue(
+                            &a.path,
+                            key_line(&a, "sources"),
+                            format!("`sources` names unknown document `{s}`"),
+                        ));
+                    }
+                }
                 out.extend(check_keys_in_code(path, text));
                 articles.push(a);
             }
@@ -246,6 +255,13 @@ fn check_front_matter(a: &Article) -> Vec<LintIssue> {
         ));
     }
     if !operator {
+        if a.front.sources.is_empty() {
+            out.push(issue(
+                &a.path,
+                1,
+                "built-in article needs `sources` (ids of its Microsoft documents, see data/sources.toml)",
+            ));
+        }
         if a.front.id.is_none() {
             out.push(issue(
                 &a.path,

@@ -657,3 +657,24 @@ fn kb_check_of_the_shipped_data_directory_is_clean() {
             .join("\n")
     );
 }
+
+#[test]
+fn kb_check_wants_sources_on_built_in_articles() {
+    let no_sources =
+        "---\nid: x\ntitle: X\ntags: [kms]\nquestions:\n  - What is x?\n---\n\n## X\n\nText.\n";
+    let issues = knowledge::check_text("articles/x.md", no_sources);
+    assert!(
+        issues.iter().any(|i| i.message.contains("needs `sources`")),
+        "{issues:?}"
+    );
+    let unknown = no_sources.replace("tags: [kms]", "tags: [kms]\nsources: [nowhere]");
+    let issues = knowledge::check_text("articles/x.md", &unknown);
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.message.contains("unknown document `nowhere`")),
+        "{issues:?}"
+    );
+    let ok = no_sources.replace("tags: [kms]", "tags: [kms]\nsources: [kms-planning]");
+    assert!(knowledge::check_text("articles/x.md", &ok).is_empty());
+}
