@@ -947,6 +947,27 @@ pub fn answer(
         u.intent = Intent::Slmgr;
         u.confidence = u.confidence.max(0.6);
     }
+    // A machine count below the KMS threshold decides the answer: "no, and what works instead".
+    if let Some(c) = u.slots.count {
+        let below = match c.kind {
+            MachineKind::Client => c.n < 25,
+            _ => c.n < 5,
+        };
+        if below
+            && matches!(
+                u.intent,
+                Intent::ClientProcedure
+                    | Intent::Methods
+                    | Intent::Compare
+                    | Intent::ExistingKms
+                    | Intent::HostSetup
+                    | Intent::Online
+            )
+        {
+            u.intent = Intent::Thresholds;
+            u.confidence = u.confidence.max(0.6);
+        }
+    }
     let t = target(&u.slots, ctx, settings);
 
     // Operator articles compete with the built-in knowledge: a close match wins.

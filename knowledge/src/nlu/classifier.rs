@@ -12,7 +12,7 @@ use crate::text;
 /// Character n-gram sizes taken from each word (with boundary markers).
 const CHAR_NGRAMS: [usize; 2] = [3, 4];
 /// Training epochs of stochastic gradient descent.
-const EPOCHS: usize = 40;
+const EPOCHS: usize = 16;
 /// Initial learning rate (decays as 1/(1 + t/decay)).
 const LEARNING_RATE: f32 = 0.6;
 /// L2 regularisation strength.
@@ -24,64 +24,116 @@ pub type Features = Vec<(u32, f32)>;
 /// The trained model.
 #[derive(Debug)]
 pub struct Classifier {
-    vocab: HashMap<String, u32>,
+    vocab: HashMap<u64, u32>,
+    /// Words seen in training, for typo correction.
+    known_words: Vec<String>,
     idf: Vec<f32>,
-    /// Row-major weights: class × feature.
+    /// Feature-major weights: `weights[feature * classes + class]`, so that one feature's
+    /// weights for every class are contiguous (the inner loops vectorise).
     weights: Vec<f32>,
     bias: Vec<f32>,
     labels: Vec<String>,
 }
 
-/// Raw feature strings of one utterance (before vocabulary lookup).
-pub fn feature_strings(utterance: &str, slot_features: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    let words = text::tokens(utterance, true);
-    for w in &words {
-        out.push(format!("w:{w}"));
+/// One utterance ready for the model: its words (for typo correction) and every other
+/// feature hashed (no allocation per n-gram).
+#[derive(Debug, Clone, Default)]
+pub struct Utterance {
+    /// Normalised words, in order.
+    pub words: Vec<String>,
+    /// Hashed character n-gram and slot features.
+    pub hashed: Vec<u64>,
+}
+
+/// FNV-1a over a kind tag and bytes: stable across runs and platforms.
+fn fnv(kind: u8, parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(kind);
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0x1f;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for b in *p {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
     }
-    for pair in words.windows(2) {
-        out.push(format!("b:{} {}", pair[0], pair[1]));
-    }
-    let lower = utterance.to_lowercase().replace(['\u{2019}', '\''], "");
+    h
+}
+
+/// Features of one utterance: words (then word unigrams and bigrams are hashed after typo
+/// correction), character n-grams of each word with boundary markers, and slot kinds.
+pub fn utterance(text_in: &str, slot_features: &[&str]) -> Utterance {
+    let words = text::tokens(text_in, true);
+    let mut hashed = Vec::with_capacity(words.len() * 8);
+    let lower = text_in.to_lowercase().replace(['\u{2019}', '\''], "");
+    let mut buf: Vec<u8> = Vec::with_capacity(32);
     for raw in lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
         // Digits carry identity (years, ports) in words, not in character shapes.
-        if raw.chars().all(|c| c.is_ascii_digit()) {
+        if raw.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        let padded: Vec<char> = format!("<{raw}>").chars().collect();
+        buf.clear();
+        buf.push(b'<');
+        buf.extend_from_slice(raw.as_bytes());
+        buf.push(b'>');
+        let chars: Vec<usize> = std::str::from_utf8(&buf)
+            .map(|s| {
+                s.char_indices()
+                    .map(|(i, _)| i)
+                    .chain([buf.len()])
+                    .collect()
+            })
+            .unwrap_or_default();
         for n in CHAR_NGRAMS {
-            if padded.len() < n {
+            if chars.len() <= n {
                 continue;
             }
-            for win in padded.windows(n) {
-                out.push(format!("c:{}", win.iter().collect::<String>()));
+            for i in 0..chars.len() - n {
+                hashed.push(fnv(b'c', &[&buf[chars[i]..chars[i + n]]]));
             }
         }
     }
     for s in slot_features {
-        out.push(format!("s:{s}"));
         // Slots weigh more than a single n-gram.
-        out.push(format!("s:{s}"));
+        let h = fnv(b's', &[s.as_bytes()]);
+        hashed.push(h);
+        hashed.push(h);
     }
-    out
+    Utterance { words, hashed }
+}
+
+/// Word unigram and bigram features, hashed.
+fn word_features(words: &[String]) -> impl Iterator<Item = u64> + '_ {
+    words.iter().map(|w| fnv(b'w', &[w.as_bytes()])).chain(
+        words
+            .windows(2)
+            .map(|p| fnv(b'b', &[p[0].as_bytes(), p[1].as_bytes()])),
+    )
 }
 
 impl Classifier {
-    /// Trains on `(utterance feature strings, label)` pairs.
-    pub fn train(examples: &[(Vec<String>, String)]) -> Classifier {
+    /// Trains on `(utterance, label)` pairs.
+    pub fn train(examples: &[(Utterance, String)]) -> Classifier {
         let mut labels: Vec<String> = examples.iter().map(|(_, l)| l.clone()).collect();
         labels.sort();
         labels.dedup();
-        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut vocab: HashMap<u64, u32> = HashMap::new();
         let mut df: Vec<u32> = Vec::new();
-        for (feats, _) in examples {
+        let mut known_words: Vec<String> = examples
+            .iter()
+            .flat_map(|(u, _)| u.words.iter().cloned())
+            .collect();
+        known_words.sort();
+        known_words.dedup();
+        for (u, _) in examples {
             let mut seen: Vec<u32> = Vec::new();
-            for f in feats {
+            for f in word_features(&u.words).chain(u.hashed.iter().copied()) {
                 let next = u32::try_from(vocab.len()).unwrap_or(u32::MAX);
-                let id = *vocab.entry(f.clone()).or_insert(next);
+                let id = *vocab.entry(f).or_insert(next);
                 if id as usize == df.len() {
                     df.push(0);
                 }
@@ -100,14 +152,15 @@ impl Classifier {
             weights: vec![0.0; labels.len() * vocab.len()],
             bias: vec![0.0; labels.len()],
             vocab,
+            known_words,
             idf,
             labels,
         };
         let data: Vec<(Features, usize)> = examples
             .iter()
-            .map(|(feats, label)| {
+            .map(|(u, label)| {
                 let y = model.labels.iter().position(|l| l == label).unwrap_or(0);
-                (model.vectorize(feats), y)
+                (model.vectorize(u), y)
             })
             .collect();
         model.fit(&data);
@@ -115,18 +168,22 @@ impl Classifier {
     }
 
     /// TF-IDF vector of known features, L2-normalised.
-    pub fn vectorize(&self, feats: &[String]) -> Features {
-        let mut counts: HashMap<u32, f32> = HashMap::new();
-        for f in feats {
-            if let Some(id) = self.vocab.get(f) {
-                *counts.entry(*id).or_default() += 1.0;
+    fn vectorize(&self, u: &Utterance) -> Features {
+        let mut ids: Vec<u32> = word_features(&u.words)
+            .chain(u.hashed.iter().copied())
+            .filter_map(|f| self.vocab.get(&f).copied())
+            .collect();
+        ids.sort_unstable();
+        let mut v: Features = Vec::with_capacity(ids.len());
+        for id in ids {
+            match v.last_mut() {
+                Some((last, tf)) if *last == id => *tf += 1.0,
+                _ => v.push((id, 1.0)),
             }
         }
-        let mut v: Features = counts
-            .into_iter()
-            .map(|(id, tf)| (id, (1.0 + tf.ln()) * self.idf[id as usize]))
-            .collect();
-        v.sort_unstable_by_key(|(id, _)| *id);
+        for (id, x) in &mut v {
+            *x = (1.0 + x.ln()) * self.idf[*id as usize];
+        }
         let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt().max(1e-6);
         for (_, x) in &mut v {
             *x /= norm;
@@ -135,12 +192,12 @@ impl Classifier {
     }
 
     fn scores(&self, x: &Features) -> Vec<f32> {
-        let n = self.vocab.len();
+        let k = self.labels.len();
         let mut s = self.bias.clone();
-        for (c, sc) in s.iter_mut().enumerate() {
-            let row = &self.weights[c * n..(c + 1) * n];
-            for (id, v) in x {
-                *sc += row[*id as usize] * v;
+        for (id, v) in x {
+            let row = &self.weights[*id as usize * k..(*id as usize + 1) * k];
+            for (sc, w) in s.iter_mut().zip(row) {
+                *sc += w * v;
             }
         }
         softmax(&mut s);
@@ -148,7 +205,6 @@ impl Classifier {
     }
 
     fn fit(&mut self, data: &[(Features, usize)]) {
-        let n = self.vocab.len();
         let k = self.labels.len();
         if k < 2 || data.is_empty() {
             return;
@@ -168,57 +224,53 @@ impl Classifier {
             }
             for &i in &order {
                 let (x, y) = &data[i];
-                let p = self.scores(x);
+                let mut g = self.scores(x);
                 let lr = LEARNING_RATE / (1.0 + t / decay);
                 t += 1.0;
-                for (c, pc) in p.iter().enumerate().take(k) {
-                    let g = pc - if c == *y { 1.0 } else { 0.0 };
-                    self.bias[c] -= lr * g;
-                    let row = &mut self.weights[c * n..(c + 1) * n];
-                    for (id, v) in x {
-                        let w = &mut row[*id as usize];
-                        *w -= lr * (g * v + L2 * *w);
+                g[*y] -= 1.0;
+                for (b, gc) in self.bias.iter_mut().zip(&g) {
+                    *b -= lr * gc;
+                }
+                for (id, v) in x {
+                    let row = &mut self.weights[*id as usize * k..(*id as usize + 1) * k];
+                    for (w, gc) in row.iter_mut().zip(&g) {
+                        *w -= lr * (gc * v + L2 * *w);
                     }
                 }
             }
         }
     }
 
-    /// Replaces an unknown word feature by the closest known word (typos: "phnoe", "actvate").
-    fn correct(&self, feats: &[String]) -> Vec<String> {
-        feats
+    /// Replaces each unknown word by the closest known word (typos: "phnoe", "actvate").
+    fn correct(&self, words: &[String]) -> Vec<String> {
+        words
             .iter()
-            .map(|f| {
-                let Some(w) = f.strip_prefix("w:") else {
-                    return f.clone();
-                };
-                if self.vocab.contains_key(f)
-                    || w.len() < 4
-                    || w.chars().any(|c| c.is_ascii_digit())
+            .map(|w| {
+                if w.len() < 4
+                    || w.bytes().any(|b| b.is_ascii_digit())
+                    || self.known_words.binary_search(w).is_ok()
                 {
-                    return f.clone();
+                    return w.clone();
                 }
                 let max = if w.len() >= 7 { 2 } else { 1 };
-                let best = self
-                    .vocab
-                    .keys()
-                    .filter_map(|k| k.strip_prefix("w:"))
+                self.known_words
+                    .iter()
                     .filter(|k| k.len().abs_diff(w.len()) <= max && k.len() >= 3)
                     .map(|k| (text::edit_distance(w, k, max), k))
                     .filter(|(d, _)| *d <= max)
-                    .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-                match best {
-                    Some((_, k)) => format!("w:{k}"),
-                    None => f.clone(),
-                }
+                    .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
+                    .map_or_else(|| w.clone(), |(_, k)| k.clone())
             })
             .collect()
     }
 
     /// Class probabilities for an utterance, best first.
-    pub fn predict(&self, feats: &[String]) -> Vec<(&str, f32)> {
-        let feats = self.correct(feats);
-        let x = self.vectorize(&feats);
+    pub fn predict(&self, u: &Utterance) -> Vec<(&str, f32)> {
+        let corrected = Utterance {
+            words: self.correct(&u.words),
+            hashed: u.hashed.clone(),
+        };
+        let x = self.vectorize(&corrected);
         let p = self.scores(&x);
         let mut out: Vec<(&str, f32)> = self.labels.iter().map(String::as_str).zip(p).collect();
         out.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -249,7 +301,7 @@ mod tests {
 
     #[test]
     fn separates_two_classes() {
-        let ex = |s: &str, l: &str| (feature_strings(s, &[]), l.to_string());
+        let ex = |s: &str, l: &str| (utterance(s, &[]), l.to_string());
         let m = Classifier::train(&[
             ex("hello there", "greet"),
             ex("hi", "greet"),
@@ -258,9 +310,9 @@ mod tests {
             ex("how many machines for kms", "thresholds"),
             ex("minimum count of clients", "thresholds"),
         ]);
-        assert_eq!(m.predict(&feature_strings("hello", &[]))[0].0, "greet");
+        assert_eq!(m.predict(&utterance("hello", &[]))[0].0, "greet");
         assert_eq!(
-            m.predict(&feature_strings("how many clients does kms need", &[]))[0].0,
+            m.predict(&utterance("how many clients does kms need", &[]))[0].0,
             "thresholds"
         );
     }

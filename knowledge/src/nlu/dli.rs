@@ -93,6 +93,10 @@ static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
 /// Parses pasted output; `None` when the text has no `License Status:` or channel line and
 /// no slmgr error line.
 pub fn parse(text: &str) -> Option<DliReport> {
+    let lower = text.to_lowercase();
+    if !(lower.contains("status") || lower.contains("description") || lower.contains("0x")) {
+        return None;
+    }
     let status = STATUS.captures(text).and_then(|c| c.get(1)).map(|m| {
         let s = m.as_str().to_lowercase();
         if s.starts_with("licensed") {
@@ -124,7 +128,6 @@ pub fn parse(text: &str) -> Option<DliReport> {
                 None
             }
         });
-    let lower = text.to_lowercase();
     let slmgr_error = lower.contains("error: 0x")
         || (lower.contains("activating windows") && lower.contains("0x"));
     if status.is_none() && channel.is_none() && !slmgr_error {

@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::KbError;
-use classifier::{feature_strings, Classifier};
+use classifier::{utterance, Classifier};
 pub use slots::{MachineCount, MachineKind, Slots};
 
 /// What the user wants.
@@ -288,10 +288,7 @@ impl Nlu {
             }
             for u in &utts.u {
                 let s = slots::extract(u);
-                examples.push((
-                    feature_strings(&mask(u, &s), &slot_features(&s)),
-                    label.clone(),
-                ));
+                examples.push((utterance(&mask(u, &s), &slot_features(&s)), label.clone()));
             }
         }
         Ok(Nlu {
@@ -327,7 +324,7 @@ impl Nlu {
             return exact(Intent::Diagnose);
         }
         let masked = mask(text, &slots);
-        let feats = feature_strings(&masked, &slot_features(&slots));
+        let feats = utterance(&masked, &slot_features(&slots));
         let ranked = self.classifier.predict(&feats);
         let mut ranked: Vec<(Intent, f32)> = ranked
             .into_iter()

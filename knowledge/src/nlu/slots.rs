@@ -94,6 +94,24 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 
 /// The code of a pasted error text without its code.
 pub fn error_from_phrase(text: &str) -> Option<&'static str> {
+    const TRIGGERS: &[&str] = &[
+        "contact",
+        "count",
+        "dns name",
+        "timestamp",
+        "cannot be used",
+        "blocked",
+        "grace",
+        "rpc",
+        "elevat",
+        "denied",
+        "exceeded",
+        "activation server",
+    ];
+    let lower = text.to_lowercase();
+    if !TRIGGERS.iter().any(|t| lower.contains(t)) {
+        return None;
+    }
     ERROR_PHRASES
         .iter()
         .find(|(r, _)| r.is_match(text))
@@ -169,6 +187,9 @@ fn word_number(w: &str) -> Option<u32> {
 fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     let mut host = None;
     let mut port = None;
+    if !text.contains('.') && !text.to_lowercase().contains("port") && !text.contains("tcp") {
+        return (None, None);
+    }
     for c in IPV4.captures_iter(text) {
         let Some(ip) = c.get(1) else { continue };
         if !valid_ipv4(ip.as_str()) {
@@ -258,6 +279,18 @@ fn machine_count(text: &str) -> Option<MachineCount> {
 /// Removes negated edition words ("not LTSC") from `lower`, returning the rest and the words.
 fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
     let mut excluded = BTreeSet::new();
+    const TRIGGERS: &[&str] = &[
+        "not",
+        "non",
+        "no",
+        "except",
+        "excluding",
+        "other than",
+        "isn",
+    ];
+    if !TRIGGERS.iter().any(|t| lower.contains(t)) {
+        return (lower.to_string(), excluded);
+    }
     for c in NEGATION.captures_iter(lower) {
         if let Some(w) = c.get(1) {
             let w = w
@@ -281,7 +314,13 @@ fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
 fn edition_queries(lower: &str) -> Vec<EditionQuery> {
     let mut out: Vec<EditionQuery> = Vec::new();
     let mut last_family: Vec<String> = Vec::new();
+    const FAMILY_WORDS: &[&str] = &["vista", "ltsc", "ltsb", "iot", "sac", "semi", "long"];
     for seg in SEGMENT_SPLIT.split(lower) {
+        let could_name_family =
+            seg.bytes().any(|b| b.is_ascii_digit()) || FAMILY_WORDS.iter().any(|w| seg.contains(w));
+        if !could_name_family && editions::attributes(seg).is_empty() {
+            continue;
+        }
         let mut q = editions::parse(seg);
         if q.is_empty() {
             continue;
@@ -336,20 +375,27 @@ pub fn extract(text: &str) -> Slots {
     let error = normalize_error_code(&own)
         .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
         .or_else(|| error_from_phrase(text).map(str::to_string));
-    let product_key = PRODUCT_KEY.find(text).map(|m| {
-        m.as_str()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    });
+    let product_key = PRODUCT_KEY
+        .find(text)
+        .filter(|_| text.chars().filter(|c| !c.is_ascii_alphanumeric()).count() >= 4)
+        .map(|m| {
+            m.as_str()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect()
+        });
     let instance = INSTANCE
-        .captures_iter(&no_hosts)
+        .captures_iter(if no_hosts.contains('-') {
+            &no_hosts
+        } else {
+            ""
+        })
         .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
         .find(|n| {
             !n.starts_with("tcp-")
