@@ -96,6 +96,10 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("macos", "macOS"),
     ("android", "Android"),
     ("iphone", "iOS"),
+    ("rds", "Remote Desktop Services licensing"),
+    ("cal", "Remote Desktop Services licensing"),
+    ("cals", "Remote Desktop Services licensing"),
+    ("teams", "Microsoft Teams"),
 ];
 
 /// Words that name products or topics this bot does not cover.

@@ -12,9 +12,9 @@ use crate::text;
 /// Character n-gram sizes taken from each word (with boundary markers).
 const CHAR_NGRAMS: [usize; 2] = [3, 4];
 /// Training epochs of stochastic gradient descent.
-const EPOCHS: usize = 16;
+const EPOCHS: usize = 10;
 /// Initial learning rate (decays as 1/(1 + t/decay)).
-const LEARNING_RATE: f32 = 0.6;
+const LEARNING_RATE: f32 = 0.8;
 /// L2 regularisation strength.
 const L2: f32 = 2e-5;
 
