@@ -516,7 +516,6 @@ fn item6_netsh_firewall_deprecated_since_vista() {
 }
 
 #[test]
-#[ignore = "routing: needs the new question understanding (issue 10); the intent classifier abstains on this phrasing, the data answers it (see the kms.toml fact netsh-firewall)"]
 fn item6_netsh_firewall_deprecation_asked_directly() {
     assert_mentions(
         &kb(),
