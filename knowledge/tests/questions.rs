@@ -178,3 +178,23 @@ fn operator_articles_are_searchable() {
     let bad = KnowledgeBase::with_extra(vec![("ops/bad.md".into(), "no front matter".into())]);
     assert!(bad.is_err_and(|e| e.to_string().starts_with("ops/bad.md:1:")));
 }
+
+#[test]
+fn operator_article_that_matches_best_wins() {
+    let md = "---\nlayout: page\ntitle: Our KMS host in Frankfurt\ntags: [kms, frankfurt]\n---\n\n## Activating Windows with KMS in the Frankfurt region\n\nIn Frankfurt, point instances at kms-fra.ops.example:1688; the security group sg-kms is already open.\n";
+    let kb = KnowledgeBase::with_extra(vec![("ops/fra.md".into(), md.into())]).expect("extra");
+    let a = kb.answer("activating windows with kms in the frankfurt region", None);
+    assert!(
+        a.text.contains("kms-fra.ops.example"),
+        "operator article should win: {}",
+        a.text
+    );
+    assert_eq!(a.sources[0].title, "Our KMS host in Frankfurt");
+    // A built-in question that the operator article does not cover still gets the built-in answer.
+    let a = kb.answer("kms key for server 2019 datacenter", None);
+    assert!(
+        a.text.contains("WMDGN-G9PQG-XVVXX-R3X43-63DFG"),
+        "{}",
+        a.text
+    );
+}
