@@ -269,6 +269,22 @@ impl KnowledgeBase {
         }
     }
 
+    /// The edition name closest to a misspelt one ("Windows Server 2019 Standrd"), for
+    /// "did you mean" messages; `None` when nothing is close.
+    pub fn suggest_edition(&self, name: &str) -> Option<&str> {
+        let want = name.trim().to_lowercase();
+        self.tables
+            .gvlks
+            .iter()
+            .map(|g| {
+                let d = text::edit_distance(&want, &g.edition.to_lowercase(), 4);
+                (d, g.edition.as_str())
+            })
+            .filter(|(d, _)| *d <= 4)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, e)| e)
+    }
+
     /// Looks up an error code in any spelling ("0xC004F074", "c004f074", "error F074").
     pub fn error_info(&self, code: &str) -> Option<&ErrorInfo> {
         let c = normalize_error_code(code)?;
@@ -415,6 +431,16 @@ mod tests {
     fn send_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<KnowledgeBase>();
+    }
+
+    #[test]
+    fn suggests_the_nearest_edition() {
+        let kb = KnowledgeBase::builtin().expect("builtin");
+        assert_eq!(
+            kb.suggest_edition("Windows Server 2019 Standrd"),
+            Some("Windows Server 2019 Standard")
+        );
+        assert_eq!(kb.suggest_edition("Ubuntu 22.04"), None);
     }
 
     #[test]
