@@ -937,7 +937,7 @@ pub fn answer(
     let extra_words = content_words_besides_editions(q);
     if !u.slots.editions.is_empty()
         && matches!(u.intent, Intent::None | Intent::Slmgr)
-        && (extra_words == 0 || (extra_words == 1 && u.confidence < 0.5))
+        && extra_words == 0
     {
         u.intent = Intent::KeyLookup;
         u.confidence = u.confidence.max(0.6);

@@ -122,6 +122,12 @@ static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|pro|enterprise|education|iot|workstations?|essentials)\b",
     )
 });
+/// Editions glued to their year ("2022dc", "2019std").
+static GLUED: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b((?:ws|srv|w2k|2k)?\d{2,4})(dc|std|datacenter|datacentre|standard|ess|essentials|r2)\b",
+    )
+});
 static SEGMENT_SPLIT: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+"));
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
@@ -364,6 +370,7 @@ pub fn extract(text: &str) -> Slots {
         text.to_string()
     };
     let lower = own.to_lowercase().replace(['\u{2019}', '\''], "");
+    let lower = GLUED.replace_all(&lower, "$1 $2").into_owned();
     let (host, port) = host_and_port(&own);
     let (stripped, excluded) = strip_negations(&lower);
     // Host names and IP addresses would read as editions or counts ("10.20.0.5").
