@@ -29,4 +29,30 @@ fn main() {
         ));
     }
     eprintln!("features: {:?} each", t.elapsed() / 1000);
+    let Ok(kb) = knowledge::KnowledgeBase::builtin() else {
+        return;
+    };
+    for q in [
+        "srv 2019 dc",
+        "0xC004F074",
+        "what port does kms use",
+        "how do I activate my windows instance with kms",
+        "firewal rule for kms on both sides?",
+        "how do I activate windows by phone",
+        "what's the weather like in Paris tomorrow?",
+        "how many machines do I need before kms works",
+        "convert a 2008 R2 instance into a KMS host",
+        "our kms is 10.20.0.5, what exactly do I type on a new server 2022 standard vm?",
+        "kms host kms01.corp.local listens on 1700, commands for the client pls",
+    ] {
+        let mut v: Vec<std::time::Duration> = (0..200)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(kb.answer(q, None));
+                t.elapsed()
+            })
+            .collect();
+        v.sort();
+        eprintln!("{:>9.1?} {q}", v[100]);
+    }
 }

@@ -253,9 +253,16 @@ impl Classifier {
                     return w.clone();
                 }
                 let max = if w.len() >= 7 { 2 } else { 1 };
+                // Typos keep the first letter, or swap it with the second ("fiwrewall").
+                let (a, b) = (w.as_bytes()[0], w.as_bytes()[1]);
                 self.known_words
                     .iter()
-                    .filter(|k| k.len().abs_diff(w.len()) <= max && k.len() >= 3)
+                    .filter(|k| {
+                        let kb = k.as_bytes();
+                        k.len().abs_diff(w.len()) <= max
+                            && k.len() >= 3
+                            && (kb[0] == a || (kb[0] == b && kb[1] == a))
+                    })
                     .map(|k| (text::edit_distance(w, k, max), k))
                     .filter(|(d, _)| *d <= max)
                     .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
