@@ -226,6 +226,9 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             let result = console::run(app.clone(), opts).await;
             app.shutdown();
             let _ = worker.await;
+            app.outbox()
+                .flush_for(std::time::Duration::from_secs(10))
+                .await;
             store.close().await;
             result
         }

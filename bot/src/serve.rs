@@ -43,7 +43,7 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(s): State<HttpState>) -> Response {
     let db = sqlx::query("SELECT 1")
-        .fetch_one(s.app.store.pool())
+        .fetch_one(s.app.store().pool())
         .await
         .is_ok();
     let state = |configured: bool, ready: &AtomicBool| {
@@ -75,7 +75,7 @@ async fn metrics(State(s): State<HttpState>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        s.app.metrics.render(),
+        s.app.metrics().render(),
     )
         .into_response()
 }
@@ -319,6 +319,13 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     }
     let _ = server.await;
     let _ = worker.await;
+    // Give queued replies and progress edits a bounded chance to go out.
+    if !app.outbox().flush_for(Duration::from_secs(10)).await {
+        tracing::warn!(
+            pending = app.outbox().pending(),
+            "chat deliveries still pending at shutdown are dropped"
+        );
+    }
     store.close().await;
     println!("kmsbot: stopped");
     Ok(())

@@ -9,18 +9,7 @@ use crate::validate;
 /// `cscript //nologo %SystemRoot%\System32\slmgr.vbs`
 pub const SLMGR: &str = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
 
-/// How a step's result is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Check {
-    /// Exit status 0 and no `Error: 0x…` in the output (slmgr prints errors but exits 0).
-    Slmgr,
-    /// Exit 0, or exit 2 with "already been started" (`net start w32time`).
-    ServiceStart,
-    /// Exit status 0.
-    ExitZero,
-    /// Exit 0 and the output shows `License Status: Licensed`.
-    Licensed,
-}
+pub use crate::states::Check;
 
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,18 +196,19 @@ pub fn real_command(command: &str, secret: Option<&str>) -> Result<String, PlanE
 
 /// The activation error code in a step's output (`0xC004F074`), normalized to upper case.
 pub fn error_code(output: &str) -> Option<String> {
-    let bytes = output.as_bytes();
-    let mut i = 0;
-    while i + 10 <= bytes.len() {
-        if (bytes[i] == b'0') && (bytes[i + 1] == b'x' || bytes[i + 1] == b'X') {
-            let hex = &output[i + 2..i + 10];
-            if hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Some(format!("0x{}", hex.to_ascii_uppercase()));
-            }
-        }
-        i += 1;
-    }
-    None
+    // Work on bytes: the output may hold any UTF-8 (or U+FFFD from a lossy decode) right after a
+    // hex run, and slicing the `str` there would panic on a char boundary.
+    output.as_bytes().windows(10).find_map(|w| {
+        let (prefix, hex) = w.split_at(2);
+        let is_prefix = prefix[0] == b'0' && (prefix[1] == b'x' || prefix[1] == b'X');
+        (is_prefix && hex.iter().all(u8::is_ascii_hexdigit)).then(|| {
+            let digits: String = hex
+                .iter()
+                .map(|b| char::from(b.to_ascii_uppercase()))
+                .collect();
+            format!("0x{digits}")
+        })
+    })
 }
 
 /// Judges a step's result: `Ok(())` or `Err((error code, what went wrong))`.
@@ -387,5 +377,22 @@ mod tests {
             "Installed product key [redacted] and WMDGN-G9PQG-XVVXX-R3X43-63DFG"
         );
         assert_eq!(error_code("Error: 0xc004f074 x"), Some("0xC004F074".into()));
+    }
+
+    #[test]
+    fn multi_byte_characters_around_hex_runs_do_not_panic() {
+        // A multi-byte character where the 8 hex digits would end, after and before a code.
+        assert_eq!(error_code("0x1234567é"), None);
+        assert_eq!(error_code("Error: 0x1234567\u{FFFD}\u{FFFD}"), None);
+        assert_eq!(error_code("é0xC004F074é"), Some("0xC004F074".into()));
+        assert_eq!(
+            error_code("ошибка 0x€€€ 0Xc004f074"),
+            Some("0xC004F074".into())
+        );
+        assert_eq!(error_code("0x"), None);
+        assert_eq!(error_code("日本語0x0000000日本語"), None);
+        for check in Check::ALL {
+            let _ = judge(*check, Some(1), "Error: 0x1234567é\n0x\u{FFFD}");
+        }
     }
 }

@@ -3,10 +3,12 @@
 
 use super::request::{self, Draft, Field, Problem, RequestKind, Slot};
 use super::store as tstore;
-use crate::app::{mention, Turn};
 use crate::approvals::{self, Decision, Outcome};
 use crate::errors::{AppError, UserError};
+use crate::states::ApprovalSubject;
 use crate::store::Store;
+use crate::turn::Turn;
+use crate::users::mention;
 use sqlx::{Row, SqliteConnection};
 
 /// An open conversation row.
@@ -106,8 +108,7 @@ async fn close(turn: &mut Turn<'_>, id: i64, state: &str) -> Result<(), AppError
 }
 
 fn known_instances(turn: &Turn<'_>) -> Vec<String> {
-    turn.app
-        .config
+    turn.config()
         .instances
         .iter()
         .map(|i| i.name.clone())
@@ -355,7 +356,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
     .execute(&mut *turn.tx)
     .await?;
     close(turn, conv_id, "filed").await?;
-    turn.app.metrics.ticket(kind, "open");
+    turn.metrics().ticket(kind, "open");
     Store::audit(
         &mut turn.tx,
         &ev.user,
@@ -364,7 +365,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
         Some(&request::summary(draft)),
     )
     .await?;
-    let cfg = &turn.app.config;
+    let cfg = turn.config();
     let mut text = format!(
         "Filed **{id}** ({}) for {}:\n{}\n",
         if kind == "firewall" {
@@ -397,7 +398,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
     let msg = turn.reply(text).await?;
     let req = approvals::create(
         &mut turn.tx,
-        &format!("ticket:{id}"),
+        &ApprovalSubject::Ticket(id.clone()),
         msg,
         &ev.user,
         1,
@@ -453,7 +454,7 @@ async fn set_status(
     } else {
         "internet_access"
     };
-    turn.app.metrics.ticket(kind, status);
+    turn.metrics().ticket(kind, status);
     Ok(())
 }
 
@@ -493,7 +494,7 @@ pub async fn decide(
     let Some(req) = approvals::by_id(&mut turn.tx, req_id).await? else {
         return Err(anyhow::anyhow!("approval request {req_id} missing").into());
     };
-    let cfg = turn.app.config.approvals.clone();
+    let cfg = turn.config().approvals.clone();
     let roles = turn.ev.roles.clone();
     let outcome =
         approvals::decide(&mut turn.tx, &cfg, &req, &turn.ev.user, &roles, decision).await?;
@@ -570,7 +571,7 @@ pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
     let Some((status, requester, _, channel, thread)) = ticket_row(&mut turn.tx, &id).await? else {
         return Err(no_such_ticket(&id));
     };
-    let cfg = turn.app.config.approvals.clone();
+    let cfg = turn.config().approvals.clone();
     if !approvals::is_approver(&cfg, &turn.ev.user, &turn.ev.roles) {
         return Err(UserError::plain(format!(
             "Only {} may mark **{id}** done.",
@@ -624,7 +625,6 @@ pub async fn cancel(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
 
 /// `tickets`, `tickets open`, `tickets all`.
 pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
-    let pool = turn.app.store.pool().clone();
     let filter = match which {
         "mine" => tstore::TicketFilter {
             requester: Some(turn.ev.user.clone()),
@@ -636,7 +636,7 @@ pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
         },
         _ => tstore::TicketFilter::default(),
     };
-    let rows = tstore::list(&pool, &filter).await?;
+    let rows = tstore::list(&mut *turn.tx, &filter).await?;
     let title = match which {
         "mine" => "Your tickets",
         "open" => "Open tickets",
@@ -662,11 +662,10 @@ pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
 
 /// `ticket FW-12`.
 pub async fn show(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
-    let pool = turn.app.store.pool().clone();
-    let Some(t) = tstore::get(&pool, id).await? else {
+    let Some(t) = tstore::get(&mut *turn.tx, id).await? else {
         return Err(no_such_ticket(&id.to_ascii_uppercase()));
     };
-    let history = tstore::history(&pool, &t.id).await?;
+    let history = tstore::history(&mut *turn.tx, &t.id).await?;
     let mut s = format!("```\n{}\n```", tstore::details(&t));
     if !history.is_empty() {
         s.push_str("\nHistory:\n");

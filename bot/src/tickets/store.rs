@@ -2,7 +2,7 @@
 
 use crate::store::StoreError;
 use serde::Serialize;
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteExecutor};
 
 /// One ticket as stored.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -80,7 +80,10 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TicketRow, sqlx::Error> {
 }
 
 /// Lists tickets, oldest first.
-pub async fn list(pool: &SqlitePool, f: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
+pub async fn list<'e>(
+    db: impl SqliteExecutor<'e>,
+    f: &TicketFilter,
+) -> Result<Vec<TicketRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT * FROM tickets WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR kind = ?2) \
          AND (?3 IS NULL OR requester = ?3) ORDER BY created_at, kind, seq",
@@ -88,30 +91,33 @@ pub async fn list(pool: &SqlitePool, f: &TicketFilter) -> Result<Vec<TicketRow>,
     .bind(&f.status)
     .bind(&f.kind)
     .bind(&f.requester)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 /// One ticket by id (`FW-12`, case-insensitive).
-pub async fn get(pool: &SqlitePool, id: &str) -> Result<Option<TicketRow>, StoreError> {
+pub async fn get<'e>(
+    db: impl SqliteExecutor<'e>,
+    id: &str,
+) -> Result<Option<TicketRow>, StoreError> {
     let row = sqlx::query("SELECT * FROM tickets WHERE id = ?")
         .bind(id.to_ascii_uppercase())
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// The audit trail of one subject (`FW-12`, `job:3`), oldest first: (at, actor, action, detail).
-pub async fn history(
-    pool: &SqlitePool,
+pub async fn history<'e>(
+    db: impl SqliteExecutor<'e>,
     subject: &str,
 ) -> Result<Vec<(String, String, String, Option<String>)>, StoreError> {
     let rows = sqlx::query(
         "SELECT at, actor, action, detail FROM audit_log WHERE subject = ? ORDER BY id",
     )
     .bind(subject)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .iter()
@@ -124,6 +130,21 @@ pub async fn history(
             ))
         })
         .collect::<Result<_, _>>()?)
+}
+
+/// Whether an instance has an approved (or done) internet-access ticket.
+pub async fn has_internet_access<'e>(
+    db: impl SqliteExecutor<'e>,
+    instance: &str,
+) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tickets WHERE kind = 'internet_access' AND status IN ('approved', 'done') \
+         AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?) || ',%')",
+    )
+    .bind(instance)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
 }
 
 /// The CSV header, for an export with no rows.
