@@ -665,3 +665,321 @@ fn failure_text(
     s.push_str(&format!("\nSee every step with `job {}`.", job.id));
     s
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::approvals;
+    use crate::config::{Config, InstanceConfig, Transport};
+    use crate::metrics::Metrics;
+    use crate::outbox::Backoff;
+    use crate::states::ApprovalSubject;
+    use adapters::shell::{DryRunShell, RemoteShell};
+    use adapters::{Chat, ChatError, Outgoing};
+    use async_trait::async_trait;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+
+    /// The dry-run shell, except that the first `/ato` panics (as a bug in a step would).
+    struct PanicOnce {
+        inner: DryRunShell,
+        armed: Arc<AtomicBool>,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    #[async_trait]
+    impl RemoteShell for PanicOnce {
+        async fn run(&self, command: &str, timeout: Duration) -> Result<CommandOutput, ShellError> {
+            self.log.lock().unwrap().push(command.to_string());
+            if command.ends_with("/ato") && self.armed.swap(false, Ordering::SeqCst) {
+                panic!("injected panic in a step");
+            }
+            self.inner.run(command, timeout).await
+        }
+    }
+
+    struct Shells {
+        armed: Arc<AtomicBool>,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl ShellFactory for Shells {
+        fn open(
+            &self,
+            _: &crate::config::InstanceConfig,
+        ) -> Result<Arc<dyn adapters::shell::RemoteShell>, String> {
+            Ok(Arc::new(PanicOnce {
+                inner: DryRunShell::new(),
+                armed: self.armed.clone(),
+                log: self.log.clone(),
+            }))
+        }
+    }
+
+    struct Recorder(Mutex<Vec<Outgoing>>);
+
+    #[async_trait]
+    impl Chat for Recorder {
+        fn platform(&self) -> Platform {
+            Platform::Console
+        }
+        async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+            self.0.lock().unwrap().push(out.clone());
+            Ok(match out {
+                Outgoing::Post { local_id, .. } => Some(local_id.to_string()),
+                _ => None,
+            })
+        }
+    }
+
+    fn config() -> Config {
+        let mut cfg = Config::default();
+        cfg.jobs.concurrency = 1;
+        cfg.instances = vec![InstanceConfig {
+            name: "web-01".into(),
+            edition: "Windows Server 2019 Datacenter".into(),
+            transport: Transport::DryRun,
+            address: None,
+            port: 22,
+            user: "Administrator".into(),
+            key_file: None,
+            known_hosts: None,
+            product_key: None,
+        }];
+        cfg
+    }
+
+    /// A queued 8-step KMS job on web-01 whose progress message was posted.
+    async fn queued_job(store: &Store, outbox: &Outbox) -> i64 {
+        let mut tx = store.begin().await.unwrap();
+        let msg = Store::insert_message(&mut tx, "console", "ops", None, "bot", Some("req"))
+            .await
+            .unwrap();
+        let req = approvals::create(
+            &mut tx,
+            &ApprovalSubject::Jobs,
+            msg,
+            "console:alice",
+            1,
+            "console",
+            "ops",
+            None,
+        )
+        .await
+        .unwrap();
+        let steps =
+            plan::kms_client("WMDGN-G9PQG-XVVXX-R3X43-63DFG", "kms.corp.example", 1688).unwrap();
+        let id = jstore::insert_job(
+            &mut tx,
+            &jstore::NewJob {
+                instance: "web-01",
+                edition: "Windows Server 2019 Datacenter",
+                method: "kms",
+                kms_host: Some("kms.corp.example"),
+                kms_port: Some(1688),
+                requested_by: "console:alice",
+                platform: "console",
+                channel: "ops",
+                thread: None,
+                request_message_id: msg,
+                approval_request_id: req,
+            },
+            &steps,
+        )
+        .await
+        .unwrap();
+        let progress = Store::insert_message(&mut tx, "console", "ops", None, "bot", None)
+            .await
+            .unwrap();
+        jstore::queue(&mut tx, id, "console:bob", progress)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        outbox.enqueue(
+            Platform::Console,
+            vec![crate::outbox::Delivery::Post {
+                local_id: progress,
+                channel: "ops".into(),
+                thread: None,
+                text: format!("Job #{id} on web-01: queued"),
+                buttons: Vec::new(),
+            }],
+        );
+        id
+    }
+
+    async fn wait_final(store: &Store, id: i64) -> JobStatus {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match jstore::status(store.pool(), id).await.unwrap() {
+                Some(s) if s.is_final() => return s,
+                _ if Instant::now() > deadline => panic!("job {id} did not end"),
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    struct Rig {
+        _dir: tempfile::TempDir,
+        store: Store,
+        outbox: Outbox,
+        control: Arc<JobsControl>,
+        chat: Arc<Recorder>,
+        log: Arc<Mutex<Vec<String>>>,
+        worker: tokio::task::JoinHandle<()>,
+    }
+
+    fn rig_with(dir: tempfile::TempDir, store: Store) -> Rig {
+        let metrics = Arc::new(Metrics::new());
+        let outbox = Outbox::new(store.clone(), metrics.clone(), Backoff::default());
+        let chat = Arc::new(Recorder(Mutex::new(Vec::new())));
+        outbox.register(chat.clone());
+        let control = Arc::new(JobsControl::new());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let deps = WorkerDeps {
+            services: Services {
+                store: store.clone(),
+                config: Arc::new(config()),
+                kb: Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+                metrics,
+            },
+            outbox: outbox.clone(),
+            control: control.clone(),
+            shells: Arc::new(Shells {
+                armed: Arc::new(AtomicBool::new(true)),
+                log: log.clone(),
+            }),
+        };
+        let worker = tokio::spawn(run(deps));
+        Rig {
+            _dir: dir,
+            store,
+            outbox,
+            control,
+            chat,
+            log,
+            worker,
+        }
+    }
+
+    async fn rig() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        rig_with(dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_job_fails_it_runs_its_restore_and_frees_its_slot() {
+        let rig = rig().await;
+        let first = queued_job(&rig.store, &rig.outbox).await;
+        rig.control.wake();
+        assert_eq!(wait_final(&rig.store, first).await, JobStatus::Failed);
+
+        let job = jstore::get(rig.store.pool(), first).await.unwrap().unwrap();
+        let error = job.error.unwrap();
+        assert!(error.starts_with("internal error (reference E"), "{error}");
+        assert!(
+            !error.contains("injected"),
+            "panic details stay in the log: {error}"
+        );
+        let steps = jstore::steps(rig.store.pool(), first).await.unwrap();
+        let status: Vec<StepStatus> = steps.iter().map(|s| s.status).collect();
+        use StepStatus::*;
+        // 1-5 ran, /ato (6) panicked, the time-source restore (7) still ran, /dli (8) skipped.
+        assert_eq!(
+            status,
+            vec![Succeeded, Succeeded, Succeeded, Succeeded, Succeeded, Failed, Succeeded, Skipped]
+        );
+        let ran = rig.log.lock().unwrap().clone();
+        assert_eq!(
+            ran.last().map(String::as_str),
+            Some("w32tm /config /manualpeerlist:time.windows.com /update"),
+            "{ran:?}"
+        );
+
+        // The only slot (concurrency 1) is free again: the next job runs and succeeds.
+        let second = queued_job(&rig.store, &rig.outbox).await;
+        rig.control.wake();
+        assert_eq!(wait_final(&rig.store, second).await, JobStatus::Succeeded);
+        assert_eq!(rig.control.active(), 0);
+        rig.outbox.flush().await;
+        let said: Vec<String> = rig
+            .chat
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|o| match o {
+                Outgoing::Post { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            said.iter()
+                .any(|t| t.contains(&format!("job #{first} on web-01 failed"))),
+            "{said:?}"
+        );
+        rig.control.shutdown();
+        rig.worker.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unknown_check_or_status_in_the_database_is_an_error_not_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let outbox = Outbox::new(store.clone(), metrics, Backoff::default());
+        let id = queued_job(&store, &outbox).await;
+        // The schema refuses unknown values outright...
+        let mut tx = store.begin().await.unwrap();
+        let refused = sqlx::query("UPDATE job_steps SET check_kind = 'exit-zero' WHERE job_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await;
+        assert!(refused.is_err(), "CHECK constraint on check_kind");
+        // ...so write them past the constraints, as a bad migration or hand edit would.
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE job_steps SET check_kind = 'exit-zero' WHERE job_id = ? AND seq = 8")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA ignore_check_constraints = OFF")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let err = jstore::step_specs(store.pool(), id).await.unwrap_err();
+        assert!(err.to_string().contains("exit-zero"), "{err}");
+
+        let mut tx = store.begin().await.unwrap();
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE job_steps SET status = 'done' WHERE job_id = ? AND seq = 1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA ignore_check_constraints = OFF")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let err = jstore::steps(store.pool(), id).await.unwrap_err();
+        assert!(err.to_string().contains("done"), "{err}");
+
+        // The worker does not run such a job with a guessed check: it ends failed, untouched.
+        let rig = rig_with(dir, store);
+        rig.control.wake();
+        assert_eq!(wait_final(&rig.store, id).await, JobStatus::Failed);
+        assert!(rig.log.lock().unwrap().is_empty(), "nothing ran");
+        rig.control.shutdown();
+        rig.worker.await.unwrap();
+    }
+}
