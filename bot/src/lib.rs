@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod serve;
 pub mod services;
+pub mod setup;
 pub mod shells;
 pub mod states;
 pub mod store;

@@ -2,8 +2,8 @@
 //! (`/healthz`, `/readyz`, `/metrics`, Slack's Events API), with a clean shutdown on SIGTERM/Ctrl-C.
 
 use crate::app::App;
-use crate::cli::load_knowledge;
 use crate::config::{Config, SlackMode};
+use crate::setup::load_knowledge;
 use crate::shells::ConfiguredShells;
 use crate::store::Store;
 use adapters::discord::{self, DiscordChat, DiscordSecret, DiscordSettings};
@@ -193,7 +193,7 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         tracing::warn!("neither [slack] nor [discord] is configured: only the HTTP server and the job worker run");
     }
     let kb = load_knowledge(&config)?;
-    crate::cli::check_instances(&config, &kb)?;
+    crate::setup::check_instances(&config, &kb)?;
     let store = Store::open(db_path).await?;
     match store.prune_processed_events(30).await {
         Ok(n) if n > 0 => tracing::info!(removed = n, "pruned event ids older than 30 days"),
