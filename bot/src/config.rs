@@ -765,8 +765,10 @@ mode = "events"
         let json = serde_json::to_string(&c).unwrap();
         assert!(!json.contains("xoxb"), "{json}");
         assert!(json.contains("[redacted]"), "{json}");
-        let mut cfg = Config::default();
-        cfg.slack = Some(c);
+        let cfg = Config {
+            slack: Some(c),
+            ..Config::default()
+        };
         let json = serde_json::to_string(&cfg).unwrap();
         assert!(!json.contains("xoxb"), "{json}");
         // Reading one still works.
