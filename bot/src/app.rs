@@ -358,9 +358,9 @@ impl App {
     /// A warning when the text contains a product key that is not a public GVLK: such keys are
     /// never echoed, stored or logged.
     fn product_key_warning(&self, text: &str) -> Option<String> {
-        let private = find_product_keys(text)
-            .into_iter()
-            .any(|k| !self.public_keys.contains(&k));
+        let private = crate::product_key::find(text)
+            .iter()
+            .any(|(_, k)| !self.public_keys.contains(k.as_str()));
         private.then(|| {
             "That message contains what looks like a product key. I did not store or repeat it, and I never take keys in chat: \
              an operator puts it in a secret reference instead (`[kms] host_key = \"env:KMSBOT_KMS_HOST_KEY\"` for a KMS host key, \
@@ -578,16 +578,6 @@ fn context_key(ev: &Incoming) -> ContextKey<'_> {
         thread: ev.thread.as_deref().unwrap_or_default(),
         user: &ev.user,
     }
-}
-
-/// Every product-key-shaped string (`XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`) in a text, upper-cased.
-pub fn find_product_keys(text: &str) -> Vec<String> {
-    static KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)\b[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\b").expect("static regex")
-    });
-    KEY.find_iter(text)
-        .map(|m| m.as_str().to_ascii_uppercase())
-        .collect()
 }
 
 #[async_trait]

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod jobs;
 pub mod metrics;
 pub mod outbox;
+pub mod product_key;
 pub mod serve;
 pub mod services;
 pub mod setup;

@@ -4,6 +4,7 @@
 //! port); product keys that are not public GVLKs never appear in a plan: the step carries a secret
 //! reference, and the display form shows `[redacted]`.
 
+use crate::product_key::ProductKey;
 use crate::validate;
 
 /// `cscript //nologo %SystemRoot%\System32\slmgr.vbs`
@@ -48,23 +49,17 @@ impl Step {
 pub struct PlanError(pub String);
 
 /// The placeholder a secret key is shown as.
-pub const REDACTED: &str = "[redacted]";
+pub use crate::product_key::REDACTED;
 
-fn check_key(key: &str) -> Result<(), PlanError> {
-    let ok = key.len() == 29
-        && key.split('-').count() == 5
-        && key.split('-').all(|g| {
-            g.len() == 5
-                && g.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(PlanError(format!(
-            "`{key}` is not a product key of the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"
-        )))
-    }
+/// A well-formed product key in canonical form. The error never repeats the value: it may be a
+/// private key read from a secret reference.
+fn check_key(key: &str) -> Result<ProductKey, PlanError> {
+    ProductKey::parse(key).ok_or_else(|| {
+        PlanError(
+            "the key is not a product key of the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (its value is not shown)"
+                .into(),
+        )
+    })
 }
 
 fn host_port(host: &str, port: u16) -> Result<String, PlanError> {
@@ -85,7 +80,8 @@ fn host_port(host: &str, port: u16) -> Result<String, PlanError> {
 
 /// The KMS client plan (design section 7): key, KMS host, time sync, activate, restore time, verify.
 pub fn kms_client(gvlk: &str, host: &str, port: u16) -> Result<Vec<Step>, PlanError> {
-    check_key(gvlk)?;
+    let gvlk = check_key(gvlk)?;
+    let gvlk = gvlk.as_str();
     let target = host_port(host, port)?;
     let mut restore = Step::new(
         "restore the time source",
@@ -188,8 +184,8 @@ pub fn real_command(command: &str, secret: Option<&str>) -> Result<String, PlanE
     match secret {
         None => Ok(command.to_string()),
         Some(key) => {
-            check_key(key)?;
-            Ok(command.replace(REDACTED, key))
+            let key = check_key(key)?;
+            Ok(command.replace(REDACTED, key.as_str()))
         }
     }
 }
@@ -282,26 +278,10 @@ fn first_error_line(output: &str) -> String {
         .unwrap_or_else(|| first_line(output))
 }
 
-/// Replaces anything shaped like a product key in output with `[redacted]`, except the public
-/// GVLK the plan installed (`allowed`).
+/// Replaces every product key in output with `[redacted]` (any case, dashes or spacing), except
+/// the public GVLKs in `allowed`.
 pub fn redact(output: &str, allowed: &[&str]) -> String {
-    let mut out = String::with_capacity(output.len());
-    let chars: Vec<char> = output.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if i + 29 <= chars.len() {
-            let cand: String = chars[i..i + 29].iter().collect();
-            let boundary = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
-            if boundary && check_key(&cand).is_ok() && !allowed.contains(&cand.as_str()) {
-                out.push_str(REDACTED);
-                i += 29;
-                continue;
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
+    crate::product_key::redact(output, allowed)
 }
 
 #[cfg(test)]
