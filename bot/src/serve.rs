@@ -15,7 +15,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use sqlx::Row;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -42,10 +41,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(s): State<HttpState>) -> Response {
-    let db = sqlx::query("SELECT 1")
-        .fetch_one(s.app.store().pool())
-        .await
-        .is_ok();
+    let db = s.app.store().ping().await.is_ok();
     let state = |configured: bool, ready: &AtomicBool| {
         if !configured {
             (true, "not configured")
@@ -117,20 +113,11 @@ fn slack_settings(c: &crate::config::SlackConfig) -> anyhow::Result<SlackSetting
 
 /// Threads the bot posted in, so replies there reach it after a restart without a mention.
 async fn preload_threads(store: &Store, chat: &SlackChat) {
-    let rows = sqlx::query(
-        "SELECT DISTINCT channel, thread FROM messages WHERE platform = 'slack' AND author = 'bot' AND thread IS NOT NULL ORDER BY id DESC LIMIT 5000",
-    )
-    .fetch_all(store.pool())
-    .await;
+    let rows = store.bot_threads("slack", 5000).await;
     match rows {
         Ok(rows) => {
-            for r in rows {
-                if let (Ok(c), Ok(t)) = (
-                    r.try_get::<String, _>("channel"),
-                    r.try_get::<String, _>("thread"),
-                ) {
-                    chat.remember_thread(&c, &t);
-                }
+            for (c, t) in rows {
+                chat.remember_thread(&c, &t);
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot preload Slack threads"),
