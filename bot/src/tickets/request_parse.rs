@@ -15,11 +15,7 @@ use super::request::{
     RequestKind, Slot,
 };
 use super::request_check::validate;
-use super::request_names::{is_hostname, is_instance_like, unknown_instance_problem};
-
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex is valid")
-}
+use super::request_names::{is_hostname, is_instance_like, re, unknown_instance_problem};
 
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
     re(
