@@ -19,7 +19,7 @@ use adapters::shell::{CommandOutput, RemoteShell, ShellError};
 use adapters::{Chat, ChatError, Incoming, IncomingKind, Outgoing, Platform};
 use async_trait::async_trait;
 use kmsbot::config::{InstanceConfig, Transport};
-use kmsbot::jobs::worker::ShellFactory;
+use kmsbot::shells::ShellFactory;
 use kmsbot::{App, Config, Store};
 use kmsbot_tests::fake_windows::{generate_client_key_named, FakeBehaviour, FakeWindows};
 use std::collections::HashMap;

@@ -1,51 +1,38 @@
-//! The conversation engine: `App::handle` dedupes an event, routes it, stores its effects in one
-//! transaction and then sends the replies through the platform's [`Chat`].
+//! The conversation engine: `App::handle` dedupes an event, routes it to a flow, stores its
+//! effects in one transaction (a [`Turn`]) and queues the replies in the [`Outbox`].
+//!
+//! `App` is the top of the event side: it owns the services, the outbox and the job signals,
+//! and calls down into the flows (`tickets::flow`, `jobs::flow`); nothing calls back into it.
 
 use crate::approvals::{self, Decision};
 use crate::commands::{self, Command, Target};
 use crate::config::Config;
+use crate::contexts::{self, ContextKey, StoredContext};
 use crate::errors::{AppError, UserError};
-use crate::store::{Store, Tx};
+use crate::jobs::control::JobsControl;
+use crate::jobs::worker::{self, WorkerDeps};
+use crate::metrics::Metrics;
+use crate::outbox::{Backoff, Outbox};
+use crate::services::Services;
+use crate::shells::ShellFactory;
+use crate::states::ApprovalSubject;
+use crate::store::Store;
+use crate::turn::Turn;
 use crate::{jobs, tickets};
-use adapters::{Button, Chat, EventSink, Incoming, IncomingKind, Outgoing, Platform};
+use adapters::{Chat, EventSink, Incoming, IncomingKind};
 use async_trait::async_trait;
 use knowledge::KnowledgeBase;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
-use tokio::sync::{watch, Notify};
+use std::sync::Arc;
 
-/// The bot: shared by every adapter and the job worker.
+pub use crate::users::mention;
+
+/// The bot: shared by every adapter; starts the job worker.
 pub struct App {
-    /// The database.
-    pub store: Store,
-    /// The configuration.
-    pub config: Arc<Config>,
-    /// The knowledge base (articles, key and error tables).
-    pub kb: Arc<KnowledgeBase>,
-    /// Prometheus metrics.
-    pub metrics: crate::metrics::Metrics,
-    chats: RwLock<HashMap<Platform, Arc<dyn Chat>>>,
-    jobs_notify: Notify,
-    jobs_idle: Notify,
-    jobs_active: AtomicUsize,
-    delivered_refs: std::sync::Mutex<HashMap<i64, Placed>>,
+    services: Services,
+    outbox: Outbox,
+    control: Arc<JobsControl>,
     /// Microsoft's published GVLKs: the only product keys that may appear in chat.
     public_keys: std::collections::HashSet<String>,
-    worker_running: AtomicBool,
-    shutdown: watch::Sender<bool>,
-}
-
-/// Where a posted message lives: (channel, thread, platform reference).
-type Placed = (String, Option<String>, String);
-
-/// How a user is mentioned in a message: `<@U123>` on Slack and Discord, `@name` on the console.
-pub fn mention(user: &str) -> String {
-    match user.split_once(':') {
-        Some(("slack" | "discord", id)) => format!("<@{id}>"),
-        Some((_, name)) => format!("@{name}"),
-        None => user.to_string(),
-    }
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -61,160 +48,86 @@ pub enum Handled {
     Refused,
 }
 
-/// An action decided during a turn, sent after the transaction commits.
-#[derive(Debug, Clone)]
-enum Pending {
-    Post {
-        local_id: i64,
-        channel: String,
-        thread: Option<String>,
-        text: String,
-        buttons: Vec<Button>,
-    },
-    Edit {
-        local_id: i64,
-        text: String,
-    },
-    React {
-        local_id: i64,
-        emoji: String,
-    },
-}
-
-/// One event being handled: the open transaction and the replies decided so far.
-pub struct Turn<'a> {
-    /// The app.
-    pub app: &'a App,
-    /// The event.
-    pub ev: &'a Incoming,
-    /// The transaction all effects go into.
-    pub tx: Tx,
-    pending: Vec<Pending>,
-    wake_jobs: bool,
-}
-
-impl<'a> Turn<'a> {
-    /// Wakes the job worker once this turn commits (jobs were queued).
-    pub fn wake_jobs(&mut self) {
-        self.wake_jobs = true;
-    }
-
-    /// Posts in the event's channel and thread; returns the bot's message id.
-    pub async fn reply(&mut self, text: impl Into<String>) -> Result<i64, AppError> {
-        let channel = self.ev.channel.clone();
-        let thread = self.ev.thread.clone();
-        self.post(&channel, thread.as_deref(), text, Vec::new())
-            .await
-    }
-
-    /// Posts a message anywhere on the event's platform; returns the bot's message id.
-    pub async fn post(
-        &mut self,
-        channel: &str,
-        thread: Option<&str>,
-        text: impl Into<String>,
-        buttons: Vec<Button>,
-    ) -> Result<i64, AppError> {
-        let platform = self.ev.platform.as_str();
-        let local_id =
-            Store::insert_message(&mut self.tx, platform, channel, thread, "bot", None).await?;
-        self.pending.push(Pending::Post {
-            local_id,
-            channel: channel.to_string(),
-            thread: thread.map(str::to_string),
-            text: text.into(),
-            buttons,
-        });
-        Ok(local_id)
-    }
-
-    /// Edits a message the bot posted.
-    pub fn edit(&mut self, local_id: i64, text: impl Into<String>) {
-        self.pending.push(Pending::Edit {
-            local_id,
-            text: text.into(),
-        });
-    }
-
-    /// Adds a reaction, as the bot, to one of its messages.
-    pub fn react(&mut self, local_id: i64, emoji: impl Into<String>) {
-        self.pending.push(Pending::React {
-            local_id,
-            emoji: emoji.into(),
-        });
-    }
-}
-
 impl App {
     /// A bot over an opened store.
     pub fn new(store: Store, config: Arc<Config>, kb: Arc<KnowledgeBase>) -> App {
+        App::with_backoff(store, config, kb, Backoff::default())
+    }
+
+    /// A bot whose outbox retries failed deliveries with `backoff`.
+    pub fn with_backoff(
+        store: Store,
+        config: Arc<Config>,
+        kb: Arc<KnowledgeBase>,
+        backoff: Backoff,
+    ) -> App {
         let public_keys = kb.gvlks().iter().map(|g| g.key.clone()).collect();
+        let metrics = Arc::new(Metrics::new());
         App {
-            store,
-            config,
-            kb,
-            metrics: crate::metrics::Metrics::new(),
-            chats: RwLock::new(HashMap::new()),
-            jobs_notify: Notify::new(),
-            jobs_idle: Notify::new(),
-            jobs_active: AtomicUsize::new(0),
-            delivered_refs: std::sync::Mutex::new(HashMap::new()),
+            outbox: Outbox::new(store.clone(), metrics.clone(), backoff),
+            services: Services {
+                store,
+                config,
+                kb,
+                metrics,
+            },
+            control: Arc::new(JobsControl::new()),
             public_keys,
-            worker_running: AtomicBool::new(false),
-            shutdown: watch::channel(false).0,
         }
     }
 
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.services.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.services.config
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.services.metrics
+    }
+
+    /// The outbox (chat deliveries).
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
     /// Starts the job worker on this runtime with the given shells.
-    pub fn start_worker(
-        self: &Arc<Self>,
-        shells: Arc<dyn crate::jobs::worker::ShellFactory>,
-    ) -> tokio::task::JoinHandle<()> {
-        self.worker_running.store(true, Ordering::SeqCst);
-        let app = self.clone();
+    pub fn start_worker(&self, shells: Arc<dyn ShellFactory>) -> tokio::task::JoinHandle<()> {
+        self.control.set_worker_running(true);
+        let deps = WorkerDeps {
+            services: self.services.clone(),
+            outbox: self.outbox.clone(),
+            control: self.control.clone(),
+            shells,
+        };
+        let control = self.control.clone();
         tokio::spawn(async move {
-            crate::jobs::worker::run(app.clone(), shells).await;
-            app.worker_running.store(false, Ordering::SeqCst);
+            worker::run(deps).await;
+            control.set_worker_running(false);
         })
     }
 
-    /// A receiver that turns true when the process is shutting down.
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
-    }
-
-    /// Asks the worker and adapters to stop taking work.
+    /// Asks the worker to stop taking work.
     pub fn shutdown(&self) {
-        self.shutdown.send_replace(true);
-        self.jobs_notify.notify_waiters();
+        self.control.shutdown();
     }
 
-    /// Resolves when jobs were queued (or after a spurious wake-up).
-    pub async fn jobs_wakeup(&self) {
-        self.jobs_notify.notified().await;
-    }
-
-    pub(crate) fn job_started(&self) {
-        self.jobs_active.fetch_add(1, Ordering::SeqCst);
-    }
-
-    pub(crate) fn job_finished(&self) {
-        self.jobs_active.fetch_sub(1, Ordering::SeqCst);
-        self.jobs_idle.notify_waiters();
-    }
-
-    /// Registers the sender for a platform.
+    /// Registers the sender for a platform (and starts its delivery task).
     pub fn register_chat(&self, chat: Arc<dyn Chat>) {
-        let mut chats = self.chats.write().unwrap_or_else(|e| e.into_inner());
-        chats.insert(chat.platform(), chat);
+        self.outbox.register(chat);
     }
 
-    fn chat(&self, platform: Platform) -> Option<Arc<dyn Chat>> {
-        let chats = self.chats.read().unwrap_or_else(|e| e.into_inner());
-        chats.get(&platform).cloned()
+    /// Returns once every queued chat delivery was sent (or given up).
+    pub async fn flush(&self) {
+        self.outbox.flush().await;
     }
 
-    /// Handles one event: dedupe, route, store, reply.
+    /// Handles one event: dedupe, route, store, queue the replies.
     pub async fn handle(&self, ev: &Incoming) -> Result<Handled, AppError> {
         let started = std::time::Instant::now();
         let result = self.handle_inner(ev).await;
@@ -225,46 +138,25 @@ impl App {
             Ok(Handled::Refused) | Err(AppError::User(_)) => "user_error",
             Err(AppError::Internal(_)) => "internal_error",
         };
-        self.metrics
+        self.services
+            .metrics
             .event(ev.platform.as_str(), outcome, started.elapsed());
         result
     }
 
-    /// Opens the event's transaction and records its id; `None` when it was handled before.
-    async fn begin_turn<'a>(&'a self, ev: &'a Incoming) -> Result<Option<Turn<'a>>, AppError> {
-        let mut tx = self.store.begin().await?;
-        if !Store::mark_processed(&mut tx, ev.platform.as_str(), &ev.event_id).await? {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        Ok(Some(Turn {
-            app: self,
-            ev,
-            tx,
-            pending: Vec::new(),
-            wake_jobs: false,
-        }))
-    }
-
-    /// Commits a turn, then sends its replies and wakes the worker if it queued jobs.
+    /// Commits a turn, then queues its replies and wakes the worker if it queued jobs.
     async fn commit_turn(&self, turn: Turn<'_>) -> Result<(), AppError> {
-        let Turn {
-            ev,
-            tx,
-            pending,
-            wake_jobs,
-            ..
-        } = turn;
-        tx.commit().await?;
-        self.deliver(ev.platform, pending).await;
-        if wake_jobs {
-            self.jobs_notify.notify_one();
+        let platform = turn.ev.platform;
+        let done = turn.commit().await?;
+        self.outbox.enqueue(platform, done.deliveries);
+        if done.wake_jobs {
+            self.control.wake();
         }
         Ok(())
     }
 
     async fn handle_inner(&self, ev: &Incoming) -> Result<Handled, AppError> {
-        let Some(mut turn) = self.begin_turn(ev).await? else {
+        let Some(mut turn) = Turn::begin(&self.services, ev).await? else {
             tracing::debug!(event_id = %ev.event_id, "duplicate event ignored");
             return Ok(Handled::Duplicate);
         };
@@ -275,8 +167,8 @@ impl App {
             }
             Err(AppError::User(problem)) => {
                 // Nothing the event tried to change is kept; the explanation is.
-                turn.tx.rollback().await?;
-                let Some(mut turn) = self.begin_turn(ev).await? else {
+                turn.rollback().await?;
+                let Some(mut turn) = Turn::begin(&self.services, ev).await? else {
                     return Ok(Handled::Duplicate);
                 };
                 turn.reply(problem.to_string()).await?;
@@ -284,165 +176,22 @@ impl App {
                 Ok(Handled::Refused)
             }
             Err(AppError::Internal(err)) => {
-                turn.tx.rollback().await?;
-                let reference = short_ref();
+                turn.rollback().await?;
+                let reference = crate::errors::short_ref();
                 tracing::error!(reference = %reference, error = format!("{err:#}"), event_id = %ev.event_id, "event failed");
-                self.say(
-                    ev.platform,
-                    &ev.channel,
-                    ev.thread.as_deref(),
-                    &format!(
-                        "Sorry, something went wrong on my side (reference {reference}). Nothing was changed; please try again, or give this reference to your operator."
-                    ),
-                )
-                .await;
+                self.outbox
+                    .say(
+                        ev.platform,
+                        &ev.channel,
+                        ev.thread.as_deref(),
+                        &format!(
+                            "Sorry, something went wrong on my side (reference {reference}). Nothing was changed; please try again, or give this reference to your operator."
+                        ),
+                    )
+                    .await;
                 Err(AppError::Internal(err))
             }
         }
-    }
-
-    /// Posts a message outside of an event (job progress, apologies); returns the bot's id.
-    pub async fn say(
-        &self,
-        platform: Platform,
-        channel: &str,
-        thread: Option<&str>,
-        text: &str,
-    ) -> Option<i64> {
-        let result: Result<i64, AppError> = async {
-            let mut tx = self.store.begin().await?;
-            let id =
-                Store::insert_message(&mut tx, platform.as_str(), channel, thread, "bot", None)
-                    .await?;
-            tx.commit().await?;
-            Ok(id)
-        }
-        .await;
-        match result {
-            Ok(local_id) => {
-                self.deliver(
-                    platform,
-                    vec![Pending::Post {
-                        local_id,
-                        channel: channel.to_string(),
-                        thread: thread.map(str::to_string),
-                        text: text.to_string(),
-                        buttons: Vec::new(),
-                    }],
-                )
-                .await;
-                Some(local_id)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot record an outgoing message");
-                None
-            }
-        }
-    }
-
-    /// Edits a bot message outside of an event (job progress).
-    pub async fn edit_message(&self, platform: Platform, local_id: i64, text: &str) {
-        self.deliver(
-            platform,
-            vec![Pending::Edit {
-                local_id,
-                text: text.to_string(),
-            }],
-        )
-        .await;
-    }
-
-    async fn deliver(&self, platform: Platform, pending: Vec<Pending>) {
-        let Some(chat) = self.chat(platform) else {
-            tracing::warn!(%platform, "no chat registered for platform; replies dropped");
-            return;
-        };
-        for p in pending {
-            if let Err(e) = self.deliver_one(chat.as_ref(), p).await {
-                tracing::error!(%platform, error = %e, "delivery failed");
-            }
-        }
-    }
-
-    /// A bot message with its platform reference, waiting briefly when the post that created it
-    /// is still being delivered (a job can start editing its progress message right away).
-    async fn delivered(&self, local_id: i64) -> anyhow::Result<Placed> {
-        if let Some(hit) = self
-            .delivered_refs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&local_id)
-        {
-            return Ok(hit.clone());
-        }
-        for _ in 0..250 {
-            match self.store.message(local_id).await? {
-                None => anyhow::bail!("unknown message {local_id}"),
-                Some(m) => {
-                    if let Some(r) = m.platform_ref {
-                        let found = (m.channel, m.thread, r);
-                        // A message's place never changes once posted; keep the cache small.
-                        let mut cache = self
-                            .delivered_refs
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner());
-                        if cache.len() >= 10_000 {
-                            cache.clear();
-                        }
-                        cache.insert(local_id, found.clone());
-                        return Ok(found);
-                    }
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        anyhow::bail!("message {local_id} was never delivered")
-    }
-
-    async fn deliver_one(&self, chat: &dyn Chat, p: Pending) -> anyhow::Result<()> {
-        match p {
-            Pending::Post {
-                local_id,
-                channel,
-                thread,
-                text,
-                buttons,
-            } => {
-                let out = Outgoing::Post {
-                    local_id,
-                    channel,
-                    thread,
-                    text,
-                    buttons,
-                };
-                if let Some(r) = chat.send(&out).await? {
-                    self.store.set_message_ref(local_id, &r).await?;
-                }
-            }
-            Pending::Edit { local_id, text } => {
-                let (channel, thread, message_ref) = self.delivered(local_id).await?;
-                chat.send(&Outgoing::Edit {
-                    local_id,
-                    channel,
-                    thread,
-                    message_ref,
-                    text,
-                })
-                .await?;
-            }
-            Pending::React { local_id, emoji } => {
-                let (channel, thread, message_ref) = self.delivered(local_id).await?;
-                chat.send(&Outgoing::React {
-                    local_id,
-                    channel,
-                    thread,
-                    message_ref,
-                    emoji,
-                })
-                .await?;
-            }
-        }
-        Ok(())
     }
 
     async fn route(&self, turn: &mut Turn<'_>) -> Result<Handled, AppError> {
@@ -453,7 +202,7 @@ impl App {
                 Ok(Handled::Done)
             }
             IncomingKind::ReactionAdded { message_ref, emoji } => {
-                match approvals::decision_for_emoji(&self.config.approvals, emoji) {
+                match approvals::decision_for_emoji(&self.services.config.approvals, emoji) {
                     Some(d) => self.on_decision(turn, message_ref, d, true).await,
                     None => Ok(Handled::Ignored),
                 }
@@ -470,7 +219,7 @@ impl App {
                 self.on_decision(turn, message_ref, d, false).await
             }
             IncomingKind::ReactionRemoved { message_ref, emoji } => {
-                if approvals::decision_for_emoji(&self.config.approvals, emoji)
+                if approvals::decision_for_emoji(&self.services.config.approvals, emoji)
                     != Some(Decision::Approve)
                 {
                     return Ok(Handled::Ignored);
@@ -478,7 +227,7 @@ impl App {
                 let Some(req) = self.tracked_request(turn, message_ref).await? else {
                     return Ok(Handled::Ignored);
                 };
-                if req.subject == "jobs" {
+                if req.subject == ApprovalSubject::Jobs {
                     jobs::flow::withdraw(turn, &req).await?;
                 } else {
                     approvals::withdraw(&mut turn.tx, &req, &ev.user).await?;
@@ -511,8 +260,8 @@ impl App {
         let Some(req) = self.tracked_request(turn, message_ref).await? else {
             return Ok(Handled::Ignored);
         };
-        if let Some(ticket) = req.subject.strip_prefix("ticket:") {
-            let ticket = ticket.to_string();
+        if let ApprovalSubject::Ticket(ticket) = &req.subject {
+            let ticket = ticket.clone();
             match tickets::flow::decide(turn, &ticket, decision, None).await {
                 // A reaction that cannot count is explained, not silently dropped.
                 Err(AppError::User(e)) if from_reaction => {
@@ -609,9 +358,9 @@ impl App {
     /// A warning when the text contains a product key that is not a public GVLK: such keys are
     /// never echoed, stored or logged.
     fn product_key_warning(&self, text: &str) -> Option<String> {
-        let private = find_product_keys(text)
-            .into_iter()
-            .any(|k| !self.public_keys.contains(&k));
+        let private = crate::product_key::find(text)
+            .iter()
+            .any(|(_, k)| !self.public_keys.contains(k.as_str()));
         private.then(|| {
             "That message contains what looks like a product key. I did not store or repeat it, and I never take keys in chat: \
              an operator puts it in a secret reference instead (`[kms] host_key = \"env:KMSBOT_KMS_HOST_KEY\"` for a KMS host key, \
@@ -621,35 +370,16 @@ impl App {
         })
     }
 
-    async fn context_key(&self, turn: &Turn<'_>) -> (String, String, String, String) {
-        let ev = turn.ev;
-        (
-            ev.platform.as_str().to_string(),
-            ev.channel.clone(),
-            ev.thread.clone().unwrap_or_default(),
-            ev.user.clone(),
-        )
-    }
-
     async fn load_context(&self, turn: &mut Turn<'_>) -> Result<StoredContext, AppError> {
-        let (p, c, t, u) = self.context_key(turn).await;
-        let json: Option<String> = sqlx::query_scalar(
-            "SELECT context FROM answer_contexts WHERE platform = ? AND channel = ? AND thread = ? AND user_id = ?",
-        )
-        .bind(p)
-        .bind(c)
-        .bind(t)
-        .bind(u)
-        .fetch_optional(&mut *turn.tx)
-        .await?;
-        Ok(json
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default())
+        let ev = turn.ev;
+        let key = context_key(ev);
+        Ok(contexts::load(&mut turn.tx, key).await?)
     }
 
     async fn save_context(&self, turn: &mut Turn<'_>, ctx: &StoredContext) -> Result<(), AppError> {
-        let (p, c, t, u) = self.context_key(turn).await;
-        store_context(&mut turn.tx, &p, &c, &t, &u, ctx).await
+        let ev = turn.ev;
+        let key = context_key(ev);
+        Ok(contexts::save(&mut turn.tx, key, ctx).await?)
     }
 
     async fn accepted_offer(
@@ -701,8 +431,10 @@ impl App {
     async fn answer_question(&self, turn: &mut Turn<'_>, text: &str) -> Result<(), AppError> {
         let mut stored = self.load_context(turn).await?;
         let started = std::time::Instant::now();
-        let answer = self.kb.answer(text, stored.kb.as_ref());
-        self.metrics.answer(answer.abstained, started.elapsed());
+        let answer = self.services.kb.answer(text, stored.kb.as_ref());
+        self.services
+            .metrics
+            .answer(answer.abstained, started.elapsed());
         let mut reply = answer.text.clone();
         stored.offer = None;
         if let Some(offer) = answer.offer {
@@ -725,7 +457,7 @@ impl App {
             stored.kb = answer.context.clone();
         }
         stored.abstained = answer.abstained;
-        if let Some(host) = &self.config.kms.host {
+        if let Some(host) = &self.services.config.kms.host {
             // Show the commands with the tenant's own KMS host filled in.
             reply = reply
                 .replace("<KMS_host_ip>", host)
@@ -740,6 +472,7 @@ impl App {
     fn offer_draft(&self, offer: knowledge::RequestOffer, text: &str) -> tickets::request::Draft {
         use tickets::request::{Endpoint, PortRange, Ports, Protocol, RequestKind};
         let known: Vec<String> = self
+            .services
             .config
             .instances
             .iter()
@@ -763,15 +496,17 @@ impl App {
             knowledge::RequestOffer::KmsFirewall => {
                 draft.kind = Some(RequestKind::Firewall);
                 draft.protocol = Some(Protocol::Tcp);
-                draft.ports = Some(Ports(vec![PortRange::single(self.config.kms.port)]));
+                draft.ports = Some(Ports(vec![PortRange::single(
+                    self.services.config.kms.port,
+                )]));
                 if draft.source.is_none() {
                     if let [one] = draft.instances.as_slice() {
                         draft.source = Some(Endpoint::Instance(one.clone()));
                     }
                 }
                 if draft.destination.is_none() {
-                    if let Some(host) = &self.config.kms.host {
-                        draft.destination = Some(endpoint_for_host(host));
+                    if let Some(host) = &self.services.config.kms.host {
+                        draft.destination = Some(tickets::request::Endpoint::for_host(host));
                     }
                 }
                 draft
@@ -790,104 +525,38 @@ impl App {
         draft
     }
 
-    /// After a job failed with 0xC004F074: offers, in the job's thread, to file the firewall
-    /// request for tcp/1688 from the instance to the KMS host.
-    pub async fn offer_firewall_for_job(
-        &self,
-        platform: Platform,
-        channel: &str,
-        thread: Option<&str>,
-        requester: &str,
-        instance: &str,
-        kms_host: &str,
-    ) {
-        use tickets::request::{
-            Direction, Draft, Endpoint, PortRange, Ports, Protocol, RequestKind,
-        };
-        let draft = Draft {
-            kind: Some(RequestKind::Firewall),
-            protocol: Some(Protocol::Tcp),
-            ports: Some(Ports(vec![PortRange::single(self.config.kms.port)])),
-            source: Some(Endpoint::Instance(instance.to_string())),
-            destination: Some(endpoint_for_host(kms_host)),
-            direction: Some(Direction::Egress),
-            reason: Some(format!(
-                "KMS activation of {instance} (job failed with 0xC004F074)"
-            )),
-            ..Default::default()
-        };
-        let result: Result<(), AppError> = async {
-            let mut tx = self.store.begin().await?;
-            let mut ctx = StoredContext::default();
-            let p = platform.as_str();
-            let t = thread.unwrap_or_default();
-            let existing: Option<String> = sqlx::query_scalar(
-                "SELECT context FROM answer_contexts WHERE platform = ? AND channel = ? AND thread = ? AND user_id = ?",
-            )
-            .bind(p)
-            .bind(channel)
-            .bind(t)
-            .bind(requester)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(j) = existing.and_then(|j| serde_json::from_str::<StoredContext>(&j).ok()) {
-                ctx = j;
-            }
-            ctx.offer = Some(draft);
-            store_context(&mut tx, p, channel, t, requester, &ctx).await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "cannot store the firewall offer");
-            return;
-        }
-        self.say(
-            platform,
-            channel,
-            thread,
-            &format!(
-                "{}: {instance} could not reach the KMS host {kms_host} on tcp/{}. Reply `file it` here and I'll file the firewall request (tcp/{} from {instance} to {kms_host}, outbound) for support.",
-                mention(requester),
-                self.config.kms.port,
-                self.config.kms.port
-            ),
-        )
-        .await;
-    }
-
     /// Returns when the job worker of this process has nothing queued, interrupted or running
-    /// (at once when no worker runs here).
+    /// (at once when no worker runs here), and every chat delivery was sent.
     pub async fn wait_for_jobs(&self) {
         loop {
-            if !self.worker_running.load(Ordering::SeqCst) {
-                return;
+            if !self.control.worker_running() {
+                break;
             }
-            let pending: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running', 'interrupted')",
-            )
-            .fetch_one(self.store.pool())
-            .await
-            .unwrap_or(0);
-            if pending == 0 && self.jobs_active.load(Ordering::SeqCst) == 0 {
-                return;
+            let ended = self.control.job_ended();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            let pending = jobs::store::unfinished_count(self.services.store.pool())
+                .await
+                .unwrap_or(0);
+            if pending == 0 && self.control.active() == 0 {
+                break;
             }
-            // Woken when a job ends; the timeout covers a wake-up that came before we waited.
+            // Woken when a job ends; the timeout covers jobs queued by another process.
             tokio::select! {
-                _ = self.jobs_idle.notified() => {}
+                _ = &mut ended => {}
                 _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
             }
         }
+        self.outbox.flush().await;
     }
 
     /// The `instances` reply.
     pub fn instances_text(&self) -> String {
-        if self.config.instances.is_empty() {
+        if self.services.config.instances.is_empty() {
             return "No instances are configured. An operator adds them as `[[instances]]` in kmsbot.toml (name, edition, transport, address).".into();
         }
         let mut s = String::from("Instances I may act on:\n");
-        for i in &self.config.instances {
+        for i in &self.services.config.instances {
             s.push_str(&format!(
                 "• `{}`: {} ({})\n",
                 i.name,
@@ -902,71 +571,13 @@ impl App {
     }
 }
 
-/// What the bot remembers per thread and user between questions.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-struct StoredContext {
-    /// The knowledge base's follow-up context.
-    #[serde(default)]
-    kb: Option<knowledge::Context>,
-    /// A request the bot offered to file (accepted with `file it`).
-    #[serde(default)]
-    offer: Option<tickets::request::Draft>,
-    /// The last answer was "I don't know" (which offers to file a request).
-    #[serde(default)]
-    abstained: bool,
-}
-
-async fn store_context(
-    conn: &mut sqlx::SqliteConnection,
-    platform: &str,
-    channel: &str,
-    thread: &str,
-    user: &str,
-    ctx: &StoredContext,
-) -> Result<(), AppError> {
-    let json = serde_json::to_string(ctx).map_err(anyhow::Error::from)?;
-    sqlx::query(
-        "INSERT INTO answer_contexts (platform, channel, thread, user_id, context) VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (platform, channel, thread, user_id) DO UPDATE SET context = excluded.context, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-    )
-    .bind(platform)
-    .bind(channel)
-    .bind(thread)
-    .bind(user)
-    .bind(json)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-fn endpoint_for_host(host: &str) -> tickets::request::Endpoint {
-    match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => tickets::request::Endpoint::Network(ipnet::IpNet::from(ip)),
-        Err(_) => tickets::request::Endpoint::Host(host.to_string()),
+fn context_key(ev: &Incoming) -> ContextKey<'_> {
+    ContextKey {
+        platform: ev.platform.as_str(),
+        channel: &ev.channel,
+        thread: ev.thread.as_deref().unwrap_or_default(),
+        user: &ev.user,
     }
-}
-
-/// Every product-key-shaped string (`XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`) in a text, upper-cased.
-pub fn find_product_keys(text: &str) -> Vec<String> {
-    static KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)\b[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\b").expect("static regex")
-    });
-    KEY.find_iter(text)
-        .map(|m| m.as_str().to_ascii_uppercase())
-        .collect()
-}
-
-/// A short reference for an internal error, to match the log line.
-fn short_ref() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!(
-        "E{:08x}",
-        (nanos as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32
-    )
 }
 
 #[async_trait]
@@ -981,7 +592,7 @@ impl EventSink for App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use adapters::ChatError;
+    use adapters::{ChatError, Outgoing, Platform};
     use std::sync::Mutex;
 
     struct Recorder(Mutex<Vec<Outgoing>>);
@@ -1031,6 +642,7 @@ mod tests {
         let ev = message("ev-1", "help");
         assert_eq!(app.handle(&ev).await.unwrap(), Handled::Done);
         assert_eq!(app.handle(&ev).await.unwrap(), Handled::Duplicate);
+        app.flush().await;
         assert_eq!(rec.0.lock().unwrap().len(), 1);
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
             .fetch_one(store.pool())
@@ -1041,6 +653,7 @@ mod tests {
             app.handle(&message("ev-2", "help")).await.unwrap(),
             Handled::Done
         );
+        app.flush().await;
         assert_eq!(rec.0.lock().unwrap().len(), 2);
     }
 
@@ -1056,6 +669,7 @@ mod tests {
         let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
         app.register_chat(rec.clone());
         app.handle(&message("e", "help frobnicate")).await.unwrap();
+        app.flush().await;
         let out = rec.0.lock().unwrap();
         let Outgoing::Post { text, .. } = &out[0] else {
             panic!()

@@ -5,17 +5,19 @@
 //! removing a reaction before the quorum withdraws that approval.
 
 use crate::config::ApprovalsConfig;
+use crate::states::ApprovalSubject;
 use crate::store::StoreError;
 use adapters::emoji;
 use sqlx::{Row, SqliteConnection};
 
 /// A stored approval request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ApprovalRequest {
     /// Its id.
     pub id: i64,
-    /// What it approves: `ticket:FW-12` or `jobs`.
-    pub subject: String,
+    /// What it approves: a ticket or the jobs of the request.
+    #[sqlx(try_from = "String")]
+    pub subject: ApprovalSubject,
     /// The bot message that asks for approval.
     pub message_id: i64,
     /// Who asked (never counts as an approver).
@@ -100,25 +102,14 @@ pub fn approvers_text(cfg: &ApprovalsConfig) -> String {
     }
 }
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ApprovalRequest, sqlx::Error> {
-    Ok(ApprovalRequest {
-        id: r.try_get("id")?,
-        subject: r.try_get("subject")?,
-        message_id: r.try_get("message_id")?,
-        requester: r.try_get("requester")?,
-        required: r.try_get("required")?,
-        state: r.try_get("state")?,
-        platform: r.try_get("platform")?,
-        channel: r.try_get("channel")?,
-        thread: r.try_get("thread")?,
-    })
-}
+const REQUEST_COLUMNS: &str =
+    "id, subject, message_id, requester, required, state, platform, channel, thread";
 
 /// Creates an approval request for a bot message.
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     conn: &mut SqliteConnection,
-    subject: &str,
+    subject: &ApprovalSubject,
     message_id: i64,
     requester: &str,
     required: i64,
@@ -130,7 +121,7 @@ pub async fn create(
         "INSERT INTO approval_requests (subject, message_id, requester, required, platform, channel, thread) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
-    .bind(subject)
+    .bind(subject.to_db())
     .bind(message_id)
     .bind(requester)
     .bind(required)
@@ -148,11 +139,12 @@ pub async fn by_message(
     conn: &mut SqliteConnection,
     message_id: i64,
 ) -> Result<Option<ApprovalRequest>, StoreError> {
-    let row = sqlx::query("SELECT * FROM approval_requests WHERE message_id = ?")
-        .bind(message_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM approval_requests WHERE message_id = ?"
+    ))
+    .bind(message_id)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// A request by id.
@@ -160,11 +152,12 @@ pub async fn by_id(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> Result<Option<ApprovalRequest>, StoreError> {
-    let row = sqlx::query("SELECT * FROM approval_requests WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM approval_requests WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 async fn active_approvers(
@@ -319,7 +312,7 @@ mod tests {
             .unwrap();
         let id = create(
             &mut tx,
-            "jobs",
+            &ApprovalSubject::Jobs,
             msg,
             "console:alice",
             required,

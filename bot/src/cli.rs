@@ -3,6 +3,7 @@
 use crate::app::App;
 use crate::config::Config;
 use crate::console::{self, ConsoleOptions};
+use crate::setup::{check_instances, load_knowledge};
 use crate::shells::ConfiguredShells;
 use crate::store::Store;
 use crate::{jobs, tickets};
@@ -226,6 +227,9 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             let result = console::run(app.clone(), opts).await;
             app.shutdown();
             let _ = worker.await;
+            app.outbox()
+                .flush_for(std::time::Duration::from_secs(10))
+                .await;
             store.close().await;
             result
         }
@@ -336,49 +340,6 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             }
         }
     }
-}
-
-/// Every configured instance must have an edition with a KMS client setup key, named the way
-/// Microsoft's table names it; anything else is a configuration error at start.
-pub fn check_instances(config: &Config, kb: &knowledge::KnowledgeBase) -> anyhow::Result<()> {
-    for (i, inst) in config.instances.iter().enumerate() {
-        match kb.gvlk(&inst.edition) {
-            knowledge::EditionMatch::Exact(_) => {}
-            knowledge::EditionMatch::Ambiguous(c) => anyhow::bail!(
-                "config error: key `instances[{i}].edition` of `{}`: \"{}\" matches several editions ({}); use Microsoft's exact name",
-                inst.name,
-                inst.edition,
-                c.iter().take(6).map(|g| format!("\"{}\"", g.display_name())).collect::<Vec<_>>().join(", ")
-            ),
-            knowledge::EditionMatch::Unknown => anyhow::bail!(
-                "config error: key `instances[{i}].edition` of `{}`: \"{}\" has no KMS client setup key; use an edition from Microsoft's table, e.g. \"Windows Server 2019 Datacenter\"",
-                inst.name,
-                inst.edition
-            ),
-        }
-    }
-    Ok(())
-}
-
-/// The built-in knowledge base plus the operator's articles from `[knowledge] extra_dir`.
-pub fn load_knowledge(config: &Config) -> anyhow::Result<Arc<knowledge::KnowledgeBase>> {
-    let Some(dir) = &config.knowledge.extra_dir else {
-        return Ok(Arc::new(knowledge::KnowledgeBase::builtin()?));
-    };
-    let mut articles = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read [knowledge] extra_dir {}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    paths.sort();
-    for p in paths {
-        let text = std::fs::read_to_string(&p)
-            .with_context(|| format!("cannot read article {}", p.display()))?;
-        articles.push((p.display().to_string(), text));
-    }
-    Ok(Arc::new(knowledge::KnowledgeBase::with_extra(articles)?))
 }
 
 async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Result<()> {

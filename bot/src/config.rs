@@ -11,22 +11,45 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// A secret value (token, signing secret): printed as `[redacted]` by `Debug` and `Display`.
-#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
+/// A secret value (token, signing secret), held in a [`secrecy::SecretString`] (zeroed on drop):
+/// printed as `[redacted]` by `Debug` and `Display`, and serialized as `"[redacted]"` too, so
+/// writing a configuration out never writes a raw secret.
+#[derive(Clone, Deserialize)]
+#[serde(from = "String")]
+pub struct Secret(secrecy::SecretString);
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(secrecy::SecretString::new(value.into()))
     }
 
     /// The secret itself, for the one place that must send it.
     pub fn expose(&self) -> &str {
-        &self.0
+        use secrecy::ExposeSecret;
+        self.0.expose_secret()
     }
 }
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret::new(value)
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("[redacted]")
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -738,6 +761,19 @@ mode = "events"
             ..SlackConfig::default()
         };
         assert!(!format!("{c:?}").contains("xoxb"));
+        // Serializing a configuration never writes the raw secret.
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(!json.contains("xoxb"), "{json}");
+        assert!(json.contains("[redacted]"), "{json}");
+        let cfg = Config {
+            slack: Some(c),
+            ..Config::default()
+        };
+        let json = serde_json::to_string(&cfg).unwrap();
+        assert!(!json.contains("xoxb"), "{json}");
+        // Reading one still works.
+        let back: Secret = serde_json::from_str("\"xoxb-5678\"").unwrap();
+        assert_eq!(back.expose(), "xoxb-5678");
     }
 
     #[test]

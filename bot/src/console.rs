@@ -193,7 +193,7 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
                 continue;
             }
             ConsoleLine::Thread(id) => {
-                match app.store.message(id).await? {
+                match app.store().message(id).await? {
                     Some(m) if m.platform == Platform::Console.as_str() => {
                         // Speaking in a thread also means speaking in its channel.
                         if let Some(dm_user) = m.channel.strip_prefix("dm-") {
@@ -244,6 +244,8 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
         };
         // Internal errors were already reported in the transcript with a reference.
         let _ = app.handle(&ev).await;
+        // The transcript shows each line's replies before the next line.
+        app.flush().await;
     }
     if !interactive && !opts.no_wait {
         app.wait_for_jobs().await;
@@ -261,9 +263,9 @@ async fn reaction(
     added: bool,
 ) -> anyhow::Result<Option<Incoming>> {
     let target = match id {
-        Some(id) => app.store.message(id).await?,
+        Some(id) => app.store().message(id).await?,
         None => {
-            app.store
+            app.store()
                 .latest_bot_message(Platform::Console.as_str(), &speaker.channel())
                 .await?
         }

@@ -67,3 +67,16 @@ impl From<sqlx::Error> for AppError {
         AppError::Internal(e.into())
     }
 }
+
+/// A short reference for an internal error, to match the log line with what the user sees.
+pub fn short_ref() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "E{:08x}",
+        (nanos as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32
+    )
+}

@@ -3,6 +3,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::sync::Mutex;
@@ -15,6 +16,13 @@ pub struct EventLabels {
     pub platform: String,
     /// `done`, `duplicate`, `ignored`, `user_error`, `internal_error`.
     pub outcome: String,
+}
+
+/// Labels of outbox metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PlatformLabels {
+    /// `console`, `slack`, `discord`.
+    pub platform: String,
 }
 
 /// Labels of answer metrics.
@@ -53,6 +61,9 @@ pub struct Metrics {
     tickets: Family<KindLabels, Counter>,
     jobs: Family<KindLabels, Counter>,
     job_seconds: Family<KindLabels, Histogram, fn() -> Histogram>,
+    outbox_queued: Family<PlatformLabels, Gauge>,
+    outbox_oldest: Family<PlatformLabels, Gauge>,
+    outbox_failures: Family<PlatformLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -97,8 +108,29 @@ impl Metrics {
             "Wall time of one activation job run",
             job_seconds.clone(),
         );
+        let outbox_queued = Family::<PlatformLabels, Gauge>::default();
+        let outbox_oldest = Family::<PlatformLabels, Gauge>::default();
+        let outbox_failures = Family::<PlatformLabels, Counter>::default();
+        registry.register(
+            "outbox_queued",
+            "Chat deliveries waiting in the outbox (posts, coalesced edits, reactions)",
+            outbox_queued.clone(),
+        );
+        registry.register(
+            "outbox_oldest_age_seconds",
+            "Age of the oldest chat delivery not yet accepted by the platform (0 when none)",
+            outbox_oldest.clone(),
+        );
+        registry.register(
+            "outbox_failures",
+            "Chat delivery attempts that failed (each is retried with backoff)",
+            outbox_failures.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
+            outbox_queued,
+            outbox_oldest,
+            outbox_failures,
             events,
             event_seconds,
             answers,
@@ -107,6 +139,28 @@ impl Metrics {
             jobs,
             job_seconds,
         }
+    }
+
+    /// The outbox of `platform`: how many deliveries wait and how old the oldest is.
+    pub fn outbox(&self, platform: &str, queued: usize, oldest: Duration) {
+        let l = PlatformLabels {
+            platform: platform.to_string(),
+        };
+        self.outbox_queued
+            .get_or_create(&l)
+            .set(i64::try_from(queued).unwrap_or(i64::MAX));
+        self.outbox_oldest
+            .get_or_create(&l)
+            .set(i64::try_from(oldest.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// One failed delivery attempt on `platform`.
+    pub fn outbox_failure(&self, platform: &str) {
+        self.outbox_failures
+            .get_or_create(&PlatformLabels {
+                platform: platform.to_string(),
+            })
+            .inc();
     }
 
     /// One event handled.

@@ -2,8 +2,8 @@
 //! (`/healthz`, `/readyz`, `/metrics`, Slack's Events API), with a clean shutdown on SIGTERM/Ctrl-C.
 
 use crate::app::App;
-use crate::cli::load_knowledge;
 use crate::config::{Config, SlackMode};
+use crate::setup::load_knowledge;
 use crate::shells::ConfiguredShells;
 use crate::store::Store;
 use adapters::discord::{self, DiscordChat, DiscordSecret, DiscordSettings};
@@ -15,7 +15,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use sqlx::Row;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -42,10 +41,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(s): State<HttpState>) -> Response {
-    let db = sqlx::query("SELECT 1")
-        .fetch_one(s.app.store.pool())
-        .await
-        .is_ok();
+    let db = s.app.store().ping().await.is_ok();
     let state = |configured: bool, ready: &AtomicBool| {
         if !configured {
             (true, "not configured")
@@ -75,7 +71,7 @@ async fn metrics(State(s): State<HttpState>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        s.app.metrics.render(),
+        s.app.metrics().render(),
     )
         .into_response()
 }
@@ -117,20 +113,11 @@ fn slack_settings(c: &crate::config::SlackConfig) -> anyhow::Result<SlackSetting
 
 /// Threads the bot posted in, so replies there reach it after a restart without a mention.
 async fn preload_threads(store: &Store, chat: &SlackChat) {
-    let rows = sqlx::query(
-        "SELECT DISTINCT channel, thread FROM messages WHERE platform = 'slack' AND author = 'bot' AND thread IS NOT NULL ORDER BY id DESC LIMIT 5000",
-    )
-    .fetch_all(store.pool())
-    .await;
+    let rows = store.bot_threads("slack", 5000).await;
     match rows {
         Ok(rows) => {
-            for r in rows {
-                if let (Ok(c), Ok(t)) = (
-                    r.try_get::<String, _>("channel"),
-                    r.try_get::<String, _>("thread"),
-                ) {
-                    chat.remember_thread(&c, &t);
-                }
+            for (c, t) in rows {
+                chat.remember_thread(&c, &t);
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot preload Slack threads"),
@@ -193,7 +180,7 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         tracing::warn!("neither [slack] nor [discord] is configured: only the HTTP server and the job worker run");
     }
     let kb = load_knowledge(&config)?;
-    crate::cli::check_instances(&config, &kb)?;
+    crate::setup::check_instances(&config, &kb)?;
     let store = Store::open(db_path).await?;
     match store.prune_processed_events(30).await {
         Ok(n) if n > 0 => tracing::info!(removed = n, "pruned event ids older than 30 days"),
@@ -319,6 +306,13 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     }
     let _ = server.await;
     let _ = worker.await;
+    // Give queued replies and progress edits a bounded chance to go out.
+    if !app.outbox().flush_for(Duration::from_secs(10)).await {
+        tracing::warn!(
+            pending = app.outbox().pending(),
+            "chat deliveries still pending at shutdown are dropped"
+        );
+    }
     store.close().await;
     println!("kmsbot: stopped");
     Ok(())

@@ -1,12 +1,18 @@
-//! The production [`ShellFactory`]: SSH for `transport = "ssh"` instances (host keys always
-//! verified), a recording dry run for `transport = "dry-run"`.
+//! How the job worker reaches instances: the [`ShellFactory`] interface, and its production
+//! form [`ConfiguredShells`] (SSH for `transport = "ssh"` instances, host keys always verified; a
+//! recording dry run for `transport = "dry-run"`).
 
 use crate::config::{InstanceConfig, Transport};
-use crate::jobs::worker::ShellFactory;
 use adapters::shell::{DryRunShell, RemoteShell};
 use adapters::ssh::{SshSettings, SshShell};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Opens the remote shell of an instance (SSH, dry run, or a test double).
+pub trait ShellFactory: Send + Sync {
+    /// A shell for `instance`; connecting may happen lazily on the first command.
+    fn open(&self, instance: &InstanceConfig) -> Result<Arc<dyn RemoteShell>, String>;
+}
 
 /// Opens SSH or dry-run shells from the instance configuration.
 pub struct ConfiguredShells {

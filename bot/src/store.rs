@@ -251,6 +251,27 @@ impl Store {
         Ok(row.as_ref().map(Self::row).transpose()?)
     }
 
+    /// A trivial read: the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
+    /// (channel, thread) of the threads the bot posted in on `platform`, newest first.
+    pub async fn bot_threads(
+        &self,
+        platform: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT channel, thread FROM messages WHERE platform = ? AND author = 'bot' AND thread IS NOT NULL ORDER BY id DESC LIMIT ?",
+        )
+        .bind(platform)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Records a platform event id; false when it was already recorded (a redelivery).
     pub async fn mark_processed(
         conn: &mut SqliteConnection,

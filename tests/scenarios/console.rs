@@ -43,7 +43,8 @@ fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
         applied,
         vec![
             "foundation".to_string(),
-            "conversations approvals".to_string()
+            "conversations approvals".to_string(),
+            "typed states".to_string()
         ]
     );
 }

@@ -180,18 +180,21 @@ async fn bots_and_unaddressed_messages_are_ignored_and_dms_are_direct() {
     );
     let dm_id = h.standin.next_id();
     let dm = message_json(dm_id, 123_456, None, alice(), "  hello bot  ", &[]);
-    for m in [own, other_bot, chatter, dm] {
+    // A sentinel DM after the ignored messages: once it (and the real DM) arrived, the others
+    // had their turn. serenity runs each event in its own task, so this is the same evidence a
+    // wait would give, without guessing a duration.
+    let sentinel = message_json(h.standin.next_id(), 123_456, None, alice(), "sentinel", &[]);
+    for m in [own, other_bot, chatter, dm, sentinel] {
         h.standin.dispatch("MESSAGE_CREATE", m);
     }
-    let events = h.sink.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let events = if events.len() == 1 {
-        h.sink.events()
-    } else {
-        events
+    let events = h.sink.wait_for(2).await;
+    assert_eq!(events.len(), 2, "{events:#?}");
+    let is_sentinel =
+        |e: &Incoming| matches!(&e.kind, IncomingKind::Message { text, .. } if text == "sentinel");
+    assert_eq!(events.iter().filter(|e| is_sentinel(e)).count(), 1);
+    let Some(e) = events.iter().find(|e| !is_sentinel(e)) else {
+        panic!("only the sentinel arrived: {events:#?}")
     };
-    assert_eq!(events.len(), 1, "{events:#?}");
-    let e = &events[0];
     assert_eq!(e.channel, "123456");
     assert_eq!(e.thread, None);
     assert!(e.roles.is_empty());
@@ -295,14 +298,31 @@ async fn reactions_are_decoded_with_member_roles() {
             Some(roles),
         ),
     );
-    let events = h.sink.wait_for(3).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let events = if events.len() == 3 {
-        h.sink.events()
-    } else {
-        events
-    };
-    assert_eq!(events.len(), 3, "{events:#?}");
+    gap().await;
+    // Sentinel: a reaction on another message, after the bot's own (ignored) one.
+    let other = h.standin.next_id();
+    h.standin.dispatch(
+        "MESSAGE_REACTION_ADD",
+        reaction_json(
+            ALICE,
+            CHANNEL,
+            other,
+            Some(GUILD_ID),
+            "\u{2705}",
+            Some(roles),
+        ),
+    );
+    let events = h.sink.wait_for(4).await;
+    assert_eq!(events.len(), 4, "{events:#?}");
+    assert!(
+        matches!(&events[3].kind, IncomingKind::ReactionAdded { message_ref, .. } if *message_ref == other.to_string()),
+        "the sentinel is last: {events:#?}"
+    );
+    assert!(
+        events.iter().all(|e| e.user != format!("discord:{BOT_ID}")),
+        "the bot's own reaction is ignored: {events:#?}"
+    );
+    let events = &events[..3];
     let check = IncomingKind::ReactionAdded {
         message_ref: target.to_string(),
         emoji: "white_check_mark".into(),

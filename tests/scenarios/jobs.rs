@@ -439,3 +439,29 @@ fn online_activation_needs_an_approved_internet_access_ticket() {
         vec![format!("{SLMGR} /ato"), format!("{SLMGR} /dli")]
     );
 }
+
+#[test]
+fn step_output_with_multi_byte_characters_after_hex_runs_does_not_stop_the_job() {
+    // Before the fix, `error_code` sliced `0x1234567é` at a byte offset inside `é` and the job
+    // task panicked: the job stayed `running` for ever.
+    let (env, inst) = setup(
+        FakeBehaviour {
+            extra_output: Some((
+                "/dli".into(),
+                "Diagnose: 0x1234567é 0x\u{FFFD}\u{FFFD} Код 0xABCDEF€\n".into(),
+            )),
+            ..FakeBehaviour::default()
+        },
+        1,
+    );
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    let show = env.cli(&["jobs", "show", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(v["status"], "succeeded");
+    let dli = v["steps"][7]["output"].as_str().unwrap();
+    assert!(dli.contains("0x1234567é"), "{dli}");
+    assert!(dli.contains("License Status: Licensed"), "{dli}");
+    assert_eq!(inst.commands(), expected_sequence());
+}

@@ -131,7 +131,11 @@ fn identify_questions_slot_filling_and_replays() {
         answer_channel, q,
         "answered in a thread on the asking message"
     );
-    std::thread::sleep(Duration::from_millis(500));
+    // Sentinel: events are handled and replies sent in order, so once the answer to a later
+    // message is there, a second answer to the replays would be there too.
+    let sentinel = rig.discord.next_id();
+    rig.say(sentinel, ALICE, "alice", &format!("<@{bot}> jobs"), &[]);
+    rig.wait_message("No activation jobs yet");
     assert_eq!(
         rig.discord.count_messages("WMDGN-G9PQG-XVVXX-R3X43-63DFG"),
         1,

@@ -144,12 +144,27 @@ fn questions_requests_redelivery_rate_limits_reconnects_and_health() {
     let (_, answer) = rig.wait_post("WMDGN-G9PQG-XVVXX-R3X43-63DFG");
     assert_eq!(answer["thread_ts"], "1700000001.000100");
     assert_eq!(answer["channel"], "C1");
-    std::thread::sleep(Duration::from_millis(500));
+    // Sentinel: events are handled and replies sent in order, so once the reply to a later
+    // event is posted, a second answer to the redeliveries would have been posted before it.
+    rig.slack.push_event(message(
+        "Ev1-sentinel",
+        "U1",
+        "<@UBOT> jobs",
+        "1700000001.000500",
+        None,
+    ));
+    rig.wait_post("No activation jobs yet");
     assert_eq!(
-        rig.posts().len(),
+        rig.posts()
+            .iter()
+            .filter(|p| p["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("WMDGN-G9PQG")))
+            .count(),
         1,
         "the same event delivered three times has one effect"
     );
+    assert_eq!(rig.posts().len(), 2, "the answer and the sentinel's reply");
 
     // Slot filling in the thread, without a mention: the thread is the bot's.
     rig.slack.push_event(message(
@@ -342,8 +357,7 @@ fn events_api_requests_must_be_signed_and_fresh() {
     );
     assert_eq!(post(&[], &body), 401);
     assert_eq!(post(&[("X-Slack-Request-Timestamp", &now)], &body), 401);
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(rig.posts().is_empty(), "no effect from refused requests");
+
     assert_eq!(
         post(
             &[
@@ -354,7 +368,10 @@ fn events_api_requests_must_be_signed_and_fresh() {
         ),
         200
     );
+    // The accepted request is the sentinel: the refused ones came first, so any effect of
+    // theirs would be posted before its reply (and its event id would be taken).
     rig.wait_post("I'm kmsbot");
+    assert_eq!(rig.posts().len(), 1, "no effect from refused requests");
     // The URL verification challenge.
     let challenge =
         json!({"type": "url_verification", "challenge": "abc123", "token": "x"}).to_string();
@@ -421,4 +438,109 @@ fn sigterm_during_a_job_leaves_it_resumable() {
     rig.wait_post("job #1 succeeded");
     let cmds = inst.commands();
     assert_eq!(cmds.len(), 8, "each step ran once: {cmds:?}");
+}
+
+/// Seconds since midnight of a stored UTC timestamp (`2026-12-04T18:40:00.123Z`).
+fn day_seconds(at: &str) -> f64 {
+    let time = at.split('T').nth(1).unwrap().trim_end_matches('Z');
+    let mut parts = time.split(':').map(|p| p.parse::<f64>().unwrap());
+    let (h, m, s) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    h * 3600.0 + m * 60.0 + s
+}
+
+#[test]
+fn a_rate_limited_slack_does_not_slow_a_job_and_its_progress_is_edited_once_slack_recovers() {
+    let rig = Rig::new(
+        "socket",
+        "[[instances]]\nname = \"web-01\"\nedition = \"Windows Server 2019 Datacenter\"\ntransport = \"dry-run\"\n",
+    );
+    let served = rig.serve();
+    rig.connected(1);
+    rig.slack.push_event(message(
+        "Ev1",
+        "U1",
+        "<@UBOT> activate web-01",
+        "1700000001.000100",
+        None,
+    ));
+    let (approval_ts, _) = rig.wait_post("Activation request");
+    rig.wait_for("the bot's own reactions", |s| {
+        s.calls("reactions.add").len() >= 2
+    });
+
+    // From now on every Web API call that writes answers 429 (Retry-After: 1 s), for ever.
+    for method in ["chat.postMessage", "chat.update", "reactions.add"] {
+        rig.slack.fail_next(method, u32::MAX, 1);
+    }
+    let approved_at = Instant::now();
+    rig.slack
+        .push_event(reaction("Ev2", "UBOB", "white_check_mark", &approval_ts));
+
+    // The job runs at step speed: every Slack call now takes 4+ s of 429s and then fails, so a
+    // worker that waited for its progress edits would need minutes for 8 steps.
+    let job = loop {
+        let run = rig.env.cli(&["jobs", "show", "1", "--json"]);
+        if run.code == Some(0) {
+            let v: Value = serde_json::from_str(&run.stdout).unwrap();
+            if v["status"] == "succeeded" {
+                break v;
+            }
+        }
+        assert!(
+            approved_at.elapsed() < Duration::from_secs(15),
+            "job #1 did not finish while Slack was rate limiting"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = day_seconds(job["finished_at"].as_str().unwrap())
+        - day_seconds(job["started_at"].as_str().unwrap());
+    assert!(
+        (0.0..3.0).contains(&took),
+        "8 dry-run steps took {took:.2} s while Slack answered 429"
+    );
+    assert_eq!(job["steps"].as_array().unwrap().len(), 8);
+
+    // Nothing reached Slack yet, and /metrics shows the waiting deliveries.
+    let (status, metrics) = kmsbot_tests::http::get(served.addr, "/metrics");
+    assert_eq!(status, 200);
+    let queued: f64 = metrics
+        .lines()
+        .find(|l| l.starts_with("kmsbot_outbox_queued{platform=\"slack\"}"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no outbox gauge in /metrics:\n{metrics}"));
+    assert!(queued >= 1.0, "{metrics}");
+    assert!(metrics.contains("kmsbot_outbox_oldest_age_seconds{platform=\"slack\"}"));
+
+    // Slack recovers: the queued progress post goes out first, then its edit with the end state.
+    let updates_before = rig.slack.calls("chat.update").len();
+    for method in ["chat.postMessage", "chat.update", "reactions.add"] {
+        rig.slack.fail_next(method, 0, 0);
+    }
+    rig.wait_for("the progress message edited after recovery", |s| {
+        s.calls("chat.update")[updates_before..].iter().any(|u| {
+            u["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Job #1 on web-01 (kms): succeeded")
+        })
+    });
+    rig.wait_post("dry run of job #1 finished");
+    // The stand-in records a call before it answers; the gauge drops once the answer is in.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, metrics) = kmsbot_tests::http::get(served.addr, "/metrics");
+        if metrics.contains("kmsbot_outbox_queued{platform=\"slack\"} 0") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "outbox never drained:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
 }

@@ -302,3 +302,32 @@ fn answers_use_the_configured_kms_host_and_an_unknown_question_leads_to_a_reques
         posts[2]
     );
 }
+
+#[test]
+fn a_product_key_in_lower_case_with_spaces_or_unicode_dashes_is_refused_too() {
+    let env = env();
+    let run = env.chat(
+        "/as alice\nmy key is abcde-fghij-klmno-pqrst-uvwxy\nkey: BCDFG – HJKMN – PQRTV – WXY23 – 46789\nkey BCDFG HJKMN PQRTV WXY23 46789 thanks\nopen tcp 1688 from web-01 to 10.0.0.5 because key ABCDE‑FGHIJ‑KLMNO‑PQRST‑UVWXY\n",
+    );
+    let posts = run.posts();
+    assert_eq!(posts.len(), 4, "{}", run.stdout);
+    for p in &posts {
+        assert!(p.contains("looks like a product key"), "{p}");
+    }
+    let db = std::fs::read(env.db()).unwrap();
+    let wal = std::fs::read(env.path("kmsbot.db-wal")).unwrap_or_default();
+    for text in [
+        run.stdout.clone(),
+        run.stderr.clone(),
+        String::from_utf8_lossy(&db).into_owned(),
+        String::from_utf8_lossy(&wal).into_owned(),
+    ] {
+        for needle in ["abcde", "BCDFG", "ABCDE", "46789"] {
+            assert!(!text.contains(needle), "{needle} echoed, logged or stored");
+        }
+    }
+    assert!(
+        tickets_json(&env).is_empty(),
+        "no ticket filed with a key in it"
+    );
+}

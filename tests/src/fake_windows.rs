@@ -63,6 +63,9 @@ pub struct FakeBehaviour {
     pub hang_on: Option<String>,
     /// Sleep before answering each command.
     pub delay: Duration,
+    /// `(needle, text)`: a command line containing `needle` also prints `text` (after its own
+    /// output), e.g. multi-byte characters next to hex runs.
+    pub extra_output: Option<(String, String)>,
 }
 
 impl Default for FakeBehaviour {
@@ -73,6 +76,7 @@ impl Default for FakeBehaviour {
             w32time_running: false,
             hang_on: None,
             delay: Duration::ZERO,
+            extra_output: None,
         }
     }
 }
@@ -368,7 +372,7 @@ impl server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).into_owned();
         session.channel_success(channel)?;
-        let (delay, hangs) = {
+        let (delay, hangs, extra) = {
             let mut state = self.shared.state();
             state.commands.push(command.clone());
             let hangs = state
@@ -376,7 +380,13 @@ impl server::Handler for Connection {
                 .hang_on
                 .as_deref()
                 .is_some_and(|needle| command.contains(needle));
-            (state.behaviour.delay, hangs)
+            let extra = state
+                .behaviour
+                .extra_output
+                .as_ref()
+                .filter(|(needle, _)| command.contains(needle.as_str()))
+                .map(|(_, text)| text.clone());
+            (state.behaviour.delay, hangs, extra)
         };
         let shared = Arc::clone(&self.shared);
         let handle = session.handle();
@@ -388,7 +398,10 @@ impl server::Handler for Connection {
             if hangs {
                 std::future::pending::<()>().await;
             }
-            let result = run_cmd_line(&mut shared.state(), &command);
+            let mut result = run_cmd_line(&mut shared.state(), &command);
+            if let Some(text) = extra {
+                result.chunks.push(Chunk::Out(text));
+            }
             for chunk in result.chunks {
                 let sent = match chunk {
                     Chunk::Out(text) => handle.data(channel, text.into_bytes()).await,

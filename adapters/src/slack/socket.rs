@@ -1,10 +1,13 @@
 //! Socket Mode, written over tokio-tungstenite rather than slack-morphism's listener.
 //!
-//! Why not slack-morphism's: it acknowledges only after the user callback returns, its reconnect
-//! loop is internal (fixed delay, no way to bound it or stop it with our shutdown signal), and its
-//! `serve()` waits for process signals. Here: `apps.connections.open` through [`SlackChat`] (so the
-//! configured api_url and connector apply), ack `{"envelope_id":..}` as soon as an envelope is read,
-//! queue the payload to one worker (ordered delivery, the socket never waits for the bot), and
+//! Why not slack-morphism's `SlackClientSocketModeListener` (checked against 2.31): it does take
+//! `ws://` URLs and has public `start()`/`shutdown()`, so loopback tests and a clean stop would
+//! work with it. What it does not do: it acknowledges an envelope only after the user callback
+//! returns (a slow turn delays the ack past Slack's 3 s and Slack redelivers), and between
+//! reconnect attempts it waits a fixed `reconnect_timeout_in_seconds` rather than a growing,
+//! bounded backoff. Here: `apps.connections.open` through [`SlackChat`] (so the configured
+//! api_url and connector apply), ack `{"envelope_id":..}` as soon as an envelope is read, queue
+//! the payload to one worker (ordered delivery, the socket never waits for the bot), and
 //! reconnect on close, error, silence or a `disconnect` envelope, with a bounded backoff.
 
 use super::api::SlackChat;

@@ -3,14 +3,15 @@
 use super::plan::{self, Step};
 use super::request::{ActivationRequest, Method};
 use super::store as jstore;
-use crate::app::{mention, Turn};
 use crate::approvals::{self, ApprovalRequest, Decision, Outcome};
 use crate::config::{InstanceConfig, Transport};
 use crate::errors::{AppError, UserError};
+use crate::states::{ApprovalSubject, JobStatus};
 use crate::store::Store;
+use crate::turn::Turn;
+use crate::users::mention;
 use adapters::{emoji, Button};
 use knowledge::EditionMatch;
-use sqlx::SqliteConnection;
 
 /// One instance's planned job.
 struct Planned {
@@ -29,24 +30,10 @@ fn method_label(method: &str, host: Option<&(String, u16)>) -> String {
     }
 }
 
-async fn has_internet_ticket(
-    conn: &mut SqliteConnection,
-    instance: &str,
-) -> Result<bool, AppError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM tickets WHERE kind = 'internet_access' AND status IN ('approved', 'done') \
-         AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?) || ',%')",
-    )
-    .bind(instance)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(n > 0)
-}
-
 /// Checks an activation request and posts the approval message.
 pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), AppError> {
-    let app = turn.app;
-    let cfg = app.config.clone();
+    let cfg = turn.config();
+    let kb = turn.kb();
     let mut instances: Vec<InstanceConfig> = Vec::new();
     for name in &req.instances {
         let Some(inst) = cfg.instance(name) else {
@@ -89,7 +76,7 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
                         }
                     },
                 };
-                let gvlk = match app.kb.gvlk(&inst.edition) {
+                let gvlk = match kb.gvlk(&inst.edition) {
                     EditionMatch::Exact(g) => g.key.clone(),
                     _ => {
                         return Err(anyhow::anyhow!(
@@ -106,7 +93,7 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
                 ("kms", Some((host, port)), steps)
             }
             Method::Online => {
-                if !has_internet_ticket(&mut turn.tx, &inst.name).await? {
+                if !crate::tickets::store::has_internet_access(&mut *turn.tx, &inst.name).await? {
                     return Err(UserError::new(
                         format!(
                             "`{}` has no approved internet-access ticket, and online activation needs outbound internet. Ask for it first; once it is approved, ask me again.",
@@ -194,7 +181,7 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
         .await?;
     let req_id = approvals::create(
         &mut turn.tx,
-        "jobs",
+        &ApprovalSubject::Jobs,
         msg,
         &ev.user,
         required,
@@ -246,7 +233,7 @@ pub async fn decide(
     decision: Decision,
     from_reaction: bool,
 ) -> Result<(), AppError> {
-    let cfg = turn.app.config.clone();
+    let cfg = turn.config();
     let user = turn.ev.user.clone();
     let jobs = jstore::jobs_of_request(&mut turn.tx, req.id).await?;
     let label = jobs_label(&jobs);
@@ -313,7 +300,7 @@ pub async fn decide(
         }
         Outcome::Rejected => {
             for (id, _, _) in &jobs {
-                jstore::set_status(&mut turn.tx, *id, "rejected").await?;
+                jstore::set_status(&mut turn.tx, *id, JobStatus::Rejected).await?;
                 Store::audit(
                     &mut turn.tx,
                     &user,
@@ -381,7 +368,7 @@ pub async fn decide(
     }
 }
 
-fn jobs_label(jobs: &[(i64, String, String)]) -> String {
+fn jobs_label(jobs: &[(i64, String, JobStatus)]) -> String {
     let parts: Vec<String> = jobs
         .iter()
         .map(|(id, inst, _)| format!("job #{id} ({inst})"))
@@ -427,12 +414,11 @@ pub async fn decide_by_job(
 
 /// `cancel N`: by the requester or an approver; stops a running job before its next step.
 pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
-    let pool = turn.app.store.pool().clone();
-    let Some(row) = jstore::get(&pool, job).await? else {
+    let Some(row) = jstore::get(&mut *turn.tx, job).await? else {
         return Err(UserError::new(format!("There is no job #{job}."), "jobs").into());
     };
     let user = turn.ev.user.clone();
-    let cfg = turn.app.config.clone();
+    let cfg = turn.config();
     if row.requested_by != user && !approvals::is_approver(&cfg.approvals, &user, &turn.ev.roles) {
         return Err(UserError::plain(format!(
             "Only the requester ({}) or an approver can cancel job #{job}.",
@@ -440,9 +426,9 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
         ))
         .into());
     }
-    match row.status.as_str() {
-        "awaiting_approval" | "queued" | "interrupted" => {
-            jstore::set_status(&mut turn.tx, job, "cancelled").await?;
+    match row.status {
+        JobStatus::AwaitingApproval | JobStatus::Queued | JobStatus::Interrupted => {
+            jstore::set_status(&mut turn.tx, job, JobStatus::Cancelled).await?;
             Store::audit(
                 &mut turn.tx,
                 &user,
@@ -457,7 +443,7 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
             ))
             .await?;
         }
-        "running" => {
+        JobStatus::Running => {
             jstore::request_cancel(&mut turn.tx, job).await?;
             Store::audit(
                 &mut turn.tx,
@@ -484,8 +470,7 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
 
 /// `jobs`: recent jobs.
 pub async fn list(turn: &mut Turn<'_>) -> Result<(), AppError> {
-    let pool = turn.app.store.pool().clone();
-    let rows = jstore::list(&pool).await?;
+    let rows = jstore::list(&mut *turn.tx).await?;
     if rows.is_empty() {
         turn.reply("No activation jobs yet. Ask for one, e.g. `activate web-01`.")
             .await?;
@@ -511,11 +496,10 @@ pub async fn list(turn: &mut Turn<'_>) -> Result<(), AppError> {
 
 /// `job N`: one job and its steps.
 pub async fn show(turn: &mut Turn<'_>, id: i64) -> Result<(), AppError> {
-    let pool = turn.app.store.pool().clone();
-    let Some(j) = jstore::get(&pool, id).await? else {
+    let Some(j) = jstore::get(&mut *turn.tx, id).await? else {
         return Err(UserError::new(format!("There is no job #{id}."), "jobs").into());
     };
-    let steps = jstore::steps(&pool, id).await?;
+    let steps = jstore::steps(&mut *turn.tx, id).await?;
     let mut s = format!(
         "Job #{} on {} ({}): **{}**, requested by {}{}\n",
         j.id,

@@ -4,23 +4,13 @@
 //! port); product keys that are not public GVLKs never appear in a plan: the step carries a secret
 //! reference, and the display form shows `[redacted]`.
 
+use crate::product_key::ProductKey;
 use crate::validate;
 
 /// `cscript //nologo %SystemRoot%\System32\slmgr.vbs`
 pub const SLMGR: &str = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
 
-/// How a step's result is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Check {
-    /// Exit status 0 and no `Error: 0x…` in the output (slmgr prints errors but exits 0).
-    Slmgr,
-    /// Exit 0, or exit 2 with "already been started" (`net start w32time`).
-    ServiceStart,
-    /// Exit status 0.
-    ExitZero,
-    /// Exit 0 and the output shows `License Status: Licensed`.
-    Licensed,
-}
+pub use crate::states::Check;
 
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,23 +49,17 @@ impl Step {
 pub struct PlanError(pub String);
 
 /// The placeholder a secret key is shown as.
-pub const REDACTED: &str = "[redacted]";
+pub use crate::product_key::REDACTED;
 
-fn check_key(key: &str) -> Result<(), PlanError> {
-    let ok = key.len() == 29
-        && key.split('-').count() == 5
-        && key.split('-').all(|g| {
-            g.len() == 5
-                && g.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(PlanError(format!(
-            "`{key}` is not a product key of the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"
-        )))
-    }
+/// A well-formed product key in canonical form. The error never repeats the value: it may be a
+/// private key read from a secret reference.
+fn check_key(key: &str) -> Result<ProductKey, PlanError> {
+    ProductKey::parse(key).ok_or_else(|| {
+        PlanError(
+            "the key is not a product key of the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (its value is not shown)"
+                .into(),
+        )
+    })
 }
 
 fn host_port(host: &str, port: u16) -> Result<String, PlanError> {
@@ -96,7 +80,8 @@ fn host_port(host: &str, port: u16) -> Result<String, PlanError> {
 
 /// The KMS client plan (design section 7): key, KMS host, time sync, activate, restore time, verify.
 pub fn kms_client(gvlk: &str, host: &str, port: u16) -> Result<Vec<Step>, PlanError> {
-    check_key(gvlk)?;
+    let gvlk = check_key(gvlk)?;
+    let gvlk = gvlk.as_str();
     let target = host_port(host, port)?;
     let mut restore = Step::new(
         "restore the time source",
@@ -199,26 +184,27 @@ pub fn real_command(command: &str, secret: Option<&str>) -> Result<String, PlanE
     match secret {
         None => Ok(command.to_string()),
         Some(key) => {
-            check_key(key)?;
-            Ok(command.replace(REDACTED, key))
+            let key = check_key(key)?;
+            Ok(command.replace(REDACTED, key.as_str()))
         }
     }
 }
 
 /// The activation error code in a step's output (`0xC004F074`), normalized to upper case.
 pub fn error_code(output: &str) -> Option<String> {
-    let bytes = output.as_bytes();
-    let mut i = 0;
-    while i + 10 <= bytes.len() {
-        if (bytes[i] == b'0') && (bytes[i + 1] == b'x' || bytes[i + 1] == b'X') {
-            let hex = &output[i + 2..i + 10];
-            if hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Some(format!("0x{}", hex.to_ascii_uppercase()));
-            }
-        }
-        i += 1;
-    }
-    None
+    // Work on bytes: the output may hold any UTF-8 (or U+FFFD from a lossy decode) right after a
+    // hex run, and slicing the `str` there would panic on a char boundary.
+    output.as_bytes().windows(10).find_map(|w| {
+        let (prefix, hex) = w.split_at(2);
+        let is_prefix = prefix[0] == b'0' && (prefix[1] == b'x' || prefix[1] == b'X');
+        (is_prefix && hex.iter().all(u8::is_ascii_hexdigit)).then(|| {
+            let digits: String = hex
+                .iter()
+                .map(|b| char::from(b.to_ascii_uppercase()))
+                .collect();
+            format!("0x{digits}")
+        })
+    })
 }
 
 /// Judges a step's result: `Ok(())` or `Err((error code, what went wrong))`.
@@ -292,26 +278,10 @@ fn first_error_line(output: &str) -> String {
         .unwrap_or_else(|| first_line(output))
 }
 
-/// Replaces anything shaped like a product key in output with `[redacted]`, except the public
-/// GVLK the plan installed (`allowed`).
+/// Replaces every product key in output with `[redacted]` (any case, dashes or spacing), except
+/// the public GVLKs in `allowed`.
 pub fn redact(output: &str, allowed: &[&str]) -> String {
-    let mut out = String::with_capacity(output.len());
-    let chars: Vec<char> = output.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if i + 29 <= chars.len() {
-            let cand: String = chars[i..i + 29].iter().collect();
-            let boundary = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
-            if boundary && check_key(&cand).is_ok() && !allowed.contains(&cand.as_str()) {
-                out.push_str(REDACTED);
-                i += 29;
-                continue;
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
+    crate::product_key::redact(output, allowed)
 }
 
 #[cfg(test)]
@@ -387,5 +357,22 @@ mod tests {
             "Installed product key [redacted] and WMDGN-G9PQG-XVVXX-R3X43-63DFG"
         );
         assert_eq!(error_code("Error: 0xc004f074 x"), Some("0xC004F074".into()));
+    }
+
+    #[test]
+    fn multi_byte_characters_around_hex_runs_do_not_panic() {
+        // A multi-byte character where the 8 hex digits would end, after and before a code.
+        assert_eq!(error_code("0x1234567é"), None);
+        assert_eq!(error_code("Error: 0x1234567\u{FFFD}\u{FFFD}"), None);
+        assert_eq!(error_code("é0xC004F074é"), Some("0xC004F074".into()));
+        assert_eq!(
+            error_code("ошибка 0x€€€ 0Xc004f074"),
+            Some("0xC004F074".into())
+        );
+        assert_eq!(error_code("0x"), None);
+        assert_eq!(error_code("日本語0x0000000日本語"), None);
+        for check in Check::ALL {
+            let _ = judge(*check, Some(1), "Error: 0x1234567é\n0x\u{FFFD}");
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! Job and step rows in SQLite: listing and showing activation jobs.
 
+use crate::states::{Check, JobStatus, StepStatus};
 use crate::store::StoreError;
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqliteExecutor};
 
 /// One activation job.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
 pub struct JobRow {
     /// Job number.
     pub id: i64,
@@ -17,8 +18,8 @@ pub struct JobRow {
     pub kms_host: Option<String>,
     /// KMS port used, for `kms`.
     pub kms_port: Option<i64>,
-    /// `awaiting_approval`, `queued`, `running`, `succeeded`, `failed`, `cancelled`, `interrupted`, `rejected`.
-    pub status: String,
+    /// Where the job stands.
+    pub status: JobStatus,
     /// Who asked.
     pub requested_by: String,
     /// Who approved (comma-separated).
@@ -36,7 +37,7 @@ pub struct JobRow {
 }
 
 /// One step of a job.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
 pub struct StepRow {
     /// Position, from 1.
     pub seq: i64,
@@ -44,8 +45,8 @@ pub struct StepRow {
     pub name: String,
     /// The exact command line.
     pub command: String,
-    /// `pending`, `running`, `succeeded`, `failed`, `skipped`.
-    pub status: String,
+    /// Where the step stands.
+    pub status: StepStatus,
     /// Exit status, when it ran.
     pub exit_status: Option<i64>,
     /// Output (product keys redacted).
@@ -56,62 +57,40 @@ pub struct StepRow {
     pub duration_ms: Option<i64>,
 }
 
-fn job_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<JobRow, sqlx::Error> {
-    Ok(JobRow {
-        id: r.try_get("id")?,
-        instance: r.try_get("instance")?,
-        method: r.try_get("method")?,
-        kms_host: r.try_get("kms_host")?,
-        kms_port: r.try_get("kms_port")?,
-        status: r.try_get("status")?,
-        requested_by: r.try_get("requested_by")?,
-        approved_by: r.try_get("approved_by")?,
-        error_code: r.try_get("error_code")?,
-        error: r.try_get("error")?,
-        created_at: r.try_get("created_at")?,
-        started_at: r.try_get("started_at")?,
-        finished_at: r.try_get("finished_at")?,
-    })
-}
+const JOB_COLUMNS: &str = "id, instance, method, kms_host, kms_port, status, requested_by, approved_by, error_code, error, created_at, started_at, finished_at";
+const STEP_COLUMNS: &str =
+    "seq, name, command, status, exit_status, output, error_code, duration_ms";
 
 /// Every job, newest last.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<JobRow>, StoreError> {
-    let rows = sqlx::query("SELECT * FROM jobs ORDER BY id")
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.iter().map(job_from_row).collect::<Result<_, _>>()?)
+pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> Result<Vec<JobRow>, StoreError> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id"))
+            .fetch_all(db)
+            .await?,
+    )
 }
 
 /// One job.
-pub async fn get(pool: &SqlitePool, id: i64) -> Result<Option<JobRow>, StoreError> {
-    let row = sqlx::query("SELECT * FROM jobs WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.as_ref().map(job_from_row).transpose()?)
+pub async fn get<'e>(db: impl SqliteExecutor<'e>, id: i64) -> Result<Option<JobRow>, StoreError> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
 }
 
 /// The steps of a job, in order.
-pub async fn steps(pool: &SqlitePool, job_id: i64) -> Result<Vec<StepRow>, StoreError> {
-    let rows = sqlx::query("SELECT * FROM job_steps WHERE job_id = ? ORDER BY seq")
-        .bind(job_id)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| -> Result<StepRow, sqlx::Error> {
-            Ok(StepRow {
-                seq: r.try_get("seq")?,
-                name: r.try_get("name")?,
-                command: r.try_get("command")?,
-                status: r.try_get("status")?,
-                exit_status: r.try_get("exit_status")?,
-                output: r.try_get("output")?,
-                error_code: r.try_get("error_code")?,
-                duration_ms: r.try_get("duration_ms")?,
-            })
-        })
-        .collect::<Result<_, _>>()?)
+pub async fn steps<'e>(
+    db: impl SqliteExecutor<'e>,
+    job_id: i64,
+) -> Result<Vec<StepRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {STEP_COLUMNS} FROM job_steps WHERE job_id = ? ORDER BY seq"
+    ))
+    .bind(job_id)
+    .fetch_all(db)
+    .await?)
 }
 
 /// A job to create (awaiting approval).
@@ -175,40 +154,18 @@ pub async fn insert_job(
         .bind(&s.secret_ref)
         .bind(s.always)
         .bind(s.undoes.map(|u| u as i64))
-        .bind(check_name(s.check))
+        .bind(s.check)
         .execute(&mut *conn)
         .await?;
     }
     Ok(id)
 }
 
-/// The stored name of a check.
-pub fn check_name(c: super::plan::Check) -> &'static str {
-    use super::plan::Check;
-    match c {
-        Check::Slmgr => "slmgr",
-        Check::ServiceStart => "service_start",
-        Check::ExitZero => "exit_zero",
-        Check::Licensed => "licensed",
-    }
-}
-
-/// A check from its stored name.
-pub fn check_from_name(s: &str) -> super::plan::Check {
-    use super::plan::Check;
-    match s {
-        "slmgr" => Check::Slmgr,
-        "service_start" => Check::ServiceStart,
-        "licensed" => Check::Licensed,
-        _ => Check::ExitZero,
-    }
-}
-
 /// (id, instance, status) of the jobs an approval request covers.
 pub async fn jobs_of_request(
     conn: &mut SqliteConnection,
     request_id: i64,
-) -> Result<Vec<(i64, String, String)>, StoreError> {
+) -> Result<Vec<(i64, String, JobStatus)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, instance, status FROM jobs WHERE approval_request_id = ? ORDER BY id",
     )
@@ -253,13 +210,13 @@ pub async fn queue(
 pub async fn set_status(
     conn: &mut SqliteConnection,
     job: i64,
-    status: &str,
+    status: JobStatus,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE jobs SET status = ?, finished_at = CASE WHEN ? IN ('succeeded','failed','cancelled','rejected') THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE finished_at END WHERE id = ?",
+        "UPDATE jobs SET status = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE finished_at END WHERE id = ?",
     )
     .bind(status)
-    .bind(status)
+    .bind(status.is_final())
     .bind(job)
     .execute(&mut *conn)
     .await?;
@@ -273,4 +230,223 @@ pub async fn request_cancel(conn: &mut SqliteConnection, job: i64) -> Result<(),
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Marks jobs that were running when the process died as `interrupted`, and their running step
+/// as pending again, so they resume from their first unfinished step. Returns how many.
+pub async fn recover_interrupted(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
+    let n = sqlx::query("UPDATE jobs SET status = 'interrupted' WHERE status = 'running'")
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    sqlx::query(
+        "UPDATE job_steps SET status = 'pending', started_at = NULL WHERE status = 'running' AND job_id IN (SELECT id FROM jobs WHERE status = 'interrupted')",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(n)
+}
+
+/// Claims up to `n` runnable jobs (queued, or interrupted by a restart): they become `running`.
+pub async fn claim(conn: &mut SqliteConnection, n: usize) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
+         WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'interrupted') ORDER BY id LIMIT ?) RETURNING id",
+    )
+    .bind(n as i64)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// How many jobs are queued, running or interrupted.
+pub async fn unfinished_count<'e>(db: impl SqliteExecutor<'e>) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running', 'interrupted')",
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// What the worker needs to know about a job to run it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunnableJob {
+    /// Job number.
+    pub id: i64,
+    /// Instance name.
+    pub instance: String,
+    /// `kms`, `online`, `kms_host`.
+    pub method: String,
+    /// KMS host, for `kms`.
+    pub kms_host: Option<String>,
+    /// Who asked.
+    pub requested_by: String,
+    /// Platform of the request.
+    pub platform: String,
+    /// Channel of the request.
+    pub channel: String,
+    /// Thread of the request.
+    pub thread: Option<String>,
+    /// The progress message (the bot's id).
+    pub progress_message_id: Option<i64>,
+    /// Where it stands.
+    pub status: JobStatus,
+}
+
+/// A job for the worker.
+pub async fn runnable<'e>(db: impl SqliteExecutor<'e>, id: i64) -> Result<RunnableJob, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, instance, method, kms_host, requested_by, platform, channel, thread, progress_message_id, status FROM jobs WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?)
+}
+
+/// How one stored step is run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StepSpec {
+    /// Position, from 1.
+    pub seq: i64,
+    /// The display command (a secret shows as `[redacted]`).
+    pub command: String,
+    /// Where the secret comes from.
+    pub secret_ref: Option<String>,
+    /// Runs after a failure or cancel.
+    #[sqlx(rename = "always_run")]
+    pub always: bool,
+    /// The step this one undoes.
+    pub undoes: Option<i64>,
+    /// How the result is judged.
+    #[sqlx(rename = "check_kind")]
+    pub check: Check,
+    /// Where it stands.
+    pub status: StepStatus,
+}
+
+/// The steps of a job as the worker runs them.
+pub async fn step_specs<'e>(
+    db: impl SqliteExecutor<'e>,
+    job_id: i64,
+) -> Result<Vec<StepSpec>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT seq, command, secret_ref, always_run, undoes, check_kind, status FROM job_steps WHERE job_id = ? ORDER BY seq",
+    )
+    .bind(job_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Whether someone asked to cancel the job.
+pub async fn cancel_requested<'e>(
+    db: impl SqliteExecutor<'e>,
+    job: i64,
+) -> Result<bool, StoreError> {
+    let v: i64 = sqlx::query_scalar("SELECT cancel_requested FROM jobs WHERE id = ?")
+        .bind(job)
+        .fetch_one(db)
+        .await?;
+    Ok(v != 0)
+}
+
+/// Sets one step's status (`running` also sets `started_at`).
+pub async fn set_step_status(
+    conn: &mut SqliteConnection,
+    job: i64,
+    seq: i64,
+    status: StepStatus,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE job_steps SET status = ?, started_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE started_at END WHERE job_id = ? AND seq = ?",
+    )
+    .bind(status)
+    .bind(status == StepStatus::Running)
+    .bind(job)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The result of one step.
+#[derive(Debug, Clone)]
+pub struct StepResult<'a> {
+    /// Succeeded or failed.
+    pub status: StepStatus,
+    /// Exit status, when the command ran.
+    pub exit: Option<u32>,
+    /// Redacted output (or why it could not run).
+    pub output: &'a str,
+    /// Activation error code seen.
+    pub code: Option<&'a str>,
+    /// How long it took.
+    pub elapsed_ms: i64,
+}
+
+/// Records a step's result.
+pub async fn record_step(
+    conn: &mut SqliteConnection,
+    job: i64,
+    seq: i64,
+    r: &StepResult<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE job_steps SET status = ?, exit_status = ?, output = ?, error_code = ?, duration_ms = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE job_id = ? AND seq = ?",
+    )
+    .bind(r.status)
+    .bind(r.exit.map(i64::from))
+    .bind(r.output)
+    .bind(r.code)
+    .bind(r.elapsed_ms)
+    .bind(job)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Skips every pending step after `after`.
+pub async fn skip_pending_after(
+    conn: &mut SqliteConnection,
+    job: i64,
+    after: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE job_steps SET status = 'skipped' WHERE job_id = ? AND seq > ? AND status = 'pending'",
+    )
+    .bind(job)
+    .bind(after)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends a job with its final status and error.
+pub async fn finish(
+    conn: &mut SqliteConnection,
+    job: i64,
+    status: JobStatus,
+    code: Option<&str>,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET status = ?, error_code = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+    )
+    .bind(status)
+    .bind(code)
+    .bind(error)
+    .bind(job)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The status of a job, if it exists.
+pub async fn status<'e>(
+    db: impl SqliteExecutor<'e>,
+    job: i64,
+) -> Result<Option<JobStatus>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?")
+        .bind(job)
+        .fetch_optional(db)
+        .await?)
 }

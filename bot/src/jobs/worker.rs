@@ -1,38 +1,51 @@
 //! The durable job worker: claims approved jobs from SQLite, runs their steps on the instance
-//! through a [`RemoteShell`], records every step, edits the progress message, and resumes jobs
-//! that a previous process left unfinished.
+//! through a [`RemoteShell`], records every step, queues progress edits in the outbox, and
+//! resumes jobs that a previous process left unfinished.
+//!
+//! The worker depends only on [`WorkerDeps`]: the services, the outbox (it never waits for a chat
+//! platform), the [`JobsControl`] signals and a [`ShellFactory`]. Each job runs in its own task;
+//! a panic in it is contained: the job ends `failed`, its always-run steps still run, and its
+//! slot is freed.
 
-use super::plan::{self, Check};
-use super::store as jstore;
-use crate::app::{mention, App};
-use crate::config::{InstanceConfig, SecretRef};
+use super::control::JobsControl;
+use super::plan;
+use super::store::{self as jstore, StepResult, StepSpec};
+use super::StepRow;
+use crate::config::SecretRef;
+use crate::contexts::{self, ContextKey};
+use crate::outbox::Outbox;
+use crate::services::Services;
+use crate::shells::ShellFactory;
+use crate::states::{JobStatus, StepStatus};
 use crate::store::Store;
-use adapters::shell::{CommandOutput, RemoteShell, ShellError};
+use crate::tickets::request::{
+    Direction, Draft, Endpoint, PortRange, Ports, Protocol, RequestKind,
+};
+use crate::users::mention;
+use adapters::shell::{CommandOutput, ShellError};
 use adapters::Platform;
-use sqlx::Row;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-/// Opens the remote shell of an instance (SSH, dry run, or a test double).
-pub trait ShellFactory: Send + Sync {
-    /// A shell for `instance`; connecting may happen lazily on the first command.
-    fn open(&self, instance: &InstanceConfig) -> Result<Arc<dyn RemoteShell>, String>;
+/// Everything the worker uses; nothing of the event side.
+#[derive(Clone)]
+pub struct WorkerDeps {
+    /// Store, config, knowledge base, metrics.
+    pub services: Services,
+    /// Where progress edits and results go.
+    pub outbox: Outbox,
+    /// Wake-ups, running count, shutdown.
+    pub control: Arc<JobsControl>,
+    /// Opens instance shells.
+    pub shells: Arc<dyn ShellFactory>,
 }
 
 /// Marks jobs that were running when the process died as `interrupted`, and their running step
 /// as pending again, so they resume from their first unfinished step.
 pub async fn recover(store: &Store) -> Result<u64, crate::store::StoreError> {
     let mut tx = store.begin().await?;
-    let n = sqlx::query("UPDATE jobs SET status = 'interrupted' WHERE status = 'running'")
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    sqlx::query(
-        "UPDATE job_steps SET status = 'pending', started_at = NULL WHERE status = 'running' AND job_id IN (SELECT id FROM jobs WHERE status = 'interrupted')",
-    )
-    .execute(&mut *tx)
-    .await?;
+    let n = jstore::recover_interrupted(&mut tx).await?;
     if n > 0 {
         Store::audit(
             &mut tx,
@@ -50,13 +63,7 @@ pub async fn recover(store: &Store) -> Result<u64, crate::store::StoreError> {
 /// Claims up to `n` runnable jobs (queued, or interrupted by a restart) in one transaction.
 async fn claim(store: &Store, n: usize) -> Result<Vec<i64>, crate::store::StoreError> {
     let mut tx = store.begin().await?;
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
-         WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'interrupted') ORDER BY id LIMIT ?) RETURNING id",
-    )
-    .bind(n as i64)
-    .fetch_all(&mut *tx)
-    .await?;
+    let ids = jstore::claim(&mut tx, n).await?;
     for id in &ids {
         Store::audit(
             &mut tx,
@@ -71,13 +78,15 @@ async fn claim(store: &Store, n: usize) -> Result<Vec<i64>, crate::store::StoreE
     Ok(ids)
 }
 
-/// Runs the worker until the app shuts down: at most `[jobs] concurrency` jobs at once.
-pub async fn run(app: Arc<App>, shells: Arc<dyn ShellFactory>) {
-    if let Err(e) = recover(&app.store).await {
+/// Runs the worker until shutdown: at most `[jobs] concurrency` jobs at once.
+pub async fn run(deps: WorkerDeps) {
+    let deps = Arc::new(deps);
+    if let Err(e) = recover(&deps.services.store).await {
         tracing::error!(error = %e, "cannot recover interrupted jobs");
     }
-    let limit = Arc::new(Semaphore::new(app.config.jobs.concurrency.max(1)));
-    let mut shutdown = app.shutdown_signal();
+    let slots = deps.services.config.jobs.concurrency.max(1);
+    let limit = Arc::new(Semaphore::new(slots));
+    let mut shutdown = deps.control.shutdown_signal();
     loop {
         if *shutdown.borrow() {
             break;
@@ -91,23 +100,15 @@ pub async fn run(app: Arc<App>, shells: Arc<dyn ShellFactory>) {
         while let Ok(p) = limit.clone().try_acquire_owned() {
             permits.push(p);
         }
-        match claim(&app.store, permits.len()).await {
+        match claim(&deps.services.store, permits.len()).await {
             Ok(ids) if !ids.is_empty() => {
                 for id in ids {
                     let Some(permit) = permits.pop() else { break };
-                    let app = app.clone();
-                    let shells = shells.clone();
-                    app.job_started();
+                    let deps = deps.clone();
+                    deps.control.job_started();
                     tokio::spawn(async move {
-                        if let Err(e) = run_job(&app, shells.as_ref(), id).await {
-                            tracing::error!(
-                                job = id,
-                                error = format!("{e:#}"),
-                                "job failed internally"
-                            );
-                            let _ = mark_internal_failure(&app, id, &e.to_string()).await;
-                        }
-                        app.job_finished();
+                        supervise(&deps, id).await;
+                        deps.control.job_finished();
                         drop(permit);
                     });
                 }
@@ -116,7 +117,7 @@ pub async fn run(app: Arc<App>, shells: Arc<dyn ShellFactory>) {
             Ok(_) => {
                 drop(permits);
                 tokio::select! {
-                    _ = app.jobs_wakeup() => {}
+                    _ = deps.control.queued() => {}
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                     _ = shutdown.changed() => {}
                 }
@@ -129,18 +130,60 @@ pub async fn run(app: Arc<App>, shells: Arc<dyn ShellFactory>) {
         }
     }
     // Let running steps finish and checkpoint (their jobs end `interrupted`).
-    let _ = limit
-        .acquire_many(app.config.jobs.concurrency.max(1) as u32)
-        .await;
+    let _ = limit.acquire_many(slots as u32).await;
 }
 
-async fn mark_internal_failure(app: &App, id: i64, error: &str) -> anyhow::Result<()> {
-    let mut tx = app.store.begin().await?;
-    sqlx::query("UPDATE jobs SET status = 'failed', error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'")
-        .bind(format!("internal error: {error}"))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+/// Runs one job in its own task and contains what goes wrong: an internal error or a panic ends
+/// the job `failed` (after a panic its always-run steps still run, in a second task).
+async fn supervise(deps: &Arc<WorkerDeps>, id: i64) {
+    let first = tokio::spawn(run_job(deps.clone(), id, None)).await;
+    let reference = match first {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => {
+            let reference = crate::errors::short_ref();
+            tracing::error!(job = id, reference = %reference, error = format!("{e:#}"), "job failed internally");
+            reference
+        }
+        Err(join) => {
+            let reference = crate::errors::short_ref();
+            tracing::error!(job = id, reference = %reference, panic = %panic_text(join), "job task panicked");
+            reference
+        }
+    };
+    let why = format!("internal error (reference {reference}); the operator's log has the details");
+    // Run what must run after a failure (restore the time source), then end the job `failed`.
+    let second = tokio::spawn(run_job(deps.clone(), id, Some(why.clone()))).await;
+    if !matches!(second, Ok(Ok(()))) {
+        tracing::error!(job = id, reference = %reference, "the always-run steps of a failed job could not run");
+        if let Err(e) = mark_internal_failure(&deps.services.store, id, &why).await {
+            tracing::error!(job = id, error = %e, "cannot mark a job failed");
+        }
+    }
+}
+
+fn panic_text(join: tokio::task::JoinError) -> String {
+    if !join.is_panic() {
+        return join.to_string();
+    }
+    let payload = join.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+async fn mark_internal_failure(store: &Store, id: i64, error: &str) -> anyhow::Result<()> {
+    let mut tx = store.begin().await?;
+    jstore::finish(&mut tx, id, JobStatus::Failed, None, Some(error)).await?;
+    Store::audit(
+        &mut tx,
+        "kmsbot",
+        "failed",
+        Some(&format!("job:{id}")),
+        Some(error),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -157,153 +200,91 @@ struct JobInfo {
     progress: Option<i64>,
     dry_run: bool,
     /// The steps as last written, so progress messages need no query.
-    rows: std::sync::Mutex<Vec<super::StepRow>>,
+    rows: std::sync::Mutex<Vec<StepRow>>,
 }
 
 impl JobInfo {
-    fn update_row(&self, seq: i64, f: impl FnOnce(&mut super::StepRow)) {
+    fn update_row(&self, seq: i64, f: impl FnOnce(&mut StepRow)) {
         let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = rows.iter_mut().find(|r| r.seq == seq) {
             f(r);
         }
     }
 
-    fn row_status(&self, seq: i64) -> Option<String> {
+    fn row_status(&self, seq: i64) -> Option<StepStatus> {
         let rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
-        rows.iter().find(|r| r.seq == seq).map(|r| r.status.clone())
+        rows.iter().find(|r| r.seq == seq).map(|r| r.status)
     }
 }
 
-async fn load(app: &App, id: i64) -> anyhow::Result<JobInfo> {
-    let r = sqlx::query("SELECT * FROM jobs WHERE id = ?")
-        .bind(id)
-        .fetch_one(app.store.pool())
-        .await?;
-    let platform: String = r.try_get("platform")?;
+async fn load(store: &Store, id: i64) -> anyhow::Result<JobInfo> {
+    let r = jstore::runnable(store.pool(), id).await?;
     Ok(JobInfo {
         id,
-        instance: r.try_get("instance")?,
-        method: r.try_get("method")?,
-        kms_host: r.try_get("kms_host")?,
-        requested_by: r.try_get("requested_by")?,
-        platform: Platform::parse(&platform)
-            .ok_or_else(|| anyhow::anyhow!("unknown platform {platform}"))?,
-        channel: r.try_get("channel")?,
-        thread: r.try_get("thread")?,
-        progress: r.try_get("progress_message_id")?,
+        platform: Platform::parse(&r.platform)
+            .ok_or_else(|| anyhow::anyhow!("unknown platform {}", r.platform))?,
+        instance: r.instance,
+        method: r.method,
+        kms_host: r.kms_host,
+        requested_by: r.requested_by,
+        channel: r.channel,
+        thread: r.thread,
+        progress: r.progress_message_id,
         dry_run: false,
-        rows: std::sync::Mutex::new(jstore::steps(app.store.pool(), id).await?),
+        rows: std::sync::Mutex::new(jstore::steps(store.pool(), id).await?),
     })
-}
-
-struct StepSpec {
-    seq: i64,
-    command: String,
-    secret_ref: Option<String>,
-    always: bool,
-    undoes: Option<i64>,
-    check: Check,
-    status: String,
-}
-
-async fn step_specs(app: &App, id: i64) -> anyhow::Result<Vec<StepSpec>> {
-    let rows = sqlx::query("SELECT seq, command, secret_ref, always_run, undoes, check_kind, status FROM job_steps WHERE job_id = ? ORDER BY seq")
-        .bind(id)
-        .fetch_all(app.store.pool())
-        .await?;
-    rows.iter()
-        .map(|r| -> anyhow::Result<StepSpec> {
-            let check: String = r.try_get("check_kind")?;
-            Ok(StepSpec {
-                seq: r.try_get("seq")?,
-                command: r.try_get("command")?,
-                secret_ref: r.try_get("secret_ref")?,
-                always: r.try_get("always_run")?,
-                undoes: r.try_get("undoes")?,
-                check: jstore::check_from_name(&check),
-                status: r.try_get("status")?,
-            })
-        })
-        .collect()
-}
-
-async fn is_cancel_requested(app: &App, id: i64) -> anyhow::Result<bool> {
-    let v: i64 = sqlx::query_scalar("SELECT cancel_requested FROM jobs WHERE id = ?")
-        .bind(id)
-        .fetch_one(app.store.pool())
-        .await?;
-    Ok(v != 0)
 }
 
 fn step_ran(job: &JobInfo, seq: i64) -> bool {
     matches!(
-        job.row_status(seq).as_deref(),
-        Some("succeeded" | "failed" | "running")
+        job.row_status(seq),
+        Some(StepStatus::Succeeded | StepStatus::Failed | StepStatus::Running)
     )
 }
 
-async fn set_step(app: &App, job: &JobInfo, seq: i64, status: &str) -> anyhow::Result<()> {
-    let id = job.id;
-    job.update_row(seq, |r| r.status = status.to_string());
-    let mut tx = app.store.begin().await?;
-    sqlx::query(
-        "UPDATE job_steps SET status = ?, started_at = CASE WHEN ? = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE started_at END WHERE job_id = ? AND seq = ?",
-    )
-    .bind(status)
-    .bind(status)
-    .bind(id)
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
+async fn set_step(
+    store: &Store,
+    job: &JobInfo,
+    seq: i64,
+    status: StepStatus,
+) -> anyhow::Result<()> {
+    job.update_row(seq, |r| r.status = status);
+    let mut tx = store.begin().await?;
+    jstore::set_step_status(&mut tx, job.id, seq, status).await?;
     tx.commit().await?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn record_step(
-    app: &App,
+    store: &Store,
     job: &JobInfo,
     seq: i64,
-    status: &str,
-    exit: Option<u32>,
-    output: &str,
-    code: Option<&str>,
-    elapsed: Duration,
+    result: StepResult<'_>,
 ) -> anyhow::Result<()> {
     let id = job.id;
     job.update_row(seq, |r| {
-        r.status = status.to_string();
-        r.exit_status = exit.map(i64::from);
-        r.output = Some(output.to_string());
-        r.error_code = code.map(str::to_string);
-        r.duration_ms = Some(elapsed.as_millis() as i64);
+        r.status = result.status;
+        r.exit_status = result.exit.map(i64::from);
+        r.output = Some(result.output.to_string());
+        r.error_code = result.code.map(str::to_string);
+        r.duration_ms = Some(result.elapsed_ms);
     });
-    let mut tx = app.store.begin().await?;
-    sqlx::query(
-        "UPDATE job_steps SET status = ?, exit_status = ?, output = ?, error_code = ?, duration_ms = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE job_id = ? AND seq = ?",
-    )
-    .bind(status)
-    .bind(exit.map(i64::from))
-    .bind(output)
-    .bind(code)
-    .bind(elapsed.as_millis() as i64)
-    .bind(id)
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = store.begin().await?;
+    jstore::record_step(&mut tx, id, seq, &result).await?;
     Store::audit(
         &mut tx,
         "kmsbot",
-        &format!("step {seq} {status}"),
+        &format!("step {seq} {}", result.status),
         Some(&format!("job:{id}")),
-        code,
+        result.code,
     )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn progress(app: &App, job: &JobInfo, state: &str) {
+/// Queues the progress message's new text (never waits for the platform).
+fn progress(outbox: &Outbox, job: &JobInfo, state: &str) {
     let Some(msg) = job.progress else { return };
     let lines = {
         let rows = job.rows.lock().unwrap_or_else(|e| e.into_inner());
@@ -316,258 +297,355 @@ async fn progress(app: &App, job: &JobInfo, state: &str) {
         job.method,
         lines.trim_end()
     );
-    app.edit_message(job.platform, msg, &text).await;
+    outbox.edit(job.platform, msg, text);
 }
 
-async fn run_job(app: &App, shells: &dyn ShellFactory, id: i64) -> anyhow::Result<()> {
+/// Runs a job's remaining steps. With `forced_failure` (after a panic or an internal error)
+/// only always-run steps run, a step left `running` is recorded failed, and the job ends failed.
+async fn run_job(
+    deps: Arc<WorkerDeps>,
+    id: i64,
+    forced_failure: Option<String>,
+) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut job = load(app, id).await?;
-    let result = run_steps(app, shells, &mut job).await;
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?")
-        .bind(id)
-        .fetch_optional(app.store.pool())
-        .await
-        .ok()
-        .flatten();
-    if let Some(status) = status {
-        app.metrics.job(&job.method, &status, started.elapsed());
+    let store = &deps.services.store;
+    let mut job = load(store, id).await?;
+    let result = run_steps(&deps, &mut job, forced_failure).await;
+    if let Ok(Some(status)) = jstore::status(store.pool(), id).await {
+        deps.services
+            .metrics
+            .job(&job.method, status.as_str(), started.elapsed());
     }
     result
 }
 
-async fn run_steps(app: &App, shells: &dyn ShellFactory, job: &mut JobInfo) -> anyhow::Result<()> {
+async fn run_steps(
+    deps: &WorkerDeps,
+    job: &mut JobInfo,
+    forced_failure: Option<String>,
+) -> anyhow::Result<()> {
     let id = job.id;
-    let steps = step_specs(app, id).await?;
-    let instance = app.config.instance(&job.instance).cloned();
+    let store = &deps.services.store;
+    let config = &deps.services.config;
+    let steps = jstore::step_specs(store.pool(), id).await?;
+    let instance = config.instance(&job.instance).cloned();
     job.dry_run = instance
         .as_ref()
         .is_some_and(|i| i.transport == crate::config::Transport::DryRun);
+    let mut failure: Option<(Option<String>, String)> = match &forced_failure {
+        Some(why) => Some((None, why.clone())),
+        None => steps
+            .iter()
+            .find(|s| s.status == StepStatus::Failed)
+            .map(|_| (None, "an earlier step failed".to_string())),
+    };
+    if let Some(why) = &forced_failure {
+        // The step that was running when the task died has no result: record it failed.
+        for step in steps.iter().filter(|s| s.status == StepStatus::Running) {
+            record_step(
+                store,
+                job,
+                step.seq,
+                StepResult {
+                    status: StepStatus::Failed,
+                    exit: None,
+                    output: why,
+                    code: None,
+                    elapsed_ms: 0,
+                },
+            )
+            .await?;
+        }
+    }
     let shell = match instance {
-        Some(inst) => shells.open(&inst),
+        Some(inst) => deps.shells.open(&inst),
         None => Err(format!("instance {} is no longer configured", job.instance)),
     };
     let shell = match shell {
         Ok(s) => s,
         Err(e) => {
-            finish(app, job, "failed", None, Some(&e)).await?;
+            let (code, why) = failure.unwrap_or((None, e));
+            finish(deps, job, JobStatus::Failed, code.as_deref(), Some(&why)).await?;
             return Ok(());
         }
     };
-    let gvlks: Vec<String> = app.kb.gvlks().iter().map(|g| g.key.clone()).collect();
-    let allowed: Vec<&str> = gvlks.iter().map(String::as_str).collect();
-    let timeout = Duration::from_secs(app.config.jobs.step_timeout_secs);
-    let mut failure: Option<(Option<String>, String)> = steps
+    let gvlks: Vec<String> = deps
+        .services
+        .kb
+        .gvlks()
         .iter()
-        .find(|s| s.status == "failed")
-        .map(|_| (None, "an earlier step failed".to_string()));
+        .map(|g| g.key.clone())
+        .collect();
+    let allowed: Vec<&str> = gvlks.iter().map(String::as_str).collect();
+    let timeout = Duration::from_secs(config.jobs.step_timeout_secs);
     let mut cancelled = false;
-    progress(app, job, "running").await;
-    let mut shutdown = app.shutdown_signal();
+    progress(&deps.outbox, job, "running");
+    let mut shutdown = deps.control.shutdown_signal();
     for step in &steps {
-        if matches!(step.status.as_str(), "succeeded" | "failed" | "skipped") {
+        if step.status.is_done() || forced_failure.is_some() && step.status == StepStatus::Running {
             continue;
         }
         if *shutdown.borrow_and_update() {
             // Checkpoint: this step has not started; the job resumes here after restart.
-            let mut tx = app.store.begin().await?;
-            jstore::set_status(&mut tx, id, "interrupted").await?;
+            let mut tx = store.begin().await?;
+            jstore::set_status(&mut tx, id, JobStatus::Interrupted).await?;
             tx.commit().await?;
-            progress(app, job, "interrupted (will resume after restart)").await;
+            progress(&deps.outbox, job, "interrupted (will resume after restart)");
             return Ok(());
         }
-        if !cancelled && is_cancel_requested(app, id).await? {
+        if !cancelled && jstore::cancel_requested(store.pool(), id).await? {
             cancelled = true;
         }
         if (failure.is_some() || cancelled) && !step.always {
-            set_step(app, job, step.seq, "skipped").await?;
+            set_step(store, job, step.seq, StepStatus::Skipped).await?;
             continue;
         }
         if let Some(undone) = step.undoes {
             // Restore only what was changed: skip when the step it undoes never ran.
             if !step_ran(job, undone) {
-                set_step(app, job, step.seq, "skipped").await?;
+                set_step(store, job, step.seq, StepStatus::Skipped).await?;
                 continue;
             }
         }
-        set_step(app, job, step.seq, "running").await?;
-        let secret = match &step.secret_ref {
-            Some(r) => match SecretRef::resolve(r) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    record_step(app, job, step.seq, "failed", None, &e, None, Duration::ZERO)
-                        .await?;
-                    failure = Some((None, e));
-                    continue;
-                }
+        set_step(store, job, step.seq, StepStatus::Running).await?;
+        let outcome = run_one(deps, shell.as_ref(), step, timeout, &allowed).await;
+        record_step(
+            store,
+            job,
+            step.seq,
+            StepResult {
+                status: if outcome.failure.is_some() {
+                    StepStatus::Failed
+                } else {
+                    StepStatus::Succeeded
+                },
+                exit: outcome.exit,
+                output: &outcome.output,
+                code: outcome.code.as_deref(),
+                elapsed_ms: i64::try_from(outcome.elapsed.as_millis()).unwrap_or(i64::MAX),
             },
-            None => None,
-        };
-        let command = match plan::real_command(&step.command, secret.as_ref().map(|s| s.expose())) {
-            Ok(c) => c,
-            Err(e) => {
-                record_step(
-                    app,
-                    job,
-                    step.seq,
-                    "failed",
-                    None,
-                    &e.0,
-                    None,
-                    Duration::ZERO,
-                )
-                .await?;
-                failure = Some((None, e.0));
-                continue;
+        )
+        .await?;
+        if let Some(why) = outcome.failure {
+            if failure.is_none() {
+                failure = Some((outcome.code.clone(), why));
             }
-        };
-        let started = Instant::now();
-        let result = shell.run(&command, timeout).await;
-        let elapsed = started.elapsed();
-        let (exit, output) = match result {
-            Ok(CommandOutput {
-                exit_status,
-                output,
-            }) => (exit_status, output),
-            Err(e) => {
-                let msg = e.to_string();
-                record_step(app, job, step.seq, "failed", None, &msg, None, elapsed).await?;
-                if failure.is_none() {
-                    failure = Some((None, msg));
-                }
-                if matches!(
+            if outcome.unreachable {
+                // Nothing else can run on an instance we cannot reach safely.
+                skip_rest(store, job, step.seq).await?;
+                break;
+            }
+        }
+        progress(&deps.outbox, job, "running");
+    }
+    match (failure, cancelled) {
+        (Some((code, why)), _) => {
+            finish(deps, job, JobStatus::Failed, code.as_deref(), Some(&why)).await
+        }
+        (None, true) => finish(deps, job, JobStatus::Cancelled, None, None).await,
+        (None, false) => finish(deps, job, JobStatus::Succeeded, None, None).await,
+    }
+}
+
+/// What running one step gave.
+struct Outcome {
+    exit: Option<u32>,
+    output: String,
+    code: Option<String>,
+    elapsed: Duration,
+    /// Why it failed, when it did.
+    failure: Option<String>,
+    /// The instance could not be reached safely (host key, auth, connect).
+    unreachable: bool,
+}
+
+async fn run_one(
+    _deps: &WorkerDeps,
+    shell: &dyn adapters::shell::RemoteShell,
+    step: &StepSpec,
+    timeout: Duration,
+    allowed: &[&str],
+) -> Outcome {
+    let refused = |why: String| Outcome {
+        exit: None,
+        output: why.clone(),
+        code: None,
+        elapsed: Duration::ZERO,
+        failure: Some(why),
+        unreachable: false,
+    };
+    let secret = match &step.secret_ref {
+        Some(r) => match SecretRef::resolve(r) {
+            Ok(s) => Some(s),
+            Err(e) => return refused(e),
+        },
+        None => None,
+    };
+    let command = match plan::real_command(&step.command, secret.as_ref().map(|s| s.expose())) {
+        Ok(c) => c,
+        Err(e) => return refused(e.0),
+    };
+    let started = Instant::now();
+    let result = shell.run(&command, timeout).await;
+    let elapsed = started.elapsed();
+    match result {
+        Ok(CommandOutput {
+            exit_status,
+            output,
+        }) => {
+            let output = plan::redact(&output, allowed);
+            match plan::judge(step.check, exit_status, &output) {
+                Ok(()) => Outcome {
+                    exit: exit_status,
+                    output,
+                    code: None,
+                    elapsed,
+                    failure: None,
+                    unreachable: false,
+                },
+                Err((code, why)) => Outcome {
+                    exit: exit_status,
+                    output,
+                    code,
+                    elapsed,
+                    failure: Some(why),
+                    unreachable: false,
+                },
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            Outcome {
+                exit: None,
+                output: msg.clone(),
+                code: None,
+                elapsed,
+                failure: Some(msg),
+                unreachable: matches!(
                     e,
                     ShellError::HostKey { .. }
                         | ShellError::Auth { .. }
                         | ShellError::Connect { .. }
-                ) {
-                    // Nothing else can run on an instance we cannot reach safely.
-                    skip_rest(app, job, step.seq).await?;
-                    break;
-                }
-                continue;
-            }
-        };
-        let output = plan::redact(&output, &allowed);
-        match plan::judge(step.check, exit, &output) {
-            Ok(()) => {
-                record_step(
-                    app,
-                    job,
-                    step.seq,
-                    "succeeded",
-                    exit,
-                    &output,
-                    None,
-                    elapsed,
-                )
-                .await?
-            }
-            Err((code, why)) => {
-                record_step(
-                    app,
-                    job,
-                    step.seq,
-                    "failed",
-                    exit,
-                    &output,
-                    code.as_deref(),
-                    elapsed,
-                )
-                .await?;
-                if failure.is_none() {
-                    failure = Some((code, why));
-                }
+                ),
             }
         }
-        progress(app, job, "running").await;
-    }
-    match (failure, cancelled) {
-        (Some((code, why)), _) => finish(app, job, "failed", code.as_deref(), Some(&why)).await,
-        (None, true) => finish(app, job, "cancelled", None, None).await,
-        (None, false) => finish(app, job, "succeeded", None, None).await,
     }
 }
 
-async fn skip_rest(app: &App, job: &JobInfo, after: i64) -> anyhow::Result<()> {
-    let id = job.id;
+async fn skip_rest(store: &Store, job: &JobInfo, after: i64) -> anyhow::Result<()> {
     {
         let mut rows = job.rows.lock().unwrap_or_else(|e| e.into_inner());
         for r in rows
             .iter_mut()
-            .filter(|r| r.seq > after && r.status == "pending")
+            .filter(|r| r.seq > after && r.status == StepStatus::Pending)
         {
-            r.status = "skipped".into();
+            r.status = StepStatus::Skipped;
         }
     }
-    let mut tx = app.store.begin().await?;
-    sqlx::query("UPDATE job_steps SET status = 'skipped' WHERE job_id = ? AND seq > ? AND status = 'pending'")
-        .bind(id)
-        .bind(after)
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = store.begin().await?;
+    jstore::skip_pending_after(&mut tx, job.id, after).await?;
     tx.commit().await?;
     Ok(())
 }
 
 async fn finish(
-    app: &App,
+    deps: &WorkerDeps,
     job: &JobInfo,
-    status: &str,
+    status: JobStatus,
     code: Option<&str>,
     error: Option<&str>,
 ) -> anyhow::Result<()> {
-    let mut tx = app.store.begin().await?;
-    sqlx::query(
-        "UPDATE jobs SET status = ?, error_code = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-    )
-    .bind(status)
-    .bind(code)
-    .bind(error)
-    .bind(job.id)
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = deps.services.store.begin().await?;
+    jstore::finish(&mut tx, job.id, status, code, error).await?;
     Store::audit(
         &mut tx,
         "kmsbot",
-        status,
+        status.as_str(),
         Some(&format!("job:{}", job.id)),
         code.or(error),
     )
     .await?;
     tx.commit().await?;
-    progress(app, job, status).await;
+    progress(&deps.outbox, job, status.as_str());
     let who = mention(&job.requested_by);
     let text = match status {
-        "succeeded" if job.dry_run => format!(
+        JobStatus::Succeeded if job.dry_run => format!(
             "{who}: dry run of job #{} finished: every command was recorded and none was executed on {} (its transport is `dry-run`). See them with `job {}`.",
             job.id, job.instance, job.id
         ),
-        "succeeded" => format!("{who}: job #{} succeeded — {} is activated (`License Status: Licensed`).", job.id, job.instance),
-        "cancelled" => format!("{who}: job #{} on {} was cancelled; the time source was restored.", job.id, job.instance),
-        _ => failure_text(app, job, code, error),
+        JobStatus::Succeeded => format!("{who}: job #{} succeeded — {} is activated (`License Status: Licensed`).", job.id, job.instance),
+        JobStatus::Cancelled => format!("{who}: job #{} on {} was cancelled; the time source was restored.", job.id, job.instance),
+        _ => failure_text(deps, job, code, error),
     };
-    app.say(job.platform, &job.channel, job.thread.as_deref(), &text)
+    deps.outbox
+        .say(job.platform, &job.channel, job.thread.as_deref(), &text)
         .await;
     if code == Some("0xC004F074") {
         if let Some(host) = &job.kms_host {
-            app.offer_firewall_for_job(
-                job.platform,
-                &job.channel,
-                job.thread.as_deref(),
-                &job.requested_by,
-                &job.instance,
-                host,
-            )
-            .await;
+            offer_firewall(deps, job, host).await;
         }
     }
     Ok(())
 }
 
-fn failure_text(app: &App, job: &JobInfo, code: Option<&str>, error: Option<&str>) -> String {
+/// After a job failed with 0xC004F074: offers, in the job's thread, to file the firewall
+/// request for tcp/1688 from the instance to the KMS host (accepted with `file it`).
+async fn offer_firewall(deps: &WorkerDeps, job: &JobInfo, kms_host: &str) {
+    let port = deps.services.config.kms.port;
+    let instance = &job.instance;
+    let draft = Draft {
+        kind: Some(RequestKind::Firewall),
+        protocol: Some(Protocol::Tcp),
+        ports: Some(Ports(vec![PortRange::single(port)])),
+        source: Some(Endpoint::Instance(instance.clone())),
+        destination: Some(Endpoint::for_host(kms_host)),
+        direction: Some(Direction::Egress),
+        reason: Some(format!(
+            "KMS activation of {instance} (job failed with 0xC004F074)"
+        )),
+        ..Default::default()
+    };
+    let key = ContextKey {
+        platform: job.platform.as_str(),
+        channel: &job.channel,
+        thread: job.thread.as_deref().unwrap_or_default(),
+        user: &job.requested_by,
+    };
+    let stored: Result<(), crate::store::StoreError> = async {
+        let mut tx = deps.services.store.begin().await?;
+        let mut ctx = contexts::load(&mut tx, key).await?;
+        ctx.offer = Some(draft);
+        contexts::save(&mut tx, key, &ctx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = stored {
+        tracing::error!(error = %e, "cannot store the firewall offer");
+        return;
+    }
+    deps.outbox
+        .say(
+            job.platform,
+            &job.channel,
+            job.thread.as_deref(),
+            &format!(
+                "{}: {instance} could not reach the KMS host {kms_host} on tcp/{port}. Reply `file it` here and I'll file the firewall request (tcp/{port} from {instance} to {kms_host}, outbound) for support.",
+                mention(&job.requested_by),
+            ),
+        )
+        .await;
+}
+
+fn failure_text(
+    deps: &WorkerDeps,
+    job: &JobInfo,
+    code: Option<&str>,
+    error: Option<&str>,
+) -> String {
     let who = mention(&job.requested_by);
     let mut s = format!("{who}: job #{} on {} failed", job.id, job.instance);
-    match code.and_then(|c| app.kb.error_info(c)) {
+    match code.and_then(|c| deps.services.kb.error_info(c)) {
         Some(info) => {
             s.push_str(&format!(
                 " with **{}** ({}).\n{}\nLikely cause here: {}\nWhat to do:\n{}",
@@ -586,4 +664,335 @@ fn failure_text(app: &App, job: &JobInfo, code: Option<&str>, error: Option<&str
     }
     s.push_str(&format!("\nSee every step with `job {}`.", job.id));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::approvals;
+    use crate::config::{Config, InstanceConfig, Transport};
+    use crate::metrics::Metrics;
+    use crate::outbox::Backoff;
+    use crate::states::ApprovalSubject;
+    use adapters::shell::{DryRunShell, RemoteShell};
+    use adapters::{Chat, ChatError, Outgoing};
+    use async_trait::async_trait;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+
+    /// The dry-run shell, except that the first `/ato` panics (as a bug in a step would).
+    struct PanicOnce {
+        inner: DryRunShell,
+        armed: Arc<AtomicBool>,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    #[async_trait]
+    impl RemoteShell for PanicOnce {
+        async fn run(&self, command: &str, timeout: Duration) -> Result<CommandOutput, ShellError> {
+            self.log.lock().unwrap().push(command.to_string());
+            if command.ends_with("/ato") && self.armed.swap(false, Ordering::SeqCst) {
+                panic!("injected panic in a step");
+            }
+            self.inner.run(command, timeout).await
+        }
+    }
+
+    struct Shells {
+        armed: Arc<AtomicBool>,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl ShellFactory for Shells {
+        fn open(
+            &self,
+            _: &crate::config::InstanceConfig,
+        ) -> Result<Arc<dyn adapters::shell::RemoteShell>, String> {
+            Ok(Arc::new(PanicOnce {
+                inner: DryRunShell::new(),
+                armed: self.armed.clone(),
+                log: self.log.clone(),
+            }))
+        }
+    }
+
+    struct Recorder(Mutex<Vec<Outgoing>>);
+
+    #[async_trait]
+    impl Chat for Recorder {
+        fn platform(&self) -> Platform {
+            Platform::Console
+        }
+        async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+            self.0.lock().unwrap().push(out.clone());
+            Ok(match out {
+                Outgoing::Post { local_id, .. } => Some(local_id.to_string()),
+                _ => None,
+            })
+        }
+    }
+
+    fn config() -> Config {
+        let mut cfg = Config::default();
+        cfg.jobs.concurrency = 1;
+        cfg.instances = vec![InstanceConfig {
+            name: "web-01".into(),
+            edition: "Windows Server 2019 Datacenter".into(),
+            transport: Transport::DryRun,
+            address: None,
+            port: 22,
+            user: "Administrator".into(),
+            key_file: None,
+            known_hosts: None,
+            product_key: None,
+        }];
+        cfg
+    }
+
+    /// A queued 8-step KMS job on web-01 whose progress message was posted.
+    async fn queued_job(store: &Store, outbox: &Outbox) -> i64 {
+        let mut tx = store.begin().await.unwrap();
+        let msg = Store::insert_message(&mut tx, "console", "ops", None, "bot", Some("req"))
+            .await
+            .unwrap();
+        let req = approvals::create(
+            &mut tx,
+            &ApprovalSubject::Jobs,
+            msg,
+            "console:alice",
+            1,
+            "console",
+            "ops",
+            None,
+        )
+        .await
+        .unwrap();
+        let steps =
+            plan::kms_client("WMDGN-G9PQG-XVVXX-R3X43-63DFG", "kms.corp.example", 1688).unwrap();
+        let id = jstore::insert_job(
+            &mut tx,
+            &jstore::NewJob {
+                instance: "web-01",
+                edition: "Windows Server 2019 Datacenter",
+                method: "kms",
+                kms_host: Some("kms.corp.example"),
+                kms_port: Some(1688),
+                requested_by: "console:alice",
+                platform: "console",
+                channel: "ops",
+                thread: None,
+                request_message_id: msg,
+                approval_request_id: req,
+            },
+            &steps,
+        )
+        .await
+        .unwrap();
+        let progress = Store::insert_message(&mut tx, "console", "ops", None, "bot", None)
+            .await
+            .unwrap();
+        jstore::queue(&mut tx, id, "console:bob", progress)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        outbox.enqueue(
+            Platform::Console,
+            vec![crate::outbox::Delivery::Post {
+                local_id: progress,
+                channel: "ops".into(),
+                thread: None,
+                text: format!("Job #{id} on web-01: queued"),
+                buttons: Vec::new(),
+            }],
+        );
+        id
+    }
+
+    async fn wait_final(store: &Store, id: i64) -> JobStatus {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match jstore::status(store.pool(), id).await.unwrap() {
+                Some(s) if s.is_final() => return s,
+                _ if Instant::now() > deadline => panic!("job {id} did not end"),
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    struct Rig {
+        _dir: tempfile::TempDir,
+        store: Store,
+        outbox: Outbox,
+        control: Arc<JobsControl>,
+        chat: Arc<Recorder>,
+        log: Arc<Mutex<Vec<String>>>,
+        worker: tokio::task::JoinHandle<()>,
+    }
+
+    fn rig_with(dir: tempfile::TempDir, store: Store) -> Rig {
+        let metrics = Arc::new(Metrics::new());
+        let outbox = Outbox::new(store.clone(), metrics.clone(), Backoff::default());
+        let chat = Arc::new(Recorder(Mutex::new(Vec::new())));
+        outbox.register(chat.clone());
+        let control = Arc::new(JobsControl::new());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let deps = WorkerDeps {
+            services: Services {
+                store: store.clone(),
+                config: Arc::new(config()),
+                kb: Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+                metrics,
+            },
+            outbox: outbox.clone(),
+            control: control.clone(),
+            shells: Arc::new(Shells {
+                armed: Arc::new(AtomicBool::new(true)),
+                log: log.clone(),
+            }),
+        };
+        let worker = tokio::spawn(run(deps));
+        Rig {
+            _dir: dir,
+            store,
+            outbox,
+            control,
+            chat,
+            log,
+            worker,
+        }
+    }
+
+    async fn rig() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        rig_with(dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_job_fails_it_runs_its_restore_and_frees_its_slot() {
+        let rig = rig().await;
+        let first = queued_job(&rig.store, &rig.outbox).await;
+        rig.control.wake();
+        assert_eq!(wait_final(&rig.store, first).await, JobStatus::Failed);
+
+        let job = jstore::get(rig.store.pool(), first).await.unwrap().unwrap();
+        let error = job.error.unwrap();
+        assert!(error.starts_with("internal error (reference E"), "{error}");
+        assert!(
+            !error.contains("injected"),
+            "panic details stay in the log: {error}"
+        );
+        let steps = jstore::steps(rig.store.pool(), first).await.unwrap();
+        let status: Vec<StepStatus> = steps.iter().map(|s| s.status).collect();
+        use StepStatus::*;
+        // 1-5 ran, /ato (6) panicked, the time-source restore (7) still ran, /dli (8) skipped.
+        assert_eq!(
+            status,
+            vec![Succeeded, Succeeded, Succeeded, Succeeded, Succeeded, Failed, Succeeded, Skipped]
+        );
+        let ran = rig.log.lock().unwrap().clone();
+        assert_eq!(
+            ran.last().map(String::as_str),
+            Some("w32tm /config /manualpeerlist:time.windows.com /update"),
+            "{ran:?}"
+        );
+
+        // The only slot (concurrency 1) is free again: the next job runs and succeeds.
+        let second = queued_job(&rig.store, &rig.outbox).await;
+        rig.control.wake();
+        assert_eq!(wait_final(&rig.store, second).await, JobStatus::Succeeded);
+        // The job's row ends just before its task does: wait for the task to hand its slot back.
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let ended = rig.control.job_ended();
+                tokio::pin!(ended);
+                ended.as_mut().enable();
+                if rig.control.active() == 0 {
+                    break;
+                }
+                ended.await;
+            }
+        })
+        .await
+        .expect("every job task ended");
+        rig.outbox.flush().await;
+        let said: Vec<String> = rig
+            .chat
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|o| match o {
+                Outgoing::Post { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            said.iter()
+                .any(|t| t.contains(&format!("job #{first} on web-01 failed"))),
+            "{said:?}"
+        );
+        rig.control.shutdown();
+        rig.worker.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unknown_check_or_status_in_the_database_is_an_error_not_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let outbox = Outbox::new(store.clone(), metrics, Backoff::default());
+        let id = queued_job(&store, &outbox).await;
+        // The schema refuses unknown values outright...
+        let mut tx = store.begin().await.unwrap();
+        let refused = sqlx::query("UPDATE job_steps SET check_kind = 'exit-zero' WHERE job_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await;
+        assert!(refused.is_err(), "CHECK constraint on check_kind");
+        // ...so write them past the constraints, as a bad migration or hand edit would.
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE job_steps SET check_kind = 'exit-zero' WHERE job_id = ? AND seq = 8")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA ignore_check_constraints = OFF")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let err = jstore::step_specs(store.pool(), id).await.unwrap_err();
+        assert!(err.to_string().contains("exit-zero"), "{err}");
+
+        let mut tx = store.begin().await.unwrap();
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE job_steps SET status = 'done' WHERE job_id = ? AND seq = 1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA ignore_check_constraints = OFF")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let err = jstore::steps(store.pool(), id).await.unwrap_err();
+        assert!(err.to_string().contains("done"), "{err}");
+
+        // The worker does not run such a job with a guessed check: it ends failed, untouched.
+        let rig = rig_with(dir, store);
+        rig.control.wake();
+        assert_eq!(wait_final(&rig.store, id).await, JobStatus::Failed);
+        assert!(rig.log.lock().unwrap().is_empty(), "nothing ran");
+        rig.control.shutdown();
+        rig.worker.await.unwrap();
+    }
 }

@@ -3,11 +3,13 @@
 
 use super::request::{self, Draft, Field, Problem, RequestKind, Slot};
 use super::store as tstore;
-use crate::app::{mention, Turn};
 use crate::approvals::{self, Decision, Outcome};
 use crate::errors::{AppError, UserError};
+use crate::states::ApprovalSubject;
 use crate::store::Store;
-use sqlx::{Row, SqliteConnection};
+use crate::turn::Turn;
+use crate::users::mention;
+use sqlx::SqliteConnection;
 
 /// An open conversation row.
 #[derive(Debug, Clone)]
@@ -33,22 +35,16 @@ fn key(turn: &Turn<'_>) -> (String, String, String, String) {
 /// The user's open conversation where they speak now, if any.
 pub async fn open_conversation(turn: &mut Turn<'_>) -> Result<Option<Conversation>, AppError> {
     let (platform, channel, thread, user) = key(turn);
-    let row = sqlx::query(
-        "SELECT id, draft, awaiting FROM conversations WHERE platform = ? AND channel = ? AND thread = ? AND user_id = ? AND state = 'open'",
-    )
-    .bind(platform)
-    .bind(channel)
-    .bind(thread)
-    .bind(user)
-    .fetch_optional(&mut *turn.tx)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let draft: String = row.try_get("draft")?;
-    let draft: Draft = serde_json::from_str(&draft).map_err(anyhow::Error::from)?;
+    let Some(row) =
+        tstore::open_conversation(&mut turn.tx, &platform, &channel, &thread, &user).await?
+    else {
+        return Ok(None);
+    };
+    let draft: Draft = serde_json::from_str(&row.draft).map_err(anyhow::Error::from)?;
     Ok(Some(Conversation {
-        id: row.try_get("id")?,
+        id: row.id,
         draft,
-        awaiting: row.try_get("awaiting")?,
+        awaiting: row.awaiting,
     }))
 }
 
@@ -64,50 +60,27 @@ async fn save(
         _ => "firewall",
     };
     match existing {
-        Some(id) => {
-            sqlx::query(
-                "UPDATE conversations SET draft = ?, awaiting = ?, kind = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-            )
-            .bind(json)
-            .bind(awaiting)
-            .bind(kind)
-            .bind(id)
-            .execute(&mut *turn.tx)
-            .await?;
-        }
+        Some(id) => tstore::update_conversation(&mut turn.tx, id, kind, &json, awaiting).await?,
         None => {
             let (platform, channel, thread, user) = key(turn);
-            sqlx::query(
-                "INSERT INTO conversations (platform, channel, thread, user_id, kind, draft, awaiting) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(platform)
-            .bind(channel)
-            .bind(thread)
-            .bind(user)
-            .bind(kind)
-            .bind(json)
-            .bind(awaiting)
-            .execute(&mut *turn.tx)
-            .await?;
+            let at = tstore::ConversationKey {
+                platform: &platform,
+                channel: &channel,
+                thread: &thread,
+                user: &user,
+            };
+            tstore::insert_conversation(&mut turn.tx, at, kind, &json, awaiting).await?
         }
     }
     Ok(())
 }
 
 async fn close(turn: &mut Turn<'_>, id: i64, state: &str) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE conversations SET state = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-    )
-    .bind(state)
-    .bind(id)
-    .execute(&mut *turn.tx)
-    .await?;
-    Ok(())
+    Ok(tstore::close_conversation(&mut turn.tx, id, state).await?)
 }
 
 fn known_instances(turn: &Turn<'_>) -> Vec<String> {
-    turn.app
-        .config
+    turn.config()
         .instances
         .iter()
         .map(|i| i.name.clone())
@@ -303,12 +276,7 @@ fn kind_str(draft: &Draft) -> &'static str {
 /// Files a complete, valid draft as a ticket (or points at an identical open one).
 async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), AppError> {
     let fingerprint = request::fingerprint(draft);
-    let existing: Option<(String, String)> = sqlx::query_as(
-        "SELECT id, status FROM tickets WHERE fingerprint = ? AND status IN ('open', 'approved') ORDER BY created_at LIMIT 1",
-    )
-    .bind(&fingerprint)
-    .fetch_optional(&mut *turn.tx)
-    .await?;
+    let existing = tstore::live_duplicate(&mut turn.tx, &fingerprint).await?;
     if let Some((id, status)) = existing {
         close(turn, conv_id, "cancelled").await?;
         turn.reply(format!(
@@ -319,11 +287,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
     }
     let kind = kind_str(draft);
     let prefix = if kind == "firewall" { "FW" } else { "NET" };
-    let seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets WHERE kind = ?")
-            .bind(kind)
-            .fetch_one(&mut *turn.tx)
-            .await?;
+    let seq = tstore::next_seq(&mut turn.tx, kind).await?;
     let id = format!("{prefix}-{seq}");
     let ev = turn.ev;
     let direction = request::effective_direction(draft).map(|d| d.as_str().to_string());
@@ -332,30 +296,30 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
     } else {
         Some(draft.instances.join(","))
     };
-    sqlx::query(
-        "INSERT INTO tickets (id, kind, seq, status, requester, platform, channel, thread, protocol, ports, source, destination, direction, instances, reason, duration, fingerprint) \
-         VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    tstore::insert_ticket(
+        &mut turn.tx,
+        &tstore::NewTicket {
+            id: &id,
+            kind,
+            seq,
+            requester: &ev.user,
+            platform: ev.platform.as_str(),
+            channel: &ev.channel,
+            thread: ev.thread.as_deref(),
+            protocol: draft.protocol.map(|p| p.as_str().to_string()),
+            ports: draft.ports.as_ref().map(|p| p.to_string()),
+            source: draft.source.as_ref().map(|e| e.to_string()),
+            destination: draft.destination.as_ref().map(|e| e.to_string()),
+            direction,
+            instances,
+            reason: draft.reason.clone(),
+            duration: draft.duration.as_ref().map(|d| d.text.clone()),
+            fingerprint: &fingerprint,
+        },
     )
-    .bind(&id)
-    .bind(kind)
-    .bind(seq)
-    .bind(&ev.user)
-    .bind(ev.platform.as_str())
-    .bind(&ev.channel)
-    .bind(&ev.thread)
-    .bind(draft.protocol.map(|p| p.as_str().to_string()))
-    .bind(draft.ports.as_ref().map(|p| p.to_string()))
-    .bind(draft.source.as_ref().map(|e| e.to_string()))
-    .bind(draft.destination.as_ref().map(|e| e.to_string()))
-    .bind(direction)
-    .bind(instances)
-    .bind(&draft.reason)
-    .bind(draft.duration.as_ref().map(|d| d.text.clone()))
-    .bind(&fingerprint)
-    .execute(&mut *turn.tx)
     .await?;
     close(turn, conv_id, "filed").await?;
-    turn.app.metrics.ticket(kind, "open");
+    turn.metrics().ticket(kind, "open");
     Store::audit(
         &mut turn.tx,
         &ev.user,
@@ -364,7 +328,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
         Some(&request::summary(draft)),
     )
     .await?;
-    let cfg = &turn.app.config;
+    let cfg = turn.config();
     let mut text = format!(
         "Filed **{id}** ({}) for {}:\n{}\n",
         if kind == "firewall" {
@@ -397,7 +361,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
     let msg = turn.reply(text).await?;
     let req = approvals::create(
         &mut turn.tx,
-        &format!("ticket:{id}"),
+        &ApprovalSubject::Ticket(id.clone()),
         msg,
         &ev.user,
         1,
@@ -406,12 +370,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
         ev.thread.as_deref(),
     )
     .await?;
-    sqlx::query("UPDATE tickets SET message_id = ?, approval_request_id = ? WHERE id = ?")
-        .bind(msg)
-        .bind(req)
-        .bind(&id)
-        .execute(&mut *turn.tx)
-        .await?;
+    tstore::set_approval_message(&mut turn.tx, &id, msg, req).await?;
     turn.react(
         msg,
         adapters::emoji::normalize(&cfg.approvals.approve_emoji),
@@ -424,12 +383,7 @@ async fn ticket_row(
     conn: &mut SqliteConnection,
     id: &str,
 ) -> Result<Option<(String, String, Option<i64>, String, Option<String>)>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT status, requester, approval_request_id, channel, thread FROM tickets WHERE id = ?",
-    )
-    .bind(id.to_ascii_uppercase())
-    .fetch_optional(&mut *conn)
-    .await?)
+    Ok(tstore::decision_row(conn, id).await?)
 }
 
 async fn set_status(
@@ -438,22 +392,14 @@ async fn set_status(
     status: &str,
     note: Option<&str>,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE tickets SET status = ?, decided_by = ?, decision_note = COALESCE(?, decision_note), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-    )
-    .bind(status)
-    .bind(&turn.ev.user)
-    .bind(note)
-    .bind(id)
-    .execute(&mut *turn.tx)
-    .await?;
+    tstore::set_status(&mut turn.tx, id, status, &turn.ev.user, note).await?;
     Store::audit(&mut turn.tx, &turn.ev.user, status, Some(id), note).await?;
     let kind = if id.starts_with("FW-") {
         "firewall"
     } else {
         "internet_access"
     };
-    turn.app.metrics.ticket(kind, status);
+    turn.metrics().ticket(kind, status);
     Ok(())
 }
 
@@ -493,7 +439,7 @@ pub async fn decide(
     let Some(req) = approvals::by_id(&mut turn.tx, req_id).await? else {
         return Err(anyhow::anyhow!("approval request {req_id} missing").into());
     };
-    let cfg = turn.app.config.approvals.clone();
+    let cfg = turn.config().approvals.clone();
     let roles = turn.ev.roles.clone();
     let outcome =
         approvals::decide(&mut turn.tx, &cfg, &req, &turn.ev.user, &roles, decision).await?;
@@ -556,12 +502,7 @@ pub async fn decide(
 }
 
 async fn current_status(conn: &mut SqliteConnection, id: &str) -> Result<Option<String>, AppError> {
-    Ok(
-        sqlx::query_scalar("SELECT status FROM tickets WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?,
-    )
+    Ok(tstore::status(conn, id).await?)
 }
 
 /// `done FW-12`: an approver marks an approved ticket as applied.
@@ -570,7 +511,7 @@ pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
     let Some((status, requester, _, channel, thread)) = ticket_row(&mut turn.tx, &id).await? else {
         return Err(no_such_ticket(&id));
     };
-    let cfg = turn.app.config.approvals.clone();
+    let cfg = turn.config().approvals.clone();
     if !approvals::is_approver(&cfg, &turn.ev.user, &turn.ev.roles) {
         return Err(UserError::plain(format!(
             "Only {} may mark **{id}** done.",
@@ -624,7 +565,6 @@ pub async fn cancel(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
 
 /// `tickets`, `tickets open`, `tickets all`.
 pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
-    let pool = turn.app.store.pool().clone();
     let filter = match which {
         "mine" => tstore::TicketFilter {
             requester: Some(turn.ev.user.clone()),
@@ -636,7 +576,7 @@ pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
         },
         _ => tstore::TicketFilter::default(),
     };
-    let rows = tstore::list(&pool, &filter).await?;
+    let rows = tstore::list(&mut *turn.tx, &filter).await?;
     let title = match which {
         "mine" => "Your tickets",
         "open" => "Open tickets",
@@ -662,11 +602,10 @@ pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
 
 /// `ticket FW-12`.
 pub async fn show(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
-    let pool = turn.app.store.pool().clone();
-    let Some(t) = tstore::get(&pool, id).await? else {
+    let Some(t) = tstore::get(&mut *turn.tx, id).await? else {
         return Err(no_such_ticket(&id.to_ascii_uppercase()));
     };
-    let history = tstore::history(&pool, &t.id).await?;
+    let history = tstore::history(&mut *turn.tx, &t.id).await?;
     let mut s = format!("```\n{}\n```", tstore::details(&t));
     if !history.is_empty() {
         s.push_str("\nHistory:\n");

@@ -3,6 +3,7 @@
 pub mod flow;
 pub mod request;
 mod request_check;
+mod request_names;
 mod request_parse;
 mod request_render;
 #[cfg(test)]

@@ -187,6 +187,17 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    /// A host as configured: an IP address becomes a single-address network, anything else a
+    /// host name.
+    pub fn for_host(host: &str) -> Endpoint {
+        match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => Endpoint::Network(IpNet::from(ip)),
+            Err(_) => Endpoint::Host(host.to_string()),
+        }
+    }
+}
+
+impl Endpoint {
     /// `any`, `0.0.0.0/0` or `::/0`.
     pub fn is_any(&self) -> bool {
         match self {

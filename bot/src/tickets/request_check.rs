@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use ipnet::IpNet;
 
 use super::request::{Direction, Draft, Endpoint, Field, Problem, Protocol, RequestKind, Slot};
-use super::request_parse::{is_hostname, is_instance_like, unknown_instance_problem};
+use super::request_names::{is_hostname, is_instance_like, unknown_instance_problem};
 
 /// Networks that belong to a private tenant (RFC 1918, shared/CGNAT, loopback, link-local,
 /// IPv6 unique-local, link-local and loopback).

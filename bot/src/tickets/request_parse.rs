@@ -15,10 +15,7 @@ use super::request::{
     RequestKind, Slot,
 };
 use super::request_check::validate;
-
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex is valid")
-}
+use super::request_names::{is_hostname, is_instance_like, re, unknown_instance_problem};
 
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -101,10 +98,6 @@ static TRAILING_NOISE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:[\s,;:.!-]*\b(?:thanks|thank\s+you|thx|ty|cheers|please|pls|plz|asap|urgently)\b)*[\s,;:.!?-]*$",
     )
 });
-static INSTANCE_LIKE: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$"));
-static HOST_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"));
-
 /// Words meaning "anywhere" when they follow `from`/`to`.
 const ANY_WORDS: &[&str] = &[
     "any",
@@ -404,21 +397,6 @@ fn is_address_like(t: &str) -> bool {
             && core.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
-/// A fully-qualified host name: at least two labels, the last one alphabetic.
-pub(super) fn is_hostname(t: &str) -> bool {
-    let labels: Vec<&str> = t.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| HOST_LABEL.is_match(l))
-        && labels
-            .last()
-            .is_some_and(|l| l.len() >= 2 && l.chars().all(|c| c.is_ascii_alphabetic()))
-}
-
-/// Looks like an instance name: `web-01`, `win-app-02` (a hyphen/underscore and a digit).
-pub(super) fn is_instance_like(t: &str) -> bool {
-    INSTANCE_LIKE.is_match(t) && t.chars().any(|c| c.is_ascii_digit())
-}
-
 /// Parses an IPv4/IPv6 address or CIDR with `std::net` and `ipnet`; host bits are cleared.
 /// Errors carry a specific message and a working example.
 pub(super) fn parse_net(text: &str) -> Result<IpNet, (String, String)> {
@@ -495,30 +473,6 @@ fn endpoint_problem(field: Field, classified: &Classified, known: &[String]) -> 
         Classified::UnknownInstance(name) => Some(unknown_instance_problem(field, name, known)),
         _ => None,
     }
-}
-
-/// The problem for an instance-like name that is not in `known`.
-pub(super) fn unknown_instance_problem(field: Field, name: &str, known: &[String]) -> Problem {
-    let listed = if known.is_empty() {
-        "no instances are known".to_string()
-    } else {
-        let mut shown: Vec<&str> = known.iter().take(6).map(String::as_str).collect();
-        if known.len() > 6 {
-            shown.push("…");
-        }
-        format!("known instances: {}", shown.join(", "))
-    };
-    let example = known
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "kms.corp.example".to_string());
-    Problem::new(
-        field,
-        format!(
-            "unknown instance `{name}` ({listed}); use a known instance, an IP/CIDR or a fully-qualified host name"
-        ),
-        example,
-    )
 }
 
 struct Extractor<'a> {

@@ -2,7 +2,7 @@
 
 use crate::store::StoreError;
 use serde::Serialize;
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqliteExecutor};
 
 /// One ticket as stored.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -80,7 +80,10 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TicketRow, sqlx::Error> {
 }
 
 /// Lists tickets, oldest first.
-pub async fn list(pool: &SqlitePool, f: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
+pub async fn list<'e>(
+    db: impl SqliteExecutor<'e>,
+    f: &TicketFilter,
+) -> Result<Vec<TicketRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT * FROM tickets WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR kind = ?2) \
          AND (?3 IS NULL OR requester = ?3) ORDER BY created_at, kind, seq",
@@ -88,30 +91,33 @@ pub async fn list(pool: &SqlitePool, f: &TicketFilter) -> Result<Vec<TicketRow>,
     .bind(&f.status)
     .bind(&f.kind)
     .bind(&f.requester)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 /// One ticket by id (`FW-12`, case-insensitive).
-pub async fn get(pool: &SqlitePool, id: &str) -> Result<Option<TicketRow>, StoreError> {
+pub async fn get<'e>(
+    db: impl SqliteExecutor<'e>,
+    id: &str,
+) -> Result<Option<TicketRow>, StoreError> {
     let row = sqlx::query("SELECT * FROM tickets WHERE id = ?")
         .bind(id.to_ascii_uppercase())
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// The audit trail of one subject (`FW-12`, `job:3`), oldest first: (at, actor, action, detail).
-pub async fn history(
-    pool: &SqlitePool,
+pub async fn history<'e>(
+    db: impl SqliteExecutor<'e>,
     subject: &str,
 ) -> Result<Vec<(String, String, String, Option<String>)>, StoreError> {
     let rows = sqlx::query(
         "SELECT at, actor, action, detail FROM audit_log WHERE subject = ? ORDER BY id",
     )
     .bind(subject)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .iter()
@@ -124,6 +130,272 @@ pub async fn history(
             ))
         })
         .collect::<Result<_, _>>()?)
+}
+
+/// Whether an instance has an approved (or done) internet-access ticket.
+pub async fn has_internet_access<'e>(
+    db: impl SqliteExecutor<'e>,
+    instance: &str,
+) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tickets WHERE kind = 'internet_access' AND status IN ('approved', 'done') \
+         AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?) || ',%')",
+    )
+    .bind(instance)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
+}
+
+/// An open slot-filling conversation as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationRow {
+    /// Row id.
+    pub id: i64,
+    /// JSON of the draft.
+    pub draft: String,
+    /// The field asked for last, or `confirm`.
+    pub awaiting: Option<String>,
+}
+
+/// Where a conversation is held: platform, channel, thread (`""` for none), user.
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationKey<'a> {
+    /// Platform name.
+    pub platform: &'a str,
+    /// Channel.
+    pub channel: &'a str,
+    /// Thread, `""` when none.
+    pub thread: &'a str,
+    /// The user's stable id.
+    pub user: &'a str,
+}
+
+/// The user's open conversation at this place, if any.
+pub async fn open_conversation(
+    conn: &mut SqliteConnection,
+    platform: &str,
+    channel: &str,
+    thread: &str,
+    user: &str,
+) -> Result<Option<ConversationRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, draft, awaiting FROM conversations WHERE platform = ? AND channel = ? AND thread = ? AND user_id = ? AND state = 'open'",
+    )
+    .bind(platform)
+    .bind(channel)
+    .bind(thread)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Updates an open conversation's draft.
+pub async fn update_conversation(
+    conn: &mut SqliteConnection,
+    id: i64,
+    kind: &str,
+    draft_json: &str,
+    awaiting: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE conversations SET draft = ?, awaiting = ?, kind = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+    )
+    .bind(draft_json)
+    .bind(awaiting)
+    .bind(kind)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Opens a conversation.
+pub async fn insert_conversation(
+    conn: &mut SqliteConnection,
+    at: ConversationKey<'_>,
+    kind: &str,
+    draft_json: &str,
+    awaiting: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO conversations (platform, channel, thread, user_id, kind, draft, awaiting) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(at.platform)
+    .bind(at.channel)
+    .bind(at.thread)
+    .bind(at.user)
+    .bind(kind)
+    .bind(draft_json)
+    .bind(awaiting)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Closes a conversation (`filed` or `cancelled`).
+pub async fn close_conversation(
+    conn: &mut SqliteConnection,
+    id: i64,
+    state: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE conversations SET state = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+    )
+    .bind(state)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// (id, status) of an open or approved ticket with this fingerprint.
+pub async fn live_duplicate(
+    conn: &mut SqliteConnection,
+    fingerprint: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, status FROM tickets WHERE fingerprint = ? AND status IN ('open', 'approved') ORDER BY created_at LIMIT 1",
+    )
+    .bind(fingerprint)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The next sequence number for a ticket kind.
+pub async fn next_seq(conn: &mut SqliteConnection, kind: &str) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets WHERE kind = ?")
+            .bind(kind)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// A ticket to file (status `open`).
+#[derive(Debug, Clone)]
+pub struct NewTicket<'a> {
+    /// `FW-12`, `NET-3`.
+    pub id: &'a str,
+    /// `firewall` or `internet_access`.
+    pub kind: &'a str,
+    /// Sequence within the kind.
+    pub seq: i64,
+    /// Who asked.
+    pub requester: &'a str,
+    /// Platform.
+    pub platform: &'a str,
+    /// Channel.
+    pub channel: &'a str,
+    /// Thread.
+    pub thread: Option<&'a str>,
+    /// Protocol.
+    pub protocol: Option<String>,
+    /// Ports.
+    pub ports: Option<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Destination.
+    pub destination: Option<String>,
+    /// Direction.
+    pub direction: Option<String>,
+    /// Instances, comma-separated.
+    pub instances: Option<String>,
+    /// Reason.
+    pub reason: Option<String>,
+    /// Duration.
+    pub duration: Option<String>,
+    /// Duplicate detection fingerprint.
+    pub fingerprint: &'a str,
+}
+
+/// Files a ticket.
+pub async fn insert_ticket(
+    conn: &mut SqliteConnection,
+    t: &NewTicket<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO tickets (id, kind, seq, status, requester, platform, channel, thread, protocol, ports, source, destination, direction, instances, reason, duration, fingerprint) \
+         VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(t.id)
+    .bind(t.kind)
+    .bind(t.seq)
+    .bind(t.requester)
+    .bind(t.platform)
+    .bind(t.channel)
+    .bind(t.thread)
+    .bind(&t.protocol)
+    .bind(&t.ports)
+    .bind(&t.source)
+    .bind(&t.destination)
+    .bind(&t.direction)
+    .bind(&t.instances)
+    .bind(&t.reason)
+    .bind(&t.duration)
+    .bind(t.fingerprint)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Ties a ticket to its approval message and request.
+pub async fn set_approval_message(
+    conn: &mut SqliteConnection,
+    id: &str,
+    message_id: i64,
+    request_id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE tickets SET message_id = ?, approval_request_id = ? WHERE id = ?")
+        .bind(message_id)
+        .bind(request_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// (status, requester, approval request, channel, thread) of a ticket (id in any case).
+pub async fn decision_row(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<(String, String, Option<i64>, String, Option<String>)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT status, requester, approval_request_id, channel, thread FROM tickets WHERE id = ?",
+    )
+    .bind(id.to_ascii_uppercase())
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Sets a ticket's status, who decided, and (when given) the decision note.
+pub async fn set_status(
+    conn: &mut SqliteConnection,
+    id: &str,
+    status: &str,
+    decided_by: &str,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE tickets SET status = ?, decided_by = ?, decision_note = COALESCE(?, decision_note), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+    )
+    .bind(status)
+    .bind(decided_by)
+    .bind(note)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A ticket's status.
+pub async fn status(conn: &mut SqliteConnection, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT status FROM tickets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 /// The CSV header, for an export with no rows.

@@ -1,0 +1,50 @@
+//! Start-up checks shared by the commands that run the bot (`chat`, `serve`): loading the
+//! knowledge base with the operator's articles, and checking configured instances against it.
+
+use crate::config::Config;
+use anyhow::Context as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Every configured instance must have an edition with a KMS client setup key, named the way
+/// Microsoft's table names it; anything else is a configuration error at start.
+pub fn check_instances(config: &Config, kb: &knowledge::KnowledgeBase) -> anyhow::Result<()> {
+    for (i, inst) in config.instances.iter().enumerate() {
+        match kb.gvlk(&inst.edition) {
+            knowledge::EditionMatch::Exact(_) => {}
+            knowledge::EditionMatch::Ambiguous(c) => anyhow::bail!(
+                "config error: key `instances[{i}].edition` of `{}`: \"{}\" matches several editions ({}); use Microsoft's exact name",
+                inst.name,
+                inst.edition,
+                c.iter().take(6).map(|g| format!("\"{}\"", g.display_name())).collect::<Vec<_>>().join(", ")
+            ),
+            knowledge::EditionMatch::Unknown => anyhow::bail!(
+                "config error: key `instances[{i}].edition` of `{}`: \"{}\" has no KMS client setup key; use an edition from Microsoft's table, e.g. \"Windows Server 2019 Datacenter\"",
+                inst.name,
+                inst.edition
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// The built-in knowledge base plus the operator's articles from `[knowledge] extra_dir`.
+pub fn load_knowledge(config: &Config) -> anyhow::Result<Arc<knowledge::KnowledgeBase>> {
+    let Some(dir) = &config.knowledge.extra_dir else {
+        return Ok(Arc::new(knowledge::KnowledgeBase::builtin()?));
+    };
+    let mut articles = Vec::new();
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read [knowledge] extra_dir {}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        let text = std::fs::read_to_string(&p)
+            .with_context(|| format!("cannot read article {}", p.display()))?;
+        articles.push((p.display().to_string(), text));
+    }
+    Ok(Arc::new(knowledge::KnowledgeBase::with_extra(articles)?))
+}

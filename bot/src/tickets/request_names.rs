@@ -1,0 +1,57 @@
+//! Names in requests: what counts as a host name or an instance-like name, and the problem
+//! reported for an instance that is not known. Used by both the parser and the checks.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::request::{Field, Problem};
+
+/// A regex from a pattern that is part of the program (the tickets modules' one helper; every
+/// pattern is compiled once, into a `LazyLock` static).
+pub(super) fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex is valid")
+}
+
+static INSTANCE_LIKE: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$"));
+static HOST_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"));
+
+/// A fully-qualified host name: at least two labels, the last one alphabetic.
+pub(crate) fn is_hostname(t: &str) -> bool {
+    let labels: Vec<&str> = t.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| HOST_LABEL.is_match(l))
+        && labels
+            .last()
+            .is_some_and(|l| l.len() >= 2 && l.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// Looks like an instance name: `web-01`, `win-app-02` (a hyphen/underscore and a digit).
+pub(crate) fn is_instance_like(t: &str) -> bool {
+    INSTANCE_LIKE.is_match(t) && t.chars().any(|c| c.is_ascii_digit())
+}
+
+/// The problem for an instance-like name that is not in `known`.
+pub(crate) fn unknown_instance_problem(field: Field, name: &str, known: &[String]) -> Problem {
+    let listed = if known.is_empty() {
+        "no instances are known".to_string()
+    } else {
+        let mut shown: Vec<&str> = known.iter().take(6).map(String::as_str).collect();
+        if known.len() > 6 {
+            shown.push("…");
+        }
+        format!("known instances: {}", shown.join(", "))
+    };
+    let example = known
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "kms.corp.example".to_string());
+    Problem::new(
+        field,
+        format!(
+            "unknown instance `{name}` ({listed}); use a known instance, an IP/CIDR or a fully-qualified host name"
+        ),
+        example,
+    )
+}

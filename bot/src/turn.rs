@@ -1,0 +1,132 @@
+//! One event being handled: its transaction, the replies decided so far, and read access to the
+//! configuration, knowledge base and metrics. Flows get a [`Turn`], never the store or the app:
+//! every read and write of a turn goes through its one transaction (`turn.tx`), and replies are
+//! queued in the outbox only after it commits.
+
+use crate::config::Config;
+use crate::errors::AppError;
+use crate::metrics::Metrics;
+use crate::outbox::Delivery;
+use crate::services::Services;
+use crate::store::{Store, StoreError, Tx};
+use adapters::{Button, Incoming};
+use knowledge::KnowledgeBase;
+
+/// One event being handled: the open transaction and the replies decided so far.
+pub struct Turn<'a> {
+    services: &'a Services,
+    /// The event.
+    pub ev: &'a Incoming,
+    /// The transaction all reads and effects go into.
+    pub tx: Tx,
+    pending: Vec<Delivery>,
+    wake_jobs: bool,
+}
+
+/// What a committed turn leaves to do: replies to queue, and whether jobs were queued.
+pub struct Committed {
+    /// Replies, in order.
+    pub deliveries: Vec<Delivery>,
+    /// Jobs were queued: wake the worker.
+    pub wake_jobs: bool,
+}
+
+impl<'a> Turn<'a> {
+    /// Opens the event's transaction and records its id; `None` when it was handled before.
+    pub async fn begin(
+        services: &'a Services,
+        ev: &'a Incoming,
+    ) -> Result<Option<Turn<'a>>, StoreError> {
+        let mut tx = services.store.begin().await?;
+        if !Store::mark_processed(&mut tx, ev.platform.as_str(), &ev.event_id).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        Ok(Some(Turn {
+            services,
+            ev,
+            tx,
+            pending: Vec::new(),
+            wake_jobs: false,
+        }))
+    }
+
+    /// Commits the transaction and hands back what is left to do.
+    pub async fn commit(self) -> Result<Committed, StoreError> {
+        self.tx.commit().await?;
+        Ok(Committed {
+            deliveries: self.pending,
+            wake_jobs: self.wake_jobs,
+        })
+    }
+
+    /// Rolls everything back (nothing is delivered).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.tx.rollback().await?)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &'a Config {
+        &self.services.config
+    }
+
+    /// The knowledge base.
+    pub fn kb(&self) -> &'a KnowledgeBase {
+        &self.services.kb
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &'a Metrics {
+        &self.services.metrics
+    }
+
+    /// Wakes the job worker once this turn commits (jobs were queued).
+    pub fn wake_jobs(&mut self) {
+        self.wake_jobs = true;
+    }
+
+    /// Posts in the event's channel and thread; returns the bot's message id.
+    pub async fn reply(&mut self, text: impl Into<String>) -> Result<i64, AppError> {
+        let channel = self.ev.channel.clone();
+        let thread = self.ev.thread.clone();
+        self.post(&channel, thread.as_deref(), text, Vec::new())
+            .await
+    }
+
+    /// Posts a message anywhere on the event's platform; returns the bot's message id.
+    pub async fn post(
+        &mut self,
+        channel: &str,
+        thread: Option<&str>,
+        text: impl Into<String>,
+        buttons: Vec<Button>,
+    ) -> Result<i64, AppError> {
+        let platform = self.ev.platform.as_str();
+        let local_id =
+            Store::insert_message(&mut self.tx, platform, channel, thread, "bot", None).await?;
+        self.pending.push(Delivery::Post {
+            local_id,
+            channel: channel.to_string(),
+            thread: thread.map(str::to_string),
+            text: text.into(),
+            buttons,
+        });
+        Ok(local_id)
+    }
+
+    /// Edits a message the bot posted.
+    pub fn edit(&mut self, local_id: i64, text: impl Into<String>) {
+        self.pending.push(Delivery::Edit {
+            local_id,
+            text: text.into(),
+        });
+    }
+
+    /// Adds a reaction, as the bot, to one of its messages.
+    pub fn react(&mut self, local_id: i64, emoji: impl Into<String>) {
+        self.pending.push(Delivery::React {
+            local_id,
+            emoji: emoji.into(),
+        });
+    }
+}
