@@ -431,7 +431,15 @@ impl App {
     async fn answer_question(&self, turn: &mut Turn<'_>, text: &str) -> Result<(), AppError> {
         let mut stored = self.load_context(turn).await?;
         let started = std::time::Instant::now();
-        let answer = self.services.kb.answer(text, stored.kb.as_ref());
+        // The configured KMS host and port fill in what the question leaves out.
+        let settings = knowledge::AnswerSettings {
+            kms_host: self.services.config.kms.host.clone(),
+            kms_port: Some(self.services.config.kms.port),
+        };
+        let answer = self
+            .services
+            .kb
+            .answer_with(text, stored.kb.as_ref(), &settings);
         self.services
             .metrics
             .answer(answer.abstained, started.elapsed());

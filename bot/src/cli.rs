@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::config::Config;
 use crate::console::{self, ConsoleOptions};
-use crate::setup::{check_instances, load_knowledge};
+use crate::setup::{answer_settings, check_instances, load_knowledge};
 use crate::shells::ConfiguredShells;
 use crate::store::Store;
 use crate::{jobs, tickets};
@@ -236,7 +236,7 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
         Command::Ask { json, question } => {
             let kb = load_knowledge(&config)?;
             let question = question.join(" ");
-            let answer = kb.answer(&question, None);
+            let answer = kb.answer_with(&question, None, &answer_settings(&config));
             if json {
                 let mut v = serde_json::to_value(&answer)?;
                 v["question"] = serde_json::Value::String(question);

@@ -29,6 +29,14 @@ pub fn check_instances(config: &Config, kb: &knowledge::KnowledgeBase) -> anyhow
 }
 
 /// The built-in knowledge base plus the operator's articles from `[knowledge] extra_dir`.
+/// What the configuration fills in when a question leaves it out (`[kms] host` and `port`).
+pub fn answer_settings(config: &Config) -> knowledge::AnswerSettings {
+    knowledge::AnswerSettings {
+        kms_host: config.kms.host.clone(),
+        kms_port: Some(config.kms.port),
+    }
+}
+
 pub fn load_knowledge(config: &Config) -> anyhow::Result<Arc<knowledge::KnowledgeBase>> {
     let Some(dir) = &config.knowledge.extra_dir else {
         return Ok(Arc::new(knowledge::KnowledgeBase::builtin()?));

@@ -340,3 +340,77 @@ fn an_instance_edition_without_a_setup_key_is_rejected_at_start() {
         run.stderr
     );
 }
+
+#[test]
+fn questions_use_the_configured_kms_host_and_follow_ups_work_in_a_thread() {
+    let env = Env::new(BIN);
+    let cfg = env.write_config("[kms]\nhost = \"kms.corp.example\"\nport = 1700\n");
+    let db = env.db();
+    let run = env.run(
+        &[
+            "chat",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        "gvlk for server 2019 standard\n/thread 1\nand for datacenter?\n/thread off\nhi\nour kms is 10.20.0.5, what do I type on a new server 2022 standard vm?\n",
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("N69G4-B89J2-4G8F4-WWYCC-J464C"),
+        "{}",
+        posts[0]
+    );
+    assert!(
+        posts[0].contains("slmgr /skms kms.corp.example:1700"),
+        "{}",
+        posts[0]
+    );
+    // The follow-up inside the answer's thread keeps the family (Server 2019).
+    assert!(
+        posts[1].contains("WMDGN-G9PQG-XVVXX-R3X43-63DFG"),
+        "{}",
+        posts[1]
+    );
+    // Small talk is one line, not "I don't know".
+    assert_eq!(posts[2].lines().count(), 1, "{}", posts[2]);
+    assert!(!posts[2].contains("I don't know"), "{}", posts[2]);
+    // The user's own host wins over the configured one.
+    assert!(
+        posts[3].contains("VDYBN-27WPP-V4HQT-9VMD4-VMK7H"),
+        "{}",
+        posts[3]
+    );
+    assert!(
+        posts[3].contains("slmgr /skms 10.20.0.5:1700"),
+        "{}",
+        posts[3]
+    );
+}
+
+#[test]
+fn ask_reads_the_configured_kms_host() {
+    let env = Env::new(BIN);
+    let cfg = env.write_config("[kms]\nhost = \"kms.corp.example\"\n");
+    let run = env.run(
+        &[
+            "ask",
+            "--json",
+            "--config",
+            cfg.to_str().unwrap(),
+            "how do I point my 2019 datacenter box at the kms",
+        ],
+        "",
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let answer = v["answer"].as_str().unwrap();
+    assert!(
+        answer.contains("slmgr /skms kms.corp.example:1688"),
+        "{answer}"
+    );
+    assert!(answer.contains("WMDGN-G9PQG-XVVXX-R3X43-63DFG"), "{answer}");
+    assert_eq!(v["abstained"], false);
+}
