@@ -569,7 +569,7 @@ fn parse_offer(s: &str) -> Option<RequestOffer> {
 fn diagnose_start(t: &Target, ctx: Option<&Context>) -> Answer {
     let host = host_or_placeholder(t);
     let text = format!(
-        "Let's find out why. On the instance, in an elevated command prompt, run:\n\n```\nslmgr /dli\n```\n\n\
+        "Let's find out why. On the instance, in a command prompt (no elevation needed), run:\n\n```\nslmgr /dli\n```\n\n\
 and paste the output here (and the error from `slmgr /ato` if you ran it). I'll read the licence status, the key's channel and the error for you.\n\n\
 The usual causes, in order:\n\
 1. **The KMS host is unreachable**: tcp/{} to {host} must be open (`Test-NetConnection {host} -Port {}`); error `0xC004F074`.\n\
@@ -686,7 +686,7 @@ fn instance_status(slots: &Slots, t: &Target, ctx: Option<&Context>) -> Answer {
         .clone()
         .unwrap_or_else(|| "the instance".into());
     let text = format!(
-        "I can't see {name}'s licence state from a question. Run this on {name} in an elevated command prompt:\n\n```\nslmgr /dli\nslmgr /xpr\n```\n\n\
+        "I can't see {name}'s licence state from a question. Run this on {name} in a command prompt (no elevation needed):\n\n```\nslmgr /dli\nslmgr /xpr\n```\n\n\
 `License Status: Licensed` means activated; `/xpr` shows when a KMS activation expires (it renews every 7 days while {} is reachable). Paste the output here and I'll read it.",
         host_or_placeholder(t)
     );
