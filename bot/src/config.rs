@@ -280,6 +280,9 @@ pub struct JobsConfig {
     pub step_timeout_secs: u64,
     /// Longest an SSH connection may take to set up, in seconds.
     pub connect_timeout_secs: u64,
+    /// How long a running job's lease lasts, in seconds. The worker that runs a job renews it
+    /// every third of this; another process takes the job over only after it expired.
+    pub lease_secs: u64,
 }
 
 impl Default for JobsConfig {
@@ -288,6 +291,7 @@ impl Default for JobsConfig {
             concurrency: 4,
             step_timeout_secs: 120,
             connect_timeout_secs: 10,
+            lease_secs: 30,
         }
     }
 }
@@ -525,6 +529,13 @@ impl Config {
                     format!("`{a}` is not a platform user id; expected `console:NAME`, `slack:U…`, `discord:DIGITS` or `discord-role:DIGITS`"),
                 ));
             }
+        }
+        if self.jobs.lease_secs < 2 {
+            return Err(bad(
+                "jobs.lease_secs",
+                "must be at least 2 (it is renewed every third of it), e.g. `lease_secs = 30`"
+                    .into(),
+            ));
         }
         if self.jobs.concurrency == 0 || self.jobs.step_timeout_secs == 0 {
             return Err(bad(
