@@ -155,7 +155,30 @@ impl App {
         Ok(())
     }
 
+    /// Any internal error (a failed route, begin or commit: a full disk) is logged with a
+    /// reference and answered with a short apology naming it; nothing of the event is kept.
     async fn handle_inner(&self, ev: &Incoming) -> Result<Handled, AppError> {
+        match self.handle_turn(ev).await {
+            Err(AppError::Internal(err)) => {
+                let reference = crate::errors::short_ref();
+                tracing::error!(reference = %reference, error = format!("{err:#}"), event_id = %ev.event_id, "event failed");
+                self.outbox
+                    .say(
+                        ev.platform,
+                        &ev.channel,
+                        ev.thread.as_deref(),
+                        &apology(&reference),
+                    )
+                    .await;
+                Err(AppError::Internal(
+                    err.context(format!("reference {reference}")),
+                ))
+            }
+            other => other,
+        }
+    }
+
+    async fn handle_turn(&self, ev: &Incoming) -> Result<Handled, AppError> {
         let Some(mut turn) = Turn::begin(&self.services, ev).await? else {
             tracing::debug!(event_id = %ev.event_id, "duplicate event ignored");
             return Ok(Handled::Duplicate);
@@ -176,19 +199,10 @@ impl App {
                 Ok(Handled::Refused)
             }
             Err(AppError::Internal(err)) => {
-                turn.rollback().await?;
-                let reference = crate::errors::short_ref();
-                tracing::error!(reference = %reference, error = format!("{err:#}"), event_id = %ev.event_id, "event failed");
-                self.outbox
-                    .say(
-                        ev.platform,
-                        &ev.channel,
-                        ev.thread.as_deref(),
-                        &format!(
-                            "Sorry, something went wrong on my side (reference {reference}). Nothing was changed; please try again, or give this reference to your operator."
-                        ),
-                    )
-                    .await;
+                // SQLite may have rolled back already (a full disk): that is not a new error.
+                if let Err(e) = turn.rollback().await {
+                    tracing::debug!(error = %e, "rollback after an internal error");
+                }
                 Err(AppError::Internal(err))
             }
         }
@@ -589,6 +603,13 @@ impl EventSink for App {
     }
 }
 
+/// What a user sees after an internal error: a short apology with the log's reference.
+pub fn apology(reference: &str) -> String {
+    format!(
+        "Sorry, something went wrong on my side (reference {reference}). Nothing was changed; please try again, or give this reference to your operator."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -676,5 +697,34 @@ mod tests {
         };
         assert!(text.contains("no command called `frobnicate`"), "{text}");
         assert!(text.contains("For example: `help`"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn after_a_full_disk_later_turns_still_get_replies() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let app = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        app.register_chat(rec.clone());
+        assert_eq!(
+            app.handle(&message("ev-1", "help")).await.unwrap(),
+            Handled::Done
+        );
+        // A write fails on a full disk and SQLite rolls its transaction back itself.
+        crate::store::tests::fill_disk(&store).await;
+        // Space is back: the next turns are handled and answered, without a restart.
+        for id in ["ev-2", "ev-3"] {
+            assert_eq!(
+                app.handle(&message(id, "help")).await.unwrap(),
+                Handled::Done
+            );
+        }
+        app.flush().await;
+        assert_eq!(rec.0.lock().unwrap().len(), 3, "every turn got its reply");
+        store.check_write().await.unwrap();
     }
 }
