@@ -727,4 +727,74 @@ mod tests {
         assert_eq!(rec.0.lock().unwrap().len(), 3, "every turn got its reply");
         store.check_write().await.unwrap();
     }
+
+    fn from(user: &str, event_id: &str, text: &str) -> Incoming {
+        let mut ev = message(event_id, text);
+        ev.user = format!("console:{user}");
+        ev
+    }
+
+    #[tokio::test]
+    async fn cancelling_an_interrupted_job_still_restores_the_time_source() {
+        use crate::config::{InstanceConfig, Transport};
+        use crate::states::{JobStatus, StepStatus};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let mut cfg = Config::default();
+        cfg.approvals.approvers = vec!["console:bob".into()];
+        cfg.instances = vec![InstanceConfig {
+            name: "web-01".into(),
+            edition: "Windows Server 2019 Datacenter".into(),
+            transport: Transport::DryRun,
+            address: None,
+            port: 22,
+            user: "Administrator".into(),
+            key_file: None,
+            known_hosts: None,
+            product_key: None,
+        }];
+        let app = App::new(
+            store.clone(),
+            Arc::new(cfg),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        app.register_chat(rec.clone());
+        app.handle(&from(
+            "alice",
+            "e1",
+            "activate web-01 using kms kms.corp.example",
+        ))
+        .await
+        .unwrap();
+        app.handle(&from("bob", "e2", "approve 1")).await.unwrap();
+        // A process ran steps 1-4 (step 4 points the time source at the KMS host) and was
+        // stopped: the job is checkpointed `interrupted`.
+        let mut tx = store.begin().await.unwrap();
+        sqlx::query("UPDATE job_steps SET status = 'succeeded' WHERE job_id = 1 AND seq <= 4")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        jobs::store::set_status(&mut tx, 1, JobStatus::Interrupted)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        app.handle(&from("alice", "e3", "cancel 1")).await.unwrap();
+        app.start_worker(Arc::new(crate::shells::ConfiguredShells::new(
+            std::time::Duration::from_secs(5),
+        )));
+        app.wait_for_jobs().await;
+        let job = jobs::store::get(store.pool(), 1).await.unwrap().unwrap();
+        assert_eq!(job.status, JobStatus::Cancelled);
+        let steps = jobs::store::steps(store.pool(), 1).await.unwrap();
+        let status: Vec<StepStatus> = steps.iter().map(|s| s.status).collect();
+        use StepStatus::*;
+        assert_eq!(
+            status,
+            vec![Succeeded, Succeeded, Succeeded, Succeeded, Skipped, Skipped, Succeeded, Skipped],
+            "only the restore of the time source ran"
+        );
+        assert!(steps[6].command.contains("time.windows.com"));
+        app.shutdown();
+    }
 }

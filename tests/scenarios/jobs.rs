@@ -338,6 +338,25 @@ fn cancel_before_approval_and_job_listing_in_chat() {
     assert!(out.contains("Job #1 on web-01 is cancelled"), "{out}");
     assert!(out.contains("#1 web-01 (kms): **cancelled**"), "{out}");
     assert!(inst.commands().is_empty());
+    // Approving after the cancel changes nothing, and says so.
+    assert!(
+        out.contains(
+            "job #1 (web-01) was cancelled before it was approved; approving it has no effect"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("Approved by"), "{out}");
+    assert!(!out.contains("queued"), "{out}");
+    let run = env.chat("/as bob\n/react white_check_mark 1\n");
+    assert!(
+        run.stdout
+            .contains("@bob: job #1 (web-01) was cancelled before it was approved"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("Approved by"), "{}", run.stdout);
+    assert_eq!(jobs_json(&env)[0]["status"], "cancelled");
+    assert!(jobs_json(&env)[0]["approved_by"].is_null());
 }
 
 #[test]

@@ -388,6 +388,20 @@ pub async fn step_specs<'e>(
     .await?)
 }
 
+/// Whether any step of the job was started (it may have changed the instance).
+pub async fn any_step_started<'e>(
+    db: impl SqliteExecutor<'e>,
+    job: i64,
+) -> Result<bool, StoreError> {
+    let v: i64 = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM job_steps WHERE job_id = ? AND (status <> 'pending' OR attempts > 0))",
+    )
+    .bind(job)
+    .fetch_one(db)
+    .await?;
+    Ok(v != 0)
+}
+
 /// Whether someone asked to cancel the job.
 pub async fn cancel_requested<'e>(
     db: impl SqliteExecutor<'e>,

@@ -498,7 +498,9 @@ async fn run_steps(
         }
         if let Some(undone) = step.undoes {
             // Restore only what was changed: skip when the step it undoes never ran.
-            if !step_ran(job, undone) {
+            // A step started before a crash may have had its effect (attempts > 0).
+            let attempted = steps.iter().any(|s| s.seq == undone && s.attempts > 0);
+            if !step_ran(job, undone) && !attempted {
                 set_step(store, job, step.seq, StepStatus::Skipped).await?;
                 continue;
             }
