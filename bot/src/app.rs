@@ -256,8 +256,17 @@ impl App {
         turn: &mut Turn<'_>,
         message_ref: &str,
     ) -> Result<Option<approvals::ApprovalRequest>, AppError> {
-        let Some(msg) =
-            Store::bot_message_by_ref(&mut turn.tx, turn.ev.platform.as_str(), message_ref).await?
+        // A Slack `ts` names a message only together with its channel; Discord message ids and
+        // console ids are unique on their own (and a Discord thread is its own channel).
+        let channel =
+            (turn.ev.platform == adapters::Platform::Slack).then_some(turn.ev.channel.as_str());
+        let Some(msg) = Store::bot_message_by_ref(
+            &mut turn.tx,
+            turn.ev.platform.as_str(),
+            channel,
+            message_ref,
+        )
+        .await?
         else {
             return Ok(None);
         };
@@ -796,5 +805,100 @@ mod tests {
         );
         assert!(steps[6].command.contains("time.windows.com"));
         app.shutdown();
+    }
+
+    /// A Slack stand-in: `ts` values count per channel, as Slack's are unique only per channel.
+    struct SlackLike(Mutex<(Vec<Outgoing>, std::collections::HashMap<String, u32>)>);
+
+    #[async_trait]
+    impl Chat for SlackLike {
+        fn platform(&self) -> Platform {
+            Platform::Slack
+        }
+        async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+            let mut st = self.0.lock().unwrap();
+            st.0.push(out.clone());
+            Ok(match out {
+                Outgoing::Post { channel, .. } => {
+                    let n = st.1.entry(channel.clone()).or_default();
+                    *n += 1;
+                    Some(format!("1700000000.{:06}", *n))
+                }
+                _ => None,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slack_approval_is_found_by_channel_and_ts_not_ts_alone() {
+        use crate::config::{InstanceConfig, Transport};
+        use crate::states::JobStatus;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let mut cfg = Config::default();
+        cfg.approvals.approvers = vec!["slack:UBOB".into()];
+        cfg.instances = vec![InstanceConfig {
+            name: "web-01".into(),
+            edition: "Windows Server 2019 Datacenter".into(),
+            transport: Transport::DryRun,
+            address: None,
+            port: 22,
+            user: "Administrator".into(),
+            key_file: None,
+            known_hosts: None,
+            product_key: None,
+        }];
+        let app = App::new(
+            store.clone(),
+            Arc::new(cfg),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let chat = Arc::new(SlackLike(Mutex::new(Default::default())));
+        app.register_chat(chat.clone());
+        let slack = |user: &str, channel: &str, id: &str, kind: IncomingKind| Incoming {
+            platform: Platform::Slack,
+            event_id: id.into(),
+            channel: channel.into(),
+            thread: None,
+            user: format!("slack:{user}"),
+            user_name: None,
+            roles: Vec::new(),
+            kind,
+        };
+        let text = |t: &str, r: &str| IncomingKind::Message {
+            text: t.into(),
+            message_ref: r.into(),
+            direct: false,
+        };
+        // The approval request is the first bot message in C1 (ts …0001)...
+        app.handle(&slack(
+            "UALICE",
+            "C1",
+            "e1",
+            text("activate web-01 using kms kms.corp.example", "1.1"),
+        ))
+        .await
+        .unwrap();
+        // ...and a later answer is the first bot message in C2: the same ts.
+        app.handle(&slack("UCAROL", "C2", "e2", text("help", "1.2")))
+            .await
+            .unwrap();
+        app.flush().await;
+        let reaction = IncomingKind::ReactionAdded {
+            message_ref: "1700000000.000001".into(),
+            emoji: "white_check_mark".into(),
+        };
+        assert_eq!(
+            app.handle(&slack("UBOB", "C1", "e3", reaction))
+                .await
+                .unwrap(),
+            Handled::Done
+        );
+        let job = jobs::store::get(store.pool(), 1).await.unwrap().unwrap();
+        assert_eq!(
+            job.status,
+            JobStatus::Queued,
+            "the reaction in C1 approved C1's request"
+        );
     }
 }

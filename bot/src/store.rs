@@ -240,17 +240,20 @@ impl Store {
         Ok(row.as_ref().map(Self::row).transpose()?)
     }
 
-    /// A message the bot posted, by its platform reference.
+    /// A message the bot posted, by its platform reference; in `channel` when given (a Slack
+    /// `ts` is unique only within its channel).
     pub async fn bot_message_by_ref(
         conn: &mut SqliteConnection,
         platform: &str,
+        channel: Option<&str>,
         platform_ref: &str,
     ) -> Result<Option<MessageRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT * FROM messages WHERE platform = ? AND platform_ref = ? AND author = 'bot' ORDER BY id DESC LIMIT 1",
+            "SELECT * FROM messages WHERE platform = ?1 AND platform_ref = ?2 AND author = 'bot' AND (?3 IS NULL OR channel = ?3) ORDER BY id DESC LIMIT 1",
         )
         .bind(platform)
         .bind(platform_ref)
+        .bind(channel)
         .fetch_optional(&mut *conn)
         .await?;
         Ok(row.as_ref().map(Self::row).transpose()?)
@@ -426,7 +429,7 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(latest.id, b);
         let mut conn = store.pool().acquire().await.unwrap();
-        let found = Store::bot_message_by_ref(&mut conn, "console", &b.to_string())
+        let found = Store::bot_message_by_ref(&mut conn, "console", None, &b.to_string())
             .await
             .unwrap()
             .unwrap();
