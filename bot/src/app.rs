@@ -901,4 +901,46 @@ mod tests {
             "the reaction in C1 approved C1's request"
         );
     }
+
+    #[tokio::test]
+    async fn when_the_database_refuses_every_write_the_user_still_gets_the_apology() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let app = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        app.register_chat(rec.clone());
+        // As a read-only database file would: every write of a turn and of a reply fails.
+        let mut tx = store.begin().await.unwrap();
+        for table in ["processed_events", "messages"] {
+            sqlx::query(&format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END"
+            ))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let err = app.handle(&message("e1", "help")).await.unwrap_err();
+        let AppError::Internal(err) = err else {
+            panic!("an internal error")
+        };
+        let reference = format!("{err}");
+        assert!(reference.starts_with("reference E"), "{reference}");
+        app.flush().await;
+        let out = rec.0.lock().unwrap();
+        assert_eq!(out.len(), 1, "{out:?}");
+        let Outgoing::Post { text, local_id, .. } = &out[0] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(*local_id, crate::outbox::UNRECORDED);
+        assert!(text.starts_with("Sorry, something went wrong"), "{text}");
+        assert!(
+            text.contains(reference.trim_start_matches("reference ")),
+            "{text}"
+        );
+    }
 }

@@ -340,3 +340,14 @@ fn an_instance_edition_without_a_setup_key_is_rejected_at_start() {
         run.stderr
     );
 }
+
+#[test]
+fn invalid_utf8_on_stdin_is_decoded_lossily_and_the_script_goes_on() {
+    // Before, the invalid line ended the run with exit 1 and dropped the remaining lines.
+    let env = Env::new(BIN);
+    let run = env.chat_bytes(b"/as alice\nhelp\nwhat is \xff\xfe slmgr?\n/as bob\nhelp\n");
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let posts = run.posts();
+    assert_eq!(posts.len(), 3, "every line was answered: {}", run.stdout);
+    assert!(posts[2].contains("help"), "{}", posts[2]);
+}
