@@ -44,7 +44,9 @@ fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
         vec![
             "foundation".to_string(),
             "conversations approvals".to_string(),
-            "typed states".to_string()
+            "typed states".to_string(),
+            "job leases".to_string(),
+            "readiness".to_string(),
         ]
     );
 }
