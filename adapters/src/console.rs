@@ -154,11 +154,34 @@ pub fn parse_line(line: &str) -> Result<ConsoleLine, ConsoleLineError> {
     }
 }
 
+/// Text made safe for a terminal: control characters (ANSI/OSC escape sequences start with ESC,
+/// a bare CR rewrites the line) and bidirectional overrides become visible `\u{..}` escapes, so
+/// text from chat cannot restyle, retitle or hide parts of the transcript. Newlines and tabs stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Formats a bot action as transcript lines, per the console contract:
 /// `[#ID] kmsbot: TEXT` (continuation lines indented), `[#ID edited] kmsbot: TEXT`, `[#ID +EMOJI]`.
 pub fn render(out: &Outgoing) -> String {
     fn body(head: String, text: &str) -> String {
         let mut s = head;
+        let text = printable(text);
         for (i, line) in text.lines().enumerate() {
             if i > 0 {
                 s.push('\n');
@@ -217,6 +240,22 @@ impl Chat for ConsoleChat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_from_chat_are_shown_not_obeyed() {
+        let post = Outgoing::Post {
+            local_id: 1,
+            channel: "general".into(),
+            thread: None,
+            text: "I don't know `\u{1b}]0;owned\u{7}\u{1b}[2J` or \u{202E}txt.exe\r".into(),
+            buttons: Vec::new(),
+        };
+        let shown = render(&post);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert!(shown.contains(r"\u{1b}]0;owned\u{7}\u{1b}[2J"), "{shown}");
+        assert!(shown.contains(r"\u{202e}txt.exe\u{d}"), "{shown}");
+        assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
+    }
 
     #[test]
     fn grammar() {

@@ -405,6 +405,8 @@ async fn run_once(
     ))
     .await
     .unwrap();
+    // Replies go through the outbox: wait until the approval message was sent.
+    app.flush().await;
     let request = started.elapsed();
     let approval_id = lock(&chat.approval).expect("the bot posted an approval message");
 

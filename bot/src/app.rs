@@ -155,7 +155,30 @@ impl App {
         Ok(())
     }
 
+    /// Any internal error (a failed route, begin or commit: a full disk) is logged with a
+    /// reference and answered with a short apology naming it; nothing of the event is kept.
     async fn handle_inner(&self, ev: &Incoming) -> Result<Handled, AppError> {
+        match self.handle_turn(ev).await {
+            Err(AppError::Internal(err)) => {
+                let reference = crate::errors::short_ref();
+                tracing::error!(reference = %reference, error = format!("{err:#}"), event_id = %ev.event_id, "event failed");
+                self.outbox
+                    .say(
+                        ev.platform,
+                        &ev.channel,
+                        ev.thread.as_deref(),
+                        &apology(&reference),
+                    )
+                    .await;
+                Err(AppError::Internal(
+                    err.context(format!("reference {reference}")),
+                ))
+            }
+            other => other,
+        }
+    }
+
+    async fn handle_turn(&self, ev: &Incoming) -> Result<Handled, AppError> {
         let Some(mut turn) = Turn::begin(&self.services, ev).await? else {
             tracing::debug!(event_id = %ev.event_id, "duplicate event ignored");
             return Ok(Handled::Duplicate);
@@ -176,19 +199,10 @@ impl App {
                 Ok(Handled::Refused)
             }
             Err(AppError::Internal(err)) => {
-                turn.rollback().await?;
-                let reference = crate::errors::short_ref();
-                tracing::error!(reference = %reference, error = format!("{err:#}"), event_id = %ev.event_id, "event failed");
-                self.outbox
-                    .say(
-                        ev.platform,
-                        &ev.channel,
-                        ev.thread.as_deref(),
-                        &format!(
-                            "Sorry, something went wrong on my side (reference {reference}). Nothing was changed; please try again, or give this reference to your operator."
-                        ),
-                    )
-                    .await;
+                // SQLite may have rolled back already (a full disk): that is not a new error.
+                if let Err(e) = turn.rollback().await {
+                    tracing::debug!(error = %e, "rollback after an internal error");
+                }
                 Err(AppError::Internal(err))
             }
         }
@@ -242,8 +256,17 @@ impl App {
         turn: &mut Turn<'_>,
         message_ref: &str,
     ) -> Result<Option<approvals::ApprovalRequest>, AppError> {
-        let Some(msg) =
-            Store::bot_message_by_ref(&mut turn.tx, turn.ev.platform.as_str(), message_ref).await?
+        // A Slack `ts` names a message only together with its channel; Discord message ids and
+        // console ids are unique on their own (and a Discord thread is its own channel).
+        let channel =
+            (turn.ev.platform == adapters::Platform::Slack).then_some(turn.ev.channel.as_str());
+        let Some(msg) = Store::bot_message_by_ref(
+            &mut turn.tx,
+            turn.ev.platform.as_str(),
+            channel,
+            message_ref,
+        )
+        .await?
         else {
             return Ok(None);
         };
@@ -597,6 +620,13 @@ impl EventSink for App {
     }
 }
 
+/// What a user sees after an internal error: a short apology with the log's reference.
+pub fn apology(reference: &str) -> String {
+    format!(
+        "Sorry, something went wrong on my side (reference {reference}). Nothing was changed; please try again, or give this reference to your operator."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,5 +714,241 @@ mod tests {
         };
         assert!(text.contains("no command called `frobnicate`"), "{text}");
         assert!(text.contains("For example: `help`"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn after_a_full_disk_later_turns_still_get_replies() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let app = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        app.register_chat(rec.clone());
+        assert_eq!(
+            app.handle(&message("ev-1", "help")).await.unwrap(),
+            Handled::Done
+        );
+        // A write fails on a full disk and SQLite rolls its transaction back itself.
+        crate::store::tests::fill_disk(&store).await;
+        // Space is back: the next turns are handled and answered, without a restart.
+        for id in ["ev-2", "ev-3"] {
+            assert_eq!(
+                app.handle(&message(id, "help")).await.unwrap(),
+                Handled::Done
+            );
+        }
+        app.flush().await;
+        assert_eq!(rec.0.lock().unwrap().len(), 3, "every turn got its reply");
+        store.check_write().await.unwrap();
+    }
+
+    fn from(user: &str, event_id: &str, text: &str) -> Incoming {
+        let mut ev = message(event_id, text);
+        ev.user = format!("console:{user}");
+        ev
+    }
+
+    #[tokio::test]
+    async fn cancelling_an_interrupted_job_still_restores_the_time_source() {
+        use crate::config::{InstanceConfig, Transport};
+        use crate::states::{JobStatus, StepStatus};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let mut cfg = Config::default();
+        cfg.approvals.approvers = vec!["console:bob".into()];
+        cfg.instances = vec![InstanceConfig {
+            name: "web-01".into(),
+            edition: "Windows Server 2019 Datacenter".into(),
+            transport: Transport::DryRun,
+            address: None,
+            port: 22,
+            user: "Administrator".into(),
+            key_file: None,
+            known_hosts: None,
+            product_key: None,
+        }];
+        let app = App::new(
+            store.clone(),
+            Arc::new(cfg),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        app.register_chat(rec.clone());
+        app.handle(&from(
+            "alice",
+            "e1",
+            "activate web-01 using kms kms.corp.example",
+        ))
+        .await
+        .unwrap();
+        app.handle(&from("bob", "e2", "approve 1")).await.unwrap();
+        // A process ran steps 1-4 (step 4 points the time source at the KMS host) and was
+        // stopped: the job is checkpointed `interrupted`.
+        let mut tx = store.begin().await.unwrap();
+        sqlx::query("UPDATE job_steps SET status = 'succeeded' WHERE job_id = 1 AND seq <= 4")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        jobs::store::set_status(&mut tx, 1, JobStatus::Interrupted)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        app.handle(&from("alice", "e3", "cancel 1")).await.unwrap();
+        app.start_worker(Arc::new(crate::shells::ConfiguredShells::new(
+            std::time::Duration::from_secs(5),
+        )));
+        app.wait_for_jobs().await;
+        let job = jobs::store::get(store.pool(), 1).await.unwrap().unwrap();
+        assert_eq!(job.status, JobStatus::Cancelled);
+        let steps = jobs::store::steps(store.pool(), 1).await.unwrap();
+        let status: Vec<StepStatus> = steps.iter().map(|s| s.status).collect();
+        use StepStatus::*;
+        assert_eq!(
+            status,
+            vec![Succeeded, Succeeded, Succeeded, Succeeded, Skipped, Skipped, Succeeded, Skipped],
+            "only the restore of the time source ran"
+        );
+        assert!(steps[6].command.contains("time.windows.com"));
+        app.shutdown();
+    }
+
+    /// A Slack stand-in: `ts` values count per channel, as Slack's are unique only per channel.
+    struct SlackLike(Mutex<(Vec<Outgoing>, std::collections::HashMap<String, u32>)>);
+
+    #[async_trait]
+    impl Chat for SlackLike {
+        fn platform(&self) -> Platform {
+            Platform::Slack
+        }
+        async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+            let mut st = self.0.lock().unwrap();
+            st.0.push(out.clone());
+            Ok(match out {
+                Outgoing::Post { channel, .. } => {
+                    let n = st.1.entry(channel.clone()).or_default();
+                    *n += 1;
+                    Some(format!("1700000000.{:06}", *n))
+                }
+                _ => None,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slack_approval_is_found_by_channel_and_ts_not_ts_alone() {
+        use crate::config::{InstanceConfig, Transport};
+        use crate::states::JobStatus;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let mut cfg = Config::default();
+        cfg.approvals.approvers = vec!["slack:UBOB".into()];
+        cfg.instances = vec![InstanceConfig {
+            name: "web-01".into(),
+            edition: "Windows Server 2019 Datacenter".into(),
+            transport: Transport::DryRun,
+            address: None,
+            port: 22,
+            user: "Administrator".into(),
+            key_file: None,
+            known_hosts: None,
+            product_key: None,
+        }];
+        let app = App::new(
+            store.clone(),
+            Arc::new(cfg),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let chat = Arc::new(SlackLike(Mutex::new(Default::default())));
+        app.register_chat(chat.clone());
+        let slack = |user: &str, channel: &str, id: &str, kind: IncomingKind| Incoming {
+            platform: Platform::Slack,
+            event_id: id.into(),
+            channel: channel.into(),
+            thread: None,
+            user: format!("slack:{user}"),
+            user_name: None,
+            roles: Vec::new(),
+            kind,
+        };
+        let text = |t: &str, r: &str| IncomingKind::Message {
+            text: t.into(),
+            message_ref: r.into(),
+            direct: false,
+        };
+        // The approval request is the first bot message in C1 (ts …0001)...
+        app.handle(&slack(
+            "UALICE",
+            "C1",
+            "e1",
+            text("activate web-01 using kms kms.corp.example", "1.1"),
+        ))
+        .await
+        .unwrap();
+        // ...and a later answer is the first bot message in C2: the same ts.
+        app.handle(&slack("UCAROL", "C2", "e2", text("help", "1.2")))
+            .await
+            .unwrap();
+        app.flush().await;
+        let reaction = IncomingKind::ReactionAdded {
+            message_ref: "1700000000.000001".into(),
+            emoji: "white_check_mark".into(),
+        };
+        assert_eq!(
+            app.handle(&slack("UBOB", "C1", "e3", reaction))
+                .await
+                .unwrap(),
+            Handled::Done
+        );
+        let job = jobs::store::get(store.pool(), 1).await.unwrap().unwrap();
+        assert_eq!(
+            job.status,
+            JobStatus::Queued,
+            "the reaction in C1 approved C1's request"
+        );
+    }
+
+    #[tokio::test]
+    async fn when_the_database_refuses_every_write_the_user_still_gets_the_apology() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let app = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        app.register_chat(rec.clone());
+        // As a read-only database file would: every write of a turn and of a reply fails.
+        let mut tx = store.begin().await.unwrap();
+        for table in ["processed_events", "messages"] {
+            sqlx::query(&format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END"
+            ))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let err = app.handle(&message("e1", "help")).await.unwrap_err();
+        let AppError::Internal(err) = err else {
+            panic!("an internal error")
+        };
+        let reference = format!("{err}");
+        assert!(reference.starts_with("reference E"), "{reference}");
+        app.flush().await;
+        let out = rec.0.lock().unwrap();
+        assert_eq!(out.len(), 1, "{out:?}");
+        let Outgoing::Post { text, local_id, .. } = &out[0] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(*local_id, crate::outbox::UNRECORDED);
+        assert!(text.starts_with("Sorry, something went wrong"), "{text}");
+        assert!(
+            text.contains(reference.trim_start_matches("reference ")),
+            "{text}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::setup::{answer_settings, check_instances, load_knowledge};
 use crate::shells::ConfiguredShells;
 use crate::store::Store;
 use crate::{jobs, tickets};
-use adapters::console::ConsoleChat;
+use adapters::console::{printable, ConsoleChat};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -360,7 +360,7 @@ async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Resul
                 println!("no tickets");
             }
             for t in rows {
-                println!("{}", tickets::store::one_line(&t));
+                println!("{}", printable(&tickets::store::one_line(&t)));
             }
             Ok(())
         }
@@ -381,12 +381,14 @@ async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Resul
                     .collect::<Vec<_>>());
                 return print_json(&v);
             }
-            println!("{}", tickets::store::details(&t));
+            // Ticket fields and history hold text from chat: shown, never obeyed by the terminal.
+            println!("{}", printable(&tickets::store::details(&t)));
             for (at, actor, action, detail) in history {
-                println!(
+                let line = format!(
                     "  {at}  {actor}  {action}{}",
                     detail.map(|d| format!(": {d}")).unwrap_or_default()
                 );
+                println!("{}", printable(&line));
             }
             Ok(())
         }
@@ -395,12 +397,30 @@ async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Resul
             match format {
                 ExportFormat::Json => print_json(&rows),
                 ExportFormat::Csv => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+                    // Serialized once, then every cell made safe for spreadsheets.
+                    let mut plain = csv::Writer::from_writer(Vec::new());
                     for r in &rows {
-                        w.serialize(r)?;
+                        plain.serialize(r)?;
                     }
                     if rows.is_empty() {
-                        w.write_record(tickets::store::CSV_HEADER)?;
+                        plain.write_record(tickets::store::CSV_HEADER)?;
+                    }
+                    let plain = plain.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let mut read = csv::ReaderBuilder::new()
+                        .has_headers(false)
+                        .from_reader(plain.as_slice());
+                    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+                    for (i, record) in read.records().enumerate() {
+                        let record = record?;
+                        if i == 0 {
+                            w.write_record(&record)?;
+                        } else {
+                            w.write_record(
+                                record
+                                    .iter()
+                                    .map(|c| tickets::store::csv_cell(c).into_owned()),
+                            )?;
+                        }
                     }
                     w.flush()?;
                     Ok(())
@@ -421,7 +441,7 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
                 println!("no jobs");
             }
             for j in rows {
-                println!(
+                let line = format!(
                     "{}\t{}\t{}\t{}\trequested by {}{}",
                     j.id,
                     j.instance,
@@ -433,6 +453,7 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
                         .map(|a| format!(", approved by {a}"))
                         .unwrap_or_default()
                 );
+                println!("{}", printable(&line));
             }
             Ok(())
         }
@@ -451,7 +472,7 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
                 job.id, job.instance, job.status, job.method
             );
             for s in steps {
-                println!(
+                let line = format!(
                     "  {}. {} [{}] exit {}\n     {}",
                     s.seq,
                     s.name,
@@ -459,6 +480,7 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
                     s.exit_status.map(|e| e.to_string()).unwrap_or("-".into()),
                     s.command
                 );
+                println!("{}", printable(&line));
             }
             Ok(())
         }

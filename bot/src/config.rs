@@ -280,6 +280,9 @@ pub struct JobsConfig {
     pub step_timeout_secs: u64,
     /// Longest an SSH connection may take to set up, in seconds.
     pub connect_timeout_secs: u64,
+    /// How long a running job's lease lasts, in seconds. The worker that runs a job renews it
+    /// every third of this; another process takes the job over only after it expired.
+    pub lease_secs: u64,
 }
 
 impl Default for JobsConfig {
@@ -288,6 +291,7 @@ impl Default for JobsConfig {
             concurrency: 4,
             step_timeout_secs: 120,
             connect_timeout_secs: 10,
+            lease_secs: 30,
         }
     }
 }
@@ -526,6 +530,27 @@ impl Config {
                 ));
             }
         }
+        let approve = adapters::emoji::normalize(&self.approvals.approve_emoji);
+        let reject = adapters::emoji::normalize(&self.approvals.reject_emoji);
+        if approve.is_empty() || reject.is_empty() {
+            return Err(bad(
+                "approvals",
+                "approve_emoji and reject_emoji must name an emoji, e.g. `approve_emoji = \"white_check_mark\"`".into(),
+            ));
+        }
+        if approve == reject {
+            return Err(bad(
+                "approvals.reject_emoji",
+                format!("is the same emoji as approve_emoji (`{approve}`): a reaction could not say which was meant; use another one, e.g. `reject_emoji = \"x\"`"),
+            ));
+        }
+        if self.jobs.lease_secs < 2 {
+            return Err(bad(
+                "jobs.lease_secs",
+                "must be at least 2 (it is renewed every third of it), e.g. `lease_secs = 30`"
+                    .into(),
+            ));
+        }
         if self.jobs.concurrency == 0 || self.jobs.step_timeout_secs == 0 {
             return Err(bad(
                 "jobs",
@@ -668,6 +693,25 @@ mode = "events"
         assert_eq!(c.instances[0].transport, Transport::DryRun);
         assert_eq!(c.slack.unwrap().mode, SlackMode::Events);
         assert!(c.discord.is_none());
+    }
+
+    #[test]
+    fn the_same_emoji_to_approve_and_reject_is_a_config_error() {
+        for (a, r) in [("x", "x"), ("white_check_mark", "✅"), (":x:", "x")] {
+            let e = load(
+                &format!("[approvals]\napprove_emoji = \"{a}\"\nreject_emoji = \"{r}\"\n"),
+                &[],
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("approvals.reject_emoji"), "{e}");
+            assert!(e.contains("same emoji"), "{e}");
+        }
+        let e = load("[approvals]\nreject_emoji = \"\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("must name an emoji"), "{e}");
+        assert!(load("[approvals]\nreject_emoji = \"no_entry\"\n", &[]).is_ok());
     }
 
     #[test]

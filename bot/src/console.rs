@@ -8,7 +8,7 @@ use adapters::{Incoming, IncomingKind, Platform};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::io::AsyncBufReadExt;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use tokio::sync::mpsc;
 
 /// How `kmsbot chat` runs.
@@ -137,7 +137,7 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
         eprintln!("kmsbot console: type `help` to ask the bot what it can do, `/help` for console commands, Ctrl-D to leave.");
         terminal = Some(terminal_reader(opts.history.clone()));
     } else {
-        piped = Some(tokio::io::BufReader::new(tokio::io::stdin()).lines());
+        piped = Some(tokio::io::BufReader::new(tokio::io::stdin()));
     }
     let mut n: u64 = 0;
     loop {
@@ -149,8 +149,8 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
                 Some(l) => l,
                 None => break,
             }
-        } else if let Some(lines) = piped.as_mut() {
-            match lines.next_line().await? {
+        } else if let Some(input) = piped.as_mut() {
+            match next_line_lossy(input).await? {
                 Some(l) => l,
                 None => break,
             }
@@ -242,7 +242,8 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
                 }
             }
         };
-        // Internal errors were already reported in the transcript with a reference.
+        // Internal errors were already answered in the transcript with the apology and its
+        // reference (`[#0]` when the database could not even record that).
         let _ = app.handle(&ev).await;
         // The transcript shows each line's replies before the next line.
         app.flush().await;
@@ -251,6 +252,24 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
         app.wait_for_jobs().await;
     }
     Ok(())
+}
+
+/// The next line of a piped script without its line ending; bytes that are not UTF-8 (a file
+/// in a legacy code page) become U+FFFD instead of ending the run.
+async fn next_line_lossy<R: AsyncBufRead + Unpin>(
+    input: &mut R,
+) -> std::io::Result<Option<String>> {
+    let mut buf = Vec::new();
+    if input.read_until(b'\n', &mut buf).await? == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    }
+    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
 }
 
 /// Builds a reaction event on message `id` (default: the bot's latest message in this channel).
@@ -296,4 +315,19 @@ async fn reaction(
             IncomingKind::ReactionRemoved { message_ref, emoji }
         },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn script_lines_are_decoded_lossily() {
+        let mut input: &[u8] = b"help\r\nwhat is \xff\xfe?\nlast";
+        let mut lines = Vec::new();
+        while let Some(l) = next_line_lossy(&mut input).await.unwrap() {
+            lines.push(l);
+        }
+        assert_eq!(lines, vec!["help", "what is \u{FFFD}\u{FFFD}?", "last"]);
+    }
 }

@@ -22,6 +22,10 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
+/// The `local_id` of a post that has no message row (the database refused the write): it is
+/// delivered, but cannot be edited, reacted to or found again. Real ids start at 1.
+pub const UNRECORDED: i64 = 0;
+
 /// A delivery older than this is reported in the log as stuck.
 pub const STUCK_AFTER: Duration = Duration::from_secs(60);
 
@@ -262,7 +266,19 @@ impl Outbox {
                 Some(local_id)
             }
             Err(e) => {
-                tracing::error!(error = %e, "cannot record an outgoing message");
+                // The database refuses writes (read-only, full): say it anyway, unrecorded, so
+                // an apology with its reference still reaches the user.
+                tracing::error!(error = %e, "cannot record an outgoing message; sending it unrecorded");
+                self.enqueue(
+                    platform,
+                    vec![Delivery::Post {
+                        local_id: UNRECORDED,
+                        channel: channel.to_string(),
+                        thread: thread.map(str::to_string),
+                        text: text.to_string(),
+                        buttons: Vec::new(),
+                    }],
+                );
                 None
             }
         }
@@ -382,7 +398,8 @@ impl Inner {
                     text: text.clone(),
                     buttons: buttons.clone(),
                 };
-                if let Some(r) = chat.send(&out).await.map_err(classify)? {
+                let sent = chat.send(&out).await.map_err(classify)?;
+                if let Some(r) = sent.filter(|_| *local_id != UNRECORDED) {
                     self.remember(*local_id, (channel.clone(), thread.clone(), r.clone()));
                     if let Err(e) = self.store.set_message_ref(*local_id, &r).await {
                         tracing::error!(local_id, error = %e, "cannot store a message's platform reference");

@@ -41,7 +41,13 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(s): State<HttpState>) -> Response {
-    let db = s.app.store().ping().await.is_ok();
+    // A real write, bounded: a database that reads but cannot commit (full disk, a held write
+    // lock) is not ready.
+    let store = s.app.store();
+    let db = store.ping().await.is_ok()
+        && tokio::time::timeout(Duration::from_secs(3), store.check_write())
+            .await
+            .is_ok_and(|r| r.is_ok());
     let state = |configured: bool, ready: &AtomicBool| {
         if !configured {
             (true, "not configured")
@@ -55,7 +61,11 @@ async fn readyz(State(s): State<HttpState>) -> Response {
     let (discord, discord_text) = state(s.ready.discord_configured, &s.ready.discord_ready);
     let body = format!(
         "database: {}\nslack: {slack_text}\ndiscord: {discord_text}\n",
-        if db { "ok" } else { "unavailable" },
+        if db {
+            "ok"
+        } else {
+            "unavailable (cannot read or write)"
+        },
     );
     let code = if db && slack && discord {
         StatusCode::OK

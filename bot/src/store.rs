@@ -3,11 +3,15 @@
 //! Feature tables (tickets, jobs) have their own query modules next to their logic; they all go
 //! through the [`Store`]'s pool. Every event's effects are written in one `BEGIN IMMEDIATE`
 //! transaction together with its platform event id, so a redelivered event has no second effect.
+//!
+//! A failed write (a full disk: SQLite may roll the whole transaction back on its own) must not
+//! poison the single writer connection: the connection is checked each time it is acquired and
+//! replaced when it is still inside a transaction, so writes work again once space is back.
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, SqlitePool, Transaction};
+use sqlx::{Connection as _, Row, SqlitePool, Transaction};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -88,6 +92,22 @@ fn open_detail(path: &Path, err: &sqlx::Error) -> String {
     err.to_string()
 }
 
+/// Whether the writer connection can start a new transaction. A transaction whose COMMIT or
+/// ROLLBACK failed (SQLite rolled it back itself after `SQLITE_FULL`, so sqlx's ROLLBACK failed
+/// too) leaves the connection inside a transaction as far as sqlx knows, and every later
+/// `BEGIN IMMEDIATE` would fail: such a connection is discarded and the pool opens a fresh one.
+async fn writer_usable(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    // The ping runs after any rollback still queued on the connection from a dropped transaction.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!(
+            "discarding the database writer connection left inside a failed transaction"
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 impl Store {
     /// Opens (creating if missing) and migrates the database at `path`.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
@@ -116,6 +136,7 @@ impl Store {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(60))
+            .before_acquire(|conn, _| Box::pin(writer_usable(conn)))
             .connect_with(options.clone())
             .await
             .map_err(|e| open_err(open_detail(path, &e)))?;
@@ -219,17 +240,20 @@ impl Store {
         Ok(row.as_ref().map(Self::row).transpose()?)
     }
 
-    /// A message the bot posted, by its platform reference.
+    /// A message the bot posted, by its platform reference; in `channel` when given (a Slack
+    /// `ts` is unique only within its channel).
     pub async fn bot_message_by_ref(
         conn: &mut SqliteConnection,
         platform: &str,
+        channel: Option<&str>,
         platform_ref: &str,
     ) -> Result<Option<MessageRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT * FROM messages WHERE platform = ? AND platform_ref = ? AND author = 'bot' ORDER BY id DESC LIMIT 1",
+            "SELECT * FROM messages WHERE platform = ?1 AND platform_ref = ?2 AND author = 'bot' AND (?3 IS NULL OR channel = ?3) ORDER BY id DESC LIMIT 1",
         )
         .bind(platform)
         .bind(platform_ref)
+        .bind(channel)
         .fetch_optional(&mut *conn)
         .await?;
         Ok(row.as_ref().map(Self::row).transpose()?)
@@ -249,6 +273,19 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(Self::row).transpose()?)
+    }
+
+    /// A real write on the writer connection (`/readyz`): false readiness from a database that
+    /// answers reads but cannot commit (full disk, a stuck write lock) is what this prevents.
+    pub async fn check_write(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE readiness SET checked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A trivial read: the database answers.
@@ -320,7 +357,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[tokio::test]
@@ -392,7 +429,7 @@ mod tests {
             .unwrap();
         assert_eq!(latest.id, b);
         let mut conn = store.pool().acquire().await.unwrap();
-        let found = Store::bot_message_by_ref(&mut conn, "console", &b.to_string())
+        let found = Store::bot_message_by_ref(&mut conn, "console", None, &b.to_string())
             .await
             .unwrap()
             .unwrap();
@@ -430,5 +467,65 @@ mod tests {
         std::fs::write(&junk, vec![b'x'; 8192]).unwrap();
         let e = Store::open(&junk).await.unwrap_err().to_string();
         assert!(e.contains("not a SQLite database"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_does_not_poison_the_writer_and_writes_recover() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        fill_disk(&store).await;
+        // Space is back (a fresh writer connection has no page limit): writes work again.
+        let mut tx = store.begin().await.unwrap();
+        assert!(Store::mark_processed(&mut tx, "console", "after")
+            .await
+            .unwrap());
+        tx.commit().await.unwrap();
+        store.check_write().await.unwrap();
+    }
+
+    /// Makes the writer connection's next big write fail with `SQLITE_FULL`, as a full disk
+    /// does (SQLite rolls the whole transaction back itself), and drops that transaction.
+    pub(crate) async fn fill_disk(store: &Store) {
+        let mut tx = store.begin().await.unwrap();
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let big = "x".repeat(200_000);
+        let full = Store::audit(&mut tx, "test", "fill", None, Some(&big))
+            .await
+            .unwrap_err();
+        assert!(full.to_string().contains("full"), "{full}");
+        assert!(
+            tx.rollback().await.is_err(),
+            "SQLite already rolled it back"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_write_check_fails_while_another_process_holds_the_write_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let store = Store::open(&path).await.unwrap();
+        store.check_write().await.unwrap();
+        let mut other = SqliteConnection::connect_with(
+            &SqliteConnectOptions::new()
+                .filename(&path)
+                .busy_timeout(Duration::from_millis(10)),
+        )
+        .await
+        .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let blocked = tokio::time::timeout(Duration::from_millis(300), store.check_write()).await;
+        assert!(blocked.is_err(), "no write while the lock is held");
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+        store.check_write().await.unwrap();
     }
 }

@@ -44,7 +44,9 @@ fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
         vec![
             "foundation".to_string(),
             "conversations approvals".to_string(),
-            "typed states".to_string()
+            "typed states".to_string(),
+            "job leases".to_string(),
+            "readiness".to_string(),
         ]
     );
 }
@@ -413,4 +415,15 @@ fn ask_reads_the_configured_kms_host() {
     );
     assert!(answer.contains("WMDGN-G9PQG-XVVXX-R3X43-63DFG"), "{answer}");
     assert_eq!(v["abstained"], false);
+}
+
+#[test]
+fn invalid_utf8_on_stdin_is_decoded_lossily_and_the_script_goes_on() {
+    // Before, the invalid line ended the run with exit 1 and dropped the remaining lines.
+    let env = Env::new(BIN);
+    let run = env.chat_bytes(b"/as alice\nhelp\nwhat is \xff\xfe slmgr?\n/as bob\nhelp\n");
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let posts = run.posts();
+    assert_eq!(posts.len(), 3, "every line was answered: {}", run.stdout);
+    assert!(posts[2].contains("help"), "{}", posts[2]);
 }

@@ -15,7 +15,7 @@ fn setup(behaviour: FakeBehaviour, required: u32) -> (Env, Instance) {
     let env = Env::new(BIN);
     let inst = Instance::start(env.dir.path(), "web-01", behaviour);
     env.write_config(&format!(
-        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\", \"console:carol\"]\nrequired = {required}\n[jobs]\nstep_timeout_secs = 3\nconnect_timeout_secs = 5\n{}",
+        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\", \"console:carol\"]\nrequired = {required}\n[jobs]\nstep_timeout_secs = 3\nconnect_timeout_secs = 5\nlease_secs = 4\n{}",
         inst.toml("web-01", "Windows Server 2019 Datacenter")
     ));
     (env, inst)
@@ -338,6 +338,25 @@ fn cancel_before_approval_and_job_listing_in_chat() {
     assert!(out.contains("Job #1 on web-01 is cancelled"), "{out}");
     assert!(out.contains("#1 web-01 (kms): **cancelled**"), "{out}");
     assert!(inst.commands().is_empty());
+    // Approving after the cancel changes nothing, and says so.
+    assert!(
+        out.contains(
+            "job #1 (web-01) was cancelled before it was approved; approving it has no effect"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("Approved by"), "{out}");
+    assert!(!out.contains("queued"), "{out}");
+    let run = env.chat("/as bob\n/react white_check_mark 1\n");
+    assert!(
+        run.stdout
+            .contains("@bob: job #1 (web-01) was cancelled before it was approved"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("Approved by"), "{}", run.stdout);
+    assert_eq!(jobs_json(&env)[0]["status"], "cancelled");
+    assert!(jobs_json(&env)[0]["approved_by"].is_null());
 }
 
 #[test]
@@ -464,4 +483,117 @@ fn step_output_with_multi_byte_characters_after_hex_runs_does_not_stop_the_job()
     assert!(dli.contains("0x1234567é"), "{dli}");
     assert!(dli.contains("License Status: Licensed"), "{dli}");
     assert_eq!(inst.commands(), expected_sequence());
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} never happened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_second_process_on_the_same_database_never_runs_a_running_job_again() {
+    // Before leases, the newcomer's start-up recovery marked the other process's running job
+    // `interrupted`, claimed it, and both ran it: the instance saw every command twice.
+    let (env, inst) = setup(
+        FakeBehaviour {
+            delay: std::time::Duration::from_millis(400),
+            ..FakeBehaviour::default()
+        },
+        1,
+    );
+    let mut first = env.spawn_chat();
+    let mut stdin = first.stdin.take().unwrap();
+    writeln!(stdin, "/as alice\nactivate web-01\n/as bob\napprove 1").unwrap();
+    stdin.flush().unwrap();
+    wait_for("the first command", || !inst.commands().is_empty());
+    assert_eq!(jobs_json(&env)[0]["status"], "running");
+    // A second process on the same database while the job runs: it recovers, finds the job
+    // owned under a live lease, leaves it alone and waits for it to end.
+    let second = env.chat("/as carol\njobs\n");
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert!(
+        !second.stdout.contains("Job #1 on web-01 (kms)"),
+        "the second process did not run the job: {}",
+        second.stdout
+    );
+    drop(stdin);
+    let out = read_until(&mut first, "job #1 succeeded");
+    first.wait().unwrap();
+    assert!(out.contains("job #1 succeeded"), "{out}");
+    assert_eq!(
+        inst.commands(),
+        expected_sequence(),
+        "every command reached the instance once"
+    );
+    assert_eq!(jobs_json(&env)[0]["status"], "succeeded");
+}
+
+#[test]
+fn a_firewall_rule_added_before_a_crash_is_checked_not_added_again_on_resume() {
+    let env = Env::new(BIN);
+    let inst = Instance::start(
+        env.dir.path(),
+        "kms-01",
+        FakeBehaviour {
+            hang_after: Some("add rule".into()),
+            ..FakeBehaviour::default()
+        },
+    );
+    let key_file = env.path("kms-host.key");
+    std::fs::write(&key_file, "QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT\n").unwrap();
+    env.write_config(&format!(
+        "[kms]\nhost_key = \"file:{}\"\n[approvals]\napprovers = [\"console:bob\"]\n[jobs]\nstep_timeout_secs = 30\nlease_secs = 2\n{}",
+        key_file.display(),
+        inst.toml("kms-01", "Windows Server 2019 Datacenter")
+    ));
+    let mut child = env.spawn_chat();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        "/as alice\nmake kms-01 a kms host\n/as bob\napprove 1"
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    // The rule is added, but the process dies before it learns so.
+    wait_for("the firewall rule", || {
+        !inst.fake.firewall_rules().is_empty()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    inst.fake.set_behaviour(FakeBehaviour::default());
+    let run = env.chat("");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    assert_eq!(
+        inst.fake.firewall_rules(),
+        vec!["KMS".to_string()],
+        "checked before change: one rule, not two"
+    );
+    let cmds = inst.commands();
+    assert_eq!(
+        cmds.iter().filter(|c| c.contains("add rule")).count(),
+        1,
+        "{cmds:?}"
+    );
+    assert!(
+        cmds.contains(&"netsh advfirewall firewall show rule name=\"KMS\"".to_string()),
+        "{cmds:?}"
+    );
+    let show = env.cli(&["jobs", "show", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(v["steps"][3]["status"], "succeeded", "{v}");
+    assert!(
+        v["steps"][3]["output"]
+            .as_str()
+            .unwrap()
+            .contains("already in place"),
+        "{v}"
+    );
 }

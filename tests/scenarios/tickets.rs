@@ -331,3 +331,35 @@ fn a_product_key_in_lower_case_with_spaces_or_unicode_dashes_is_refused_too() {
         "no ticket filed with a key in it"
     );
 }
+
+#[test]
+fn control_characters_and_formulas_from_chat_are_shown_not_obeyed() {
+    // Before, the escape sequences reached the terminal raw (console and `tickets show`), and
+    // the reason cell started with `=` in the CSV export, where a spreadsheet runs it.
+    let env = env();
+    let run = env.chat(
+        "/as alice\nplease open tcp 1688 from 10.20.0.0/16 to 203.0.113.7 because =HYPERLINK(\"http://x.example\") \u{1b}]0;owned\u{7}\u{1b}[2J done\n",
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.posts()[0].contains("Filed **FW-1**"), "{}", run.stdout);
+    assert!(!run.stdout.contains('\u{1b}'), "console: {:?}", run.stdout);
+    let reason = tickets_json(&env)[0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.starts_with("=HYPERLINK"), "{reason:?}");
+    let show = env.cli(&["tickets", "show", "FW-1"]);
+    assert_eq!(show.code, Some(0), "{}", show.stderr);
+    assert!(!show.stdout.contains('\u{1b}'), "{:?}", show.stdout);
+    assert!(!show.stdout.contains('\u{7}'), "{:?}", show.stdout);
+    let list = env.cli(&["tickets", "list"]);
+    assert!(!list.stdout.contains('\u{1b}'), "{:?}", list.stdout);
+    let csv = env.cli(&["tickets", "export", "--format", "csv"]);
+    assert!(
+        csv.stdout.contains(",\"'=HYPERLINK("),
+        "the formula is escaped: {}",
+        csv.stdout
+    );
+    assert!(!csv.stdout.contains(",\"=HYPERLINK("), "{}", csv.stdout);
+    assert!(!csv.stdout.contains(",=HYPERLINK("), "{}", csv.stdout);
+}

@@ -7,7 +7,8 @@
 //!   as the process exit code (slmgr's `QuitIfError` → `WScript.Quit Err.Number`);
 //! - `net start | stop <service>` for `w32time` and `sppsvc` (errors on stderr, exit 2);
 //! - `w32tm /config ... /update` and `w32tm /resync` (fail while w32time is stopped);
-//! - `netsh advfirewall firewall add rule ...`;
+//! - `netsh advfirewall firewall add rule name=...` (a second add adds a second rule, as on
+//!   Windows) and `show rule name=...` (exit 1 with "No rules match" when there is none);
 //! - `a && b` chains (b runs only if a exited 0), `%SystemRoot%` expansion, case-insensitive
 //!   command names;
 //! - anything else: cmd.exe's "is not recognized" message on stderr, exit 1.
@@ -66,6 +67,9 @@ pub struct FakeBehaviour {
     /// `(needle, text)`: a command line containing `needle` also prints `text` (after its own
     /// output), e.g. multi-byte characters next to hex runs.
     pub extra_output: Option<(String, String)>,
+    /// A command line containing this substring takes effect, then never answers (the client
+    /// never learns that it ran), until the client closes the channel.
+    pub hang_after: Option<String>,
 }
 
 impl Default for FakeBehaviour {
@@ -77,6 +81,7 @@ impl Default for FakeBehaviour {
             hang_on: None,
             delay: Duration::ZERO,
             extra_output: None,
+            hang_after: None,
         }
     }
 }
@@ -90,6 +95,8 @@ struct MachineState {
     /// Last five characters of the installed product key.
     partial_key: String,
     kms_machine: Option<String>,
+    /// Names of the firewall rules added, one entry per rule.
+    firewall_rules: Vec<String>,
     commands: Vec<String>,
 }
 
@@ -162,6 +169,7 @@ impl FakeWindows {
                 activated: false,
                 partial_key: "3V66T".to_string(),
                 kms_machine: None,
+                firewall_rules: Vec::new(),
                 commands: Vec::new(),
             }),
             authorized_key,
@@ -233,6 +241,11 @@ impl FakeWindows {
     /// Every command line exec'd so far, in order, as received.
     pub fn commands(&self) -> Vec<String> {
         self.shared.state().commands.clone()
+    }
+
+    /// The names of the firewall rules added so far, one entry per rule (duplicates included).
+    pub fn firewall_rules(&self) -> Vec<String> {
+        self.shared.state().firewall_rules.clone()
     }
 
     /// The current behaviour (reflects state changes such as w32time having been started).
@@ -372,12 +385,17 @@ impl server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).into_owned();
         session.channel_success(channel)?;
-        let (delay, hangs, extra) = {
+        let (delay, hangs, hangs_after, extra) = {
             let mut state = self.shared.state();
             state.commands.push(command.clone());
             let hangs = state
                 .behaviour
                 .hang_on
+                .as_deref()
+                .is_some_and(|needle| command.contains(needle));
+            let hangs_after = state
+                .behaviour
+                .hang_after
                 .as_deref()
                 .is_some_and(|needle| command.contains(needle));
             let extra = state
@@ -386,7 +404,7 @@ impl server::Handler for Connection {
                 .as_ref()
                 .filter(|(needle, _)| command.contains(needle.as_str()))
                 .map(|(_, text)| text.clone());
-            (state.behaviour.delay, hangs, extra)
+            (state.behaviour.delay, hangs, hangs_after, extra)
         };
         let shared = Arc::clone(&self.shared);
         let handle = session.handle();
@@ -399,6 +417,9 @@ impl server::Handler for Connection {
                 std::future::pending::<()>().await;
             }
             let mut result = run_cmd_line(&mut shared.state(), &command);
+            if hangs_after {
+                std::future::pending::<()>().await;
+            }
             if let Some(text) = extra {
                 result.chunks.push(Chunk::Out(text));
             }
@@ -566,7 +587,7 @@ fn run_one(state: &mut MachineState, command: &str) -> CmdResult {
         "cscript" => cscript(state, &args[1..]),
         "net" => net(state, &args[1..]),
         "w32tm" => w32tm(state, &args[1..]),
-        "netsh" => netsh(&args[1..]),
+        "netsh" => netsh(state, &args[1..]),
         _ => not_recognized(first),
     }
 }
@@ -761,13 +782,31 @@ fn w32tm(state: &mut MachineState, args: &[String]) -> CmdResult {
     )
 }
 
-fn netsh(args: &[String]) -> CmdResult {
+fn netsh(state: &mut MachineState, args: &[String]) -> CmdResult {
     let lower: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
     let words: Vec<&str> = lower.iter().map(String::as_str).collect();
-    if words.starts_with(&["advfirewall", "firewall", "add", "rule"])
-        && words.iter().any(|w| w.starts_with("name="))
-    {
-        return CmdResult::out("Ok.\r\n\r\n", 0);
+    let name = args.iter().find_map(|a| {
+        a.get(..5)
+            .filter(|p| p.eq_ignore_ascii_case("name="))
+            .map(|_| a[5..].to_string())
+    });
+    if let Some(name) = name {
+        if words.starts_with(&["advfirewall", "firewall", "add", "rule"]) {
+            state.firewall_rules.push(name);
+            return CmdResult::out("Ok.\r\n\r\n", 0);
+        }
+        if words.starts_with(&["advfirewall", "firewall", "show", "rule"]) {
+            let n = state
+                .firewall_rules
+                .iter()
+                .filter(|r| r.eq_ignore_ascii_case(&name))
+                .count();
+            if n == 0 {
+                return CmdResult::out("No rules match the specified criteria.\r\n", 1);
+            }
+            let one = format!("\r\nRule Name:                            {name}\r\n----------------------------------------------------------------------\r\nEnabled:                              Yes\r\nDirection:                            In\r\nLocalPort:                            1688\r\nAction:                               Allow\r\n");
+            return CmdResult::out(format!("{}Ok.\r\n\r\n", one.repeat(n)), 0);
+        }
     }
     CmdResult::out(
         format!(
@@ -789,6 +828,7 @@ mod tests {
             activated: false,
             partial_key: "3V66T".into(),
             kms_machine: None,
+            firewall_rules: vec![],
             commands: vec![],
         }
     }

@@ -224,11 +224,28 @@ impl Env {
     }
 
     fn output(&self, args: &[&str], stdin: &str) -> Output {
+        self.output_bytes(args, stdin.as_bytes())
+    }
+
+    fn output_bytes(&self, args: &[&str], stdin: &[u8]) -> Output {
         let mut child = self.command(args).spawn().expect("spawn kmsbot");
         if let Some(mut input) = child.stdin.take() {
-            let _ = input.write_all(stdin.as_bytes());
+            let _ = input.write_all(stdin);
         }
         child.wait_with_output().expect("wait for kmsbot")
+    }
+
+    /// `kmsbot chat --db DB` on a script given as raw bytes (which need not be UTF-8).
+    pub fn chat_bytes(&self, script: &[u8]) -> Run {
+        let db = self.db();
+        let out = self.output_bytes(&["chat", "--db", path_str(&db)], script);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        Run {
+            code: out.status.code(),
+            lines: parse(&stdout),
+            stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 
     /// `kmsbot chat --db DB [--config CFG]` on a script.

@@ -236,6 +236,28 @@ pub async fn decide(
     let cfg = turn.config();
     let user = turn.ev.user.clone();
     let jobs = jstore::jobs_of_request(&mut turn.tx, req.id).await?;
+    if !jobs.is_empty() && jobs.iter().all(|(_, _, s)| *s == JobStatus::Cancelled) {
+        // Cancelled before the quorum: a later decision changes nothing, and says so.
+        let text = format!(
+            "{} was cancelled before it was approved; {} it has no effect. Ask again with `activate …` if it is still needed.",
+            jobs_label(&jobs),
+            match decision {
+                Decision::Approve => "approving",
+                Decision::Reject => "rejecting",
+            }
+        );
+        if from_reaction {
+            turn.post(
+                &req.channel.clone(),
+                req.thread.clone().as_deref(),
+                format!("{}: {text}", mention(&user)),
+                Vec::new(),
+            )
+            .await?;
+            return Ok(());
+        }
+        return Err(UserError::plain(text).into());
+    }
     let label = jobs_label(&jobs);
     let outcome = approvals::decide(
         &mut turn.tx,
@@ -251,6 +273,12 @@ pub async fn decide(
     match outcome {
         Outcome::Approved(approvers) => {
             let by = approvers.join(",");
+            // Only jobs still waiting are queued: one cancelled meanwhile stays cancelled.
+            let jobs: Vec<_> = jobs
+                .into_iter()
+                .filter(|(_, _, s)| *s == JobStatus::AwaitingApproval)
+                .collect();
+            let label = jobs_label(&jobs);
             for (id, instance, _) in &jobs {
                 let progress = turn
                     .post(
@@ -426,7 +454,27 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
         ))
         .into());
     }
+    let started = jstore::any_step_started(&mut *turn.tx, job).await?;
     match row.status {
+        JobStatus::Interrupted if started => {
+            // Steps ran before the interruption: the worker runs the always-run restore steps
+            // (the time source) and then ends the job `cancelled`.
+            jstore::request_cancel(&mut turn.tx, job).await?;
+            Store::audit(
+                &mut turn.tx,
+                &user,
+                "cancel requested",
+                Some(&format!("job:{job}")),
+                None,
+            )
+            .await?;
+            turn.wake_jobs();
+            turn.reply(format!(
+                "Job #{job} on {} is cancelled; nothing more of it will run except restoring what it changed (the time source).",
+                row.instance
+            ))
+            .await?;
+        }
         JobStatus::AwaitingApproval | JobStatus::Queued | JobStatus::Interrupted => {
             jstore::set_status(&mut turn.tx, job, JobStatus::Cancelled).await?;
             Store::audit(

@@ -28,6 +28,10 @@ pub struct Step {
     /// For an always-run step: the 1-based step whose change it undoes; it runs only if that
     /// step ran.
     pub undoes: Option<usize>,
+    /// For a step that is not idempotent: a read-only command whose exit status 0 means the
+    /// change is already in place. When the step is resumed after it was started without a
+    /// recorded result, the probe runs first and the step is not repeated if it succeeds.
+    pub probe: Option<String>,
 }
 
 impl Step {
@@ -39,6 +43,7 @@ impl Step {
             check,
             always: false,
             undoes: None,
+            probe: None,
         }
     }
 }
@@ -126,6 +131,9 @@ pub fn kms_client(gvlk: &str, host: &str, port: u16) -> Result<Vec<Step>, PlanEr
     ])
 }
 
+/// The name of the Windows firewall rule that opens tcp/1688 on a KMS host.
+pub const KMS_RULE: &str = "KMS";
+
 /// The KMS host plan: install and activate the host key (from a secret reference), restart the
 /// Software Protection service, open tcp/1688 in the Windows firewall, verify.
 pub fn kms_host(secret_ref: &str) -> Vec<Step> {
@@ -135,20 +143,33 @@ pub fn kms_host(secret_ref: &str) -> Vec<Step> {
         Check::Slmgr,
     );
     ipk.secret_ref = Some(secret_ref.to_string());
+    // Adding a rule twice adds a second rule: after a resume, look for it first.
+    let mut firewall = Step::new(
+        "open tcp/1688 for KMS clients",
+        format!("netsh advfirewall firewall add rule name=\"{KMS_RULE}\" dir=in action=allow protocol=TCP localport=1688"),
+        Check::ExitZero,
+    );
+    firewall.probe = Some(format!(
+        "netsh advfirewall firewall show rule name=\"{KMS_RULE}\""
+    ));
     vec![
         ipk,
-        Step::new("activate the KMS host key", format!("{SLMGR} /ato"), Check::Slmgr),
+        Step::new(
+            "activate the KMS host key",
+            format!("{SLMGR} /ato"),
+            Check::Slmgr,
+        ),
         Step::new(
             "restart the Software Protection service",
             "net stop sppsvc && net start sppsvc".into(),
             Check::ExitZero,
         ),
+        firewall,
         Step::new(
-            "open tcp/1688 for KMS clients",
-            "netsh advfirewall firewall add rule name=\"KMS\" dir=in action=allow protocol=TCP localport=1688".into(),
-            Check::ExitZero,
+            "verify the licence status",
+            format!("{SLMGR} /dli"),
+            Check::Licensed,
         ),
-        Step::new("verify the licence status", format!("{SLMGR} /dli"), Check::Licensed),
     ]
 }
 

@@ -145,7 +145,7 @@ pub async fn insert_job(
     .try_get(0)?;
     for (i, s) in steps.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO job_steps (job_id, seq, name, command, status, secret_ref, always_run, undoes, check_kind) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+            "INSERT INTO job_steps (job_id, seq, name, command, status, secret_ref, always_run, undoes, check_kind, probe) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(i as i64 + 1)
@@ -155,6 +155,7 @@ pub async fn insert_job(
         .bind(s.always)
         .bind(s.undoes.map(|u| u as i64))
         .bind(s.check)
+        .bind(&s.probe)
         .execute(&mut *conn)
         .await?;
     }
@@ -206,14 +207,16 @@ pub async fn queue(
     Ok(())
 }
 
-/// Sets a job's status (terminal states also set `finished_at`).
+/// Sets a job's status (terminal states also set `finished_at`); a job that is no longer
+/// running has no owner and no lease.
 pub async fn set_status(
     conn: &mut SqliteConnection,
     job: i64,
     status: JobStatus,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE jobs SET status = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE finished_at END WHERE id = ?",
+        "UPDATE jobs SET status = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE finished_at END, \
+         owner = NULL, lease_expires_at = NULL WHERE id = ?",
     )
     .bind(status)
     .bind(status.is_final())
@@ -232,30 +235,75 @@ pub async fn request_cancel(conn: &mut SqliteConnection, job: i64) -> Result<(),
     Ok(())
 }
 
-/// Marks jobs that were running when the process died as `interrupted`, and their running step
-/// as pending again, so they resume from their first unfinished step. Returns how many.
-pub async fn recover_interrupted(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
-    let n = sqlx::query("UPDATE jobs SET status = 'interrupted' WHERE status = 'running'")
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    sqlx::query(
-        "UPDATE job_steps SET status = 'pending', started_at = NULL WHERE status = 'running' AND job_id IN (SELECT id FROM jobs WHERE status = 'interrupted')",
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(n)
+/// Now, as SQLite writes timestamps (text in this form compares in time order).
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// The end of a lease that starts now and lasts `secs` seconds.
+fn lease_end(secs: u64) -> String {
+    format!("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{secs} seconds')")
 }
 
-/// Claims up to `n` runnable jobs (queued, or interrupted by a restart): they become `running`.
-pub async fn claim(conn: &mut SqliteConnection, n: usize) -> Result<Vec<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
+/// Marks jobs left `running` by a worker whose lease expired (a dead process, or a version
+/// without leases) as `interrupted`, and their running step as pending again, so they resume from
+/// their first unfinished step. A job whose owner still renews its lease is left alone. Returns
+/// how many.
+pub async fn recover_interrupted(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "UPDATE jobs SET status = 'interrupted', owner = NULL, lease_expires_at = NULL \
+         WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < {NOW}) RETURNING id"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &ids {
+        sqlx::query(
+            "UPDATE job_steps SET status = 'pending', started_at = NULL WHERE status = 'running' AND job_id = ?",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// Claims up to `n` runnable jobs (queued, or interrupted with no live owner) for `owner`: they
+/// become `running` with a lease of `lease_secs`. Run it in the same write transaction as
+/// [`recover_interrupted`], so a job is claimed by one process only.
+pub async fn claim(
+    conn: &mut SqliteConnection,
+    n: usize,
+    owner: &str,
+    lease_secs: u64,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar(&format!(
+        "UPDATE jobs SET status = 'running', owner = ?, lease_expires_at = {}, \
+         started_at = COALESCE(started_at, {NOW}) \
          WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'interrupted') ORDER BY id LIMIT ?) RETURNING id",
-    )
+        lease_end(lease_secs)
+    ))
+    .bind(owner)
     .bind(n as i64)
     .fetch_all(&mut *conn)
     .await?)
+}
+
+/// Renews `owner`'s lease on a running job. False when the job is no longer running under
+/// `owner` (the lease expired and another process took the job over, or it ended).
+pub async fn renew_lease(
+    conn: &mut SqliteConnection,
+    job: i64,
+    owner: &str,
+    lease_secs: u64,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(&format!(
+        "UPDATE jobs SET lease_expires_at = {} WHERE id = ? AND owner = ? AND status = 'running'",
+        lease_end(lease_secs)
+    ))
+    .bind(job)
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
 /// How many jobs are queued, running or interrupted.
@@ -321,6 +369,10 @@ pub struct StepSpec {
     pub check: Check,
     /// Where it stands.
     pub status: StepStatus,
+    /// How often it was started (more than 0 on a pending step: it was interrupted).
+    pub attempts: i64,
+    /// A read-only check whose exit status 0 means the change is already in place.
+    pub probe: Option<String>,
 }
 
 /// The steps of a job as the worker runs them.
@@ -329,11 +381,25 @@ pub async fn step_specs<'e>(
     job_id: i64,
 ) -> Result<Vec<StepSpec>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT seq, command, secret_ref, always_run, undoes, check_kind, status FROM job_steps WHERE job_id = ? ORDER BY seq",
+        "SELECT seq, command, secret_ref, always_run, undoes, check_kind, status, attempts, probe FROM job_steps WHERE job_id = ? ORDER BY seq",
     )
     .bind(job_id)
     .fetch_all(db)
     .await?)
+}
+
+/// Whether any step of the job was started (it may have changed the instance).
+pub async fn any_step_started<'e>(
+    db: impl SqliteExecutor<'e>,
+    job: i64,
+) -> Result<bool, StoreError> {
+    let v: i64 = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM job_steps WHERE job_id = ? AND (status <> 'pending' OR attempts > 0))",
+    )
+    .bind(job)
+    .fetch_one(db)
+    .await?;
+    Ok(v != 0)
 }
 
 /// Whether someone asked to cancel the job.
@@ -348,7 +414,7 @@ pub async fn cancel_requested<'e>(
     Ok(v != 0)
 }
 
-/// Sets one step's status (`running` also sets `started_at`).
+/// Sets one step's status (`running` also sets `started_at` and counts an attempt).
 pub async fn set_step_status(
     conn: &mut SqliteConnection,
     job: i64,
@@ -356,7 +422,8 @@ pub async fn set_step_status(
     status: StepStatus,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE job_steps SET status = ?, started_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE started_at END WHERE job_id = ? AND seq = ?",
+        "UPDATE job_steps SET status = ?1, started_at = CASE WHEN ?2 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE started_at END, \
+         attempts = attempts + CASE WHEN ?2 THEN 1 ELSE 0 END WHERE job_id = ?3 AND seq = ?4",
     )
     .bind(status)
     .bind(status == StepStatus::Running)
@@ -429,7 +496,8 @@ pub async fn finish(
     error: Option<&str>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE jobs SET status = ?, error_code = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+        "UPDATE jobs SET status = ?, error_code = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
+         owner = NULL, lease_expires_at = NULL WHERE id = ?",
     )
     .bind(status)
     .bind(code)

@@ -2,6 +2,11 @@
 //! through a [`RemoteShell`], records every step, queues progress edits in the outbox, and
 //! resumes jobs that a previous process left unfinished.
 //!
+//! Two processes may share a database (`serve` and an operator's `chat`, or an old and a new
+//! process during a restart): every job a worker runs carries its owner id and a lease that a
+//! heartbeat renews. Recovery and claims take only jobs whose lease expired, and a worker starts
+//! each step only while it still holds the lease, so a running job is never run by two processes.
+//!
 //! The worker depends only on [`WorkerDeps`]: the services, the outbox (it never waits for a chat
 //! platform), the [`JobsControl`] signals and a [`ShellFactory`]. Each job runs in its own task;
 //! a panic in it is contained: the job ends `failed`, its always-run steps still run, and its
@@ -24,6 +29,7 @@ use crate::tickets::request::{
 use crate::users::mention;
 use adapters::shell::{CommandOutput, ShellError};
 use adapters::Platform;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -41,8 +47,60 @@ pub struct WorkerDeps {
     pub shells: Arc<dyn ShellFactory>,
 }
 
-/// Marks jobs that were running when the process died as `interrupted`, and their running step
-/// as pending again, so they resume from their first unfinished step.
+/// This worker's claim on the jobs it runs.
+#[derive(Clone)]
+struct Lease {
+    /// Who holds the jobs: this process (pid and a random part).
+    owner: Arc<str>,
+    /// How long a lease lasts.
+    secs: u64,
+}
+
+impl Lease {
+    fn new(secs: u64) -> Lease {
+        Lease {
+            owner: format!("pid {} {}", std::process::id(), crate::errors::short_ref()).into(),
+            secs: secs.max(2),
+        }
+    }
+
+    /// Renews the lease on `job`; false when another process owns it now.
+    async fn renew(&self, store: &Store, job: i64) -> Result<bool, crate::store::StoreError> {
+        let mut tx = store.begin().await?;
+        let held = jstore::renew_lease(&mut tx, job, &self.owner, self.secs).await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    /// Renews the lease on `job` every third of its length until the job ends; sets `lost` when
+    /// another process took the job over (after this one failed to renew in time).
+    fn heartbeat(
+        &self,
+        store: Store,
+        job: i64,
+        lost: Arc<AtomicBool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let lease = self.clone();
+        tokio::spawn(async move {
+            let every = Duration::from_millis(lease.secs * 1000 / 3);
+            loop {
+                tokio::time::sleep(every).await;
+                match lease.renew(&store, job).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        lost.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    Err(e) => tracing::warn!(job, error = %e, "cannot renew a job's lease"),
+                }
+            }
+        })
+    }
+}
+
+/// Marks jobs whose worker died (their lease expired) as `interrupted`, and their running step
+/// as pending again, so they resume from their first unfinished step. Jobs that another live
+/// process runs are left alone.
 pub async fn recover(store: &Store) -> Result<u64, crate::store::StoreError> {
     let mut tx = store.begin().await?;
     let n = jstore::recover_interrupted(&mut tx).await?;
@@ -60,10 +118,26 @@ pub async fn recover(store: &Store) -> Result<u64, crate::store::StoreError> {
     Ok(n)
 }
 
-/// Claims up to `n` runnable jobs (queued, or interrupted by a restart) in one transaction.
-async fn claim(store: &Store, n: usize) -> Result<Vec<i64>, crate::store::StoreError> {
+/// Claims up to `n` runnable jobs (queued, or interrupted, or running under an expired lease) in
+/// one transaction.
+async fn claim(
+    store: &Store,
+    n: usize,
+    lease: &Lease,
+) -> Result<Vec<i64>, crate::store::StoreError> {
     let mut tx = store.begin().await?;
-    let ids = jstore::claim(&mut tx, n).await?;
+    let recovered = jstore::recover_interrupted(&mut tx).await?;
+    if recovered > 0 {
+        Store::audit(
+            &mut tx,
+            "kmsbot",
+            "recovered interrupted jobs",
+            None,
+            Some(&recovered.to_string()),
+        )
+        .await?;
+    }
+    let ids = jstore::claim(&mut tx, n, &lease.owner, lease.secs).await?;
     for id in &ids {
         Store::audit(
             &mut tx,
@@ -84,6 +158,7 @@ pub async fn run(deps: WorkerDeps) {
     if let Err(e) = recover(&deps.services.store).await {
         tracing::error!(error = %e, "cannot recover interrupted jobs");
     }
+    let lease = Lease::new(deps.services.config.jobs.lease_secs);
     let slots = deps.services.config.jobs.concurrency.max(1);
     let limit = Arc::new(Semaphore::new(slots));
     let mut shutdown = deps.control.shutdown_signal();
@@ -100,14 +175,19 @@ pub async fn run(deps: WorkerDeps) {
         while let Ok(p) = limit.clone().try_acquire_owned() {
             permits.push(p);
         }
-        match claim(&deps.services.store, permits.len()).await {
+        match claim(&deps.services.store, permits.len(), &lease).await {
             Ok(ids) if !ids.is_empty() => {
                 for id in ids {
                     let Some(permit) = permits.pop() else { break };
                     let deps = deps.clone();
+                    let lease = lease.clone();
                     deps.control.job_started();
                     tokio::spawn(async move {
-                        supervise(&deps, id).await;
+                        let lost = Arc::new(AtomicBool::new(false));
+                        let heartbeat =
+                            lease.heartbeat(deps.services.store.clone(), id, lost.clone());
+                        supervise(&deps, id, &lease, &lost).await;
+                        heartbeat.abort();
                         deps.control.job_finished();
                         drop(permit);
                     });
@@ -135,8 +215,12 @@ pub async fn run(deps: WorkerDeps) {
 
 /// Runs one job in its own task and contains what goes wrong: an internal error or a panic ends
 /// the job `failed` (after a panic its always-run steps still run, in a second task).
-async fn supervise(deps: &Arc<WorkerDeps>, id: i64) {
-    let first = tokio::spawn(run_job(deps.clone(), id, None)).await;
+async fn supervise(deps: &Arc<WorkerDeps>, id: i64, lease: &Lease, lost: &Arc<AtomicBool>) {
+    let held = Held {
+        lease: lease.clone(),
+        lost: lost.clone(),
+    };
+    let first = tokio::spawn(run_job(deps.clone(), id, held.clone(), None)).await;
     let reference = match first {
         Ok(Ok(())) => return,
         Ok(Err(e)) => {
@@ -152,7 +236,7 @@ async fn supervise(deps: &Arc<WorkerDeps>, id: i64) {
     };
     let why = format!("internal error (reference {reference}); the operator's log has the details");
     // Run what must run after a failure (restore the time source), then end the job `failed`.
-    let second = tokio::spawn(run_job(deps.clone(), id, Some(why.clone()))).await;
+    let second = tokio::spawn(run_job(deps.clone(), id, held, Some(why.clone()))).await;
     if !matches!(second, Ok(Ok(()))) {
         tracing::error!(job = id, reference = %reference, "the always-run steps of a failed job could not run");
         if let Err(e) = mark_internal_failure(&deps.services.store, id, &why).await {
@@ -186,6 +270,13 @@ async fn mark_internal_failure(store: &Store, id: i64, error: &str) -> anyhow::R
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The lease a job task runs under, and whether it was lost to another process.
+#[derive(Clone)]
+struct Held {
+    lease: Lease,
+    lost: Arc<AtomicBool>,
 }
 
 struct JobInfo {
@@ -305,12 +396,13 @@ fn progress(outbox: &Outbox, job: &JobInfo, state: &str) {
 async fn run_job(
     deps: Arc<WorkerDeps>,
     id: i64,
+    held: Held,
     forced_failure: Option<String>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = &deps.services.store;
     let mut job = load(store, id).await?;
-    let result = run_steps(&deps, &mut job, forced_failure).await;
+    let result = run_steps(&deps, &mut job, &held, forced_failure).await;
     if let Ok(Some(status)) = jstore::status(store.pool(), id).await {
         deps.services
             .metrics
@@ -322,6 +414,7 @@ async fn run_job(
 async fn run_steps(
     deps: &WorkerDeps,
     job: &mut JobInfo,
+    held: &Held,
     forced_failure: Option<String>,
 ) -> anyhow::Result<()> {
     let id = job.id;
@@ -385,6 +478,9 @@ async fn run_steps(
         if step.status.is_done() || forced_failure.is_some() && step.status == StepStatus::Running {
             continue;
         }
+        if held.lost.load(Ordering::SeqCst) {
+            return lease_lost(job);
+        }
         if *shutdown.borrow_and_update() {
             // Checkpoint: this step has not started; the job resumes here after restart.
             let mut tx = store.begin().await?;
@@ -402,13 +498,21 @@ async fn run_steps(
         }
         if let Some(undone) = step.undoes {
             // Restore only what was changed: skip when the step it undoes never ran.
-            if !step_ran(job, undone) {
+            // A step started before a crash may have had its effect (attempts > 0).
+            let attempted = steps.iter().any(|s| s.seq == undone && s.attempts > 0);
+            if !step_ran(job, undone) && !attempted {
                 set_step(store, job, step.seq, StepStatus::Skipped).await?;
                 continue;
             }
         }
-        set_step(store, job, step.seq, StepStatus::Running).await?;
-        let outcome = run_one(deps, shell.as_ref(), step, timeout, &allowed).await;
+        // Fenced: the step starts only while this process still holds the job's lease.
+        if !start_step(store, job, step.seq, &held.lease).await? {
+            return lease_lost(job);
+        }
+        let outcome = match resumed_and_in_place(shell.as_ref(), step, timeout, &allowed).await {
+            Some(done) => done,
+            None => run_one(deps, shell.as_ref(), step, timeout, &allowed).await,
+        };
         record_step(
             store,
             job,
@@ -445,6 +549,54 @@ async fn run_steps(
         (None, true) => finish(deps, job, JobStatus::Cancelled, None, None).await,
         (None, false) => finish(deps, job, JobStatus::Succeeded, None, None).await,
     }
+}
+
+/// Another process took the job over after this one could not renew its lease in time: stop
+/// without touching the job again.
+fn lease_lost(job: &JobInfo) -> anyhow::Result<()> {
+    tracing::warn!(
+        job = job.id,
+        "lost the job's lease to another process; stopping before the next step"
+    );
+    Ok(())
+}
+
+/// Renews the lease and marks the step running in one transaction; false (and nothing written)
+/// when another process owns the job now.
+async fn start_step(store: &Store, job: &JobInfo, seq: i64, lease: &Lease) -> anyhow::Result<bool> {
+    let mut tx = store.begin().await?;
+    if !jstore::renew_lease(&mut tx, job.id, &lease.owner, lease.secs).await? {
+        return Ok(false);
+    }
+    jstore::set_step_status(&mut tx, job.id, seq, StepStatus::Running).await?;
+    tx.commit().await?;
+    job.update_row(seq, |r| r.status = StepStatus::Running);
+    Ok(true)
+}
+
+/// Check before change: a step that was started before without a recorded result (the process
+/// died or lost its lease mid-step) may already have had its effect. If it has a probe and the
+/// probe says the change is in place, the step is recorded as succeeded without running again.
+async fn resumed_and_in_place(
+    shell: &dyn adapters::shell::RemoteShell,
+    step: &StepSpec,
+    timeout: Duration,
+    allowed: &[&str],
+) -> Option<Outcome> {
+    let probe = step.probe.as_deref().filter(|_| step.attempts > 0)?;
+    let started = Instant::now();
+    let out = shell.run(probe, timeout).await.ok()?;
+    (out.exit_status == Some(0)).then(|| Outcome {
+        exit: Some(0),
+        output: format!(
+            "already in place (checked with `{probe}` after a resume; not run again)\n{}",
+            plan::redact(&out.output, allowed)
+        ),
+        code: None,
+        elapsed: started.elapsed(),
+        failure: None,
+        unreachable: false,
+    })
 }
 
 /// What running one step gave.

@@ -420,6 +420,16 @@ pub const CSV_HEADER: &[&str] = &[
     "updated_at",
 ];
 
+/// A CSV cell that a spreadsheet will not run as a formula: a cell starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading `'` (OWASP's CSV injection advice).
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// One line per ticket for `tickets list`.
 pub fn one_line(t: &TicketRow) -> String {
     let what = match t.kind.as_str() {
