@@ -866,7 +866,10 @@ pub fn answer(
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
         if let Some(prev) = c.intent {
-            let follow = is_follow_up(q, toks.len());
+            // A short message the classifier calls off-topic ("weather in Paris?") is not a
+            // follow-up unless it starts like one ("and for ...").
+            let follow =
+                FOLLOW_UP.is_match(q) || (is_follow_up(q, toks.len()) && u.intent != Intent::None);
             let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
             let carries_slots =
                 !u.slots.editions.is_empty() || u.slots.host.is_some() || u.slots.port.is_some();

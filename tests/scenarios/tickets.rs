@@ -283,23 +283,20 @@ fn approve_by_command_and_reject_by_reaction_after_a_restart() {
 #[test]
 fn answers_use_the_configured_kms_host_and_an_unknown_question_leads_to_a_request() {
     let env = env();
-    let run = env.chat("/as alice\nkey for server 2019 std\nhow do I bake sourdough bread\nyes\n");
+    let run = env
+        .chat("/as alice\nkey for server 2019 std\nwhat's the weather in Paris tomorrow?\nyes\n");
     let posts = run.posts();
     assert!(
         posts[0].contains("slmgr /skms kms.corp.example:1688"),
         "{}",
         posts[0]
     );
-    assert!(posts[1].contains("I don't know"), "{}", posts[1]);
+    let all = posts.join("\n---\n");
+    assert!(all.contains("I don't know"), "{all}");
+    assert!(all.contains("Tell me what support should open"), "{all}");
     assert!(
-        posts[2].contains("Tell me what support should open"),
-        "{}",
-        posts[2]
-    );
-    assert!(
-        posts[2].contains("open tcp 1688 from web-01 to 10.0.0.5"),
-        "{}",
-        posts[2]
+        all.contains("open tcp 1688 from web-01 to 10.0.0.5"),
+        "{all}"
     );
 }
 
