@@ -34,20 +34,6 @@ fn assert_not_mentions(kb: &KnowledgeBase, q: &str, unwanted: &[&str]) {
     }
 }
 
-/// Debugging aid: `ASK="question" cargo test -p kmsbot-knowledge --test accuracy show -- --ignored --nocapture`.
-#[test]
-#[ignore = "debugging aid: prints the answer to $ASK"]
-fn show() {
-    let kb = kb();
-    for q in std::env::var("ASK").unwrap_or_default().split('|') {
-        let a = kb.answer(q, None);
-        println!(
-            "=== {q} (conf {:.2}, abstained {})\n{}\n",
-            a.confidence, a.abstained, a.text
-        );
-    }
-}
-
 /// The most an answer may take in chat before it needs a "more" follow-up.
 const MAX_LINES: usize = 25;
 
