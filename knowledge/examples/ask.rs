@@ -12,12 +12,26 @@ fn main() {
         }
     };
     eprintln!("built in {:?}", t.elapsed());
-    let q = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--after "previous message"` answers as a follow-up in the same thread.
+    let ctx = if args.first().map(String::as_str) == Some("--after") && args.len() > 1 {
+        let prev = args.remove(1);
+        args.remove(0);
+        kb.answer(&prev, None).context
+    } else {
+        None
+    };
+    let q = args.join(" ");
     let u = kb.understand(&q);
     eprintln!(
         "intent {:?} ({:.2}), alternative {:?}",
         u.intent, u.confidence, u.alternative
     );
-    let a = kb.answer(&q, None);
+    // `KMS_HOST=...` plays the configured `[kms] host`.
+    let settings = knowledge::AnswerSettings {
+        kms_host: std::env::var("KMS_HOST").ok(),
+        kms_port: None,
+    };
+    let a = kb.answer_with(&q, ctx.as_ref(), &settings);
     println!("{}", a.text);
 }

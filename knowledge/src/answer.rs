@@ -87,6 +87,8 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("vmware", "VMware"),
     ("esxi", "VMware"),
     ("oracle", "Oracle"),
+    ("iis", "IIS"),
+    ("ssl", "TLS certificates"),
     ("linux", "Linux"),
     ("ubuntu", "Linux"),
     ("debian", "Linux"),

@@ -40,6 +40,31 @@ static KEY_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
 static FOLLOW_UP: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)^\s*(and|also|what\s+about|how\s+about|same\s+for|ok\s+and|then|but|for)\b")
 });
+static POINTS_BACK: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(it|that|this|those|them|instead|same|next|then)\b|^\s*(ok|okay|so|what\s+if)\b")
+});
+/// "Will KMS work / is it enough / viable" with a machine count asks about the threshold.
+static VIABLE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(enough|viable|sufficient|suffice|qualif\w*|threshold|minimum|possible|feasible|make\s+sense|(will|would|does|can)\s+(kms|it)\s+(still\s+)?work|work\s+with\s+kms|(can|could)\s+(we|i)\s+(even\s+)?use\s+kms)\b",
+    )
+});
+/// "Do VMs count (toward the threshold)?"
+static VM_COUNT_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"\b(vms?|virtual\s+machines?|guests?|hyper-?v|cloud\s+instances?|instances)\b.*\b(count|counted|included|toward|towards)\b",
+    )
+});
+/// Something that did not work ("isn't working", "fails").
+static FAILING: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why)")
+});
+/// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
+static COMPARING: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)(\bvs\.?\b|\bversus\b|pros\s+and\s+cons|difference|\bcompare|\bbetter\b|\bor\b.*\bwhich\b|which\s+(one|should))",
+    )
+});
 static KEY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(gvlk|gvlks|keys?|product\s*key|setup\s*key|ipk|serial|license\s+key)\b")
 });
@@ -403,8 +428,11 @@ What works instead: activate each instance **online** with a MAK or retail key (
             ));
         }
     }
-    text.push_str(&base);
     let lower = question.to_lowercase();
+    if slots.count.is_none() && VM_COUNT_QUESTION.is_match(&lower) {
+        text.push_str("**Yes, virtual machines count** exactly like physical ones.\n\n");
+    }
+    text.push_str(&base);
     if !base.to_lowercase().contains("virtual")
         && (lower.contains("vm") || lower.contains("virtual"))
     {
@@ -592,8 +620,19 @@ The usual causes, in order:\n\
     )
 }
 
-fn compare_answer(kb: &KnowledgeBase, t: &Target, ctx: Option<&Context>) -> Answer {
-    let text = format!(
+fn compare_answer(kb: &KnowledgeBase, t: &Target, slots: &Slots, ctx: Option<&Context>) -> Answer {
+    let verdict = match slots.count {
+        Some(c) => {
+            let need = if c.kind == MachineKind::Client { 25 } else { 5 };
+            if c.n < need {
+                format!("**With {} machines, MAK (or retail) online, or phone activation.** A KMS host of your own would never reach its threshold of {need}; KMS only works if you can use a host that other machines already keep counted.\n\n", c.n)
+            } else {
+                format!("**With {} machines, KMS works** (its threshold is {need}) if you run a KMS host or can reach one; MAK needs no host but one online or phone activation per machine.\n\n", c.n)
+            }
+        }
+        None => String::new(),
+    };
+    let text = verdict + &format!(
         "**KMS vs MAK** (and the other ways to activate):\n\n\
 | | KMS | MAK | Retail |\n|---|---|---|---|\n\
 | Key on the instance | public GVLK | your MAK | your retail key |\n\
@@ -867,12 +906,15 @@ pub fn answer(
     if let Some(c) = ctx {
         if let Some(prev) = c.intent {
             // A short message the classifier calls off-topic ("weather in Paris?") is not a
-            // follow-up unless it starts like one ("and for ...").
-            let follow =
-                FOLLOW_UP.is_match(q) || (is_follow_up(q, toks.len()) && u.intent != Intent::None);
-            let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
+            // follow-up unless it starts like one ("and for ...") or points back ("that",
+            // "instead") or carries a value (a port, an edition) and the classifier is unsure.
             let carries_slots =
                 !u.slots.editions.is_empty() || u.slots.host.is_some() || u.slots.port.is_some();
+            let none_weak = u.intent != Intent::None || u.confidence < 0.6;
+            let follow = FOLLOW_UP.is_match(q)
+                || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
+                || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
+            let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
             let inherits = matches!(
                 prev,
                 Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
@@ -884,7 +926,20 @@ pub fn answer(
                 && u.slots.error.is_none()
                 && inherits
             {
-                u.intent = prev;
+                // A new on-topic question about the same thing ("how do I test that?") keeps
+                // its own intent; otherwise the thread's intent carries on.
+                match u.alternative {
+                    Some((alt, p))
+                        if u.intent == Intent::None
+                            && !carries_slots
+                            && p >= 0.12
+                            && !alt.is_small_talk() =>
+                    {
+                        u.intent = alt;
+                    }
+                    _ if u.intent == Intent::None || weak => u.intent = prev,
+                    _ => {}
+                }
                 u.confidence = u.confidence.max(0.6);
             }
             // Edition attributes alone ("and for datacenter?") take the thread's family.
@@ -945,9 +1000,13 @@ pub fn answer(
         u.intent = Intent::KeyLookup;
         u.confidence = u.confidence.max(0.6);
     }
-    // One slmgr option in a short question is about that option.
+    // One slmgr option in a short question is about that option, unless it failed.
     if toks.len() <= 5 && slmgr_option_in(kb, q).is_some() && u.slots.host.is_none() {
-        u.intent = Intent::Slmgr;
+        u.intent = if FAILING.is_match(q) && u.slots.error.is_none() {
+            Intent::Diagnose
+        } else {
+            Intent::Slmgr
+        };
         u.confidence = u.confidence.max(0.6);
     }
     // A machine count below the KMS threshold decides the answer: "no, and what works instead".
@@ -956,16 +1015,25 @@ pub fn answer(
             MachineKind::Client => c.n < 25,
             _ => c.n < 5,
         };
-        if below
+        let viability = VIABLE.is_match(q)
             && matches!(
                 u.intent,
-                Intent::ClientProcedure
+                Intent::None
+                    | Intent::Thresholds
+                    | Intent::ClientProcedure
                     | Intent::Methods
-                    | Intent::Compare
-                    | Intent::ExistingKms
                     | Intent::HostSetup
-                    | Intent::Online
-            )
+            );
+        if viability
+            || below
+                && matches!(
+                    u.intent,
+                    Intent::ClientProcedure
+                        | Intent::Methods
+                        | Intent::ExistingKms
+                        | Intent::HostSetup
+                        | Intent::Online
+                )
         {
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
@@ -1036,7 +1104,7 @@ pub fn answer(
         } else if u.confidence >= NONE_SURE || !anchored {
             return abstain(u.confidence.min(0.5), ctx);
         } else if let Some((alt, p)) = u.alternative {
-            if p >= 0.15 {
+            if p >= 0.10 {
                 u.intent = alt;
                 u.confidence = p;
             } else {
@@ -1070,13 +1138,31 @@ pub fn answer(
     }
     // A port that is not a KMS port, with nothing about activation ("open port 3389").
     if let Some(p) = u.slots.port {
-        if p != 1688 && !anchored && u.slots.host.is_none() && settings.kms_port != Some(p) {
+        let thread_host = settings.kms_host.is_some()
+            || ctx
+                .is_some_and(|c| c.host.is_some() || c.intent.is_some_and(|i| !i.is_small_talk()));
+        let about_kms =
+            matches!(u.intent, Intent::PointKms | Intent::Connectivity) && u.confidence >= 0.6;
+        if p != 1688
+            && !about_kms
+            && !anchored
+            && u.slots.host.is_none()
+            && !thread_host
+            && settings.kms_port != Some(p)
+        {
             return abstain(u.confidence.min(0.5), ctx);
         }
     }
     if u.confidence < SURE && !u.intent.is_small_talk() && u.intent != Intent::More {
         if let Some((alt, p)) = u.alternative {
-            if p >= 0.6 * u.confidence
+            let slmgr_named = matches!(u.intent, Intent::Slmgr) || matches!(alt, Intent::Slmgr);
+            if slmgr_named && slmgr_option_in(kb, q).is_some() {
+                u.intent = Intent::Slmgr;
+            } else if (u.intent == Intent::Compare || alt == Intent::Compare)
+                && COMPARING.is_match(q)
+            {
+                u.intent = Intent::Compare;
+            } else if p >= 0.6 * u.confidence
                 && alt != u.intent
                 && !same_answer(u.intent, alt)
                 && !(u.slots.editions.is_empty() && u.slots.host.is_none() && !anchored)
@@ -1129,6 +1215,10 @@ pub fn answer(
             a
         }
         Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", &t, with_ctx(intent), None, 0.85).map(|mut a| {
+            // A server the user named in a time question is their time source.
+            if let Some(h) = &u.slots.host {
+                a.text = a.text.replace("<reachable_ntp_server>", h);
+            }
             if !a.text.contains("4 hours") {
                 if let Some(pos) = a.text.rfind("\n\n_Source:") {
                     a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
@@ -1136,7 +1226,15 @@ pub fn answer(
             }
             a
         }),
-        Intent::HostSetup => article_answer(kb, "kms-host", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
+        Intent::HostSetup => article_answer(kb, "kms-host", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
+            // Where the host key comes from is the first thing people need to know.
+            if let Some((_, _, before)) = section(kb, "kms-host", "Before you start") {
+                if let Some(first) = before.trim().lines().next() {
+                    a.text = format!("{}\n\n{}", personalize(first, &t, None), a.text);
+                }
+            }
+            a
+        }),
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
         Intent::Timing => fact_answer(kb, "validity", &t, intent, ctx),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", &t, with_ctx(intent), None, 0.85),
@@ -1159,7 +1257,7 @@ pub fn answer(
         }),
         Intent::Phone => article_answer(kb, "phone-activation", "Steps", &t, with_ctx(intent), None, 0.85),
         Intent::InternetAccess => article_answer(kb, "internet-access", "Internet", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
-        Intent::Compare => Some(compare_answer(kb, &t, ctx)),
+        Intent::Compare => Some(compare_answer(kb, &t, &u.slots, ctx)),
         Intent::Methods => article_answer(kb, "activation-methods", "The four options", &t, with_ctx(intent), None, 0.85).map(|mut a| {
             if let Some((_, _, choosing)) = section(kb, "activation-methods", "Choosing") {
                 let body = render_links(choosing);

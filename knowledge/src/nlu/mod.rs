@@ -299,7 +299,21 @@ impl Nlu {
     /// Understands one message.
     pub fn understand(&self, text: &str) -> Understanding {
         let slots = slots::extract(text);
-        let priced = PRICE.is_match(text) && !text.to_lowercase().contains("free");
+        let lower = text.to_lowercase();
+        // "Bring my own licence or is it included in the price?" is about the provider's
+        // licensing model, not a price to quote.
+        let priced = PRICE.is_match(text)
+            && !lower.contains("free")
+            && ![
+                "bring",
+                "byol",
+                "own licen",
+                "own win",
+                "included",
+                "include",
+            ]
+            .iter()
+            .any(|w| lower.contains(w));
         let exact = |intent| Understanding {
             intent,
             confidence: 1.0,

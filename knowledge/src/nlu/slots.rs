@@ -70,6 +70,12 @@ static PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?[:=]?\s*(\d{2,5})\b",
     )
 });
+/// Words that correct an earlier value ("by mistake", "the real one is").
+static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved\s+to)\b",
+    )
+});
 /// A port after a word that could also precede a year ("runs on 2019").
 static WEAK_PORT: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b(?:runs\s+on|uses?|on)\s+(\d{3,5})\b"));
@@ -193,9 +199,17 @@ fn word_number(w: &str) -> Option<u32> {
 fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     let mut host = None;
     let mut port = None;
-    if !text.contains('.') && !text.to_lowercase().contains("port") && !text.contains("tcp") {
+    let lower = text.to_lowercase();
+    if !text.contains('.')
+        && !["port", "tcp", "listen", "on "]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
         return (None, None);
     }
+    // "ran /skms 10.1.1.1 by mistake, the real one is 10.1.1.11": the last address named
+    // after a correction is the one meant; otherwise the first.
+    let corrected = CORRECTION.is_match(&lower);
     for c in IPV4.captures_iter(text) {
         let Some(ip) = c.get(1) else { continue };
         if !valid_ipv4(ip.as_str()) {
@@ -207,7 +221,9 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
         }
         host = Some(ip.as_str().to_string());
         port = c.get(2).and_then(|p| p.as_str().parse().ok());
-        break;
+        if !corrected {
+            break;
+        }
     }
     if host.is_none() {
         for c in FQDN.captures_iter(text) {
@@ -236,8 +252,15 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     (host, port.filter(|p| *p > 0))
 }
 
+/// The largest machine count named ("make one server the KMS host for our 20 VMs": 20).
 fn machine_count(text: &str) -> Option<MachineCount> {
-    let c = COUNT.captures(text)?;
+    COUNT
+        .captures_iter(text)
+        .filter_map(|c| count_of(text, &c))
+        .max_by_key(|c| c.n)
+}
+
+fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     let n = word_number(c.get(1)?.as_str())?;
     let between = c
         .get(2)
