@@ -423,8 +423,9 @@ What works instead: activate each instance **online** with a MAK or retail key (
             ));
         } else {
             text.push_str(&format!(
-                "**Yes, {} is enough** for the threshold ({need} {what}), as long as they all contact the same KMS host within 30 days.\n\n",
-                c.n
+                "**Yes, {} is enough**: a KMS host activates {} once it has counted {need}, as long as they all contact the same KMS host within 30 days.\n\n",
+                c.n,
+                if c.kind == MachineKind::Client { "Windows clients" } else { "Windows Server" }
             ));
         }
     }
