@@ -23,6 +23,9 @@ pub const MAX_LINES: usize = 25;
 
 /// Probability below which the classifier's choice is not trusted alone.
 const SURE: f32 = 0.30;
+/// Runner-up probability, relative to the best, at which an unsure question gets a clarifying
+/// question instead of the best guess.
+const CLARIFY_RATIO: f32 = 0.8;
 /// Probability of `none` above which an unanchored question is declined.
 const NONE_SURE: f32 = 0.40;
 
@@ -57,7 +60,7 @@ static VM_COUNT_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Something that did not work ("isn't working", "fails").
 static FAILING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why)")
+    rx(r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated)")
 });
 /// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
 static COMPARING: LazyLock<Regex> = LazyLock::new(|| {
@@ -1002,7 +1005,12 @@ pub fn answer(
         u.confidence = u.confidence.max(0.6);
     }
     // One slmgr option in a short question is about that option, unless it failed.
-    if toks.len() <= 5 && slmgr_option_in(kb, q).is_some() && u.slots.host.is_none() {
+    let sure_trouble = matches!(u.intent, Intent::Diagnose) && u.confidence >= 0.5;
+    if toks.len() <= 5
+        && slmgr_option_in(kb, q).is_some()
+        && u.slots.host.is_none()
+        && !sure_trouble
+    {
         u.intent = if FAILING.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
         } else {
@@ -1163,7 +1171,7 @@ pub fn answer(
                 && COMPARING.is_match(q)
             {
                 u.intent = Intent::Compare;
-            } else if p >= 0.6 * u.confidence
+            } else if p >= CLARIFY_RATIO * u.confidence
                 && alt != u.intent
                 && !same_answer(u.intent, alt)
                 && !(u.slots.editions.is_empty() && u.slots.host.is_none() && !anchored)

@@ -1,4 +1,9 @@
-//! Question understanding scored on a development set (`dev.toml`, tuned on) and two held-out sets written by people who never saw the engine (`heldout.toml`, `heldout2.toml`); prints every score.
+//! Question understanding scored on development sets (tuned on) and held-out sets written by people who never saw the engine; prints every score.
+//!
+//! - `dev.toml`, `dev3.toml`: written to tune on; failures are printed.
+//! - `heldout.toml` (A): held out at first, then looked at after its first run (so contaminated).
+//! - `heldout2.toml` (B), `heldout3.toml` (C): never looked at question by question; only their
+//!   scores are printed unless `KMSBOT_SHOW_HELDOUT=1`.
 
 use std::collections::BTreeMap;
 
@@ -125,12 +130,21 @@ fn run(kb: &KnowledgeBase, text: &str) -> Score {
     s
 }
 
+/// Prints a set's score; `details` adds the per-category table and each failure (never for a
+/// held-out set whose failures nobody has looked at yet: set `KMSBOT_SHOW_HELDOUT=1` to see them).
 fn report(name: &str, s: &Score) -> f64 {
+    report_with(name, s, true)
+}
+
+fn report_with(name: &str, s: &Score, details: bool) -> f64 {
     let pct = 100.0 * s.right as f64 / s.total.max(1) as f64;
     println!(
         "{name}: {}/{} right ({pct:.1}%), off-topic declined {}/{}",
         s.right, s.total, s.off_right, s.off_total
     );
+    if !details {
+        return pct;
+    }
     for (c, (r, t)) in &s.per_category {
         println!("  {c:<18} {r}/{t}");
     }
@@ -178,12 +192,30 @@ fn second_held_out_set() {
         "second held-out set has {} questions",
         s.total
     );
-    let pct = report(
+    let show = std::env::var_os("KMSBOT_SHOW_HELDOUT").is_some();
+    let pct = report_with(
         "second held-out set (never run before the engine was final)",
         &s,
+        show,
     );
     assert!(
         pct >= HELD_OUT_FLOOR,
         "second held-out accuracy {pct:.1}% < {HELD_OUT_FLOOR}%"
+    );
+}
+
+/// The third held-out set: written by someone who never saw the engine, added unread and run
+/// once the engine was final. Its failures are hidden unless `KMSBOT_SHOW_HELDOUT=1`, so that
+/// running the tests does not turn it into a tuning set.
+#[test]
+fn third_held_out_set() {
+    let kb = KnowledgeBase::builtin().expect("builtin KB");
+    let s = run(&kb, include_str!("heldout3.toml"));
+    assert!(s.total >= 200, "third held-out set has {} questions", s.total);
+    let show = std::env::var_os("KMSBOT_SHOW_HELDOUT").is_some();
+    let pct = report_with("third held-out set (unread; never tuned on)", &s, show);
+    assert!(
+        pct >= HELD_OUT_FLOOR,
+        "third held-out accuracy {pct:.1}% < {HELD_OUT_FLOOR}%"
     );
 }
