@@ -60,7 +60,9 @@ static VM_COUNT_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Something that did not work ("isn't working", "fails").
 static FAILING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated)")
+    rx(
+        r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated)",
+    )
 });
 /// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
 static COMPARING: LazyLock<Regex> = LazyLock::new(|| {

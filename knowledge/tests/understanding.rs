@@ -211,7 +211,11 @@ fn second_held_out_set() {
 fn third_held_out_set() {
     let kb = KnowledgeBase::builtin().expect("builtin KB");
     let s = run(&kb, include_str!("heldout3.toml"));
-    assert!(s.total >= 200, "third held-out set has {} questions", s.total);
+    assert!(
+        s.total >= 200,
+        "third held-out set has {} questions",
+        s.total
+    );
     let show = std::env::var_os("KMSBOT_SHOW_HELDOUT").is_some();
     let pct = report_with("third held-out set (unread; never tuned on)", &s, show);
     assert!(
