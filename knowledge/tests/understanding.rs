@@ -62,8 +62,15 @@ fn run(kb: &KnowledgeBase, text: &str) -> Score {
             kms_host: (!item.kms_host.is_empty()).then(|| item.kms_host.clone()),
             kms_port: None,
         };
-        let ctx = (!item.follows.is_empty())
-            .then(|| kb.answer_with(&item.follows, None, &settings).context)
+        // `follows` is the earlier message of the thread: its text, or the id of an item of
+        // the same set.
+        let prev = set
+            .q
+            .iter()
+            .find(|p| p.id == item.follows)
+            .map_or(item.follows.as_str(), |p| p.q.as_str());
+        let ctx = (!prev.is_empty())
+            .then(|| kb.answer_with(prev, None, &settings).context)
             .flatten();
         let a = kb.answer_with(&item.q, ctx.as_ref(), &settings);
         let lower = a.text.to_lowercase();
