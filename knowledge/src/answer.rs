@@ -102,6 +102,11 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("cal", "Remote Desktop Services licensing"),
     ("cals", "Remote Desktop Services licensing"),
     ("teams", "Microsoft Teams"),
+    ("vsphere", "VMware"),
+    ("vcenter", "VMware"),
+    ("studio", "Visual Studio"),
+    ("citrix", "Citrix"),
+    ("sip", "SIP telephony"),
 ];
 
 /// Words that name products or topics this bot does not cover.
@@ -369,6 +374,14 @@ pub(crate) fn slmgr_option_in<'a>(
     kb: &'a KnowledgeBase,
     question: &str,
 ) -> Option<&'a SlmgrOption> {
+    match slmgr_options_in(kb, question).as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// Every slmgr option named in the question, in order, without repeats.
+pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec<&'a SlmgrOption> {
     static OPT: OnceLock<Regex> = OnceLock::new();
     let lower = question.to_lowercase();
     let mut found: Vec<&SlmgrOption> = Vec::new();
@@ -381,10 +394,7 @@ pub(crate) fn slmgr_option_in<'a>(
             }
         }
     }
-    match found.as_slice() {
-        [one] => Some(one),
-        _ => None,
-    }
+    found
 }
 
 /// True when a normalised token ties the question to Windows activation.

@@ -6,7 +6,7 @@ use regex::Regex;
 
 use crate::answer::{
     abstain, candidates_answer, error_answer, finish, key_answer, render_links, retrieve,
-    slmgr_option_in, slmgr_text, OTHER_PRODUCTS,
+    slmgr_option_in, slmgr_options_in, slmgr_text, OTHER_PRODUCTS,
 };
 use crate::editions::{self, EditionMatch, EditionQuery};
 use crate::facts::Gvlk;
@@ -26,6 +26,9 @@ const SURE: f32 = 0.30;
 /// Runner-up probability, relative to the best, at which an unsure question gets a clarifying
 /// question instead of the best guess.
 const CLARIFY_RATIO: f32 = 0.8;
+/// Probability below which a question with no activation word, no value and no thread is
+/// declined rather than answered.
+const UNANCHORED_SURE: f32 = 0.40;
 /// Probability of `none` above which an unanchored question is declined.
 const NONE_SURE: f32 = 0.40;
 
@@ -64,6 +67,49 @@ static FAILING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated)",
     )
 });
+/// Windows itself named as what is activated ("activate windows", "windows activation").
+static WINDOWS_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)activat\w*\s+(the\s+|my\s+|our\s+)?windows|windows\s+(server\s+)?(\d{4}\s+)?activation|windows\s+and\s+office|office\s+and\s+windows",
+    )
+});
+/// A cloud key management service, not Windows' Key Management Service.
+static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b",
+    )
+});
+/// Activating an account or subscription, not Windows.
+static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b",
+    )
+});
+/// A KMS host key.
+static HOST_KEY_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\bcsvlk\b|\bkms\s+host\s+key\b|\bhost\s+key\b"));
+/// Features of editions, not their activation.
+static EDITION_FEATURES: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bfeatures?\b.*\b(have|has|lack|lacks|missing|include|support)|\b(lack|lacks)\b|\bhow\s+many\s+(vms|virtual\s+machines|cores)\b.*\b(license|allowed|run)",
+    )
+});
+/// The grace period before activation.
+static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run",
+    )
+});
+/// Running slmgr itself: console output, another machine.
+static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc)|remotely|against\s+a\s+remote",
+    )
+});
+/// "What next" after a step the user already did.
+static NEXT_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|what\s+else|done\s+that)\b")
+});
 /// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
 static COMPARING: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -80,7 +126,7 @@ static OFFICE_PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|csvlk|genuine|vlmcs|sppsvc|grace\s+period|threshold)",
+        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
     )
 });
 
@@ -180,6 +226,12 @@ fn resolve_editions<'a>(kb: &'a KnowledgeBase, slots: &Slots) -> Vec<EditionMatc
             let keep = |g: &&Gvlk| {
                 let name = format!("{} {}", g.family, g.edition).to_lowercase();
                 !slots.excluded.iter().any(|x| match x.as_str() {
+                    // "Pro Education, not plain Pro": only the edition that is exactly the
+                    // excluded word goes.
+                    w if q.attrs.contains(w) => {
+                        let attrs = editions::attributes(&g.edition.to_lowercase());
+                        attrs.len() == 1 && attrs.contains(w)
+                    }
                     "n" => g.edition.ends_with(" N") || g.edition.contains(" N "),
                     "ltsc" | "ltsb" => name.contains("ltsc") || name.contains("ltsb"),
                     other => name.contains(other),
@@ -508,6 +560,9 @@ fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&C
             if let Some(k) = &r.kms_machine {
                 text.push_str(&format!(" It uses the KMS host `{k}`."));
             }
+            if r.permanent {
+                text.push_str(" **Permanently activated** is normal for a MAK or retail key (or a digital licence): such activations never expire. A KMS client would show an expiry date instead, renewed every 7 days.");
+            }
             text.push_str("\n\nNothing to fix.");
         }
         Some(status) => {
@@ -556,10 +611,11 @@ fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&C
         if let Some(code) = &r.error {
             if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
                 text.push_str(&format!(
-                    "The output shows error **{}** ({}): {}\n\n**Fix:**\n\n{}\n\n",
+                    "The output shows error **{}** ({}): {} {}\n\n**Fix:**\n\n{}\n\n",
                     e.code,
                     e.title,
                     e.meaning,
+                    e.cause.trim(),
                     personalize(e.fix.trim(), t, None)
                 ));
                 offer = e.offer.as_deref().and_then(parse_offer);
@@ -889,14 +945,22 @@ pub fn answer(
     let toks = query_tokens(q);
     let lower = q.to_lowercase();
 
+    let mut u: Understanding = kb.nlu.understand(q);
     // Another product (Office, SQL Server, Linux...) without Windows in the question.
     // "Office" alone may be a place ("the KMS server in our office"): then it needs no decline.
+    // An instance's name ("sql-07") is not a product.
+    let product_toks = match &u.slots.instance {
+        Some(name) => query_tokens(&lower.replace(&name.to_lowercase(), " ")),
+        None => toks.clone(),
+    };
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
-    if !toks.iter().any(|t| t == "windows") {
+    // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
+    let office_on_windows = OFFICE_PRODUCT.is_match(q) && !WINDOWS_ACTIVATION.is_match(q);
+    if !product_toks.iter().any(|t| t == "windows") || office_on_windows {
         if let Some((_, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
-            .find(|(w, _)| toks.iter().any(|t| t == w))
+            .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
             a.text = format!(
@@ -906,8 +970,25 @@ pub fn answer(
         }
     }
 
-    let mut u: Understanding = kb.nlu.understand(q);
+    // A cloud provider's key management service ("AWS KMS") or an account to activate are not
+    // Windows activation.
+    if let Some(what) = NOT_WINDOWS_KMS
+        .find(q)
+        .map(|_| "a cloud key management service (keys for encryption)")
+        .or_else(|| ACCOUNT_ACTIVATION.find(q).map(|_| "activating an account"))
+    {
+        let mut a = abstain(0.0, ctx);
+        a.text = format!(
+            "That sounds like {what}, which I don't cover: I only know how to activate Windows and Windows Server instances (the Windows Key Management Service). Say `help` to see what I can do."
+        );
+        return a;
+    }
     let anchored = ANCHOR.is_match(q);
+    // What an edition can do ("what features does Datacenter have that Standard lacks?") is
+    // not about activating it.
+    if !anchored && !KEY_WORDS.is_match(q) && EDITION_FEATURES.is_match(q) {
+        return abstain(0.2, ctx);
+    }
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
         if let Some(prev) = c.intent {
@@ -1015,6 +1096,9 @@ pub fn answer(
     {
         u.intent = if FAILING.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
+        } else if NEXT_STEP.is_match(q) {
+            // "did slmgr /ipk already, next?" asks for the rest of the procedure.
+            Intent::ClientProcedure
         } else {
             Intent::Slmgr
         };
@@ -1035,16 +1119,22 @@ pub fn answer(
                     | Intent::Methods
                     | Intent::HostSetup
             );
-        if viability
+        // "Make one server the KMS host" counts the host, not the fleet.
+        let the_host_itself = c.n == 1 && u.intent == Intent::HostSetup;
+        let alt_is_threshold = u
+            .alternative
+            .is_some_and(|(a, _)| matches!(a, Intent::Thresholds | Intent::Methods));
+        if (viability
             || below
-                && matches!(
+                && (matches!(
                     u.intent,
                     Intent::ClientProcedure
                         | Intent::Methods
                         | Intent::ExistingKms
                         | Intent::HostSetup
                         | Intent::Online
-                )
+                ) || (u.intent == Intent::Thresholds && alt_is_threshold)))
+            && !the_host_itself
         {
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
@@ -1058,6 +1148,38 @@ pub fn answer(
         if !r.abstained && r.confidence >= 0.75 {
             return with_intent(r, None);
         }
+    }
+
+    // Several slmgr options named ("/dli vs /dlv"): each one.
+    let options = slmgr_options_in(kb, q);
+    if options.len() >= 2
+        && options.len() <= 4
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && (matches!(u.intent, Intent::Slmgr | Intent::Compare) || COMPARING.is_match(q))
+    {
+        let text = options
+            .iter()
+            .map(|o| personalize(&slmgr_text(o), &t, None))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let mut c = ctx.cloned().unwrap_or_default();
+        c.intent = Some(Intent::Slmgr);
+        let a = finish(
+            text,
+            Source {
+                title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                section: options
+                    .iter()
+                    .map(|o| format!("slmgr {}", o.option))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
+            0.9,
+            c,
+            None,
+        );
+        return with_intent(a, Some(Intent::Slmgr));
     }
 
     // Slots that decide on their own.
@@ -1140,6 +1262,15 @@ pub fn answer(
     {
         u.intent = Intent::KeyLookup;
     }
+    // A KMS host key (CSVLK) named in a procedure question is about setting up the host.
+    if HOST_KEY_WORDS.is_match(q)
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup | Intent::Slmgr
+        )
+    {
+        u.intent = Intent::HostSetup;
+    }
     // A host or port with a procedure question is about pointing at that host.
     if u.slots.host.is_some()
         && matches!(u.intent, Intent::Slmgr | Intent::KeyLookup)
@@ -1164,6 +1295,21 @@ pub fn answer(
             return abstain(u.confidence.min(0.5), ctx);
         }
     }
+    // Nothing about activation, no value and no thread: a weak guess is not an answer
+    // ("my printer is not printing").
+    let no_values = u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && u.slots.count.is_none();
+    if !anchored
+        && no_values
+        && ctx.and_then(|c| c.intent).is_none()
+        && u.confidence < UNANCHORED_SURE
+        && !u.intent.is_small_talk()
+        && u.intent != Intent::More
+    {
+        return abstain(u.confidence, ctx);
+    }
     if u.confidence < SURE && !u.intent.is_small_talk() && u.intent != Intent::More {
         if let Some((alt, p)) = u.alternative {
             let slmgr_named = matches!(u.intent, Intent::Slmgr) || matches!(alt, Intent::Slmgr);
@@ -1186,6 +1332,21 @@ pub fn answer(
         }
     }
 
+    // How to run slmgr itself (console output, another machine).
+    if SLMGR_USAGE.is_match(q)
+        && u.slots.dli.is_none()
+        && (lower.contains("slmgr") || u.intent == Intent::Slmgr)
+    {
+        if let Some(a) = fact_answer(kb, "slmgr-usage", &t, Intent::Slmgr, ctx) {
+            return with_intent(a, Some(Intent::Slmgr));
+        }
+    }
+    // "permanently activated" (what `/xpr` prints for MAK and retail activations).
+    if lower.contains("permanently activated") && u.slots.dli.is_none() {
+        if let Some(a) = fact_answer(kb, "permanent", &t, Intent::StatusCheck, ctx) {
+            return with_intent(a, Some(Intent::StatusCheck));
+        }
+    }
     let c0 = ctx.cloned().unwrap_or_default();
     let with_ctx = |intent: Intent| {
         let mut c = c0.clone();
@@ -1247,6 +1408,8 @@ pub fn answer(
             a
         }),
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
+        Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", &t, intent, ctx),
+        Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", &t, intent, ctx),
         Intent::Timing => fact_answer(kb, "validity", &t, intent, ctx),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", &t, with_ctx(intent), None, 0.85),
         Intent::InstanceStatus => Some(instance_status(&u.slots, &t, ctx)),
@@ -1283,7 +1446,7 @@ pub fn answer(
         }),
         Intent::Policy => article_answer(kb, "byol-provider-kms", "Why", &t, with_ctx(intent), None, 0.85),
         Intent::ExistingKms => {
-            if lower.contains("dns") || lower.contains("srv") || lower.contains("vlmcs") || lower.contains("discover") || lower.contains("automatic") {
+            if ["dns", "srv", "vlmcs", "discover", "automatic", "locate", "find the host", "find a host", "find the kms", "find kms"].iter().any(|w| lower.contains(w)) {
                 fact_answer(kb, "srv", &t, intent, ctx)
             } else {
                 article_answer(kb, "existing-kms", "What you need", &t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)

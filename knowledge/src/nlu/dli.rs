@@ -68,6 +68,8 @@ pub struct DliReport {
     pub error: Option<String>,
     /// A KMS host's `Current count:` line.
     pub current_count: Option<u32>,
+    /// `slmgr /xpr` said "permanently activated" (MAK, retail or digital licence).
+    pub permanent: bool,
 }
 
 static STATUS: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*license\s+status\s*:\s*(.+?)\s*$"));
@@ -83,6 +85,8 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?im)^\s*(?:time\s+remaining|volume\s+activation\s+expiration|remaining\s+time)\s*:\s*(\d+)\s*minute",
     )
 });
+static XPR_EXPIRES: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
 static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*current\s+count\s*:\s*(\d+)"));
 static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -94,9 +98,18 @@ static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
 /// no slmgr error line.
 pub fn parse(text: &str) -> Option<DliReport> {
     let lower = text.to_lowercase();
-    if !(lower.contains("status") || lower.contains("description") || lower.contains("0x")) {
+    if !(lower.contains("status")
+        || lower.contains("description")
+        || lower.contains("0x")
+        || lower.contains("current count")
+        || lower.contains("will expire")
+        || lower.contains("permanently activated"))
+    {
         return None;
     }
+    // `slmgr /xpr` prints no status line, only when the activation ends (or that it never does).
+    let permanent = lower.contains("permanently activated");
+    let xpr_licensed = permanent || XPR_EXPIRES.is_match(text);
     let status = STATUS.captures(text).and_then(|c| c.get(1)).map(|m| {
         let s = m.as_str().to_lowercase();
         if s.starts_with("licensed") {
@@ -109,11 +122,15 @@ pub fn parse(text: &str) -> Option<DliReport> {
             LicenseStatus::Grace(m.as_str().trim().to_string())
         }
     });
+    let status = status.or(xpr_licensed.then_some(LicenseStatus::Licensed));
     let channel = DESCRIPTION
         .captures(text)
         .and_then(|c| c.get(1))
         .and_then(|m| {
             let d = m.as_str().to_uppercase();
+            if d.is_empty() {
+                return None;
+            }
             if d.contains("KMSCLIENT") {
                 Some(Channel::KmsClient)
             } else if d.contains("VOLUME_KMS") {
@@ -130,7 +147,12 @@ pub fn parse(text: &str) -> Option<DliReport> {
         });
     let slmgr_error = lower.contains("error: 0x")
         || (lower.contains("activating windows") && lower.contains("0x"));
-    if status.is_none() && channel.is_none() && !slmgr_error {
+    // A KMS host's `/dlv` section alone ("Current count: 3") is output too.
+    let current_count = COUNT
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse().ok());
+    if status.is_none() && channel.is_none() && !slmgr_error && current_count.is_none() {
         return None;
     }
     let kms_machine = KMS_NAME
@@ -153,10 +175,8 @@ pub fn parse(text: &str) -> Option<DliReport> {
         kms_machine,
         minutes_left,
         error: normalize_error_code(text),
-        current_count: COUNT
-            .captures(text)
-            .and_then(|c| c.get(1))
-            .and_then(|m| m.as_str().parse().ok()),
+        current_count,
+        permanent,
     })
 }
 
@@ -187,6 +207,26 @@ mod tests {
         assert_eq!(r.channel, Some(Channel::KmsClient));
         assert_eq!(r.minutes_left, Some(259_200));
         assert_eq!(r.kms_machine.as_deref(), Some("kms.corp.example:1688"));
+    }
+
+    #[test]
+    fn kms_host_count_alone() {
+        let r = parse(
+            "Key Management Service is enabled on this machine\n    Current count: 3\n    Listening on Port: 1688\n",
+        )
+        .expect("parsed");
+        assert_eq!(r.current_count, Some(3));
+    }
+
+    #[test]
+    fn xpr_output() {
+        let r = parse("Windows(R), ServerDatacenter edition:\n    Volume activation will expire 6/2/2027 3:14:07 PM")
+            .expect("parsed");
+        assert_eq!(r.status, Some(LicenseStatus::Licensed));
+        let r =
+            parse("Windows(R), ServerStandard edition:\n    The machine is permanently activated.")
+                .expect("parsed");
+        assert!(r.permanent);
     }
 
     #[test]

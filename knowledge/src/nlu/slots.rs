@@ -57,8 +57,9 @@ pub struct Slots {
     pub product_key: Option<String>,
 }
 
-static IPV4: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?:^|[^0-9.])((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?(?:[^0-9.]|$)"));
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?:^|[^0-9.])((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?(?:\.(?:[^0-9]|$)|[^0-9.]|$)")
+});
 static FQDN: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)(?:^|[^a-z0-9.\-/\\_])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62})(?::(\d{1,5}))?(?:[^a-z0-9\-]|$)",
@@ -92,6 +93,11 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"rpc\s+server\s+is\s+unavailable", "0x800706BA"),
         (r"requires?\s+elevated\s+privileges|access\s+(?:is\s+)?denied", "0x80070005"),
         (r"multiple\s+activation\s+key\s+has\s+exceeded\s+its\s+limit", "0xC004C020"),
+        (r"key\s+management\s+service\s*(?:\(kms\))?\s+is\s+not\s+activated|kms\s+needs\s+to\s+be\s+activated", "0xC004F041"),
+        (r"could\s+not\s+be\s+activated\s+using\s+the\s+key\s+management\s+service", "0xC004F056"),
+        (r"product\s+key\s+could\s+not\s+be\s+used", "0xC004C008"),
+        (r"(?:product\s+)?sku\s+(?:is\s+|was\s+)?not\s+found", "0xC004F069"),
+        (r"syntax\s+is\s+incorrect", "0x8007007B"),
     ]
     .into_iter()
     .map(|(p, c)| (rx(&format!("(?i){p}")), c))
@@ -113,6 +119,12 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "denied",
         "exceeded",
         "activation server",
+        "not activated",
+        "needs to be activated",
+        "could not be activated",
+        "could not be used",
+        "not found",
+        "syntax",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
@@ -125,7 +137,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
 }
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|pro|enterprise|education|iot|workstations?|essentials)\b",
+        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|pro|enterprise|education|iot|workstations?|essentials)\b",
     )
 });
 /// Editions glued to their year ("2022dc", "2019std").
@@ -465,6 +477,9 @@ mod tests {
         assert_eq!(s.port, Some(1700));
         let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
         assert_eq!(s.host, None);
+        // An address at the end of a sentence.
+        let s = extract("it got a new address, 192.168.77.12. Same port as before.");
+        assert_eq!(s.host.as_deref(), Some("192.168.77.12"));
         let s = extract("open tcp 1688 from 10.0.0.0/8");
         assert_eq!(s.host, None);
         assert_eq!(s.port, Some(1688));
