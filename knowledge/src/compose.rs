@@ -85,6 +85,12 @@ static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b",
     )
 });
+/// How many clients a host can serve (as opposed to how many it needs).
+static CAPACITY_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(limit|maximum|max|upper\s+bound|cap|capacity|at\s+most|how\s+many\s+(clients|machines|vms|servers)\s+(can|could|will)\s+(one|a|the|our|single)\s+(kms\s+)?(host|server))\b|\b(more\s+than\s+one|second|two|2|multiple|several)\s+kms\s+(hosts|servers)\b",
+    )
+});
 /// A KMS host key.
 static HOST_KEY_WORDS: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\bcsvlk\b|\bkms\s+host\s+key\b|\bhost\s+key\b"));
@@ -1407,6 +1413,9 @@ pub fn answer(
             }
             a
         }),
+        Intent::Thresholds if CAPACITY_QUESTION.is_match(q) && u.slots.count.is_none() => {
+            fact_answer(kb, "capacity", &t, intent, ctx)
+        }
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
         Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", &t, intent, ctx),
         Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", &t, intent, ctx),

@@ -87,7 +87,7 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
 });
 static XPR_EXPIRES: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
-static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*current\s+count\s*:\s*(\d+)"));
+static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bcurrent\s+count\s*:\s*(\d+)"));
 static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(?:name|description|partial\s+product\s+key|license\s+status|notification\s+reason|time\s+remaining|volume\s+activation\s+expiration|remaining\s+windows\s+rearm\s+count|remaining\s+sku\s+rearm\s+count|trusted\s+time|client\s+machine\s+id(?:\s*\(cmid\))?|registered\s+kms\s+machine\s+name|kms\s+machine\s+name(?:\s+from\s+dns)?|kms\s+machine\s+ip\s+address|kms\s+machine\s+extended\s+pid|activation\s+interval|renewal\s+interval|kms\s+host\s+caching|current\s+count|listening\s+on\s+port|dns\s+publishing|kms\s+priority|key\s+management\s+service\s+is\s+enabled|key\s+management\s+service\s+listening|activation\s+id|application\s+id|extended\s+pid|product\s+key\s+channel|installation\s+id|use\s+license\s+url|validation\s+url|software\s+licensing\s+service\s+version|key\s+management\s+service\s+client\s+information|error|activating|product\s+activation\s+failed|on\s+a\s+computer\s+running|windows\s+script\s+host)\b",

@@ -284,6 +284,14 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     if (2000..=2100).contains(&n) {
         return None;
     }
+    // "one instance" is rarely a fleet size, unless the user says so ("only one server").
+    if n == 1 && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    // "one KMS host" counts hosts, not the machines that ask them.
+    if between.contains("kms") && noun.starts_with("host") {
+        return None;
+    }
     let kind = if noun.starts_with("server") || between.contains("server") {
         MachineKind::Server
     } else if noun.starts_with("client")
