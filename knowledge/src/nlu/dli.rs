@@ -123,6 +123,8 @@ pub fn parse(text: &str) -> Option<DliReport> {
         }
     });
     let status = status.or(xpr_licensed.then_some(LicenseStatus::Licensed));
+    // Only a volume (KMS) activation has an expiry date.
+    let xpr_volume = XPR_EXPIRES.is_match(text);
     let channel = DESCRIPTION
         .captures(text)
         .and_then(|c| c.get(1))
@@ -144,7 +146,8 @@ pub fn parse(text: &str) -> Option<DliReport> {
             } else {
                 None
             }
-        });
+        })
+        .or(xpr_volume.then_some(Channel::KmsClient));
     let slmgr_error = lower.contains("error: 0x")
         || (lower.contains("activating windows") && lower.contains("0x"));
     // A KMS host's `/dlv` section alone ("Current count: 3") is output too.

@@ -281,7 +281,7 @@ static GREETING_HELP: LazyLock<Regex> = LazyLock::new(|| {
 /// first time using this").
 static GREETING_REMARK: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)^\s*(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings)\b(\s+(there|all|everyone|team|bot|kmsbot|folks))?[\s,!.]+(i'?m\s+new(\s+here)?|new\s+here|first\s+time(\s+(here|using\s+(this|you|the\s+bot)|with\s+(this|you)))?|just\s+(testing|trying(\s+(this|you))?(\s+out)?|saying\s+hi)|nice\s+to\s+meet\s+you|testing)[\s!.]*$",
+        r"(?i)^\s*(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings)\b(\s+(there|all|everyone|team|bot|kmsbot|folks))?[\s,!.]+(i('?m|\s+am)\s+new(\s+(here|in\s+(this|the)\s+\w+|to\s+(this|the)(\s+\w+)?))?|new\s+here|first\s+time(\s+(here|using\s+(this|you|the\s+bot)|with\s+(this|you)))?|just\s+(testing|trying(\s+(this|you))?(\s+out)?|saying\s+hi)|nice\s+to\s+meet\s+you|testing)[\s!.]*$",
     )
 });
 static ACK: LazyLock<Regex> = LazyLock::new(|| {
@@ -296,7 +296,7 @@ static MORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PRICE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(cost|costs|price|prices|pricing|how\s+much\s+(is|does|are|for)|buy|purchase|cheap|sell|(have|need|got)\s+to\s+pay\s+(for|anything|money|extra|more)|(have|need|got)\s+to\s+pay\s*[?.!]*$|pay\s+(for\s+)?(the\s+|a\s+)?(gvlks?|keys?|licen[cs]es?))\b",
+        r"(?i)[$€£]\s?\d|\b\d+\s?(usd|eur|dollars?|euros?|bucks)\b|\b(ebay|grey\s+market|gray\s+market|key\s+resellers?)\b|\b(cost|costs|price|prices|pricing|how\s+much\s+(is|does|are|for)|buy|purchase|cheap|sell|(have|need|got)\s+to\s+pay\s+(for|anything|money|extra|more)|(have|need|got)\s+to\s+pay\s*[?.!]*$|pay\s+(for\s+)?(the\s+|a\s+)?(gvlks?|keys?|licen[cs]es?))\b",
     )
 });
 
