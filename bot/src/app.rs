@@ -293,7 +293,7 @@ impl App {
                 other => other?,
             }
         } else {
-            jobs::flow::decide(turn, &req, decision, from_reaction).await?;
+            jobs::flow::decide(turn, &req, decision, from_reaction, None).await?;
         }
         Ok(Handled::Done)
     }
@@ -335,8 +335,11 @@ impl App {
                 }
                 None => {
                     return Err(UserError::new(
-                        format!("I have no command called `{word}`."),
-                        "help",
+                        format!(
+                            "I have no help on `{word}`. Topics: {}, or any command `help` lists.",
+                            commands::topic_names()
+                        ),
+                        "help activate",
                     )
                     .into())
                 }
@@ -354,14 +357,25 @@ impl App {
                 tickets::flow::decide(turn, &id, Decision::Reject, reason.as_deref()).await?
             }
             Command::Approve(Target::Job(n)) => {
-                jobs::flow::decide_by_job(turn, n, Decision::Approve).await?
+                jobs::flow::decide_by_jobs(turn, &[n], Decision::Approve, None).await?
             }
-            Command::Reject(Target::Job(n), _) => {
-                jobs::flow::decide_by_job(turn, n, Decision::Reject).await?
+            Command::Approve(Target::Jobs(ns)) => {
+                jobs::flow::decide_by_jobs(turn, &ns, Decision::Approve, None).await?
+            }
+            Command::Reject(Target::Job(n), reason) => {
+                jobs::flow::decide_by_jobs(turn, &[n], Decision::Reject, reason.as_deref()).await?
+            }
+            Command::Reject(Target::Jobs(ns), reason) => {
+                jobs::flow::decide_by_jobs(turn, &ns, Decision::Reject, reason.as_deref()).await?
             }
             Command::Done(id) => tickets::flow::mark_done(turn, &id).await?,
             Command::Cancel(Some(Target::Ticket(id))) => tickets::flow::cancel(turn, &id).await?,
             Command::Cancel(Some(Target::Job(n))) => jobs::flow::cancel(turn, n).await?,
+            Command::Cancel(Some(Target::Jobs(ns))) => {
+                for n in ns {
+                    jobs::flow::cancel(turn, n).await?;
+                }
+            }
             Command::Cancel(None) => match tickets::flow::open_conversation(turn).await? {
                 Some(conv) => tickets::flow::answer(turn, conv, "cancel").await?,
                 None => {
@@ -386,7 +400,7 @@ impl App {
             .any(|(_, k)| !self.public_keys.contains(k.as_str()));
         private.then(|| {
             "That message contains what looks like a product key. I did not store or repeat it, and I never take keys in chat: \
-             an operator puts it in a secret reference instead (`[kms] host_key = \"env:KMSBOT_KMS_HOST_KEY\"` for a KMS host key, \
+             an operator puts it in a secret reference instead (`[kms] host_key = \"env:KMS_HOST_KEY\"` for a KMS host key, \
              or `product_key = \"file:/etc/kmsbot/web-01.key\"` on the instance for online activation). \
              Consider the key exposed: delete your message if you can."
                 .to_string()
@@ -712,8 +726,8 @@ mod tests {
         let Outgoing::Post { text, .. } = &out[0] else {
             panic!()
         };
-        assert!(text.contains("no command called `frobnicate`"), "{text}");
-        assert!(text.contains("For example: `help`"), "{text}");
+        assert!(text.contains("no help on `frobnicate`"), "{text}");
+        assert!(text.contains("For example: `help activate`"), "{text}");
     }
 
     #[tokio::test]
@@ -808,7 +822,7 @@ mod tests {
         use StepStatus::*;
         assert_eq!(
             status,
-            vec![Succeeded, Succeeded, Succeeded, Succeeded, Skipped, Skipped, Succeeded, Skipped],
+            vec![Succeeded, Succeeded, Succeeded, Succeeded, Skipped, Skipped, Rehearsed, Skipped],
             "only the restore of the time source ran"
         );
         assert!(steps[6].command.contains("time.windows.com"));

@@ -16,6 +16,7 @@ pub fn progress_lines(steps: &[StepRow]) -> String {
     for st in steps {
         let mark = match st.status {
             StepStatus::Succeeded => "✅",
+            StepStatus::Rehearsed => "📝",
             StepStatus::Failed => "❌",
             StepStatus::Running => "⏳",
             StepStatus::Skipped => "⏭️",
@@ -26,6 +27,7 @@ pub fn progress_lines(steps: &[StepRow]) -> String {
             (StepStatus::Succeeded | StepStatus::Failed, Some(ms), _) => {
                 format!(" ({:.1} s)", ms as f64 / 1000.0)
             }
+            (StepStatus::Rehearsed, _, _) => " (rehearsed, not executed)".to_string(),
             _ => String::new(),
         };
         s.push_str(&format!("{mark} {}. {}{extra}\n", st.seq, st.name));

@@ -329,7 +329,12 @@ async fn load(store: &Store, id: i64) -> anyhow::Result<JobInfo> {
 fn step_ran(job: &JobInfo, seq: i64) -> bool {
     matches!(
         job.row_status(seq),
-        Some(StepStatus::Succeeded | StepStatus::Failed | StepStatus::Running)
+        Some(
+            StepStatus::Succeeded
+                | StepStatus::Rehearsed
+                | StepStatus::Failed
+                | StepStatus::Running
+        )
     )
 }
 
@@ -520,10 +525,13 @@ async fn run_steps(
             StepResult {
                 status: if outcome.failure.is_some() {
                     StepStatus::Failed
+                } else if job.dry_run {
+                    StepStatus::Rehearsed
                 } else {
                     StepStatus::Succeeded
                 },
-                exit: outcome.exit,
+                // A dry run executed nothing, so it has no exit status to show.
+                exit: if job.dry_run { None } else { outcome.exit },
                 output: &outcome.output,
                 code: outcome.code.as_deref(),
                 elapsed_ms: i64::try_from(outcome.elapsed.as_millis()).unwrap_or(i64::MAX),
@@ -547,6 +555,7 @@ async fn run_steps(
             finish(deps, job, JobStatus::Failed, code.as_deref(), Some(&why)).await
         }
         (None, true) => finish(deps, job, JobStatus::Cancelled, None, None).await,
+        (None, false) if job.dry_run => finish(deps, job, JobStatus::Rehearsed, None, None).await,
         (None, false) => finish(deps, job, JobStatus::Succeeded, None, None).await,
     }
 }
@@ -718,11 +727,11 @@ async fn finish(
     )
     .await?;
     tx.commit().await?;
-    progress(&deps.outbox, job, status.as_str());
+    progress(&deps.outbox, job, status.words());
     let who = mention(&job.requested_by);
     let text = match status {
-        JobStatus::Succeeded if job.dry_run => format!(
-            "{who}: dry run of job #{} finished: every command was recorded and none was executed on {} (its transport is `dry-run`). See them with `job {}`.",
+        JobStatus::Rehearsed => format!(
+            "{who}: job #{} was rehearsed (dry run): every command was recorded and none was executed on {} (its transport is `dry-run`). See them with `job {}`.",
             job.id, job.instance, job.id
         ),
         JobStatus::Succeeded => format!("{who}: job #{} succeeded — {} is activated (`License Status: Licensed`).", job.id, job.instance),
@@ -934,8 +943,8 @@ mod tests {
                 platform: "console",
                 channel: "ops",
                 thread: None,
-                request_message_id: msg,
-                approval_request_id: req,
+                request_message_id: Some(msg),
+                approval_request_id: Some(req),
             },
             &steps,
         )
@@ -1038,10 +1047,11 @@ mod tests {
         let steps = jstore::steps(rig.store.pool(), first).await.unwrap();
         let status: Vec<StepStatus> = steps.iter().map(|s| s.status).collect();
         use StepStatus::*;
-        // 1-5 ran, /ato (6) panicked, the time-source restore (7) still ran, /dli (8) skipped.
+        // 1-5 ran (a dry run: rehearsed), /ato (6) panicked, the time-source restore (7) still
+        // ran, /dli (8) skipped.
         assert_eq!(
             status,
-            vec![Succeeded, Succeeded, Succeeded, Succeeded, Succeeded, Failed, Succeeded, Skipped]
+            vec![Rehearsed, Rehearsed, Rehearsed, Rehearsed, Rehearsed, Failed, Rehearsed, Skipped]
         );
         let ran = rig.log.lock().unwrap().clone();
         assert_eq!(
@@ -1053,7 +1063,7 @@ mod tests {
         // The only slot (concurrency 1) is free again: the next job runs and succeeds.
         let second = queued_job(&rig.store, &rig.outbox).await;
         rig.control.wake();
-        assert_eq!(wait_final(&rig.store, second).await, JobStatus::Succeeded);
+        assert_eq!(wait_final(&rig.store, second).await, JobStatus::Rehearsed);
         // The job's row ends just before its task does: wait for the task to hand its slot back.
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
