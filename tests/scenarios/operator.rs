@@ -228,8 +228,9 @@ fn online_and_kms_host_jobs_are_refused_before_approval_until_their_needs_are_me
         run.stdout
     );
     assert!(jobs_json(&env2).is_empty());
-    let run =
-        env2.chat("/as bob\ndone NET-1\n/as alice\nactivate web-01 online\n/as bob\napprove 1\n");
+    let run = env2.chat(
+        "/as bob\ndone NET-1\n/as alice\nactivate web-01 online\n/as bob\napprove 1\n/as alice\nmake web-01 a kms host\n/as bob\napprove 2\n",
+    );
     assert!(
         run.stdout
             .contains("Activation request from @alice (job #1)"),
@@ -241,6 +242,18 @@ fn online_and_kms_host_jobs_are_refused_before_approval_until_their_needs_are_me
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout.contains("job #2 was rehearsed"),
+        "{}",
+        run.stdout
+    );
+    // 9. The method in words too.
+    assert!(
+        run.stdout.contains("Job #2 on web-01 (kms host setup)"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("kms_host"), "{}", run.stdout);
 }
 
 // 6. The request names its job numbers at once; `approve job 1` approves exactly job 1.

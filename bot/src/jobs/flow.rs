@@ -541,8 +541,9 @@ pub async fn decide_by_jobs(
         match request {
             None => request = Some(req_id),
             Some(r) if r == req_id => {}
-            Some(_) => return Err(UserError::new(
-                format!(
+            Some(_) => {
+                return Err(UserError::new(
+                    format!(
                     "Jobs {} were asked for in different requests; decide one request at a time.",
                     named
                         .iter()
@@ -550,9 +551,10 @@ pub async fn decide_by_jobs(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                format!("approve {job}"),
-            )
-            .into()),
+                    format!("approve {job}"),
+                )
+                .into())
+            }
         }
     }
     let Some(req_id) = request else {
@@ -689,7 +691,7 @@ pub async fn list(turn: &mut Turn<'_>) -> Result<(), AppError> {
             "• #{} {} ({}): **{}**{}{}\n",
             j.id,
             j.instance,
-            j.method,
+            super::method_words(&j.method),
             j.status.words(),
             j.error_code
                 .as_deref()

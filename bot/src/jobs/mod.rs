@@ -10,6 +10,14 @@ pub mod worker;
 use crate::states::StepStatus;
 pub use store::{JobRow, StepRow};
 
+/// A job's method as people read it (`kms`, `online`, `kms host setup`).
+pub fn method_words(method: &str) -> &str {
+    match method {
+        "kms_host" => "kms host setup",
+        other => other,
+    }
+}
+
 /// The step list of a progress message: one line per step with its state.
 pub fn progress_lines(steps: &[StepRow]) -> String {
     let mut s = String::new();

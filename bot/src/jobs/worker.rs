@@ -390,7 +390,7 @@ fn progress(outbox: &Outbox, job: &JobInfo, state: &str) {
         "Job #{} on {} ({}): {state}\n{}",
         job.id,
         job.instance,
-        job.method,
+        super::method_words(&job.method),
         lines.trim_end()
     );
     outbox.edit(job.platform, msg, text);
@@ -988,6 +988,8 @@ mod tests {
         control: Arc<JobsControl>,
         chat: Arc<Recorder>,
         log: Arc<Mutex<Vec<String>>>,
+        metrics: Arc<Metrics>,
+        armed: Arc<AtomicBool>,
         worker: tokio::task::JoinHandle<()>,
     }
 
@@ -998,17 +1000,18 @@ mod tests {
         outbox.register(chat.clone());
         let control = Arc::new(JobsControl::new());
         let log = Arc::new(Mutex::new(Vec::new()));
+        let armed = Arc::new(AtomicBool::new(true));
         let deps = WorkerDeps {
             services: Services {
                 store: store.clone(),
                 config: Arc::new(config()),
                 kb: Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
-                metrics,
+                metrics: metrics.clone(),
             },
             outbox: outbox.clone(),
             control: control.clone(),
             shells: Arc::new(Shells {
-                armed: Arc::new(AtomicBool::new(true)),
+                armed: armed.clone(),
                 log: log.clone(),
             }),
         };
@@ -1020,6 +1023,8 @@ mod tests {
             control,
             chat,
             log,
+            metrics,
+            armed,
             worker,
         }
     }
@@ -1028,6 +1033,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).await.unwrap();
         rig_with(dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_is_counted_as_rehearsed_in_the_metrics() {
+        let rig = rig().await;
+        // No injected panic: the dry run goes through.
+        rig.armed.store(false, Ordering::SeqCst);
+        let id = queued_job(&rig.store, &rig.outbox).await;
+        rig.control.wake();
+        assert_eq!(wait_final(&rig.store, id).await, JobStatus::Rehearsed);
+        // The metric is counted just after the job's row ends.
+        let rendered = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let text = rig.metrics.render();
+                if text.contains("kmsbot_jobs_total{") {
+                    return text;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap();
+        assert!(rendered.contains("status=\"rehearsed\""), "{rendered}");
+        assert!(!rendered.contains("status=\"succeeded\""), "{rendered}");
     }
 
     #[tokio::test]
