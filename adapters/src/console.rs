@@ -22,7 +22,7 @@ pub enum ConsoleLine {
     In(String),
     /// `/dm`: talk to the bot in a direct message.
     Dm,
-    /// `/react EMOJI [ID]`: add a reaction; `None` means the bot's latest message here.
+    /// `/react EMOJI [ID]`: add a reaction; `None` means the latest message here that accepts reactions.
     React {
         /// Slack-style emoji name.
         emoji: String,
@@ -57,7 +57,7 @@ console commands:
   /as NAME             speak as NAME (user id console:NAME)
   /in CHANNEL          speak in CHANNEL
   /dm                  speak to the bot in a direct message
-  /react EMOJI [ID]    react to message ID (default: the bot's latest message here)
+  /react EMOJI [ID]    react to message ID (default: the latest approval request here)
   /unreact EMOJI [ID]  remove that reaction
   /thread ID | off     speak inside the thread of message ID, or leave it
   /quit                leave

@@ -3,6 +3,7 @@
 //! and Discord.
 
 use crate::app::App;
+use crate::approvals;
 use adapters::console::{parse_line, ConsoleLine, CONSOLE_HELP};
 use adapters::{Incoming, IncomingKind, Platform};
 use std::io::IsTerminal;
@@ -272,7 +273,9 @@ async fn next_line_lossy<R: AsyncBufRead + Unpin>(
     Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
 }
 
-/// Builds a reaction event on message `id` (default: the bot's latest message in this channel).
+/// Builds a reaction event on message `id`; without an id, on the newest message in this channel
+/// that accepts reactions (an approval request, pending ones first). Says on stderr which message
+/// it reacted to, and when that message asks for no approval (the reaction changes nothing).
 async fn reaction(
     app: &App,
     speaker: &Speaker,
@@ -281,25 +284,43 @@ async fn reaction(
     id: Option<i64>,
     added: bool,
 ) -> anyhow::Result<Option<Incoming>> {
-    let target = match id {
-        Some(id) => app.store().message(id).await?,
-        None => {
-            app.store()
-                .latest_bot_message(Platform::Console.as_str(), &speaker.channel())
-                .await?
+    let platform = Platform::Console.as_str();
+    let mut conn = app.store().pool().acquire().await?;
+    let (target, request) = match id {
+        Some(id) => {
+            let request = approvals::by_message(&mut *conn, id).await?;
+            (app.store().message(id).await?, request)
         }
+        None => match approvals::latest_in_channel(&mut *conn, platform, &speaker.channel()).await?
+        {
+            Some(req) => (app.store().message(req.message_id).await?, Some(req)),
+            None => (None, None),
+        },
     };
-    let Some(m) = target.filter(|m| m.platform == Platform::Console.as_str()) else {
+    drop(conn);
+    let Some(m) = target.filter(|m| m.platform == platform) else {
         match id {
             Some(id) => console_error(&format!(
                 "there is no message #{id}; react to an id shown as `[#ID]`"
             )),
             None => console_error(
-                "the bot has not said anything in this channel yet; give a message id, e.g. `/react white_check_mark 3`",
+                "no message in this channel accepts reactions yet (approval requests do); give a message id, e.g. `/react white_check_mark 3`",
             ),
         }
         return Ok(None);
     };
+    let verb = if added { "reacting with" } else { "removing" };
+    match &request {
+        Some(req) => console_error(&format!(
+            "{verb} :{emoji}: on #{}, {}",
+            m.id,
+            approvals::describe(req)
+        )),
+        None => console_error(&format!(
+            "{verb} :{emoji}: on #{}; that message asks for no approval, so this changes nothing",
+            m.id
+        )),
+    }
     let message_ref = m.platform_ref.clone().unwrap_or_else(|| m.id.to_string());
     Ok(Some(Incoming {
         platform: Platform::Console,

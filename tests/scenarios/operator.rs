@@ -366,3 +366,38 @@ fn job_states_reach_users_as_words() {
     let show = env.cli(&["jobs", "show", "1"]);
     assert!(show.stdout.contains("awaiting approval"), "{}", show.stdout);
 }
+
+// 15. `/react` without an id lands on the newest message that accepts reactions, and says which.
+#[test]
+fn react_without_an_id_finds_the_request_and_says_what_it_reacted_to() {
+    let env = dry_env("");
+    let run = env.chat("/as alice\nactivate web-01\nhelp\n/as bob\n/react white_check_mark\n");
+    assert!(
+        run.stderr
+            .contains("reacting with :white_check_mark: on #1, the activation request"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("job #1 was rehearsed"),
+        "{}",
+        run.stdout
+    );
+    // An id that asks for nothing is said to change nothing.
+    let help = run.id_of("I'm kmsbot").unwrap();
+    let run = env.chat(&format!("/as bob\n/react x {help}\n"));
+    assert!(
+        run.stderr
+            .contains("that message asks for no approval, so this changes nothing"),
+        "{}",
+        run.stderr
+    );
+    // With nothing to react to here, it says so instead of reacting to any message.
+    let run = env.chat("/in elsewhere\nhelp\n/react white_check_mark\n");
+    assert!(
+        run.stderr
+            .contains("no message in this channel accepts reactions"),
+        "{}",
+        run.stderr
+    );
+}
