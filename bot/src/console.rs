@@ -288,14 +288,15 @@ async fn reaction(
     let mut conn = app.store().pool().acquire().await?;
     let (target, request) = match id {
         Some(id) => {
-            let request = approvals::by_message(&mut *conn, id).await?;
+            let request = approvals::by_message(&mut conn, id).await?;
             (app.store().message(id).await?, request)
         }
-        None => match approvals::latest_in_channel(&mut *conn, platform, &speaker.channel()).await?
-        {
-            Some(req) => (app.store().message(req.message_id).await?, Some(req)),
-            None => (None, None),
-        },
+        None => {
+            match approvals::latest_in_channel(&mut conn, platform, &speaker.channel()).await? {
+                Some(req) => (app.store().message(req.message_id).await?, Some(req)),
+                None => (None, None),
+            }
+        }
     };
     drop(conn);
     let Some(m) = target.filter(|m| m.platform == platform) else {
