@@ -8,7 +8,7 @@ use crate::shells::ConfiguredShells;
 use crate::states::StepStatus;
 use crate::store::Store;
 use crate::{jobs, tickets};
-use adapters::console::{printable, ConsoleChat};
+use adapters::console::printable;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -233,7 +233,6 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             crate::instance_check::warn_at_start(&config);
             let store = Store::open(&db_path).await?;
             let app = Arc::new(App::new(store.clone(), config.clone(), kb));
-            app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
             let worker = app.start_worker(Arc::new(ConfiguredShells::new(
                 std::time::Duration::from_secs(config.jobs.connect_timeout_secs),
             )));

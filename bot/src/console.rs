@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::approvals;
-use adapters::console::{parse_line, ConsoleLine, CONSOLE_HELP};
+use adapters::console::{parse_line, ConsoleChat, ConsoleLine, CONSOLE_HELP};
 use adapters::{Incoming, IncomingKind, Platform};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -71,25 +71,60 @@ fn console_error(msg: &str) {
     eprintln!("console: {msg}");
 }
 
-/// Reads lines from a terminal with line editing and history, on a blocking thread; each prompt
-/// is sent by the driver after the previous line was handled.
-fn terminal_reader(
-    history: Option<PathBuf>,
-) -> (
+/// Prints the transcript above the prompt while a line is being typed, and redraws the prompt
+/// and the typed text after it (job progress arrives while the user types).
+struct PromptWriter {
+    printer: Box<dyn rustyline::ExternalPrinter + Send>,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for PromptWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&self.buf).into_owned();
+        self.buf.clear();
+        self.printer
+            .print(text)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+}
+
+/// The interactive reader's channels: prompts in, lines out, and a printer for the transcript
+/// (none when the terminal cannot redraw; stdout is used then).
+type TerminalReader = (
     std::sync::mpsc::Sender<String>,
     mpsc::Receiver<Option<String>>,
-) {
+    Option<PromptWriter>,
+);
+
+/// Reads lines from a terminal with line editing and history, on a blocking thread; each prompt
+/// is sent by the driver after the previous line was handled.
+fn terminal_reader(history: Option<PathBuf>) -> TerminalReader {
     let (prompt_tx, prompt_rx) = std::sync::mpsc::channel::<String>();
     let (line_tx, line_rx) = mpsc::channel::<Option<String>>(1);
+    let (printer_tx, printer_rx) = std::sync::mpsc::channel::<Option<PromptWriter>>();
     std::thread::spawn(move || {
         let mut editor = match rustyline::DefaultEditor::new() {
             Ok(e) => e,
             Err(e) => {
                 console_error(&format!("cannot start line editing: {e}"));
+                let _ = printer_tx.send(None);
                 let _ = line_tx.blocking_send(None);
                 return;
             }
         };
+        let printer = editor.create_external_printer().ok().map(|p| PromptWriter {
+            printer: Box::new(p),
+            buf: Vec::new(),
+        });
+        let _ = printer_tx.send(printer);
         if let Some(h) = &history {
             let _ = editor.load_history(h);
         }
@@ -116,10 +151,11 @@ fn terminal_reader(
             let _ = editor.save_history(h);
         }
     });
-    (prompt_tx, line_rx)
+    let printer = printer_rx.recv().ok().flatten();
+    (prompt_tx, line_rx, printer)
 }
 
-/// Runs the console until end of input or `/quit`.
+/// Runs the console until end of input or `/quit`; registers the console's chat (stdout) first.
 pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
     let run_id = std::time::SystemTime::now()
@@ -136,8 +172,17 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
     let mut piped = None;
     if interactive {
         eprintln!("kmsbot console: type `help` to ask the bot what it can do, `/help` for console commands, Ctrl-D to leave.");
-        terminal = Some(terminal_reader(opts.history.clone()));
+        let (prompt_tx, line_rx, printer) = terminal_reader(opts.history.clone());
+        // For a person: edits show what changed, and the prompt is redrawn after each message.
+        let out: Box<dyn std::io::Write + Send> = match printer {
+            Some(p) => Box::new(p),
+            None => Box::new(std::io::stdout()),
+        };
+        app.register_chat(Arc::new(ConsoleChat::interactive(out)));
+        terminal = Some((prompt_tx, line_rx));
     } else {
+        // A piped script gets the transcript contract (design §5), full edits included.
+        app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
         piped = Some(tokio::io::BufReader::new(tokio::io::stdin()));
     }
     let mut n: u64 = 0;
