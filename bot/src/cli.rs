@@ -17,7 +17,17 @@ use std::sync::Arc;
 
 /// kmsbot: Windows activation help, firewall tickets and approved activation jobs, in chat.
 #[derive(Debug, Parser)]
-#[command(name = "kmsbot", version, about, propagate_version = true)]
+#[command(
+    name = "kmsbot",
+    version,
+    propagate_version = true,
+    about = "Windows activation help, firewall and internet-access tickets, and approved activation jobs, in chat",
+    long_about = "Windows activation help, firewall and internet-access tickets, and approved activation jobs, in chat.\n\n\
+kmsbot answers activation questions from Microsoft's documentation, files firewall and internet-access \
+tickets, and runs Microsoft's documented slmgr/w32tm steps on your own instances once an approver agrees.\n\n\
+Try it in this terminal: `kmsbot chat` (say `help`). Run it on Slack or Discord: `kmsbot serve`. \
+Settings come from ./kmsbot.toml (or --config) and KMSBOT_* environment variables."
+)]
 pub struct Cli {
     /// Configuration file (default: ./kmsbot.toml if present, else built-in defaults).
     #[arg(long, global = true, value_name = "FILE")]
@@ -202,6 +212,51 @@ fn check_choice(what: &str, value: &Option<String>, allowed: &[&str]) -> anyhow:
     Ok(())
 }
 
+/// Opens the database for a command that only reads it: a missing file is an error (a mistyped
+/// `--db` would otherwise create an empty database and report "no tickets").
+async fn open_existing(db_path: &std::path::Path) -> anyhow::Result<Store> {
+    if !db_path.exists() {
+        anyhow::bail!(
+            "there is no database at {} (nothing was recorded there yet, or the path is mistyped); \
+             `kmsbot chat` and `kmsbot serve` create it on first use, and `--db PATH` names another one",
+            db_path.display()
+        );
+    }
+    Ok(Store::open(db_path).await?)
+}
+
+/// Chat Markdown as plain text for a terminal: no `**bold**`, `_emphasis_`, backticks, code
+/// fences or list dashes.
+fn plain_text(markdown: &str) -> String {
+    let mut out = String::new();
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            continue;
+        }
+        let line = line.trim_start();
+        let line = line
+            .strip_prefix("- ")
+            .or_else(|| line.strip_prefix("• "))
+            .unwrap_or(line);
+        let line = line.replace("**", "").replace('`', "");
+        // `_word_` emphasis, but not snake_case names.
+        let mut plain = String::with_capacity(line.len());
+        let chars: Vec<char> = line.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            let before = i.checked_sub(1).and_then(|j| chars.get(j));
+            let after = chars.get(i + 1);
+            let inner = |x: Option<&char>| x.is_some_and(|c| c.is_alphanumeric());
+            if *c == '_' && inner(before) != inner(after) {
+                continue;
+            }
+            plain.push(*c);
+        }
+        out.push_str(&plain);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
 /// Writes text to stdout. A closed pipe (`| head`) is not an error: the reader has what it wanted.
 fn print_out(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -263,8 +318,7 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
                     serde_json::json!((f64::from(answer.confidence) * 100.0).round() / 100.0);
                 print_json(&v)
             } else {
-                println!("{}", answer.text);
-                Ok(())
+                print_out(&format!("{}\n", answer.text))
             }
         }
         Command::Kb {
@@ -324,13 +378,13 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
         }
         Command::Serve => crate::serve::run(config, &db_path).await,
         Command::Tickets { action } => {
-            let store = Store::open(&db_path).await?;
+            let store = open_existing(&db_path).await?;
             let result = tickets_command(&store, action).await;
             store.close().await;
             result
         }
         Command::Jobs { action } => {
-            let store = Store::open(&db_path).await?;
+            let store = open_existing(&db_path).await?;
             let result = jobs_command(&store, action).await;
             store.close().await;
             result
@@ -432,12 +486,14 @@ async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Resul
                 return print_json(&rows);
             }
             if rows.is_empty() {
-                println!("no tickets");
+                eprintln!("no tickets");
             }
+            let mut out = String::from("id\tstatus\trequester\twhat\n");
             for t in rows {
-                println!("{}", printable(&tickets::store::one_line(&t)));
+                out.push_str(&printable(&tickets::store::one_line(&t)));
+                out.push('\n');
             }
-            Ok(())
+            print_out(&out)
         }
         TicketsCommand::Show { id, json } => {
             let t = tickets::store::get(store.pool(), &id)
@@ -457,15 +513,21 @@ async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Resul
                 return print_json(&v);
             }
             // Ticket fields and history hold text from chat: shown, never obeyed by the terminal.
-            println!("{}", printable(&tickets::store::details(&t)));
+            let mut out = format!("{}\n", tickets::store::details(&t));
             for (at, actor, action, detail) in history {
-                let line = format!(
-                    "  {at}  {actor}  {action}{}",
-                    detail.map(|d| format!(": {d}")).unwrap_or_default()
-                );
-                println!("{}", printable(&line));
+                out.push_str(&format!("  {at}  {actor}  {action}"));
+                match detail.map(|d| plain_text(&d)) {
+                    Some(d) if d.contains('\n') => {
+                        out.push_str(":\n");
+                        for line in d.lines().filter(|l| !l.trim().is_empty()) {
+                            out.push_str(&format!("      {}\n", line.trim()));
+                        }
+                    }
+                    Some(d) => out.push_str(&format!(": {d}\n")),
+                    None => out.push('\n'),
+                }
             }
-            Ok(())
+            print_out(&printable(&out))
         }
         TicketsCommand::Export { format } => {
             let rows = tickets::store::list(store.pool(), &Default::default()).await?;

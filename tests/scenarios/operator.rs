@@ -401,3 +401,128 @@ fn react_without_an_id_finds_the_request_and_says_what_it_reacted_to() {
         run.stderr
     );
 }
+
+// 17. The CLI's output: plain text, words, headers, a real description, no surprise database,
+// quiet under `| head`, and no colour codes in logs that do not go to a terminal.
+#[test]
+fn cli_output_is_plain_headed_and_read_only_commands_create_nothing() {
+    let env = Env::new(BIN);
+    // A mistyped --db: a clear error, and no file created.
+    for args in [
+        &["tickets", "list"][..],
+        &["tickets", "show", "FW-1"],
+        &["jobs", "list"],
+    ] {
+        let run = env.cli(args);
+        assert_eq!(run.code, Some(1), "{args:?}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("there is no database at"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!env.db().exists(), "{args:?} created the database");
+    }
+
+    let help = env.run(&["--help"], "");
+    assert!(
+        help.stdout
+            .contains("Windows activation help, firewall and internet-access tickets"),
+        "{}",
+        help.stdout
+    );
+    assert!(
+        !help.stdout.contains("the conversation core"),
+        "{}",
+        help.stdout
+    );
+
+    let env = dry_env("");
+    let run = env.cli(&["instances", "list"]);
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some("name\tedition\ttransport\taddress"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("web-01\tWindows Server 2019 Datacenter\tdry-run\t-"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("DryRun"), "{}", run.stdout);
+
+    env.chat(
+        "/as alice\nopen tcp 1688 from 10.0.0.0/8 to 203.0.113.7 because kms clients need it\nactivate web-01\n",
+    );
+    let run = env.cli(&["tickets", "list"]);
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some("id\tstatus\trequester\twhat"),
+        "{}",
+        run.stdout
+    );
+    let run = env.cli(&["jobs", "list"]);
+    assert!(
+        run.stdout.starts_with("id\tinstance\tmethod\tstatus\t"),
+        "{}",
+        run.stdout
+    );
+    let run = env.cli(&["tickets", "show", "FW-1"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("Protocol: tcp"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("**"),
+        "no chat Markdown: {}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("`"),
+        "no chat Markdown: {}",
+        run.stdout
+    );
+
+    // `| head`: the reader goes away early; no error, exit 0.
+    for args in [
+        &["jobs", "list"][..],
+        &["tickets", "list", "--json"],
+        &["tickets", "show", "FW-1"],
+    ] {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(["--db".into(), env.db().display().to_string()]);
+        all.extend([
+            "--config".into(),
+            env.path("kmsbot.toml").display().to_string(),
+        ]);
+        let mut child = std::process::Command::new(BIN)
+            .args(&all)
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close our end of stdout at once, as `head -0` would.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+// 17. Logs going to a file or pipe carry no colour codes.
+#[test]
+fn logs_are_not_coloured_when_stderr_is_not_a_terminal() {
+    let env = Env::new(BIN);
+    env.write_config(
+        "[[instances]]\nname = \"web-09\"\nedition = \"Windows Server 2019 Datacenter\"\ntransport = \"ssh\"\naddress = \"127.0.0.1\"\nkey_file = \"/nonexistent/id\"\nknown_hosts = \"/nonexistent/known_hosts\"\n",
+    );
+    let run = env.chat("help\n");
+    assert!(
+        run.stderr.contains("instance cannot be used as configured"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+}
