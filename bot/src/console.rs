@@ -71,10 +71,13 @@ fn console_error(msg: &str) {
     eprintln!("console: {msg}");
 }
 
-/// Prints the transcript above the prompt while a line is being typed, and redraws the prompt
-/// and the typed text after it (job progress arrives while the user types).
+/// The transcript writer for a person at a terminal. While the prompt is showing (a job's
+/// progress arrives as the user types), a message clears the prompt line, is printed, and the
+/// prompt is drawn again after it. (rustyline's external printer would redraw the half-typed text
+/// too, but in rustyline 17 it stalls on input that arrives several bytes at once, as over SSH.)
 struct PromptWriter {
-    printer: Box<dyn rustyline::ExternalPrinter + Send>,
+    /// The prompt while `readline` shows it; `None` while a line is being handled.
+    showing: Arc<std::sync::Mutex<Option<String>>>,
     buf: Vec<u8>,
 }
 
@@ -90,18 +93,25 @@ impl std::io::Write for PromptWriter {
         }
         let text = String::from_utf8_lossy(&self.buf).into_owned();
         self.buf.clear();
-        self.printer
-            .print(text)
-            .map_err(|e| std::io::Error::other(e.to_string()))
+        let showing = self
+            .showing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut out = std::io::stdout().lock();
+        match showing {
+            Some(prompt) => write!(out, "\r\x1b[K{text}{prompt}")?,
+            None => write!(out, "{text}")?,
+        }
+        out.flush()
     }
 }
 
-/// The interactive reader's channels: prompts in, lines out, and a printer for the transcript
-/// (none when the terminal cannot redraw; stdout is used then).
+/// The interactive reader's channels: prompts in, lines out, and the transcript writer.
 type TerminalReader = (
     std::sync::mpsc::Sender<String>,
     mpsc::Receiver<Option<String>>,
-    Option<PromptWriter>,
+    PromptWriter,
 );
 
 /// Reads lines from a terminal with line editing and history, on a blocking thread; each prompt
@@ -109,27 +119,31 @@ type TerminalReader = (
 fn terminal_reader(history: Option<PathBuf>) -> TerminalReader {
     let (prompt_tx, prompt_rx) = std::sync::mpsc::channel::<String>();
     let (line_tx, line_rx) = mpsc::channel::<Option<String>>(1);
-    let (printer_tx, printer_rx) = std::sync::mpsc::channel::<Option<PromptWriter>>();
+    let showing = Arc::new(std::sync::Mutex::new(None::<String>));
+    let writer = PromptWriter {
+        showing: showing.clone(),
+        buf: Vec::new(),
+    };
     std::thread::spawn(move || {
         let mut editor = match rustyline::DefaultEditor::new() {
             Ok(e) => e,
             Err(e) => {
                 console_error(&format!("cannot start line editing: {e}"));
-                let _ = printer_tx.send(None);
                 let _ = line_tx.blocking_send(None);
                 return;
             }
         };
-        let printer = editor.create_external_printer().ok().map(|p| PromptWriter {
-            printer: Box::new(p),
-            buf: Vec::new(),
-        });
-        let _ = printer_tx.send(printer);
         if let Some(h) = &history {
             let _ = editor.load_history(h);
         }
+        let set_showing = |p: Option<String>| {
+            *showing.lock().unwrap_or_else(|e| e.into_inner()) = p;
+        };
         while let Ok(prompt) = prompt_rx.recv() {
-            match editor.readline(&prompt) {
+            set_showing(Some(prompt.clone()));
+            let read = editor.readline(&prompt);
+            set_showing(None);
+            match read {
                 Ok(line) => {
                     if !line.trim().is_empty() {
                         let _ = editor.add_history_entry(line.as_str());
@@ -151,8 +165,7 @@ fn terminal_reader(history: Option<PathBuf>) -> TerminalReader {
             let _ = editor.save_history(h);
         }
     });
-    let printer = printer_rx.recv().ok().flatten();
-    (prompt_tx, line_rx, printer)
+    (prompt_tx, line_rx, writer)
 }
 
 /// Runs the console until end of input or `/quit`; registers the console's chat (stdout) first.
@@ -172,11 +185,13 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
     let mut piped = None;
     if interactive {
         eprintln!("kmsbot console: type `help` to ask the bot what it can do, `/help` for console commands, Ctrl-D to leave.");
-        let (prompt_tx, line_rx, printer) = terminal_reader(opts.history.clone());
-        // For a person: edits show what changed, and the prompt is redrawn after each message.
-        let out: Box<dyn std::io::Write + Send> = match printer {
-            Some(p) => Box::new(p),
-            None => Box::new(std::io::stdout()),
+        let (prompt_tx, line_rx, writer) = terminal_reader(opts.history.clone());
+        // For a person: edits show what changed, and the prompt is redrawn after each message
+        // (only when stdout is that terminal too).
+        let out: Box<dyn std::io::Write + Send> = if std::io::stdout().is_terminal() {
+            Box::new(writer)
+        } else {
+            Box::new(std::io::stdout())
         };
         app.register_chat(Arc::new(ConsoleChat::interactive(out)));
         terminal = Some((prompt_tx, line_rx));

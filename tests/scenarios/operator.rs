@@ -526,3 +526,92 @@ fn logs_are_not_coloured_when_stderr_is_not_a_terminal() {
     );
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
 }
+
+// 16. At a terminal, a message that arrives while the user is at the prompt is printed above it
+// and the prompt is drawn again after it.
+#[test]
+fn the_interactive_console_redraws_the_prompt_after_a_late_message() {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    let env = dry_env("");
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let slave = std::fs::File::from(pty.slave);
+    let mut master = std::fs::File::from(pty.master);
+    let mut child = std::process::Command::new(BIN)
+        .args([
+            "chat",
+            "--db",
+            env.db().to_str().unwrap(),
+            "--config",
+            env.path("kmsbot.toml").to_str().unwrap(),
+        ])
+        .current_dir(env.dir.path())
+        .env("HOME", env.dir.path())
+        .env("TERM", "xterm")
+        .env_remove("RUST_LOG")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(String::new()));
+    {
+        let seen = seen.clone();
+        let mut reader = master.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+    }
+    // Waits (bounded, not timed) until the output holds `needle` `times` times.
+    let wait = |needle: &str, times: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let text = seen.lock().unwrap().clone();
+            if text.matches(needle).count() >= times {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "`{needle}` x{times} never appeared:\n{text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait("you@#general> ", 1);
+    master.write_all(b"/as alice\r").unwrap();
+    wait("alice@#general> ", 1);
+    master.write_all(b"activate web-01\r").unwrap();
+    wait("alice@#general> ", 2);
+    master.write_all(b"/as bob\r").unwrap();
+    wait("bob@#general> ", 1);
+    master.write_all(b"approve 1\r").unwrap();
+    let text = wait("See them with `job 1`.", 1);
+    let text = {
+        // The prompt follows the last message (drawn again if the message came while it showed).
+        let after = text
+            .rsplit("See them with `job 1`.")
+            .next()
+            .unwrap()
+            .to_string();
+        if after.contains("bob@#general> ") {
+            after
+        } else {
+            let all = wait("bob@#general> ", text.matches("bob@#general> ").count() + 1);
+            all.rsplit("See them with `job 1`.")
+                .next()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert!(text.contains("bob@#general> "), "{text:?}");
+    master.write_all(b"/quit\r").unwrap();
+    assert!(child.wait().unwrap().success());
+}
