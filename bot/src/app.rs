@@ -33,6 +33,8 @@ pub struct App {
     control: Arc<JobsControl>,
     /// Microsoft's published GVLKs: the only product keys that may appear in chat.
     public_keys: std::collections::HashSet<String>,
+    /// Reachability checks of requested instances still running (`flush` waits for them).
+    probes: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -73,6 +75,7 @@ impl App {
             },
             control: Arc::new(JobsControl::new()),
             public_keys,
+            probes: Arc::default(),
         }
     }
 
@@ -122,8 +125,14 @@ impl App {
         self.outbox.register(chat);
     }
 
-    /// Returns once every queued chat delivery was sent (or given up).
+    /// Returns once every reachability check started by a turn has ended and every queued chat
+    /// delivery was sent (or given up).
     pub async fn flush(&self) {
+        let probes: Vec<_> =
+            std::mem::take(&mut *self.probes.lock().unwrap_or_else(|e| e.into_inner()));
+        for p in probes {
+            let _ = p.await;
+        }
         self.outbox.flush().await;
     }
 
@@ -152,7 +161,38 @@ impl App {
         if done.wake_jobs {
             self.control.wake();
         }
+        for probe in done.probes {
+            self.spawn_probe(platform, probe);
+        }
         Ok(())
+    }
+
+    /// Logs in to a requested instance (short timeout) and, if that fails, says so in the
+    /// request's thread so nobody approves a job that cannot run.
+    fn spawn_probe(&self, platform: adapters::Platform, probe: crate::turn::Probe) {
+        let outbox = self.outbox.clone();
+        let timeout = std::time::Duration::from_secs(
+            self.services.config.jobs.connect_timeout_secs.clamp(1, 5),
+        );
+        let handle = tokio::spawn(async move {
+            let Err(why) = crate::instance_check::reachable(&probe.instance, timeout).await else {
+                return;
+            };
+            let jobs: Vec<String> = probe.jobs.iter().map(|j| format!("#{j}")).collect();
+            let cancels: Vec<String> = probe.jobs.iter().map(|j| format!("`cancel {j}`")).collect();
+            let text = format!(
+                "⚠️ Before anyone approves job {}: I cannot log in to `{}` as configured ({why}), so it would fail after approval. An operator checks its address, key and known_hosts (`kmsbot instances check`); the requester can withdraw it with {}.",
+                jobs.join(", "),
+                probe.instance.name,
+                cancels.join(", ")
+            );
+            outbox
+                .say(platform, &probe.channel, probe.thread.as_deref(), &text)
+                .await;
+        });
+        let mut probes = self.probes.lock().unwrap_or_else(|e| e.into_inner());
+        probes.retain(|p| !p.is_finished());
+        probes.push(handle);
     }
 
     /// Any internal error (a failed route, begin or commit: a full disk) is logged with a

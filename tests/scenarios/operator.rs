@@ -100,6 +100,47 @@ fn instances_check_finds_what_would_fail_after_approval_and_requests_are_refused
     );
     assert!(jobs_json(&env).is_empty(), "no job was created");
     assert!(inst.commands().is_empty());
+
+    // Files in order but nothing listening: found by the login tried right after the request.
+    let dead_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let line = std::fs::read_to_string(&inst.known_hosts).unwrap();
+    let dead_known_hosts = env.path("dead_known_hosts");
+    std::fs::write(
+        &dead_known_hosts,
+        line.replace(
+            &format!(":{}]", inst.fake.port()),
+            &format!(":{dead_port}]"),
+        )
+        .replace(
+            &format!("]:{} ", inst.fake.port()),
+            &format!("]:{dead_port} "),
+        ),
+    )
+    .unwrap();
+    env.write_config(&format!(
+        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\"]\n\
+         [[instances]]\nname = \"web-05\"\nedition = \"Windows Server 2019 Datacenter\"\ntransport = \"ssh\"\naddress = \"127.0.0.1\"\nport = {dead_port}\nkey_file = \"{}\"\nknown_hosts = \"{}\"\n",
+        inst.key_file.display(),
+        dead_known_hosts.display(),
+    ));
+    let run = env.cli(&["instances", "check"]);
+    assert!(
+        run.stdout.contains("web-05\tproblem: cannot connect"),
+        "{}",
+        run.stdout
+    );
+    let run = env.chat("/as alice\nactivate web-05\n");
+    let posts = run.posts();
+    assert!(posts[0].contains("**Job #1: web-05**"), "{}", run.stdout);
+    assert!(
+        posts[1].contains("⚠️ Before anyone approves job #1: I cannot log in to `web-05`"),
+        "{}",
+        run.stdout
+    );
+    assert!(posts[1].contains("`cancel 1`"), "{}", run.stdout);
 }
 
 // 3. A dry run is `rehearsed`, never `succeeded`: in chat, the job list and job, JSON and steps.

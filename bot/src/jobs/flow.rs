@@ -249,6 +249,17 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
     )
     .await?;
     jstore::attach_request(&mut turn.tx, &ids, msg, req_id).await?;
+    // Reachability takes a network round trip: checked after the commit, said in this thread.
+    for (p, id) in planned.iter().zip(&ids) {
+        if p.instance.transport == Transport::Ssh {
+            turn.probe(crate::turn::Probe {
+                instance: p.instance.clone(),
+                jobs: vec![*id],
+                channel: channel.clone(),
+                thread: thread.clone(),
+            });
+        }
+    }
     turn.react(msg, approve);
     turn.react(msg, reject);
     Ok(())
