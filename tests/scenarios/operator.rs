@@ -180,6 +180,11 @@ fn a_dry_run_is_rehearsed_everywhere_never_succeeded() {
     assert!(list.stdout.contains("\trehearsed\t"), "{}", list.stdout);
     let run = env.chat("jobs\njob 1\n");
     assert!(
+        run.posts()[1].contains("approved by @bob"),
+        "{}",
+        run.stdout
+    );
+    assert!(
         run.posts()[0].contains("**rehearsed (dry run, nothing executed)**"),
         "{}",
         run.stdout

@@ -736,7 +736,10 @@ pub async fn show(turn: &mut Turn<'_>, id: i64) -> Result<(), AppError> {
         mention(&j.requested_by),
         j.approved_by
             .as_deref()
-            .map(|a| format!(", approved by {a}"))
+            .map(|a| format!(
+                ", approved by {}",
+                a.split(',').map(mention).collect::<Vec<_>>().join(", ")
+            ))
             .unwrap_or_default()
     );
     let rejected = rejection(&j);
