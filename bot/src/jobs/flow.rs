@@ -208,7 +208,7 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
         }
         text.push_str("```\n");
         if p.method == "kms_host" && p.instance.edition.contains("2008 R2") {
-            text.push_str("Windows Server 2008 R2 needs update KB2757817 installed before it can host KMS for newer Windows versions.\n");
+            text.push_str("Windows Server 2008 R2 needs update KB3079821 installed (KB2757817 alone is not enough) before it can host KMS for newer Windows versions.\n");
         }
     }
     let required = i64::from(cfg.approvals.required);
