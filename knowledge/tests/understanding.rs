@@ -164,8 +164,10 @@ fn report_with(name: &str, s: &Score, details: bool) -> f64 {
     pct
 }
 
-/// Regression floor for the held-out set (see `held_out_set`).
-const HELD_OUT_FLOOR: f64 = 80.0;
+/// Regression floor for every set. Issue 10 asks for 95% on sets never tuned on; the held-out
+/// sets score about 90% (stop 21: third 90.7%, fourth 89.6%), so this floor only guards against
+/// regressions until 95% is reached.
+const HELD_OUT_FLOOR: f64 = 85.0;
 
 #[test]
 fn dev_set() {
