@@ -147,6 +147,12 @@ static KMS_REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservicename)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
     )
 });
+/// Updates a KMS host needs to serve newer clients.
+static HOST_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b",
+    )
+});
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -616,7 +622,7 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
         if c.n < need {
             text.push_str(&format!(
                 "**No, not on their own.** A KMS host only starts activating once it has counted at least **{need}** {what}; with {} it answers with `0xC004F038` (count insufficient).\n\n\
-What works instead: activate each instance **online** with a MAK or retail key (needs outbound internet, which support opens on request) or **by telephone** (`slui 4`), or use a KMS host whose count is already high enough (for example your company's existing one, over tcp/1688).\n\n",
+What works instead: activate each instance **online** with a MAK or retail key (needs outbound internet, which support opens on request) or **by telephone** (`slui 4`), or use a KMS host whose count is already high enough (for example your company's existing one, over tcp/1688). Online, on each instance:\n\n```\nslmgr /ipk <your_MAK_or_retail_key>\nslmgr /ato\n```\n\n",
                 c.n
             ));
         } else {
@@ -1545,7 +1551,9 @@ fn answer_one(
 
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.dli.is_none() && u.slots.error.is_none() {
-        let topic = if KMS_REGISTRY.is_match(q) && lower.contains("kms") {
+        let topic = if HOST_UPDATE.is_match(q) {
+            Some(("host-updates", Intent::HostSetup))
+        } else if KMS_REGISTRY.is_match(q) && lower.contains("kms") {
             Some(("kms-registry", Intent::PointKms))
         } else if MAK_LIMIT.is_match(q) {
             Some(("mak-limit", Intent::Online))
