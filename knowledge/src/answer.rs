@@ -109,6 +109,7 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("sip", "SIP telephony"),
     ("ldap", "LDAP directories"),
     ("ospp", "Microsoft Office"),
+    ("veeam", "Veeam"),
 ];
 
 /// Words that name products or topics this bot does not cover.

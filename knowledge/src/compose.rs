@@ -47,12 +47,14 @@ static FOLLOW_UP: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)^\s*(and|also|what\s+about|how\s+about|same\s+for|ok\s+and|then|but|for)\b")
 });
 static POINTS_BACK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(it|that|this|those|them|instead|same|next|then)\b|^\s*(ok|okay|so|what\s+if)\b")
+    rx(
+        r"(?i)\b(it|that|this|those|them|instead|same|next|then|actually|sorry)\b|^\s*(ok|okay|so|what\s+if)\b",
+    )
 });
 /// "Will KMS work / is it enough / viable" with a machine count asks about the threshold.
 static VIABLE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(enough|viable|sufficient|suffice|qualif\w*|threshold|minimum|possible|feasible|make\s+sense|(will|would|does|can)\s+(kms|it)\s+(still\s+)?work|work\s+with\s+kms|(can|could)\s+(we|i)\s+(even\s+)?use\s+kms|good\s+(option|idea|choice|fit)|recommend\w*|best\s+(way|option|method)|(will|would|can)\s+kms\s+activate)\b",
+        r"(?i)\b(enough|viable|sufficient|suffice|qualif\w*|threshold|minimum|possible|feasible|make\s+sense|(will|would|does|can)\s+(kms|it)\s+(still\s+)?work|work\s+with\s+kms|(can|could)\s+(we|i)\s+(even\s+)?use\s+kms|good\s+(option|idea|choice|fit)|recommend\w*|best\s+(way|option|method)|(will|would|can)\s+kms\s+activate|(is|will)\s+kms\s+(be\s+)?(ok|okay|fine|possible|an\s+option))\b",
     )
 });
 /// "Do VMs count (toward the threshold)?"
@@ -73,13 +75,23 @@ static WINDOWS_TERMS: LazyLock<Regex> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat",
     )
 });
 /// A greeting at the start of a message.
 static GREETING_START: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(hi|hello|hallo|hey|hiya|howdy|servus|bonjour|salut|hola|namaste|good\s+(morning|afternoon|evening|day))\b",
+    )
+});
+/// "Anyone awake?"
+static PRESENCE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(anyone|anybody|somebody|someone|you)\s+(awake|around|there|here|online|alive|up)\b")
+});
+/// An acknowledgement that goes on ("👍 got it, will try after lunch").
+static ACK_START: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\W*(👍|👌|ok|okay|got\s+it|noted|roger|will\s+do|will\s+try|sounds\s+good|understood|alright)\b",
     )
 });
 /// Thanks anywhere in a short message.
@@ -147,6 +159,28 @@ static KMS_REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservicename)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
     )
 });
+/// "By phone", with the usual slips.
+static PHONE_WAY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(by|over\s+the|via|per)\s+(tele)?(phone|fone|phnoe|phoen|pohne)\b|\bslui(\.exe)?\s+4\b",
+    )
+});
+/// Machines that a host serves.
+static CLIENT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(clients?|machines?|vms?|computers?|servers?|instances?|devices?)\b")
+});
+/// Whether a restart is needed.
+static REBOOT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(reboot|restart)\w*\b.*\b(need|needed|required|necessary|have\s+to|must)\b|\b(need|needed|required|necessary|have\s+to|must)\b.*\b(reboot|restart)\w*\b",
+    )
+});
+/// A request for the common slmgr options.
+static SLMGR_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(list|most\s+(useful|common|important|used)|cheat\s*-?\s*sheet|overview|summary|main)\b.*\bslmgr\b|\bslmgr\b.*\b(cheat\s*-?\s*sheet|overview|options|commands|switches)\b",
+    )
+});
 /// Updates a KMS host needs to serve newer clients.
 static HOST_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -156,13 +190,13 @@ static HOST_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded)\b|\b(how\s+many\s+(times|activations)|limit\w*)\b.*\bmak\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations)|limit\w*)\b.*\bmak\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
 static INTERVAL_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(renewal|renew|activation|retry)\s+interval\b|\b(renew|retry)\w*\s+every\b|\bsri\b|\bsai\b",
+        r"(?i)\b(renewal|renew|activation|retry)\s+(interval|every|to|time|period)\b|\b(renew|retry)\w*\s+every\b|\bsri\b|\bsai\b",
     )
 });
 /// DNS publishing of a KMS host.
@@ -217,7 +251,7 @@ static KMS_OR_GVLK: LazyLock<Regex> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b",
     )
 });
 /// The grace period before activation.
@@ -688,7 +722,20 @@ fn fact_answer(
 }
 
 /// Diagnosis of pasted `slmgr` output.
-fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&Context>) -> Answer {
+fn diagnose_output(
+    kb: &KnowledgeBase,
+    r: &DliReport,
+    slots: &Slots,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Answer {
+    // The edition the user named beside the output gives its key.
+    let gvlk = resolve_editions(kb, slots)
+        .into_iter()
+        .find_map(|m| match m {
+            EditionMatch::Exact(g) => Some(g),
+            _ => None,
+        });
     let mut text = String::new();
     let mut offer = None;
     let days = r.minutes_left.map(|m| m / 1440);
@@ -779,7 +826,9 @@ fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&C
             Some(Channel::Mak) | Some(Channel::Retail) | Some(Channel::Oem) => {
                 let ch = r.channel.map(Channel::describe).unwrap_or("");
                 text.push_str(&format!(
-                    "**The installed key is a {ch}, not a KMS client key.** A {ch} never activates against a KMS host. To use your KMS host, install the GVLK for this edition (ask me \"key for <edition>\"), then activate:\n\n```\nslmgr /ipk <GVLK_for_this_edition>\nslmgr /skms {}:{}\nslmgr /ato\n```\n\nTo keep this key instead, activate it online (needs outbound internet) or by phone (`slui 4`).\n\n",
+                    "**The installed key is a {ch}, not a KMS client key.** A {ch} never activates against a KMS host. To use your KMS host, install the GVLK for this edition ({}), then activate:\n\n```\nslmgr /ipk {}\nslmgr /skms {}:{}\nslmgr /ato\n```\n\nTo keep this key instead, activate it online (needs outbound internet) or by phone (`slui 4`).\n\n",
+                    gvlk.map_or("ask me \"key for <edition>\"".to_string(), |g| format!("**{}**: `{}`", g.display_name(), g.key)),
+                    gvlk.map_or("<GVLK_for_this_edition>", |g| g.key.as_str()),
                     host_or_placeholder(t), t.port
                 ));
             }
@@ -1166,9 +1215,11 @@ fn two_questions(
     }
     for m in TWO_QUESTIONS.find_iter(q).take(4) {
         let (a, b) = (q[..m.start()].trim(), q[m.end()..].trim());
-        if a.split_whitespace().count() < 2 || b.is_empty() {
+        if a.is_empty() || b.is_empty() {
             continue;
         }
+        let sep = m.as_str().to_lowercase();
+        let strong = sep.contains(['+', '&', '?']) || sep.contains("also") || sep.contains("plus");
         let first = answer_one(kb, a, ctx, settings);
         let second = answer_one(kb, b, ctx, settings);
         let (Some(i), Some(j)) = (first.intent, second.intent) else {
@@ -1193,12 +1244,12 @@ fn two_questions(
         let whole_is_one_of_them = whole.intent.is_some_and(|w| w == i || w == j);
         if !(whole.abstained
             || whole.intent.is_none()
-            || (whole_is_one_of_them && sure(a) && sure(b)))
+            || (whole_is_one_of_them && strong && sure(a) && sure(b)))
         {
             continue;
         }
         let mut out = second.clone();
-        out.text = format!("{}\n\n---\n\n{}", first.text, second.text);
+        out.text = format!("{}\n\n---\n\n{}", brief(&first.text), brief(&second.text));
         out.sources = first
             .sources
             .iter()
@@ -1210,6 +1261,35 @@ fn two_questions(
         return Some(paginate(out));
     }
     None
+}
+
+/// The head of an answer, for a message with two questions: its first paragraph and first
+/// block of commands, with its source line.
+fn brief(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut fences = 0;
+    for l in text.lines() {
+        if l.starts_with("_Source:") {
+            break;
+        }
+        out.push(l);
+        if l.trim_start().starts_with("```") {
+            fences += 1;
+            if fences == 2 {
+                break;
+            }
+        }
+        if out.len() >= 10 && fences % 2 == 0 {
+            break;
+        }
+    }
+    let source = text.lines().find(|l| l.starts_with("_Source:"));
+    let mut s = out.join("\n").trim_end().to_string();
+    if let Some(src) = source {
+        s.push_str("\n\n");
+        s.push_str(src);
+    }
+    s
 }
 
 /// One question.
@@ -1292,6 +1372,12 @@ fn answer_one(
         if THANKS_ANYWHERE.is_match(q) {
             return small_talk(Intent::Thanks, ctx);
         }
+        if ACK_START.is_match(q) {
+            return small_talk(Intent::Ack, ctx);
+        }
+    }
+    if !anchored && !has_values && PRESENCE.is_match(q) && q.split_whitespace().count() <= 8 {
+        return small_talk(Intent::Greet, ctx);
     }
     // What an edition can do ("what features does Datacenter have that Standard lacks?") is
     // not about activating it.
@@ -1497,7 +1583,15 @@ fn answer_one(
     }
 
     // Several slmgr options named ("/dli vs /dlv"): each one.
-    let options = slmgr_options_in(kb, q);
+    let mut options = slmgr_options_in(kb, q);
+    if options.len() < 2 && SLMGR_LIST.is_match(q) && u.slots.dli.is_none() {
+        options = [
+            "/ipk", "/skms", "/ato", "/dli", "/dlv", "/xpr", "/ckms", "/rearm",
+        ]
+        .iter()
+        .filter_map(|o| kb.tables.slmgr.iter().find(|x| x.option == *o))
+        .collect();
+    }
     if options.len() >= 2
         && options.len() <= 4
         && u.slots.host.is_none()
@@ -1551,7 +1645,19 @@ fn answer_one(
 
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.dli.is_none() && u.slots.error.is_none() {
-        let topic = if HOST_UPDATE.is_match(q) {
+        let topic = if CAPACITY_QUESTION.is_match(q)
+            && u.slots.count.is_none()
+            && u.slots.host.is_none()
+            && CLIENT_WORDS.is_match(q)
+            && !CLOCK_OFF.is_match(q)
+            && (lower.contains("kms host")
+                || lower.contains("kms server")
+                || lower.contains("one host"))
+        {
+            Some(("capacity", Intent::Thresholds))
+        } else if REBOOT.is_match(q) {
+            Some(("reboot", Intent::ClientProcedure))
+        } else if HOST_UPDATE.is_match(q) {
             Some(("host-updates", Intent::HostSetup))
         } else if KMS_REGISTRY.is_match(q) && lower.contains("kms") {
             Some(("kms-registry", Intent::PointKms))
@@ -1699,7 +1805,10 @@ fn answer_one(
     }
     // Slots that decide on their own.
     if let Some(r) = &u.slots.dli {
-        return with_intent(diagnose_output(kb, r, &t, ctx), Some(Intent::Diagnose));
+        return with_intent(
+            diagnose_output(kb, r, &u.slots, &t, ctx),
+            Some(Intent::Diagnose),
+        );
     }
     if let Some(key) = &u.slots.product_key {
         let hits: Vec<&Gvlk> = kb.tables.gvlks.iter().filter(|g| &g.key == key).collect();
@@ -1720,6 +1829,25 @@ fn answer_one(
                 Some(Intent::KeyLookup),
             );
         }
+    }
+    // An error text without its code and nothing about activation ("DNS name does not exist"
+    // from Resolve-DnsName) is not an activation error.
+    let generic_phrase = u.slots.error.as_deref().is_some_and(|c| {
+        [
+            "0x8007232B",
+            "0x80070005",
+            "0x800706BA",
+            "0x8007007B",
+            "0xC004F069",
+        ]
+        .contains(&c)
+    });
+    if generic_phrase
+        && crate::facts::normalize_error_code(q).is_none()
+        && u.slots.dli.as_ref().is_none_or(|d| d.error.is_none())
+        && !anchored
+    {
+        u.slots.error = None;
     }
     if let Some(code) = &u.slots.error {
         if !matches!(u.intent, Intent::None)
@@ -1776,6 +1904,26 @@ fn answer_one(
         )
     {
         u.intent = Intent::KeyLookup;
+    }
+    // "Installed the key, next?": the rest of the procedure for that kind of key.
+    if NEXT_STEP.is_match(q) && (lower.contains("/ipk") || lower.contains("installed product key"))
+    {
+        u.intent = if lower.contains("mak") || lower.contains("retail") {
+            Intent::Online
+        } else {
+            Intent::ClientProcedure
+        };
+        u.confidence = u.confidence.max(0.6);
+    }
+    // Activation by telephone, however it is typed ("acivate by fone").
+    if PHONE_WAY.is_match(q) && u.slots.error.is_none() && u.slots.dli.is_none() {
+        u.intent = Intent::Phone;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // Online activation through a proxy.
+    if lower.contains("proxy") && (lower.contains("online") || lower.contains("activat")) {
+        u.intent = Intent::Online;
+        u.confidence = u.confidence.max(0.6);
     }
     // Converting a MAK or retail machine to a KMS client is the client procedure with its key.
     if CONVERT_TO_KMS.is_match(q) && !u.slots.editions.is_empty() {
@@ -2092,9 +2240,14 @@ fn with_intent(mut a: Answer, intent: Option<Intent>) -> Answer {
 }
 
 /// Keeps chat answers short: past [`MAX_LINES`] lines, the rest waits for "more".
-fn paginate(mut a: Answer) -> Answer {
+fn paginate(a: Answer) -> Answer {
+    paginate_at(a, MAX_LINES)
+}
+
+/// Cuts an answer longer than `max` lines; the rest waits for "more".
+fn paginate_at(mut a: Answer, max: usize) -> Answer {
     let lines: Vec<&str> = a.text.lines().collect();
-    if lines.len() <= MAX_LINES {
+    if lines.len() <= max {
         return a;
     }
     // Cut at a blank line outside a code block, before the limit.
@@ -2104,7 +2257,7 @@ fn paginate(mut a: Answer) -> Answer {
         if l.trim_start().starts_with("```") {
             in_code = !in_code;
         }
-        if i >= MAX_LINES - 1 {
+        if i >= max - 1 {
             break;
         }
         if !in_code && l.trim().is_empty() && i > 3 {

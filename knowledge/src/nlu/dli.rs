@@ -94,7 +94,7 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static TCP_TEST: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?im)^\s*tcptestsucceeded\s*:\s*(true|false)\b"));
+    LazyLock::new(|| rx(r"(?i)\btcptestsucceeded\s*:\s*(true|false)\b"));
 static REMOTE_ADDRESS: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^\s*remoteaddress\s*:\s*(\S+)"));
 static COMPUTER_NAME: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*computername\s*:\s*(\S+)"));

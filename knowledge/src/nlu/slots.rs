@@ -68,7 +68,7 @@ static FQDN: LazyLock<Regex> = LazyLock::new(|| {
 /// A port after a word that can only mean a port ("port 2000", "tcp/1700", "listens on 1700").
 static PORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?[:=]?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
+        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?(?:is\s+|should\s+be\s+|will\s+be\s+|of\s+)?[:=(]?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
     )
 });
 /// Words that correct an earlier value ("by mistake", "the real one is").
@@ -83,7 +83,7 @@ static WEAK_PORT: LazyLock<Regex> =
 /// Error texts people paste without the code, mapped to the code they belong to.
 static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        (r"no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|can'?t\s+connect\s+to\s+your\s+organi[sz]ation'?s\s+activation\s+server|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted", "0xC004F074"),
+        (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|can'?t\s+connect\s+to\s+your\s+organi[sz]ation'?s\s+activation\s+server|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted", "0xC004F074"),
         (r"count\s+reported\s+by\s+your\s+key\s+management\s+service|kms\s+count\s+(?:is\s+)?insufficient|count\s+is\s+insufficient", "0xC004F038"),
         (r"dns\s+name\s+does\s+not\s+exist", "0x8007232B"),
         (r"request\s+timestamp\s+is\s+invalid", "0xC004F06C"),
@@ -157,6 +157,8 @@ static COUNT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static INSTANCE: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,4}[a-z]?)\b"));
+static VERSION_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)^(win|windows|server|srv|ws)-\d{1,4}[a-z]?$"));
 static PRODUCT_KEY: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b[a-z0-9]{5}(?:[-\u{2010}-\u{2015}\u{2212}][a-z0-9]{5}){4}\b"));
 
@@ -170,6 +172,9 @@ fn is_not_a_host(name: &str) -> bool {
     EXT.iter().any(|e| lower.ends_with(e))
         || lower == "time.windows.com"
         || lower.ends_with("microsoft.com")
+        || ["google.com", "amazon.com", "github.com", "cloudflare.com", "example.com"]
+            .iter()
+            .any(|d| lower == *d || lower == format!("www.{d}"))
         || lower.ends_with(".windowsupdate.com")
         || lower.starts_with("e.g")
         || lower.starts_with("i.e")
@@ -521,9 +526,8 @@ pub fn extract(text: &str) -> Slots {
         .find(|n| {
             !n.starts_with("tcp-")
                 && !n.starts_with("udp-")
-                && !n.starts_with("win-")
-                && !n.starts_with("windows-")
-                && !n.starts_with("server-")
+                // "win-10", "server-2019" are versions; "win-test-7" is a machine.
+                && !VERSION_LIKE.is_match(n)
                 && !n.starts_with("kb")
         });
     Slots {
