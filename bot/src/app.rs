@@ -511,6 +511,7 @@ impl App {
             .collect();
         let mut draft = tickets::request::parse(text, &known);
         draft.problems.clear();
+        draft.doubts.clear();
         if draft.instances.is_empty() {
             // Instances the user named anywhere in the question ("web-01 gets 0xC004F074").
             draft.instances = text

@@ -160,7 +160,7 @@ fn identify_questions_slot_filling_and_replays() {
             start,
             Some(GUILD_ID),
             user_json(ALICE, "alice", false),
-            "to 203.0.113.7",
+            "to 203.0.113.7 for KMS activation",
             &[],
         ),
     );

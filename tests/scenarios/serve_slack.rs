@@ -178,7 +178,7 @@ fn questions_requests_redelivery_rate_limits_reconnects_and_health() {
     rig.slack.push_event(message(
         "Ev3",
         "U1",
-        "to 203.0.113.7",
+        "to 203.0.113.7 for KMS activation",
         "1700000002.000200",
         Some("1700000002.000100"),
     ));
