@@ -482,3 +482,34 @@ fn every_missing_field_is_asked_for_in_turn_direction_and_reason_included() {
         run.stdout
     );
 }
+
+#[test]
+fn wording_articles_and_full_stops() {
+    // Before: "a internet access request", "…1-65535 For example", "Reason: source too wide @alice".
+    let env = env();
+    let run = env.chat(
+        "/as alice\nI need internet access\ncancel\nopen tcp 70000 from web-01 to 10.1.1.1 for time sync\ncancel\n\
+         open tcp 1688 from 10.0.0.0/8 to 203.0.113.7 for activation\n/as bob\nreject FW-1 source too wide\n",
+    );
+    let out = &run.stdout;
+    assert!(
+        out.contains("I'll file an internet access request"),
+        "{out}"
+    );
+    assert!(!out.contains("a internet"), "{out}");
+    assert!(
+        out.contains("port 70000 is outside the valid range 1-65535. For example: `1688`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("**FW-1** was rejected by @bob. Reason: source too wide. @alice:"),
+        "{out}"
+    );
+    let run = env.chat("/as alice\nticket FW-99\n");
+    assert!(
+        run.stdout
+            .contains("There is no ticket FW-99.\n    For example: `tickets open`"),
+        "{}",
+        run.stdout
+    );
+}
