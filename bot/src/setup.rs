@@ -10,7 +10,19 @@ use std::sync::Arc;
 /// Microsoft's table names it; anything else is a configuration error at start.
 pub fn check_instances(config: &Config, kb: &knowledge::KnowledgeBase) -> anyhow::Result<()> {
     for (i, inst) in config.instances.iter().enumerate() {
-        match kb.gvlk(&inst.edition) {
+        let matched = kb.gvlk(&inst.edition);
+        if matches!(matched, knowledge::EditionMatch::Exact(_)) {
+            continue;
+        }
+        // A typo ("Standrd") is answered with the nearest name, not a list of other editions.
+        if let Some(near) = kb.suggest_edition(&inst.edition) {
+            anyhow::bail!(
+                "config error: key `instances[{i}].edition` of `{}`: \"{}\" is not one of Microsoft's edition names; did you mean \"{near}\"? For example `edition = \"{near}\"`",
+                inst.name,
+                inst.edition
+            );
+        }
+        match matched {
             knowledge::EditionMatch::Exact(_) => {}
             knowledge::EditionMatch::Ambiguous(c) => anyhow::bail!(
                 "config error: key `instances[{i}].edition` of `{}`: \"{}\" matches several editions ({}); use Microsoft's exact name",
