@@ -112,6 +112,20 @@ impl App {
         })
     }
 
+    /// Checks time-limited tickets now (reminders, expiry), then every minute in the background
+    /// until [`App::shutdown`].
+    pub async fn start_ticket_clock(&self) -> tokio::task::JoinHandle<()> {
+        let now = self.services.config.clock.now();
+        if let Err(e) = tickets::expiry::check(&self.services, &self.outbox, now).await {
+            tracing::warn!(error = %e, "ticket expiry check failed; trying again later");
+        }
+        tokio::spawn(tickets::expiry::run(
+            self.services.clone(),
+            self.outbox.clone(),
+            self.control.shutdown_signal(),
+        ))
+    }
+
     /// Asks the worker to stop taking work.
     pub fn shutdown(&self) {
         self.control.shutdown();

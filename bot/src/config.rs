@@ -142,6 +142,10 @@ pub struct Config {
     pub discord: Option<DiscordConfig>,
     /// `[http]`: the HTTP server of `kmsbot serve`.
     pub http: HttpConfig,
+    /// The clock deadlines of time-limited tickets are measured with; not read from the file
+    /// (`--clock-offset` shifts it, for rehearsals and tests).
+    #[serde(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 /// `[database]`

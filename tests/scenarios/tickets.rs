@@ -513,3 +513,79 @@ fn wording_articles_and_full_stops() {
         run.stdout
     );
 }
+
+/// `kmsbot chat` with the ticket clock shifted by `offset` seconds.
+fn chat_at(env: &Env, offset: i64, script: &str) -> kmsbot_tests::transcript::Run {
+    let db = env.db();
+    let cfg = env.path("kmsbot.toml");
+    let offset = offset.to_string();
+    env.run(
+        &[
+            "chat",
+            "--db",
+            db.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--clock-offset",
+            &offset,
+        ],
+        script,
+    )
+}
+
+#[test]
+fn a_time_limited_ticket_reminds_before_the_end_and_is_marked_when_time_is_up() {
+    // Before, "for 2 days" was only a label: nobody was reminded and nothing ever expired.
+    let env = env();
+    let run = env.chat(
+        "/as alice\nweb-01 needs internet access for online activation for 2 days\n/as bob\napprove NET-1\ndone NET-1\n",
+    );
+    assert!(
+        run.stdout.contains("It ends ") && run.stdout.contains("(2 days from now)"),
+        "{}",
+        run.stdout
+    );
+    const HOUR: i64 = 3_600;
+    // A day later: nothing to say yet.
+    let run = chat_at(&env, 24 * HOUR, "");
+    assert!(run.posts().is_empty(), "{}", run.stdout);
+    // An hour before the end: the requester and the approvers are reminded, once.
+    let run = chat_at(&env, 47 * HOUR, "");
+    let posts = run.posts();
+    assert_eq!(posts.len(), 1, "{}", run.stdout);
+    assert!(posts[0].contains("**NET-1**"), "{}", posts[0]);
+    assert!(posts[0].contains("in 1 hour"), "{}", posts[0]);
+    assert!(posts[0].contains("@alice @bob"), "{}", posts[0]);
+    assert!(chat_at(&env, 47 * HOUR + 60, "").posts().is_empty());
+    let t = &tickets_json(&env)[0];
+    assert!(t["expired_at"].is_null(), "{t}");
+    // Time is up: the ticket is marked and everyone told, once.
+    let run = chat_at(&env, 48 * HOUR + 60, "/as alice\ntickets\n");
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("its time is up and it is marked expired"),
+        "{}",
+        run.stdout
+    );
+    assert!(posts[0].contains("@alice @bob"), "{}", posts[0]);
+    assert!(
+        posts[1].contains("**NET-1** (done, expired)"),
+        "{}",
+        posts[1]
+    );
+    assert!(chat_at(&env, 49 * HOUR, "").posts().is_empty());
+    let t = &tickets_json(&env)[0];
+    assert!(t["expired_at"].is_string(), "{t}");
+    let show = env.cli(&["tickets", "show", "NET-1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    let actions: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["filed", "approved", "done", "reminded", "expired"]
+    );
+}

@@ -409,6 +409,11 @@ async fn file(
             reason: draft.reason.clone(),
             duration: draft.duration.as_ref().map(|d| d.text.clone()),
             fingerprint: &fingerprint,
+            duration_secs: draft
+                .duration
+                .as_ref()
+                .and_then(|d| d.seconds)
+                .and_then(|s| i64::try_from(s).ok()),
         },
     )
     .await?;
@@ -623,12 +628,22 @@ pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
         .into());
     }
     set_status(turn, &id, "done", None).await?;
+    // A time-limited ticket's clock starts now that the access is in place.
+    let now = turn.now();
+    let ends = match tstore::start_clock(&mut turn.tx, &id, now).await? {
+        Some(end) => format!(
+            " It ends {} ({} from now); I will remind you and the approvers before then.",
+            crate::clock::format_utc(end),
+            crate::clock::duration_words(end - now)
+        ),
+        None => String::new(),
+    };
     tell_requester(
         turn,
         &channel,
         thread.as_deref(),
         format!(
-            "**{id}** is done: the access is in place. {}: you can go ahead.",
+            "**{id}** is done: the access is in place. {}: you can go ahead.{ends}",
             mention(&requester)
         ),
     )
