@@ -83,7 +83,8 @@ pub async fn check(services: &Services, outbox: &Outbox, now: i64) -> Result<usi
                 "⏰ **{}** ({}, {length}) ends {ends}, in {}. {who}: when it ends support removes the access; file a new request if more time is needed.",
                 t.id,
                 what(&t),
-                duration_words(t.expires_at - now)
+                // Rounded up to the minute: a second past an hour still reads "in 1 hour".
+                duration_words((t.expires_at - now + 59) / 60 * 60)
             )
         } else {
             continue;

@@ -131,6 +131,27 @@ fn complete_request(text: &str, known: &[String]) -> Option<Draft> {
     }
 }
 
+/// Whether `new` asks for something else than `old`: a field both name differs. A complete
+/// request that only restates or completes the open draft continues it instead.
+fn conflicts(old: &Draft, new: &Draft) -> bool {
+    fn differ<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+        matches!((a, b), (Some(x), Some(y)) if x != y)
+    }
+    let instances = !old.instances.is_empty()
+        && !new.instances.is_empty()
+        && !new
+            .instances
+            .iter()
+            .all(|n| old.instances.iter().any(|o| o.eq_ignore_ascii_case(n)));
+    differ(&old.kind, &new.kind)
+        || differ(&old.protocol, &new.protocol)
+        || differ(&old.ports, &new.ports)
+        || differ(&old.source, &new.source)
+        || differ(&old.destination, &new.destination)
+        || differ(&old.direction, &new.direction)
+        || instances
+}
+
 /// What an open draft was, in a few words, for the note when it is replaced.
 fn pending_text(conv: &Conversation) -> String {
     let d = &conv.draft;
@@ -209,7 +230,8 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
         return Ok(());
     }
     let known = known_instances(turn);
-    if let Some(mut fresh) = complete_request(text, &known) {
+    let fresh = complete_request(text, &known).filter(|f| conflicts(&conv.draft, f));
+    if let Some(mut fresh) = fresh {
         // One rule: a new complete request starts a new draft; the old one is dropped, and
         // the requester is told so.
         close(turn, conv.id, "cancelled").await?;
@@ -636,7 +658,13 @@ pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
             crate::clock::format_utc(end),
             crate::clock::duration_words(end - now)
         ),
-        None => String::new(),
+        None => match tstore::get(&mut *turn.tx, &id).await?.and_then(|t| t.duration) {
+            // "until friday": a deadline I cannot time; say so rather than stay silent.
+            Some(until) => format!(
+                " It is meant to last {until}; I can only time lengths such as `for 2 days`, so nobody will be reminded: remove the access by hand then."
+            ),
+            None => String::new(),
+        },
     };
     tell_requester(
         turn,
