@@ -14,8 +14,15 @@ pub fn check_instances(config: &Config, kb: &knowledge::KnowledgeBase) -> anyhow
         if matches!(matched, knowledge::EditionMatch::Exact(_)) {
             continue;
         }
-        // A typo ("Standrd") is answered with the nearest name, not a list of other editions.
-        if let Some(near) = kb.suggest_edition(&inst.edition) {
+        // A typo ("Standrd") is answered with the nearest name, not a list of other editions;
+        // a name that is only incomplete ("Windows Server 2019") still lists its candidates.
+        let near = kb
+            .suggest_edition(&inst.edition)
+            .filter(|near| match &matched {
+                knowledge::EditionMatch::Ambiguous(c) => c.iter().any(|g| g.edition == **near),
+                _ => true,
+            });
+        if let Some(near) = near {
             anyhow::bail!(
                 "config error: key `instances[{i}].edition` of `{}`: \"{}\" is not one of Microsoft's edition names; did you mean \"{near}\"? For example `edition = \"{near}\"`",
                 inst.name,

@@ -47,6 +47,7 @@ fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
             "typed states".to_string(),
             "job leases".to_string(),
             "readiness".to_string(),
+            "ticket expiry".to_string(),
         ]
     );
 }
