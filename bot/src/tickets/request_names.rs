@@ -50,11 +50,14 @@ pub(crate) fn unknown_instance_problem(field: Field, name: &str, known: &[String
             "kms.corp.example".to_string()
         }
     });
+    let instead = if field == Field::Instances {
+        "use a known instance, its IP address or its fully-qualified host name"
+    } else {
+        "use a known instance, an IP/CIDR or a fully-qualified host name"
+    };
     Problem::new(
         field,
-        format!(
-            "unknown instance `{name}` ({listed}); use a known instance, an IP/CIDR or a fully-qualified host name"
-        ),
+        format!("unknown instance `{name}` ({listed}); {instead}"),
         example,
     )
 }
