@@ -102,6 +102,12 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("cal", "Remote Desktop Services licensing"),
     ("cals", "Remote Desktop Services licensing"),
     ("teams", "Microsoft Teams"),
+    ("vsphere", "VMware"),
+    ("vcenter", "VMware"),
+    ("studio", "Visual Studio"),
+    ("citrix", "Citrix"),
+    ("sip", "SIP telephony"),
+    ("ldap", "LDAP directories"),
 ];
 
 /// Words that name products or topics this bot does not cover.
@@ -369,10 +375,32 @@ pub(crate) fn slmgr_option_in<'a>(
     kb: &'a KnowledgeBase,
     question: &str,
 ) -> Option<&'a SlmgrOption> {
+    match slmgr_options_in(kb, question).as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// Every slmgr option named in the question, in order, without repeats.
+pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec<&'a SlmgrOption> {
     static OPT: OnceLock<Regex> = OnceLock::new();
     let lower = question.to_lowercase();
     let mut found: Vec<&SlmgrOption> = Vec::new();
-    for c in re(&OPT, r"(?:^|[\s`(])[/-]([a-z][a-z-]{1,11})\b").captures_iter(&lower) {
+    // Options are written with their slash ("/skms"); a bare option word ("skms syntax")
+    // counts in a short message or next to "slmgr".
+    let bare_ok = lower.contains("slmgr") || lower.split_whitespace().count() <= 4;
+    let pattern = if bare_ok {
+        r"(?:^|[\s`(])[/-]?([a-z][a-z-]{1,11})\b"
+    } else {
+        r"(?:^|[\s`(])[/-]([a-z][a-z-]{1,11})\b"
+    };
+    static BARE: OnceLock<Regex> = OnceLock::new();
+    let rx = if bare_ok {
+        re(&BARE, pattern)
+    } else {
+        re(&OPT, pattern)
+    };
+    for c in rx.captures_iter(&lower) {
         let Some(m) = c.get(1) else { continue };
         let opt = format!("/{}", m.as_str());
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == opt) {
@@ -381,10 +409,7 @@ pub(crate) fn slmgr_option_in<'a>(
             }
         }
     }
-    match found.as_slice() {
-        [one] => Some(one),
-        _ => None,
-    }
+    found
 }
 
 /// True when a normalised token ties the question to Windows activation.

@@ -6,7 +6,7 @@ use regex::Regex;
 
 use crate::answer::{
     abstain, candidates_answer, error_answer, finish, key_answer, render_links, retrieve,
-    slmgr_option_in, slmgr_text, OTHER_PRODUCTS,
+    slmgr_option_in, slmgr_options_in, slmgr_text, OTHER_PRODUCTS,
 };
 use crate::editions::{self, EditionMatch, EditionQuery};
 use crate::facts::Gvlk;
@@ -26,6 +26,9 @@ const SURE: f32 = 0.30;
 /// Runner-up probability, relative to the best, at which an unsure question gets a clarifying
 /// question instead of the best guess.
 const CLARIFY_RATIO: f32 = 0.8;
+/// Probability below which a question with no activation word, no value and no thread is
+/// declined rather than answered.
+const UNANCHORED_SURE: f32 = 0.40;
 /// Probability of `none` above which an unanchored question is declined.
 const NONE_SURE: f32 = 0.40;
 
@@ -64,6 +67,119 @@ static FAILING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated)",
     )
 });
+/// Windows itself named as what is activated ("activate windows", "windows activation").
+static WINDOWS_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)activat\w*\s+(the\s+|my\s+|our\s+)?windows|windows\s+(server\s+)?(\d{4}\s+)?activation|windows\s+and\s+office|office\s+and\s+windows",
+    )
+});
+/// A cloud key management service, not Windows' Key Management Service.
+static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b",
+    )
+});
+/// Activating an account or subscription, not Windows.
+static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b",
+    )
+});
+/// How many clients a host can serve (as opposed to how many it needs).
+static CAPACITY_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(limit|maximum|max|upper\s+bound|cap|capacity|at\s+most|how\s+many\s+(clients|machines|vms|servers)\s+(can|could|will)\s+(one|a|the|our|single)\s+(kms\s+)?(host|server))\b|\b(more\s+than\s+one|second|two|2|multiple|several)\s+kms\s+(hosts|servers)\b",
+    )
+});
+/// Converting a machine with a MAK or retail key to a KMS client.
+static CONVERT_TO_KMS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b",
+    )
+});
+/// Where to start troubleshooting.
+static DIAGNOSE_START: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)where\s+(do\s+(we|i)\s+|to\s+|should\s+(we|i)\s+)?start|what\s+(should|do)\s+(i|we)\s+check|first\s+step|troubleshoot|how\s+(do\s+(we|i)\s+)?fix",
+    )
+});
+/// A clock that is hours off.
+static CLOCK_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bclock\b|\b\d+\s+hours?\s+(ahead|behind|off|fast|slow)\b|\btime\s+(skew|drift|difference|offset)\b|\btime\s+is\s+(wrong|off|incorrect|not\s+right)|\bwrong\s+time\b",
+    )
+});
+/// A KMS host key.
+static HOST_KEY_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\bcsvlk\b|\bkms\s+host\s+key\b|\bhost\s+key\b"));
+/// Features of editions, not their activation.
+static EDITION_FEATURES: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bfeatures?\b.*\b(have|has|lack|lacks|missing|include|support)|\b(lack|lacks)\b|\bhow\s+many\s+(vms|virtual\s+machines|cores)\b.*\b(license|allowed|run)",
+    )
+});
+/// Losing the only KMS host, redundancy.
+static HOST_RISK: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(kms\s+)?(host|server)\s+(dies|died|fails|failed|goes\s+down|is\s+down|crashes|crashed|is\s+offline|is\s+lost)\b.*\b(risk|happen|clients?|what)|\b(risk|happens?)\b.*\b(single|only|one)\s+kms\s+(host|server)|\bredundan\w*\b|\bsecond\s+kms\s+(host|server)\b",
+    )
+});
+/// Cloned machines and a count that does not grow.
+static CLONED: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b",
+    )
+});
+/// Activation state from PowerShell or WMI.
+static POWERSHELL_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(activat\w*|licen[cs]\w*|status)\b|\b(activat\w*|licen[cs]\w*|status)\b.*\b(powershell|wmi|cim)\b",
+    )
+});
+/// Evaluation editions.
+static EVALUATION: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image))\b"));
+/// Active Directory-based activation.
+static ADBA: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(adba|ad[\s-]based|active\s+directory([\s-]based)?\s+activation|activation\s+objects?)\b",
+    )
+});
+/// Money words that are not always a price to quote ("is KMS free?").
+static COST_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\bfree(\s|[?.!,]|$)|\b(pay|paid|money|charge|charged|fee|fees|cost|costs)\b")
+});
+/// Is using the published keys allowed.
+static KEY_LEGAL: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(legal|legit|legitimate|compliance|compliant|allowed\s+to\s+use|piracy|pirated|licen[cs]e\s+violation)\b",
+    )
+});
+/// KMS or its client keys named.
+static KMS_OR_GVLK: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(kms|gvlks?|kms\s+client\s+(setup\s+)?keys?|setup\s+keys?)\b"));
+/// Changing the port a KMS host listens on.
+static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b",
+    )
+});
+/// The grace period before activation.
+static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated",
+    )
+});
+/// Running slmgr itself: console output, another machine.
+static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc)|remotely|against\s+a\s+remote",
+    )
+});
+/// "What next" after a step the user already did.
+static NEXT_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|what\s+else|done\s+that)\b")
+});
 /// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
 static COMPARING: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -75,12 +191,12 @@ static KEY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static OFFICE_PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps)",
+        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps)|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
     )
 });
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|csvlk|genuine|vlmcs|sppsvc|grace\s+period|threshold)",
+        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
     )
 });
 
@@ -120,7 +236,17 @@ fn personalize(text: &str, t: &Target, key: Option<&str>) -> String {
     if let Some(k) = key {
         out = KEY_PLACEHOLDER.replace_all(&out, k).into_owned();
     }
-    out
+    bracket_ipv6(out, t)
+}
+
+/// `slmgr /skms` takes an IPv6 address in brackets before its port (`[fd00::10]:1688`).
+fn bracket_ipv6(text: String, t: &Target) -> String {
+    match &t.host {
+        Some(h) if h.contains(':') => {
+            text.replace(&format!("/skms {h}:"), &format!("/skms [{h}]:"))
+        }
+        _ => text,
+    }
 }
 
 fn host_or_placeholder(t: &Target) -> String {
@@ -180,6 +306,12 @@ fn resolve_editions<'a>(kb: &'a KnowledgeBase, slots: &Slots) -> Vec<EditionMatc
             let keep = |g: &&Gvlk| {
                 let name = format!("{} {}", g.family, g.edition).to_lowercase();
                 !slots.excluded.iter().any(|x| match x.as_str() {
+                    // "Pro Education, not plain Pro": only the edition that is exactly the
+                    // excluded word goes.
+                    w if q.attrs.contains(w) => {
+                        let attrs = editions::attributes(&g.edition.to_lowercase());
+                        attrs.len() == 1 && attrs.contains(w)
+                    }
                     "n" => g.edition.ends_with(" N") || g.edition.contains(" N "),
                     "ltsc" | "ltsb" => name.contains("ltsc") || name.contains("ltsb"),
                     other => name.contains(other),
@@ -504,9 +636,14 @@ fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&C
                     );
                 }
                 text.push('.');
+            } else if r.channel == Some(Channel::KmsClient) {
+                text.push_str(" It is a KMS activation: it lasts 180 days and renews by itself every 7 days while the KMS host is reachable.");
             }
             if let Some(k) = &r.kms_machine {
                 text.push_str(&format!(" It uses the KMS host `{k}`."));
+            }
+            if r.permanent {
+                text.push_str(" **Permanently activated** is normal for a MAK or retail key (or a digital licence): such activations never expire. A KMS client would show an expiry date instead, renewed every 7 days.");
             }
             text.push_str("\n\nNothing to fix.");
         }
@@ -556,10 +693,11 @@ fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&C
         if let Some(code) = &r.error {
             if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
                 text.push_str(&format!(
-                    "The output shows error **{}** ({}): {}\n\n**Fix:**\n\n{}\n\n",
+                    "The output shows error **{}** ({}): {} {}\n\n**Fix:**\n\n{}\n\n",
                     e.code,
                     e.title,
                     e.meaning,
+                    e.cause.trim(),
                     personalize(e.fix.trim(), t, None)
                 ));
                 offer = e.offer.as_deref().and_then(parse_offer);
@@ -792,7 +930,11 @@ fn compatible(kb: &KnowledgeBase, intent: Intent, src: &Source) -> bool {
                 || article("kms-host")
                 || fact(&["port", "srv"])
         }
-        TimeSync => article("kms-client") || fact(&["time-skew"]) || errors,
+        TimeSync => {
+            article("kms-client")
+                || fact(&["time-skew"])
+                || (errors && src.section.contains("0xC004F06C"))
+        }
         HostSetup => {
             article("kms-host")
                 || fact(&["host-key-limit", "port"])
@@ -875,8 +1017,87 @@ fn is_follow_up(q: &str, content_tokens: usize) -> bool {
     FOLLOW_UP.is_match(q) || content_tokens <= 3
 }
 
-/// Main entry point, see [`KnowledgeBase::answer_with`].
+/// Where a message may hold two questions ("srv record name and port", "key for 2016
+/// standard and also how do I sync time?").
+static TWO_QUESTIONS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\?\s+|\s*[,;]?\s+(?:and\s+also|and\s+then|and|plus|also|as\s+well\s+as)\s+|\s+[+&]\s+")
+});
+
+/// Main entry point, see [`KnowledgeBase::answer_with`]: one question, or two in one message
+/// answered one after the other.
 pub fn answer(
+    kb: &KnowledgeBase,
+    question: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Answer {
+    let whole = answer_one(kb, question, ctx, settings);
+    two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
+}
+
+/// Two different questions in one message, each answered on its own, when the message as a
+/// whole got a clarifying question, an abstention or only one of the two answers.
+fn two_questions(
+    kb: &KnowledgeBase,
+    question: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+    whole: &Answer,
+) -> Option<Answer> {
+    let q = question.trim();
+    if q.len() > 300 || q.lines().count() > 2 {
+        return None;
+    }
+    for m in TWO_QUESTIONS.find_iter(q).take(4) {
+        let (a, b) = (q[..m.start()].trim(), q[m.end()..].trim());
+        if a.split_whitespace().count() < 2 || b.is_empty() {
+            continue;
+        }
+        let first = answer_one(kb, a, ctx, settings);
+        let second = answer_one(kb, b, ctx, settings);
+        let (Some(i), Some(j)) = (first.intent, second.intent) else {
+            continue;
+        };
+        let complete =
+            |x: &Answer| !x.abstained && x.context.as_ref().is_none_or(|c| c.more.is_none());
+        if i == j
+            || same_answer(i, j)
+            || i.is_small_talk()
+            || j.is_small_talk()
+            || !complete(&first)
+            || !complete(&second)
+        {
+            continue;
+        }
+        // A good answer to the whole message stands unless both halves are clear questions
+        // of their own.
+        let sure = |part: &str| {
+            part.split_whitespace().count() >= 3 && kb.nlu.understand(part).confidence >= 0.6
+        };
+        let whole_is_one_of_them = whole.intent.is_some_and(|w| w == i || w == j);
+        if !(whole.abstained
+            || whole.intent.is_none()
+            || (whole_is_one_of_them && sure(a) && sure(b)))
+        {
+            continue;
+        }
+        let mut out = second.clone();
+        out.text = format!("{}\n\n---\n\n{}", first.text, second.text);
+        out.sources = first
+            .sources
+            .iter()
+            .chain(second.sources.iter())
+            .cloned()
+            .collect();
+        out.confidence = first.confidence.min(second.confidence);
+        out.offer = second.offer.or(first.offer);
+        return Some(paginate(out));
+    }
+    None
+}
+
+/// One question.
+fn answer_one(
     kb: &KnowledgeBase,
     question: &str,
     ctx: Option<&Context>,
@@ -889,14 +1110,27 @@ pub fn answer(
     let toks = query_tokens(q);
     let lower = q.to_lowercase();
 
+    let mut u: Understanding = kb.nlu.understand(q);
     // Another product (Office, SQL Server, Linux...) without Windows in the question.
     // "Office" alone may be a place ("the KMS server in our office"): then it needs no decline.
+    // An instance's name ("sql-07") is not a product.
+    let product_toks = match &u.slots.instance {
+        Some(name) => query_tokens(&lower.replace(&name.to_lowercase(), " ")),
+        None => toks.clone(),
+    };
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
-    if !toks.iter().any(|t| t == "windows") {
+    // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
+    let office_on_windows = OFFICE_PRODUCT.is_match(q) && !WINDOWS_ACTIVATION.is_match(q);
+    if office_on_windows && !lower.contains("office") {
+        let mut a = abstain(0.0, ctx);
+        a.text = "That sounds like Microsoft Project or Visio (Office products), which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do.".to_string();
+        return a;
+    }
+    if !product_toks.iter().any(|t| t == "windows") || office_on_windows {
         if let Some((_, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
-            .find(|(w, _)| toks.iter().any(|t| t == w))
+            .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
             a.text = format!(
@@ -906,8 +1140,25 @@ pub fn answer(
         }
     }
 
-    let mut u: Understanding = kb.nlu.understand(q);
+    // A cloud provider's key management service ("AWS KMS") or an account to activate are not
+    // Windows activation.
+    if let Some(what) = NOT_WINDOWS_KMS
+        .find(q)
+        .map(|_| "a cloud key management service (keys for encryption)")
+        .or_else(|| ACCOUNT_ACTIVATION.find(q).map(|_| "activating an account"))
+    {
+        let mut a = abstain(0.0, ctx);
+        a.text = format!(
+            "That sounds like {what}, which I don't cover: I only know how to activate Windows and Windows Server instances (the Windows Key Management Service). Say `help` to see what I can do."
+        );
+        return a;
+    }
     let anchored = ANCHOR.is_match(q);
+    // What an edition can do ("what features does Datacenter have that Standard lacks?") is
+    // not about activating it.
+    if !anchored && !KEY_WORDS.is_match(q) && EDITION_FEATURES.is_match(q) {
+        return abstain(0.2, ctx);
+    }
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
         if let Some(prev) = c.intent {
@@ -938,7 +1189,7 @@ pub fn answer(
                     Some((alt, p))
                         if u.intent == Intent::None
                             && !carries_slots
-                            && p >= 0.12
+                            && p >= 0.2
                             && !alt.is_small_talk() =>
                     {
                         u.intent = alt;
@@ -990,6 +1241,26 @@ pub fn answer(
         u.intent = Intent::None;
     }
     // Prices and buying: not something this bot answers, and a GVLK is not for sale.
+    // "Do GVLKs cost money?", "is KMS free?": what KMS costs, which is not a price.
+    let short = q.len() < 160 && q.lines().count() <= 2;
+    if (u.priced || (short && COST_WORDS.is_match(q)) || KEY_LEGAL.is_match(q))
+        && KMS_OR_GVLK.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.count.is_none()
+    {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = fact_answer(kb, "kms-cost", &t, Intent::Policy, ctx) {
+            return with_intent(a, Some(Intent::Policy));
+        }
+    }
+    // "Only 3 servers: cheapest way to activate them?" asks for the method that fits.
+    if u.priced && u.slots.count.is_some() {
+        u.priced = false;
+        u.intent = Intent::Thresholds;
+        u.confidence = u.confidence.max(0.6);
+    }
     if u.priced && u.slots.error.is_none() && u.slots.dli.is_none() {
         let mut a = abstain(0.2, ctx);
         a.text = "I can't help with prices or buying licences: ask your Microsoft licensing partner.\n\
@@ -1015,6 +1286,9 @@ pub fn answer(
     {
         u.intent = if FAILING.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
+        } else if NEXT_STEP.is_match(q) {
+            // "did slmgr /ipk already, next?" asks for the rest of the procedure.
+            Intent::ClientProcedure
         } else {
             Intent::Slmgr
         };
@@ -1035,16 +1309,22 @@ pub fn answer(
                     | Intent::Methods
                     | Intent::HostSetup
             );
-        if viability
+        // "Make one server the KMS host" counts the host, not the fleet.
+        let the_host_itself = c.n == 1 && u.intent == Intent::HostSetup;
+        let alt_is_threshold = u
+            .alternative
+            .is_some_and(|(a, _)| matches!(a, Intent::Thresholds | Intent::Methods));
+        if (viability
             || below
-                && matches!(
+                && (matches!(
                     u.intent,
                     Intent::ClientProcedure
                         | Intent::Methods
                         | Intent::ExistingKms
                         | Intent::HostSetup
                         | Intent::Online
-                )
+                ) || (u.intent == Intent::Thresholds && alt_is_threshold)))
+            && !the_host_itself
         {
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
@@ -1060,6 +1340,91 @@ pub fn answer(
         }
     }
 
+    // Several slmgr options named ("/dli vs /dlv"): each one.
+    let options = slmgr_options_in(kb, q);
+    if options.len() >= 2
+        && options.len() <= 4
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && (matches!(u.intent, Intent::Slmgr | Intent::Compare) || COMPARING.is_match(q))
+    {
+        let text = options
+            .iter()
+            .map(|o| personalize(&slmgr_text(o), &t, None))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let mut c = ctx.cloned().unwrap_or_default();
+        c.intent = Some(Intent::Slmgr);
+        let a = finish(
+            text,
+            Source {
+                title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                section: options
+                    .iter()
+                    .map(|o| format!("slmgr {}", o.option))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
+            0.9,
+            c,
+            None,
+        );
+        return with_intent(a, Some(Intent::Slmgr));
+    }
+
+    // Topics with one fact of their own, whatever the classifier guessed.
+    if u.slots.dli.is_none() && u.slots.error.is_none() {
+        let topic = if HOST_RISK.is_match(q) && u.slots.count.is_none() {
+            Some(("capacity", Intent::Thresholds))
+        } else if CLONED.is_match(q) {
+            Some(("cmid", Intent::Thresholds))
+        } else if POWERSHELL_STATUS.is_match(q) {
+            Some(("powershell-status", Intent::StatusCheck))
+        } else if EVALUATION.is_match(q) {
+            Some(("evaluation", Intent::ClientProcedure))
+        } else if ADBA.is_match(q) {
+            Some(("adba", Intent::Compare))
+        } else if (u.priced || KEY_LEGAL.is_match(q)) && KMS_OR_GVLK.is_match(q) {
+            Some(("kms-cost", Intent::Policy))
+        } else {
+            None
+        };
+        if let Some((id, intent)) = topic {
+            if let Some(a) = fact_answer(kb, id, &t, intent, ctx) {
+                return with_intent(a, Some(intent));
+            }
+        }
+    }
+    // Changing the port a KMS host listens on.
+    if HOST_PORT_CHANGE.is_match(q) {
+        if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/sprt") {
+            let mut text = personalize(&slmgr_text(o), &t, None);
+            let port = u.slots.port.or_else(|| {
+                q.split(|c: char| !c.is_ascii_digit())
+                    .filter_map(|n| n.parse::<u16>().ok())
+                    .rfind(|p| *p >= 2)
+            });
+            if let Some(p) = port {
+                text = text
+                    .replace("<port>", &p.to_string())
+                    .replace("/sprt 1688", &format!("/sprt {p}"));
+                text.push_str(&format!("\n\nThen allow tcp/{p} in the host's firewall, and point clients at it with `slmgr /skms <KMS_host>:{p}` (DNS publishing announces the new port by itself)."));
+            }
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.intent = Some(Intent::HostSetup);
+            let a = finish(
+                text,
+                Source {
+                    title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                    section: "slmgr /sprt".into(),
+                },
+                0.9,
+                c,
+                None,
+            );
+            return with_intent(a, Some(Intent::HostSetup));
+        }
+    }
     // Slots that decide on their own.
     if let Some(r) = &u.slots.dli {
         return with_intent(diagnose_output(kb, r, &t, ctx), Some(Intent::Diagnose));
@@ -1140,6 +1505,54 @@ pub fn answer(
     {
         u.intent = Intent::KeyLookup;
     }
+    // Converting a MAK or retail machine to a KMS client is the client procedure with its key.
+    if CONVERT_TO_KMS.is_match(q) && !u.slots.editions.is_empty() {
+        u.intent = Intent::ClientProcedure;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // An edition and "activate" with the procedure close behind: the procedure, with its key.
+    if !u.slots.editions.is_empty()
+        && lower.contains("activat")
+        && u.alternative.is_some_and(|(a, p)| {
+            matches!(a, Intent::ClientProcedure | Intent::PointKms) && p >= 0.5 * u.confidence
+        })
+        && matches!(
+            u.intent,
+            Intent::ExistingKms | Intent::Timing | Intent::Online | Intent::Methods
+        )
+        && !lower.contains("online")
+    {
+        u.intent = u.alternative.map_or(Intent::ClientProcedure, |(a, _)| a);
+    }
+    // A clock far off and something failing: the time is the likely cause.
+    if CLOCK_OFF.is_match(q)
+        && u.slots.error.is_none()
+        && matches!(
+            u.intent,
+            Intent::Diagnose | Intent::Connectivity | Intent::ErrorCode | Intent::TimeSync
+        )
+    {
+        u.intent = Intent::TimeSync;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // "Where do we start?" with something not activated: the diagnosis.
+    if DIAGNOSE_START.is_match(q)
+        && (u.intent == Intent::Diagnose
+            || u.alternative.is_some_and(|(a, _)| a == Intent::Diagnose))
+        && FAILING.is_match(q)
+    {
+        u.intent = Intent::Diagnose;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // A KMS host key (CSVLK) named in a procedure question is about setting up the host.
+    if HOST_KEY_WORDS.is_match(q)
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup | Intent::Slmgr
+        )
+    {
+        u.intent = Intent::HostSetup;
+    }
     // A host or port with a procedure question is about pointing at that host.
     if u.slots.host.is_some()
         && matches!(u.intent, Intent::Slmgr | Intent::KeyLookup)
@@ -1155,7 +1568,7 @@ pub fn answer(
         let about_kms =
             matches!(u.intent, Intent::PointKms | Intent::Connectivity) && u.confidence >= 0.6;
         if p != 1688
-            && !about_kms
+            && !(about_kms && lower.contains("kms"))
             && !anchored
             && u.slots.host.is_none()
             && !thread_host
@@ -1163,6 +1576,21 @@ pub fn answer(
         {
             return abstain(u.confidence.min(0.5), ctx);
         }
+    }
+    // Nothing about activation, no value and no thread: a weak guess is not an answer
+    // ("my printer is not printing").
+    let no_values = u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && u.slots.count.is_none();
+    if !anchored
+        && no_values
+        && ctx.and_then(|c| c.intent).is_none()
+        && u.confidence < UNANCHORED_SURE
+        && !u.intent.is_small_talk()
+        && u.intent != Intent::More
+    {
+        return abstain(u.confidence, ctx);
     }
     if u.confidence < SURE && !u.intent.is_small_talk() && u.intent != Intent::More {
         if let Some((alt, p)) = u.alternative {
@@ -1186,6 +1614,24 @@ pub fn answer(
         }
     }
 
+    // How to run slmgr itself (console output, another machine).
+    if SLMGR_USAGE.is_match(q)
+        && u.slots.dli.is_none()
+        && (lower.contains("slmgr") || u.intent == Intent::Slmgr)
+    {
+        if let Some(mut a) = fact_answer(kb, "slmgr-usage", &t, Intent::Slmgr, ctx) {
+            if let Some(name) = u.slots.instance.as_ref().or(u.slots.host.as_ref()) {
+                a.text = a.text.replace("<computer_name>", name);
+            }
+            return with_intent(a, Some(Intent::Slmgr));
+        }
+    }
+    // "permanently activated" (what `/xpr` prints for MAK and retail activations).
+    if lower.contains("permanently activated") && u.slots.dli.is_none() {
+        if let Some(a) = fact_answer(kb, "permanent", &t, Intent::StatusCheck, ctx) {
+            return with_intent(a, Some(Intent::StatusCheck));
+        }
+    }
     let c0 = ctx.cloned().unwrap_or_default();
     let with_ctx = |intent: Intent| {
         let mut c = c0.clone();
@@ -1220,7 +1666,12 @@ pub fn answer(
             if let Some(a) = a.as_mut() {
                 let probe = format!("Test-NetConnection {} -Port {}", host_or_placeholder(&t), t.port);
                 if !a.text.contains(&probe) {
-                    a.text = format!("Test from the instance (PowerShell):\n\n```\n{probe}\n```\n\n`TcpTestSucceeded : True` means the path is open.\n\n{}", a.text);
+                    // A host name must resolve first: a failed lookup looks like a closed port.
+                    let dns = match &t.host {
+                        Some(h) if h.parse::<std::net::IpAddr>().is_err() => format!(" If it reports that the name could not be resolved, check DNS from the instance (`nslookup {h}`) or use the host's IP address."),
+                        _ => String::new(),
+                    };
+                    a.text = format!("Test from the instance (PowerShell):\n\n```\n{probe}\n```\n\n`TcpTestSucceeded : True` means the path is open.{dns}\n\n{}", a.text);
                 }
             }
             a
@@ -1246,7 +1697,12 @@ pub fn answer(
             }
             a
         }),
+        Intent::Thresholds if CAPACITY_QUESTION.is_match(q) && u.slots.count.is_none() => {
+            fact_answer(kb, "capacity", &t, intent, ctx)
+        }
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
+        Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", &t, intent, ctx),
+        Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", &t, intent, ctx),
         Intent::Timing => fact_answer(kb, "validity", &t, intent, ctx),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", &t, with_ctx(intent), None, 0.85),
         Intent::InstanceStatus => Some(instance_status(&u.slots, &t, ctx)),
@@ -1283,7 +1739,7 @@ pub fn answer(
         }),
         Intent::Policy => article_answer(kb, "byol-provider-kms", "Why", &t, with_ctx(intent), None, 0.85),
         Intent::ExistingKms => {
-            if lower.contains("dns") || lower.contains("srv") || lower.contains("vlmcs") || lower.contains("discover") || lower.contains("automatic") {
+            if ["dns", "srv", "vlmcs", "discover", "automatic", "locate", "find the host", "find a host", "find the kms", "find kms"].iter().any(|w| lower.contains(w)) {
                 fact_answer(kb, "srv", &t, intent, ctx)
             } else {
                 article_answer(kb, "existing-kms", "What you need", &t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)
@@ -1322,6 +1778,18 @@ pub fn answer(
             }
             r.intent = Some(intent);
             a = r;
+        }
+    }
+    a.text = bracket_ipv6(std::mem::take(&mut a.text), &t);
+    if intent == Intent::Connectivity && !a.text.contains("nslookup") {
+        if let Some(h) = t
+            .host
+            .as_ref()
+            .filter(|h| h.parse::<std::net::IpAddr>().is_err())
+        {
+            if let Some(pos) = a.text.rfind("\n\n_Source:") {
+                a.text.insert_str(pos, &format!("\n\nWith a host name, check first that it resolves from the instance (`nslookup {h}`); a name that does not resolve looks like a closed port, so try the IP address too."));
+            }
         }
     }
     if a.intent.is_none() && !a.abstained {

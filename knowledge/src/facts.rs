@@ -631,10 +631,17 @@ pub fn normalize_error_code(text: &str) -> Option<String> {
     static SHORT: OnceLock<Regex> = OnceLock::new();
     let with_prefix = re(
         &WITH_PREFIX,
-        r"(?i)(?:^|[^0-9a-z])0x([0-9a-f]{8})(?:[^0-9a-z]|$)",
+        r"(?i)(?:^|[^0-9a-z])0x([0-9a-f]{4})[ \-]?([0-9a-f]{4})(?:[^0-9a-z]|$)",
     );
-    if let Some(m) = with_prefix.captures(text).and_then(|c| c.get(1)) {
-        return Some(format!("0x{}", m.as_str().to_uppercase()));
+    // "0xC004F015", and the same typed in two halves ("0xC004 F015", "0xC004-F015").
+    if let Some(c) = with_prefix.captures(text) {
+        if let (Some(a), Some(b)) = (c.get(1), c.get(2)) {
+            return Some(
+                format!("0x{}{}", a.as_str(), b.as_str())
+                    .to_uppercase()
+                    .replacen("0X", "0x", 1),
+            );
+        }
     }
     let bare = re(
         &BARE,

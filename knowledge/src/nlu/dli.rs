@@ -68,6 +68,8 @@ pub struct DliReport {
     pub error: Option<String>,
     /// A KMS host's `Current count:` line.
     pub current_count: Option<u32>,
+    /// `slmgr /xpr` said "permanently activated" (MAK, retail or digital licence).
+    pub permanent: bool,
 }
 
 static STATUS: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*license\s+status\s*:\s*(.+?)\s*$"));
@@ -83,7 +85,9 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?im)^\s*(?:time\s+remaining|volume\s+activation\s+expiration|remaining\s+time)\s*:\s*(\d+)\s*minute",
     )
 });
-static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*current\s+count\s*:\s*(\d+)"));
+static XPR_EXPIRES: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
+static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bcurrent\s+count\s*:\s*(\d+)"));
 static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(?:name|description|partial\s+product\s+key|license\s+status|notification\s+reason|time\s+remaining|volume\s+activation\s+expiration|remaining\s+windows\s+rearm\s+count|remaining\s+sku\s+rearm\s+count|trusted\s+time|client\s+machine\s+id(?:\s*\(cmid\))?|registered\s+kms\s+machine\s+name|kms\s+machine\s+name(?:\s+from\s+dns)?|kms\s+machine\s+ip\s+address|kms\s+machine\s+extended\s+pid|activation\s+interval|renewal\s+interval|kms\s+host\s+caching|current\s+count|listening\s+on\s+port|dns\s+publishing|kms\s+priority|key\s+management\s+service\s+is\s+enabled|key\s+management\s+service\s+listening|activation\s+id|application\s+id|extended\s+pid|product\s+key\s+channel|installation\s+id|use\s+license\s+url|validation\s+url|software\s+licensing\s+service\s+version|key\s+management\s+service\s+client\s+information|error|activating|product\s+activation\s+failed|on\s+a\s+computer\s+running|windows\s+script\s+host)\b",
@@ -94,9 +98,18 @@ static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
 /// no slmgr error line.
 pub fn parse(text: &str) -> Option<DliReport> {
     let lower = text.to_lowercase();
-    if !(lower.contains("status") || lower.contains("description") || lower.contains("0x")) {
+    if !(lower.contains("status")
+        || lower.contains("description")
+        || lower.contains("0x")
+        || lower.contains("current count")
+        || lower.contains("will expire")
+        || lower.contains("permanently activated"))
+    {
         return None;
     }
+    // `slmgr /xpr` prints no status line, only when the activation ends (or that it never does).
+    let permanent = lower.contains("permanently activated");
+    let xpr_licensed = permanent || XPR_EXPIRES.is_match(text);
     let status = STATUS.captures(text).and_then(|c| c.get(1)).map(|m| {
         let s = m.as_str().to_lowercase();
         if s.starts_with("licensed") {
@@ -109,11 +122,17 @@ pub fn parse(text: &str) -> Option<DliReport> {
             LicenseStatus::Grace(m.as_str().trim().to_string())
         }
     });
+    let status = status.or(xpr_licensed.then_some(LicenseStatus::Licensed));
+    // Only a volume (KMS) activation has an expiry date.
+    let xpr_volume = XPR_EXPIRES.is_match(text);
     let channel = DESCRIPTION
         .captures(text)
         .and_then(|c| c.get(1))
         .and_then(|m| {
             let d = m.as_str().to_uppercase();
+            if d.is_empty() {
+                return None;
+            }
             if d.contains("KMSCLIENT") {
                 Some(Channel::KmsClient)
             } else if d.contains("VOLUME_KMS") {
@@ -127,10 +146,16 @@ pub fn parse(text: &str) -> Option<DliReport> {
             } else {
                 None
             }
-        });
+        })
+        .or(xpr_volume.then_some(Channel::KmsClient));
     let slmgr_error = lower.contains("error: 0x")
         || (lower.contains("activating windows") && lower.contains("0x"));
-    if status.is_none() && channel.is_none() && !slmgr_error {
+    // A KMS host's `/dlv` section alone ("Current count: 3") is output too.
+    let current_count = COUNT
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse().ok());
+    if status.is_none() && channel.is_none() && !slmgr_error && current_count.is_none() {
         return None;
     }
     let kms_machine = KMS_NAME
@@ -153,10 +178,8 @@ pub fn parse(text: &str) -> Option<DliReport> {
         kms_machine,
         minutes_left,
         error: normalize_error_code(text),
-        current_count: COUNT
-            .captures(text)
-            .and_then(|c| c.get(1))
-            .and_then(|m| m.as_str().parse().ok()),
+        current_count,
+        permanent,
     })
 }
 
@@ -187,6 +210,26 @@ mod tests {
         assert_eq!(r.channel, Some(Channel::KmsClient));
         assert_eq!(r.minutes_left, Some(259_200));
         assert_eq!(r.kms_machine.as_deref(), Some("kms.corp.example:1688"));
+    }
+
+    #[test]
+    fn kms_host_count_alone() {
+        let r = parse(
+            "Key Management Service is enabled on this machine\n    Current count: 3\n    Listening on Port: 1688\n",
+        )
+        .expect("parsed");
+        assert_eq!(r.current_count, Some(3));
+    }
+
+    #[test]
+    fn xpr_output() {
+        let r = parse("Windows(R), ServerDatacenter edition:\n    Volume activation will expire 6/2/2027 3:14:07 PM")
+            .expect("parsed");
+        assert_eq!(r.status, Some(LicenseStatus::Licensed));
+        let r =
+            parse("Windows(R), ServerStandard edition:\n    The machine is permanently activated.")
+                .expect("parsed");
+        assert!(r.permanent);
     }
 
     #[test]

@@ -222,6 +222,23 @@ fn slot_features(s: &Slots) -> Vec<&'static str> {
     f
 }
 
+/// The last question of a long message of several sentences ("... What are the actual steps
+/// I need to do on the VM?"), when there is one.
+fn final_question(text: &str) -> Option<&str> {
+    const LONG: usize = 35;
+    if text.split_whitespace().count() < LONG {
+        return None;
+    }
+    let trimmed = text.trim_end();
+    let end = trimmed.rfind('?')?;
+    let start = trimmed[..end]
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(0, |i| i + 1);
+    let q = trimmed[start..=end].trim();
+    // Only a real sentence, and only when it is not the whole message.
+    (q.split_whitespace().count() >= 3 && start > 0).then_some(q)
+}
+
 /// Replaces slot values by their kind so that the classifier learns shapes, not values.
 fn mask(text: &str, s: &Slots) -> String {
     let mut t = text.to_string();
@@ -253,9 +270,23 @@ static GREETING_LOOSE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\s*(hi|hello|hey|hiya|howdy|yo|good\s+(morning|afternoon|evening))\b[\s,!]*(there|all|everyone|team|bot|kmsbot|folks)?[\s,!.]*(are\s+you\s+(there|alive|around|awake|up|online)|anyone\s+(there|around|home)|how\s+are\s+you|how'?s\s+it\s+going)?\s*[!.?]*\s*$",
     )
 });
+/// A greeting that goes on to ask whether the bot can help, and nothing more specific
+/// ("Hello, good morning. You are able to help me with something?").
+static GREETING_HELP: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings)\b[^?]{0,40}?\b(help|assist|question|ask\s+(you\s+)?something|are\s+you\s+(there|around|a\s+bot))\b(\s+(me|us))?(\s+(with|on)\s+(something|a\s+(thing|question|problem)|some\w*))?\s*(please|pls)?\s*[!.?]*\s*$",
+    )
+});
+/// A greeting followed by a short remark about the user, with no question ("hello there,
+/// first time using this").
+static GREETING_REMARK: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings)\b(\s+(there|all|everyone|team|bot|kmsbot|folks))?[\s,!.]+(i('?m|\s+am)\s+new(\s+(here|in\s+(this|the)\s+\w+|to\s+(this|the)(\s+\w+)?))?|new\s+here|first\s+time(\s+(here|using\s+(this|you|the\s+bot)|with\s+(this|you)))?|just\s+(testing|trying(\s+(this|you))?(\s+out)?|saying\s+hi)|nice\s+to\s+meet\s+you|testing)[\s!.]*$",
+    )
+});
 static ACK: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)^\s*(ok(ay)?|k|kk|cool|got\s+it|great|nice|alright|sure|bye|goodbye|see\s+ya|see\s+you|noted|roger|perfect|fine|yes|no|yep|nope|yeah|np|sounds\s+good)\s*[!.]*\s*$",
+        r"(?i)^\s*((ok(ay)?|k|kk|cool|alright|fine|yes|yeah)[\s,]*)?(ok(ay)?|k|kk|cool|got\s+it|great|nice|alright|sure|bye|goodbye|see\s+ya|see\s+you|noted|roger|perfect|fine|yes|no|yep|nope|yeah|np|sounds\s+good|(i\s+)?understand|understood|i\s+see|makes\s+sense|clear|all\s+clear|will\s+do|(i\s+)?get\s+it|copy(\s+that)?)\s*[!.]*\s*$",
     )
 });
 static MORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -265,7 +296,16 @@ static MORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PRICE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(cost|costs|price|prices|pricing|how\s+much\s+(is|does|are|for)|buy|purchase|cheap|sell)\b",
+        r"(?i)[$€£]\s?\d|\b\d+\s?(usd|eur|dollars?|euros?|bucks)\b|\b(ebay|grey\s+market|gray\s+market|key\s+resellers?)\b|\b(cost|costs|price|prices|pricing|how\s+much\s+(is|does|are|for)|buy|purchase|cheap|sell|(have|need|got)\s+to\s+pay\s+(for|anything|money|extra|more)|(have|need|got)\s+to\s+pay\s*[?.!]*$|pay\s+(for\s+)?(the\s+|a\s+)?(gvlks?|keys?|licen[cs]es?))\b",
+    )
+});
+
+static PRICE_STRONG: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(cost|costs|price|prices|pricing|how\s+much|cheap|cheaper|sell|pay)\b")
+});
+static BUY_WHAT_IS_NEEDED: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(kms\s+host|host\s+key|csvlk|own\s+kms|kms\s+server)\b.*\b(buy|purchase)|\b(buy|purchase)\b.*\b(kms\s+host|host\s+key|csvlk|own\s+kms|kms\s+server)\b",
     )
 });
 
@@ -302,7 +342,11 @@ impl Nlu {
         let lower = text.to_lowercase();
         // "Bring my own licence or is it included in the price?" is about the provider's
         // licensing model, not a price to quote.
+        // "Buy" alone may ask what is needed ("do I need to buy a KMS host key?"): that is a
+        // question about host keys, not a price to quote.
+        let needs_a_host_key = BUY_WHAT_IS_NEEDED.is_match(text) && !PRICE_STRONG.is_match(text);
         let priced = PRICE.is_match(text)
+            && !needs_a_host_key
             && !lower.contains("free")
             && ![
                 "bring",
@@ -324,7 +368,11 @@ impl Nlu {
         if MORE.is_match(text) {
             return exact(Intent::More);
         }
-        if GREETING.is_match(text) || GREETING_LOOSE.is_match(text) {
+        if GREETING.is_match(text)
+            || GREETING_LOOSE.is_match(text)
+            || GREETING_HELP.is_match(text)
+            || GREETING_REMARK.is_match(text)
+        {
             return exact(Intent::Greet);
         }
         let has_slots = !slots.editions.is_empty() || slots.error.is_some() || slots.host.is_some();
@@ -344,6 +392,19 @@ impl Nlu {
             .into_iter()
             .filter_map(|(l, p)| Intent::from_label(l).map(|i| (i, p)))
             .collect();
+        // A long story usually ends with its question: it weighs as much as the whole.
+        if let Some(last) = final_question(&masked) {
+            let feats = utterance(last, &slot_features(&slots));
+            let last_ranked = self.classifier.predict(&feats);
+            for (i, p) in &mut ranked {
+                let q = last_ranked
+                    .iter()
+                    .find(|(l, _)| Intent::from_label(l) == Some(*i))
+                    .map_or(0.0, |(_, q)| *q);
+                *p = 0.5 * *p + 0.5 * q;
+            }
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        }
         // A price question is never answered with a key.
         if priced {
             if let Some(none) = ranked.iter().position(|(i, _)| *i == Intent::None) {

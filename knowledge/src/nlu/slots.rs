@@ -57,8 +57,9 @@ pub struct Slots {
     pub product_key: Option<String>,
 }
 
-static IPV4: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?:^|[^0-9.])((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?(?:[^0-9.]|$)"));
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?:^|[^0-9.])((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?(?:\.(?:[^0-9]|$)|[^0-9.]|$)")
+});
 static FQDN: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)(?:^|[^a-z0-9.\-/\\_])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62})(?::(\d{1,5}))?(?:[^a-z0-9\-]|$)",
@@ -67,13 +68,13 @@ static FQDN: LazyLock<Regex> = LazyLock::new(|| {
 /// A port after a word that can only mean a port ("port 2000", "tcp/1700", "listens on 1700").
 static PORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?[:=]?\s*(\d{2,5})\b",
+        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?[:=]?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
     )
 });
 /// Words that correct an earlier value ("by mistake", "the real one is").
 static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved\s+to)\b",
+        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host))\b",
     )
 });
 /// A port after a word that could also precede a year ("runs on 2019").
@@ -92,6 +93,12 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"rpc\s+server\s+is\s+unavailable", "0x800706BA"),
         (r"requires?\s+elevated\s+privileges|access\s+(?:is\s+)?denied", "0x80070005"),
         (r"multiple\s+activation\s+key\s+has\s+exceeded\s+its\s+limit", "0xC004C020"),
+        (r"key\s+management\s+service\s*(?:\(kms\))?\s+is\s+not\s+activated|kms\s+needs\s+to\s+be\s+activated", "0xC004F041"),
+        (r"could\s+not\s+be\s+activated\s+using\s+the\s+key\s+management\s+service", "0xC004F056"),
+        (r"product\s+key\s+could\s+not\s+be\s+used", "0xC004C008"),
+        (r"key\s+management\s+service\s*(?:\(kms\))?\s+is\s+not\s+enabled", "0xC004F039"),
+        (r"(?:product\s+)?sku\s+(?:is\s+|was\s+)?not\s+found", "0xC004F069"),
+        (r"syntax\s+is\s+incorrect", "0x8007007B"),
     ]
     .into_iter()
     .map(|(p, c)| (rx(&format!("(?i){p}")), c))
@@ -113,6 +120,13 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "denied",
         "exceeded",
         "activation server",
+        "not activated",
+        "not enabled",
+        "needs to be activated",
+        "could not be activated",
+        "could not be used",
+        "not found",
+        "syntax",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
@@ -125,7 +139,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
 }
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|pro|enterprise|education|iot|workstations?|essentials)\b",
+        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|pro|enterprise|education|iot|workstations?|essentials)\b",
     )
 });
 /// Editions glued to their year ("2022dc", "2019std").
@@ -196,11 +210,27 @@ fn word_number(w: &str) -> Option<u32> {
 }
 
 /// Host and port named in `text`: IP addresses first, then DNS names.
+/// An IPv6 address ("fd00::10", "[fd00::10]:1688"), without its brackets.
+fn ipv6_host(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '`' | '"' | '\''))
+        .map(|w| {
+            let w = w.trim_end_matches(['.', '?', '!']);
+            match (w.find('['), w.find(']')) {
+                (Some(a), Some(b)) if a < b => &w[a + 1..b],
+                _ => w,
+            }
+        })
+        .find(|w| w.contains("::") || w.matches(':').count() >= 3)
+        .and_then(|w| w.parse::<std::net::Ipv6Addr>().ok())
+        .map(|a| a.to_string())
+}
+
 fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     let mut host = None;
     let mut port = None;
     let lower = text.to_lowercase();
     if !text.contains('.')
+        && !text.contains("::")
         && !["port", "tcp", "listen", "on "]
             .iter()
             .any(|w| lower.contains(w))
@@ -226,6 +256,9 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
         }
     }
     if host.is_none() {
+        host = ipv6_host(text);
+    }
+    if host.is_none() {
         for c in FQDN.captures_iter(text) {
             let Some(name) = c.get(1) else { continue };
             if is_not_a_host(name.as_str()) {
@@ -239,7 +272,7 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     if port.is_none() {
         port = PORT
             .captures_iter(text)
-            .filter_map(|c| c.get(1)?.as_str().parse::<u32>().ok())
+            .filter_map(|c| c.get(1).or_else(|| c.get(2))?.as_str().parse::<u32>().ok())
             .find(|p| (1..=65535).contains(p))
             .or_else(|| {
                 WEAK_PORT
@@ -270,6 +303,14 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     let lower = text.to_lowercase();
     // "2019 servers" is a year, not a count; "10 pro machines" is a count.
     if (2000..=2100).contains(&n) {
+        return None;
+    }
+    // "one instance" is rarely a fleet size, unless the user says so ("only one server").
+    if n == 1 && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    // "one KMS host" counts hosts, not the machines that ask them.
+    if between.contains("kms") && noun.starts_with("host") {
         return None;
     }
     let kind = if noun.starts_with("server") || between.contains("server") {
@@ -340,6 +381,48 @@ fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
 }
 
 /// Edition queries, one per edition named; attributes without a family borrow the previous one.
+/// Edition words typed with a slip ("standrad", "datacentre", "windos") in their right form,
+/// so that the edition tables find them. One edit for short words, two for long ones.
+fn fix_edition_typos(lower: &str) -> String {
+    const WORDS: &[&str] = &[
+        "standard",
+        "datacenter",
+        "enterprise",
+        "education",
+        "essentials",
+        "professional",
+        "server",
+        "windows",
+        "workstations",
+    ];
+    let mut out = String::with_capacity(lower.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let fixed = if word.len() >= 5 && !WORDS.contains(&word.as_str()) {
+            WORDS
+                .iter()
+                .map(|w| (w, strsim::osa_distance(word, w)))
+                .filter(|(w, d)| *d <= if w.len() >= 8 { 2 } else { 1 })
+                .min_by_key(|(_, d)| *d)
+                .map(|(w, _)| (*w).to_string())
+        } else {
+            None
+        };
+        out.push_str(fixed.as_deref().unwrap_or(word));
+        word.clear();
+    };
+    for ch in lower.chars() {
+        if ch.is_ascii_alphabetic() {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 fn edition_queries(lower: &str) -> Vec<EditionQuery> {
     let mut out: Vec<EditionQuery> = Vec::new();
     let mut last_family: Vec<String> = Vec::new();
@@ -401,7 +484,7 @@ pub fn extract(text: &str) -> Slots {
     if let Some(h) = &host {
         no_hosts = no_hosts.replace(&h.to_lowercase(), " ");
     }
-    let editions = edition_queries(&no_hosts);
+    let editions = edition_queries(&fix_edition_typos(&no_hosts));
     let error = normalize_error_code(&own)
         .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
         .or_else(|| error_from_phrase(text).map(str::to_string));
@@ -465,6 +548,17 @@ mod tests {
         assert_eq!(s.port, Some(1700));
         let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
         assert_eq!(s.host, None);
+        let s = extract("point at kms over ipv6 fd00::10");
+        assert_eq!(s.host.as_deref(), Some("fd00::10"));
+        let s = extract("our kms moved from 10.1.0.5 to 10.1.0.50 - how to update all clients");
+        assert_eq!(s.host.as_deref(), Some("10.1.0.50"));
+        let s = extract("our kms use 2000 port, not default, then?");
+        assert_eq!(s.port, Some(2000));
+        let s = extract("how too activte windos server 2022 standrad with kms");
+        assert_eq!(s.editions.len(), 1);
+        // An address at the end of a sentence.
+        let s = extract("it got a new address, 192.168.77.12. Same port as before.");
+        assert_eq!(s.host.as_deref(), Some("192.168.77.12"));
         let s = extract("open tcp 1688 from 10.0.0.0/8");
         assert_eq!(s.host, None);
         assert_eq!(s.port, Some(1688));
