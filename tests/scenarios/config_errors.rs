@@ -89,7 +89,7 @@ fn a_list_valued_environment_variable_takes_a_comma_separated_list() {
     let run = env.chat("/as alice\nopen tcp 1688 from 10.0.0.0/8 to 203.0.113.7 for activation\n/as bob\napprove FW-1\n");
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
-        run.posts()[0].contains("`console:carol`, `console:bob`"),
+        run.posts()[0].contains("an approver (@carol, @bob)"),
         "{}",
         run.stdout
     );

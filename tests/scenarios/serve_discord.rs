@@ -166,7 +166,8 @@ fn identify_questions_slot_filling_and_replays() {
     );
     let (_, ch) = rig.wait_message("Filed **FW-1**");
     assert_eq!(ch, start);
-    // The requester's mention pings (and only it); what the user wrote pings nobody.
+    // The requester's and the approver's mentions ping (and only they); what the user wrote
+    // pings nobody.
     let filed = rig
         .discord
         .calls_to("POST", "/channels")
@@ -184,7 +185,7 @@ fn identify_questions_slot_filling_and_replays() {
     assert!(!content.contains('\u{E000}'), "{content}");
     assert_eq!(
         filed.body["allowed_mentions"]["users"],
-        serde_json::json!([ALICE.to_string()]),
+        serde_json::json!([ALICE.to_string(), BOB.to_string()]),
         "{}",
         filed.body
     );

@@ -191,6 +191,10 @@ fn questions_requests_redelivery_rate_limits_reconnects_and_health() {
     // The requester's mention notifies; what the user wrote stays escaped.
     let text = filed["text"].as_str().unwrap();
     assert!(text.contains("for <@U1>"), "{text}");
+    assert!(
+        text.contains("an approver (<@UBOB>)"),
+        "approvers are notified: {text}"
+    );
     assert!(text.contains("&lt;@U9&gt;"), "{text}");
     assert!(text.contains("&lt;#C2|ops&gt;"), "{text}");
     assert!(!text.contains("&lt;@U1&gt;"), "{text}");

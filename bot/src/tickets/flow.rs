@@ -119,6 +119,25 @@ fn a_request(kind: Option<RequestKind>) -> &'static str {
     }
 }
 
+/// The approvers, mentioned so they are notified of a new ticket (a Discord role is named, not
+/// pinged); the usual text when there are none.
+fn approver_mentions(cfg: &crate::config::ApprovalsConfig) -> String {
+    if cfg.approvers.is_empty() {
+        return approvals::approvers_text(cfg);
+    }
+    cfg.approvers
+        .iter()
+        .map(|a| {
+            if a.starts_with("discord-role:") {
+                format!("`{a}`")
+            } else {
+                mention(a)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A message that is a request of its own, complete but for direction and reason: it starts a
 /// new draft even while another one is open.
 fn complete_request(text: &str, known: &[String]) -> Option<Draft> {
@@ -475,7 +494,7 @@ async fn file(
     }
     text.push_str(&format!(
         "Next: an approver ({}) approves with :{}: or `approve {id}` (reject with :{}: or `reject {id} REASON`); then support applies it and marks it `done {id}`. You can `cancel {id}` any time before that.",
-        approvals::approvers_text(&cfg.approvals),
+        approver_mentions(&cfg.approvals),
         adapters::emoji::normalize(&cfg.approvals.approve_emoji),
         adapters::emoji::normalize(&cfg.approvals.reject_emoji),
     ));
