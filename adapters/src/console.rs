@@ -22,7 +22,7 @@ pub enum ConsoleLine {
     In(String),
     /// `/dm`: talk to the bot in a direct message.
     Dm,
-    /// `/react EMOJI [ID]`: add a reaction; `None` means the bot's latest message here.
+    /// `/react EMOJI [ID]`: add a reaction; `None` means the latest message here that accepts reactions.
     React {
         /// Slack-style emoji name.
         emoji: String,
@@ -57,7 +57,7 @@ console commands:
   /as NAME             speak as NAME (user id console:NAME)
   /in CHANNEL          speak in CHANNEL
   /dm                  speak to the bot in a direct message
-  /react EMOJI [ID]    react to message ID (default: the bot's latest message here)
+  /react EMOJI [ID]    react to message ID (default: the latest approval request here)
   /unreact EMOJI [ID]  remove that reaction
   /thread ID | off     speak inside the thread of message ID, or leave it
   /quit                leave
@@ -203,16 +203,76 @@ pub fn render(out: &Outgoing) -> String {
     }
 }
 
+/// An edit for a person at a terminal: `[#ID edited] kmsbot: ` with the first line (a progress
+/// message's headline) and then only the lines that differ from the message's previous text, so a
+/// progress edit shows what changed instead of the whole block again.
+pub fn render_edit_changes(local_id: i64, old: &str, new: &str) -> String {
+    let old: Vec<&str> = old.lines().collect();
+    let new_lines: Vec<&str> = new.lines().collect();
+    let mut shown: Vec<&str> = Vec::new();
+    for (i, line) in new_lines.iter().enumerate() {
+        if i == 0 || old.get(i) != Some(line) {
+            shown.push(line);
+        }
+    }
+    let unchanged = new_lines.len() - shown.len();
+    let mut text = shown.join("\n");
+    if unchanged > 0 {
+        text.push_str(&format!("\n({unchanged} unchanged line(s) not repeated)"));
+    }
+    render(&Outgoing::Edit {
+        local_id,
+        channel: String::new(),
+        thread: None,
+        message_ref: String::new(),
+        text,
+    })
+}
+
 /// The console's [`Chat`]: prints the transcript to a writer (stdout in `kmsbot chat`).
 pub struct ConsoleChat {
     out: Mutex<Box<dyn Write + Send>>,
+    /// For a person at a terminal: the last text of each message, so edits show only changes.
+    /// `None` for piped transcripts, which keep the full `[#ID edited]` text of the contract.
+    seen: Option<Mutex<std::collections::HashMap<i64, String>>>,
 }
 
 impl ConsoleChat {
-    /// A console printing to `out`.
+    /// A console printing the transcript contract to `out`.
     pub fn new(out: Box<dyn Write + Send>) -> Self {
         ConsoleChat {
             out: Mutex::new(out),
+            seen: None,
+        }
+    }
+
+    /// A console for a person at a terminal: an edit prints only the lines that changed.
+    pub fn interactive(out: Box<dyn Write + Send>) -> Self {
+        ConsoleChat {
+            out: Mutex::new(out),
+            seen: Some(Mutex::new(std::collections::HashMap::new())),
+        }
+    }
+
+    fn text_for(&self, out: &Outgoing) -> String {
+        let Some(seen) = &self.seen else {
+            return render(out);
+        };
+        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        match out {
+            Outgoing::Post { local_id, text, .. } => {
+                seen.insert(*local_id, text.clone());
+                render(out)
+            }
+            Outgoing::Edit { local_id, text, .. } => {
+                let line = match seen.get(local_id) {
+                    Some(old) => render_edit_changes(*local_id, old, text),
+                    None => render(out),
+                };
+                seen.insert(*local_id, text.clone());
+                line
+            }
+            Outgoing::React { .. } => render(out),
         }
     }
 }
@@ -224,7 +284,7 @@ impl Chat for ConsoleChat {
     }
 
     async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
-        let text = render(out);
+        let text = self.text_for(out);
         {
             // A poisoned lock only means another print panicked; the writer itself is still usable.
             let mut w = self.out.lock().unwrap_or_else(|e| e.into_inner());
@@ -305,6 +365,68 @@ mod tests {
         assert!(e.0.contains("/thread 4"), "{e}");
         let e = parse_line("/frobnicate").unwrap_err();
         assert!(e.0.contains("unknown console command `/frobnicate`"), "{e}");
+    }
+
+    #[test]
+    fn an_interactive_edit_shows_only_what_changed() {
+        let old = "Job #1 on web-01 (kms): running\n✅ 1. a\n▫️ 2. b\n▫️ 3. c";
+        let new = "Job #1 on web-01 (kms): running\n✅ 1. a\n✅ 2. b\n▫️ 3. c";
+        assert_eq!(
+            render_edit_changes(4, old, new),
+            "[#4 edited] kmsbot: Job #1 on web-01 (kms): running\n    ✅ 2. b\n    (2 unchanged line(s) not repeated)"
+        );
+    }
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn at_a_terminal_edits_show_changes_and_piped_transcripts_keep_full_edits() {
+        let post = Outgoing::Post {
+            local_id: 3,
+            channel: "general".into(),
+            thread: None,
+            text: "Job #1 on web-01 (kms): running\n▫️ 1. a\n▫️ 2. b".into(),
+            buttons: Vec::new(),
+        };
+        let edit = Outgoing::Edit {
+            local_id: 3,
+            channel: "general".into(),
+            thread: None,
+            message_ref: "3".into(),
+            text: "Job #1 on web-01 (kms): running\n✅ 1. a\n▫️ 2. b".into(),
+        };
+        let person = Shared::default();
+        let chat = ConsoleChat::interactive(Box::new(person.clone()));
+        chat.send(&post).await.unwrap();
+        chat.send(&edit).await.unwrap();
+        let shown = String::from_utf8(person.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            shown.ends_with("[#3 edited] kmsbot: Job #1 on web-01 (kms): running\n    ✅ 1. a\n    (1 unchanged line(s) not repeated)\n"),
+            "{shown}"
+        );
+        let piped = Shared::default();
+        let chat = ConsoleChat::new(Box::new(piped.clone()));
+        chat.send(&post).await.unwrap();
+        chat.send(&edit).await.unwrap();
+        let shown = String::from_utf8(piped.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            shown.ends_with(
+                "[#3 edited] kmsbot: Job #1 on web-01 (kms): running\n    ✅ 1. a\n    ▫️ 2. b\n"
+            ),
+            "{shown}"
+        );
     }
 
     #[test]

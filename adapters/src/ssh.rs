@@ -455,13 +455,21 @@ struct KnownHostEntry {
 }
 
 /// The name a host is listed under in known_hosts: `host` on port 22, else `[host]:port`.
-fn lookup_name(host: &str, port: u16) -> String {
+/// How known_hosts names `host` on `port` (`host`, or `[host]:port` off port 22).
+pub fn lookup_name(host: &str, port: u16) -> String {
     let host = host.to_ascii_lowercase();
     if port == 22 {
         host
     } else {
         format!("[{host}]:{port}")
     }
+}
+
+/// Whether `path` holds a private key this client can use (unencrypted, a supported type).
+pub fn check_private_key(path: &Path) -> Result<(), String> {
+    russh::keys::load_secret_key(path, None)
+        .map(|_| ())
+        .map_err(|e| format!("cannot use private key file {}: {e}", path.display()))
 }
 
 /// The known_hosts line for `key` as OpenSSH would record it for `host` and `port`.

@@ -33,6 +33,8 @@ pub struct App {
     control: Arc<JobsControl>,
     /// Microsoft's published GVLKs: the only product keys that may appear in chat.
     public_keys: std::collections::HashSet<String>,
+    /// Reachability checks of requested instances still running (`flush` waits for them).
+    probes: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -73,6 +75,7 @@ impl App {
             },
             control: Arc::new(JobsControl::new()),
             public_keys,
+            probes: Arc::default(),
         }
     }
 
@@ -136,8 +139,14 @@ impl App {
         self.outbox.register(chat);
     }
 
-    /// Returns once every queued chat delivery was sent (or given up).
+    /// Returns once every reachability check started by a turn has ended and every queued chat
+    /// delivery was sent (or given up).
     pub async fn flush(&self) {
+        let probes: Vec<_> =
+            std::mem::take(&mut *self.probes.lock().unwrap_or_else(|e| e.into_inner()));
+        for p in probes {
+            let _ = p.await;
+        }
         self.outbox.flush().await;
     }
 
@@ -166,7 +175,38 @@ impl App {
         if done.wake_jobs {
             self.control.wake();
         }
+        for probe in done.probes {
+            self.spawn_probe(platform, probe);
+        }
         Ok(())
+    }
+
+    /// Logs in to a requested instance (short timeout) and, if that fails, says so in the
+    /// request's thread so nobody approves a job that cannot run.
+    fn spawn_probe(&self, platform: adapters::Platform, probe: crate::turn::Probe) {
+        let outbox = self.outbox.clone();
+        let timeout = std::time::Duration::from_secs(
+            self.services.config.jobs.connect_timeout_secs.clamp(1, 5),
+        );
+        let handle = tokio::spawn(async move {
+            let Err(why) = crate::instance_check::reachable(&probe.instance, timeout).await else {
+                return;
+            };
+            let jobs: Vec<String> = probe.jobs.iter().map(|j| format!("#{j}")).collect();
+            let cancels: Vec<String> = probe.jobs.iter().map(|j| format!("`cancel {j}`")).collect();
+            let text = format!(
+                "⚠️ Before anyone approves job {}: I cannot log in to `{}` as configured ({why}), so it would fail after approval. An operator checks its address, key and known_hosts (`kmsbot instances check`); the requester can withdraw it with {}.",
+                jobs.join(", "),
+                probe.instance.name,
+                cancels.join(", ")
+            );
+            outbox
+                .say(platform, &probe.channel, probe.thread.as_deref(), &text)
+                .await;
+        });
+        let mut probes = self.probes.lock().unwrap_or_else(|e| e.into_inner());
+        probes.retain(|p| !p.is_finished());
+        probes.push(handle);
     }
 
     /// Any internal error (a failed route, begin or commit: a full disk) is logged with a
@@ -307,7 +347,7 @@ impl App {
                 other => other?,
             }
         } else {
-            jobs::flow::decide(turn, &req, decision, from_reaction).await?;
+            jobs::flow::decide(turn, &req, decision, from_reaction, None).await?;
         }
         Ok(Handled::Done)
     }
@@ -349,8 +389,11 @@ impl App {
                 }
                 None => {
                     return Err(UserError::new(
-                        format!("I have no command called `{word}`."),
-                        "help",
+                        format!(
+                            "I have no help on `{word}`. Topics: {}, or any command `help` lists.",
+                            commands::topic_names()
+                        ),
+                        "help activate",
                     )
                     .into())
                 }
@@ -368,14 +411,25 @@ impl App {
                 tickets::flow::decide(turn, &id, Decision::Reject, reason.as_deref()).await?
             }
             Command::Approve(Target::Job(n)) => {
-                jobs::flow::decide_by_job(turn, n, Decision::Approve).await?
+                jobs::flow::decide_by_jobs(turn, &[n], Decision::Approve, None).await?
             }
-            Command::Reject(Target::Job(n), _) => {
-                jobs::flow::decide_by_job(turn, n, Decision::Reject).await?
+            Command::Approve(Target::Jobs(ns)) => {
+                jobs::flow::decide_by_jobs(turn, &ns, Decision::Approve, None).await?
+            }
+            Command::Reject(Target::Job(n), reason) => {
+                jobs::flow::decide_by_jobs(turn, &[n], Decision::Reject, reason.as_deref()).await?
+            }
+            Command::Reject(Target::Jobs(ns), reason) => {
+                jobs::flow::decide_by_jobs(turn, &ns, Decision::Reject, reason.as_deref()).await?
             }
             Command::Done(id) => tickets::flow::mark_done(turn, &id).await?,
             Command::Cancel(Some(Target::Ticket(id))) => tickets::flow::cancel(turn, &id).await?,
             Command::Cancel(Some(Target::Job(n))) => jobs::flow::cancel(turn, n).await?,
+            Command::Cancel(Some(Target::Jobs(ns))) => {
+                for n in ns {
+                    jobs::flow::cancel(turn, n).await?;
+                }
+            }
             Command::Cancel(None) => match tickets::flow::open_conversation(turn).await? {
                 Some(conv) => tickets::flow::answer(turn, conv, "cancel").await?,
                 None => {
@@ -400,7 +454,7 @@ impl App {
             .any(|(_, k)| !self.public_keys.contains(k.as_str()));
         private.then(|| {
             "That message contains what looks like a product key. I did not store or repeat it, and I never take keys in chat: \
-             an operator puts it in a secret reference instead (`[kms] host_key = \"env:KMSBOT_KMS_HOST_KEY\"` for a KMS host key, \
+             an operator puts it in a secret reference instead (`[kms] host_key = \"env:KMS_HOST_KEY\"` for a KMS host key, \
              or `product_key = \"file:/etc/kmsbot/web-01.key\"` on the instance for online activation). \
              Consider the key exposed: delete your message if you can."
                 .to_string()
@@ -727,8 +781,8 @@ mod tests {
         let Outgoing::Post { text, .. } = &out[0] else {
             panic!()
         };
-        assert!(text.contains("no command called `frobnicate`"), "{text}");
-        assert!(text.contains("For example: `help`"), "{text}");
+        assert!(text.contains("no help on `frobnicate`"), "{text}");
+        assert!(text.contains("For example: `help activate`"), "{text}");
     }
 
     #[tokio::test]
@@ -823,7 +877,7 @@ mod tests {
         use StepStatus::*;
         assert_eq!(
             status,
-            vec![Succeeded, Succeeded, Succeeded, Succeeded, Skipped, Skipped, Succeeded, Skipped],
+            vec![Succeeded, Succeeded, Succeeded, Succeeded, Skipped, Skipped, Rehearsed, Skipped],
             "only the restore of the time source ran"
         );
         assert!(steps[6].command.contains("time.windows.com"));

@@ -147,6 +147,36 @@ pub async fn by_message(
     .await?)
 }
 
+/// The newest approval request asked for in `channel` (threads included), pending ones first:
+/// the message a reaction without a message id is meant for.
+pub async fn latest_in_channel(
+    conn: &mut SqliteConnection,
+    platform: &str,
+    channel: &str,
+) -> Result<Option<ApprovalRequest>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM approval_requests WHERE platform = ? AND channel = ? \
+         ORDER BY state = 'pending' DESC, message_id DESC LIMIT 1"
+    ))
+    .bind(platform)
+    .bind(channel)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// What an approval request asks for, in words (`the activation request`, `ticket FW-12`).
+pub fn describe(req: &ApprovalRequest) -> String {
+    let what = match &req.subject {
+        ApprovalSubject::Jobs => "the activation request".to_string(),
+        ApprovalSubject::Ticket(id) => format!("ticket {id}"),
+    };
+    if req.state == "pending" {
+        what
+    } else {
+        format!("{what} (already {})", req.state)
+    }
+}
+
 /// A request by id.
 pub async fn by_id(
     conn: &mut SqliteConnection,

@@ -5,9 +5,10 @@ use crate::config::Config;
 use crate::console::{self, ConsoleOptions};
 use crate::setup::{answer_settings, check_instances, load_knowledge};
 use crate::shells::ConfiguredShells;
+use crate::states::StepStatus;
 use crate::store::Store;
 use crate::{jobs, tickets};
-use adapters::console::{printable, ConsoleChat};
+use adapters::console::printable;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -16,7 +17,17 @@ use std::sync::Arc;
 
 /// kmsbot: Windows activation help, firewall tickets and approved activation jobs, in chat.
 #[derive(Debug, Parser)]
-#[command(name = "kmsbot", version, about, propagate_version = true)]
+#[command(
+    name = "kmsbot",
+    version,
+    propagate_version = true,
+    about = "Windows activation help, firewall and internet-access tickets, and approved activation jobs, in chat",
+    long_about = "Windows activation help, firewall and internet-access tickets, and approved activation jobs, in chat.\n\n\
+kmsbot answers activation questions from Microsoft's documentation, files firewall and internet-access \
+tickets, and runs Microsoft's documented slmgr/w32tm steps on your own instances once an approver agrees.\n\n\
+Try it in this terminal: `kmsbot chat` (say `help`). Run it on Slack or Discord: `kmsbot serve`. \
+Settings come from ./kmsbot.toml (or --config) and KMSBOT_* environment variables."
+)]
 pub struct Cli {
     /// Configuration file (default: ./kmsbot.toml if present, else built-in defaults).
     #[arg(long, global = true, value_name = "FILE")]
@@ -185,6 +196,14 @@ pub enum InstancesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check every instance: edition, files readable, private key usable, host key known,
+    /// secret references resolvable, and the SSH login itself (short timeout). Exits 1 on any
+    /// problem.
+    Check {
+        /// Skip the SSH login (check the configuration and files only).
+        #[arg(long)]
+        offline: bool,
+    },
 }
 
 const STATUSES: &[&str] = &["open", "approved", "rejected", "done", "cancelled"];
@@ -200,6 +219,60 @@ fn check_choice(what: &str, value: &Option<String>, allowed: &[&str]) -> anyhow:
         }
     }
     Ok(())
+}
+
+/// Opens the database for a command that only reads it: a missing file is an error (a mistyped
+/// `--db` would otherwise create an empty database and report "no tickets").
+async fn open_existing(db_path: &std::path::Path) -> anyhow::Result<Store> {
+    if !db_path.exists() {
+        anyhow::bail!(
+            "there is no database at {} (nothing was recorded there yet, or the path is mistyped); \
+             `kmsbot chat` and `kmsbot serve` create it on first use, and `--db PATH` names another one",
+            db_path.display()
+        );
+    }
+    Ok(Store::open(db_path).await?)
+}
+
+/// Chat Markdown as plain text for a terminal: no `**bold**`, `_emphasis_`, backticks, code
+/// fences or list dashes.
+fn plain_text(markdown: &str) -> String {
+    let mut out = String::new();
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            continue;
+        }
+        let line = line.trim_start();
+        let line = line
+            .strip_prefix("- ")
+            .or_else(|| line.strip_prefix("• "))
+            .unwrap_or(line);
+        let line = line.replace("**", "").replace('`', "");
+        // `_word_` emphasis, but not snake_case names.
+        let mut plain = String::with_capacity(line.len());
+        let chars: Vec<char> = line.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            let before = i.checked_sub(1).and_then(|j| chars.get(j));
+            let after = chars.get(i + 1);
+            let inner = |x: Option<&char>| x.is_some_and(|c| c.is_alphanumeric());
+            if *c == '_' && inner(before) != inner(after) {
+                continue;
+            }
+            plain.push(*c);
+        }
+        out.push_str(&plain);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+/// Writes text to stdout. A closed pipe (`| head`) is not an error: the reader has what it wanted.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -224,9 +297,9 @@ pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyh
         } => {
             let kb = load_knowledge(&config)?;
             check_instances(&config, &kb)?;
+            crate::instance_check::warn_at_start(&config);
             let store = Store::open(&db_path).await?;
             let app = Arc::new(App::new(store.clone(), config.clone(), kb));
-            app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
             let worker = app.start_worker(Arc::new(ConfiguredShells::new(
                 std::time::Duration::from_secs(config.jobs.connect_timeout_secs),
             )));
@@ -259,8 +332,7 @@ pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyh
                     serde_json::json!((f64::from(answer.confidence) * 100.0).round() / 100.0);
                 print_json(&v)
             } else {
-                println!("{}", answer.text);
-                Ok(())
+                print_out(&format!("{}\n", answer.text))
             }
         }
         Command::Kb {
@@ -320,13 +392,13 @@ pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyh
         }
         Command::Serve => crate::serve::run(config, &db_path).await,
         Command::Tickets { action } => {
-            let store = Store::open(&db_path).await?;
+            let store = open_existing(&db_path).await?;
             let result = tickets_command(&store, action).await;
             store.close().await;
             result
         }
         Command::Jobs { action } => {
-            let store = Store::open(&db_path).await?;
+            let store = open_existing(&db_path).await?;
             let result = jobs_command(&store, action).await;
             store.close().await;
             result
@@ -339,21 +411,78 @@ pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyh
                 print_json(&config.instances)
             } else {
                 if config.instances.is_empty() {
-                    println!("no instances configured (add [[instances]] to the config file)");
+                    eprintln!("no instances configured (add [[instances]] to the config file)");
                 }
+                let mut out = String::from("name\tedition\ttransport\taddress\n");
                 for i in &config.instances {
-                    println!(
-                        "{}\t{}\t{:?}\t{}",
+                    out.push_str(&format!(
+                        "{}\t{}\t{}\t{}\n",
                         i.name,
                         i.edition,
-                        i.transport,
+                        i.transport.as_str(),
                         i.address.as_deref().unwrap_or("-")
-                    );
+                    ));
                 }
-                Ok(())
+                print_out(&printable(&out))
+            }
+        }
+        Command::Instances {
+            action: InstancesCommand::Check { offline },
+        } => instances_check(&config, offline).await,
+    }
+}
+
+/// `kmsbot instances check`: one line per instance, `ok` or its problems; fails if any has one.
+async fn instances_check(config: &Config, offline: bool) -> anyhow::Result<()> {
+    let kb = load_knowledge(config)?;
+    if config.instances.is_empty() {
+        anyhow::bail!("no instances configured (add [[instances]] to the config file)");
+    }
+    // Short: a check must not hang on an address that drops packets.
+    let timeout = std::time::Duration::from_secs(config.jobs.connect_timeout_secs.clamp(1, 5));
+    let mut bad = 0;
+    let mut out = String::new();
+    if let Err(e) = check_instances(config, &kb) {
+        bad += 1;
+        out.push_str(&format!("config\tproblem: {e:#}\n"));
+    }
+    for inst in &config.instances {
+        let mut problems = Vec::new();
+        problems.extend(crate::instance_check::problems(inst));
+        let reach = if inst.transport == crate::config::Transport::Ssh && problems.is_empty() {
+            if offline {
+                " (SSH login not tried: --offline)".to_string()
+            } else {
+                match crate::instance_check::reachable(inst, timeout).await {
+                    Ok(()) => " (SSH login ok)".to_string(),
+                    Err(e) => {
+                        problems.push(e);
+                        String::new()
+                    }
+                }
+            }
+        } else if inst.transport == crate::config::Transport::DryRun {
+            " (dry-run: nothing to reach)".to_string()
+        } else {
+            String::new()
+        };
+        if problems.is_empty() {
+            out.push_str(&format!("{}\tok{reach}\n", inst.name));
+        } else {
+            bad += 1;
+            for p in problems {
+                out.push_str(&format!("{}\tproblem: {p}\n", inst.name));
             }
         }
     }
+    print_out(&printable(&out))?;
+    if bad > 0 {
+        anyhow::bail!(
+            "{bad} of {} instance(s) cannot be used as configured",
+            config.instances.len()
+        );
+    }
+    Ok(())
 }
 
 async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Result<()> {
@@ -371,12 +500,14 @@ async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Resul
                 return print_json(&rows);
             }
             if rows.is_empty() {
-                println!("no tickets");
+                eprintln!("no tickets");
             }
+            let mut out = String::from("id\tstatus\trequester\twhat\n");
             for t in rows {
-                println!("{}", printable(&tickets::store::one_line(&t)));
+                out.push_str(&printable(&tickets::store::one_line(&t)));
+                out.push('\n');
             }
-            Ok(())
+            print_out(&out)
         }
         TicketsCommand::Show { id, json } => {
             let t = tickets::store::get(store.pool(), &id)
@@ -396,15 +527,21 @@ async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Resul
                 return print_json(&v);
             }
             // Ticket fields and history hold text from chat: shown, never obeyed by the terminal.
-            println!("{}", printable(&tickets::store::details(&t)));
+            let mut out = format!("{}\n", tickets::store::details(&t));
             for (at, actor, action, detail) in history {
-                let line = format!(
-                    "  {at}  {actor}  {action}{}",
-                    detail.map(|d| format!(": {d}")).unwrap_or_default()
-                );
-                println!("{}", printable(&line));
+                out.push_str(&format!("  {at}  {actor}  {action}"));
+                match detail.map(|d| plain_text(&d)) {
+                    Some(d) if d.contains('\n') => {
+                        out.push_str(":\n");
+                        for line in d.lines().filter(|l| !l.trim().is_empty()) {
+                            out.push_str(&format!("      {}\n", line.trim()));
+                        }
+                    }
+                    Some(d) => out.push_str(&format!(": {d}\n")),
+                    None => out.push('\n'),
+                }
             }
-            Ok(())
+            print_out(&printable(&out))
         }
         TicketsCommand::Export { format } => {
             let rows = tickets::store::list(store.pool(), &Default::default()).await?;
@@ -452,24 +589,28 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
                 return print_json(&rows);
             }
             if rows.is_empty() {
-                println!("no jobs");
+                eprintln!("no jobs");
             }
+            let mut out = String::from(
+                "id\tinstance\tmethod\tstatus\trequested_by\tapproved_by\trejected_by\treject_reason\n",
+            );
             for j in rows {
-                let line = format!(
-                    "{}\t{}\t{}\t{}\trequested by {}{}",
-                    j.id,
+                let line = [
+                    j.id.to_string(),
                     j.instance,
                     j.method,
-                    j.status,
+                    j.status.to_string(),
                     j.requested_by,
-                    j.approved_by
-                        .as_deref()
-                        .map(|a| format!(", approved by {a}"))
-                        .unwrap_or_default()
-                );
-                println!("{}", printable(&line));
+                    j.approved_by.unwrap_or_else(|| "-".into()),
+                    j.rejected_by.unwrap_or_else(|| "-".into()),
+                    j.reject_reason.unwrap_or_else(|| "-".into()),
+                ]
+                .map(|c| c.replace(['\t', '\n'], " "))
+                .join("\t");
+                out.push_str(&printable(&line));
+                out.push('\n');
             }
-            Ok(())
+            print_out(&out)
         }
         JobsCommand::Show { id, json } => {
             let job = jobs::store::get(store.pool(), id)
@@ -481,22 +622,36 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
                 v["steps"] = serde_json::to_value(&steps)?;
                 return print_json(&v);
             }
-            println!(
-                "job {} on {}: {} ({})",
-                job.id, job.instance, job.status, job.method
+            let mut out = format!(
+                "job {} on {}: {} ({}), requested by {}{}\n",
+                job.id,
+                job.instance,
+                job.status.words(),
+                job.method,
+                job.requested_by,
+                job.approved_by
+                    .as_deref()
+                    .map(|a| format!(", approved by {a}"))
+                    .unwrap_or_default()
             );
-            for s in steps {
-                let line = format!(
-                    "  {}. {} [{}] exit {}\n     {}",
-                    s.seq,
-                    s.name,
-                    s.status,
-                    s.exit_status.map(|e| e.to_string()).unwrap_or("-".into()),
-                    s.command
-                );
-                println!("{}", printable(&line));
+            if let Some(by) = &job.rejected_by {
+                out.push_str(&format!(
+                    "rejected by {by}: {}\n",
+                    job.reject_reason.as_deref().unwrap_or("no reason given")
+                ));
             }
-            Ok(())
+            for s in steps {
+                let result = match (s.status, s.exit_status) {
+                    (StepStatus::Rehearsed, _) => "not executed (dry run)".to_string(),
+                    (_, Some(e)) => format!("exit {e}"),
+                    (_, None) => "not run".to_string(),
+                };
+                out.push_str(&format!(
+                    "  {}. {} [{}] {result}\n     {}\n",
+                    s.seq, s.name, s.status, s.command
+                ));
+            }
+            print_out(&printable(&out))
         }
     }
 }

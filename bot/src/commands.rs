@@ -20,9 +20,9 @@ pub struct CommandSpec {
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "help",
-        usage: "help [COMMAND]",
-        summary: "what I can do, or the details of one command",
-        example: "help tickets",
+        usage: "help [TOPIC]",
+        summary: "what I can do, or more on one topic or command",
+        example: "help activate",
     },
     CommandSpec {
         name: "tickets",
@@ -38,13 +38,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "approve",
-        usage: "approve FW-12|JOB",
+        usage: "approve FW-12|JOB [JOB …]",
         summary: "approve a ticket or an activation job (approvers only; never your own)",
         example: "approve FW-12",
     },
     CommandSpec {
         name: "reject",
-        usage: "reject FW-12|JOB [REASON]",
+        usage: "reject FW-12|JOB [JOB …] [REASON]",
         summary: "reject a ticket or an activation job, saying why (approvers only)",
         example: "reject FW-12 source is too wide",
     },
@@ -87,6 +87,8 @@ pub enum Target {
     Ticket(String),
     /// A job number.
     Job(i64),
+    /// Several job numbers (`approve 2 3`, `approve jobs 2 and 3`).
+    Jobs(Vec<i64>),
 }
 
 /// A parsed command.
@@ -158,12 +160,36 @@ fn job_id(s: &str) -> Option<i64> {
         .flatten()
 }
 
+/// A ticket id, or job numbers (`2`, `job 2`, `jobs 2 and 3`, `2, 3`), and how many words
+/// they took.
 fn target(words: &[&str]) -> Option<(Target, usize)> {
-    match words {
-        [w, ..] if ticket_id(w).is_some() => ticket_id(w).map(|t| (Target::Ticket(t), 1)),
-        [j, n, ..] if j.eq_ignore_ascii_case("job") => job_id(n).map(|n| (Target::Job(n), 2)),
-        [n, ..] => job_id(n).map(|n| (Target::Job(n), 1)),
+    if let Some(t) = words.first().and_then(|w| ticket_id(w)) {
+        return Some((Target::Ticket(t), 1));
+    }
+    let number = |w: &str| job_id(w.trim_end_matches(','));
+    let mut used = usize::from(
+        words
+            .first()
+            .is_some_and(|w| w.eq_ignore_ascii_case("job") || w.eq_ignore_ascii_case("jobs")),
+    );
+    let mut ids = Vec::new();
+    while let Some(w) = words.get(used) {
+        if let Some(n) = number(w) {
+            ids.push(n);
+            used += 1;
+        } else if w.eq_ignore_ascii_case("and")
+            && !ids.is_empty()
+            && words.get(used + 1).is_some_and(|n| number(n).is_some())
+        {
+            used += 1;
+        } else {
+            break;
+        }
+    }
+    match ids.as_slice() {
         [] => None,
+        [one] => Some((Target::Job(*one), used)),
+        _ => Some((Target::Jobs(ids), used)),
     }
 }
 
@@ -250,25 +276,107 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
     }
 }
 
+/// Help topics beyond single commands: what a user can say in sentences, and how approvals go.
+/// (names that call it up, text). Every example in a topic works as written.
+pub const TOPICS: &[(&[&str], &str)] = &[
+    (
+        &["activate", "activation", "kms", "online"],
+        "**Activating instances** (each job runs only after an approver agrees):\n\
+         • `activate web-01`: KMS client activation through the configured `[kms] host`\n\
+         • `activate web-01 and web-02 using kms kms.corp.example:1688`: through that KMS host\n\
+         • `activate web-01 online`: online with Microsoft (needs the instance's `product_key` in the config and a done internet-access ticket)\n\
+         • `make kms-01 a kms host`: set an instance up as a KMS host (its key comes from `[kms] host_key`, never from chat)\n\
+         I answer with the exact commands and the job numbers (`Job #2: web-01`); approvers then approve or reject. \
+         See `instances` for the names I know, `help approve` for approving, `help status` for following a job.",
+    ),
+    (
+        &["approve", "approval", "approvals", "approver", "approvers"],
+        "**Approving** (approvers from `[approvals] approvers` only; nobody approves their own request):\n\
+         • react with :white_check_mark: on the request message, or\n\
+         • `approve 2` for job #2, `approve 2 3` for jobs #2 and #3 of one request, `approve FW-12` for a ticket.\n\
+         One decision covers a whole request: if it holds other jobs, name them all or `cancel` the ones not wanted first. \
+         `[approvals] required` says how many distinct approvers a job needs.",
+    ),
+    (
+        &["reject", "rejection"],
+        "**Rejecting** (approvers only), with a reason the requester sees:\n\
+         • `reject 2 wrong maintenance window` for job #2\n\
+         • `reject FW-12 source is too wide` for a ticket\n\
+         • or react with :x: on the request message (no reason then).\n\
+         A rejected job runs nothing; `job 2` shows who rejected it and why.",
+    ),
+    (
+        &["status", "progress", "jobs", "job"],
+        "**Following jobs and tickets**:\n\
+         • `jobs`: recent activation jobs and where each stands\n\
+         • `job 2`: one job with every step, its result and timing\n\
+         • `tickets`, `tickets open`, `ticket FW-12`: your tickets, open ones, one ticket with its history\n\
+         A running job's progress message is edited as its steps finish. A dry-run instance's job ends **rehearsed**: its commands were recorded, not executed.",
+    ),
+    (
+        &["tickets", "ticket", "requests", "request", "firewall", "internet"],
+        "**Tickets** (firewall rules and internet access; I ask for anything missing):\n\
+         • `open tcp 1688 from 10.20.0.0/16 to 203.0.113.7`: a firewall-rule ticket\n\
+         • `web-01 needs internet access for online activation`: an internet-access ticket\n\
+         • `tickets`, `ticket FW-12`: yours, and one with its history\n\
+         • `approve FW-12`, `reject FW-12 REASON`, `done FW-12` (approvers), `cancel FW-12` (you)",
+    ),
+    (
+        &["cancel"],
+        "**Cancelling**:\n\
+         • `cancel`: drop the request we are filling in\n\
+         • `cancel FW-12`: withdraw your ticket\n\
+         • `cancel 2`: stop job #2 (requester or approver); a running job stops before its next step and the time source is still restored",
+    ),
+    (
+        &["questions", "question", "ask", "keys", "errors"],
+        "**Questions**: ask in plain words, for example \"what is the KMS key for Windows Server 2019 Datacenter?\", \
+         \"what does 0xC004F074 mean?\" or \"how do I activate by phone?\". Say `more` for the rest of a long answer.",
+    ),
+];
+
 /// The text of `help`.
 pub fn help() -> String {
     let mut s = String::from(
         "I'm kmsbot. I help you activate Windows instances brought with your own licence.\n\
-         Ask me a question in plain words (\"what is the KMS key for Server 2019 Datacenter?\", \"what does 0xC004F074 mean?\"), \
-         or use a command:\n",
+         Ask me a question in plain words (\"what is the KMS key for Server 2019 Datacenter?\", \"what does 0xC004F074 mean?\").\n\
+         Ask for work in a sentence:\n",
     );
+    for (write, does) in REQUESTS {
+        s.push_str(&format!("• `{write}`: {does}\n"));
+    }
+    s.push_str("Or use a command:\n");
     for c in COMMANDS {
         s.push_str(&format!(
             "• `{}`: {} (e.g. `{}`)\n",
             c.usage, c.summary, c.example
         ));
     }
-    s.push_str("Say `help COMMAND` for one command's details.");
+    s.push_str(&format!(
+        "Say `help TOPIC` for more: {}, or any command above.",
+        topic_names()
+    ));
     s
 }
 
-/// The text of `help COMMAND`.
+/// The first name of each topic, for "help TOPIC" hints.
+pub fn topic_names() -> String {
+    TOPICS
+        .iter()
+        .map(|(names, _)| format!("`{}`", names[0]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The text of `help WORD`: a topic, else one command.
 pub fn help_for(word: &str) -> Option<String> {
+    let word = word.trim_matches(|c: char| c == '`' || c == '?' || c == '.');
+    if let Some((_, text)) = TOPICS
+        .iter()
+        .find(|(names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(word)))
+    {
+        return Some((*text).to_string());
+    }
     find(word).map(|c| format!("`{}`: {}\nExample: `{}`", c.usage, c.summary, c.example))
 }
 
@@ -293,6 +401,14 @@ mod tests {
         }
         assert!(help_for("HELP").is_some());
         assert!(help_for("nope").is_none());
+        for topic in [
+            "activate", "approve", "reject", "status", "tickets", "requests", "cancel",
+        ] {
+            assert!(help_for(topic).is_some(), "{topic}");
+        }
+        for (write, _) in REQUESTS {
+            assert!(h.contains(write), "help mentions {write}");
+        }
     }
 
     #[test]
@@ -320,6 +436,17 @@ mod tests {
             Some(Ok(Command::Reject(
                 Target::Ticket("NET-2".into()),
                 Some("not needed any more".into())
+            )))
+        );
+        assert_eq!(
+            parse("approve jobs 2 and 3"),
+            Some(Ok(Command::Approve(Target::Jobs(vec![2, 3]))))
+        );
+        assert_eq!(
+            parse("reject 2, 3 wrong window"),
+            Some(Ok(Command::Reject(
+                Target::Jobs(vec![2, 3]),
+                Some("wrong window".into())
             )))
         );
         assert_eq!(parse("cancel"), Some(Ok(Command::Cancel(None))));

@@ -72,6 +72,11 @@ pub struct SecretRef(String);
 impl TryFrom<String> for SecretRef {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
+        if let Some(("env", name)) = s.split_once(':') {
+            if name.to_ascii_uppercase().starts_with("KMSBOT_") {
+                return Err(reserved_env_name(name));
+            }
+        }
         let ok = match s.split_once(':') {
             Some(("env", name)) => {
                 !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -86,6 +91,24 @@ impl TryFrom<String> for SecretRef {
             Err("the value is not a secret reference (not shown, in case it is the secret itself); expected `env:VARIABLE` or `file:/path/to/file`".to_string())
         }
     }
+}
+
+/// Why `env:KMSBOT_…` cannot be a secret reference, with a name that works.
+fn reserved_env_name(name: &str) -> String {
+    let rest = name
+        .get("KMSBOT_".len()..)
+        .unwrap_or_default()
+        .trim_start_matches('_');
+    let suggestion = if rest.is_empty() {
+        "KMS_HOST_KEY"
+    } else {
+        rest
+    };
+    format!(
+        "`env:{name}` cannot be a secret reference: names starting with `KMSBOT_` are kmsbot's own \
+         configuration overrides, so setting {name} would replace this setting itself (and break every \
+         command). Use a name without the prefix, for example `env:{suggestion}`, or `file:/path/to/file`"
+    )
 }
 
 impl From<SecretRef> for String {
@@ -246,6 +269,16 @@ pub struct InstanceConfig {
     /// The instance's own product key (MAK or retail) for online activation, as a secret reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<SecretRef>,
+}
+
+impl Transport {
+    /// The name as written in the config (`ssh`, `dry-run`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Ssh => "ssh",
+            Transport::DryRun => "dry-run",
+        }
+    }
 }
 
 fn default_transport() -> Transport {

@@ -3,7 +3,8 @@
 //! and Discord.
 
 use crate::app::App;
-use adapters::console::{parse_line, ConsoleLine, CONSOLE_HELP};
+use crate::approvals;
+use adapters::console::{parse_line, ConsoleChat, ConsoleLine, CONSOLE_HELP};
 use adapters::{Incoming, IncomingKind, Platform};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -70,16 +71,59 @@ fn console_error(msg: &str) {
     eprintln!("console: {msg}");
 }
 
-/// Reads lines from a terminal with line editing and history, on a blocking thread; each prompt
-/// is sent by the driver after the previous line was handled.
-fn terminal_reader(
-    history: Option<PathBuf>,
-) -> (
+/// The transcript writer for a person at a terminal. While the prompt is showing (a job's
+/// progress arrives as the user types), a message clears the prompt line, is printed, and the
+/// prompt is drawn again after it. (rustyline's external printer would redraw the half-typed text
+/// too, but in rustyline 17 it stalls on input that arrives several bytes at once, as over SSH.)
+struct PromptWriter {
+    /// The prompt while `readline` shows it; `None` while a line is being handled.
+    showing: Arc<std::sync::Mutex<Option<String>>>,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for PromptWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&self.buf).into_owned();
+        self.buf.clear();
+        let showing = self
+            .showing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut out = std::io::stdout().lock();
+        match showing {
+            Some(prompt) => write!(out, "\r\x1b[K{text}{prompt}")?,
+            None => write!(out, "{text}")?,
+        }
+        out.flush()
+    }
+}
+
+/// The interactive reader's channels: prompts in, lines out, and the transcript writer.
+type TerminalReader = (
     std::sync::mpsc::Sender<String>,
     mpsc::Receiver<Option<String>>,
-) {
+    PromptWriter,
+);
+
+/// Reads lines from a terminal with line editing and history, on a blocking thread; each prompt
+/// is sent by the driver after the previous line was handled.
+fn terminal_reader(history: Option<PathBuf>) -> TerminalReader {
     let (prompt_tx, prompt_rx) = std::sync::mpsc::channel::<String>();
     let (line_tx, line_rx) = mpsc::channel::<Option<String>>(1);
+    let showing = Arc::new(std::sync::Mutex::new(None::<String>));
+    let writer = PromptWriter {
+        showing: showing.clone(),
+        buf: Vec::new(),
+    };
     std::thread::spawn(move || {
         let mut editor = match rustyline::DefaultEditor::new() {
             Ok(e) => e,
@@ -92,8 +136,14 @@ fn terminal_reader(
         if let Some(h) = &history {
             let _ = editor.load_history(h);
         }
+        let set_showing = |p: Option<String>| {
+            *showing.lock().unwrap_or_else(|e| e.into_inner()) = p;
+        };
         while let Ok(prompt) = prompt_rx.recv() {
-            match editor.readline(&prompt) {
+            set_showing(Some(prompt.clone()));
+            let read = editor.readline(&prompt);
+            set_showing(None);
+            match read {
                 Ok(line) => {
                     if !line.trim().is_empty() {
                         let _ = editor.add_history_entry(line.as_str());
@@ -115,10 +165,10 @@ fn terminal_reader(
             let _ = editor.save_history(h);
         }
     });
-    (prompt_tx, line_rx)
+    (prompt_tx, line_rx, writer)
 }
 
-/// Runs the console until end of input or `/quit`.
+/// Runs the console until end of input or `/quit`; registers the console's chat (stdout) first.
 pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
     let run_id = std::time::SystemTime::now()
@@ -135,8 +185,19 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
     let mut piped = None;
     if interactive {
         eprintln!("kmsbot console: type `help` to ask the bot what it can do, `/help` for console commands, Ctrl-D to leave.");
-        terminal = Some(terminal_reader(opts.history.clone()));
+        let (prompt_tx, line_rx, writer) = terminal_reader(opts.history.clone());
+        // For a person: edits show what changed, and the prompt is redrawn after each message
+        // (only when stdout is that terminal too).
+        let out: Box<dyn std::io::Write + Send> = if std::io::stdout().is_terminal() {
+            Box::new(writer)
+        } else {
+            Box::new(std::io::stdout())
+        };
+        app.register_chat(Arc::new(ConsoleChat::interactive(out)));
+        terminal = Some((prompt_tx, line_rx));
     } else {
+        // A piped script gets the transcript contract (design §5), full edits included.
+        app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
         piped = Some(tokio::io::BufReader::new(tokio::io::stdin()));
     }
     let mut n: u64 = 0;
@@ -272,7 +333,9 @@ async fn next_line_lossy<R: AsyncBufRead + Unpin>(
     Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
 }
 
-/// Builds a reaction event on message `id` (default: the bot's latest message in this channel).
+/// Builds a reaction event on message `id`; without an id, on the newest message in this channel
+/// that accepts reactions (an approval request, pending ones first). Says on stderr which message
+/// it reacted to, and when that message asks for no approval (the reaction changes nothing).
 async fn reaction(
     app: &App,
     speaker: &Speaker,
@@ -281,25 +344,44 @@ async fn reaction(
     id: Option<i64>,
     added: bool,
 ) -> anyhow::Result<Option<Incoming>> {
-    let target = match id {
-        Some(id) => app.store().message(id).await?,
+    let platform = Platform::Console.as_str();
+    let mut conn = app.store().pool().acquire().await?;
+    let (target, request) = match id {
+        Some(id) => {
+            let request = approvals::by_message(&mut conn, id).await?;
+            (app.store().message(id).await?, request)
+        }
         None => {
-            app.store()
-                .latest_bot_message(Platform::Console.as_str(), &speaker.channel())
-                .await?
+            match approvals::latest_in_channel(&mut conn, platform, &speaker.channel()).await? {
+                Some(req) => (app.store().message(req.message_id).await?, Some(req)),
+                None => (None, None),
+            }
         }
     };
-    let Some(m) = target.filter(|m| m.platform == Platform::Console.as_str()) else {
+    drop(conn);
+    let Some(m) = target.filter(|m| m.platform == platform) else {
         match id {
             Some(id) => console_error(&format!(
                 "there is no message #{id}; react to an id shown as `[#ID]`"
             )),
             None => console_error(
-                "the bot has not said anything in this channel yet; give a message id, e.g. `/react white_check_mark 3`",
+                "no message in this channel accepts reactions yet (approval requests do); give a message id, e.g. `/react white_check_mark 3`",
             ),
         }
         return Ok(None);
     };
+    let verb = if added { "reacting with" } else { "removing" };
+    match &request {
+        Some(req) => console_error(&format!(
+            "{verb} :{emoji}: on #{}, {}",
+            m.id,
+            approvals::describe(req)
+        )),
+        None => console_error(&format!(
+            "{verb} :{emoji}: on #{}; that message asks for no approval, so this changes nothing",
+            m.id
+        )),
+    }
     let message_ref = m.platform_ref.clone().unwrap_or_else(|| m.id.to_string());
     Ok(Some(Incoming {
         platform: Platform::Console,

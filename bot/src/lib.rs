@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod contexts;
 pub mod errors;
+pub mod instance_check;
 pub mod jobs;
 pub mod metrics;
 pub mod outbox;

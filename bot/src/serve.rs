@@ -191,6 +191,7 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     }
     let kb = load_knowledge(&config)?;
     crate::setup::check_instances(&config, &kb)?;
+    crate::instance_check::warn_at_start(&config);
     let store = Store::open(db_path).await?;
     match store.prune_processed_events(30).await {
         Ok(n) if n > 0 => tracing::info!(removed = n, "pruned event ids older than 30 days"),

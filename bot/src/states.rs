@@ -76,6 +76,8 @@ text_enum!(
         Running = "running",
         /// Every step passed.
         Succeeded = "succeeded",
+        /// A dry run ended: every command was recorded, none was executed.
+        Rehearsed = "rehearsed",
         /// A step failed (always-run steps still ran).
         Failed = "failed",
         /// Cancelled by the requester or an approver.
@@ -92,8 +94,27 @@ impl JobStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled | JobStatus::Rejected
+            JobStatus::Succeeded
+                | JobStatus::Rehearsed
+                | JobStatus::Failed
+                | JobStatus::Cancelled
+                | JobStatus::Rejected
         )
+    }
+
+    /// The status in words, for people (chat and the CLI's tables; JSON keeps the stored text).
+    pub fn words(self) -> &'static str {
+        match self {
+            JobStatus::AwaitingApproval => "awaiting approval",
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Rehearsed => "rehearsed (dry run, nothing executed)",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+            JobStatus::Interrupted => "interrupted (resumes after a restart)",
+            JobStatus::Rejected => "rejected",
+        }
     }
 }
 
@@ -106,6 +127,8 @@ text_enum!(
         Running = "running",
         /// Passed its check.
         Succeeded = "succeeded",
+        /// Recorded by a dry run, not executed.
+        Rehearsed = "rehearsed",
         /// Failed its check or could not run.
         Failed = "failed",
         /// Not run (an earlier failure, a cancel, or nothing to undo).
@@ -118,7 +141,10 @@ impl StepStatus {
     pub fn is_done(self) -> bool {
         matches!(
             self,
-            StepStatus::Succeeded | StepStatus::Failed | StepStatus::Skipped
+            StepStatus::Succeeded
+                | StepStatus::Rehearsed
+                | StepStatus::Failed
+                | StepStatus::Skipped
         )
     }
 }

@@ -21,6 +21,21 @@ pub struct Turn<'a> {
     pub tx: Tx,
     pending: Vec<Delivery>,
     wake_jobs: bool,
+    probes: Vec<Probe>,
+}
+
+/// An SSH login to try once the turn commits (an activation request's instance): a failure is
+/// said in the request's thread before anyone approves.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The instance to log in to.
+    pub instance: crate::config::InstanceConfig,
+    /// The jobs that would run there.
+    pub jobs: Vec<i64>,
+    /// Where the request was made.
+    pub channel: String,
+    /// Its thread.
+    pub thread: Option<String>,
 }
 
 /// What a committed turn leaves to do: replies to queue, and whether jobs were queued.
@@ -29,6 +44,8 @@ pub struct Committed {
     pub deliveries: Vec<Delivery>,
     /// Jobs were queued: wake the worker.
     pub wake_jobs: bool,
+    /// Instances to try to reach now (their problems are said in the request's thread).
+    pub probes: Vec<Probe>,
 }
 
 impl<'a> Turn<'a> {
@@ -48,6 +65,7 @@ impl<'a> Turn<'a> {
             tx,
             pending: Vec::new(),
             wake_jobs: false,
+            probes: Vec::new(),
         }))
     }
 
@@ -57,6 +75,7 @@ impl<'a> Turn<'a> {
         Ok(Committed {
             deliveries: self.pending,
             wake_jobs: self.wake_jobs,
+            probes: self.probes,
         })
     }
 
@@ -88,6 +107,11 @@ impl<'a> Turn<'a> {
     /// Wakes the job worker once this turn commits (jobs were queued).
     pub fn wake_jobs(&mut self) {
         self.wake_jobs = true;
+    }
+
+    /// Tries to reach an instance once this turn commits (never inside the transaction).
+    pub fn probe(&mut self, probe: Probe) {
+        self.probes.push(probe);
     }
 
     /// Posts in the event's channel and thread; returns the bot's message id.

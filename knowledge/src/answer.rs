@@ -108,6 +108,7 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("citrix", "Citrix"),
     ("sip", "SIP telephony"),
     ("ldap", "LDAP directories"),
+    ("ospp", "Microsoft Office"),
 ];
 
 /// Words that name products or topics this bot does not cover.

@@ -52,7 +52,7 @@ static POINTS_BACK: LazyLock<Regex> = LazyLock::new(|| {
 /// "Will KMS work / is it enough / viable" with a machine count asks about the threshold.
 static VIABLE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(enough|viable|sufficient|suffice|qualif\w*|threshold|minimum|possible|feasible|make\s+sense|(will|would|does|can)\s+(kms|it)\s+(still\s+)?work|work\s+with\s+kms|(can|could)\s+(we|i)\s+(even\s+)?use\s+kms)\b",
+        r"(?i)\b(enough|viable|sufficient|suffice|qualif\w*|threshold|minimum|possible|feasible|make\s+sense|(will|would|does|can)\s+(kms|it)\s+(still\s+)?work|work\s+with\s+kms|(can|could)\s+(we|i)\s+(even\s+)?use\s+kms|good\s+(option|idea|choice|fit)|recommend\w*|best\s+(way|option|method)|(will|would|can)\s+kms\s+activate)\b",
     )
 });
 /// "Do VMs count (toward the threshold)?"
@@ -64,8 +64,27 @@ static VM_COUNT_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 /// Something that did not work ("isn't working", "fails").
 static FAILING: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated)",
+        r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
     )
+});
+/// Terms that only Windows activation uses.
+static WINDOWS_TERMS: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
+/// Ways to use Windows without a licence.
+static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat",
+    )
+});
+/// A greeting at the start of a message.
+static GREETING_START: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(hi|hello|hallo|hey|hiya|howdy|servus|bonjour|salut|hola|namaste|good\s+(morning|afternoon|evening|day))\b",
+    )
+});
+/// Thanks anywhere in a short message.
+static THANKS_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(thanks?|thank\s+you|thx|ty|merci|danke|gracias|cheers|much\s+appreciated)\b")
 });
 /// Windows itself named as what is activated ("activate windows", "windows activation").
 static WINDOWS_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -76,7 +95,7 @@ static WINDOWS_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
 /// A cloud key management service, not Windows' Key Management Service.
 static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b",
+        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b",
     )
 });
 /// Activating an account or subscription, not Windows.
@@ -100,7 +119,7 @@ static CONVERT_TO_KMS: LazyLock<Regex> = LazyLock::new(|| {
 /// Where to start troubleshooting.
 static DIAGNOSE_START: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)where\s+(do\s+(we|i)\s+|to\s+|should\s+(we|i)\s+)?start|what\s+(should|do)\s+(i|we)\s+check|first\s+step|troubleshoot|how\s+(do\s+(we|i)\s+)?fix",
+        r"(?i)where\s+(do\s+(we|i)\s+|to\s+|should\s+(we|i)\s+)?start|what\s+(should|do)\s+(i|we)\s+check|first\s+step|troubleshoot|debug\w*|how\s+(do\s+(we|i)\s+)?fix",
     )
 });
 /// A clock that is hours off.
@@ -108,6 +127,10 @@ static CLOCK_OFF: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\bclock\b|\b\d+\s+hours?\s+(ahead|behind|off|fast|slow)\b|\btime\s+(skew|drift|difference|offset)\b|\btime\s+is\s+(wrong|off|incorrect|not\s+right)|\bwrong\s+time\b",
     )
+});
+/// Activation methods by name.
+static METHOD_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(kms|mak|retail|online|phone|telephone|adba|active\s+directory)\b")
 });
 /// A KMS host key.
 static HOST_KEY_WORDS: LazyLock<Regex> =
@@ -118,10 +141,34 @@ static EDITION_FEATURES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\bfeatures?\b.*\b(have|has|lack|lacks|missing|include|support)|\b(lack|lacks)\b|\bhow\s+many\s+(vms|virtual\s+machines|cores)\b.*\b(license|allowed|run)",
     )
 });
+/// Where the KMS host setting lives, or setting it for many machines.
+static KMS_REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservicename)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
+    )
+});
+/// How often a MAK can be used.
+static MAK_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded)\b|\b(how\s+many\s+(times|activations)|limit\w*)\b.*\bmak\b",
+    )
+});
+/// Intervals set on the KMS host ("renewal interval to 1 day").
+static INTERVAL_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(renewal|renew|activation|retry)\s+interval\b|\b(renew|retry)\w*\s+every\b|\bsri\b|\bsai\b",
+    )
+});
+/// DNS publishing of a KMS host.
+static DNS_PUBLISHING: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(publish\w*|register\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|register\w*)\b",
+    )
+});
 /// Losing the only KMS host, redundancy.
 static HOST_RISK: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(kms\s+)?(host|server)\s+(dies|died|fails|failed|goes\s+down|is\s+down|crashes|crashed|is\s+offline|is\s+lost)\b.*\b(risk|happen|clients?|what)|\b(risk|happens?)\b.*\b(single|only|one)\s+kms\s+(host|server)|\bredundan\w*\b|\bsecond\s+kms\s+(host|server)\b",
+        r"(?i)\b(kms\s+)?(host|server)\s+(dies|died|fails|failed|goes\s+down|is\s+down|crashes|crashed|is\s+offline|is\s+lost)\b.*\b(risk|happen|clients?|what)|\b(risk|happens?)\b.*\b(single|only|one)\s+kms\s+(host|server)|\bredundan\w*\b|\bsecond\s+kms\s+(host|server)\b|\b(decommission\w*|retir\w*|shut\w*\s+down|get\s+rid\s+of)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(decommission\w*|retired|goes\s+away)\b",
     )
 });
 /// Cloned machines and a count that does not grow.
@@ -152,16 +199,19 @@ static COST_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// Is using the published keys allowed.
 static KEY_LEGAL: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(legal|legit|legitimate|compliance|compliant|allowed\s+to\s+use|piracy|pirated|licen[cs]e\s+violation)\b",
+        r"(?i)\b(legal|legit|legitimate|compliance|compliant|allowed\s+to\s+use|piracy|pirated|licen[cs]e\s+violation|sensitive|secret|confidential|public\s+(git|repo|repository)|share\s+(them|it|the\s+keys?))\b",
     )
 });
 /// KMS or its client keys named.
-static KMS_OR_GVLK: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(kms|gvlks?|kms\s+client\s+(setup\s+)?keys?|setup\s+keys?)\b"));
+static KMS_OR_GVLK: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(kms|gvlks?|kms\s+client\s+(setup\s+)?keys?|setup\s+keys?|(the\s+)?keys\s+you\s+(list|show|give)|these\s+keys)\b",
+    )
+});
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b",
     )
 });
 /// The grace period before activation.
@@ -173,7 +223,7 @@ static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc)|remotely|against\s+a\s+remote",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file",
     )
 });
 /// "What next" after a step the user already did.
@@ -515,6 +565,17 @@ fn client_procedure(
     if let Some(note) = gvlk.and_then(lifecycle_note) {
         text.push_str(&format!("\n\n_{note}_"));
     }
+    if let Some(c) = slots.count {
+        let (need, what) = match c.kind {
+            MachineKind::Client => (25, "Windows client machines"),
+            _ => (5, "Windows Server machines"),
+        };
+        text.push_str(&if c.n >= need {
+            format!("\n\nWith {} machines you are at or above the KMS threshold ({need} for {what}), so the host activates them once it has counted them.", c.n)
+        } else {
+            format!("\n\nNote: with {} machines you are below the KMS threshold ({need} for {what}); unless the host also counts other machines, activate online or by phone instead.", c.n)
+        });
+    }
     let mut c = ctx.cloned().unwrap_or_default();
     c.intent = Some(if point_only {
         Intent::PointKms
@@ -642,6 +703,9 @@ fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&C
             if let Some(k) = &r.kms_machine {
                 text.push_str(&format!(" It uses the KMS host `{k}`."));
             }
+            if let Some(ch @ (Channel::Mak | Channel::Retail | Channel::Oem)) = r.channel {
+                text.push_str(&format!(" The key is a {}.", ch.describe()));
+            }
             if r.permanent {
                 text.push_str(" **Permanently activated** is normal for a MAK or retail key (or a digital licence): such activations never expire. A KMS client would show an expiry date instead, renewed every 7 days.");
             }
@@ -671,11 +735,36 @@ fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&C
         None => {}
     }
     if let Some(n) = r.current_count {
+        if n >= 25 {
+            text.push_str(&format!(
+                "**This KMS host has counted {n} machines**: enough for Windows Server (5) and Windows client (25) machines. The count never goes above 50, because the host keeps only its 50 most recent distinct clients.\n\n"
+            ));
+        }
         if n < 25 {
             text.push_str(&format!(
                 "**This KMS host has counted {n} machine(s).** It activates Windows Server clients once the count reaches 5 and Windows client machines once it reaches 25 (unique machines, VMs included, seen in the last 30 days){}.\n\n",
                 if n < 5 { "; below 5 every client gets `0xC004F038` until more machines ask" } else { "; servers activate now, client editions need 25" }
             ));
+        }
+    }
+    if r.unresolved {
+        text.push_str(&format!(
+            "**The host name does not resolve** from this instance, so no connection was even tried. Check DNS (`nslookup {}`), or use the KMS host's IP address.\n\n",
+            r.remote.clone().unwrap_or_else(|| host_or_placeholder(t))
+        ));
+    }
+    if let Some(ok) = r.tcp_test {
+        let host = r.remote.clone().unwrap_or_else(|| host_or_placeholder(t));
+        let port = r.remote_port.unwrap_or(t.port);
+        if ok {
+            text.push_str(&format!(
+                "**The path is open**: `TcpTestSucceeded : True` means this instance reaches {host} on tcp/{port}. Now point Windows at it and activate:\n\n```\nslmgr /skms {host}:{port}\nslmgr /ato\nslmgr /dli\n```\n\nIf `/ato` still fails, paste its error.\n\n"
+            ));
+        } else {
+            text.push_str(&format!(
+                "**The path is blocked**: `TcpTestSucceeded : False` means nothing answered on tcp/{port} at {host}. Either the cloud firewall has no rule for it (support must add a static rule for tcp/{port} from this instance to the KMS host), the host's own firewall drops it (`Enable-NetFirewallRule -Name SPPSVC-In-TCP` on the host), or the host is down. Activation fails with `0xC004F074` until this test succeeds.\n\n"
+            ));
+            offer = Some(RequestOffer::KmsFirewall);
         }
     }
     let not_licensed = !matches!(r.status, Some(LicenseStatus::Licensed));
@@ -704,7 +793,10 @@ fn diagnose_output(kb: &KnowledgeBase, r: &DliReport, t: &Target, ctx: Option<&C
             } else {
                 text.push_str(&format!("The output shows error `{code}`, which is not in my table; `slmgr /dlv` and the Application event log have details.\n\n"));
             }
-        } else if r.channel == Some(Channel::KmsClient) || r.channel.is_none() {
+        } else if (r.channel == Some(Channel::KmsClient) || r.channel.is_none())
+            && !(r.status.is_none()
+                && (r.current_count.is_some() || r.tcp_test.is_some() || r.unresolved))
+        {
             text.push_str(&format!(
                 "Next, try to activate and read the error it prints:\n\n```\nslmgr /skms {}:{}\nslmgr /ato\n```\n\nThe usual causes here are a blocked tcp/{} path to the KMS host (`0xC004F074`), a clock more than 4 hours off (`w32tm /resync`), or a KMS host below its threshold (`0xC004F038`). Paste the error and I'll explain it.",
                 host_or_placeholder(t), t.port, t.port
@@ -1017,6 +1109,24 @@ fn is_follow_up(q: &str, content_tokens: usize) -> bool {
     FOLLOW_UP.is_match(q) || content_tokens <= 3
 }
 
+/// A duration with its unit ("1 day", "12 hours", "90 minutes").
+static NUMBER_WITH_UNIT: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|weeks?)\b"));
+
+/// The duration named in a message, in minutes.
+fn minutes_in(q: &str) -> Option<u32> {
+    let c = NUMBER_WITH_UNIT.captures(q)?;
+    let n: u32 = c.get(1)?.as_str().parse().ok()?;
+    let unit = c.get(2)?.as_str().to_lowercase();
+    let factor = match unit.chars().next()? {
+        'w' => 10_080,
+        'd' => 1_440,
+        'h' => 60,
+        _ => 1,
+    };
+    n.checked_mul(factor)
+}
+
 /// Where a message may hold two questions ("srv record name and port", "key for 2016
 /// standard and also how do I sync time?").
 static TWO_QUESTIONS: LazyLock<Regex> = LazyLock::new(|| {
@@ -1072,7 +1182,7 @@ fn two_questions(
         // A good answer to the whole message stands unless both halves are clear questions
         // of their own.
         let sure = |part: &str| {
-            part.split_whitespace().count() >= 3 && kb.nlu.understand(part).confidence >= 0.6
+            part.split_whitespace().count() >= 3 && kb.nlu.understand(part).confidence >= 0.5
         };
         let whole_is_one_of_them = whole.intent.is_some_and(|w| w == i || w == j);
         if !(whole.abstained
@@ -1127,9 +1237,12 @@ fn answer_one(
         return a;
     }
     if !product_toks.iter().any(|t| t == "windows") || office_on_windows {
+        // "MAK vs KMS, explained for someone from Linux land" is still about Windows.
+        let windows_terms = WINDOWS_TERMS.is_match(q);
         if let Some((_, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
+            .filter(|(_, name)| !(windows_terms && *name == "Linux"))
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
@@ -1153,7 +1266,27 @@ fn answer_one(
         );
         return a;
     }
+    // Activating without a licence is not something this bot helps with.
+    if PIRACY.is_match(q) {
+        let mut a = abstain(0.0, ctx);
+        a.text = "I can't help with that: it would use Windows without a valid licence. To activate properly: KMS with your organisation's KMS host, or online or by phone with your own MAK or retail key. Say `help` to see what I can do.".to_string();
+        return a;
+    }
     let anchored = ANCHOR.is_match(q);
+    let has_values = !u.slots.editions.is_empty()
+        || u.slots.host.is_some()
+        || u.slots.error.is_some()
+        || u.slots.dli.is_some();
+    // A greeting or a thank-you with a remark and no question ("hi there! first day on the
+    // helpdesk", "ok perfect, thank you for the help").
+    if !anchored && !has_values && !q.contains('?') && q.split_whitespace().count() <= 10 {
+        if GREETING_START.is_match(q) {
+            return small_talk(Intent::Greet, ctx);
+        }
+        if THANKS_ANYWHERE.is_match(q) {
+            return small_talk(Intent::Thanks, ctx);
+        }
+    }
     // What an edition can do ("what features does Datacenter have that Standard lacks?") is
     // not about activating it.
     if !anchored && !KEY_WORDS.is_match(q) && EDITION_FEATURES.is_match(q) {
@@ -1308,6 +1441,9 @@ fn answer_one(
                     | Intent::ClientProcedure
                     | Intent::Methods
                     | Intent::HostSetup
+                    | Intent::Phone
+                    | Intent::Online
+                    | Intent::Compare
             );
         // "Make one server the KMS host" counts the host, not the fleet.
         let the_host_itself = c.n == 1 && u.intent == Intent::HostSetup;
@@ -1323,11 +1459,25 @@ fn answer_one(
                         | Intent::ExistingKms
                         | Intent::HostSetup
                         | Intent::Online
-                ) || (u.intent == Intent::Thresholds && alt_is_threshold)))
+                ) || u.intent == Intent::Thresholds
+                    || alt_is_threshold))
             && !the_host_itself
         {
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
+        } else if !below {
+            // Enough machines: "how do I get them activated" asks for the procedure.
+            let pair = |a: Intent, b: Intent| {
+                matches!(a, Intent::ClientProcedure | Intent::PointKms) && b == Intent::Thresholds
+            };
+            if let Some((alt, _)) = u.alternative {
+                if pair(u.intent, alt) {
+                    u.confidence = u.confidence.max(0.6);
+                } else if pair(alt, u.intent) && !viability {
+                    u.intent = alt;
+                    u.confidence = u.confidence.max(0.6);
+                }
+            }
         }
     }
     let t = target(&u.slots, ctx, settings);
@@ -1346,13 +1496,34 @@ fn answer_one(
         && options.len() <= 4
         && u.slots.host.is_none()
         && u.slots.error.is_none()
-        && (matches!(u.intent, Intent::Slmgr | Intent::Compare) || COMPARING.is_match(q))
+        && (matches!(u.intent, Intent::Slmgr | Intent::Compare)
+            || COMPARING.is_match(q)
+            || lower.contains("slmgr")
+            || lower.contains("each"))
     {
-        let text = options
+        // One line each, then the commands: a cheat sheet rather than several pages.
+        let lines = options
             .iter()
-            .map(|o| personalize(&slmgr_text(o), &t, None))
+            .map(|o| {
+                let args = if o.args.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", o.args)
+                };
+                format!("- `slmgr {}{args}`: {}", o.option, o.summary)
+            })
             .collect::<Vec<_>>()
-            .join("\n\n");
+            .join("\n");
+        let usages = options
+            .iter()
+            .map(|o| o.usage.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = personalize(
+            &format!("{lines}\n\n```\n{usages}\n```\n\nCommands that change something need an elevated prompt; `/dli`, `/dlv` and `/xpr` only read."),
+            &t,
+            None,
+        );
         let mut c = ctx.cloned().unwrap_or_default();
         c.intent = Some(Intent::Slmgr);
         let a = finish(
@@ -1374,7 +1545,11 @@ fn answer_one(
 
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.dli.is_none() && u.slots.error.is_none() {
-        let topic = if HOST_RISK.is_match(q) && u.slots.count.is_none() {
+        let topic = if KMS_REGISTRY.is_match(q) && lower.contains("kms") {
+            Some(("kms-registry", Intent::PointKms))
+        } else if MAK_LIMIT.is_match(q) {
+            Some(("mak-limit", Intent::Online))
+        } else if HOST_RISK.is_match(q) && u.slots.count.is_none() {
             Some(("capacity", Intent::Thresholds))
         } else if CLONED.is_match(q) {
             Some(("cmid", Intent::Thresholds))
@@ -1395,8 +1570,61 @@ fn answer_one(
             }
         }
     }
+    // Intervals the KMS host hands to its clients, in minutes.
+    if INTERVAL_CHANGE.is_match(q) && NUMBER_WITH_UNIT.is_match(q) && u.slots.dli.is_none() {
+        let renewal = !(lower.contains("retry")
+            || lower.contains("activation interval")
+            || lower.contains("sai"));
+        let option = if renewal { "/sri" } else { "/sai" };
+        if let (Some(o), Some(minutes)) = (
+            kb.tables.slmgr.iter().find(|o| o.option == option),
+            minutes_in(q),
+        ) {
+            let text = format!(
+                "{}\n\nFor your value, on the KMS host:\n\n```\nslmgr {option} {minutes}\n```\n\nClients take the new interval at their next contact with the host.",
+                slmgr_text(o)
+            );
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.intent = Some(Intent::Timing);
+            let a = finish(
+                text,
+                Source {
+                    title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                    section: format!("slmgr {option}"),
+                },
+                0.9,
+                c,
+                None,
+            );
+            return with_intent(a, Some(Intent::Timing));
+        }
+    }
+    // Turning a KMS host's DNS publishing off or on.
+    if DNS_PUBLISHING.is_match(q) && lower.contains("kms") && u.slots.dli.is_none() {
+        let off = [
+            "not", "don't", "dont", "stop", "disable", "turn off", "without", "no ",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        let option = if off { "/cdns" } else { "/sdns" };
+        if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == option) {
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.intent = Some(Intent::HostSetup);
+            let a = finish(
+                personalize(&slmgr_text(o), &t, None),
+                Source {
+                    title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                    section: format!("slmgr {option}"),
+                },
+                0.9,
+                c,
+                None,
+            );
+            return with_intent(a, Some(Intent::HostSetup));
+        }
+    }
     // Changing the port a KMS host listens on.
-    if HOST_PORT_CHANGE.is_match(q) {
+    if HOST_PORT_CHANGE.is_match(q) && u.slots.dli.is_none() {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/sprt") {
             let mut text = personalize(&slmgr_text(o), &t, None);
             let port = u.slots.port.or_else(|| {
@@ -1423,6 +1651,42 @@ fn answer_one(
                 None,
             );
             return with_intent(a, Some(Intent::HostSetup));
+        }
+    }
+    // How to run slmgr itself (console output, another machine).
+    let thread_slmgr = ctx.and_then(|c| c.intent) == Some(Intent::Slmgr);
+    if SLMGR_USAGE.is_match(q)
+        && u.slots.dli.is_none()
+        && u.slots.error.is_none()
+        && (lower.contains("slmgr")
+            || lower.contains("command")
+            || u.intent == Intent::Slmgr
+            || thread_slmgr)
+    {
+        if let Some(mut a) = fact_answer(kb, "slmgr-usage", &t, Intent::Slmgr, ctx) {
+            if let Some(name) = u.slots.instance.as_ref().or(u.slots.host.as_ref()) {
+                a.text = a.text.replace("<computer_name>", name);
+            }
+            return with_intent(a, Some(Intent::Slmgr));
+        }
+    }
+    // "permanently activated" (what `/xpr` prints for MAK and retail activations).
+    if lower.contains("permanently activated") && u.slots.dli.is_none() {
+        if let Some(a) = fact_answer(kb, "permanent", &t, Intent::StatusCheck, ctx) {
+            return with_intent(a, Some(Intent::StatusCheck));
+        }
+    }
+    // A port test to something other than a KMS host ("Test-NetConnection fs01 -Port 445").
+    if let Some(r) = &u.slots.dli {
+        let kms_port = |p: u16| {
+            p == 1688 || settings.kms_port == Some(p) || ctx.and_then(|c| c.port) == Some(p)
+        };
+        if r.tcp_test.is_some()
+            && r.status.is_none()
+            && r.remote_port.or(u.slots.port).is_some_and(|p| !kms_port(p))
+            && !lower.contains("kms")
+        {
+            return abstain(0.2, ctx);
         }
     }
     // Slots that decide on their own.
@@ -1524,12 +1788,28 @@ fn answer_one(
     {
         u.intent = u.alternative.map_or(Intent::ClientProcedure, |(a, _)| a);
     }
+    // An edition with an existing host: its key and the commands, not the network overview.
+    let existing_vs_procedure = u.intent == Intent::ExistingKms
+        || (u.intent == Intent::ClientProcedure
+            && u.alternative.is_some_and(|(a, _)| a == Intent::ExistingKms));
+    if existing_vs_procedure
+        && !u.slots.editions.is_empty()
+        && (lower.contains("activat") || lower.contains("same"))
+    {
+        u.intent = Intent::ClientProcedure;
+        u.confidence = u.confidence.max(0.6);
+    }
     // A clock far off and something failing: the time is the likely cause.
-    if CLOCK_OFF.is_match(q)
+    if (CLOCK_OFF.is_match(q) || lower.contains("w32tm") || lower.contains("w32time"))
         && u.slots.error.is_none()
         && matches!(
             u.intent,
-            Intent::Diagnose | Intent::Connectivity | Intent::ErrorCode | Intent::TimeSync
+            Intent::Diagnose
+                | Intent::Connectivity
+                | Intent::ErrorCode
+                | Intent::TimeSync
+                | Intent::PointKms
+                | Intent::ClientProcedure
         )
     {
         u.intent = Intent::TimeSync;
@@ -1542,6 +1822,11 @@ fn answer_one(
         && FAILING.is_match(q)
     {
         u.intent = Intent::Diagnose;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // Two activation methods named with a comparison ("is MAK or KMS better?").
+    if COMPARING.is_match(q) && METHOD_WORDS.find_iter(q).count() >= 2 {
+        u.intent = Intent::Compare;
         u.confidence = u.confidence.max(0.6);
     }
     // A KMS host key (CSVLK) named in a procedure question is about setting up the host.
@@ -1614,24 +1899,6 @@ fn answer_one(
         }
     }
 
-    // How to run slmgr itself (console output, another machine).
-    if SLMGR_USAGE.is_match(q)
-        && u.slots.dli.is_none()
-        && (lower.contains("slmgr") || u.intent == Intent::Slmgr)
-    {
-        if let Some(mut a) = fact_answer(kb, "slmgr-usage", &t, Intent::Slmgr, ctx) {
-            if let Some(name) = u.slots.instance.as_ref().or(u.slots.host.as_ref()) {
-                a.text = a.text.replace("<computer_name>", name);
-            }
-            return with_intent(a, Some(Intent::Slmgr));
-        }
-    }
-    // "permanently activated" (what `/xpr` prints for MAK and retail activations).
-    if lower.contains("permanently activated") && u.slots.dli.is_none() {
-        if let Some(a) = fact_answer(kb, "permanent", &t, Intent::StatusCheck, ctx) {
-            return with_intent(a, Some(Intent::StatusCheck));
-        }
-    }
     let c0 = ctx.cloned().unwrap_or_default();
     let with_ctx = |intent: Intent| {
         let mut c = c0.clone();

@@ -34,6 +34,15 @@ fn expected_sequence() -> Vec<String> {
     ]
 }
 
+/// Files an internet-access ticket for `instance`, approved and marked done (a KMS host and
+/// online activation need one).
+fn internet_access_done(env: &Env, instance: &str) {
+    let run = env.chat(&format!(
+        "/as alice\n{instance} needs internet access for online activation\n/as bob\napprove NET-1\ndone NET-1\n"
+    ));
+    assert!(run.stdout.contains("NET-1"), "{}", run.stdout);
+}
+
 fn jobs_json(env: &Env) -> Vec<serde_json::Value> {
     let run = env.cli(&["jobs", "list", "--json"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
@@ -417,6 +426,7 @@ fn kms_host_setup_takes_its_key_from_a_secret_reference_and_never_shows_it() {
         key_file.display(),
         inst.toml("kms-01", "Windows Server 2019 Datacenter")
     ));
+    internet_access_done(&env, "kms-01");
     let run = env.chat("/as alice\nmake kms-01 a kms host\n/as bob\napprove 1\n");
     assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
     assert!(!run.stdout.contains("QQQQQ"), "the key is never shown");
@@ -441,21 +451,34 @@ fn kms_host_setup_takes_its_key_from_a_secret_reference_and_never_shows_it() {
 }
 
 #[test]
-fn online_activation_needs_an_approved_internet_access_ticket() {
-    let (env, inst) = setup(FakeBehaviour::default(), 1);
+fn online_activation_needs_a_done_internet_access_ticket() {
+    let env = Env::new(BIN);
+    let inst = Instance::start(env.dir.path(), "web-01", FakeBehaviour::default());
+    let key_file = env.path("web-01.key");
+    // A made-up, well-formed MAK (not a real one).
+    std::fs::write(&key_file, "QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT\n").unwrap();
+    env.write_config(&format!(
+        "[approvals]\napprovers = [\"console:bob\"]\n{}product_key = \"file:{}\"\n",
+        inst.toml("web-01", "Windows Server 2019 Datacenter"),
+        key_file.display()
+    ));
     let run = env.chat("/as alice\nactivate web-01 online\n");
     assert!(
-        run.posts()[0].contains("has no approved internet-access ticket"),
+        run.posts()[0].contains("has no internet-access ticket"),
         "{}",
         run.stdout
     );
-    let run = env.chat(
-        "/as alice\nweb-01 needs internet access for online activation\n/as bob\napprove NET-1\n/as alice\nactivate web-01 online\n/as bob\napprove 1\n",
-    );
+    internet_access_done(&env, "web-01");
+    let run = env.chat("/as alice\nactivate web-01 online\n/as bob\napprove 1\n");
     assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    assert!(!run.stdout.contains("QQQQQ"), "the key is never shown");
     assert_eq!(
         inst.commands(),
-        vec![format!("{SLMGR} /ato"), format!("{SLMGR} /dli")]
+        vec![
+            format!("{SLMGR} /ipk QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT"),
+            format!("{SLMGR} /ato"),
+            format!("{SLMGR} /dli")
+        ]
     );
 }
 
@@ -552,6 +575,7 @@ fn a_firewall_rule_added_before_a_crash_is_checked_not_added_again_on_resume() {
         key_file.display(),
         inst.toml("kms-01", "Windows Server 2019 Datacenter")
     ));
+    internet_access_done(&env, "kms-01");
     let mut child = env.spawn_chat();
     let mut stdin = child.stdin.take().unwrap();
     writeln!(

@@ -207,7 +207,7 @@ fn activation_approved_by_reaction_refused_for_requester_and_accepted_by_role() 
     rig.react(ALICE, approval, &[]);
     rig.wait_message("cannot approve it yourself");
     rig.react(BOB, approval, &[]);
-    rig.wait_message("dry run of job #1 finished");
+    rig.wait_message("job #1 was rehearsed");
 
     // Carol is not listed, but holds the ops role that is.
     rig.say(
@@ -217,9 +217,9 @@ fn activation_approved_by_reaction_refused_for_requester_and_accepted_by_role() 
         &format!("<@{bot}> activate web-02"),
         &[],
     );
-    let second = rig.wait_message("**web-02**");
+    let second = rig.wait_message("**Job #2: web-02**");
     rig.react(CAROL, second, &[OPS_ROLE]);
-    rig.wait_message("dry run of job #2 finished");
+    rig.wait_message("job #2 was rehearsed");
     let jobs: Vec<serde_json::Value> =
         serde_json::from_str(&rig.env.cli(&["jobs", "list", "--json"]).stdout).unwrap();
     assert_eq!(jobs[1]["approved_by"], format!("discord:{CAROL}"));

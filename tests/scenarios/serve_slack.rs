@@ -290,13 +290,13 @@ fn activation_approved_by_reaction_and_by_button() {
     rig.wait_post("cannot approve it yourself");
     rig.slack
         .push_event(reaction("Ev3", "UBOB", "white_check_mark", &approval_ts));
-    rig.wait_post("dry run of job #1 finished");
+    rig.wait_post("job #1 was rehearsed");
     rig.wait_for("the progress message edited", |s| {
         s.calls("chat.update").iter().any(|u| {
             u["text"]
                 .as_str()
                 .unwrap_or("")
-                .contains("Job #1 on web-01 (kms): succeeded")
+                .contains("Job #1 on web-01 (kms): rehearsed")
         })
     });
 
@@ -308,7 +308,7 @@ fn activation_approved_by_reaction_and_by_button() {
         "1700000005.000100",
         None,
     ));
-    let (ts2, _) = rig.wait_post("**web-02**".replace("**", "*").as_str());
+    let (ts2, _) = rig.wait_post("**Job #2: web-02**".replace("**", "*").as_str());
     let click = json!({
         "type": "block_actions",
         "user": {"id": "UBOB", "username": "bob"},
@@ -318,7 +318,7 @@ fn activation_approved_by_reaction_and_by_button() {
         "actions": [{"action_id": "approve", "block_id": "b", "type": "button", "action_ts": "1700000006.000001"}]
     });
     rig.slack.push_interactive(click);
-    rig.wait_post("dry run of job #2 finished");
+    rig.wait_post("job #2 was rehearsed");
 }
 
 #[test]
@@ -496,7 +496,7 @@ fn a_rate_limited_slack_does_not_slow_a_job_and_its_progress_is_edited_once_slac
         let run = rig.env.cli(&["jobs", "show", "1", "--json"]);
         if run.code == Some(0) {
             let v: Value = serde_json::from_str(&run.stdout).unwrap();
-            if v["status"] == "succeeded" {
+            if v["status"] == "rehearsed" {
                 break v;
             }
         }
@@ -536,10 +536,10 @@ fn a_rate_limited_slack_does_not_slow_a_job_and_its_progress_is_edited_once_slac
             u["text"]
                 .as_str()
                 .unwrap_or("")
-                .contains("Job #1 on web-01 (kms): succeeded")
+                .contains("Job #1 on web-01 (kms): rehearsed")
         })
     });
-    rig.wait_post("dry run of job #1 finished");
+    rig.wait_post("job #1 was rehearsed");
     // The stand-in records a call before it answers; the gauge drops once the answer is in.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -59,6 +59,18 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
             instances.push(inst.clone());
         }
     }
+    // Whatever would stop the job after approval is said now, before anyone is asked.
+    for inst in &instances {
+        let problems = crate::instance_check::problems(inst);
+        if !problems.is_empty() {
+            return Err(UserError::plain(format!(
+                "I can't run anything on `{}` as it is configured, so I asked nobody to approve: {}. An operator fixes the `[[instances]]` entry (`kmsbot instances check` lists every problem); then ask again.",
+                inst.name,
+                problems.join("; ")
+            ))
+            .into());
+        }
+    }
     let mut planned = Vec::new();
     for inst in instances {
         let (method, host, steps) = match &req.method {
@@ -93,29 +105,38 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
                 ("kms", Some((host, port)), steps)
             }
             Method::Online => {
-                if !crate::tickets::store::has_internet_access(&mut *turn.tx, &inst.name).await? {
-                    return Err(UserError::new(
-                        format!(
-                            "`{}` has no approved internet-access ticket, and online activation needs outbound internet. Ask for it first; once it is approved, ask me again.",
-                            inst.name
-                        ),
-                        format!("{} needs internet access for online activation", inst.name),
-                    )
+                let Some(key) = inst.product_key.as_ref() else {
+                    return Err(UserError::plain(format!(
+                        "`{}` has no `product_key` in the config, so online activation would only try `/ato` with whatever key is installed (a KMS client key never activates online). \
+                         An operator adds the instance's MAK or retail key as a secret reference, e.g. `product_key = \"file:/etc/kmsbot/{}.key\"` under its `[[instances]]`; then ask again. \
+                         Or activate it through KMS: `activate {} using kms`.",
+                        inst.name, inst.name, inst.name
+                    ))
                     .into());
-                }
-                (
-                    "online",
-                    None,
-                    plan::online(inst.product_key.as_ref().map(|r| r.as_str())),
-                )
+                };
+                needs_internet(turn, &inst.name, "online activation").await?;
+                ("online", None, plan::online(Some(key.as_str())))
             }
             Method::KmsHost => {
                 let Some(r) = &cfg.kms.host_key else {
                     return Err(UserError::plain(
-                        "A KMS host key is never typed in chat. An operator sets `[kms] host_key = \"env:KMSBOT_KMS_HOST_KEY\"` (or `file:/path`) in the config; then ask again.",
+                        "A KMS host key is never typed in chat. An operator sets `[kms] host_key = \"env:KMS_HOST_KEY\"` (or `file:/path`) in the config; then ask again.",
                     )
                     .into());
                 };
+                if let Err(e) = crate::config::SecretRef::resolve(r.as_str()) {
+                    return Err(UserError::plain(format!(
+                        "The KMS host key cannot be read ({e}), so I asked nobody to approve. An operator fixes `[kms] host_key`; then ask again."
+                    ))
+                    .into());
+                }
+                // A KMS host activates its own key with Microsoft: it needs outbound internet.
+                needs_internet(
+                    turn,
+                    &inst.name,
+                    "a KMS host (it activates its host key online)",
+                )
+                .await?;
                 ("kms_host", None, plan::kms_host(r.as_str()))
             }
         };
@@ -127,13 +148,45 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
         });
     }
     let ev = turn.ev;
+    // The jobs exist before their approval message, so the message can name their numbers.
+    let mut ids = Vec::new();
+    for p in &planned {
+        let id = jstore::insert_job(
+            &mut turn.tx,
+            &jstore::NewJob {
+                instance: &p.instance.name,
+                edition: &p.instance.edition,
+                method: p.method,
+                kms_host: p.host.as_ref().map(|h| h.0.as_str()),
+                kms_port: p.host.as_ref().map(|h| h.1),
+                requested_by: &ev.user,
+                platform: ev.platform.as_str(),
+                channel: &ev.channel,
+                thread: ev.thread.as_deref(),
+                request_message_id: None,
+                approval_request_id: None,
+            },
+            &p.steps,
+        )
+        .await?;
+        Store::audit(
+            &mut turn.tx,
+            &ev.user,
+            "requested",
+            Some(&format!("job:{id}")),
+            Some(p.method),
+        )
+        .await?;
+        ids.push(id);
+    }
     let approve = emoji::normalize(&cfg.approvals.approve_emoji);
     let reject = emoji::normalize(&cfg.approvals.reject_emoji);
     let mut text = format!(
-        "Activation request from {}. Once approved I will run, in order:\n",
-        mention(&ev.user)
+        "Activation request from {} ({}). Once approved I will run, in order:\n",
+        mention(&ev.user),
+        numbers_label(&ids)
     );
-    for p in &planned {
+    for (p, id) in planned.iter().zip(&ids) {
         let transport = match p.instance.transport {
             Transport::Ssh => format!(
                 "ssh {}@{}:{}",
@@ -144,7 +197,7 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
             Transport::DryRun => "dry run: commands are recorded, not executed".into(),
         };
         text.push_str(&format!(
-            "\n**{}** ({}; {}; {})\n```\n",
+            "\n**Job #{id}: {}** ({}; {}; {})\n```\n",
             p.instance.name,
             p.instance.edition,
             method_label(p.method, p.host.as_ref()),
@@ -155,15 +208,20 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
         }
         text.push_str("```\n");
         if p.method == "kms_host" && p.instance.edition.contains("2008 R2") {
-            text.push_str("Windows Server 2008 R2 needs update KB2757817 installed before it can host KMS for newer Windows versions.\n");
+            text.push_str("Windows Server 2008 R2 needs update KB3079821 installed (KB2757817 alone is not enough) before it can host KMS for newer Windows versions.\n");
         }
     }
     let required = i64::from(cfg.approvals.required);
+    let numbers: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let numbers = numbers.join(" ");
     text.push_str(&format!(
-        "\nApprove with :{approve}: or reject with :{reject}: on this message (or `approve JOB` / `reject JOB`). Who may approve: {}. {} needed; the requester does not count.",
+        "\nApprove with :{approve}: or reject with :{reject}: on this message (or `approve {numbers}` / `reject {numbers} REASON`). Who may approve: {}. {} needed; the requester does not count.",
         approvals::approvers_text(&cfg.approvals),
         if required == 1 { "One approval is".to_string() } else { format!("{required} distinct approvals are") }
     ));
+    if let Some(warning) = nobody_can_approve(&cfg.approvals, &ev.user, &ids) {
+        text.push_str(&format!("\n\n{warning}"));
+    }
     let buttons = vec![
         Button {
             action: "approve".into(),
@@ -190,40 +248,86 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
         ev.thread.as_deref(),
     )
     .await?;
-    let mut ids = Vec::new();
-    for p in &planned {
-        let id = jstore::insert_job(
-            &mut turn.tx,
-            &jstore::NewJob {
-                instance: &p.instance.name,
-                edition: &p.instance.edition,
-                method: p.method,
-                kms_host: p.host.as_ref().map(|h| h.0.as_str()),
-                kms_port: p.host.as_ref().map(|h| h.1),
-                requested_by: &ev.user,
-                platform: ev.platform.as_str(),
-                channel: &ev.channel,
-                thread: ev.thread.as_deref(),
-                request_message_id: msg,
-                approval_request_id: req_id,
-            },
-            &p.steps,
-        )
-        .await?;
-        Store::audit(
-            &mut turn.tx,
-            &ev.user,
-            "requested",
-            Some(&format!("job:{id}")),
-            Some(p.method),
-        )
-        .await?;
-        ids.push(id);
+    jstore::attach_request(&mut turn.tx, &ids, msg, req_id).await?;
+    // Reachability takes a network round trip: checked after the commit, said in this thread.
+    for (p, id) in planned.iter().zip(&ids) {
+        if p.instance.transport == Transport::Ssh {
+            turn.probe(crate::turn::Probe {
+                instance: p.instance.clone(),
+                jobs: vec![*id],
+                channel: channel.clone(),
+                thread: thread.clone(),
+            });
+        }
     }
     turn.react(msg, approve);
     turn.react(msg, reject);
-    let _ = ids;
     Ok(())
+}
+
+/// "job #2" or "jobs #2 and #3".
+fn numbers_label(ids: &[i64]) -> String {
+    let parts: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+    match parts.as_slice() {
+        [one] => format!("job {one}"),
+        [init @ .., last] => format!("jobs {} and {last}", init.join(", ")),
+        [] => String::new(),
+    }
+}
+
+/// When fewer people than the quorum may approve a request of `requester` (the requester never
+/// counts), a warning that says so and how to fix it. Role approvers may be anyone: they count.
+fn nobody_can_approve(
+    cfg: &crate::config::ApprovalsConfig,
+    requester: &str,
+    ids: &[i64],
+) -> Option<String> {
+    let others = cfg.approvers.iter().filter(|a| *a != requester).count();
+    let required = usize::try_from(cfg.required).unwrap_or(usize::MAX);
+    if others >= required {
+        return None;
+    }
+    let who = if cfg.approvers.iter().any(|a| a == requester) && others == 0 {
+        format!(
+            "⚠️ Nobody can approve this: {} is the only approver in `[approvals] approvers`, and nobody approves their own request.",
+            mention(requester)
+        )
+    } else if others == 0 {
+        "⚠️ Nobody can approve this: no approver is configured in `[approvals] approvers`."
+            .to_string()
+    } else {
+        format!(
+            "⚠️ Nobody can approve this: it needs {required} approvals (`[approvals] required`) but only {others} approver(s) other than {} are configured.",
+            mention(requester)
+        )
+    };
+    Some(format!(
+        "{who} An operator adds another approver to the config (for example `approvers = [\"console:bob\", \"console:carol\"]`) and restarts kmsbot; the request then waits here for them. Or withdraw it with {}.",
+        ids.iter()
+            .map(|id| format!("`cancel {id}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// Online and KMS-host jobs reach Microsoft: the instance's internet-access ticket must be done
+/// (applied), not just approved, before anyone is asked to approve the job.
+async fn needs_internet(turn: &mut Turn<'_>, instance: &str, what: &str) -> Result<(), AppError> {
+    let tickets = crate::tickets::store::internet_access(&mut *turn.tx, instance).await?;
+    match tickets.first() {
+        Some((_, status)) if status == "done" => Ok(()),
+        Some((id, _)) => Err(UserError::plain(format!(
+            "`{instance}` needs outbound internet for {what}. Its internet-access ticket **{id}** is approved but not done yet: once it is applied, an approver says `done {id}`; then ask me again."
+        ))
+        .into()),
+        None => Err(UserError::new(
+            format!(
+                "`{instance}` needs outbound internet for {what}, and it has no internet-access ticket. Ask for one first; once it is approved and marked done, ask me again."
+            ),
+            format!("{instance} needs internet access for online activation"),
+        )
+        .into()),
+    }
 }
 
 /// A decision (reaction, button or command) on an activation approval request.
@@ -232,6 +336,7 @@ pub async fn decide(
     req: &ApprovalRequest,
     decision: Decision,
     from_reaction: bool,
+    reason: Option<&str>,
 ) -> Result<(), AppError> {
     let cfg = turn.config();
     let user = turn.ev.user.clone();
@@ -328,21 +433,25 @@ pub async fn decide(
         }
         Outcome::Rejected => {
             for (id, _, _) in &jobs {
-                jstore::set_status(&mut turn.tx, *id, JobStatus::Rejected).await?;
+                jstore::reject(&mut turn.tx, *id, &user, reason).await?;
                 Store::audit(
                     &mut turn.tx,
                     &user,
                     "rejected",
                     Some(&format!("job:{id}")),
-                    None,
+                    reason,
                 )
                 .await?;
             }
+            let why = match reason {
+                Some(r) => format!(" Reason: {r}."),
+                None => " No reason was given.".to_string(),
+            };
             turn.post(
                 &channel,
                 thread.as_deref(),
                 format!(
-                    "Rejected by {}: {label} will not run. {}",
+                    "Rejected by {}: {label} will not run.{why} {}, ask again with `activate …` if it is still needed.",
                     mention(&user),
                     mention(&req.requester)
                 ),
@@ -425,19 +534,78 @@ pub async fn withdraw(turn: &mut Turn<'_>, req: &ApprovalRequest) -> Result<(), 
     Ok(())
 }
 
-/// `approve N` / `reject N`: the same as reacting on the job's approval message.
-pub async fn decide_by_job(
+/// `approve N [M …]` / `reject N [M …] [REASON]`: the same as reacting on the jobs' approval
+/// message, but only for exactly the jobs named. One approval releases a whole request, so when
+/// the request holds other jobs still waiting, nothing is decided and the reply says how to name
+/// them all or withdraw the others.
+pub async fn decide_by_jobs(
     turn: &mut Turn<'_>,
-    job: i64,
+    named: &[i64],
     decision: Decision,
+    reason: Option<&str>,
 ) -> Result<(), AppError> {
-    let Some(req_id) = jstore::approval_request_of(&mut turn.tx, job).await? else {
-        return Err(UserError::new(format!("There is no job #{job}."), "jobs").into());
+    let mut request = None;
+    for &job in named {
+        let Some(req_id) = jstore::approval_request_of(&mut turn.tx, job).await? else {
+            return Err(UserError::new(format!("There is no job #{job}."), "jobs").into());
+        };
+        match request {
+            None => request = Some(req_id),
+            Some(r) if r == req_id => {}
+            Some(_) => {
+                return Err(UserError::new(
+                    format!(
+                    "Jobs {} were asked for in different requests; decide one request at a time.",
+                    named
+                        .iter()
+                        .map(|n| format!("#{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                    format!("approve {job}"),
+                )
+                .into())
+            }
+        }
+    }
+    let Some(req_id) = request else {
+        return Err(UserError::new("Which job?", "approve 2").into());
     };
     let Some(req) = approvals::by_id(&mut turn.tx, req_id).await? else {
         return Err(anyhow::anyhow!("approval request {req_id} missing").into());
     };
-    decide(turn, &req, decision, false).await
+    let jobs = jstore::jobs_of_request(&mut turn.tx, req.id).await?;
+    let unnamed: Vec<_> = jobs
+        .iter()
+        .filter(|(id, _, s)| *s == JobStatus::AwaitingApproval && !named.contains(id))
+        .cloned()
+        .collect();
+    if req.state == "pending" && !unnamed.is_empty() {
+        let all: Vec<String> = jobs
+            .iter()
+            .filter(|(id, _, s)| *s == JobStatus::AwaitingApproval || named.contains(id))
+            .map(|(id, _, _)| id.to_string())
+            .collect();
+        let verb = match decision {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+        };
+        let cancels: Vec<String> = unnamed
+            .iter()
+            .map(|(id, _, _)| format!("`cancel {id}`"))
+            .collect();
+        return Err(UserError::plain(format!(
+            "I decided nothing: {} was requested together with {}, and one decision covers the whole request. \
+             To {verb} them all, say `{verb} {}` (or react on the request message). \
+             To {verb} only what you named, the requester or an approver first withdraws the others ({}).",
+            numbers_label(named),
+            jobs_label(&unnamed),
+            all.join(" "),
+            cancels.join(", ")
+        ))
+        .into());
+    }
+    decide(turn, &req, decision, false, reason).await
 }
 
 /// `cancel N`: by the requester or an approver; stops a running job before its next step.
@@ -477,6 +645,8 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
         }
         JobStatus::AwaitingApproval | JobStatus::Queued | JobStatus::Interrupted => {
             jstore::set_status(&mut turn.tx, job, JobStatus::Cancelled).await?;
+            // Nothing of it will run: its steps say so.
+            jstore::skip_pending_after(&mut turn.tx, job, 0).await?;
             Store::audit(
                 &mut turn.tx,
                 &user,
@@ -508,9 +678,11 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
             .await?;
         }
         other => {
-            return Err(
-                UserError::plain(format!("Job #{job} has already ended ({other}).")).into(),
-            );
+            return Err(UserError::plain(format!(
+                "Job #{job} has already ended ({}).",
+                other.words()
+            ))
+            .into());
         }
     }
     Ok(())
@@ -527,15 +699,16 @@ pub async fn list(turn: &mut Turn<'_>) -> Result<(), AppError> {
     let mut s = String::from("Activation jobs (newest first):\n");
     for j in rows.iter().rev().take(20) {
         s.push_str(&format!(
-            "• #{} {} ({}): **{}**{}\n",
+            "• #{} {} ({}): **{}**{}{}\n",
             j.id,
             j.instance,
-            j.method,
-            j.status,
+            super::method_words(&j.method),
+            j.status.words(),
             j.error_code
                 .as_deref()
                 .map(|c| format!(" {c}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            rejection(j)
         ));
     }
     turn.reply(s.trim_end().to_string()).await?;
@@ -559,17 +732,33 @@ pub async fn show(turn: &mut Turn<'_>, id: i64) -> Result<(), AppError> {
                 .map(|h| (h.clone(), j.kms_port.unwrap_or(1688) as u16))
                 .as_ref()
         ),
-        j.status,
+        j.status.words(),
         mention(&j.requested_by),
         j.approved_by
             .as_deref()
-            .map(|a| format!(", approved by {a}"))
+            .map(|a| format!(
+                ", approved by {}",
+                a.split(',').map(mention).collect::<Vec<_>>().join(", ")
+            ))
             .unwrap_or_default()
     );
+    let rejected = rejection(&j);
+    if !rejected.is_empty() {
+        s.push_str(&format!("Rejected{rejected}.\n"));
+    }
     s.push_str(&super::progress_lines(&steps));
     if let Some(e) = &j.error {
         s.push_str(&format!("\nError: {e}"));
     }
     turn.reply(s.trim_end().to_string()).await?;
     Ok(())
+}
+
+/// ", by @carol: wrong window" for a rejected job; empty otherwise.
+fn rejection(j: &jstore::JobRow) -> String {
+    match (&j.rejected_by, &j.reject_reason) {
+        (Some(by), Some(why)) => format!(" by {}: {why}", mention(by)),
+        (Some(by), None) => format!(" by {} (no reason given)", mention(by)),
+        _ => String::new(),
+    }
 }

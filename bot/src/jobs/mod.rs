@@ -10,12 +10,21 @@ pub mod worker;
 use crate::states::StepStatus;
 pub use store::{JobRow, StepRow};
 
+/// A job's method as people read it (`kms`, `online`, `kms host setup`).
+pub fn method_words(method: &str) -> &str {
+    match method {
+        "kms_host" => "kms host setup",
+        other => other,
+    }
+}
+
 /// The step list of a progress message: one line per step with its state.
 pub fn progress_lines(steps: &[StepRow]) -> String {
     let mut s = String::new();
     for st in steps {
         let mark = match st.status {
             StepStatus::Succeeded => "✅",
+            StepStatus::Rehearsed => "📝",
             StepStatus::Failed => "❌",
             StepStatus::Running => "⏳",
             StepStatus::Skipped => "⏭️",
@@ -26,6 +35,7 @@ pub fn progress_lines(steps: &[StepRow]) -> String {
             (StepStatus::Succeeded | StepStatus::Failed, Some(ms), _) => {
                 format!(" ({:.1} s)", ms as f64 / 1000.0)
             }
+            (StepStatus::Rehearsed, _, _) => " (rehearsed, not executed)".to_string(),
             _ => String::new(),
         };
         s.push_str(&format!("{mark} {}. {}{extra}\n", st.seq, st.name));

@@ -34,6 +34,10 @@ pub struct JobRow {
     pub started_at: Option<String>,
     /// When it ended.
     pub finished_at: Option<String>,
+    /// Who rejected it, when it was rejected.
+    pub rejected_by: Option<String>,
+    /// Why, as the rejecter said (`reject 2 wrong window`).
+    pub reject_reason: Option<String>,
 }
 
 /// One step of a job.
@@ -57,7 +61,7 @@ pub struct StepRow {
     pub duration_ms: Option<i64>,
 }
 
-const JOB_COLUMNS: &str = "id, instance, method, kms_host, kms_port, status, requested_by, approved_by, error_code, error, created_at, started_at, finished_at";
+const JOB_COLUMNS: &str = "id, instance, method, kms_host, kms_port, status, requested_by, approved_by, error_code, error, created_at, started_at, finished_at, rejected_by, reject_reason";
 const STEP_COLUMNS: &str =
     "seq, name, command, status, exit_status, output, error_code, duration_ms";
 
@@ -113,10 +117,10 @@ pub struct NewJob<'a> {
     pub channel: &'a str,
     /// Thread of the request.
     pub thread: Option<&'a str>,
-    /// The approval message.
-    pub request_message_id: i64,
-    /// Its approval request.
-    pub approval_request_id: i64,
+    /// The approval message (set later with [`attach_request`] when the message names the job).
+    pub request_message_id: Option<i64>,
+    /// Its approval request (likewise).
+    pub approval_request_id: Option<i64>,
 }
 
 /// Creates a job awaiting approval, with its planned steps.
@@ -160,6 +164,24 @@ pub async fn insert_job(
         .await?;
     }
     Ok(id)
+}
+
+/// Ties jobs created before their approval message to that message and its approval request.
+pub async fn attach_request(
+    conn: &mut SqliteConnection,
+    jobs: &[i64],
+    message: i64,
+    request: i64,
+) -> Result<(), StoreError> {
+    for id in jobs {
+        sqlx::query("UPDATE jobs SET request_message_id = ?, approval_request_id = ? WHERE id = ?")
+            .bind(message)
+            .bind(request)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// (id, instance, status) of the jobs an approval request covers.
@@ -224,6 +246,23 @@ pub async fn set_status(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Rejected: the job keeps who rejected it and why, and its steps are marked skipped.
+pub async fn reject(
+    conn: &mut SqliteConnection,
+    job: i64,
+    by: &str,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    set_status(conn, job, JobStatus::Rejected).await?;
+    sqlx::query("UPDATE jobs SET rejected_by = ?, reject_reason = ? WHERE id = ?")
+        .bind(by)
+        .bind(reason)
+        .bind(job)
+        .execute(&mut *conn)
+        .await?;
+    skip_pending_after(conn, job, 0).await
 }
 
 /// Asks a running job to stop before its next step.

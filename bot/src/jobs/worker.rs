@@ -329,7 +329,12 @@ async fn load(store: &Store, id: i64) -> anyhow::Result<JobInfo> {
 fn step_ran(job: &JobInfo, seq: i64) -> bool {
     matches!(
         job.row_status(seq),
-        Some(StepStatus::Succeeded | StepStatus::Failed | StepStatus::Running)
+        Some(
+            StepStatus::Succeeded
+                | StepStatus::Rehearsed
+                | StepStatus::Failed
+                | StepStatus::Running
+        )
     )
 }
 
@@ -385,7 +390,7 @@ fn progress(outbox: &Outbox, job: &JobInfo, state: &str) {
         "Job #{} on {} ({}): {state}\n{}",
         job.id,
         job.instance,
-        job.method,
+        super::method_words(&job.method),
         lines.trim_end()
     );
     outbox.edit(job.platform, msg, text);
@@ -520,10 +525,13 @@ async fn run_steps(
             StepResult {
                 status: if outcome.failure.is_some() {
                     StepStatus::Failed
+                } else if job.dry_run {
+                    StepStatus::Rehearsed
                 } else {
                     StepStatus::Succeeded
                 },
-                exit: outcome.exit,
+                // A dry run executed nothing, so it has no exit status to show.
+                exit: if job.dry_run { None } else { outcome.exit },
                 output: &outcome.output,
                 code: outcome.code.as_deref(),
                 elapsed_ms: i64::try_from(outcome.elapsed.as_millis()).unwrap_or(i64::MAX),
@@ -547,6 +555,7 @@ async fn run_steps(
             finish(deps, job, JobStatus::Failed, code.as_deref(), Some(&why)).await
         }
         (None, true) => finish(deps, job, JobStatus::Cancelled, None, None).await,
+        (None, false) if job.dry_run => finish(deps, job, JobStatus::Rehearsed, None, None).await,
         (None, false) => finish(deps, job, JobStatus::Succeeded, None, None).await,
     }
 }
@@ -718,11 +727,11 @@ async fn finish(
     )
     .await?;
     tx.commit().await?;
-    progress(&deps.outbox, job, status.as_str());
+    progress(&deps.outbox, job, status.words());
     let who = mention(&job.requested_by);
     let text = match status {
-        JobStatus::Succeeded if job.dry_run => format!(
-            "{who}: dry run of job #{} finished: every command was recorded and none was executed on {} (its transport is `dry-run`). See them with `job {}`.",
+        JobStatus::Rehearsed => format!(
+            "{who}: job #{} was rehearsed (dry run): every command was recorded and none was executed on {} (its transport is `dry-run`). See them with `job {}`.",
             job.id, job.instance, job.id
         ),
         JobStatus::Succeeded => format!("{who}: job #{} succeeded — {} is activated (`License Status: Licensed`).", job.id, job.instance),
@@ -934,8 +943,8 @@ mod tests {
                 platform: "console",
                 channel: "ops",
                 thread: None,
-                request_message_id: msg,
-                approval_request_id: req,
+                request_message_id: Some(msg),
+                approval_request_id: Some(req),
             },
             &steps,
         )
@@ -979,6 +988,8 @@ mod tests {
         control: Arc<JobsControl>,
         chat: Arc<Recorder>,
         log: Arc<Mutex<Vec<String>>>,
+        metrics: Arc<Metrics>,
+        armed: Arc<AtomicBool>,
         worker: tokio::task::JoinHandle<()>,
     }
 
@@ -989,17 +1000,18 @@ mod tests {
         outbox.register(chat.clone());
         let control = Arc::new(JobsControl::new());
         let log = Arc::new(Mutex::new(Vec::new()));
+        let armed = Arc::new(AtomicBool::new(true));
         let deps = WorkerDeps {
             services: Services {
                 store: store.clone(),
                 config: Arc::new(config()),
                 kb: Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
-                metrics,
+                metrics: metrics.clone(),
             },
             outbox: outbox.clone(),
             control: control.clone(),
             shells: Arc::new(Shells {
-                armed: Arc::new(AtomicBool::new(true)),
+                armed: armed.clone(),
                 log: log.clone(),
             }),
         };
@@ -1011,6 +1023,8 @@ mod tests {
             control,
             chat,
             log,
+            metrics,
+            armed,
             worker,
         }
     }
@@ -1019,6 +1033,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).await.unwrap();
         rig_with(dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_is_counted_as_rehearsed_in_the_metrics() {
+        let rig = rig().await;
+        // No injected panic: the dry run goes through.
+        rig.armed.store(false, Ordering::SeqCst);
+        let id = queued_job(&rig.store, &rig.outbox).await;
+        rig.control.wake();
+        assert_eq!(wait_final(&rig.store, id).await, JobStatus::Rehearsed);
+        // The metric is counted just after the job's row ends.
+        let rendered = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let text = rig.metrics.render();
+                if text.contains("kmsbot_jobs_total{") {
+                    return text;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap();
+        assert!(rendered.contains("status=\"rehearsed\""), "{rendered}");
+        assert!(!rendered.contains("status=\"succeeded\""), "{rendered}");
     }
 
     #[tokio::test]
@@ -1038,10 +1076,11 @@ mod tests {
         let steps = jstore::steps(rig.store.pool(), first).await.unwrap();
         let status: Vec<StepStatus> = steps.iter().map(|s| s.status).collect();
         use StepStatus::*;
-        // 1-5 ran, /ato (6) panicked, the time-source restore (7) still ran, /dli (8) skipped.
+        // 1-5 ran (a dry run: rehearsed), /ato (6) panicked, the time-source restore (7) still
+        // ran, /dli (8) skipped.
         assert_eq!(
             status,
-            vec![Succeeded, Succeeded, Succeeded, Succeeded, Succeeded, Failed, Succeeded, Skipped]
+            vec![Rehearsed, Rehearsed, Rehearsed, Rehearsed, Rehearsed, Failed, Rehearsed, Skipped]
         );
         let ran = rig.log.lock().unwrap().clone();
         assert_eq!(
@@ -1053,7 +1092,7 @@ mod tests {
         // The only slot (concurrency 1) is free again: the next job runs and succeeds.
         let second = queued_job(&rig.store, &rig.outbox).await;
         rig.control.wake();
-        assert_eq!(wait_final(&rig.store, second).await, JobStatus::Succeeded);
+        assert_eq!(wait_final(&rig.store, second).await, JobStatus::Rehearsed);
         // The job's row ends just before its task does: wait for the task to hand its slot back.
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {

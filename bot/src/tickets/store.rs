@@ -142,19 +142,20 @@ pub async fn history<'e>(
         .collect::<Result<_, _>>()?)
 }
 
-/// Whether an instance has an approved (or done) internet-access ticket.
-pub async fn has_internet_access<'e>(
+/// An instance's internet-access tickets that are approved or done: (id, status), done first.
+/// Only a done ticket means the access is in place.
+pub async fn internet_access<'e>(
     db: impl SqliteExecutor<'e>,
     instance: &str,
-) -> Result<bool, StoreError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM tickets WHERE kind = 'internet_access' AND status IN ('approved', 'done') \
-         AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?) || ',%')",
+) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, status FROM tickets WHERE kind = 'internet_access' AND status IN ('approved', 'done') \
+         AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?) || ',%') \
+         ORDER BY status = 'done' DESC, created_at DESC",
     )
     .bind(instance)
-    .fetch_one(db)
-    .await?;
-    Ok(n > 0)
+    .fetch_all(db)
+    .await?)
 }
 
 /// An open slot-filling conversation as stored.

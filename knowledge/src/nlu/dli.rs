@@ -70,6 +70,14 @@ pub struct DliReport {
     pub current_count: Option<u32>,
     /// `slmgr /xpr` said "permanently activated" (MAK, retail or digital licence).
     pub permanent: bool,
+    /// `Test-NetConnection`: `TcpTestSucceeded`.
+    pub tcp_test: Option<bool>,
+    /// `Test-NetConnection`: the name did not resolve.
+    pub unresolved: bool,
+    /// `Test-NetConnection`: `RemoteAddress` (or `ComputerName`).
+    pub remote: Option<String>,
+    /// `Test-NetConnection`: `RemotePort`.
+    pub remote_port: Option<u16>,
 }
 
 static STATUS: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*license\s+status\s*:\s*(.+?)\s*$"));
@@ -85,6 +93,12 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?im)^\s*(?:time\s+remaining|volume\s+activation\s+expiration|remaining\s+time)\s*:\s*(\d+)\s*minute",
     )
 });
+static TCP_TEST: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^\s*tcptestsucceeded\s*:\s*(true|false)\b"));
+static REMOTE_ADDRESS: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^\s*remoteaddress\s*:\s*(\S+)"));
+static COMPUTER_NAME: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*computername\s*:\s*(\S+)"));
+static REMOTE_PORT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*remoteport\s*:\s*(\d+)"));
 static XPR_EXPIRES: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
 static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bcurrent\s+count\s*:\s*(\d+)"));
@@ -103,6 +117,8 @@ pub fn parse(text: &str) -> Option<DliReport> {
         || lower.contains("0x")
         || lower.contains("current count")
         || lower.contains("will expire")
+        || lower.contains("tcptestsucceeded")
+        || lower.contains("name resolution of")
         || lower.contains("permanently activated"))
     {
         return None;
@@ -155,9 +171,30 @@ pub fn parse(text: &str) -> Option<DliReport> {
         .captures(text)
         .and_then(|c| c.get(1))
         .and_then(|m| m.as_str().parse().ok());
-    if status.is_none() && channel.is_none() && !slmgr_error && current_count.is_none() {
+    // `Test-NetConnection <host> -Port <port>` output.
+    let tcp_test = TCP_TEST
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().eq_ignore_ascii_case("true"));
+    let unresolved = lower.contains("name resolution of") && lower.contains("failed");
+    if status.is_none()
+        && channel.is_none()
+        && !slmgr_error
+        && current_count.is_none()
+        && tcp_test.is_none()
+        && !unresolved
+    {
         return None;
     }
+    let remote = REMOTE_ADDRESS
+        .captures(text)
+        .or_else(|| COMPUTER_NAME.captures(text))
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string());
+    let remote_port = REMOTE_PORT
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse().ok());
     let kms_machine = KMS_NAME
         .captures(text)
         .and_then(|c| c.get(1))
@@ -180,6 +217,10 @@ pub fn parse(text: &str) -> Option<DliReport> {
         error: normalize_error_code(text),
         current_count,
         permanent,
+        tcp_test,
+        unresolved,
+        remote,
+        remote_port,
     })
 }
 
@@ -230,6 +271,14 @@ mod tests {
             parse("Windows(R), ServerStandard edition:\n    The machine is permanently activated.")
                 .expect("parsed");
         assert!(r.permanent);
+    }
+
+    #[test]
+    fn test_net_connection_output() {
+        let r = parse("ComputerName     : 10.0.0.5\nRemoteAddress    : 10.0.0.5\nRemotePort       : 1688\nTcpTestSucceeded : False\n")
+            .expect("parsed");
+        assert_eq!(r.tcp_test, Some(false));
+        assert_eq!(r.remote_port, Some(1688));
     }
 
     #[test]

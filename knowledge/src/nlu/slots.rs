@@ -305,6 +305,14 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     if (2000..=2100).contains(&n) {
         return None;
     }
+    // "windows 10 enterprise VDI machines" names a version, not a count.
+    let before = text.get(..c.get(1)?.start()).unwrap_or("").to_lowercase();
+    if ["windows ", "win ", "server ", "windows server "]
+        .iter()
+        .any(|w| before.ends_with(w))
+    {
+        return None;
+    }
     // "one instance" is rarely a fleet size, unless the user says so ("only one server").
     if n == 1 && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
         return None;
