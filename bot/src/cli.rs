@@ -303,7 +303,6 @@ pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyh
             let worker = app.start_worker(Arc::new(ConfiguredShells::new(
                 std::time::Duration::from_secs(config.jobs.connect_timeout_secs),
             )));
-            let ticket_clock = app.start_ticket_clock().await;
             let opts = ConsoleOptions {
                 no_wait,
                 history,
@@ -313,7 +312,7 @@ pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyh
             let result = console::run(app.clone(), opts).await;
             app.shutdown();
             let _ = worker.await;
-            let _ = ticket_clock.await;
+            app.ticket_clock_stopped().await;
             app.outbox()
                 .flush_for(std::time::Duration::from_secs(10))
                 .await;
