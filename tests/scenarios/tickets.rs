@@ -613,3 +613,41 @@ fn a_complete_restatement_of_the_open_draft_continues_it() {
         run.stdout
     );
 }
+
+#[test]
+fn online_activation_counts_an_ip_named_ticket_until_it_expires() {
+    // Before, a ticket naming the instance by address did not count, and an expired one still did.
+    let env = Env::new(BIN);
+    let key = env.path("web-01.key");
+    std::fs::write(&key, "QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT\n").unwrap();
+    env.write_config(&format!(
+        "[approvals]\napprovers = [\"console:bob\"]\n[[instances]]\nname = \"web-01\"\nedition = \"Windows Server 2019 Datacenter\"\n\
+         transport = \"dry-run\"\naddress = \"10.0.0.12\"\nproduct_key = \"file:{}\"\n",
+        key.display()
+    ));
+    let run = env.chat(
+        "/as alice\nI need internet access on 10.0.0.12 for online activation for 2 days\n/as bob\napprove NET-1\ndone NET-1\n\
+         /as alice\nactivate web-01 online\n",
+    );
+    assert!(run.stdout.contains("Filed **NET-1**"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("needs outbound internet"),
+        "{}",
+        run.stdout
+    );
+    let jobs = env.cli(&["jobs", "list", "--json"]);
+    let jobs: Vec<serde_json::Value> = serde_json::from_str(&jobs.stdout).unwrap();
+    assert_eq!(
+        jobs.len(),
+        1,
+        "the online job was put to approvers: {jobs:?}"
+    );
+    let run = chat_at(&env, 49 * 3_600, "/as alice\nactivate web-01 online\n");
+    assert!(run.stdout.contains("marked expired"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("has no internet-access ticket in force"),
+        "{}",
+        run.stdout
+    );
+}

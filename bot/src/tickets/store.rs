@@ -142,18 +142,23 @@ pub async fn history<'e>(
         .collect::<Result<_, _>>()?)
 }
 
-/// An instance's internet-access tickets that are approved or done: (id, status), done first.
-/// Only a done ticket means the access is in place.
+/// An instance's internet-access tickets that are approved or done and not expired: (id,
+/// status), done first. A ticket names the instance by name or by its configured `address`.
+/// Only a done ticket means the access is in place; an expired one means it was removed.
 pub async fn internet_access<'e>(
     db: impl SqliteExecutor<'e>,
     instance: &str,
+    address: Option<&str>,
 ) -> Result<Vec<(String, String)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, status FROM tickets WHERE kind = 'internet_access' AND status IN ('approved', 'done') \
-         AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?) || ',%') \
+         AND expired_at IS NULL \
+         AND ((',' || lower(instances) || ',') LIKE ('%,' || lower(?1) || ',%') \
+              OR (?2 IS NOT NULL AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?2) || ',%'))) \
          ORDER BY status = 'done' DESC, created_at DESC",
     )
     .bind(instance)
+    .bind(address)
     .fetch_all(db)
     .await?)
 }
