@@ -3,6 +3,56 @@
 use async_trait::async_trait;
 use std::fmt;
 
+/// Opens a user mention in the bot's own text (a private-use character no keyboard types);
+/// [`mention`] writes it, each adapter turns it into its platform's notifying form, and every
+/// other `<@…>` (text users wrote) stays inert.
+pub const MENTION_OPEN: char = '\u{E000}';
+/// Closes a user mention opened by [`MENTION_OPEN`].
+pub const MENTION_CLOSE: char = '\u{E001}';
+
+/// A mention of the platform user `id` (`U0123ABCD` on Slack, digits on Discord) in bot text:
+/// it notifies that user once an adapter sends it ([`replace_mentions`]).
+pub fn mention(id: &str) -> String {
+    format!("{MENTION_OPEN}{id}{MENTION_CLOSE}")
+}
+
+/// Replaces each mention written by [`mention`] with `render(id)`. An id that is not a plain
+/// platform id (ASCII letters and digits, at most 32) is shown as `@id` and never notifies;
+/// stray marker characters are dropped.
+pub fn replace_mentions(text: &str, render: impl Fn(&str) -> String) -> String {
+    if !text.contains([MENTION_OPEN, MENTION_CLOSE]) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find([MENTION_OPEN, MENTION_CLOSE]) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let opened = after.strip_prefix(MENTION_OPEN);
+        match opened.and_then(|a| a.find(MENTION_CLOSE).map(|end| (&a[..end], end))) {
+            Some((id, end)) if !id.contains(MENTION_OPEN) => {
+                let plain = !id.is_empty()
+                    && id.len() <= 32
+                    && id.chars().all(|c| c.is_ascii_alphanumeric());
+                if plain {
+                    out.push_str(&render(id));
+                } else {
+                    out.push('@');
+                    out.push_str(id);
+                }
+                rest = &after[MENTION_OPEN.len_utf8() + end + MENTION_CLOSE.len_utf8()..];
+            }
+            _ => {
+                // A marker without its pair: dropped.
+                let c = after.chars().next().map_or(1, char::len_utf8);
+                rest = &after[c..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Where an event came from. The prefix of every user id (`console:alice`, `slack:U0123`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Platform {
@@ -199,4 +249,26 @@ pub trait Chat: Send + Sync {
 pub trait EventSink: Send + Sync {
     /// Handles one event to completion (dedupe, effects, replies).
     async fn deliver(&self, incoming: Incoming);
+}
+
+#[cfg(test)]
+mod mention_tests {
+    use super::*;
+
+    #[test]
+    fn mentions_render_per_platform_and_forged_ones_do_not() {
+        let text = format!("for {} by {}", mention("U1"), mention("bad id"));
+        assert_eq!(
+            replace_mentions(&text, |id| format!("<@{id}>")),
+            "for <@U1> by @bad id"
+        );
+        assert_eq!(
+            replace_mentions("a\u{E001}b\u{E000}c", |_| String::new()),
+            "abc"
+        );
+        assert_eq!(
+            replace_mentions("plain <@U2>", |_| String::new()),
+            "plain <@U2>"
+        );
+    }
 }

@@ -181,7 +181,8 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 pub fn render(out: &Outgoing) -> String {
     fn body(head: String, text: &str) -> String {
         let mut s = head;
-        let text = printable(text);
+        let text = crate::chat::replace_mentions(text, |id| format!("@{id}"));
+        let text = printable(&text);
         for (i, line) in text.lines().enumerate() {
             if i > 0 {
                 s.push('\n');

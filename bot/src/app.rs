@@ -35,6 +35,8 @@ pub struct App {
     public_keys: std::collections::HashSet<String>,
     /// Reachability checks of requested instances still running (`flush` waits for them).
     probes: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// The background check of time-limited tickets, once started.
+    ticket_clock: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -75,6 +77,7 @@ impl App {
             },
             control: Arc::new(JobsControl::new()),
             public_keys,
+            ticket_clock: std::sync::Mutex::new(None),
             probes: Arc::default(),
         }
     }
@@ -113,6 +116,35 @@ impl App {
             worker::run(deps).await;
             control.set_worker_running(false);
         })
+    }
+
+    /// Checks time-limited tickets now (reminders, expiry), then every minute in the background
+    /// until [`App::shutdown`]. Call it once the chats are registered, so what the first check
+    /// finds can be said.
+    pub async fn start_ticket_clock(&self) {
+        let now = self.services.config.clock.now();
+        if let Err(e) = tickets::expiry::check(&self.services, &self.outbox, now).await {
+            tracing::warn!(error = %e, "ticket expiry check failed; trying again later");
+        }
+        let task = tokio::spawn(tickets::expiry::run(
+            self.services.clone(),
+            self.outbox.clone(),
+            self.control.shutdown_signal(),
+        ));
+        let mut slot = self.ticket_clock.lock().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(task);
+    }
+
+    /// Returns once the background ticket check has stopped (after [`App::shutdown`]).
+    pub async fn ticket_clock_stopped(&self) {
+        let task = self
+            .ticket_clock
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
     }
 
     /// Asks the worker to stop taking work.
@@ -565,6 +597,7 @@ impl App {
             .collect();
         let mut draft = tickets::request::parse(text, &known);
         draft.problems.clear();
+        draft.doubts.clear();
         if draft.instances.is_empty() {
             // Instances the user named anywhere in the question ("web-01 gets 0xC004F074").
             draft.instances = text

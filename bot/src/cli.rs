@@ -38,6 +38,15 @@ pub struct Cli {
     /// Log format on stderr (filter with RUST_LOG, e.g. `RUST_LOG=kmsbot=debug`).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Shift the clock of ticket deadlines by SECS (rehearsals and tests of time-limited tickets).
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        value_name = "SECS",
+        allow_hyphen_values = true
+    )]
+    pub clock_offset: Option<i64>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -274,8 +283,11 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 /// Runs a parsed command line with a loaded configuration.
-pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::Result<()> {
+pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyhow::Result<()> {
     let db_path = config.database_path(cli.db.as_deref());
+    if let Some(offset) = cli.clock_offset {
+        config.clock = crate::clock::Clock::shifted(offset);
+    }
     let config = Arc::new(config);
     match cli.command {
         Command::Chat {
@@ -300,6 +312,7 @@ pub async fn run(cli: Cli, config: Config, history: Option<PathBuf>) -> anyhow::
             let result = console::run(app.clone(), opts).await;
             app.shutdown();
             let _ = worker.await;
+            app.ticket_clock_stopped().await;
             app.outbox()
                 .flush_for(std::time::Duration::from_secs(10))
                 .await;

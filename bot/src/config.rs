@@ -165,6 +165,10 @@ pub struct Config {
     pub discord: Option<DiscordConfig>,
     /// `[http]`: the HTTP server of `kmsbot serve`.
     pub http: HttpConfig,
+    /// The clock deadlines of time-limited tickets are measured with; not read from the file
+    /// (`--clock-offset` shifts it, for rehearsals and tests).
+    #[serde(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 /// `[database]`
@@ -457,10 +461,22 @@ impl Provider for EnvVar {
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
-        let value: Value = self
-            .value
-            .parse()
-            .unwrap_or_else(|_| Value::from(self.value.clone()));
+        let list = LIST_KEYS.contains(&self.key.as_str()) && !self.value.trim().starts_with('[');
+        let value: Value = if list {
+            // `console:carol,console:bob`: a comma-separated list.
+            Value::from(
+                self.value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<String>>(),
+            )
+        } else {
+            self.value
+                .parse()
+                .unwrap_or_else(|_| Value::from(self.value.clone()))
+        };
         let nested = figment::util::nest(&self.key, value);
         let dict = nested
             .into_dict()
@@ -469,9 +485,116 @@ impl Provider for EnvVar {
     }
 }
 
+/// The keys whose value is a list: in an environment variable they also take a
+/// comma-separated list (`KMSBOT_APPROVALS_APPROVERS=console:carol,console:bob`).
+const LIST_KEYS: &[&str] = &["approvals.approvers"];
+
+/// A key path as the user writes it: `instances[0].transport`, not `instances.0.transport`.
+fn key_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for part in path {
+        if part.bytes().all(|b| b.is_ascii_digit()) && !out.is_empty() {
+            out.push_str(&format!("[{part}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// The key without list indexes (`instances.edition`), to look up its example.
+fn generic_key(path: &[String]) -> String {
+    path.iter()
+        .filter(|p| !p.bytes().all(|b| b.is_ascii_digit()))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A value that works for `key` (as TOML), for the example in an error.
+fn example_value(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "database.path" => "\"kmsbot.db\"",
+        "kms.host" => "\"kms.corp.example\"",
+        "kms.port" => "1688",
+        "kms.host_key" => "\"env:KMS_HOST_KEY\"",
+        "approvals.approvers" => "[\"console:bob\", \"slack:U0123ABCD\"]",
+        "approvals.approve_emoji" => "\"white_check_mark\"",
+        "approvals.reject_emoji" => "\"x\"",
+        "approvals.required" => "1",
+        "instances.name" => "\"web-01\"",
+        "instances.edition" => "\"Windows Server 2019 Datacenter\"",
+        "instances.transport" => "\"dry-run\"",
+        "instances.address" => "\"10.0.0.12\"",
+        "instances.port" => "22",
+        "instances.user" => "\"Administrator\"",
+        "instances.key_file" => "\"/etc/kmsbot/id_ed25519\"",
+        "instances.known_hosts" => "\"/etc/kmsbot/known_hosts\"",
+        "instances.product_key" => "\"file:/etc/kmsbot/web-01.key\"",
+        "tickets.security_group" => "\"windows-activation\"",
+        "jobs.concurrency" => "4",
+        "jobs.step_timeout_secs" => "120",
+        "jobs.connect_timeout_secs" => "10",
+        "jobs.lease_secs" => "30",
+        "knowledge.extra_dir" => "\"/etc/kmsbot/articles\"",
+        "slack.mode" => "\"socket\"",
+        "slack.api_url" => "\"https://slack.com/api/\"",
+        "discord.api_url" => "\"https://discord.com\"",
+        "http.listen" => "\"127.0.0.1:8080\"",
+        _ => return None,
+    })
+}
+
+/// What a serde type name means to someone writing a config file.
+fn expected_words(expected: &str, key: &str) -> String {
+    match expected {
+        "u16" if key.ends_with("port") => "a port number from 1 to 65535".into(),
+        "u16" => "a whole number from 0 to 65535".into(),
+        "u8" | "u32" | "u64" | "usize" => "a whole number, 0 or more".into(),
+        "a string" => "text in double quotes".into(),
+        "a sequence" => "a list in square brackets".into(),
+        "a boolean" => "`true` or `false`".into(),
+        e if e.starts_with("enum ") || e.starts_with("struct ") => {
+            "one of the documented values".into()
+        }
+        e => e.replace("``", "`"),
+    }
+}
+
+/// The value the user wrote, in their words; never shown for keys that may hold a secret.
+fn found_words(actual: &figment::error::Actual, key: &str) -> String {
+    use figment::error::Actual;
+    if ["token", "secret", "key"].iter().any(|w| key.contains(w)) && key != "instances.key_file" {
+        return "a value of the wrong kind (not shown, in case it is a secret)".into();
+    }
+    match actual {
+        Actual::Str(v) => format!("the text \"{v}\""),
+        Actual::Signed(v) => format!("the number {v}"),
+        Actual::Unsigned(v) => format!("the number {v}"),
+        Actual::Float(v) => format!("the number {v}"),
+        Actual::Bool(v) => format!("`{v}`"),
+        Actual::Seq => "a list".into(),
+        Actual::Map => "a table".into(),
+        other => other.to_string(),
+    }
+}
+
 fn describe(err: figment::Error) -> ConfigError {
+    use figment::error::Kind;
     let mut lines = Vec::new();
     for e in err {
+        let env_var = e
+            .metadata
+            .as_ref()
+            .filter(|md| md.source.is_none() && md.name.starts_with("environment variable "))
+            .map(|md| {
+                md.name
+                    .trim_start_matches("environment variable ")
+                    .to_string()
+            });
         let source = e
             .metadata
             .as_ref()
@@ -480,9 +603,25 @@ fn describe(err: figment::Error) -> ConfigError {
                 None => md.name.to_string(),
             })
             .unwrap_or_else(|| "configuration".into());
-        let key = e.path.join(".");
+        let key = key_path(&e.path);
+        let generic = generic_key(&e.path);
+        let example = |key: &str| -> String {
+            match (example_value(key), &env_var) {
+                (Some(v), Some(var)) if LIST_KEYS.contains(&key) => {
+                    format!(" For example `{var}=console:bob,slack:U0123ABCD` (or `{} = {v}` in the file).", key.rsplit('.').next().unwrap_or(key))
+                }
+                (Some(v), Some(var)) => {
+                    format!(" For example `{var}={}`.", v.trim_matches('"'))
+                }
+                (Some(v), None) => format!(
+                    " For example `{} = {v}`.",
+                    key.rsplit('.').next().unwrap_or(key)
+                ),
+                (None, _) => String::new(),
+            }
+        };
         let what = match &e.kind {
-            figment::error::Kind::UnknownField(found, expected) => {
+            Kind::UnknownField(found, expected) => {
                 let full = if key.is_empty() {
                     found.clone()
                 } else if e.path.last() == Some(found) {
@@ -497,8 +636,48 @@ fn describe(err: figment::Error) -> ConfigError {
                     .join(", ");
                 format!("unknown key `{full}`; expected one of {expected}")
             }
+            Kind::MissingField(field) => {
+                let at = if key.is_empty() {
+                    "the configuration".to_string()
+                } else {
+                    format!("`{key}`")
+                };
+                let full = if generic.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{generic}.{field}")
+                };
+                format!("{at} needs `{field}`.{}", example(&full))
+            }
+            Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
+                let mut want = expected_words(expected, &generic);
+                if env_var.is_some() {
+                    // No quotes or brackets in an environment variable.
+                    want = want
+                        .replace("text in double quotes", "text")
+                        .replace("a list in square brackets", "a comma-separated list");
+                }
+                format!(
+                    "key `{key}` must be {want}, not {}.{}",
+                    found_words(actual, &generic),
+                    example(&generic)
+                )
+            }
+            Kind::UnknownVariant(found, expected) => format!(
+                "key `{key}`: `{found}` is not one of {}.{}",
+                expected
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                example(&generic)
+            ),
             kind if key.is_empty() => kind.to_string(),
-            kind => format!("key `{key}`: {kind}"),
+            kind => {
+                let text = kind.to_string();
+                let text = text.trim_end_matches('.');
+                format!("key `{key}`: {text}.{}", example(&generic))
+            }
         };
         lines.push(format!("config error in {source}: {what}"));
     }

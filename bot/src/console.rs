@@ -200,6 +200,8 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
         app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
         piped = Some(tokio::io::BufReader::new(tokio::io::stdin()));
     }
+    // Time-limited tickets are checked once the console can say what the check finds.
+    app.start_ticket_clock().await;
     let mut n: u64 = 0;
     loop {
         let line = if let Some((prompt_tx, line_rx)) = terminal.as_mut() {

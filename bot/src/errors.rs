@@ -33,6 +33,10 @@ impl fmt::Display for UserError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.problem)?;
         if let Some(ex) = &self.example {
+            // The problem is a sentence of its own before the example.
+            if !self.problem.trim_end().ends_with(['.', '!', '?', ':']) {
+                f.write_str(".")?;
+            }
             write!(f, "\nFor example: `{ex}`")?;
         }
         Ok(())

@@ -284,6 +284,7 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     let worker = app.start_worker(Arc::new(ConfiguredShells::new(Duration::from_secs(
         config.jobs.connect_timeout_secs,
     ))));
+    app.start_ticket_clock().await;
     let state = HttpState {
         app: app.clone(),
         ready,
@@ -317,6 +318,7 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     }
     let _ = server.await;
     let _ = worker.await;
+    app.ticket_clock_stopped().await;
     // Give queued replies and progress edits a bounded chance to go out.
     if !app.outbox().flush_for(Duration::from_secs(10)).await {
         tracing::warn!(

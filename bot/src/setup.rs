@@ -10,7 +10,26 @@ use std::sync::Arc;
 /// Microsoft's table names it; anything else is a configuration error at start.
 pub fn check_instances(config: &Config, kb: &knowledge::KnowledgeBase) -> anyhow::Result<()> {
     for (i, inst) in config.instances.iter().enumerate() {
-        match kb.gvlk(&inst.edition) {
+        let matched = kb.gvlk(&inst.edition);
+        if matches!(matched, knowledge::EditionMatch::Exact(_)) {
+            continue;
+        }
+        // A typo ("Standrd") is answered with the nearest name, not a list of other editions;
+        // a name that is only incomplete ("Windows Server 2019") still lists its candidates.
+        let near = kb
+            .suggest_edition(&inst.edition)
+            .filter(|near| match &matched {
+                knowledge::EditionMatch::Ambiguous(c) => c.iter().any(|g| g.edition == **near),
+                _ => true,
+            });
+        if let Some(near) = near {
+            anyhow::bail!(
+                "config error: key `instances[{i}].edition` of `{}`: \"{}\" is not one of Microsoft's edition names; did you mean \"{near}\"? For example `edition = \"{near}\"`",
+                inst.name,
+                inst.edition
+            );
+        }
+        match matched {
             knowledge::EditionMatch::Exact(_) => {}
             knowledge::EditionMatch::Ambiguous(c) => anyhow::bail!(
                 "config error: key `instances[{i}].edition` of `{}`: \"{}\" matches several editions ({}); use Microsoft's exact name",

@@ -99,6 +99,11 @@ impl<'a> Turn<'a> {
         &self.services.metrics
     }
 
+    /// Now, in Unix seconds, by the configured clock (deadlines of time-limited tickets).
+    pub fn now(&self) -> i64 {
+        self.services.config.clock.now()
+    }
+
     /// Wakes the job worker once this turn commits (jobs were queued).
     pub fn wake_jobs(&mut self) {
         self.wake_jobs = true;

@@ -272,12 +272,16 @@ impl KnowledgeBase {
     /// The edition name closest to a misspelt one ("Windows Server 2019 Standrd"), for
     /// "did you mean" messages; `None` when nothing is close.
     pub fn suggest_edition(&self, name: &str) -> Option<&str> {
-        let want = name.trim().to_lowercase();
+        let want = name
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
         self.tables
             .gvlks
             .iter()
             .map(|g| {
-                let d = text::edit_distance(&want, &g.edition.to_lowercase(), 4);
+                let d = strsim::levenshtein(&want, &g.edition.to_lowercase());
                 (d, g.edition.as_str())
             })
             .filter(|(d, _)| *d <= 4)

@@ -160,12 +160,35 @@ fn identify_questions_slot_filling_and_replays() {
             start,
             Some(GUILD_ID),
             user_json(ALICE, "alice", false),
-            "to 203.0.113.7",
+            "to 203.0.113.7 for KMS activation as <@999> asked @everyone",
             &[],
         ),
     );
     let (_, ch) = rig.wait_message("Filed **FW-1**");
     assert_eq!(ch, start);
+    // The requester's and the approver's mentions ping (and only they); what the user wrote
+    // pings nobody.
+    let filed = rig
+        .discord
+        .calls_to("POST", "/channels")
+        .into_iter()
+        .find(|c| {
+            c.body["content"]
+                .as_str()
+                .is_some_and(|t| t.contains("Filed **FW-1**"))
+        })
+        .unwrap();
+    let content = filed.body["content"].as_str().unwrap();
+    assert!(content.contains(&format!("for <@{ALICE}>")), "{content}");
+    assert!(content.contains("<\u{200B}@999>"), "{content}");
+    assert!(content.contains("@\u{200B}everyone"), "{content}");
+    assert!(!content.contains('\u{E000}'), "{content}");
+    assert_eq!(
+        filed.body["allowed_mentions"]["users"],
+        serde_json::json!([ALICE.to_string(), BOB.to_string()]),
+        "{}",
+        filed.body
+    );
 }
 
 #[test]

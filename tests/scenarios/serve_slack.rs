@@ -178,7 +178,7 @@ fn questions_requests_redelivery_rate_limits_reconnects_and_health() {
     rig.slack.push_event(message(
         "Ev3",
         "U1",
-        "to 203.0.113.7",
+        "to 203.0.113.7 for KMS activation as <@U9> and <#C2|ops> asked",
         "1700000002.000200",
         Some("1700000002.000100"),
     ));
@@ -188,6 +188,16 @@ fn questions_requests_redelivery_rate_limits_reconnects_and_health() {
         filed["text"].as_str().unwrap().contains("*FW-1*"),
         "mrkdwn bold: {filed}"
     );
+    // The requester's mention notifies; what the user wrote stays escaped.
+    let text = filed["text"].as_str().unwrap();
+    assert!(text.contains("for <@U1>"), "{text}");
+    assert!(
+        text.contains("an approver (<@UBOB>)"),
+        "approvers are notified: {text}"
+    );
+    assert!(text.contains("&lt;@U9&gt;"), "{text}");
+    assert!(text.contains("&lt;#C2|ops&gt;"), "{text}");
+    assert!(!text.contains("&lt;@U1&gt;"), "{text}");
 
     // A 429 with Retry-After is waited out and retried, not dropped.
     rig.slack.fail_next("chat.postMessage", 1, 1);

@@ -93,7 +93,9 @@ fn internet_access_request_and_lists_in_chat() {
 #[test]
 fn a_partial_request_is_completed_over_three_replies_keeping_valid_fields() {
     let env = env();
-    let run = env.chat("/as alice\nopen tcp 1688\nfrom web-01\nto 10.0.0.300\nto 10.1.1.1\n");
+    let run = env.chat(
+        "/as alice\nopen tcp 1688\nfrom web-01\nto 10.0.0.300\nto 10.1.1.1 for KMS activation\n",
+    );
     let posts = run.posts();
     assert_eq!(posts.len(), 4, "{}", run.stdout);
     assert!(
@@ -129,7 +131,7 @@ fn a_conversation_survives_the_process_being_killed_between_replies() {
     let env = env();
     let mut child = env.spawn_chat();
     let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "/as alice\nopen udp 123 to 10.1.1.1").unwrap();
+    writeln!(stdin, "/as alice\nopen udp 123 to 10.1.1.1 for time sync").unwrap();
     stdin.flush().unwrap();
     read_until(&mut child, "source");
     child.kill().unwrap();
@@ -148,7 +150,7 @@ fn a_conversation_survives_the_process_being_killed_between_replies() {
 #[test]
 fn an_inbound_rule_from_anywhere_needs_explicit_confirmation() {
     let env = env();
-    let run = env.chat("/as alice\ntcp 5000-5010 inbound from any to web-02\n");
+    let run = env.chat("/as alice\ntcp 5000-5010 inbound from any to web-02 for a public demo\n");
     assert!(run.posts()[0].contains("Reply `confirm`"), "{}", run.stdout);
     assert!(
         tickets_json(&env).is_empty(),
@@ -166,7 +168,7 @@ fn an_inbound_rule_from_anywhere_needs_explicit_confirmation() {
 fn approve_and_reject_by_reaction_and_by_command_with_refusals() {
     let env = env();
     let run = env.chat(
-        "/as alice\nallow udp 123 from web-01 to 10.1.1.1\nneed tcp 1688,3389 from 198.51.100.0/24 to web-02\n\
+        "/as alice\nallow udp 123 from web-01 to 10.1.1.1 for time sync\nneed tcp 1688,3389 from 198.51.100.0/24 to web-02 for remote support\n\
          /react white_check_mark 1\n/as mallory\napprove FW-2\n/as bob\n/react ✅ 1\n/as carol\nreject FW-2 3389 should not be open\n\
          /as bob\ndone FW-1\n/as alice\ncancel FW-1\n",
     );
@@ -206,7 +208,7 @@ fn approve_and_reject_by_reaction_and_by_command_with_refusals() {
 fn a_duplicate_request_points_to_the_existing_ticket() {
     let env = env();
     let run = env.chat(
-        "/as alice\nopen tcp 1688 from 10.20.0.0/16 to 203.0.113.7\n/as bob\nplease allow TCP port 1688 from 10.20.0.0/16 to 203.0.113.7\n",
+        "/as alice\nopen tcp 1688 from 10.20.0.0/16 to 203.0.113.7 for activation\n/as bob\nplease allow TCP port 1688 from 10.20.0.0/16 to 203.0.113.7 so we can activate\n",
     );
     assert!(
         run.posts()[1].contains("same as **FW-1**"),
@@ -258,7 +260,7 @@ fn a_connectivity_answer_offers_the_matching_request_prefilled() {
 #[test]
 fn approve_by_command_and_reject_by_reaction_after_a_restart() {
     let env = env();
-    let first = env.chat("/as alice\nallow udp 123 from web-01 to 10.1.1.1\nneed tcp 3389 from 198.51.100.0/24 to web-02\n");
+    let first = env.chat("/as alice\nallow udp 123 from web-01 to 10.1.1.1 for time sync\nneed tcp 3389 from 198.51.100.0/24 to web-02 for remote support\n");
     let fw2 = first.id_of("Filed **FW-2**").unwrap();
     // A new process: the reaction targets a message printed by the earlier run.
     let run = env.chat(&format!(
@@ -359,4 +361,293 @@ fn control_characters_and_formulas_from_chat_are_shown_not_obeyed() {
     );
     assert!(!csv.stdout.contains(",\"=HYPERLINK("), "{}", csv.stdout);
     assert!(!csv.stdout.contains(",=HYPERLINK("), "{}", csv.stdout);
+}
+
+#[test]
+fn a_word_that_fits_nowhere_is_asked_about_not_dropped() {
+    // Before, `kms` was skipped as a filler and FW-1 was filed for host.corp.example at once.
+    let env = env();
+    let run = env
+        .chat("/as alice\nopen tcp 1688 from 10.0.0.0/8 to kms host.corp.example for activation\n");
+    let posts = run.posts();
+    assert_eq!(posts.len(), 1, "{}", run.stdout);
+    assert!(!posts[0].contains("Filed"), "{}", posts[0]);
+    assert!(posts[0].contains("`kms host.corp.example`"), "{}", posts[0]);
+    assert!(posts[0].contains("one question"), "{}", posts[0]);
+    assert!(tickets_json(&env).is_empty());
+    // The requester answers with the destination meant.
+    let run = env.chat("/as alice\nkms.corp.example\n");
+    assert!(run.posts()[0].contains("Filed **FW-1**"), "{}", run.stdout);
+    assert_eq!(tickets_json(&env)[0]["destination"], "kms.corp.example");
+    // An address that no field takes is asked about too.
+    let run = env
+        .chat("/as alice\nopen tcp 1688 from 10.0.0.0/8 to 203.0.113.7 10.9.9.9 for activation\n");
+    assert!(run.posts()[0].contains("`10.9.9.9`"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Filed"), "{}", run.stdout);
+    let run = env.chat("/as alice\nyes\n");
+    assert!(run.posts()[0].contains("Filed **FW-2**"), "{}", run.stdout);
+}
+
+#[test]
+fn internet_access_works_with_no_instances_configured() {
+    // Before, an IP was refused as "not an instance name" and the IP in the sentence ignored.
+    let env = Env::new(BIN);
+    env.write_config("[approvals]\napprovers = [\"console:bob\"]\n");
+    let run = env.chat(
+        "/as alice\nI need internet access on 10.0.0.12\nonline activation\ninternet access please\n10.0.0.13\nWindows activation\n",
+    );
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("an internet access request"),
+        "{}",
+        posts[0]
+    );
+    assert!(
+        posts[0].contains("**Instances:** 10.0.0.12"),
+        "{}",
+        posts[0]
+    );
+    assert!(posts[1].contains("Filed **NET-1**"), "{}", run.stdout);
+    assert!(
+        posts[3].contains("What is the access needed for"),
+        "{}",
+        run.stdout
+    );
+    assert!(posts[4].contains("Filed **NET-2**"), "{}", run.stdout);
+    let tickets = tickets_json(&env);
+    assert_eq!(tickets[0]["instance"], "10.0.0.12");
+    assert_eq!(tickets[0]["reason"], "online activation");
+    assert_eq!(tickets[1]["instance"], "10.0.0.13");
+}
+
+#[test]
+fn a_new_complete_request_starts_a_new_draft_and_says_what_became_of_the_old_one() {
+    // Before, the pending risky-rule confirm was dropped silently and the new sentence merged.
+    let env = env();
+    let run = env.chat(
+        "/as alice\ntcp 3389 inbound from any to web-02 for remote support\nopen udp 123 from web-01 to 10.1.1.1 for time sync\nconfirm\n",
+    );
+    let posts = run.posts();
+    assert!(posts[0].contains("Reply `confirm`"), "{}", posts[0]);
+    assert!(
+        posts[1].contains("I dropped your earlier firewall rule request (tcp 3389 from any to web-02, waiting for your `confirm`); nothing was filed for it."),
+        "{}",
+        posts[1]
+    );
+    assert!(posts[1].contains("Filed **FW-1**"), "{}", posts[1]);
+    let tickets = tickets_json(&env);
+    assert_eq!(tickets.len(), 1, "{tickets:?}");
+    assert_eq!(tickets[0]["ports"], "123");
+    assert_eq!(tickets[0]["protocol"], "udp");
+    // The same rule while a slot is being asked for.
+    let run =
+        env.chat("/as alice\nopen tcp 1688\nweb-02 needs internet access for online activation\n");
+    let posts = run.posts();
+    assert!(
+        posts[1].contains(
+            "I dropped your earlier firewall rule request (tcp 1688, the source was still open)"
+        ),
+        "{}",
+        posts[1]
+    );
+    assert!(posts[1].contains("Filed **NET-1**"), "{}", posts[1]);
+}
+
+#[test]
+fn every_missing_field_is_asked_for_in_turn_direction_and_reason_included() {
+    // Before, the summary showed `Direction: _missing_` and a firewall reason was never asked.
+    let env = env();
+    let run = env
+        .chat("/as alice\nopen tcp 1688 from 10.0.0.0/8 to 10.1.1.1\noutbound\nKMS activation\n");
+    let posts = run.posts();
+    assert_eq!(posts.len(), 3, "{}", run.stdout);
+    assert!(
+        posts[0].contains("inbound"),
+        "asks the direction: {}",
+        posts[0]
+    );
+    assert!(
+        posts[1].contains("What is the access needed for"),
+        "asks the reason: {}",
+        posts[1]
+    );
+    assert!(posts[2].contains("Filed **FW-1**"), "{}", posts[2]);
+    let t = &tickets_json(&env)[0];
+    assert_eq!(t["direction"], "egress");
+    assert_eq!(t["reason"], "KMS activation");
+    let run = env.chat("/as alice\nopen udp 123\n");
+    assert!(
+        run.posts()[0].contains("**Direction:** _follows from source and destination_"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn wording_articles_and_full_stops() {
+    // Before: "a internet access request", "…1-65535 For example", "Reason: source too wide @alice".
+    let env = env();
+    let run = env.chat(
+        "/as alice\nI need internet access\ncancel\nopen tcp 70000 from web-01 to 10.1.1.1 for time sync\ncancel\n\
+         open tcp 1688 from 10.0.0.0/8 to 203.0.113.7 for activation\n/as bob\nreject FW-1 source too wide\n",
+    );
+    let out = &run.stdout;
+    assert!(
+        out.contains("I'll file an internet access request"),
+        "{out}"
+    );
+    assert!(!out.contains("a internet"), "{out}");
+    assert!(
+        out.contains("port 70000 is outside the valid range 1-65535. For example: `1688`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("**FW-1** was rejected by @bob. Reason: source too wide. @alice:"),
+        "{out}"
+    );
+    let run = env.chat("/as alice\nticket FW-99\n");
+    assert!(
+        run.stdout
+            .contains("There is no ticket FW-99.\n    For example: `tickets open`"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// `kmsbot chat` with the ticket clock shifted by `offset` seconds.
+fn chat_at(env: &Env, offset: i64, script: &str) -> kmsbot_tests::transcript::Run {
+    let db = env.db();
+    let cfg = env.path("kmsbot.toml");
+    let offset = offset.to_string();
+    env.run(
+        &[
+            "chat",
+            "--db",
+            db.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--clock-offset",
+            &offset,
+        ],
+        script,
+    )
+}
+
+#[test]
+fn a_time_limited_ticket_reminds_before_the_end_and_is_marked_when_time_is_up() {
+    // Before, "for 2 days" was only a label: nobody was reminded and nothing ever expired.
+    let env = env();
+    let run = env.chat(
+        "/as alice\nweb-01 needs internet access for online activation for 2 days\n/as bob\napprove NET-1\ndone NET-1\n",
+    );
+    assert!(
+        run.stdout.contains("It ends ") && run.stdout.contains("(2 days from now)"),
+        "{}",
+        run.stdout
+    );
+    const HOUR: i64 = 3_600;
+    // A day later: nothing to say yet.
+    let run = chat_at(&env, 24 * HOUR, "");
+    assert!(run.posts().is_empty(), "{}", run.stdout);
+    // An hour before the end: the requester and the approvers are reminded, once.
+    let run = chat_at(&env, 47 * HOUR, "");
+    let posts = run.posts();
+    assert_eq!(posts.len(), 1, "{}", run.stdout);
+    assert!(posts[0].contains("**NET-1**"), "{}", posts[0]);
+    // (Rounded up to the minute; a very slow machine may take over a minute between runs.)
+    assert!(
+        posts[0].contains("in 1 hour") || posts[0].contains("in 59 minutes"),
+        "{}",
+        posts[0]
+    );
+    assert!(posts[0].contains("@alice @bob"), "{}", posts[0]);
+    assert!(chat_at(&env, 47 * HOUR + 60, "").posts().is_empty());
+    let t = &tickets_json(&env)[0];
+    assert!(t["expired_at"].is_null(), "{t}");
+    // Time is up: the ticket is marked and everyone told, once.
+    let run = chat_at(&env, 48 * HOUR + 60, "/as alice\ntickets\n");
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("its time is up and it is marked expired"),
+        "{}",
+        run.stdout
+    );
+    assert!(posts[0].contains("@alice @bob"), "{}", posts[0]);
+    assert!(
+        posts[1].contains("**NET-1** (done, expired)"),
+        "{}",
+        posts[1]
+    );
+    assert!(chat_at(&env, 49 * HOUR, "").posts().is_empty());
+    let t = &tickets_json(&env)[0];
+    assert!(t["expired_at"].is_string(), "{t}");
+    let show = env.cli(&["tickets", "show", "NET-1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    let actions: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["filed", "approved", "done", "reminded", "expired"]
+    );
+}
+
+#[test]
+fn a_complete_restatement_of_the_open_draft_continues_it() {
+    let env = env();
+    let run =
+        env.chat("/as alice\nopen tcp 1688\ntcp 1688 from web-01 to 10.1.1.1 for time checks\n");
+    let posts = run.posts();
+    assert!(!posts[1].contains("I dropped"), "{}", posts[1]);
+    assert!(posts[1].contains("Filed **FW-1**"), "{}", posts[1]);
+    // A deadline that cannot be timed is said, not silently ignored.
+    let run = env.chat(
+        "/as alice\nweb-01 needs internet access until friday for windows updates\n/as bob\napprove NET-1\ndone NET-1\n",
+    );
+    assert!(
+        run.stdout.contains("meant to last until friday"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn online_activation_counts_an_ip_named_ticket_until_it_expires() {
+    // Before, a ticket naming the instance by address did not count, and an expired one still did.
+    let env = Env::new(BIN);
+    let key = env.path("web-01.key");
+    std::fs::write(&key, "QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT\n").unwrap();
+    env.write_config(&format!(
+        "[approvals]\napprovers = [\"console:bob\"]\n[[instances]]\nname = \"web-01\"\nedition = \"Windows Server 2019 Datacenter\"\n\
+         transport = \"dry-run\"\naddress = \"10.0.0.12\"\nproduct_key = \"file:{}\"\n",
+        key.display()
+    ));
+    let run = env.chat(
+        "/as alice\nI need internet access on 10.0.0.12 for online activation for 2 days\n/as bob\napprove NET-1\ndone NET-1\n\
+         /as alice\nactivate web-01 online\n",
+    );
+    assert!(run.stdout.contains("Filed **NET-1**"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("needs outbound internet"),
+        "{}",
+        run.stdout
+    );
+    let jobs = env.cli(&["jobs", "list", "--json"]);
+    let jobs: Vec<serde_json::Value> = serde_json::from_str(&jobs.stdout).unwrap();
+    assert_eq!(
+        jobs.len(),
+        1,
+        "the online job was put to approvers: {jobs:?}"
+    );
+    let run = chat_at(&env, 49 * 3_600, "/as alice\nactivate web-01 online\n");
+    assert!(run.stdout.contains("marked expired"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("has no internet-access ticket in force"),
+        "{}",
+        run.stdout
+    );
 }

@@ -26,7 +26,8 @@ const MEMORY_CAPACITY: usize = 20_000;
 ///   actions green, `reject`-like red, others grey). Returns the id of the last piece (the one
 ///   that carries the buttons). With `thread: Some(t)` (and `t != channel`) the pieces go into
 ///   thread `t`, started on message `t` of `channel` on first use (see the module docs).
-///   Mentions in the text ping users only, never `@everyone` or roles.
+///   Only the users the bot mentions itself ([`crate::chat::mention`]) are pinged; mentions in
+///   users' text are shown inert, never `@everyone` or roles.
 /// * `Edit` replaces the text with the first piece of its split.
 /// * `React` adds the emoji's character ([`emoji::to_char`]) as the bot.
 ///
@@ -150,13 +151,16 @@ impl DiscordChat {
             }
             _ => channel,
         };
-        let pieces = split_message(text, MESSAGE_LIMIT);
+        let (text, users) = discord_text(text);
+        let pieces = split_message(&text, MESSAGE_LIMIT);
         let last = pieces.len().saturating_sub(1);
         let mut posted = None;
         for (i, piece) in pieces.into_iter().enumerate() {
-            let mut builder = CreateMessage::new()
-                .content(piece)
-                .allowed_mentions(CreateAllowedMentions::new().all_users(true));
+            // Only the users the bot itself mentions are notified.
+            let mut builder = CreateMessage::new().content(piece).allowed_mentions(
+                CreateAllowedMentions::new()
+                    .users(users.iter().copied().map(serenity::all::UserId::new)),
+            );
             if i == last && !buttons.is_empty() {
                 builder = builder.components(action_rows(buttons));
             }
@@ -179,7 +183,8 @@ impl DiscordChat {
     ) -> Result<(), ChatError> {
         let message = message_id(message_ref)?;
         let channel = self.location(message, channel_id(channel)?, thread);
-        let first = split_message(text, MESSAGE_LIMIT)
+        let (text, _) = discord_text(text);
+        let first = split_message(&text, MESSAGE_LIMIT)
             .into_iter()
             .next()
             .unwrap_or_default();
@@ -319,6 +324,26 @@ fn truncate(s: &str, max: usize) -> String {
         t.push('\u{2026}');
         t
     }
+}
+
+/// The bot's text for Discord: mentions the bot wrote ([`crate::chat::mention`]) become `<@id>`
+/// and are returned to be allowed; a `<@…>`, `<#…>`, `@everyone` or `@here` from users' text gets a
+/// zero-width space so it shows as text and pings nobody.
+fn discord_text(text: &str) -> (String, Vec<u64>) {
+    let inert = text
+        .replace("<@", "<\u{200B}@")
+        .replace("<#", "<\u{200B}#")
+        .replace("@everyone", "@\u{200B}everyone")
+        .replace("@here", "@\u{200B}here");
+    let users = std::cell::RefCell::new(Vec::new());
+    let out = crate::chat::replace_mentions(&inert, |id| match id.parse::<u64>() {
+        Ok(n) => {
+            users.borrow_mut().push(n);
+            format!("<@{id}>")
+        }
+        Err(_) => format!("@{id}"),
+    });
+    (out, users.into_inner())
 }
 
 fn parse_id(raw: &str, what: &str) -> Result<u64, ChatError> {

@@ -3,7 +3,8 @@
 //! Handled: `**bold**`/`__bold__` → `*bold*`, `*italic*` → `_italic_`, `~~strike~~` → `~strike~`,
 //! `[text](url)` → `<url|text>`, headings → bold lines, `-`/`*`/`+` bullets → `•`, inline code and
 //! fenced code blocks kept (the fence's language tag dropped, Slack shows it as text), and `&`, `<`,
-//! `>` escaped as Slack requires (a leading `>` quote marker is kept).
+//! `>` escaped as Slack requires (a leading `>` quote marker is kept). The bot's own mentions
+//! ([`crate::chat::mention`]) become `<@U…>` so they notify; nothing else can.
 
 /// Converts Markdown to Slack mrkdwn.
 pub fn markdown_to_mrkdwn(markdown: &str) -> String {
@@ -37,7 +38,8 @@ pub fn markdown_to_mrkdwn(markdown: &str) -> String {
     if in_fence {
         out.push("```".to_string());
     }
-    out.join("\n")
+    // The bot's own mentions notify (`<@U…>`); users' text was escaped above and stays inert.
+    crate::chat::replace_mentions(&out.join("\n"), |id| format!("<@{id}>"))
 }
 
 fn convert_line(line: &str) -> String {

@@ -313,7 +313,11 @@ fn nobody_can_approve(
 /// Online and KMS-host jobs reach Microsoft: the instance's internet-access ticket must be done
 /// (applied), not just approved, before anyone is asked to approve the job.
 async fn needs_internet(turn: &mut Turn<'_>, instance: &str, what: &str) -> Result<(), AppError> {
-    let tickets = crate::tickets::store::internet_access(&mut *turn.tx, instance).await?;
+    let address = turn
+        .config()
+        .instance(instance)
+        .and_then(|i| i.address.as_deref());
+    let tickets = crate::tickets::store::internet_access(&mut *turn.tx, instance, address).await?;
     match tickets.first() {
         Some((_, status)) if status == "done" => Ok(()),
         Some((id, _)) => Err(UserError::plain(format!(
@@ -322,7 +326,7 @@ async fn needs_internet(turn: &mut Turn<'_>, instance: &str, what: &str) -> Resu
         .into()),
         None => Err(UserError::new(
             format!(
-                "`{instance}` needs outbound internet for {what}, and it has no internet-access ticket. Ask for one first; once it is approved and marked done, ask me again."
+                "`{instance}` needs outbound internet for {what}, and it has no internet-access ticket in force (none, or only expired ones). Ask for one first; once it is approved and marked done, ask me again."
             ),
             format!("{instance} needs internet access for online activation"),
         )

@@ -92,10 +92,121 @@ fn problems_text(problems: &[Problem]) -> String {
     for p in problems {
         s.push_str(&format!(
             "• {}: {} For example: `{}`\n",
-            p.field, p.message, p.example
+            p.field,
+            sentence(&p.message),
+            p.example
         ));
     }
     s
+}
+
+/// `text` ending with a full stop (unless it already ends a sentence).
+fn sentence(text: &str) -> String {
+    let text = text.trim_end();
+    if text.ends_with(['.', '!', '?', ':']) {
+        text.to_string()
+    } else {
+        format!("{text}.")
+    }
+}
+
+/// "a firewall rule request", "an internet access request", "a request".
+fn a_request(kind: Option<RequestKind>) -> &'static str {
+    match kind {
+        Some(RequestKind::Firewall) => "a firewall rule request",
+        Some(RequestKind::InternetAccess) => "an internet access request",
+        None => "a request",
+    }
+}
+
+/// The approvers, mentioned so they are notified of a new ticket (a Discord role is named, not
+/// pinged); the usual text when there are none.
+fn approver_mentions(cfg: &crate::config::ApprovalsConfig) -> String {
+    if cfg.approvers.is_empty() {
+        return approvals::approvers_text(cfg);
+    }
+    cfg.approvers
+        .iter()
+        .map(|a| {
+            if a.starts_with("discord-role:") {
+                format!("`{a}`")
+            } else {
+                mention(a)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A message that is a request of its own, complete but for direction and reason: it starts a
+/// new draft even while another one is open.
+fn complete_request(text: &str, known: &[String]) -> Option<Draft> {
+    let kind = request::detect(text)?;
+    let mut draft = request::parse(text, known);
+    draft.kind = Some(kind);
+    match request::next_missing(&draft) {
+        None | Some(Field::Direction | Field::Reason) => Some(draft),
+        Some(_) => None,
+    }
+}
+
+/// Whether `new` asks for something else than `old`: a field both name differs. A complete
+/// request that only restates or completes the open draft continues it instead.
+fn conflicts(old: &Draft, new: &Draft) -> bool {
+    fn differ<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+        matches!((a, b), (Some(x), Some(y)) if x != y)
+    }
+    let instances = !old.instances.is_empty()
+        && !new.instances.is_empty()
+        && !new
+            .instances
+            .iter()
+            .all(|n| old.instances.iter().any(|o| o.eq_ignore_ascii_case(n)));
+    differ(&old.kind, &new.kind)
+        || differ(&old.protocol, &new.protocol)
+        || differ(&old.ports, &new.ports)
+        || differ(&old.source, &new.source)
+        || differ(&old.destination, &new.destination)
+        || differ(&old.direction, &new.direction)
+        || instances
+}
+
+/// What an open draft was, in a few words, for the note when it is replaced.
+fn pending_text(conv: &Conversation) -> String {
+    let d = &conv.draft;
+    let mut parts: Vec<String> = Vec::new();
+    if d.kind == Some(RequestKind::InternetAccess) {
+        if !d.instances.is_empty() {
+            parts.push(format!("for {}", d.instances.join(", ")));
+        }
+    } else {
+        if let Some(p) = d.protocol {
+            parts.push(p.to_string());
+        }
+        if let Some(ports) = &d.ports {
+            parts.push(ports.to_string());
+        }
+        if let Some(src) = &d.source {
+            parts.push(format!("from {src}"));
+        }
+        if let Some(dst) = &d.destination {
+            parts.push(format!("to {dst}"));
+        }
+    }
+    let state = match conv.awaiting.as_deref() {
+        Some("confirm") => "waiting for your `confirm`".to_string(),
+        Some(slot) => format!("the {slot} was still open"),
+        None => "not complete".to_string(),
+    };
+    let what = if parts.is_empty() {
+        state
+    } else {
+        format!("{}, {state}", parts.join(" "))
+    };
+    format!(
+        "I dropped your earlier {} ({what}); nothing was filed for it. Your new message starts a new one.\n",
+        a_request(d.kind).trim_start_matches("a ").trim_start_matches("an ")
+    )
 }
 
 fn dedupe_problems(mut problems: Vec<Problem>) -> Vec<Problem> {
@@ -119,7 +230,7 @@ pub async fn start(
     }
     let problems = parsed.problems.clone();
     draft.problems.clear();
-    advance(turn, None, draft, problems, true).await
+    advance(turn, None, draft, problems, true, String::new()).await
 }
 
 /// Continues an open conversation with the user's next message.
@@ -138,6 +249,14 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
         return Ok(());
     }
     let known = known_instances(turn);
+    let fresh = complete_request(text, &known).filter(|f| conflicts(&conv.draft, f));
+    if let Some(mut fresh) = fresh {
+        // One rule: a new complete request starts a new draft; the old one is dropped, and
+        // the requester is told so.
+        close(turn, conv.id, "cancelled").await?;
+        let problems = std::mem::take(&mut fresh.problems);
+        return advance(turn, None, fresh, problems, true, pending_text(&conv)).await;
+    }
     let mut draft = conv.draft.clone();
     let mut problems = Vec::new();
     if conv.awaiting.as_deref() == Some("confirm") {
@@ -176,7 +295,7 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
         }
     }
     draft.problems.clear();
-    advance(turn, Some(conv.id), draft, problems, false).await
+    advance(turn, Some(conv.id), draft, problems, false, String::new()).await
 }
 
 fn slot_from_str(s: &str) -> Option<Slot> {
@@ -194,21 +313,20 @@ fn slot_from_str(s: &str) -> Option<Slot> {
     })
 }
 
-/// Validates, then asks for what is missing, asks for confirmation, or files the ticket.
+/// Validates, then asks about what is unclear or missing, asks for confirmation, or files the
+/// ticket. `note` goes before the reply (what happened to an earlier draft).
 async fn advance(
     turn: &mut Turn<'_>,
     conv_id: Option<i64>,
     draft: Draft,
     mut problems: Vec<Problem>,
     first: bool,
+    note: String,
 ) -> Result<(), AppError> {
     let known = known_instances(turn);
     problems.extend(request::validate(&draft, &known));
     let problems = dedupe_problems(problems);
-    let kind_name = draft
-        .kind
-        .map(|k| k.to_string())
-        .unwrap_or_else(|| "request".into());
+    let a_kind = a_request(draft.kind);
     if !problems.is_empty() {
         let next = request::next_missing(&draft);
         let awaiting = problems
@@ -217,10 +335,10 @@ async fn advance(
             .or(next)
             .map(|f| f.as_str().to_string());
         save(turn, conv_id, &draft, awaiting.as_deref()).await?;
-        let mut text = String::new();
+        let mut text = note;
         if first {
             text.push_str(&format!(
-                "I'm starting a {kind_name} request, but some of it doesn't work yet:\n"
+                "I'm starting {a_kind}, but some of it doesn't work yet:\n"
             ));
         } else {
             text.push_str("That didn't work:\n");
@@ -230,16 +348,28 @@ async fn advance(
         turn.reply(text).await?;
         return Ok(());
     }
+    let intro = if first {
+        format!(
+            "{note}I'll file {a_kind}. So far:\n{}\n",
+            request::summary(&draft).trim_end()
+        )
+    } else {
+        note.clone()
+    };
+    if let Some(doubt) = draft.doubts.first() {
+        // Never drop or guess words silently: ask first.
+        save(turn, conv_id, &draft, Some(doubt.field.as_str())).await?;
+        turn.reply(format!(
+            "{intro}Before I go on, one question: {} Reply with the {} you mean (for example `{}`), `yes` to keep what is shown, or `cancel`.",
+            sentence(&doubt.message),
+            doubt.field,
+            doubt.example
+        ))
+        .await?;
+        return Ok(());
+    }
     if let Some(slot) = request::next_missing(&draft) {
         save(turn, conv_id, &draft, Some(slot.as_str())).await?;
-        let intro = if first {
-            format!(
-                "I'll file a {kind_name} request. So far:\n{}\n",
-                request::summary(&draft).trim_end()
-            )
-        } else {
-            String::new()
-        };
         turn.reply(format!("{intro}{} (or `cancel`)", request::question(slot)))
             .await?;
         return Ok(());
@@ -247,7 +377,7 @@ async fn advance(
     if request::needs_confirmation(&draft) && !draft.confirmed {
         save(turn, conv_id, &draft, Some("confirm")).await?;
         turn.reply(format!(
-            "⚠️ This rule lets traffic in from anywhere on the internet:\n{}\nReply `confirm` to file it as it is, send a narrower source (e.g. `from 198.51.100.0/24`), or `cancel`.",
+            "{note}⚠️ This rule lets traffic in from anywhere on the internet:\n{}\nReply `confirm` to file it as it is, send a narrower source (for example `from 198.51.100.0/24`), or `cancel`.",
             request::summary(&draft).trim_end()
         ))
         .await?;
@@ -263,7 +393,7 @@ async fn advance(
             }
         }
     };
-    file(turn, id, &draft).await
+    file(turn, id, &draft, note).await
 }
 
 fn kind_str(draft: &Draft) -> &'static str {
@@ -274,13 +404,18 @@ fn kind_str(draft: &Draft) -> &'static str {
 }
 
 /// Files a complete, valid draft as a ticket (or points at an identical open one).
-async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), AppError> {
+async fn file(
+    turn: &mut Turn<'_>,
+    conv_id: i64,
+    draft: &Draft,
+    note: String,
+) -> Result<(), AppError> {
     let fingerprint = request::fingerprint(draft);
     let existing = tstore::live_duplicate(&mut turn.tx, &fingerprint).await?;
     if let Some((id, status)) = existing {
         close(turn, conv_id, "cancelled").await?;
         turn.reply(format!(
-            "That is the same as **{id}**, which is already {status}; I did not file a duplicate. Follow it with `ticket {id}`."
+            "{note}That is the same as **{id}**, which is already {status}; I did not file a duplicate. Follow it with `ticket {id}`."
         ))
         .await?;
         return Ok(());
@@ -315,6 +450,11 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
             reason: draft.reason.clone(),
             duration: draft.duration.as_ref().map(|d| d.text.clone()),
             fingerprint: &fingerprint,
+            duration_secs: draft
+                .duration
+                .as_ref()
+                .and_then(|d| d.seconds)
+                .and_then(|s| i64::try_from(s).ok()),
         },
     )
     .await?;
@@ -330,7 +470,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
     .await?;
     let cfg = turn.config();
     let mut text = format!(
-        "Filed **{id}** ({}) for {}:\n{}\n",
+        "{note}Filed **{id}** ({}) for {}:\n{}\n",
         if kind == "firewall" {
             "firewall rule"
         } else {
@@ -354,7 +494,7 @@ async fn file(turn: &mut Turn<'_>, conv_id: i64, draft: &Draft) -> Result<(), Ap
     }
     text.push_str(&format!(
         "Next: an approver ({}) approves with :{}: or `approve {id}` (reject with :{}: or `reject {id} REASON`); then support applies it and marks it `done {id}`. You can `cancel {id}` any time before that.",
-        approvals::approvers_text(&cfg.approvals),
+        approver_mentions(&cfg.approvals),
         adapters::emoji::normalize(&cfg.approvals.approve_emoji),
         adapters::emoji::normalize(&cfg.approvals.reject_emoji),
     ));
@@ -465,7 +605,9 @@ pub async fn decide(
         }
         Outcome::Rejected => {
             set_status(turn, &id, "rejected", reason).await?;
-            let why = reason.map(|r| format!(" Reason: {r}")).unwrap_or_default();
+            let why = reason
+                .map(|r| format!(" Reason: {}", sentence(r)))
+                .unwrap_or_default();
             tell_requester(
                 turn,
                 &channel,
@@ -527,12 +669,28 @@ pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
         .into());
     }
     set_status(turn, &id, "done", None).await?;
+    // A time-limited ticket's clock starts now that the access is in place.
+    let now = turn.now();
+    let ends = match tstore::start_clock(&mut turn.tx, &id, now).await? {
+        Some(end) => format!(
+            " It ends {} ({} from now); I will remind you and the approvers before then.",
+            crate::clock::format_utc(end),
+            crate::clock::duration_words(end - now)
+        ),
+        None => match tstore::get(&mut *turn.tx, &id).await?.and_then(|t| t.duration) {
+            // "until friday": a deadline I cannot time; say so rather than stay silent.
+            Some(until) => format!(
+                " It is meant to last {until}; I can only time lengths such as `for 2 days`, so nobody will be reminded: remove the access by hand then."
+            ),
+            None => String::new(),
+        },
+    };
     tell_requester(
         turn,
         &channel,
         thread.as_deref(),
         format!(
-            "**{id}** is done: the access is in place. {}: you can go ahead.",
+            "**{id}** is done: the access is in place. {}: you can go ahead.{ends}",
             mention(&requester)
         ),
     )

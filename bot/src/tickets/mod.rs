@@ -1,5 +1,6 @@
 //! Firewall-rule and internet-access tickets: understanding requests, slot filling, storage, lifecycle.
 
+pub mod expiry;
 pub mod flow;
 pub mod request;
 mod request_check;

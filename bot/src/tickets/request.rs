@@ -344,6 +344,9 @@ pub struct Draft {
     pub confirmed: bool,
     /// Problems found in the latest message plus validation of the whole draft.
     pub problems: Vec<Problem>,
+    /// Words of the latest message that were not used, or that make a field uncertain: the
+    /// requester is asked about them before anything is filed (`example` is the value kept).
+    pub doubts: Vec<Problem>,
 }
 
 /// Serializes an [`IpNet`] as its CIDR text (`10.0.0.0/16`, `2001:db8::1/128`).

@@ -88,7 +88,7 @@ pub fn effective_direction(draft: &Draft) -> Option<Direction> {
 /// The next slot to ask for, in a fixed order, or `None` when the draft is complete.
 ///
 /// Order: kind; firewall: protocol, ports (tcp/udp only), source, destination, direction (only
-/// when [`effective_direction`] cannot derive it); internet access: instances, reason.
+/// when [`effective_direction`] cannot derive it), reason; internet access: instances, reason.
 pub fn next_missing(draft: &Draft) -> Option<Slot> {
     match draft.kind {
         None => Some(Field::Kind),
@@ -107,6 +107,9 @@ pub fn next_missing(draft: &Draft) -> Option<Slot> {
             }
             if effective_direction(draft).is_none() {
                 return Some(Field::Direction);
+            }
+            if draft.reason.is_none() {
+                return Some(Field::Reason);
             }
             None
         }
@@ -140,7 +143,8 @@ pub fn validate(draft: &Draft, known_instances: &[String]) -> Vec<Problem> {
         }
     }
     for name in &draft.instances {
-        if !is_known(name, known_instances) && !is_hostname(name) {
+        let address = name.parse::<std::net::IpAddr>().is_ok();
+        if !is_known(name, known_instances) && !is_hostname(name) && !address {
             let problem = if is_instance_like(name) || !name.contains('.') {
                 unknown_instance_problem(Field::Instances, name, known_instances)
             } else {

@@ -35,7 +35,7 @@ pub(crate) fn is_instance_like(t: &str) -> bool {
 /// The problem for an instance-like name that is not in `known`.
 pub(crate) fn unknown_instance_problem(field: Field, name: &str, known: &[String]) -> Problem {
     let listed = if known.is_empty() {
-        "no instances are known".to_string()
+        "no instances are configured".to_string()
     } else {
         let mut shown: Vec<&str> = known.iter().take(6).map(String::as_str).collect();
         if known.len() > 6 {
@@ -43,15 +43,21 @@ pub(crate) fn unknown_instance_problem(field: Field, name: &str, known: &[String
         }
         format!("known instances: {}", shown.join(", "))
     };
-    let example = known
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "kms.corp.example".to_string());
+    let example = known.first().cloned().unwrap_or_else(|| {
+        if field == Field::Instances {
+            "10.0.0.12".to_string()
+        } else {
+            "kms.corp.example".to_string()
+        }
+    });
+    let instead = if field == Field::Instances {
+        "use a known instance, its IP address or its fully-qualified host name"
+    } else {
+        "use a known instance, an IP/CIDR or a fully-qualified host name"
+    };
     Problem::new(
         field,
-        format!(
-            "unknown instance `{name}` ({listed}); use a known instance, an IP/CIDR or a fully-qualified host name"
-        ),
+        format!("unknown instance `{name}` ({listed}); {instead}"),
         example,
     )
 }

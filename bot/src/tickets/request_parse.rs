@@ -116,6 +116,9 @@ const FILLERS: &[&str] = &[
     "cidr", "block", "prefix", "node", "box", "kms", "external", "internal", "public", "private",
     "new",
 ];
+/// Fillers that name a role rather than describe the endpoint's type: "to kms host.corp.example"
+/// may mean the KMS host or the host after it, so the requester is asked.
+const ROLE_FILLERS: &[&str] = &["kms"];
 const ENDPOINT_VERBS: &[&str] = &[
     "reach", "access", "connect", "talk", "contact", "use", "send", "query",
 ];
@@ -213,6 +216,7 @@ pub fn merge(base: &mut Draft, update: &Draft) {
         base.confirmed = true;
     }
     base.problems.clone_from(&update.problems);
+    base.doubts.clone_from(&update.doubts);
 }
 
 /// Applies a free-form answer to the question for `slot` ("tcp", "TCP please", "1688",
@@ -483,6 +487,9 @@ struct Extractor<'a> {
     consumed: Vec<(usize, usize)>,
     draft: Draft,
     problems: Vec<Problem>,
+    doubts: Vec<Problem>,
+    /// Where the reason clause starts, once found: words after it belong to the reason.
+    reason_start: Option<usize>,
 }
 
 /// Reads every field it can from `text`. `slot` enables bare answers for that slot ("1688",
@@ -503,6 +510,8 @@ fn extract(
         consumed: Vec::new(),
         draft: Draft::default(),
         problems: Vec::new(),
+        doubts: Vec::new(),
+        reason_start: None,
     };
     x.draft.kind = detect(text);
     if slot == Some(Field::Kind) && x.draft.kind.is_none() {
@@ -525,7 +534,9 @@ fn extract(
         x.endpoints(slot);
     }
     x.reason(slot);
+    x.unused_endpoints();
     x.draft.problems = std::mem::take(&mut x.problems);
+    x.draft.doubts = std::mem::take(&mut x.doubts);
     x.draft
 }
 
@@ -746,7 +757,11 @@ impl Extractor<'_> {
                 }
             };
             let mut j = i + 1;
+            let mut role: Option<String> = None;
             while j < count && j <= i + 3 && FILLERS.contains(&self.tokens[j].text.as_str()) {
+                if ROLE_FILLERS.contains(&self.tokens[j].text.as_str()) {
+                    role = Some(self.tokens[j].text.clone());
+                }
                 j += 1;
             }
             if j >= count {
@@ -777,6 +792,13 @@ impl Extractor<'_> {
                 continue;
             }
             self.consumed.push((candidate.start, candidate.end));
+            if let (Some(role), Classified::Endpoint(endpoint @ Endpoint::Host(_))) =
+                (&role, &classified)
+            {
+                if field != Field::Instances && !candidate.text.contains(role.as_str()) {
+                    self.role_doubt(field, role, endpoint);
+                }
+            }
             self.assign(field, classified, &candidate.text);
             self.check_list(field, j);
             i = j + 1;
@@ -791,6 +813,68 @@ impl Extractor<'_> {
             };
             if !already && !self.problems.iter().any(|p| p.field == field) {
                 self.bare_endpoint(field);
+            }
+        }
+    }
+
+    /// "to kms host.corp.example": `kms` is dropped as a filler, but it may name the KMS host
+    /// itself; the endpoint is kept and the requester asked.
+    fn role_doubt(&mut self, field: Field, role: &str, endpoint: &Endpoint) {
+        let doubt = Problem::new(
+            field,
+            format!(
+                "you wrote `{role} {endpoint}`: I took `{endpoint}` as the {field} and I am not sure what `{role}` means there (a host called `{role}`, or a description of `{endpoint}`?)"
+            ),
+            endpoint.to_string(),
+        );
+        if !self.doubts.contains(&doubt) {
+            self.doubts.push(doubt);
+        }
+    }
+
+    /// Addresses, host and instance names that no field took and that are not part of the
+    /// reason: never dropped silently, the requester is asked where they belong.
+    fn unused_endpoints(&mut self) {
+        let tokens = self.tokens.clone();
+        for token in tokens {
+            if self.is_consumed(token.start, token.end)
+                || self.reason_start.is_some_and(|r| token.start >= r)
+            {
+                continue;
+            }
+            let classified = classify(&token.text, self.known);
+            let Classified::Endpoint(
+                endpoint @ (Endpoint::Network(_) | Endpoint::Host(_) | Endpoint::Instance(_)),
+            ) = classified
+            else {
+                continue;
+            };
+            if self
+                .problems
+                .iter()
+                .any(|p| p.message.contains(&token.text))
+            {
+                continue;
+            }
+            let field = if self.draft.kind == Some(RequestKind::InternetAccess) {
+                Field::Instances
+            } else if self.draft.destination.is_none() {
+                Field::Destination
+            } else {
+                Field::Source
+            };
+            let kept = match field {
+                Field::Source => self.draft.source.as_ref().map(Endpoint::to_string),
+                Field::Destination => None,
+                _ => self.draft.instances.first().cloned(),
+            };
+            let doubt = Problem::new(
+                field,
+                format!("I did not use `{endpoint}`: I could not tell whether it is the source, the destination or something else"),
+                kept.unwrap_or_else(|| endpoint.to_string()),
+            );
+            if !self.doubts.contains(&doubt) {
+                self.doubts.push(doubt);
             }
         }
     }
@@ -957,6 +1041,32 @@ impl Extractor<'_> {
                         self.draft.instances.push(host);
                     }
                 }
+                Classified::Endpoint(Endpoint::Network(net)) => {
+                    // An instance given by its address ("internet access on 10.0.0.12").
+                    self.consumed.push((token.start, token.end));
+                    if net.prefix_len() != net.max_prefix_len() {
+                        self.problem(
+                            Field::Instances,
+                            format!(
+                                "`{net}` is a network; name each instance by its address or name"
+                            ),
+                            "10.0.0.12",
+                        );
+                    } else if matches!(previous, Some("to" | "reach" | "reaching" | "towards")) {
+                        if self.draft.destination.is_none() {
+                            self.draft.destination = Some(Endpoint::Network(net));
+                        }
+                    } else {
+                        let addr = net.addr().to_string();
+                        if !self.draft.instances.contains(&addr) {
+                            self.draft.instances.push(addr);
+                        }
+                    }
+                }
+                Classified::Bad(message, example) => {
+                    self.consumed.push((token.start, token.end));
+                    self.problem(Field::Instances, message, example);
+                }
                 Classified::UnknownInstance(name) => {
                     self.consumed.push((token.start, token.end));
                     let problem = unknown_instance_problem(Field::Instances, &name, self.known);
@@ -1025,6 +1135,7 @@ impl Extractor<'_> {
             };
             if let Some(reason) = self.clean_reason(clause_start) {
                 self.draft.reason = Some(reason);
+                self.reason_start = Some(clause_start);
                 return;
             }
         }
@@ -1041,6 +1152,7 @@ impl Extractor<'_> {
                     .unwrap_or(reason);
                 if !stripped.is_empty() {
                     self.draft.reason = Some(stripped);
+                    self.reason_start = Some(0);
                 }
             }
         }

@@ -69,16 +69,13 @@ pub fn summary(draft: &Draft) -> String {
     let direction = match (draft.direction, effective_direction(draft)) {
         (Some(d), _) => d.to_string(),
         (None, Some(d)) => format!("{d} (derived)"),
+        (None, None) if draft.source.is_none() || draft.destination.is_none() => {
+            "_follows from source and destination_".to_string()
+        }
         (None, None) => missing.clone(),
     };
     let _ = writeln!(out, "- **Direction:** {direction}");
-    let reason = draft.reason.clone().unwrap_or_else(|| {
-        if internet {
-            missing.clone()
-        } else {
-            "_not given_".to_string()
-        }
-    });
+    let reason = draft.reason.clone().unwrap_or_else(|| missing.clone());
     let _ = writeln!(out, "- **Reason:** {reason}");
     let duration = draft
         .duration
@@ -105,7 +102,7 @@ pub fn summary(draft: &Draft) -> String {
 /// access, for incomplete drafts and for drafts with intrinsic problems.
 pub fn openstack_commands(draft: &Draft, security_group: &str) -> Vec<String> {
     if draft.kind != Some(RequestKind::Firewall)
-        || next_missing(draft).is_some()
+        || !matches!(next_missing(draft), None | Some(Field::Reason))
         || !intrinsic_problems(draft).is_empty()
     {
         return Vec::new();

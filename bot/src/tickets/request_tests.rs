@@ -390,6 +390,8 @@ fn slot_filling_conversation() {
     assert_eq!(next_missing(&d), Some(Field::Destination));
     apply_answer(&mut d, Field::Destination, "it's web-01", &k).unwrap();
     assert_eq!(d.destination, Some(Endpoint::Instance("web-01".into())));
+    assert_eq!(next_missing(&d), Some(Field::Reason));
+    apply_answer(&mut d, Field::Reason, "remote support", &k).unwrap();
     assert_eq!(next_missing(&d), None);
     assert_eq!(effective_direction(&d), Some(Direction::Ingress));
     assert!(d.problems.is_empty());

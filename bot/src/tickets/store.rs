@@ -43,6 +43,10 @@ pub struct TicketRow {
     pub created_at: String,
     /// When it last changed (UTC).
     pub updated_at: String,
+    /// When a time-limited ticket's access ends (`2026-12-07 07:40 UTC`); set when it is done.
+    pub expires_at: Option<String>,
+    /// When the background check marked it expired, if it did.
+    pub expired_at: Option<String>,
 }
 
 /// Which tickets to list.
@@ -76,6 +80,12 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<TicketRow, sqlx::Error> {
         decision_note: r.try_get("decision_note")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        expires_at: r
+            .try_get::<Option<i64>, _>("expires_at")?
+            .map(crate::clock::format_utc),
+        expired_at: r
+            .try_get::<Option<i64>, _>("expired_at")?
+            .map(crate::clock::format_utc),
     })
 }
 
@@ -132,18 +142,23 @@ pub async fn history<'e>(
         .collect::<Result<_, _>>()?)
 }
 
-/// An instance's internet-access tickets that are approved or done: (id, status), done first.
-/// Only a done ticket means the access is in place.
+/// An instance's internet-access tickets that are approved or done and not expired: (id,
+/// status), done first. A ticket names the instance by name or by its configured `address`.
+/// Only a done ticket means the access is in place; an expired one means it was removed.
 pub async fn internet_access<'e>(
     db: impl SqliteExecutor<'e>,
     instance: &str,
+    address: Option<&str>,
 ) -> Result<Vec<(String, String)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, status FROM tickets WHERE kind = 'internet_access' AND status IN ('approved', 'done') \
-         AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?) || ',%') \
+         AND expired_at IS NULL \
+         AND ((',' || lower(instances) || ',') LIKE ('%,' || lower(?1) || ',%') \
+              OR (?2 IS NOT NULL AND (',' || lower(instances) || ',') LIKE ('%,' || lower(?2) || ',%'))) \
          ORDER BY status = 'done' DESC, created_at DESC",
     )
     .bind(instance)
+    .bind(address)
     .fetch_all(db)
     .await?)
 }
@@ -308,6 +323,8 @@ pub struct NewTicket<'a> {
     pub duration: Option<String>,
     /// Duplicate detection fingerprint.
     pub fingerprint: &'a str,
+    /// The length in seconds of a time-limited ticket ("for 2 days").
+    pub duration_secs: Option<i64>,
 }
 
 /// Files a ticket.
@@ -316,8 +333,8 @@ pub async fn insert_ticket(
     t: &NewTicket<'_>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO tickets (id, kind, seq, status, requester, platform, channel, thread, protocol, ports, source, destination, direction, instances, reason, duration, fingerprint) \
-         VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO tickets (id, kind, seq, status, requester, platform, channel, thread, protocol, ports, source, destination, direction, instances, reason, duration, fingerprint, duration_secs) \
+         VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(t.id)
     .bind(t.kind)
@@ -335,9 +352,110 @@ pub async fn insert_ticket(
     .bind(&t.reason)
     .bind(&t.duration)
     .bind(t.fingerprint)
+    .bind(t.duration_secs)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Starts a time-limited ticket's clock (it is done now): `expires_at = now + duration_secs`.
+/// Returns the end, or `None` for a ticket without a length.
+pub async fn start_clock(
+    conn: &mut SqliteConnection,
+    id: &str,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let end: Option<Option<i64>> = sqlx::query_scalar(
+        "UPDATE tickets SET expires_at = ? + duration_secs WHERE id = ? AND duration_secs IS NOT NULL RETURNING expires_at",
+    )
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(end.flatten())
+}
+
+/// A done, time-limited ticket whose time has not been marked up yet.
+#[derive(Debug, Clone)]
+pub struct RunningOut {
+    /// `NET-3`.
+    pub id: String,
+    /// `firewall` or `internet_access`.
+    pub kind: String,
+    /// Platform user id of the requester.
+    pub requester: String,
+    /// Where the ticket was filed.
+    pub platform: String,
+    /// Its channel.
+    pub channel: String,
+    /// Its thread.
+    pub thread: Option<String>,
+    /// The instances (internet access) or `None`.
+    pub instances: Option<String>,
+    /// The length in seconds.
+    pub duration_secs: i64,
+    /// The end, Unix seconds.
+    pub expires_at: i64,
+    /// Whether the reminder was sent.
+    pub reminded: bool,
+}
+
+/// Done tickets with an end that was not marked yet, soonest first.
+pub async fn running_out(conn: &mut SqliteConnection) -> Result<Vec<RunningOut>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, kind, requester, platform, channel, thread, instances, duration_secs, expires_at, reminded_at \
+         FROM tickets WHERE status = 'done' AND expires_at IS NOT NULL AND expired_at IS NULL ORDER BY expires_at",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| -> Result<RunningOut, sqlx::Error> {
+            Ok(RunningOut {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                requester: r.try_get("requester")?,
+                platform: r.try_get("platform")?,
+                channel: r.try_get("channel")?,
+                thread: r.try_get("thread")?,
+                instances: r.try_get("instances")?,
+                duration_secs: r.try_get("duration_secs")?,
+                expires_at: r.try_get("expires_at")?,
+                reminded: r.try_get::<Option<i64>, _>("reminded_at")?.is_some(),
+            })
+        })
+        .collect::<Result<_, _>>()?)
+}
+
+/// Records that the reminder for `id` was sent; false when it already was.
+pub async fn mark_reminded(
+    conn: &mut SqliteConnection,
+    id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE tickets SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks `id` expired; false when it already was.
+pub async fn mark_expired(
+    conn: &mut SqliteConnection,
+    id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE tickets SET expired_at = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND expired_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Ties a ticket to its approval message and request.
@@ -470,6 +588,11 @@ pub fn details(t: &TicketRow) -> String {
             s.push_str(&format!("  {name}: {v}\n"));
         }
     }
+    match (&t.expired_at, &t.expires_at) {
+        (Some(at), _) => s.push_str(&format!("  expired: {at}\n")),
+        (None, Some(at)) => s.push_str(&format!("  ends: {at}\n")),
+        _ => {}
+    }
     s.push_str(&format!(
         "  created: {}  updated: {}",
         t.created_at, t.updated_at
@@ -492,5 +615,10 @@ pub fn one_line_chat(t: &TicketRow) -> String {
             t.instance.as_deref().unwrap_or("?")
         ),
     };
-    format!("**{}** ({}): {}", t.id, t.status, what)
+    let status = match (&t.expired_at, &t.expires_at) {
+        (Some(_), _) => format!("{}, expired", t.status),
+        (None, Some(end)) => format!("{}, ends {end}", t.status),
+        _ => t.status.clone(),
+    };
+    format!("**{}** ({status}): {what}", t.id)
 }
