@@ -206,6 +206,10 @@ fn instances(ssh: Option<&SshTargets>) -> Vec<InstanceConfig> {
             key_file: ssh.map(|s| s.key_file.clone()),
             known_hosts: ssh.map(|s| s.known_hosts.clone()),
             product_key: None,
+            password: None,
+            auth: None,
+            ca_file: None,
+            tls_insecure: false,
         })
         .collect()
 }

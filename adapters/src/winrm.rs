@@ -1,0 +1,885 @@
+//! The WinRM transport: [`WinrmShell`] runs commands on a Windows instance over WS-Management
+//! (SOAP over HTTPS, port 5986 by default) with HTTP Basic authentication.
+//!
+//! Each command runs in its own remote shell, the way `winrs` and pywinrm's `run_cmd` do:
+//! Create (a `cmd` shell), Command, Receive until the command is Done (stdout and stderr
+//! interleaved as received, the exit code), Signal `terminate` when it is abandoned, Delete.
+//!
+//! Why a client of our own rather than the `winrm-rs` crate: `winrm-rs` 1.1.2 verifies HTTPS
+//! only against its built-in webpki (Mozilla) roots and has no way to add a CA, so an instance
+//! with the self-signed or internal-CA certificate WinRM listeners normally have could only be
+//! reached with verification turned off, and the operating system's roots are not used either.
+//! It also pulls reqwest 0.13 with aws-lc-rs next to the reqwest 0.12/ring already in the tree.
+//! The five WS-Management operations needed here are small; this module speaks them over the
+//! reqwest 0.12 the bot already links, with rustls and the trust the operator chose.
+//!
+//! Security rules this module keeps:
+//! - HTTPS only; the certificate is verified against the system roots or the configured
+//!   `ca_file` (a PEM file), unless [`TlsTrust::Insecure`] is chosen explicitly (the bot logs
+//!   a warning at start for every such instance);
+//! - the password is held in a [`Password`] that never prints, and neither it nor a command line
+//!   (which may carry a product key) is ever logged or put in an error;
+//! - a SOAP fault becomes one sentence (the server's own message, tags stripped); no XML ever
+//!   reaches an error;
+//! - redirects are not followed (they could send the `Authorization` header elsewhere).
+
+use crate::shell::{CommandOutput, RemoteShell, ShellError};
+use async_trait::async_trait;
+use base64::Engine as _;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The port of WinRM's HTTPS listener.
+pub const DEFAULT_PORT: u16 = 5986;
+
+/// Output kept per command (as over SSH); anything beyond is dropped and a note appended.
+pub const MAX_OUTPUT_BYTES: usize = crate::ssh::MAX_OUTPUT_BYTES;
+
+/// How long the server may hold a Receive before answering "no output yet" (`OperationTimeout`).
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Bound for the best-effort Signal and Delete after a command ended or was abandoned.
+const CLEANUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// WS-Management's "no output within OperationTimeout" fault code (`ERROR_WSMAN_OPERATION_TIMEDOUT`).
+const WSMAN_TIMED_OUT: &str = "2150858793";
+
+const NS: &str = r#"xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell""#;
+const RESOURCE_CMD: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd";
+const ACTION_CREATE: &str = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create";
+const ACTION_DELETE: &str = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete";
+const ACTION_COMMAND: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Command";
+const ACTION_RECEIVE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive";
+const ACTION_SIGNAL: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal";
+const SIGNAL_TERMINATE: &str =
+    "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate";
+const STATE_DONE: &str =
+    "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done";
+
+/// How the bot proves who it is to WinRM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WinrmAuth {
+    /// HTTP Basic (a local account), only ever sent inside TLS.
+    Basic,
+}
+
+/// What the instance's HTTPS certificate is verified against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsTrust {
+    /// The operating system's root certificates.
+    SystemRoots,
+    /// The certificates in this PEM file (the listener's own certificate or its CA).
+    CaFile(PathBuf),
+    /// Nothing: any certificate is accepted. Only for a first try on a throwaway instance.
+    Insecure,
+}
+
+/// A WinRM password: never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a password.
+    pub fn new(value: impl Into<String>) -> Self {
+        Password(value.into())
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Where and how to reach one instance over WinRM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WinrmSettings {
+    /// Host name or IP address (an IPv6 literal with or without brackets).
+    pub host: String,
+    /// The HTTPS listener's port, usually [`DEFAULT_PORT`].
+    pub port: u16,
+    /// The account (a local administrator for Basic).
+    pub user: String,
+    /// Its password.
+    pub password: Password,
+    /// The authentication scheme.
+    pub auth: WinrmAuth,
+    /// What the certificate is verified against.
+    pub trust: TlsTrust,
+    /// Limit for TCP connect, TLS, authentication and shell creation together.
+    pub connect_timeout: Duration,
+}
+
+impl WinrmSettings {
+    fn bare_host(&self) -> &str {
+        let h = self.host.trim();
+        h.strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(h)
+    }
+
+    /// `host:port` as shown in errors (`[v6]:port` for IPv6 literals).
+    pub fn target(&self) -> String {
+        let host = self.bare_host();
+        if host.contains(':') {
+            format!("[{host}]:{}", self.port)
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// The WS-Management endpoint.
+    pub fn url(&self) -> String {
+        format!("https://{}/wsman", self.target())
+    }
+}
+
+/// Runs commands on one instance over WinRM. The HTTPS client (and its kept-alive connection)
+/// is made on first use and reused for every command.
+pub struct WinrmShell {
+    settings: WinrmSettings,
+    client: tokio::sync::OnceCell<reqwest::Client>,
+}
+
+impl std::fmt::Debug for WinrmShell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WinrmShell")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A failed WS-Management call: either a transport problem already phrased for users, or a
+/// SOAP fault the caller may want to look at (a Receive that simply timed out is not an error).
+enum CallError {
+    Shell(ShellError),
+    Fault(Fault),
+}
+
+/// The parts of a SOAP fault worth keeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fault {
+    /// The WS-Management or WS-Addressing subcode (`w:TimedOut`), if any.
+    subcode: String,
+    /// The `WSManFault` `Code` attribute (a Windows error number), if any.
+    code: String,
+    /// The server's message, tags stripped, blanks collapsed.
+    message: String,
+}
+
+impl Fault {
+    fn timed_out(&self) -> bool {
+        self.code == WSMAN_TIMED_OUT || self.subcode.ends_with("TimedOut")
+    }
+}
+
+impl WinrmShell {
+    /// A shell for the instance described by `settings`; nothing is read or connected yet.
+    pub fn new(settings: WinrmSettings) -> Self {
+        Self {
+            settings,
+            client: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The settings this shell was made with.
+    pub fn settings(&self) -> &WinrmSettings {
+        &self.settings
+    }
+
+    async fn client(&self) -> Result<&reqwest::Client, ShellError> {
+        self.client
+            .get_or_try_init(|| async { build_client(&self.settings) })
+            .await
+    }
+
+    fn to_shell_error(&self, e: CallError) -> ShellError {
+        match e {
+            CallError::Shell(e) => e,
+            CallError::Fault(f) => ShellError::Other(format!(
+                "WinRM on {} refused the request: {}",
+                self.settings.target(),
+                if f.message.is_empty() {
+                    "it gave no reason"
+                } else {
+                    f.message.as_str()
+                }
+            )),
+        }
+    }
+
+    /// Sends one WS-Management request and returns the response body.
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        action: &str,
+        shell_id: Option<&str>,
+        options: &str,
+        body: &str,
+    ) -> Result<String, CallError> {
+        let s = &self.settings;
+        let url = s.url();
+        let selector = shell_id
+            .map(|id| {
+                format!(
+                    "<wsman:SelectorSet><wsman:Selector Name=\"ShellId\">{}</wsman:Selector></wsman:SelectorSet>",
+                    escape(id)
+                )
+            })
+            .unwrap_or_default();
+        let envelope = format!(
+            "<s:Envelope {NS}><s:Header><wsa:To>{url}</wsa:To><wsman:ResourceURI s:mustUnderstand=\"true\">{RESOURCE_CMD}</wsman:ResourceURI><wsa:ReplyTo><wsa:Address s:mustUnderstand=\"true\">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:Address></wsa:ReplyTo><wsa:Action s:mustUnderstand=\"true\">{action}</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand=\"true\">512000</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:{}</wsa:MessageID><wsman:Locale xml:lang=\"en-US\" s:mustUnderstand=\"false\"/><wsman:OperationTimeout>PT{}S</wsman:OperationTimeout>{selector}{options}</s:Header><s:Body>{body}</s:Body></s:Envelope>",
+            message_id(),
+            OPERATION_TIMEOUT.as_secs()
+        );
+        let request = match s.auth {
+            WinrmAuth::Basic => client.post(&url).basic_auth(&s.user, Some(&s.password.0)),
+        };
+        let response = request
+            .header("Content-Type", "application/soap+xml;charset=UTF-8")
+            .timeout(OPERATION_TIMEOUT + Duration::from_secs(10))
+            .body(envelope)
+            .send()
+            .await
+            .map_err(|e| CallError::Shell(classify(s, &e)))?;
+        let status = response.status().as_u16();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| CallError::Shell(classify(s, &e)))?;
+        match status {
+            200..=299 => Ok(text),
+            401 => Err(CallError::Shell(ShellError::Auth {
+                target: s.target(),
+                user: s.user.clone(),
+            })),
+            _ => match parse_fault(&text) {
+                Some(f) => Err(CallError::Fault(f)),
+                None => Err(CallError::Shell(ShellError::Other(format!(
+                    "WinRM on {} answered HTTP {status}{}",
+                    s.target(),
+                    if status == 404 {
+                        " (no WS-Management endpoint at /wsman on that port)"
+                    } else {
+                        " without an explanation"
+                    }
+                )))),
+            },
+        }
+    }
+
+    async fn create_shell(&self, client: &reqwest::Client) -> Result<String, ShellError> {
+        let options = "<wsman:OptionSet><wsman:Option Name=\"WINRS_NOPROFILE\">TRUE</wsman:Option><wsman:Option Name=\"WINRS_CODEPAGE\">65001</wsman:Option></wsman:OptionSet>";
+        let body = "<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>";
+        let xml = self
+            .call(client, ACTION_CREATE, None, options, body)
+            .await
+            .map_err(|e| self.to_shell_error(e))?;
+        element(&xml, "ShellId")
+            .map(|(_, inner)| unescape(inner.trim()))
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| self.malformed("a shell id"))
+    }
+
+    fn malformed(&self, what: &str) -> ShellError {
+        ShellError::Other(format!(
+            "WinRM on {} gave an answer without {what}",
+            self.settings.target()
+        ))
+    }
+
+    /// Command, then Receive until Done. The command id is published in `running` as soon as
+    /// it is known, so an abandoned command can be signalled.
+    async fn execute(
+        &self,
+        client: &reqwest::Client,
+        shell_id: &str,
+        command: &str,
+        running: &Mutex<Option<String>>,
+    ) -> Result<CommandOutput, ShellError> {
+        let options = "<wsman:OptionSet><wsman:Option Name=\"WINRS_CONSOLEMODE_STDIN\">TRUE</wsman:Option><wsman:Option Name=\"WINRS_SKIP_CMD_SHELL\">FALSE</wsman:Option></wsman:OptionSet>";
+        let body = format!(
+            "<rsp:CommandLine><rsp:Command>{}</rsp:Command></rsp:CommandLine>",
+            escape(command)
+        );
+        let xml = self
+            .call(client, ACTION_COMMAND, Some(shell_id), options, &body)
+            .await
+            .map_err(|e| self.to_shell_error(e))?;
+        let command_id = element(&xml, "CommandId")
+            .map(|(_, inner)| unescape(inner.trim()))
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| self.malformed("a command id"))?;
+        *running.lock().unwrap_or_else(|e| e.into_inner()) = Some(command_id.clone());
+        let body = format!(
+            "<rsp:Receive><rsp:DesiredStream CommandId=\"{}\">stdout stderr</rsp:DesiredStream></rsp:Receive>",
+            escape(&command_id)
+        );
+        let mut bytes = Vec::new();
+        let mut truncated = false;
+        loop {
+            let xml = match self
+                .call(client, ACTION_RECEIVE, Some(shell_id), "", &body)
+                .await
+            {
+                Ok(xml) => xml,
+                // No output within OperationTimeout: the command is still running; ask again.
+                Err(CallError::Fault(f)) if f.timed_out() => continue,
+                Err(e) => return Err(self.to_shell_error(e)),
+            };
+            let received = parse_receive(&xml).map_err(|what| self.malformed(what))?;
+            for chunk in received.chunks {
+                let room = MAX_OUTPUT_BYTES.saturating_sub(bytes.len());
+                if chunk.len() > room {
+                    truncated = true;
+                }
+                bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            if let Some(exit) = received.done {
+                *running.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                let mut output = String::from_utf8_lossy(&bytes).into_owned();
+                if truncated {
+                    output.push_str(&format!(
+                        "\r\n[output truncated after {MAX_OUTPUT_BYTES} bytes]"
+                    ));
+                }
+                return Ok(CommandOutput {
+                    exit_status: exit,
+                    output,
+                });
+            }
+        }
+    }
+
+    /// Best effort: terminate the command if it is still running, then delete the shell.
+    async fn cleanup(&self, client: &reqwest::Client, shell_id: &str, command_id: Option<String>) {
+        let work = async {
+            if let Some(id) = command_id {
+                let body = format!(
+                    "<rsp:Signal CommandId=\"{}\"><rsp:Code>{SIGNAL_TERMINATE}</rsp:Code></rsp:Signal>",
+                    escape(&id)
+                );
+                if self
+                    .call(client, ACTION_SIGNAL, Some(shell_id), "", &body)
+                    .await
+                    .is_err()
+                {
+                    tracing::debug!(target = %self.settings.target(), "winrm signal failed");
+                }
+            }
+            if self
+                .call(client, ACTION_DELETE, Some(shell_id), "", "")
+                .await
+                .is_err()
+            {
+                tracing::debug!(target = %self.settings.target(), "winrm shell delete failed");
+            }
+        };
+        let _ = tokio::time::timeout(CLEANUP_TIMEOUT, work).await;
+    }
+}
+
+#[async_trait]
+impl RemoteShell for WinrmShell {
+    async fn run(&self, command: &str, timeout: Duration) -> Result<CommandOutput, ShellError> {
+        let target = self.settings.target();
+        let client = self.client().await?;
+        // Connecting, TLS, authentication and the shell are bounded by `connect_timeout`; the
+        // command's own timeout starts after.
+        let shell_id =
+            match tokio::time::timeout(self.settings.connect_timeout, self.create_shell(client))
+                .await
+            {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(ShellError::Connect {
+                        target,
+                        detail: format!(
+                            "no WinRM shell within {:?} (is the instance up, and does its security group allow tcp/{} from the bot?)",
+                            self.settings.connect_timeout, self.settings.port
+                        ),
+                    })
+                }
+            };
+        tracing::debug!(%target, "running command over winrm");
+        let running = Mutex::new(None);
+        let deadline = Instant::now() + timeout;
+        let result =
+            tokio::time::timeout_at(deadline, self.execute(client, &shell_id, command, &running))
+                .await;
+        let command_id = running.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.cleanup(client, &shell_id, command_id).await;
+        match result {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::debug!(%target, ?timeout, "command timed out; terminated");
+                Err(ShellError::Timeout(timeout))
+            }
+        }
+    }
+}
+
+/// The HTTPS client with the chosen trust, no redirects, HTTP/1.1 with keep-alive.
+fn build_client(s: &WinrmSettings) -> Result<reqwest::Client, ShellError> {
+    let target = s.target();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ShellError::Other(format!("cannot set up TLS: {e}")))?;
+    let tls = match &s.trust {
+        TlsTrust::Insecure => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth(),
+        TlsTrust::SystemRoots => {
+            let mut roots = rustls::RootCertStore::empty();
+            let found = rustls_native_certs::load_native_certs();
+            for cert in found.certs {
+                // A root the platform lists but rustls cannot parse is skipped, as browsers do.
+                let _ = roots.add(cert);
+            }
+            if roots.is_empty() {
+                return Err(ShellError::Connect {
+                    target,
+                    detail: "this host has no system root certificates to verify the instance's HTTPS certificate; set `ca_file`".into(),
+                });
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        TlsTrust::CaFile(path) => {
+            let mut roots = rustls::RootCertStore::empty();
+            let certs = CertificateDer::pem_file_iter(path).map_err(|e| {
+                ShellError::Other(format!("cannot read ca_file {}: {e}", path.display()))
+            })?;
+            for cert in certs {
+                let cert = cert.map_err(|e| {
+                    ShellError::Other(format!("cannot read ca_file {}: {e}", path.display()))
+                })?;
+                roots.add(cert).map_err(|e| {
+                    ShellError::Other(format!(
+                        "ca_file {} holds a certificate rustls cannot use: {e}",
+                        path.display()
+                    ))
+                })?;
+            }
+            if roots.is_empty() {
+                return Err(ShellError::Other(format!(
+                    "ca_file {} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+    };
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(s.connect_timeout)
+        .http1_only()
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("kmsbot/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ShellError::Other(format!("cannot set up the HTTPS client: {e}")))
+}
+
+/// Turns a transport error into one sentence: refused port, untrusted certificate, no answer.
+fn classify(s: &WinrmSettings, e: &reqwest::Error) -> ShellError {
+    let target = s.target();
+    let port = s.port;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return tls_error(s, tls);
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return ShellError::Connect {
+                        target,
+                        detail: format!("the port is closed (connection refused): is the WinRM HTTPS listener set up on port {port}, and does the instance's firewall allow it?"),
+                    }
+                }
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof => {
+                    return ShellError::Connect {
+                        target,
+                        detail: "the connection was closed during the handshake (is this port WinRM over HTTPS rather than plain HTTP?)".into(),
+                    }
+                }
+                _ => {}
+            }
+            // An io::Error's `source` skips the error it wraps; look at that one itself.
+            if let Some(inner) = io.get_ref() {
+                source = Some(inner as &(dyn std::error::Error + 'static));
+                continue;
+            }
+        }
+        source = err.source();
+    }
+    if e.is_timeout() {
+        return ShellError::Connect {
+            target,
+            detail: format!("no answer in time (is the instance up, and does its security group allow tcp/{port} from the bot?)"),
+        };
+    }
+    if e.is_connect() {
+        return ShellError::Connect {
+            target,
+            detail: "the connection could not be made".into(),
+        };
+    }
+    ShellError::Other(format!("WinRM request to {target} failed"))
+}
+
+fn tls_error(s: &WinrmSettings, e: &rustls::Error) -> ShellError {
+    let detail = match e {
+        rustls::Error::InvalidCertificate(CertificateError::NotValidForName)
+        | rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => {
+            format!(
+                "its HTTPS certificate is not issued for `{}`; connect with a name the certificate lists",
+                s.bare_host()
+            )
+        }
+        rustls::Error::InvalidCertificate(CertificateError::Expired)
+        | rustls::Error::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
+            "its HTTPS certificate has expired".into()
+        }
+        rustls::Error::InvalidCertificate(_) => match &s.trust {
+            TlsTrust::CaFile(path) => format!(
+                "its HTTPS certificate is not trusted (not signed by a certificate in ca_file {})",
+                path.display()
+            ),
+            _ => "its HTTPS certificate is not trusted (not signed by a CA this host trusts); set `ca_file` to the certificate or CA the WinRM listener uses".into(),
+        },
+        other => format!("the TLS handshake failed ({other})"),
+    };
+    ShellError::Connect {
+        target: s.target(),
+        detail,
+    }
+}
+
+/// Accepts any certificate (signatures still checked). Used only for `tls_insecure`.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn message_id() -> String {
+    let r: u128 = rand::random();
+    let h = format!("{r:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// What one Receive gave: decoded stream chunks in order, and the exit code once Done
+/// (`Some(None)` when Done without an exit code).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    /// stdout and stderr bytes, in the order the server listed them.
+    pub chunks: Vec<Vec<u8>>,
+    /// `Some(exit)` once the command state is Done.
+    pub done: Option<Option<u32>>,
+}
+
+/// Parses a ReceiveResponse.
+pub fn parse_receive(xml: &str) -> Result<Received, &'static str> {
+    let mut out = Received::default();
+    for (attrs, inner) in elements(xml, "Stream") {
+        if attribute(attrs, "End").is_some() && inner.trim().is_empty() {
+            continue;
+        }
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(inner.trim())
+            .map_err(|_| "readable output (a stream was not base64)")?;
+        if !data.is_empty() {
+            out.chunks.push(data);
+        }
+    }
+    if let Some((attrs, inner)) = element(xml, "CommandState") {
+        if attribute(attrs, "State").is_some_and(|s| s == STATE_DONE) {
+            let exit = element(inner, "ExitCode")
+                .and_then(|(_, code)| code.trim().parse::<i64>().ok())
+                // Windows reports HRESULT exit codes either way round; keep the 32 bits.
+                .map(|code| code as u32);
+            out.done = Some(exit);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a SOAP fault: its subcode, the WSManFault code and the message, as text.
+fn parse_fault(xml: &str) -> Option<Fault> {
+    let (_, fault) = element(xml, "Fault")?;
+    let subcode = element(fault, "Subcode")
+        .and_then(|(_, sub)| element(sub, "Value"))
+        .map(|(_, v)| text_of(v))
+        .unwrap_or_default();
+    let wsman = element(fault, "WSManFault");
+    let code = wsman
+        .and_then(|(attrs, _)| attribute(attrs, "Code"))
+        .unwrap_or_default();
+    let message = wsman
+        .and_then(|(_, inner)| element(inner, "Message"))
+        .map(|(_, m)| text_of(m))
+        .filter(|m| !m.is_empty())
+        .or_else(|| {
+            element(fault, "Reason")
+                .and_then(|(_, r)| element(r, "Text"))
+                .map(|(_, t)| text_of(t))
+        })
+        .unwrap_or_default();
+    let mut message: String = message.chars().take(300).collect();
+    if message.ends_with('.') {
+        message.pop();
+    }
+    Some(Fault {
+        subcode,
+        code,
+        message,
+    })
+}
+
+/// The first element whose local name is `local`: its attribute text and its inner text.
+pub fn element<'a>(xml: &'a str, local: &str) -> Option<(&'a str, &'a str)> {
+    elements(xml, local).into_iter().next()
+}
+
+/// Every element whose local name (prefix ignored) is `local`, in document order; elements of
+/// that name are not expected to nest.
+pub fn elements<'a>(xml: &'a str, local: &str) -> Vec<(&'a str, &'a str)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(open) = xml[at..].find('<').map(|i| at + i) {
+        let rest = &xml[open + 1..];
+        let name_len = rest
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(rest.len());
+        let qname = &rest[..name_len];
+        let Some(close) = rest.find('>').map(|i| open + 1 + i) else {
+            break;
+        };
+        at = close + 1;
+        if qname.starts_with(['/', '?', '!']) || qname.rsplit(':').next() != Some(local) {
+            continue;
+        }
+        let attrs = &xml[open + 1 + name_len..close];
+        if let Some(attrs) = attrs.strip_suffix('/') {
+            found.push((attrs, ""));
+            continue;
+        }
+        let end_tag = format!("</{qname}>");
+        let Some(end) = xml[at..].find(&end_tag).map(|i| at + i) else {
+            break;
+        };
+        found.push((attrs, &xml[at..end]));
+        at = end + end_tag.len();
+    }
+    found
+}
+
+/// The unescaped value of attribute `name` (prefix ignored) in a start tag's attribute text.
+pub fn attribute(attrs: &str, name: &str) -> Option<String> {
+    let mut rest = attrs;
+    while let Some(eq) = rest.find('=') {
+        let key = rest[..eq].trim();
+        let key = key.rsplit(char::is_whitespace).next().unwrap_or(key);
+        let after = rest[eq + 1..].trim_start();
+        let quote = after.chars().next()?;
+        if quote != '"' && quote != '\'' {
+            return None;
+        }
+        let end = after[1..].find(quote)? + 1;
+        if key.rsplit(':').next() == Some(name) {
+            return Some(unescape(&after[1..end]));
+        }
+        rest = &after[end + 1..];
+    }
+    None
+}
+
+/// Inner XML as plain text: tags dropped, entities decoded, blanks collapsed.
+fn text_of(inner: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    unescape(&text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Escapes text for an XML element or attribute.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Decodes the five named entities and numeric character references.
+pub fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let Some(semi) = after.find(';').filter(|&i| i <= 12) else {
+            out.push('&');
+            rest = &after[1..];
+            continue;
+        };
+        let entity = &after[1..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            e => e
+                .strip_prefix("#x")
+                .or_else(|| e.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| e.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn receive_streams_and_exit_code() {
+        let xml = r#"<s:Envelope><s:Body><rsp:ReceiveResponse><rsp:Stream Name="stdout" CommandId="C">aGVsbG8g</rsp:Stream><rsp:Stream Name="stderr" CommandId="C">d29ybGQ=</rsp:Stream><rsp:Stream Name="stdout" CommandId="C" End="true"></rsp:Stream><rsp:CommandState CommandId="C" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"><rsp:ExitCode>-1073418124</rsp:ExitCode></rsp:CommandState></rsp:ReceiveResponse></s:Body></s:Envelope>"#;
+        let r = parse_receive(xml).unwrap();
+        assert_eq!(r.chunks, vec![b"hello ".to_vec(), b"world".to_vec()]);
+        assert_eq!(r.done, Some(Some(0xC004_F074)));
+        let running = r#"<rsp:CommandState CommandId="C" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"/>"#;
+        assert_eq!(parse_receive(running).unwrap().done, None);
+    }
+
+    #[test]
+    fn faults_become_text() {
+        let xml = r#"<s:Envelope><s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>w:InternalError</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot process the request.</s:Text></s:Reason><s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858843" Machine="win"><f:Message>The request for the Windows Remote Shell with ShellId X failed because the shell was not found on the server. &lt;Possible&gt; causes.</f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>"#;
+        let f = parse_fault(xml).unwrap();
+        assert_eq!(f.code, "2150858843");
+        assert_eq!(f.subcode, "w:InternalError");
+        assert_eq!(f.message, "The request for the Windows Remote Shell with ShellId X failed because the shell was not found on the server. <Possible> causes");
+        assert!(!f.timed_out());
+        assert!(parse_fault("<html>oops</html>").is_none());
+    }
+
+    #[test]
+    fn escaping_round_trips() {
+        let cmd = r#"netsh advfirewall firewall add rule name="KMS" dir=in & a<b>c 'q'"#;
+        assert_eq!(unescape(&escape(cmd)), cmd);
+        assert_eq!(unescape("&#65;&#x42;&bogus; & x"), "AB&bogus; & x");
+        assert_eq!(
+            attribute(r#" Name="stdout" CommandId='C&amp;D'"#, "CommandId").as_deref(),
+            Some("C&D")
+        );
+    }
+
+    #[test]
+    fn settings_print_no_password() {
+        let s = WinrmSettings {
+            host: "::1".into(),
+            port: 5986,
+            user: "Administrator".into(),
+            password: Password::new("Sup3r-secret"),
+            auth: WinrmAuth::Basic,
+            trust: TlsTrust::SystemRoots,
+            connect_timeout: Duration::from_secs(5),
+        };
+        assert!(!format!("{s:?}").contains("Sup3r"));
+        assert_eq!(s.url(), "https://[::1]:5986/wsman");
+    }
+}
