@@ -1,5 +1,5 @@
 //! The WinRM transport: [`WinrmShell`] runs commands on a Windows instance over WS-Management
-//! (SOAP over HTTPS, port 5986 by default) with HTTP Basic authentication.
+//! (SOAP over HTTPS, port 5986 by default) with HTTP Basic or NTLMv2 (`Negotiate`) authentication.
 //!
 //! Each command runs in its own remote shell, the way `winrs` and pywinrm's `run_cmd` do:
 //! Create (a `cmd` shell), Command, Receive until the command is Done (stdout and stderr
@@ -22,6 +22,8 @@
 //! - a SOAP fault becomes one sentence (the server's own message, tags stripped); no XML ever
 //!   reaches an error;
 //! - redirects are not followed (they could send the `Authorization` header elsewhere).
+
+pub mod ntlm;
 
 use crate::shell::{CommandOutput, RemoteShell, ShellError};
 use async_trait::async_trait;
@@ -67,6 +69,8 @@ const STATE_DONE: &str =
 pub enum WinrmAuth {
     /// HTTP Basic (a local account), only ever sent inside TLS.
     Basic,
+    /// NTLMv2 through HTTP `Negotiate` (local or domain account, `DOMAIN\user`), inside TLS.
+    Ntlm,
 }
 
 /// What the instance's HTTPS certificate is verified against.
@@ -238,16 +242,79 @@ impl WinrmShell {
             message_id(),
             OPERATION_TIMEOUT.as_secs()
         );
-        let request = match s.auth {
-            WinrmAuth::Basic => client.post(&url).basic_auth(&s.user, Some(&s.password.0)),
+        let post = || {
+            client
+                .post(&url)
+                .header("Content-Type", "application/soap+xml;charset=UTF-8")
+                .timeout(OPERATION_TIMEOUT + Duration::from_secs(10))
         };
-        let response = request
-            .header("Content-Type", "application/soap+xml;charset=UTF-8")
-            .timeout(OPERATION_TIMEOUT + Duration::from_secs(10))
-            .body(envelope)
-            .send()
-            .await
-            .map_err(|e| CallError::Shell(classify(s, &e)))?;
+        let send = |request: reqwest::RequestBuilder| async move {
+            request
+                .send()
+                .await
+                .map_err(|e| CallError::Shell(classify(s, &e)))
+        };
+        let response = match s.auth {
+            WinrmAuth::Basic => {
+                send(
+                    post()
+                        .basic_auth(&s.user, Some(&s.password.0))
+                        .body(envelope),
+                )
+                .await?
+            }
+            WinrmAuth::Ntlm => {
+                // NTLM authenticates the connection: NEGOTIATE without a body, the server's
+                // CHALLENGE in a 401, then AUTHENTICATE with the request on the same (kept-alive,
+                // pooled) connection.
+                let b64 = &base64::engine::general_purpose::STANDARD;
+                let first = send(post().header(
+                    "Authorization",
+                    format!("Negotiate {}", b64.encode(ntlm::negotiate_message())),
+                ))
+                .await?;
+                let challenge = first
+                    .headers()
+                    .get_all("WWW-Authenticate")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find_map(|v| v.strip_prefix("Negotiate ").or(v.strip_prefix("NTLM ")))
+                    .and_then(|token| b64.decode(token.trim()).ok())
+                    .and_then(|bytes| ntlm::parse_challenge(&bytes));
+                let status = first.status().as_u16();
+                // Read the (empty) body so the connection goes back to the pool for the next leg.
+                let _ = first.bytes().await;
+                let Some(challenge) = challenge else {
+                    return Err(CallError::Shell(if status == 401 {
+                        ShellError::Other(format!(
+                            "WinRM on {} does not offer NTLM (Negotiate) authentication; enable it or use `auth = \"basic\"`",
+                            s.target()
+                        ))
+                    } else {
+                        ShellError::Other(format!(
+                            "WinRM on {} answered the NTLM negotiation with HTTP {status}",
+                            s.target()
+                        ))
+                    }));
+                };
+                let authenticate = ntlm::authenticate_message(
+                    &challenge,
+                    &s.user,
+                    &s.password.0,
+                    rand::random(),
+                    ntlm::filetime_now(),
+                );
+                send(
+                    post()
+                        .header(
+                            "Authorization",
+                            format!("Negotiate {}", b64.encode(authenticate)),
+                        )
+                        .body(envelope),
+                )
+                .await?
+            }
+        };
         let status = response.status().as_u16();
         let text = response
             .text()
@@ -484,6 +551,7 @@ fn build_client(s: &WinrmSettings) -> Result<reqwest::Client, ShellError> {
         .http1_only()
         .tcp_nodelay(true)
         .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(1)
         .user_agent(concat!("kmsbot/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| ShellError::Other(format!("cannot set up the HTTPS client: {e}")))

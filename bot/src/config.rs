@@ -250,7 +250,7 @@ pub struct InstanceConfig {
     /// WinRM: the password of `user`, as a secret reference (`env:NAME` or `file:PATH`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<SecretRef>,
-    /// WinRM: how to authenticate (`basic`, over HTTPS).
+    /// WinRM: how to authenticate (`ntlm`, the default, or `basic`; both only inside HTTPS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<WinrmAuth>,
     /// WinRM: a PEM file with the certificate (or its CA) the HTTPS listener must present;
@@ -266,11 +266,11 @@ pub struct InstanceConfig {
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum WinrmAuth {
-    /// HTTP Basic with a local account, inside TLS.
+    /// NTLMv2 (HTTP `Negotiate`), enabled on WinRM by default; local or `DOMAIN\user` accounts.
     #[default]
-    Basic,
-    /// NTLM (refused by validation until this build speaks it).
     Ntlm,
+    /// HTTP Basic with a local account (must be enabled on the instance).
+    Basic,
 }
 
 impl InstanceConfig {

@@ -76,7 +76,10 @@ fn winrm_shell(
         port: i.port,
         user: i.user.clone(),
         password: Password::new(password.expose()),
-        auth: WinrmAuth::Basic,
+        auth: match i.auth.unwrap_or_default() {
+            crate::config::WinrmAuth::Ntlm => WinrmAuth::Ntlm,
+            crate::config::WinrmAuth::Basic => WinrmAuth::Basic,
+        },
         trust,
         connect_timeout,
     })))

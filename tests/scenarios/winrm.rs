@@ -1,6 +1,6 @@
 //! End-to-end activation jobs over WinRM: the real binary, a real SQLite file and real
-//! WS-Management over TLS (Basic authentication) to the in-test WinRM stand-in, which answers
-//! like the SSH fake Windows instance.
+//! WS-Management over TLS (Basic or NTLMv2 authentication) to the in-test WinRM stand-in, which
+//! answers like the SSH fake Windows instance.
 #![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
 
 use kmsbot_tests::fake_windows::FakeBehaviour;
@@ -115,6 +115,65 @@ fn a_full_activation_job_runs_over_winrm_and_succeeds() {
         run.stderr
     );
     assert_never_shown(&env, &[&run], &[]);
+}
+
+fn ntlm() -> WinrmOptions {
+    WinrmOptions {
+        ntlm: true,
+        ..WinrmOptions::default()
+    }
+}
+
+#[test]
+fn a_full_activation_job_runs_over_winrm_with_ntlm() {
+    let (env, inst) = setup(FakeBehaviour::default(), ntlm());
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+    assert_eq!(inst.commands(), expected_sequence());
+    assert_eq!(inst.fake.refused_logins(), 0);
+    // Every request of every step (create, command, receive, delete) was NTLM-authenticated.
+    assert_eq!(inst.fake.ntlm_logins(), inst.fake.operations().len());
+    assert!(inst.fake.ntlm_logins() >= 32);
+    assert_never_shown(&env, &[&run], &[]);
+}
+
+#[test]
+fn a_wrong_password_over_ntlm_is_the_same_clear_sentence() {
+    let (env, inst) = setup(FakeBehaviour::default(), ntlm());
+    let wrong = "Not-The-Pa55word";
+    std::fs::write(&inst.password_file, format!("{wrong}\n")).unwrap();
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    let sentence = format!(
+        "authentication to 127.0.0.1:{} as Administrator failed",
+        inst.fake.port()
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("job #1 on web-01 failed: {sentence}.")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(show_json(&env, "1")["error"], sentence);
+    assert!(inst.commands().is_empty(), "nothing ran");
+    assert_eq!(inst.fake.ntlm_logins(), 0);
+    assert_never_shown(&env, &[&run], &[wrong]);
+}
+
+#[test]
+fn basic_to_an_instance_that_only_offers_ntlm_is_refused_clearly() {
+    let (env, inst) = setup(FakeBehaviour::default(), ntlm());
+    env.write_config(&format!(
+        "{HEADER}{}",
+        inst.toml("web-01", "Windows Server 2019 Datacenter")
+            .replace("auth = \"ntlm\"", "auth = \"basic\"")
+    ));
+    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    assert!(
+        run.stdout.contains("as Administrator failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(inst.commands().is_empty());
 }
 
 #[test]
@@ -279,6 +338,7 @@ fn an_http_500_soap_fault_becomes_the_servers_sentence_without_xml() {
         FakeBehaviour::default(),
         WinrmOptions {
             fault_on: Some("/skms".into()),
+            ..WinrmOptions::default()
         },
     );
     let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");

@@ -1,5 +1,5 @@
 //! A WinRM stand-in for tests: WS-Management (SOAP over HTTP/1.1 inside TLS) on loopback, with
-//! HTTP Basic authentication, in front of the same emulated Windows machine the SSH fake uses
+//! HTTP Basic or NTLMv2 (`Negotiate`, per connection, as HTTP.sys does) authentication, in front of the same emulated Windows machine the SSH fake uses
 //! ([`crate::fake_windows::Machine`]), so slmgr, w32tm, net and netsh answer identically.
 //!
 //! What it speaks, modelled on Windows' WinRM service:
@@ -39,6 +39,8 @@ pub struct WinrmOptions {
     /// A command line containing this substring is refused with HTTP 500 and a SOAP fault
     /// (the per-user operations quota), as WinRM does.
     pub fault_on: Option<String>,
+    /// Accept only NTLM (`Negotiate`), as WinRM does by default; otherwise only Basic.
+    pub ntlm: bool,
 }
 
 /// A running WinRM stand-in on loopback. Stops accepting when dropped.
@@ -64,7 +66,16 @@ struct Shared {
     /// Every operation received after authentication, in order (`Create`, `Command`, …).
     operations: Mutex<Vec<String>>,
     refused_logins: AtomicUsize,
+    ntlm_logins: AtomicUsize,
     next_id: AtomicUsize,
+}
+
+/// What the authentication header of one request gave.
+enum Login {
+    Accepted,
+    Refused,
+    /// An NTLM CHALLENGE to send back (base64).
+    Challenge(String),
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -104,6 +115,7 @@ impl FakeWinrm {
             shells: Mutex::new(HashMap::new()),
             operations: Mutex::new(Vec::new()),
             refused_logins: AtomicUsize::new(0),
+            ntlm_logins: AtomicUsize::new(0),
             next_id: AtomicUsize::new(1),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
@@ -148,6 +160,11 @@ impl FakeWinrm {
         self.shared.refused_logins.load(Ordering::SeqCst)
     }
 
+    /// How many NTLM handshakes succeeded.
+    pub fn ntlm_logins(&self) -> usize {
+        self.shared.ntlm_logins.load(Ordering::SeqCst)
+    }
+
     /// How many shells are open now (created and not deleted).
     pub fn open_shells(&self) -> usize {
         lock(&self.shared.shells).len()
@@ -176,6 +193,8 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let mut stream = BufReader::new(stream);
+    // The server challenge of an NTLM handshake under way on this connection.
+    let mut pending: Option<[u8; 8]> = None;
     loop {
         let mut request_line = String::new();
         match stream.read_line(&mut request_line).await {
@@ -208,18 +227,30 @@ where
             return;
         }
         let body = String::from_utf8_lossy(&body).into_owned();
+        let ntlm = lock(&shared.options).ntlm;
         let (status, extra_headers, answer) = if !request_line.starts_with("POST /wsman ") {
-            (404, "", String::new())
-        } else if !shared.authorized(authorization.as_deref()) {
-            shared.refused_logins.fetch_add(1, Ordering::SeqCst);
-            (
-                401,
-                "WWW-Authenticate: Negotiate\r\nWWW-Authenticate: Basic realm=\"WSMAN\"\r\n",
-                String::new(),
-            )
+            (404, String::new(), String::new())
         } else {
-            let (status, answer) = handle(&shared, &body).await;
-            (status, "", answer)
+            match shared.login(authorization.as_deref(), &mut pending) {
+                Login::Accepted => {
+                    let (status, answer) = handle(&shared, &body).await;
+                    (status, String::new(), answer)
+                }
+                Login::Challenge(token) => (
+                    401,
+                    format!("WWW-Authenticate: Negotiate {token}\r\n"),
+                    String::new(),
+                ),
+                Login::Refused => {
+                    shared.refused_logins.fetch_add(1, Ordering::SeqCst);
+                    let offers = if ntlm {
+                        "WWW-Authenticate: Negotiate\r\n"
+                    } else {
+                        "WWW-Authenticate: Basic realm=\"WSMAN\"\r\n"
+                    };
+                    (401, offers.to_string(), String::new())
+                }
+            }
         };
         let reason = match status {
             200 => "OK",
@@ -242,7 +273,42 @@ where
 }
 
 impl Shared {
-    fn authorized(&self, header: Option<&str>) -> bool {
+    fn login(&self, header: Option<&str>, pending: &mut Option<[u8; 8]>) -> Login {
+        if !lock(&self.options).ntlm {
+            return if self.basic_ok(header) {
+                Login::Accepted
+            } else {
+                Login::Refused
+            };
+        }
+        let b64 = &base64::engine::general_purpose::STANDARD;
+        let Some(message) = header
+            .and_then(|h| h.strip_prefix("Negotiate "))
+            .and_then(|t| b64.decode(t.trim()).ok())
+        else {
+            return Login::Refused;
+        };
+        use adapters::winrm::ntlm;
+        if message.starts_with(ntlm::SIGNATURE) && message.get(8..12) == Some(&[1, 0, 0, 0]) {
+            let challenge: [u8; 8] = rand::random();
+            *pending = Some(challenge);
+            return Login::Challenge(b64.encode(challenge_message(challenge)));
+        }
+        let (Some(auth), Some(challenge)) = (ntlm::parse_authenticate(&message), pending.take())
+        else {
+            return Login::Refused;
+        };
+        if auth.user.eq_ignore_ascii_case(&self.user)
+            && ntlm::verify(&auth, &self.password, &challenge)
+        {
+            self.ntlm_logins.fetch_add(1, Ordering::SeqCst);
+            Login::Accepted
+        } else {
+            Login::Refused
+        }
+    }
+
+    fn basic_ok(&self, header: Option<&str>) -> bool {
         let Some(encoded) = header.and_then(|h| h.strip_prefix("Basic ")) else {
             return false;
         };
@@ -256,6 +322,39 @@ impl Shared {
         let n = self.next_id.fetch_add(1, Ordering::SeqCst);
         format!("{prefix}{n:08X}-0000-4000-8000-000000000000")
     }
+}
+
+/// An NTLM CHALLENGE message with the target info a Windows server sends (names, timestamp).
+fn challenge_message(challenge: [u8; 8]) -> Vec<u8> {
+    use adapters::winrm::ntlm;
+    let name = ntlm::utf16le("FAKE");
+    let mut info = Vec::new();
+    let mut av = |id: u16, value: &[u8]| {
+        info.extend(id.to_le_bytes());
+        info.extend(u16::try_from(value.len()).unwrap_or(0).to_le_bytes());
+        info.extend(value);
+    };
+    av(2, &ntlm::utf16le("FAKE"));
+    av(1, &ntlm::utf16le("FAKE-WINRM"));
+    av(7, &ntlm::filetime_now().to_le_bytes());
+    av(0, &[]);
+    let name_len = u16::try_from(name.len()).unwrap_or(0);
+    let info_len = u16::try_from(info.len()).unwrap_or(0);
+    let mut m = ntlm::SIGNATURE.to_vec();
+    m.extend(2u32.to_le_bytes());
+    m.extend(name_len.to_le_bytes());
+    m.extend(name_len.to_le_bytes());
+    m.extend(56u32.to_le_bytes());
+    m.extend(ntlm::FLAGS.to_le_bytes());
+    m.extend(challenge);
+    m.extend([0u8; 8]);
+    m.extend(info_len.to_le_bytes());
+    m.extend(info_len.to_le_bytes());
+    m.extend((56 + u32::from(name_len)).to_le_bytes());
+    m.extend([10, 0, 0x63, 0x45, 0, 0, 0, 15]); // version 10.0.17763, NTLM revision 15
+    m.extend(name);
+    m.extend(info);
+    m
 }
 
 /// Text of the first element with local name `local` (prefix ignored), XML-unescaped.
@@ -477,6 +576,8 @@ pub struct WinrmInstance {
     pub password_file: PathBuf,
     /// The CA file the bot verifies the certificate with.
     pub ca_file: PathBuf,
+    /// `ntlm` or `basic`, as the stand-in accepts.
+    pub auth: &'static str,
 }
 
 /// The password the stand-in accepts.
@@ -495,6 +596,7 @@ impl WinrmInstance {
             .enable_all()
             .build()
             .expect("runtime");
+        let auth = if options.ntlm { "ntlm" } else { "basic" };
         let fake = rt
             .block_on(FakeWinrm::start(
                 behaviour,
@@ -512,15 +614,18 @@ impl WinrmInstance {
             fake,
             password_file,
             ca_file,
+            auth,
         }
     }
 
-    /// The `[[instances]]` block for this instance (Basic over HTTPS, verified with the CA file).
+    /// The `[[instances]]` block for this instance (over HTTPS verified with the CA file, with the
+    /// authentication the stand-in accepts).
     pub fn toml(&self, name: &str, edition: &str) -> String {
         format!(
-            "[[instances]]\nname = \"{name}\"\nedition = \"{edition}\"\ntransport = \"winrm\"\naddress = \"127.0.0.1\"\nport = {}\nuser = \"Administrator\"\npassword = \"file:{}\"\nauth = \"basic\"\nca_file = \"{}\"\n",
+            "[[instances]]\nname = \"{name}\"\nedition = \"{edition}\"\ntransport = \"winrm\"\naddress = \"127.0.0.1\"\nport = {}\nuser = \"Administrator\"\npassword = \"file:{}\"\nauth = \"{}\"\nca_file = \"{}\"\n",
             self.fake.port(),
             self.password_file.display(),
+            self.auth,
             self.ca_file.display()
         )
     }

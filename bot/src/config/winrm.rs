@@ -1,6 +1,6 @@
-//! Validation of `transport = "winrm"` instances: address, password reference, auth, TLS trust.
+//! Validation of `transport = "winrm"` instances: address, password reference, TLS trust.
 
-use super::{InstanceConfig, WinrmAuth};
+use super::InstanceConfig;
 
 /// Checks one winrm instance; the error is `(key, message)` for the caller to place.
 pub(super) fn validate(inst: &InstanceConfig, key: &str) -> Result<(), (String, String)> {
@@ -34,12 +34,6 @@ pub(super) fn validate(inst: &InstanceConfig, key: &str) -> Result<(), (String, 
             ))
         }
         Some(_) => {}
-    }
-    if inst.auth == Some(WinrmAuth::Ntlm) {
-        return Err((
-            field("auth"),
-            "`ntlm` is not supported by this build yet; use `auth = \"basic\"` (always inside HTTPS) with a local account".into(),
-        ));
     }
     if let Some(ca) = &inst.ca_file {
         if !ca.is_file() {
@@ -83,7 +77,7 @@ mod tests {
         let i = &c.instances[0];
         assert_eq!(i.transport, Transport::Winrm);
         assert_eq!(i.port, 5986);
-        assert_eq!(i.auth, None, "basic is the default");
+        assert_eq!(i.auth, None, "ntlm is the default");
         assert!(!i.tls_insecure);
         assert_eq!(
             load(&format!("{OK}port = 15986\nauth = \"basic\"\n"))
@@ -95,6 +89,10 @@ mod tests {
         assert_eq!(
             load(&format!("{OK}auth = \"basic\"\n")).unwrap().instances[0].auth,
             Some(WinrmAuth::Basic)
+        );
+        assert_eq!(
+            load(&format!("{OK}auth = \"ntlm\"\n")).unwrap().instances[0].auth,
+            Some(WinrmAuth::Ntlm)
         );
         // ssh keeps its own default port.
         let ssh =
@@ -118,11 +116,6 @@ mod tests {
             .unwrap_err();
         assert!(
             e.contains("`KMSBOT_` variables are configuration overrides"),
-            "{e}"
-        );
-        let e = load(&format!("{OK}auth = \"ntlm\"\n")).unwrap_err();
-        assert!(
-            e.contains("instances[0].auth") && e.contains("basic"),
             "{e}"
         );
         let e = load(&format!("{OK}auth = \"kerberos\"\n")).unwrap_err();
