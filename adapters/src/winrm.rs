@@ -11,7 +11,10 @@
 //! reached with verification turned off, and the operating system's roots are not used either.
 //! It also pulls reqwest 0.13 with aws-lc-rs next to the reqwest 0.12/ring already in the tree.
 //! The five WS-Management operations needed here are small; this module speaks them over the
-//! reqwest 0.12 the bot already links, with rustls and the trust the operator chose.
+//! hyper 1 and tokio-rustls (ring) already in the tree, with the trust the operator chose.
+//! Not over reqwest: NTLM authenticates a connection (NEGOTIATE, CHALLENGE and AUTHENTICATE
+//! must share one), and reqwest's pool races a checkout against a fresh connection, so the
+//! legs could land on different connections. Here each [`WinrmShell`] owns its connections.
 //!
 //! Security rules this module keeps:
 //! - HTTPS only; the certificate is verified against the system roots or the configured
@@ -21,13 +24,17 @@
 //!   (which may carry a product key) is ever logged or put in an error;
 //! - a SOAP fault becomes one sentence (the server's own message, tags stripped); no XML ever
 //!   reaches an error;
-//! - redirects are not followed (they could send the `Authorization` header elsewhere).
+//! - a redirect is never followed (it could send the `Authorization` header elsewhere).
 
 pub mod ntlm;
 
 use crate::shell::{CommandOutput, RemoteShell, ShellError};
 use async_trait::async_trait;
 use base64::Engine as _;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -144,11 +151,35 @@ impl WinrmSettings {
     }
 }
 
-/// Runs commands on one instance over WinRM. The HTTPS client (and its kept-alive connection)
-/// is made on first use and reused for every command.
+/// Runs commands on one instance over WinRM. The TLS configuration is made on first use; its
+/// kept-alive connections are reused from command to command (a closed one is replaced).
 pub struct WinrmShell {
     settings: WinrmSettings,
-    client: tokio::sync::OnceCell<reqwest::Client>,
+    tls: tokio::sync::OnceCell<Arc<rustls::ClientConfig>>,
+    /// Kept-alive connections not in use.
+    idle: Mutex<Vec<Conn>>,
+}
+
+/// One HTTP/1.1 connection inside TLS. NTLM authenticates a connection, so both legs of a
+/// handshake and the request go over the same one: the bot owns its connections rather than
+/// leaving the choice to a pool.
+type Conn = SendRequest<Full<Bytes>>;
+
+/// Idle connections kept per shell.
+const MAX_IDLE: usize = 2;
+
+/// Bound for one request's answer (a Receive may be held by the server for [`OPERATION_TIMEOUT`]).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Largest answer read.
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// A failed HTTP exchange.
+enum HttpError {
+    /// The connection was closed before an answer (safe to try once more on a new one when it
+    /// was a kept-alive connection the server had closed meanwhile).
+    Closed,
+    Shell(ShellError),
 }
 
 impl std::fmt::Debug for WinrmShell {
@@ -188,7 +219,8 @@ impl WinrmShell {
     pub fn new(settings: WinrmSettings) -> Self {
         Self {
             settings,
-            client: tokio::sync::OnceCell::new(),
+            tls: tokio::sync::OnceCell::new(),
+            idle: Mutex::new(Vec::new()),
         }
     }
 
@@ -197,10 +229,216 @@ impl WinrmShell {
         &self.settings
     }
 
-    async fn client(&self) -> Result<&reqwest::Client, ShellError> {
-        self.client
-            .get_or_try_init(|| async { build_client(&self.settings) })
+    async fn tls(&self) -> Result<&Arc<rustls::ClientConfig>, ShellError> {
+        self.tls
+            .get_or_try_init(|| async { build_tls(&self.settings).map(Arc::new) })
             .await
+    }
+
+    /// Opens a connection: TCP, TLS with the chosen trust, HTTP/1.1; within `connect_timeout`.
+    async fn connect(&self) -> Result<Conn, ShellError> {
+        let s = &self.settings;
+        let tls = Arc::clone(self.tls().await?);
+        let work = async {
+            let tcp = tokio::net::TcpStream::connect((s.bare_host(), s.port))
+                .await
+                .map_err(|e| io_error(s, &e))?;
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+            let name = ServerName::try_from(s.bare_host().to_string()).map_err(|_| {
+                ShellError::Other(format!(
+                    "`{}` is not a host name TLS can check",
+                    s.bare_host()
+                ))
+            })?;
+            let stream = tokio_rustls::TlsConnector::from(tls)
+                .connect(name, tcp)
+                .await
+                .map_err(|e| io_error(s, &e))?;
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(|e| ShellError::Other(format!("HTTP to {} failed: {e}", s.target())))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            Ok(sender)
+        };
+        match tokio::time::timeout(s.connect_timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(ShellError::Connect {
+                target: s.target(),
+                detail: format!(
+                    "no answer within {:?} (is the instance up, and does its security group allow tcp/{} from the bot?)",
+                    s.connect_timeout, s.port
+                ),
+            }),
+        }
+    }
+
+    /// An idle connection that is still open, else a new one; `true` when reused.
+    async fn checkout(&self) -> Result<(Conn, bool), ShellError> {
+        loop {
+            let conn = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            match conn {
+                Some(conn) if conn.is_closed() => continue,
+                Some(conn) => return Ok((conn, true)),
+                None => return Ok((self.connect().await?, false)),
+            }
+        }
+    }
+
+    fn checkin(&self, conn: Conn) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if !conn.is_closed() && idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
+
+    /// One HTTP request on `conn`: (status, `WWW-Authenticate` values, body).
+    async fn send(
+        &self,
+        conn: &mut Conn,
+        authorization: String,
+        body: String,
+    ) -> Result<(u16, Vec<String>, String), HttpError> {
+        let s = &self.settings;
+        conn.ready().await.map_err(|_| HttpError::Closed)?;
+        let mut auth = hyper::header::HeaderValue::from_str(&authorization).map_err(|_| {
+            HttpError::Shell(ShellError::Auth {
+                target: s.target(),
+                user: s.user.clone(),
+            })
+        })?;
+        auth.set_sensitive(true);
+        let request = hyper::Request::post("/wsman")
+            .header(hyper::header::HOST, s.target())
+            .header(
+                hyper::header::CONTENT_TYPE,
+                "application/soap+xml;charset=UTF-8",
+            )
+            .header(
+                hyper::header::USER_AGENT,
+                concat!("kmsbot/", env!("CARGO_PKG_VERSION")),
+            )
+            .header(hyper::header::AUTHORIZATION, auth)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| {
+                HttpError::Shell(ShellError::Other(format!("cannot build a request: {e}")))
+            })?;
+        let response = conn.send_request(request).await.map_err(|e| {
+            if e.is_canceled() || e.is_closed() || e.is_incomplete_message() {
+                HttpError::Closed
+            } else {
+                HttpError::Shell(ShellError::Other(format!(
+                    "HTTP to {} failed: {e}",
+                    s.target()
+                )))
+            }
+        })?;
+        let status = response.status().as_u16();
+        let offers = response
+            .headers()
+            .get_all(hyper::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
+        let body = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+            .collect()
+            .await
+            .map_err(|_| HttpError::Closed)?
+            .to_bytes();
+        Ok((status, offers, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    /// `envelope`, authenticated, on one connection: (status, body).
+    async fn authenticated(
+        &self,
+        conn: &mut Conn,
+        envelope: &str,
+    ) -> Result<(u16, String), HttpError> {
+        let s = &self.settings;
+        let b64 = &base64::engine::general_purpose::STANDARD;
+        match s.auth {
+            WinrmAuth::Basic => {
+                let token = b64.encode(format!("{}:{}", s.user, s.password.0));
+                let (status, _, body) = self
+                    .send(conn, format!("Basic {token}"), envelope.to_string())
+                    .await?;
+                Ok((status, body))
+            }
+            WinrmAuth::Ntlm => {
+                // NEGOTIATE without a body, the server's CHALLENGE in a 401, then AUTHENTICATE
+                // with the request, all on this connection.
+                let negotiate = format!("Negotiate {}", b64.encode(ntlm::negotiate_message()));
+                let (status, offers, _) = self.send(conn, negotiate, String::new()).await?;
+                let challenge = offers
+                    .iter()
+                    .find_map(|v| v.strip_prefix("Negotiate ").or(v.strip_prefix("NTLM ")))
+                    .and_then(|token| b64.decode(token.trim()).ok())
+                    .and_then(|bytes| ntlm::parse_challenge(&bytes));
+                let Some(challenge) = challenge else {
+                    return Err(HttpError::Shell(if status == 401 {
+                        ShellError::Other(format!(
+                            "WinRM on {} does not offer NTLM (Negotiate) authentication; enable it or use `auth = \"basic\"`",
+                            s.target()
+                        ))
+                    } else {
+                        ShellError::Other(format!(
+                            "WinRM on {} answered the NTLM negotiation with HTTP {status}",
+                            s.target()
+                        ))
+                    }));
+                };
+                let authenticate = ntlm::authenticate_message(
+                    &challenge,
+                    &s.user,
+                    &s.password.0,
+                    rand::random(),
+                    ntlm::filetime_now(),
+                );
+                let (status, _, body) = self
+                    .send(
+                        conn,
+                        format!("Negotiate {}", b64.encode(authenticate)),
+                        envelope.to_string(),
+                    )
+                    .await?;
+                Ok((status, body))
+            }
+        }
+    }
+
+    /// Sends `envelope` on a kept-alive connection (an idle one, else a new one); it goes back
+    /// to the idle ones only after a complete answer.
+    async fn exchange(&self, envelope: &str) -> Result<(u16, String), ShellError> {
+        let target = self.settings.target();
+        let mut retried = false;
+        loop {
+            let (mut conn, reused) = self.checkout().await?;
+            match tokio::time::timeout(REQUEST_TIMEOUT, self.authenticated(&mut conn, envelope))
+                .await
+            {
+                Ok(Ok(answer)) => {
+                    self.checkin(conn);
+                    return Ok(answer);
+                }
+                // A kept-alive connection the server closed meanwhile: once more on a new one.
+                Ok(Err(HttpError::Closed)) if reused && !retried => retried = true,
+                Ok(Err(HttpError::Closed)) => {
+                    return Err(ShellError::Connect {
+                        target,
+                        detail: "the connection was closed before an answer (is this port WinRM over HTTPS?)".into(),
+                    })
+                }
+                Ok(Err(HttpError::Shell(e))) => return Err(e),
+                Err(_) => {
+                    return Err(ShellError::Other(format!(
+                        "WinRM on {target} did not answer within {REQUEST_TIMEOUT:?}"
+                    )))
+                }
+            }
+        }
     }
 
     fn to_shell_error(&self, e: CallError) -> ShellError {
@@ -221,7 +459,6 @@ impl WinrmShell {
     /// Sends one WS-Management request and returns the response body.
     async fn call(
         &self,
-        client: &reqwest::Client,
         action: &str,
         shell_id: Option<&str>,
         options: &str,
@@ -242,84 +479,7 @@ impl WinrmShell {
             message_id(),
             OPERATION_TIMEOUT.as_secs()
         );
-        let post = || {
-            client
-                .post(&url)
-                .header("Content-Type", "application/soap+xml;charset=UTF-8")
-                .timeout(OPERATION_TIMEOUT + Duration::from_secs(10))
-        };
-        let send = |request: reqwest::RequestBuilder| async move {
-            request
-                .send()
-                .await
-                .map_err(|e| CallError::Shell(classify(s, &e)))
-        };
-        let response = match s.auth {
-            WinrmAuth::Basic => {
-                send(
-                    post()
-                        .basic_auth(&s.user, Some(&s.password.0))
-                        .body(envelope),
-                )
-                .await?
-            }
-            WinrmAuth::Ntlm => {
-                // NTLM authenticates the connection: NEGOTIATE without a body, the server's
-                // CHALLENGE in a 401, then AUTHENTICATE with the request on the same (kept-alive,
-                // pooled) connection.
-                let b64 = &base64::engine::general_purpose::STANDARD;
-                let first = send(post().header(
-                    "Authorization",
-                    format!("Negotiate {}", b64.encode(ntlm::negotiate_message())),
-                ))
-                .await?;
-                let challenge = first
-                    .headers()
-                    .get_all("WWW-Authenticate")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .find_map(|v| v.strip_prefix("Negotiate ").or(v.strip_prefix("NTLM ")))
-                    .and_then(|token| b64.decode(token.trim()).ok())
-                    .and_then(|bytes| ntlm::parse_challenge(&bytes));
-                let status = first.status().as_u16();
-                // Read the (empty) body so the connection goes back to the pool for the next leg.
-                let _ = first.bytes().await;
-                let Some(challenge) = challenge else {
-                    return Err(CallError::Shell(if status == 401 {
-                        ShellError::Other(format!(
-                            "WinRM on {} does not offer NTLM (Negotiate) authentication; enable it or use `auth = \"basic\"`",
-                            s.target()
-                        ))
-                    } else {
-                        ShellError::Other(format!(
-                            "WinRM on {} answered the NTLM negotiation with HTTP {status}",
-                            s.target()
-                        ))
-                    }));
-                };
-                let authenticate = ntlm::authenticate_message(
-                    &challenge,
-                    &s.user,
-                    &s.password.0,
-                    rand::random(),
-                    ntlm::filetime_now(),
-                );
-                send(
-                    post()
-                        .header(
-                            "Authorization",
-                            format!("Negotiate {}", b64.encode(authenticate)),
-                        )
-                        .body(envelope),
-                )
-                .await?
-            }
-        };
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| CallError::Shell(classify(s, &e)))?;
+        let (status, text) = self.exchange(&envelope).await.map_err(CallError::Shell)?;
         match status {
             200..=299 => Ok(text),
             401 => Err(CallError::Shell(ShellError::Auth {
@@ -341,11 +501,11 @@ impl WinrmShell {
         }
     }
 
-    async fn create_shell(&self, client: &reqwest::Client) -> Result<String, ShellError> {
+    async fn create_shell(&self) -> Result<String, ShellError> {
         let options = "<wsman:OptionSet><wsman:Option Name=\"WINRS_NOPROFILE\">TRUE</wsman:Option><wsman:Option Name=\"WINRS_CODEPAGE\">65001</wsman:Option></wsman:OptionSet>";
         let body = "<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>";
         let xml = self
-            .call(client, ACTION_CREATE, None, options, body)
+            .call(ACTION_CREATE, None, options, body)
             .await
             .map_err(|e| self.to_shell_error(e))?;
         element(&xml, "ShellId")
@@ -365,7 +525,6 @@ impl WinrmShell {
     /// it is known, so an abandoned command can be signalled.
     async fn execute(
         &self,
-        client: &reqwest::Client,
         shell_id: &str,
         command: &str,
         running: &Mutex<Option<String>>,
@@ -376,7 +535,7 @@ impl WinrmShell {
             escape(command)
         );
         let xml = self
-            .call(client, ACTION_COMMAND, Some(shell_id), options, &body)
+            .call(ACTION_COMMAND, Some(shell_id), options, &body)
             .await
             .map_err(|e| self.to_shell_error(e))?;
         let command_id = element(&xml, "CommandId")
@@ -391,10 +550,7 @@ impl WinrmShell {
         let mut bytes = Vec::new();
         let mut truncated = false;
         loop {
-            let xml = match self
-                .call(client, ACTION_RECEIVE, Some(shell_id), "", &body)
-                .await
-            {
+            let xml = match self.call(ACTION_RECEIVE, Some(shell_id), "", &body).await {
                 Ok(xml) => xml,
                 // No output within OperationTimeout: the command is still running; ask again.
                 Err(CallError::Fault(f)) if f.timed_out() => continue,
@@ -425,7 +581,7 @@ impl WinrmShell {
     }
 
     /// Best effort: terminate the command if it is still running, then delete the shell.
-    async fn cleanup(&self, client: &reqwest::Client, shell_id: &str, command_id: Option<String>) {
+    async fn cleanup(&self, shell_id: &str, command_id: Option<String>) {
         let work = async {
             if let Some(id) = command_id {
                 let body = format!(
@@ -433,7 +589,7 @@ impl WinrmShell {
                     escape(&id)
                 );
                 if self
-                    .call(client, ACTION_SIGNAL, Some(shell_id), "", &body)
+                    .call(ACTION_SIGNAL, Some(shell_id), "", &body)
                     .await
                     .is_err()
                 {
@@ -441,7 +597,7 @@ impl WinrmShell {
                 }
             }
             if self
-                .call(client, ACTION_DELETE, Some(shell_id), "", "")
+                .call(ACTION_DELETE, Some(shell_id), "", "")
                 .await
                 .is_err()
             {
@@ -456,11 +612,12 @@ impl WinrmShell {
 impl RemoteShell for WinrmShell {
     async fn run(&self, command: &str, timeout: Duration) -> Result<CommandOutput, ShellError> {
         let target = self.settings.target();
-        let client = self.client().await?;
+        // A ca_file that cannot be read is reported before anything is sent.
+        self.tls().await?;
         // Connecting, TLS, authentication and the shell are bounded by `connect_timeout`; the
         // command's own timeout starts after.
         let shell_id =
-            match tokio::time::timeout(self.settings.connect_timeout, self.create_shell(client))
+            match tokio::time::timeout(self.settings.connect_timeout, self.create_shell())
                 .await
             {
                 Ok(result) => result?,
@@ -478,10 +635,9 @@ impl RemoteShell for WinrmShell {
         let running = Mutex::new(None);
         let deadline = Instant::now() + timeout;
         let result =
-            tokio::time::timeout_at(deadline, self.execute(client, &shell_id, command, &running))
-                .await;
+            tokio::time::timeout_at(deadline, self.execute(&shell_id, command, &running)).await;
         let command_id = running.lock().unwrap_or_else(|e| e.into_inner()).take();
-        self.cleanup(client, &shell_id, command_id).await;
+        self.cleanup(&shell_id, command_id).await;
         match result {
             Ok(result) => result,
             Err(_) => {
@@ -492,8 +648,8 @@ impl RemoteShell for WinrmShell {
     }
 }
 
-/// The HTTPS client with the chosen trust, no redirects, HTTP/1.1 with keep-alive.
-fn build_client(s: &WinrmSettings) -> Result<reqwest::Client, ShellError> {
+/// The TLS client configuration with the chosen trust.
+fn build_tls(s: &WinrmSettings) -> Result<rustls::ClientConfig, ShellError> {
     let target = s.target();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
@@ -544,65 +700,23 @@ fn build_client(s: &WinrmSettings) -> Result<reqwest::Client, ShellError> {
             builder.with_root_certificates(roots).with_no_client_auth()
         }
     };
-    reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(s.connect_timeout)
-        .http1_only()
-        .tcp_nodelay(true)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(1)
-        .user_agent(concat!("kmsbot/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ShellError::Other(format!("cannot set up the HTTPS client: {e}")))
+    Ok(tls)
 }
 
-/// Turns a transport error into one sentence: refused port, untrusted certificate, no answer.
-fn classify(s: &WinrmSettings, e: &reqwest::Error) -> ShellError {
+/// Turns a connect or TLS error into one sentence: refused port, untrusted certificate, reset.
+fn io_error(s: &WinrmSettings, e: &std::io::Error) -> ShellError {
     let target = s.target();
     let port = s.port;
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return tls_error(s, tls);
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => {
-                    return ShellError::Connect {
-                        target,
-                        detail: format!("the port is closed (connection refused): is the WinRM HTTPS listener set up on port {port}, and does the instance's firewall allow it?"),
-                    }
-                }
-                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof => {
-                    return ShellError::Connect {
-                        target,
-                        detail: "the connection was closed during the handshake (is this port WinRM over HTTPS rather than plain HTTP?)".into(),
-                    }
-                }
-                _ => {}
-            }
-            // An io::Error's `source` skips the error it wraps; look at that one itself.
-            if let Some(inner) = io.get_ref() {
-                source = Some(inner as &(dyn std::error::Error + 'static));
-                continue;
-            }
-        }
-        source = err.source();
+    if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return tls_error(s, tls);
     }
-    if e.is_timeout() {
-        return ShellError::Connect {
-            target,
-            detail: format!("no answer in time (is the instance up, and does its security group allow tcp/{port} from the bot?)"),
-        };
-    }
-    if e.is_connect() {
-        return ShellError::Connect {
-            target,
-            detail: "the connection could not be made".into(),
-        };
-    }
-    ShellError::Other(format!("WinRM request to {target} failed"))
+    let detail = match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => format!("the port is closed (connection refused): is the WinRM HTTPS listener set up on port {port}, and does the instance's firewall allow it?"),
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof => "the connection was closed during the TLS handshake (is this port WinRM over HTTPS rather than plain HTTP?)".into(),
+        std::io::ErrorKind::TimedOut => format!("no answer in time (is the instance up, and does its security group allow tcp/{port} from the bot?)"),
+        _ => e.to_string(),
+    };
+    ShellError::Connect { target, detail }
 }
 
 fn tls_error(s: &WinrmSettings, e: &rustls::Error) -> ShellError {
