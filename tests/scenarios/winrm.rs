@@ -3,6 +3,7 @@
 //! answers like the SSH fake Windows instance.
 #![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
 
+use base64::Engine as _;
 use kmsbot_tests::fake_windows::FakeBehaviour;
 use kmsbot_tests::fake_winrm::{WinrmInstance, WinrmOptions, OTHER_CA_PEM, PASSWORD};
 use kmsbot_tests::transcript::{Env, Run};
@@ -60,7 +61,14 @@ fn assert_never_shown(env: &Env, runs: &[&Run], secrets: &[&str]) {
         let bytes = std::fs::read(env.path(f)).unwrap_or_default();
         places.push((f.into(), String::from_utf8_lossy(&bytes).into_owned()));
     }
+    // The Basic header's value too.
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"));
     for (place, text) in &places {
+        assert!(
+            !text.contains(&basic),
+            "the Basic credentials appear in {place}"
+        );
         for s in std::iter::once(&PASSWORD).chain(secrets) {
             assert!(!text.contains(s), "`{s}` appears in {place}");
         }
