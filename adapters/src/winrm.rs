@@ -475,7 +475,8 @@ impl WinrmShell {
             })
             .unwrap_or_default();
         let envelope = format!(
-            "<s:Envelope {NS}><s:Header><wsa:To>{url}</wsa:To><wsman:ResourceURI s:mustUnderstand=\"true\">{RESOURCE_CMD}</wsman:ResourceURI><wsa:ReplyTo><wsa:Address s:mustUnderstand=\"true\">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:Address></wsa:ReplyTo><wsa:Action s:mustUnderstand=\"true\">{action}</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand=\"true\">512000</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:{}</wsa:MessageID><wsman:Locale xml:lang=\"en-US\" s:mustUnderstand=\"false\"/><wsman:OperationTimeout>PT{}S</wsman:OperationTimeout>{selector}{options}</s:Header><s:Body>{body}</s:Body></s:Envelope>",
+            "<s:Envelope {NS}><s:Header><wsa:To>{}</wsa:To><wsman:ResourceURI s:mustUnderstand=\"true\">{RESOURCE_CMD}</wsman:ResourceURI><wsa:ReplyTo><wsa:Address s:mustUnderstand=\"true\">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:Address></wsa:ReplyTo><wsa:Action s:mustUnderstand=\"true\">{action}</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand=\"true\">512000</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:{}</wsa:MessageID><wsman:Locale xml:lang=\"en-US\" s:mustUnderstand=\"false\"/><wsman:OperationTimeout>PT{}S</wsman:OperationTimeout>{selector}{options}</s:Header><s:Body>{body}</s:Body></s:Envelope>",
+            escape(&url),
             message_id(),
             OPERATION_TIMEOUT.as_secs()
         );
@@ -866,7 +867,7 @@ fn parse_fault(xml: &str) -> Option<Fault> {
                 .map(|(_, t)| text_of(t))
         })
         .unwrap_or_default();
-    let mut message: String = message.chars().take(300).collect();
+    let mut message: String = redact_keys(&message).chars().take(300).collect();
     if message.ends_with('.') {
         message.pop();
     }
@@ -875,6 +876,34 @@ fn parse_fault(xml: &str) -> Option<Fault> {
         code,
         message,
     })
+}
+
+/// Replaces anything shaped like a product key (`XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`) in a server's
+/// message, in case it quotes a command line.
+fn redact_keys(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let is_key = |w: &[char]| {
+        w.len() == 29
+            && w.iter().enumerate().all(|(i, c)| {
+                if i % 6 == 5 {
+                    *c == '-'
+                } else {
+                    c.is_ascii_alphanumeric()
+                }
+            })
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if i + 29 <= chars.len() && is_key(&chars[i..i + 29]) {
+            out.push_str("[redacted]");
+            i += 29;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The first element whose local name is `local`: its attribute text and its inner text.
@@ -1037,6 +1066,11 @@ mod tests {
         assert_eq!(f.message, "The request for the Windows Remote Shell with ShellId X failed because the shell was not found on the server. <Possible> causes");
         assert!(!f.timed_out());
         assert!(parse_fault("<html>oops</html>").is_none());
+        let xml = "<s:Fault><s:Reason><s:Text>cannot run slmgr /ipk ABCDE-FGHIJ-KLMNO-PQRST-UVWXY now</s:Text></s:Reason></s:Fault>";
+        assert_eq!(
+            parse_fault(xml).unwrap().message,
+            "cannot run slmgr /ipk [redacted] now"
+        );
     }
 
     #[test]
