@@ -471,6 +471,9 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
                 "job {} on {}: {} ({})",
                 job.id, job.instance, job.status, job.method
             );
+            if let Some(error) = &job.error {
+                println!("{}", printable(&format!("  error: {error}")));
+            }
             for s in steps {
                 let line = format!(
                     "  {}. {} [{}] exit {}\n     {}",

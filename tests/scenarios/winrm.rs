@@ -277,7 +277,12 @@ fn a_wrong_password_is_one_clear_sentence_and_nothing_runs() {
         "{}",
         run.stdout
     );
-    // `jobs show` (the plain one prints no errors at all yet; the JSON has them).
+    let show = env.cli(&["jobs", "show", "1"]);
+    assert!(
+        show.stdout.contains(&format!("  error: {sentence}\n")),
+        "{}",
+        show.stdout
+    );
     let v = show_json(&env, "1");
     assert_eq!(v["status"], "failed");
     assert_eq!(v["error"], sentence);
@@ -355,6 +360,8 @@ fn an_http_500_soap_fault_becomes_the_servers_sentence_without_xml() {
         inst.fake.port()
     );
     assert!(run.stdout.contains(&expected), "{}", run.stdout);
+    let show = env.cli(&["jobs", "show", "1"]);
+    assert!(show.stdout.contains(&expected), "{}", show.stdout);
     let v = show_json(&env, "1");
     assert_eq!(v["error"], format!("remote shell failure: {expected}"));
     assert_eq!(v["steps"][1]["status"], "failed");
