@@ -740,6 +740,7 @@ fn tls_error(s: &WinrmSettings, e: &rustls::Error) -> ShellError {
             ),
             _ => "its HTTPS certificate is not trusted (not signed by a CA this host trusts); set `ca_file` to the certificate or CA the WinRM listener uses".into(),
         },
+        rustls::Error::InvalidMessage(_) => "the port does not answer in TLS (a plain-HTTP listener, such as WinRM's 5985, perhaps; the bot only uses HTTPS)".into(),
         other => format!("the TLS handshake failed ({other})"),
     };
     ShellError::Connect {

@@ -421,3 +421,63 @@ fn tls_insecure_is_warned_about_at_start() {
     );
     assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
 }
+
+/// The adapter itself against a port that accepts TCP and then says nothing, and one that
+/// speaks plain HTTP: each is one sentence, no hang beyond the connect timeout.
+#[test]
+fn a_silent_port_and_a_plain_http_port_are_one_clear_sentence_each() {
+    use adapters::shell::{RemoteShell, ShellError};
+    use adapters::winrm::{Password, TlsTrust, WinrmAuth, WinrmSettings, WinrmShell};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_port = silent.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+            }
+        });
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let http_port = http.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = http.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+            }
+        });
+        let shell = |port| {
+            WinrmShell::new(WinrmSettings {
+                host: "127.0.0.1".into(),
+                port,
+                user: "Administrator".into(),
+                password: Password::new(PASSWORD),
+                auth: WinrmAuth::Ntlm,
+                trust: TlsTrust::SystemRoots,
+                connect_timeout: std::time::Duration::from_millis(500),
+            })
+        };
+        let timeout = std::time::Duration::from_secs(5);
+        let e = shell(silent_port)
+            .run("w32tm /resync", timeout)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ShellError::Connect { .. }), "{e}");
+        assert!(e.to_string().contains("no answer within 500ms"), "{e}");
+        let e = shell(http_port)
+            .run("w32tm /resync", timeout)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ShellError::Connect { .. }), "{e}");
+        let text = e.to_string();
+        assert!(
+            text.contains("the port does not answer in TLS") && !text.contains('\n'),
+            "{text}"
+        );
+        assert!(!text.contains(PASSWORD));
+    });
+}
