@@ -9,19 +9,19 @@ use adapters::ssh::{SshSettings, SshShell};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Opens the remote shell of an instance (SSH, dry run, or a test double).
+/// Opens the remote shell of an instance (SSH, WinRM, dry run, or a test double).
 pub trait ShellFactory: Send + Sync {
     /// A shell for `instance`; connecting may happen lazily on the first command.
     fn open(&self, instance: &InstanceConfig) -> Result<Arc<dyn RemoteShell>, String>;
 }
 
-/// Opens SSH or dry-run shells from the instance configuration.
+/// Opens SSH, WinRM or dry-run shells from the instance configuration.
 pub struct ConfiguredShells {
     connect_timeout: Duration,
 }
 
 impl ConfiguredShells {
-    /// Shells with this SSH connect timeout.
+    /// Shells with this connect timeout (an SSH session, or a WinRM connection and shell).
     pub fn new(connect_timeout: Duration) -> Self {
         ConfiguredShells { connect_timeout }
     }
