@@ -1,6 +1,6 @@
 //! The edges of kmsbot: a neutral chat vocabulary and the adapters that speak each platform's protocol.
 //!
-//! Nothing platform-specific (Slack, Discord, SSH types) leaves this crate: the bot only sees
+//! Nothing platform-specific (Slack, Discord, SSH, WinRM types) leaves this crate: the bot only sees
 //! [`chat::Incoming`], [`chat::Outgoing`], the [`chat::Chat`] trait and the [`shell::RemoteShell`] trait.
 
 pub mod chat;
@@ -10,5 +10,6 @@ pub mod emoji;
 pub mod shell;
 pub mod slack;
 pub mod ssh;
+pub mod winrm;
 
 pub use chat::{Button, Chat, ChatError, EventSink, Incoming, IncomingKind, Outgoing, Platform};

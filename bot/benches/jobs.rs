@@ -3,11 +3,13 @@
 //!
 //! Ideal wall time: ceil(200 / 50) waves x 8 KMS steps x 100 ms = 3.2 s; the acceptance bound is
 //! 1.15x that. The acceptance figure uses emulated instances (a shell that sleeps 100 ms and
-//! answers like Windows); an informative second run goes through the real SSH transport to 200
-//! in-process fake Windows sshds on loopback (`kmsbot_tests::fake_windows::FakeWindows`).
+//! answers like Windows); informative runs go through the real SSH transport to 200 in-process
+//! fake Windows sshds on loopback (`kmsbot_tests::fake_windows::FakeWindows`), and through the
+//! real WinRM transport (NTLM over TLS) to 200 WinRM stand-ins (`kmsbot_tests::fake_winrm`).
 //!
 //! Run with `cargo bench -p kmsbot --bench jobs`. `KMSBOT_BENCH_ITERS` (default 3) sets the
-//! iterations of each scenario; `KMSBOT_BENCH_SSH=0` skips the SSH scenario;
+//! iterations of each scenario; `KMSBOT_BENCH_SSH=0` skips the SSH scenario and
+//! `KMSBOT_BENCH_WINRM=0` the WinRM one;
 //! `KMSBOT_BENCH_PROFILE=1` adds a breakdown: SQLite statement counts and execution times (from
 //! sqlx's `sqlx::query` events), how often the 4-connection pool was exhausted, and a run with
 //! instant commands (pure worker overhead).
@@ -18,10 +20,11 @@
 use adapters::shell::{CommandOutput, RemoteShell, ShellError};
 use adapters::{Chat, ChatError, Incoming, IncomingKind, Outgoing, Platform};
 use async_trait::async_trait;
-use kmsbot::config::{InstanceConfig, Transport};
+use kmsbot::config::{InstanceConfig, SecretRef, Transport};
 use kmsbot::shells::ShellFactory;
 use kmsbot::{App, Config, Store};
 use kmsbot_tests::fake_windows::{generate_client_key_named, FakeBehaviour, FakeWindows};
+use kmsbot_tests::fake_winrm::{FakeWinrm, WinrmOptions, CA_PEM};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -183,11 +186,13 @@ impl ShellFactory for Shells {
     }
 }
 
-/// Where the fake sshds listen (one per instance) and the client's key files.
+/// Where the fake sshds (or WinRM stand-ins) listen (one per instance) and the client's files.
 struct SshTargets {
     ports: Vec<u16>,
     key_file: PathBuf,
     known_hosts: PathBuf,
+    /// WinRM stand-ins instead of sshds: (password file, CA file).
+    winrm: Option<(PathBuf, PathBuf)>,
 }
 
 fn instances(ssh: Option<&SshTargets>) -> Vec<InstanceConfig> {
@@ -195,17 +200,27 @@ fn instances(ssh: Option<&SshTargets>) -> Vec<InstanceConfig> {
         .map(|n| InstanceConfig {
             name: format!("web-{n:03}"),
             edition: EDITION.into(),
-            transport: if ssh.is_some() {
-                Transport::Ssh
-            } else {
-                Transport::DryRun
+            transport: match ssh.map(|s| s.winrm.is_some()) {
+                Some(true) => Transport::Winrm,
+                Some(false) => Transport::Ssh,
+                None => Transport::DryRun,
             },
             address: ssh.map(|_| "127.0.0.1".to_string()),
             port: ssh.map_or(22, |s| s.ports[n - 1]),
             user: "Administrator".into(),
-            key_file: ssh.map(|s| s.key_file.clone()),
-            known_hosts: ssh.map(|s| s.known_hosts.clone()),
+            key_file: ssh
+                .filter(|s| s.winrm.is_none())
+                .map(|s| s.key_file.clone()),
+            known_hosts: ssh
+                .filter(|s| s.winrm.is_none())
+                .map(|s| s.known_hosts.clone()),
             product_key: None,
+            password: ssh.and_then(|s| s.winrm.as_ref()).map(|(password, _)| {
+                SecretRef::try_from(format!("file:{}", password.display())).unwrap()
+            }),
+            auth: None,
+            ca_file: ssh.and_then(|s| s.winrm.as_ref()).map(|(_, ca)| ca.clone()),
+            tls_insecure: false,
         })
         .collect()
 }
@@ -655,6 +670,57 @@ fn start_fakes(dir: &Path) -> (tokio::runtime::Runtime, Vec<FakeWindows>, SshTar
             ports,
             key_file,
             known_hosts,
+            winrm: None,
+        },
+    )
+}
+
+/// Starts one WinRM stand-in per instance (NTLM over TLS, on their own runtime) and writes the
+/// password and CA files.
+fn start_winrm_fakes(dir: &Path) -> (tokio::runtime::Runtime, Vec<FakeWinrm>, SshTargets) {
+    const PASSWORD: &str = "bench-Pa55";
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let behaviour = FakeBehaviour {
+        delay: COMMAND_TIME,
+        ..FakeBehaviour::default()
+    };
+    let options = WinrmOptions {
+        ntlm: true,
+        ..WinrmOptions::default()
+    };
+    let fakes: Vec<FakeWinrm> = rt.block_on(async {
+        let mut v = Vec::new();
+        for _ in 0..INSTANCES {
+            v.push(
+                FakeWinrm::start(
+                    behaviour.clone(),
+                    options.clone(),
+                    "Administrator",
+                    PASSWORD,
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        v
+    });
+    let password = dir.join("winrm-password");
+    std::fs::write(&password, PASSWORD).unwrap();
+    let ca = dir.join("winrm-ca.pem");
+    std::fs::write(&ca, CA_PEM).unwrap();
+    let ports = fakes.iter().map(FakeWinrm::port).collect();
+    (
+        rt,
+        fakes,
+        SshTargets {
+            ports,
+            key_file: PathBuf::new(),
+            known_hosts: PathBuf::new(),
+            winrm: Some((password, ca)),
         },
     )
 }
@@ -665,6 +731,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let with_ssh = env("KMSBOT_BENCH_SSH").is_none_or(|v| v != "0");
+    let with_winrm = env("KMSBOT_BENCH_WINRM").is_none_or(|v| v != "0");
     let profile = env("KMSBOT_BENCH_PROFILE").is_some_and(|v| v != "0");
     let sql = Arc::new(SqlStats::default());
     if profile {
@@ -709,6 +776,23 @@ fn main() {
             &rt,
             &kb,
             "SSH to fake Windows sshds (informative)",
+            Setup {
+                ssh: Some(&targets),
+                command_time: COMMAND_TIME,
+                sql: None,
+            },
+            iters,
+        );
+        drop(fakes);
+        server_rt.shutdown_background();
+    }
+    if with_winrm {
+        let dir = tempfile::tempdir().unwrap();
+        let (server_rt, fakes, targets) = start_winrm_fakes(dir.path());
+        scenario(
+            &rt,
+            &kb,
+            "WinRM (NTLM over TLS) to WinRM stand-ins (informative)",
             Setup {
                 ssh: Some(&targets),
                 command_time: COMMAND_TIME,

@@ -105,6 +105,7 @@ impl App {
     /// Starts the job worker on this runtime with the given shells.
     pub fn start_worker(&self, shells: Arc<dyn ShellFactory>) -> tokio::task::JoinHandle<()> {
         self.control.set_worker_running(true);
+        crate::shells::warn_insecure(&self.services.config.instances);
         let deps = WorkerDeps {
             services: self.services.clone(),
             outbox: self.outbox.clone(),
@@ -681,6 +682,7 @@ impl App {
                 i.edition,
                 match i.transport {
                     crate::config::Transport::Ssh => "ssh",
+                    crate::config::Transport::Winrm => "winrm",
                     crate::config::Transport::DryRun => "dry-run",
                 }
             ));
@@ -856,6 +858,10 @@ mod tests {
             key_file: None,
             known_hosts: None,
             product_key: None,
+            password: None,
+            auth: None,
+            ca_file: None,
+            tls_insecure: false,
         }];
         let app = App::new(
             store.clone(),
@@ -942,6 +948,10 @@ mod tests {
             key_file: None,
             known_hosts: None,
             product_key: None,
+            password: None,
+            auth: None,
+            ca_file: None,
+            tls_insecure: false,
         }];
         let app = App::new(
             store.clone(),

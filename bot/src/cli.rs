@@ -462,6 +462,9 @@ async fn instances_check(config: &Config, offline: bool) -> anyhow::Result<()> {
             }
         } else if inst.transport == crate::config::Transport::DryRun {
             " (dry-run: nothing to reach)".to_string()
+        } else if inst.transport == crate::config::Transport::Winrm && problems.is_empty() {
+            " (WinRM: files and password reference ok; the login is tried when a job runs)"
+                .to_string()
         } else {
             String::new()
         };
@@ -638,6 +641,9 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
                     "rejected by {by}: {}\n",
                     job.reject_reason.as_deref().unwrap_or("no reason given")
                 ));
+            }
+            if let Some(error) = &job.error {
+                out.push_str(&format!("  error: {error}\n"));
             }
             for s in steps {
                 let result = match (s.status, s.exit_status) {

@@ -11,6 +11,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod winrm;
+
 /// A secret value (token, signing secret), held in a [`secrecy::SecretString`] (zeroed on drop):
 /// printed as `[redacted]` by `Debug` and `Display`, and serialized as `"[redacted]"` too, so
 /// writing a configuration out never writes a raw secret.
@@ -236,6 +238,8 @@ impl Default for ApprovalsConfig {
 pub enum Transport {
     /// OpenSSH on the instance (cmd.exe shell).
     Ssh,
+    /// WinRM (WS-Management over HTTPS, cmd.exe shell).
+    Winrm,
     /// Records and shows the commands without running them.
     DryRun,
 }
@@ -248,16 +252,17 @@ pub struct InstanceConfig {
     pub name: String,
     /// The Windows edition, as in Microsoft's key table (`Windows Server 2019 Datacenter`).
     pub edition: String,
-    /// `ssh` or `dry-run`.
+    /// `ssh`, `winrm` or `dry-run`.
     #[serde(default = "default_transport")]
     pub transport: Transport,
-    /// Address the bot connects to (SSH).
+    /// Address the bot connects to (SSH, WinRM).
     #[serde(default)]
     pub address: Option<String>,
-    /// SSH port.
-    #[serde(default = "default_ssh_port")]
+    /// SSH or WinRM port; when not given, the transport's own (22 for ssh, 5986 for winrm),
+    /// filled in by [`Config::load`].
+    #[serde(default)]
     pub port: u16,
-    /// SSH login.
+    /// SSH or WinRM login.
     #[serde(default = "default_user")]
     pub user: String,
     /// Private key for SSH.
@@ -269,6 +274,40 @@ pub struct InstanceConfig {
     /// The instance's own product key (MAK or retail) for online activation, as a secret reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<SecretRef>,
+    /// WinRM: the password of `user`, as a secret reference (`env:NAME` or `file:PATH`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<SecretRef>,
+    /// WinRM: how to authenticate (`ntlm`, the default, or `basic`; both only inside HTTPS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<WinrmAuth>,
+    /// WinRM: a PEM file with the certificate (or its CA) the HTTPS listener must present;
+    /// without it the system's roots are used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// WinRM: accept any HTTPS certificate. Off by default; logged as a warning at start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls_insecure: bool,
+}
+
+/// How the bot authenticates to WinRM.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum WinrmAuth {
+    /// NTLMv2 (HTTP `Negotiate`), enabled on WinRM by default; local or `DOMAIN\user` accounts.
+    #[default]
+    Ntlm,
+    /// HTTP Basic with a local account (must be enabled on the instance).
+    Basic,
+}
+
+impl InstanceConfig {
+    /// The port this instance's transport uses when none is configured.
+    pub fn default_port(transport: Transport) -> u16 {
+        match transport {
+            Transport::Winrm => 5986,
+            Transport::Ssh | Transport::DryRun => 22,
+        }
+    }
 }
 
 impl Transport {
@@ -276,6 +315,7 @@ impl Transport {
     pub fn as_str(self) -> &'static str {
         match self {
             Transport::Ssh => "ssh",
+            Transport::Winrm => "winrm",
             Transport::DryRun => "dry-run",
         }
     }
@@ -283,9 +323,6 @@ impl Transport {
 
 fn default_transport() -> Transport {
     Transport::Ssh
-}
-fn default_ssh_port() -> u16 {
-    22
 }
 fn default_user() -> String {
     "Administrator".into()
@@ -716,7 +753,12 @@ impl Config {
                 figment = figment.merge(EnvVar { var, key, value });
             }
         }
-        let config: Config = figment.extract().map_err(describe)?;
+        let mut config: Config = figment.extract().map_err(describe)?;
+        for inst in &mut config.instances {
+            if inst.port == 0 {
+                inst.port = InstanceConfig::default_port(inst.transport);
+            }
+        }
         config.validate(file)?;
         Ok(config)
     }
@@ -783,6 +825,9 @@ impl Config {
                     &format!("{key}.name"),
                     format!("instance `{}` is defined twice", inst.name),
                 ));
+            }
+            if inst.transport == Transport::Winrm {
+                winrm::validate(inst, &key).map_err(|(field, msg)| bad(&field, msg))?;
             }
             if inst.transport == Transport::Ssh {
                 match &inst.address {

@@ -1,6 +1,7 @@
 //! Checking that an instance can be used as configured, before anyone is asked to approve a job
 //! on it: files readable, private key usable, host key known, secret references resolvable, and
-//! (for `kmsbot instances check`) the SSH login itself, bounded by a short timeout.
+//! (for `kmsbot instances check`) the SSH login itself, bounded by a short timeout. WinRM
+//! instances are checked for their password reference and `ca_file`.
 
 use crate::config::{Config, InstanceConfig, SecretRef, Transport};
 use adapters::ssh::{SshSettings, SshShell};
@@ -24,6 +25,22 @@ pub fn problems(inst: &InstanceConfig) -> Vec<String> {
         out.push("no `address` (the host name or IP address to connect to)".into());
         return out;
     };
+    if inst.transport == Transport::Winrm {
+        match &inst.password {
+            None => out.push("no `password` (a reference: `env:NAME` or `file:PATH`)".into()),
+            Some(p) => {
+                if let Err(e) = SecretRef::resolve(p.as_str()) {
+                    out.push(format!("`password`: {e}"));
+                }
+            }
+        }
+        if let Some(p) = &inst.ca_file {
+            if let Err(e) = readable(p) {
+                out.push(format!("`ca_file` {e}"));
+            }
+        }
+        return out;
+    }
     match &inst.key_file {
         None => out.push("no `key_file` (the private key for SSH)".into()),
         Some(p) => match readable(p) {

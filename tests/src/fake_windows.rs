@@ -817,6 +817,120 @@ fn netsh(state: &mut MachineState, args: &[String]) -> CmdResult {
     )
 }
 
+/// The emulated machine on its own, for stand-ins of other transports (the WinRM stand-in):
+/// the same commands, output, exit codes and behaviour as [`FakeWindows`] answers over SSH.
+#[derive(Debug)]
+pub struct Machine {
+    state: Mutex<MachineState>,
+}
+
+/// Which stream a piece of output went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// How a received command is to be answered (from the behaviour at the time it arrived).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answering {
+    /// Sleep before running it.
+    pub delay: Duration,
+    /// Never run it (hangs until abandoned).
+    pub hang_before: bool,
+    /// Run it, then never answer.
+    pub hang_after: bool,
+    /// Text printed after its own output.
+    pub extra: Option<String>,
+}
+
+/// What a command line printed, in order, and its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Executed {
+    /// Output pieces in the order printed.
+    pub output: Vec<(Stream, String)>,
+    /// The process exit code.
+    pub exit: u32,
+}
+
+impl Machine {
+    /// A machine in the same starting state as a fresh [`FakeWindows`].
+    pub fn new(behaviour: FakeBehaviour) -> Machine {
+        Machine {
+            state: Mutex::new(MachineState {
+                behaviour,
+                sppsvc_running: true,
+                activated: false,
+                partial_key: "3V66T".to_string(),
+                kms_machine: None,
+                firewall_rules: Vec::new(),
+                commands: Vec::new(),
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, MachineState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records a command line as received and says how to answer it.
+    pub fn receive(&self, command: &str) -> Answering {
+        let mut state = self.state();
+        state.commands.push(command.to_string());
+        let b = &state.behaviour;
+        Answering {
+            delay: b.delay,
+            hang_before: b.hang_on.as_deref().is_some_and(|n| command.contains(n)),
+            hang_after: b.hang_after.as_deref().is_some_and(|n| command.contains(n)),
+            extra: b
+                .extra_output
+                .as_ref()
+                .filter(|(n, _)| command.contains(n.as_str()))
+                .map(|(_, t)| t.clone()),
+        }
+    }
+
+    /// Runs a cmd.exe command line against the machine.
+    pub fn execute(&self, command: &str) -> Executed {
+        let result = run_cmd_line(&mut self.state(), command);
+        Executed {
+            output: result
+                .chunks
+                .into_iter()
+                .map(|c| match c {
+                    Chunk::Out(t) => (Stream::Stdout, t),
+                    Chunk::Err(t) => (Stream::Stderr, t),
+                })
+                .collect(),
+            exit: result.exit,
+        }
+    }
+
+    /// Every command line received so far, in order.
+    pub fn commands(&self) -> Vec<String> {
+        self.state().commands.clone()
+    }
+
+    /// The current behaviour.
+    pub fn behaviour(&self) -> FakeBehaviour {
+        self.state().behaviour.clone()
+    }
+
+    /// Replaces the behaviour; applies to commands received from now on.
+    pub fn set_behaviour(&self, behaviour: FakeBehaviour) {
+        self.state().behaviour = behaviour;
+    }
+
+    /// Whether a successful `slmgr /ato` has happened since the last `/ipk`.
+    pub fn activated(&self) -> bool {
+        self.state().activated
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 pub mod discord_standin;
 pub mod fake_windows;
+pub mod fake_winrm;
 pub mod http;
 pub mod instance;
 pub mod slack_standin;

@@ -194,6 +194,12 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
                 p.instance.address.as_deref().unwrap_or("?"),
                 p.instance.port
             ),
+            Transport::Winrm => format!(
+                "winrm {}@{}:{}",
+                p.instance.user,
+                p.instance.address.as_deref().unwrap_or("?"),
+                p.instance.port
+            ),
             Transport::DryRun => "dry run: commands are recorded, not executed".into(),
         };
         text.push_str(&format!(

@@ -907,6 +907,10 @@ mod tests {
             key_file: None,
             known_hosts: None,
             product_key: None,
+            password: None,
+            auth: None,
+            ca_file: None,
+            tls_insecure: false,
         }];
         cfg
     }
