@@ -115,7 +115,7 @@ mod tests {
         let e = load("transport = \"winrm\"\naddress = \"10.0.0.12\"\npassword = \"env:KMSBOT_WINRM_PASSWORD\"\n")
             .unwrap_err();
         assert!(
-            e.contains("`KMSBOT_` variables are configuration overrides"),
+            e.contains("names starting with `KMSBOT_` are kmsbot's own configuration overrides"),
             "{e}"
         );
         let e = load(&format!("{OK}auth = \"kerberos\"\n")).unwrap_err();
