@@ -373,12 +373,25 @@ impl Default for DiscordConfig {
 pub struct HttpConfig {
     /// Address of the HTTP server (`/healthz`, `/readyz`, `/metrics`, Slack events).
     pub listen: SocketAddr,
+    /// A connection must send a request's headers within this many seconds (also the idle
+    /// keep-alive limit between requests), else it is closed.
+    pub header_timeout_secs: u64,
+    /// A request, its body included, must be read and answered within this many seconds, else it
+    /// is answered 408.
+    pub body_timeout_secs: u64,
+    /// Open connections at most; at the limit a new connection closes the oldest one that has
+    /// no request in progress (so idle or silent connections cannot lock `/healthz` out), or is
+    /// closed itself when every connection is busy. Keep it below the open-files limit.
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            header_timeout_secs: 10,
+            body_timeout_secs: 10,
+            max_connections: 512,
         }
     }
 }
@@ -555,6 +568,16 @@ impl Config {
             return Err(bad(
                 "jobs",
                 "concurrency and step_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if self.http.header_timeout_secs == 0
+            || self.http.body_timeout_secs == 0
+            || self.http.max_connections == 0
+        {
+            return Err(bad(
+                "http",
+                "header_timeout_secs, body_timeout_secs and max_connections must be at least 1"
+                    .into(),
             ));
         }
         let mut seen = std::collections::HashSet::new();

@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod contexts;
 pub mod errors;
+pub mod http_server;
 pub mod jobs;
 pub mod metrics;
 pub mod outbox;
