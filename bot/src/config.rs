@@ -437,16 +437,67 @@ impl Provider for EnvVar {
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
-        let value: Value = self
-            .value
-            .parse()
-            .unwrap_or_else(|_| Value::from(self.value.clone()));
+        // A secret is text whatever it looks like (a numeric signing secret stays a string, and
+        // so is never quoted back in a type error).
+        // figment's value parser slices strings with escapes by character index and panics on
+        // a backslash after a non-ASCII character; such a value is taken as plain text.
+        let unsafe_to_parse = !self.value.is_ascii() && self.value.contains('\\');
+        let value: Value = if secret_key(&self.key) || unsafe_to_parse {
+            Value::from(self.value.clone())
+        } else {
+            self.value
+                .parse()
+                .unwrap_or_else(|_| Value::from(self.value.clone()))
+        };
         let nested = figment::util::nest(&self.key, value);
         let dict = nested
             .into_dict()
             .ok_or_else(|| figment::Error::from(format!("{} is not a key", self.var)))?;
         Ok(Profile::Default.collect(dict))
     }
+}
+
+/// Whether a key (or dotted path) holds a secret value: its text is never shown in an error.
+fn secret_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    last.contains("token")
+        || last.contains("secret")
+        || last.contains("password")
+        || last.contains("product_key")
+        || last.contains("host_key")
+}
+
+/// A TOML syntax error without the quoted source line (which may hold a secret, e.g. an
+/// unquoted token): its position and what was expected remain.
+fn without_source_lines(text: &str) -> String {
+    let kept: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty()
+                && !l
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .trim_start()
+                    .starts_with('|')
+        })
+        .collect();
+    format!(
+        "{} (the line is not shown, in case it holds a secret)",
+        kept.join("; ")
+    )
+}
+
+/// `text` with every `quoted` value taken out.
+fn without_values(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        } else {
+            out.push_str("(value not shown)");
+        }
+    }
+    out
 }
 
 fn describe(err: figment::Error) -> ConfigError {
@@ -477,7 +528,13 @@ fn describe(err: figment::Error) -> ConfigError {
                     .join(", ");
                 format!("unknown key `{full}`; expected one of {expected}")
             }
-            kind if key.is_empty() => kind.to_string(),
+            figment::error::Kind::Message(m) if m.contains("parse error") => {
+                without_source_lines(m)
+            }
+            kind if secret_key(&key) => {
+                format!("key `{key}`: {}", without_values(&kind.to_string()))
+            }
+            kind if key.is_empty() => without_values(&kind.to_string()),
             kind => format!("key `{key}`: {kind}"),
         };
         lines.push(format!("config error in {source}: {what}"));
@@ -816,6 +873,33 @@ mode = "events"
             .unwrap_err()
             .to_string();
         assert!(e.contains("KMSBOT_KMS_HOTS"), "{e}");
+    }
+
+    #[test]
+    fn config_errors_never_quote_a_secret() {
+        // An unquoted token: TOML's error quoted the whole line.
+        let e = load("[slack]\nbot_token = xoxbSECRET123abc\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("SECRET123"), "{e}");
+        assert!(e.contains("line 2"), "the position is still given: {e}");
+        // A numeric signing secret in the file: the type error quoted the number.
+        let e = load("[slack]\nsigning_secret = 8675309123\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("8675309123"), "{e}");
+        assert!(e.contains("slack.signing_secret"), "{e}");
+        // From the environment a numeric secret is simply text.
+        let c = load("", &[("KMSBOT_SLACK_SIGNING_SECRET", "8675309123")]).unwrap();
+        assert_eq!(
+            c.slack.unwrap().signing_secret.unwrap().expose(),
+            "8675309123"
+        );
+        // A value that made figment's parser panic (a backslash after a non-ASCII character).
+        let e = load("", &[("KMSBOT_KMS_HOST", "é\\x")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kms.host"), "{e}");
     }
 
     #[test]
