@@ -681,7 +681,13 @@ async fn run_one(
     };
     let command = match plan::real_command(&step.command, secret.as_ref().map(|s| s.expose())) {
         Ok(c) => c,
-        Err(e) => return refused(e.0),
+        // Named by its reference, never by its value.
+        Err(e) => {
+            return refused(match &step.secret_ref {
+                Some(r) => format!("the secret from `{r}`: {}", e.0),
+                None => e.0,
+            })
+        }
     };
     let started = Instant::now();
     let result = shell.run(&command, timeout).await;
