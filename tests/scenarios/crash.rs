@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_kmsbot");
 const SLMGR: &str = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
 /// Kills to reach before the last round runs to its end undisturbed.
-const KILLS: usize = 52;
+const KILLS: usize = 50;
 const SEED: u64 = 0x6b6d_7362_6f74_2121;
 
 /// splitmix64: small, fixed-seed, good enough to spread kill points.
@@ -111,19 +111,13 @@ fn killed_at_random_points_during_approvals_and_jobs_no_effect_is_lost_or_double
         path: env.db(),
     };
     let mut rng = Rng(SEED);
-    let (mut kills, mut job_kills, mut round, mut attempts) = (0usize, 0usize, 1i64, 0usize);
-    // How long an undisturbed start lasts (it adapts), so kill points spread over the whole run.
-    // `queued_at`: when the approval's effect (the job's progress message) showed.
-    let (mut request_life, mut resume_life, mut queued_at) = (
-        Duration::from_millis(800),
-        Duration::from_millis(2_500),
-        Duration::from_millis(400),
-    );
+    let (mut approval_kills, mut job_kills, mut round, mut starts) = (0usize, 0usize, 1i64, 0);
     loop {
+        let kills = approval_kills + job_kills;
         // What an operator does next, judged from what the database shows (as the chat would).
-        let script = match db.job_status(round).as_deref() {
-            None => format!("/as alice\nactivate web-01\n/as bob\napprove {round}\n"),
-            Some("awaiting_approval") => format!("/as bob\napprove {round}\n"),
+        let (request, approve) = match db.job_status(round).as_deref() {
+            None => (true, true),
+            Some("awaiting_approval") => (false, true),
             Some("succeeded") => {
                 if kills >= KILLS {
                     break;
@@ -131,29 +125,24 @@ fn killed_at_random_points_during_approvals_and_jobs_no_effect_is_lost_or_double
                 round += 1;
                 continue;
             }
-            Some("queued" | "running" | "interrupted") => String::new(),
+            Some("queued" | "running" | "interrupted") => (false, false),
             Some(other) => panic!("job {round} ended {other}"),
         };
-        attempts += 1;
-        assert!(attempts < 300, "no progress after {attempts} starts");
+        starts += 1;
+        assert!(starts < 300, "no progress after {starts} starts");
         let mut child = env.spawn_chat();
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(script.as_bytes()).unwrap();
-        drop(stdin);
-        // Drain the output so the process never blocks on a full pipe.
         let spawned = Instant::now();
+        // The transcript, line by line, so the driver can act when the request is shown.
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
         let out = child.stdout.take().unwrap();
-        let drain = std::thread::spawn(move || {
+        std::thread::spawn(move || {
             use std::io::BufRead;
-            let (mut s, mut queued) = (String::new(), None);
             for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                if queued.is_none() && line.contains("on web-01: queued") {
-                    queued = Some(spawned.elapsed());
+                if tx.send(line).is_err() {
+                    break;
                 }
-                s.push_str(&line);
-                s.push('\n');
             }
-            (s, queued)
         });
         let mut err = child.stderr.take().unwrap();
         let drain_err = std::thread::spawn(move || {
@@ -161,26 +150,74 @@ fn killed_at_random_points_during_approvals_and_jobs_no_effect_is_lost_or_double
             let _ = err.read_to_string(&mut s);
             s
         });
-        // A start that makes or approves a request is killed, two times in three, before its
-        // approval showed (while the request and the approval are handled), else anywhere; a
-        // start that only resumes a job is killed anywhere in it (the lease wait, the steps).
-        let kill_at = (kills < KILLS && rng.below(10) < 9).then(|| {
-            let whole = if script.is_empty() {
-                resume_life
-            } else if rng.below(3) > 0 {
-                queued_at + Duration::from_millis(20)
-            } else {
-                request_life
-            };
-            let span = u64::try_from(whole.as_millis())
-                .unwrap_or(1_000)
-                .clamp(50, 4_000);
-            Duration::from_millis(rng.below(span))
+        let mut transcript = String::new();
+        // Where this start is killed: while its request is handled (within 20 ms of sending it),
+        // while its approval is handled (within 4 ms), or inside a job step (after 1-4 more
+        // commands reached the instance). Starts that only resume a job are killed in a step
+        // less often: each such kill costs a lease wait (`lease_secs`, 2 s) in the next start.
+        let roll = rng.below(10);
+        let kill_in_request = request && kills < KILLS && roll < 3;
+        let aim_at_approval = approve && kills < KILLS && roll < 7;
+        let kill_later = kills < KILLS && !aim_at_approval && roll < if approve { 9 } else { 2 };
+        let mut kill_at = None;
+        if request {
+            stdin.write_all(b"/as alice\nactivate web-01\n").unwrap();
+            stdin.flush().unwrap();
+        }
+        if kill_in_request {
+            kill_at = Some(spawned.elapsed() + Duration::from_millis(rng.below(20)));
+        } else if request {
+            // The approval request is posted (it lists the commands), then bob approves it.
+            loop {
+                let line = rx
+                    .recv_timeout(Duration::from_secs(30))
+                    .expect("the approval request is shown");
+                transcript.push_str(&line);
+                transcript.push('\n');
+                if line.contains("/ipk") {
+                    break;
+                }
+            }
+        }
+        if approve && !kill_in_request {
+            stdin
+                .write_all(format!("/as bob\napprove {round}\n").as_bytes())
+                .unwrap();
+            stdin.flush().unwrap();
+            let sent = spawned.elapsed();
+            if aim_at_approval {
+                kill_at = Some(sent + Duration::from_millis(rng.below(4)));
+            }
+        }
+        // A later kill lands inside a step: once the instance has received `n` more commands,
+        // up to 25 ms into the last one (each takes 25 ms there).
+        let seen = inst.commands().len();
+        let in_step = kill_later.then(|| {
+            (
+                seen + 1 + usize::try_from(rng.below(4)).unwrap_or(0),
+                Duration::from_millis(rng.below(25)),
+            )
         });
+        let mut step_reached: Option<Instant> = None;
+        drop(stdin);
         let mut killed = false;
         loop {
+            while let Ok(line) = rx.try_recv() {
+                transcript.push_str(&line);
+                transcript.push('\n');
+            }
             if child.try_wait().unwrap().is_some() {
                 break;
+            }
+            if let Some((n, extra)) = in_step {
+                if step_reached.is_none() && inst.commands().len() >= n {
+                    step_reached = Some(Instant::now());
+                }
+                if step_reached.is_some_and(|at| at.elapsed() >= extra) {
+                    child.kill().unwrap();
+                    killed = true;
+                    break;
+                }
             }
             if kill_at.is_some_and(|at| spawned.elapsed() >= at) {
                 child.kill().unwrap();
@@ -191,47 +228,43 @@ fn killed_at_random_points_during_approvals_and_jobs_no_effect_is_lost_or_double
                 spawned.elapsed() < Duration::from_secs(60),
                 "kmsbot chat did not end"
             );
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(Duration::from_millis(1));
         }
         let status = child.wait().unwrap();
+        let stderr = drain_err.join().unwrap();
         if std::env::var("CRASH_DEBUG").is_ok() {
             eprintln!(
-                "attempt {attempts} round {round} kill_at {kill_at:?} killed {killed} state {:?}",
+                "start {starts} round {round} took {:?} kill_at {kill_at:?} approval {aim_at_approval} killed {killed} now {:?}",
+                spawned.elapsed(),
                 db.job_status(round)
             );
         }
-        let (stdout, queued) = drain.join().unwrap();
-        let stderr = drain_err.join().unwrap();
         if killed {
-            kills += 1;
-            if matches!(db.job_status(round).as_deref(), Some("running" | "queued")) {
+            if aim_at_approval {
+                approval_kills += 1;
+            } else {
                 job_kills += 1;
             }
         } else {
-            assert!(status.success(), "{status:?}\n{stdout}\n{stderr}");
-            let life = if script.is_empty() {
-                &mut resume_life
-            } else {
-                &mut request_life
-            };
-            *life = (*life + spawned.elapsed()) / 2;
-            if let Some(q) = queued {
-                queued_at = (queued_at + q) / 2;
+            while let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+                transcript.push_str(&line);
+                transcript.push('\n');
             }
+            assert!(status.success(), "{status:?}\n{transcript}\n{stderr}");
         }
     }
     let rounds = round;
+    let kills = approval_kills + job_kills;
     eprintln!(
-        "crash test: {kills} kills ({job_kills} while a job was queued or running), {attempts} starts, {rounds} jobs, {:.1} s",
+        "crash test: {kills} kills ({approval_kills} while an approval was handled, {job_kills} later or while a job resumed), {starts} starts, {rounds} jobs, {:.1} s",
         started.elapsed().as_secs_f64()
     );
     assert!(kills >= KILLS);
-    assert!(job_kills >= 10, "kills while jobs ran: {job_kills}");
     assert!(
-        kills - job_kills >= 5,
-        "kills around approvals: {}",
-        kills - job_kills
+        approval_kills >= 20,
+        "kills around approvals: {approval_kills}"
     );
+    assert!(job_kills >= 8, "kills while jobs ran: {job_kills}");
 
     // No request or job was doubled, and every job succeeded.
     let jobs = db.query::<(i64, String)>("SELECT id, status FROM jobs ORDER BY id");
@@ -284,7 +317,7 @@ fn killed_at_random_points_during_approvals_and_jobs_no_effect_is_lost_or_double
         "the instance saw a command out of order or lost"
     );
     assert!(
-        reruns <= job_kills,
+        reruns <= kills,
         "{reruns} re-runs for {job_kills} kills during jobs"
     );
     eprintln!("crash test: {reruns} interrupted steps re-run");
