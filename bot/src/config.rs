@@ -447,12 +447,25 @@ impl Default for DiscordConfig {
 pub struct HttpConfig {
     /// Address of the HTTP server (`/healthz`, `/readyz`, `/metrics`, Slack events).
     pub listen: SocketAddr,
+    /// A connection must send a request's headers within this many seconds (also the idle
+    /// keep-alive limit between requests), else it is closed.
+    pub header_timeout_secs: u64,
+    /// A request, its body included, must be read and answered within this many seconds, else it
+    /// is answered 408.
+    pub body_timeout_secs: u64,
+    /// Open connections at most; at the limit a new connection closes the oldest one that has
+    /// no request in progress (so idle or silent connections cannot lock `/healthz` out), or is
+    /// closed itself when every connection is busy. Keep it below the open-files limit.
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            header_timeout_secs: 10,
+            body_timeout_secs: 10,
+            max_connections: 512,
         }
     }
 }
@@ -499,6 +512,11 @@ impl Provider for EnvVar {
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
         let list = LIST_KEYS.contains(&self.key.as_str()) && !self.value.trim().starts_with('[');
+        // A secret is text whatever it looks like (a numeric signing secret stays a string, and
+        // so is never quoted back in a type error).
+        // figment's value parser slices strings with escapes by character index and panics on
+        // a backslash after a non-ASCII character; such a value is taken as plain text.
+        let unsafe_to_parse = !self.value.is_ascii() && self.value.contains('\\');
         let value: Value = if list {
             // `console:carol,console:bob`: a comma-separated list.
             Value::from(
@@ -509,6 +527,8 @@ impl Provider for EnvVar {
                     .map(str::to_string)
                     .collect::<Vec<String>>(),
             )
+        } else if secret_key(&self.key) || unsafe_to_parse {
+            Value::from(self.value.clone())
         } else {
             self.value
                 .parse()
@@ -537,6 +557,49 @@ fn key_path(path: &[String]) -> String {
                 out.push('.');
             }
             out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Whether a key (or dotted path) holds a secret value: its text is never shown in an error.
+fn secret_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    last.contains("token")
+        || last.contains("secret")
+        || last.contains("password")
+        || last.contains("product_key")
+        || last.contains("host_key")
+}
+
+/// A TOML syntax error without the quoted source line (which may hold a secret, e.g. an
+/// unquoted token): its position and what was expected remain.
+fn without_source_lines(text: &str) -> String {
+    let kept: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty()
+                && !l
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .trim_start()
+                    .starts_with('|')
+        })
+        .collect();
+    format!(
+        "{} (the line is not shown, in case it holds a secret)",
+        kept.join("; ")
+    )
+}
+
+/// `text` with every `quoted` value taken out.
+fn without_values(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        } else {
+            out.push_str("(value not shown)");
         }
     }
     out
@@ -673,6 +736,10 @@ fn describe(err: figment::Error) -> ConfigError {
                     .join(", ");
                 format!("unknown key `{full}`; expected one of {expected}")
             }
+            Kind::Message(m) if m.contains("parse error") => without_source_lines(m),
+            kind if secret_key(&key) => {
+                format!("key `{key}`: {}", without_values(&kind.to_string()))
+            }
             Kind::MissingField(field) => {
                 let at = if key.is_empty() {
                     "the configuration".to_string()
@@ -709,7 +776,7 @@ fn describe(err: figment::Error) -> ConfigError {
                     .join(", "),
                 example(&generic)
             ),
-            kind if key.is_empty() => kind.to_string(),
+            kind if key.is_empty() => without_values(&kind.to_string()),
             kind => {
                 let text = kind.to_string();
                 let text = text.trim_end_matches('.');
@@ -809,6 +876,16 @@ impl Config {
             return Err(bad(
                 "jobs",
                 "concurrency and step_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if self.http.header_timeout_secs == 0
+            || self.http.body_timeout_secs == 0
+            || self.http.max_connections == 0
+        {
+            return Err(bad(
+                "http",
+                "header_timeout_secs, body_timeout_secs and max_connections must be at least 1"
+                    .into(),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -1050,6 +1127,33 @@ mode = "events"
             .unwrap_err()
             .to_string();
         assert!(e.contains("KMSBOT_KMS_HOTS"), "{e}");
+    }
+
+    #[test]
+    fn config_errors_never_quote_a_secret() {
+        // An unquoted token: TOML's error quoted the whole line.
+        let e = load("[slack]\nbot_token = xoxbSECRET123abc\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("SECRET123"), "{e}");
+        assert!(e.contains("line 2"), "the position is still given: {e}");
+        // A numeric signing secret in the file: the type error quoted the number.
+        let e = load("[slack]\nsigning_secret = 8675309123\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("8675309123"), "{e}");
+        assert!(e.contains("slack.signing_secret"), "{e}");
+        // From the environment a numeric secret is simply text.
+        let c = load("", &[("KMSBOT_SLACK_SIGNING_SECRET", "8675309123")]).unwrap();
+        assert_eq!(
+            c.slack.unwrap().signing_secret.unwrap().expose(),
+            "8675309123"
+        );
+        // A value that made figment's parser panic (a backslash after a non-ASCII character).
+        let e = load("", &[("KMSBOT_KMS_HOST", "é\\x")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kms.host"), "{e}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod contexts;
 pub mod errors;
+pub mod http_server;
 pub mod instance_check;
 pub mod jobs;
 pub mod metrics;

@@ -295,6 +295,9 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         .route("/metrics", get(metrics))
         .with_state(state)
         .merge(slack_router);
+    if let Some(warning) = crate::http_server::listen_warning(config.http.listen) {
+        tracing::warn!("{warning}");
+    }
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} ([http] listen)", config.http.listen))?;
@@ -302,12 +305,12 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     // Printed (not logged) so scripts and tests can find the port when listen uses port 0.
     println!("kmsbot: listening on http://{local}");
     tracing::info!(%local, "HTTP server listening");
-    let stop = shutdown.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-    });
+    let server = tokio::spawn(crate::http_server::serve(
+        listener,
+        router,
+        crate::http_server::HttpLimits::from_config(&config.http),
+        shutdown.clone(),
+    ));
     signal_received().await;
     tracing::info!("shutting down: no new events; running job steps finish or checkpoint");
     // Stop taking events first, then let the worker checkpoint, then close the database.

@@ -621,3 +621,72 @@ fn a_firewall_rule_added_before_a_crash_is_checked_not_added_again_on_resume() {
         "{v}"
     );
 }
+
+#[test]
+fn a_malformed_secret_key_is_named_by_its_reference_and_never_shown_or_stored() {
+    // A key file in lower case works (any case is a key); one with a trailing comment is
+    // refused. Neither value may reach the chat, step output, jobs.error or the audit log.
+    for (content, works) in [
+        ("qqqqq-wwwww-eeeee-rrrrr-ttttt\n", true),
+        ("QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT  # the KMS host key\n", false),
+    ] {
+        let env = Env::new(BIN);
+        let inst = Instance::start(env.dir.path(), "kms-01", FakeBehaviour::default());
+        let key_file = env.path("kms-host.key");
+        std::fs::write(&key_file, content).unwrap();
+        env.write_config(&format!(
+            "[kms]\nhost_key = \"file:{}\"\n[approvals]\napprovers = [\"console:bob\"]\n{}",
+            key_file.display(),
+            inst.toml("kms-01", "Windows Server 2019 Datacenter")
+        ));
+        let run = env.chat("/as alice\nmake kms-01 a kms host\n/as bob\napprove 1\njob 1\n");
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let show = env.cli(&["jobs", "show", "1", "--json"]);
+        if works {
+            assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
+            assert_eq!(
+                inst.commands()[0],
+                format!("{SLMGR} /ipk QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT")
+            );
+        } else {
+            assert!(
+                run.stdout.contains("job #1 on kms-01 failed"),
+                "{}",
+                run.stdout
+            );
+            assert!(
+                show.stdout
+                    .contains(&format!("file:{}", key_file.display())),
+                "the error names the reference: {}",
+                show.stdout
+            );
+            assert!(
+                inst.commands().iter().all(|c| !c.contains("/ipk")),
+                "{:?}",
+                inst.commands()
+            );
+        }
+        let db = std::fs::read(env.db()).unwrap();
+        let wal = std::fs::read(env.path("kmsbot.db-wal")).unwrap_or_default();
+        for text in [
+            run.stdout.clone(),
+            run.stderr.clone(),
+            show.stdout.clone(),
+            String::from_utf8_lossy(&db).into_owned(),
+            String::from_utf8_lossy(&wal).into_owned(),
+        ] {
+            // (Windows shows the last group as the "Partial Product Key"; that part is public.)
+            for needle in ["qqqqq", "QQQQQ", "WWWWW", "wwwww", "RRRRR", "rrrrr"] {
+                if let Some(at) = text.find(needle) {
+                    let from = text[..at]
+                        .char_indices()
+                        .rev()
+                        .nth(80)
+                        .map_or(0, |(i, _)| i);
+                    let around: String = text[from..].chars().take(160).collect();
+                    panic!("{needle} shown or stored ({content:?}): {around:?}");
+                }
+            }
+        }
+    }
+}

@@ -554,3 +554,178 @@ fn a_rate_limited_slack_does_not_slow_a_job_and_its_progress_is_edited_once_slac
         std::thread::sleep(Duration::from_millis(25));
     }
 }
+
+/// Sends `head` and `body_prefix` on a fresh connection (never the rest of a declared body) and
+/// returns the status of the answer, read as soon as its headers arrive.
+fn partial_exchange(addr: SocketAddr, head: &str, body_prefix: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    assert!(addr.ip().is_loopback());
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    // A guard against a hang, not a timing assertion.
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body_prefix).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s
+            .read(&mut buf)
+            .expect("an answer before the rest of the body");
+        assert!(
+            n > 0,
+            "closed without an answer: {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&got).to_string();
+    text.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+fn unix_now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string()
+}
+
+#[test]
+fn slack_headers_are_checked_before_the_body_is_read_and_bodies_are_capped() {
+    let mut rig = Rig::new("events", "");
+    rig.env
+        .vars
+        .push(("KMSBOT_HTTP_BODY_TIMEOUT_SECS".into(), "1".into()));
+    let served = rig.serve();
+    let now = unix_now();
+    let head = |extra: &str, length: usize| {
+        format!(
+            "POST /slack/events HTTP/1.1\r\nHost: kmsbot\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n{extra}\r\n"
+        )
+    };
+    // 50 MB declared, 100 bytes sent, no signature: refused without waiting for (or buffering)
+    // the rest. The old server read the whole body before looking at the headers.
+    let huge = 50_000_000;
+    assert_eq!(
+        partial_exchange(served.addr, &head("", huge), &[b'{'; 100]),
+        401
+    );
+    // A fresh timestamp but a signature that is not of Slack's form: refused the same way.
+    let bogus = format!("X-Slack-Request-Timestamp: {now}\r\nX-Slack-Signature: v0=nothex\r\n");
+    assert_eq!(
+        partial_exchange(served.addr, &head(&bogus, huge), b"{}"),
+        401
+    );
+    // A stale timestamp with a well-formed signature: refused before the body.
+    let stale = format!(
+        "X-Slack-Request-Timestamp: 1531420618\r\nX-Slack-Signature: v0={}\r\n",
+        "a".repeat(64)
+    );
+    assert_eq!(
+        partial_exchange(served.addr, &head(&stale, huge), b"{}"),
+        401
+    );
+
+    // A really signed body over the cap: 413 on its Content-Length, before it is sent.
+    let text = "x".repeat(adapters::slack::MAX_BODY_BYTES);
+    let big = message("EvBig", "U1", &text, "1700000001.000100", None).to_string();
+    let sig = adapters::slack::sign_request(SECRET, &now, big.as_bytes());
+    let signed = format!("X-Slack-Request-Timestamp: {now}\r\nX-Slack-Signature: {sig}\r\n");
+    assert_eq!(
+        partial_exchange(served.addr, &head(&signed, big.len()), b""),
+        413
+    );
+
+    // A well-formed request whose body stalls: answered 408 once the body timeout passes.
+    let small = message("EvSlow", "U1", "help", "1700000001.000200", None).to_string();
+    let sig = adapters::slack::sign_request(SECRET, &now, small.as_bytes());
+    let signed = format!("X-Slack-Request-Timestamp: {now}\r\nX-Slack-Signature: {sig}\r\n");
+    assert_eq!(
+        partial_exchange(
+            served.addr,
+            &head(&signed, small.len()),
+            &small.as_bytes()[..10]
+        ),
+        408
+    );
+
+    // None of those had an effect; a good request still works (and is the sentinel).
+    let ok = message("EvOk", "U1", "<@UBOT> help", "1700000001.000300", None).to_string();
+    let sig = adapters::slack::sign_request(SECRET, &now, ok.as_bytes());
+    let (code, _) = rig.rt.block_on(http_post(
+        served.addr,
+        "/slack/events",
+        &[
+            ("X-Slack-Request-Timestamp", &now),
+            ("X-Slack-Signature", &sig),
+        ],
+        ok.as_bytes(),
+    ));
+    assert_eq!(code, 200);
+    rig.wait_post("I'm kmsbot");
+    assert_eq!(rig.posts().len(), 1, "no effect from refused requests");
+}
+
+#[test]
+fn silent_connections_are_closed_and_cannot_exhaust_file_descriptors_or_lock_out_healthz() {
+    use std::io::Read;
+    let rig = Rig::new("events", "");
+    // The process gets 256 file descriptors; the server keeps at most 100 connections.
+    let db = rig.env.db();
+    let cfg = rig.env.path("kmsbot.toml");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" serve --db \"$1\" --config \"$2\"")
+        .arg(BIN)
+        .arg(&db)
+        .arg(&cfg)
+        .current_dir(db.parent().unwrap())
+        .env_remove("RUST_LOG")
+        .env("KMSBOT_HTTP_HEADER_TIMEOUT_SECS", "2")
+        .env("KMSBOT_HTTP_MAX_CONNECTIONS", "100")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in &rig.env.vars {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let seen = kmsbot_tests::transcript::read_until(&mut child, "listening on http://");
+    let addr: SocketAddr = seen
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let served = Served { child, addr };
+
+    // 400 connections that send nothing (more than the process has file descriptors for).
+    let silent: Vec<std::net::TcpStream> = (0..400)
+        .map(|_| std::net::TcpStream::connect(served.addr).unwrap())
+        .collect();
+    // /healthz and /readyz still answer while they are open.
+    for _ in 0..3 {
+        let (code, body) = kmsbot_tests::http::get(served.addr, "/healthz");
+        assert_eq!(code, 200, "{body}");
+    }
+    assert_ne!(kmsbot_tests::http::get(served.addr, "/readyz").0, 0);
+    // Every silent connection is closed by the server: shed at the limit, or at the header timeout.
+    for mut s in silent {
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut buf = [0u8; 64];
+        match s.read(&mut buf) {
+            Ok(0) => {}
+            Ok(n) => {
+                // hyper may answer 408 before closing; then the close follows.
+                assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"));
+                let mut rest = Vec::new();
+                let _ = s.read_to_end(&mut rest);
+            }
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+        }
+    }
+    assert_eq!(kmsbot_tests::http::get(served.addr, "/healthz").0, 200);
+}

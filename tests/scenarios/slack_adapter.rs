@@ -5,6 +5,7 @@ use adapters::chat::{Button, Chat, EventSink, Incoming, IncomingKind, Outgoing, 
 use adapters::slack::{
     events_router, events_router_with, run_socket_mode, run_socket_mode_with, sign_request,
     verify_request, SignatureError, SlackChat, SlackSecret, SlackSettings, ThreadOracle,
+    MAX_BODY_BYTES,
 };
 use async_trait::async_trait;
 use kmsbot_tests::slack_standin::{event_callback, http_post, SlackStandIn, BOT_USER_ID};
@@ -824,4 +825,128 @@ async fn events_router_needs_a_signing_secret() {
     assert!(events_router(&settings, sink.clone()).is_ok());
     settings.signing_secret = None;
     assert!(events_router(&settings, sink).is_err());
+}
+
+/// A request body that records whether anyone read it and never yields data.
+fn unread_body(polled: Arc<std::sync::atomic::AtomicBool>) -> axum::body::Body {
+    let stream = futures_util::stream::poll_fn(move |_| {
+        polled.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::task::Poll::<Option<Result<Vec<u8>, std::io::Error>>>::Pending
+    });
+    axum::body::Body::from_stream(stream)
+}
+
+#[tokio::test]
+async fn events_refuses_unsigned_requests_without_reading_the_body_and_caps_signed_ones() {
+    use tower::ServiceExt as _;
+    let standin = SlackStandIn::start().await;
+    let chat = Arc::new(SlackChat::new(&settings(&standin)).unwrap());
+    let router = events_router_with(
+        chat.clone(),
+        chat,
+        Arc::new(Recorder::default()) as Arc<dyn EventSink>,
+        SlackSecret::new("test-signing-secret"),
+    );
+    let ts = now().to_string();
+    let request = |path: &str, headers: &[(&str, &str)], body: axum::body::Body| {
+        let mut b = axum::http::Request::post(path);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(body).unwrap()
+    };
+    let well_formed = format!("v0={}", "0".repeat(64));
+    for (path, headers) in [
+        ("/slack/events", vec![]),
+        ("/slack/interactions", vec![]),
+        (
+            "/slack/events",
+            vec![("X-Slack-Request-Timestamp", ts.as_str())],
+        ),
+        (
+            "/slack/events",
+            vec![
+                ("X-Slack-Request-Timestamp", "1531420618"),
+                ("X-Slack-Signature", well_formed.as_str()),
+            ],
+        ),
+        (
+            "/slack/interactions",
+            vec![
+                ("X-Slack-Request-Timestamp", ts.as_str()),
+                ("X-Slack-Signature", "v0=short"),
+            ],
+        ),
+    ] {
+        let polled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let res = router
+            .clone()
+            .oneshot(request(path, &headers, unread_body(polled.clone())))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{path} {headers:?}");
+        assert!(
+            !polled.load(std::sync::atomic::Ordering::SeqCst),
+            "the body of an unsigned request was read: {path} {headers:?}"
+        );
+    }
+
+    // A signed body over the cap, streamed without a Content-Length: 413 once the cap is passed.
+    let text = "y".repeat(MAX_BODY_BYTES);
+    let body =
+        event_callback("EvHuge", message("D2", "im", "U1", &text, "1700000011.0")).to_string();
+    let sig = sign_request("test-signing-secret", &ts, body.as_bytes());
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body
+        .as_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let res = router
+        .clone()
+        .oneshot(request(
+            "/slack/events",
+            &[
+                ("X-Slack-Request-Timestamp", &ts),
+                ("X-Slack-Signature", &sig),
+            ],
+            axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    // The same with a Content-Length over the cap: 413 without reading.
+    let polled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let res = router
+        .clone()
+        .oneshot(request(
+            "/slack/events",
+            &[
+                ("X-Slack-Request-Timestamp", &ts),
+                ("X-Slack-Signature", &sig),
+                ("Content-Length", &body.len().to_string()),
+            ],
+            unread_body(polled.clone()),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert!(!polled.load(std::sync::atomic::Ordering::SeqCst));
+    // Just under the cap, signed: accepted.
+    let text = "z".repeat(MAX_BODY_BYTES - 1000);
+    let body =
+        event_callback("EvNear", message("D2", "im", "U1", &text, "1700000012.0")).to_string();
+    assert!(body.len() <= MAX_BODY_BYTES);
+    let sig = sign_request("test-signing-secret", &ts, body.as_bytes());
+    let res = router
+        .oneshot(request(
+            "/slack/events",
+            &[
+                ("X-Slack-Request-Timestamp", &ts),
+                ("X-Slack-Signature", &sig),
+            ],
+            axum::body::Body::from(body),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
 }

@@ -1,7 +1,11 @@
 //! The Events API endpoints: `POST /slack/events` and `POST /slack/interactions`.
 //!
 //! Every request is checked first (signature `v0=HMAC-SHA256(secret, "v0:" + ts + ":" + body)` and
-//! a timestamp within 5 minutes); anything that fails is answered 401 and has no effect. A valid
+//! a timestamp within 5 minutes); anything that fails is answered 401 and has no effect. The
+//! headers are checked before a byte of the body is read (present, a fresh timestamp, a signature
+//! of the right form), so an unsigned request costs no buffering; a body larger than
+//! [`MAX_BODY_BYTES`] is answered 413 (at once when its `Content-Length` says so), and at most
+//! [`MAX_BODIES_IN_FLIGHT`] bodies are read at a time (503 above that; Slack retries). A valid
 //! request is answered 200 at once and delivered on a spawned task (Slack wants an answer within 3 s
 //! and retries otherwise; retries carry the same event ids, so the bot's dedupe absorbs them).
 
@@ -9,8 +13,8 @@ use super::api::SlackChat;
 use super::decode::ThreadOracle;
 use super::{SlackSecret, SlackSettings};
 use crate::chat::{ChatError, EventSink, Platform};
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -19,7 +23,16 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 use tracing::{debug, warn};
+
+/// The largest request body accepted from Slack. Slack caps a message's text at 40,000
+/// characters; an event carries it twice (text and rich-text blocks), at most 4 bytes a
+/// character, plus its envelope: about 330 KB. Interactions carry the bot's own short messages.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+/// How many Slack request bodies are read at once; more are answered 503 (Slack retries). With
+/// [`MAX_BODY_BYTES`] this bounds the memory forged-but-well-formed requests can hold to 16 MiB.
+pub const MAX_BODIES_IN_FLIGHT: usize = 32;
 
 /// Header carrying Slack's request signature (`v0=<hex>`).
 pub const SIGNATURE_HEADER: &str = "x-slack-signature";
@@ -106,7 +119,15 @@ fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-fn check(secret: &SlackSecret, headers: &HeaderMap, body: &[u8]) -> Result<(), SignatureError> {
+/// The signature headers of a request, checked before its body is read.
+struct Signed<'a> {
+    timestamp: &'a str,
+    signature: &'a str,
+}
+
+/// Checks what can be checked without the body: both headers present, the timestamp a number
+/// within the tolerance of `now`, and the signature of Slack's form (`v0=` and 64 hex digits).
+fn check_headers(headers: &HeaderMap, now: i64) -> Result<Signed<'_>, SignatureError> {
     let get = |name: &'static str| {
         headers
             .get(name)
@@ -115,7 +136,101 @@ fn check(secret: &SlackSecret, headers: &HeaderMap, body: &[u8]) -> Result<(), S
     };
     let timestamp = get(TIMESTAMP_HEADER)?;
     let signature = get(SIGNATURE_HEADER)?;
-    verify_request(secret.expose(), timestamp, signature, body, now_unix())
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| SignatureError::BadTimestamp)?;
+    let skew = now.saturating_sub(ts);
+    if skew.abs() > TIMESTAMP_TOLERANCE_SECS {
+        return Err(SignatureError::Stale(skew));
+    }
+    let hex = signature.strip_prefix("v0=").unwrap_or_default();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(SignatureError::Mismatch);
+    }
+    Ok(Signed {
+        timestamp,
+        signature,
+    })
+}
+
+/// Why a request's body was not read whole.
+enum BodyRefusal {
+    TooLarge,
+    Busy,
+    Broken,
+}
+
+impl IntoResponse for BodyRefusal {
+    fn into_response(self) -> Response {
+        match self {
+            BodyRefusal::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a Slack request body is at most {MAX_BODY_BYTES} bytes\n"),
+            )
+                .into_response(),
+            BodyRefusal::Busy => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            BodyRefusal::Broken => StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+}
+
+/// Reads a body of at most [`MAX_BODY_BYTES`], refusing at once when `Content-Length` is larger.
+async fn read_capped(
+    permits: &Arc<Semaphore>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, BodyRefusal> {
+    use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(BodyRefusal::TooLarge);
+    }
+    let Ok(_permit) = permits.clone().try_acquire_owned() else {
+        return Err(BodyRefusal::Busy);
+    };
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(BodyRefusal::TooLarge),
+        Err(_) => Err(BodyRefusal::Broken),
+    }
+}
+
+/// Checks the headers, reads the body (capped) and checks its signature; the refusal is the
+/// answer to send.
+async fn signed_body(state: &EventsState, req: Request, what: &str) -> Result<Bytes, Response> {
+    let (parts, body) = req.into_parts();
+    let now = now_unix();
+    let signed = match check_headers(&parts.headers, now) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!(reason = %e, "refused an unsigned or stale Slack {what} (body not read)");
+            return Err(StatusCode::UNAUTHORIZED.into_response());
+        }
+    };
+    let bytes = match read_capped(&state.bodies, &parts.headers, body).await {
+        Ok(b) => b,
+        Err(refusal) => {
+            if matches!(refusal, BodyRefusal::TooLarge) {
+                warn!("refused a Slack {what}: body over {MAX_BODY_BYTES} bytes");
+            }
+            return Err(refusal.into_response());
+        }
+    };
+    if let Err(e) = verify_request(
+        state.secret.expose(),
+        signed.timestamp,
+        signed.signature,
+        &bytes,
+        now,
+    ) {
+        warn!(reason = %e, "refused an unsigned or stale Slack {what}");
+        return Err(StatusCode::UNAUTHORIZED.into_response());
+    }
+    Ok(bytes)
 }
 
 #[derive(Clone)]
@@ -124,6 +239,7 @@ struct EventsState {
     threads: Arc<dyn ThreadOracle>,
     sink: Arc<dyn EventSink>,
     secret: SlackSecret,
+    bodies: Arc<Semaphore>,
 }
 
 /// The Events API router for `settings` (its own [`SlackChat`], which is also the thread oracle).
@@ -157,6 +273,7 @@ pub fn events_router_with(
         threads,
         sink,
         secret: signing_secret,
+        bodies: Arc::new(Semaphore::new(MAX_BODIES_IN_FLIGHT)),
     };
     Router::new()
         .route("/slack/events", post(events))
@@ -164,11 +281,16 @@ pub fn events_router_with(
         .with_state(state)
 }
 
-async fn events(State(state): State<EventsState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(e) = check(&state.secret, &headers, &body) {
-        warn!(reason = %e, "refused an unsigned or stale Slack request");
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
+async fn events(State(state): State<EventsState>, req: Request) -> Response {
+    let retry = req
+        .headers()
+        .get("x-slack-retry-num")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = match signed_body(&state, req, "request").await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
     let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
@@ -185,10 +307,7 @@ async fn events(State(state): State<EventsState>, headers: HeaderMap, body: Byte
                 .into_response()
         }
         Some("event_callback") => {
-            if let Some(retry) = headers
-                .get("x-slack-retry-num")
-                .and_then(|v| v.to_str().ok())
-            {
+            if let Some(retry) = retry {
                 debug!(retry, "Slack redelivery");
             }
             tokio::spawn(super::socket::process(
@@ -203,15 +322,11 @@ async fn events(State(state): State<EventsState>, headers: HeaderMap, body: Byte
     }
 }
 
-async fn interactions(
-    State(state): State<EventsState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(e) = check(&state.secret, &headers, &body) {
-        warn!(reason = %e, "refused an unsigned or stale Slack interaction");
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
+async fn interactions(State(state): State<EventsState>, req: Request) -> Response {
+    let body = match signed_body(&state, req, "interaction").await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
     let payload = form_urlencoded::parse(&body)
         .find(|(k, _)| k == "payload")
         .and_then(|(_, v)| serde_json::from_str::<Value>(&v).ok());

@@ -30,7 +30,7 @@ pub use api::SlackChat;
 pub use decode::{decode_event, decode_interaction, NoThreads, ThreadOracle};
 pub use events::{
     events_router, events_router_with, sign_request, verify_request, SignatureError,
-    SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP_TOLERANCE_SECS,
+    MAX_BODY_BYTES, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP_TOLERANCE_SECS,
 };
 pub use mrkdwn::markdown_to_mrkdwn;
 pub use socket::{run_socket_mode, run_socket_mode_with};

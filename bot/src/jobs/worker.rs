@@ -6,6 +6,9 @@
 //! process during a restart): every job a worker runs carries its owner id and a lease that a
 //! heartbeat renews. Recovery and claims take only jobs whose lease expired, and a worker starts
 //! each step only while it still holds the lease, so a running job is never run by two processes.
+//! Every later write about the job (a step's result, a skip, the checkpoint, the job's final
+//! status and its audit entry) is fenced the same way, in the transaction that writes it: a worker
+//! whose lease was taken over writes nothing more and logs the refused write ([`LeaseLost`]).
 //!
 //! The worker depends only on [`WorkerDeps`]: the services, the outbox (it never waits for a chat
 //! platform), the [`JobsControl`] signals and a [`ShellFactory`]. Each job runs in its own task;
@@ -96,6 +99,33 @@ impl Lease {
             }
         })
     }
+}
+
+/// A write about a job refused because another process holds its lease now.
+#[derive(Debug, thiserror::Error)]
+#[error("job #{job}: refused to write {what}: its lease was taken over by another process")]
+pub struct LeaseLost {
+    /// The job.
+    pub job: i64,
+    /// What was not written.
+    pub what: &'static str,
+}
+
+/// Renews `lease` on `job` inside `tx` (the transaction about to write about the job); a
+/// [`LeaseLost`] error, logged, when another process holds it now. The caller drops `tx`
+/// (rolling it back) on that error.
+async fn fence(
+    tx: &mut sqlx::SqliteConnection,
+    job: i64,
+    lease: &Lease,
+    what: &'static str,
+) -> anyhow::Result<()> {
+    if jstore::renew_lease(tx, job, &lease.owner, lease.secs).await? {
+        return Ok(());
+    }
+    let refused = LeaseLost { job, what };
+    tracing::warn!(job, owner = %lease.owner, "{refused}");
+    Err(refused.into())
 }
 
 /// Marks jobs whose worker died (their lease expired) as `interrupted`, and their running step
@@ -223,6 +253,8 @@ async fn supervise(deps: &Arc<WorkerDeps>, id: i64, lease: &Lease, lost: &Arc<At
     let first = tokio::spawn(run_job(deps.clone(), id, held.clone(), None)).await;
     let reference = match first {
         Ok(Ok(())) => return,
+        // Another process runs the job now: it writes the job's outcome, not this one.
+        Ok(Err(e)) if e.downcast_ref::<LeaseLost>().is_some() => return,
         Ok(Err(e)) => {
             let reference = crate::errors::short_ref();
             tracing::error!(job = id, reference = %reference, error = format!("{e:#}"), "job failed internally");
@@ -239,7 +271,7 @@ async fn supervise(deps: &Arc<WorkerDeps>, id: i64, lease: &Lease, lost: &Arc<At
     let second = tokio::spawn(run_job(deps.clone(), id, held, Some(why.clone()))).await;
     if !matches!(second, Ok(Ok(()))) {
         tracing::error!(job = id, reference = %reference, "the always-run steps of a failed job could not run");
-        if let Err(e) = mark_internal_failure(&deps.services.store, id, &why).await {
+        if let Err(e) = mark_internal_failure(&deps.services.store, id, lease, &why).await {
             tracing::error!(job = id, error = %e, "cannot mark a job failed");
         }
     }
@@ -257,8 +289,16 @@ fn panic_text(join: tokio::task::JoinError) -> String {
         .unwrap_or_else(|| "a panic without a message".into())
 }
 
-async fn mark_internal_failure(store: &Store, id: i64, error: &str) -> anyhow::Result<()> {
+async fn mark_internal_failure(
+    store: &Store,
+    id: i64,
+    lease: &Lease,
+    error: &str,
+) -> anyhow::Result<()> {
     let mut tx = store.begin().await?;
+    fence(&mut tx, id, lease, "the job's final status")
+        .await
+        .map_err(|e| e.context("not marked failed"))?;
     jstore::finish(&mut tx, id, JobStatus::Failed, None, Some(error)).await?;
     Store::audit(
         &mut tx,
@@ -290,6 +330,8 @@ struct JobInfo {
     thread: Option<String>,
     progress: Option<i64>,
     dry_run: bool,
+    /// The lease every write about the job is fenced on.
+    lease: Lease,
     /// The steps as last written, so progress messages need no query.
     rows: std::sync::Mutex<Vec<StepRow>>,
 }
@@ -308,7 +350,7 @@ impl JobInfo {
     }
 }
 
-async fn load(store: &Store, id: i64) -> anyhow::Result<JobInfo> {
+async fn load(store: &Store, id: i64, lease: &Lease) -> anyhow::Result<JobInfo> {
     let r = jstore::runnable(store.pool(), id).await?;
     Ok(JobInfo {
         id,
@@ -322,6 +364,7 @@ async fn load(store: &Store, id: i64) -> anyhow::Result<JobInfo> {
         thread: r.thread,
         progress: r.progress_message_id,
         dry_run: false,
+        lease: lease.clone(),
         rows: std::sync::Mutex::new(jstore::steps(store.pool(), id).await?),
     })
 }
@@ -344,8 +387,9 @@ async fn set_step(
     seq: i64,
     status: StepStatus,
 ) -> anyhow::Result<()> {
-    job.update_row(seq, |r| r.status = status);
     let mut tx = store.begin().await?;
+    fence(&mut tx, job.id, &job.lease, "a step's status").await?;
+    job.update_row(seq, |r| r.status = status);
     jstore::set_step_status(&mut tx, job.id, seq, status).await?;
     tx.commit().await?;
     Ok(())
@@ -358,6 +402,8 @@ async fn record_step(
     result: StepResult<'_>,
 ) -> anyhow::Result<()> {
     let id = job.id;
+    let mut tx = store.begin().await?;
+    fence(&mut tx, id, &job.lease, "a step's result").await?;
     job.update_row(seq, |r| {
         r.status = result.status;
         r.exit_status = result.exit.map(i64::from);
@@ -365,7 +411,6 @@ async fn record_step(
         r.error_code = result.code.map(str::to_string);
         r.duration_ms = Some(result.elapsed_ms);
     });
-    let mut tx = store.begin().await?;
     jstore::record_step(&mut tx, id, seq, &result).await?;
     Store::audit(
         &mut tx,
@@ -406,7 +451,7 @@ async fn run_job(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = &deps.services.store;
-    let mut job = load(store, id).await?;
+    let mut job = load(store, id, &held.lease).await?;
     let result = run_steps(&deps, &mut job, &held, forced_failure).await;
     if let Ok(Some(status)) = jstore::status(store.pool(), id).await {
         deps.services
@@ -489,6 +534,7 @@ async fn run_steps(
         if *shutdown.borrow_and_update() {
             // Checkpoint: this step has not started; the job resumes here after restart.
             let mut tx = store.begin().await?;
+            fence(&mut tx, id, &job.lease, "the checkpoint").await?;
             jstore::set_status(&mut tx, id, JobStatus::Interrupted).await?;
             tx.commit().await?;
             progress(&deps.outbox, job, "interrupted (will resume after restart)");
@@ -644,7 +690,13 @@ async fn run_one(
     };
     let command = match plan::real_command(&step.command, secret.as_ref().map(|s| s.expose())) {
         Ok(c) => c,
-        Err(e) => return refused(e.0),
+        // Named by its reference, never by its value.
+        Err(e) => {
+            return refused(match &step.secret_ref {
+                Some(r) => format!("the secret from `{r}`: {}", e.0),
+                None => e.0,
+            })
+        }
     };
     let started = Instant::now();
     let result = shell.run(&command, timeout).await;
@@ -694,6 +746,8 @@ async fn run_one(
 }
 
 async fn skip_rest(store: &Store, job: &JobInfo, after: i64) -> anyhow::Result<()> {
+    let mut tx = store.begin().await?;
+    fence(&mut tx, job.id, &job.lease, "the skipped steps").await?;
     {
         let mut rows = job.rows.lock().unwrap_or_else(|e| e.into_inner());
         for r in rows
@@ -703,7 +757,6 @@ async fn skip_rest(store: &Store, job: &JobInfo, after: i64) -> anyhow::Result<(
             r.status = StepStatus::Skipped;
         }
     }
-    let mut tx = store.begin().await?;
     jstore::skip_pending_after(&mut tx, job.id, after).await?;
     tx.commit().await?;
     Ok(())
@@ -717,6 +770,13 @@ async fn finish(
     error: Option<&str>,
 ) -> anyhow::Result<()> {
     let mut tx = deps.services.store.begin().await?;
+    fence(
+        &mut tx,
+        job.id,
+        &job.lease,
+        "the job's final status and audit entry",
+    )
+    .await?;
     jstore::finish(&mut tx, job.id, status, code, error).await?;
     Store::audit(
         &mut tx,
@@ -998,13 +1058,27 @@ mod tests {
     }
 
     fn rig_with(dir: tempfile::TempDir, store: Store) -> Rig {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let armed = Arc::new(AtomicBool::new(true));
+        let shells = Arc::new(Shells {
+            armed: armed.clone(),
+            log: log.clone(),
+        });
+        rig_with_shells(dir, store, shells, log, armed)
+    }
+
+    fn rig_with_shells(
+        dir: tempfile::TempDir,
+        store: Store,
+        shells: Arc<dyn ShellFactory>,
+        log: Arc<Mutex<Vec<String>>>,
+        armed: Arc<AtomicBool>,
+    ) -> Rig {
         let metrics = Arc::new(Metrics::new());
         let outbox = Outbox::new(store.clone(), metrics.clone(), Backoff::default());
         let chat = Arc::new(Recorder(Mutex::new(Vec::new())));
         outbox.register(chat.clone());
         let control = Arc::new(JobsControl::new());
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let armed = Arc::new(AtomicBool::new(true));
         let deps = WorkerDeps {
             services: Services {
                 store: store.clone(),
@@ -1014,10 +1088,7 @@ mod tests {
             },
             outbox: outbox.clone(),
             control: control.clone(),
-            shells: Arc::new(Shells {
-                armed: armed.clone(),
-                log: log.clone(),
-            }),
+            shells,
         };
         let worker = tokio::spawn(run(deps));
         Rig {
@@ -1187,6 +1258,158 @@ mod tests {
         rig.control.wake();
         assert_eq!(wait_final(&rig.store, id).await, JobStatus::Failed);
         assert!(rig.log.lock().unwrap().is_empty(), "nothing ran");
+        rig.control.shutdown();
+        rig.worker.await.unwrap();
+    }
+
+    /// The dry-run shell, except that a command ending with `at` waits for the gate to open.
+    struct Gated {
+        inner: DryRunShell,
+        at: &'static str,
+        gate: Arc<tokio::sync::Semaphore>,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    #[async_trait]
+    impl RemoteShell for Gated {
+        async fn run(&self, command: &str, timeout: Duration) -> Result<CommandOutput, ShellError> {
+            self.log.lock().unwrap().push(command.to_string());
+            if command.ends_with(self.at) {
+                let _open = self.gate.acquire().await.unwrap();
+            }
+            self.inner.run(command, timeout).await
+        }
+    }
+
+    impl ShellFactory for Gated {
+        fn open(
+            &self,
+            _: &crate::config::InstanceConfig,
+        ) -> Result<Arc<dyn adapters::shell::RemoteShell>, String> {
+            Ok(Arc::new(Gated {
+                inner: DryRunShell::new(),
+                at: self.at,
+                gate: self.gate.clone(),
+                log: self.log.clone(),
+            }))
+        }
+    }
+
+    /// A `tracing` writer into a shared buffer.
+    #[derive(Clone, Default)]
+    struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for LogBuf {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_worker_whose_lease_was_taken_over_writes_no_end_of_job_state_or_audit() {
+        let logs = LogBuf::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        // The runtime of a plain #[tokio::test] is single-threaded: the worker's tasks log here.
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        // Worker A stops inside the last step (`/dli`) until the gate opens.
+        let shells = Arc::new(Gated {
+            inner: DryRunShell::new(),
+            at: "/dli",
+            gate: gate.clone(),
+            log: log.clone(),
+        });
+        let rig = rig_with_shells(
+            dir,
+            store,
+            shells,
+            log.clone(),
+            Arc::new(AtomicBool::new(true)),
+        );
+        let id = queued_job(&rig.store, &rig.outbox).await;
+        rig.control.wake();
+        tokio::time::timeout(Duration::from_secs(20), async {
+            while !log.lock().unwrap().iter().any(|c| c.ends_with("/dli")) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("worker A reached the last step");
+
+        // Worker B takes the job over, as its claim does once A's lease has expired (A stalled
+        // past its lease): recovery marks it interrupted (the running step pending again), and
+        // B's claim makes it running under B.
+        let b = Lease::new(30);
+        let mut tx = rig.store.begin().await.unwrap();
+        sqlx::query("UPDATE jobs SET lease_expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(jstore::recover_interrupted(&mut tx).await.unwrap(), 1);
+        assert_eq!(
+            jstore::claim(&mut tx, 1, &b.owner, b.secs).await.unwrap(),
+            vec![id]
+        );
+        tx.commit().await.unwrap();
+
+        // A's `/dli` returns now: its step result and the job's end must not be written.
+        gate.add_permits(1);
+        tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                if rig.control.active() == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("worker A's job task ended");
+
+        let job = jstore::get(rig.store.pool(), id).await.unwrap().unwrap();
+        assert_eq!(job.status, JobStatus::Running, "B's job is left to B");
+        let owner: Option<String> = sqlx::query_scalar("SELECT owner FROM jobs WHERE id = ?")
+            .bind(id)
+            .fetch_one(rig.store.pool())
+            .await
+            .unwrap();
+        assert_eq!(owner.as_deref(), Some(&*b.owner));
+        let steps = jstore::steps(rig.store.pool(), id).await.unwrap();
+        assert_eq!(
+            steps.last().map(|s| s.status),
+            Some(StepStatus::Pending),
+            "A's late result of /dli is not recorded over B's resume point"
+        );
+        let audit: Vec<String> =
+            sqlx::query_scalar("SELECT action FROM audit_log WHERE subject = ? ORDER BY id")
+                .bind(format!("job:{id}"))
+                .fetch_all(rig.store.pool())
+                .await
+                .unwrap();
+        assert!(
+            !audit
+                .iter()
+                .any(|a| a == "succeeded" || a == "failed" || a == "step 8 succeeded"),
+            "{audit:?}"
+        );
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            text.contains(&format!("job #{id}: refused to write"))
+                && text.contains("its lease was taken over by another process"),
+            "{text}"
+        );
         rig.control.shutdown();
         rig.worker.await.unwrap();
     }
