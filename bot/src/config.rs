@@ -737,7 +737,8 @@ fn describe(err: figment::Error) -> ConfigError {
                 format!("unknown key `{full}`; expected one of {expected}")
             }
             Kind::Message(m) if m.contains("parse error") => without_source_lines(m),
-            kind if secret_key(&key) => {
+            // Our own messages (`Kind::Message`) name references, never values.
+            kind if secret_key(&key) && !matches!(kind, Kind::Message(_)) => {
                 format!("key `{key}`: {}", without_values(&kind.to_string()))
             }
             Kind::MissingField(field) => {

@@ -68,7 +68,7 @@ fn config_errors_speak_the_users_language_with_an_example() {
         &[],
     );
     assert!(
-        e.contains("`instances[0].transport`: `dryrun` is not one of `ssh`, `dry-run`"),
+        e.contains("`instances[0].transport`: `dryrun` is not one of `ssh`, `winrm`, `dry-run`"),
         "{e}"
     );
     let e = error_for("[approvals]\napprovers = \"console:bob\"\n", &[]);

@@ -20,6 +20,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_kmsbot");
 const SLMGR: &str = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
 /// Kills to reach before the last round runs to its end undisturbed.
 const KILLS: usize = 50;
+/// Kills at least this many times inside a job (or while it resumes)...
+const MIN_JOB_KILLS: usize = 8;
+/// ...and at least this many times around approvals.
+const MIN_APPROVAL_KILLS: usize = 20;
+/// A bound on the run, whatever the timing.
+const MAX_KILLS: usize = 80;
 const SEED: u64 = 0x6b6d_7362_6f74_2121;
 
 /// splitmix64: small, fixed-seed, good enough to spread kill points.
@@ -114,12 +120,16 @@ fn killed_at_random_points_during_approvals_and_jobs_no_effect_is_lost_or_double
     let (mut approval_kills, mut job_kills, mut round, mut starts) = (0usize, 0usize, 1i64, 0);
     loop {
         let kills = approval_kills + job_kills;
+        // At least KILLS in all and enough of each kind; when timing makes a planned kill miss
+        // (the job ended first), more starts make up for it, up to a bound.
+        let want_more = kills < MAX_KILLS
+            && (kills < KILLS || job_kills < MIN_JOB_KILLS || approval_kills < MIN_APPROVAL_KILLS);
         // What an operator does next, judged from what the database shows (as the chat would).
         let (request, approve) = match db.job_status(round).as_deref() {
             None => (true, true),
             Some("awaiting_approval") => (false, true),
             Some("succeeded") => {
-                if kills >= KILLS {
+                if !want_more {
                     break;
                 }
                 round += 1;
@@ -156,9 +166,9 @@ fn killed_at_random_points_during_approvals_and_jobs_no_effect_is_lost_or_double
         // commands reached the instance). Starts that only resume a job are killed in a step
         // less often: each such kill costs a lease wait (`lease_secs`, 2 s) in the next start.
         let roll = rng.below(10);
-        let kill_in_request = request && kills < KILLS && roll < 3;
-        let aim_at_approval = approve && kills < KILLS && roll < 7;
-        let kill_later = kills < KILLS && !aim_at_approval && roll < if approve { 9 } else { 2 };
+        let kill_in_request = request && want_more && roll < 3;
+        let aim_at_approval = approve && want_more && roll < 7;
+        let kill_later = want_more && !aim_at_approval && roll < if approve { 9 } else { 2 };
         let mut kill_at = None;
         if request {
             stdin.write_all(b"/as alice\nactivate web-01\n").unwrap();
@@ -261,10 +271,13 @@ fn killed_at_random_points_during_approvals_and_jobs_no_effect_is_lost_or_double
     );
     assert!(kills >= KILLS);
     assert!(
-        approval_kills >= 20,
+        approval_kills >= MIN_APPROVAL_KILLS,
         "kills around approvals: {approval_kills}"
     );
-    assert!(job_kills >= 8, "kills while jobs ran: {job_kills}");
+    assert!(
+        job_kills >= MIN_JOB_KILLS,
+        "kills while jobs ran: {job_kills}"
+    );
 
     // No request or job was doubled, and every job succeeded.
     let jobs = db.query::<(i64, String)>("SELECT id, status FROM jobs ORDER BY id");

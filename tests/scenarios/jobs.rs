@@ -639,6 +639,7 @@ fn a_malformed_secret_key_is_named_by_its_reference_and_never_shown_or_stored() 
             key_file.display(),
             inst.toml("kms-01", "Windows Server 2019 Datacenter")
         ));
+        internet_access_done(&env, "kms-01");
         let run = env.chat("/as alice\nmake kms-01 a kms host\n/as bob\napprove 1\njob 1\n");
         assert_eq!(run.code, Some(0), "{}", run.stderr);
         let show = env.cli(&["jobs", "show", "1", "--json"]);

@@ -387,6 +387,9 @@ fn a_kms_host_key_and_the_password_never_show_over_winrm() {
         key_file.display(),
         inst.toml("kms-01", "Windows Server 2019 Datacenter")
     ));
+    // A KMS host needs its internet-access ticket done before it is asked for.
+    let net = env.chat("/as alice\nkms-01 needs internet access for online activation\n/as bob\napprove NET-1\ndone NET-1\n");
+    assert!(net.stdout.contains("NET-1"), "{}", net.stdout);
     let run = env.chat("/as alice\nmake kms-01 a kms host\n/as bob\napprove 1\n");
     assert!(run.stdout.contains("job #1 succeeded"), "{}", run.stdout);
     assert_eq!(
