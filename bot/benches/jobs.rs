@@ -195,6 +195,7 @@ fn instances(ssh: Option<&SshTargets>) -> Vec<InstanceConfig> {
         .map(|n| InstanceConfig {
             name: format!("web-{n:03}"),
             edition: EDITION.into(),
+            tags: Vec::new(),
             transport: if ssh.is_some() {
                 Transport::Ssh
             } else {

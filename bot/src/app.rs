@@ -35,6 +35,10 @@ pub struct App {
     public_keys: std::collections::HashSet<String>,
     /// Reachability checks of requested instances still running (`flush` waits for them).
     probes: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// The worker's shells, also used by read-only status checks (set by `start_worker`).
+    shells: std::sync::OnceLock<Arc<dyn ShellFactory>>,
+    /// Status checks running at once over every request: `[jobs] concurrency`.
+    status_limit: Arc<tokio::sync::Semaphore>,
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -65,6 +69,7 @@ impl App {
     ) -> App {
         let public_keys = kb.gvlks().iter().map(|g| g.key.clone()).collect();
         let metrics = Arc::new(Metrics::new());
+        let status_limit = Arc::new(tokio::sync::Semaphore::new(config.jobs.concurrency.max(1)));
         App {
             outbox: Outbox::new(store.clone(), metrics.clone(), backoff),
             services: Services {
@@ -76,6 +81,8 @@ impl App {
             control: Arc::new(JobsControl::new()),
             public_keys,
             probes: Arc::default(),
+            shells: std::sync::OnceLock::new(),
+            status_limit,
         }
     }
 
@@ -102,6 +109,7 @@ impl App {
     /// Starts the job worker on this runtime with the given shells.
     pub fn start_worker(&self, shells: Arc<dyn ShellFactory>) -> tokio::task::JoinHandle<()> {
         self.control.set_worker_running(true);
+        let _ = self.shells.set(shells.clone());
         let deps = WorkerDeps {
             services: self.services.clone(),
             outbox: self.outbox.clone(),
@@ -164,7 +172,71 @@ impl App {
         for probe in done.probes {
             self.spawn_probe(platform, probe);
         }
+        for check in done.status_checks {
+            self.spawn_status(platform, check);
+        }
         Ok(())
+    }
+
+    /// Runs a read-only status check and edits its table into the request's message as each
+    /// instance answers (`flush` waits for it, like the reachability checks).
+    fn spawn_status(&self, platform: adapters::Platform, check: crate::turn::StatusCheck) {
+        let outbox = self.outbox.clone();
+        let kb = self.services.kb.clone();
+        let config = self.services.config.clone();
+        let shells: Arc<dyn ShellFactory> = match self.shells.get() {
+            Some(s) => s.clone(),
+            None => Arc::new(crate::shells::ConfiguredShells::new(
+                std::time::Duration::from_secs(config.jobs.connect_timeout_secs),
+            )),
+        };
+        let limit = self.status_limit.clone();
+        let handle = tokio::spawn(async move {
+            let timeout = std::time::Duration::from_secs(config.jobs.step_timeout_secs);
+            let rows = crate::status::check_many(shells, check.instances, limit, timeout, |rows| {
+                outbox.edit(platform, check.message, crate::status::table(rows, &kb));
+            })
+            .await;
+            outbox.edit(platform, check.message, crate::status::table(&rows, &kb));
+        });
+        let mut probes = self.probes.lock().unwrap_or_else(|e| e.into_inner());
+        probes.retain(|p| !p.is_finished());
+        probes.push(handle);
+    }
+
+    /// `status …` and "is web-01 activated?": refused unless `[status] allowed` (default: the
+    /// approvers) lists the user; otherwise the table is posted at once and filled in after the
+    /// turn commits.
+    async fn status_request(
+        &self,
+        turn: &mut Turn<'_>,
+        instances: Vec<crate::config::InstanceConfig>,
+    ) -> Result<(), AppError> {
+        let rows: Vec<_> = instances
+            .iter()
+            .map(|i| crate::status::InstanceStatus::pending(&i.name))
+            .collect();
+        let message = turn
+            .reply(crate::status::table(&rows, &self.services.kb))
+            .await?;
+        turn.check_status(crate::turn::StatusCheck { message, instances });
+        Ok(())
+    }
+
+    fn may_check_status(&self, ev: &Incoming) -> bool {
+        crate::status::may_check(&self.services.config, &ev.user, &ev.roles)
+    }
+
+    /// A question that asks for a configured instance's state ("is web-01 activated?").
+    fn status_question(&self, text: &str) -> Option<crate::config::InstanceConfig> {
+        let u = self.services.kb.understand(text);
+        if u.intent != knowledge::Intent::InstanceStatus {
+            return None;
+        }
+        self.services
+            .config
+            .instance(u.slots.instance.as_deref()?)
+            .cloned()
     }
 
     /// Logs in to a requested instance (short timeout) and, if that fails, says so in the
@@ -361,6 +433,11 @@ impl App {
         if tickets::request::detect(text).is_some() {
             return tickets::flow::start(turn, text, None).await;
         }
+        if self.may_check_status(turn.ev) {
+            if let Some(inst) = self.status_question(text) {
+                return self.status_request(turn, vec![inst]).await;
+            }
+        }
         self.answer_question(turn, text).await
     }
 
@@ -428,6 +505,19 @@ impl App {
             },
             Command::Jobs => jobs::flow::list(turn).await?,
             Command::Job(n) => jobs::flow::show(turn, n).await?,
+            Command::Status(sel) => {
+                let config = &self.services.config;
+                if !self.may_check_status(turn.ev) {
+                    return Err(UserError::plain(format!(
+                        "{}: only {} may check the activation status of instances (`[status] allowed` in the config).",
+                        mention(&turn.ev.user),
+                        crate::status::allowed_text(config)
+                    ))
+                    .into());
+                }
+                let instances = crate::status::select(config, &sel)?;
+                self.status_request(turn, instances).await?;
+            }
         }
         Ok(())
     }
@@ -816,6 +906,7 @@ mod tests {
         cfg.instances = vec![InstanceConfig {
             name: "web-01".into(),
             edition: "Windows Server 2019 Datacenter".into(),
+            tags: Vec::new(),
             transport: Transport::DryRun,
             address: None,
             port: 22,
@@ -902,6 +993,7 @@ mod tests {
         cfg.instances = vec![InstanceConfig {
             name: "web-01".into(),
             edition: "Windows Server 2019 Datacenter".into(),
+            tags: Vec::new(),
             transport: Transport::DryRun,
             address: None,
             port: 22,

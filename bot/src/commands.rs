@@ -73,6 +73,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         example: "job 3",
     },
     CommandSpec {
+        name: "status",
+        usage: "status [NAME …|tag:T|all]",
+        summary: "the activation state of instances, read-only: licensed or not, channel, KMS host, days left, last error",
+        example: "status web-01",
+    },
+    CommandSpec {
         name: "instances",
         usage: "instances",
         summary: "the Windows instances I may act on, with their editions",
@@ -114,6 +120,8 @@ pub enum Command {
     Jobs,
     /// `job N`
     Job(i64),
+    /// `status [NAME …|tag:T|all]`
+    Status(crate::status::Selector),
 }
 
 /// Requests written as sentences rather than commands: (what to write, what it does).
@@ -265,6 +273,8 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
             _ => None,
         },
         "jobs" if rest.is_empty() => Some(Ok(Command::Jobs)),
+        // Only names, tags and `all`: "status of my request" is a sentence, not a command.
+        "status" => crate::status::parse_selector(rest).map(|s| Ok(Command::Status(s))),
         "job" => match rest {
             [n] => match job_id(n) {
                 Some(n) => Some(Ok(Command::Job(n))),
@@ -287,7 +297,7 @@ pub const TOPICS: &[(&[&str], &str)] = &[
          • `activate web-01 online`: online with Microsoft (needs the instance's `product_key` in the config and a done internet-access ticket)\n\
          • `make kms-01 a kms host`: set an instance up as a KMS host (its key comes from `[kms] host_key`, never from chat)\n\
          I answer with the exact commands and the job numbers (`Job #2: web-01`); approvers then approve or reject. \
-         See `instances` for the names I know, `help approve` for approving, `help status` for following a job.",
+         See `instances` for the names I know, `help approve` for approving, `help jobs` for following a job.",
     ),
     (
         &["approve", "approval", "approvals", "approver", "approvers"],
@@ -306,12 +316,23 @@ pub const TOPICS: &[(&[&str], &str)] = &[
          A rejected job runs nothing; `job 2` shows who rejected it and why.",
     ),
     (
-        &["status", "progress", "jobs", "job"],
+        &["jobs", "progress", "job"],
         "**Following jobs and tickets**:\n\
          • `jobs`: recent activation jobs and where each stands\n\
          • `job 2`: one job with every step, its result and timing\n\
          • `tickets`, `tickets open`, `ticket FW-12`: your tickets, open ones, one ticket with its history\n\
          A running job's progress message is edited as its steps finish. A dry-run instance's job ends **rehearsed**: its commands were recorded, not executed.",
+    ),
+    (
+        &["status", "licence", "license", "expiry"],
+        "**Activation status of instances** (read-only: only `slmgr /dli` and `slmgr /xpr` run, no approval needed):\n\
+         • `status web-01`, `status web-01 web-02`: those instances\n\
+         • `status tag:web`: every instance tagged `web` (`tags = [\"web\"]` in its `[[instances]]` entry)\n\
+         • `status all` (or `status`): every configured instance\n\
+         • or ask: \"is web-01 activated?\"\n\
+         One table answers: licensed or not, channel (KMS client, MAK, retail), the KMS host and port used, days until expiry, the last error. \
+         Who may ask is set by `[status] allowed` (default: the approvers).\n\
+         To follow an activation job instead: `jobs`, `job 2` (`help jobs`).",
     ),
     (
         &["tickets", "ticket", "requests", "request", "firewall", "internet"],
@@ -456,6 +477,15 @@ mod tests {
         );
         assert_eq!(parse("job 7"), Some(Ok(Command::Job(7))));
         assert_eq!(parse("jobs"), Some(Ok(Command::Jobs)));
+        assert_eq!(
+            parse("status all"),
+            Some(Ok(Command::Status(crate::status::Selector::All)))
+        );
+        assert!(matches!(
+            parse("status web-01 tag:web"),
+            Some(Ok(Command::Status(_)))
+        ));
+        assert_eq!(parse("status of my request?"), None);
         assert!(matches!(parse("ticket FW12"), Some(Err(_))));
         assert!(matches!(parse("approve"), Some(Err(_))));
         assert!(matches!(parse("approve banana"), Some(Err(_))));

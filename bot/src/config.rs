@@ -165,6 +165,18 @@ pub struct Config {
     pub discord: Option<DiscordConfig>,
     /// `[http]`: the HTTP server of `kmsbot serve`.
     pub http: HttpConfig,
+    /// `[status]`: who may run read-only status checks.
+    pub status: StatusConfig,
+}
+
+/// `[status]`
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusConfig {
+    /// Platform user ids (or `discord-role:<id>`, or `"*"` for everyone) who may run read-only
+    /// status checks; unset: the approvers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
 }
 
 /// `[database]`
@@ -265,6 +277,9 @@ pub struct InstanceConfig {
     /// The instance's own product key (MAK or retail) for online activation, as a secret reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<SecretRef>,
+    /// Groups the instance belongs to (`status tag:web`, `activate tag:web`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 impl Transport {
@@ -432,6 +447,7 @@ const SECTIONS: &[&str] = &[
     "slack",
     "discord",
     "http",
+    "status",
 ];
 
 fn env_key(key: &str) -> String {
@@ -563,6 +579,14 @@ impl Config {
                 ));
             }
         }
+        for a in self.status.allowed.iter().flatten() {
+            if a != "*" && !valid_approver(a) {
+                return Err(bad(
+                    "status.allowed",
+                    format!("`{a}` is not a platform user id; expected `console:NAME`, `slack:U…`, `discord:DIGITS`, `discord-role:DIGITS` or `\"*\"` for everyone"),
+                ));
+            }
+        }
         let approve = adapters::emoji::normalize(&self.approvals.approve_emoji);
         let reject = adapters::emoji::normalize(&self.approvals.reject_emoji);
         if approve.is_empty() || reject.is_empty() {
@@ -597,6 +621,12 @@ impl Config {
                 return Err(bad(
                     &format!("{key}.name"),
                     format!("`{}` is not a valid instance name; use letters, digits and `-`, e.g. `web-01`", inst.name),
+                ));
+            }
+            if let Some(t) = inst.tags.iter().find(|t| !crate::validate::tag(t)) {
+                return Err(bad(
+                    &format!("{key}.tags"),
+                    format!("`{t}` is not a valid tag; use letters, digits and `-`, e.g. `tags = [\"web\"]`"),
                 ));
             }
             if !seen.insert(inst.name.to_ascii_lowercase()) {

@@ -1,0 +1,252 @@
+//! Read-only activation status end to end (issue 14): `status …` in chat and `kmsbot status`
+//! over real SSH to in-test fake Windows instances that report each licence state; who may ask;
+//! "is web-01 activated?" understood as a request; read-only means only `/dli` and `/xpr` ran.
+#![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
+
+use kmsbot_tests::fake_windows::{FakeBehaviour, FakeLicense};
+use kmsbot_tests::instance::Instance;
+use kmsbot_tests::transcript::{Env, Line, Run};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kmsbot");
+
+const SLMGR: &str = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
+
+/// The only commands a status check may run.
+fn read_only() -> Vec<String> {
+    vec![format!("{SLMGR} /dli"), format!("{SLMGR} /xpr")]
+}
+
+/// The newest text of message `id` (its last edit, else its post).
+fn final_text(run: &Run, id: i64) -> String {
+    run.lines
+        .iter()
+        .rev()
+        .find_map(|l| match l {
+            Line::Post { id: i, text } | Line::Edit { id: i, text } if *i == id => {
+                Some(text.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no message {id}: {}", run.stdout))
+}
+
+/// The table row of `instance` in a status reply.
+fn row<'a>(text: &'a str, instance: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.starts_with(&format!("{instance} ")))
+        .unwrap_or_else(|| panic!("no row for {instance}: {text}"))
+}
+
+fn license(l: FakeLicense) -> FakeBehaviour {
+    FakeBehaviour {
+        license: Some(l),
+        ..FakeBehaviour::default()
+    }
+}
+
+/// A `[[instances]]` entry that points at a port where nothing listens, with a known_hosts entry
+/// for that port (so only the connection itself fails).
+fn dead_instance(env: &Env, like: &Instance, name: &str) -> String {
+    let dead_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let port = like.fake.port();
+    let line = std::fs::read_to_string(&like.known_hosts).unwrap();
+    let known = env.path(&format!("{name}_known_hosts"));
+    std::fs::write(
+        &known,
+        line.replace(&format!(":{port}]"), &format!(":{dead_port}]")),
+    )
+    .unwrap();
+    format!(
+        "[[instances]]\nname = \"{name}\"\nedition = \"Windows Server 2019 Datacenter\"\ntransport = \"ssh\"\naddress = \"127.0.0.1\"\nport = {dead_port}\nkey_file = \"{}\"\nknown_hosts = \"{}\"\n",
+        like.key_file.display(),
+        known.display()
+    )
+}
+
+#[test]
+fn each_licence_state_is_reported_right_in_chat_and_json_and_only_dli_and_xpr_ran() {
+    let env = Env::new(BIN);
+    let states = [
+        ("web-01", license(FakeLicense::Licensed { days: 120 })),
+        ("web-02", license(FakeLicense::Grace { days: 25 })),
+        (
+            "web-03",
+            license(FakeLicense::Notification {
+                reason: "0xC004F074".into(),
+            }),
+        ),
+        (
+            "web-04",
+            license(FakeLicense::Notification {
+                reason: "0xC004F06C".into(),
+            }),
+        ),
+        ("web-05", license(FakeLicense::Mak)),
+        ("web-06", license(FakeLicense::Unlicensed)),
+    ];
+    let instances: Vec<(&str, Instance)> = states
+        .into_iter()
+        .map(|(name, b)| (name, Instance::start(env.dir.path(), name, b)))
+        .collect();
+    let mut config = String::from(
+        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\"]\n[jobs]\nconcurrency = 3\nstep_timeout_secs = 5\nconnect_timeout_secs = 5\n",
+    );
+    for (name, inst) in &instances {
+        config.push_str(&inst.toml(name, "Windows Server 2019 Datacenter"));
+    }
+    config.push_str(&dead_instance(&env, &instances[0].1, "web-07"));
+    env.write_config(&config);
+
+    let run = env.chat("/as bob\nstatus all\n");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let id = run.id_of("activation status").expect("a status message");
+    let text = final_text(&run, id);
+    assert!(
+        text.starts_with("Activation status of 7 instance(s)"),
+        "{text}"
+    );
+    let r = row(&text, "web-01");
+    assert!(r.contains("licensed") && r.contains("KMS client"), "{r}");
+    assert!(
+        r.contains("kms.corp.example:1688") && r.contains(" 120 "),
+        "{r}"
+    );
+    let r = row(&text, "web-02");
+    assert!(r.contains("grace") && r.contains(" 25 "), "{r}");
+    assert!(
+        text.contains("`web-02`: in a grace period (Initial grace period), 25 day(s) left"),
+        "{text}"
+    );
+    let r = row(&text, "web-03");
+    assert!(
+        r.contains("notification") && r.contains("0xC004F074"),
+        "{r}"
+    );
+    let r = row(&text, "web-04");
+    assert!(
+        r.contains("notification") && r.contains("0xC004F06C"),
+        "{r}"
+    );
+    assert!(text.contains("• `web-03`: 0xC004F074: "), "{text}");
+    assert!(text.contains("• `web-04`: 0xC004F06C: "), "{text}");
+    let r = row(&text, "web-05");
+    assert!(
+        r.contains("licensed") && r.contains("MAK") && r.contains("never"),
+        "{r}"
+    );
+    let r = row(&text, "web-06");
+    assert!(r.contains("unlicensed"), "{r}");
+    let r = row(&text, "web-07");
+    assert!(r.contains("unreachable"), "{r}");
+    assert!(
+        text.contains("• `web-07`: could not be checked: "),
+        "{text}"
+    );
+
+    // Read-only means read-only: each instance ran exactly the two allowed commands.
+    for (name, inst) in &instances {
+        assert_eq!(inst.commands(), read_only(), "{name}");
+    }
+}
+
+#[test]
+fn is_web_01_activated_is_a_request_for_those_allowed_and_a_how_to_for_others() {
+    let env = Env::new(BIN);
+    let inst = Instance::start(
+        env.dir.path(),
+        "web-01",
+        license(FakeLicense::Licensed { days: 170 }),
+    );
+    env.write_config(&format!(
+        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\"]\n[status]\nallowed = [\"console:bob\", \"console:olive\"]\n{}\
+         [[instances]]\nname = \"web-02\"\nedition = \"Windows Server 2019 Standard\"\ntransport = \"dry-run\"\n",
+        inst.toml("web-01", "Windows Server 2019 Datacenter")
+    ));
+    // A stranger gets the how-to answer and nothing runs; `status` is refused with who may.
+    let run = env.chat("/as mallory\nis web-01 activated?\nstatus web-01\n");
+    let posts = run.posts();
+    assert!(posts[0].contains("slmgr /dli"), "{}", run.stdout);
+    assert!(
+        posts[1].contains("only `console:bob`, `console:olive` may check"),
+        "{}",
+        run.stdout
+    );
+    assert!(inst.commands().is_empty(), "nothing ran for a stranger");
+
+    // An operator listed in `[status] allowed` asks in words and gets the table.
+    let run = env.chat("/as olive\nis web-01 activated?\n");
+    let id = run.id_of("activation status").expect("a status table");
+    let text = final_text(&run, id);
+    let r = row(&text, "web-01");
+    assert!(r.contains("licensed") && r.contains(" 170 "), "{text}");
+    assert_eq!(inst.commands(), read_only());
+
+    // A dry-run instance answers as a dry run does, and says the state is assumed.
+    let run = env.chat("/as bob\nstatus web-02\n");
+    let text = final_text(&run, run.id_of("activation status").unwrap());
+    assert!(row(&text, "web-02").contains("licensed*"), "{text}");
+    assert!(
+        text.contains("dry run: nothing was executed, the state is assumed"),
+        "{text}"
+    );
+
+    // Only configured names select instances: anything else is refused before any shell.
+    let run = env.chat("/as bob\nstatus web-09\nstatus tag:db\n");
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("I know no instance `web-09`. Configured: `web-01`, `web-02`."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        posts[1].contains("No instance has the tag `db`"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(inst.commands(), read_only(), "nothing more ran");
+}
+
+#[test]
+fn many_instances_are_checked_concurrently_within_jobs_concurrency() {
+    let env = Env::new(BIN);
+    let inst = Instance::start(
+        env.dir.path(),
+        "web",
+        FakeBehaviour {
+            delay: Duration::from_millis(300),
+            ..license(FakeLicense::Licensed { days: 100 })
+        },
+    );
+    // Five names for the one fake instance: its peak of commands in flight is the bot's.
+    let mut config = String::from(
+        "[approvals]\napprovers = [\"console:bob\"]\n[jobs]\nconcurrency = 2\nstep_timeout_secs = 10\n",
+    );
+    for n in 1..=5 {
+        config.push_str(&inst.toml(&format!("web-0{n}"), "Windows Server 2019 Datacenter"));
+    }
+    env.write_config(&config);
+    let run = env.chat("/as bob\nstatus all\n");
+    let id = run.id_of("activation status").unwrap();
+    let text = final_text(&run, id);
+    for n in 1..=5 {
+        assert!(
+            row(&text, &format!("web-0{n}")).contains("licensed"),
+            "{text}"
+        );
+    }
+    assert!(
+        run.stdout.contains("[#1 edited]"),
+        "the table is edited as results arrive: {}",
+        run.stdout
+    );
+    assert_eq!(inst.commands().len(), 10);
+    assert_eq!(
+        inst.fake.peak_concurrent_commands(),
+        2,
+        "two instances at once, never more"
+    );
+}
