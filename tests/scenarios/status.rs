@@ -151,6 +151,64 @@ fn each_licence_state_is_reported_right_in_chat_and_json_and_only_dli_and_xpr_ra
     for (name, inst) in &instances {
         assert_eq!(inst.commands(), read_only(), "{name}");
     }
+
+    // The CLI shares the code: the same states, as JSON.
+    let cli = env.cli(&["status", "--json"]);
+    assert_eq!(
+        cli.code,
+        Some(1),
+        "web-07 could not be checked: {}",
+        cli.stderr
+    );
+    assert!(
+        cli.stderr
+            .contains("1 of 7 instance(s) could not be checked"),
+        "{}",
+        cli.stderr
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&cli.stdout).unwrap();
+    let by = |n: &str| rows.iter().find(|r| r["instance"] == n).unwrap().clone();
+    assert_eq!(rows.len(), 7);
+    let r = by("web-01");
+    assert_eq!(r["license_status"], "licensed");
+    assert_eq!(r["licensed"], true);
+    assert_eq!(r["channel"], "kms_client");
+    assert_eq!(r["kms_host"], "kms.corp.example");
+    assert_eq!(r["kms_port"], 1688);
+    assert_eq!(r["days_left"], 120);
+    let r = by("web-02");
+    assert_eq!(r["license_status"], "grace");
+    assert_eq!(r["days_left"], 25);
+    assert_eq!(by("web-03")["license_status"], "notification");
+    assert_eq!(by("web-03")["last_error"], "0xC004F074");
+    assert_eq!(by("web-04")["last_error"], "0xC004F06C");
+    let r = by("web-05");
+    assert_eq!(r["channel"], "mak");
+    assert_eq!(r["permanent"], true);
+    assert_eq!(by("web-06")["license_status"], "unlicensed");
+    assert_eq!(by("web-07")["license_status"], "unreachable");
+    for (name, inst) in &instances {
+        let cmds = inst.commands();
+        assert_eq!(cmds.len(), 4, "{name}: {cmds:?}");
+        assert!(
+            cmds.iter().all(|c| read_only().contains(c)),
+            "{name}: {cmds:?}"
+        );
+    }
+
+    // One instance by name, as TSV with a header.
+    let cli = env.cli(&["status", "web-02"]);
+    assert_eq!(cli.code, Some(0), "{}", cli.stderr);
+    let mut lines = cli.stdout.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("instance\tlicense_status\t"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("web-02\tgrace\tkms_client\t"));
+    assert!(lines.next().is_none());
 }
 
 #[test]
@@ -208,6 +266,13 @@ fn is_web_01_activated_is_a_request_for_those_allowed_and_a_how_to_for_others() 
         run.stdout
     );
     assert_eq!(inst.commands(), read_only(), "nothing more ran");
+    let run = env.cli(&["status", "web-01;del"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("is not an instance name"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
