@@ -505,6 +505,7 @@ impl App {
             },
             Command::Jobs => jobs::flow::list(turn).await?,
             Command::Job(n) => jobs::flow::show(turn, n).await?,
+            Command::Retry(n) => jobs::retry::retry(turn, n).await?,
             Command::Status(sel) => {
                 let config = &self.services.config;
                 if !self.may_check_status(turn.ev) {

@@ -653,6 +653,8 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
             if json {
                 let mut v = serde_json::to_value(&job)?;
                 v["steps"] = serde_json::to_value(&steps)?;
+                v["retry_of"] = serde_json::json!(jobs::store::retry_of(store.pool(), id).await?);
+                v["retries"] = serde_json::json!(jobs::store::retries(store.pool(), id).await?);
                 return print_json(&v);
             }
             let mut out = format!(

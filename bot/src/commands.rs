@@ -73,6 +73,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         example: "job 3",
     },
     CommandSpec {
+        name: "retry",
+        usage: "retry JOB",
+        summary: "ask again for a failed job's plan: a new job, linked to the failed one, that needs approval again",
+        example: "retry 4",
+    },
+    CommandSpec {
         name: "status",
         usage: "status [NAME …|tag:T|all]",
         summary: "the activation state of instances, read-only: licensed or not, channel, KMS host, days left, last error",
@@ -120,6 +126,8 @@ pub enum Command {
     Jobs,
     /// `job N`
     Job(i64),
+    /// `retry N`
+    Retry(i64),
     /// `status [NAME …|tag:T|all]`
     Status(crate::status::Selector),
 }
@@ -273,6 +281,15 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
             _ => None,
         },
         "jobs" if rest.is_empty() => Some(Ok(Command::Jobs)),
+        "retry" => match rest {
+            [n] => match job_id(n) {
+                Some(n) => Some(Ok(Command::Retry(n))),
+                None => bad("retry", &format!("`{n}` is not a job number.")),
+            },
+            [w, n] if w.eq_ignore_ascii_case("job") => job_id(n).map(|n| Ok(Command::Retry(n))),
+            [] => bad("retry", "`retry` needs the number of a failed job."),
+            _ => None,
+        },
         // Only names, tags and `all`: "status of my request" is a sentence, not a command.
         "status" => crate::status::parse_selector(rest).map(|s| Ok(Command::Status(s))),
         "job" => match rest {
@@ -347,7 +364,8 @@ pub const TOPICS: &[(&[&str], &str)] = &[
         "**Cancelling**:\n\
          • `cancel`: drop the request we are filling in\n\
          • `cancel FW-12`: withdraw your ticket\n\
-         • `cancel 2`: stop job #2 (requester or approver); a running job stops before its next step and the time source is still restored",
+         • `cancel 2`: stop job #2 (requester or approver); a running job stops before its next step and the time source is still restored\n\
+         • `retry 2`: ask again for failed job #2's plan (a new job that needs approval again)",
     ),
     (
         &["questions", "question", "ask", "keys", "errors"],
@@ -486,6 +504,9 @@ mod tests {
             Some(Ok(Command::Status(_)))
         ));
         assert_eq!(parse("status of my request?"), None);
+        assert_eq!(parse("retry 4"), Some(Ok(Command::Retry(4))));
+        assert_eq!(parse("retry job #4"), Some(Ok(Command::Retry(4))));
+        assert!(matches!(parse("retry"), Some(Err(_))));
         assert!(matches!(parse("ticket FW12"), Some(Err(_))));
         assert!(matches!(parse("approve"), Some(Err(_))));
         assert!(matches!(parse("approve banana"), Some(Err(_))));

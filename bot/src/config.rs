@@ -688,6 +688,14 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("kmsbot.db"))
     }
 
+    /// The instances with tag `tag` (case-insensitive), in config order.
+    pub fn tagged(&self, tag: &str) -> Vec<&InstanceConfig> {
+        self.instances
+            .iter()
+            .filter(|i| i.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
+            .collect()
+    }
+
     /// Finds an instance by name (case-insensitive).
     pub fn instance(&self, name: &str) -> Option<&InstanceConfig> {
         self.instances

@@ -115,11 +115,7 @@ pub fn select(config: &Config, sel: &Selector) -> Result<Vec<InstanceConfig>, Us
                 }
             },
             Target::Tag(tag) => {
-                let tagged: Vec<&InstanceConfig> = config
-                    .instances
-                    .iter()
-                    .filter(|i| i.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
-                    .collect();
+                let tagged = config.tagged(tag);
                 if tagged.is_empty() {
                     return Err(UserError::new(
                         format!(

@@ -1,6 +1,7 @@
 //! Read-only activation status end to end (issue 14): `status …` in chat and `kmsbot status`
 //! over real SSH to in-test fake Windows instances that report each licence state; who may ask;
-//! "is web-01 activated?" understood as a request; read-only means only `/dli` and `/xpr` ran.
+//! "is web-01 activated?" understood as a request; read-only means only `/dli` and `/xpr` ran;
+//! retrying a failed job and selecting instances by tag.
 #![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
 
 use kmsbot_tests::fake_windows::{FakeBehaviour, FakeLicense};
@@ -314,4 +315,103 @@ fn many_instances_are_checked_concurrently_within_jobs_concurrency() {
         2,
         "two instances at once, never more"
     );
+}
+
+#[test]
+fn a_failed_job_is_retried_as_a_new_linked_job_that_needs_approval_again() {
+    let env = Env::new(BIN);
+    let inst = Instance::start(
+        env.dir.path(),
+        "web-01",
+        FakeBehaviour {
+            kms_reachable: false,
+            ..FakeBehaviour::default()
+        },
+    );
+    env.write_config(&format!(
+        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\"]\n[jobs]\nstep_timeout_secs = 5\nconnect_timeout_secs = 5\n{}",
+        inst.toml("web-01", "Windows Server 2019 Datacenter")
+    ));
+    let run = env.chat("/as alice\nretry 1\nactivate web-01\n/as bob\napprove 1\n");
+    assert!(
+        run.posts()[0].contains("There is no job #1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("job #1 on web-01 failed with **0xC004F074**"),
+        "{}",
+        run.stdout
+    );
+    let first_plan: Vec<String> = inst.commands();
+    // The firewall is fixed; the requester retries, and the retry waits for an approver.
+    inst.fake.set_behaviour(FakeBehaviour::default());
+    let run = env.chat("/as alice\nretry 1\nretry 1\n");
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("This retries job #1 (failed with 0xC004F074) with the same plan")
+            && posts[0].contains("needs approval again")
+            && posts[0].contains("**Job #2: web-01**"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        posts[1].contains("Job #1 is already retried as job #2, which is awaiting approval"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(inst.commands(), first_plan, "nothing ran before approval");
+    let run = env.chat("/as bob\napprove 2\n");
+    assert!(run.stdout.contains("job #2 succeeded"), "{}", run.stdout);
+    let run = env.chat("/as alice\nretry 2\n");
+    assert!(
+        run.posts()[0].contains("There is nothing to retry in job #2 (succeeded): it did not fail"),
+        "{}",
+        run.stdout
+    );
+    let show = env.cli(&["jobs", "show", "2", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(v["retry_of"], 1);
+    assert_eq!(v["requested_by"], "console:alice");
+    let show = env.cli(&["jobs", "show", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(v["retries"], serde_json::json!([2]));
+    assert_eq!(v["status"], "failed");
+    // The same plan: the retry ran the failed job's commands again, and verified.
+    let cmds = inst.commands();
+    let retried = &cmds[first_plan.len()..];
+    assert_eq!(&retried[..first_plan.len()], first_plan.as_slice());
+}
+
+#[test]
+fn tags_select_instances_for_activation_and_status() {
+    let env = Env::new(BIN);
+    env.write_config(
+        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\"]\n\
+         [[instances]]\nname = \"web-01\"\nedition = \"Windows Server 2019 Datacenter\"\ntransport = \"dry-run\"\ntags = [\"web\"]\n\
+         [[instances]]\nname = \"db-01\"\nedition = \"Windows Server 2019 Standard\"\ntransport = \"dry-run\"\ntags = [\"db\"]\n\
+         [[instances]]\nname = \"web-02\"\nedition = \"Windows Server 2019 Standard\"\ntransport = \"dry-run\"\ntags = [\"web\", \"edge\"]\n",
+    );
+    let run = env.chat("/as alice\nactivate tag:web\nactivate tag:nope\n/as bob\nstatus tag:web\n");
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("**Job #1: web-01**") && posts[0].contains("**Job #2: web-02**"),
+        "{}",
+        run.stdout
+    );
+    assert!(!posts[0].contains("db-01"), "{}", posts[0]);
+    assert!(
+        posts[1].contains("No instance has the tag `nope`. Tags: `tag:db`, `tag:edge`, `tag:web`."),
+        "{}",
+        run.stdout
+    );
+    let text = final_text(&run, run.id_of("activation status").unwrap());
+    assert!(row(&text, "web-01").contains("licensed*"), "{text}");
+    assert!(row(&text, "web-02").contains("licensed*"), "{text}");
+    assert!(!text.contains("db-01"), "{text}");
+    let cli = env.cli(&["status", "tag:db", "--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&cli.stdout).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["instance"], "db-01");
 }

@@ -32,10 +32,39 @@ fn method_label(method: &str, host: Option<&(String, u16)>) -> String {
 
 /// Checks an activation request and posts the approval message.
 pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), AppError> {
+    request_jobs(turn, req, None).await
+}
+
+/// An activation request; `retry_of`: the failed job these jobs retry (said in the approval
+/// message, and linked in the store).
+pub(crate) async fn request_jobs(
+    turn: &mut Turn<'_>,
+    req: ActivationRequest,
+    retry_of: Option<&super::JobRow>,
+) -> Result<(), AppError> {
     let cfg = turn.config();
     let kb = turn.kb();
     let mut instances: Vec<InstanceConfig> = Vec::new();
     for name in &req.instances {
+        if let Some(tag) = name.split_once(':').map(|(_, t)| t) {
+            let tagged = cfg.tagged(tag);
+            if tagged.is_empty() {
+                return Err(UserError::new(
+                    format!(
+                        "No instance has the tag `{tag}`. Tags: {}.",
+                        crate::status::tags_text(cfg)
+                    ),
+                    "activate web-01",
+                )
+                .into());
+            }
+            for inst in tagged {
+                if !instances.iter().any(|i| i.name == inst.name) {
+                    instances.push(inst.clone());
+                }
+            }
+            continue;
+        }
         let Some(inst) = cfg.instance(name) else {
             let known: Vec<String> = cfg
                 .instances
@@ -177,6 +206,17 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
             Some(p.method),
         )
         .await?;
+        if let Some(old) = retry_of {
+            jstore::link_retry(&mut turn.tx, id, old.id).await?;
+            Store::audit(
+                &mut turn.tx,
+                &ev.user,
+                "retried",
+                Some(&format!("job:{}", old.id)),
+                Some(&format!("as job {id}")),
+            )
+            .await?;
+        }
         ids.push(id);
     }
     let approve = emoji::normalize(&cfg.approvals.approve_emoji);
@@ -186,6 +226,17 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
         mention(&ev.user),
         numbers_label(&ids)
     );
+    if let Some(old) = retry_of {
+        text.push_str(&format!(
+            "This retries job #{} ({}{}) with the same plan. A retry is a new job: it needs approval again.\n",
+            old.id,
+            old.status.words(),
+            old.error_code
+                .as_deref()
+                .map(|c| format!(" with {c}"))
+                .unwrap_or_default()
+        ));
+    }
     for (p, id) in planned.iter().zip(&ids) {
         let transport = match p.instance.transport {
             Transport::Ssh => format!(

@@ -4,6 +4,7 @@ pub mod control;
 pub mod flow;
 pub mod plan;
 pub mod request;
+pub mod retry;
 pub mod store;
 pub mod worker;
 
