@@ -48,6 +48,7 @@ fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
             "job leases".to_string(),
             "readiness".to_string(),
             "rehearsed and rejections".to_string(),
+            "job retries".to_string(),
         ]
     );
 }
