@@ -184,12 +184,7 @@ impl App {
         let outbox = self.outbox.clone();
         let kb = self.services.kb.clone();
         let config = self.services.config.clone();
-        let shells: Arc<dyn ShellFactory> = match self.shells.get() {
-            Some(s) => s.clone(),
-            None => Arc::new(crate::shells::ConfiguredShells::new(
-                std::time::Duration::from_secs(config.jobs.connect_timeout_secs),
-            )),
-        };
+        let shells = self.check_shells();
         let limit = self.status_limit.clone();
         let handle = tokio::spawn(async move {
             let timeout = std::time::Duration::from_secs(config.jobs.step_timeout_secs);
@@ -202,6 +197,62 @@ impl App {
         let mut probes = self.probes.lock().unwrap_or_else(|e| e.into_inner());
         probes.retain(|p| !p.is_finished());
         probes.push(handle);
+    }
+
+    /// The shells read-only checks use: the worker's, else SSH or dry run as configured.
+    fn check_shells(&self) -> Arc<dyn ShellFactory> {
+        match self.shells.get() {
+            Some(s) => s.clone(),
+            None => Arc::new(crate::shells::ConfiguredShells::new(
+                std::time::Duration::from_secs(self.services.config.jobs.connect_timeout_secs),
+            )),
+        }
+    }
+
+    /// `[jobs] preflight`: for a KMS activation request, asks each SSH instance (read-only)
+    /// whether the KMS host answers and which edition it runs, before the request's turn begins.
+    async fn preflight(&self, ev: &Incoming) -> Vec<jobs::preflight::Finding> {
+        let config = &self.services.config;
+        if !config.jobs.preflight {
+            return Vec::new();
+        }
+        let IncomingKind::Message { text, .. } = &ev.kind else {
+            return Vec::new();
+        };
+        let text = text.trim();
+        if commands::parse(text).is_some() || self.product_key_warning(text).is_some() {
+            return Vec::new();
+        }
+        let Some(Ok(req)) = jobs::request::parse(text) else {
+            return Vec::new();
+        };
+        let jobs::request::Method::Kms(given) = &req.method else {
+            return Vec::new();
+        };
+        let (host, port) = match given {
+            Some((h, p)) => (h.clone(), p.unwrap_or(config.kms.port)),
+            None => match &config.kms.host {
+                Some(h) => (h.clone(), config.kms.port),
+                None => return Vec::new(),
+            },
+        };
+        let mut instances = Vec::new();
+        for name in &req.instances {
+            match name.split_once(':') {
+                Some((_, tag)) => instances.extend(config.tagged(tag).into_iter().cloned()),
+                None => instances.extend(config.instance(name).cloned()),
+            }
+        }
+        let timeout = std::time::Duration::from_secs(config.jobs.step_timeout_secs);
+        jobs::preflight::run(
+            self.check_shells(),
+            instances,
+            host,
+            port,
+            self.status_limit.clone(),
+            timeout,
+        )
+        .await
     }
 
     /// `status …` and "is web-01 activated?": refused unless `[status] allowed` (default: the
@@ -291,10 +342,13 @@ impl App {
     }
 
     async fn handle_turn(&self, ev: &Incoming) -> Result<Handled, AppError> {
+        // Network round trips happen before the transaction, never inside it.
+        let preflight = self.preflight(ev).await;
         let Some(mut turn) = Turn::begin(&self.services, ev).await? else {
             tracing::debug!(event_id = %ev.event_id, "duplicate event ignored");
             return Ok(Handled::Duplicate);
         };
+        turn.set_preflight(preflight);
         match self.route(&mut turn).await {
             Ok(handled) => {
                 self.commit_turn(turn).await?;

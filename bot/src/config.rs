@@ -331,6 +331,9 @@ pub struct JobsConfig {
     /// How long a running job's lease lasts, in seconds. The worker that runs a job renews it
     /// every third of this; another process takes the job over only after it expired.
     pub lease_secs: u64,
+    /// Before a KMS activation is put to approvers, ask each SSH instance (read-only) whether
+    /// the KMS host answers on its port and which edition it runs.
+    pub preflight: bool,
 }
 
 impl Default for JobsConfig {
@@ -340,6 +343,7 @@ impl Default for JobsConfig {
             step_timeout_secs: 120,
             connect_timeout_secs: 10,
             lease_secs: 30,
+            preflight: false,
         }
     }
 }

@@ -23,6 +23,7 @@ pub struct Turn<'a> {
     wake_jobs: bool,
     probes: Vec<Probe>,
     status_checks: Vec<StatusCheck>,
+    preflight: Vec<crate::jobs::preflight::Finding>,
 }
 
 /// A read-only status check to run once the turn commits: its rows are edited into `message`.
@@ -79,6 +80,7 @@ impl<'a> Turn<'a> {
             wake_jobs: false,
             probes: Vec::new(),
             status_checks: Vec::new(),
+            preflight: Vec::new(),
         }))
     }
 
@@ -121,6 +123,16 @@ impl<'a> Turn<'a> {
     /// Tries to reach an instance once this turn commits (never inside the transaction).
     pub fn probe(&mut self, probe: Probe) {
         self.probes.push(probe);
+    }
+
+    /// What the pre-flight found before this turn began (an activation request's instances).
+    pub fn preflight(&self) -> &[crate::jobs::preflight::Finding] {
+        &self.preflight
+    }
+
+    /// Records what the pre-flight found (run by `App` before the turn began).
+    pub fn set_preflight(&mut self, findings: Vec<crate::jobs::preflight::Finding>) {
+        self.preflight = findings;
     }
 
     /// Runs a read-only status check once this turn commits (never inside the transaction).

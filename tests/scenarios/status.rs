@@ -415,3 +415,66 @@ fn tags_select_instances_for_activation_and_status() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["instance"], "db-01");
 }
+
+#[test]
+fn preflight_a_blocked_kms_port_offers_the_firewall_request_and_asks_nobody_to_approve() {
+    let env = Env::new(BIN);
+    let inst = Instance::start(
+        env.dir.path(),
+        "web-01",
+        FakeBehaviour {
+            kms_reachable: false,
+            ..FakeBehaviour::default()
+        },
+    );
+    let other = Instance::start(env.dir.path(), "web-02", FakeBehaviour::default());
+    env.write_config(&format!(
+        "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\"]\n[jobs]\npreflight = true\nstep_timeout_secs = 5\nconnect_timeout_secs = 5\n{}{}",
+        inst.toml("web-01", "Windows Server 2019 Datacenter"),
+        // The fake runs Datacenter: this entry's edition is wrong.
+        other.toml("web-02", "Windows Server 2019 Standard"),
+    ));
+    let run = env.chat("/as alice\nactivate web-01\n");
+    let posts = run.posts();
+    assert_eq!(posts.len(), 1, "{}", run.stdout);
+    assert!(
+        posts[0].contains("Checked before asking for approval: from `web-01`, kms.corp.example does not answer on tcp/1688")
+            && posts[0].contains("I asked nobody to approve")
+            && posts[0].contains("tcp/1688 from web-01 to kms.corp.example, outbound"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("Approve with"), "{}", run.stdout);
+    let jobs = env.cli(&["jobs", "list", "--json"]);
+    assert_eq!(jobs.stdout.trim(), "[]", "no job was created");
+    // Only the fixed read-only probes ran.
+    let probe = "powershell -NoProfile -NonInteractive -Command \"Test-NetConnection -ComputerName kms.corp.example -Port 1688 -InformationLevel Detailed | Format-List ComputerName,RemoteAddress,RemotePort,TcpTestSucceeded\"";
+    assert_eq!(
+        inst.commands(),
+        vec![probe.to_string(), format!("{SLMGR} /dli")]
+    );
+    // The offer is prefilled: `file it` files it at once.
+    let run = env.chat("/as alice\nfile it\n");
+    assert!(run.posts()[0].contains("Filed **FW-1**"), "{}", run.stdout);
+    let tickets = env.cli(&["tickets", "list", "--json"]);
+    let t: Vec<serde_json::Value> = serde_json::from_str(&tickets.stdout).unwrap();
+    let ticket = t[0].to_string();
+    assert!(
+        ticket.contains("web-01") && ticket.contains("kms.corp.example") && ticket.contains("1688"),
+        "{ticket}"
+    );
+
+    // An edition that differs from the config is said before approval too.
+    let run = env.chat("/as alice\nactivate web-02\n");
+    assert!(
+        run.posts()[0].contains("`web-02` runs ServerDatacenter (its `slmgr /dli`), but the config says Windows Server 2019 Standard"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("Approve with"), "{}", run.stdout);
+
+    // Once the port is open the request goes to approvers as usual.
+    inst.fake.set_behaviour(FakeBehaviour::default());
+    let run = env.chat("/as alice\nactivate web-01\n");
+    assert!(run.posts()[0].contains("Approve with"), "{}", run.stdout);
+}

@@ -9,6 +9,8 @@
 //! - `w32tm /config ... /update` and `w32tm /resync` (fail while w32time is stopped);
 //! - `netsh advfirewall firewall add rule name=...` (a second add adds a second rule, as on
 //!   Windows) and `show rule name=...` (exit 1 with "No rules match" when there is none);
+//! - `powershell -Command "Test-NetConnection -ComputerName H -Port P …"` (succeeds exactly
+//!   when the KMS host is reachable);
 //! - `a && b` chains (b runs only if a exited 0), `%SystemRoot%` expansion, case-insensitive
 //!   command names;
 //! - anything else: cmd.exe's "is not recognized" message on stderr, exit 1.
@@ -617,8 +619,51 @@ fn run_one(state: &mut MachineState, command: &str) -> CmdResult {
         "net" => net(state, &args[1..]),
         "w32tm" => w32tm(state, &args[1..]),
         "netsh" => netsh(state, &args[1..]),
+        "powershell" => powershell(state, &args[1..]),
         _ => not_recognized(first),
     }
+}
+
+/// `powershell -Command "Test-NetConnection -ComputerName HOST -Port PORT …"`: the port test
+/// succeeds exactly when `kms_reachable`; anything else PowerShell is asked is not emulated.
+fn powershell(state: &mut MachineState, args: &[String]) -> CmdResult {
+    let script = args
+        .iter()
+        .skip_while(|a| !a.eq_ignore_ascii_case("-command"))
+        .nth(1)
+        .cloned()
+        .unwrap_or_default();
+    let words = tokens(&script);
+    let value = |flag: &str| {
+        words
+            .iter()
+            .skip_while(|w| !w.eq_ignore_ascii_case(flag))
+            .nth(1)
+            .cloned()
+    };
+    if !words
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case("test-netconnection"))
+    {
+        return CmdResult::err(
+            "The term is not recognized as the name of a cmdlet in this fake.\r\n",
+            1,
+        );
+    }
+    let host = value("-computername").unwrap_or_else(|| "internetbeacon.msedge.net".into());
+    let port = value("-port").unwrap_or_else(|| "80".into());
+    let ok = state.behaviour.kms_reachable;
+    let mut text = String::new();
+    if !ok {
+        text.push_str(&format!(
+            "WARNING: TCP connect to (10.0.0.5 : {port}) failed\r\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\r\nComputerName     : {host}\r\nRemoteAddress    : 10.0.0.5\r\nRemotePort       : {port}\r\nTcpTestSucceeded : {}\r\n\r\n",
+        if ok { "True" } else { "False" }
+    ));
+    CmdResult::out(text, 0)
 }
 
 fn cscript(state: &mut MachineState, args: &[String]) -> CmdResult {

@@ -100,6 +100,9 @@ pub(crate) async fn request_jobs(
             .into());
         }
     }
+    if matches!(req.method, Method::Kms(_)) && !turn.preflight().is_empty() {
+        return preflight_refusal(turn).await;
+    }
     let mut planned = Vec::new();
     for inst in instances {
         let (method, host, steps) = match &req.method {
@@ -313,6 +316,82 @@ pub(crate) async fn request_jobs(
     }
     turn.react(msg, approve);
     turn.react(msg, reject);
+    Ok(())
+}
+
+/// The pre-flight found a reason the activation would fail: an edition that differs from the
+/// configuration is refused; a blocked KMS port is said with the firewall request offered,
+/// prefilled (`file it`). Nobody is asked to approve either way.
+async fn preflight_refusal(turn: &mut Turn<'_>) -> Result<(), AppError> {
+    use super::preflight::Finding;
+    use crate::tickets::request::{
+        Direction, Draft, Endpoint, PortRange, Ports, Protocol, RequestKind,
+    };
+    let findings = turn.preflight().to_vec();
+    if let Some(Finding::Edition {
+        instance,
+        found,
+        configured,
+    }) = findings
+        .iter()
+        .find(|f| matches!(f, Finding::Edition { .. }))
+    {
+        return Err(UserError::plain(format!(
+            "`{instance}` runs {found} (its `slmgr /dli`), but the config says {configured}: the KMS client key I would install is for the wrong edition, so I asked nobody to approve. \
+             An operator corrects `edition` in its `[[instances]]` entry; then ask again."
+        ))
+        .into());
+    }
+    let blocked: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| matches!(f, Finding::Blocked { .. }))
+        .collect();
+    let Some(Finding::Blocked {
+        instance,
+        host,
+        port,
+        unresolved,
+    }) = blocked.first().copied()
+    else {
+        return Ok(());
+    };
+    let names: Vec<String> = blocked
+        .iter()
+        .map(|f| format!("`{}`", f.instance()))
+        .collect();
+    let ev = turn.ev;
+    let draft = Draft {
+        kind: Some(RequestKind::Firewall),
+        protocol: Some(Protocol::Tcp),
+        ports: Some(Ports(vec![PortRange::single(*port)])),
+        source: Some(Endpoint::Instance(instance.clone())),
+        destination: Some(Endpoint::for_host(host)),
+        direction: Some(Direction::Egress),
+        reason: Some(format!(
+            "KMS activation of {instance} (tcp/{port} to {host} is blocked)"
+        )),
+        ..Default::default()
+    };
+    let key = crate::contexts::ContextKey {
+        platform: ev.platform.as_str(),
+        channel: &ev.channel,
+        thread: ev.thread.as_deref().unwrap_or_default(),
+        user: &ev.user,
+    };
+    let mut ctx = crate::contexts::load(&mut turn.tx, key).await?;
+    ctx.offer = Some(draft);
+    crate::contexts::save(&mut turn.tx, key, &ctx).await?;
+    let what = if *unresolved {
+        format!("the name {host} does not resolve")
+    } else {
+        format!("{host} does not answer on tcp/{port}")
+    };
+    turn.reply(format!(
+        "⚠️ Checked before asking for approval: from {}, {what} (`Test-NetConnection`), so activation would fail with 0xC004F074. I asked nobody to approve. \
+         Reply `file it` here and I'll file the firewall request (tcp/{port} from {instance} to {host}, outbound) for support; once it is open, ask again.",
+        names.join(", ")
+    ))
+    .await?;
     Ok(())
 }
 
