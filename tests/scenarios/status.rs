@@ -344,6 +344,12 @@ fn a_failed_job_is_retried_as_a_new_linked_job_that_needs_approval_again() {
         "{}",
         run.stdout
     );
+    let run = env.chat("/as alice\njob 1\n");
+    assert!(
+        run.posts()[0].contains("`retry 1` asks again for the same plan"),
+        "{}",
+        run.stdout
+    );
     let first_plan: Vec<String> = inst.commands();
     // The firewall is fixed; the requester retries, and the retry waits for an approver.
     inst.fake.set_behaviour(FakeBehaviour::default());
@@ -370,6 +376,10 @@ fn a_failed_job_is_retried_as_a_new_linked_job_that_needs_approval_again() {
         "{}",
         run.stdout
     );
+    let run = env.chat("/as alice\njob 1\njob 2\n");
+    let posts = run.posts();
+    assert!(posts[0].contains("Retried as job #2."), "{}", run.stdout);
+    assert!(posts[1].contains("A retry of job #1."), "{}", run.stdout);
     let show = env.cli(&["jobs", "show", "2", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
     assert_eq!(v["retry_of"], 1);

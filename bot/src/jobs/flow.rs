@@ -876,6 +876,18 @@ pub async fn show(turn: &mut Turn<'_>, id: i64) -> Result<(), AppError> {
     if !rejected.is_empty() {
         s.push_str(&format!("Rejected{rejected}.\n"));
     }
+    if let Some(old) = jstore::retry_of(&mut *turn.tx, id).await? {
+        s.push_str(&format!("A retry of job #{old}.\n"));
+    }
+    let retries = jstore::retries(&mut *turn.tx, id).await?;
+    if !retries.is_empty() {
+        let r: Vec<String> = retries.iter().map(|r| format!("#{r}")).collect();
+        s.push_str(&format!("Retried as job {}.\n", r.join(", ")));
+    } else if j.status == JobStatus::Failed {
+        s.push_str(&format!(
+            "`retry {id}` asks again for the same plan (a new job that needs approval).\n"
+        ));
+    }
     s.push_str(&super::progress_lines(&steps));
     if let Some(e) = &j.error {
         s.push_str(&format!("\nError: {e}"));
