@@ -200,6 +200,7 @@ fn instances(ssh: Option<&SshTargets>) -> Vec<InstanceConfig> {
         .map(|n| InstanceConfig {
             name: format!("web-{n:03}"),
             edition: EDITION.into(),
+            tags: Vec::new(),
             transport: match ssh.map(|s| s.winrm.is_some()) {
                 Some(true) => Transport::Winrm,
                 Some(false) => Transport::Ssh,

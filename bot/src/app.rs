@@ -37,6 +37,10 @@ pub struct App {
     probes: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
     /// The background check of time-limited tickets, once started.
     ticket_clock: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The worker's shells, also used by read-only status checks (set by `start_worker`).
+    shells: std::sync::OnceLock<Arc<dyn ShellFactory>>,
+    /// Status checks running at once over every request: `[jobs] concurrency`.
+    status_limit: Arc<tokio::sync::Semaphore>,
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -67,6 +71,7 @@ impl App {
     ) -> App {
         let public_keys = kb.gvlks().iter().map(|g| g.key.clone()).collect();
         let metrics = Arc::new(Metrics::new());
+        let status_limit = Arc::new(tokio::sync::Semaphore::new(config.jobs.concurrency.max(1)));
         App {
             outbox: Outbox::new(store.clone(), metrics.clone(), backoff),
             services: Services {
@@ -79,6 +84,8 @@ impl App {
             public_keys,
             ticket_clock: std::sync::Mutex::new(None),
             probes: Arc::default(),
+            shells: std::sync::OnceLock::new(),
+            status_limit,
         }
     }
 
@@ -106,6 +113,7 @@ impl App {
     pub fn start_worker(&self, shells: Arc<dyn ShellFactory>) -> tokio::task::JoinHandle<()> {
         self.control.set_worker_running(true);
         crate::shells::warn_insecure(&self.services.config.instances);
+        let _ = self.shells.set(shells.clone());
         let deps = WorkerDeps {
             services: self.services.clone(),
             outbox: self.outbox.clone(),
@@ -197,7 +205,122 @@ impl App {
         for probe in done.probes {
             self.spawn_probe(platform, probe);
         }
+        for check in done.status_checks {
+            self.spawn_status(platform, check);
+        }
         Ok(())
+    }
+
+    /// Runs a read-only status check and edits its table into the request's message as each
+    /// instance answers (`flush` waits for it, like the reachability checks).
+    fn spawn_status(&self, platform: adapters::Platform, check: crate::turn::StatusCheck) {
+        let outbox = self.outbox.clone();
+        let kb = self.services.kb.clone();
+        let config = self.services.config.clone();
+        let shells = self.check_shells();
+        let limit = self.status_limit.clone();
+        let handle = tokio::spawn(async move {
+            let timeout = std::time::Duration::from_secs(config.jobs.step_timeout_secs);
+            let rows = crate::status::check_many(shells, check.instances, limit, timeout, |rows| {
+                outbox.edit(platform, check.message, crate::status::table(rows, &kb));
+            })
+            .await;
+            outbox.edit(platform, check.message, crate::status::table(&rows, &kb));
+        });
+        let mut probes = self.probes.lock().unwrap_or_else(|e| e.into_inner());
+        probes.retain(|p| !p.is_finished());
+        probes.push(handle);
+    }
+
+    /// The shells read-only checks use: the worker's, else SSH or dry run as configured.
+    fn check_shells(&self) -> Arc<dyn ShellFactory> {
+        match self.shells.get() {
+            Some(s) => s.clone(),
+            None => Arc::new(crate::shells::ConfiguredShells::new(
+                std::time::Duration::from_secs(self.services.config.jobs.connect_timeout_secs),
+            )),
+        }
+    }
+
+    /// `[jobs] preflight`: for a KMS activation request, asks each SSH instance (read-only)
+    /// whether the KMS host answers and which edition it runs, before the request's turn begins.
+    async fn preflight(&self, ev: &Incoming) -> Vec<jobs::preflight::Finding> {
+        let config = &self.services.config;
+        if !config.jobs.preflight {
+            return Vec::new();
+        }
+        let IncomingKind::Message { text, .. } = &ev.kind else {
+            return Vec::new();
+        };
+        let text = text.trim();
+        if commands::parse(text).is_some() || self.product_key_warning(text).is_some() {
+            return Vec::new();
+        }
+        let Some(Ok(req)) = jobs::request::parse(text) else {
+            return Vec::new();
+        };
+        let jobs::request::Method::Kms(given) = &req.method else {
+            return Vec::new();
+        };
+        let (host, port) = match given {
+            Some((h, p)) => (h.clone(), p.unwrap_or(config.kms.port)),
+            None => match &config.kms.host {
+                Some(h) => (h.clone(), config.kms.port),
+                None => return Vec::new(),
+            },
+        };
+        let mut instances = Vec::new();
+        for name in &req.instances {
+            match name.split_once(':') {
+                Some((_, tag)) => instances.extend(config.tagged(tag).into_iter().cloned()),
+                None => instances.extend(config.instance(name).cloned()),
+            }
+        }
+        let timeout = std::time::Duration::from_secs(config.jobs.step_timeout_secs);
+        jobs::preflight::run(
+            self.check_shells(),
+            instances,
+            host,
+            port,
+            self.status_limit.clone(),
+            timeout,
+        )
+        .await
+    }
+
+    /// `status …` and "is web-01 activated?": refused unless `[status] allowed` (default: the
+    /// approvers) lists the user; otherwise the table is posted at once and filled in after the
+    /// turn commits.
+    async fn status_request(
+        &self,
+        turn: &mut Turn<'_>,
+        instances: Vec<crate::config::InstanceConfig>,
+    ) -> Result<(), AppError> {
+        let rows: Vec<_> = instances
+            .iter()
+            .map(|i| crate::status::InstanceStatus::pending(&i.name))
+            .collect();
+        let message = turn
+            .reply(crate::status::table(&rows, &self.services.kb))
+            .await?;
+        turn.check_status(crate::turn::StatusCheck { message, instances });
+        Ok(())
+    }
+
+    fn may_check_status(&self, ev: &Incoming) -> bool {
+        crate::status::may_check(&self.services.config, &ev.user, &ev.roles)
+    }
+
+    /// A question that asks for a configured instance's state ("is web-01 activated?").
+    fn status_question(&self, text: &str) -> Option<crate::config::InstanceConfig> {
+        let u = self.services.kb.understand(text);
+        if u.intent != knowledge::Intent::InstanceStatus {
+            return None;
+        }
+        self.services
+            .config
+            .instance(u.slots.instance.as_deref()?)
+            .cloned()
     }
 
     /// Logs in to a requested instance (short timeout) and, if that fails, says so in the
@@ -252,10 +375,13 @@ impl App {
     }
 
     async fn handle_turn(&self, ev: &Incoming) -> Result<Handled, AppError> {
+        // Network round trips happen before the transaction, never inside it.
+        let preflight = self.preflight(ev).await;
         let Some(mut turn) = Turn::begin(&self.services, ev).await? else {
             tracing::debug!(event_id = %ev.event_id, "duplicate event ignored");
             return Ok(Handled::Duplicate);
         };
+        turn.set_preflight(preflight);
         match self.route(&mut turn).await {
             Ok(handled) => {
                 self.commit_turn(turn).await?;
@@ -394,6 +520,11 @@ impl App {
         if tickets::request::detect(text).is_some() {
             return tickets::flow::start(turn, text, None).await;
         }
+        if self.may_check_status(turn.ev) {
+            if let Some(inst) = self.status_question(text) {
+                return self.status_request(turn, vec![inst]).await;
+            }
+        }
         self.answer_question(turn, text).await
     }
 
@@ -461,6 +592,20 @@ impl App {
             },
             Command::Jobs => jobs::flow::list(turn).await?,
             Command::Job(n) => jobs::flow::show(turn, n).await?,
+            Command::Retry(n) => jobs::retry::retry(turn, n).await?,
+            Command::Status(sel) => {
+                let config = &self.services.config;
+                if !self.may_check_status(turn.ev) {
+                    return Err(UserError::plain(format!(
+                        "{}: only {} may check the activation status of instances (`[status] allowed` in the config).",
+                        mention(&turn.ev.user),
+                        crate::status::allowed_text(config)
+                    ))
+                    .into());
+                }
+                let instances = crate::status::select(config, &sel)?;
+                self.status_request(turn, instances).await?;
+            }
         }
         Ok(())
     }
@@ -851,6 +996,7 @@ mod tests {
         cfg.instances = vec![InstanceConfig {
             name: "web-01".into(),
             edition: "Windows Server 2019 Datacenter".into(),
+            tags: Vec::new(),
             transport: Transport::DryRun,
             address: None,
             port: 22,
@@ -941,6 +1087,7 @@ mod tests {
         cfg.instances = vec![InstanceConfig {
             name: "web-01".into(),
             edition: "Windows Server 2019 Datacenter".into(),
+            tags: Vec::new(),
             transport: Transport::DryRun,
             address: None,
             port: 22,

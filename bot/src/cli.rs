@@ -105,6 +105,18 @@ pub enum Command {
         #[command(subcommand)]
         action: JobsCommand,
     },
+    /// Read-only activation state of instances (licence status, channel, KMS host used, days to
+    /// expiry, last error): runs only `slmgr /dli` and `slmgr /xpr` on each, concurrently within
+    /// `[jobs] concurrency`. Exits 1 when an instance could not be checked.
+    Status {
+        /// Instance names, `tag:T`, or `all` (the default).
+        #[arg(value_name = "NAME|tag:T|all")]
+        targets: Vec<String>,
+        /// Print a JSON array (`instance`, `license_status`, `channel`, `kms_host`, `kms_port`,
+        /// `days_left`, `last_error`, …).
+        #[arg(long)]
+        json: bool,
+    },
     /// The instances the bot may act on.
     Instances {
         /// What to do with instances.
@@ -428,7 +440,42 @@ pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyh
         Command::Instances {
             action: InstancesCommand::Check { offline },
         } => instances_check(&config, offline).await,
+        Command::Status { targets, json } => status_command(&config, &targets, json).await,
     }
+}
+
+/// `kmsbot status`: the chat's status check (same selection, commands and reading), printed.
+async fn status_command(config: &Config, targets: &[String], json: bool) -> anyhow::Result<()> {
+    let sel = crate::status::parse_selector(targets).with_context(|| {
+        format!(
+            "`{}` is not an instance name, `tag:T` or `all`",
+            targets.join(" ")
+        )
+    })?;
+    let instances = crate::status::select(config, &sel)
+        .map_err(|e| anyhow::anyhow!("{}", plain_text(&e.to_string())))?;
+    let shells = Arc::new(ConfiguredShells::new(std::time::Duration::from_secs(
+        config.jobs.connect_timeout_secs,
+    )));
+    let limit = Arc::new(tokio::sync::Semaphore::new(config.jobs.concurrency.max(1)));
+    let timeout = std::time::Duration::from_secs(config.jobs.step_timeout_secs);
+    let rows = crate::status::check_many(shells, instances, limit, timeout, |_| {}).await;
+    if json {
+        print_json(&rows)?;
+    } else {
+        print_out(&printable(&crate::status::tsv(&rows)))?;
+    }
+    let unreachable = rows
+        .iter()
+        .filter(|r| r.license_status == crate::status::LicenseState::Unreachable)
+        .count();
+    if unreachable > 0 {
+        anyhow::bail!(
+            "{unreachable} of {} instance(s) could not be checked",
+            rows.len()
+        );
+    }
+    Ok(())
 }
 
 /// `kmsbot instances check`: one line per instance, `ok` or its problems; fails if any has one.
@@ -622,6 +669,8 @@ async fn jobs_command(store: &Store, action: JobsCommand) -> anyhow::Result<()> 
             if json {
                 let mut v = serde_json::to_value(&job)?;
                 v["steps"] = serde_json::to_value(&steps)?;
+                v["retry_of"] = serde_json::json!(jobs::store::retry_of(store.pool(), id).await?);
+                v["retries"] = serde_json::json!(jobs::store::retries(store.pool(), id).await?);
                 return print_json(&v);
             }
             let mut out = format!(

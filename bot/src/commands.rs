@@ -73,6 +73,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         example: "job 3",
     },
     CommandSpec {
+        name: "retry",
+        usage: "retry JOB",
+        summary: "ask again for a failed job's plan: a new job, linked to the failed one, that needs approval again",
+        example: "retry 4",
+    },
+    CommandSpec {
+        name: "status",
+        usage: "status [NAME …|tag:T|all]",
+        summary: "the activation state of instances, read-only: licensed or not, channel, KMS host, days left, last error",
+        example: "status web-01",
+    },
+    CommandSpec {
         name: "instances",
         usage: "instances",
         summary: "the Windows instances I may act on, with their editions",
@@ -114,6 +126,10 @@ pub enum Command {
     Jobs,
     /// `job N`
     Job(i64),
+    /// `retry N`
+    Retry(i64),
+    /// `status [NAME …|tag:T|all]`
+    Status(crate::status::Selector),
 }
 
 /// Requests written as sentences rather than commands: (what to write, what it does).
@@ -265,6 +281,17 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
             _ => None,
         },
         "jobs" if rest.is_empty() => Some(Ok(Command::Jobs)),
+        "retry" => match rest {
+            [n] => match job_id(n) {
+                Some(n) => Some(Ok(Command::Retry(n))),
+                None => bad("retry", &format!("`{n}` is not a job number.")),
+            },
+            [w, n] if w.eq_ignore_ascii_case("job") => job_id(n).map(|n| Ok(Command::Retry(n))),
+            [] => bad("retry", "`retry` needs the number of a failed job."),
+            _ => None,
+        },
+        // Only names, tags and `all`: "status of my request" is a sentence, not a command.
+        "status" => crate::status::parse_selector(rest).map(|s| Ok(Command::Status(s))),
         "job" => match rest {
             [n] => match job_id(n) {
                 Some(n) => Some(Ok(Command::Job(n))),
@@ -287,7 +314,7 @@ pub const TOPICS: &[(&[&str], &str)] = &[
          • `activate web-01 online`: online with Microsoft (needs the instance's `product_key` in the config and a done internet-access ticket)\n\
          • `make kms-01 a kms host`: set an instance up as a KMS host (its key comes from `[kms] host_key`, never from chat)\n\
          I answer with the exact commands and the job numbers (`Job #2: web-01`); approvers then approve or reject. \
-         See `instances` for the names I know, `help approve` for approving, `help status` for following a job.",
+         See `instances` for the names I know, `help approve` for approving, `help jobs` for following a job.",
     ),
     (
         &["approve", "approval", "approvals", "approver", "approvers"],
@@ -306,12 +333,23 @@ pub const TOPICS: &[(&[&str], &str)] = &[
          A rejected job runs nothing; `job 2` shows who rejected it and why.",
     ),
     (
-        &["status", "progress", "jobs", "job"],
+        &["jobs", "progress", "job"],
         "**Following jobs and tickets**:\n\
          • `jobs`: recent activation jobs and where each stands\n\
          • `job 2`: one job with every step, its result and timing\n\
          • `tickets`, `tickets open`, `ticket FW-12`: your tickets, open ones, one ticket with its history\n\
          A running job's progress message is edited as its steps finish. A dry-run instance's job ends **rehearsed**: its commands were recorded, not executed.",
+    ),
+    (
+        &["status", "licence", "license", "expiry"],
+        "**Activation status of instances** (read-only: only `slmgr /dli` and `slmgr /xpr` run, no approval needed):\n\
+         • `status web-01`, `status web-01 web-02`: those instances\n\
+         • `status tag:web`: every instance tagged `web` (`tags = [\"web\"]` in its `[[instances]]` entry)\n\
+         • `status all` (or `status`): every configured instance\n\
+         • or ask: \"is web-01 activated?\"\n\
+         One table answers: licensed or not, channel (KMS client, MAK, retail), the KMS host and port used, days until expiry, the last error. \
+         Who may ask is set by `[status] allowed` (default: the approvers).\n\
+         To follow an activation job instead: `jobs`, `job 2` (`help jobs`).",
     ),
     (
         &["tickets", "ticket", "requests", "request", "firewall", "internet"],
@@ -326,7 +364,8 @@ pub const TOPICS: &[(&[&str], &str)] = &[
         "**Cancelling**:\n\
          • `cancel`: drop the request we are filling in\n\
          • `cancel FW-12`: withdraw your ticket\n\
-         • `cancel 2`: stop job #2 (requester or approver); a running job stops before its next step and the time source is still restored",
+         • `cancel 2`: stop job #2 (requester or approver); a running job stops before its next step and the time source is still restored\n\
+         • `retry 2`: ask again for failed job #2's plan (a new job that needs approval again)",
     ),
     (
         &["questions", "question", "ask", "keys", "errors"],
@@ -456,6 +495,18 @@ mod tests {
         );
         assert_eq!(parse("job 7"), Some(Ok(Command::Job(7))));
         assert_eq!(parse("jobs"), Some(Ok(Command::Jobs)));
+        assert_eq!(
+            parse("status all"),
+            Some(Ok(Command::Status(crate::status::Selector::All)))
+        );
+        assert!(matches!(
+            parse("status web-01 tag:web"),
+            Some(Ok(Command::Status(_)))
+        ));
+        assert_eq!(parse("status of my request?"), None);
+        assert_eq!(parse("retry 4"), Some(Ok(Command::Retry(4))));
+        assert_eq!(parse("retry job #4"), Some(Ok(Command::Retry(4))));
+        assert!(matches!(parse("retry"), Some(Err(_))));
         assert!(matches!(parse("ticket FW12"), Some(Err(_))));
         assert!(matches!(parse("approve"), Some(Err(_))));
         assert!(matches!(parse("approve banana"), Some(Err(_))));

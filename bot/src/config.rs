@@ -171,6 +171,18 @@ pub struct Config {
     /// (`--clock-offset` shifts it, for rehearsals and tests).
     #[serde(skip)]
     pub clock: crate::clock::Clock,
+    /// `[status]`: who may run read-only status checks.
+    pub status: StatusConfig,
+}
+
+/// `[status]`
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusConfig {
+    /// Platform user ids (or `discord-role:<id>`, or `"*"` for everyone) who may run read-only
+    /// status checks; unset: the approvers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
 }
 
 /// `[database]`
@@ -274,6 +286,9 @@ pub struct InstanceConfig {
     /// The instance's own product key (MAK or retail) for online activation, as a secret reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<SecretRef>,
+    /// Groups the instance belongs to (`status tag:web`, `activate tag:web`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// WinRM: the password of `user`, as a secret reference (`env:NAME` or `file:PATH`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<SecretRef>,
@@ -357,6 +372,9 @@ pub struct JobsConfig {
     /// How long a running job's lease lasts, in seconds. The worker that runs a job renews it
     /// every third of this; another process takes the job over only after it expired.
     pub lease_secs: u64,
+    /// Before a KMS activation is put to approvers, ask each SSH instance (read-only) whether
+    /// the KMS host answers on its port and which edition it runs.
+    pub preflight: bool,
 }
 
 impl Default for JobsConfig {
@@ -366,6 +384,7 @@ impl Default for JobsConfig {
             step_timeout_secs: 120,
             connect_timeout_secs: 10,
             lease_secs: 30,
+            preflight: false,
         }
     }
 }
@@ -486,6 +505,7 @@ const SECTIONS: &[&str] = &[
     "slack",
     "discord",
     "http",
+    "status",
 ];
 
 fn env_key(key: &str) -> String {
@@ -852,6 +872,14 @@ impl Config {
                 ));
             }
         }
+        for a in self.status.allowed.iter().flatten() {
+            if a != "*" && !valid_approver(a) {
+                return Err(bad(
+                    "status.allowed",
+                    format!("`{a}` is not a platform user id; expected `console:NAME`, `slack:U…`, `discord:DIGITS`, `discord-role:DIGITS` or `\"*\"` for everyone"),
+                ));
+            }
+        }
         let approve = adapters::emoji::normalize(&self.approvals.approve_emoji);
         let reject = adapters::emoji::normalize(&self.approvals.reject_emoji);
         if approve.is_empty() || reject.is_empty() {
@@ -896,6 +924,12 @@ impl Config {
                 return Err(bad(
                     &format!("{key}.name"),
                     format!("`{}` is not a valid instance name; use letters, digits and `-`, e.g. `web-01`", inst.name),
+                ));
+            }
+            if let Some(t) = inst.tags.iter().find(|t| !crate::validate::tag(t)) {
+                return Err(bad(
+                    &format!("{key}.tags"),
+                    format!("`{t}` is not a valid tag; use letters, digits and `-`, e.g. `tags = [\"web\"]`"),
                 ));
             }
             if !seen.insert(inst.name.to_ascii_lowercase()) {
@@ -958,6 +992,14 @@ impl Config {
         cli.map(Path::to_path_buf)
             .or_else(|| self.database.path.clone())
             .unwrap_or_else(|| PathBuf::from("kmsbot.db"))
+    }
+
+    /// The instances with tag `tag` (case-insensitive), in config order.
+    pub fn tagged(&self, tag: &str) -> Vec<&InstanceConfig> {
+        self.instances
+            .iter()
+            .filter(|i| i.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
+            .collect()
     }
 
     /// Finds an instance by name (case-insensitive).

@@ -20,6 +20,7 @@ pub mod services;
 pub mod setup;
 pub mod shells;
 pub mod states;
+pub mod status;
 pub mod store;
 pub mod tickets;
 pub mod turn;

@@ -22,6 +22,17 @@ pub struct Turn<'a> {
     pending: Vec<Delivery>,
     wake_jobs: bool,
     probes: Vec<Probe>,
+    status_checks: Vec<StatusCheck>,
+    preflight: Vec<crate::jobs::preflight::Finding>,
+}
+
+/// A read-only status check to run once the turn commits: its rows are edited into `message`.
+#[derive(Debug, Clone)]
+pub struct StatusCheck {
+    /// The bot message that shows the table.
+    pub message: i64,
+    /// The instances to check.
+    pub instances: Vec<crate::config::InstanceConfig>,
 }
 
 /// An SSH login to try once the turn commits (an activation request's instance): a failure is
@@ -46,6 +57,8 @@ pub struct Committed {
     pub wake_jobs: bool,
     /// Instances to try to reach now (their problems are said in the request's thread).
     pub probes: Vec<Probe>,
+    /// Read-only status checks to run now.
+    pub status_checks: Vec<StatusCheck>,
 }
 
 impl<'a> Turn<'a> {
@@ -66,6 +79,8 @@ impl<'a> Turn<'a> {
             pending: Vec::new(),
             wake_jobs: false,
             probes: Vec::new(),
+            status_checks: Vec::new(),
+            preflight: Vec::new(),
         }))
     }
 
@@ -76,6 +91,7 @@ impl<'a> Turn<'a> {
             deliveries: self.pending,
             wake_jobs: self.wake_jobs,
             probes: self.probes,
+            status_checks: self.status_checks,
         })
     }
 
@@ -112,6 +128,21 @@ impl<'a> Turn<'a> {
     /// Tries to reach an instance once this turn commits (never inside the transaction).
     pub fn probe(&mut self, probe: Probe) {
         self.probes.push(probe);
+    }
+
+    /// What the pre-flight found before this turn began (an activation request's instances).
+    pub fn preflight(&self) -> &[crate::jobs::preflight::Finding] {
+        &self.preflight
+    }
+
+    /// Records what the pre-flight found (run by `App` before the turn began).
+    pub fn set_preflight(&mut self, findings: Vec<crate::jobs::preflight::Finding>) {
+        self.preflight = findings;
+    }
+
+    /// Runs a read-only status check once this turn commits (never inside the transaction).
+    pub fn check_status(&mut self, check: StatusCheck) {
+        self.status_checks.push(check);
     }
 
     /// Posts in the event's channel and thread; returns the bot's message id.

@@ -10,6 +10,11 @@ pub fn instance_name(s: &str) -> bool {
     dns_label(s)
 }
 
+/// An instance tag (`tags = ["web"]`, `tag:web`): the same alphabet as an instance name.
+pub fn tag(s: &str) -> bool {
+    dns_label(s)
+}
+
 fn dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63

@@ -9,6 +9,8 @@
 //! - `w32tm /config ... /update` and `w32tm /resync` (fail while w32time is stopped);
 //! - `netsh advfirewall firewall add rule name=...` (a second add adds a second rule, as on
 //!   Windows) and `show rule name=...` (exit 1 with "No rules match" when there is none);
+//! - `powershell -Command "Test-NetConnection -ComputerName H -Port P …"` (succeeds exactly
+//!   when the KMS host is reachable);
 //! - `a && b` chains (b runs only if a exited 0), `%SystemRoot%` expansion, case-insensitive
 //!   command names;
 //! - anything else: cmd.exe's "is not recognized" message on stderr, exit 1.
@@ -70,6 +72,34 @@ pub struct FakeBehaviour {
     /// A command line containing this substring takes effect, then never answers (the client
     /// never learns that it ran), until the client closes the channel.
     pub hang_after: Option<String>,
+    /// The licence state `slmgr /dli` and `/xpr` report; `None`: follow `/ato` (licensed for
+    /// 180 days once activated, else notification 0xC004F056).
+    pub license: Option<FakeLicense>,
+}
+
+/// A licence state the fake reports, as real Windows Server prints it. A KMS client that is not
+/// unlicensed shows the KMS host set with `/skms`, else `kms.corp.example:1688`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FakeLicense {
+    /// KMS client, activated, `days` until the activation expires.
+    Licensed {
+        /// Days left.
+        days: u32,
+    },
+    /// KMS client in its initial grace period with `days` left.
+    Grace {
+        /// Days left.
+        days: u32,
+    },
+    /// KMS client in notification mode; the reason is the last activation error.
+    Notification {
+        /// `0xC004F074` (no KMS could be contacted), `0xC004F06C` (time skew), …
+        reason: String,
+    },
+    /// Unlicensed, no KMS host known.
+    Unlicensed,
+    /// A MAK installed and activated: permanent, not a KMS client.
+    Mak,
 }
 
 impl Default for FakeBehaviour {
@@ -82,6 +112,7 @@ impl Default for FakeBehaviour {
             delay: Duration::ZERO,
             extra_output: None,
             hang_after: None,
+            license: None,
         }
     }
 }
@@ -588,8 +619,51 @@ fn run_one(state: &mut MachineState, command: &str) -> CmdResult {
         "net" => net(state, &args[1..]),
         "w32tm" => w32tm(state, &args[1..]),
         "netsh" => netsh(state, &args[1..]),
+        "powershell" => powershell(state, &args[1..]),
         _ => not_recognized(first),
     }
+}
+
+/// `powershell -Command "Test-NetConnection -ComputerName HOST -Port PORT …"`: the port test
+/// succeeds exactly when `kms_reachable`; anything else PowerShell is asked is not emulated.
+fn powershell(state: &mut MachineState, args: &[String]) -> CmdResult {
+    let script = args
+        .iter()
+        .skip_while(|a| !a.eq_ignore_ascii_case("-command"))
+        .nth(1)
+        .cloned()
+        .unwrap_or_default();
+    let words = tokens(&script);
+    let value = |flag: &str| {
+        words
+            .iter()
+            .skip_while(|w| !w.eq_ignore_ascii_case(flag))
+            .nth(1)
+            .cloned()
+    };
+    if !words
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case("test-netconnection"))
+    {
+        return CmdResult::err(
+            "The term is not recognized as the name of a cmdlet in this fake.\r\n",
+            1,
+        );
+    }
+    let host = value("-computername").unwrap_or_else(|| "internetbeacon.msedge.net".into());
+    let port = value("-port").unwrap_or_else(|| "80".into());
+    let ok = state.behaviour.kms_reachable;
+    let mut text = String::new();
+    if !ok {
+        text.push_str(&format!(
+            "WARNING: TCP connect to (10.0.0.5 : {port}) failed\r\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\r\nComputerName     : {host}\r\nRemoteAddress    : 10.0.0.5\r\nRemotePort       : {port}\r\nTcpTestSucceeded : {}\r\n\r\n",
+        if ok { "True" } else { "False" }
+    ));
+    CmdResult::out(text, 0)
 }
 
 fn cscript(state: &mut MachineState, args: &[String]) -> CmdResult {
@@ -657,6 +731,8 @@ fn slmgr(state: &mut MachineState, option: &str, param: Option<String>) -> CmdRe
                 CmdResult::out(text, HR_KMS_UNREACHABLE)
             }
         }
+        ("dli", _) if state.behaviour.license.is_some() => CmdResult::out(fixed_dli(state), 0),
+        ("xpr", _) => CmdResult::out(xpr(state), 0),
         ("dli", _) => {
             let mut text = format!(
                 "\r\nName: {PRODUCT_NAME}\r\nDescription: Windows(R) Operating System, VOLUME_KMSCLIENT channel\r\nPartial Product Key: {}\r\n",
@@ -690,6 +766,67 @@ fn slmgr(state: &mut MachineState, option: &str, param: Option<String>) -> CmdRe
         ),
         (option, _) => CmdResult::out(format!("Unrecognized option: /{option}\r\n"), 0),
     }
+}
+
+/// `slmgr /dli` for a fixed [`FakeLicense`].
+fn fixed_dli(state: &MachineState) -> String {
+    let license = state
+        .behaviour
+        .license
+        .clone()
+        .unwrap_or(FakeLicense::Unlicensed);
+    let channel = if license == FakeLicense::Mak {
+        "VOLUME_MAK"
+    } else {
+        "VOLUME_KMSCLIENT"
+    };
+    let mut text = format!(
+        "\r\nName: {PRODUCT_NAME}\r\nDescription: Windows(R) Operating System, {channel} channel\r\nPartial Product Key: {}\r\n",
+        state.partial_key
+    );
+    match &license {
+        FakeLicense::Licensed { days } => text.push_str(&format!(
+            "License Status: Licensed\r\nVolume activation expiration: {} minute(s) ({days} day(s))\r\n",
+            days * 1440
+        )),
+        FakeLicense::Grace { days } => text.push_str(&format!(
+            "License Status: Initial grace period\r\nTime remaining: {} minute(s) ({days} day(s))\r\n",
+            days * 1440
+        )),
+        FakeLicense::Notification { reason } => text.push_str(&format!(
+            "License Status: Notification\r\nNotification Reason: {reason}.\r\n"
+        )),
+        FakeLicense::Unlicensed => text.push_str("License Status: Unlicensed\r\n"),
+        FakeLicense::Mak => text.push_str("License Status: Licensed\r\n"),
+    }
+    if channel == "VOLUME_KMSCLIENT" {
+        text.push_str("\r\nKey Management Service client information\r\n");
+        match (&license, &state.kms_machine) {
+            (FakeLicense::Unlicensed, _) => {
+                text.push_str("    DNS auto-discovery: KMS name not available\r\n")
+            }
+            (_, kms) => text.push_str(&format!(
+                "    Registered KMS machine name: {}\r\n",
+                kms.as_deref().unwrap_or("kms.corp.example:1688")
+            )),
+        }
+        text.push_str("    Activation interval: 120 minutes\r\n    Renewal interval: 10080 minutes\r\n    KMS host caching is enabled\r\n");
+    }
+    text
+}
+
+/// `slmgr /xpr`: when the activation ends, as Windows words it.
+fn xpr(state: &MachineState) -> String {
+    let line = match &state.behaviour.license {
+        Some(FakeLicense::Licensed { .. }) => "Volume activation will expire 6/2/2027 3:14:07 PM",
+        Some(FakeLicense::Grace { .. }) => "Initial grace period ends 1/4/2027 9:12:45 AM",
+        Some(FakeLicense::Notification { .. }) => "Windows is in Notification mode",
+        Some(FakeLicense::Unlicensed) => "Windows is not activated.",
+        Some(FakeLicense::Mak) => "The machine is permanently activated.",
+        None if state.activated => "Volume activation will expire 6/2/2027 3:14:07 PM",
+        None => "Windows is in Notification mode",
+    };
+    format!("{PRODUCT_NAME}:\r\n    {line}\r\n")
 }
 
 /// `XXXXX-XXXXX-XXXXX-XXXXX-XXXXX` with letters and digits.

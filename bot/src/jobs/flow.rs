@@ -32,10 +32,39 @@ fn method_label(method: &str, host: Option<&(String, u16)>) -> String {
 
 /// Checks an activation request and posts the approval message.
 pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), AppError> {
+    request_jobs(turn, req, None).await
+}
+
+/// An activation request; `retry_of`: the failed job these jobs retry (said in the approval
+/// message, and linked in the store).
+pub(crate) async fn request_jobs(
+    turn: &mut Turn<'_>,
+    req: ActivationRequest,
+    retry_of: Option<&super::JobRow>,
+) -> Result<(), AppError> {
     let cfg = turn.config();
     let kb = turn.kb();
     let mut instances: Vec<InstanceConfig> = Vec::new();
     for name in &req.instances {
+        if let Some(tag) = name.split_once(':').map(|(_, t)| t) {
+            let tagged = cfg.tagged(tag);
+            if tagged.is_empty() {
+                return Err(UserError::new(
+                    format!(
+                        "No instance has the tag `{tag}`. Tags: {}.",
+                        crate::status::tags_text(cfg)
+                    ),
+                    "activate web-01",
+                )
+                .into());
+            }
+            for inst in tagged {
+                if !instances.iter().any(|i| i.name == inst.name) {
+                    instances.push(inst.clone());
+                }
+            }
+            continue;
+        }
         let Some(inst) = cfg.instance(name) else {
             let known: Vec<String> = cfg
                 .instances
@@ -70,6 +99,9 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
             ))
             .into());
         }
+    }
+    if matches!(req.method, Method::Kms(_)) && !turn.preflight().is_empty() {
+        return preflight_refusal(turn).await;
     }
     let mut planned = Vec::new();
     for inst in instances {
@@ -177,6 +209,17 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
             Some(p.method),
         )
         .await?;
+        if let Some(old) = retry_of {
+            jstore::link_retry(&mut turn.tx, id, old.id).await?;
+            Store::audit(
+                &mut turn.tx,
+                &ev.user,
+                "retried",
+                Some(&format!("job:{}", old.id)),
+                Some(&format!("as job {id}")),
+            )
+            .await?;
+        }
         ids.push(id);
     }
     let approve = emoji::normalize(&cfg.approvals.approve_emoji);
@@ -186,6 +229,17 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
         mention(&ev.user),
         numbers_label(&ids)
     );
+    if let Some(old) = retry_of {
+        text.push_str(&format!(
+            "This retries job #{} ({}{}) with the same plan. A retry is a new job: it needs approval again.\n",
+            old.id,
+            old.status.words(),
+            old.error_code
+                .as_deref()
+                .map(|c| format!(" with {c}"))
+                .unwrap_or_default()
+        ));
+    }
     for (p, id) in planned.iter().zip(&ids) {
         let transport = match p.instance.transport {
             Transport::Ssh => format!(
@@ -268,6 +322,82 @@ pub async fn request(turn: &mut Turn<'_>, req: ActivationRequest) -> Result<(), 
     }
     turn.react(msg, approve);
     turn.react(msg, reject);
+    Ok(())
+}
+
+/// The pre-flight found a reason the activation would fail: an edition that differs from the
+/// configuration is refused; a blocked KMS port is said with the firewall request offered,
+/// prefilled (`file it`). Nobody is asked to approve either way.
+async fn preflight_refusal(turn: &mut Turn<'_>) -> Result<(), AppError> {
+    use super::preflight::Finding;
+    use crate::tickets::request::{
+        Direction, Draft, Endpoint, PortRange, Ports, Protocol, RequestKind,
+    };
+    let findings = turn.preflight().to_vec();
+    if let Some(Finding::Edition {
+        instance,
+        found,
+        configured,
+    }) = findings
+        .iter()
+        .find(|f| matches!(f, Finding::Edition { .. }))
+    {
+        return Err(UserError::plain(format!(
+            "`{instance}` runs {found} (its `slmgr /dli`), but the config says {configured}: the KMS client key I would install is for the wrong edition, so I asked nobody to approve. \
+             An operator corrects `edition` in its `[[instances]]` entry; then ask again."
+        ))
+        .into());
+    }
+    let blocked: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| matches!(f, Finding::Blocked { .. }))
+        .collect();
+    let Some(Finding::Blocked {
+        instance,
+        host,
+        port,
+        unresolved,
+    }) = blocked.first().copied()
+    else {
+        return Ok(());
+    };
+    let names: Vec<String> = blocked
+        .iter()
+        .map(|f| format!("`{}`", f.instance()))
+        .collect();
+    let ev = turn.ev;
+    let draft = Draft {
+        kind: Some(RequestKind::Firewall),
+        protocol: Some(Protocol::Tcp),
+        ports: Some(Ports(vec![PortRange::single(*port)])),
+        source: Some(Endpoint::Instance(instance.clone())),
+        destination: Some(Endpoint::for_host(host)),
+        direction: Some(Direction::Egress),
+        reason: Some(format!(
+            "KMS activation of {instance} (tcp/{port} to {host} is blocked)"
+        )),
+        ..Default::default()
+    };
+    let key = crate::contexts::ContextKey {
+        platform: ev.platform.as_str(),
+        channel: &ev.channel,
+        thread: ev.thread.as_deref().unwrap_or_default(),
+        user: &ev.user,
+    };
+    let mut ctx = crate::contexts::load(&mut turn.tx, key).await?;
+    ctx.offer = Some(draft);
+    crate::contexts::save(&mut turn.tx, key, &ctx).await?;
+    let what = if *unresolved {
+        format!("the name {host} does not resolve")
+    } else {
+        format!("{host} does not answer on tcp/{port}")
+    };
+    turn.reply(format!(
+        "⚠️ Checked before asking for approval: from {}, {what} (`Test-NetConnection`), so activation would fail with 0xC004F074. I asked nobody to approve. \
+         Reply `file it` here and I'll file the firewall request (tcp/{port} from {instance} to {host}, outbound) for support; once it is open, ask again.",
+        names.join(", ")
+    ))
+    .await?;
     Ok(())
 }
 
@@ -755,6 +885,18 @@ pub async fn show(turn: &mut Turn<'_>, id: i64) -> Result<(), AppError> {
     let rejected = rejection(&j);
     if !rejected.is_empty() {
         s.push_str(&format!("Rejected{rejected}.\n"));
+    }
+    if let Some(old) = jstore::retry_of(&mut *turn.tx, id).await? {
+        s.push_str(&format!("A retry of job #{old}.\n"));
+    }
+    let retries = jstore::retries(&mut *turn.tx, id).await?;
+    if !retries.is_empty() {
+        let r: Vec<String> = retries.iter().map(|r| format!("#{r}")).collect();
+        s.push_str(&format!("Retried as job {}.\n", r.join(", ")));
+    } else if j.status == JobStatus::Failed {
+        s.push_str(&format!(
+            "`retry {id}` asks again for the same plan (a new job that needs approval).\n"
+        ));
     }
     s.push_str(&super::progress_lines(&steps));
     if let Some(e) = &j.error {

@@ -3,7 +3,9 @@
 pub mod control;
 pub mod flow;
 pub mod plan;
+pub mod preflight;
 pub mod request;
+pub mod retry;
 pub mod store;
 pub mod worker;
 

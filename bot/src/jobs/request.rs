@@ -22,7 +22,7 @@ pub enum Method {
 /// A parsed activation request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivationRequest {
-    /// Instance names, as typed (validated as names).
+    /// Instance names, as typed (validated as names), or `tag:T` for every instance tagged T.
     pub instances: Vec<String>,
     /// The method.
     pub method: Method,
@@ -65,6 +65,13 @@ fn check_names(names: &[String]) -> Result<(), UserError> {
         ));
     }
     for n in names {
+        let tag = n
+            .split_once(':')
+            .filter(|(t, _)| t.eq_ignore_ascii_case("tag"))
+            .map(|(_, tag)| tag);
+        if tag.is_some_and(validate::tag) {
+            continue;
+        }
         if !validate::instance_name(n) {
             return Err(UserError::new(
                 format!("`{}` is not an instance name (names are letters, digits and `-`); I refused the whole request and ran nothing.", n.replace('`', "'")),
@@ -216,6 +223,9 @@ mod tests {
         assert_eq!(r.method, Method::KmsHost);
         let r = ok("set up kms host on kms-01");
         assert_eq!(r.instances, vec!["kms-01"]);
+        let r = ok("activate tag:web and db-01");
+        assert_eq!(r.instances, vec!["tag:web", "db-01"]);
+        assert!(refused("activate tag:we;b").contains("not an instance name"));
         let r = ok("Activate WEB-01.");
         assert_eq!(r.instances, vec!["WEB-01"]);
     }

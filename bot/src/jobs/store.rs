@@ -184,6 +184,42 @@ pub async fn attach_request(
     Ok(())
 }
 
+/// Links a job to the failed job it retries (`retry N`).
+pub async fn link_retry(
+    conn: &mut SqliteConnection,
+    job: i64,
+    retry_of: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET retry_of = ? WHERE id = ?")
+        .bind(retry_of)
+        .bind(job)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The job a job retries, if it is a retry.
+pub async fn retry_of<'e>(
+    db: impl SqliteExecutor<'e>,
+    job: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT retry_of FROM jobs WHERE id = ?")
+        .bind(job)
+        .fetch_optional(db)
+        .await?
+        .flatten())
+}
+
+/// The retries of a job, oldest first.
+pub async fn retries<'e>(db: impl SqliteExecutor<'e>, job: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM jobs WHERE retry_of = ? ORDER BY id")
+            .bind(job)
+            .fetch_all(db)
+            .await?,
+    )
+}
+
 /// (id, instance, status) of the jobs an approval request covers.
 pub async fn jobs_of_request(
     conn: &mut SqliteConnection,

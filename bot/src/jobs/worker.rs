@@ -960,6 +960,7 @@ mod tests {
         cfg.instances = vec![InstanceConfig {
             name: "web-01".into(),
             edition: "Windows Server 2019 Datacenter".into(),
+            tags: Vec::new(),
             transport: Transport::DryRun,
             address: None,
             port: 22,
