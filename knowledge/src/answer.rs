@@ -390,7 +390,16 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
     let mut found: Vec<&SlmgrOption> = Vec::new();
     // Options are written with their slash ("/skms"); a bare option word ("skms syntax")
     // counts in a short message or next to "slmgr".
-    let bare_ok = lower.contains("slmgr") || lower.split_whitespace().count() <= 4;
+    // Option names that are no English word count bare anywhere ("how often can I rearm").
+    const DISTINCT: &[&str] = &[
+        "rearm", "skms", "ckms", "cpky", "upk", "dlv", "dli", "xpr", "sprt", "ipk", "rilc", "cdns",
+        "sdns", "dti", "atp",
+    ];
+    let bare_ok = lower.contains("slmgr")
+        || lower.split_whitespace().count() <= 4
+        || lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| DISTINCT.contains(&w));
     let pattern = if bare_ok {
         r"(?:^|[\s`(])[/-]?([a-z][a-z-]{1,11})\b"
     } else {

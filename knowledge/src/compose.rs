@@ -69,13 +69,21 @@ static FAILING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
     )
 });
+/// Error codes written with their prefix.
+static ERROR_CODE_RX: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\b0x[0-9a-f]{8}\b"));
+/// A personal computer or a Mac.
+static PERSONAL_DEVICE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(macbook|parallels|boot\s*camp)\b|\b(on|in)\s+(my\s+mac|my\s+(home|personal|own)\s+(pc|computer|laptop|desktop)|my\s+laptop|a\s+home\s+pc)\b",
+    )
+});
 /// Terms that only Windows activation uses.
 static WINDOWS_TERMS: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat",
     )
 });
 /// A greeting at the start of a message.
@@ -91,7 +99,7 @@ static PRESENCE: LazyLock<Regex> = LazyLock::new(|| {
 /// An acknowledgement that goes on ("👍 got it, will try after lunch").
 static ACK_START: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)^\W*(👍|👌|ok|okay|got\s+it|noted|roger|will\s+do|will\s+try|sounds\s+good|understood|alright)\b",
+        r"(?i)^\W*(👍|👌|ok|okay|got\s+it|noted|roger|will\s+do|will\s+try|sounds\s+good|understood|alright|right|i\s+see|makes\s+sense|fair\s+enough|gotcha)\b",
     )
 });
 /// Thanks anywhere in a short message.
@@ -107,7 +115,7 @@ static WINDOWS_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
 /// A cloud key management service, not Windows' Key Management Service.
 static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b",
+        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\s+(in|on)\s+(aws|amazon|google|gcp|azure|alibaba|oracle)\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b",
     )
 });
 /// Activating an account or subscription, not Windows.
@@ -168,6 +176,34 @@ static PHONE_WAY: LazyLock<Regex> = LazyLock::new(|| {
 /// Machines that a host serves.
 static CLIENT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(clients?|machines?|vms?|computers?|servers?|instances?|devices?)\b")
+});
+/// Which edition is installed.
+static WHICH_EDITION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(which|what)\s+edition\b.*\b(is|have|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b",
+    )
+});
+/// Taking a product key off a machine or out of the registry.
+static REMOVE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(remove|take|clear|delete|wipe|uninstall)\w*\b.*\b(product\s+)?keys?\b.*\b(registry|out|off)\b|\b(registry)\b.*\b(remove|clear|delete)\w*\b.*\bkey",
+    )
+});
+/// The partial product key shown by slmgr.
+static PARTIAL_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\bpartial\s+(product\s+)?key\b|\blast\s+(five|5)\s+(characters|chars|letters)\b")
+});
+/// What makes a machine fall into notification.
+static NOTIFICATION_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
+    )
+});
+/// A GVLK activated some other way than KMS.
+static GVLK_OTHER_WAY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|online|over\s+the\s+internet|with\s+microsoft|slui)\b",
+    )
 });
 /// Whether a restart is needed.
 static REBOOT: LazyLock<Regex> = LazyLock::new(|| {
@@ -251,7 +287,7 @@ static KMS_OR_GVLK: LazyLock<Regex> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b",
     )
 });
 /// The grace period before activation.
@@ -263,12 +299,14 @@ static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file",
     )
 });
 /// "What next" after a step the user already did.
 static NEXT_STEP: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|what\s+else|done\s+that)\b")
+    rx(
+        r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|what\s+else|done\s+that|that'?s\s+it|is\s+that\s+all|and\s+done)\b",
+    )
 });
 /// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
 static COMPARING: LazyLock<Regex> = LazyLock::new(|| {
@@ -1352,6 +1390,12 @@ fn answer_one(
         );
         return a;
     }
+    // Windows on someone's own computer is not a cloud instance.
+    if PERSONAL_DEVICE.is_match(q) {
+        let mut a = abstain(0.0, ctx);
+        a.text = "That is about Windows on your own computer, which I don't cover: I help activate the Windows instances in this cloud. For a personal device, use Settings > Activation or Microsoft's support. Say `help` to see what I can do.".to_string();
+        return a;
+    }
     // Activating without a licence is not something this bot helps with.
     if PIRACY.is_match(q) {
         let mut a = abstain(0.0, ctx);
@@ -1375,6 +1419,21 @@ fn answer_one(
         if ACK_START.is_match(q) {
             return small_talk(Intent::Ack, ctx);
         }
+    }
+    if GREETING_START.is_match(q)
+        && !has_values
+        && matches!(
+            u.intent,
+            Intent::None
+                | Intent::Help
+                | Intent::Greet
+                | Intent::Ack
+                | Intent::Thanks
+                | Intent::Policy
+        )
+        && q.split_whitespace().count() <= 25
+    {
+        return small_talk(Intent::Greet, ctx);
     }
     if !anchored && !has_values && PRESENCE.is_match(q) && q.split_whitespace().count() <= 8 {
         return small_talk(Intent::Greet, ctx);
@@ -1526,6 +1585,7 @@ fn answer_one(
             _ => c.n < 5,
         };
         let viability = VIABLE.is_match(q)
+            && (anchored || u.intent == Intent::Thresholds)
             && matches!(
                 u.intent,
                 Intent::None
@@ -1544,6 +1604,7 @@ fn answer_one(
             .is_some_and(|(a, _)| matches!(a, Intent::Thresholds | Intent::Methods));
         if (viability
             || below
+                && (anchored || u.intent == Intent::Thresholds)
                 && (matches!(
                     u.intent,
                     Intent::ClientProcedure
@@ -1593,7 +1654,7 @@ fn answer_one(
         .collect();
     }
     if options.len() >= 2
-        && options.len() <= 4
+        && options.len() <= 8
         && u.slots.host.is_none()
         && u.slots.error.is_none()
         && (matches!(u.intent, Intent::Slmgr | Intent::Compare)
@@ -1645,7 +1706,17 @@ fn answer_one(
 
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.dli.is_none() && u.slots.error.is_none() {
-        let topic = if CAPACITY_QUESTION.is_match(q)
+        let topic = if WHICH_EDITION.is_match(q) {
+            Some(("edition-check", Intent::KeyLookup))
+        } else if REMOVE_KEY.is_match(q) {
+            Some(("remove-key", Intent::Slmgr))
+        } else if PARTIAL_KEY.is_match(q) {
+            Some(("partial-key", Intent::StatusCheck))
+        } else if NOTIFICATION_CAUSE.is_match(q) {
+            Some(("grace", Intent::Timing))
+        } else if GVLK_OTHER_WAY.is_match(q) {
+            Some(("gvlk-only-kms", Intent::KeyLookup))
+        } else if CAPACITY_QUESTION.is_match(q)
             && u.slots.count.is_none()
             && u.slots.host.is_none()
             && CLIENT_WORDS.is_match(q)
@@ -1830,6 +1901,45 @@ fn answer_one(
             );
         }
     }
+    // Two error codes ("is 0xC004F074 the same as 0xC004F038?"): each one, briefly.
+    if u.slots.dli.is_none() {
+        let codes: Vec<String> = ERROR_CODE_RX
+            .find_iter(q)
+            .filter_map(|m| crate::facts::normalize_error_code(m.as_str()))
+            .fold(Vec::new(), |mut v, c| {
+                if !v.contains(&c) {
+                    v.push(c);
+                }
+                v
+            });
+        let known: Vec<_> = codes
+            .iter()
+            .filter_map(|c| kb.tables.errors.iter().find(|e| &e.code == c))
+            .collect();
+        if known.len() >= 2 {
+            let text = known
+                .iter()
+                .map(|e| format!("**{}** ({}): {}", e.code, e.title, e.meaning))
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            let text = format!(
+                "They are different errors:\n\n{text}\n\nAsk about either code for its fix."
+            );
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.intent = Some(Intent::ErrorCode);
+            let a = finish(
+                text,
+                Source {
+                    title: crate::ERROR_TABLE.to_string(),
+                    section: codes.join(", "),
+                },
+                0.9,
+                c,
+                None,
+            );
+            return with_intent(a, Some(Intent::ErrorCode));
+        }
+    }
     // An error text without its code and nothing about activation ("DNS name does not exist"
     // from Resolve-DnsName) is not an activation error.
     let generic_phrase = u.slots.error.as_deref().is_some_and(|c| {
@@ -1918,6 +2028,14 @@ fn answer_one(
     // Activation by telephone, however it is typed ("acivate by fone").
     if PHONE_WAY.is_match(q) && u.slots.error.is_none() && u.slots.dli.is_none() {
         u.intent = Intent::Phone;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // "Just skms and that's it?": the rest of the procedure.
+    if u.intent == Intent::Slmgr
+        && NEXT_STEP.is_match(q)
+        && slmgr_option_in(kb, q).is_some_and(|o| o.option == "/skms" || o.option == "/ipk")
+    {
+        u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }
     // Online activation through a proxy.
@@ -2103,6 +2221,11 @@ fn answer_one(
             // A server the user named in a time question is their time source.
             if let Some(h) = &u.slots.host {
                 a.text = a.text.replace("<reachable_ntp_server>", h);
+            }
+            if !a.text.contains("/query") {
+                if let Some(pos) = a.text.rfind("\n\n_Source:") {
+                    a.text.insert_str(pos, "\n\n`w32tm /query /source` shows where the clock syncs from now, `w32tm /query /status` when it last did.");
+                }
             }
             if !a.text.contains("4 hours") {
                 if let Some(pos) = a.text.rfind("\n\n_Source:") {

@@ -214,7 +214,6 @@ fn word_number(w: &str) -> Option<u32> {
     )
 }
 
-/// Host and port named in `text`: IP addresses first, then DNS names.
 /// An IPv6 address ("fd00::10", "[fd00::10]:1688"), without its brackets.
 fn ipv6_host(text: &str) -> Option<String> {
     text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '`' | '"' | '\''))
@@ -230,6 +229,89 @@ fn ipv6_host(text: &str) -> Option<String> {
         .map(|a| a.to_string())
 }
 
+/// A port written in words after "port" ("port seventeen hundred", "port one seven zero zero").
+fn spelled_port(text: &str) -> Option<u16> {
+    fn small(w: &str) -> Option<u32> {
+        const WORDS: [&str; 20] = [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ];
+        WORDS
+            .iter()
+            .position(|x| *x == w)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+    fn tens(w: &str) -> Option<u32> {
+        const WORDS: [&str; 8] = [
+            "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+        ];
+        WORDS
+            .iter()
+            .position(|x| *x == w)
+            .and_then(|i| u32::try_from(i).ok())
+            .map(|i| 20 + 10 * i)
+    }
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words.iter().position(|w| *w == "port")?;
+    let mut nums = Vec::new();
+    for w in words[at + 1..]
+        .iter()
+        .skip_while(|w| ["is", "of", "on", "to", "at", "number"].contains(w))
+    {
+        if small(w).is_some() || tens(w).is_some() || ["hundred", "thousand", "and"].contains(w) {
+            nums.push(*w);
+        } else {
+            break;
+        }
+    }
+    nums.retain(|w| *w != "and");
+    if nums.is_empty() {
+        return None;
+    }
+    let value = if nums.len() >= 2 && nums.iter().all(|w| small(w).is_some_and(|v| v < 10)) {
+        // Digit by digit: "one seven zero zero".
+        nums.iter()
+            .try_fold(0u32, |acc, w| acc.checked_mul(10)?.checked_add(small(w)?))?
+    } else {
+        let (mut total, mut current) = (0u32, 0u32);
+        for w in &nums {
+            match *w {
+                "hundred" => current = current.max(1).saturating_mul(100),
+                "thousand" => {
+                    total = total.saturating_add(current.max(1).saturating_mul(1000));
+                    current = 0;
+                }
+                w => current = current.saturating_add(small(w).or_else(|| tens(w)).unwrap_or(0)),
+            }
+        }
+        total.saturating_add(current)
+    };
+    u16::try_from(value).ok().filter(|p| *p > 0)
+}
+
+/// Host and port named in `text`: IP addresses first, then DNS names.
 fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     let mut host = None;
     let mut port = None;
@@ -285,7 +367,8 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
                     .filter_map(|c| c.get(1)?.as_str().parse::<u32>().ok())
                     .find(|p| (1..=65535).contains(p) && !(1990..=2100).contains(p))
             })
-            .and_then(|p| u16::try_from(p).ok());
+            .and_then(|p| u16::try_from(p).ok())
+            .or_else(|| spelled_port(text));
     }
     (host, port.filter(|p| *p > 0))
 }
@@ -321,6 +404,21 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     // "one instance" is rarely a fleet size, unless the user says so ("only one server").
     if n == 1 && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
         return None;
+    }
+    // "two hundred servers": the count is in the words that follow.
+    if between.starts_with("hundred") || between.starts_with("thousand") {
+        return Some(MachineCount {
+            n: n.saturating_mul(if between.starts_with("hundred") {
+                100
+            } else {
+                1000
+            }),
+            kind: if noun.starts_with("server") || between.contains("server") {
+                MachineKind::Server
+            } else {
+                MachineKind::Unknown
+            },
+        });
     }
     // "one KMS host" counts hosts, not the machines that ask them.
     if between.contains("kms") && noun.starts_with("host") {
@@ -568,6 +666,12 @@ mod tests {
         assert_eq!(s.port, Some(2000));
         let s = extract("how too activte windos server 2022 standrad with kms");
         assert_eq!(s.editions.len(), 1);
+        let s = extract("point client at 10.44.1.9 port seventeen hundred");
+        assert_eq!(s.port, Some(1700));
+        let s = extract("KMS host is kms-eu.tenant.local on port one seven zero zero");
+        assert_eq!(s.port, Some(1700));
+        let s = extract("our KMS listens on port twenty-five hundred");
+        assert_eq!(s.port, Some(2500));
         // An address at the end of a sentence.
         let s = extract("it got a new address, 192.168.77.12. Same port as before.");
         assert_eq!(s.host.as_deref(), Some("192.168.77.12"));
