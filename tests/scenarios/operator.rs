@@ -367,6 +367,16 @@ fn the_only_approver_filing_a_request_is_told_nobody_else_can_approve() {
     // Someone else asking gets no such warning.
     let run = env.chat("/as alice\nactivate web-01\n");
     assert!(!run.stdout.contains("Nobody can approve"), "{}", run.stdout);
+    // The same for a ticket the only approver files.
+    let run = env.chat("/as bob\nopen tcp 1688 from web-01 to 10.20.0.5 for KMS activation\n");
+    assert!(
+        run.stdout.contains(
+            "Nobody can approve this: @bob is the only approver in `[approvals] approvers`"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("`cancel FW-1`"), "{}", run.stdout);
 }
 
 // 8. `help` covers requests and commands; `help TOPIC` works for each topic.

@@ -498,6 +498,15 @@ async fn file(
         adapters::emoji::normalize(&cfg.approvals.approve_emoji),
         adapters::emoji::normalize(&cfg.approvals.reject_emoji),
     ));
+    // A ticket needs one approver other than the requester: say at once when there is none.
+    // (With none configured at all, the line above already says so.)
+    if !cfg.approvals.approvers.is_empty() && cfg.approvals.approvers.iter().all(|a| *a == ev.user)
+    {
+        text.push_str(&format!(
+            "\n⚠️ Nobody can approve this: {} is the only approver in `[approvals] approvers`, and nobody approves their own request. An operator adds another approver to the config (for example `approvers = [\"console:bob\", \"console:carol\"]`) and restarts kmsbot; the ticket then waits here for them. Or withdraw it with `cancel {id}`.",
+            mention(&ev.user)
+        ));
+    }
     let msg = turn.reply(text).await?;
     let req = approvals::create(
         &mut turn.tx,
