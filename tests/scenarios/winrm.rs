@@ -341,6 +341,25 @@ fn a_closed_port_is_one_clear_sentence() {
         "{}",
         run.stdout
     );
+    // The bot offers the firewall request that lets it in on the WinRM port.
+    assert!(
+        run.stdout.contains(&format!(
+            "reply `file it` here and I'll file the firewall request (tcp/{closed} from the bot's address to web-01, inbound)"
+        )),
+        "{}",
+        run.stdout
+    );
+    // Accepted, the draft is complete but for the bot's address, which is asked for.
+    let filed = env.chat("/as alice\nfile it\n");
+    assert!(
+        filed.stdout.contains("**Destination:** web-01")
+            && filed.stdout.contains("**Direction:** ingress")
+            && filed
+                .stdout
+                .contains("Where does the traffic come from (source)?"),
+        "{}",
+        filed.stdout
+    );
     let v = show_json(&env, "1");
     assert_eq!(v["steps"][1]["status"], "skipped", "nothing else is tried");
 }

@@ -806,7 +806,73 @@ async fn finish(
             offer_firewall(deps, job, host).await;
         }
     }
+    if status == JobStatus::Failed {
+        if let Some(err) = error {
+            offer_winrm_firewall(deps, job, err).await;
+        }
+    }
     Ok(())
+}
+
+/// After a WinRM instance could not be reached (port closed, no answer): offers, in the job's
+/// thread, to file the firewall request that lets the bot in on the instance's WinRM port
+/// (accepted with `file it`; the ticket flow then asks for the bot's address).
+async fn offer_winrm_firewall(deps: &WorkerDeps, job: &JobInfo, error: &str) {
+    let Some(inst) = deps
+        .services
+        .config
+        .instances
+        .iter()
+        .find(|i| i.name == job.instance && i.transport == crate::config::Transport::Winrm)
+    else {
+        return;
+    };
+    if !(error.contains("the port is closed") || error.contains("no answer")) {
+        return;
+    }
+    let port = inst.port;
+    let instance = &job.instance;
+    let draft = Draft {
+        kind: Some(RequestKind::Firewall),
+        protocol: Some(Protocol::Tcp),
+        ports: Some(Ports(vec![PortRange::single(port)])),
+        destination: Some(Endpoint::Instance(instance.clone())),
+        direction: Some(Direction::Ingress),
+        reason: Some(format!(
+            "WinRM from kmsbot to {instance} for activation jobs"
+        )),
+        ..Default::default()
+    };
+    let key = ContextKey {
+        platform: job.platform.as_str(),
+        channel: &job.channel,
+        thread: job.thread.as_deref().unwrap_or_default(),
+        user: &job.requested_by,
+    };
+    let stored: Result<(), crate::store::StoreError> = async {
+        let mut tx = deps.services.store.begin().await?;
+        let mut ctx = contexts::load(&mut tx, key).await?;
+        ctx.offer = Some(draft);
+        contexts::save(&mut tx, key, &ctx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = stored {
+        tracing::error!(error = %e, "cannot store the WinRM firewall offer");
+        return;
+    }
+    deps.outbox
+        .say(
+            job.platform,
+            &job.channel,
+            job.thread.as_deref(),
+            &format!(
+                "{}: the bot could not reach {instance} over WinRM on tcp/{port}. If its security group does not let the bot in yet, reply `file it` here and I'll file the firewall request (tcp/{port} from the bot's address to {instance}, inbound) for support; I'll ask for the bot's address.",
+                mention(&job.requested_by),
+            ),
+        )
+        .await;
 }
 
 /// After a job failed with 0xC004F074: offers, in the job's thread, to file the firewall
