@@ -83,7 +83,7 @@ static WINDOWS_TERMS: LazyLock<Regex> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat",
     )
 });
 /// A greeting at the start of a message.
@@ -136,6 +136,17 @@ static CONVERT_TO_KMS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b",
     )
 });
+/// Moving a machine from KMS to a MAK.
+static CONVERT_TO_MAK: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+|the\s+|my\s+|our\s+)?mak\b|\bhave\s+a\s+mak\b.*\b(switch|use|move)\b",
+    )
+});
+/// A KMS host (not a client) as what something becomes.
+static HOST_NOT_CLIENT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bkms\s+(host|server)\b"));
+/// The order of the client commands.
+static CLIENT_ORDER: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\border\b.*\b(ipk|skms|ato)\b|\b(ipk|skms|ato)\b.*\border\b"));
 /// Where to start troubleshooting.
 static DIAGNOSE_START: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -177,6 +188,19 @@ static PHONE_WAY: LazyLock<Regex> = LazyLock::new(|| {
 static CLIENT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(clients?|machines?|vms?|computers?|servers?|instances?|devices?)\b")
 });
+/// How many KMS hosts a fleet needs.
+static HOSTS_FOR_FLEET: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\bhow\s+many\s+kms\s+(hosts|servers)\b"));
+/// Undoing what was just set.
+static UNDO: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(undo|revert|roll\s*back|reset)\b|\bgo\s+back\b|\bremove\s+(it|that|the\s+setting)\b",
+    )
+});
+/// Setting only the port of the KMS host on a client.
+static PORT_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\bport\s+only\b|\bonly\s+the\s+port\b|\bwithout\s+changing\s+(the\s+)?(kms\s+)?host\b")
+});
 /// Which edition is installed.
 static WHICH_EDITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -202,7 +226,7 @@ static NOTIFICATION_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
 /// A GVLK activated some other way than KMS.
 static GVLK_OTHER_WAY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|online|over\s+the\s+internet|with\s+microsoft|slui)\b",
+        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b",
     )
 });
 /// Whether a restart is needed.
@@ -367,11 +391,24 @@ fn personalize(text: &str, t: &Target, key: Option<&str>) -> String {
     bracket_ipv6(out, t)
 }
 
-/// `slmgr /skms` takes an IPv6 address in brackets before its port (`[fd00::10]:1688`).
+/// slmgr.vbs cannot parse an IPv6 address in `/skms` (its colons read as the port separator):
+/// Microsoft says to give an IPv6-only KMS host by its host name, `<hostname>:<port>`.
 fn bracket_ipv6(text: String, t: &Target) -> String {
     match &t.host {
         Some(h) if h.contains(':') => {
-            text.replace(&format!("/skms {h}:"), &format!("/skms [{h}]:"))
+            let out = text.replace(&format!("/skms {h}:"), "/skms <KMS_host_name>:");
+            if out == text {
+                return out;
+            }
+            let note = format!(
+                "\n\n`slmgr /skms` cannot parse an IPv6 address such as `{h}` (its colons read as the port separator): give the KMS host by its DNS host name instead, `slmgr /skms <KMS_host_name>:<port>`."
+            );
+            let mut out = out;
+            match out.rfind("\n\n_Source:") {
+                Some(pos) => out.insert_str(pos, &note),
+                None => out.push_str(&note),
+            }
+            out
         }
         _ => text,
     }
@@ -790,6 +827,9 @@ fn diagnose_output(
                 text.push('.');
             } else if r.channel == Some(Channel::KmsClient) {
                 text.push_str(" It is a KMS activation: it lasts 180 days and renews by itself every 7 days while the KMS host is reachable.");
+            }
+            if days.is_some() && r.channel.is_none() {
+                text.push_str(" (A KMS activation renews by itself every 7 days while the KMS host is reachable; `slmgr /dli` shows the channel in its `Description` line.)");
             }
             if let Some(k) = &r.kms_machine {
                 text.push_str(&format!(" It uses the KMS host `{k}`."));
@@ -1706,7 +1746,18 @@ fn answer_one(
 
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.dli.is_none() && u.slots.error.is_none() {
-        let topic = if WHICH_EDITION.is_match(q) {
+        let kms_proxy =
+            lower.contains("proxy") && lower.contains("kms") && !lower.contains("online");
+        let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
+        let topic = if kms_proxy {
+            Some(("kms-proxy", Intent::Connectivity))
+        } else if hosts_for_fleet {
+            Some(("capacity", Intent::Thresholds))
+        } else if PORT_ONLY.is_match(q) {
+            Some(("port-only", Intent::PointKms))
+        } else if GRACE_QUESTION.is_match(q) && lower.contains("grace") {
+            Some(("grace", Intent::Timing))
+        } else if WHICH_EDITION.is_match(q) {
             Some(("edition-check", Intent::KeyLookup))
         } else if REMOVE_KEY.is_match(q) {
             Some(("remove-key", Intent::Slmgr))
@@ -1750,9 +1801,53 @@ fn answer_one(
             None
         };
         if let Some((id, intent)) = topic {
-            if let Some(a) = fact_answer(kb, id, &t, intent, ctx) {
+            if let Some(mut a) = fact_answer(kb, id, &t, intent, ctx) {
+                if id == "evaluation" {
+                    // The named target edition's key and DISM name.
+                    if let Some(g) =
+                        resolve_editions(kb, &u.slots)
+                            .into_iter()
+                            .find_map(|m| match m {
+                                EditionMatch::Exact(g) => Some(g),
+                                _ => None,
+                            })
+                    {
+                        a.text = a.text.replace("<GVLK_of_the_target_edition>", &g.key);
+                        if g.edition.contains("Datacenter") {
+                            a.text = a.text.replace(
+                                "/Set-Edition:ServerStandard",
+                                "/Set-Edition:ServerDatacenter",
+                            );
+                        }
+                    }
+                }
                 return with_intent(a, Some(intent));
             }
+        }
+    }
+    // "And to undo it?" after pointing at a host: clear the manual setting.
+    if UNDO.is_match(q)
+        && ctx.and_then(|c| c.intent).is_some_and(|i| {
+            matches!(
+                i,
+                Intent::PointKms | Intent::ClientProcedure | Intent::Slmgr | Intent::ExistingKms
+            )
+        })
+    {
+        if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ckms") {
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.intent = Some(Intent::Slmgr);
+            let a = finish(
+                slmgr_text(o),
+                Source {
+                    title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                    section: "slmgr /ckms".into(),
+                },
+                0.85,
+                c,
+                None,
+            );
+            return with_intent(a, Some(Intent::Slmgr));
         }
     }
     // Intervals the KMS host hands to its clients, in minutes.
@@ -1885,7 +1980,25 @@ fn answer_one(
         let hits: Vec<&Gvlk> = kb.tables.gvlks.iter().filter(|g| &g.key == key).collect();
         if let Some(first) = hits.first() {
             let names: Vec<String> = hits.iter().map(|g| g.display_name()).collect();
-            let text = format!(
+            // "Is <key> the right one for 2019 Standard?": yes or no first.
+            let asked = resolve_editions(kb, &u.slots)
+                .into_iter()
+                .find_map(|m| match m {
+                    EditionMatch::Exact(g) => Some(g),
+                    _ => None,
+                });
+            let verdict = match asked {
+                Some(g)
+                    if hits
+                        .iter()
+                        .any(|h| h.key == g.key && h.edition == g.edition) =>
+                {
+                    format!("**Yes**, that is the right key for {}. ", g.display_name())
+                }
+                Some(g) => format!("**No**: the key for {} is `{}`. ", g.display_name(), g.key),
+                None => String::new(),
+            };
+            let text = verdict + &format!(
                 "`{key}` is the public KMS client setup key (GVLK) for **{}**. It only activates against a KMS host:\n\n```\nslmgr /ipk {key}\nslmgr /skms {}:{}\nslmgr /ato\n```",
                 names.join("**, **"),
                 host_or_placeholder(&t),
@@ -1974,6 +2087,9 @@ fn answer_one(
                 return with_intent(a, Some(Intent::ErrorCode));
             }
         }
+        if !anchored && !code.starts_with("0xC004") {
+            return abstain(0.2, ctx);
+        }
         if code.starts_with("0xC004") || (anchored && code.starts_with("0x8007")) {
             let mut a = abstain(0.3, ctx);
             a.text = format!(
@@ -2044,7 +2160,12 @@ fn answer_one(
         u.confidence = u.confidence.max(0.6);
     }
     // Converting a MAK or retail machine to a KMS client is the client procedure with its key.
-    if CONVERT_TO_KMS.is_match(q) && !u.slots.editions.is_empty() {
+    if CONVERT_TO_MAK.is_match(q) {
+        u.intent = Intent::Online;
+        u.confidence = u.confidence.max(0.6);
+    } else if (CONVERT_TO_KMS.is_match(q) && !HOST_NOT_CLIENT.is_match(q))
+        || CLIENT_ORDER.is_match(q)
+    {
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }

@@ -165,7 +165,7 @@ fn report_with(name: &str, s: &Score, details: bool) -> f64 {
 }
 
 /// Regression floor for every set. Issue 10 asks for 95% on sets never tuned on; the held-out
-/// sets score about 91% (stop 21, final: third 92.0%, fourth 91.2%), so this floor only guards against
+/// sets score about 92% (stop 21, final: third 91.6%, fourth 92.5%), so this floor only guards against
 /// regressions until 95% is reached.
 const HELD_OUT_FLOOR: f64 = 85.0;
 
@@ -228,7 +228,7 @@ fn second_held_out_set() {
 }
 
 /// Development sets written blind to the engine (stop 21), each run once before any tuning on
-/// it (first runs: 91.1%, 82.0%, 84.8%, 90.1%, 87.9%) and tuned on since: an MSP engineer,
+/// it (first runs: 91.1%, 82.0%, 84.8%, 90.1%, 87.9%, 90.3%) and tuned on since: an MSP engineer,
 /// a helpdesk, security reviewers, Linux admins, speakers of other languages, a busy help
 /// channel's fragments and code blocks, people new to chat bots.
 #[test]
@@ -239,6 +239,7 @@ fn blind_dev_sets() {
         ("fourth dev set (tuned on)", include_str!("dev5.toml")),
         ("fifth dev set (tuned on)", include_str!("dev6.toml")),
         ("sixth dev set (tuned on)", include_str!("dev7.toml")),
+        ("seventh dev set (tuned on)", include_str!("dev8.toml")),
     ] {
         check_set(name, text, 200, Kind::Tuning);
     }

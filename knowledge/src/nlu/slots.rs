@@ -84,7 +84,7 @@ static WEAK_PORT: LazyLock<Regex> =
 static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|can'?t\s+connect\s+to\s+your\s+organi[sz]ation'?s\s+activation\s+server|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted", "0xC004F074"),
-        (r"count\s+reported\s+by\s+your\s+key\s+management\s+service|kms\s+count\s+(?:is\s+)?insufficient|count\s+is\s+insufficient", "0xC004F038"),
+        (r"count\s+reported\s+by\s+your\s+key\s+management\s+service|kms\s+count\s+(?:is\s+)?insufficient|count\s+is\s+insufficient|count\s+reported\s+by\s+(your|the)\s+kms(\s+(server|host))?\s+is\s+insufficient", "0xC004F038"),
         (r"dns\s+name\s+does\s+not\s+exist", "0x8007232B"),
         (r"request\s+timestamp\s+is\s+invalid", "0xC004F06C"),
         (r"specified\s+key\s+management\s+service\s*(?:\(kms\))?\s+cannot\s+be\s+used", "0xC004F042"),
@@ -122,6 +122,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "activation server",
         "not activated",
         "not enabled",
+        "insufficient",
         "needs to be activated",
         "could not be activated",
         "could not be used",
@@ -139,7 +140,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
 }
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|pro|enterprise|education|iot|workstations?|essentials)\b",
+        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|std|dc|pro|enterprise|ent|education|iot|workstations?|essentials)\b",
     )
 });
 /// Editions glued to their year ("2022dc", "2019std").
@@ -480,10 +481,12 @@ fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
                 .next()
                 .unwrap_or("")
                 .to_string();
-            let w = if w.starts_with("workstation") {
-                "workstations".to_string()
-            } else {
-                w
+            let w = match w.as_str() {
+                w if w.starts_with("workstation") => "workstations".to_string(),
+                "std" => "standard".to_string(),
+                "dc" => "datacenter".to_string(),
+                "ent" => "enterprise".to_string(),
+                _ => w,
             };
             excluded.insert(w);
         }
