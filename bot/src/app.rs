@@ -144,6 +144,24 @@ impl App {
         *slot = Some(task);
     }
 
+    /// Starts the expiry watch (`[watch]`) in the background, when configured, until
+    /// [`App::shutdown`]. Call it after [`App::start_worker`] so it uses the worker's shells.
+    pub async fn start_watch(&self) -> Option<tokio::task::JoinHandle<()>> {
+        self.services.config.watch.as_ref()?;
+        // The last known states, so `/metrics` shows them before the first round ends.
+        crate::watch::load_metrics(&self.services).await;
+        let deps = crate::watch::WatchDeps {
+            services: self.services.clone(),
+            outbox: self.outbox.clone(),
+            shells: self.check_shells(),
+            limit: self.status_limit.clone(),
+        };
+        Some(tokio::spawn(crate::watch::run(
+            deps,
+            self.control.shutdown_signal(),
+        )))
+    }
+
     /// Returns once the background ticket check has stopped (after [`App::shutdown`]).
     pub async fn ticket_clock_stopped(&self) {
         let task = self
@@ -219,12 +237,18 @@ impl App {
         let config = self.services.config.clone();
         let shells = self.check_shells();
         let limit = self.status_limit.clone();
+        let metrics = self.services.metrics.clone();
         let handle = tokio::spawn(async move {
             let timeout = std::time::Duration::from_secs(config.jobs.step_timeout_secs);
             let rows = crate::status::check_many(shells, check.instances, limit, timeout, |rows| {
                 outbox.edit(platform, check.message, crate::status::table(rows, &kb));
             })
             .await;
+            metrics.instance_states(
+                rows.iter()
+                    .filter(|r| !r.dry_run)
+                    .map(|r| (r.instance.as_str(), r.license_status.words())),
+            );
             outbox.edit(platform, check.message, crate::status::table(&rows, &kb));
         });
         let mut probes = self.probes.lock().unwrap_or_else(|e| e.into_inner());

@@ -173,6 +173,63 @@ pub struct Config {
     pub clock: crate::clock::Clock,
     /// `[status]`: who may run read-only status checks.
     pub status: StatusConfig,
+    /// `[watch]`: the background expiry watch; absent: no watch runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<WatchConfig>,
+}
+
+/// `[watch]`: a background read-only check of every instance that warns in one channel when an
+/// instance's activation changes for the worse (and when it recovers).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchConfig {
+    /// How often every instance is checked: `"12h"`, `"30m"`, `"1d"` (at least 1 second).
+    pub every: String,
+    /// Where warnings go: `slack:C0123ABCD` or `discord:123456789012345678`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// A KMS client whose activation was last renewed more than this many days ago is reported
+    /// (clients renew every 7 days; an activation lasts 180).
+    pub renewal_warn_days: u32,
+    /// Instances that are KMS hosts: their count (`slmgr /dlv`) is checked against the
+    /// activation thresholds (5 for servers, 25 for client editions).
+    pub kms_hosts: Vec<String>,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        WatchConfig {
+            every: "12h".into(),
+            channel: None,
+            renewal_warn_days: 30,
+            kms_hosts: Vec::new(),
+        }
+    }
+}
+
+impl WatchConfig {
+    /// `every` as a duration (validated when the configuration is loaded).
+    pub fn interval(&self) -> Option<std::time::Duration> {
+        humantime::parse_duration(self.every.trim())
+            .ok()
+            .filter(|d| *d >= std::time::Duration::from_secs(1))
+    }
+
+    /// `channel` split into its platform and channel id.
+    pub fn target(&self) -> Option<(adapters::Platform, &str)> {
+        let (platform, channel) = self.channel.as_deref()?.split_once(':')?;
+        let platform = adapters::Platform::parse(platform)?;
+        let ok = match platform {
+            adapters::Platform::Slack => {
+                !channel.is_empty() && channel.chars().all(|c| c.is_ascii_alphanumeric())
+            }
+            adapters::Platform::Discord => {
+                !channel.is_empty() && channel.chars().all(|c| c.is_ascii_digit())
+            }
+            _ => false,
+        };
+        ok.then_some((platform, channel))
+    }
 }
 
 /// `[status]`
@@ -373,7 +430,7 @@ pub struct JobsConfig {
     /// every third of this; another process takes the job over only after it expired.
     pub lease_secs: u64,
     /// Before a KMS activation is put to approvers, ask each SSH instance (read-only) whether
-    /// the KMS host answers on its port and which edition it runs.
+    /// the KMS host answers on its port and which edition it runs (default: on).
     pub preflight: bool,
 }
 
@@ -384,7 +441,7 @@ impl Default for JobsConfig {
             step_timeout_secs: 120,
             connect_timeout_secs: 10,
             lease_secs: 30,
-            preflight: false,
+            preflight: true,
         }
     }
 }
@@ -506,6 +563,7 @@ const SECTIONS: &[&str] = &[
     "discord",
     "http",
     "status",
+    "watch",
 ];
 
 fn env_key(key: &str) -> String {
@@ -564,7 +622,7 @@ impl Provider for EnvVar {
 
 /// The keys whose value is a list: in an environment variable they also take a
 /// comma-separated list (`KMSBOT_APPROVALS_APPROVERS=console:carol,console:bob`).
-const LIST_KEYS: &[&str] = &["approvals.approvers"];
+const LIST_KEYS: &[&str] = &["approvals.approvers", "watch.kms_hosts"];
 
 /// A key path as the user writes it: `instances[0].transport`, not `instances.0.transport`.
 fn key_path(path: &[String]) -> String {
@@ -664,6 +722,10 @@ fn example_value(key: &str) -> Option<&'static str> {
         "slack.api_url" => "\"https://slack.com/api/\"",
         "discord.api_url" => "\"https://discord.com\"",
         "http.listen" => "\"127.0.0.1:8080\"",
+        "watch.every" => "\"12h\"",
+        "watch.channel" => "\"slack:C0123ABCD\"",
+        "watch.renewal_warn_days" => "30",
+        "watch.kms_hosts" => "[\"kms-01\"]",
         _ => return None,
     })
 }
@@ -983,6 +1045,63 @@ impl Config {
         }
         if self.kms.port == 0 {
             return Err(bad("kms.port", "must be 1..65535, e.g. 1688".into()));
+        }
+        if let Some(w) = &self.watch {
+            self.validate_watch(w).map_err(|(key, msg)| bad(key, msg))?;
+        }
+        Ok(())
+    }
+
+    fn validate_watch(&self, w: &WatchConfig) -> Result<(), (&'static str, String)> {
+        if w.interval().is_none() {
+            return Err((
+                "watch.every",
+                format!(
+                    "`{}` is not a duration of at least 1 second; write a number and a unit, e.g. `every = \"12h\"` (or \"30m\", \"1d\")",
+                    w.every
+                ),
+            ));
+        }
+        match &w.channel {
+            None => {
+                return Err((
+                    "watch.channel",
+                    "the watch needs a channel for its warnings, e.g. `channel = \"slack:C0123ABCD\"` or `channel = \"discord:123456789012345678\"`".into(),
+                ))
+            }
+            Some(c) if w.target().is_none() => {
+                return Err((
+                    "watch.channel",
+                    format!("`{c}` is not a platform and channel id; write `slack:C0123ABCD` or `discord:123456789012345678`"),
+                ))
+            }
+            Some(_) => {}
+        }
+        if w.renewal_warn_days == 0 || w.renewal_warn_days >= 180 {
+            return Err((
+                "watch.renewal_warn_days",
+                format!(
+                    "must be 1 to 179 (a KMS activation lasts 180 days; clients renew every 7), e.g. `renewal_warn_days = 30`; got {}",
+                    w.renewal_warn_days
+                ),
+            ));
+        }
+        for h in &w.kms_hosts {
+            if self.instance(h).is_none() {
+                let known = self
+                    .instances
+                    .iter()
+                    .map(|i| format!("`{}`", i.name))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err((
+                    "watch.kms_hosts",
+                    format!(
+                        "`{h}` is not a configured instance; list the `[[instances]]` names of your KMS hosts (configured: {})",
+                        if known.is_empty() { "none".to_string() } else { known }
+                    ),
+                ));
+            }
         }
         Ok(())
     }

@@ -26,6 +26,7 @@ pub mod tickets;
 pub mod turn;
 pub mod users;
 pub mod validate;
+pub mod watch;
 
 pub use app::App;
 pub use config::Config;

@@ -51,6 +51,13 @@ fn long_latency() -> Histogram {
     Histogram::new(exponential_buckets(0.1, 2.0, 15))
 }
 
+/// Labels of the instances-by-licence-state gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LicenseLabels {
+    /// `licensed`, `notification`, `grace`, `unlicensed`, `unreachable`, `unknown`.
+    pub license_state: String,
+}
+
 /// Every metric the bot exports.
 pub struct Metrics {
     registry: Mutex<Registry>,
@@ -64,6 +71,11 @@ pub struct Metrics {
     outbox_queued: Family<PlatformLabels, Gauge>,
     outbox_oldest: Family<PlatformLabels, Gauge>,
     outbox_failures: Family<PlatformLabels, Counter>,
+    instances: Family<LicenseLabels, Gauge>,
+    /// The last known licence state of each instance (watch rounds and status checks).
+    instance_states: Mutex<std::collections::BTreeMap<String, &'static str>>,
+    watch_rounds: Counter,
+    watch_announcements: Counter,
 }
 
 impl Default for Metrics {
@@ -126,8 +138,30 @@ impl Metrics {
             "Chat delivery attempts that failed (each is retried with backoff)",
             outbox_failures.clone(),
         );
+        let instances = Family::<LicenseLabels, Gauge>::default();
+        let watch_rounds = Counter::default();
+        let watch_announcements = Counter::default();
+        registry.register(
+            "instances",
+            "Configured instances by their last known licence state (from the watch and status checks)",
+            instances.clone(),
+        );
+        registry.register(
+            "watch_rounds",
+            "Completed rounds of the expiry watch",
+            watch_rounds.clone(),
+        );
+        registry.register(
+            "watch_announcements",
+            "Changes the expiry watch announced",
+            watch_announcements.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
+            instances,
+            instance_states: Mutex::default(),
+            watch_rounds,
+            watch_announcements,
             outbox_queued,
             outbox_oldest,
             outbox_failures,
@@ -205,6 +239,36 @@ impl Metrics {
         self.job_seconds
             .get_or_create(&l)
             .observe(took.as_secs_f64());
+    }
+
+    /// Records the licence state of instances just checked (`states`: the state's words, e.g.
+    /// `licensed`) and recounts `kmsbot_instances`.
+    pub fn instance_states<'a>(&self, states: impl IntoIterator<Item = (&'a str, &'static str)>) {
+        let mut known = self
+            .instance_states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (instance, state) in states {
+            known.insert(instance.to_string(), state);
+        }
+        let mut counts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+        for state in known.values() {
+            *counts.entry(state).or_default() += 1;
+        }
+        self.instances.clear();
+        for (state, n) in counts {
+            self.instances
+                .get_or_create(&LicenseLabels {
+                    license_state: state.to_string(),
+                })
+                .set(n);
+        }
+    }
+
+    /// One watch round ended, having announced `announced` changes.
+    pub fn watch_round(&self, announced: usize) {
+        self.watch_rounds.inc();
+        self.watch_announcements.inc_by(announced as u64);
     }
 
     /// The Prometheus text exposition.

@@ -285,6 +285,7 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         config.jobs.connect_timeout_secs,
     ))));
     app.start_ticket_clock().await;
+    let watch = app.start_watch().await;
     let state = HttpState {
         app: app.clone(),
         ready,
@@ -322,6 +323,9 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     let _ = server.await;
     let _ = worker.await;
     app.ticket_clock_stopped().await;
+    if let Some(w) = watch {
+        let _ = w.await;
+    }
     // Give queued replies and progress edits a bounded chance to go out.
     if !app.outbox().flush_for(Duration::from_secs(10)).await {
         tracing::warn!(

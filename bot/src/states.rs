@@ -209,6 +209,52 @@ impl fmt::Display for ApprovalSubject {
     }
 }
 
+text_enum!(
+    /// What the expiry watch checks of an instance.
+    WatchAspect, "watch aspect" {
+        /// Its own activation (`slmgr /dli`, `/xpr`).
+        Licence = "licence",
+        /// A KMS host's count of clients (`slmgr /dlv`).
+        KmsCount = "kms_count",
+    }
+);
+
+text_enum!(
+    /// What the expiry watch found, for one instance and aspect. A change between two checks is
+    /// announced once; the same finding again is not.
+    WatchCondition, "watch condition" {
+        /// Activated, and renewed recently (or permanent).
+        Licensed = "licensed",
+        /// A KMS client still activated whose last renewal is older than `renewal_warn_days`.
+        RenewalOverdue = "renewal_overdue",
+        /// In a grace period.
+        Grace = "grace",
+        /// In notification mode.
+        Notification = "notification",
+        /// Not licensed.
+        Unlicensed = "unlicensed",
+        /// Could not be checked.
+        Unreachable = "unreachable",
+        /// Checked, but the output said nothing of the licence.
+        Unknown = "unknown",
+        /// A KMS host's count meets both thresholds (25 and more).
+        CountOk = "count_ok",
+        /// A KMS host's count is 5 to 24: servers activate, client editions do not.
+        BelowClientThreshold = "below_client_threshold",
+        /// A KMS host's count is under 5: nothing activates against it.
+        BelowServerThreshold = "below_server_threshold",
+        /// A KMS host's count could not be read.
+        CountUnknown = "count_unknown",
+    }
+);
+
+impl WatchCondition {
+    /// Whether this finding needs nobody's attention.
+    pub fn is_healthy(self) -> bool {
+        matches!(self, WatchCondition::Licensed | WatchCondition::CountOk)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -222,6 +268,13 @@ mod tests {
         for s in StepStatus::ALL {
             assert_eq!(StepStatus::try_from(s.as_str()).unwrap(), *s);
         }
+        for s in WatchCondition::ALL {
+            assert_eq!(WatchCondition::try_from(s.as_str()).unwrap(), *s);
+        }
+        for s in WatchAspect::ALL {
+            assert_eq!(WatchAspect::try_from(s.as_str()).unwrap(), *s);
+        }
+        assert!(WatchCondition::try_from("licenced").is_err());
         for c in Check::ALL {
             assert_eq!(Check::try_from(c.as_str()).unwrap(), *c);
         }

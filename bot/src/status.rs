@@ -217,6 +217,21 @@ impl LicenseState {
             LicenseState::Unknown => "unknown",
         }
     }
+
+    /// Every state, for reading [`LicenseState::words`] back.
+    pub const ALL: [LicenseState; 6] = [
+        LicenseState::Licensed,
+        LicenseState::Notification,
+        LicenseState::Grace,
+        LicenseState::Unlicensed,
+        LicenseState::Unreachable,
+        LicenseState::Unknown,
+    ];
+
+    /// The state whose [`LicenseState::words`] are `s`.
+    pub fn from_words(s: &str) -> Option<LicenseState> {
+        LicenseState::ALL.into_iter().find(|l| l.words() == s)
+    }
 }
 
 /// The status of one instance.

@@ -103,3 +103,34 @@ fn a_list_valued_environment_variable_takes_a_comma_separated_list() {
     let run = env.cli(&["tickets", "list"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
 }
+
+#[test]
+fn watch_settings_are_checked_with_an_example() {
+    let e = error_for("[watch]\nevery = \"often\"\nchannel = \"slack:C1\"\n", &[]);
+    assert!(
+        e.contains("key `watch.every`: `often` is not a duration of at least 1 second")
+            && e.contains("every = \"12h\""),
+        "{e}"
+    );
+    let e = error_for("[watch]\nevery = \"12h\"\n", &[]);
+    assert!(
+        e.contains("key `watch.channel`: the watch needs a channel")
+            && e.contains("channel = \"slack:C0123ABCD\""),
+        "{e}"
+    );
+    let e = error_for("[watch]\nchannel = \"#ops\"\n", &[]);
+    assert!(e.contains("`#ops` is not a platform and channel id"), "{e}");
+    let e = error_for(
+        "[watch]\nchannel = \"slack:C1\"\nkms_hosts = [\"kms-01\"]\n",
+        &[],
+    );
+    assert!(
+        e.contains("key `watch.kms_hosts`: `kms-01` is not a configured instance"),
+        "{e}"
+    );
+    let e = error_for(
+        "[watch]\nchannel = \"slack:C1\"\nrenewal_warn_days = 200\n",
+        &[],
+    );
+    assert!(e.contains("must be 1 to 179"), "{e}");
+}

@@ -169,14 +169,16 @@ fn a_rejected_request_runs_nothing() {
 
 #[test]
 fn an_unreachable_kms_is_explained_and_the_firewall_request_is_offered() {
-    let (env, inst) = setup(
-        FakeBehaviour {
-            kms_reachable: false,
-            ..FakeBehaviour::default()
-        },
-        1,
-    );
-    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    // The KMS host answers when the request is checked, and stops answering before the
+    // approval (the pre-flight found nothing; the job itself meets the closed port).
+    let (env, inst) = setup(FakeBehaviour::default(), 1);
+    let asked = env.chat("/as alice\nactivate web-01\n");
+    assert!(asked.stdout.contains("Approve with"), "{}", asked.stdout);
+    inst.fake.set_behaviour(FakeBehaviour {
+        kms_reachable: false,
+        ..FakeBehaviour::default()
+    });
+    let run = env.chat("/as bob\napprove 1\n");
     let out = &run.stdout;
     assert!(
         out.contains("job #1 on web-01 failed with **0xC004F074**"),

@@ -3,7 +3,7 @@
 //! reconnects, the Events API signature checks, health endpoints and a SIGTERM mid-job.
 #![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
 
-use kmsbot_tests::fake_windows::FakeBehaviour;
+use kmsbot_tests::fake_windows::{FakeBehaviour, FakeLicense};
 use kmsbot_tests::instance::Instance;
 use kmsbot_tests::slack_standin::{event_callback, http_post, SlackStandIn};
 use kmsbot_tests::transcript::Env;
@@ -728,4 +728,147 @@ fn silent_connections_are_closed_and_cannot_exhaust_file_descriptors_or_lock_out
         }
     }
     assert_eq!(kmsbot_tests::http::get(served.addr, "/healthz").0, 200);
+}
+
+/// `kmsbot_watch_rounds_total` of a running `serve`.
+fn watch_rounds(addr: SocketAddr) -> u64 {
+    let (_, metrics) = kmsbot_tests::http::get(addr, "/metrics");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("kmsbot_watch_rounds_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Waits until the watch of `served` has completed `n` more rounds than `from`.
+fn wait_rounds(served: &Served, from: u64, n: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = watch_rounds(served.addr);
+        if now >= from + n {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the watch stopped at round {now}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_watch_announces_each_change_once_across_checks_and_a_restart() {
+    let rig0 = Rig::new("events", "");
+    let web = Instance::start(
+        rig0.env.dir.path(),
+        "web-01",
+        FakeBehaviour {
+            license: Some(FakeLicense::Licensed { days: 179 }),
+            ..FakeBehaviour::default()
+        },
+    );
+    let kms = Instance::start(
+        rig0.env.dir.path(),
+        "kms-01",
+        FakeBehaviour {
+            license: Some(FakeLicense::Licensed { days: 179 }),
+            kms_host_count: Some(31),
+            ..FakeBehaviour::default()
+        },
+    );
+    let rig = Rig::new(
+        "events",
+        &format!(
+            "{}{}[watch]\nevery = \"1s\"\nchannel = \"slack:CWATCH\"\nkms_hosts = [\"kms-01\"]\n",
+            web.toml("web-01", "Windows Server 2022 Standard"),
+            kms.toml("kms-01", "Windows Server 2022 Standard"),
+        ),
+    );
+    let watch_posts = |rig: &Rig| -> Vec<String> {
+        rig.posts()
+            .iter()
+            .filter(|p| p["channel"] == "CWATCH")
+            .map(|p| p["text"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let served = rig.serve();
+    // Everything healthy: rounds go by, nothing is said.
+    let r = wait_rounds(&served, 0, 2);
+    assert!(watch_posts(&rig).is_empty(), "{:?}", watch_posts(&rig));
+    let (_, metrics) = kmsbot_tests::http::get(served.addr, "/metrics");
+    assert!(
+        metrics.contains("kmsbot_instances{license_state=\"licensed\"} 2"),
+        "{metrics}"
+    );
+    // web-01 loses its licence: one warning, however many checks see it.
+    web.fake.set_behaviour(FakeBehaviour {
+        license: Some(FakeLicense::Unlicensed),
+        ..FakeBehaviour::default()
+    });
+    rig.wait_for("the watch's warning", |_| !watch_posts(&rig).is_empty());
+    let r = wait_rounds(&served, r, 3);
+    let posts = watch_posts(&rig);
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert!(
+        posts[0].contains("`web-01` is *not activated* (was: licensed)")
+            && posts[0].contains("activate web-01")
+            && !posts[0].contains("kms-01"),
+        "{}",
+        posts[0]
+    );
+    // The KMS host's count falls under the server threshold: one warning of its own.
+    kms.fake.set_behaviour(FakeBehaviour {
+        license: Some(FakeLicense::Licensed { days: 179 }),
+        kms_host_count: Some(3),
+        ..FakeBehaviour::default()
+    });
+    rig.wait_for("the count warning", |_| watch_posts(&rig).len() == 2);
+    wait_rounds(&served, r, 2);
+    let posts = watch_posts(&rig);
+    assert_eq!(posts.len(), 2, "{posts:#?}");
+    assert!(
+        posts[1].contains("KMS host `kms-01` counts 3 machine(s) (was: count ok)"),
+        "{}",
+        posts[1]
+    );
+    let (_, metrics) = kmsbot_tests::http::get(served.addr, "/metrics");
+    assert!(
+        metrics.contains("kmsbot_instances{license_state=\"unlicensed\"} 1"),
+        "{metrics}"
+    );
+    drop(served);
+    // A restart: the same findings are not announced again.
+    let served = rig.serve();
+    let (_, metrics) = kmsbot_tests::http::get(served.addr, "/metrics");
+    assert!(
+        metrics.contains("kmsbot_instances{license_state=\"unlicensed\"} 1"),
+        "the last known states survive a restart: {metrics}"
+    );
+    let r = wait_rounds(&served, 0, 3);
+    assert_eq!(watch_posts(&rig).len(), 2, "{:#?}", watch_posts(&rig));
+    // web-01 is activated again: said once.
+    web.fake.set_behaviour(FakeBehaviour {
+        license: Some(FakeLicense::Licensed { days: 179 }),
+        ..FakeBehaviour::default()
+    });
+    rig.wait_for("the recovery", |_| watch_posts(&rig).len() == 3);
+    wait_rounds(&served, r, 2);
+    let posts = watch_posts(&rig);
+    assert_eq!(posts.len(), 3, "{posts:#?}");
+    assert!(
+        posts[2].contains("`web-01` is licensed for 179 more day(s) (was: unlicensed)"),
+        "{}",
+        posts[2]
+    );
+    // Read-only: only the allow-listed commands ran, `/dlv` only on the KMS host.
+    let slmgr = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
+    let allowed = [format!("{slmgr} /dli"), format!("{slmgr} /xpr")];
+    for c in web.commands() {
+        assert!(allowed.contains(&c), "web-01 ran {c}");
+    }
+    let dlv = format!("{slmgr} /dlv");
+    assert!(kms.commands().contains(&dlv));
+    for c in kms.commands() {
+        assert!(allowed.contains(&c) || c == dlv, "kms-01 ran {c}");
+    }
 }

@@ -320,19 +320,20 @@ fn many_instances_are_checked_concurrently_within_jobs_concurrency() {
 #[test]
 fn a_failed_job_is_retried_as_a_new_linked_job_that_needs_approval_again() {
     let env = Env::new(BIN);
-    let inst = Instance::start(
-        env.dir.path(),
-        "web-01",
-        FakeBehaviour {
-            kms_reachable: false,
-            ..FakeBehaviour::default()
-        },
-    );
+    let inst = Instance::start(env.dir.path(), "web-01", FakeBehaviour::default());
     env.write_config(&format!(
         "[kms]\nhost = \"kms.corp.example\"\n[approvals]\napprovers = [\"console:bob\"]\n[jobs]\nstep_timeout_secs = 5\nconnect_timeout_secs = 5\n{}",
         inst.toml("web-01", "Windows Server 2019 Datacenter")
     ));
-    let run = env.chat("/as alice\nretry 1\nactivate web-01\n/as bob\napprove 1\n");
+    // The KMS port closes between the request (its pre-flight passed) and the approval.
+    let asked = env.chat("/as alice\nretry 1\nactivate web-01\n");
+    inst.fake.set_behaviour(FakeBehaviour {
+        kms_reachable: false,
+        ..FakeBehaviour::default()
+    });
+    let mut run = env.chat("/as bob\napprove 1\n");
+    run.lines.splice(0..0, asked.lines);
+    run.stdout.insert_str(0, &asked.stdout);
     assert!(
         run.posts()[0].contains("There is no job #1"),
         "{}",
@@ -460,8 +461,12 @@ fn preflight_a_blocked_kms_port_offers_the_firewall_request_and_asks_nobody_to_a
     // Only the fixed read-only probes ran.
     let probe = "powershell -NoProfile -NonInteractive -Command \"Test-NetConnection -ComputerName kms.corp.example -Port 1688 -InformationLevel Detailed | Format-List ComputerName,RemoteAddress,RemotePort,TcpTestSucceeded\"";
     assert_eq!(
-        inst.commands(),
-        vec![probe.to_string(), format!("{SLMGR} /dli")]
+        inst.all_commands(),
+        vec![
+            probe.to_string(),
+            r#"reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v EditionID"#
+                .to_string()
+        ]
     );
     // The offer is prefilled: `file it` files it at once.
     let run = env.chat("/as alice\nfile it\n");
@@ -477,7 +482,7 @@ fn preflight_a_blocked_kms_port_offers_the_firewall_request_and_asks_nobody_to_a
     // An edition that differs from the config is said before approval too.
     let run = env.chat("/as alice\nactivate web-02\n");
     assert!(
-        run.posts()[0].contains("`web-02` runs ServerDatacenter (its `slmgr /dli`), but the config says Windows Server 2019 Standard"),
+        run.posts()[0].contains("`web-02` runs ServerDatacenter (its registry `EditionID`), but the config says Windows Server 2019 Standard"),
         "{}",
         run.stdout
     );

@@ -2,7 +2,7 @@
 //! channels answer the KMS activation commands the way a Windows Server's cmd.exe does.
 //!
 //! What it emulates (text and exit codes modelled on real Windows Server output):
-//! - `cscript //nologo %SystemRoot%\System32\slmgr.vbs /ipk | /skms | /ato | /dli`; like the
+//! - `cscript //nologo %SystemRoot%\System32\slmgr.vbs /ipk | /skms | /ato | /dli | /dlv | /xpr`; like the
 //!   real slmgr.vbs, a failed `/ato` prints `Error: 0xC004F074 ...` and exits with that HRESULT
 //!   as the process exit code (slmgr's `QuitIfError` → `WScript.Quit Err.Number`);
 //! - `net start | stop <service>` for `w32time` and `sppsvc` (errors on stderr, exit 2);
@@ -11,6 +11,8 @@
 //!   Windows) and `show rule name=...` (exit 1 with "No rules match" when there is none);
 //! - `powershell -Command "Test-NetConnection -ComputerName H -Port P …"` (succeeds exactly
 //!   when the KMS host is reachable);
+//! - `reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v EditionID` (the
+//!   edition of [`PRODUCT_NAME`]);
 //! - `a && b` chains (b runs only if a exited 0), `%SystemRoot%` expansion, case-insensitive
 //!   command names;
 //! - anything else: cmd.exe's "is not recognized" message on stderr, exit 1.
@@ -75,6 +77,9 @@ pub struct FakeBehaviour {
     /// The licence state `slmgr /dli` and `/xpr` report; `None`: follow `/ato` (licensed for
     /// 180 days once activated, else notification 0xC004F056).
     pub license: Option<FakeLicense>,
+    /// On a KMS host: the count `slmgr /dlv` reports (`None`: not a KMS host, `/dlv` shows
+    /// only the client part).
+    pub kms_host_count: Option<u32>,
 }
 
 /// A licence state the fake reports, as real Windows Server prints it. A KMS client that is not
@@ -113,6 +118,7 @@ impl Default for FakeBehaviour {
             extra_output: None,
             hang_after: None,
             license: None,
+            kms_host_count: None,
         }
     }
 }
@@ -620,8 +626,35 @@ fn run_one(state: &mut MachineState, command: &str) -> CmdResult {
         "w32tm" => w32tm(state, &args[1..]),
         "netsh" => netsh(state, &args[1..]),
         "powershell" => powershell(state, &args[1..]),
+        "reg" => reg(&args[1..]),
         _ => not_recognized(first),
     }
+}
+
+/// `reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v EditionID`; any other
+/// key or value is not found, as `reg` says it.
+fn reg(args: &[String]) -> CmdResult {
+    let lower: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
+    let key = r"hklm\software\microsoft\windows nt\currentversion";
+    if lower.len() == 4
+        && lower[0] == "query"
+        && lower[1] == key
+        && lower[2] == "/v"
+        && lower[3] == "editionid"
+    {
+        let edition = PRODUCT_NAME
+            .rsplit_once(", ")
+            .map_or(PRODUCT_NAME, |(_, e)| e)
+            .trim_end_matches(" edition");
+        return CmdResult::out(
+            format!("\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\r\n    EditionID    REG_SZ    {edition}\r\n\r\n"),
+            0,
+        );
+    }
+    CmdResult::err(
+        "ERROR: The system was unable to find the specified registry key or value.\r\n",
+        1,
+    )
 }
 
 /// `powershell -Command "Test-NetConnection -ComputerName HOST -Port PORT …"`: the port test
@@ -730,6 +763,15 @@ fn slmgr(state: &mut MachineState, option: &str, param: Option<String>) -> CmdRe
                 ));
                 CmdResult::out(text, HR_KMS_UNREACHABLE)
             }
+        }
+        ("dlv", _) => {
+            let mut result = slmgr(state, "dli", None);
+            if let Some(n) = state.behaviour.kms_host_count {
+                result.chunks.push(Chunk::Out(format!(
+                    "\r\nKey Management Service is enabled on this machine\r\n    Current count: {n}\r\n    Listening on Port: 1688\r\n    DNS publishing enabled\r\n    KMS priority: Normal\r\n"
+                )));
+            }
+            result
         }
         ("dli", _) if state.behaviour.license.is_some() => CmdResult::out(fixed_dli(state), 0),
         ("xpr", _) => CmdResult::out(xpr(state), 0),

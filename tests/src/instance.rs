@@ -50,8 +50,27 @@ impl Instance {
         )
     }
 
-    /// Every command the instance received, in order.
+    /// Every command the instance received, in order, except the read-only pre-flight checks
+    /// asked before an approval (the port probe and the edition query): what a job ran.
     pub fn commands(&self) -> Vec<String> {
+        self.fake
+            .commands()
+            .into_iter()
+            .filter(|c| !is_preflight(c))
+            .collect()
+    }
+
+    /// Every command the instance received, in order, pre-flight checks included.
+    pub fn all_commands(&self) -> Vec<String> {
         self.fake.commands()
     }
+}
+
+/// The pre-flight's fixed read-only commands (its port probe and edition query).
+pub fn is_preflight(command: &str) -> bool {
+    (command.starts_with("powershell -NoProfile -NonInteractive -Command \"Test-NetConnection ")
+        && command
+            .ends_with("| Format-List ComputerName,RemoteAddress,RemotePort,TcpTestSucceeded\""))
+        || command
+            == r#"reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v EditionID"#
 }

@@ -343,7 +343,7 @@ async fn preflight_refusal(turn: &mut Turn<'_>) -> Result<(), AppError> {
         .find(|f| matches!(f, Finding::Edition { .. }))
     {
         return Err(UserError::plain(format!(
-            "`{instance}` runs {found} (its `slmgr /dli`), but the config says {configured}: the KMS client key I would install is for the wrong edition, so I asked nobody to approve. \
+            "`{instance}` runs {found} (its registry `EditionID`), but the config says {configured}: the KMS client key I would install is for the wrong edition, so I asked nobody to approve. \
              An operator corrects `edition` in its `[[instances]]` entry; then ask again."
         ))
         .into());

@@ -1,6 +1,7 @@
 //! Pre-flight before approval (`[jobs] preflight = true`): before a KMS activation request is put
 //! to approvers, each SSH instance is asked, with fixed read-only commands, whether the KMS host
-//! answers on its port (`Test-NetConnection`) and which edition it runs (`slmgr /dli`). A blocked
+//! answers on its port (`Test-NetConnection`) and which edition it runs (the registry's
+//! `EditionID`, as `reg query` prints it). A blocked
 //! port or an edition that differs from the configuration is said at once, instead of asking
 //! for an approval that would fail.
 //!
@@ -55,6 +56,32 @@ pub fn port_probe(host: &str, port: u16) -> Option<String> {
         format!(
             "powershell -NoProfile -NonInteractive -Command \"Test-NetConnection -ComputerName {host} -Port {port} -InformationLevel Detailed | Format-List ComputerName,RemoteAddress,RemotePort,TcpTestSucceeded\""
         )
+    })
+}
+
+/// The read-only edition query: the `EditionID` value under `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+/// (`ServerDatacenter`, `ServerStandardEval`, ...).
+pub const EDITION_QUERY: &str =
+    r#"reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v EditionID"#;
+
+/// Every command a pre-flight may run, for `host`:`port`. It runs nothing else.
+pub fn read_only_commands(host: &str, port: u16) -> Vec<String> {
+    port_probe(host, port)
+        .into_iter()
+        .chain([EDITION_QUERY.to_string()])
+        .collect()
+}
+
+/// The value of `EditionID` in `reg query` output (`    EditionID    REG_SZ    ServerDatacenter`).
+fn edition_id(output: &str) -> Option<String> {
+    output.lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        match (words.next(), words.next(), words.next()) {
+            (Some(name), Some("REG_SZ"), Some(value)) if name.eq_ignore_ascii_case("EditionID") => {
+                Some(value.to_string())
+            }
+            _ => None,
+        }
     })
 }
 
@@ -114,10 +141,13 @@ async fn check(
     } else {
         return out;
     }
-    if let Ok(r) = shell.run(&crate::status::DLI, timeout).await {
-        let found = dli::parse(&r.output)
-            .and_then(|rep| rep.name)
-            .and_then(|n| edition_word(&n));
+    if let Ok(r) = shell.run(EDITION_QUERY, timeout).await {
+        let found = edition_id(&r.output).or_else(|| {
+            // A `/dli`-style answer names the edition too.
+            dli::parse(&r.output)
+                .and_then(|rep| rep.name)
+                .and_then(|n| edition_word(&n))
+        });
         if let Some(found) = found {
             if edition_differs(&found, &inst.edition) {
                 out.push(Finding::Edition {
@@ -187,5 +217,15 @@ mod tests {
         assert!(!edition_differs("Professional", "Windows 10 Pro"));
         assert!(port_probe("kms.corp.example", 1688).is_some());
         assert!(port_probe("kms;calc", 1688).is_none());
+        let reg = "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\r\n    EditionID    REG_SZ    ServerStandardEval\r\n\r\n";
+        assert_eq!(edition_id(reg).as_deref(), Some("ServerStandardEval"));
+        assert!(edition_differs(
+            "ServerStandardEval",
+            "Windows Server 2022 Datacenter"
+        ));
+        assert_eq!(
+            edition_id("ERROR: The system was unable to find the specified registry key or value."),
+            None
+        );
     }
 }
