@@ -5,7 +5,7 @@
 //! removing a reaction before the quorum withdraws that approval.
 
 use crate::config::ApprovalsConfig;
-use crate::states::ApprovalSubject;
+use crate::states::{ApprovalState, ApprovalSubject};
 use crate::store::StoreError;
 use adapters::emoji;
 use sqlx::{Row, SqliteConnection};
@@ -25,7 +25,7 @@ pub struct ApprovalRequest {
     /// Distinct approvers needed.
     pub required: i64,
     /// `pending`, `approved`, `rejected`, `cancelled`.
-    pub state: String,
+    pub state: ApprovalState,
     /// Platform of the request.
     pub platform: String,
     /// Channel of the request.
@@ -60,7 +60,7 @@ pub enum Outcome {
     /// This approver had already approved.
     AlreadyApproved,
     /// The request was already decided (its state).
-    AlreadyDecided(String),
+    AlreadyDecided(ApprovalState),
     /// The requester tried to approve their own request.
     SelfApproval,
     /// The user may not approve.
@@ -170,7 +170,7 @@ pub fn describe(req: &ApprovalRequest) -> String {
         ApprovalSubject::Jobs => "the activation request".to_string(),
         ApprovalSubject::Ticket(id) => format!("ticket {id}"),
     };
-    if req.state == "pending" {
+    if req.state == ApprovalState::Pending {
         what
     } else {
         format!("{what} (already {})", req.state)
@@ -205,7 +205,7 @@ async fn active_approvers(
 async fn set_state(
     conn: &mut SqliteConnection,
     request_id: i64,
-    state: &str,
+    state: ApprovalState,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE approval_requests SET state = ?, decided_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
@@ -226,8 +226,8 @@ pub async fn decide(
     roles: &[String],
     decision: Decision,
 ) -> Result<Outcome, StoreError> {
-    if req.state != "pending" {
-        return Ok(Outcome::AlreadyDecided(req.state.clone()));
+    if req.state != ApprovalState::Pending {
+        return Ok(Outcome::AlreadyDecided(req.state));
     }
     if user == req.requester && decision == Decision::Approve {
         return Ok(Outcome::SelfApproval);
@@ -237,7 +237,7 @@ pub async fn decide(
     }
     match decision {
         Decision::Reject => {
-            set_state(conn, req.id, "rejected").await?;
+            set_state(conn, req.id, ApprovalState::Rejected).await?;
             Ok(Outcome::Rejected)
         }
         Decision::Approve => {
@@ -271,7 +271,7 @@ pub async fn decide(
             let approvers = active_approvers(conn, req.id).await?;
             let have = approvers.len() as i64;
             if have >= req.required {
-                set_state(conn, req.id, "approved").await?;
+                set_state(conn, req.id, ApprovalState::Approved).await?;
                 Ok(Outcome::Approved(approvers))
             } else {
                 Ok(Outcome::Counted {
@@ -290,7 +290,7 @@ pub async fn withdraw(
     req: &ApprovalRequest,
     user: &str,
 ) -> Result<bool, StoreError> {
-    if req.state != "pending" {
+    if req.state != ApprovalState::Pending {
         return Ok(false);
     }
     let done = sqlx::query(
@@ -400,12 +400,12 @@ mod tests {
             Outcome::Approved(vec!["console:bob".into(), "console:carol".into()])
         );
         let req = by_id(&mut tx, req.id).await.unwrap().unwrap();
-        assert_eq!(req.state, "approved");
+        assert_eq!(req.state, ApprovalState::Approved);
         assert_eq!(
             decide(&mut tx, &c, &req, "console:carol", &[], Decision::Reject)
                 .await
                 .unwrap(),
-            Outcome::AlreadyDecided("approved".into())
+            Outcome::AlreadyDecided(ApprovalState::Approved)
         );
         tx.commit().await.unwrap();
     }

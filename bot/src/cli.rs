@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::console::{self, ConsoleOptions};
 use crate::setup::{answer_settings, check_instances, load_knowledge};
 use crate::shells::ConfiguredShells;
-use crate::states::StepStatus;
+use crate::states::{StepStatus, TicketKind, TicketStatus};
 use crate::store::Store;
 use crate::{jobs, tickets};
 use adapters::console::printable;
@@ -148,12 +148,12 @@ pub enum TicketsCommand {
         /// Print a JSON array.
         #[arg(long)]
         json: bool,
-        /// Only tickets with this status (open, approved, rejected, done, cancelled).
+        /// Only tickets with this status.
         #[arg(long, value_name = "S")]
-        status: Option<String>,
-        /// Only tickets of this kind (firewall, internet_access).
+        status: Option<TicketStatus>,
+        /// Only tickets of this kind.
         #[arg(long, value_name = "K")]
-        kind: Option<String>,
+        kind: Option<TicketKind>,
     },
     /// Show one ticket with its history.
     Show {
@@ -218,19 +218,26 @@ pub enum InstancesCommand {
     },
 }
 
-const STATUSES: &[&str] = &["open", "approved", "rejected", "done", "cancelled"];
-const KINDS: &[&str] = &["firewall", "internet_access"];
-
-fn check_choice(what: &str, value: &Option<String>, allowed: &[&str]) -> anyhow::Result<()> {
-    if let Some(v) = value {
-        if !allowed.contains(&v.as_str()) {
-            anyhow::bail!(
-                "unknown {what} `{v}`; expected one of {}",
-                allowed.join(", ")
-            );
-        }
+/// `--status` takes the stored words (`open`, `approved`, ...), checked by clap.
+impl ValueEnum for TicketStatus {
+    fn value_variants<'a>() -> &'a [Self] {
+        TicketStatus::ALL
     }
-    Ok(())
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+/// `--kind` takes the stored words (`firewall`, `internet_access`), checked by clap.
+impl ValueEnum for TicketKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        TicketKind::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
 }
 
 /// Opens the database for a command that only reads it: a missing file is an error (a mistyped
@@ -537,8 +544,6 @@ async fn instances_check(config: &Config, offline: bool) -> anyhow::Result<()> {
 async fn tickets_command(store: &Store, action: TicketsCommand) -> anyhow::Result<()> {
     match action {
         TicketsCommand::List { json, status, kind } => {
-            check_choice("status", &status, STATUSES)?;
-            check_choice("kind", &kind, KINDS)?;
             let filter = tickets::TicketFilter {
                 status,
                 kind,

@@ -255,6 +255,84 @@ impl WatchCondition {
     }
 }
 
+text_enum!(
+    /// Where a firewall or internet-access ticket stands.
+    TicketStatus, "ticket status" {
+        /// Filed, waiting for an approver.
+        Open = "open",
+        /// Approved, waiting for support to make the change.
+        Approved = "approved",
+        /// Rejected by an approver.
+        Rejected = "rejected",
+        /// Support made the change.
+        Done = "done",
+        /// Withdrawn by the requester or an approver.
+        Cancelled = "cancelled",
+    }
+);
+
+impl TicketStatus {
+    /// Still waiting for someone (open or approved).
+    pub fn is_live(self) -> bool {
+        matches!(self, TicketStatus::Open | TicketStatus::Approved)
+    }
+}
+
+text_enum!(
+    /// What a ticket asks for.
+    TicketKind, "ticket kind" {
+        /// A firewall rule (`FW-n`).
+        Firewall = "firewall",
+        /// Internet access for instances (`NET-n`).
+        InternetAccess = "internet_access",
+    }
+);
+
+impl TicketKind {
+    /// The id prefix: `FW`, `NET`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            TicketKind::Firewall => "FW",
+            TicketKind::InternetAccess => "NET",
+        }
+    }
+
+    /// The kind of a ticket id (`FW-12`, `net-3`).
+    pub fn of_id(id: &str) -> Option<TicketKind> {
+        let (prefix, _) = id.split_once('-')?;
+        TicketKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.prefix().eq_ignore_ascii_case(prefix))
+    }
+}
+
+text_enum!(
+    /// A slot-filling conversation's state.
+    ConversationState, "conversation state" {
+        /// Still gathering fields.
+        Open = "open",
+        /// Its ticket was filed.
+        Filed = "filed",
+        /// Abandoned.
+        Cancelled = "cancelled",
+    }
+);
+
+text_enum!(
+    /// An approval request's state.
+    ApprovalState, "approval state" {
+        /// Waiting for approvers.
+        Pending = "pending",
+        /// The quorum approved.
+        Approved = "approved",
+        /// An approver rejected it.
+        Rejected = "rejected",
+        /// Its subject was cancelled.
+        Cancelled = "cancelled",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -275,6 +353,16 @@ mod tests {
             assert_eq!(WatchAspect::try_from(s.as_str()).unwrap(), *s);
         }
         assert!(WatchCondition::try_from("licenced").is_err());
+        for s in TicketStatus::ALL {
+            assert_eq!(TicketStatus::try_from(s.as_str()).unwrap(), *s);
+        }
+        for s in ApprovalState::ALL {
+            assert_eq!(ApprovalState::try_from(s.as_str()).unwrap(), *s);
+        }
+        assert!(TicketStatus::try_from("closed").is_err());
+        assert_eq!(TicketKind::of_id("net-3"), Some(TicketKind::InternetAccess));
+        assert_eq!(TicketKind::of_id("FW-12"), Some(TicketKind::Firewall));
+        assert_eq!(TicketKind::of_id("JOB-1"), None);
         for c in Check::ALL {
             assert_eq!(Check::try_from(c.as_str()).unwrap(), *c);
         }

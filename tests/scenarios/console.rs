@@ -199,10 +199,15 @@ fn empty_stores_list_cleanly() {
         "{}",
         run.stdout
     );
+    // A usage error, as clap reports every bad flag: exit 2 with the values that work.
     let run = env.cli(&["tickets", "list", "--status", "bogus"]);
-    assert_eq!(run.code, Some(1));
+    assert_eq!(run.code, Some(2));
     assert!(
-        run.stderr.contains("unknown status `bogus`"),
+        run.stderr
+            .contains("invalid value 'bogus' for '--status <S>'")
+            && run
+                .stderr
+                .contains("possible values: open, approved, rejected, done, cancelled"),
         "{}",
         run.stderr
     );

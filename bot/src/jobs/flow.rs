@@ -455,7 +455,7 @@ async fn needs_internet(turn: &mut Turn<'_>, instance: &str, what: &str) -> Resu
         .and_then(|i| i.address.as_deref());
     let tickets = crate::tickets::store::internet_access(&mut *turn.tx, instance, address).await?;
     match tickets.first() {
-        Some((_, status)) if status == "done" => Ok(()),
+        Some((_, crate::states::TicketStatus::Done)) => Ok(()),
         Some((id, _)) => Err(UserError::plain(format!(
             "`{instance}` needs outbound internet for {what}. Its internet-access ticket **{id}** is approved but not done yet: once it is applied, an approver says `done {id}`; then ask me again."
         ))
@@ -720,7 +720,7 @@ pub async fn decide_by_jobs(
         .filter(|(id, _, s)| *s == JobStatus::AwaitingApproval && !named.contains(id))
         .cloned()
         .collect();
-    if req.state == "pending" && !unnamed.is_empty() {
+    if req.state == crate::states::ApprovalState::Pending && !unnamed.is_empty() {
         let all: Vec<String> = jobs
             .iter()
             .filter(|(id, _, s)| *s == JobStatus::AwaitingApproval || named.contains(id))

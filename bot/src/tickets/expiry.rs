@@ -9,6 +9,7 @@ use super::store as tstore;
 use crate::clock::{duration_words, format_utc};
 use crate::outbox::Outbox;
 use crate::services::Services;
+use crate::states::TicketKind;
 use crate::store::{Store, StoreError};
 use crate::users::mention;
 use adapters::Platform;
@@ -45,10 +46,10 @@ fn audience(services: &Services, t: &tstore::RunningOut) -> String {
 }
 
 fn what(t: &tstore::RunningOut) -> String {
-    match (t.kind.as_str(), &t.instances) {
-        ("internet_access", Some(i)) => format!("internet access for {i}"),
-        ("internet_access", None) => "internet access".to_string(),
-        _ => "firewall rule".to_string(),
+    match (t.kind, &t.instances) {
+        (TicketKind::InternetAccess, Some(i)) => format!("internet access for {i}"),
+        (TicketKind::InternetAccess, None) => "internet access".to_string(),
+        (TicketKind::Firewall, _) => "firewall rule".to_string(),
     }
 }
 

@@ -5,7 +5,7 @@ use super::request::{self, Draft, Field, Problem, RequestKind, Slot};
 use super::store as tstore;
 use crate::approvals::{self, Decision, Outcome};
 use crate::errors::{AppError, UserError};
-use crate::states::ApprovalSubject;
+use crate::states::{ApprovalSubject, ConversationState, TicketKind, TicketStatus};
 use crate::store::Store;
 use crate::turn::Turn;
 use crate::users::mention;
@@ -55,10 +55,7 @@ async fn save(
     awaiting: Option<&str>,
 ) -> Result<(), AppError> {
     let json = serde_json::to_string(draft).map_err(anyhow::Error::from)?;
-    let kind = match draft.kind {
-        Some(RequestKind::InternetAccess) => "internet_access",
-        _ => "firewall",
-    };
+    let kind = kind_of(draft);
     match existing {
         Some(id) => tstore::update_conversation(&mut turn.tx, id, kind, &json, awaiting).await?,
         None => {
@@ -75,7 +72,7 @@ async fn save(
     Ok(())
 }
 
-async fn close(turn: &mut Turn<'_>, id: i64, state: &str) -> Result<(), AppError> {
+async fn close(turn: &mut Turn<'_>, id: i64, state: ConversationState) -> Result<(), AppError> {
     Ok(tstore::close_conversation(&mut turn.tx, id, state).await?)
 }
 
@@ -243,7 +240,7 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
         lower.as_str(),
         "cancel" | "cancel it" | "never mind" | "nevermind" | "stop" | "abort"
     ) {
-        close(turn, conv.id, "cancelled").await?;
+        close(turn, conv.id, ConversationState::Cancelled).await?;
         turn.reply("OK, I dropped that request; nothing was filed.")
             .await?;
         return Ok(());
@@ -253,7 +250,7 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
     if let Some(mut fresh) = fresh {
         // One rule: a new complete request starts a new draft; the old one is dropped, and
         // the requester is told so.
-        close(turn, conv.id, "cancelled").await?;
+        close(turn, conv.id, ConversationState::Cancelled).await?;
         let problems = std::mem::take(&mut fresh.problems);
         return advance(turn, None, fresh, problems, true, pending_text(&conv)).await;
     }
@@ -266,7 +263,7 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
         ) {
             draft.confirmed = true;
         } else if matches!(lower.as_str(), "no" | "n") {
-            close(turn, conv.id, "cancelled").await?;
+            close(turn, conv.id, ConversationState::Cancelled).await?;
             turn.reply("OK, I dropped that request; nothing was filed.")
                 .await?;
             return Ok(());
@@ -396,10 +393,10 @@ async fn advance(
     file(turn, id, &draft, note).await
 }
 
-fn kind_str(draft: &Draft) -> &'static str {
+fn kind_of(draft: &Draft) -> TicketKind {
     match draft.kind {
-        Some(RequestKind::InternetAccess) => "internet_access",
-        _ => "firewall",
+        Some(RequestKind::InternetAccess) => TicketKind::InternetAccess,
+        _ => TicketKind::Firewall,
     }
 }
 
@@ -413,17 +410,16 @@ async fn file(
     let fingerprint = request::fingerprint(draft);
     let existing = tstore::live_duplicate(&mut turn.tx, &fingerprint).await?;
     if let Some((id, status)) = existing {
-        close(turn, conv_id, "cancelled").await?;
+        close(turn, conv_id, ConversationState::Cancelled).await?;
         turn.reply(format!(
             "{note}That is the same as **{id}**, which is already {status}; I did not file a duplicate. Follow it with `ticket {id}`."
         ))
         .await?;
         return Ok(());
     }
-    let kind = kind_str(draft);
-    let prefix = if kind == "firewall" { "FW" } else { "NET" };
+    let kind = kind_of(draft);
     let seq = tstore::next_seq(&mut turn.tx, kind).await?;
-    let id = format!("{prefix}-{seq}");
+    let id = format!("{}-{seq}", kind.prefix());
     let ev = turn.ev;
     let direction = request::effective_direction(draft).map(|d| d.as_str().to_string());
     let instances = if draft.instances.is_empty() {
@@ -458,8 +454,9 @@ async fn file(
         },
     )
     .await?;
-    close(turn, conv_id, "filed").await?;
-    turn.metrics().ticket(kind, "open");
+    close(turn, conv_id, ConversationState::Filed).await?;
+    turn.metrics()
+        .ticket(kind.as_str(), TicketStatus::Open.as_str());
     Store::audit(
         &mut turn.tx,
         &ev.user,
@@ -471,15 +468,14 @@ async fn file(
     let cfg = turn.config();
     let mut text = format!(
         "{note}Filed **{id}** ({}) for {}:\n{}\n",
-        if kind == "firewall" {
-            "firewall rule"
-        } else {
-            "internet access"
+        match kind {
+            TicketKind::Firewall => "firewall rule",
+            TicketKind::InternetAccess => "internet access",
         },
         mention(&ev.user),
         request::summary(draft).trim_end()
     );
-    if kind == "firewall" {
+    if kind == TicketKind::Firewall {
         let cmds = request::openstack_commands(draft, &cfg.tickets.security_group);
         if !cmds.is_empty() {
             text.push_str("The OpenStack security group rule(s) that implement it:\n```\n");
@@ -531,24 +527,20 @@ async fn file(
 async fn ticket_row(
     conn: &mut SqliteConnection,
     id: &str,
-) -> Result<Option<(String, String, Option<i64>, String, Option<String>)>, AppError> {
+) -> Result<Option<(TicketStatus, String, Option<i64>, String, Option<String>)>, AppError> {
     Ok(tstore::decision_row(conn, id).await?)
 }
 
 async fn set_status(
     turn: &mut Turn<'_>,
     id: &str,
-    status: &str,
+    status: TicketStatus,
     note: Option<&str>,
 ) -> Result<(), AppError> {
     tstore::set_status(&mut turn.tx, id, status, &turn.ev.user, note).await?;
-    Store::audit(&mut turn.tx, &turn.ev.user, status, Some(id), note).await?;
-    let kind = if id.starts_with("FW-") {
-        "firewall"
-    } else {
-        "internet_access"
-    };
-    turn.metrics().ticket(kind, status);
+    Store::audit(&mut turn.tx, &turn.ev.user, status.as_str(), Some(id), note).await?;
+    let kind = TicketKind::of_id(id).unwrap_or(TicketKind::Firewall);
+    turn.metrics().ticket(kind.as_str(), status.as_str());
     Ok(())
 }
 
@@ -594,7 +586,7 @@ pub async fn decide(
         approvals::decide(&mut turn.tx, &cfg, &req, &turn.ev.user, &roles, decision).await?;
     match outcome {
         Outcome::Approved(_) => {
-            set_status(turn, &id, "approved", None).await?;
+            set_status(turn, &id, TicketStatus::Approved, None).await?;
             tell_requester(
                 turn,
                 &channel,
@@ -613,7 +605,7 @@ pub async fn decide(
             Ok(())
         }
         Outcome::Rejected => {
-            set_status(turn, &id, "rejected", reason).await?;
+            set_status(turn, &id, TicketStatus::Rejected, reason).await?;
             let why = reason
                 .map(|r| format!(" Reason: {}", sentence(r)))
                 .unwrap_or_default();
@@ -636,7 +628,9 @@ pub async fn decide(
         }
         Outcome::AlreadyDecided(state) => Err(UserError::plain(format!(
             "**{id}** is already {}; there is nothing to decide.",
-            current_status(&mut turn.tx, &id).await?.unwrap_or(state)
+            current_status(&mut turn.tx, &id)
+                .await?
+                .map_or_else(|| state.to_string(), |s| s.to_string())
         ))
         .into()),
         Outcome::SelfApproval => Err(UserError::plain(format!(
@@ -652,7 +646,10 @@ pub async fn decide(
     }
 }
 
-async fn current_status(conn: &mut SqliteConnection, id: &str) -> Result<Option<String>, AppError> {
+async fn current_status(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<TicketStatus>, AppError> {
     Ok(tstore::status(conn, id).await?)
 }
 
@@ -670,14 +667,14 @@ pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
         ))
         .into());
     }
-    if status != "approved" {
+    if status != TicketStatus::Approved {
         return Err(UserError::new(
             format!("**{id}** is {status}; only an approved ticket can be marked done."),
             format!("approve {id}"),
         )
         .into());
     }
-    set_status(turn, &id, "done", None).await?;
+    set_status(turn, &id, TicketStatus::Done, None).await?;
     // A time-limited ticket's clock starts now that the access is in place.
     let now = turn.now();
     let ends = match tstore::start_clock(&mut turn.tx, &id, now).await? {
@@ -719,10 +716,10 @@ pub async fn cancel(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
         ))
         .into());
     }
-    if !matches!(status.as_str(), "open" | "approved") {
+    if !status.is_live() {
         return Err(UserError::plain(format!("**{id}** is already {status}.")).into());
     }
-    set_status(turn, &id, "cancelled", None).await?;
+    set_status(turn, &id, TicketStatus::Cancelled, None).await?;
     if let Some(r) = req_id {
         approvals::cancel(&mut turn.tx, r).await?;
     }
@@ -738,7 +735,7 @@ pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
             ..Default::default()
         },
         "open" => tstore::TicketFilter {
-            status: Some("open".into()),
+            status: Some(TicketStatus::Open),
             ..Default::default()
         },
         _ => tstore::TicketFilter::default(),

@@ -1,5 +1,6 @@
 //! Ticket rows in SQLite: listing, showing and exporting (every field is a column).
 
+use crate::states::{ConversationState, TicketKind, TicketStatus};
 use crate::store::StoreError;
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection, SqliteExecutor};
@@ -10,9 +11,9 @@ pub struct TicketRow {
     /// `FW-12`, `NET-3`.
     pub id: String,
     /// `firewall` or `internet_access`.
-    pub kind: String,
+    pub kind: TicketKind,
     /// `open`, `approved`, `rejected`, `done`, `cancelled`.
-    pub status: String,
+    pub status: TicketStatus,
     /// Platform user id of the requester.
     pub requester: String,
     /// Platform the request came from.
@@ -53,9 +54,9 @@ pub struct TicketRow {
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
     /// Only this status.
-    pub status: Option<String>,
+    pub status: Option<TicketStatus>,
     /// Only this kind.
-    pub kind: Option<String>,
+    pub kind: Option<TicketKind>,
     /// Only this requester.
     pub requester: Option<String>,
 }
@@ -98,8 +99,8 @@ pub async fn list<'e>(
         "SELECT * FROM tickets WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR kind = ?2) \
          AND (?3 IS NULL OR requester = ?3) ORDER BY created_at, kind, seq",
     )
-    .bind(&f.status)
-    .bind(&f.kind)
+    .bind(f.status)
+    .bind(f.kind)
     .bind(&f.requester)
     .fetch_all(db)
     .await?;
@@ -149,7 +150,7 @@ pub async fn internet_access<'e>(
     db: impl SqliteExecutor<'e>,
     instance: &str,
     address: Option<&str>,
-) -> Result<Vec<(String, String)>, StoreError> {
+) -> Result<Vec<(String, TicketStatus)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, status FROM tickets WHERE kind = 'internet_access' AND status IN ('approved', 'done') \
          AND expired_at IS NULL \
@@ -210,7 +211,7 @@ pub async fn open_conversation(
 pub async fn update_conversation(
     conn: &mut SqliteConnection,
     id: i64,
-    kind: &str,
+    kind: TicketKind,
     draft_json: &str,
     awaiting: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -230,7 +231,7 @@ pub async fn update_conversation(
 pub async fn insert_conversation(
     conn: &mut SqliteConnection,
     at: ConversationKey<'_>,
-    kind: &str,
+    kind: TicketKind,
     draft_json: &str,
     awaiting: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -253,7 +254,7 @@ pub async fn insert_conversation(
 pub async fn close_conversation(
     conn: &mut SqliteConnection,
     id: i64,
-    state: &str,
+    state: ConversationState,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE conversations SET state = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
@@ -269,7 +270,7 @@ pub async fn close_conversation(
 pub async fn live_duplicate(
     conn: &mut SqliteConnection,
     fingerprint: &str,
-) -> Result<Option<(String, String)>, StoreError> {
+) -> Result<Option<(String, TicketStatus)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, status FROM tickets WHERE fingerprint = ? AND status IN ('open', 'approved') ORDER BY created_at LIMIT 1",
     )
@@ -279,7 +280,7 @@ pub async fn live_duplicate(
 }
 
 /// The next sequence number for a ticket kind.
-pub async fn next_seq(conn: &mut SqliteConnection, kind: &str) -> Result<i64, StoreError> {
+pub async fn next_seq(conn: &mut SqliteConnection, kind: TicketKind) -> Result<i64, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets WHERE kind = ?")
             .bind(kind)
@@ -294,7 +295,7 @@ pub struct NewTicket<'a> {
     /// `FW-12`, `NET-3`.
     pub id: &'a str,
     /// `firewall` or `internet_access`.
-    pub kind: &'a str,
+    pub kind: TicketKind,
     /// Sequence within the kind.
     pub seq: i64,
     /// Who asked.
@@ -381,7 +382,7 @@ pub struct RunningOut {
     /// `NET-3`.
     pub id: String,
     /// `firewall` or `internet_access`.
-    pub kind: String,
+    pub kind: TicketKind,
     /// Platform user id of the requester.
     pub requester: String,
     /// Where the ticket was filed.
@@ -478,7 +479,7 @@ pub async fn set_approval_message(
 pub async fn decision_row(
     conn: &mut SqliteConnection,
     id: &str,
-) -> Result<Option<(String, String, Option<i64>, String, Option<String>)>, StoreError> {
+) -> Result<Option<(TicketStatus, String, Option<i64>, String, Option<String>)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT status, requester, approval_request_id, channel, thread FROM tickets WHERE id = ?",
     )
@@ -491,7 +492,7 @@ pub async fn decision_row(
 pub async fn set_status(
     conn: &mut SqliteConnection,
     id: &str,
-    status: &str,
+    status: TicketStatus,
     decided_by: &str,
     note: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -508,7 +509,10 @@ pub async fn set_status(
 }
 
 /// A ticket's status.
-pub async fn status(conn: &mut SqliteConnection, id: &str) -> Result<Option<String>, StoreError> {
+pub async fn status(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<TicketStatus>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT status FROM tickets WHERE id = ?")
             .bind(id)
@@ -551,8 +555,8 @@ pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// One line per ticket for `tickets list`.
 pub fn one_line(t: &TicketRow) -> String {
-    let what = match t.kind.as_str() {
-        "firewall" => format!(
+    let what = match t.kind {
+        TicketKind::Firewall => format!(
             "{} {} from {} to {}",
             t.protocol.as_deref().unwrap_or("?"),
             t.ports.as_deref().unwrap_or("?"),
@@ -602,8 +606,8 @@ pub fn details(t: &TicketRow) -> String {
 
 /// One line per ticket in chat.
 pub fn one_line_chat(t: &TicketRow) -> String {
-    let what = match t.kind.as_str() {
-        "firewall" => format!(
+    let what = match t.kind {
+        TicketKind::Firewall => format!(
             "{} {} from {} to {}",
             t.protocol.as_deref().unwrap_or("?"),
             t.ports.as_deref().unwrap_or(""),
@@ -618,7 +622,7 @@ pub fn one_line_chat(t: &TicketRow) -> String {
     let status = match (&t.expired_at, &t.expires_at) {
         (Some(_), _) => format!("{}, expired", t.status),
         (None, Some(end)) => format!("{}, ends {end}", t.status),
-        _ => t.status.clone(),
+        _ => t.status.to_string(),
     };
     format!("**{}** ({status}): {what}", t.id)
 }
