@@ -1,6 +1,6 @@
 //! Answer building blocks: fact-table answers (keys, errors, slmgr options), source lines, abstention, and retrieval over article passages with calibrated confidence.
 
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -196,10 +196,6 @@ const OUT_OF_SCOPE: &[&str] = &[
     "score",
 ];
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("static regex is valid"))
-}
-
 /// Source line appended to every answer.
 fn source_line(s: &Source) -> String {
     if s.section.is_empty() {
@@ -211,10 +207,8 @@ fn source_line(s: &Source) -> String {
 
 /// Renders `[text](kb:id#section)` references as plain text.
 pub(crate) fn render_links(text: &str) -> String {
-    static LINK: OnceLock<Regex> = OnceLock::new();
-    re(&LINK, r"\[([^\]]+)\]\(kb:[^)]*\)")
-        .replace_all(text, "$1")
-        .into_owned()
+    static LINK: LazyLock<Regex> = LazyLock::new(|| crate::text::rx(r"\[([^\]]+)\]\(kb:[^)]*\)"));
+    LINK.replace_all(text, "$1").into_owned()
 }
 
 /// Markdown for an error entry.
@@ -385,7 +379,6 @@ pub(crate) fn slmgr_option_in<'a>(
 
 /// Every slmgr option named in the question, in order, without repeats.
 pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec<&'a SlmgrOption> {
-    static OPT: OnceLock<Regex> = OnceLock::new();
     let lower = question.to_lowercase();
     let mut found: Vec<&SlmgrOption> = Vec::new();
     // Options are written with their slash ("/skms"); a bare option word ("skms syntax")
@@ -400,17 +393,11 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
         || lower
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| DISTINCT.contains(&w));
-    let pattern = if bare_ok {
-        r"(?:^|[\s`(])[/-]?([a-z][a-z-]{1,11})\b"
-    } else {
-        r"(?:^|[\s`(])[/-]([a-z][a-z-]{1,11})\b"
-    };
-    static BARE: OnceLock<Regex> = OnceLock::new();
-    let rx = if bare_ok {
-        re(&BARE, pattern)
-    } else {
-        re(&OPT, pattern)
-    };
+    static BARE: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"(?:^|[\s`(])[/-]?([a-z][a-z-]{1,11})\b"));
+    static OPT: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"(?:^|[\s`(])[/-]([a-z][a-z-]{1,11})\b"));
+    let rx: &Regex = if bare_ok { &BARE } else { &OPT };
     for c in rx.captures_iter(&lower) {
         let Some(m) = c.get(1) else { continue };
         let opt = format!("/{}", m.as_str());

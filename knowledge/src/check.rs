@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -36,10 +36,6 @@ fn issue(file: &str, line: usize, message: impl Into<String>) -> LintIssue {
         line,
         message: message.into(),
     }
-}
-
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("static regex is valid"))
 }
 
 /// Checks the embedded articles and fact tables. Empty means the shipped KB is clean.
@@ -196,8 +192,9 @@ fn check_files(files: &[(String, String)], with_builtin_targets: bool) -> Vec<Li
         }
     }
     // Dangling references.
-    static REF: OnceLock<Regex> = OnceLock::new();
-    let r = re(&REF, r"\]\(kb:([A-Za-z0-9_-]+)(?:#([A-Za-z0-9_-]+))?\)");
+    static REF: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"\]\(kb:([A-Za-z0-9_-]+)(?:#([A-Za-z0-9_-]+))?\)"));
+    let r = &*REF;
     for a in &articles {
         for (i, line) in a.body.lines().enumerate() {
             for c in r.captures_iter(line) {
@@ -311,8 +308,9 @@ fn check_front_matter(a: &Article) -> Vec<LintIssue> {
 
 /// Flags product-key-looking strings in fenced code blocks that are not five groups of five `[A-Z0-9]`.
 fn check_keys_in_code(path: &str, text: &str) -> Vec<LintIssue> {
-    static CAND: OnceLock<Regex> = OnceLock::new();
-    let cand = re(&CAND, r"\b[A-Za-z0-9]{3,7}(?:-[A-Za-z0-9]{3,7}){3,5}\b");
+    static CAND: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"\b[A-Za-z0-9]{3,7}(?:-[A-Za-z0-9]{3,7}){3,5}\b"));
+    let cand = &*CAND;
     let mut out = Vec::new();
     let mut in_code = false;
     for (i, line) in text.lines().enumerate() {

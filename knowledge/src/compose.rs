@@ -32,9 +32,7 @@ const UNANCHORED_SURE: f32 = 0.40;
 /// Probability of `none` above which an unanchored question is declined.
 const NONE_SURE: f32 = 0.40;
 
-fn rx(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex is valid")
-}
+use crate::text::rx;
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| rx(r"<(?:your_)?KMS_host(?:_ip|_name|_ip_or_name|_address|_fqdn)?>"));

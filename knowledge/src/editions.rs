@@ -1,7 +1,7 @@
 //! Recognises Windows editions in free text ("srv 2019 dc", "Win 10 pro", "2k8r2 std") and matches them to GVLK rows.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -32,10 +32,6 @@ impl EditionQuery {
     pub fn is_empty(&self) -> bool {
         self.families.is_empty() && self.attrs.is_empty()
     }
-}
-
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("static regex is valid"))
 }
 
 /// Edition attribute of one lower-case word, if any.
@@ -71,16 +67,17 @@ fn takes_suffix(attr: &str) -> bool {
 
 /// Edition attributes mentioned in `lower` (lower-case text).
 pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
-    static NOHV: OnceLock<Regex> = OnceLock::new();
-    static MP: OnceLock<Regex> = OnceLock::new();
+    static NOHV: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"(without|w/o|no|sans)[\s-]*hyper[\s-]*v"));
+    static MP: LazyLock<Regex> = LazyLock::new(|| crate::text::rx(r"compute\s+cluster"));
     let mut set = BTreeSet::new();
     let text = lower
         .replace("data center", "datacenter")
         .replace("multi point", "multipoint");
-    if re(&NOHV, r"(without|w/o|no|sans)[\s-]*hyper[\s-]*v").is_match(&text) {
+    if NOHV.is_match(&text) {
         set.insert("nohyperv");
     }
-    if re(&MP, r"compute\s+cluster").is_match(&text) {
+    if MP.is_match(&text) {
         set.insert("hpc");
     }
     let words: Vec<&str> = text
@@ -111,23 +108,31 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
 
 /// Recognises the product family (or families) named in `lower`.
 pub fn families(lower: &str) -> Vec<String> {
-    static SERVER: OnceLock<Regex> = OnceLock::new();
-    static CLIENT: OnceLock<Regex> = OnceLock::new();
-    static LTSC: OnceLock<Regex> = OnceLock::new();
-    static YEAR: OnceLock<Regex> = OnceLock::new();
-    static SAC: OnceLock<Regex> = OnceLock::new();
+    static SERVER: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(
+            r"(?:^|[^0-9a-z]|ws|srv|server|w|win|k)(?:20|2k)(0?8|12|16|19|22|25)(?:\s*-?\s*(r2))?(?:[^0-9]|$)",
+        )
+    });
+    static CLIENT: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(
+            r"(?:\bwindows|\bwin|\bw)\s*-?\s*(11|10|8\.1|81|8|7)(?:[^0-9.]|$)|\b(vista)\b",
+        )
+    });
+    static LTSC: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"\b(ltsc|ltsb|long[\s-]*term)"));
+    static YEAR: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"(?:^|[^0-9])(20(?:15|16|19|21|24))(?:[^0-9]|$)"));
+    static SAC: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"\b(20h2|2004|1909|1903|1809|1803|1709)\b"));
     let text = lower.replace(['\u{2019}', '\''], "");
     let server_word = text.contains("server") || text.contains("srv") || text.contains("ws20");
-    let is_ltsc = !server_word && re(&LTSC, r"\b(ltsc|ltsb|long[\s-]*term)").is_match(&text);
+    let is_ltsc = !server_word && LTSC.is_match(&text);
     let iot = text.contains("iot");
-    let client = re(
-        &CLIENT,
-        r"(?:\bwindows|\bwin|\bw)\s*-?\s*(11|10|8\.1|81|8|7)(?:[^0-9.]|$)|\b(vista)\b",
-    )
-    .captures(&text)
-    .and_then(|c| c.get(1).or_else(|| c.get(2)))
-    .map(|m| m.as_str().to_string());
-    let years: Vec<String> = re(&YEAR, r"(?:^|[^0-9])(20(?:15|16|19|21|24))(?:[^0-9]|$)")
+    let client = CLIENT
+        .captures(&text)
+        .and_then(|c| c.get(1).or_else(|| c.get(2)))
+        .map(|m| m.as_str().to_string());
+    let years: Vec<String> = YEAR
         .captures_iter(&text)
         .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
         .collect();
@@ -173,7 +178,7 @@ pub fn families(lower: &str) -> Vec<String> {
             format!("Windows {v}")
         }];
     }
-    if let Some(c) = re(&SAC, r"\b(20h2|2004|1909|1903|1809|1803|1709)\b").captures(&text) {
+    if let Some(c) = SAC.captures(&text) {
         let v = c.get(1).map(|m| m.as_str()).unwrap_or("");
         return vec![match v {
             "1803" => "Windows Server, version 1803".to_string(),
@@ -183,7 +188,7 @@ pub fn families(lower: &str) -> Vec<String> {
     }
     if text.contains("semi-annual")
         || text.contains("semi annual")
-        || re(&SAC, r"\b(20h2|2004|1909|1903|1809|1803|1709)\b").is_match(&text)
+        || SAC.is_match(&text)
         || text
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| w == "sac")
@@ -194,10 +199,7 @@ pub fn families(lower: &str) -> Vec<String> {
             "Windows Server, version 1709".to_string(),
         ];
     }
-    let server = re(
-        &SERVER,
-        r"(?:^|[^0-9a-z]|ws|srv|server|w|win|k)(?:20|2k)(0?8|12|16|19|22|25)(?:\s*-?\s*(r2))?(?:[^0-9]|$)",
-    );
+    let server = &*SERVER;
     if let Some(c) = server.captures(&text) {
         let y = c.get(1).map(|m| m.as_str()).unwrap_or("");
         let r2 = c.get(2).is_some();

@@ -1,6 +1,6 @@
 //! Fact tables (GVLKs, error codes, slmgr options, KMS facts): embedded TOML, loading, validation and code/key helpers.
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -583,14 +583,11 @@ pub fn is_valid_product_key(key: &str) -> bool {
         })
 }
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("static regex is valid"))
-}
-
 /// Canonical form of a full 8-hex-digit code (with or without `0x`), e.g. `c004f074` → `0xC004F074`.
 fn normalize_full_code(s: &str) -> Option<String> {
-    static FULL: OnceLock<Regex> = OnceLock::new();
-    let r = re(&FULL, r"(?i)^\s*(?:0x)?([0-9a-f]{8})\s*$");
+    static FULL: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"(?i)^\s*(?:0x)?([0-9a-f]{8})\s*$"));
+    let r = &*FULL;
     r.captures(s)
         .and_then(|c| c.get(1))
         .map(|m| format!("0x{}", m.as_str().to_uppercase()))
@@ -626,13 +623,15 @@ fn builtin_codes() -> &'static [String] {
 /// assert_eq!(knowledge::normalize_error_code("hello"), None);
 /// ```
 pub fn normalize_error_code(text: &str) -> Option<String> {
-    static WITH_PREFIX: OnceLock<Regex> = OnceLock::new();
-    static BARE: OnceLock<Regex> = OnceLock::new();
-    static SHORT: OnceLock<Regex> = OnceLock::new();
-    let with_prefix = re(
-        &WITH_PREFIX,
-        r"(?i)(?:^|[^0-9a-z])0x([0-9a-f]{4})[ \-]?([0-9a-f]{4})(?:[^0-9a-z]|$)",
-    );
+    static WITH_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(r"(?i)(?:^|[^0-9a-z])0x([0-9a-f]{4})[ \-]?([0-9a-f]{4})(?:[^0-9a-z]|$)")
+    });
+    static BARE: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"(?i)(?:^|[^0-9a-z])([c8]0[0-9a-f]{6})(?:[^0-9a-z]|$)"));
+    static SHORT: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(r"(?i)(?:^|[^0-9a-z])(?:0x)?([0-9a-f]{4,6})(?:[^0-9a-z]|$)")
+    });
+    let with_prefix = &*WITH_PREFIX;
     // "0xC004F015", and the same typed in two halves ("0xC004 F015", "0xC004-F015").
     if let Some(c) = with_prefix.captures(text) {
         if let (Some(a), Some(b)) = (c.get(1), c.get(2)) {
@@ -643,17 +642,11 @@ pub fn normalize_error_code(text: &str) -> Option<String> {
             );
         }
     }
-    let bare = re(
-        &BARE,
-        r"(?i)(?:^|[^0-9a-z])([c8]0[0-9a-f]{6})(?:[^0-9a-z]|$)",
-    );
+    let bare = &*BARE;
     if let Some(m) = bare.captures(text).and_then(|c| c.get(1)) {
         return Some(format!("0x{}", m.as_str().to_uppercase()));
     }
-    let short = re(
-        &SHORT,
-        r"(?i)(?:^|[^0-9a-z])(?:0x)?([0-9a-f]{4,6})(?:[^0-9a-z]|$)",
-    );
+    let short = &*SHORT;
     for c in short.captures_iter(text) {
         let Some(m) = c.get(1) else { continue };
         let s = m.as_str().to_uppercase();

@@ -5,6 +5,12 @@ use std::collections::{HashMap, HashSet};
 use regex::Regex;
 use std::sync::OnceLock;
 
+/// A regex from a pattern written in this crate's source, for `LazyLock` statics.
+pub(crate) fn rx(pattern: &str) -> Regex {
+    // The patterns are literals in this crate, covered by its tests: invalid is a bug.
+    Regex::new(pattern).expect("static regex is valid")
+}
+
 /// Multi-word phrases rewritten to one canonical token before tokenising.
 /// Longer phrases come first so that they win over their own prefixes.
 const PHRASES: &[(&str, &str)] = &[

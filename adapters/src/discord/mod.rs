@@ -60,20 +60,21 @@ pub use split::{split_message, MESSAGE_LIMIT};
 /// Discord's public API base; production uses it, with serenity's rate limiter on.
 pub const DEFAULT_API_URL: &str = "https://discord.com";
 
-/// A credential that never shows in `Debug` output or logs.
+/// A credential (token or signing secret) held in a [`secrecy::SecretString`]: zeroed on drop,
+/// never shown by `Debug`, and readable only through [`DiscordSecret::expose`].
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
-pub struct DiscordSecret(String);
+pub struct DiscordSecret(secrecy::SecretString);
 
 impl DiscordSecret {
     /// Wraps a credential.
     pub fn new(value: impl Into<String>) -> Self {
-        DiscordSecret(value.into())
+        DiscordSecret(secrecy::SecretString::new(value.into()))
     }
 
-    /// The credential itself, for the one place that must send it.
+    /// The credential itself, for the one place that must send or use it.
     pub fn expose(&self) -> &str {
-        &self.0
+        secrecy::ExposeSecret::expose_secret(&self.0)
     }
 }
 
@@ -91,7 +92,7 @@ impl From<&str> for DiscordSecret {
 
 impl From<String> for DiscordSecret {
     fn from(value: String) -> Self {
-        DiscordSecret(value)
+        DiscordSecret::new(value)
     }
 }
 

@@ -38,20 +38,21 @@ pub use socket::{run_socket_mode, run_socket_mode_with};
 /// Slack's public Web API base; production must use it (https).
 pub const DEFAULT_API_URL: &str = "https://slack.com/api/";
 
-/// A credential (token or signing secret) that never shows in `Debug` output or logs.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+/// A credential (token or signing secret) held in a [`secrecy::SecretString`]: zeroed on drop,
+/// never shown by `Debug`, and readable only through [`SlackSecret::expose`].
+#[derive(Clone, Deserialize)]
 #[serde(transparent)]
-pub struct SlackSecret(String);
+pub struct SlackSecret(secrecy::SecretString);
 
 impl SlackSecret {
     /// Wraps a credential.
     pub fn new(value: impl Into<String>) -> Self {
-        SlackSecret(value.into())
+        SlackSecret(secrecy::SecretString::new(value.into()))
     }
 
     /// The credential itself, for the one place that must send or use it.
     pub fn expose(&self) -> &str {
-        &self.0
+        secrecy::ExposeSecret::expose_secret(&self.0)
     }
 }
 
@@ -69,9 +70,23 @@ impl From<&str> for SlackSecret {
 
 impl From<String> for SlackSecret {
     fn from(value: String) -> Self {
-        SlackSecret(value)
+        SlackSecret::new(value)
     }
 }
+
+impl Default for SlackSecret {
+    fn default() -> Self {
+        SlackSecret::new(String::new())
+    }
+}
+
+impl PartialEq for SlackSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for SlackSecret {}
 
 /// How Slack reaches the bot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

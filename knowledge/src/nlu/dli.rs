@@ -6,9 +6,7 @@ use regex::Regex;
 
 use crate::facts::normalize_error_code;
 
-fn rx(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex is valid")
-}
+use crate::text::rx;
 
 /// The `License Status:` line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -188,9 +188,7 @@ struct Utterances {
 /// The training utterances, embedded.
 pub const TRAINING: &str = include_str!("../../data/intents.toml");
 
-fn rx(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex is valid")
-}
+use crate::text::rx;
 
 /// Slot presence as classifier features.
 fn slot_features(s: &Slots) -> Vec<&'static str> {

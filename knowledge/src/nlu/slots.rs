@@ -10,9 +10,7 @@ use crate::facts::normalize_error_code;
 use crate::nlu::dli::{self, DliReport};
 
 /// Compiles a static pattern; the patterns below are literals checked by the tests.
-fn rx(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex is valid")
-}
+use crate::text::rx;
 
 /// Whether a machine count is about servers or clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
