@@ -1219,4 +1219,52 @@ mod tests {
             "{text}"
         );
     }
+
+    #[tokio::test]
+    async fn an_event_whose_turn_failed_is_left_unmarked_so_the_platforms_retry_is_handled() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let app = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        app.register_chat(rec.clone());
+        // The turn's reply cannot be recorded: the turn fails and rolls back.
+        sqlx::query(
+            "CREATE TRIGGER refuse_messages BEFORE INSERT ON messages WHEN NEW.author = 'bot' \
+             BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let err = app.handle(&message("e1", "help")).await.unwrap_err();
+        assert!(matches!(err, AppError::Internal(_)), "{err:?}");
+        sqlx::query("DROP TRIGGER refuse_messages")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        // The platform delivers the same event again: it is handled, not a duplicate.
+        assert_eq!(
+            app.handle(&message("e1", "help")).await.unwrap(),
+            Handled::Done
+        );
+        assert_eq!(
+            app.handle(&message("e1", "help")).await.unwrap(),
+            Handled::Duplicate
+        );
+        app.flush().await;
+        let out = rec.0.lock().unwrap();
+        let texts: Vec<&str> = out
+            .iter()
+            .filter_map(|o| match o {
+                Outgoing::Post { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts.len(), 2, "the apology, then the answer: {texts:?}");
+        assert!(texts[0].starts_with("Sorry, something went wrong"), "{texts:?}");
+        assert!(!texts[1].starts_with("Sorry"), "{texts:?}");
+    }
 }
