@@ -1264,7 +1264,10 @@ mod tests {
             })
             .collect();
         assert_eq!(texts.len(), 2, "the apology, then the answer: {texts:?}");
-        assert!(texts[0].starts_with("Sorry, something went wrong"), "{texts:?}");
+        assert!(
+            texts[0].starts_with("Sorry, something went wrong"),
+            "{texts:?}"
+        );
         assert!(!texts[1].starts_with("Sorry"), "{texts:?}");
     }
 }

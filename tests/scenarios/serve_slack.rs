@@ -198,6 +198,16 @@ fn questions_requests_redelivery_rate_limits_reconnects_and_health() {
     assert!(text.contains("&lt;@U9&gt;"), "{text}");
     assert!(text.contains("&lt;#C2|ops&gt;"), "{text}");
     assert!(!text.contains("&lt;@U1&gt;"), "{text}");
+    // The ticket's fields are a two-column Block Kit section.
+    let blocks = filed["blocks"].as_array().expect("Block Kit for a ticket");
+    let fields = blocks
+        .iter()
+        .find_map(|b| b["fields"].as_array())
+        .expect("a fields section");
+    assert!(
+        fields.iter().any(|f| f["text"] == "*Kind*\nfirewall rule"),
+        "{fields:?}"
+    );
 
     // A 429 with Retry-After is waited out and retried, not dropped.
     rig.slack.fail_next("chat.postMessage", 1, 1);

@@ -7,7 +7,7 @@
 //! travels in clear text.
 
 use super::decode::ThreadOracle;
-use super::mrkdwn::markdown_to_mrkdwn;
+use super::mrkdwn::{markdown_parts, markdown_to_mrkdwn, Part};
 use super::SlackSettings;
 use crate::chat::{Button, Chat, ChatError, Outgoing, Platform};
 use async_trait::async_trait;
@@ -332,7 +332,7 @@ impl SlackChat {
         if let Some(thread) = thread {
             body["thread_ts"] = json!(thread);
         }
-        if let Some(blocks) = blocks_for(&mrkdwn, buttons) {
+        if let Some(blocks) = blocks_for(text, buttons) {
             body["blocks"] = blocks;
         }
         let answer = self
@@ -354,80 +354,48 @@ fn pick(v: Option<&Value>) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-/// A `- *Name:* value` line (a ticket or draft field) as (name, value).
-fn field_line(line: &str) -> Option<(&str, &str)> {
-    let rest = line.trim().strip_prefix("- *")?;
-    let (name, value) = rest.split_once(":*")?;
-    let value = value.trim();
-    (!name.is_empty() && name.len() <= 40 && !name.contains('*') && !value.is_empty())
-        .then_some((name, value))
-}
-
-/// Text as section blocks (split at Slack's 3000-character limit), with runs of three or more
-/// `- *Name:* value` lines shown as a two-column `fields` section (at most 10 per section).
-fn text_blocks(mrkdwn: &str) -> Vec<Value> {
+/// Block Kit sections for a message: its text parts (split at Slack's 3000-character limit) and
+/// runs of field items (`- **Name:** value`, found by [`markdown_parts`]) as two-column `fields`
+/// sections (at most 10 per section).
+fn text_blocks(parts: &[Part]) -> Vec<Value> {
     let mut blocks = Vec::new();
-    let mut text = String::new();
-    let lines: Vec<&str> = mrkdwn.split_inclusive('\n').collect();
-    let mut i = 0;
-    let flush = |text: &mut String, blocks: &mut Vec<Value>| {
-        if !text.trim().is_empty() {
-            for chunk in split_for_sections(text) {
-                blocks.push(
-                    json!({ "type": "section", "text": { "type": "mrkdwn", "text": chunk } }),
-                );
+    for part in parts {
+        match part {
+            Part::Text(text) => {
+                for chunk in split_for_sections(text) {
+                    blocks.push(
+                        json!({ "type": "section", "text": { "type": "mrkdwn", "text": chunk } }),
+                    );
+                }
             }
-        }
-        text.clear();
-    };
-    while i < lines.len() {
-        let run = lines[i..]
-            .iter()
-            .take_while(|l| field_line(l).is_some())
-            .count();
-        if run >= 3 {
-            flush(&mut text, &mut blocks);
-            for group in lines[i..i + run].chunks(10) {
-                let fields: Vec<Value> = group
-                    .iter()
-                    .filter_map(|l| field_line(l))
-                    .map(|(name, value)| {
-                        let shown: String = value.chars().take(1900).collect();
-                        json!({ "type": "mrkdwn", "text": format!("*{name}*\n{shown}") })
-                    })
-                    .collect();
-                blocks.push(json!({ "type": "section", "fields": fields }));
+            Part::Fields(fields) => {
+                for group in fields.chunks(10) {
+                    let fields: Vec<Value> = group
+                        .iter()
+                        .map(|(name, value)| {
+                            let shown: String = value.chars().take(1900).collect();
+                            json!({ "type": "mrkdwn", "text": format!("*{name}*\n{shown}") })
+                        })
+                        .collect();
+                    blocks.push(json!({ "type": "section", "fields": fields }));
+                }
             }
-            i += run;
-        } else {
-            text.push_str(lines[i]);
-            i += 1;
         }
     }
-    flush(&mut text, &mut blocks);
     blocks
 }
 
-/// Block Kit for a message, when it helps: buttons (an `actions` block after the text) or
-/// ticket fields. `None`: plain mrkdwn text is enough.
-fn blocks_for(mrkdwn: &str, buttons: &[Button]) -> Option<Value> {
-    let has_fields = mrkdwn
-        .lines()
-        .collect::<Vec<_>>()
-        .windows(3)
-        .any(|w| w.iter().all(|l| field_line(l).is_some()));
+/// Block Kit for a message (Markdown), when it helps: buttons (an `actions` block after the
+/// text) or ticket fields. `None`: plain mrkdwn text is enough.
+fn blocks_for(markdown: &str, buttons: &[Button]) -> Option<Value> {
+    let parts = markdown_parts(markdown);
+    let has_fields = parts.iter().any(|p| matches!(p, Part::Fields(_)));
     if buttons.is_empty() && !has_fields {
         return None;
     }
-    Some(blocks_with_buttons(mrkdwn, buttons))
-}
-
-/// Block Kit for a message: the text (see [`text_blocks`]), then one `actions` block when
-/// there are buttons.
-fn blocks_with_buttons(mrkdwn: &str, buttons: &[Button]) -> Value {
-    let mut blocks = text_blocks(mrkdwn);
+    let mut blocks = text_blocks(&parts);
     if buttons.is_empty() {
-        return Value::Array(blocks);
+        return Some(Value::Array(blocks));
     }
     let elements: Vec<Value> = buttons
         .iter()
@@ -447,7 +415,7 @@ fn blocks_with_buttons(mrkdwn: &str, buttons: &[Button]) -> Value {
         })
         .collect();
     blocks.push(json!({ "type": "actions", "elements": elements }));
-    Value::Array(blocks)
+    Some(Value::Array(blocks))
 }
 
 fn split_for_sections(text: &str) -> Vec<String> {
@@ -555,11 +523,13 @@ mod block_tests {
 
     #[test]
     fn ticket_fields_become_a_fields_section_and_plain_text_stays_plain() {
-        let text = "Filed *FW-1*:\n- *Kind:* firewall rule\n- *Protocol:* tcp\n- *Ports:* 1688\nNext: approve.";
+        // The Markdown the ticket flow writes (before: the check ran on the converted text,
+        // where bullets are `•`, so no message ever got its fields).
+        let text = "Filed **FW-1**:\n- **Kind:** firewall rule\n- **Protocol:** tcp\n- **Ports:** 1688\nNext: approve.";
         let blocks = blocks_for(text, &[]).expect("fields use Block Kit");
         let blocks = blocks.as_array().expect("array");
         assert_eq!(blocks.len(), 3, "{blocks:?}");
-        assert_eq!(blocks[0]["text"]["text"], "Filed *FW-1*:\n");
+        assert_eq!(blocks[0]["text"]["text"], "Filed *FW-1*:");
         assert_eq!(blocks[1]["fields"][1]["text"], "*Protocol*\ntcp");
         assert_eq!(blocks[2]["text"]["text"], "Next: approve.");
         assert!(blocks_for("just an answer\n- a list\n- of things", &[]).is_none());

@@ -1,73 +1,72 @@
-//! Markdown (what the bot writes) to Slack mrkdwn (what Slack renders).
+//! Markdown (what the bot writes) to Slack mrkdwn (what Slack renders), parsed with
+//! pulldown-cmark (CommonMark plus strikethrough).
 //!
-//! Handled: `**bold**`/`__bold__` → `*bold*`, `*italic*` → `_italic_`, `~~strike~~` → `~strike~`,
-//! `[text](url)` → `<url|text>`, headings → bold lines, `-`/`*`/`+` bullets → `•`, inline code and
-//! fenced code blocks kept (the fence's language tag dropped, Slack shows it as text), and `&`, `<`,
-//! `>` escaped as Slack requires (a leading `>` quote marker is kept). The bot's own mentions
-//! ([`crate::chat::mention`]) become `<@U…>` so they notify; nothing else can.
+//! Rendered: `**bold**`/`__bold__` → `*bold*`, `*italic*` → `_italic_`, `~~strike~~` → `~strike~`,
+//! links → `<url|text>`, headings → bold lines, bullets → `•` (nested ones indented), numbered
+//! items keep their numbers, inline code and fenced code blocks kept (Slack has no language tags),
+//! quotes as `>` lines, and `&`, `<`, `>` escaped as Slack requires. The blank lines between blocks
+//! are the source's. The bot's own mentions ([`crate::chat::mention`]) become `<@U…>` so they
+//! notify; nothing else can.
+//!
+//! [`markdown_parts`] also finds runs of field items (`- **Name:** value`, three or more in one
+//! list), which the Web API client shows as a two-column Block Kit `fields` section.
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+/// A piece of a message for Block Kit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// mrkdwn text.
+    Text(String),
+    /// Fields shown side by side: (name, mrkdwn value).
+    Fields(Vec<(String, String)>),
+}
 
 /// Converts Markdown to Slack mrkdwn.
 pub fn markdown_to_mrkdwn(markdown: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut in_fence = false;
-    for line in markdown.lines() {
-        let trimmed = line.trim_start();
-        if let Some(after) = trimmed.strip_prefix("```") {
-            if in_fence {
-                in_fence = false;
-                out.push(format!("```{}", escape(after)));
-            } else {
-                in_fence = true;
-                // ```lang opens a block; Slack has no language tags.
-                let rest = if after
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || "+-_#.".contains(c))
-                {
-                    ""
-                } else {
-                    after
-                };
-                out.push(format!("```{}", escape(rest)));
-            }
-        } else if in_fence {
-            out.push(escape(line));
-        } else {
-            out.push(convert_line(line));
-        }
-    }
-    if in_fence {
-        out.push("```".to_string());
-    }
-    // The bot's own mentions notify (`<@U…>`); users' text was escaped above and stays inert.
-    crate::chat::replace_mentions(&out.join("\n"), |id| format!("<@{id}>"))
+    mentions(&render(markdown))
 }
 
-fn convert_line(line: &str) -> String {
-    let indent_len = line.len() - line.trim_start().len();
-    let (indent, body) = line.split_at(indent_len);
-    let hashes = body.chars().take_while(|c| *c == '#').count();
-    if (1..=6).contains(&hashes) && body[hashes..].starts_with(' ') {
-        let title = body[hashes..].trim();
-        return format!("{indent}*{}*", strip_bold(&inline(title)));
+/// The message as text parts and runs of three or more field items.
+pub fn markdown_parts(markdown: &str) -> Vec<Part> {
+    let runs = field_runs(markdown);
+    if runs.is_empty() {
+        return vec![Part::Text(markdown_to_mrkdwn(markdown))];
     }
-    for bullet in ["- ", "* ", "+ "] {
-        if let Some(rest) = body.strip_prefix(bullet) {
-            return format!("{indent}• {}", inline(rest));
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for run in runs {
+        let before = markdown[at..run.range.start].trim_end_matches([' ', '\t']);
+        if !before.trim().is_empty() {
+            parts.push(Part::Text(markdown_to_mrkdwn(before)));
         }
+        parts.push(Part::Fields(
+            run.fields
+                .iter()
+                .map(|(name, value)| (name.clone(), markdown_to_mrkdwn(value)))
+                .collect(),
+        ));
+        at = run.range.end;
     }
-    if let Some(rest) = body.strip_prefix('>') {
-        return format!("{indent}>{}", inline(rest));
+    let rest = &markdown[at..];
+    if !rest.trim().is_empty() {
+        parts.push(Part::Text(markdown_to_mrkdwn(
+            rest.trim_start_matches('\n'),
+        )));
     }
-    format!("{indent}{}", inline(body))
+    parts
 }
 
-/// A heading that is already bold would become `**title**`; keep one level.
-fn strip_bold(s: &str) -> String {
-    if s.len() >= 2 && s.starts_with('*') && s.ends_with('*') && !s[1..s.len() - 1].contains('*') {
-        s[1..s.len() - 1].to_string()
-    } else {
-        s.to_string()
-    }
+fn parser(
+    markdown: &str,
+) -> pulldown_cmark::OffsetIter<'_, pulldown_cmark::DefaultBrokenLinkCallback> {
+    Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).into_offset_iter()
+}
+
+fn mentions(text: &str) -> String {
+    // The bot's own mentions notify (`<@U…>`); users' text was escaped and stays inert.
+    crate::chat::replace_mentions(text, |id| format!("<@{id}>"))
 }
 
 fn escape(s: &str) -> String {
@@ -83,79 +82,270 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Converts the inline spans of one line.
-fn inline(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    let mut i = 0;
-    while i < s.len() {
-        let rest = &s[i..];
-        if let Some(after) = rest.strip_prefix('`') {
-            if let Some(end) = after.find('`') {
-                out.push('`');
-                out.push_str(&escape(&after[..end]));
-                out.push('`');
-                i += end + 2;
-                continue;
-            }
-        }
-        if let Some(delim) = ["**", "__", "~~"].into_iter().find(|d| rest.starts_with(d)) {
-            let after = &rest[2..];
-            if let Some(end) = after.find(delim).filter(|e| *e > 0) {
-                let mark = if delim == "~~" { '~' } else { '*' };
-                out.push(mark);
-                out.push_str(&inline(&after[..end]));
-                out.push(mark);
-                i += end + 4;
-                continue;
-            }
-        }
-        if let Some(after) = rest.strip_prefix('*') {
-            if !after.starts_with([' ', '*']) {
-                if let Some(end) = after.find('*').filter(|e| *e > 0) {
-                    out.push('_');
-                    out.push_str(&inline(&after[..end]));
-                    out.push('_');
-                    i += end + 2;
-                    continue;
-                }
-            }
-        }
-        if let Some((consumed, link)) = link(rest) {
-            out.push_str(&link);
-            i += consumed;
-            continue;
-        }
-        let c = rest.chars().next().unwrap_or(' ');
-        out.push_str(&escape(c.encode_utf8(&mut [0; 4])));
-        i += c.len_utf8();
-    }
-    out
+/// What is open while rendering.
+enum Frame {
+    /// A link whose text starts at this byte of the output.
+    Link { start: usize, url: String },
+    /// A quote whose text starts at this byte of the output.
+    Quote { start: usize },
 }
 
-/// `[text](url)` at the start of `s`: the bytes consumed and the Slack link.
-fn link(s: &str) -> Option<(usize, String)> {
-    let after = s.strip_prefix('[')?;
-    let close = after.find("](")?;
-    let text = &after[..close];
-    let url_part = &after[close + 2..];
-    let end = url_part.find(')')?;
-    let url = url_part[..end].trim();
-    if url.is_empty() || url.contains(char::is_whitespace) || text.contains('[') {
-        return None;
+struct Renderer<'a> {
+    source: &'a str,
+    out: String,
+    frames: Vec<Frame>,
+    /// Open lists: the next number of an ordered one, `None` for bullets.
+    lists: Vec<Option<u64>>,
+    /// Where the last block ended in the source (for the blank lines between blocks).
+    last_end: usize,
+    /// Just after an item's bullet: the item's first block adds no line break.
+    at_item_start: bool,
+    in_heading: bool,
+    in_code_block: bool,
+}
+
+impl Renderer<'_> {
+    /// Line breaks before a block starting at `start`: as many as the source has (one or two).
+    fn separate(&mut self, start: usize) {
+        if self.at_item_start || self.out.is_empty() {
+            return;
+        }
+        let prev = self.source[..self.last_end.min(start)].trim_end().len();
+        let gap = self.source[prev..start].matches('\n').count().clamp(1, 2);
+        let have = self.out.len() - self.out.trim_end_matches('\n').len();
+        for _ in have..gap {
+            self.out.push('\n');
+        }
     }
-    let url = url.replace('>', "%3E").replace('|', "%7C");
-    let label = escape(text).replace('|', "\u{2223}");
-    let consumed = 1 + close + 2 + end + 1;
-    if label.is_empty() {
-        Some((consumed, format!("<{url}>")))
-    } else {
-        Some((consumed, format!("<{url}|{label}>")))
+
+    fn text(&mut self, s: &str) {
+        self.at_item_start = false;
+        self.out.push_str(&escape(s));
     }
+
+    fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
+        match tag {
+            Tag::Paragraph => self.separate(range.start),
+            Tag::Heading { .. } => {
+                self.separate(range.start);
+                self.in_heading = true;
+                self.out.push('*');
+                self.at_item_start = false;
+            }
+            Tag::BlockQuote(_) => {
+                self.separate(range.start);
+                self.frames.push(Frame::Quote {
+                    start: self.out.len(),
+                });
+                self.at_item_start = true;
+            }
+            Tag::CodeBlock(_) => {
+                self.separate(range.start);
+                self.in_code_block = true;
+                self.out.push_str("```\n");
+                self.at_item_start = false;
+            }
+            Tag::List(first) => {
+                if self.lists.is_empty() {
+                    self.separate(range.start);
+                }
+                self.lists.push(first);
+            }
+            Tag::Item => {
+                self.separate(range.start);
+                let depth = self.lists.len().saturating_sub(1);
+                self.out.push_str(&"  ".repeat(depth));
+                match self.lists.last_mut() {
+                    Some(Some(n)) => {
+                        self.out.push_str(&format!("{n}. "));
+                        *n += 1;
+                    }
+                    _ => self.out.push_str("• "),
+                }
+                self.at_item_start = true;
+            }
+            Tag::Emphasis => self.text_mark('_'),
+            Tag::Strong if !self.in_heading => self.text_mark('*'),
+            Tag::Strikethrough => self.text_mark('~'),
+            Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
+                self.at_item_start = false;
+                self.frames.push(Frame::Link {
+                    start: self.out.len(),
+                    url: dest_url.to_string(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn text_mark(&mut self, mark: char) {
+        self.at_item_start = false;
+        self.out.push(mark);
+    }
+
+    fn end(&mut self, tag: TagEnd, range: Range<usize>) {
+        match tag {
+            TagEnd::Paragraph | TagEnd::Item => self.last_end = range.end,
+            TagEnd::Heading(_) => {
+                self.in_heading = false;
+                self.out.push('*');
+                self.last_end = range.end;
+            }
+            TagEnd::CodeBlock => {
+                self.in_code_block = false;
+                if !self.out.ends_with('\n') {
+                    self.out.push('\n');
+                }
+                self.out.push_str("```");
+                self.last_end = range.end;
+            }
+            TagEnd::List(_) => {
+                self.lists.pop();
+                self.last_end = range.end;
+            }
+            TagEnd::BlockQuote(_) => {
+                if let Some(Frame::Quote { start }) = self.frames.pop() {
+                    let inner = self.out.split_off(start);
+                    let quoted: Vec<String> = inner.lines().map(|l| format!("> {l}")).collect();
+                    self.out.push_str(&quoted.join("\n"));
+                }
+                self.last_end = range.end;
+            }
+            TagEnd::Emphasis => self.out.push('_'),
+            TagEnd::Strong if !self.in_heading => self.out.push('*'),
+            TagEnd::Strikethrough => self.out.push('~'),
+            TagEnd::Link | TagEnd::Image => {
+                if let Some(Frame::Link { start, url }) = self.frames.pop() {
+                    let label = self.out.split_off(start);
+                    let url = url.replace('>', "%3E").replace('|', "%7C");
+                    if label.is_empty() || label == escape(&url) {
+                        self.out.push_str(&format!("<{url}>"));
+                    } else {
+                        self.out
+                            .push_str(&format!("<{url}|{}>", label.replace('|', "\u{2223}")));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn render(markdown: &str) -> String {
+    let mut r = Renderer {
+        source: markdown,
+        out: String::with_capacity(markdown.len() + 16),
+        frames: Vec::new(),
+        lists: Vec::new(),
+        last_end: 0,
+        at_item_start: false,
+        in_heading: false,
+        in_code_block: false,
+    };
+    for (event, range) in parser(markdown) {
+        if matches!(
+            event,
+            Event::Text(_) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
+        ) {
+            r.last_end = r.last_end.max(range.end);
+        }
+        match event {
+            Event::Start(tag) => r.start(tag, range),
+            Event::End(tag) => r.end(tag, range),
+            Event::Text(t) if r.in_code_block => r.out.push_str(&escape(&t)),
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => r.text(&t),
+            Event::Code(c) => {
+                r.at_item_start = false;
+                r.out.push('`');
+                r.out.push_str(&escape(&c));
+                r.out.push('`');
+            }
+            Event::SoftBreak | Event::HardBreak => r.out.push('\n'),
+            Event::Rule => {
+                r.separate(range.start);
+                r.out.push_str("———");
+                r.last_end = range.end;
+            }
+            _ => r.text(&markdown[range]),
+        }
+    }
+    r.out.trim_end_matches('\n').to_string()
+}
+
+/// A run of field items: where it is in the source and its (name, Markdown value) pairs.
+struct FieldRun {
+    range: Range<usize>,
+    fields: Vec<(String, String)>,
+}
+
+/// Runs of three or more consecutive top-level bullet items of the form `**Name:** value`.
+fn field_runs(markdown: &str) -> Vec<FieldRun> {
+    let mut runs = Vec::new();
+    let mut current: Option<FieldRun> = None;
+    let mut depth = 0usize;
+    let events = parser(markdown);
+    let close = |current: &mut Option<FieldRun>, runs: &mut Vec<FieldRun>| {
+        if let Some(run) = current.take() {
+            if run.fields.len() >= 3 {
+                runs.push(run);
+            }
+        }
+    };
+    for (event, range) in events {
+        match event {
+            Event::Start(Tag::List(first)) => {
+                depth += 1;
+                if depth == 1 && first.is_some() {
+                    close(&mut current, &mut runs);
+                }
+            }
+            Event::End(TagEnd::List(_)) => {
+                depth -= 1;
+                if depth == 0 {
+                    close(&mut current, &mut runs);
+                }
+            }
+            Event::Start(Tag::Item) if depth == 1 => match field_item(markdown, range.clone()) {
+                Some((field, end)) => {
+                    let run = current.get_or_insert(FieldRun {
+                        range: range.clone(),
+                        fields: Vec::new(),
+                    });
+                    run.range.end = end;
+                    run.fields.push(field);
+                    if end < range.end {
+                        // Lines after the field continue the item lazily ("Next: …"): text.
+                        close(&mut current, &mut runs);
+                    }
+                }
+                None => close(&mut current, &mut runs),
+            },
+            _ => {}
+        }
+    }
+    close(&mut current, &mut runs);
+    runs
+}
+
+/// `- **Name:** value` on the item's first line as (name, value), and where that line ends.
+fn field_item(markdown: &str, item: Range<usize>) -> Option<((String, String), usize)> {
+    let text = &markdown[item.clone()];
+    let first = text.split('\n').next().unwrap_or_default();
+    let end = (item.start + first.len() + 1).min(item.end);
+    let rest = first
+        .trim()
+        .strip_prefix(['-', '*', '+'])?
+        .trim_start()
+        .strip_prefix("**")?;
+    let (name, value) = rest.split_once(":**")?;
+    let value = value.trim();
+    (!name.is_empty() && name.len() <= 40 && !name.contains('*') && !value.is_empty())
+        .then(|| ((name.to_string(), value.to_string()), end))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::markdown_to_mrkdwn as md;
+    use super::{markdown_parts, markdown_to_mrkdwn as md, Part};
 
     #[test]
     fn inline_spans() {
@@ -167,6 +357,10 @@ mod tests {
         assert_eq!(md("~~old~~ `a<b>` x"), "~old~ `a&lt;b&gt;` x");
         assert_eq!(md("1 < 2 & 3 > 2"), "1 &lt; 2 &amp; 3 &gt; 2");
         assert_eq!(md("snake_case_name stays"), "snake_case_name stays");
+        assert_eq!(
+            md("run `slmgr /skms <KMS_host>:1688`"),
+            "run `slmgr /skms &lt;KMS_host&gt;:1688`"
+        );
     }
 
     #[test]
@@ -177,5 +371,29 @@ mod tests {
             "```\nslmgr /ato **x**\n```"
         );
         assert_eq!(md("> quoted"), "> quoted");
+        assert_eq!(md("one\n\ntwo\nthree"), "one\n\ntwo\nthree");
+        assert_eq!(
+            md("Steps:\n1. first\n2. second\n   - nested"),
+            "Steps:\n1. first\n2. second\n  • nested"
+        );
+        assert_eq!(md("Text:\n```\na\n```\nafter"), "Text:\n```\na\n```\nafter");
+    }
+
+    #[test]
+    fn ticket_fields_are_found_in_the_markdown() {
+        let text = "Filed **FW-1**:\n- **Kind:** firewall rule\n- **Protocol:** tcp\n- **Ports:** `1688`\nNext: approve.";
+        let parts = markdown_parts(text);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        assert_eq!(parts[0], Part::Text("Filed *FW-1*:".into()));
+        let Part::Fields(f) = &parts[1] else {
+            panic!("{parts:?}")
+        };
+        assert_eq!(f[1], ("Protocol".into(), "tcp".into()));
+        assert_eq!(f[2], ("Ports".into(), "`1688`".into()));
+        assert_eq!(parts[2], Part::Text("Next: approve.".into()));
+        assert_eq!(
+            markdown_parts("just an answer\n- a list\n- of things"),
+            vec![Part::Text("just an answer\n• a list\n• of things".into())]
+        );
     }
 }
