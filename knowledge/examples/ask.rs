@@ -13,14 +13,17 @@ fn main() {
     };
     eprintln!("built in {:?}", t.elapsed());
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    // `--after "previous message"` answers as a follow-up in the same thread.
-    let ctx = if args.first().map(String::as_str) == Some("--after") && args.len() > 1 {
+    // `--after "previous message"` (repeatable, oldest first) answers as a follow-up in the
+    // same thread.
+    let mut ctx = None;
+    while args.first().map(String::as_str) == Some("--after") && args.len() > 1 {
         let prev = args.remove(1);
         args.remove(0);
-        kb.answer(&prev, None).context
-    } else {
-        None
-    };
+        ctx = kb
+            .answer_with(&prev, ctx.as_ref(), &knowledge::AnswerSettings::default())
+            .context
+            .or(ctx);
+    }
     let q = args.join(" ");
     let u = kb.understand(&q);
     eprintln!(

@@ -407,6 +407,32 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
             }
         }
     }
+    if found.is_empty() && lower.contains("slmgr") {
+        // "slmgr set kms port on the host side": an option described, not named.
+        static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+            [
+                (r"\b(host|server)[\s-]*side\b.*\bport\b|\bport\b.*\b(host|server)[\s-]*side\b|\blisten\w*\b.*\bport\b", "/sprt"),
+                (r"\brenew\w*\s+interval\b", "/sri"),
+                (r"\b(activation|retry)\s+interval\b", "/sai"),
+                (r"\binstallation\s+id\b", "/dti"),
+                (r"\bconfirmation\s+id\b", "/atp"),
+                (r"\b(expir\w*|expiry)\b", "/xpr"),
+                (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
+                (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b", "/ckms"),
+                (r"\b(verbose|detailed)\b", "/dlv"),
+            ]
+            .into_iter()
+            .map(|(p, o)| (crate::text::rx(p), o))
+            .collect()
+        });
+        if let Some(o) = DESCRIBED
+            .iter()
+            .find(|(r, _)| r.is_match(&lower))
+            .and_then(|(_, opt)| kb.tables.slmgr.iter().find(|o| o.option == *opt))
+        {
+            found.push(o);
+        }
+    }
     found
 }
 

@@ -81,7 +81,7 @@ static WINDOWS_TERMS: LazyLock<Regex> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b",
     )
 });
 /// A greeting at the start of a message.
@@ -276,6 +276,57 @@ static CLONED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Activation state from PowerShell or WMI.
+/// Whether a published key is a secret ("is it a security problem that the GVLK is in our wiki").
+static KEY_SECRECY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(secret|security|safe|leak\w*|wiki|confidential|sensitive|expos\w*|share|sharing|posted|publish\w*)\b",
+    )
+});
+/// A follow-up that names an activation method ("and for the online way?").
+static METHOD_NAMED: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(online|internet|phone|telephone|by\s+phone|mak)\b"));
+/// Using another port than 1688 ("can we change the kms port?").
+static CHANGE_PORT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(change|move|use|run)\b.{0,30}\bports?\b.{0,30}\b(else|another|other|different|custom|non[\s-]?default)\b|\b(another|other|different|custom|non[\s-]?default|non[\s-]?standard)\s+(kms\s+)?port\b|\bports?\b.{0,20}\bbe\s+changed\b",
+    )
+});
+/// Developer tools whose "activate" is not Windows activation (`conda activate`, a venv).
+static DEV_TOOLS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(conda|venv|virtualenv|virtual\s+env\w*|pipenv|poetry|python|nvm|activate\.ps1|execution\s*policy)\b",
+    )
+});
+/// Testing the network path ("how to test port 1688 to the kms").
+static TEST_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(test|check|verify|probe|ping)\w*\b.{0,30}\b(port|1688|connect\w*|reach\w*|open)\b")
+});
+/// Asking the provider for a network change.
+static SUPPORT_TICKET: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(ticket|request|ask)\w*\b.{0,40}\b(provider|support|cloud)\b.{0,60}\b(talk|reach|connect|access|open|traffic|network)\w*\b|\b(provider|support)\b.{0,30}\b(need|have|must)\b.{0,30}\b(change|open|allow)\w*\b",
+    )
+});
+/// Building or configuring a KMS host (rather than using one).
+static BUILD_HOST: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(install\w*|set\s*up|setup|build\w*|creat\w*|mak\w*|configur\w*|becom\w*|turn\w*|promot\w*|convert\w*|enable\w*|host\s+key|csvlk|sprt|publish\w*)\b",
+    )
+});
+/// What has to be opened on the network.
+static OPEN_WHAT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(what|which)\b.{0,40}\b(open|opened|allow\w*|unblock\w*|network\s+changes?)\b|\b(needs?|has|have|must)\s+(to\s+)?be\s+open\w*\b",
+    )
+});
+/// Words that put a question about logs in activation's context.
+static ACTIVATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12290)\b")
+});
+/// Activation events in Event Viewer.
+static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b")
+});
 static POWERSHELL_STATUS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(activat\w*|licen[cs]\w*|status)\b|\b(activat\w*|licen[cs]\w*|status)\b.*\b(powershell|wmi|cim)\b",
@@ -1516,6 +1567,9 @@ fn answer_one(
                     {
                         u.intent = alt;
                     }
+                    // "and for the online way?": the method named, not the thread's topic.
+                    _ if matches!(u.intent, Intent::Online | Intent::Phone)
+                        && METHOD_NAMED.is_match(q) => {}
                     _ if u.intent == Intent::None || weak => u.intent = prev,
                     _ => {}
                 }
@@ -1751,6 +1805,8 @@ fn answer_one(
             Some(("kms-proxy", Intent::Connectivity))
         } else if hosts_for_fleet {
             Some(("capacity", Intent::Thresholds))
+        } else if CHANGE_PORT.is_match(q) && u.slots.host.is_none() && u.slots.port.is_none() {
+            Some(("port", Intent::PointKms))
         } else if PORT_ONLY.is_match(q) {
             Some(("port-only", Intent::PointKms))
         } else if GRACE_QUESTION.is_match(q) && lower.contains("grace") {
@@ -1787,7 +1843,13 @@ fn answer_one(
             Some(("capacity", Intent::Thresholds))
         } else if CLONED.is_match(q) {
             Some(("cmid", Intent::Thresholds))
-        } else if POWERSHELL_STATUS.is_match(q) {
+        } else if EVENT_LOG.is_match(q)
+            && ACTIVATION_CONTEXT.is_match(q)
+            && !CLOCK_OFF.is_match(q)
+            && !lower.contains("time")
+        {
+            Some(("event-log", Intent::StatusCheck))
+        } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
             Some(("powershell-status", Intent::StatusCheck))
         } else if EVALUATION.is_match(q) {
             Some(("evaluation", Intent::ClientProcedure))
@@ -2238,6 +2300,99 @@ fn answer_one(
     {
         u.intent = Intent::ClientProcedure;
     }
+    // "slmgr set the kms port on the host side": one option that is not the client procedure.
+    if lower.contains("slmgr")
+        && u.slots.host.is_none()
+        && matches!(u.intent, Intent::PointKms | Intent::ClientProcedure)
+        && slmgr_option_in(kb, q).is_some_and(|o| {
+            matches!(
+                o.option.as_str(),
+                "/sprt" | "/sri" | "/sai" | "/dti" | "/atp" | "/xpr" | "/upk" | "/dlv" | "/cpky"
+            )
+        })
+    {
+        u.intent = Intent::Slmgr;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // "How to test port 1688 to the KMS host": the connectivity test.
+    if TEST_PATH.is_match(q)
+        && matches!(u.intent, Intent::PointKms | Intent::ClientProcedure)
+        && u.slots.editions.is_empty()
+    {
+        u.intent = Intent::Connectivity;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // "Do we raise a ticket with the provider to reach our KMS?": asking support for the path.
+    if SUPPORT_TICKET.is_match(q)
+        && lower.contains("kms")
+        && matches!(
+            u.intent,
+            Intent::ExistingKms | Intent::Policy | Intent::Connectivity | Intent::PointKms
+        )
+    {
+        u.intent = Intent::Connectivity;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // Close calls with a clear tie-breaker in the question itself.
+    if let Some((alt, p)) = u.alternative {
+        let pair =
+            |x: Intent, y: Intent| (u.intent == x && alt == y) || (u.intent == y && alt == x);
+        let close = p >= CLARIFY_RATIO * u.confidence;
+        if close
+            && HOST_KEY_WORDS.is_match(q)
+            && (u.intent == Intent::HostSetup || alt == Intent::HostSetup)
+        {
+            // A KMS host key (CSVLK) is about the host.
+            u.intent = Intent::HostSetup;
+            u.alternative = None;
+        } else if close
+            && !BUILD_HOST.is_match(q)
+            && (pair(Intent::HostSetup, Intent::ExistingKms)
+                || pair(Intent::HostSetup, Intent::Connectivity))
+        {
+            // "kms host" named, but nothing about building one: the host they have.
+            u.intent = if u.intent == Intent::HostSetup {
+                alt
+            } else {
+                u.intent
+            };
+            u.alternative = None;
+        } else if close
+            && !u.slots.editions.is_empty()
+            && lower.contains("activat")
+            && pair(Intent::ClientProcedure, Intent::KeyLookup)
+        {
+            // Activating an edition: the procedure, which carries its key.
+            u.intent = Intent::ClientProcedure;
+            u.alternative = None;
+        }
+    }
+    // "What needs to be open?": the network path, not the rest of the host's story.
+    if OPEN_WHAT.is_match(q)
+        && (u.intent == Intent::Connectivity
+            || (matches!(
+                u.intent,
+                Intent::ExistingKms | Intent::PointKms | Intent::Policy
+            ) && u
+                .alternative
+                .is_some_and(|(a, _)| a == Intent::Connectivity)))
+    {
+        u.intent = Intent::Connectivity;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // Their own KMS host and an edition: the whole procedure, with that key and that host.
+    if u.slots.host.is_some()
+        && !u.slots.editions.is_empty()
+        && u.slots.count.is_none()
+        && matches!(
+            u.intent,
+            Intent::PointKms | Intent::KeyLookup | Intent::ClientProcedure | Intent::Slmgr
+        )
+        && !HOST_KEY_WORDS.is_match(q)
+    {
+        u.intent = Intent::ClientProcedure;
+        u.confidence = u.confidence.max(0.6);
+    }
     // A port that is not a KMS port, with nothing about activation ("open port 3389").
     if let Some(p) = u.slots.port {
         let thread_host = settings.kms_host.is_some()
@@ -2310,7 +2465,16 @@ fn answer_one(
         Intent::More => Some(small_talk(Intent::Ack, ctx)),
         Intent::ClientProcedure => Some(client_procedure(kb, &u.slots, &t, ctx, false)),
         Intent::PointKms => Some(client_procedure(kb, &u.slots, &t, ctx, true)),
-        Intent::KeyLookup => keys_answer(kb, &u.slots, &t, ctx).or_else(|| {
+        Intent::KeyLookup => keys_answer(kb, &u.slots, &t, ctx).map(|mut a| {
+            if KEY_SECRECY.is_match(q) {
+                // "Is it a problem that the key is in our wiki?"
+                a.text = format!(
+                    "No risk in sharing it: KMS client setup keys (GVLKs) are public, Microsoft publishes them, and they only activate against a KMS host that holds your organisation's own host key.\n\n{}",
+                    a.text
+                );
+            }
+            a
+        }).or_else(|| {
             if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") {
                 article_answer(kb, "gvlk-keys", "What a GVLK is", &t, with_ctx(intent), None, 0.85)
             } else {
@@ -2435,6 +2599,13 @@ fn answer_one(
             && r.confidence >= RETRIEVAL_SURE
             && r.sources.first().is_some_and(|s| compatible(kb, intent, s))
             && r.sources.first() != a.sources.first()
+            // An slmgr option's row only when the question names an option ("what are the
+            // commands for online activation" wants the steps, not `/ato` alone).
+            && (r
+                .sources
+                .first()
+                .is_none_or(|s| !s.title.starts_with(SLMGR_TABLE))
+                || !slmgr_options_in(kb, q).is_empty())
         {
             let mut r = r;
             r.text = personalize(&r.text, &t, None);

@@ -85,7 +85,53 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
         .filter(|w| !w.is_empty())
         .collect();
     let mut prev: Option<&'static str> = None;
-    for w in words {
+    for (i, &w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        // "the standard port", "standard output", "enterprise agreement": not editions.
+        let not_edition = match w {
+            "standard" | "std" => matches!(
+                next,
+                "port"
+                    | "ports"
+                    | "output"
+                    | "way"
+                    | "user"
+                    | "users"
+                    | "procedure"
+                    | "steps"
+                    | "time"
+                    | "setup"
+                    | "config"
+                    | "configuration"
+                    | "settings"
+            ),
+            "enterprise" | "ent" => matches!(next, "agreement" | "agreements" | "customer"),
+            // "our office datacenter": a place.
+            "datacenter" | "datacentre" | "datacenters" => {
+                let before = if i > 0 { words[i - 1] } else { "" };
+                matches!(
+                    before,
+                    "our"
+                        | "office"
+                        | "own"
+                        | "company"
+                        | "corporate"
+                        | "premises"
+                        | "onprem"
+                        | "private"
+                        | "local"
+                        | "colo"
+                        | "main"
+                        | "primary"
+                        | "secondary"
+                ) || matches!(next, "network" | "firewall" | "location" | "site")
+            }
+            _ => false,
+        };
+        if not_edition {
+            prev = None;
+            continue;
+        }
         if let Some(a) = attr_of(w) {
             set.insert(a);
             prev = Some(a);
