@@ -266,7 +266,7 @@ impl App {
         }
     }
 
-    /// `[jobs] preflight`: for a KMS activation request, asks each SSH instance (read-only)
+    /// `[jobs] preflight`: for a KMS activation request, asks each SSH or WinRM instance (read-only)
     /// whether the KMS host answers and which edition it runs, before the request's turn begins.
     async fn preflight(&self, ev: &Incoming) -> Vec<jobs::preflight::Finding> {
         let config = &self.services.config;

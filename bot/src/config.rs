@@ -429,7 +429,7 @@ pub struct JobsConfig {
     /// How long a running job's lease lasts, in seconds. The worker that runs a job renews it
     /// every third of this; another process takes the job over only after it expired.
     pub lease_secs: u64,
-    /// Before a KMS activation is put to approvers, ask each SSH instance (read-only) whether
+    /// Before a KMS activation is put to approvers, ask each SSH or WinRM instance (read-only) whether
     /// the KMS host answers on its port and which edition it runs (default: on).
     pub preflight: bool,
 }

@@ -107,12 +107,14 @@ fn a_full_activation_job_runs_over_winrm_and_succeeds() {
         .as_str()
         .unwrap()
         .contains("The Windows Time service was started successfully."));
+    // Eight steps and the two read-only pre-flight checks before the approval.
+    assert_eq!(inst.all_commands().len(), 10);
     let ops = inst.fake.operations();
     for op in ["Create", "Command", "Receive", "Delete"] {
         assert_eq!(
             ops.iter().filter(|o| *o == op).count(),
-            8,
-            "{op} once per step: {ops:?}"
+            10,
+            "{op} once per command: {ops:?}"
         );
     }
     assert_eq!(inst.fake.open_shells(), 0, "every shell was deleted");
@@ -207,14 +209,15 @@ fn stderr_and_exit_codes_come_back_over_winrm() {
 
 #[test]
 fn an_unreachable_kms_fails_with_0xc004f074_over_winrm() {
-    let (env, inst) = setup(
-        FakeBehaviour {
-            kms_reachable: false,
-            ..FakeBehaviour::default()
-        },
-        WinrmOptions::default(),
-    );
-    let run = env.chat("/as alice\nactivate web-01\n/as bob\napprove 1\n");
+    // The port closes between the request (its pre-flight passed) and the approval.
+    let (env, inst) = setup(FakeBehaviour::default(), WinrmOptions::default());
+    let asked = env.chat("/as alice\nactivate web-01\n");
+    assert!(asked.stdout.contains("Approve with"), "{}", asked.stdout);
+    inst.fake.machine().set_behaviour(FakeBehaviour {
+        kms_reachable: false,
+        ..FakeBehaviour::default()
+    });
+    let run = env.chat("/as bob\napprove 1\n");
     let out = &run.stdout;
     assert!(
         out.contains("job #1 on web-01 failed with **0xC004F074**"),

@@ -630,8 +630,18 @@ impl WinrmInstance {
         )
     }
 
-    /// Every command the instance received, in order.
+    /// Every command the instance received, in order, except the read-only pre-flight checks
+    /// asked before an approval: what a job ran.
     pub fn commands(&self) -> Vec<String> {
+        self.fake
+            .commands()
+            .into_iter()
+            .filter(|c| !crate::instance::is_preflight(c))
+            .collect()
+    }
+
+    /// Every command the instance received, in order, pre-flight checks included.
+    pub fn all_commands(&self) -> Vec<String> {
         self.fake.commands()
     }
 }

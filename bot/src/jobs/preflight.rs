@@ -1,5 +1,5 @@
 //! Pre-flight before approval (`[jobs] preflight = true`): before a KMS activation request is put
-//! to approvers, each SSH instance is asked, with fixed read-only commands, whether the KMS host
+//! to approvers, each SSH or WinRM instance is asked, with fixed read-only commands, whether the KMS host
 //! answers on its port (`Test-NetConnection`) and which edition it runs (the registry's
 //! `EditionID`, as `reg query` prints it). A blocked
 //! port or an edition that differs from the configuration is said at once, instead of asking
@@ -161,7 +161,7 @@ async fn check(
     out
 }
 
-/// Checks every SSH instance concurrently (at most `limit`'s permits at once). Dry-run
+/// Checks every SSH and WinRM instance concurrently (at most `limit`'s permits at once). Dry-run
 /// instances have nothing to probe.
 pub async fn run(
     shells: Arc<dyn ShellFactory>,
@@ -174,7 +174,7 @@ pub async fn run(
     let mut set = tokio::task::JoinSet::new();
     for inst in instances
         .into_iter()
-        .filter(|i| i.transport == Transport::Ssh)
+        .filter(|i| matches!(i.transport, Transport::Ssh | Transport::Winrm))
         .filter(|i| crate::instance_check::problems(i).is_empty())
     {
         let shells = shells.clone();
