@@ -717,3 +717,144 @@ async fn run_lane(inner: Arc<Inner>, key: LaneKey, lane: Arc<Lane>) {
     inner.idle.notify_waiters();
     inner.stopped.notify_waiters();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+
+    /// A platform that is down (every send fails as unreachable) or up (records the posts).
+    struct Slack {
+        up: bool,
+        posts: Mutex<Vec<(String, String)>>,
+    }
+
+    #[async_trait]
+    impl Chat for Slack {
+        fn platform(&self) -> Platform {
+            Platform::Slack
+        }
+        async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+            if !self.up {
+                return Err(ChatError::Unreachable {
+                    platform: Platform::Slack,
+                    detail: "down".into(),
+                });
+            }
+            let mut posts = lock(&self.posts);
+            match out {
+                Outgoing::Post { channel, text, .. } => {
+                    posts.push((channel.clone(), text.clone()));
+                    Ok(Some(format!("ts{}", posts.len())))
+                }
+                _ => Ok(None),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn posts_not_sent_before_a_stop_are_sent_at_the_next_start_in_channel_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("kmsbot.db");
+        let store = Store::open(&path).await.expect("store");
+        let down = Outbox::new(store.clone(), Arc::new(Metrics::new()), Backoff::default());
+        down.register(Arc::new(Slack {
+            up: false,
+            posts: Mutex::new(Vec::new()),
+        }));
+        let mut ids = Vec::new();
+        for (channel, text) in [("C1", "one"), ("C2", "two"), ("C1", "three")] {
+            ids.push(down.say(Platform::Slack, channel, None, text).await);
+        }
+        assert!(!down.flush_for(Duration::from_millis(50)).await);
+        down.stop().await;
+        assert_eq!(
+            store.pending_posts("slack").await.expect("pending").len(),
+            3
+        );
+
+        let slack = Arc::new(Slack {
+            up: true,
+            posts: Mutex::new(Vec::new()),
+        });
+        let up = Outbox::new(store.clone(), Arc::new(Metrics::new()), Backoff::default());
+        up.register(slack.clone());
+        up.resume().await;
+        up.flush().await;
+        let posts = lock(&slack.posts).clone();
+        assert_eq!(posts.len(), 3);
+        let c1: Vec<&str> = posts
+            .iter()
+            .filter(|(c, _)| c == "C1")
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(c1, ["one", "three"], "a channel keeps its order");
+        assert!(store
+            .pending_posts("slack")
+            .await
+            .expect("pending")
+            .is_empty());
+        for id in ids.into_iter().flatten() {
+            let row = store.message(id).await.expect("row").expect("exists");
+            assert!(row.platform_ref.is_some(), "reference stored for #{id}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::*;
+    use async_trait::async_trait;
+
+    /// Posts to `C1` wait until released; other channels are answered at once.
+    struct Held {
+        release: Notify,
+        sent: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl Chat for Held {
+        fn platform(&self) -> Platform {
+            Platform::Slack
+        }
+        async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+            if let Outgoing::Post { channel, text, .. } = out {
+                if channel == "C1" {
+                    self.release.notified().await;
+                }
+                let mut sent = lock(&self.sent);
+                sent.push(text.clone());
+                return Ok(Some(format!("ts{}", sent.len())));
+            }
+            Ok(None)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_channel_does_not_hold_up_the_others() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("kmsbot.db"))
+            .await
+            .expect("store");
+        let chat = Arc::new(Held {
+            release: Notify::new(),
+            sent: Mutex::new(Vec::new()),
+        });
+        let outbox = Outbox::new(store, Arc::new(Metrics::new()), Backoff::default());
+        outbox.register(chat.clone());
+        outbox.say(Platform::Slack, "C1", None, "held").await;
+        outbox.say(Platform::Slack, "C1", None, "after held").await;
+        outbox.say(Platform::Slack, "C2", None, "free").await;
+        while !lock(&chat.sent).iter().any(|t| t == "free") {
+            tokio::task::yield_now().await;
+        }
+        assert!(!lock(&chat.sent).iter().any(|t| t.contains("held")));
+        chat.release.notify_one();
+        while lock(&chat.sent).len() < 2 {
+            tokio::task::yield_now().await;
+        }
+        chat.release.notify_one();
+        outbox.flush().await;
+        assert_eq!(*lock(&chat.sent), ["free", "held", "after held"]);
+    }
+}
