@@ -787,8 +787,11 @@ fn send_unacked(rig: &Rig, addr: SocketAddr, events: &[(String, String)], acked:
     }
 }
 
-/// Rows of the bot's Slack posts: (platform_ref, pending), read as an outside observer.
-fn bot_posts(db: &std::path::Path) -> (Vec<(Option<String>, Option<String>)>, i64) {
+/// A bot post's (platform_ref, pending).
+type PostRow = (Option<String>, Option<String>);
+
+/// Rows of the bot's Slack posts, and the inbox's row count, read as an outside observer.
+fn bot_posts(db: &std::path::Path) -> (Vec<PostRow>, i64) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -798,7 +801,7 @@ fn bot_posts(db: &std::path::Path) -> (Vec<(Option<String>, Option<String>)>, i6
         let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
             .await
             .unwrap();
-        let posts = sqlx::query_as::<_, (Option<String>, Option<String>)>(
+        let posts = sqlx::query_as::<_, PostRow>(
             "SELECT platform_ref, pending FROM messages WHERE author = 'bot' AND platform = 'slack' ORDER BY id",
         )
         .fetch_all(&mut conn)
