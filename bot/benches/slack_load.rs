@@ -104,11 +104,7 @@ struct Baseline {
     chat: Arc<adapters::slack::SlackChat>,
 }
 
-async fn baseline_events(
-    State(b): State<Baseline>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
+async fn baseline_events(State(b): State<Baseline>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let get = |name: &str| {
         headers
             .get(name)
@@ -141,7 +137,11 @@ async fn baseline_events(
             .unwrap_or_default()
             .to_string()
     };
-    let (channel, ts, user) = (text("/event/channel"), text("/event/ts"), text("/event/user"));
+    let (channel, ts, user) = (
+        text("/event/channel"),
+        text("/event/ts"),
+        text("/event/user"),
+    );
     tokio::spawn(async move {
         let _ = b.chat.display_name(&user).await;
         let out = adapters::Outgoing::Post {
@@ -169,7 +169,10 @@ fn run_baseline(api_url: &str) {
             .route("/slack/events", post(baseline_events))
             .with_state(Baseline { chat });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        println!("baseline: listening on http://{}", listener.local_addr().unwrap());
+        println!(
+            "baseline: listening on http://{}",
+            listener.local_addr().unwrap()
+        );
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
         axum::serve(listener, app)
@@ -347,8 +350,15 @@ fn listening(child: &mut std::process::Child) -> SocketAddr {
     let out = child.stdout.take().unwrap();
     let mut lines = std::io::BufReader::new(out).lines();
     loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(addr) = line.rsplit("http://").next().filter(|_| line.contains("listening on")) {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
+        if let Some(addr) = line
+            .rsplit("http://")
+            .next()
+            .filter(|_| line.contains("listening on"))
+        {
             // Keep draining stdout so the child never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines.by_ref() {});
             return addr.trim().parse().unwrap();

@@ -27,7 +27,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 /// The `local_id` of a post that has no message row (the database refused the write): it is
@@ -126,6 +126,32 @@ impl Default for Backoff {
     }
 }
 
+/// A post accepted by its platform: its id, its reference, and who waits for it to be stored.
+type PostedRef = (i64, Option<String>, oneshot::Sender<Result<(), String>>);
+
+/// Most references stored in one statement.
+const REFS_BATCH: usize = 256;
+
+/// Stores posts' references as they come, everything waiting in one statement (the lanes do not
+/// each take the single writer connection).
+async fn run_refs(store: Store, mut rx: mpsc::Receiver<PostedRef>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < REFS_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let rows: Vec<(i64, Option<String>)> =
+            batch.iter().map(|(id, r, _)| (*id, r.clone())).collect();
+        let result = store.posted_many(&rows).await.map_err(|e| e.to_string());
+        for (_, _, reply) in batch {
+            let _ = reply.send(result.clone());
+        }
+    }
+}
+
 /// Where a posted message lives: (channel, thread, platform reference).
 type Placed = (String, Option<String>, String);
 
@@ -175,6 +201,8 @@ struct Inner {
     /// in their lane.
     channels: Mutex<HashMap<i64, String>>,
     sends: Semaphore,
+    /// The writer of posts' references (started on first use).
+    refs: std::sync::OnceLock<mpsc::Sender<PostedRef>>,
     idle: Notify,
     stop: CancellationToken,
     running: AtomicUsize,
@@ -211,6 +239,7 @@ impl Outbox {
                 placed: Mutex::new(HashMap::new()),
                 channels: Mutex::new(HashMap::new()),
                 sends: Semaphore::new(SENDS_IN_FLIGHT),
+                refs: std::sync::OnceLock::new(),
                 idle: Notify::new(),
                 stop: CancellationToken::new(),
                 running: AtomicUsize::new(0),
@@ -577,7 +606,7 @@ impl Inner {
                     if let Some(r) = &sent {
                         self.remember(*local_id, (channel.clone(), thread.clone(), r.clone()));
                     }
-                    if let Err(e) = self.store.posted(*local_id, sent.as_deref()).await {
+                    if let Err(e) = self.posted(*local_id, sent).await {
                         tracing::error!(local_id, error = %e, "cannot store a message's platform reference");
                     }
                 }
@@ -610,6 +639,21 @@ impl Inner {
             }
         }
         Ok(())
+    }
+
+    /// Stores a post's reference (and ends its pending state) through the batching writer.
+    async fn posted(&self, local_id: i64, platform_ref: Option<String>) -> Result<(), String> {
+        let refs = self.refs.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(REFS_BATCH * 4);
+            tokio::spawn(run_refs(self.store.clone(), rx));
+            tx
+        });
+        let (tx, rx) = oneshot::channel();
+        refs.send((local_id, platform_ref, tx))
+            .await
+            .map_err(|_| "the reference writer stopped".to_string())?;
+        rx.await
+            .map_err(|_| "the reference writer stopped".to_string())?
     }
 
     /// A post given up: it is not pending any more (the next start does not send it).

@@ -246,6 +246,27 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::posted`] for many posts in one statement (one transaction).
+    pub async fn posted_many(&self, posts: &[(i64, Option<String>)]) -> Result<(), StoreError> {
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH v(id, r) AS (VALUES ");
+        let mut rows = q.separated(", ");
+        for (id, r) in posts {
+            rows.push("(")
+                .push_bind_unseparated(*id)
+                .push_unseparated(", ")
+                .push_bind_unseparated(r.clone())
+                .push_unseparated(")");
+        }
+        q.push(
+            ") UPDATE messages SET platform_ref = coalesce((SELECT r FROM v WHERE v.id = messages.id), platform_ref), pending = NULL WHERE id IN (SELECT id FROM v)",
+        );
+        q.build().execute(&self.writer).await?;
+        Ok(())
+    }
+
     /// Posts still pending on `platform` (id, channel, thread, what to send), oldest first.
     pub async fn pending_posts(
         &self,
