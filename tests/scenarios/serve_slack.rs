@@ -872,14 +872,22 @@ fn sigterm_in_a_burst_of_acknowledged_events_loses_none_and_doubles_none() {
         assert!(Instant::now() < deadline, "events never acknowledged");
         send_unacked(&rig, served.addr, &events, &mut acked);
     }
+    every_event_answered_once_with_its_reference(&rig, &events);
+}
+
+/// Every event of `events` (ts, payload) has exactly one answer in its thread, nothing else was
+/// posted, and every post's platform reference is stored (exactly the stand-in's ts of the
+/// posts), with no post pending and nothing left in the inbox.
+fn every_event_answered_once_with_its_reference(rig: &Rig, events: &[(String, String)]) {
+    let n = events.len();
     rig.wait_for("an answer to every event", |s| {
-        s.calls("chat.postMessage").len() >= N
+        s.calls("chat.postMessage").len() >= n
     });
     // Wait until every post's reference is stored, then stop cleanly.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (posts, left) = bot_posts(&rig.env.db());
-        if left == 0 && posts.len() == N && posts.iter().all(|(r, p)| r.is_some() && p.is_none()) {
+        if left == 0 && posts.len() == n && posts.iter().all(|(r, p)| r.is_some() && p.is_none()) {
             break;
         }
         assert!(
@@ -890,22 +898,64 @@ fn sigterm_in_a_burst_of_acknowledged_events_loses_none_and_doubles_none() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let posts = rig.posts();
-    for (ts, _) in &events {
+    for (ts, _) in events {
         let answers = posts
             .iter()
             .filter(|p| p["thread_ts"] == ts.as_str())
             .count();
         assert_eq!(answers, 1, "event {ts} has exactly one answer");
     }
-    assert_eq!(posts.len(), N, "no other post");
+    assert_eq!(posts.len(), n, "no other post");
     // Every answer's platform reference is stored: the stored references are exactly the
     // stand-in's ts of the posts.
     let (rows, _) = bot_posts(&rig.env.db());
     let mut stored: Vec<String> = rows.into_iter().filter_map(|(r, _)| r).collect();
     stored.sort();
-    let mut sent: Vec<String> = (1..=N as u64)
+    let mut sent: Vec<String> = (1..=n as u64)
         .map(|n| format!("1700000000.{:06}", n * 100))
         .collect();
     sent.sort();
     assert_eq!(stored, sent);
+}
+
+#[test]
+fn sigterm_with_socket_mode_envelopes_acknowledged_loses_none_and_doubles_none() {
+    const N: usize = 120;
+    let rig = Rig::new("socket", "");
+    rig.slack.fail_next("users.info", 8, 2);
+    let events: Vec<(String, String)> = (0..N)
+        .map(|i| {
+            let ts = format!("1700002000.{:06}", i + 1);
+            let ev = json!({
+                "type": "message", "channel": format!("C{}", i % 6), "channel_type": "channel",
+                "user": format!("U{i}"), "text": "<@UBOT> what is the kms key for server 2019 datacenter?",
+                "ts": ts, "event_ts": ts
+            });
+            (ts, event_callback(&format!("EvS{i}"), ev).to_string())
+        })
+        .collect();
+    let mut served = rig.serve();
+    rig.connected(1);
+    let envelopes: Vec<String> = events
+        .iter()
+        .map(|(_, body)| rig.slack.push_event(serde_json::from_str(body).unwrap()))
+        .collect();
+    rig.wait_for("every envelope acknowledged", |s| {
+        envelopes.iter().all(|e| s.acked(e))
+    });
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = served.child.wait().unwrap();
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let (_, left) = bot_posts(&rig.env.db());
+    assert!(
+        left > 0,
+        "SIGTERM came with acknowledged envelopes still waiting"
+    );
+    served = rig.serve();
+    every_event_answered_once_with_its_reference(&rig, &events);
+    drop(served);
 }

@@ -316,7 +316,15 @@ async fn run_worker(
             },
         };
         match (Platform::parse(&row.platform), RawKind::parse(&row.kind)) {
-            (Some(platform), Some(kind)) => handler.handle(platform, kind, &row.body).await,
+            (Some(platform), Some(kind)) => {
+                // On its own task, so a panic in one turn costs that event, not the worker.
+                let handler = handler.clone();
+                let body = row.body;
+                let run = tokio::spawn(async move { handler.handle(platform, kind, &body).await });
+                if run.await.is_err() {
+                    tracing::error!(id = row.id, "handling a stored event panicked; dropped");
+                }
+            }
             _ => tracing::error!(
                 id = row.id,
                 platform = row.platform,
