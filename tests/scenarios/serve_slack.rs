@@ -841,6 +841,19 @@ fn sigterm_in_a_burst_of_acknowledged_events_loses_none_and_doubles_none() {
         acked[..N / 2].iter().all(|a| *a),
         "the first half is acknowledged"
     );
+    // The backlog is visible and the server stays responsive.
+    assert_eq!(kmsbot_tests::http::get(served.addr, "/healthz").0, 200);
+    let (code, metrics) = kmsbot_tests::http::get(served.addr, "/metrics");
+    assert_eq!(code, 200);
+    let backlog = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("kmsbot_inbox_backlog "))
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    assert!(backlog.is_some_and(|b| b > 0), "{metrics}");
+    assert!(
+        metrics.contains("kmsbot_inbox_oldest_age_seconds"),
+        "{metrics}"
+    );
     let pid = served.child.id().to_string();
     let killer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
