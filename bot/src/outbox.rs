@@ -320,7 +320,13 @@ impl Outbox {
         {
             let mut lanes = lock(&self.inner.lanes);
             for d in deliveries {
-                let channel = self.inner.channel_of(&d);
+                // The console is one stream: one lane, so its transcript keeps the order replies
+                // were decided in.
+                let channel = if platform == Platform::Console {
+                    String::new()
+                } else {
+                    self.inner.channel_of(&d)
+                };
                 let lane = match lanes.get(&(platform, channel.clone())) {
                     Some(lane) => lane.clone(),
                     None => {
