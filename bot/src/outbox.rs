@@ -204,6 +204,8 @@ struct Inner {
     /// The writer of posts' references (started on first use).
     refs: std::sync::OnceLock<mpsc::Sender<PostedRef>>,
     idle: Notify,
+    /// A delivery ended (sent, dropped or given up).
+    progress: Notify,
     stop: CancellationToken,
     running: AtomicUsize,
     stopped: Notify,
@@ -241,6 +243,7 @@ impl Outbox {
                 sends: Semaphore::new(SENDS_IN_FLIGHT),
                 refs: std::sync::OnceLock::new(),
                 idle: Notify::new(),
+                progress: Notify::new(),
                 stop: CancellationToken::new(),
                 running: AtomicUsize::new(0),
                 stopped: Notify::new(),
@@ -460,6 +463,21 @@ impl Outbox {
                 return;
             }
             idle.await;
+        }
+    }
+
+    /// Waits until fewer than `limit` deliveries are pending: what takes new work (the inbox's
+    /// workers) calls it first, so a platform that is down or slow holds the backlog in the store,
+    /// not in the outbox's memory.
+    pub async fn room(&self, limit: usize) {
+        loop {
+            let progress = self.inner.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            if self.pending() < limit || self.inner.stop.is_cancelled() {
+                return;
+            }
+            progress.await;
         }
     }
 
@@ -754,6 +772,7 @@ async fn run_lane(inner: Arc<Inner>, key: LaneKey, lane: Arc<Lane>) {
             delay = (delay * 2).min(inner.backoff.max);
         }
         lane.state().in_flight = None;
+        inner.progress.notify_waiters();
     }
     if inner.stop.is_cancelled() {
         // Left unsent: posts stay pending in the store; the lane's memory goes.
@@ -765,6 +784,7 @@ async fn run_lane(inner: Arc<Inner>, key: LaneKey, lane: Arc<Lane>) {
     inner.report(platform);
     inner.running.fetch_sub(1, Ordering::SeqCst);
     inner.idle.notify_waiters();
+    inner.progress.notify_waiters();
     inner.stopped.notify_waiters();
 }
 
@@ -857,9 +877,9 @@ mod lane_tests {
     use async_trait::async_trait;
 
     /// Posts to `C1` wait until released; other channels are answered at once.
-    struct Held {
-        release: Notify,
-        sent: Mutex<Vec<String>>,
+    pub(super) struct Held {
+        pub(super) release: Notify,
+        pub(super) sent: Mutex<Vec<String>>,
     }
 
     #[async_trait]
@@ -906,5 +926,38 @@ mod lane_tests {
         chat.release.notify_one();
         outbox.flush().await;
         assert_eq!(*lock(&chat.sent), ["free", "held", "after held"]);
+    }
+}
+
+#[cfg(test)]
+mod room_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn room_waits_while_the_outbox_is_full() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("kmsbot.db"))
+            .await
+            .expect("store");
+        let chat = Arc::new(lane_tests::Held {
+            release: Notify::new(),
+            sent: Mutex::new(Vec::new()),
+        });
+        let outbox = Outbox::new(store, Arc::new(Metrics::new()), Backoff::default());
+        outbox.register(chat.clone());
+        for text in ["a", "b"] {
+            outbox.say(Platform::Slack, "C1", None, text).await;
+        }
+        outbox.room(3).await;
+        let waiting = {
+            let outbox = outbox.clone();
+            tokio::spawn(async move { outbox.room(2).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "two pending: no room below two");
+        chat.release.notify_one();
+        waiting.await.expect("room once one is sent");
+        chat.release.notify_one();
+        outbox.flush().await;
     }
 }

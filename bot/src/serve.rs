@@ -43,27 +43,38 @@ struct HttpState {
     inbox: Arc<Inbox>,
 }
 
+/// Deliveries the outbox may hold before the inbox's workers wait for it (a slow or unreachable
+/// platform keeps the backlog in the `inbox` table, not in memory).
+const OUTBOX_ROOM: usize = 2_000;
+
 /// Handles the inbox's Slack rows: decodes them and runs their turns.
 struct SlackRows {
     chat: Arc<SlackChat>,
-    sink: Arc<dyn EventSink>,
+    app: Arc<App>,
+    /// The server is stopping: a row still waiting for room stays for the next start.
+    stop: CancellationToken,
 }
 
 #[async_trait::async_trait]
 impl inbox::Handler for SlackRows {
-    async fn handle(&self, platform: Platform, kind: RawKind, body: &str) {
+    async fn handle(&self, platform: Platform, kind: RawKind, body: &str) -> inbox::Outcome {
         if platform != Platform::Slack {
             tracing::error!(%platform, "an inbox row of a platform without an inbox; dropped");
-            return;
+            return inbox::Outcome::Done;
+        }
+        tokio::select! {
+            _ = self.app.outbox().room(OUTBOX_ROOM) => {}
+            _ = self.stop.cancelled() => return inbox::Outcome::Deferred,
         }
         slack::handle_stored(
             self.chat.clone(),
             self.chat.clone(),
-            self.sink.clone(),
+            self.app.clone() as Arc<dyn EventSink>,
             kind,
             body,
         )
         .await;
+        inbox::Outcome::Done
     }
 }
 
@@ -251,7 +262,8 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         }
         inbox_rows = Some(Arc::new(SlackRows {
             chat: chat.clone(),
-            sink: app.clone() as Arc<dyn EventSink>,
+            app: app.clone(),
+            stop: shutdown.clone(),
         }));
         if settings.mode == slack::SlackMode::Socket {
             let (chat2, intake, stop) = (

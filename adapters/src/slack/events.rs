@@ -38,6 +38,10 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 /// [`MAX_BODY_BYTES`] this bounds the memory forged-but-well-formed requests can hold to 16 MiB.
 pub const MAX_BODIES_IN_FLIGHT: usize = 32;
 
+/// Events being handled at once by a router without an intake ([`events_router_with`]); more are
+/// answered 503 (Slack retries).
+pub const DELIVERIES_IN_FLIGHT: usize = 1024;
+
 /// Header carrying Slack's request signature (`v0=<hex>`).
 pub const SIGNATURE_HEADER: &str = "x-slack-signature";
 /// Header carrying the Unix time Slack signed the request at.
@@ -240,11 +244,13 @@ async fn signed_body(state: &EventsState, req: Request, what: &str) -> Result<By
 /// Where a valid payload goes.
 #[derive(Clone)]
 enum Target {
-    /// Delivered on a spawned task, after the answer.
+    /// Delivered on a spawned task, after the answer; at most [`DELIVERIES_IN_FLIGHT`] at once
+    /// (503 above that: Slack retries).
     Sink {
         chat: Arc<SlackChat>,
         threads: Arc<dyn ThreadOracle>,
         sink: Arc<dyn EventSink>,
+        deliveries: Arc<Semaphore>,
     },
     /// Stored before the answer.
     Intake(Arc<dyn Intake>),
@@ -265,17 +271,21 @@ impl EventsState {
                 chat,
                 threads,
                 sink,
+                deliveries,
             } => {
+                let Ok(permit) = deliveries.clone().try_acquire_owned() else {
+                    warn!("too many Slack events being handled; answered 503 (Slack retries)");
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                };
                 let inbound = match kind {
                     RawKind::Event => super::socket::Inbound::Event(payload),
                     RawKind::Interaction => super::socket::Inbound::Interaction(payload),
                 };
-                tokio::spawn(super::socket::process(
-                    chat.clone(),
-                    threads.clone(),
-                    sink.clone(),
-                    inbound,
-                ));
+                let (chat, threads, sink) = (chat.clone(), threads.clone(), sink.clone());
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    super::socket::process(chat, threads, sink, inbound).await;
+                });
                 StatusCode::OK.into_response()
             }
             Target::Intake(intake) => {
@@ -329,6 +339,7 @@ pub fn events_router_with(
             chat,
             threads,
             sink,
+            deliveries: Arc::new(Semaphore::new(DELIVERIES_IN_FLIGHT)),
         },
         signing_secret,
     )

@@ -40,11 +40,20 @@ pub const WORKER_QUEUE: usize = 16;
 /// Rows the dispatcher reads at a time.
 pub const PAGE: i64 = 64;
 
-/// Handles one stored payload (decodes it and runs the turn); the row is deleted afterwards.
+/// What became of a stored payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Handled (or failed for good, logged): its row is deleted.
+    Done,
+    /// Not handled (the server is stopping): its row stays for the next start.
+    Deferred,
+}
+
+/// Handles one stored payload (decodes it and runs the turn).
 #[async_trait]
 pub trait Handler: Send + Sync {
-    /// Handles `row` to completion; failures are the handler's to log.
-    async fn handle(&self, platform: Platform, kind: RawKind, body: &str);
+    /// Handles the payload to completion; failures are the handler's to log.
+    async fn handle(&self, platform: Platform, kind: RawKind, body: &str) -> Outcome;
 }
 
 enum Cmd {
@@ -315,22 +324,29 @@ async fn run_worker(
                 None => break,
             },
         };
-        match (Platform::parse(&row.platform), RawKind::parse(&row.kind)) {
+        let outcome = match (Platform::parse(&row.platform), RawKind::parse(&row.kind)) {
             (Some(platform), Some(kind)) => {
                 // On its own task, so a panic in one turn costs that event, not the worker.
                 let handler = handler.clone();
                 let body = row.body;
                 let run = tokio::spawn(async move { handler.handle(platform, kind, &body).await });
-                if run.await.is_err() {
+                run.await.unwrap_or_else(|_| {
                     tracing::error!(id = row.id, "handling a stored event panicked; dropped");
-                }
+                    Outcome::Done
+                })
             }
-            _ => tracing::error!(
-                id = row.id,
-                platform = row.platform,
-                kind = row.kind,
-                "an inbox row of an unknown platform or kind; dropped"
-            ),
+            _ => {
+                tracing::error!(
+                    id = row.id,
+                    platform = row.platform,
+                    kind = row.kind,
+                    "an inbox row of an unknown platform or kind; dropped"
+                );
+                Outcome::Done
+            }
+        };
+        if outcome == Outcome::Deferred {
+            continue;
         }
         if cmds.send(Cmd::Handled(row.id)).await.is_err() {
             break;
@@ -346,11 +362,12 @@ mod tests {
 
     #[async_trait]
     impl Handler for Count {
-        async fn handle(&self, _platform: Platform, _kind: RawKind, body: &str) {
+        async fn handle(&self, _platform: Platform, _kind: RawKind, body: &str) -> Outcome {
             self.0
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(body.to_string());
+            Outcome::Done
         }
     }
 
