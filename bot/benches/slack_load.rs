@@ -9,8 +9,13 @@
 //! (duplicates), requests refused (503, sent again as Slack would), peak RSS (`VmHWM`) and idle
 //! RSS (`VmRSS` after start, before the burst).
 //!
+//! A third run sends SIGTERM to `kmsbot serve` once half the burst is acknowledged and restarts
+//! it on the same database and port while the load keeps sending what was not acknowledged (as
+//! Slack retries): every event must still be answered exactly once.
+//!
 //! Run with `cargo bench -p kmsbot --bench slack_load`; `KMSBOT_BENCH_EVENTS` (default 20000)
-//! sets the burst, `KMSBOT_BENCH_INFLIGHT` (default 64) the requests in flight. Loopback only.
+//! sets the burst, `KMSBOT_BENCH_INFLIGHT` (default 64) the requests in flight,
+//! `KMSBOT_BENCH_SIGTERM=0` skips the SIGTERM run. Loopback only.
 
 // A benchmark: a failed setup step should stop it loudly, so `unwrap` is fine here.
 #![allow(clippy::unwrap_used)]
@@ -252,13 +257,19 @@ struct Load {
     started: Instant,
 }
 
-async fn burst(addr: SocketAddr, reqs: Arc<Vec<(String, Vec<u8>)>>, inflight: usize) -> Load {
+async fn burst(
+    addr: SocketAddr,
+    reqs: Arc<Vec<(String, Vec<u8>)>>,
+    inflight: usize,
+    acked: Arc<AtomicUsize>,
+) -> Load {
     let next = Arc::new(AtomicUsize::new(0));
     let refused = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..inflight {
-        let (next, reqs, refused) = (next.clone(), reqs.clone(), refused.clone());
+        let (next, reqs, refused, acked) =
+            (next.clone(), reqs.clone(), refused.clone(), acked.clone());
         tasks.spawn(async move {
             let mut acks = Vec::new();
             let mut buf = Vec::with_capacity(4096);
@@ -284,6 +295,7 @@ async fn burst(addr: SocketAddr, reqs: Arc<Vec<(String, Vec<u8>)>>, inflight: us
                     match exchange(c, raw, &mut buf).await {
                         Some(200) => {
                             acks.push(sent.elapsed());
+                            acked.fetch_add(1, Ordering::SeqCst);
                             break;
                         }
                         Some(_) => {
@@ -379,7 +391,12 @@ fn run_one(
     // Idle: started, the knowledge base loaded, nothing to do for 3 s.
     std::thread::sleep(Duration::from_secs(3));
     let idle = proc_kib(pid, "VmRSS:");
-    let load = rt.block_on(burst(addr, reqs.clone(), inflight));
+    let load = rt.block_on(burst(
+        addr,
+        reqs.clone(),
+        inflight,
+        Arc::new(AtomicUsize::new(0)),
+    ));
     // Wait until every event is answered, or nothing new arrives for 30 s.
     let mut seen = 0;
     let mut quiet_since = Instant::now();
@@ -423,6 +440,122 @@ fn run_one(
     }
 }
 
+/// How to start `kmsbot serve` for the bench (its directory, config and database).
+struct BotProcess {
+    env: kmsbot_tests::transcript::Env,
+}
+
+impl BotProcess {
+    fn new(api: SocketAddr, listen: &str) -> BotProcess {
+        let mut env = kmsbot_tests::transcript::Env::new(BIN);
+        env.write_config(&format!(
+            "[http]\nlisten = \"{listen}\"\n[slack]\nmode = \"events\"\napi_url = \"http://{api}/api/\"\n"
+        ));
+        env.vars
+            .push(("KMSBOT_SLACK_BOT_TOKEN".into(), "xoxb-bench".into()));
+        env.vars
+            .push(("KMSBOT_SLACK_SIGNING_SECRET".into(), SECRET.into()));
+        env.vars.push(("RUST_LOG".into(), "error".into()));
+        BotProcess { env }
+    }
+
+    fn spawn(&self) -> std::process::Child {
+        bot_spawn_again(self).spawn().unwrap()
+    }
+}
+
+fn run_sigterm(
+    rt: &tokio::runtime::Runtime,
+    bot: &BotProcess,
+    answers: Arc<Answers>,
+    reqs: Arc<Vec<(String, Vec<u8>)>>,
+    inflight: usize,
+) -> Figures {
+    let mut first = bot.spawn();
+    let addr = listening(&mut first);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let half = reqs.len() / 2;
+    let second: Arc<Mutex<Option<std::process::Child>>> = Arc::new(Mutex::new(None));
+    let first_peak = Arc::new(AtomicU64::new(0));
+    let restarter = {
+        let (acked, second, first_peak) = (acked.clone(), second.clone(), first_peak.clone());
+        let mut again = bot_spawn_again(bot);
+        std::thread::spawn(move || {
+            while acked.load(Ordering::SeqCst) < half {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let pid = first.id();
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+            first_peak.store(proc_kib(pid, "VmHWM:"), Ordering::SeqCst);
+            let _ = first.wait();
+            let mut child = again.spawn().unwrap();
+            let _ = listening(&mut child);
+            *lock(&second) = Some(child);
+        })
+    };
+    let load = rt.block_on(burst(addr, reqs.clone(), inflight, acked));
+    restarter.join().unwrap();
+    let mut child = lock(&second).take().unwrap();
+    let pid = child.id();
+    let mut seen = 0;
+    let mut quiet_since = Instant::now();
+    loop {
+        let answered = lock(&answers.per_thread).len();
+        if answered >= reqs.len() {
+            break;
+        }
+        if answered != seen {
+            seen = answered;
+            quiet_since = Instant::now();
+        } else if quiet_since.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let peak = proc_kib(pid, "VmHWM:").max(first_peak.load(Ordering::SeqCst));
+    let end = lock(&answers.last).unwrap_or_else(Instant::now);
+    let per_thread = lock(&answers.per_thread).clone();
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = child.wait();
+    let answered = reqs
+        .iter()
+        .filter(|(ts, _)| per_thread.contains_key(ts))
+        .count();
+    let mut acks = load.acks;
+    acks.sort();
+    Figures {
+        name: "kmsbot serve, SIGTERM + restart",
+        per_sec: answered as f64 / end.duration_since(load.started).as_secs_f64(),
+        p50: percentile(&acks, 0.50),
+        p99: percentile(&acks, 0.99),
+        missing: reqs.len() - answered,
+        duplicates: per_thread.values().filter(|n| **n > 1).count(),
+        refused: load.refused,
+        peak_mib: mib(peak),
+        idle_mib: 0.0,
+    }
+}
+
+/// The command that starts `bot`'s `kmsbot serve` (built anew for each start, so a restart can be
+/// made from another thread).
+fn bot_spawn_again(bot: &BotProcess) -> std::process::Command {
+    let db = bot.env.db();
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(["serve", "--db", db.to_str().unwrap(), "--config"])
+        .arg(bot.env.path("kmsbot.toml"))
+        .current_dir(bot.env.path(""))
+        .envs(bot.env.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env_remove("KMSBOT_BENCH_EVENTS")
+        .env_remove("KMSBOT_BENCH_INFLIGHT")
+        .env_remove("KMSBOT_BENCH_SIGTERM")
+        .stdout(std::process::Stdio::piped());
+    cmd
+}
+
 fn main() {
     if let Ok(api) = std::env::var(BASELINE_ENV) {
         run_baseline(&api);
@@ -461,27 +594,29 @@ fn main() {
     {
         let answers = Arc::new(Answers::default());
         let api = rt.block_on(start_web_api(answers.clone()));
-        let mut env = kmsbot_tests::transcript::Env::new(BIN);
-        env.write_config(&format!(
-            "[http]\nlisten = \"127.0.0.1:0\"\n[slack]\nmode = \"events\"\napi_url = \"http://{api}/api/\"\n"
+        let bot = BotProcess::new(api, "127.0.0.1:0");
+        let child = bot.spawn();
+        figures.push(run_one(
+            "kmsbot serve",
+            &rt,
+            child,
+            answers,
+            reqs.clone(),
+            inflight,
         ));
-        env.vars
-            .push(("KMSBOT_SLACK_BOT_TOKEN".into(), "xoxb-bench".into()));
-        env.vars
-            .push(("KMSBOT_SLACK_SIGNING_SECRET".into(), SECRET.into()));
-        env.vars.push(("RUST_LOG".into(), "error".into()));
-        let db = env.db();
-        let child = std::process::Command::new(BIN)
-            .args(["serve", "--db", db.to_str().unwrap(), "--config"])
-            .arg(env.path("kmsbot.toml"))
-            .current_dir(env.path(""))
-            .envs(env.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env_remove("KMSBOT_BENCH_EVENTS")
-            .env_remove("KMSBOT_BENCH_INFLIGHT")
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        figures.push(run_one("kmsbot serve", &rt, child, answers, reqs, inflight));
+    }
+    // kmsbot serve again, SIGTERM once half the burst is acknowledged, restarted on the same
+    // database and port; the load keeps sending what was not acknowledged (as Slack retries).
+    if std::env::var("KMSBOT_BENCH_SIGTERM").map_or(true, |v| v != "0") {
+        let answers = Arc::new(Answers::default());
+        let api = rt.block_on(start_web_api(answers.clone()));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let bot = BotProcess::new(api, &format!("127.0.0.1:{port}"));
+        figures.push(run_sigterm(&rt, &bot, answers, reqs.clone(), inflight));
     }
 
     println!(
@@ -500,6 +635,12 @@ fn main() {
             f.refused,
             f.peak_mib,
             f.idle_mib
+        );
+    }
+    if let Some(f) = figures.get(2) {
+        println!(
+            "\nSIGTERM at half the burst, restart on the same database: {} missing, {} duplicates (the row's throughput includes the restart)",
+            f.missing, f.duplicates
         );
     }
     let (base, bot) = (&figures[0], &figures[1]);
