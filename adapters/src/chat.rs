@@ -299,8 +299,9 @@ pub trait Intake: Send + Sync {
 
 /// Where adapters deliver decoded events (the bot's `App` implements it).
 ///
-/// Adapters acknowledge the platform first, then deliver; delivery never fails from the
-/// adapter's point of view (the bot logs and reports its own errors).
+/// Adapters without an [`Intake`] acknowledge the platform first, then deliver; with one, whoever
+/// reads the intake delivers the stored payloads. Delivery never fails from the adapter's point
+/// of view (the bot logs and reports its own errors).
 #[async_trait]
 pub trait EventSink: Send + Sync {
     /// Handles one event to completion (dedupe, effects, replies).
