@@ -241,10 +241,67 @@ pub trait Chat: Send + Sync {
     async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError>;
 }
 
+/// What a [`RawInbound`] carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawKind {
+    /// An event callback (a message, a mention, a reaction).
+    Event,
+    /// An interaction (a button click).
+    Interaction,
+}
+
+impl RawKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RawKind::Event => "event",
+            RawKind::Interaction => "interaction",
+        }
+    }
+
+    /// The kind a stored name names.
+    pub fn parse(name: &str) -> Option<RawKind> {
+        match name {
+            "event" => Some(RawKind::Event),
+            "interaction" => Some(RawKind::Interaction),
+            _ => None,
+        }
+    }
+}
+
+/// A signed platform payload, not decoded yet, to be stored before it is acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawInbound {
+    /// Where it came from.
+    pub platform: Platform,
+    /// Event or interaction.
+    pub kind: RawKind,
+    /// The platform's own id of the payload (Slack `event_id`), stable across redeliveries:
+    /// a second copy is not stored twice.
+    pub dedupe: Option<String>,
+    /// What must keep its order (the channel): payloads with the same key are handled one
+    /// after another, in the order they were stored.
+    pub order_key: Option<String>,
+    /// The payload, JSON.
+    pub body: String,
+}
+
+/// Where adapters store payloads before acknowledging them (the bot's inbox implements it).
+///
+/// An adapter with an intake acknowledges a payload only after [`Intake::persist`] returned
+/// `Ok`: an acknowledged payload survives a crash or a SIGTERM and is handled later. On `Err` it
+/// does not acknowledge (the platform redelivers).
+#[async_trait]
+pub trait Intake: Send + Sync {
+    /// Stores `raw` durably (committed) or says why not.
+    async fn persist(&self, raw: RawInbound) -> Result<(), ChatError>;
+}
+
 /// Where adapters deliver decoded events (the bot's `App` implements it).
 ///
-/// Adapters acknowledge the platform first, then deliver; delivery never fails from the
-/// adapter's point of view (the bot logs and reports its own errors).
+/// Adapters without an [`Intake`] acknowledge the platform first, then deliver; with one, whoever
+/// reads the intake delivers the stored payloads. Delivery never fails from the adapter's point
+/// of view (the bot logs and reports its own errors).
 #[async_trait]
 pub trait EventSink: Send + Sync {
     /// Handles one event to completion (dedupe, effects, replies).

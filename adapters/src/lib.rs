@@ -12,4 +12,7 @@ pub mod slack;
 pub mod ssh;
 pub mod winrm;
 
-pub use chat::{Button, Chat, ChatError, EventSink, Incoming, IncomingKind, Outgoing, Platform};
+pub use chat::{
+    Button, Chat, ChatError, EventSink, Incoming, IncomingKind, Intake, Outgoing, Platform,
+    RawInbound, RawKind,
+};

@@ -10,6 +10,7 @@ pub mod console;
 pub mod contexts;
 pub mod errors;
 pub mod http_server;
+pub mod inbox;
 pub mod instance_check;
 pub mod jobs;
 pub mod metrics;

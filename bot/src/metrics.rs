@@ -76,6 +76,9 @@ pub struct Metrics {
     instance_states: Mutex<std::collections::BTreeMap<String, &'static str>>,
     watch_rounds: Counter,
     watch_announcements: Counter,
+    inbox_backlog: Gauge,
+    inbox_oldest: Gauge,
+    inbox_redeliveries: Counter,
 }
 
 impl Default for Metrics {
@@ -156,12 +159,33 @@ impl Metrics {
             "Changes the expiry watch announced",
             watch_announcements.clone(),
         );
+        let inbox_backlog = Gauge::default();
+        let inbox_oldest = Gauge::default();
+        registry.register(
+            "inbox_backlog",
+            "Acknowledged platform events stored and not yet handled",
+            inbox_backlog.clone(),
+        );
+        registry.register(
+            "inbox_oldest_age_seconds",
+            "Age of the oldest acknowledged event not yet handled (0 when none)",
+            inbox_oldest.clone(),
+        );
+        let inbox_redeliveries = Counter::default();
+        registry.register(
+            "inbox_redeliveries",
+            "Platform redeliveries of an event still waiting in the inbox (stored once)",
+            inbox_redeliveries.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             instances,
             instance_states: Mutex::default(),
             watch_rounds,
             watch_announcements,
+            inbox_backlog,
+            inbox_oldest,
+            inbox_redeliveries,
             outbox_queued,
             outbox_oldest,
             outbox_failures,
@@ -185,6 +209,14 @@ impl Metrics {
             .set(i64::try_from(queued).unwrap_or(i64::MAX));
         self.outbox_oldest
             .get_or_create(&l)
+            .set(i64::try_from(oldest.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// The durable inbox: how many acknowledged events wait and how old the oldest is.
+    pub fn inbox(&self, backlog: i64, oldest: Duration, new_redeliveries: u64) {
+        self.inbox_redeliveries.inc_by(new_redeliveries);
+        self.inbox_backlog.set(backlog);
+        self.inbox_oldest
             .set(i64::try_from(oldest.as_secs()).unwrap_or(i64::MAX));
     }
 

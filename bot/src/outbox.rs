@@ -1,8 +1,11 @@
-//! The outbox: chat deliveries (posts, edits, reactions) go into a queue per platform, and one
-//! task per platform sends them through that platform's [`Chat`]. Nothing that decides a reply —
-//! an event's turn, the job worker — waits for a platform.
+//! The outbox: chat deliveries (posts, edits, reactions) go into a queue per channel (a lane),
+//! and each lane with work has a task that sends its deliveries through its platform's [`Chat`].
+//! Nothing that decides a reply — an event's turn, the job worker — waits for a platform.
 //!
-//! * Order is kept per platform (an edit always follows the post that created its message).
+//! * Order is kept per channel (an edit always follows the post that created its message);
+//!   unrelated channels are sent concurrently, at most [`SENDS_IN_FLIGHT`] sends at once. A
+//!   platform's pacing (Slack's 429 `Retry-After`) is honoured by its `Chat` per call, so a
+//!   rate-limited channel only delays its own lane.
 //! * Edits of one message coalesce: a queued edit takes the newest text; an edit that keeps failing
 //!   is dropped as soon as a newer edit of the same message waits behind it.
 //! * A failed delivery is retried with exponential backoff (a platform that is down or answers
@@ -11,16 +14,21 @@
 //!   `kmsbot_outbox_oldest_age_seconds` per platform in `/metrics`, and a warning in the log once
 //!   a delivery is [`STUCK_AFTER`] old.
 //!
-//! Every bot message has its row (and id) in `messages` before it is queued; its platform
-//! reference is stored once the platform accepted it.
+//! Every bot post has its row (and id) in `messages` before it is queued, with what to send
+//! (`pending`, see [`pending_json`]); once the platform accepted it, its platform reference is
+//! stored and `pending` cleared in one statement. [`Outbox::stop`] lets the sends in flight
+//! finish (their references stored) and leaves the rest: posts still pending are sent by
+//! [`Outbox::resume`] at the next start. Edits and reactions are not kept across a restart.
 
 use crate::metrics::Metrics;
 use crate::store::Store;
 use adapters::{Button, Chat, ChatError, Outgoing, Platform};
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 /// The `local_id` of a post that has no message row (the database refused the write): it is
 /// delivered, but cannot be edited, reacted to or found again. Real ids start at 1.
@@ -28,6 +36,39 @@ pub const UNRECORDED: i64 = 0;
 
 /// A delivery older than this is reported in the log as stuck.
 pub const STUCK_AFTER: Duration = Duration::from_secs(60);
+
+/// Sends in flight at once over every lane.
+pub const SENDS_IN_FLIGHT: usize = 32;
+
+/// What a pending post stores (`messages.pending`): its text and buttons, JSON.
+pub fn pending_json(text: &str, buttons: &[Button]) -> String {
+    let buttons: Vec<serde_json::Value> = buttons
+        .iter()
+        .map(|b| serde_json::json!({ "action": b.action, "label": b.label }))
+        .collect();
+    serde_json::json!({ "text": text, "buttons": buttons }).to_string()
+}
+
+/// The text and buttons of a stored pending post.
+fn parse_pending(json: &str) -> Option<(String, Vec<Button>)> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    let text = v.get("text")?.as_str()?.to_string();
+    let buttons = v
+        .get("buttons")
+        .and_then(serde_json::Value::as_array)
+        .map(|bs| {
+            bs.iter()
+                .filter_map(|b| {
+                    Some(Button {
+                        action: b.get("action")?.as_str()?.to_string(),
+                        label: b.get("label")?.as_str()?.to_string(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((text, buttons))
+}
 
 /// One chat action, decided and recorded, waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,8 +126,37 @@ impl Default for Backoff {
     }
 }
 
+/// A post accepted by its platform: its id, its reference, and who waits for it to be stored.
+type PostedRef = (i64, Option<String>, oneshot::Sender<Result<(), String>>);
+
+/// Most references stored in one statement.
+const REFS_BATCH: usize = 256;
+
+/// Stores posts' references as they come, everything waiting in one statement (the lanes do not
+/// each take the single writer connection).
+async fn run_refs(store: Store, mut rx: mpsc::Receiver<PostedRef>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < REFS_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let rows: Vec<(i64, Option<String>)> =
+            batch.iter().map(|(id, r, _)| (*id, r.clone())).collect();
+        let result = store.posted_many(&rows).await.map_err(|e| e.to_string());
+        for (_, _, reply) in batch {
+            let _ = reply.send(result.clone());
+        }
+    }
+}
+
 /// Where a posted message lives: (channel, thread, platform reference).
 type Placed = (String, Option<String>, String);
+
+/// A lane: one platform's channel.
+type LaneKey = (Platform, String);
 
 struct Queued {
     delivery: Delivery,
@@ -102,18 +172,12 @@ struct LaneState {
 
 struct Lane {
     platform: Platform,
-    chat: RwLock<Arc<dyn Chat>>,
     state: Mutex<LaneState>,
-    wake: Notify,
 }
 
 impl Lane {
     fn state(&self) -> MutexGuard<'_, LaneState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn chat(&self) -> Arc<dyn Chat> {
-        self.chat.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// A newer edit of `local_id` waits in the queue.
@@ -129,9 +193,22 @@ struct Inner {
     store: Store,
     metrics: Arc<Metrics>,
     backoff: Backoff,
-    lanes: RwLock<HashMap<Platform, Arc<Lane>>>,
+    chats: RwLock<HashMap<Platform, Arc<dyn Chat>>>,
+    /// Lanes with work (each has its task); a lane whose queue empties is removed.
+    lanes: Mutex<HashMap<LaneKey, Arc<Lane>>>,
     placed: Mutex<HashMap<i64, Placed>>,
+    /// The channel of posts queued by this process, so their edits and reactions follow them
+    /// in their lane.
+    channels: Mutex<HashMap<i64, String>>,
+    sends: Semaphore,
+    /// The writer of posts' references (started on first use).
+    refs: std::sync::OnceLock<mpsc::Sender<PostedRef>>,
     idle: Notify,
+    /// A delivery ended (sent, dropped or given up).
+    progress: Notify,
+    stop: CancellationToken,
+    running: AtomicUsize,
+    stopped: Notify,
 }
 
 /// The outbox handle (cheap to clone).
@@ -147,6 +224,10 @@ enum Failure {
     Drop(String),
 }
 
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Outbox {
     /// An outbox that records platform references in `store`.
     pub fn new(store: Store, metrics: Arc<Metrics>, backoff: Backoff) -> Outbox {
@@ -155,35 +236,73 @@ impl Outbox {
                 store,
                 metrics,
                 backoff,
-                lanes: RwLock::new(HashMap::new()),
+                chats: RwLock::new(HashMap::new()),
+                lanes: Mutex::new(HashMap::new()),
                 placed: Mutex::new(HashMap::new()),
+                channels: Mutex::new(HashMap::new()),
+                sends: Semaphore::new(SENDS_IN_FLIGHT),
+                refs: std::sync::OnceLock::new(),
                 idle: Notify::new(),
+                progress: Notify::new(),
+                stop: CancellationToken::new(),
+                running: AtomicUsize::new(0),
+                stopped: Notify::new(),
             }),
         }
     }
 
-    /// Registers the sender of a platform and starts its delivery task (on the current Tokio
-    /// runtime). Registering again replaces the sender; the queue stays.
+    /// Registers the sender of a platform. Registering again replaces the sender; the queues
+    /// stay.
     pub fn register(&self, chat: Arc<dyn Chat>) {
         let platform = chat.platform();
-        let mut lanes = self.inner.lanes.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(lane) = lanes.get(&platform) {
-            *lane.chat.write().unwrap_or_else(|e| e.into_inner()) = chat;
-            return;
-        }
-        let lane = Arc::new(Lane {
-            platform,
-            chat: RwLock::new(chat),
-            state: Mutex::new(LaneState::default()),
-            wake: Notify::new(),
-        });
-        lanes.insert(platform, lane.clone());
-        tokio::spawn(run_lane(self.inner.clone(), lane));
+        self.inner
+            .chats
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(platform, chat);
     }
 
-    fn lane(&self, platform: Platform) -> Option<Arc<Lane>> {
-        let lanes = self.inner.lanes.read().unwrap_or_else(|e| e.into_inner());
-        lanes.get(&platform).cloned()
+    /// Queues the posts of registered platforms still pending from an earlier run (recorded,
+    /// never accepted by the platform), oldest first, before anything new.
+    pub async fn resume(&self) {
+        let platforms: Vec<Platform> = self
+            .inner
+            .chats
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        for platform in platforms {
+            let rows = match self.inner.store.pending_posts(platform.as_str()).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::error!(%platform, error = %e, "cannot read the posts left pending");
+                    continue;
+                }
+            };
+            if rows.is_empty() {
+                continue;
+            }
+            tracing::info!(%platform, posts = rows.len(), "sending the posts left pending by the last run");
+            let deliveries = rows
+                .into_iter()
+                .filter_map(|(local_id, channel, thread, pending)| {
+                    let Some((text, buttons)) = parse_pending(&pending) else {
+                        tracing::error!(local_id, "a pending post cannot be read; skipped");
+                        return None;
+                    };
+                    Some(Delivery::Post {
+                        local_id,
+                        channel,
+                        thread,
+                        text,
+                        buttons,
+                    })
+                })
+                .collect();
+            self.enqueue(platform, deliveries);
+        }
     }
 
     /// Queues deliveries for `platform` (never waits for the platform).
@@ -191,35 +310,67 @@ impl Outbox {
         if deliveries.is_empty() {
             return;
         }
-        let Some(lane) = self.lane(platform) else {
+        if !self
+            .inner
+            .chats
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&platform)
+        {
             tracing::warn!(%platform, "no chat registered for platform; replies dropped");
             return;
-        };
+        }
         {
-            let mut st = lane.state();
+            let mut lanes = lock(&self.inner.lanes);
             for d in deliveries {
-                if let Delivery::Edit { local_id, text } = &d {
-                    // Coalesce: a queued edit of the same message just takes the newest text.
-                    let queued = st.queue.iter_mut().find_map(|q| match &mut q.delivery {
-                        Delivery::Edit {
-                            local_id: id,
-                            text: t,
-                        } if id == local_id => Some(t),
-                        _ => None,
-                    });
-                    if let Some(t) = queued {
-                        t.clone_from(text);
-                        continue;
+                // The console is one stream: one lane, so its transcript keeps the order replies
+                // were decided in.
+                let channel = if platform == Platform::Console {
+                    String::new()
+                } else {
+                    self.inner.channel_of(&d)
+                };
+                let lane = match lanes.get(&(platform, channel.clone())) {
+                    Some(lane) => lane.clone(),
+                    None => {
+                        let lane = Arc::new(Lane {
+                            platform,
+                            state: Mutex::new(LaneState::default()),
+                        });
+                        lanes.insert((platform, channel.clone()), lane.clone());
+                        self.inner.running.fetch_add(1, Ordering::SeqCst);
+                        tokio::spawn(run_lane(
+                            self.inner.clone(),
+                            (platform, channel),
+                            lane.clone(),
+                        ));
+                        lane
                     }
+                };
+                {
+                    let mut st = lane.state();
+                    if let Delivery::Edit { local_id, text } = &d {
+                        // Coalesce: a queued edit of the same message just takes the newest text.
+                        let queued = st.queue.iter_mut().find_map(|q| match &mut q.delivery {
+                            Delivery::Edit {
+                                local_id: id,
+                                text: t,
+                            } if id == local_id => Some(t),
+                            _ => None,
+                        });
+                        if let Some(t) = queued {
+                            t.clone_from(text);
+                            continue;
+                        }
+                    }
+                    st.queue.push_back(Queued {
+                        delivery: d,
+                        since: Instant::now(),
+                    });
                 }
-                st.queue.push_back(Queued {
-                    delivery: d,
-                    since: Instant::now(),
-                });
             }
         }
-        self.inner.report(&lane);
-        lane.wake.notify_one();
+        self.inner.report(platform);
     }
 
     /// Edits a bot message (job progress).
@@ -244,9 +395,14 @@ impl Outbox {
     ) -> Option<i64> {
         let recorded: Result<i64, crate::store::StoreError> = async {
             let mut tx = self.inner.store.begin().await?;
-            let id =
-                Store::insert_message(&mut tx, platform.as_str(), channel, thread, "bot", None)
-                    .await?;
+            let id = Store::insert_bot_post(
+                &mut tx,
+                platform.as_str(),
+                channel,
+                thread,
+                &pending_json(text, &[]),
+            )
+            .await?;
             tx.commit().await?;
             Ok(id)
         }
@@ -286,7 +442,7 @@ impl Outbox {
 
     /// Deliveries waiting or being sent, over every platform.
     pub fn pending(&self) -> usize {
-        let lanes = self.inner.lanes.read().unwrap_or_else(|e| e.into_inner());
+        let lanes = lock(&self.inner.lanes);
         lanes
             .values()
             .map(|l| {
@@ -310,39 +466,107 @@ impl Outbox {
         }
     }
 
+    /// Waits until fewer than `limit` deliveries are pending: what takes new work (the inbox's
+    /// workers) calls it first, so a platform that is down or slow holds the backlog in the store,
+    /// not in the outbox's memory.
+    pub async fn room(&self, limit: usize) {
+        loop {
+            let progress = self.inner.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            if self.pending() < limit || self.inner.stop.is_cancelled() {
+                return;
+            }
+            progress.await;
+        }
+    }
+
     /// [`Outbox::flush`], waiting at most `limit`; false when deliveries were still pending.
     pub async fn flush_for(&self, limit: Duration) -> bool {
         tokio::time::timeout(limit, self.flush()).await.is_ok()
     }
+
+    /// Stops sending: the sends in flight finish (their references stored), nothing more is
+    /// taken. Posts not sent stay pending in the store for [`Outbox::resume`].
+    pub async fn stop(&self) {
+        self.inner.stop.cancel();
+        loop {
+            let stopped = self.inner.stopped.notified();
+            tokio::pin!(stopped);
+            stopped.as_mut().enable();
+            if self.inner.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            stopped.await;
+        }
+    }
 }
 
 impl Inner {
-    fn report(&self, lane: &Lane) {
-        let (queued, oldest) = {
-            let st = lane.state();
-            let oldest = st
-                .in_flight
-                .into_iter()
-                .chain(st.queue.iter().map(|q| q.since))
-                .min();
-            (
-                st.queue.len() + usize::from(st.in_flight.is_some()),
-                oldest.map(|t| t.elapsed()).unwrap_or_default(),
-            )
-        };
-        self.metrics.outbox(lane.platform.as_str(), queued, oldest);
-    }
-
-    fn placed_cached(&self, local_id: i64) -> Option<Placed> {
-        self.placed
-            .lock()
+    fn chat(&self, platform: Platform) -> Option<Arc<dyn Chat>> {
+        self.chats
+            .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&local_id)
+            .get(&platform)
             .cloned()
     }
 
+    /// The lane of a delivery: a post's channel; an edit's or reaction's, the channel of its
+    /// message when known here (a post of an earlier run, long delivered, may be unknown: its
+    /// edits share the platform's lane `""`).
+    fn channel_of(&self, d: &Delivery) -> String {
+        match d {
+            Delivery::Post {
+                local_id, channel, ..
+            } => {
+                if *local_id != UNRECORDED {
+                    let mut channels = lock(&self.channels);
+                    if channels.len() >= 10_000 {
+                        channels.clear();
+                    }
+                    channels.insert(*local_id, channel.clone());
+                }
+                channel.clone()
+            }
+            Delivery::Edit { local_id, .. } | Delivery::React { local_id, .. } => {
+                if let Some(c) = lock(&self.channels).get(local_id) {
+                    return c.clone();
+                }
+                lock(&self.placed)
+                    .get(local_id)
+                    .map(|p| p.0.clone())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    fn report(&self, platform: Platform) {
+        let (queued, oldest) = {
+            let lanes = lock(&self.lanes);
+            let mut queued = 0usize;
+            let mut oldest: Option<Instant> = None;
+            for lane in lanes.values().filter(|l| l.platform == platform) {
+                let st = lane.state();
+                queued += st.queue.len() + usize::from(st.in_flight.is_some());
+                for t in st
+                    .in_flight
+                    .into_iter()
+                    .chain(st.queue.front().map(|q| q.since))
+                {
+                    oldest = Some(oldest.map_or(t, |o| o.min(t)));
+                }
+            }
+            (queued, oldest.map(|t| t.elapsed()).unwrap_or_default())
+        };
+        self.metrics.outbox(platform.as_str(), queued, oldest);
+    }
+
+    fn placed_cached(&self, local_id: i64) -> Option<Placed> {
+        lock(&self.placed).get(&local_id).cloned()
+    }
+
     fn remember(&self, local_id: i64, placed: Placed) {
-        let mut cache = self.placed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = lock(&self.placed);
         // A message's place never changes once posted; the store keeps it too.
         if cache.len() >= 10_000 {
             cache.clear();
@@ -350,7 +574,7 @@ impl Inner {
         cache.insert(local_id, placed);
     }
 
-    /// Where a bot message lives. Its post went through this queue first (or through an
+    /// Where a bot message lives. Its post went through a lane first (or through an
     /// earlier process), so the reference is known unless the post was never delivered.
     async fn placed(&self, local_id: i64) -> Result<Placed, Failure> {
         if let Some(hit) = self.placed_cached(local_id) {
@@ -398,16 +622,22 @@ impl Inner {
                     text: text.clone(),
                     buttons: buttons.clone(),
                 };
-                let sent = chat.send(&out).await.map_err(classify)?;
-                if let Some(r) = sent.filter(|_| *local_id != UNRECORDED) {
-                    self.remember(*local_id, (channel.clone(), thread.clone(), r.clone()));
-                    if let Err(e) = self.store.set_message_ref(*local_id, &r).await {
+                let sent = {
+                    let _permit = self.sends.acquire().await;
+                    chat.send(&out).await.map_err(classify)?
+                };
+                if *local_id != UNRECORDED {
+                    if let Some(r) = &sent {
+                        self.remember(*local_id, (channel.clone(), thread.clone(), r.clone()));
+                    }
+                    if let Err(e) = self.posted(*local_id, sent).await {
                         tracing::error!(local_id, error = %e, "cannot store a message's platform reference");
                     }
                 }
             }
             Delivery::Edit { local_id, text } => {
                 let (channel, thread, message_ref) = self.placed(*local_id).await?;
+                let _permit = self.sends.acquire().await;
                 chat.send(&Outgoing::Edit {
                     local_id: *local_id,
                     channel,
@@ -420,6 +650,7 @@ impl Inner {
             }
             Delivery::React { local_id, emoji } => {
                 let (channel, thread, message_ref) = self.placed(*local_id).await?;
+                let _permit = self.sends.acquire().await;
                 chat.send(&Outgoing::React {
                     local_id: *local_id,
                     channel,
@@ -433,6 +664,32 @@ impl Inner {
         }
         Ok(())
     }
+
+    /// Stores a post's reference (and ends its pending state) through the batching writer.
+    async fn posted(&self, local_id: i64, platform_ref: Option<String>) -> Result<(), String> {
+        let refs = self.refs.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(REFS_BATCH * 4);
+            tokio::spawn(run_refs(self.store.clone(), rx));
+            tx
+        });
+        let (tx, rx) = oneshot::channel();
+        refs.send((local_id, platform_ref, tx))
+            .await
+            .map_err(|_| "the reference writer stopped".to_string())?;
+        rx.await
+            .map_err(|_| "the reference writer stopped".to_string())?
+    }
+
+    /// A post given up: it is not pending any more (the next start does not send it).
+    async fn abandon(&self, d: &Delivery) {
+        if let Delivery::Post { local_id, .. } = d {
+            if *local_id != UNRECORDED {
+                if let Err(e) = self.store.posted(*local_id, None).await {
+                    tracing::error!(local_id, error = %e, "cannot mark a dropped post");
+                }
+            }
+        }
+    }
 }
 
 fn local_id(d: &Delivery) -> i64 {
@@ -443,29 +700,36 @@ fn local_id(d: &Delivery) -> i64 {
     }
 }
 
-/// One platform's delivery task: takes deliveries in order and sends each until it is accepted,
-/// superseded or given up.
-async fn run_lane(inner: Arc<Inner>, lane: Arc<Lane>) {
+/// One lane's task: takes its deliveries in order and sends each until it is accepted,
+/// superseded or given up; ends when the lane is empty (removing it) or the outbox stops.
+async fn run_lane(inner: Arc<Inner>, key: LaneKey, lane: Arc<Lane>) {
     let platform = lane.platform;
     loop {
+        if inner.stop.is_cancelled() {
+            break;
+        }
         let next = {
+            let mut lanes = lock(&inner.lanes);
             let mut st = lane.state();
             let next = st.queue.pop_front();
             st.in_flight = next.as_ref().map(|q| q.since);
+            if next.is_none() {
+                lanes.remove(&key);
+            }
             next
         };
-        inner.report(&lane);
+        inner.report(platform);
         let Some(item) = next else {
-            inner.idle.notify_waiters();
-            lane.wake.notified().await;
-            continue;
+            break;
+        };
+        let Some(chat) = inner.chat(platform) else {
+            break;
         };
         let mut delay = inner.backoff.first;
         let mut attempt = 0u32;
         let mut warned = false;
         loop {
             attempt += 1;
-            let chat = lane.chat();
             let failure = match inner
                 .deliver_one(chat.as_ref(), &item.delivery, attempt)
                 .await
@@ -478,12 +742,14 @@ async fn run_lane(inner: Arc<Inner>, lane: Arc<Lane>) {
             let why = match failure {
                 Failure::Drop(why) => {
                     tracing::error!(%platform, local_id = local_id(&item.delivery), error = %why, "delivery dropped");
+                    inner.abandon(&item.delivery).await;
                     break;
                 }
                 Failure::Retry(why) => why,
             };
             if age >= inner.backoff.give_up_after {
                 tracing::error!(%platform, local_id = local_id(&item.delivery), error = %why, age_secs = age.as_secs(), "delivery given up");
+                inner.abandon(&item.delivery).await;
                 break;
             }
             if let Delivery::Edit { local_id, .. } = &item.delivery {
@@ -498,9 +764,200 @@ async fn run_lane(inner: Arc<Inner>, lane: Arc<Lane>) {
             } else {
                 tracing::debug!(%platform, attempt, error = %why, "delivery failed; retrying");
             }
-            inner.report(&lane);
-            tokio::time::sleep(delay).await;
+            inner.report(platform);
+            tokio::select! {
+                _ = inner.stop.cancelled() => break,
+                _ = tokio::time::sleep(delay) => {}
+            }
             delay = (delay * 2).min(inner.backoff.max);
         }
+        lane.state().in_flight = None;
+        inner.progress.notify_waiters();
+    }
+    if inner.stop.is_cancelled() {
+        // Left unsent: posts stay pending in the store; the lane's memory goes.
+        let mut lanes = lock(&inner.lanes);
+        if lanes.get(&key).is_some_and(|l| Arc::ptr_eq(l, &lane)) {
+            lanes.remove(&key);
+        }
+    }
+    inner.report(platform);
+    inner.running.fetch_sub(1, Ordering::SeqCst);
+    inner.idle.notify_waiters();
+    inner.progress.notify_waiters();
+    inner.stopped.notify_waiters();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+
+    /// A platform that is down (every send fails as unreachable) or up (records the posts).
+    struct Slack {
+        up: bool,
+        posts: Mutex<Vec<(String, String)>>,
+    }
+
+    #[async_trait]
+    impl Chat for Slack {
+        fn platform(&self) -> Platform {
+            Platform::Slack
+        }
+        async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+            if !self.up {
+                return Err(ChatError::Unreachable {
+                    platform: Platform::Slack,
+                    detail: "down".into(),
+                });
+            }
+            let mut posts = lock(&self.posts);
+            match out {
+                Outgoing::Post { channel, text, .. } => {
+                    posts.push((channel.clone(), text.clone()));
+                    Ok(Some(format!("ts{}", posts.len())))
+                }
+                _ => Ok(None),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn posts_not_sent_before_a_stop_are_sent_at_the_next_start_in_channel_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("kmsbot.db");
+        let store = Store::open(&path).await.expect("store");
+        let down = Outbox::new(store.clone(), Arc::new(Metrics::new()), Backoff::default());
+        down.register(Arc::new(Slack {
+            up: false,
+            posts: Mutex::new(Vec::new()),
+        }));
+        let mut ids = Vec::new();
+        for (channel, text) in [("C1", "one"), ("C2", "two"), ("C1", "three")] {
+            ids.push(down.say(Platform::Slack, channel, None, text).await);
+        }
+        assert!(!down.flush_for(Duration::from_millis(50)).await);
+        down.stop().await;
+        assert_eq!(
+            store.pending_posts("slack").await.expect("pending").len(),
+            3
+        );
+
+        let slack = Arc::new(Slack {
+            up: true,
+            posts: Mutex::new(Vec::new()),
+        });
+        let up = Outbox::new(store.clone(), Arc::new(Metrics::new()), Backoff::default());
+        up.register(slack.clone());
+        up.resume().await;
+        up.flush().await;
+        let posts = lock(&slack.posts).clone();
+        assert_eq!(posts.len(), 3);
+        let c1: Vec<&str> = posts
+            .iter()
+            .filter(|(c, _)| c == "C1")
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(c1, ["one", "three"], "a channel keeps its order");
+        assert!(store
+            .pending_posts("slack")
+            .await
+            .expect("pending")
+            .is_empty());
+        for id in ids.into_iter().flatten() {
+            let row = store.message(id).await.expect("row").expect("exists");
+            assert!(row.platform_ref.is_some(), "reference stored for #{id}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::*;
+    use async_trait::async_trait;
+
+    /// Posts to `C1` wait until released; other channels are answered at once.
+    pub(super) struct Held {
+        pub(super) release: Notify,
+        pub(super) sent: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl Chat for Held {
+        fn platform(&self) -> Platform {
+            Platform::Slack
+        }
+        async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
+            if let Outgoing::Post { channel, text, .. } = out {
+                if channel == "C1" {
+                    self.release.notified().await;
+                }
+                let mut sent = lock(&self.sent);
+                sent.push(text.clone());
+                return Ok(Some(format!("ts{}", sent.len())));
+            }
+            Ok(None)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_channel_does_not_hold_up_the_others() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("kmsbot.db"))
+            .await
+            .expect("store");
+        let chat = Arc::new(Held {
+            release: Notify::new(),
+            sent: Mutex::new(Vec::new()),
+        });
+        let outbox = Outbox::new(store, Arc::new(Metrics::new()), Backoff::default());
+        outbox.register(chat.clone());
+        outbox.say(Platform::Slack, "C1", None, "held").await;
+        outbox.say(Platform::Slack, "C1", None, "after held").await;
+        outbox.say(Platform::Slack, "C2", None, "free").await;
+        while !lock(&chat.sent).iter().any(|t| t == "free") {
+            tokio::task::yield_now().await;
+        }
+        assert!(!lock(&chat.sent).iter().any(|t| t.contains("held")));
+        chat.release.notify_one();
+        while lock(&chat.sent).len() < 2 {
+            tokio::task::yield_now().await;
+        }
+        chat.release.notify_one();
+        outbox.flush().await;
+        assert_eq!(*lock(&chat.sent), ["free", "held", "after held"]);
+    }
+}
+
+#[cfg(test)]
+mod room_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn room_waits_while_the_outbox_is_full() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("kmsbot.db"))
+            .await
+            .expect("store");
+        let chat = Arc::new(lane_tests::Held {
+            release: Notify::new(),
+            sent: Mutex::new(Vec::new()),
+        });
+        let outbox = Outbox::new(store, Arc::new(Metrics::new()), Backoff::default());
+        outbox.register(chat.clone());
+        for text in ["a", "b"] {
+            outbox.say(Platform::Slack, "C1", None, text).await;
+        }
+        outbox.room(3).await;
+        let waiting = {
+            let outbox = outbox.clone();
+            tokio::spawn(async move { outbox.room(2).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "two pending: no room below two");
+        chat.release.notify_one();
+        waiting.await.expect("room once one is sent");
+        chat.release.notify_one();
+        outbox.flush().await;
     }
 }

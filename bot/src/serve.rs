@@ -1,14 +1,20 @@
 //! `kmsbot serve`: the configured chat adapters, the job worker and the HTTP server
 //! (`/healthz`, `/readyz`, `/metrics`, Slack's Events API), with a clean shutdown on SIGTERM/Ctrl-C.
+//!
+//! Slack payloads (Events API requests, Socket Mode envelopes) are stored in the [`Inbox`] before
+//! they are acknowledged and handled from there; on SIGTERM the server stops taking requests,
+//! the turns running finish, unsent posts stay recorded, and the next start handles what is
+//! left (inbox rows first, oldest first) and sends the posts still pending.
 
 use crate::app::App;
 use crate::config::{Config, SlackMode};
+use crate::inbox::{self, Inbox};
 use crate::setup::load_knowledge;
 use crate::shells::ConfiguredShells;
 use crate::store::Store;
 use adapters::discord::{self, DiscordChat, DiscordSecret, DiscordSettings};
 use adapters::slack::{self, SlackChat, SlackSecret, SlackSettings};
-use adapters::EventSink;
+use adapters::{EventSink, Intake, Platform, RawKind};
 use anyhow::Context as _;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -34,6 +40,42 @@ struct Readiness {
 struct HttpState {
     app: Arc<App>,
     ready: Arc<Readiness>,
+    inbox: Arc<Inbox>,
+}
+
+/// Deliveries the outbox may hold before the inbox's workers wait for it (a slow or unreachable
+/// platform keeps the backlog in the `inbox` table, not in memory).
+const OUTBOX_ROOM: usize = 2_000;
+
+/// Handles the inbox's Slack rows: decodes them and runs their turns.
+struct SlackRows {
+    chat: Arc<SlackChat>,
+    app: Arc<App>,
+    /// The server is stopping: a row still waiting for room stays for the next start.
+    stop: CancellationToken,
+}
+
+#[async_trait::async_trait]
+impl inbox::Handler for SlackRows {
+    async fn handle(&self, platform: Platform, kind: RawKind, body: &str) -> inbox::Outcome {
+        if platform != Platform::Slack {
+            tracing::error!(%platform, "an inbox row of a platform without an inbox; dropped");
+            return inbox::Outcome::Done;
+        }
+        tokio::select! {
+            _ = self.app.outbox().room(OUTBOX_ROOM) => {}
+            _ = self.stop.cancelled() => return inbox::Outcome::Deferred,
+        }
+        slack::handle_stored(
+            self.chat.clone(),
+            self.chat.clone(),
+            self.app.clone() as Arc<dyn EventSink>,
+            kind,
+            body,
+        )
+        .await;
+        inbox::Outcome::Done
+    }
 }
 
 async fn healthz() -> &'static str {
@@ -76,6 +118,7 @@ async fn readyz(State(s): State<HttpState>) -> Response {
 }
 
 async fn metrics(State(s): State<HttpState>) -> Response {
+    s.inbox.report(s.app.metrics()).await;
     (
         [(
             header::CONTENT_TYPE,
@@ -199,6 +242,8 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         Err(e) => tracing::warn!(error = %e, "cannot prune old event ids"),
     }
     let app = Arc::new(App::new(store.clone(), config.clone(), kb));
+    let inbox = Inbox::open(store.clone());
+    let mut inbox_rows: Option<Arc<dyn inbox::Handler>> = None;
     let shutdown = CancellationToken::new();
     let mut ready = Readiness::default();
     let mut adapters = Vec::new();
@@ -213,23 +258,22 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         app.register_chat(chat.clone());
         ready.slack_configured = true;
         if let Some(secret) = settings.signing_secret.clone() {
-            slack_router = slack::events_router_with(
-                chat.clone(),
-                chat.clone(),
-                app.clone() as Arc<dyn EventSink>,
-                secret,
-            );
+            slack_router = slack::events_router_durable(inbox.clone() as Arc<dyn Intake>, secret);
         }
+        inbox_rows = Some(Arc::new(SlackRows {
+            chat: chat.clone(),
+            app: app.clone(),
+            stop: shutdown.clone(),
+        }));
         if settings.mode == slack::SlackMode::Socket {
-            let (chat2, sink, stop) = (
+            let (chat2, intake, stop) = (
                 chat.clone(),
-                app.clone() as Arc<dyn EventSink>,
+                inbox.clone() as Arc<dyn Intake>,
                 shutdown.clone(),
             );
             let attempts = settings.max_reconnect_attempts;
             adapters.push(tokio::spawn(async move {
-                if let Err(e) =
-                    slack::run_socket_mode_with(chat2.clone(), chat2, sink, attempts, stop).await
+                if let Err(e) = slack::run_socket_mode_durable(chat2, intake, attempts, stop).await
                 {
                     tracing::error!(error = %e, "Slack Socket Mode stopped");
                 }
@@ -281,6 +325,11 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
             move || flag.slack_ready.store(true, Ordering::SeqCst),
         );
     }
+    // Posts recorded but not sent by an earlier run go out first, then the stored events.
+    app.outbox().resume().await;
+    if let Some(rows) = inbox_rows {
+        inbox.start(rows);
+    }
     let worker = app.start_worker(Arc::new(ConfiguredShells::new(Duration::from_secs(
         config.jobs.connect_timeout_secs,
     ))));
@@ -289,6 +338,7 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
     let state = HttpState {
         app: app.clone(),
         ready,
+        inbox: inbox.clone(),
     };
     let router = Router::new()
         .route("/healthz", get(healthz))
@@ -321,18 +371,22 @@ pub async fn run(config: Arc<Config>, db_path: &Path) -> anyhow::Result<()> {
         let _ = a.await;
     }
     let _ = server.await;
+    // Nothing is acknowledged any more: finish the turns running, leave the rest stored.
+    inbox.stop().await;
     let _ = worker.await;
     app.ticket_clock_stopped().await;
     if let Some(w) = watch {
         let _ = w.await;
     }
-    // Give queued replies and progress edits a bounded chance to go out.
+    // Give queued replies and progress edits a bounded chance to go out; posts still waiting
+    // stay recorded and are sent at the next start.
     if !app.outbox().flush_for(Duration::from_secs(10)).await {
         tracing::warn!(
             pending = app.outbox().pending(),
-            "chat deliveries still pending at shutdown are dropped"
+            "chat deliveries still pending at shutdown: posts are sent at the next start, edits and reactions are dropped"
         );
     }
+    app.outbox().stop().await;
     store.close().await;
     println!("kmsbot: stopped");
     Ok(())

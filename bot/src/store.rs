@@ -210,6 +210,80 @@ impl Store {
         Ok(id)
     }
 
+    /// Records a post the bot is about to send (author `bot`) with what to send (`pending`, JSON,
+    /// see [`crate::outbox`]), returning the bot's id for it. The post stays pending (and is sent
+    /// again at the next start) until [`Store::posted`] clears it.
+    pub async fn insert_bot_post(
+        conn: &mut SqliteConnection,
+        platform: &str,
+        channel: &str,
+        thread: Option<&str>,
+        pending: &str,
+    ) -> Result<i64, StoreError> {
+        let id = sqlx::query(
+            "INSERT INTO messages (platform, channel, thread, author, pending) VALUES (?, ?, ?, 'bot', ?) RETURNING id",
+        )
+        .bind(platform)
+        .bind(channel)
+        .bind(thread)
+        .bind(pending)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<i64, _>(0)?;
+        Ok(id)
+    }
+
+    /// A post is done with: its platform reference stored (when the platform gave one) and it
+    /// is no longer pending.
+    pub async fn posted(&self, id: i64, platform_ref: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE messages SET platform_ref = coalesce(?, platform_ref), pending = NULL WHERE id = ?",
+        )
+        .bind(platform_ref)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// [`Store::posted`] for many posts in one statement (one transaction).
+    pub async fn posted_many(&self, posts: &[(i64, Option<String>)]) -> Result<(), StoreError> {
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("WITH v(id, r) AS (VALUES ");
+        let mut rows = q.separated(", ");
+        for (id, r) in posts {
+            rows.push("(")
+                .push_bind_unseparated(*id)
+                .push_unseparated(", ")
+                .push_bind_unseparated(r.clone())
+                .push_unseparated(")");
+        }
+        q.push(
+            ") UPDATE messages SET platform_ref = coalesce((SELECT r FROM v WHERE v.id = messages.id), platform_ref), pending = NULL WHERE id IN (SELECT id FROM v)",
+        );
+        q.build().execute(&self.writer).await?;
+        Ok(())
+    }
+
+    /// Posts still pending on `platform` (id, channel, thread, what to send), oldest first.
+    pub async fn pending_posts(
+        &self,
+        platform: &str,
+    ) -> Result<Vec<(i64, String, Option<String>, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, channel, thread, pending FROM messages WHERE pending IS NOT NULL AND platform = ? ORDER BY id",
+        )
+        .bind(platform)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
     /// Stores the platform reference of a posted message.
     pub async fn set_message_ref(&self, id: i64, platform_ref: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE messages SET platform_ref = ? WHERE id = ?")

@@ -162,13 +162,16 @@ impl<'a> Turn<'a> {
         buttons: Vec<Button>,
     ) -> Result<i64, AppError> {
         let platform = self.ev.platform.as_str();
+        let text = text.into();
+        // Recorded with what to send: a post not sent before a shutdown is sent at the next start.
+        let pending = crate::outbox::pending_json(&text, &buttons);
         let local_id =
-            Store::insert_message(&mut self.tx, platform, channel, thread, "bot", None).await?;
+            Store::insert_bot_post(&mut self.tx, platform, channel, thread, &pending).await?;
         self.pending.push(Delivery::Post {
             local_id,
             channel: channel.to_string(),
             thread: thread.map(str::to_string),
-            text: text.into(),
+            text,
             buttons,
         });
         Ok(local_id)

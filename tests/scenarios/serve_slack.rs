@@ -255,8 +255,19 @@ fn questions_requests_redelivery_rate_limits_reconnects_and_health() {
         metrics.contains("kmsbot_events_total{platform=\"slack\",outcome=\"done\"}"),
         "{metrics}"
     );
-    assert!(
-        metrics.contains("kmsbot_events_total{platform=\"slack\",outcome=\"duplicate\"} 2"),
+    // The two redeliveries had no effect: absorbed by the inbox (the event still waiting there)
+    // or by the turn's dedupe (the event already handled).
+    let count = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        count("kmsbot_events_total{platform=\"slack\",outcome=\"duplicate\"}")
+            + count("kmsbot_inbox_redeliveries_total"),
+        2,
         "{metrics}"
     );
     assert!(
@@ -881,4 +892,236 @@ fn the_watch_announces_each_change_once_across_checks_and_a_restart() {
     for c in kms.commands() {
         assert!(allowed.contains(&c) || c == dlv, "kms-01 ran {c}");
     }
+}
+
+/// One signed Events API request; `None` when the server could not be reached or closed the
+/// connection without an answer (not acknowledged: Slack would retry).
+async fn try_post_event(addr: SocketAddr, body: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let sig = adapters::slack::sign_request(SECRET, &now, body.as_bytes());
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let request = format!(
+        "POST /slack/events HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Slack-Request-Timestamp: {now}\r\nX-Slack-Signature: {sig}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.ok()?;
+    String::from_utf8_lossy(&raw)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+}
+
+/// Sends every event not yet acknowledged, 16 at a time; marks the ones answered 200.
+fn send_unacked(rig: &Rig, addr: SocketAddr, events: &[(String, String)], acked: &mut [bool]) {
+    let pending: Vec<usize> = (0..events.len()).filter(|&i| !acked[i]).collect();
+    let results = rig.rt.block_on(async {
+        let mut out = Vec::new();
+        for chunk in pending.chunks(16) {
+            let mut calls = tokio::task::JoinSet::new();
+            for &i in chunk {
+                let body = events[i].1.clone();
+                calls.spawn(async move { (i, try_post_event(addr, &body).await) });
+            }
+            out.extend(calls.join_all().await);
+        }
+        out
+    });
+    for (i, code) in results {
+        if code == Some(200) {
+            acked[i] = true;
+        }
+    }
+}
+
+/// A bot post's (platform_ref, pending).
+type PostRow = (Option<String>, Option<String>);
+
+/// Rows of the bot's Slack posts, and the inbox's row count, read as an outside observer.
+fn bot_posts(db: &std::path::Path) -> (Vec<PostRow>, i64) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let posts = sqlx::query_as::<_, PostRow>(
+            "SELECT platform_ref, pending FROM messages WHERE author = 'bot' AND platform = 'slack' ORDER BY id",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        let inbox = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM inbox")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        (posts, inbox)
+    })
+}
+
+#[test]
+fn sigterm_in_a_burst_of_acknowledged_events_loses_none_and_doubles_none() {
+    const N: usize = 240;
+    let rig = Rig::new("events", "");
+    // Slow user look-ups stall the handling (each worker waits out two 429s), so the inbox still
+    // holds most of the burst when SIGTERM comes.
+    rig.slack.fail_next("users.info", 8, 2);
+    let events: Vec<(String, String)> = (0..N)
+        .map(|i| {
+            let ts = format!("1700001000.{:06}", i + 1);
+            let ev = json!({
+                "type": "message", "channel": format!("C{}", i % 6), "channel_type": "channel",
+                "user": format!("U{i}"), "text": "<@UBOT> what is the kms key for server 2019 datacenter?",
+                "ts": ts, "event_ts": ts
+            });
+            (ts, event_callback(&format!("EvB{i}"), ev).to_string())
+        })
+        .collect();
+    let mut acked = vec![false; N];
+    let mut served = rig.serve();
+    // The first half is acknowledged; SIGTERM arrives while the second half is being sent.
+    send_unacked(&rig, served.addr, &events[..N / 2], &mut acked[..N / 2]);
+    assert!(
+        acked[..N / 2].iter().all(|a| *a),
+        "the first half is acknowledged"
+    );
+    // The backlog is visible and the server stays responsive.
+    assert_eq!(kmsbot_tests::http::get(served.addr, "/healthz").0, 200);
+    let (code, metrics) = kmsbot_tests::http::get(served.addr, "/metrics");
+    assert_eq!(code, 200);
+    let backlog = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("kmsbot_inbox_backlog "))
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    assert!(backlog.is_some_and(|b| b > 0), "{metrics}");
+    assert!(
+        metrics.contains("kmsbot_inbox_oldest_age_seconds"),
+        "{metrics}"
+    );
+    let pid = served.child.id().to_string();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+    });
+    send_unacked(&rig, served.addr, &events, &mut acked);
+    assert!(killer.join().unwrap().success());
+    let exit = served.child.wait().unwrap();
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let (_, left) = bot_posts(&rig.env.db());
+    assert!(
+        left > 0,
+        "SIGTERM came with acknowledged events still waiting"
+    );
+    let answered_first = rig.posts().len();
+    eprintln!(
+        "first run: {} of {N} acknowledged, {answered_first} answered, {left} left in the inbox",
+        acked.iter().filter(|a| **a).count()
+    );
+
+    // The restart handles what was left; the events never acknowledged are sent again (as
+    // Slack retries them) until they are.
+    served = rig.serve();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while acked.iter().any(|a| !a) {
+        assert!(Instant::now() < deadline, "events never acknowledged");
+        send_unacked(&rig, served.addr, &events, &mut acked);
+    }
+    every_event_answered_once_with_its_reference(&rig, &events);
+}
+
+/// Every event of `events` (ts, payload) has exactly one answer in its thread, nothing else was
+/// posted, and every post's platform reference is stored (exactly the stand-in's ts of the
+/// posts), with no post pending and nothing left in the inbox.
+fn every_event_answered_once_with_its_reference(rig: &Rig, events: &[(String, String)]) {
+    let n = events.len();
+    rig.wait_for("an answer to every event", |s| {
+        s.calls("chat.postMessage").len() >= n
+    });
+    // Wait until every post's reference is stored, then stop cleanly.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (posts, left) = bot_posts(&rig.env.db());
+        if left == 0 && posts.len() == n && posts.iter().all(|(r, p)| r.is_some() && p.is_none()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "references never all stored: {} posts, {left} in the inbox",
+            posts.len()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let posts = rig.posts();
+    for (ts, _) in events {
+        let answers = posts
+            .iter()
+            .filter(|p| p["thread_ts"] == ts.as_str())
+            .count();
+        assert_eq!(answers, 1, "event {ts} has exactly one answer");
+    }
+    assert_eq!(posts.len(), n, "no other post");
+    // Every answer's platform reference is stored: the stored references are exactly the
+    // stand-in's ts of the posts.
+    let (rows, _) = bot_posts(&rig.env.db());
+    let mut stored: Vec<String> = rows.into_iter().filter_map(|(r, _)| r).collect();
+    stored.sort();
+    let mut sent: Vec<String> = (1..=n as u64)
+        .map(|n| format!("1700000000.{:06}", n * 100))
+        .collect();
+    sent.sort();
+    assert_eq!(stored, sent);
+}
+
+#[test]
+fn sigterm_with_socket_mode_envelopes_acknowledged_loses_none_and_doubles_none() {
+    const N: usize = 120;
+    let rig = Rig::new("socket", "");
+    rig.slack.fail_next("users.info", 8, 2);
+    let events: Vec<(String, String)> = (0..N)
+        .map(|i| {
+            let ts = format!("1700002000.{:06}", i + 1);
+            let ev = json!({
+                "type": "message", "channel": format!("C{}", i % 6), "channel_type": "channel",
+                "user": format!("U{i}"), "text": "<@UBOT> what is the kms key for server 2019 datacenter?",
+                "ts": ts, "event_ts": ts
+            });
+            (ts, event_callback(&format!("EvS{i}"), ev).to_string())
+        })
+        .collect();
+    let mut served = rig.serve();
+    rig.connected(1);
+    let envelopes: Vec<String> = events
+        .iter()
+        .map(|(_, body)| rig.slack.push_event(serde_json::from_str(body).unwrap()))
+        .collect();
+    rig.wait_for("every envelope acknowledged", |s| {
+        envelopes.iter().all(|e| s.acked(e))
+    });
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = served.child.wait().unwrap();
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let (_, left) = bot_posts(&rig.env.db());
+    assert!(
+        left > 0,
+        "SIGTERM came with acknowledged envelopes still waiting"
+    );
+    served = rig.serve();
+    every_event_answered_once_with_its_reference(&rig, &events);
+    drop(served);
 }

@@ -950,3 +950,25 @@ async fn events_refuses_unsigned_requests_without_reading_the_body_and_caps_sign
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn concurrent_lookups_of_one_user_share_one_users_info_call() {
+    let standin = SlackStandIn::start().await;
+    let chat = Arc::new(SlackChat::new(&settings(&standin)).unwrap());
+    standin.set_display_name("U7", "Grace");
+    // The first call is held back by a 429 (Retry-After 1 s): every other look-up of the same
+    // user starts while it is in flight.
+    standin.fail_next("users.info", 1, 1);
+    let mut lookups = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let chat = chat.clone();
+        lookups.spawn(async move { chat.display_name("slack:U7").await });
+    }
+    let names = lookups.join_all().await;
+    assert!(
+        names.iter().all(|n| n.as_deref() == Some("Grace")),
+        "{names:?}"
+    );
+    // One call refused, its retry answered: two requests for twenty look-ups.
+    assert_eq!(standin.calls("users.info").len(), 2);
+}

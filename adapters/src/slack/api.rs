@@ -17,7 +17,7 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::hyper_tokio::{SlackClientHyperConnector, SlackClientHyperHttpsConnector};
 use slack_morphism::{ClientResult, SlackApiToken, SlackApiTokenValue, SlackClient};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tracing::{debug, warn};
@@ -160,6 +160,8 @@ pub struct SlackChat {
     app_token: Option<SlackApiToken>,
     bot_user_id: OnceCell<String>,
     names: Mutex<HashMap<String, String>>,
+    /// `users.info` calls in flight, by user: concurrent look-ups of one user share one call.
+    lookups: Mutex<HashMap<String, Arc<OnceCell<Option<String>>>>>,
     threads: Mutex<Threads>,
 }
 
@@ -187,6 +189,7 @@ impl SlackChat {
             app_token: settings.app_token.as_ref().map(|t| token(t.expose())),
             bot_user_id: OnceCell::new(),
             names: Mutex::new(HashMap::new()),
+            lookups: Mutex::new(HashMap::new()),
             threads: Mutex::new(Threads::default()),
         })
     }
@@ -254,7 +257,8 @@ impl SlackChat {
     /// The display name of a Slack user (`U0123` or `slack:U0123`), from `users.info`, cached.
     ///
     /// Prefers the profile's display name, then the real name, then the handle; `None` when the
-    /// lookup fails (failures are not cached, so a later call tries again).
+    /// lookup fails (failures are not cached, so a later call tries again). Concurrent look-ups of
+    /// one user share one `users.info` call.
     pub async fn display_name(&self, user_id: &str) -> Option<String> {
         let raw = user_id.strip_prefix("slack:").unwrap_or(user_id);
         if let Some(name) = self
@@ -265,6 +269,24 @@ impl SlackChat {
         {
             return Some(name);
         }
+        // Single flight: the first caller asks Slack, the others wait for its answer.
+        let cell = {
+            let mut lookups = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
+            lookups
+                .entry(raw.to_string())
+                .or_insert_with(|| Arc::new(OnceCell::new()))
+                .clone()
+        };
+        let name = cell.get_or_init(|| self.fetch_name(raw)).await.clone();
+        let mut lookups = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
+        if lookups.get(raw).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            lookups.remove(raw);
+        }
+        name
+    }
+
+    /// One `users.info` call: the user's display name (cached once known).
+    async fn fetch_name(&self, raw: &str) -> Option<String> {
         let params = [("user", raw.to_string())];
         let answer = match self
             .call(&self.bot_token, "users.info", Verb::Get(&params))

@@ -5,14 +5,18 @@
 //! headers are checked before a byte of the body is read (present, a fresh timestamp, a signature
 //! of the right form), so an unsigned request costs no buffering; a body larger than
 //! [`MAX_BODY_BYTES`] is answered 413 (at once when its `Content-Length` says so), and at most
-//! [`MAX_BODIES_IN_FLIGHT`] bodies are read at a time (503 above that; Slack retries). A valid
-//! request is answered 200 at once and delivered on a spawned task (Slack wants an answer within 3 s
-//! and retries otherwise; retries carry the same event ids, so the bot's dedupe absorbs them).
+//! [`MAX_BODIES_IN_FLIGHT`] bodies are read at a time (503 above that; Slack retries).
+//!
+//! A valid request is answered 200 once it is safe: with an [`Intake`] ([`events_router_durable`],
+//! what `kmsbot serve` uses) only after the payload is stored (503 when it cannot be: Slack
+//! retries), so an acknowledged event is never lost; without one ([`events_router_with`]) at once,
+//! delivering on a spawned task. Slack wants an answer within 3 s and retries otherwise; retries
+//! carry the same event ids, so the bot's dedupe absorbs them.
 
 use super::api::SlackChat;
 use super::decode::ThreadOracle;
 use super::{SlackSecret, SlackSettings};
-use crate::chat::{ChatError, EventSink, Platform};
+use crate::chat::{ChatError, EventSink, Intake, Platform, RawInbound, RawKind};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -33,6 +37,10 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 /// How many Slack request bodies are read at once; more are answered 503 (Slack retries). With
 /// [`MAX_BODY_BYTES`] this bounds the memory forged-but-well-formed requests can hold to 16 MiB.
 pub const MAX_BODIES_IN_FLIGHT: usize = 32;
+
+/// Events being handled at once by a router without an intake ([`events_router_with`]); more are
+/// answered 503 (Slack retries).
+pub const DELIVERIES_IN_FLIGHT: usize = 1024;
 
 /// Header carrying Slack's request signature (`v0=<hex>`).
 pub const SIGNATURE_HEADER: &str = "x-slack-signature";
@@ -233,13 +241,71 @@ async fn signed_body(state: &EventsState, req: Request, what: &str) -> Result<By
     Ok(bytes)
 }
 
+/// Where a valid payload goes.
+#[derive(Clone)]
+enum Target {
+    /// Delivered on a spawned task, after the answer; at most [`DELIVERIES_IN_FLIGHT`] at once
+    /// (503 above that: Slack retries).
+    Sink {
+        chat: Arc<SlackChat>,
+        threads: Arc<dyn ThreadOracle>,
+        sink: Arc<dyn EventSink>,
+        deliveries: Arc<Semaphore>,
+    },
+    /// Stored before the answer.
+    Intake(Arc<dyn Intake>),
+}
+
 #[derive(Clone)]
 struct EventsState {
-    chat: Arc<SlackChat>,
-    threads: Arc<dyn ThreadOracle>,
-    sink: Arc<dyn EventSink>,
+    target: Target,
     secret: SlackSecret,
     bodies: Arc<Semaphore>,
+}
+
+impl EventsState {
+    /// Hands a payload on; the answer to give Slack.
+    async fn accept(&self, kind: RawKind, payload: Value, body: Option<String>) -> Response {
+        match &self.target {
+            Target::Sink {
+                chat,
+                threads,
+                sink,
+                deliveries,
+            } => {
+                let Ok(permit) = deliveries.clone().try_acquire_owned() else {
+                    warn!("too many Slack events being handled; answered 503 (Slack retries)");
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                };
+                let inbound = match kind {
+                    RawKind::Event => super::socket::Inbound::Event(payload),
+                    RawKind::Interaction => super::socket::Inbound::Interaction(payload),
+                };
+                let (chat, threads, sink) = (chat.clone(), threads.clone(), sink.clone());
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    super::socket::process(chat, threads, sink, inbound).await;
+                });
+                StatusCode::OK.into_response()
+            }
+            Target::Intake(intake) => {
+                let raw = RawInbound {
+                    platform: Platform::Slack,
+                    kind,
+                    dedupe: super::socket::dedupe_key(kind, &payload),
+                    order_key: super::socket::order_key(kind, &payload),
+                    body: body.unwrap_or_else(|| payload.to_string()),
+                };
+                match intake.persist(raw).await {
+                    Ok(()) => StatusCode::OK.into_response(),
+                    Err(e) => {
+                        warn!(error = %e, "cannot store a Slack payload; answered 503 (Slack retries)");
+                        StatusCode::SERVICE_UNAVAILABLE.into_response()
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The Events API router for `settings` (its own [`SlackChat`], which is also the thread oracle).
@@ -268,10 +334,27 @@ pub fn events_router_with(
     sink: Arc<dyn EventSink>,
     signing_secret: SlackSecret,
 ) -> Router {
+    router(
+        Target::Sink {
+            chat,
+            threads,
+            sink,
+            deliveries: Arc::new(Semaphore::new(DELIVERIES_IN_FLIGHT)),
+        },
+        signing_secret,
+    )
+}
+
+/// The Events API router that stores every valid payload through `intake` before answering 200
+/// (and answers 503 when it cannot: Slack retries). Whoever reads the intake decodes and
+/// delivers the payloads ([`super::handle_stored`]).
+pub fn events_router_durable(intake: Arc<dyn Intake>, signing_secret: SlackSecret) -> Router {
+    router(Target::Intake(intake), signing_secret)
+}
+
+fn router(target: Target, signing_secret: SlackSecret) -> Router {
     let state = EventsState {
-        chat,
-        threads,
-        sink,
+        target,
         secret: signing_secret,
         bodies: Arc::new(Semaphore::new(MAX_BODIES_IN_FLIGHT)),
     };
@@ -310,13 +393,9 @@ async fn events(State(state): State<EventsState>, req: Request) -> Response {
             if let Some(retry) = retry {
                 debug!(retry, "Slack redelivery");
             }
-            tokio::spawn(super::socket::process(
-                state.chat.clone(),
-                state.threads.clone(),
-                state.sink.clone(),
-                super::socket::Inbound::Event(payload),
-            ));
-            StatusCode::OK.into_response()
+            // Signed and checked UTF-8 by `verify_request`; stored as it came.
+            let text = String::from_utf8(body.to_vec()).ok();
+            state.accept(RawKind::Event, payload, text).await
         }
         _ => StatusCode::OK.into_response(),
     }
@@ -333,11 +412,5 @@ async fn interactions(State(state): State<EventsState>, req: Request) -> Respons
     let Some(payload) = payload else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    tokio::spawn(super::socket::process(
-        state.chat.clone(),
-        state.threads.clone(),
-        state.sink.clone(),
-        super::socket::Inbound::Interaction(payload),
-    ));
-    StatusCode::OK.into_response()
+    state.accept(RawKind::Interaction, payload, None).await
 }

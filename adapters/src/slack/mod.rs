@@ -2,12 +2,15 @@
 //!
 //! Inbound paths:
 //! * Socket Mode ([`run_socket_mode`]): a hand-written client over tokio-tungstenite. It asks
-//!   `apps.connections.open` (at [`SlackSettings::api_url`], with the app token) for a WebSocket URL,
-//!   acknowledges every envelope as soon as it is read, queues the payload to one worker task (so
-//!   events are delivered in order and never block the socket), and reconnects with a bounded
-//!   backoff when the connection drops or Slack sends `disconnect`.
+//!   `apps.connections.open` (at [`SlackSettings::api_url`], with the app token) for a WebSocket URL
+//!   and reconnects with a bounded backoff when the connection drops or Slack sends `disconnect`.
+//!   [`run_socket_mode_durable`] stores each envelope through an [`crate::Intake`] and acknowledges
+//!   it once stored; [`run_socket_mode_with`] acknowledges at once and queues to one worker.
 //! * Events API ([`events_router`]): `POST /slack/events` and `POST /slack/interactions`, signature
-//!   checked before anything else, answered 200 at once, delivered on a spawned task.
+//!   checked before anything else; [`events_router_durable`] answers 200 once the payload is
+//!   stored through an [`crate::Intake`], [`events_router_with`] at once (delivering on a task).
+//!
+//! Stored payloads are decoded and delivered by whoever reads the intake, with [`handle_stored`].
 //!
 //! Dedupe keys ([`crate::chat::Incoming::event_id`]), stable across Slack's redeliveries:
 //! * messages (`message` and `app_mention` alike): `slack:msg:<channel>:<ts>`, so the two events
@@ -29,11 +32,14 @@ use std::fmt;
 pub use api::SlackChat;
 pub use decode::{decode_event, decode_interaction, NoThreads, ThreadOracle};
 pub use events::{
-    events_router, events_router_with, sign_request, verify_request, SignatureError,
-    MAX_BODY_BYTES, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP_TOLERANCE_SECS,
+    events_router, events_router_durable, events_router_with, sign_request, verify_request,
+    SignatureError, MAX_BODY_BYTES, SIGNATURE_HEADER, TIMESTAMP_HEADER, TIMESTAMP_TOLERANCE_SECS,
 };
 pub use mrkdwn::markdown_to_mrkdwn;
-pub use socket::{run_socket_mode, run_socket_mode_with};
+pub use socket::{
+    handle_stored, run_socket_mode, run_socket_mode_durable, run_socket_mode_with,
+    PERSISTS_IN_FLIGHT, QUEUE_CAPACITY,
+};
 
 /// Slack's public Web API base; production must use it (https).
 pub const DEFAULT_API_URL: &str = "https://slack.com/api/";
