@@ -99,6 +99,8 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("android", "Android"),
     ("iphone", "iOS"),
     ("rds", "Remote Desktop Services licensing"),
+    ("rd", "Remote Desktop Services licensing"),
+    ("matlab", "MATLAB"),
     ("cal", "Remote Desktop Services licensing"),
     ("cals", "Remote Desktop Services licensing"),
     ("teams", "Microsoft Teams"),
@@ -406,6 +408,28 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
                 found.push(o);
             }
         }
+    }
+    // Asked by what they do, in words specific enough to need no "slmgr".
+    static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+        [
+            (r"\b(find|get|see|where|which|look\s+up)\b.{0,40}\bactivation\s+ids?\b", "/dlv"),
+            (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b", "/skms-domain"),
+            (r"\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b", "/dlv"),
+            (r"\b(restrict\w*|limit\w*)\b.{0,40}\b(kms|ad|active\s+directory|token)[\s-]*(based\s+)?(activation\s+)?only\b|\bactivation\s+type\b|\bkms[\s-]+only\s+activation\b", "/act-type"),
+        ]
+        .into_iter()
+        .map(|(p, o)| (crate::text::rx(p), o))
+        .collect()
+    });
+    if let Some(o) = SPECIFIC
+        .iter()
+        .find(|(r, _)| r.is_match(&lower))
+        .and_then(|(_, opt)| kb.tables.slmgr.iter().find(|o| o.option == *opt))
+    {
+        // The option asked for comes first ("the activation ID to pass to /ato": /dlv).
+        found.retain(|f| f.option != o.option);
+        found.insert(0, o);
+        found.truncate(1);
     }
     if found.is_empty() && lower.contains("slmgr") {
         // "slmgr set kms port on the host side": an option described, not named.

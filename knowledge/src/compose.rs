@@ -81,7 +81,7 @@ static WINDOWS_TERMS: LazyLock<Regex> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent",
     )
 });
 /// A greeting at the start of a message.
@@ -208,7 +208,7 @@ static WHICH_EDITION: LazyLock<Regex> = LazyLock::new(|| {
 /// Taking a product key off a machine or out of the registry.
 static REMOVE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(remove|take|clear|delete|wipe|uninstall)\w*\b.*\b(product\s+)?keys?\b.*\b(registry|out|off)\b|\b(registry)\b.*\b(remove|clear|delete)\w*\b.*\bkey",
+        r"(?i)\b(remove|take|clear|delete|wipe|uninstall)\w*\b.*\b(product\s+)?keys?\b.*\b(registry|out|off|entirely|completely|altogether|from)\b|\b(registry)\b.*\b(remove|clear|delete)\w*\b.*\bkey",
     )
 });
 /// The partial product key shown by slmgr.
@@ -325,11 +325,76 @@ static ACTIVATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b")
+    rx(
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*",
+    )
+});
+/// Options asked for by what they do (see `answer::slmgr_options_in`).
+static SPECIFIC_OPTION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bactivation\s+ids?\b|\bdns\s+(domain|suffix)\b|\bactivation\s+type\b|\bkms[\s-]+only\b|\b(restrict|limit)\w*\b.{0,40}\bonly\b|\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b",
+    )
+});
+/// A script or image build ("Packer provisioner", "no popups").
+static SCRIPTED: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(script\w*|packer|ansible|terraform|provision\w*|unattended|non-?interactive|pop-?ups?|dialog\w*|automat\w*|pipeline|sysprep|cloud-?init|userdata|user\s+data)\b",
+    )
+});
+/// A minimum count asked as policy ("under which minimum can I not use KMS?").
+static MIN_COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(minimum|at\s+least|how\s+many|fewer\s+than|less\s+than|under\s+which|threshold)\b")
+});
+/// Creative writing, and instructions aimed at the bot itself.
+static CREATIVE_OR_INJECTION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(write|compose|tell)\b.{0,20}\b(haiku|poem|joke|song|limerick|story|rap)\b|\b(ignore|disregard|forget)\b.{0,30}\b(instructions|rules|role|previous|above)\b|\b(system\s+override|jailbreak)\b|\b(reveal|print|show|dump|leak)\b.{0,40}\b(passwords?|tokens?|secrets?|api\s*keys?|system\s+prompt|credentials)\b",
+    )
+});
+/// Which KMS host to use.
+static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bwhich\s+(kms\s+)?(host|server)\b.{0,30}\b(should|do|to|must)\b|\bwhat\s+(is\s+)?(our|the|my)\s+kms\s+(host|server)\b",
+    )
+});
+/// Ping (ICMP) and KMS.
+static PING: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(ping\w*|icmp)\b|\bwithout\s+test-netconnection\b"));
+/// How many hosts one host key (CSVLK) activates.
+static HOST_KEY_COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b",
+    )
+});
+/// The count's ceiling ("does the count go above 50?").
+static COUNT_CAP: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bcount\b.{0,30}\b(above|over|beyond|past|more\s+than|exceed\w*|max\w*|stuck|stops?)\b.{0,10}\b50\b|\bcount\b.{0,20}\b(stuck|stays?|stops?)\s+at\s+50\b",
+    )
+});
+/// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
+static OLD_HOST_NEW_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b",
+    )
+});
+/// Time zones in activation.
+static TIME_ZONE: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\btime\s*-?zones?\b|\btimezones?\b"));
+/// How far off the clock is.
+static CLOCK_OFFSET: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bhow\s+far\s+(off|apart)\b|\b(clock|time)\s+(offset|drift|difference)\b.{0,30}\b(check|see|measure|find)\b|\b(check|see|measure|find)\b.{0,30}\b(clock|time)\s+(offset|drift|difference)\b",
+    )
+});
+/// Clients that activate on their own once the threshold is met.
+static AUTO_RETRY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(by\s+themselves|on\s+their\s+own|automatically|by\s+itself|on\s+its\s+own)\b.{0,60}\b(activat\w*|rerun|re-run|/ato)\b|\b(activat\w*)\b.{0,40}\b(by\s+themselves|on\s+their\s+own|automatically|by\s+itself)\b",
+    )
 });
 static POWERSHELL_STATUS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(activat\w*|licen[cs]\w*|status)\b|\b(activat\w*|licen[cs]\w*|status)\b.*\b(powershell|wmi|cim)\b",
+        r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
     )
 });
 /// Evaluation editions.
@@ -408,15 +473,26 @@ struct Target {
 }
 
 fn target(slots: &Slots, ctx: Option<&Context>, settings: &AnswerSettings) -> Target {
+    // A configured host written with its port ("kms.example:1688") is a host and a port.
+    let (configured, configured_port) = match settings.kms_host.as_deref() {
+        Some(h) => match h.rsplit_once(':') {
+            Some((name, p)) if !name.contains(':') && p.parse::<u16>().is_ok_and(|p| p > 0) => {
+                (Some(name.to_string()), p.parse::<u16>().ok())
+            }
+            _ => (Some(h.to_string()), None),
+        },
+        None => (None, None),
+    };
     let host = slots
         .host
         .clone()
         .or_else(|| ctx.and_then(|c| c.host.clone()))
-        .or_else(|| settings.kms_host.clone());
+        .or(configured);
     let port = slots
         .port
         .or_else(|| ctx.and_then(|c| c.port))
         .or(settings.kms_port)
+        .or(configured_port)
         .unwrap_or(1688);
     Target { host, port }
 }
@@ -853,13 +929,32 @@ fn diagnose_output(
     t: &Target,
     ctx: Option<&Context>,
 ) -> Answer {
-    // The edition the user named beside the output gives its key.
-    let gvlk = resolve_editions(kb, slots)
-        .into_iter()
-        .find_map(|m| match m {
-            EditionMatch::Exact(g) => Some(g),
-            _ => None,
-        });
+    // The edition the user named beside the output gives its key; the output's `Name:` line
+    // ("ServerStandard edition") adds what the user left out ("we're on Server 2019").
+    let exact = |slots: &Slots| {
+        resolve_editions(kb, slots)
+            .into_iter()
+            .find_map(|m| match m {
+                EditionMatch::Exact(g) => Some(g),
+                _ => None,
+            })
+    };
+    let gvlk = exact(slots).or_else(|| {
+        let name = r
+            .name
+            .as_deref()?
+            .to_lowercase()
+            .replace("server", "server ");
+        let attrs = editions::attributes(&name);
+        if attrs.is_empty() || slots.editions.is_empty() {
+            return None;
+        }
+        let mut with_name = slots.clone();
+        for q in &mut with_name.editions {
+            q.attrs.extend(attrs.iter().copied());
+        }
+        exact(&with_name)
+    });
     let mut text = String::new();
     let mut offer = None;
     let days = r.minutes_left.map(|m| m / 1440);
@@ -958,6 +1053,9 @@ fn diagnose_output(
                     gvlk.map_or("<GVLK_for_this_edition>", |g| g.key.as_str()),
                     host_or_placeholder(t), t.port
                 ));
+            }
+            Some(Channel::KmsHost) => {
+                text.push_str("**The installed key is a KMS host key (CSVLK).** The host activates it once with Microsoft, online (needs outbound internet, off by default here: ask for internet access) or by phone:\n\n```\nslmgr /ato\nslmgr /dlv\n```\n\nBy phone: `slmgr /dti` gives the installation ID, then `slmgr /atp <confirmation_id>`.\n\n");
             }
             _ => {}
         }
@@ -1466,6 +1564,10 @@ fn answer_one(
         }
     }
 
+    // Poems and jokes, and attempts to make the bot drop its role or print secrets.
+    if CREATIVE_OR_INJECTION.is_match(q) {
+        return abstain(0.0, ctx);
+    }
     // A cloud provider's key management service ("AWS KMS") or an account to activate are not
     // Windows activation.
     if let Some(what) = NOT_WINDOWS_KMS
@@ -1801,10 +1903,27 @@ fn answer_one(
         let kms_proxy =
             lower.contains("proxy") && lower.contains("kms") && !lower.contains("online");
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
-        let topic = if kms_proxy {
+        let topic = if HOST_KEY_COUNT.is_match(q) {
+            Some(("host-key-limit", Intent::HostSetup))
+        } else if kms_proxy {
             Some(("kms-proxy", Intent::Connectivity))
         } else if hosts_for_fleet {
             Some(("capacity", Intent::Thresholds))
+        } else if PING.is_match(q)
+            && ACTIVATION_CONTEXT.is_match(q)
+            && !lower.contains("tcptestsucceeded")
+        {
+            Some(("ping", Intent::Connectivity))
+        } else if COUNT_CAP.is_match(q) {
+            Some(("capacity", Intent::Thresholds))
+        } else if OLD_HOST_NEW_CLIENT.is_match(q) {
+            Some(("host-updates", Intent::HostSetup))
+        } else if (TIME_ZONE.is_match(q) || CLOCK_OFFSET.is_match(q))
+            && ACTIVATION_CONTEXT.is_match(q)
+        {
+            Some(("time-skew", Intent::TimeSync))
+        } else if AUTO_RETRY.is_match(q) {
+            Some(("validity", Intent::Timing))
         } else if CHANGE_PORT.is_match(q) && u.slots.host.is_none() && u.slots.port.is_none() {
             Some(("port", Intent::PointKms))
         } else if PORT_ONLY.is_match(q) {
@@ -2301,13 +2420,31 @@ fn answer_one(
         u.intent = Intent::ClientProcedure;
     }
     // "slmgr set the kms port on the host side": one option that is not the client procedure.
-    if lower.contains("slmgr")
+    if (lower.contains("slmgr") || SPECIFIC_OPTION.is_match(q))
         && u.slots.host.is_none()
-        && matches!(u.intent, Intent::PointKms | Intent::ClientProcedure)
+        && matches!(
+            u.intent,
+            Intent::PointKms
+                | Intent::ClientProcedure
+                | Intent::ExistingKms
+                | Intent::Connectivity
+                | Intent::Timing
+                | Intent::StatusCheck
+        )
         && slmgr_option_in(kb, q).is_some_and(|o| {
             matches!(
                 o.option.as_str(),
-                "/sprt" | "/sri" | "/sai" | "/dti" | "/atp" | "/xpr" | "/upk" | "/dlv" | "/cpky"
+                "/sprt"
+                    | "/sri"
+                    | "/sai"
+                    | "/dti"
+                    | "/atp"
+                    | "/xpr"
+                    | "/upk"
+                    | "/dlv"
+                    | "/cpky"
+                    | "/act-type"
+                    | "/skms-domain"
             )
         })
     {
@@ -2357,6 +2494,18 @@ fn answer_one(
                 u.intent
             };
             u.alternative = None;
+        } else if close && pair(Intent::PointKms, Intent::StatusCheck) && WHICH_HOST.is_match(q) {
+            // "Which KMS host should my VMs use?"
+            u.intent = Intent::PointKms;
+            u.alternative = None;
+        } else if close
+            && pair(Intent::HostSetup, Intent::KeyLookup)
+            && (lower.contains("kms host") || lower.contains("kms server"))
+            && !KEY_WORDS.is_match(q)
+        {
+            // "Can the KMS host be an Azure Edition VM?": about the host.
+            u.intent = Intent::HostSetup;
+            u.alternative = None;
         } else if close
             && !u.slots.editions.is_empty()
             && lower.contains("activat")
@@ -2366,6 +2515,11 @@ fn answer_one(
             u.intent = Intent::ClientProcedure;
             u.alternative = None;
         }
+    }
+    // "Under which minimum can I not use KMS?": the thresholds, whoever wrote the rule.
+    if u.intent == Intent::Policy && MIN_COUNT.is_match(q) && lower.contains("kms") {
+        u.intent = Intent::Thresholds;
+        u.confidence = u.confidence.max(0.6);
     }
     // "What needs to be open?": the network path, not the rest of the host's story.
     if OPEN_WHAT.is_match(q)
@@ -2384,10 +2538,16 @@ fn answer_one(
     if u.slots.host.is_some()
         && !u.slots.editions.is_empty()
         && u.slots.count.is_none()
-        && matches!(
+        && (matches!(
             u.intent,
-            Intent::PointKms | Intent::KeyLookup | Intent::ClientProcedure | Intent::Slmgr
-        )
+            Intent::PointKms
+                | Intent::KeyLookup
+                | Intent::ClientProcedure
+                | Intent::Slmgr
+                | Intent::ExistingKms
+                | Intent::InstanceStatus
+        ) || (u.intent == Intent::HostSetup
+            && (lower.contains("gvlk") || !BUILD_HOST.is_match(q))))
         && !HOST_KEY_WORDS.is_match(q)
     {
         u.intent = Intent::ClientProcedure;
@@ -2463,8 +2623,15 @@ fn answer_one(
     let answer = match intent {
         Intent::Greet | Intent::Thanks | Intent::Ack | Intent::Help => Some(small_talk(intent, ctx)),
         Intent::More => Some(small_talk(Intent::Ack, ctx)),
-        Intent::ClientProcedure => Some(client_procedure(kb, &u.slots, &t, ctx, false)),
-        Intent::PointKms => Some(client_procedure(kb, &u.slots, &t, ctx, true)),
+        Intent::ClientProcedure | Intent::PointKms => {
+            let mut a = client_procedure(kb, &u.slots, &t, ctx, intent == Intent::PointKms);
+            if SCRIPTED.is_match(q) {
+                // slmgr.vbs run by itself shows a dialog box for every result.
+                let note = "In a script, run slmgr through cscript so results print instead of opening dialog boxes, e.g. `cscript //nologo %SystemRoot%\\System32\\slmgr.vbs /ato` (exit code non-zero on failure).\n\n";
+                a.text.insert_str(0, note);
+            }
+            Some(a)
+        }
         Intent::KeyLookup => keys_answer(kb, &u.slots, &t, ctx).map(|mut a| {
             if KEY_SECRECY.is_match(q) {
                 // "Is it a problem that the key is in our wiki?"
@@ -2482,7 +2649,7 @@ fn answer_one(
             }
         }),
         Intent::Connectivity => {
-            let asks_support = ["support", "ticket", "ask", "request", "static", "cloud firewall", "security group"]
+            let asks_support = ["support", "ticket", "ask", "request", "static", "cloud firewall", "security group", "opened", "need to do", "provider"]
                 .iter()
                 .any(|w| lower.contains(w));
             let heading = if asks_support { "Asking support" } else { "What KMS needs" };
