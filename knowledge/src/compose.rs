@@ -81,7 +81,7 @@ static WINDOWS_TERMS: LazyLock<Regex> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b",
     )
 });
 /// A greeting at the start of a message.
@@ -332,7 +332,7 @@ static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
 /// Options asked for by what they do (see `answer::slmgr_options_in`).
 static SPECIFIC_OPTION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bactivation\s+ids?\b|\bdns\s+(domain|suffix)\b|\bactivation\s+type\b|\bkms[\s-]+only\b|\b(restrict|limit)\w*\b.{0,40}\bonly\b|\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b",
+        r"(?i)\bhost\s+caching\b|\bstao\b|\bactivation\s+ids?\b|\bdns\s+(domain|suffix)\b|\bactivation\s+type\b|\bkms[\s-]+only\b|\b(restrict|limit)\w*\b.{0,40}\bonly\b|\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b",
     )
 });
 /// A script or image build ("Packer provisioner", "no popups").
@@ -355,6 +355,34 @@ static CREATIVE_OR_INJECTION: LazyLock<Regex> = LazyLock::new(|| {
 static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\bwhich\s+(kms\s+)?(host|server)\b.{0,30}\b(should|do|to|must)\b|\bwhat\s+(is\s+)?(our|the|my)\s+kms\s+(host|server)\b",
+    )
+});
+/// Whether the KMS host is published in DNS, and how to look.
+static SRV_QUERY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b",
+    )
+});
+/// Turning a host's DNS publishing on or off (`/cdns`, `/sdns`), not looking it up.
+static DNS_PUBLISH_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(stop|disabl\w*|turn\s+off|prevent|enabl\w*|start|unpublish\w*)\b")
+});
+/// Core-based licence counting: licensing, not activation.
+static CORE_LICENSING: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(physical\s+)?cores?\b.{0,40}\blicen[cs]\w*|\blicen[cs]\w*\b.{0,40}\b(physical\s+)?cores\b|\bcore\s+licen[cs]\w*",
+    )
+});
+/// Whether a MAK or retail activation expires.
+static MAK_EXPIRY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(mak|retail)\b.{0,50}\b(time[\s-]*limited|expire\w*|expiry|180\s+days|renew\w*|permanent\w*|forever)\b",
+    )
+});
+/// Checking a KMS host's count.
+static HOST_COUNT_CHECK: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b",
     )
 });
 /// Ping (ICMP) and KMS.
@@ -1177,7 +1205,7 @@ fn small_talk(intent: Intent, ctx: Option<&Context>) -> Answer {
     let text = match intent {
         Intent::Greet => "Hi! Ask me anything about activating Windows on your instances, or say `help` to see what I can do.".to_string(),
         Intent::Thanks => "You're welcome. Shout if anything else about activation comes up.".to_string(),
-        Intent::Ack => "👍".to_string(),
+        Intent::Ack => "👍 Anything else about activation, just ask.".to_string(),
         _ => "I help you activate Windows on your instances:\n\
 - **Questions**: keys (\"key for Server 2022 Standard\"), error codes (\"what is 0xC004F074\"), KMS, online and phone activation, thresholds, time sync. Paste `slmgr /dli` output and I'll read it.\n\
 - **Requests**: \"open tcp 1688 from 10.0.0.0/24 to 10.20.0.5\" or \"I need internet access on web-01\" files a ticket for support.\n\
@@ -1568,6 +1596,12 @@ fn answer_one(
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
+    // How many core licences to buy is licensing, not activation.
+    if CORE_LICENSING.is_match(q) && !lower.contains("activat") {
+        let mut a = abstain(0.0, ctx);
+        a.text = "How many licences (cores, CALs) you need is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
+        return a;
+    }
     // A cloud provider's key management service ("AWS KMS") or an account to activate are not
     // Windows activation.
     if let Some(what) = NOT_WINDOWS_KMS
@@ -1905,6 +1939,13 @@ fn answer_one(
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
         let topic = if HOST_KEY_COUNT.is_match(q) {
             Some(("host-key-limit", Intent::HostSetup))
+        } else if SRV_QUERY.is_match(q) && lower.contains("kms") && !DNS_PUBLISH_CHANGE.is_match(q)
+        {
+            Some(("srv", Intent::ExistingKms))
+        } else if MAK_EXPIRY.is_match(q) {
+            Some(("permanent", Intent::Timing))
+        } else if HOST_COUNT_CHECK.is_match(q) {
+            Some(("thresholds", Intent::Thresholds))
         } else if kms_proxy {
             Some(("kms-proxy", Intent::Connectivity))
         } else if hosts_for_fleet {
@@ -2421,7 +2462,8 @@ fn answer_one(
     }
     // "slmgr set the kms port on the host side": one option that is not the client procedure.
     if (lower.contains("slmgr") || SPECIFIC_OPTION.is_match(q))
-        && u.slots.host.is_none()
+        && (u.slots.host.is_none()
+            || slmgr_option_in(kb, q).is_some_and(|o| o.option == "/skms-domain"))
         && matches!(
             u.intent,
             Intent::PointKms
@@ -2445,6 +2487,9 @@ fn answer_one(
                     | "/cpky"
                     | "/act-type"
                     | "/skms-domain"
+                    | "/ckhc"
+                    | "/skhc"
+                    | "/stao"
             )
         })
     {
@@ -2524,6 +2569,7 @@ fn answer_one(
     // "What needs to be open?": the network path, not the rest of the host's story.
     if OPEN_WHAT.is_match(q)
         && (u.intent == Intent::Connectivity
+            || (u.intent == Intent::Policy && lower.contains("kms") && lower.contains("network"))
             || (matches!(
                 u.intent,
                 Intent::ExistingKms | Intent::PointKms | Intent::Policy
