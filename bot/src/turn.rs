@@ -67,11 +67,13 @@ impl<'a> Turn<'a> {
         services: &'a Services,
         ev: &'a Incoming,
     ) -> Result<Option<Turn<'a>>, StoreError> {
-        let mut tx = services.store.begin().await?;
-        if !Store::mark_processed(&mut tx, ev.platform.as_str(), &ev.event_id).await? {
-            tx.rollback().await?;
+        let Some(tx) = services
+            .store
+            .begin_event(ev.platform.as_str(), &ev.event_id)
+            .await?
+        else {
             return Ok(None);
-        }
+        };
         Ok(Some(Turn {
             services,
             ev,
