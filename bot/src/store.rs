@@ -83,6 +83,29 @@ impl Tx {
         done.map(|_| ())
     }
 
+    /// Runs one last statement (numbered parameters `?1`…, bound from `binds`) and commits, in
+    /// one round trip to the writer.
+    pub async fn commit_after(
+        mut self,
+        statement: &str,
+        binds: Vec<Option<String>>,
+    ) -> Result<(), sqlx::Error> {
+        let sql = format!("{statement}; COMMIT");
+        let w = self.writer()?;
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        match query.execute(&mut w.conn).await {
+            Ok(_) => {
+                w.open = false;
+                Ok(())
+            }
+            // The statement or the COMMIT failed: the transaction is rolled back on drop.
+            Err(e) => Err(e),
+        }
+    }
+
     /// Rolls back. An error means SQLite had rolled the transaction back already (a full disk),
     /// or the connection is broken: it is replaced at the next `begin`.
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {

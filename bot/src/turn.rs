@@ -24,6 +24,7 @@ pub struct Turn<'a> {
     probes: Vec<Probe>,
     status_checks: Vec<StatusCheck>,
     preflight: Vec<crate::jobs::preflight::Finding>,
+    at_commit: Option<(&'static str, Vec<Option<String>>)>,
 }
 
 /// A read-only status check to run once the turn commits: its rows are edited into `message`.
@@ -83,18 +84,39 @@ impl<'a> Turn<'a> {
             probes: Vec::new(),
             status_checks: Vec::new(),
             preflight: Vec::new(),
+            at_commit: None,
         }))
     }
 
     /// Commits the transaction and hands back what is left to do.
-    pub async fn commit(self) -> Result<Committed, StoreError> {
-        self.tx.commit().await?;
+    pub async fn commit(mut self) -> Result<Committed, StoreError> {
+        match self.at_commit.take() {
+            Some((statement, binds)) => self.tx.commit_after(statement, binds).await?,
+            None => self.tx.commit().await?,
+        }
         Ok(Committed {
             deliveries: self.pending,
             wake_jobs: self.wake_jobs,
             probes: self.probes,
             status_checks: self.status_checks,
         })
+    }
+
+    /// Writes `statement` (numbered parameters `?1`…) together with the COMMIT, in one round
+    /// trip: for a write nothing in the turn reads afterwards. A second one runs the first now.
+    pub async fn write_at_commit(
+        &mut self,
+        statement: &'static str,
+        binds: Vec<Option<String>>,
+    ) -> Result<(), StoreError> {
+        if let Some((earlier, earlier_binds)) = self.at_commit.replace((statement, binds)) {
+            let mut query = sqlx::query(earlier);
+            for b in earlier_binds {
+                query = query.bind(b);
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
     }
 
     /// Rolls everything back (nothing is delivered).
