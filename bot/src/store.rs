@@ -425,8 +425,14 @@ impl Store {
         Ok(id)
     }
 
-    /// Stores the platform reference of a posted message.
+    /// Stores the platform reference of a posted message. A reference that is the bot's own id
+    /// is the console's, stored already when the row was inserted (migration 0014): no write.
+    /// (No other platform's reference can equal it: Slack's `ts` has a dot, Discord's ids are
+    /// 17 digits and more.)
     pub async fn set_message_ref(&self, id: i64, platform_ref: &str) -> Result<(), StoreError> {
+        if platform_ref.parse::<i64>() == Ok(id) {
+            return Ok(());
+        }
         self.write_one(
             sqlx::query("UPDATE messages SET platform_ref = ? WHERE id = ?")
                 .bind(platform_ref)

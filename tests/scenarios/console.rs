@@ -50,6 +50,7 @@ fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
             "rehearsed and rejections".to_string(),
             "ticket expiry".to_string(),
             "job retries".to_string(),
+            "console message refs".to_string(),
         ]
     );
 }
