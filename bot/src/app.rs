@@ -377,7 +377,10 @@ impl App {
     async fn handle_turn(&self, ev: &Incoming) -> Result<Handled, AppError> {
         // Network round trips happen before the transaction, never inside it.
         let preflight = self.preflight(ev).await;
-        let Some(mut turn) = Turn::begin(&self.services, ev).await? else {
+        // A message is read with its BEGIN: the user's context and open conversation here.
+        let first_read = matches!(ev.kind, IncomingKind::Message { .. })
+            .then(|| contexts::place_read(context_key(ev)));
+        let Some(mut turn) = Turn::begin_reading(&self.services, ev, first_read).await? else {
             tracing::debug!(event_id = %ev.event_id, "duplicate event ignored");
             return Ok(Handled::Duplicate);
         };
@@ -512,7 +515,10 @@ impl App {
             return jobs::flow::request(turn, req?).await;
         }
         // One read for what is known about the user here: context and open conversation.
-        let mut place = contexts::load_place(&mut turn.tx, context_key(turn.ev)).await?;
+        let mut place = match turn.take_first_read() {
+            Some(rows) => contexts::place_from_rows(&rows)?,
+            None => contexts::load_place(&mut turn.tx, context_key(turn.ev)).await?,
+        };
         if let Some(conv) = tickets::flow::conversation(place.conversation.take())? {
             return tickets::flow::answer(turn, conv, text).await;
         }

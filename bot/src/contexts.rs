@@ -67,26 +67,53 @@ pub struct Place {
     pub conversation: Option<crate::tickets::store::ConversationRow>,
 }
 
+/// The statement of [`load_place`], its parameters numbered from `?3` so it can go with an
+/// event's BEGIN (`store::FirstRead`).
+const PLACE: &str = "SELECT (SELECT context FROM answer_contexts WHERE platform = ?3 AND channel = ?4 AND thread = ?5 AND user_id = ?6) AS context, \
+     c.id, c.draft, c.awaiting FROM (SELECT 1) LEFT JOIN conversations c \
+     ON c.platform = ?3 AND c.channel = ?4 AND c.thread = ?5 AND c.user_id = ?6 AND c.state = 'open' LIMIT 1";
+
+/// The read of [`load_place`], to send with the event's BEGIN.
+pub fn place_read(key: ContextKey<'_>) -> crate::store::FirstRead {
+    crate::store::FirstRead {
+        sql: PLACE,
+        binds: vec![
+            key.platform.to_string(),
+            key.channel.to_string(),
+            key.thread.to_string(),
+            key.user.to_string(),
+        ],
+    }
+}
+
 /// The context and the open conversation at `key`, in one statement.
 pub async fn load_place(
     conn: &mut SqliteConnection,
     key: ContextKey<'_>,
 ) -> Result<Place, StoreError> {
-    type Found = (Option<String>, Option<i64>, Option<String>, Option<String>);
-    let found: Option<Found> = sqlx::query_as(
-        "SELECT (SELECT context FROM answer_contexts WHERE platform = ?1 AND channel = ?2 AND thread = ?3 AND user_id = ?4), \
-         c.id, c.draft, c.awaiting FROM (SELECT 1) LEFT JOIN conversations c \
-         ON c.platform = ?1 AND c.channel = ?2 AND c.thread = ?3 AND c.user_id = ?4 AND c.state = 'open' LIMIT 1",
-    )
-    .bind(key.platform)
-    .bind(key.channel)
-    .bind(key.thread)
-    .bind(key.user)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((json, id, draft, awaiting)) = found else {
+    // `?1` and `?2` are unused here (they are the event's in `place_read`).
+    let row = sqlx::query(PLACE)
+        .bind("")
+        .bind("")
+        .bind(key.platform)
+        .bind(key.channel)
+        .bind(key.thread)
+        .bind(key.user)
+        .fetch_optional(&mut *conn)
+        .await?;
+    place_from_rows(row.as_slice())
+}
+
+/// The [`Place`] of the rows [`place_read`] returned.
+pub fn place_from_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Place, StoreError> {
+    use sqlx::Row as _;
+    let Some(row) = rows.first() else {
         return Ok(Place::default());
     };
+    let json: Option<String> = row.try_get("context")?;
+    let id: Option<i64> = row.try_get("id")?;
+    let draft: Option<String> = row.try_get("draft")?;
+    let awaiting: Option<String> = row.try_get("awaiting")?;
     let conversation = match (id, draft) {
         (Some(id), Some(draft)) => Some(crate::tickets::store::ConversationRow {
             id,

@@ -14,7 +14,8 @@
 //! replaced by a fresh one at the next `begin`, so writes work again once space is back.
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
 use sqlx::{Connection as _, Row, SqlitePool};
 use std::ops::{Deref, DerefMut};
@@ -201,6 +202,16 @@ pub struct MessageRow {
     pub author: String,
 }
 
+/// A read sent together with an event's `BEGIN` ([`Store::begin_event`]): one statement whose
+/// parameters are numbered from `?3` (`?1` and `?2` are the event's platform and id).
+#[derive(Debug, Clone)]
+pub struct FirstRead {
+    /// The statement.
+    pub sql: &'static str,
+    /// Values of `?3`, `?4`, ….
+    pub binds: Vec<String>,
+}
+
 /// The database handle (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -318,27 +329,37 @@ impl Store {
     }
 
     /// Begins an event's write transaction and records its platform event id, in one round trip
-    /// to the writer; `None` when the id was recorded before (a redelivery: nothing is kept).
+    /// to the writer, together with `first_read` when given (its rows are returned); `None`
+    /// when the id was recorded before (a redelivery: nothing is kept).
     pub async fn begin_event(
         &self,
         platform: &str,
         event_id: &str,
-    ) -> Result<Option<Tx>, StoreError> {
+        first_read: Option<FirstRead>,
+    ) -> Result<Option<(Tx, Vec<SqliteRow>)>, StoreError> {
+        const BEGIN: &str = "BEGIN IMMEDIATE; INSERT INTO processed_events (platform, event_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING RETURNING 1 AS new_event";
+        let sql = match &first_read {
+            Some(read) => std::borrow::Cow::Owned(format!("{BEGIN}; {}", read.sql)),
+            None => std::borrow::Cow::Borrowed(BEGIN),
+        };
         let mut tx = self.writer_tx().await?;
         let w = tx.writer()?;
         w.open = true;
-        let new: Vec<i64> = sqlx::query_scalar(
-            "BEGIN IMMEDIATE; INSERT INTO processed_events (platform, event_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING RETURNING 1",
-        )
-        .bind(platform)
-        .bind(event_id)
-        .fetch_all(&mut w.conn)
-        .await?;
-        if new.is_empty() {
+        let mut query = sqlx::query(&sql).bind(platform).bind(event_id);
+        for b in first_read.map(|r| r.binds).unwrap_or_default() {
+            query = query.bind(b);
+        }
+        let mut rows = query.fetch_all(&mut w.conn).await?;
+        // The insert's row (only when the id is new) comes first; the read's rows follow.
+        let new = rows
+            .first()
+            .is_some_and(|r| r.try_get::<i64, _>("new_event").is_ok());
+        if !new {
             tx.rollback().await?;
             return Ok(None);
         }
-        Ok(Some(tx))
+        rows.remove(0);
+        Ok(Some((tx, rows)))
     }
 
     /// The writer, idle: a transaction a dropped [`Tx`] left open is rolled back, and a

@@ -8,7 +8,7 @@ use crate::errors::AppError;
 use crate::metrics::Metrics;
 use crate::outbox::Delivery;
 use crate::services::Services;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{FirstRead, Store, StoreError, Tx};
 use adapters::{Button, Incoming};
 use knowledge::KnowledgeBase;
 
@@ -25,6 +25,7 @@ pub struct Turn<'a> {
     status_checks: Vec<StatusCheck>,
     preflight: Vec<crate::jobs::preflight::Finding>,
     at_commit: Option<(&'static str, Vec<Option<String>>)>,
+    first_read: Option<Vec<sqlx::sqlite::SqliteRow>>,
 }
 
 /// A read-only status check to run once the turn commits: its rows are edited into `message`.
@@ -68,9 +69,20 @@ impl<'a> Turn<'a> {
         services: &'a Services,
         ev: &'a Incoming,
     ) -> Result<Option<Turn<'a>>, StoreError> {
-        let Some(tx) = services
+        Turn::begin_reading(services, ev, None).await
+    }
+
+    /// [`Turn::begin`], sending `first_read` with the BEGIN (one round trip); its rows wait in
+    /// [`Turn::take_first_read`].
+    pub async fn begin_reading(
+        services: &'a Services,
+        ev: &'a Incoming,
+        first_read: Option<FirstRead>,
+    ) -> Result<Option<Turn<'a>>, StoreError> {
+        let asked = first_read.is_some();
+        let Some((tx, rows)) = services
             .store
-            .begin_event(ev.platform.as_str(), &ev.event_id)
+            .begin_event(ev.platform.as_str(), &ev.event_id, first_read)
             .await?
         else {
             return Ok(None);
@@ -85,7 +97,14 @@ impl<'a> Turn<'a> {
             status_checks: Vec::new(),
             preflight: Vec::new(),
             at_commit: None,
+            first_read: asked.then_some(rows),
         }))
+    }
+
+    /// The rows of the read sent with the BEGIN, once (`None` when none was sent, or taken).
+    /// They are what the database held before this turn wrote anything.
+    pub fn take_first_read(&mut self) -> Option<Vec<sqlx::sqlite::SqliteRow>> {
+        self.first_read.take()
     }
 
     /// Commits the transaction and hands back what is left to do.
