@@ -197,7 +197,11 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
         terminal = Some((prompt_tx, line_rx));
     } else {
         // A piped script gets the transcript contract (design §5), full edits included.
-        app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
+        // Buffered: the chat flushes after each message, so a message of many lines is one
+        // write to the pipe rather than one per line.
+        app.register_chat(Arc::new(ConsoleChat::new(Box::new(
+            std::io::BufWriter::new(std::io::stdout()),
+        ))));
         piped = Some(tokio::io::BufReader::new(tokio::io::stdin()));
     }
     // Time-limited tickets are checked once the console can say what the check finds.
