@@ -168,6 +168,24 @@ fn terminal_reader(history: Option<PathBuf>) -> TerminalReader {
     (prompt_tx, line_rx, writer)
 }
 
+/// Keeps the calling thread, and every thread it starts from now on (SQLite's connection
+/// threads, tokio's blocking threads), on the CPU it runs on. The console hands each line from
+/// its runtime thread to SQLite's connection thread and back a few times; on one CPU such a
+/// hand-over is a plain switch instead of a wake-up of another, possibly idle, CPU (about a third
+/// less time per message on the 2-core development machine, see BENCHMARKS.md). Call it after
+/// the knowledge base is built (that build uses two threads). Failing to pin changes nothing.
+pub fn pin_to_one_cpu() {
+    use nix::sched::{sched_getcpu, sched_setaffinity, CpuSet};
+    let pinned = sched_getcpu().and_then(|cpu| {
+        let mut set = CpuSet::new();
+        set.set(cpu)?;
+        sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
+    });
+    if let Err(e) = pinned {
+        tracing::debug!(error = %e, "console not pinned to one CPU");
+    }
+}
+
 /// Runs the console until end of input or `/quit`; registers the console's chat (stdout) first.
 pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
