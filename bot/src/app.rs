@@ -401,7 +401,10 @@ impl App {
     async fn handle_turn(&self, ev: &Incoming) -> Result<Handled, AppError> {
         // Network round trips happen before the transaction, never inside it.
         let preflight = self.preflight(ev).await;
-        let Some(mut turn) = Turn::begin(&self.services, ev).await? else {
+        // A message is read with its BEGIN: the user's context and open conversation here.
+        let first_read = matches!(ev.kind, IncomingKind::Message { .. })
+            .then(|| contexts::place_read(context_key(ev)));
+        let Some(mut turn) = Turn::begin_reading(&self.services, ev, first_read).await? else {
             tracing::debug!(event_id = %ev.event_id, "duplicate event ignored");
             return Ok(Handled::Duplicate);
         };
@@ -535,10 +538,15 @@ impl App {
         if let Some(req) = jobs::request::parse(text) {
             return jobs::flow::request(turn, req?).await;
         }
-        if let Some(conv) = tickets::flow::open_conversation(turn).await? {
+        // One read for what is known about the user here: context and open conversation.
+        let mut place = match turn.take_first_read() {
+            Some(rows) => contexts::place_from_rows(&rows)?,
+            None => contexts::load_place(&mut turn.tx, context_key(turn.ev)).await?,
+        };
+        if let Some(conv) = tickets::flow::conversation(place.conversation.take())? {
             return tickets::flow::answer(turn, conv, text).await;
         }
-        if let Some(offer) = self.accepted_offer(turn, text).await? {
+        if let Some(offer) = self.accepted_offer(turn, text, &mut place).await? {
             return tickets::flow::start(turn, "", Some(offer)).await;
         }
         if tickets::request::detect(text).is_some() {
@@ -549,7 +557,7 @@ impl App {
                 return self.status_request(turn, vec![inst]).await;
             }
         }
-        self.answer_question(turn, text).await
+        self.answer_question(turn, text, place).await
     }
 
     async fn command(&self, turn: &mut Turn<'_>, cmd: Command) -> Result<(), AppError> {
@@ -649,22 +657,21 @@ impl App {
         })
     }
 
-    async fn load_context(&self, turn: &mut Turn<'_>) -> Result<StoredContext, AppError> {
-        let ev = turn.ev;
-        let key = context_key(ev);
-        Ok(contexts::load(&mut turn.tx, key).await?)
-    }
-
-    async fn save_context(&self, turn: &mut Turn<'_>, ctx: &StoredContext) -> Result<(), AppError> {
-        let ev = turn.ev;
-        let key = context_key(ev);
-        Ok(contexts::save(&mut turn.tx, key, ctx).await?)
+    async fn save_context(
+        &self,
+        turn: &mut Turn<'_>,
+        ctx: &StoredContext,
+        stored_json: Option<&str>,
+    ) -> Result<(), AppError> {
+        let key = context_key(turn.ev);
+        Ok(contexts::save_if_changed(&mut turn.tx, key, ctx, stored_json).await?)
     }
 
     async fn accepted_offer(
         &self,
         turn: &mut Turn<'_>,
         text: &str,
+        place: &mut contexts::Place,
     ) -> Result<Option<tickets::request::Draft>, AppError> {
         let lower = text
             .trim()
@@ -690,25 +697,33 @@ impl App {
         if !YES.contains(&lower.as_str()) {
             return Ok(None);
         }
-        let mut ctx = self.load_context(turn).await?;
+        let stored = place.stored_json.take();
+        let ctx = &mut place.context;
         let Some(offer) = ctx.offer.take() else {
             if ctx.abstained {
                 ctx.abstained = false;
-                self.save_context(turn, &ctx).await?;
+                self.save_context(turn, ctx, stored.as_deref()).await?;
                 return Err(UserError::new(
                     "Happy to. Tell me what support should open, in one sentence: a firewall rule (protocol, port, from, to) or internet access for an instance.",
                     "open tcp 1688 from web-01 to 10.0.0.5",
                 )
                 .into());
             }
+            // Unchanged: what is stored still holds.
+            place.stored_json = stored;
             return Ok(None);
         };
-        self.save_context(turn, &ctx).await?;
+        self.save_context(turn, ctx, stored.as_deref()).await?;
         Ok(Some(offer))
     }
 
-    async fn answer_question(&self, turn: &mut Turn<'_>, text: &str) -> Result<(), AppError> {
-        let mut stored = self.load_context(turn).await?;
+    async fn answer_question(
+        &self,
+        turn: &mut Turn<'_>,
+        text: &str,
+        place: contexts::Place,
+    ) -> Result<(), AppError> {
+        let mut stored = place.context;
         let started = std::time::Instant::now();
         // The configured KMS host and port fill in what the question leaves out.
         let settings = knowledge::AnswerSettings {
@@ -751,8 +766,9 @@ impl App {
                 .replace("<KMS_server_ip_address>", host)
                 .replace("<kms_host>", host);
         }
-        self.save_context(turn, &stored).await?;
         turn.reply(reply).await?;
+        // The context is the turn's last write: it goes with the COMMIT.
+        contexts::save_at_commit(turn, &stored, place.stored_json.as_deref()).await?;
         Ok(())
     }
 

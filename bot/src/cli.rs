@@ -317,6 +317,7 @@ pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyh
             let kb = load_knowledge(&config)?;
             check_instances(&config, &kb)?;
             crate::instance_check::warn_at_start(&config);
+            console::pin_to_one_cpu();
             let store = Store::open(&db_path).await?;
             let app = Arc::new(App::new(store.clone(), config.clone(), kb));
             let worker = app.start_worker(Arc::new(ConfiguredShells::new(

@@ -168,6 +168,24 @@ fn terminal_reader(history: Option<PathBuf>) -> TerminalReader {
     (prompt_tx, line_rx, writer)
 }
 
+/// Keeps the calling thread, and every thread it starts from now on (SQLite's connection
+/// threads, tokio's blocking threads), on the CPU it runs on. The console hands each line from
+/// its runtime thread to SQLite's connection thread and back a few times; on one CPU such a
+/// hand-over is a plain switch instead of a wake-up of another, possibly idle, CPU (about a third
+/// less time per message on the 2-core development machine, see BENCHMARKS.md). Call it after
+/// the knowledge base is built (that build uses two threads). Failing to pin changes nothing.
+pub fn pin_to_one_cpu() {
+    use nix::sched::{sched_getcpu, sched_setaffinity, CpuSet};
+    let pinned = sched_getcpu().and_then(|cpu| {
+        let mut set = CpuSet::new();
+        set.set(cpu)?;
+        sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
+    });
+    if let Err(e) = pinned {
+        tracing::debug!(error = %e, "console not pinned to one CPU");
+    }
+}
+
 /// Runs the console until end of input or `/quit`; registers the console's chat (stdout) first.
 pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
@@ -197,7 +215,11 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
         terminal = Some((prompt_tx, line_rx));
     } else {
         // A piped script gets the transcript contract (design §5), full edits included.
-        app.register_chat(Arc::new(ConsoleChat::new(Box::new(std::io::stdout()))));
+        // Buffered: the chat flushes after each message, so a message of many lines is one
+        // write to the pipe rather than one per line.
+        app.register_chat(Arc::new(ConsoleChat::new(Box::new(
+            std::io::BufWriter::new(std::io::stdout()),
+        ))));
         piped = Some(tokio::io::BufReader::new(tokio::io::stdin()));
     }
     // Time-limited tickets are checked once the console can say what the check finds.

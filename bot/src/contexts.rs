@@ -1,6 +1,7 @@
 //! What the bot remembers per thread and user between questions (`answer_contexts`): the
 //! knowledge base's follow-up context and a request the bot offered to file. This module owns
-//! every query on that table.
+//! every query on that table. [`load_place`] also reads the user's open ticket conversation at
+//! the same place, so a message's turn learns both in one round trip to the database.
 
 use crate::store::StoreError;
 use crate::tickets::request::Draft;
@@ -53,6 +54,125 @@ pub async fn load(
         .unwrap_or_default())
 }
 
+/// What the bot knows about a user at a place when a message arrives: the stored context (and
+/// its JSON as stored, so an unchanged context is not written again) and the user's open ticket
+/// conversation there.
+#[derive(Debug, Default)]
+pub struct Place {
+    /// The stored context (empty when none, or when it no longer parses).
+    pub context: StoredContext,
+    /// The context's JSON as stored.
+    pub stored_json: Option<String>,
+    /// The open ticket conversation, if any.
+    pub conversation: Option<crate::tickets::store::ConversationRow>,
+}
+
+/// The statement of [`load_place`], its parameters numbered from `?3` so it can go with an
+/// event's BEGIN (`store::FirstRead`).
+const PLACE: &str = "SELECT (SELECT context FROM answer_contexts WHERE platform = ?3 AND channel = ?4 AND thread = ?5 AND user_id = ?6) AS context, \
+     c.id, c.draft, c.awaiting FROM (SELECT 1) LEFT JOIN conversations c \
+     ON c.platform = ?3 AND c.channel = ?4 AND c.thread = ?5 AND c.user_id = ?6 AND c.state = 'open' LIMIT 1";
+
+/// The read of [`load_place`], to send with the event's BEGIN.
+pub fn place_read(key: ContextKey<'_>) -> crate::store::FirstRead {
+    crate::store::FirstRead {
+        sql: PLACE,
+        binds: vec![
+            key.platform.to_string(),
+            key.channel.to_string(),
+            key.thread.to_string(),
+            key.user.to_string(),
+        ],
+    }
+}
+
+/// The context and the open conversation at `key`, in one statement.
+pub async fn load_place(
+    conn: &mut SqliteConnection,
+    key: ContextKey<'_>,
+) -> Result<Place, StoreError> {
+    // `?1` and `?2` are unused here (they are the event's in `place_read`).
+    let row = sqlx::query(PLACE)
+        .bind("")
+        .bind("")
+        .bind(key.platform)
+        .bind(key.channel)
+        .bind(key.thread)
+        .bind(key.user)
+        .fetch_optional(&mut *conn)
+        .await?;
+    place_from_rows(row.as_slice())
+}
+
+/// The [`Place`] of the rows [`place_read`] returned.
+pub fn place_from_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Place, StoreError> {
+    use sqlx::Row as _;
+    let Some(row) = rows.first() else {
+        return Ok(Place::default());
+    };
+    let json: Option<String> = row.try_get("context")?;
+    let id: Option<i64> = row.try_get("id")?;
+    let draft: Option<String> = row.try_get("draft")?;
+    let awaiting: Option<String> = row.try_get("awaiting")?;
+    let conversation = match (id, draft) {
+        (Some(id), Some(draft)) => Some(crate::tickets::store::ConversationRow {
+            id,
+            draft,
+            awaiting,
+        }),
+        _ => None,
+    };
+    Ok(Place {
+        context: json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default(),
+        stored_json: json,
+        conversation,
+    })
+}
+
+/// Stores the context unless it is what `stored_json` already holds (no write, no round trip).
+pub async fn save_if_changed(
+    conn: &mut SqliteConnection,
+    key: ContextKey<'_>,
+    ctx: &StoredContext,
+    stored_json: Option<&str>,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(ctx)
+        .map_err(|e| StoreError::Query(sqlx::Error::Encode(Box::new(e))))?;
+    if stored_json == Some(json.as_str()) {
+        return Ok(());
+    }
+    write(conn, key, json).await
+}
+
+const UPSERT: &str = "INSERT INTO answer_contexts (platform, channel, thread, user_id, context) VALUES (?1, ?2, ?3, ?4, ?5) \
+     ON CONFLICT (platform, channel, thread, user_id) DO UPDATE SET context = excluded.context, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// [`save_if_changed`] as the last write of a turn: sent together with its COMMIT (nothing in
+/// the turn may read the context after this).
+pub async fn save_at_commit(
+    turn: &mut crate::turn::Turn<'_>,
+    ctx: &StoredContext,
+    stored_json: Option<&str>,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(ctx)
+        .map_err(|e| StoreError::Query(sqlx::Error::Encode(Box::new(e))))?;
+    if stored_json == Some(json.as_str()) {
+        return Ok(());
+    }
+    let ev = turn.ev;
+    let binds = vec![
+        Some(ev.platform.as_str().to_string()),
+        Some(ev.channel.clone()),
+        Some(ev.thread.clone().unwrap_or_default()),
+        Some(ev.user.clone()),
+        Some(json),
+    ];
+    turn.write_at_commit(UPSERT, binds).await
+}
+
 /// Stores the context (insert or replace).
 pub async fn save(
     conn: &mut SqliteConnection,
@@ -61,16 +181,21 @@ pub async fn save(
 ) -> Result<(), StoreError> {
     let json = serde_json::to_string(ctx)
         .map_err(|e| StoreError::Query(sqlx::Error::Encode(Box::new(e))))?;
-    sqlx::query(
-        "INSERT INTO answer_contexts (platform, channel, thread, user_id, context) VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (platform, channel, thread, user_id) DO UPDATE SET context = excluded.context, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-    )
-    .bind(key.platform)
-    .bind(key.channel)
-    .bind(key.thread)
-    .bind(key.user)
-    .bind(json)
-    .execute(&mut *conn)
-    .await?;
+    write(conn, key, json).await
+}
+
+async fn write(
+    conn: &mut SqliteConnection,
+    key: ContextKey<'_>,
+    json: String,
+) -> Result<(), StoreError> {
+    sqlx::query(UPSERT)
+        .bind(key.platform)
+        .bind(key.channel)
+        .bind(key.thread)
+        .bind(key.user)
+        .bind(json)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

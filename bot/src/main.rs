@@ -32,10 +32,15 @@ fn main() -> ExitCode {
     };
     let history =
         std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".kmsbot_history"));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // The console handles one line at a time: on one thread its turn, its outbox delivery and
+    // its job worker hand work to each other without waking other threads (SQLite's connection
+    // threads aside). `serve` takes events from many users at once and keeps a thread per core.
+    let mut builder = if matches!(cli.command, cli::Command::Chat { .. }) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -4,22 +4,162 @@
 //! through the [`Store`]'s pool. Every event's effects are written in one `BEGIN IMMEDIATE`
 //! transaction together with its platform event id, so a redelivered event has no second effect.
 //!
+//! The writer is one connection behind a mutex, not a pool: sqlx's SQLite driver runs every
+//! statement on the connection's own thread, so each statement costs thread wake-ups, and a pool
+//! adds a `ping` on acquire and another on release. A write transaction is `BEGIN IMMEDIATE` sent
+//! as plain SQL (one round trip, often together with its first statement) and `COMMIT`.
+//!
 //! A failed write (a full disk: SQLite may roll the whole transaction back on its own) must not
-//! poison the single writer connection: the connection is checked each time it is acquired and
-//! replaced when it is still inside a transaction, so writes work again once space is back.
+//! poison the single writer connection: after a failed COMMIT or ROLLBACK the connection is
+//! replaced by a fresh one at the next `begin`, so writes work again once space is back.
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
-use sqlx::{Connection as _, Row, SqlitePool, Transaction};
+use sqlx::{Connection as _, Row, SqlitePool};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// The embedded migrations (the `migrations/` folder is the only schema source).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
-/// A write transaction.
-pub type Tx = Transaction<'static, sqlx::Sqlite>;
+/// The writer connection and what is known about its state.
+#[derive(Debug)]
+struct WriterConn {
+    conn: SqliteConnection,
+    /// A transaction was begun and neither committed nor rolled back yet.
+    open: bool,
+    /// A COMMIT or ROLLBACK failed: the connection's state is unknown; replace it.
+    broken: bool,
+    /// [`Store::close`] was called: no more writes.
+    closed: bool,
+}
+
+/// Rolls back whatever transaction may be open; false when the connection's state is unknown
+/// (a ROLLBACK failed for another reason than "no transaction is active").
+async fn rollback_quietly(conn: &mut SqliteConnection) -> bool {
+    match sqlx::query("ROLLBACK").execute(conn).await {
+        Ok(_) => true,
+        Err(e) => e.to_string().contains("no transaction is active"),
+    }
+}
+
+/// The single writer connection (opened again from `options` when it broke).
+#[derive(Debug)]
+struct Writer {
+    conn: Arc<Mutex<WriterConn>>,
+    options: SqliteConnectOptions,
+}
+
+/// A write transaction on the single writer connection. It derefs to the connection, so
+/// queries run on it with `&mut *tx`. Dropped without [`Tx::commit`], it is rolled back.
+#[derive(Debug)]
+pub struct Tx {
+    guard: Option<OwnedMutexGuard<WriterConn>>,
+}
+
+impl Tx {
+    fn writer(&mut self) -> Result<&mut WriterConn, sqlx::Error> {
+        self.guard.as_deref_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// Commits. On failure the transaction is rolled back (or already was, by SQLite).
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let w = self.writer()?;
+        let done = sqlx::query("COMMIT").execute(&mut w.conn).await;
+        match done {
+            Ok(_) => w.open = false,
+            Err(_) => {
+                // The state is unknown: roll back what may be left, else replace the connection.
+                if sqlx::query("ROLLBACK").execute(&mut w.conn).await.is_err() {
+                    w.broken = true;
+                }
+                w.open = false;
+            }
+        }
+        done.map(|_| ())
+    }
+
+    /// Runs one last statement (numbered parameters `?1`…, bound from `binds`) and commits, in
+    /// one round trip to the writer.
+    pub async fn commit_after(
+        mut self,
+        statement: &str,
+        binds: Vec<Option<String>>,
+    ) -> Result<(), sqlx::Error> {
+        let sql = format!("{statement}; COMMIT");
+        let w = self.writer()?;
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        match query.execute(&mut w.conn).await {
+            Ok(_) => {
+                w.open = false;
+                Ok(())
+            }
+            // The statement or the COMMIT failed: the transaction is rolled back on drop.
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Rolls back. An error means SQLite had rolled the transaction back already (a full disk),
+    /// or the connection is broken: it is replaced at the next `begin`.
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let w = self.writer()?;
+        let done = sqlx::query("ROLLBACK").execute(&mut w.conn).await;
+        w.open = false;
+        if done.is_err() {
+            w.broken = true;
+        }
+        done.map(|_| ())
+    }
+}
+
+impl Deref for Tx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        match self.guard.as_deref() {
+            Some(w) => &w.conn,
+            // The guard is only taken out in `drop`.
+            None => unreachable!("a transaction is used after it was dropped"),
+        }
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self.guard.as_deref_mut() {
+            Some(w) => &mut w.conn,
+            None => unreachable!("a transaction is used after it was dropped"),
+        }
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else {
+            return;
+        };
+        if !guard.open {
+            return;
+        }
+        // Roll back now, holding the writer until it is done, so the write lock is not kept
+        // while nobody uses it. Without a runtime (process exit) the next `begin` does it.
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if !rollback_quietly(&mut guard.conn).await {
+                    guard.broken = true;
+                }
+                guard.open = false;
+            });
+        }
+    }
+}
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +202,16 @@ pub struct MessageRow {
     pub author: String,
 }
 
+/// A read sent together with an event's `BEGIN` ([`Store::begin_event`]): one statement whose
+/// parameters are numbered from `?3` (`?1` and `?2` are the event's platform and id).
+#[derive(Debug, Clone)]
+pub struct FirstRead {
+    /// The statement.
+    pub sql: &'static str,
+    /// Values of `?3`, `?4`, ….
+    pub binds: Vec<String>,
+}
+
 /// The database handle (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -69,7 +219,7 @@ pub struct Store {
     pool: SqlitePool,
     /// The one writer connection: write transactions queue here instead of sleeping in
     /// SQLite's busy handler.
-    writer: SqlitePool,
+    writer: Arc<Writer>,
     path: PathBuf,
 }
 
@@ -90,22 +240,6 @@ fn open_detail(path: &Path, err: &sqlx::Error) -> String {
     }
     let _ = path;
     err.to_string()
-}
-
-/// Whether the writer connection can start a new transaction. A transaction whose COMMIT or
-/// ROLLBACK failed (SQLite rolled it back itself after `SQLITE_FULL`, so sqlx's ROLLBACK failed
-/// too) leaves the connection inside a transaction as far as sqlx knows, and every later
-/// `BEGIN IMMEDIATE` would fail: such a connection is discarded and the pool opens a fresh one.
-async fn writer_usable(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-    // The ping runs after any rollback still queued on the connection from a dropped transaction.
-    conn.ping().await?;
-    if conn.is_in_transaction() {
-        tracing::warn!(
-            "discarding the database writer connection left inside a failed transaction"
-        );
-        return Ok(false);
-    }
-    Ok(true)
 }
 
 impl Store {
@@ -133,34 +267,41 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(60))
-            .before_acquire(|conn, _| Box::pin(writer_usable(conn)))
-            .connect_with(options.clone())
+        let mut conn = SqliteConnection::connect_with(&options)
             .await
             .map_err(|e| open_err(open_detail(path, &e)))?;
         // A file that is not a database is only noticed on the first real read.
         sqlx::query("SELECT count(*) FROM sqlite_master")
-            .fetch_one(&writer)
+            .fetch_one(&mut conn)
             .await
             .map_err(|e| open_err(open_detail(path, &e)))?;
         MIGRATOR
-            .run(&writer)
+            .run(&mut conn)
             .await
             .map_err(|e| StoreError::Migrate {
                 path: path.to_path_buf(),
                 detail: e.to_string(),
             })?;
+        // Readers are not pinged before each use (a round trip to the connection's thread);
+        // sqlx still checks a connection when it returns to the pool.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.create_if_missing(false))
+            .test_before_acquire(false)
+            .connect_with(options.clone().create_if_missing(false))
             .await
             .map_err(|e| open_err(open_detail(path, &e)))?;
         Ok(Store {
             pool,
-            writer,
+            writer: Arc::new(Writer {
+                conn: Arc::new(Mutex::new(WriterConn {
+                    conn,
+                    open: false,
+                    broken: false,
+                    closed: false,
+                })),
+                options,
+            }),
             path: path.to_path_buf(),
         })
     }
@@ -178,13 +319,108 @@ impl Store {
     /// Starts a write transaction on the single writer connection (`BEGIN IMMEDIATE`). Never
     /// call it while holding another write transaction: there is one writer.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        let mut tx = self.writer_tx().await?;
+        let w = tx.writer()?;
+        // Marked open first: if this future is dropped while BEGIN waits for the lock, the
+        // worker thread may still begin, and the drop's ROLLBACK (queued after it) undoes it.
+        w.open = true;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut w.conn).await?;
+        Ok(tx)
     }
 
-    /// Closes both pools cleanly (the last close checkpoints the WAL).
+    /// Begins an event's write transaction and records its platform event id, in one round trip
+    /// to the writer, together with `first_read` when given (its rows are returned); `None`
+    /// when the id was recorded before (a redelivery: nothing is kept).
+    pub async fn begin_event(
+        &self,
+        platform: &str,
+        event_id: &str,
+        first_read: Option<FirstRead>,
+    ) -> Result<Option<(Tx, Vec<SqliteRow>)>, StoreError> {
+        const BEGIN: &str = "BEGIN IMMEDIATE; INSERT INTO processed_events (platform, event_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING RETURNING 1 AS new_event";
+        let sql = match &first_read {
+            Some(read) => std::borrow::Cow::Owned(format!("{BEGIN}; {}", read.sql)),
+            None => std::borrow::Cow::Borrowed(BEGIN),
+        };
+        let mut tx = self.writer_tx().await?;
+        let w = tx.writer()?;
+        w.open = true;
+        let mut query = sqlx::query(&sql).bind(platform).bind(event_id);
+        for b in first_read.map(|r| r.binds).unwrap_or_default() {
+            query = query.bind(b);
+        }
+        let mut rows = query.fetch_all(&mut w.conn).await?;
+        // The insert's row (only when the id is new) comes first; the read's rows follow.
+        let new = rows
+            .first()
+            .is_some_and(|r| r.try_get::<i64, _>("new_event").is_ok());
+        if !new {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        rows.remove(0);
+        Ok(Some((tx, rows)))
+    }
+
+    /// The writer, idle: a transaction a dropped [`Tx`] left open is rolled back, and a
+    /// connection whose COMMIT or ROLLBACK failed is replaced by a fresh one.
+    async fn writer_tx(&self) -> Result<Tx, StoreError> {
+        let mut guard = self.writer.conn.clone().lock_owned().await;
+        if guard.closed {
+            return Err(sqlx::Error::PoolClosed.into());
+        }
+        if guard.open {
+            // Only when no runtime could roll it back at drop.
+            if !rollback_quietly(&mut guard.conn).await {
+                guard.broken = true;
+            }
+            guard.open = false;
+        }
+        if guard.broken {
+            tracing::warn!(
+                "replacing the database writer connection left inside a failed transaction"
+            );
+            let fresh = SqliteConnection::connect_with(&self.writer.options).await?;
+            // Its state is unknown: dropping it ends its thread without a clean close.
+            drop(std::mem::replace(&mut guard.conn, fresh));
+            guard.broken = false;
+        }
+        Ok(Tx { guard: Some(guard) })
+    }
+
+    /// One statement on the writer outside any transaction (it commits on its own).
+    async fn write_one<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.writer_tx().await?;
+        let w = tx.writer()?;
+        Ok(query.execute(&mut w.conn).await?.rows_affected())
+    }
+
+    /// Closes the readers and the writer cleanly (the last close checkpoints the WAL).
     pub async fn close(&self) {
         self.pool.close().await;
-        self.writer.close().await;
+        let mut guard = self.writer.conn.lock().await;
+        if guard.closed {
+            return;
+        }
+        guard.closed = true;
+        if guard.open {
+            rollback_quietly(&mut guard.conn).await;
+            guard.open = false;
+        }
+        // The connection is swapped for an in-memory one so the file's own closes now (the
+        // last connection to close checkpoints the WAL and removes it).
+        match SqliteConnection::connect("sqlite::memory:").await {
+            Ok(placeholder) => {
+                let real = std::mem::replace(&mut guard.conn, placeholder);
+                if let Err(e) = real.close().await {
+                    tracing::warn!(error = %e, "closing the database writer failed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot close the database writer cleanly"),
+        }
     }
 
     /// Records a message the bot posted (author `bot`) or received, returning the bot's id for it.
@@ -236,12 +472,13 @@ impl Store {
     /// A post is done with: its platform reference stored (when the platform gave one) and it
     /// is no longer pending.
     pub async fn posted(&self, id: i64, platform_ref: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE messages SET platform_ref = coalesce(?, platform_ref), pending = NULL WHERE id = ?",
+        self.write_one(
+            sqlx::query(
+                "UPDATE messages SET platform_ref = coalesce(?, platform_ref), pending = NULL WHERE id = ?",
+            )
+            .bind(platform_ref)
+            .bind(id),
         )
-        .bind(platform_ref)
-        .bind(id)
-        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -263,7 +500,7 @@ impl Store {
         q.push(
             ") UPDATE messages SET platform_ref = coalesce((SELECT r FROM v WHERE v.id = messages.id), platform_ref), pending = NULL WHERE id IN (SELECT id FROM v)",
         );
-        q.build().execute(&self.writer).await?;
+        self.write_one(q.build()).await?;
         Ok(())
     }
 
@@ -284,13 +521,20 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// Stores the platform reference of a posted message.
+    /// Stores the platform reference of a posted message. A reference that is the bot's own id
+    /// is the console's, stored already when the row was inserted (migration 0014): no write.
+    /// (No other platform's reference can equal it: Slack's `ts` has a dot, Discord's ids are
+    /// 17 digits and more.)
     pub async fn set_message_ref(&self, id: i64, platform_ref: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE messages SET platform_ref = ? WHERE id = ?")
-            .bind(platform_ref)
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
+        if platform_ref.parse::<i64>() == Ok(id) {
+            return Ok(());
+        }
+        self.write_one(
+            sqlx::query("UPDATE messages SET platform_ref = ? WHERE id = ?")
+                .bind(platform_ref)
+                .bind(id),
+        )
+        .await?;
         Ok(())
     }
 
@@ -402,13 +646,13 @@ impl Store {
     /// Forgets platform event ids older than `days`: platforms redeliver for minutes, not weeks,
     /// so this keeps the dedupe table small. Returns how many were removed.
     pub async fn prune_processed_events(&self, days: u32) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "DELETE FROM processed_events WHERE processed_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
+        self.write_one(
+            sqlx::query(
+                "DELETE FROM processed_events WHERE processed_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
+            )
+            .bind(format!("-{days} days")),
         )
-        .bind(format!("-{days} days"))
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected())
+        .await
     }
 
     /// Appends to the audit trail.
@@ -466,7 +710,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).await.unwrap();
         sqlx::query("INSERT INTO processed_events (platform, event_id, processed_at) VALUES ('slack', 'old', '2020-01-01T00:00:00.000Z')")
-            .execute(&store.writer)
+            .execute(&mut *store.writer_tx().await.unwrap())
             .await
             .unwrap();
         let mut tx = store.begin().await.unwrap();

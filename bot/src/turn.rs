@@ -8,7 +8,7 @@ use crate::errors::AppError;
 use crate::metrics::Metrics;
 use crate::outbox::Delivery;
 use crate::services::Services;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{FirstRead, Store, StoreError, Tx};
 use adapters::{Button, Incoming};
 use knowledge::KnowledgeBase;
 
@@ -24,6 +24,8 @@ pub struct Turn<'a> {
     probes: Vec<Probe>,
     status_checks: Vec<StatusCheck>,
     preflight: Vec<crate::jobs::preflight::Finding>,
+    at_commit: Option<(&'static str, Vec<Option<String>>)>,
+    first_read: Option<Vec<sqlx::sqlite::SqliteRow>>,
 }
 
 /// A read-only status check to run once the turn commits: its rows are edited into `message`.
@@ -67,11 +69,24 @@ impl<'a> Turn<'a> {
         services: &'a Services,
         ev: &'a Incoming,
     ) -> Result<Option<Turn<'a>>, StoreError> {
-        let mut tx = services.store.begin().await?;
-        if !Store::mark_processed(&mut tx, ev.platform.as_str(), &ev.event_id).await? {
-            tx.rollback().await?;
+        Turn::begin_reading(services, ev, None).await
+    }
+
+    /// [`Turn::begin`], sending `first_read` with the BEGIN (one round trip); its rows wait in
+    /// [`Turn::take_first_read`].
+    pub async fn begin_reading(
+        services: &'a Services,
+        ev: &'a Incoming,
+        first_read: Option<FirstRead>,
+    ) -> Result<Option<Turn<'a>>, StoreError> {
+        let asked = first_read.is_some();
+        let Some((tx, rows)) = services
+            .store
+            .begin_event(ev.platform.as_str(), &ev.event_id, first_read)
+            .await?
+        else {
             return Ok(None);
-        }
+        };
         Ok(Some(Turn {
             services,
             ev,
@@ -81,18 +96,46 @@ impl<'a> Turn<'a> {
             probes: Vec::new(),
             status_checks: Vec::new(),
             preflight: Vec::new(),
+            at_commit: None,
+            first_read: asked.then_some(rows),
         }))
     }
 
+    /// The rows of the read sent with the BEGIN, once (`None` when none was sent, or taken).
+    /// They are what the database held before this turn wrote anything.
+    pub fn take_first_read(&mut self) -> Option<Vec<sqlx::sqlite::SqliteRow>> {
+        self.first_read.take()
+    }
+
     /// Commits the transaction and hands back what is left to do.
-    pub async fn commit(self) -> Result<Committed, StoreError> {
-        self.tx.commit().await?;
+    pub async fn commit(mut self) -> Result<Committed, StoreError> {
+        match self.at_commit.take() {
+            Some((statement, binds)) => self.tx.commit_after(statement, binds).await?,
+            None => self.tx.commit().await?,
+        }
         Ok(Committed {
             deliveries: self.pending,
             wake_jobs: self.wake_jobs,
             probes: self.probes,
             status_checks: self.status_checks,
         })
+    }
+
+    /// Writes `statement` (numbered parameters `?1`…) together with the COMMIT, in one round
+    /// trip: for a write nothing in the turn reads afterwards. A second one runs the first now.
+    pub async fn write_at_commit(
+        &mut self,
+        statement: &'static str,
+        binds: Vec<Option<String>>,
+    ) -> Result<(), StoreError> {
+        if let Some((earlier, earlier_binds)) = self.at_commit.replace((statement, binds)) {
+            let mut query = sqlx::query(earlier);
+            for b in earlier_binds {
+                query = query.bind(b);
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
     }
 
     /// Rolls everything back (nothing is delivered).

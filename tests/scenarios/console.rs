@@ -52,6 +52,7 @@ fn two_users_in_two_channels_get_help_and_the_database_is_migrated() {
             "job retries".to_string(),
             "watch".to_string(),
             "inbox".to_string(),
+            "console message refs".to_string(),
         ]
     );
 }

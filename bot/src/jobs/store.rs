@@ -381,6 +381,16 @@ pub async fn renew_lease(
     Ok(n == 1)
 }
 
+/// Seconds until the earliest lease of a running job expires (negative when one already has),
+/// `None` when no job is running: the worker sleeps until then to take over a dead process's job.
+pub async fn next_lease_expiry<'e>(db: impl SqliteExecutor<'e>) -> Result<Option<f64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT (julianday(min(lease_expires_at)) - julianday('now')) * 86400.0 FROM jobs WHERE status = 'running'",
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 /// How many jobs are queued, running or interrupted.
 pub async fn unfinished_count<'e>(db: impl SqliteExecutor<'e>) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(

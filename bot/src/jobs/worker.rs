@@ -226,9 +226,13 @@ pub async fn run(deps: WorkerDeps) {
             }
             Ok(_) => {
                 drop(permits);
+                // Nothing to claim: sleep until this process queues work (`JobsControl::wake`),
+                // a running job's lease may expire (another process died), or the fallback
+                // poll for jobs another process queued.
+                let wait = idle_wait(&deps.services.store).await;
                 tokio::select! {
                     _ = deps.control.queued() => {}
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = tokio::time::sleep(wait) => {}
                     _ = shutdown.changed() => {}
                 }
             }
@@ -241,6 +245,25 @@ pub async fn run(deps: WorkerDeps) {
     }
     // Let running steps finish and checkpoint (their jobs end `interrupted`).
     let _ = limit.acquire_many(slots as u32).await;
+}
+
+/// How often an idle worker looks for jobs that another process (a second `chat` or `serve` on
+/// the same database) queued: this process's own approvals, cancels and retries wake it at once.
+pub const CROSS_PROCESS_POLL: Duration = Duration::from_secs(60);
+
+/// How long an idle worker sleeps: until the earliest lease of a running job expires (plus a
+/// little, so it has), at most [`CROSS_PROCESS_POLL`].
+async fn idle_wait(store: &Store) -> Duration {
+    match jstore::next_lease_expiry(store.pool()).await {
+        Ok(Some(secs)) => {
+            Duration::from_secs_f64((secs + 0.05).clamp(0.05, CROSS_PROCESS_POLL.as_secs_f64()))
+        }
+        Ok(None) => CROSS_PROCESS_POLL,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read job leases; polling");
+            Duration::from_secs(1)
+        }
+    }
 }
 
 /// Runs one job in its own task and contains what goes wrong: an internal error or a panic ends

@@ -35,9 +35,15 @@ fn key(turn: &Turn<'_>) -> (String, String, String, String) {
 /// The user's open conversation where they speak now, if any.
 pub async fn open_conversation(turn: &mut Turn<'_>) -> Result<Option<Conversation>, AppError> {
     let (platform, channel, thread, user) = key(turn);
-    let Some(row) =
-        tstore::open_conversation(&mut turn.tx, &platform, &channel, &thread, &user).await?
-    else {
+    let row = tstore::open_conversation(&mut turn.tx, &platform, &channel, &thread, &user).await?;
+    conversation(row)
+}
+
+/// The conversation of a row read already (`contexts::load_place`).
+pub fn conversation(
+    row: Option<tstore::ConversationRow>,
+) -> Result<Option<Conversation>, AppError> {
+    let Some(row) = row else {
         return Ok(None);
     };
     let draft: Draft = serde_json::from_str(&row.draft).map_err(anyhow::Error::from)?;
