@@ -222,7 +222,14 @@ enum Failure {
     Retry(String),
     /// Pointless to retry.
     Drop(String),
+    /// The output itself is gone (the console's stdout closed, `kmsbot chat | head`): dropped
+    /// at once, said once.
+    Closed,
 }
+
+/// Whether the closed console output was already reported.
+static OUTPUT_CLOSED_SAID: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -603,6 +610,7 @@ impl Inner {
         attempt: u32,
     ) -> Result<(), Failure> {
         let classify = |e: ChatError| match e {
+            ChatError::Io(ref io) if io.kind() == std::io::ErrorKind::BrokenPipe => Failure::Closed,
             ChatError::Unreachable { .. } => Failure::Retry(e.to_string()),
             _ if attempt < self.backoff.refused_attempts => Failure::Retry(e.to_string()),
             _ => Failure::Drop(e.to_string()),
@@ -742,6 +750,13 @@ async fn run_lane(inner: Arc<Inner>, key: LaneKey, lane: Arc<Lane>) {
             let why = match failure {
                 Failure::Drop(why) => {
                     tracing::error!(%platform, local_id = local_id(&item.delivery), error = %why, "delivery dropped");
+                    inner.abandon(&item.delivery).await;
+                    break;
+                }
+                Failure::Closed => {
+                    if !OUTPUT_CLOSED_SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                        tracing::info!(%platform, "the output was closed; the remaining replies are not shown");
+                    }
                     inner.abandon(&item.delivery).await;
                     break;
                 }

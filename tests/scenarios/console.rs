@@ -436,3 +436,30 @@ fn invalid_utf8_on_stdin_is_decoded_lossily_and_the_script_goes_on() {
     assert_eq!(posts.len(), 3, "every line was answered: {}", run.stdout);
     assert!(posts[2].contains("help"), "{}", posts[2]);
 }
+
+#[test]
+fn a_closed_output_ends_the_transcript_quietly() {
+    // `kmsbot chat < questions | head -1`: once the reader has gone, the remaining replies are
+    // dropped at once, with one note at most, instead of an error per reply 1.5 s apart.
+    use std::io::{BufRead, Write};
+    let env = Env::new(BIN);
+    let mut child = env.spawn_chat();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    writeln!(stdin, "key for 2019 dc").unwrap();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("kmsbot:"), "{first}");
+    drop(lines);
+    for _ in 0..50 {
+        // The pipe is closed: what the bot still says has nowhere to go.
+        if writeln!(stdin, "key for 2019 dc").is_err() {
+            break;
+        }
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("delivery dropped"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
