@@ -401,6 +401,17 @@ pub async fn run(deps: WatchDeps, mut shutdown: signal::Receiver<bool>) {
         tracing::error!("[watch] has no valid `every` or `channel`; the watch does not run");
         return;
     };
+    let configured = match platform {
+        adapters::Platform::Slack => deps.services.config.slack.is_some(),
+        adapters::Platform::Discord => deps.services.config.discord.is_some(),
+        adapters::Platform::Console => false,
+    };
+    if !configured {
+        tracing::warn!(
+            channel = %watch.channel.as_deref().unwrap_or(""),
+            "[watch] channel is on a platform that is not configured here: changes are recorded (history, /metrics) but cannot be posted"
+        );
+    }
     tracing::info!(every = %watch.every, channel = %watch.channel.as_deref().unwrap_or(""), "expiry watch started");
     loop {
         if *shutdown.borrow() {
