@@ -2,6 +2,9 @@
 
 use crate::text::slug;
 use crate::KbError;
+use pulldown_cmark::{Event as MdEvent, HeadingLevel, Options, Parser as MdParser, Tag};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
 
 /// The built-in articles, embedded at compile time: (path for messages, Markdown).
 pub const BUILTIN_ARTICLES: &[(&str, &str)] = &[
@@ -112,33 +115,16 @@ impl Article {
     }
 }
 
-fn unquote(v: &str) -> String {
-    let v = v.trim();
-    let v = v
-        .strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
-        .unwrap_or(v);
-    v.trim().to_string()
-}
-
-fn inline_list(v: &str) -> Option<Vec<String>> {
-    let inner = v.trim().strip_prefix('[')?.strip_suffix(']')?;
-    Some(
-        inner
-            .split(',')
-            .map(unquote)
-            .filter(|s| !s.is_empty())
-            .collect(),
-    )
-}
-
 fn file_stem(path: &str) -> String {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     name.strip_suffix(".md").unwrap_or(name).to_string()
 }
 
 /// Parses an article. Errors carry the file and 1-based line.
+///
+/// The front matter between the two `---` lines is YAML, read with `yaml-rust2` (events with
+/// their line, so messages and `kmsbot knowledge check` can name the line of each key and
+/// question); the body is split into sections with `pulldown-cmark`.
 pub fn parse_article(path: &str, text: &str) -> Result<Article, KbError> {
     let err = |line: usize, message: &str| KbError::Article {
         file: path.to_string(),
@@ -159,78 +145,8 @@ pub fn parse_article(path: &str, text: &str) -> Result<Article, KbError> {
         .find(|(_, l)| l.trim() == "---")
         .map(|(i, _)| i)
         .ok_or_else(|| err(1, "front matter is not closed with a `---` line"))?;
-    let mut front = FrontMatter::default();
-    let mut current_list: Option<String> = None;
-    for (i, raw) in lines.iter().enumerate().take(end).skip(1) {
-        let lineno = i + 1;
-        if raw.trim().is_empty() || raw.trim_start().starts_with('#') {
-            continue;
-        }
-        if let Some(item) = raw.trim_start().strip_prefix("- ") {
-            if !raw.starts_with(' ') && !raw.starts_with('\t') && !raw.starts_with('-') {
-                return Err(err(lineno, "unexpected list item"));
-            }
-            match current_list.as_deref() {
-                Some("questions") => front.questions.push((lineno, unquote(item))),
-                Some("tags") => front.tags.push(unquote(item)),
-                Some("sources") => front.sources.push(unquote(item)),
-                Some(_) => {}
-                None => return Err(err(lineno, "list item outside of a list key")),
-            }
-            continue;
-        }
-        let Some((key, value)) = raw.split_once(':') else {
-            return Err(err(
-                lineno,
-                &format!("expected `key: value`, found `{}`", raw.trim()),
-            ));
-        };
-        if raw.starts_with(' ') {
-            return Err(err(lineno, "unexpected indentation in front matter"));
-        }
-        let key = key.trim().to_string();
-        if key.is_empty() || key.contains(' ') {
-            return Err(err(lineno, &format!("invalid front matter key `{key}`")));
-        }
-        front.key_lines.push((key.clone(), lineno));
-        let value = value.trim();
-        current_list = None;
-        match key.as_str() {
-            "sources" => {
-                if value.is_empty() {
-                    current_list = Some(key.clone());
-                } else if let Some(list) = inline_list(value) {
-                    front.sources = list;
-                } else {
-                    front.sources = value.split(',').map(unquote).collect();
-                }
-            }
-            "tags" | "questions" => {
-                if value.is_empty() {
-                    current_list = Some(key.clone());
-                } else if let Some(list) = inline_list(value) {
-                    if key == "tags" {
-                        front.tags = list;
-                    } else {
-                        front.questions = list.into_iter().map(|q| (lineno, q)).collect();
-                    }
-                } else if key == "tags" {
-                    front.tags = value.split(',').map(unquote).collect();
-                } else {
-                    return Err(err(lineno, "`questions` must be a list"));
-                }
-            }
-            "id" => front.id = Some(unquote(value)),
-            "layout" => front.layout = Some(unquote(value)),
-            "title" => front.title = Some(unquote(value)),
-            "offer" => front.offer = Some(unquote(value)),
-            _ => {
-                if value.is_empty() {
-                    current_list = Some(key.clone());
-                }
-            }
-        }
-    }
+    let yaml = lines[1..end].join("\n");
+    let front = front_matter(&yaml).map_err(|(line, message)| err(line, &message))?;
     let body_line = end + 2;
     let body = lines[end + 1..].join("\n");
     let sections = split_sections(&body);
@@ -245,39 +161,172 @@ pub fn parse_article(path: &str, text: &str) -> Result<Article, KbError> {
     })
 }
 
-/// Splits a Markdown body into sections at `#`, `##` and `###` headings (outside code fences).
+/// YAML events with the file line (1-based) each starts on: the YAML's first line is the
+/// file's second.
+struct Collect(Vec<(Event, usize)>);
+
+impl MarkedEventReceiver for Collect {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        self.0.push((ev, mark.line() + 1));
+    }
+}
+
+/// A front matter value: a scalar, or a list of scalars with their lines.
+enum Value {
+    Scalar(String),
+    List(Vec<(usize, String)>),
+    /// A nested mapping or a list of non-scalars: allowed for keys kmsbot does not read.
+    Other,
+}
+
+/// Reads the front matter's YAML. Errors are (file line, message).
+fn front_matter(yaml: &str) -> Result<FrontMatter, (usize, String)> {
+    let mut events = Collect(Vec::new());
+    Parser::new_from_str(yaml)
+        .load(&mut events, false)
+        .map_err(|e| (e.marker().line() + 1, format!("invalid YAML: {}", e.info())))?;
+    let mut front = FrontMatter::default();
+    let mut it = events.0.into_iter();
+    // StreamStart, DocumentStart, then the mapping (an empty front matter has no document).
+    let mut in_mapping = false;
+    for (ev, line) in it.by_ref() {
+        match ev {
+            Event::StreamStart | Event::DocumentStart => {}
+            Event::MappingStart(..) => {
+                in_mapping = true;
+                break;
+            }
+            Event::StreamEnd => return Ok(front),
+            _ => return Err((line, "expected `key: value` lines".to_string())),
+        }
+    }
+    if !in_mapping {
+        return Ok(front);
+    }
+    while let Some((ev, line)) = it.next() {
+        let key = match ev {
+            Event::MappingEnd => break,
+            Event::Scalar(key, ..) => key,
+            _ => return Err((line, "a front matter key must be a plain word".to_string())),
+        };
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err((line, format!("invalid front matter key `{key}`")));
+        }
+        let value = match it.next() {
+            Some((Event::Scalar(v, ..), _)) => Value::Scalar(v.trim().to_string()),
+            Some((Event::SequenceStart(..), _)) => {
+                let mut items = Vec::new();
+                let mut depth = 0usize;
+                let mut scalars_only = true;
+                for (ev, item_line) in it.by_ref() {
+                    match ev {
+                        Event::SequenceEnd | Event::MappingEnd if depth == 0 => break,
+                        Event::SequenceEnd | Event::MappingEnd => depth -= 1,
+                        Event::SequenceStart(..) | Event::MappingStart(..) => {
+                            depth += 1;
+                            scalars_only = false;
+                        }
+                        Event::Scalar(v, ..) if depth == 0 => {
+                            items.push((item_line, v.trim().to_string()));
+                        }
+                        _ => {}
+                    }
+                }
+                if scalars_only {
+                    Value::List(items)
+                } else {
+                    Value::Other
+                }
+            }
+            Some((Event::MappingStart(..), _)) => {
+                let mut depth = 0usize;
+                for (ev, _) in it.by_ref() {
+                    match ev {
+                        Event::SequenceEnd | Event::MappingEnd if depth == 0 => break,
+                        Event::SequenceEnd | Event::MappingEnd => depth -= 1,
+                        Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+                        _ => {}
+                    }
+                }
+                Value::Other
+            }
+            _ => Value::Other,
+        };
+        front.key_lines.push((key.clone(), line));
+        let list = |value: Value, what: &str| -> Result<Vec<(usize, String)>, (usize, String)> {
+            match value {
+                Value::List(items) => {
+                    Ok(items.into_iter().filter(|(_, s)| !s.is_empty()).collect())
+                }
+                // `tags: a, b` is kept as a short form of a list.
+                Value::Scalar(s) if what != "questions" => Ok(s
+                    .split(',')
+                    .map(|t| (line, t.trim().to_string()))
+                    .filter(|(_, t)| !t.is_empty())
+                    .collect()),
+                _ => Err((line, format!("`{what}` must be a list"))),
+            }
+        };
+        let scalar = |value: Value| -> Result<String, (usize, String)> {
+            match value {
+                Value::Scalar(s) => Ok(s),
+                _ => Err((line, format!("`{key}` must be a single value"))),
+            }
+        };
+        match key.as_str() {
+            "sources" => {
+                front.sources = list(value, "sources")?
+                    .into_iter()
+                    .map(|(_, s)| s)
+                    .collect()
+            }
+            "tags" => front.tags = list(value, "tags")?.into_iter().map(|(_, s)| s).collect(),
+            "questions" => front.questions = list(value, "questions")?,
+            "id" => front.id = Some(scalar(value)?),
+            "layout" => front.layout = Some(scalar(value)?),
+            "title" => front.title = Some(scalar(value)?),
+            "offer" => front.offer = Some(scalar(value)?),
+            _ => {}
+        }
+    }
+    Ok(front)
+}
+
+/// Splits a Markdown body into sections at headings of levels 1 to 4 (as `pulldown-cmark` reads
+/// them: never inside code blocks). A section's heading is the heading line's own text (inline
+/// Markdown kept, so slugs stay stable); its body is the Markdown up to the next heading.
 fn split_sections(body: &str) -> Vec<Section> {
     let mut sections = Vec::new();
-    let mut heading = String::new();
-    let mut buf: Vec<&str> = Vec::new();
-    let mut in_code = false;
-    let mut flush = |heading: &str, buf: &mut Vec<&str>| {
-        let text = buf.join("\n").trim().to_string();
+    let mut push = |heading: &str, text: &str| {
+        let text = text.trim();
         if !text.is_empty() {
             sections.push(Section {
                 heading: heading.to_string(),
                 slug: slug(heading),
-                body: text,
+                body: text.to_string(),
             });
         }
-        buf.clear();
     };
-    for l in body.lines() {
-        if l.trim_start().starts_with("```") {
-            in_code = !in_code;
+    let mut heading = String::new();
+    let mut from = 0usize;
+    for (event, range) in MdParser::new_ext(body, Options::empty()).into_offset_iter() {
+        let MdEvent::Start(Tag::Heading { level, .. }) = event else {
+            continue;
+        };
+        if level > HeadingLevel::H4 {
+            continue;
         }
-        let t = l.trim_start();
-        if !in_code && t.starts_with('#') {
-            let h = t.trim_start_matches('#');
-            if h.starts_with(' ') && t.len() - h.len() <= 4 {
-                flush(&heading, &mut buf);
-                heading = h.trim().to_string();
-                continue;
-            }
-        }
-        buf.push(l);
+        push(&heading, &body[from..range.start]);
+        let line = body[range.clone()].lines().next().unwrap_or_default();
+        heading = line
+            .trim()
+            .trim_start_matches('#')
+            .trim_end_matches('#')
+            .trim()
+            .to_string();
+        from = range.end;
     }
-    flush(&heading, &mut buf);
+    push(&heading, &body[from..]);
     sections
 }
 
@@ -304,5 +353,69 @@ mod tests {
             e.as_deref(),
             Some("x.md:1: missing front matter (the file must start with a `---` line)")
         );
+    }
+
+    #[test]
+    fn front_matter_is_yaml_with_the_line_of_each_key_and_question() {
+        let text = "---\ntitle: \"Phone: activation\"   # a comment\ntags: [kms, phone]\nsources: a, b\nquestions:\n  - 'How do I call: step by step?'\n  - \"Why? #steps\"\nextra:\n  nested: ignored\n---\n## Steps\n\ndo it\n";
+        let a = parse_article("p.md", text).expect("parses");
+        assert_eq!(a.front.title.as_deref(), Some("Phone: activation"));
+        assert_eq!(a.front.tags, ["kms", "phone"]);
+        assert_eq!(a.front.sources, ["a", "b"]);
+        assert_eq!(
+            a.front.questions,
+            [
+                (6, "How do I call: step by step?".to_string()),
+                (7, "Why? #steps".to_string())
+            ]
+        );
+        let keys: Vec<_> = a
+            .front
+            .key_lines
+            .iter()
+            .map(|(k, l)| (k.as_str(), *l))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("title", 2),
+                ("tags", 3),
+                ("sources", 4),
+                ("questions", 5),
+                ("extra", 8)
+            ]
+        );
+        assert_eq!(a.body_line, 11);
+        assert_eq!(a.sections[0].heading, "Steps");
+        assert_eq!(a.sections[0].body, "do it");
+    }
+
+    #[test]
+    fn broken_front_matter_names_its_line() {
+        let e = |text: &str| parse_article("x.md", text).err().map(|e| e.to_string());
+        let bad_yaml = e("---\ntitle: a\nquestions: [unclosed\n---\nbody\n").unwrap_or_default();
+        assert!(bad_yaml.starts_with("x.md:4: invalid YAML"), "{bad_yaml}");
+        assert_eq!(
+            e("---\ntitle: a\nquestions: just one\n---\nbody\n").as_deref(),
+            Some("x.md:3: `questions` must be a list")
+        );
+        assert_eq!(
+            e("---\ntitle: [a, b]\n---\nbody\n").as_deref(),
+            Some("x.md:2: `title` must be a single value")
+        );
+        assert_eq!(
+            e("---\n- a\n- b\n---\nbody\n").as_deref(),
+            Some("x.md:2: expected `key: value` lines")
+        );
+    }
+
+    #[test]
+    fn sections_split_at_headings_but_not_inside_code() {
+        let body = "intro\n\n## First `slmgr` step\n\n```\n# not a heading\n```\n\n#### Deep\n\nx\n\n##### Too deep\n\ny\n";
+        let s = split_sections(body);
+        let heads: Vec<_> = s.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(heads, ["", "First `slmgr` step", "Deep"]);
+        assert_eq!(s[1].body, "```\n# not a heading\n```");
+        assert_eq!(s[2].body, "x\n\n##### Too deep\n\ny");
     }
 }

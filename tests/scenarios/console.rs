@@ -291,6 +291,20 @@ fn kb_check_import_and_operator_articles() {
         "{}",
         run.stdout
     );
+    let yaml = env.path("yaml");
+    std::fs::create_dir(&yaml).unwrap();
+    std::fs::write(
+        yaml.join("unclosed.md"),
+        "---\ntitle: Our KMS\nquestions: [where is it\n---\n\n## Where\n\nHere.\n",
+    )
+    .unwrap();
+    let run = env.run(&["kb", "check", yaml.to_str().unwrap()], "");
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout.contains("unclosed.md:4: invalid YAML"),
+        "front matter errors name the line: {}",
+        run.stdout
+    );
     let good = env.path("good");
     std::fs::create_dir(&good).unwrap();
     std::fs::write(
