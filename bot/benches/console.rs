@@ -20,21 +20,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const QUESTIONS: &[&str] = &[
-    "srv 2019 dc",
-    "0xC004F074",
-    "what port does kms use",
-    "how do I activate my windows instance with kms",
-    "firewal rule for kms on both sides?",
-    "how do I activate windows by phone",
-    "server 2019 key",
-    "what's the weather like in Paris tomorrow?",
-    "how many machines do I need before kms works",
-    "what does slmgr /dlv do",
-    "convert a 2008 R2 instance into a KMS host",
-    "how do I request outbound internet for my windows vm",
-];
-
 const MESSAGES: usize = 1000;
 
 /// User + system seconds of the children this process has waited for.
@@ -48,10 +33,14 @@ fn children_cpu() -> f64 {
     ticks / 100.0
 }
 
+/// The question mix, shared with the knowledge crate's answer bench.
+const QUESTIONS: &str = include_str!("../../knowledge/benches/questions.txt");
+
 fn script(n: usize) -> Vec<u8> {
+    let questions: Vec<&str> = QUESTIONS.lines().collect();
     let mut s = String::new();
     for i in 0..n {
-        s.push_str(QUESTIONS[i % QUESTIONS.len()]);
+        s.push_str(questions[i % questions.len()]);
         s.push('\n');
     }
     s.into_bytes()

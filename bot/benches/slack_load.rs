@@ -63,6 +63,25 @@ struct Answers {
     last: Mutex<Option<Instant>>,
 }
 
+/// Waits until `expected` events are answered, or nothing new is answered for 30 s.
+fn wait_for_answers(answers: &Answers, expected: usize) {
+    let mut seen = 0;
+    let mut quiet_since = Instant::now();
+    loop {
+        let answered = lock(&answers.per_thread).len();
+        if answered >= expected {
+            return;
+        }
+        if answered != seen {
+            seen = answered;
+            quiet_since = Instant::now();
+        } else if quiet_since.elapsed() > Duration::from_secs(30) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 async fn web_api(
     State(answers): State<Arc<Answers>>,
     Path(method): Path<String>,
@@ -397,22 +416,7 @@ fn run_one(
         inflight,
         Arc::new(AtomicUsize::new(0)),
     ));
-    // Wait until every event is answered, or nothing new arrives for 30 s.
-    let mut seen = 0;
-    let mut quiet_since = Instant::now();
-    loop {
-        let answered = lock(&answers.per_thread).len();
-        if answered >= reqs.len() {
-            break;
-        }
-        if answered != seen {
-            seen = answered;
-            quiet_since = Instant::now();
-        } else if quiet_since.elapsed() > Duration::from_secs(30) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_answers(&answers, reqs.len());
     let peak = proc_kib(pid, "VmHWM:");
     let end = lock(&answers.last).unwrap_or_else(Instant::now);
     let per_thread = lock(&answers.per_thread).clone();
@@ -499,21 +503,7 @@ fn run_sigterm(
     restarter.join().unwrap();
     let mut child = lock(&second).take().unwrap();
     let pid = child.id();
-    let mut seen = 0;
-    let mut quiet_since = Instant::now();
-    loop {
-        let answered = lock(&answers.per_thread).len();
-        if answered >= reqs.len() {
-            break;
-        }
-        if answered != seen {
-            seen = answered;
-            quiet_since = Instant::now();
-        } else if quiet_since.elapsed() > Duration::from_secs(30) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_answers(&answers, reqs.len());
     let peak = proc_kib(pid, "VmHWM:").max(first_peak.load(Ordering::SeqCst));
     let end = lock(&answers.last).unwrap_or_else(Instant::now);
     let per_thread = lock(&answers.per_thread).clone();

@@ -139,12 +139,20 @@ pub async fn save_if_changed(
     ctx: &StoredContext,
     stored_json: Option<&str>,
 ) -> Result<(), StoreError> {
+    match changed_json(ctx, stored_json)? {
+        Some(json) => write(conn, key, json).await,
+        None => Ok(()),
+    }
+}
+
+/// The context as JSON, or `None` when that is what `stored_json` already holds.
+fn changed_json(
+    ctx: &StoredContext,
+    stored_json: Option<&str>,
+) -> Result<Option<String>, StoreError> {
     let json = serde_json::to_string(ctx)
         .map_err(|e| StoreError::Query(sqlx::Error::Encode(Box::new(e))))?;
-    if stored_json == Some(json.as_str()) {
-        return Ok(());
-    }
-    write(conn, key, json).await
+    Ok((stored_json != Some(json.as_str())).then_some(json))
 }
 
 const UPSERT: &str = "INSERT INTO answer_contexts (platform, channel, thread, user_id, context) VALUES (?1, ?2, ?3, ?4, ?5) \
@@ -157,11 +165,9 @@ pub async fn save_at_commit(
     ctx: &StoredContext,
     stored_json: Option<&str>,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(ctx)
-        .map_err(|e| StoreError::Query(sqlx::Error::Encode(Box::new(e))))?;
-    if stored_json == Some(json.as_str()) {
+    let Some(json) = changed_json(ctx, stored_json)? else {
         return Ok(());
-    }
+    };
     let ev = turn.ev;
     let binds = vec![
         Some(ev.platform.as_str().to_string()),

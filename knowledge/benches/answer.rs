@@ -6,26 +6,14 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use knowledge::KnowledgeBase;
 
-const QUESTIONS: &[&str] = &[
-    "srv 2019 dc",
-    "0xC004F074",
-    "what port does kms use",
-    "how do I activate my windows instance with kms",
-    "firewal rule for kms on both sides?",
-    "how do I activate windows by phone",
-    "server 2019 key",
-    "what's the weather like in Paris tomorrow?",
-    "how many machines do I need before kms works",
-    "what does slmgr /dlv do",
-    "convert a 2008 R2 instance into a KMS host",
-    "how do I request outbound internet for my windows vm",
-];
+/// The question mix (one per line), shared with the console bench of the `kmsbot` crate.
+const QUESTIONS: &str = include_str!("questions.txt");
 
 /// Prints p50/p99 of single answers over many rounds of the question mix.
 fn percentiles(kb: &KnowledgeBase) {
     let mut samples = Vec::new();
     for _ in 0..200 {
-        for q in QUESTIONS {
+        for q in QUESTIONS.lines() {
             let t = Instant::now();
             black_box(kb.answer(black_box(q), None));
             samples.push(t.elapsed());
@@ -56,11 +44,12 @@ fn percentiles(kb: &KnowledgeBase) {
 fn bench(c: &mut Criterion) {
     let kb = KnowledgeBase::builtin().expect("builtin KB");
     percentiles(&kb);
+    let questions: Vec<&str> = QUESTIONS.lines().collect();
     c.bench_function("answer/mix", |b| {
         let mut i = 0;
         b.iter(|| {
-            i = (i + 1) % QUESTIONS.len();
-            black_box(kb.answer(black_box(QUESTIONS[i]), None))
+            i = (i + 1) % questions.len();
+            black_box(kb.answer(black_box(questions[i]), None))
         })
     });
     c.bench_function("answer/gvlk", |b| {

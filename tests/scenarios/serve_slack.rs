@@ -968,6 +968,22 @@ fn bot_posts(db: &std::path::Path) -> (Vec<PostRow>, i64) {
     })
 }
 
+/// `n` signed-event bodies asking for a key, from `n` users over six channels, with their ts
+/// (`{ts_prefix}.000001` on) and event ids (`{id_prefix}0` on).
+fn key_question_burst(n: usize, ts_prefix: &str, id_prefix: &str) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| {
+            let ts = format!("{ts_prefix}.{:06}", i + 1);
+            let ev = json!({
+                "type": "message", "channel": format!("C{}", i % 6), "channel_type": "channel",
+                "user": format!("U{i}"), "text": "<@UBOT> what is the kms key for server 2019 datacenter?",
+                "ts": ts, "event_ts": ts
+            });
+            (ts, event_callback(&format!("{id_prefix}{i}"), ev).to_string())
+        })
+        .collect()
+}
+
 #[test]
 fn sigterm_in_a_burst_of_acknowledged_events_loses_none_and_doubles_none() {
     const N: usize = 240;
@@ -975,17 +991,7 @@ fn sigterm_in_a_burst_of_acknowledged_events_loses_none_and_doubles_none() {
     // Slow user look-ups stall the handling (each worker waits out two 429s), so the inbox still
     // holds most of the burst when SIGTERM comes.
     rig.slack.fail_next("users.info", 8, 2);
-    let events: Vec<(String, String)> = (0..N)
-        .map(|i| {
-            let ts = format!("1700001000.{:06}", i + 1);
-            let ev = json!({
-                "type": "message", "channel": format!("C{}", i % 6), "channel_type": "channel",
-                "user": format!("U{i}"), "text": "<@UBOT> what is the kms key for server 2019 datacenter?",
-                "ts": ts, "event_ts": ts
-            });
-            (ts, event_callback(&format!("EvB{i}"), ev).to_string())
-        })
-        .collect();
+    let events = key_question_burst(N, "1700001000", "EvB");
     let mut acked = vec![false; N];
     let mut served = rig.serve();
     // The first half is acknowledged; SIGTERM arrives while the second half is being sent.
@@ -1089,17 +1095,7 @@ fn sigterm_with_socket_mode_envelopes_acknowledged_loses_none_and_doubles_none()
     const N: usize = 120;
     let rig = Rig::new("socket", "");
     rig.slack.fail_next("users.info", 8, 2);
-    let events: Vec<(String, String)> = (0..N)
-        .map(|i| {
-            let ts = format!("1700002000.{:06}", i + 1);
-            let ev = json!({
-                "type": "message", "channel": format!("C{}", i % 6), "channel_type": "channel",
-                "user": format!("U{i}"), "text": "<@UBOT> what is the kms key for server 2019 datacenter?",
-                "ts": ts, "event_ts": ts
-            });
-            (ts, event_callback(&format!("EvS{i}"), ev).to_string())
-        })
-        .collect();
+    let events = key_question_burst(N, "1700002000", "EvS");
     let mut served = rig.serve();
     rig.connected(1);
     let envelopes: Vec<String> = events
