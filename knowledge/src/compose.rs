@@ -426,6 +426,22 @@ static POWERSHELL_STATUS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Evaluation editions.
+/// A Windows Home edition, which has no GVLK.
+static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b")
+});
+/// Who gets the KMS host key: only the host, or every client too?
+static HOST_KEY_WHERE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(kms\s+)?host\s+key\b.*\b(every|each|all\s+(the\s+)?(vms?|clients?|machines?|instances?|servers?)|only\s+(on\s+)?the\s+host|clients?\s+too)\b|\b(every|each|all)\s+(vms?|clients?|machines?|instances?)\b.*\b(kms\s+)?host\s+key\b",
+    )
+});
+/// How to show which channel (KMS, MAK, retail) activated an instance.
+static CHANNEL_PROOF: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+    )
+});
 static EVALUATION: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image))\b"));
 /// Active Directory-based activation.
@@ -1883,6 +1899,7 @@ fn answer_one(
     }
     if options.len() >= 2
         && options.len() <= 8
+        && !REBOOT.is_match(q)
         && u.slots.host.is_none()
         && u.slots.error.is_none()
         && (matches!(u.intent, Intent::Slmgr | Intent::Compare)
@@ -2011,6 +2028,12 @@ fn answer_one(
             Some(("event-log", Intent::StatusCheck))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
             Some(("powershell-status", Intent::StatusCheck))
+        } else if HOME_EDITION.is_match(q) && (KEY_WORDS.is_match(q) || KMS_OR_GVLK.is_match(q)) {
+            Some(("home-edition", Intent::KeyLookup))
+        } else if HOST_KEY_WHERE.is_match(q) {
+            Some(("host-key-only", Intent::HostSetup))
+        } else if CHANNEL_PROOF.is_match(q) {
+            Some(("channel-proof", Intent::StatusCheck))
         } else if EVALUATION.is_match(q) {
             Some(("evaluation", Intent::ClientProcedure))
         } else if ADBA.is_match(q) {

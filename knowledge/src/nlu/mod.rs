@@ -249,38 +249,43 @@ fn mask(text: &str, s: &Slots) -> String {
     t
 }
 
+/// Greeting words, English and the few other languages users greet in ("hola", "konnichiwa").
+const GREET_WORDS: &str = r"(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings|hola|hallo|bonjour|salut|ciao|ol[aá]|oi|namaste|konn?ichiwa|servus|moin|guten\s+(morgen|tag)|buen[oa]s(\s+(d[ií]as|tardes))?|bom\s+dia)";
+
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
-        r"(?i)^\s*(hi|hello|hey|hiya|howdy|yo|good\s+(morning|afternoon|evening)|morning|greetings)(\s+(there|all|everyone|team|bot|kmsbot|folks))?\s*[!.?]*\s*$",
-    )
+    rx(&format!(
+        r"(?i)^\s*({GREET_WORDS}|yo|sup|morning)(\s+(there|all|everyone|team|bot|kmsbot|folks))?\s*[!.?]*\s*$",
+    ))
 });
 static THANKS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)^\s*(thanks?(\s+you)?|thx|ty|tysm|cheers|many\s+thanks|thank\s+u|much\s+appreciated|appreciate\s+it|great|perfect|awesome|cool|nice)\b[^?]{0,60}$",
+        r"(?i)^\s*(thanks?(\s+you)?|thx|ty|tysm|cheers|many\s+thanks|thank\s+u|much\s+appreciated|appreciate\s+it|great|perfect|awesome|cool|nice|(muito\s+)?obrigad[oa]|(muchas\s+)?gracias|merci(\s+beaucoup)?|danke(\s+sch[oö]n)?|grazie(\s+mille)?|arigat[oō]u?|dhanyavaa?d|dank\s+je(\s+wel)?|valeu)\b[^?]{0,60}$",
     )
 });
 /// Thanks must actually say thanks when the message goes on ("great, that fixed it").
 static THANKS_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(thanks?|thx|ty|tysm|cheers|appreciated?|saved|worked|fixed|solved)\b")
+    rx(
+        r"(?i)\b(thanks?|thx|ty|tysm|cheers|appreciated?|saved|worked|fixed|solved|obrigad[oa]|gracias|merci|danke|grazie|arigat[oō]u?|dhanyavaa?d|dank|valeu)\b",
+    )
 });
 static GREETING_LOOSE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
-        r"(?i)^\s*(hi|hello|hey|hiya|howdy|yo|good\s+(morning|afternoon|evening))\b[\s,!]*(there|all|everyone|team|bot|kmsbot|folks)?[\s,!.]*(are\s+you\s+(there|alive|around|awake|up|online)|anyone\s+(there|around|home)|how\s+are\s+you|how'?s\s+it\s+going)?\s*[!.?]*\s*$",
-    )
+    rx(&format!(
+        r"(?i)^\s*({GREET_WORDS}|yo|sup)\b[\s,!.]*(there|all|everyone|team|bot|kmsbot|folks)?[\s,!.]*((are\s+)?(you|u)\s+(there|alive|around|awake|up|online)|anyone\s+(there|around|home)|how\s+are\s+(you|u)|how'?s\s+it\s+going|tudo\s+bem|como\s+est[aá]s?|qu[eé]\s+tal|[cç]a\s+va|wie\s+geht'?s)?\s*[!.?]*\s*$",
+    ))
 });
 /// A greeting that goes on to ask whether the bot can help, and nothing more specific
 /// ("Hello, good morning. You are able to help me with something?").
 static GREETING_HELP: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
-        r"(?i)^\s*(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings)\b[^?]{0,40}?\b(help|assist|question|ask\s+(you\s+)?something|are\s+you\s+(there|around|a\s+bot))\b(\s+(me|us))?(\s+(with|on)\s+(something|a\s+(thing|question|problem)|some\w*))?\s*(please|pls)?\s*[!.?]*\s*$",
-    )
+    rx(&format!(
+        r"(?i)^\s*{GREET_WORDS}\b[^?]{{0,60}}?\b(help|assist|question|ask\s+(you\s+)?something|are\s+you\s+(there|around|a\s+bot))\b(\s+(me|us))?(\s+(with|on)\s+(something|a\s+(thing|question|problem)|some\w*))?\s*(please|pls)?\s*[!.?]*\s*$",
+    ))
 });
 /// A greeting followed by a short remark about the user, with no question ("hello there,
 /// first time using this").
 static GREETING_REMARK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
-        r"(?i)^\s*(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings)\b(\s+(there|all|everyone|team|bot|kmsbot|folks))?[\s,!.]+(i('?m|\s+am)\s+new(\s+(here|in\s+(this|the)\s+\w+|to\s+(this|the)(\s+\w+)?))?|new\s+here|first\s+time(\s+(here|using\s+(this|you|the\s+bot)|with\s+(this|you)))?|just\s+(testing|trying(\s+(this|you))?(\s+out)?|saying\s+hi)|nice\s+to\s+meet\s+you|testing)[\s!.]*$",
-    )
+    rx(&format!(
+        r"(?i)^\s*{GREET_WORDS}\b(\s+(there|all|everyone|team|bot|kmsbot|folks))?[\s,!.]+(i('?m|\s+am)\s+new(\s+(here|in\s+(this|the)\s+\w+|to\s+(this|the)(\s+\w+)?))?|new\s+here|first\s+time(\s+(here|using\s+(this|you|the\s+bot)|with\s+(this|you)))?|just\s+(testing|trying(\s+(this|you))?(\s+out)?|saying\s+hi)|nice\s+to\s+meet\s+you|testing)[\s!.]*$",
+    ))
 });
 static ACK: LazyLock<Regex> = LazyLock::new(|| {
     rx(
