@@ -351,6 +351,12 @@ static CREATIVE_OR_INJECTION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(write|compose|tell)\b.{0,20}\b(haiku|poem|joke|song|limerick|story|rap)\b|\b(ignore|disregard|forget)\b.{0,30}\b(instructions|rules|role|previous|above)\b|\b(system\s+override|jailbreak)\b|\b(reveal|print|show|dump|leak)\b.{0,40}\b(passwords?|tokens?|secrets?|api\s*keys?|system\s+prompt|credentials)\b",
     )
 });
+/// Elections and data-protection law.
+static POLITICS_OR_LAW: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(vote|voting|voted|election\w*|ballot|politic\w*|president|parliament|gdpr|hipaa|ccpa|sox\s+compliance|data\s+protection\s+law|retention\s+(period|polic\w+)\s+for\s+(audit\s+)?(logs?|records?|data|emails?))\b",
+    )
+});
 /// Which KMS host to use.
 static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -426,6 +432,12 @@ static POWERSHELL_STATUS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Evaluation editions.
+/// Asks for everything, not one step ("full commands incl. time sync").
+static WHOLE_PROCEDURE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(full|all|complete|whole|every|entire)\s+(the\s+)?(commands?|steps?|procedure|process|sequence)\b|\bend\s+to\s+end\b|\bstep\s+by\s+step\b",
+    )
+});
 /// A Windows Home edition, which has no GVLK.
 static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b")
@@ -892,7 +904,33 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
         "A KMS host activates Windows Server once it has counted 5 machines, and Windows clients once it has counted 25.".into()
     });
     let mut text = String::new();
-    if let Some(c) = slots.count {
+    let counts = crate::nlu::slots::machine_counts(question);
+    let servers: u32 = counts
+        .iter()
+        .filter(|c| c.kind == MachineKind::Server)
+        .map(|c| c.n)
+        .sum();
+    let clients: u32 = counts
+        .iter()
+        .filter(|c| c.kind == MachineKind::Client)
+        .map(|c| c.n)
+        .sum();
+    if servers > 0 && clients > 0 {
+        // One count for both kinds: the servers help the clients reach 25.
+        let total = servers.saturating_add(clients);
+        let verdict = |need: u32| if total >= need { "yes" } else { "no" };
+        text.push_str(&format!(
+            "**{}**: the KMS host keeps **one count** for servers and clients together: {servers} servers + {clients} clients = **{total}** machines (once each has asked it within 30 days). Windows Server activates from **5** ({}), Windows clients from **25** ({}).{}\n\n",
+            if total >= 25 { "Yes, both" } else { "Servers yes, clients not yet" },
+            verdict(5),
+            verdict(25),
+            if total < 25 {
+                " Until the count reaches 25, activate the clients online with a MAK or retail key, or by telephone (`slui 4`)."
+            } else {
+                ""
+            }
+        ));
+    } else if let Some(c) = slots.count {
         let (need, what) = match c.kind {
             MachineKind::Client => (25, "Windows client machines"),
             _ => (5, "machines (Windows Server activates from 5)"),
@@ -1610,6 +1648,11 @@ fn answer_one(
 
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
     if CREATIVE_OR_INJECTION.is_match(q) {
+        return abstain(0.0, ctx);
+    }
+    // Politics and data-protection law are not activation, whatever words they share
+    // ("retention period", "who will you vote for").
+    if POLITICS_OR_LAW.is_match(q) && !lower.contains("activat") && !lower.contains("kms") {
         return abstain(0.0, ctx);
     }
     // How many core licences to buy is licensing, not activation.
@@ -2616,7 +2659,8 @@ fn answer_one(
                 | Intent::ExistingKms
                 | Intent::InstanceStatus
         ) || (u.intent == Intent::HostSetup
-            && (lower.contains("gvlk") || !BUILD_HOST.is_match(q))))
+            && (lower.contains("gvlk") || !BUILD_HOST.is_match(q)))
+            || (u.intent == Intent::TimeSync && WHOLE_PROCEDURE.is_match(q)))
         && !HOST_KEY_WORDS.is_match(q)
     {
         u.intent = Intent::ClientProcedure;

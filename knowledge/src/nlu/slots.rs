@@ -157,7 +157,7 @@ static SEGMENT_SPLIT: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+"));
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?)\b",
+        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?)\b",
     )
 });
 static INSTANCE: LazyLock<Regex> =
@@ -347,9 +347,13 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
             break;
         }
     }
-    if host.is_none() {
-        host = ipv6_host(text);
-    }
+    // An IPv6 host that also has a DNS name is named by that name (slmgr takes IPv6-only
+    // hosts by name).
+    let v6 = if host.is_none() {
+        ipv6_host(text)
+    } else {
+        None
+    };
     if host.is_none() {
         for c in FQDN.captures_iter(text) {
             let Some(name) = c.get(1) else { continue };
@@ -360,6 +364,9 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
             port = c.get(2).and_then(|p| p.as_str().parse().ok());
             break;
         }
+    }
+    if host.is_none() {
+        host = v6;
     }
     if port.is_none() {
         port = PORT
@@ -380,10 +387,16 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
 
 /// The largest machine count named ("make one server the KMS host for our 20 VMs": 20).
 fn machine_count(text: &str) -> Option<MachineCount> {
+    machine_counts(text).into_iter().max_by_key(|c| c.n)
+}
+
+/// Every machine count named, in order ("8 servers and 20 Windows 11 VDIs": 8 servers, 20
+/// clients).
+pub fn machine_counts(text: &str) -> Vec<MachineCount> {
     COUNT
         .captures_iter(text)
         .filter_map(|c| count_of(text, &c))
-        .max_by_key(|c| c.n)
+        .collect()
 }
 
 fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
@@ -432,6 +445,7 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     let kind = if noun.starts_with("server") || between.contains("server") {
         MachineKind::Server
     } else if noun.starts_with("client")
+        || noun.starts_with("vdi")
         || noun.starts_with("desktop")
         || noun.starts_with("pc")
         || noun.starts_with("laptop")
