@@ -7,6 +7,7 @@ pub mod chat;
 pub mod console;
 pub mod discord;
 pub mod emoji;
+pub mod message;
 pub mod shell;
 pub mod slack;
 pub mod ssh;
