@@ -10,6 +10,7 @@ pub mod emoji;
 pub mod message;
 pub mod shell;
 pub mod slack;
+pub mod split;
 pub mod ssh;
 pub mod winrm;
 

@@ -1,9 +1,9 @@
 //! [`DiscordChat`]: the REST side of the adapter (post, thread, edit, react).
 
-use super::split::{split_message, MESSAGE_LIMIT};
 use super::DiscordSettings;
 use crate::chat::{Button, Chat, ChatError, Outgoing, Platform};
 use crate::emoji;
+use crate::split::split_message;
 use async_trait::async_trait;
 use serenity::all::{
     AutoArchiveDuration, ButtonStyle, ChannelId, CreateActionRow, CreateAllowedMentions,
@@ -12,6 +12,9 @@ use serenity::all::{
 use serenity::http::{Http, HttpError};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+
+/// Discord's limit on a message's `content`, in Unicode code points.
+pub const MESSAGE_LIMIT: usize = 2000;
 
 /// Discord's code for "a thread has already been created for this message".
 const THREAD_ALREADY_CREATED: isize = 160004;
