@@ -15,6 +15,6 @@ pub mod ssh;
 pub mod winrm;
 
 pub use chat::{
-    Button, Chat, ChatError, EventSink, Incoming, IncomingKind, Intake, Outgoing, Platform,
-    RawInbound, RawKind,
+    Block, Button, Chat, ChatError, EventSink, Field, Incoming, IncomingKind, Intake, Message,
+    Outgoing, Platform, RawInbound, RawKind,
 };
