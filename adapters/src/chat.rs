@@ -1,7 +1,10 @@
 //! The neutral vocabulary every chat adapter translates to and from.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use std::fmt;
+
+pub use crate::message::{Block, Field, Message};
 
 /// Opens a user mention in the bot's own text (a private-use character no keyboard types);
 /// [`mention`] writes it, each adapter turns it into its platform's notifying form, and every
@@ -154,7 +157,7 @@ pub enum IncomingKind {
 }
 
 /// A button attached to a bot message (rendered by platforms that support them).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     /// The action id sent back in [`IncomingKind::Button`].
     pub action: String,
@@ -173,8 +176,8 @@ pub enum Outgoing {
         channel: String,
         /// The thread to post in, if any.
         thread: Option<String>,
-        /// Markdown text (adapters convert to their platform's flavour).
-        text: String,
+        /// What to say; each adapter renders its blocks in its platform's form.
+        message: Message,
         /// Buttons to attach, if the platform supports them.
         buttons: Vec<Button>,
     },
@@ -188,8 +191,8 @@ pub enum Outgoing {
         thread: Option<String>,
         /// The platform reference returned when it was posted.
         message_ref: String,
-        /// The new text.
-        text: String,
+        /// The new content (the buttons stay as they were, except on Slack, where they go).
+        message: Message,
     },
     /// Add a reaction, as the bot, to a message.
     React {

@@ -176,27 +176,35 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `head` then the lines of `text` (Markdown), continuation lines indented.
+fn body(head: String, text: &str) -> String {
+    let mut s = head;
+    let text = crate::chat::replace_mentions(text, |id| format!("@{id}"));
+    let text = printable(&text);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            s.push('\n');
+            s.push_str("    ");
+        }
+        s.push_str(line);
+    }
+    s
+}
+
 /// Formats a bot action as transcript lines, per the console contract:
 /// `[#ID] kmsbot: TEXT` (continuation lines indented), `[#ID edited] kmsbot: TEXT`, `[#ID +EMOJI]`.
+/// TEXT is the message's Markdown ([`crate::chat::Message::to_markdown`]).
 pub fn render(out: &Outgoing) -> String {
-    fn body(head: String, text: &str) -> String {
-        let mut s = head;
-        let text = crate::chat::replace_mentions(text, |id| format!("@{id}"));
-        let text = printable(&text);
-        for (i, line) in text.lines().enumerate() {
-            if i > 0 {
-                s.push('\n');
-                s.push_str("    ");
-            }
-            s.push_str(line);
-        }
-        s
-    }
     match out {
-        Outgoing::Post { local_id, text, .. } => body(format!("[#{local_id}] kmsbot: "), text),
-        Outgoing::Edit { local_id, text, .. } => {
-            body(format!("[#{local_id} edited] kmsbot: "), text)
-        }
+        Outgoing::Post {
+            local_id, message, ..
+        } => body(format!("[#{local_id}] kmsbot: "), &message.to_markdown()),
+        Outgoing::Edit {
+            local_id, message, ..
+        } => body(
+            format!("[#{local_id} edited] kmsbot: "),
+            &message.to_markdown(),
+        ),
         Outgoing::React {
             local_id, emoji, ..
         } => format!("[#{local_id} +{emoji}]"),
@@ -220,13 +228,7 @@ pub fn render_edit_changes(local_id: i64, old: &str, new: &str) -> String {
     if unchanged > 0 {
         text.push_str(&format!("\n({unchanged} unchanged line(s) not repeated)"));
     }
-    render(&Outgoing::Edit {
-        local_id,
-        channel: String::new(),
-        thread: None,
-        message_ref: String::new(),
-        text,
-    })
+    body(format!("[#{local_id} edited] kmsbot: "), &text)
 }
 
 /// The console's [`Chat`]: prints the transcript to a writer (stdout in `kmsbot chat`).
@@ -260,16 +262,21 @@ impl ConsoleChat {
         };
         let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
         match out {
-            Outgoing::Post { local_id, text, .. } => {
-                seen.insert(*local_id, text.clone());
+            Outgoing::Post {
+                local_id, message, ..
+            } => {
+                seen.insert(*local_id, message.to_markdown());
                 render(out)
             }
-            Outgoing::Edit { local_id, text, .. } => {
+            Outgoing::Edit {
+                local_id, message, ..
+            } => {
+                let text = message.to_markdown();
                 let line = match seen.get(local_id) {
-                    Some(old) => render_edit_changes(*local_id, old, text),
+                    Some(old) => render_edit_changes(*local_id, old, &text),
                     None => render(out),
                 };
-                seen.insert(*local_id, text.clone());
+                seen.insert(*local_id, text);
                 line
             }
             Outgoing::React { .. } => render(out),
@@ -308,7 +315,7 @@ mod tests {
             local_id: 1,
             channel: "general".into(),
             thread: None,
-            text: "I don't know `\u{1b}]0;owned\u{7}\u{1b}[2J` or \u{202E}txt.exe\r".into(),
+            message: "I don't know `\u{1b}]0;owned\u{7}\u{1b}[2J` or \u{202E}txt.exe\r".into(),
             buttons: Vec::new(),
         };
         let shown = render(&post);
@@ -397,7 +404,7 @@ mod tests {
             local_id: 3,
             channel: "general".into(),
             thread: None,
-            text: "Job #1 on web-01 (kms): running\n▫️ 1. a\n▫️ 2. b".into(),
+            message: "Job #1 on web-01 (kms): running\n▫️ 1. a\n▫️ 2. b".into(),
             buttons: Vec::new(),
         };
         let edit = Outgoing::Edit {
@@ -405,7 +412,7 @@ mod tests {
             channel: "general".into(),
             thread: None,
             message_ref: "3".into(),
-            text: "Job #1 on web-01 (kms): running\n✅ 1. a\n▫️ 2. b".into(),
+            message: "Job #1 on web-01 (kms): running\n✅ 1. a\n▫️ 2. b".into(),
         };
         let person = Shared::default();
         let chat = ConsoleChat::interactive(Box::new(person.clone()));
@@ -430,12 +437,48 @@ mod tests {
     }
 
     #[test]
+    fn structured_messages_print_as_the_markdown_they_stand_for() {
+        use crate::chat::{mention, Block, Field, Message};
+        let message = Message::markdown(format!("Filed **FW-1** for {}:", mention("alice")))
+            .with_fields(vec![
+                Field::new("Kind", "firewall rule"),
+                Field::new("Ports", "`1688`"),
+            ])
+            .with_markdown("The rule:")
+            .with_code(Some("sh"), "openstack security group rule create")
+            .with_markdown("Next: approve.");
+        let post = |local_id, message| Outgoing::Post {
+            local_id,
+            channel: "general".into(),
+            thread: None,
+            message,
+            buttons: vec![],
+        };
+        assert_eq!(
+            render(&post(5, message)),
+            "[#5] kmsbot: Filed **FW-1** for @alice:\n    - **Kind:** firewall rule\n    - **Ports:** `1688`\n    The rule:\n    ```sh\n    openstack security group rule create\n    ```\n    Next: approve."
+        );
+        // Markdown split into blocks prints exactly as the Markdown itself did.
+        let answer = "Run this:\n\n```\nslmgr /dli\n```\n\nThen paste the output.\n";
+        let parsed = Message::markdown(answer);
+        assert_eq!(parsed.blocks.len(), 3, "{parsed:?}");
+        let whole = Message {
+            blocks: vec![Block::Text(answer.into())],
+        };
+        assert_eq!(render(&post(6, parsed)), render(&post(6, whole)));
+        assert_eq!(
+            render(&post(6, answer.into())),
+            "[#6] kmsbot: Run this:\n    \n    ```\n    slmgr /dli\n    ```\n    \n    Then paste the output."
+        );
+    }
+
+    #[test]
     fn transcript_format() {
         let post = Outgoing::Post {
             local_id: 4,
             channel: "general".into(),
             thread: None,
-            text: "line one\nline two".into(),
+            message: "line one\nline two".into(),
             buttons: vec![],
         };
         assert_eq!(render(&post), "[#4] kmsbot: line one\n    line two");
@@ -444,7 +487,7 @@ mod tests {
             channel: "general".into(),
             thread: None,
             message_ref: "4".into(),
-            text: "done".into(),
+            message: "done".into(),
         };
         assert_eq!(render(&edit), "[#4 edited] kmsbot: done");
         let react = Outgoing::React {

@@ -7,12 +7,14 @@ pub mod chat;
 pub mod console;
 pub mod discord;
 pub mod emoji;
+pub mod message;
 pub mod shell;
 pub mod slack;
+pub mod split;
 pub mod ssh;
 pub mod winrm;
 
 pub use chat::{
-    Button, Chat, ChatError, EventSink, Incoming, IncomingKind, Intake, Outgoing, Platform,
-    RawInbound, RawKind,
+    Block, Button, Chat, ChatError, EventSink, Field, Incoming, IncomingKind, Intake, Message,
+    Outgoing, Platform, RawInbound, RawKind,
 };

@@ -67,7 +67,7 @@ impl Chat for Recorder {
         match out {
             Outgoing::Post {
                 local_id,
-                text,
+                message,
                 buttons,
                 ..
             } => {
@@ -76,7 +76,7 @@ impl Chat for Recorder {
                     *lock(&self.approval) = Some(*local_id);
                 }
                 // A job's last word mentions the requester first ("@alice: job #7 ...").
-                if text.starts_with("@alice: ") {
+                if message.to_markdown().starts_with("@alice: ") {
                     lock(&self.finals).push(Instant::now());
                 }
                 Ok(Some(local_id.to_string()))

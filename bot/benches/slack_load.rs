@@ -172,9 +172,9 @@ async fn baseline_events(State(b): State<Baseline>, headers: HeaderMap, body: By
             local_id: 1,
             channel,
             thread: Some(ts),
-            text: "The KMS client key (GVLK) for Windows Server 2019 Datacenter is \
+            message: "The KMS client key (GVLK) for Windows Server 2019 Datacenter is \
                    WMDGN-G9PQG-XVVXX-R3X43-63DFG. Install it with slmgr /ipk, then slmgr /ato."
-                .to_string(),
+                .into(),
             buttons: Vec::new(),
         };
         use adapters::Chat as _;

@@ -47,13 +47,15 @@ impl Chat for Recorder {
 
     async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
         match out {
-            Outgoing::Post { local_id, text, .. } => {
-                *self.last.lock().unwrap() = text.clone();
+            Outgoing::Post {
+                local_id, message, ..
+            } => {
+                *self.last.lock().unwrap() = message.to_markdown();
                 Ok(Some(local_id.to_string()))
             }
-            Outgoing::Edit { text, .. } => {
+            Outgoing::Edit { message, .. } => {
                 self.edits.fetch_add(1, Ordering::Relaxed);
-                *self.last.lock().unwrap() = text.clone();
+                *self.last.lock().unwrap() = message.to_markdown();
                 Ok(None)
             }
             Outgoing::React { .. } => Ok(None),

@@ -983,9 +983,10 @@ mod tests {
         app.handle(&message("e", "help frobnicate")).await.unwrap();
         app.flush().await;
         let out = rec.0.lock().unwrap();
-        let Outgoing::Post { text, .. } = &out[0] else {
+        let Outgoing::Post { message, .. } = &out[0] else {
             panic!()
         };
+        let text = message.to_markdown();
         assert!(text.contains("no help on `frobnicate`"), "{text}");
         assert!(text.contains("For example: `help activate`"), "{text}");
     }
@@ -1225,9 +1226,13 @@ mod tests {
         app.flush().await;
         let out = rec.0.lock().unwrap();
         assert_eq!(out.len(), 1, "{out:?}");
-        let Outgoing::Post { text, local_id, .. } = &out[0] else {
+        let Outgoing::Post {
+            message, local_id, ..
+        } = &out[0]
+        else {
             panic!("{out:?}")
         };
+        let text = message.to_markdown();
         assert_eq!(*local_id, crate::outbox::UNRECORDED);
         assert!(text.starts_with("Sorry, something went wrong"), "{text}");
         assert!(
@@ -1272,10 +1277,10 @@ mod tests {
         );
         app.flush().await;
         let out = rec.0.lock().unwrap();
-        let texts: Vec<&str> = out
+        let texts: Vec<String> = out
             .iter()
             .filter_map(|o| match o {
-                Outgoing::Post { text, .. } => Some(text.as_str()),
+                Outgoing::Post { message, .. } => Some(message.to_markdown()),
                 _ => None,
             })
             .collect();

@@ -22,7 +22,7 @@
 
 use crate::metrics::Metrics;
 use crate::store::Store;
-use adapters::{Button, Chat, ChatError, Outgoing, Platform};
+use adapters::{Button, Chat, ChatError, Message, Outgoing, Platform};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -40,34 +40,45 @@ pub const STUCK_AFTER: Duration = Duration::from_secs(60);
 /// Sends in flight at once over every lane.
 pub const SENDS_IN_FLIGHT: usize = 32;
 
-/// What a pending post stores (`messages.pending`): its text and buttons, JSON.
-pub fn pending_json(text: &str, buttons: &[Button]) -> String {
-    let buttons: Vec<serde_json::Value> = buttons
-        .iter()
-        .map(|b| serde_json::json!({ "action": b.action, "label": b.label }))
-        .collect();
-    serde_json::json!({ "text": text, "buttons": buttons }).to_string()
+/// What a pending post stores (`messages.pending`): its message and buttons, JSON
+/// (`{"blocks": [...], "buttons": [{"action", "label"}]}`).
+pub fn pending_json(message: &Message, buttons: &[Button]) -> String {
+    let stored = StoredPost {
+        message: message.clone(),
+        buttons: buttons.to_vec(),
+    };
+    // A message and buttons are strings and lists of strings: serializing them cannot fail.
+    serde_json::to_string(&stored).unwrap_or_default()
 }
 
-/// The text and buttons of a stored pending post.
-fn parse_pending(json: &str) -> Option<(String, Vec<Button>)> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    let text = v.get("text")?.as_str()?.to_string();
-    let buttons = v
-        .get("buttons")
-        .and_then(serde_json::Value::as_array)
-        .map(|bs| {
-            bs.iter()
-                .filter_map(|b| {
-                    Some(Button {
-                        action: b.get("action")?.as_str()?.to_string(),
-                        label: b.get("label")?.as_str()?.to_string(),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Some((text, buttons))
+/// A pending post as stored.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredPost {
+    #[serde(flatten)]
+    message: Message,
+    #[serde(default)]
+    buttons: Vec<Button>,
+}
+
+/// A pending post as stored by earlier versions: Markdown text and buttons.
+#[derive(serde::Deserialize)]
+struct StoredText {
+    text: String,
+    #[serde(default)]
+    buttons: Vec<Button>,
+}
+
+/// The message and buttons of a stored pending post. Rows of earlier versions hold
+/// `{"text", "buttons"}` (Markdown text) or plain Markdown: anything that is not a stored message
+/// is read as Markdown.
+fn parse_pending(stored: &str) -> (Message, Vec<Button>) {
+    if let Ok(post) = serde_json::from_str::<StoredPost>(stored) {
+        return (post.message, post.buttons);
+    }
+    if let Ok(post) = serde_json::from_str::<StoredText>(stored) {
+        return (Message::markdown(post.text), post.buttons);
+    }
+    (Message::markdown(stored), Vec::new())
 }
 
 /// One chat action, decided and recorded, waiting to be sent.
@@ -81,17 +92,17 @@ pub enum Delivery {
         channel: String,
         /// Thread, if any.
         thread: Option<String>,
-        /// Text.
-        text: String,
+        /// What to say.
+        message: Message,
         /// Buttons under the message.
         buttons: Vec<Button>,
     },
-    /// Replace the text of a bot message.
+    /// Replace the content of a bot message.
     Edit {
         /// The bot's message id.
         local_id: i64,
-        /// The new text.
-        text: String,
+        /// The new content.
+        message: Message,
     },
     /// Add a reaction, as the bot, to one of its messages.
     React {
@@ -294,18 +305,15 @@ impl Outbox {
             tracing::info!(%platform, posts = rows.len(), "sending the posts left pending by the last run");
             let deliveries = rows
                 .into_iter()
-                .filter_map(|(local_id, channel, thread, pending)| {
-                    let Some((text, buttons)) = parse_pending(&pending) else {
-                        tracing::error!(local_id, "a pending post cannot be read; skipped");
-                        return None;
-                    };
-                    Some(Delivery::Post {
+                .map(|(local_id, channel, thread, pending)| {
+                    let (message, buttons) = parse_pending(&pending);
+                    Delivery::Post {
                         local_id,
                         channel,
                         thread,
-                        text,
+                        message,
                         buttons,
-                    })
+                    }
                 })
                 .collect();
             self.enqueue(platform, deliveries);
@@ -356,17 +364,17 @@ impl Outbox {
                 };
                 {
                     let mut st = lane.state();
-                    if let Delivery::Edit { local_id, text } = &d {
-                        // Coalesce: a queued edit of the same message just takes the newest text.
+                    if let Delivery::Edit { local_id, message } = &d {
+                        // Coalesce: a queued edit of the same message just takes the newest content.
                         let queued = st.queue.iter_mut().find_map(|q| match &mut q.delivery {
                             Delivery::Edit {
                                 local_id: id,
-                                text: t,
-                            } if id == local_id => Some(t),
+                                message: m,
+                            } if id == local_id => Some(m),
                             _ => None,
                         });
-                        if let Some(t) = queued {
-                            t.clone_from(text);
+                        if let Some(m) = queued {
+                            m.clone_from(message);
                             continue;
                         }
                     }
@@ -381,12 +389,12 @@ impl Outbox {
     }
 
     /// Edits a bot message (job progress).
-    pub fn edit(&self, platform: Platform, local_id: i64, text: impl Into<String>) {
+    pub fn edit(&self, platform: Platform, local_id: i64, message: impl Into<Message>) {
         self.enqueue(
             platform,
             vec![Delivery::Edit {
                 local_id,
-                text: text.into(),
+                message: message.into(),
             }],
         );
     }
@@ -398,8 +406,9 @@ impl Outbox {
         platform: Platform,
         channel: &str,
         thread: Option<&str>,
-        text: &str,
+        message: impl Into<Message>,
     ) -> Option<i64> {
+        let message = message.into();
         let recorded: Result<i64, crate::store::StoreError> = async {
             let mut tx = self.inner.store.begin().await?;
             let id = Store::insert_bot_post(
@@ -407,7 +416,7 @@ impl Outbox {
                 platform.as_str(),
                 channel,
                 thread,
-                &pending_json(text, &[]),
+                &pending_json(&message, &[]),
             )
             .await?;
             tx.commit().await?;
@@ -422,7 +431,7 @@ impl Outbox {
                         local_id,
                         channel: channel.to_string(),
                         thread: thread.map(str::to_string),
-                        text: text.to_string(),
+                        message,
                         buttons: Vec::new(),
                     }],
                 );
@@ -438,7 +447,7 @@ impl Outbox {
                         local_id: UNRECORDED,
                         channel: channel.to_string(),
                         thread: thread.map(str::to_string),
-                        text: text.to_string(),
+                        message,
                         buttons: Vec::new(),
                     }],
                 );
@@ -620,14 +629,14 @@ impl Inner {
                 local_id,
                 channel,
                 thread,
-                text,
+                message,
                 buttons,
             } => {
                 let out = Outgoing::Post {
                     local_id: *local_id,
                     channel: channel.clone(),
                     thread: thread.clone(),
-                    text: text.clone(),
+                    message: message.clone(),
                     buttons: buttons.clone(),
                 };
                 let sent = {
@@ -643,7 +652,7 @@ impl Inner {
                     }
                 }
             }
-            Delivery::Edit { local_id, text } => {
+            Delivery::Edit { local_id, message } => {
                 let (channel, thread, message_ref) = self.placed(*local_id).await?;
                 let _permit = self.sends.acquire().await;
                 chat.send(&Outgoing::Edit {
@@ -651,7 +660,7 @@ impl Inner {
                     channel,
                     thread,
                     message_ref,
-                    text: text.clone(),
+                    message: message.clone(),
                 })
                 .await
                 .map_err(classify)?;
@@ -828,8 +837,10 @@ mod tests {
             }
             let mut posts = lock(&self.posts);
             match out {
-                Outgoing::Post { channel, text, .. } => {
-                    posts.push((channel.clone(), text.clone()));
+                Outgoing::Post {
+                    channel, message, ..
+                } => {
+                    posts.push((channel.clone(), message.to_markdown()));
                     Ok(Some(format!("ts{}", posts.len())))
                 }
                 _ => Ok(None),
@@ -887,6 +898,62 @@ mod tests {
 }
 
 #[cfg(test)]
+mod pending_tests {
+    use super::*;
+    use adapters::{Block, Field};
+
+    fn approve() -> Vec<Button> {
+        vec![Button {
+            action: "approve".into(),
+            label: "Approve".into(),
+        }]
+    }
+
+    #[test]
+    fn a_pending_post_is_stored_as_its_blocks_and_read_back() {
+        let message = Message::markdown("Filed **FW-1**:")
+            .with_fields(vec![Field::new("Kind", "firewall rule")])
+            .with_code(Some("sh"), "openstack security group rule create");
+        let stored = pending_json(&message, &approve());
+        assert_eq!(
+            stored,
+            r#"{"blocks":[{"text":"Filed **FW-1**:"},{"fields":[{"name":"Kind","value":"firewall rule"}]},{"code":{"lang":"sh","text":"openstack security group rule create"}}],"buttons":[{"action":"approve","label":"Approve"}]}"#
+        );
+        assert_eq!(parse_pending(&stored), (message, approve()));
+    }
+
+    #[test]
+    fn rows_of_earlier_versions_are_read_as_markdown() {
+        // Text and buttons, as the version before blocks stored them.
+        let (message, buttons) = parse_pending(
+            r#"{"text":"Approve?\n```\nslmgr /ato\n```","buttons":[{"action":"approve","label":"Approve"}]}"#,
+        );
+        assert_eq!(
+            message.blocks,
+            vec![
+                Block::Text("Approve?".into()),
+                Block::Code {
+                    lang: None,
+                    text: "slmgr /ato".into()
+                }
+            ]
+        );
+        assert_eq!(buttons, approve());
+        // Plain Markdown: anything that is not a stored message.
+        for markdown in [
+            "**Filed** FW-1\n- **Kind:** firewall rule",
+            "{not json",
+            "42",
+            "",
+        ] {
+            let (message, buttons) = parse_pending(markdown);
+            assert_eq!(message.to_markdown(), markdown);
+            assert!(buttons.is_empty());
+        }
+    }
+}
+
+#[cfg(test)]
 mod lane_tests {
     use super::*;
     use async_trait::async_trait;
@@ -903,12 +970,15 @@ mod lane_tests {
             Platform::Slack
         }
         async fn send(&self, out: &Outgoing) -> Result<Option<String>, ChatError> {
-            if let Outgoing::Post { channel, text, .. } = out {
+            if let Outgoing::Post {
+                channel, message, ..
+            } = out
+            {
                 if channel == "C1" {
                     self.release.notified().await;
                 }
                 let mut sent = lock(&self.sent);
-                sent.push(text.clone());
+                sent.push(message.to_markdown());
                 return Ok(Some(format!("ts{}", sent.len())));
             }
             Ok(None)

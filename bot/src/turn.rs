@@ -9,7 +9,7 @@ use crate::metrics::Metrics;
 use crate::outbox::Delivery;
 use crate::services::Services;
 use crate::store::{FirstRead, Store, StoreError, Tx};
-use adapters::{Button, Incoming};
+use adapters::{Button, Incoming, Message};
 use knowledge::KnowledgeBase;
 
 /// One event being handled: the open transaction and the replies decided so far.
@@ -189,10 +189,10 @@ impl<'a> Turn<'a> {
     }
 
     /// Posts in the event's channel and thread; returns the bot's message id.
-    pub async fn reply(&mut self, text: impl Into<String>) -> Result<i64, AppError> {
+    pub async fn reply(&mut self, message: impl Into<Message>) -> Result<i64, AppError> {
         let channel = self.ev.channel.clone();
         let thread = self.ev.thread.clone();
-        self.post(&channel, thread.as_deref(), text, Vec::new())
+        self.post(&channel, thread.as_deref(), message, Vec::new())
             .await
     }
 
@@ -201,30 +201,30 @@ impl<'a> Turn<'a> {
         &mut self,
         channel: &str,
         thread: Option<&str>,
-        text: impl Into<String>,
+        message: impl Into<Message>,
         buttons: Vec<Button>,
     ) -> Result<i64, AppError> {
         let platform = self.ev.platform.as_str();
-        let text = text.into();
+        let message = message.into();
         // Recorded with what to send: a post not sent before a shutdown is sent at the next start.
-        let pending = crate::outbox::pending_json(&text, &buttons);
+        let pending = crate::outbox::pending_json(&message, &buttons);
         let local_id =
             Store::insert_bot_post(&mut self.tx, platform, channel, thread, &pending).await?;
         self.pending.push(Delivery::Post {
             local_id,
             channel: channel.to_string(),
             thread: thread.map(str::to_string),
-            text,
+            message,
             buttons,
         });
         Ok(local_id)
     }
 
     /// Edits a message the bot posted.
-    pub fn edit(&mut self, local_id: i64, text: impl Into<String>) {
+    pub fn edit(&mut self, local_id: i64, message: impl Into<Message>) {
         self.pending.push(Delivery::Edit {
             local_id,
-            text: text.into(),
+            message: message.into(),
         });
     }
 

@@ -97,7 +97,7 @@ fn post(channel: u64, thread: Option<u64>, text: &str, buttons: Vec<Button>) -> 
         local_id: 1,
         channel: channel.to_string(),
         thread: thread.map(|t| t.to_string()),
-        text: text.to_string(),
+        message: text.into(),
         buttons,
     }
 }
@@ -469,7 +469,7 @@ async fn chat_posts_into_a_thread_on_the_asking_message_edits_and_reacts() {
         channel: CHANNEL.to_string(),
         thread: None,
         message_ref: first.clone(),
-        text: "**Step 1** (done)".into(),
+        message: "**Step 1** (done)".into(),
     })
     .await
     .expect("edit");
@@ -512,7 +512,7 @@ async fn chat_posts_into_a_thread_on_the_asking_message_edits_and_reacts() {
             channel: CHANNEL.to_string(),
             thread: None,
             message_ref: "12345".into(),
-            text: "x".into(),
+            message: "x".into(),
         })
         .await
         .expect_err("unknown message");

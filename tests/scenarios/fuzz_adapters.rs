@@ -1,7 +1,8 @@
 //! Property-based fuzzing of what comes in from outside at the edges: the console line grammar,
 //! Slack event and interaction payloads, and Discord gateway payloads (messages, reactions,
 //! button interactions). The property is "no panic". Payloads are valid templates with random
-//! fields replaced, removed or retyped, plus arbitrary JSON. CI runs the default 256 cases per
+//! fields replaced, removed or retyped, plus arbitrary JSON. Also the bot's own Markdown: split
+//! into blocks it renders back as written, and packed pieces stay within their limit. CI runs the default 256 cases per
 //! target; `PROPTEST_CASES=100000` runs longer (README, FUZZING).
 #![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
 
@@ -267,4 +268,34 @@ fn the_fuzzed_templates_decode() {
     let t = slack_templates("<@UBOT> hi");
     assert!(slack::decode_event(&t[0], BOT_USER_ID, &NoThreads).is_some());
     assert!(slack::decode_interaction(&slack_interaction("x"), BOT_USER_ID).is_some());
+}
+
+/// Markdown with the bits the block parser and the splitters look for.
+fn markdown() -> impl Strategy<Value = String> {
+    let bits = prop::sample::select(
+        &[
+            "```", "```sh", "````", "~~~", "\n", "\n", "\n\n", "  ", "- ", "1. ", "> ", "**", "`",
+            "x", "word ", "\r\n", "\t", "é",
+        ][..],
+    );
+    prop::collection::vec(
+        prop_oneof![6 => bits.prop_map(str::to_string), 1 => any::<String>()],
+        0..40,
+    )
+    .prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+    #[test]
+    fn markdown_split_into_blocks_renders_back_as_written(t in markdown()) {
+        let message = adapters::message::Message::markdown(t.as_str());
+        let shown = message.to_markdown();
+        prop_assert!(shown == t || format!("{shown}\n") == t, "{shown:?} from {t:?}");
+        let blocks: Vec<String> = message.blocks.iter().map(|b| b.to_markdown()).collect();
+        for piece in adapters::split::pack(&blocks, 64) {
+            prop_assert!(piece.chars().count() <= 64, "{piece:?} from {t:?}");
+        }
+        let _ = slack::markdown_to_mrkdwn(&shown);
+    }
 }

@@ -292,7 +292,7 @@ async fn reply_in_a_bot_thread_reaches_the_bot_without_mention() {
             local_id: 1,
             channel: "C7".into(),
             thread: None,
-            text: "Ticket filed".into(),
+            message: "Ticket filed".into(),
             buttons: vec![],
         })
         .await
@@ -367,7 +367,7 @@ async fn posts_in_thread_with_mrkdwn_and_buttons_edits_and_reacts() {
             local_id: 7,
             channel: "C1".into(),
             thread: Some("1700000000.000001".into()),
-            text: "**Approve** activation of `srv01`? See [runbook](https://wiki.example/kms)\n```powershell\nslmgr /ato\n```".into(),
+            message: "**Approve** activation of `srv01`? See [runbook](https://wiki.example/kms)\n```powershell\nslmgr /ato\n```".into(),
             buttons: vec![
                 Button { action: "approve".into(), label: "Approve".into() },
                 Button { action: "reject".into(), label: "Reject".into() },
@@ -400,7 +400,7 @@ async fn posts_in_thread_with_mrkdwn_and_buttons_edits_and_reacts() {
             local_id: 8,
             channel: "C1".into(),
             thread: None,
-            text: "hi".into(),
+            message: "hi".into(),
             buttons: vec![],
         })
         .await
@@ -413,7 +413,7 @@ async fn posts_in_thread_with_mrkdwn_and_buttons_edits_and_reacts() {
         channel: "C1".into(),
         thread: None,
         message_ref: "1700000000.000100".into(),
-        text: "**Approved** by Bob".into(),
+        message: "**Approved** by Bob".into(),
     };
     assert_eq!(chat.send(&edit).await.unwrap(), None);
     let update = &standin.calls("chat.update")[0];
@@ -456,7 +456,7 @@ async fn rate_limit_is_honoured_then_succeeds_or_fails_loudly() {
         local_id: 1,
         channel: "C1".into(),
         thread: None,
-        text: "hello".into(),
+        message: "hello".into(),
         buttons: vec![],
     };
     let started = Instant::now();

@@ -44,18 +44,18 @@
 mod decode;
 mod gateway;
 mod send;
-mod split;
 
 use serde::Deserialize;
 use std::fmt;
 
+pub use crate::split::split_message;
 pub use decode::{
     decode_interaction, decode_message, decode_reaction, strip_mention, ChannelContext,
     ReactionLedger,
 };
 pub use gateway::{intents, run_gateway};
 pub use send::DiscordChat;
-pub use split::{split_message, MESSAGE_LIMIT};
+pub use send::MESSAGE_LIMIT;
 
 /// Discord's public API base; production uses it, with serenity's rate limiter on.
 pub const DEFAULT_API_URL: &str = "https://discord.com";

@@ -1,8 +1,7 @@
 //! [`DiscordChat`]: the REST side of the adapter (post, thread, edit, react).
 
-use super::split::{split_message, MESSAGE_LIMIT};
 use super::DiscordSettings;
-use crate::chat::{Button, Chat, ChatError, Outgoing, Platform};
+use crate::chat::{Button, Chat, ChatError, Message, Outgoing, Platform};
 use crate::emoji;
 use async_trait::async_trait;
 use serenity::all::{
@@ -13,6 +12,9 @@ use serenity::http::{Http, HttpError};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+/// Discord's limit on a message's `content`, in Unicode code points.
+pub const MESSAGE_LIMIT: usize = 2000;
+
 /// Discord's code for "a thread has already been created for this message".
 const THREAD_ALREADY_CREATED: isize = 160004;
 
@@ -21,14 +23,16 @@ const MEMORY_CAPACITY: usize = 20_000;
 
 /// Sends [`Outgoing`] actions to Discord over REST.
 ///
-/// * `Post` splits the Markdown with [`split_message`] and sends the pieces in order; buttons go
+/// * `Post` sends the message's Markdown ([`Message::to_markdown`]) as pieces of at most
+///   [`MESSAGE_LIMIT`] characters, broken between blocks where possible (a code block longer than
+///   a piece is closed and reopened, see [`crate::split::pack`]), in order; buttons go
 ///   on the last piece as one action row per five buttons (`custom_id` = action; `approve`-like
 ///   actions green, `reject`-like red, others grey). Returns the id of the last piece (the one
 ///   that carries the buttons). With `thread: Some(t)` (and `t != channel`) the pieces go into
 ///   thread `t`, started on message `t` of `channel` on first use (see the module docs).
 ///   Only the users the bot mentions itself ([`crate::chat::mention`]) are pinged; mentions in
 ///   users' text are shown inert, never `@everyone` or roles.
-/// * `Edit` replaces the text with the first piece of its split.
+/// * `Edit` replaces the text with the first piece of the new message.
 /// * `React` adds the emoji's character ([`emoji::to_char`]) as the bot.
 ///
 /// `Edit` and `React` address the message in the channel where this process posted it (a thread
@@ -108,13 +112,13 @@ impl DiscordChat {
         &self,
         channel: ChannelId,
         thread: MessageId,
-        text: &str,
+        message: &Message,
     ) -> Result<ChannelId, ChatError> {
         if self.thread_known(thread.get()) {
             return Ok(ChannelId::new(thread.get()));
         }
-        let builder =
-            CreateThread::new(thread_name(text)).auto_archive_duration(AutoArchiveDuration::OneDay);
+        let builder = CreateThread::new(thread_name(&message.to_markdown()))
+            .auto_archive_duration(AutoArchiveDuration::OneDay);
         match channel
             .create_thread_from_message(self.http.as_ref(), thread, builder)
             .await
@@ -141,18 +145,18 @@ impl DiscordChat {
         &self,
         channel: &str,
         thread: Option<&str>,
-        text: &str,
+        message: &Message,
         buttons: &[Button],
     ) -> Result<Option<String>, ChatError> {
         let channel = channel_id(channel)?;
         let target = match thread {
             Some(t) if t != channel.to_string() => {
-                self.thread_channel(channel, message_id(t)?, text).await?
+                self.thread_channel(channel, message_id(t)?, message)
+                    .await?
             }
             _ => channel,
         };
-        let (text, users) = discord_text(text);
-        let pieces = split_message(&text, MESSAGE_LIMIT);
+        let (pieces, users) = pieces(message);
         let last = pieces.len().saturating_sub(1);
         let mut posted = None;
         for (i, piece) in pieces.into_iter().enumerate() {
@@ -179,15 +183,11 @@ impl DiscordChat {
         channel: &str,
         thread: Option<&str>,
         message_ref: &str,
-        text: &str,
+        content: &Message,
     ) -> Result<(), ChatError> {
         let message = message_id(message_ref)?;
         let channel = self.location(message, channel_id(channel)?, thread);
-        let (text, _) = discord_text(text);
-        let first = split_message(&text, MESSAGE_LIMIT)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
+        let first = pieces(content).0.into_iter().next().unwrap_or_default();
         channel
             .edit_message(
                 self.http.as_ref(),
@@ -236,18 +236,21 @@ impl Chat for DiscordChat {
             Outgoing::Post {
                 channel,
                 thread,
-                text,
+                message,
                 buttons,
                 ..
-            } => self.post(channel, thread.as_deref(), text, buttons).await,
+            } => {
+                self.post(channel, thread.as_deref(), message, buttons)
+                    .await
+            }
             Outgoing::Edit {
                 channel,
                 thread,
                 message_ref,
-                text,
+                message,
                 ..
             } => self
-                .edit(channel, thread.as_deref(), message_ref, text)
+                .edit(channel, thread.as_deref(), message_ref, message)
                 .await
                 .map(|()| None),
             Outgoing::React {
@@ -324,6 +327,21 @@ fn truncate(s: &str, max: usize) -> String {
         t.push('\u{2026}');
         t
     }
+}
+
+/// The message as Discord content pieces (see [`DiscordChat`]) and the users the bot mentions in it.
+fn pieces(message: &Message) -> (Vec<String>, Vec<u64>) {
+    let mut users = Vec::new();
+    let blocks: Vec<String> = message
+        .blocks
+        .iter()
+        .map(|b| {
+            let (text, mentioned) = discord_text(&b.to_markdown());
+            users.extend(mentioned);
+            text
+        })
+        .collect();
+    (crate::split::pack(&blocks, MESSAGE_LIMIT), users)
 }
 
 /// The bot's text for Discord: mentions the bot wrote ([`crate::chat::mention`]) become `<@id>`
@@ -440,5 +458,35 @@ mod tests {
         assert_eq!(truncate("abcdef", 4), "abc\u{2026}");
         assert!(channel_id("x").is_err());
         assert!(message_id("0").is_err());
+    }
+
+    #[test]
+    fn messages_split_between_blocks_and_a_long_code_block_is_reopened() {
+        use crate::chat::{mention, Field};
+        let lines: Vec<String> = (0..120)
+            .map(|i| format!("slmgr /skms kms.example.internal:1688 # host {i:03}"))
+            .collect();
+        let message = Message::markdown(format!("For {}, <@42> @everyone:", mention("7")))
+            .with_fields(vec![Field::new("Kind", "firewall rule")])
+            .with_code(Some("powershell"), lines.join("\n"))
+            .with_markdown("Then check with `slmgr /dlv`.");
+        let (parts, users) = pieces(&message);
+        assert_eq!(users, vec![7]);
+        assert!(parts.len() >= 3, "{}", parts.len());
+        for p in &parts {
+            assert!(p.chars().count() <= MESSAGE_LIMIT, "{}", p.chars().count());
+            let fences = p.lines().filter(|l| l.starts_with("```")).count();
+            assert_eq!(fences % 2, 0, "unbalanced: {p}");
+        }
+        assert!(parts[0].starts_with(
+            "For <@7>, <\u{200B}@42> @\u{200B}everyone:\n- **Kind:** firewall rule\n```powershell\n"
+        ));
+        assert!(parts[1].starts_with("```powershell\n"));
+        assert!(parts
+            .last()
+            .is_some_and(|p| p.ends_with("```\nThen check with `slmgr /dlv`.")));
+        // A short message is its Markdown, whole.
+        let short = Message::markdown("Filed **FW-1**:").with_fields(vec![Field::new("Kind", "x")]);
+        assert_eq!(pieces(&short).0, vec!["Filed **FW-1**:\n- **Kind:** x"]);
     }
 }

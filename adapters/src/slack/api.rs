@@ -7,9 +7,9 @@
 //! travels in clear text.
 
 use super::decode::ThreadOracle;
-use super::mrkdwn::{markdown_parts, markdown_to_mrkdwn, Part};
+use super::mrkdwn::{escape, markdown_to_mrkdwn};
 use super::SlackSettings;
-use crate::chat::{Button, Chat, ChatError, Outgoing, Platform};
+use crate::chat::{Block, Button, Chat, ChatError, Field, Message, Outgoing, Platform};
 use async_trait::async_trait;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
@@ -30,6 +30,10 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// Slack's limit on the text of one section block.
 const SECTION_TEXT_LIMIT: usize = 3000;
+/// Slack's limit on the fields of one section block.
+const SECTION_FIELDS_LIMIT: usize = 10;
+/// How much of a field's value is shown (Slack takes 2000 characters per field text).
+const FIELD_VALUE_SHOWN: usize = 1900;
 /// How many bot threads are remembered (oldest forgotten first).
 const REMEMBERED_THREADS: usize = 10_000;
 
@@ -346,15 +350,14 @@ impl SlackChat {
         &self,
         channel: &str,
         thread: Option<&str>,
-        text: &str,
+        message: &Message,
         buttons: &[Button],
     ) -> Result<Option<String>, ChatError> {
-        let mrkdwn = markdown_to_mrkdwn(text);
-        let mut body = json!({ "channel": channel, "text": mrkdwn });
+        let mut body = json!({ "channel": channel, "text": fallback_text(message) });
         if let Some(thread) = thread {
             body["thread_ts"] = json!(thread);
         }
-        if let Some(blocks) = blocks_for(text, buttons) {
+        if let Some(blocks) = blocks_for(message, buttons) {
             body["blocks"] = blocks;
         }
         let answer = self
@@ -376,46 +379,71 @@ fn pick(v: Option<&Value>) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Block Kit sections for a message: its text parts (split at Slack's 3000-character limit) and
-/// runs of field items (`- **Name:** value`, found by [`markdown_parts`]) as two-column `fields`
-/// sections (at most 10 per section).
-fn text_blocks(parts: &[Part]) -> Vec<Value> {
-    let mut blocks = Vec::new();
-    for part in parts {
-        match part {
-            Part::Text(text) => {
-                for chunk in split_for_sections(text) {
-                    blocks.push(
-                        json!({ "type": "section", "text": { "type": "mrkdwn", "text": chunk } }),
-                    );
-                }
-            }
-            Part::Fields(fields) => {
-                for group in fields.chunks(10) {
-                    let fields: Vec<Value> = group
-                        .iter()
-                        .map(|(name, value)| {
-                            let shown: String = value.chars().take(1900).collect();
-                            json!({ "type": "mrkdwn", "text": format!("*{name}*\n{shown}") })
-                        })
-                        .collect();
-                    blocks.push(json!({ "type": "section", "fields": fields }));
-                }
-            }
-        }
-    }
-    blocks
+/// The message's `text`: all of it in mrkdwn, what notifications and clients without Block Kit show.
+fn fallback_text(message: &Message) -> String {
+    markdown_to_mrkdwn(&message.to_markdown())
 }
 
-/// Block Kit for a message (Markdown), when it helps: buttons (an `actions` block after the
-/// text) or ticket fields. `None`: plain mrkdwn text is enough.
-fn blocks_for(markdown: &str, buttons: &[Button]) -> Option<Value> {
-    let parts = markdown_parts(markdown);
-    let has_fields = parts.iter().any(|p| matches!(p, Part::Fields(_)));
-    if buttons.is_empty() && !has_fields {
+/// Block Kit sections for a message's blocks, in order: each run of text and code blocks as
+/// mrkdwn sections (one when it fits Slack's 3000 characters, else split between blocks, a long
+/// code block closed and reopened, see [`crate::split::pack`]), each [`Block::Fields`] as
+/// two-column `fields` sections of at most 10.
+fn sections(message: &Message) -> Vec<Value> {
+    let mut sections = Vec::new();
+    let mut run: Vec<&Block> = Vec::new();
+    for block in &message.blocks {
+        if let Block::Fields(fields) = block {
+            text_sections(&run, &mut sections);
+            run.clear();
+            field_sections(fields, &mut sections);
+        } else {
+            run.push(block);
+        }
+    }
+    text_sections(&run, &mut sections);
+    sections
+}
+
+/// Sections for a run of text and code blocks.
+fn text_sections(run: &[&Block], sections: &mut Vec<Value>) {
+    if run.is_empty() {
+        return;
+    }
+    let markdown: Vec<String> = run.iter().map(|b| b.to_markdown()).collect();
+    let whole = markdown_to_mrkdwn(&markdown.join("\n"));
+    let texts = if whole.chars().count() <= SECTION_TEXT_LIMIT {
+        vec![whole]
+    } else {
+        let blocks: Vec<String> = markdown.iter().map(|m| markdown_to_mrkdwn(m)).collect();
+        crate::split::pack(&blocks, SECTION_TEXT_LIMIT)
+    };
+    for text in texts.into_iter().filter(|t| !t.trim().is_empty()) {
+        sections.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }));
+    }
+}
+
+/// `fields` sections: the name in bold over the value.
+fn field_sections(fields: &[Field], sections: &mut Vec<Value>) {
+    for group in fields.chunks(SECTION_FIELDS_LIMIT) {
+        let fields: Vec<Value> = group
+            .iter()
+            .map(|f| {
+                let value = markdown_to_mrkdwn(&f.value);
+                let shown: String = value.chars().take(FIELD_VALUE_SHOWN).collect();
+                json!({ "type": "mrkdwn", "text": format!("*{}*\n{shown}", escape(&f.name)) })
+            })
+            .collect();
+        sections.push(json!({ "type": "section", "fields": fields }));
+    }
+}
+
+/// Block Kit for a message, when it helps: buttons (an `actions` block after the sections) or
+/// fields. `None`: the mrkdwn `text` is enough.
+fn blocks_for(message: &Message, buttons: &[Button]) -> Option<Value> {
+    if buttons.is_empty() && !message.has_fields() {
         return None;
     }
-    let mut blocks = text_blocks(&parts);
+    let mut blocks = sections(message);
     if buttons.is_empty() {
         return Some(Value::Array(blocks));
     }
@@ -438,35 +466,6 @@ fn blocks_for(markdown: &str, buttons: &[Button]) -> Option<Value> {
         .collect();
     blocks.push(json!({ "type": "actions", "elements": elements }));
     Some(Value::Array(blocks))
-}
-
-fn split_for_sections(text: &str) -> Vec<String> {
-    let mut chunks = Vec::new();
-    let mut current = String::new();
-    for line in text.split_inclusive('\n') {
-        let mut line = line;
-        while !line.is_empty() {
-            let room = SECTION_TEXT_LIMIT - current.chars().count();
-            if line.chars().count() <= room {
-                current.push_str(line);
-                line = "";
-            } else if !current.is_empty() {
-                chunks.push(std::mem::take(&mut current));
-            } else {
-                let cut = line.char_indices().nth(room).map_or(line.len(), |(i, _)| i);
-                chunks.push(line[..cut].to_string());
-                line = &line[cut..];
-            }
-        }
-    }
-    if !current.trim().is_empty() || chunks.is_empty() {
-        chunks.push(current);
-    }
-    chunks.retain(|c| !c.trim().is_empty());
-    if chunks.is_empty() {
-        chunks.push(" ".to_string());
-    }
-    chunks
 }
 
 impl ThreadOracle for SlackChat {
@@ -493,22 +492,27 @@ impl Chat for SlackChat {
             Outgoing::Post {
                 channel,
                 thread,
-                text,
+                message,
                 buttons,
                 ..
-            } => self.post(channel, thread.as_deref(), text, buttons).await,
+            } => {
+                self.post(channel, thread.as_deref(), message, buttons)
+                    .await
+            }
             Outgoing::Edit {
                 channel,
                 message_ref,
-                text,
+                message,
                 ..
             } => {
-                // `blocks: []` drops the old blocks (e.g. approval buttons) so the new text shows.
+                // The new blocks replace the old ones; `blocks: []` drops them (e.g. approval
+                // buttons) so the new text shows.
+                let blocks = blocks_for(message, &[]).unwrap_or_else(|| json!([]));
                 let body = json!({
                     "channel": channel,
                     "ts": message_ref,
-                    "text": markdown_to_mrkdwn(text),
-                    "blocks": [],
+                    "text": fallback_text(message),
+                    "blocks": blocks,
                 });
                 self.call(&self.bot_token, "chat.update", Verb::Post(&body))
                     .await?;
@@ -543,18 +547,95 @@ impl Chat for SlackChat {
 mod block_tests {
     use super::*;
 
+    fn ticket() -> Message {
+        Message::markdown("Filed **FW-1**:")
+            .with_fields(vec![
+                Field::new("Kind", "firewall rule"),
+                Field::new("Protocol", "tcp"),
+                Field::new("Ports", "`1688`"),
+            ])
+            .with_markdown("The rule:")
+            .with_code(None, "openstack security group rule create --protocol tcp")
+            .with_markdown("Next: approve.")
+    }
+
     #[test]
-    fn ticket_fields_become_a_fields_section_and_plain_text_stays_plain() {
-        // The Markdown the ticket flow writes (before: the check ran on the converted text,
-        // where bullets are `•`, so no message ever got its fields).
-        let text = "Filed **FW-1**:\n- **Kind:** firewall rule\n- **Protocol:** tcp\n- **Ports:** 1688\nNext: approve.";
-        let blocks = blocks_for(text, &[]).expect("fields use Block Kit");
+    fn fields_blocks_become_a_fields_section_and_plain_text_stays_plain() {
+        let blocks = blocks_for(&ticket(), &[]).expect("fields use Block Kit");
         let blocks = blocks.as_array().expect("array");
         assert_eq!(blocks.len(), 3, "{blocks:?}");
         assert_eq!(blocks[0]["text"]["text"], "Filed *FW-1*:");
         assert_eq!(blocks[1]["fields"][1]["text"], "*Protocol*\ntcp");
-        assert_eq!(blocks[2]["text"]["text"], "Next: approve.");
-        assert!(blocks_for("just an answer\n- a list\n- of things", &[]).is_none());
+        assert_eq!(blocks[1]["fields"][2]["text"], "*Ports*\n`1688`");
+        // Text and code between fields are one section; code keeps its fences.
+        assert_eq!(
+            blocks[2]["text"]["text"],
+            "The rule:\n```\nopenstack security group rule create --protocol tcp\n```\nNext: approve."
+        );
+        // The text fallback is the whole message, fields as a list.
+        assert_eq!(
+            fallback_text(&ticket()),
+            "Filed *FW-1*:\n• *Kind:* firewall rule\n• *Protocol:* tcp\n• *Ports:* `1688`\nThe rule:\n```\nopenstack security group rule create --protocol tcp\n```\nNext: approve."
+        );
+        // Markdown that looks like fields is not re-read as fields.
+        let list = Message::markdown("Filed:\n- **Kind:** a\n- **Protocol:** b\n- **Ports:** c");
+        assert!(blocks_for(&list, &[]).is_none());
+    }
+
+    #[test]
+    fn more_than_ten_fields_take_several_sections() {
+        let fields: Vec<Field> = (0..23)
+            .map(|i| Field::new(format!("F{i}"), "<v>"))
+            .collect();
+        let blocks = blocks_for(&Message::new().with_fields(fields), &[]).expect("blocks");
+        let sizes: Vec<usize> = blocks
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|b| b["fields"].as_array().map_or(0, Vec::len))
+            .collect();
+        assert_eq!(sizes, [10, 10, 3]);
+        assert_eq!(blocks[0]["fields"][0]["text"], "*F0*\n&lt;v&gt;");
+    }
+
+    #[test]
+    fn a_long_code_block_is_split_into_sections_with_fences_closed_and_reopened() {
+        let code: Vec<String> = (0..200)
+            .map(|i| format!("slmgr /skms kms.example.internal:1688 # host {i:03}"))
+            .collect();
+        let message = Message::markdown("Run:")
+            .with_code(Some("powershell"), code.join("\n"))
+            .with_markdown("Then `slmgr /ato`.");
+        let blocks = blocks_for(
+            &message,
+            &[Button {
+                action: "approve".into(),
+                label: "Approve".into(),
+            }],
+        )
+        .expect("buttons use Block Kit");
+        let blocks = blocks.as_array().expect("array");
+        let texts: Vec<&str> = blocks
+            .iter()
+            .filter_map(|b| b["text"]["text"].as_str())
+            .collect();
+        assert!(texts.len() >= 4, "{}", texts.len());
+        for t in &texts {
+            assert!(t.chars().count() <= SECTION_TEXT_LIMIT);
+            let fences = t.lines().filter(|l| l.starts_with("```")).count();
+            assert_eq!(fences % 2, 0, "unbalanced: {t}");
+        }
+        assert!(texts[0].starts_with("Run:\n```\n"), "{}", texts[0]);
+        assert!(texts[1].starts_with("```\n"), "{}", texts[1]);
+        assert!(texts
+            .last()
+            .is_some_and(|t| t.ends_with("```\nThen `slmgr /ato`.")));
+        let all = texts.concat();
+        assert!(code.iter().all(|line| all.contains(line.as_str())));
+        assert_eq!(
+            blocks.last().map(|b| b["type"].clone()),
+            Some(json!("actions"))
+        );
     }
 }
 
@@ -575,16 +656,5 @@ mod tests {
         assert!(Transport::for_url("http://localhost:9/api").is_ok());
         assert!(Transport::for_url("http://example.com/api").is_err());
         assert!(Transport::for_url("ftp://example.com/api").is_err());
-    }
-
-    #[test]
-    fn long_text_is_split_into_sections() {
-        let text = "a".repeat(7000);
-        let chunks = split_for_sections(&text);
-        assert_eq!(chunks.len(), 3);
-        assert!(chunks
-            .iter()
-            .all(|c| c.chars().count() <= SECTION_TEXT_LIMIT));
-        assert_eq!(chunks.concat(), text);
     }
 }

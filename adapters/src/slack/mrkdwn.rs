@@ -8,54 +8,15 @@
 //! are the source's. The bot's own mentions ([`crate::chat::mention`]) become `<@U…>` so they
 //! notify; nothing else can.
 //!
-//! [`markdown_parts`] also finds runs of field items (`- **Name:** value`, three or more in one
-//! list), which the Web API client shows as a two-column Block Kit `fields` section.
+//! The structure of a message (fields, code blocks) is not guessed here: it comes with the
+//! [`crate::chat::Message`], and the Web API client lays it out in Block Kit.
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
-/// A piece of a message for Block Kit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
-    /// mrkdwn text.
-    Text(String),
-    /// Fields shown side by side: (name, mrkdwn value).
-    Fields(Vec<(String, String)>),
-}
-
 /// Converts Markdown to Slack mrkdwn.
 pub fn markdown_to_mrkdwn(markdown: &str) -> String {
     mentions(&render(markdown))
-}
-
-/// The message as text parts and runs of three or more field items.
-pub fn markdown_parts(markdown: &str) -> Vec<Part> {
-    let runs = field_runs(markdown);
-    if runs.is_empty() {
-        return vec![Part::Text(markdown_to_mrkdwn(markdown))];
-    }
-    let mut parts = Vec::new();
-    let mut at = 0;
-    for run in runs {
-        let before = markdown[at..run.range.start].trim_end_matches([' ', '\t']);
-        if !before.trim().is_empty() {
-            parts.push(Part::Text(markdown_to_mrkdwn(before)));
-        }
-        parts.push(Part::Fields(
-            run.fields
-                .iter()
-                .map(|(name, value)| (name.clone(), markdown_to_mrkdwn(value)))
-                .collect(),
-        ));
-        at = run.range.end;
-    }
-    let rest = &markdown[at..];
-    if !rest.trim().is_empty() {
-        parts.push(Part::Text(markdown_to_mrkdwn(
-            rest.trim_start_matches('\n'),
-        )));
-    }
-    parts
 }
 
 fn parser(
@@ -69,7 +30,8 @@ fn mentions(text: &str) -> String {
     crate::chat::replace_mentions(text, |id| format!("<@{id}>"))
 }
 
-fn escape(s: &str) -> String {
+/// Escapes `&`, `<` and `>` as Slack requires in mrkdwn text.
+pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -272,80 +234,9 @@ fn render(markdown: &str) -> String {
     r.out.trim_end_matches('\n').to_string()
 }
 
-/// A run of field items: where it is in the source and its (name, Markdown value) pairs.
-struct FieldRun {
-    range: Range<usize>,
-    fields: Vec<(String, String)>,
-}
-
-/// Runs of three or more consecutive top-level bullet items of the form `**Name:** value`.
-fn field_runs(markdown: &str) -> Vec<FieldRun> {
-    let mut runs = Vec::new();
-    let mut current: Option<FieldRun> = None;
-    let mut depth = 0usize;
-    let events = parser(markdown);
-    let close = |current: &mut Option<FieldRun>, runs: &mut Vec<FieldRun>| {
-        if let Some(run) = current.take() {
-            if run.fields.len() >= 3 {
-                runs.push(run);
-            }
-        }
-    };
-    for (event, range) in events {
-        match event {
-            Event::Start(Tag::List(first)) => {
-                depth += 1;
-                if depth == 1 && first.is_some() {
-                    close(&mut current, &mut runs);
-                }
-            }
-            Event::End(TagEnd::List(_)) => {
-                depth -= 1;
-                if depth == 0 {
-                    close(&mut current, &mut runs);
-                }
-            }
-            Event::Start(Tag::Item) if depth == 1 => match field_item(markdown, range.clone()) {
-                Some((field, end)) => {
-                    let run = current.get_or_insert(FieldRun {
-                        range: range.clone(),
-                        fields: Vec::new(),
-                    });
-                    run.range.end = end;
-                    run.fields.push(field);
-                    if end < range.end {
-                        // Lines after the field continue the item lazily ("Next: …"): text.
-                        close(&mut current, &mut runs);
-                    }
-                }
-                None => close(&mut current, &mut runs),
-            },
-            _ => {}
-        }
-    }
-    close(&mut current, &mut runs);
-    runs
-}
-
-/// `- **Name:** value` on the item's first line as (name, value), and where that line ends.
-fn field_item(markdown: &str, item: Range<usize>) -> Option<((String, String), usize)> {
-    let text = &markdown[item.clone()];
-    let first = text.split('\n').next().unwrap_or_default();
-    let end = (item.start + first.len() + 1).min(item.end);
-    let rest = first
-        .trim()
-        .strip_prefix(['-', '*', '+'])?
-        .trim_start()
-        .strip_prefix("**")?;
-    let (name, value) = rest.split_once(":**")?;
-    let value = value.trim();
-    (!name.is_empty() && name.len() <= 40 && !name.contains('*') && !value.is_empty())
-        .then(|| ((name.to_string(), value.to_string()), end))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{markdown_parts, markdown_to_mrkdwn as md, Part};
+    use super::markdown_to_mrkdwn as md;
 
     #[test]
     fn inline_spans() {
@@ -377,23 +268,5 @@ mod tests {
             "Steps:\n1. first\n2. second\n  • nested"
         );
         assert_eq!(md("Text:\n```\na\n```\nafter"), "Text:\n```\na\n```\nafter");
-    }
-
-    #[test]
-    fn ticket_fields_are_found_in_the_markdown() {
-        let text = "Filed **FW-1**:\n- **Kind:** firewall rule\n- **Protocol:** tcp\n- **Ports:** `1688`\nNext: approve.";
-        let parts = markdown_parts(text);
-        assert_eq!(parts.len(), 3, "{parts:?}");
-        assert_eq!(parts[0], Part::Text("Filed *FW-1*:".into()));
-        let Part::Fields(f) = &parts[1] else {
-            panic!("{parts:?}")
-        };
-        assert_eq!(f[1], ("Protocol".into(), "tcp".into()));
-        assert_eq!(f[2], ("Ports".into(), "`1688`".into()));
-        assert_eq!(parts[2], Part::Text("Next: approve.".into()));
-        assert_eq!(
-            markdown_parts("just an answer\n- a list\n- of things"),
-            vec![Part::Text("just an answer\n• a list\n• of things".into())]
-        );
     }
 }

@@ -1117,7 +1117,7 @@ mod tests {
                 local_id: progress,
                 channel: "ops".into(),
                 thread: None,
-                text: format!("Job #{id} on web-01: queued"),
+                message: format!("Job #{id} on web-01: queued").into(),
                 buttons: Vec::new(),
             }],
         );
@@ -1280,7 +1280,7 @@ mod tests {
             .unwrap()
             .iter()
             .filter_map(|o| match o {
-                Outgoing::Post { text, .. } => Some(text.clone()),
+                Outgoing::Post { message, .. } => Some(message.to_markdown()),
                 _ => None,
             })
             .collect();

@@ -9,6 +9,7 @@ use crate::states::{ApprovalSubject, ConversationState, TicketKind, TicketStatus
 use crate::store::Store;
 use crate::turn::Turn;
 use crate::users::mention;
+use adapters::Message;
 use sqlx::SqliteConnection;
 
 /// An open conversation row.
@@ -351,38 +352,45 @@ async fn advance(
         turn.reply(text).await?;
         return Ok(());
     }
-    let intro = if first {
-        format!(
-            "{note}I'll file {a_kind}. So far:\n{}\n",
-            request::summary(&draft).trim_end()
-        )
-    } else {
-        note.clone()
+    // The reply: the note, on the first turn what is understood so far (as fields), then `rest`.
+    let reply = |rest: String| {
+        if first {
+            Message::markdown(format!("{note}I'll file {a_kind}. So far:"))
+                .with_fields(request::summary_fields(&draft))
+                .with_markdown(rest)
+        } else {
+            Message::markdown(format!("{note}{rest}"))
+        }
     };
     if let Some(doubt) = draft.doubts.first() {
         // Never drop or guess words silently: ask first.
-        save(turn, conv_id, &draft, Some(doubt.field.as_str())).await?;
-        turn.reply(format!(
-            "{intro}Before I go on, one question: {} Reply with the {} you mean (for example `{}`), `yes` to keep what is shown, or `cancel`.",
+        let message = reply(format!(
+            "Before I go on, one question: {} Reply with the {} you mean (for example `{}`), `yes` to keep what is shown, or `cancel`.",
             sentence(&doubt.message),
             doubt.field,
             doubt.example
-        ))
-        .await?;
+        ));
+        save(turn, conv_id, &draft, Some(doubt.field.as_str())).await?;
+        turn.reply(message).await?;
         return Ok(());
     }
     if let Some(slot) = request::next_missing(&draft) {
+        let message = reply(format!("{} (or `cancel`)", request::question(slot)));
         save(turn, conv_id, &draft, Some(slot.as_str())).await?;
-        turn.reply(format!("{intro}{} (or `cancel`)", request::question(slot)))
-            .await?;
+        turn.reply(message).await?;
         return Ok(());
     }
     if request::needs_confirmation(&draft) && !draft.confirmed {
         save(turn, conv_id, &draft, Some("confirm")).await?;
-        turn.reply(format!(
-            "{note}⚠️ This rule lets traffic in from anywhere on the internet:\n{}\nReply `confirm` to file it as it is, send a narrower source (for example `from 198.51.100.0/24`), or `cancel`.",
-            request::summary(&draft).trim_end()
-        ))
+        turn.reply(
+            Message::markdown(format!(
+                "{note}⚠️ This rule lets traffic in from anywhere on the internet:"
+            ))
+            .with_fields(request::summary_fields(&draft))
+            .with_markdown(
+                "Reply `confirm` to file it as it is, send a narrower source (for example `from 198.51.100.0/24`), or `cancel`.",
+            ),
+        )
         .await?;
         return Ok(());
     }
@@ -472,34 +480,34 @@ async fn file(
     )
     .await?;
     let cfg = turn.config();
-    let mut text = format!(
-        "{note}Filed **{id}** ({}) for {}:\n{}\n",
+    let mut message = Message::markdown(format!(
+        "{note}Filed **{id}** ({}) for {}:",
         match kind {
             TicketKind::Firewall => "firewall rule",
             TicketKind::InternetAccess => "internet access",
         },
         mention(&ev.user),
-        request::summary(draft).trim_end()
-    );
+    ))
+    .with_fields(request::summary_fields(draft));
     if kind == TicketKind::Firewall {
         let cmds = request::openstack_commands(draft, &cfg.tickets.security_group);
         if !cmds.is_empty() {
-            text.push_str("The OpenStack security group rule(s) that implement it:\n```\n");
-            text.push_str(&cmds.join("\n"));
-            text.push_str("\n```\n");
+            message = message
+                .with_markdown("The OpenStack security group rule(s) that implement it:")
+                .with_code(None, cmds.join("\n"));
         }
     } else {
-        text.push_str(&format!(
-            "Online activation needs outbound HTTPS (tcp/443) from {} to Microsoft's activation service on the internet; instances have no internet access until support opens it.\n",
+        message = message.with_markdown(format!(
+            "Online activation needs outbound HTTPS (tcp/443) from {} to Microsoft's activation service on the internet; instances have no internet access until support opens it.",
             draft.instances.join(", ")
         ));
     }
-    text.push_str(&format!(
+    let mut text = format!(
         "Next: an approver ({}) approves with :{}: or `approve {id}` (reject with :{}: or `reject {id} REASON`); then support applies it and marks it `done {id}`. You can `cancel {id}` any time before that.",
         approver_mentions(&cfg.approvals),
         adapters::emoji::normalize(&cfg.approvals.approve_emoji),
         adapters::emoji::normalize(&cfg.approvals.reject_emoji),
-    ));
+    );
     // A ticket needs one approver other than the requester: say at once when there is none.
     // (With none configured at all, the line above already says so.)
     if !cfg.approvals.approvers.is_empty() && cfg.approvals.approvers.iter().all(|a| *a == ev.user)
@@ -509,7 +517,8 @@ async fn file(
             mention(&ev.user)
         ));
     }
-    let msg = turn.reply(text).await?;
+    let message = message.with_markdown(text);
+    let msg = turn.reply(message).await?;
     let req = approvals::create(
         &mut turn.tx,
         &ApprovalSubject::Ticket(id.clone()),

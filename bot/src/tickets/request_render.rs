@@ -1,5 +1,6 @@
-//! Text produced from request drafts: slot [`question`]s, the Markdown [`summary`] used in
-//! ticket replies, and the [`openstack_commands`] that implement a firewall draft.
+//! Text produced from request drafts: slot [`question`]s, the [`summary_fields`] shown in ticket
+//! replies (and their Markdown [`summary`] for the audit log), and the [`openstack_commands`]
+//! that implement a firewall draft.
 
 use std::fmt::Write as _;
 
@@ -24,13 +25,14 @@ pub fn question(slot: Slot) -> String {
     .to_string()
 }
 
-/// A Markdown list of the draft's fields by name, for ticket replies. Missing fields show as
-/// `_missing_`; problems are listed last.
-pub fn summary(draft: &Draft) -> String {
+/// The draft's fields by name, for ticket replies ([`adapters::Block::Fields`]; values are inline
+/// Markdown). Missing fields show as `_missing_`; problems are listed last.
+pub fn summary_fields(draft: &Draft) -> Vec<adapters::Field> {
+    use adapters::Field as F;
     let missing = "_missing_".to_string();
-    let mut out = String::new();
+    let mut out = Vec::new();
     let kind = draft.kind.map_or(missing.clone(), |k| k.to_string());
-    let _ = writeln!(out, "- **Kind:** {kind}");
+    out.push(F::new("Kind", kind));
     let internet = draft.kind == Some(RequestKind::InternetAccess);
     if internet {
         let instances = if draft.instances.is_empty() {
@@ -38,11 +40,11 @@ pub fn summary(draft: &Draft) -> String {
         } else {
             draft.instances.join(", ")
         };
-        let _ = writeln!(out, "- **Instances:** {instances}");
+        out.push(F::new("Instances", instances));
     }
     if !internet || draft.protocol.is_some() {
         let protocol = draft.protocol.map_or(missing.clone(), |p| p.to_string());
-        let _ = writeln!(out, "- **Protocol:** {protocol}");
+        out.push(F::new("Protocol", protocol));
     }
     let ports_needed = draft.protocol.is_none_or(Protocol::uses_ports);
     if draft.ports.is_some() || (!internet && ports_needed) {
@@ -50,21 +52,21 @@ pub fn summary(draft: &Draft) -> String {
             .ports
             .as_ref()
             .map_or(missing.clone(), |p| p.to_string());
-        let _ = writeln!(out, "- **Ports:** {ports}");
+        out.push(F::new("Ports", ports));
     }
     if !internet || draft.source.is_some() {
         let source = draft
             .source
             .as_ref()
             .map_or(missing.clone(), |e| e.to_string());
-        let _ = writeln!(out, "- **Source:** {source}");
+        out.push(F::new("Source", source));
     }
     if !internet || draft.destination.is_some() {
         let destination = draft
             .destination
             .as_ref()
             .map_or(missing.clone(), |e| e.to_string());
-        let _ = writeln!(out, "- **Destination:** {destination}");
+        out.push(F::new("Destination", destination));
     }
     let direction = match (draft.direction, effective_direction(draft)) {
         (Some(d), _) => d.to_string(),
@@ -74,20 +76,28 @@ pub fn summary(draft: &Draft) -> String {
         }
         (None, None) => missing.clone(),
     };
-    let _ = writeln!(out, "- **Direction:** {direction}");
+    out.push(F::new("Direction", direction));
     let reason = draft.reason.clone().unwrap_or_else(|| missing.clone());
-    let _ = writeln!(out, "- **Reason:** {reason}");
+    out.push(F::new("Reason", reason));
     let duration = draft
         .duration
         .as_ref()
         .map_or("_not given_".to_string(), |d| d.text.clone());
-    let _ = writeln!(out, "- **Duration:** {duration}");
+    out.push(F::new("Duration", duration));
     for problem in &draft.problems {
-        let _ = writeln!(
-            out,
-            "- **Problem ({}):** {}; for example `{}`",
-            problem.field, problem.message, problem.example
-        );
+        out.push(F::new(
+            format!("Problem ({})", problem.field),
+            format!("{}; for example `{}`", problem.message, problem.example),
+        ));
+    }
+    out
+}
+
+/// [`summary_fields`] as a Markdown list, a `- **Name:** value` line each (the audit log's text).
+pub fn summary(draft: &Draft) -> String {
+    let mut out = String::new();
+    for field in summary_fields(draft) {
+        let _ = writeln!(out, "{}", field.to_markdown());
     }
     out
 }

@@ -1,15 +1,14 @@
-//! Splitting long Markdown into Discord-sized messages at line boundaries, keeping code fences balanced.
-
-/// Discord's limit on a message's `content`, in Unicode code points.
-pub const MESSAGE_LIMIT: usize = 2000;
+//! Splitting a long message into pieces a platform takes (Discord's 2000-character messages,
+//! Slack's 3000-character sections): at block boundaries where possible ([`pack`]), else at line
+//! boundaries ([`split_message`]), keeping code fences balanced in every piece.
 
 /// The closing fence appended to a chunk that ends inside a code block.
 const CLOSE: &str = "\n```";
 
 /// Splits `text` into pieces of at most `limit` characters (code points).
 ///
-/// Pieces break between lines; a single line longer than half the limit is cut at a space (or,
-/// failing that, anywhere). A piece that would end inside a ```` ``` ```` code block is closed with
+/// Pieces break between lines; a single line longer than about half the limit is cut at a space
+/// (or, failing that, anywhere). A piece that would end inside a ```` ``` ```` code block is closed with
 /// a fence and the next piece reopens it with the same opening line (language tag kept), so every
 /// piece renders on its own. Blank pieces are dropped; an empty text gives one empty piece.
 /// `limit` is raised to 64 if smaller.
@@ -19,7 +18,8 @@ pub fn split_message(text: &str, limit: usize) -> Vec<String> {
     if text.chars().count() <= limit {
         return vec![text.to_string()];
     }
-    let max_line = limit / 2;
+    // A reopened fence and one line after it, both cut to this, still leave room for the close.
+    let max_line = (limit - CLOSE.chars().count() - 1) / 2;
     let mut chunks = Vec::new();
     let mut cur = String::new();
     let mut cur_len = 0usize;
@@ -74,6 +74,61 @@ pub fn split_message(text: &str, limit: usize) -> Vec<String> {
         chunks.push(String::new());
     }
     chunks
+}
+
+/// Packs rendered blocks (each a self-contained piece of text, code fences balanced) into pieces
+/// of at most `limit` characters, blocks joined by a line break.
+///
+/// A block that does not fit in the current piece but fits in a piece of its own starts the next
+/// piece, so pieces break between blocks. A block longer than a piece is split by
+/// [`split_message`], continuing the current piece (its code block closed at the end of each
+/// piece and reopened at the start of the next). Trailing white space of pieces is dropped, blank
+/// pieces too; no blocks give one empty piece. `limit` is raised to 64 if smaller.
+pub fn pack(blocks: &[String], limit: usize) -> Vec<String> {
+    let limit = limit.max(64);
+    let mut pieces = Vec::new();
+    let mut cur = String::new();
+    let mut cur_len = 0usize;
+    let mut started = false;
+    for block in blocks {
+        let len = block.chars().count();
+        if !started {
+            started = true;
+            if len <= limit {
+                cur.clone_from(block);
+                cur_len = len;
+                continue;
+            }
+        } else if cur_len + 1 + len <= limit {
+            cur.push('\n');
+            cur.push_str(block);
+            cur_len += 1 + len;
+            continue;
+        } else if len <= limit {
+            pieces.push(std::mem::replace(&mut cur, block.clone()));
+            cur_len = len;
+            continue;
+        }
+        // Longer than a piece: split, starting in the current piece.
+        let joined = if cur.is_empty() {
+            block.clone()
+        } else {
+            format!("{cur}\n{block}")
+        };
+        let mut split = split_message(&joined, limit);
+        cur = split.pop().unwrap_or_default();
+        cur_len = cur.chars().count();
+        pieces.extend(split);
+    }
+    pieces.push(cur);
+    for p in &mut pieces {
+        p.truncate(p.trim_end().len());
+    }
+    pieces.retain(|p| !p.trim().is_empty());
+    if pieces.is_empty() {
+        pieces.push(String::new());
+    }
+    pieces
 }
 
 /// Cuts one line into pieces of at most `max` characters, preferring to cut after a space.
@@ -154,5 +209,44 @@ mod tests {
         assert!(pieces
             .iter()
             .all(|p| balanced(p) && p.chars().count() <= 2000));
+    }
+
+    #[test]
+    fn short_blocks_make_one_piece_joined_by_line_breaks() {
+        let blocks = vec!["one".to_string(), "```\ntwo\n```".into(), "three\n".into()];
+        assert_eq!(pack(&blocks, 2000), vec!["one\n```\ntwo\n```\nthree"]);
+        assert_eq!(pack(&[], 2000), vec![String::new()]);
+    }
+
+    #[test]
+    fn pieces_break_between_blocks_that_fit_a_piece() {
+        let text = "word ".repeat(300).trim_end().to_string();
+        let code = format!("```sh\n{}\n```", "echo hello\n".repeat(70).trim_end());
+        let blocks = vec![text.clone(), code.clone(), "Done.".to_string()];
+        let pieces = pack(&blocks, 2000);
+        assert_eq!(pieces, vec![text, format!("{code}\nDone.")]);
+    }
+
+    #[test]
+    fn a_code_block_longer_than_a_piece_is_closed_and_reopened() {
+        let lines: Vec<String> = (0..150)
+            .map(|i| format!("slmgr /skms kms.example.internal:1688 # host {i:03}"))
+            .collect();
+        let code = format!("```powershell\n{}\n```", lines.join("\n"));
+        let blocks = vec!["Run these:".to_string(), code, "Then check.".to_string()];
+        let pieces = pack(&blocks, 2000);
+        assert!(pieces.len() >= 4, "{}", pieces.len());
+        for p in &pieces {
+            assert!(p.chars().count() <= 2000);
+            assert!(balanced(p), "unbalanced: {p}");
+        }
+        // The block starts in the piece of the text before it; later pieces reopen its fence.
+        assert!(pieces[0].starts_with("Run these:\n```powershell\n"));
+        assert!(pieces[1..].iter().all(|p| p.starts_with("```powershell\n")));
+        assert!(pieces
+            .last()
+            .is_some_and(|p| p.ends_with("```\nThen check.")));
+        let joined = pieces.concat();
+        assert!(lines.iter().all(|l| joined.contains(l.as_str())));
     }
 }
