@@ -470,7 +470,7 @@ impl App {
                 if req.subject == ApprovalSubject::Jobs {
                     jobs::flow::withdraw(turn, &req).await?;
                 } else {
-                    approvals::withdraw(&mut turn.tx, &req, &ev.user).await?;
+                    approvals::withdraw(turn.tx(), &req, &ev.user).await?;
                 }
                 Ok(Handled::Done)
             }
@@ -486,17 +486,13 @@ impl App {
         // console ids are unique on their own (and a Discord thread is its own channel).
         let channel =
             (turn.ev.platform == adapters::Platform::Slack).then_some(turn.ev.channel.as_str());
-        let Some(msg) = Store::bot_message_by_ref(
-            &mut turn.tx,
-            turn.ev.platform.as_str(),
-            channel,
-            message_ref,
-        )
-        .await?
+        let platform = turn.ev.platform.as_str();
+        let Some(msg) =
+            Store::bot_message_by_ref(turn.tx(), platform, channel, message_ref).await?
         else {
             return Ok(None);
         };
-        Ok(approvals::by_message(&mut turn.tx, msg.id).await?)
+        Ok(approvals::by_message(turn.tx(), msg.id).await?)
     }
 
     async fn on_decision(
@@ -541,7 +537,10 @@ impl App {
         // One read for what is known about the user here: context and open conversation.
         let mut place = match turn.take_first_read() {
             Some(rows) => contexts::place_from_rows(&rows)?,
-            None => contexts::load_place(&mut turn.tx, context_key(turn.ev)).await?,
+            None => {
+                let key = context_key(turn.ev);
+                contexts::load_place(turn.tx(), key).await?
+            }
         };
         if let Some(conv) = tickets::flow::conversation(place.conversation.take())? {
             return tickets::flow::answer(turn, conv, text).await;
@@ -664,7 +663,7 @@ impl App {
         stored_json: Option<&str>,
     ) -> Result<(), AppError> {
         let key = context_key(turn.ev);
-        Ok(contexts::save_if_changed(&mut turn.tx, key, ctx, stored_json).await?)
+        Ok(contexts::save_if_changed(turn.tx(), key, ctx, stored_json).await?)
     }
 
     async fn accepted_offer(

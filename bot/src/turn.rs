@@ -1,7 +1,8 @@
 //! One event being handled: its transaction, the replies decided so far, and read access to the
 //! configuration, knowledge base and metrics. Flows get a [`Turn`], never the store or the app:
-//! every read and write of a turn goes through its one transaction (`turn.tx`), and replies are
-//! queued in the outbox only after it commits.
+//! every read and write of a turn goes through its one transaction (`turn.tx()`, `turn.conn()`;
+//! the field is private, so no flow can commit, roll back or replace it), and replies are queued
+//! in the outbox only after it commits.
 
 use crate::config::Config;
 use crate::errors::AppError;
@@ -17,8 +18,9 @@ pub struct Turn<'a> {
     services: &'a Services,
     /// The event.
     pub ev: &'a Incoming,
-    /// The transaction all reads and effects go into.
-    pub tx: Tx,
+    /// The transaction all reads and effects go into (flows reach it through [`Turn::tx`] and
+    /// [`Turn::conn`]; only the turn commits or rolls it back).
+    tx: Tx,
     pending: Vec<Delivery>,
     wake_jobs: bool,
     probes: Vec<Probe>,
@@ -64,6 +66,16 @@ pub struct Committed {
 }
 
 impl<'a> Turn<'a> {
+    /// The turn's transaction, for the store functions that take one.
+    pub fn tx(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+
+    /// The turn's transaction as a connection, for queries.
+    pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+
     /// Opens the event's transaction and records its id; `None` when it was handled before.
     pub async fn begin(
         services: &'a Services,

@@ -184,7 +184,7 @@ pub(crate) async fn request_jobs(
     let mut ids = Vec::new();
     for p in &planned {
         let id = jstore::insert_job(
-            &mut turn.tx,
+            turn.tx(),
             &jstore::NewJob {
                 instance: &p.instance.name,
                 edition: &p.instance.edition,
@@ -202,7 +202,7 @@ pub(crate) async fn request_jobs(
         )
         .await?;
         Store::audit(
-            &mut turn.tx,
+            turn.tx(),
             &ev.user,
             "requested",
             Some(&format!("job:{id}")),
@@ -210,9 +210,9 @@ pub(crate) async fn request_jobs(
         )
         .await?;
         if let Some(old) = retry_of {
-            jstore::link_retry(&mut turn.tx, id, old.id).await?;
+            jstore::link_retry(turn.tx(), id, old.id).await?;
             Store::audit(
-                &mut turn.tx,
+                turn.tx(),
                 &ev.user,
                 "retried",
                 Some(&format!("job:{}", old.id)),
@@ -298,7 +298,7 @@ pub(crate) async fn request_jobs(
         .post(&channel, thread.as_deref(), text, buttons)
         .await?;
     let req_id = approvals::create(
-        &mut turn.tx,
+        turn.tx(),
         &ApprovalSubject::Jobs,
         msg,
         &ev.user,
@@ -308,7 +308,7 @@ pub(crate) async fn request_jobs(
         ev.thread.as_deref(),
     )
     .await?;
-    jstore::attach_request(&mut turn.tx, &ids, msg, req_id).await?;
+    jstore::attach_request(turn.tx(), &ids, msg, req_id).await?;
     // Reachability takes a network round trip: checked after the commit, said in this thread.
     for (p, id) in planned.iter().zip(&ids) {
         if p.instance.transport == Transport::Ssh {
@@ -384,9 +384,9 @@ async fn preflight_refusal(turn: &mut Turn<'_>) -> Result<(), AppError> {
         thread: ev.thread.as_deref().unwrap_or_default(),
         user: &ev.user,
     };
-    let mut ctx = crate::contexts::load(&mut turn.tx, key).await?;
+    let mut ctx = crate::contexts::load(turn.tx(), key).await?;
     ctx.offer = Some(draft);
-    crate::contexts::save(&mut turn.tx, key, &ctx).await?;
+    crate::contexts::save(turn.tx(), key, &ctx).await?;
     let what = if *unresolved {
         format!("the name {host} does not resolve")
     } else {
@@ -453,7 +453,7 @@ async fn needs_internet(turn: &mut Turn<'_>, instance: &str, what: &str) -> Resu
         .config()
         .instance(instance)
         .and_then(|i| i.address.as_deref());
-    let tickets = crate::tickets::store::internet_access(&mut *turn.tx, instance, address).await?;
+    let tickets = crate::tickets::store::internet_access(turn.conn(), instance, address).await?;
     match tickets.first() {
         Some((_, crate::states::TicketStatus::Done)) => Ok(()),
         Some((id, _)) => Err(UserError::plain(format!(
@@ -480,7 +480,7 @@ pub async fn decide(
 ) -> Result<(), AppError> {
     let cfg = turn.config();
     let user = turn.ev.user.clone();
-    let jobs = jstore::jobs_of_request(&mut turn.tx, req.id).await?;
+    let jobs = jstore::jobs_of_request(turn.tx(), req.id).await?;
     if !jobs.is_empty() && jobs.iter().all(|(_, _, s)| *s == JobStatus::Cancelled) {
         // Cancelled before the quorum: a later decision changes nothing, and says so.
         let text = format!(
@@ -504,15 +504,9 @@ pub async fn decide(
         return Err(UserError::plain(text).into());
     }
     let label = jobs_label(&jobs);
-    let outcome = approvals::decide(
-        &mut turn.tx,
-        &cfg.approvals,
-        req,
-        &user,
-        &turn.ev.roles,
-        decision,
-    )
-    .await?;
+    let ev = turn.ev;
+    let outcome =
+        approvals::decide(turn.tx(), &cfg.approvals, req, &user, &ev.roles, decision).await?;
     let thread = req.thread.clone();
     let channel = req.channel.clone();
     match outcome {
@@ -533,9 +527,9 @@ pub async fn decide(
                         Vec::new(),
                     )
                     .await?;
-                jstore::queue(&mut turn.tx, *id, &by, progress).await?;
+                jstore::queue(turn.tx(), *id, &by, progress).await?;
                 Store::audit(
-                    &mut turn.tx,
+                    turn.tx(),
                     &user,
                     "approved",
                     Some(&format!("job:{id}")),
@@ -573,9 +567,9 @@ pub async fn decide(
         }
         Outcome::Rejected => {
             for (id, _, _) in &jobs {
-                jstore::reject(&mut turn.tx, *id, &user, reason).await?;
+                jstore::reject(turn.tx(), *id, &user, reason).await?;
                 Store::audit(
-                    &mut turn.tx,
+                    turn.tx(),
                     &user,
                     "rejected",
                     Some(&format!("job:{id}")),
@@ -656,8 +650,8 @@ fn jobs_label(jobs: &[(i64, String, JobStatus)]) -> String {
 /// A removed approval reaction: withdraws that approval while the quorum is not reached.
 pub async fn withdraw(turn: &mut Turn<'_>, req: &ApprovalRequest) -> Result<(), AppError> {
     let user = turn.ev.user.clone();
-    if approvals::withdraw(&mut turn.tx, req, &user).await? {
-        let jobs = jstore::jobs_of_request(&mut turn.tx, req.id).await?;
+    if approvals::withdraw(turn.tx(), req, &user).await? {
+        let jobs = jstore::jobs_of_request(turn.tx(), req.id).await?;
         let thread = req.thread.clone();
         turn.post(
             &req.channel,
@@ -686,7 +680,7 @@ pub async fn decide_by_jobs(
 ) -> Result<(), AppError> {
     let mut request = None;
     for &job in named {
-        let Some(req_id) = jstore::approval_request_of(&mut turn.tx, job).await? else {
+        let Some(req_id) = jstore::approval_request_of(turn.tx(), job).await? else {
             return Err(UserError::new(format!("There is no job #{job}."), "jobs").into());
         };
         match request {
@@ -711,10 +705,10 @@ pub async fn decide_by_jobs(
     let Some(req_id) = request else {
         return Err(UserError::new("Which job?", "approve 2").into());
     };
-    let Some(req) = approvals::by_id(&mut turn.tx, req_id).await? else {
+    let Some(req) = approvals::by_id(turn.tx(), req_id).await? else {
         return Err(anyhow::anyhow!("approval request {req_id} missing").into());
     };
-    let jobs = jstore::jobs_of_request(&mut turn.tx, req.id).await?;
+    let jobs = jstore::jobs_of_request(turn.tx(), req.id).await?;
     let unnamed: Vec<_> = jobs
         .iter()
         .filter(|(id, _, s)| *s == JobStatus::AwaitingApproval && !named.contains(id))
@@ -750,7 +744,7 @@ pub async fn decide_by_jobs(
 
 /// `cancel N`: by the requester or an approver; stops a running job before its next step.
 pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
-    let Some(row) = jstore::get(&mut *turn.tx, job).await? else {
+    let Some(row) = jstore::get(turn.conn(), job).await? else {
         return Err(UserError::new(format!("There is no job #{job}."), "jobs").into());
     };
     let user = turn.ev.user.clone();
@@ -762,14 +756,14 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
         ))
         .into());
     }
-    let started = jstore::any_step_started(&mut *turn.tx, job).await?;
+    let started = jstore::any_step_started(turn.conn(), job).await?;
     match row.status {
         JobStatus::Interrupted if started => {
             // Steps ran before the interruption: the worker runs the always-run restore steps
             // (the time source) and then ends the job `cancelled`.
-            jstore::request_cancel(&mut turn.tx, job).await?;
+            jstore::request_cancel(turn.tx(), job).await?;
             Store::audit(
-                &mut turn.tx,
+                turn.tx(),
                 &user,
                 "cancel requested",
                 Some(&format!("job:{job}")),
@@ -784,11 +778,11 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
             .await?;
         }
         JobStatus::AwaitingApproval | JobStatus::Queued | JobStatus::Interrupted => {
-            jstore::set_status(&mut turn.tx, job, JobStatus::Cancelled).await?;
+            jstore::set_status(turn.tx(), job, JobStatus::Cancelled).await?;
             // Nothing of it will run: its steps say so.
-            jstore::skip_pending_after(&mut turn.tx, job, 0).await?;
+            jstore::skip_pending_after(turn.tx(), job, 0).await?;
             Store::audit(
-                &mut turn.tx,
+                turn.tx(),
                 &user,
                 "cancelled",
                 Some(&format!("job:{job}")),
@@ -802,9 +796,9 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
             .await?;
         }
         JobStatus::Running => {
-            jstore::request_cancel(&mut turn.tx, job).await?;
+            jstore::request_cancel(turn.tx(), job).await?;
             Store::audit(
-                &mut turn.tx,
+                turn.tx(),
                 &user,
                 "cancel requested",
                 Some(&format!("job:{job}")),
@@ -830,7 +824,7 @@ pub async fn cancel(turn: &mut Turn<'_>, job: i64) -> Result<(), AppError> {
 
 /// `jobs`: recent jobs.
 pub async fn list(turn: &mut Turn<'_>) -> Result<(), AppError> {
-    let rows = jstore::list(&mut *turn.tx).await?;
+    let rows = jstore::list(turn.conn()).await?;
     if rows.is_empty() {
         turn.reply("No activation jobs yet. Ask for one, e.g. `activate web-01`.")
             .await?;
@@ -857,10 +851,10 @@ pub async fn list(turn: &mut Turn<'_>) -> Result<(), AppError> {
 
 /// `job N`: one job and its steps.
 pub async fn show(turn: &mut Turn<'_>, id: i64) -> Result<(), AppError> {
-    let Some(j) = jstore::get(&mut *turn.tx, id).await? else {
+    let Some(j) = jstore::get(turn.conn(), id).await? else {
         return Err(UserError::new(format!("There is no job #{id}."), "jobs").into());
     };
-    let steps = jstore::steps(&mut *turn.tx, id).await?;
+    let steps = jstore::steps(turn.conn(), id).await?;
     let mut s = format!(
         "Job #{} on {} ({}): **{}**, requested by {}{}\n",
         j.id,
@@ -886,10 +880,10 @@ pub async fn show(turn: &mut Turn<'_>, id: i64) -> Result<(), AppError> {
     if !rejected.is_empty() {
         s.push_str(&format!("Rejected{rejected}.\n"));
     }
-    if let Some(old) = jstore::retry_of(&mut *turn.tx, id).await? {
+    if let Some(old) = jstore::retry_of(turn.conn(), id).await? {
         s.push_str(&format!("A retry of job #{old}.\n"));
     }
-    let retries = jstore::retries(&mut *turn.tx, id).await?;
+    let retries = jstore::retries(turn.conn(), id).await?;
     if !retries.is_empty() {
         let r: Vec<String> = retries.iter().map(|r| format!("#{r}")).collect();
         s.push_str(&format!("Retried as job {}.\n", r.join(", ")));

@@ -9,7 +9,7 @@ use crate::turn::Turn;
 
 /// Re-requests failed job `n`: the request is checked and put to approvers as a new job.
 pub async fn retry(turn: &mut Turn<'_>, n: i64) -> Result<(), AppError> {
-    let Some(job) = jstore::get(&mut *turn.tx, n).await? else {
+    let Some(job) = jstore::get(turn.conn(), n).await? else {
         return Err(UserError::new(format!("There is no job #{n}."), "jobs").into());
     };
     let why_not = match job.status {
@@ -33,8 +33,8 @@ pub async fn retry(turn: &mut Turn<'_>, n: i64) -> Result<(), AppError> {
         )
         .into());
     }
-    for r in jstore::retries(&mut *turn.tx, n).await? {
-        let Some(retry) = jstore::get(&mut *turn.tx, r).await? else {
+    for r in jstore::retries(turn.conn(), n).await? {
+        let Some(retry) = jstore::get(turn.conn(), r).await? else {
             continue;
         };
         if !matches!(

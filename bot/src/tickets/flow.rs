@@ -36,7 +36,7 @@ fn key(turn: &Turn<'_>) -> (String, String, String, String) {
 /// The user's open conversation where they speak now, if any.
 pub async fn open_conversation(turn: &mut Turn<'_>) -> Result<Option<Conversation>, AppError> {
     let (platform, channel, thread, user) = key(turn);
-    let row = tstore::open_conversation(&mut turn.tx, &platform, &channel, &thread, &user).await?;
+    let row = tstore::open_conversation(turn.tx(), &platform, &channel, &thread, &user).await?;
     conversation(row)
 }
 
@@ -64,7 +64,7 @@ async fn save(
     let json = serde_json::to_string(draft).map_err(anyhow::Error::from)?;
     let kind = kind_of(draft);
     match existing {
-        Some(id) => tstore::update_conversation(&mut turn.tx, id, kind, &json, awaiting).await?,
+        Some(id) => tstore::update_conversation(turn.tx(), id, kind, &json, awaiting).await?,
         None => {
             let (platform, channel, thread, user) = key(turn);
             let at = tstore::ConversationKey {
@@ -73,14 +73,14 @@ async fn save(
                 thread: &thread,
                 user: &user,
             };
-            tstore::insert_conversation(&mut turn.tx, at, kind, &json, awaiting).await?
+            tstore::insert_conversation(turn.tx(), at, kind, &json, awaiting).await?
         }
     }
     Ok(())
 }
 
 async fn close(turn: &mut Turn<'_>, id: i64, state: ConversationState) -> Result<(), AppError> {
-    Ok(tstore::close_conversation(&mut turn.tx, id, state).await?)
+    Ok(tstore::close_conversation(turn.tx(), id, state).await?)
 }
 
 fn known_instances(turn: &Turn<'_>) -> Vec<String> {
@@ -422,7 +422,7 @@ async fn file(
     note: String,
 ) -> Result<(), AppError> {
     let fingerprint = request::fingerprint(draft);
-    let existing = tstore::live_duplicate(&mut turn.tx, &fingerprint).await?;
+    let existing = tstore::live_duplicate(turn.tx(), &fingerprint).await?;
     if let Some((id, status)) = existing {
         close(turn, conv_id, ConversationState::Cancelled).await?;
         turn.reply(format!(
@@ -432,7 +432,7 @@ async fn file(
         return Ok(());
     }
     let kind = kind_of(draft);
-    let seq = tstore::next_seq(&mut turn.tx, kind).await?;
+    let seq = tstore::next_seq(turn.tx(), kind).await?;
     let id = format!("{}-{seq}", kind.prefix());
     let ev = turn.ev;
     let direction = request::effective_direction(draft).map(|d| d.as_str().to_string());
@@ -442,7 +442,7 @@ async fn file(
         Some(draft.instances.join(","))
     };
     tstore::insert_ticket(
-        &mut turn.tx,
+        turn.tx(),
         &tstore::NewTicket {
             id: &id,
             kind,
@@ -472,7 +472,7 @@ async fn file(
     turn.metrics()
         .ticket(kind.as_str(), TicketStatus::Open.as_str());
     Store::audit(
-        &mut turn.tx,
+        turn.tx(),
         &ev.user,
         "filed",
         Some(&id),
@@ -520,7 +520,7 @@ async fn file(
     let message = message.with_markdown(text);
     let msg = turn.reply(message).await?;
     let req = approvals::create(
-        &mut turn.tx,
+        turn.tx(),
         &ApprovalSubject::Ticket(id.clone()),
         msg,
         &ev.user,
@@ -530,7 +530,7 @@ async fn file(
         ev.thread.as_deref(),
     )
     .await?;
-    tstore::set_approval_message(&mut turn.tx, &id, msg, req).await?;
+    tstore::set_approval_message(turn.tx(), &id, msg, req).await?;
     turn.react(
         msg,
         adapters::emoji::normalize(&cfg.approvals.approve_emoji),
@@ -552,8 +552,9 @@ async fn set_status(
     status: TicketStatus,
     note: Option<&str>,
 ) -> Result<(), AppError> {
-    tstore::set_status(&mut turn.tx, id, status, &turn.ev.user, note).await?;
-    Store::audit(&mut turn.tx, &turn.ev.user, status.as_str(), Some(id), note).await?;
+    let ev = turn.ev;
+    tstore::set_status(turn.tx(), id, status, &ev.user, note).await?;
+    Store::audit(turn.tx(), &ev.user, status.as_str(), Some(id), note).await?;
     let kind = TicketKind::of_id(id).unwrap_or(TicketKind::Firewall);
     turn.metrics().ticket(kind.as_str(), status.as_str());
     Ok(())
@@ -586,19 +587,18 @@ pub async fn decide(
     reason: Option<&str>,
 ) -> Result<(), AppError> {
     let id = id.to_ascii_uppercase();
-    let Some((_, requester, req_id, channel, thread)) = ticket_row(&mut turn.tx, &id).await? else {
+    let Some((_, requester, req_id, channel, thread)) = ticket_row(turn.tx(), &id).await? else {
         return Err(no_such_ticket(&id));
     };
     let Some(req_id) = req_id else {
         return Err(anyhow::anyhow!("ticket {id} has no approval request").into());
     };
-    let Some(req) = approvals::by_id(&mut turn.tx, req_id).await? else {
+    let Some(req) = approvals::by_id(turn.tx(), req_id).await? else {
         return Err(anyhow::anyhow!("approval request {req_id} missing").into());
     };
     let cfg = turn.config().approvals.clone();
-    let roles = turn.ev.roles.clone();
-    let outcome =
-        approvals::decide(&mut turn.tx, &cfg, &req, &turn.ev.user, &roles, decision).await?;
+    let ev = turn.ev;
+    let outcome = approvals::decide(turn.tx(), &cfg, &req, &ev.user, &ev.roles, decision).await?;
     match outcome {
         Outcome::Approved(_) => {
             set_status(turn, &id, TicketStatus::Approved, None).await?;
@@ -643,7 +643,7 @@ pub async fn decide(
         }
         Outcome::AlreadyDecided(state) => Err(UserError::plain(format!(
             "**{id}** is already {}; there is nothing to decide.",
-            current_status(&mut turn.tx, &id)
+            current_status(turn.tx(), &id)
                 .await?
                 .map_or_else(|| state.to_string(), |s| s.to_string())
         ))
@@ -671,7 +671,7 @@ async fn current_status(
 /// `done FW-12`: an approver marks an approved ticket as applied.
 pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
     let id = id.to_ascii_uppercase();
-    let Some((status, requester, _, channel, thread)) = ticket_row(&mut turn.tx, &id).await? else {
+    let Some((status, requester, _, channel, thread)) = ticket_row(turn.tx(), &id).await? else {
         return Err(no_such_ticket(&id));
     };
     let cfg = turn.config().approvals.clone();
@@ -692,13 +692,13 @@ pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
     set_status(turn, &id, TicketStatus::Done, None).await?;
     // A time-limited ticket's clock starts now that the access is in place.
     let now = turn.now();
-    let ends = match tstore::start_clock(&mut turn.tx, &id, now).await? {
+    let ends = match tstore::start_clock(turn.tx(), &id, now).await? {
         Some(end) => format!(
             " It ends {} ({} from now); I will remind you and the approvers before then.",
             crate::clock::format_utc(end),
             crate::clock::duration_words(end - now)
         ),
-        None => match tstore::get(&mut *turn.tx, &id).await?.and_then(|t| t.duration) {
+        None => match tstore::get(turn.conn(), &id).await?.and_then(|t| t.duration) {
             // "until friday": a deadline I cannot time; say so rather than stay silent.
             Some(until) => format!(
                 " It is meant to last {until}; I can only time lengths such as `for 2 days`, so nobody will be reminded: remove the access by hand then."
@@ -721,7 +721,7 @@ pub async fn mark_done(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
 /// `cancel FW-12`: the requester withdraws an open or approved ticket.
 pub async fn cancel(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
     let id = id.to_ascii_uppercase();
-    let Some((status, requester, req_id, _, _)) = ticket_row(&mut turn.tx, &id).await? else {
+    let Some((status, requester, req_id, _, _)) = ticket_row(turn.tx(), &id).await? else {
         return Err(no_such_ticket(&id));
     };
     if requester != turn.ev.user {
@@ -736,7 +736,7 @@ pub async fn cancel(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
     }
     set_status(turn, &id, TicketStatus::Cancelled, None).await?;
     if let Some(r) = req_id {
-        approvals::cancel(&mut turn.tx, r).await?;
+        approvals::cancel(turn.tx(), r).await?;
     }
     turn.reply(format!("**{id}** is cancelled.")).await?;
     Ok(())
@@ -755,7 +755,7 @@ pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
         },
         _ => tstore::TicketFilter::default(),
     };
-    let rows = tstore::list(&mut *turn.tx, &filter).await?;
+    let rows = tstore::list(turn.conn(), &filter).await?;
     let title = match which {
         "mine" => "Your tickets",
         "open" => "Open tickets",
@@ -781,10 +781,10 @@ pub async fn list(turn: &mut Turn<'_>, which: &str) -> Result<(), AppError> {
 
 /// `ticket FW-12`.
 pub async fn show(turn: &mut Turn<'_>, id: &str) -> Result<(), AppError> {
-    let Some(t) = tstore::get(&mut *turn.tx, id).await? else {
+    let Some(t) = tstore::get(turn.conn(), id).await? else {
         return Err(no_such_ticket(&id.to_ascii_uppercase()));
     };
-    let history = tstore::history(&mut *turn.tx, &t.id).await?;
+    let history = tstore::history(turn.conn(), &t.id).await?;
     let mut s = format!("```\n{}\n```", tstore::details(&t));
     if !history.is_empty() {
         s.push_str("\nHistory:\n");
