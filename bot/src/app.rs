@@ -268,7 +268,7 @@ impl App {
 
     /// `[jobs] preflight`: for a KMS activation request, asks each SSH or WinRM instance (read-only)
     /// whether the KMS host answers and which edition it runs, before the request's turn begins.
-    async fn preflight(&self, ev: &Incoming) -> Vec<jobs::preflight::Finding> {
+    async fn preflight(&self, ev: &Incoming) -> Vec<crate::preflight::Finding> {
         let config = &self.services.config;
         if !config.jobs.preflight {
             return Vec::new();
@@ -301,7 +301,7 @@ impl App {
             }
         }
         let timeout = std::time::Duration::from_secs(config.jobs.step_timeout_secs);
-        jobs::preflight::run(
+        crate::preflight::run(
             self.check_shells(),
             instances,
             host,

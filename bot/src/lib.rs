@@ -15,6 +15,7 @@ pub mod instance_check;
 pub mod jobs;
 pub mod metrics;
 pub mod outbox;
+pub mod preflight;
 pub mod product_key;
 pub mod serve;
 pub mod services;

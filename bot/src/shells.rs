@@ -9,6 +9,10 @@ use adapters::ssh::{SshSettings, SshShell};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// `cscript //nologo %SystemRoot%\System32\slmgr.vbs`: how every slmgr command is run on an
+/// instance (jobs, status checks, the watch).
+pub const SLMGR: &str = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
+
 /// Opens the remote shell of an instance (SSH, WinRM, dry run, or a test double).
 pub trait ShellFactory: Send + Sync {
     /// A shell for `instance`; connecting may happen lazily on the first command.

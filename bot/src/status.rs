@@ -10,8 +10,8 @@
 
 use crate::config::{Config, InstanceConfig, Transport};
 use crate::errors::UserError;
-use crate::jobs::plan::SLMGR;
 use crate::shells::ShellFactory;
+use crate::shells::SLMGR;
 use knowledge::nlu::dli::{self, Channel, DliReport, LicenseStatus};
 use serde::Serialize;
 use std::sync::{Arc, LazyLock};

@@ -25,7 +25,7 @@ pub struct Turn<'a> {
     wake_jobs: bool,
     probes: Vec<Probe>,
     status_checks: Vec<StatusCheck>,
-    preflight: Vec<crate::jobs::preflight::Finding>,
+    preflight: Vec<crate::preflight::Finding>,
     at_commit: Option<(&'static str, Vec<Option<String>>)>,
     first_read: Option<Vec<sqlx::sqlite::SqliteRow>>,
 }
@@ -186,12 +186,12 @@ impl<'a> Turn<'a> {
     }
 
     /// What the pre-flight found before this turn began (an activation request's instances).
-    pub fn preflight(&self) -> &[crate::jobs::preflight::Finding] {
+    pub fn preflight(&self) -> &[crate::preflight::Finding] {
         &self.preflight
     }
 
     /// Records what the pre-flight found (run by `App` before the turn began).
-    pub fn set_preflight(&mut self, findings: Vec<crate::jobs::preflight::Finding>) {
+    pub fn set_preflight(&mut self, findings: Vec<crate::preflight::Finding>) {
         self.preflight = findings;
     }
 

@@ -329,7 +329,7 @@ pub(crate) async fn request_jobs(
 /// configuration is refused; a blocked KMS port is said with the firewall request offered,
 /// prefilled (`file it`). Nobody is asked to approve either way.
 async fn preflight_refusal(turn: &mut Turn<'_>) -> Result<(), AppError> {
-    use super::preflight::Finding;
+    use crate::preflight::Finding;
     use crate::tickets::request::{
         Direction, Draft, Endpoint, PortRange, Ports, Protocol, RequestKind,
     };

@@ -3,7 +3,6 @@
 pub mod control;
 pub mod flow;
 pub mod plan;
-pub mod preflight;
 pub mod request;
 pub mod retry;
 pub mod store;

@@ -5,10 +5,8 @@
 //! reference, and the display form shows `[redacted]`.
 
 use crate::product_key::ProductKey;
+use crate::shells::SLMGR;
 use crate::validate;
-
-/// `cscript //nologo %SystemRoot%\System32\slmgr.vbs`
-pub const SLMGR: &str = r"cscript //nologo %SystemRoot%\System32\slmgr.vbs";
 
 pub use crate::states::Check;
 

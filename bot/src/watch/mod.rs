@@ -13,10 +13,10 @@
 pub mod store;
 
 use crate::config::{InstanceConfig, Transport, WatchConfig};
-use crate::jobs::plan::SLMGR;
 use crate::outbox::Outbox;
 use crate::services::Services;
 use crate::shells::ShellFactory;
+use crate::shells::SLMGR;
 use crate::states::{WatchAspect, WatchCondition};
 use crate::status::{self, InstanceStatus, LicenseState};
 use crate::store::StoreError;
