@@ -112,6 +112,19 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("ldap", "LDAP directories"),
     ("ospp", "Microsoft Office"),
     ("veeam", "Veeam"),
+    ("unity", "Unity"),
+    ("steam", "Steam"),
+    ("grafana", "Grafana"),
+    ("prometheus", "Prometheus"),
+    ("entra", "Microsoft Entra ID"),
+    ("mfa", "multi-factor authentication"),
+    ("2fa", "multi-factor authentication"),
+    ("mehrfaktorauthentifizierung", "multi-factor authentication"),
+    ("okta", "Okta"),
+    ("card", "payment cards"),
+    ("sim", "SIM cards"),
+    ("jetbrains", "JetBrains products"),
+    ("intellij", "JetBrains products"),
 ];
 
 /// Words that name products or topics this bot does not cover.

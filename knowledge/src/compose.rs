@@ -81,7 +81,7 @@ static WINDOWS_TERMS: LazyLock<Regex> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b",
     )
 });
 /// A greeting at the start of a message.
@@ -382,7 +382,7 @@ static CORE_LICENSING: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a MAK or retail activation expires.
 static MAK_EXPIRY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(mak|retail)\b.{0,50}\b(time[\s-]*limited|expire\w*|expiry|180\s+days|renew\w*|permanent\w*|forever)\b",
+        r"(?i)\b(mak|retail|(activated|activate|activation)\s+online\s+with\s+(my|our|a|the)\s+(own\s+)?key|my\s+own\s+key)\b.{0,50}\b(time[\s-]*limited|expire\w*|expiry|180\s+days|renew\w*|redo|re-?activate|again|permanent\w*|forever)\b",
     )
 });
 /// Checking a KMS host's count.
@@ -438,6 +438,31 @@ static WHOLE_PROCEDURE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(full|all|complete|whole|every|entire)\s+(the\s+)?(commands?|steps?|procedure|process|sequence)\b|\bend\s+to\s+end\b|\bstep\s+by\s+step\b",
     )
 });
+/// Whether machines will activate / a count is enough.
+static WILL_IT_WORK: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(will|would|do|does|can|could)\s+(the\s+|all\s+|our\s+)?(\d+\s+)?(they|these|those|it|them|servers?|clients?|vms?|machines?|instances?|windows\s*(10|11)\s+\w+|all)\b.{0,30}\b(activate|get\s+activated|work|count)\b|\b(is|are)\s+(that|this|it|these|they)\s+enough\b|\benough\s*\?",
+    )
+});
+/// Asks for the client setup key (GVLK), not the host key.
+static CLIENT_KEY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(client\s+setup\s+keys?|kms\s+client\s+keys?|client\s+keys?|gvlks?|setup\s+keys?)\b")
+});
+/// Activation looked at in the Settings app, not the command line.
+static SETTINGS_APP: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(in|where\s+in|from|via|through)\s+(the\s+)?(settings|control\s+panel|gui)\b|\bnot\s+a\s+command[\s-]*line\b|\bwithout\s+(the\s+|a\s+)?(command[\s-]*line|cmd|powershell|slmgr)\b|\b(button|click)\b.{0,40}\b(product\s+key|activat\w*)\b|\bchange\s+product\s+key\b",
+    )
+});
+/// A KMS host on a Windows client edition, asked to serve servers.
+static CLIENT_OS_HOST: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bkms\s+host\b.{0,40}\b(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
+    )
+});
+/// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
+static VOLUME_EXPIRES: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\bvolume\s+activation\s+will\s+expire\b"));
 /// A Windows Home edition, which has no GVLK.
 static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b")
@@ -905,16 +930,18 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
     });
     let mut text = String::new();
     let counts = crate::nlu::slots::machine_counts(question);
-    let servers: u32 = counts
-        .iter()
-        .filter(|c| c.kind == MachineKind::Server)
-        .map(|c| c.n)
-        .sum();
-    let clients: u32 = counts
-        .iter()
-        .filter(|c| c.kind == MachineKind::Client)
-        .map(|c| c.n)
-        .sum();
+    // The largest count of each kind ("3 Windows Server VMs ... will the 3 servers activate?"
+    // names the same servers twice).
+    let largest = |kind: MachineKind| {
+        counts
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| c.n)
+            .max()
+            .unwrap_or(0)
+    };
+    let servers = largest(MachineKind::Server);
+    let clients = largest(MachineKind::Client);
     if servers > 0 && clients > 0 {
         // One count for both kinds: the servers help the clients reach 25.
         let total = servers.saturating_add(clients);
@@ -2071,6 +2098,12 @@ fn answer_one(
             Some(("event-log", Intent::StatusCheck))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
             Some(("powershell-status", Intent::StatusCheck))
+        } else if VOLUME_EXPIRES.is_match(q) {
+            Some(("validity", Intent::Timing))
+        } else if CLIENT_OS_HOST.is_match(q) {
+            Some(("client-os-host", Intent::HostSetup))
+        } else if SETTINGS_APP.is_match(q) && ACTIVATION_CONTEXT.is_match(q) {
+            Some(("settings-activation", Intent::StatusCheck))
         } else if HOME_EDITION.is_match(q) && (KEY_WORDS.is_match(q) || KMS_OR_GVLK.is_match(q)) {
             Some(("home-edition", Intent::KeyLookup))
         } else if HOST_KEY_WHERE.is_match(q) {
@@ -2644,6 +2677,29 @@ fn answer_one(
                 .is_some_and(|(a, _)| a == Intent::Connectivity)))
     {
         u.intent = Intent::Connectivity;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // Machine counts and "will they activate?" / "is that enough?": the thresholds.
+    if u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !crate::nlu::slots::machine_counts(q).is_empty()
+        && WILL_IT_WORK.is_match(q)
+    {
+        u.intent = Intent::Thresholds;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // An edition and "which client setup key": the key, however many machines there are.
+    if !u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+        && CLIENT_KEY_WORDS.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+        && matches!(
+            u.intent,
+            Intent::KeyLookup | Intent::HostSetup | Intent::Thresholds | Intent::ClientProcedure
+        )
+    {
+        u.intent = Intent::KeyLookup;
         u.confidence = u.confidence.max(0.6);
     }
     // Their own KMS host and an edition: the whole procedure, with that key and that host.

@@ -246,6 +246,12 @@ fn blind_dev_sets() {
     ] {
         check_set(name, text, 200, Kind::Tuning);
     }
+    check_set(
+        "eleventh dev set (tuned on)",
+        include_str!("dev12.toml"),
+        120,
+        Kind::Tuning,
+    );
 }
 
 /// The third held-out set: written by someone who never saw the engine, added unread and run

@@ -259,7 +259,7 @@ static GREETING: LazyLock<Regex> = LazyLock::new(|| {
 });
 static THANKS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)^\s*(thanks?(\s+you)?|thx|ty|tysm|cheers|many\s+thanks|thank\s+u|much\s+appreciated|appreciate\s+it|great|perfect|awesome|cool|nice|(muito\s+)?obrigad[oa]|(muchas\s+)?gracias|merci(\s+beaucoup)?|danke(\s+sch[oö]n)?|grazie(\s+mille)?|arigat[oō]u?|dhanyavaa?d|dank\s+je(\s+wel)?|valeu)\b[^?]{0,60}$",
+        r"(?i)^\s*(thanks?(\s+you)?|thx|ty|tysm|cheers|many\s+thanks|thank\s+u|much\s+appreciated|appreciate\s+it|great|perfect|awesome|cool|nice|(muito\s+)?obrigad[oa]|(muchas\s+)?gracias|merci(\s+beaucoup)?|danke(\s+sch[oö]n)?|grazie(\s+mille)?|arigat[oō]u?|dhanyavaa?d|dank\s+je(\s+wel)?|valeu)\b[^?]{0,100}$",
     )
 });
 /// Thanks must actually say thanks when the message goes on ("great, that fixed it").
