@@ -1228,7 +1228,8 @@ The usual causes, in order:\n\
 1. **The KMS host is unreachable**: tcp/{} to {host} must be open (`Test-NetConnection {host} -Port {}`); error `0xC004F074`.\n\
 2. **Wrong key type**: a MAK or retail key never activates against KMS; install your edition's GVLK with `slmgr /ipk`.\n\
 3. **Clock off by more than 4 hours**: `w32tm /resync`.\n\
-4. **KMS host below its threshold** (5 servers / 25 clients): error `0xC004F038`.",
+4. **KMS host below its threshold** (5 servers / 25 clients): error `0xC004F038`.\n\
+5. **No KMS host at all** (a single instance, or fewer than 5 servers): activate **online** with your own MAK or retail key (`slmgr /ipk <your_key>`, then `slmgr /ato`; needs internet access, which support opens on request) or **by phone** (`slui 4`).",
         t.port, t.port
     );
     let mut c = ctx.cloned().unwrap_or_default();
@@ -2223,11 +2224,19 @@ fn answer_one(
         }
     }
     // Changing the port a KMS host listens on.
-    if HOST_PORT_CHANGE.is_match(q) && u.slots.dli.is_none() {
+    // ("which firewall change ... port" asks for a rule, not a new listening port.)
+    let firewall_change = lower.contains("firewall") && !lower.contains("listen");
+    if HOST_PORT_CHANGE.is_match(q) && u.slots.dli.is_none() && !firewall_change {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/sprt") {
             let mut text = personalize(&slmgr_text(o), &t, None);
+            // A number of the host's address ("10.0.0.40") is not a port.
+            let without_host = match &u.slots.host {
+                Some(h) => q.replace(h.as_str(), " "),
+                None => q.to_string(),
+            };
             let port = u.slots.port.or_else(|| {
-                q.split(|c: char| !c.is_ascii_digit())
+                without_host
+                    .split(|c: char| !c.is_ascii_digit())
                     .filter_map(|n| n.parse::<u16>().ok())
                     .rfind(|p| *p >= 2)
             });
