@@ -492,7 +492,15 @@ fn a_silent_port_and_a_plain_http_port_are_one_clear_sentence_each() {
             .await
             .unwrap_err();
         assert!(matches!(e, ShellError::Connect { .. }), "{e}");
-        assert!(e.to_string().contains("no answer within 500ms"), "{e}");
+        // The TLS handshake's own timeout or the connection deadline, whichever a loaded
+        // machine reaches first: either way one sentence naming the 500 ms.
+        let text = e.to_string();
+        assert!(
+            (text.contains("no answer within 500ms")
+                || text.contains("no WinRM shell within 500ms"))
+                && !text.contains('\n'),
+            "{text}"
+        );
         let e = shell(http_port)
             .run("w32tm /resync", timeout)
             .await
