@@ -2105,7 +2105,12 @@ fn answer_one(
             Some(("client-os-host", Intent::HostSetup))
         } else if SETTINGS_APP.is_match(q) && ACTIVATION_CONTEXT.is_match(q) {
             Some(("settings-activation", Intent::StatusCheck))
-        } else if HOME_EDITION.is_match(q) && (KEY_WORDS.is_match(q) || KMS_OR_GVLK.is_match(q)) {
+        } else if HOME_EDITION.is_match(q)
+            // Only Home named ("key for server 2022 and windows 11 home" still gets its key).
+            && u.slots.editions.len() <= 1
+            && !lower.contains("server")
+            && (KEY_WORDS.is_match(q) || KMS_OR_GVLK.is_match(q))
+        {
             Some(("home-edition", Intent::KeyLookup))
         } else if HOST_KEY_WHERE.is_match(q) {
             Some(("host-key-only", Intent::HostSetup))
