@@ -8,7 +8,9 @@
 //! * Handling: one dispatcher reads rows in id order (a page of [`PAGE`] at a time) and hands
 //!   each to one of [`WORKERS`] workers, chosen by the row's channel, so a channel's payloads are
 //!   handled in order; each worker's queue holds [`WORKER_QUEUE`] rows. A handled row is deleted
-//!   in the writer's next transaction. The turn's own `processed_events` row is what makes a
+//!   in the writer's next transaction that stores payloads, or after [`DELETE_DELAY`] or
+//!   [`DELETE_BATCH`] handled rows, whichever comes first (a transaction per handled row cost
+//!   a commit per event). The turn's own `processed_events` row is what makes a
 //!   second handling (a row handled but not yet deleted at a crash) a no-op.
 //! * Memory is bounded whatever the backlog: the backlog lives in the table.
 //! * Stop ([`Inbox::stop`]): no new rows are taken, the turns running finish, the deletes of
@@ -34,11 +36,15 @@ pub const QUEUE_CAPACITY: usize = 1024;
 /// Most payloads stored in one transaction.
 pub const BATCH_MAX: usize = 512;
 /// Workers handling stored payloads.
-pub const WORKERS: usize = 2;
+pub const WORKERS: usize = 4;
 /// Rows waiting for one worker.
 pub const WORKER_QUEUE: usize = 16;
 /// Rows the dispatcher reads at a time.
 pub const PAGE: i64 = 64;
+/// Handled rows whose deletes make a transaction of their own; fewer wait for the next stores.
+pub const DELETE_BATCH: usize = 256;
+/// Longest a handled row's delete waits for company.
+pub const DELETE_DELAY: Duration = Duration::from_millis(250);
 
 /// What became of a stored payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +65,8 @@ pub trait Handler: Send + Sync {
 enum Cmd {
     Store(RawInbound, oneshot::Sender<Result<(), String>>),
     Handled(i64),
+    /// Write the deletes that waited (sent by the writer's own timer).
+    Flush,
     Close,
 }
 
@@ -194,8 +202,21 @@ async fn run_writer(
     redeliveries: Arc<AtomicU64>,
 ) {
     let mut closing = false;
+    // Handled rows whose delete waits for the next transaction (see [`DELETE_DELAY`]).
+    let mut handled: Vec<i64> = Vec::new();
+    let mut handled_since: Option<tokio::time::Instant> = None;
     while !closing {
-        let Some(first) = rx.recv().await else {
+        let first = match handled_since {
+            None => rx.recv().await,
+            Some(since) => {
+                match tokio::time::timeout_at(since + DELETE_DELAY, rx.recv()).await {
+                    Ok(c) => c,
+                    // Time to write the deletes that waited.
+                    Err(_) => Some(Cmd::Flush),
+                }
+            }
+        };
+        let Some(first) = first else {
             break;
         };
         let mut batch = vec![first];
@@ -207,25 +228,38 @@ async fn run_writer(
         }
         let mut raws = Vec::new();
         let mut replies = Vec::new();
-        let mut handled = Vec::new();
+        let mut flush = false;
         for c in batch {
             match c {
                 Cmd::Store(raw, reply) => {
                     raws.push(raw);
                     replies.push(reply);
                 }
-                Cmd::Handled(id) => handled.push(id),
+                Cmd::Handled(id) => {
+                    handled.push(id);
+                    handled_since.get_or_insert_with(tokio::time::Instant::now);
+                }
+                Cmd::Flush => flush = true,
                 Cmd::Close => closing = true,
             }
         }
-        if raws.is_empty() && handled.is_empty() {
+        // Deletes alone wait (a handled row left at a crash is handled again as a no-op): they
+        // go with the next stores, or once enough or old enough, or at the close.
+        let write_deletes = !raws.is_empty() || flush || closing || handled.len() >= DELETE_BATCH;
+        let deletes: Vec<i64> = if write_deletes {
+            handled_since = None;
+            std::mem::take(&mut handled)
+        } else {
+            Vec::new()
+        };
+        if raws.is_empty() && deletes.is_empty() {
             continue;
         }
         let result: Result<u64, crate::store::StoreError> = async {
             let mut tx = store.begin().await?;
             let refs: Vec<&RawInbound> = raws.iter().collect();
             let added = store::insert_batch(&mut tx, &refs, now_ms()).await?;
-            store::delete(&mut tx, &handled).await?;
+            store::delete(&mut tx, &deletes).await?;
             tx.commit().await?;
             Ok(added)
         }
@@ -240,7 +274,7 @@ async fn run_writer(
                 Ok(())
             }
             Err(e) => {
-                tracing::error!(error = %e, stored = raws.len(), handled = handled.len(), "inbox write failed; payloads not acknowledged");
+                tracing::error!(error = %e, stored = raws.len(), handled = deletes.len(), "inbox write failed; payloads not acknowledged");
                 Err(e.to_string())
             }
         };
