@@ -401,6 +401,8 @@ impl App {
     async fn handle_turn(&self, ev: &Incoming) -> Result<Handled, AppError> {
         // Network round trips happen before the transaction, never inside it.
         let preflight = self.preflight(ev).await;
+        // A question is answered before the single writer is taken (see `EarlyAnswer`).
+        let early = self.early_answer(ev).await;
         // A message is read with its BEGIN: the user's context and open conversation here.
         let first_read = matches!(ev.kind, IncomingKind::Message { .. })
             .then(|| contexts::place_read(context_key(ev)));
@@ -409,7 +411,7 @@ impl App {
             return Ok(Handled::Duplicate);
         };
         turn.set_preflight(preflight);
-        match self.route(&mut turn).await {
+        match self.route(&mut turn, early).await {
             Ok(handled) => {
                 self.commit_turn(turn).await?;
                 Ok(handled)
@@ -434,11 +436,15 @@ impl App {
         }
     }
 
-    async fn route(&self, turn: &mut Turn<'_>) -> Result<Handled, AppError> {
+    async fn route(
+        &self,
+        turn: &mut Turn<'_>,
+        early: Option<EarlyAnswer>,
+    ) -> Result<Handled, AppError> {
         let ev = turn.ev;
         match &ev.kind {
             IncomingKind::Message { text, .. } => {
-                self.on_message(turn, text.trim()).await?;
+                self.on_message(turn, text.trim(), early).await?;
                 Ok(Handled::Done)
             }
             IncomingKind::ReactionAdded { message_ref, emoji } => {
@@ -520,7 +526,12 @@ impl App {
         Ok(Handled::Done)
     }
 
-    async fn on_message(&self, turn: &mut Turn<'_>, text: &str) -> Result<(), AppError> {
+    async fn on_message(
+        &self,
+        turn: &mut Turn<'_>,
+        text: &str,
+        early: Option<EarlyAnswer>,
+    ) -> Result<(), AppError> {
         if let Some(warning) = self.product_key_warning(text) {
             turn.reply(warning).await?;
             return Ok(());
@@ -556,7 +567,68 @@ impl App {
                 return self.status_request(turn, vec![inst]).await;
             }
         }
-        self.answer_question(turn, text, place).await
+        self.answer_question(turn, text, place, early).await
+    }
+
+    /// A message that would be answered from the knowledge base (not a command, an activation
+    /// request, a ticket request or a status question), answered now from the user's context
+    /// as a reader sees it, before the event's transaction: a question's turn then holds the
+    /// single writer only for its statements, not for the answer. `None` when the message is
+    /// something else, or the place has an open conversation or an offer (the turn decides).
+    async fn early_answer(&self, ev: &Incoming) -> Option<EarlyAnswer> {
+        let IncomingKind::Message { text, .. } = &ev.kind else {
+            return None;
+        };
+        let text = text.trim();
+        if self.product_key_warning(text).is_some()
+            || commands::parse(text).is_some()
+            || jobs::request::parse(text).is_some()
+            || tickets::request::detect(text).is_some()
+            || (self.may_check_status(ev) && self.status_question(text).is_some())
+        {
+            return None;
+        }
+        let mut conn = match self.services.store.pool().acquire().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!(error = %e, "no reader for an early answer; answered in the turn");
+                return None;
+            }
+        };
+        let place = match contexts::load_place(&mut conn, context_key(ev)).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot read the context early; answered in the turn");
+                return None;
+            }
+        };
+        drop(conn);
+        if place.conversation.is_some() || place.context.offer.is_some() {
+            return None;
+        }
+        let answer = self.answer_for(text, &place.context);
+        Some(EarlyAnswer {
+            stored_json: place.stored_json,
+            answer,
+        })
+    }
+
+    /// The knowledge base's answer to `text` in the user's stored context, with the configured
+    /// KMS host and port filling in what the question leaves out.
+    fn answer_for(&self, text: &str, stored: &StoredContext) -> knowledge::Answer {
+        let started = std::time::Instant::now();
+        let settings = knowledge::AnswerSettings {
+            kms_host: self.services.config.kms.host.clone(),
+            kms_port: Some(self.services.config.kms.port),
+        };
+        let answer = self
+            .services
+            .kb
+            .answer_with(text, stored.kb.as_ref(), &settings);
+        self.services
+            .metrics
+            .answer(answer.abstained, started.elapsed());
+        answer
     }
 
     async fn command(&self, turn: &mut Turn<'_>, cmd: Command) -> Result<(), AppError> {
@@ -721,21 +793,14 @@ impl App {
         turn: &mut Turn<'_>,
         text: &str,
         place: contexts::Place,
+        early: Option<EarlyAnswer>,
     ) -> Result<(), AppError> {
         let mut stored = place.context;
-        let started = std::time::Instant::now();
-        // The configured KMS host and port fill in what the question leaves out.
-        let settings = knowledge::AnswerSettings {
-            kms_host: self.services.config.kms.host.clone(),
-            kms_port: Some(self.services.config.kms.port),
+        // The early answer holds when the context it read is the one this turn reads.
+        let answer = match early {
+            Some(e) if e.stored_json == place.stored_json => e.answer,
+            _ => self.answer_for(text, &stored),
         };
-        let answer = self
-            .services
-            .kb
-            .answer_with(text, stored.kb.as_ref(), &settings);
-        self.services
-            .metrics
-            .answer(answer.abstained, started.elapsed());
         let mut reply = answer.text.clone();
         stored.offer = None;
         if let Some(offer) = answer.offer {
@@ -873,6 +938,14 @@ impl App {
         }
         s.trim_end().to_string()
     }
+}
+
+/// A question's answer worked out before its turn began, and the stored context it used (the
+/// turn uses it only when it reads the same context; answers are a function of the question,
+/// the context and the configuration).
+struct EarlyAnswer {
+    stored_json: Option<String>,
+    answer: knowledge::Answer,
 }
 
 fn context_key(ev: &Incoming) -> ContextKey<'_> {
