@@ -67,6 +67,12 @@ static FAILING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
     )
 });
+/// Words about numbers of machines (what a threshold answer is about).
+static COUNTING: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(how\s+many|minimum|min|threshold\w*|counts?|counted|counting|enough|at\s+least|number\s+of|fewer|less\s+than|more\s+than|one|two|three|four|five|six|seven|eight|nine|ten|dozen|few|25)\b",
+    )
+});
 /// Error codes written with their prefix.
 static ERROR_CODE_RX: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\b0x[0-9a-f]{8}\b"));
 /// A personal computer or a Mac.
@@ -1948,6 +1954,15 @@ fn answer_one(
             }
         }
     }
+    // The threshold answer needs something about numbers of machines; without any ("do we
+    // need inbound 1688 on the clients?") a close runner-up is the better reading.
+    if u.intent == Intent::Thresholds && u.slots.count.is_none() && !COUNTING.is_match(q) {
+        if let Some((alt, p)) = u.alternative {
+            if p >= 0.5 * u.confidence && u.confidence < 0.6 {
+                u.intent = alt;
+            }
+        }
+    }
     let t = target(&u.slots, ctx, settings);
 
     // Operator articles compete with the built-in knowledge: a close match wins.
@@ -2125,6 +2140,11 @@ fn answer_one(
         } else {
             None
         };
+        // A topic pattern only overrides a classifier that is unsure or agrees: "if the KMS host
+        // is down, how often do clients retry?" is about timing (0.98), not redundancy.
+        let topic = topic.filter(|(_, intent)| {
+            u.confidence < 0.9 || u.intent == *intent || u.intent == Intent::None
+        });
         if let Some((id, intent)) = topic {
             if let Some(mut a) = fact_answer(kb, id, &t, intent, ctx) {
                 if id == "evaluation" {

@@ -419,6 +419,24 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     {
         return None;
     }
+    // An event ID, a port or an error number is not a fleet size ("event 12288 on the client",
+    // "port 1688 on the server"): a count names its machines right after the number, never
+    // through a preposition, and is never introduced by "event", "id", "port" or "error".
+    let word_before = before
+        .split(|ch: char| !ch.is_ascii_alphanumeric())
+        .rfind(|w| !w.is_empty())
+        .unwrap_or("");
+    if matches!(
+        word_before,
+        "event" | "id" | "ids" | "eventid" | "port" | "error" | "code" | "tcp" | "udp"
+    ) || between.split_whitespace().any(|w| {
+        matches!(
+            w,
+            "on" | "in" | "at" | "from" | "to" | "for" | "with" | "by" | "per" | "via" | "against"
+        )
+    }) {
+        return None;
+    }
     // "one instance" is rarely a fleet size, unless the user says so ("only one server").
     if n == 1 && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
         return None;
@@ -724,6 +742,13 @@ mod tests {
         let s = extract("we have 30 windows 10 desktops");
         assert_eq!(s.count.map(|c| c.kind), Some(MachineKind::Client));
         assert_eq!(extract("2019 servers").count, None);
+        assert_eq!(
+            extract("i see event 12288 on the client every time").count,
+            None
+        );
+        assert_eq!(extract("event id 12290 on the kms host").count, None);
+        assert_eq!(extract("port 1688 to the servers").count, None);
+        assert_eq!(extract("20 of our servers").count.map(|c| c.n), Some(20));
     }
 
     #[test]
