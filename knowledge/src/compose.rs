@@ -90,6 +90,39 @@ static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b",
     )
 });
+/// Words only Windows activation uses (a question with one of them is about activation).
+static SPECIFIC_TERMS: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(kms|mak|gvlks?|slmgr|slui|csvlk|1688|vlmcs|sppsvc|0xc004\w*)\b"));
+/// Windows features people "activate" that are not Windows activation.
+static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role)\b|\b(activate|enable|turn\s+on|switch\s+on)\s+(windows\s+)?(defender|firewall|tpm|secure\s+boot|god\s+mode)\b",
+    )
+});
+/// Another vendor's licence ("the viewer licence expired, renew it with the vendor").
+static VENDOR_LICENCE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(vendor|vendors|vendor's|supplier|manufacturer)\b.{0,80}\blicen[cs]\w*|\blicen[cs]\w*\b.{0,80}\b(vendor|vendors|vendor's|supplier|manufacturer)\b",
+    )
+});
+/// A free key that "works": a licence asked for without paying.
+static FREE_WORKING_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
+    )
+});
+/// What an unactivated Windows shows.
+static SYMPTOM: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r#"(?i)\bwatermark\b|\b(is\s+not|isn'?t|not\s+yet|not|never\s+got)\s+activated\b|\bunactivated\b|\bunlicensed\b|\bnotification\s+mode\b|\bnot\s+genuine\b|["'“‘]activate\s+windows\b"#,
+    )
+});
+/// "How do I activate?" and nothing else: which way is still open.
+static BARE_ACTIVATE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?(how\s+(do|can|should|would)\s+(i|we|you)|how\s+to)\s+activate(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?\s*[?.!]*\s*$",
+    )
+});
 /// A greeting at the start of a message.
 static GREETING_START: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -335,6 +368,17 @@ static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*",
     )
 });
+/// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
+/// machines asked it?"), not DNS records.
+static REQUEST_RECORDS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(logs?|logged|records?|audit\s+trail|history)\b.{0,80}\b(requests|machines|clients|computers)\b",
+    )
+});
+/// Time as in "every time" or "first time", not the clock.
+static TIME_AS_OCCASION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(every|each|next|first|last|any|some|this|that|same|one|second)\s+time\b")
+});
 /// Options asked for by what they do (see `answer::slmgr_options_in`).
 static SPECIFIC_OPTION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -463,7 +507,7 @@ static SETTINGS_APP: LazyLock<Regex> = LazyLock::new(|| {
 /// A KMS host on a Windows client edition, asked to serve servers.
 static CLIENT_OS_HOST: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bkms\s+host\b.{0,40}\b(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
+        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
     )
 });
 /// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
@@ -1266,7 +1310,7 @@ fn compare_answer(kb: &KnowledgeBase, t: &Target, slots: &Slots, ctx: Option<&Co
     };
     let text = verdict + &format!(
         "**KMS vs MAK** (and the other ways to activate):\n\n\
-| | KMS | MAK | Retail |\n|---|---|---|---|\n\
+| | KMS (Key Management Service) | MAK (Multiple Activation Key) | Retail |\n|---|---|---|---|\n\
 | Key on the instance | public GVLK | your MAK | your retail key |\n\
 | Activates against | your KMS host, tcp/{} | Microsoft, once (online or by phone) | Microsoft, once (online or by phone) |\n\
 | Minimum machines | five servers (or 25 clients) counted by the host | none | none |\n\
@@ -1330,6 +1374,27 @@ fn clarify(a: Intent, b: Intent, ctx: Option<&Context>, confidence: f32) -> Answ
         context: Some(c),
         offer: None,
         intent: None,
+    }
+}
+
+/// One clarifying question for "how do I activate?": the three ways, each with what it needs.
+fn which_way(ctx: Option<&Context>) -> Answer {
+    let text = "Which way do you want to activate?\n\n\
+1. **Through a KMS host** (yours or one you already run; it needs 5 servers or 25 clients counted): `slmgr /ipk <GVLK>`, `slmgr /skms <KMS_host>:1688`, `slmgr /ato`.\n\
+2. **Online** with your own MAK or retail key (the instance needs internet access): `slmgr /ipk <your_key>`, then `slmgr /ato`.\n\
+3. **By telephone** with your own key, no network needed: `slui 4`.\n\n\
+Tell me which one, your edition, and your KMS host if you have one, and I'll give the exact commands."
+        .to_string();
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::Methods);
+    Answer {
+        text,
+        abstained: false,
+        confidence: 0.6,
+        sources: Vec::new(),
+        context: Some(c),
+        offer: None,
+        intent: Some(Intent::Methods),
     }
 }
 
@@ -1714,8 +1779,26 @@ fn answer_one(
         a.text = "That is about Windows on your own computer, which I don't cover: I help activate the Windows instances in this cloud. For a personal device, use Settings > Activation or Microsoft's support. Say `help` to see what I can do.".to_string();
         return a;
     }
+    // A Windows feature switched on ("activate Windows Hello", "enable BitLocker") or another
+    // vendor's licence is not Windows activation.
+    if !SPECIFIC_TERMS.is_match(q) {
+        let what = if WINDOWS_FEATURE.is_match(q) {
+            Some("a Windows feature, not Windows activation")
+        } else if VENDOR_LICENCE.is_match(q) && !lower.contains("windows") {
+            Some("another product's licence")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let mut a = abstain(0.0, ctx);
+            a.text = format!(
+                "That sounds like {what}, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do."
+            );
+            return a;
+        }
+    }
     // Activating without a licence is not something this bot helps with.
-    if PIRACY.is_match(q) {
+    if PIRACY.is_match(q) || FREE_WORKING_KEY.is_match(q) {
         let mut a = abstain(0.0, ctx);
         a.text = "I can't help with that: it would use Windows without a valid licence. To activate properly: KMS with your organisation's KMS host, or online or by phone with your own MAK or retail key. Say `help` to see what I can do.".to_string();
         return a;
@@ -1839,6 +1922,14 @@ fn answer_one(
                 };
             }
         }
+    }
+    // "How do I activate?" alone, with no KMS host configured and nothing earlier in the
+    // thread: ask which way, with the choices and their first commands.
+    if BARE_ACTIVATE.is_match(q)
+        && settings.kms_host.is_none()
+        && ctx.and_then(|c| c.intent).is_none()
+    {
+        return with_intent(which_way(ctx), None);
     }
     // Greetings, thanks and "ok" are recognised by their patterns; from the classifier alone
     // they are only believed when it is sure (a short unrelated sentence looks like "ok").
@@ -2106,10 +2197,12 @@ fn answer_one(
             Some(("capacity", Intent::Thresholds))
         } else if CLONED.is_match(q) {
             Some(("cmid", Intent::Thresholds))
-        } else if EVENT_LOG.is_match(q)
+        } else if (EVENT_LOG.is_match(q)
+            || (REQUEST_RECORDS.is_match(q)
+                && !["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))))
             && ACTIVATION_CONTEXT.is_match(q)
             && !CLOCK_OFF.is_match(q)
-            && !lower.contains("time")
+            && !TIME_AS_OCCASION.replace_all(&lower, "").contains("time")
         {
             Some(("event-log", Intent::StatusCheck))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
@@ -2171,13 +2264,18 @@ fn answer_one(
         }
     }
     // "And to undo it?" after pointing at a host: clear the manual setting.
+    // "undo skms" names what to undo itself.
     if UNDO.is_match(q)
-        && ctx.and_then(|c| c.intent).is_some_and(|i| {
-            matches!(
-                i,
-                Intent::PointKms | Intent::ClientProcedure | Intent::Slmgr | Intent::ExistingKms
-            )
-        })
+        && (lower.contains("skms")
+            || ctx.and_then(|c| c.intent).is_some_and(|i| {
+                matches!(
+                    i,
+                    Intent::PointKms
+                        | Intent::ClientProcedure
+                        | Intent::Slmgr
+                        | Intent::ExistingKms
+                )
+            }))
     {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ckms") {
             let mut c = ctx.cloned().unwrap_or_default();
@@ -2456,6 +2554,10 @@ fn answer_one(
         let key_words = KEY_WORDS.is_match(q);
         if !u.slots.editions.is_empty() && key_words && u.confidence < 0.85 {
             u.intent = Intent::KeyLookup;
+        } else if SYMPTOM.is_match(q) && u.confidence < 0.6 {
+            // What an unactivated Windows shows ("the 'Activate Windows' watermark") is
+            // evidence enough, whatever else the message talks about (a Mac, RDP).
+            u.intent = Intent::Diagnose;
         } else if u.confidence >= NONE_SURE || !anchored {
             return abstain(u.confidence.min(0.5), ctx);
         } else if let Some((alt, p)) = u.alternative {
