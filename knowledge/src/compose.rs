@@ -1650,7 +1650,9 @@ fn two_questions(
         let whole_is_one_of_them = whole.intent.is_some_and(|w| w == i || w == j);
         if !(whole.abstained
             || whole.intent.is_none()
-            || (whole_is_one_of_them && strong && sure(a) && sure(b)))
+            || (whole_is_one_of_them
+                && strong
+                && ((sure(a) && sure(b)) || sep.contains(['+', '&']) || sep.contains("plus"))))
         {
             continue;
         }
