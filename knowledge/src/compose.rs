@@ -111,6 +111,10 @@ static FREE_WORKING_KEY: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
     )
 });
+/// Wanting a machine on KMS ("onto our KMS", "on KMS instead").
+static WANTS_KMS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(on|onto|to|into|over\s+to)\s+(our\s+|the\s+|a\s+|your\s+)?kms\b|\bkms\s+instead\b")
+});
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -1087,7 +1091,10 @@ fn diagnose_output(
     slots: &Slots,
     t: &Target,
     ctx: Option<&Context>,
+    question: &str,
 ) -> Answer {
+    // What the user wrote beside the output ("we now want it on KMS instead").
+    let own = crate::nlu::dli::strip_output(question);
     // The edition the user named beside the output gives its key; the output's `Name:` line
     // ("ServerStandard edition") adds what the user left out ("we're on Server 2019").
     let exact = |slots: &Slots| {
@@ -1143,7 +1150,22 @@ fn diagnose_output(
             if r.permanent {
                 text.push_str(" **Permanently activated** is normal for a MAK or retail key (or a digital licence): such activations never expire. A KMS client would show an expiry date instead, renewed every 7 days.");
             }
-            text.push_str("\n\nNothing to fix.");
+            // "We now want it on KMS instead": the way over, with its key and host.
+            let moves_to_kms = matches!(
+                r.channel,
+                Some(Channel::Mak) | Some(Channel::Retail) | Some(Channel::Oem)
+            ) && (WANTS_KMS.is_match(&own) || CONVERT_TO_KMS.is_match(&own));
+            if moves_to_kms {
+                let ch = r.channel.map(Channel::describe).unwrap_or("");
+                text.push_str(&format!(
+                    "\n\n**To move it to your KMS host**, replace the {ch} with the KMS client setup key (GVLK) for this edition ({}), point it at the host and activate:\n\n```\nslmgr /ipk {}\nslmgr /skms {}:{}\nslmgr /ato\n```",
+                    gvlk.map_or("ask me \"key for <edition>\"".to_string(), |g| format!("**{}**: `{}`", g.display_name(), g.key)),
+                    gvlk.map_or("<GVLK_for_this_edition>", |g| g.key.as_str()),
+                    host_or_placeholder(t), t.port
+                ));
+            } else {
+                text.push_str("\n\nNothing to fix.");
+            }
         }
         Some(status) => {
             let (label, meaning) = match status {
@@ -1229,6 +1251,16 @@ fn diagnose_output(
                     personalize(e.fix.trim(), t, None)
                 ));
                 offer = e.offer.as_deref().and_then(parse_offer);
+                // The user named their KMS host beside the output: the commands with it.
+                let fix_names_host = e.fix.contains("/skms");
+                if r.channel == Some(Channel::KmsClient) && slots.host.is_some() && !fix_names_host
+                {
+                    text.push_str(&format!(
+                        "Then point it at your KMS host and activate:\n\n```\nslmgr /skms {}:{}\nslmgr /ato\n```\n\n",
+                        host_or_placeholder(t),
+                        t.port
+                    ));
+                }
             } else {
                 text.push_str(&format!("The output shows error `{code}`, which is not in my table; `slmgr /dlv` and the Application event log have details.\n\n"));
             }
@@ -2425,7 +2457,7 @@ fn answer_one(
     // Slots that decide on their own.
     if let Some(r) = &u.slots.dli {
         return with_intent(
-            diagnose_output(kb, r, &u.slots, &t, ctx),
+            diagnose_output(kb, r, &u.slots, &t, ctx, q),
             Some(Intent::Diagnose),
         );
     }

@@ -422,6 +422,10 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     // An event ID, a port or an error number is not a fleet size ("event 12288 on the client",
     // "port 1688 on the server"): a count names its machines right after the number, never
     // through a preposition, and is never introduced by "event", "id", "port" or "error".
+    // "10.9.9.9:1688\n KMS machine name" is a port, and a count never runs over a line break.
+    if before.ends_with(':') || before.ends_with('.') || between.contains('\n') {
+        return None;
+    }
     let word_before = before
         .split(|ch: char| !ch.is_ascii_alphanumeric())
         .rfind(|w| !w.is_empty())
