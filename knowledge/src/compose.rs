@@ -11,7 +11,7 @@ use crate::answer::{
 use crate::editions::{self, EditionMatch, EditionQuery};
 use crate::facts::Gvlk;
 use crate::nlu::dli::{Channel, DliReport, LicenseStatus};
-use crate::nlu::{Intent, MachineKind, Slots, Understanding};
+use crate::nlu::{Intent, MachineCount, MachineKind, Slots, Understanding};
 use crate::retrieval::query_tokens;
 use crate::{
     Answer, AnswerSettings, Context, KnowledgeBase, RequestOffer, Source, GVLK_TABLE, KMS_TABLE,
@@ -114,6 +114,12 @@ static FREE_WORKING_KEY: LazyLock<Regex> = LazyLock::new(|| {
 /// Wanting a machine on KMS ("onto our KMS", "on KMS instead").
 static WANTS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(on|onto|to|into|over\s+to)\s+(our\s+|the\s+|a\s+|your\s+)?kms\b|\bkms\s+instead\b")
+});
+/// More machines than before ("what if we add two more?", "another 3").
+static ADD_MORE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+more\b|\b(?:another|an\s+extra|add(?:ing)?|plus)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
+    )
 });
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Regex> = LazyLock::new(|| {
@@ -1044,6 +1050,9 @@ What works instead: activate each instance **online** with a MAK or retail key (
     }
     let mut c = ctx.cloned().unwrap_or_default();
     c.intent = Some(Intent::Thresholds);
+    if slots.count.is_some() {
+        c.machines = slots.count;
+    }
     finish(
         text,
         Source {
@@ -1955,6 +1964,21 @@ fn answer_one(
                     intent: c.intent,
                 };
             }
+        }
+    }
+    // "What if we add two more?" after a count: the new count, against the same threshold.
+    if let Some(prev) = ctx.and_then(|c| c.machines) {
+        if let Some(n) = ADD_MORE
+            .captures(q)
+            .and_then(|c| c.get(1).or_else(|| c.get(2)))
+            .and_then(|m| crate::nlu::slots::word_number(m.as_str()))
+        {
+            u.slots.count = Some(MachineCount {
+                n: prev.n.saturating_add(n),
+                kind: prev.kind,
+            });
+            u.intent = Intent::Thresholds;
+            u.confidence = u.confidence.max(0.6);
         }
     }
     // "How do I activate?" alone, with no KMS host configured and nothing earlier in the

@@ -123,6 +123,10 @@ pub struct Context {
     /// The rest of a long answer, sent when the user says "more".
     #[serde(default)]
     pub more: Option<String>,
+    /// The machine count the thread talked about ("we have 4 servers"), for "what if we add
+    /// two more?".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machines: Option<nlu::MachineCount>,
 }
 
 /// Values from the bot's configuration that fill in what a question leaves out.

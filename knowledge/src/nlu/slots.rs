@@ -13,7 +13,7 @@ use crate::nlu::dli::{self, DliReport};
 use crate::text::rx;
 
 /// Whether a machine count is about servers or clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MachineKind {
     /// Windows Server machines (threshold 5).
     Server,
@@ -24,7 +24,7 @@ pub enum MachineKind {
 }
 
 /// "we only have 3 windows servers".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MachineCount {
     /// How many.
     pub n: u32,
@@ -199,7 +199,7 @@ fn valid_ipv4(s: &str) -> bool {
             .all(|p| p.parse::<u16>().is_ok_and(|n| n <= 255))
 }
 
-fn word_number(w: &str) -> Option<u32> {
+pub(crate) fn word_number(w: &str) -> Option<u32> {
     let w = w.to_lowercase();
     Some(
         match w.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
