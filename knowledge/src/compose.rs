@@ -115,6 +115,12 @@ static FREE_WORKING_KEY: LazyLock<Regex> = LazyLock::new(|| {
 static WANTS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(on|onto|to|into|over\s+to)\s+(our\s+|the\s+|a\s+|your\s+)?kms\b|\bkms\s+instead\b")
 });
+/// "What is KMS?", "explain MAK", "what does KMS stand for?"
+static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(so\s+)?(what\s+(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
+    )
+});
 /// More machines than before ("what if we add two more?", "another 3").
 static ADD_MORE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -1980,6 +1986,12 @@ fn answer_one(
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
         }
+    }
+    // "What is KMS?": what the words mean, side by side with the other ways.
+    if DEFINITION.is_match(q) {
+        u.intent = Intent::Compare;
+        u.confidence = u.confidence.max(0.6);
+        u.slots.error = None;
     }
     // "How do I activate?" alone, with no KMS host configured and nothing earlier in the
     // thread: ask which way, with the choices and their first commands.
