@@ -125,6 +125,23 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("sim", "SIM cards"),
     ("jetbrains", "JetBrains products"),
     ("intellij", "JetBrains products"),
+    // Software people license on the same servers: not Windows activation.
+    ("antivirus", "antivirus software"),
+    ("anti-virus", "antivirus software"),
+    ("sophos", "Sophos"),
+    ("symantec", "Symantec"),
+    ("mcafee", "McAfee"),
+    ("kaspersky", "Kaspersky"),
+    ("crowdstrike", "CrowdStrike"),
+    ("quickbooks", "QuickBooks"),
+    ("sage", "Sage"),
+    ("autodesk", "Autodesk products"),
+    ("solidworks", "SolidWorks"),
+    ("sap", "SAP"),
+    ("salesforce", "Salesforce"),
+    ("zoom", "Zoom"),
+    ("fortinet", "Fortinet"),
+    ("fortigate", "Fortinet"),
 ];
 
 /// Words that name products or topics this bot does not cover.

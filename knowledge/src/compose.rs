@@ -531,7 +531,9 @@ static VOLUME_EXPIRES: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\bvolume\s+activation\s+will\s+expire\b"));
 /// A Windows Home edition, which has no GVLK.
 static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b")
+    rx(
+        r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b|\b(windows|win)\s*(7|vista)\s+(ultimate|starter|home\s+premium|home\s+basic)\b",
+    )
 });
 /// Who gets the KMS host key: only the host, or every client too?
 static HOST_KEY_WHERE: LazyLock<Regex> = LazyLock::new(|| {
