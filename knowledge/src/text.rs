@@ -107,7 +107,9 @@ const SYNONYMS: &[(&str, &[&str])] = &[
         &["licence", "licences", "licenses", "licensing", "licensed"],
     ),
     ("datacenter", &["datacentre", "dc"]),
-    ("key", &["keys"]),
+    ("key", &["keys", "cdkey", "cdkeys"]),
+    // The volume licence key of Windows XP and Server 2003; MAK and KMS replaced it.
+    ("mak", &["vlk", "vlks"]),
     ("telephone", &["phone", "telephony", "call", "calling"]),
     ("firewall", &["firewalls", "fw"]),
     ("port", &["ports"]),

@@ -312,6 +312,13 @@ static BUY_WHAT_IS_NEEDED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// "What do I need to buy?": which licence or key is needed, not a price.
+static WHAT_TO_BUY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(what|which)\b.{0,40}\b(do|should|must|would|will)\s+(i|we)\s+(need\s+to\s+|have\s+to\s+)?(buy|purchase|order|get)\b|\b(what|which)\s+(licen[cs]es?|keys?)\s+(do|should|must|would)\s+(i|we)\s+(need|buy|purchase|get)\b",
+    )
+});
+
 impl Nlu {
     /// Trains the classifier on the embedded utterances.
     pub fn build() -> Result<Nlu, KbError> {
@@ -347,7 +354,8 @@ impl Nlu {
         // licensing model, not a price to quote.
         // "Buy" alone may ask what is needed ("do I need to buy a KMS host key?"): that is a
         // question about host keys, not a price to quote.
-        let needs_a_host_key = BUY_WHAT_IS_NEEDED.is_match(text) && !PRICE_STRONG.is_match(text);
+        let needs_a_host_key = (BUY_WHAT_IS_NEEDED.is_match(text) || WHAT_TO_BUY.is_match(text))
+            && !PRICE_STRONG.is_match(text);
         let priced = PRICE.is_match(text)
             && !needs_a_host_key
             && !lower.contains("free")

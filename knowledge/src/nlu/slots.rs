@@ -442,7 +442,11 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
         return None;
     }
     // "one instance" is rarely a fleet size, unless the user says so ("only one server").
-    if n == 1 && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
+    // ("I have one Windows server", "we run one VM").
+    let owns_one = ["have ", "got ", "run ", "own ", "with "]
+        .iter()
+        .any(|w| before.ends_with(w));
+    if n == 1 && !owns_one && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
         return None;
     }
     // "two hundred servers": the count is in the words that follow.
