@@ -170,7 +170,23 @@ pub fn families(lower: &str) -> Vec<String> {
         LazyLock::new(|| crate::text::rx(r"(?:^|[^0-9])(20(?:15|16|19|21|24))(?:[^0-9]|$)"));
     static SAC: LazyLock<Regex> =
         LazyLock::new(|| crate::text::rx(r"\b(20h2|2004|1909|1903|1809|1803|1709)\b"));
+    // Two-digit years after a server word ("srv22", "server 19", "svr2016"), unless a number
+    // of things follows ("server 16 cores").
+    static SHORT_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(
+            r"\b(?:srv|svr|server|ws)\s*-?\s*(?:20)?(08|12|16|19|22|25)\b(\s*(?:cores?|gb|vcpus?|cpus?|users?|vms?|machines?|instances?|servers?|clients?|days?|hours?|minutes?)\b)?",
+        )
+    });
     let text = lower.replace(['\u{2019}', '\''], "");
+    let text = SHORT_YEAR
+        .replace_all(&text, |c: &regex::Captures<'_>| {
+            let whole = c.get(0).map_or("", |m| m.as_str());
+            match (c.get(1), c.get(2)) {
+                (Some(y), None) => format!("server 20{} ", y.as_str()),
+                _ => whole.to_string(),
+            }
+        })
+        .into_owned();
     let server_word = text.contains("server") || text.contains("srv") || text.contains("ws20");
     let is_ltsc = !server_word && LTSC.is_match(&text);
     let iot = text.contains("iot");
@@ -345,6 +361,9 @@ mod tests {
     fn spellings() {
         let cases = [
             ("srv 2019 dc", "Windows Server 2019 Datacenter"),
+            ("srv22 dc", "Windows Server 2022 Datacenter"),
+            ("server 22 datacenter", "Windows Server 2022 Datacenter"),
+            ("svr2016 standard", "Windows Server 2016 Standard"),
             ("2k19 datacenter", "Windows Server 2019 Datacenter"),
             ("server 2008r2 std", "Windows Server 2008 R2 Standard"),
             ("Win 10 pro", "Windows 10 Pro"),
