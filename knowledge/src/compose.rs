@@ -1143,7 +1143,14 @@ fn diagnose_output(
     let days = r.minutes_left.map(|m| m / 1440);
     match &r.status {
         Some(LicenseStatus::Licensed) => {
-            text.push_str("**This instance is activated** (`License Status: Licensed`).");
+            // Output from a KMS host (it shows a count): the host is activated, and what matters
+            // is its count for the clients, below.
+            let kms_host_output = r.current_count.is_some();
+            text.push_str(if kms_host_output {
+                "**The KMS host itself is activated** (`License Status: Licensed`)."
+            } else {
+                "**This instance is activated** (`License Status: Licensed`)."
+            });
             if let Some(d) = days {
                 text.push_str(&format!(" The activation has about **{d} days** left"));
                 if r.channel == Some(Channel::KmsClient) {
@@ -1180,6 +1187,8 @@ fn diagnose_output(
                     gvlk.map_or("<GVLK_for_this_edition>", |g| g.key.as_str()),
                     host_or_placeholder(t), t.port
                 ));
+            } else if kms_host_output {
+                text.push_str("\n\n");
             } else {
                 text.push_str("\n\nNothing to fix.");
             }
@@ -2634,7 +2643,14 @@ fn answer_one(
             return abstain(u.confidence.min(0.5), ctx);
         } else if let Some((alt, p)) = u.alternative {
             if p >= 0.10 {
-                u.intent = alt;
+                // A diagnosis needs something failing; without it ("what evidence shows our
+                // servers are licensed?") the question is how to check the status.
+                u.intent =
+                    if alt == Intent::Diagnose && !FAILING.is_match(q) && !SYMPTOM.is_match(q) {
+                        Intent::StatusCheck
+                    } else {
+                        alt
+                    };
                 u.confidence = p;
             } else {
                 return abstain(u.confidence.min(0.5), ctx);
