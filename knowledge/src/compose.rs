@@ -121,6 +121,12 @@ static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\s*(so\s+)?(what\s+(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
     )
 });
+/// Security of KMS: who may use a host, what it exposes, rogue hosts.
+static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b",
+    )
+});
 /// More machines than before ("what if we add two more?", "another 3").
 static ADD_MORE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -2212,7 +2218,14 @@ fn answer_one(
         let kms_proxy =
             lower.contains("proxy") && lower.contains("kms") && !lower.contains("online");
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
-        let topic = if HOST_KEY_COUNT.is_match(q) {
+        let topic = if KMS_SECURITY.is_match(q)
+            && lower.contains("kms")
+            && !PIRACY.is_match(q)
+            && !HOST_RISK.is_match(q)
+            && !COMPARING.is_match(q)
+        {
+            Some(("kms-security", Intent::HostSetup))
+        } else if HOST_KEY_COUNT.is_match(q) {
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_QUERY.is_match(q) && lower.contains("kms") && !DNS_PUBLISH_CHANGE.is_match(q)
         {
