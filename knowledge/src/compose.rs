@@ -96,7 +96,7 @@ static SPECIFIC_TERMS: LazyLock<Regex> =
 /// Windows features people "activate" that are not Windows activation.
 static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role)\b|\b(activate|enable|turn\s+on|switch\s+on)\s+(windows\s+)?(defender|firewall|tpm|secure\s+boot|god\s+mode)\b",
+        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
     )
 });
 /// Another vendor's licence ("the viewer licence expired, renew it with the vendor").
@@ -119,6 +119,12 @@ static WANTS_KMS: LazyLock<Regex> = LazyLock::new(|| {
 static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(so\s+)?(what\s+(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
+    )
+});
+/// Windows versions from before volume activation (no KMS, no GVLK).
+static PRE_VISTA: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(windows|win)\s*(xp|2000|me|98|95|nt\s*4(\.0)?)\b|\b(server|srv)\s*2003\b|\bw?2k3\b|\bwinxp\b",
     )
 });
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
@@ -180,7 +186,7 @@ static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
 /// Activating an account or subscription, not Windows.
 static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b",
+        r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+|azure\s+|aws\s+|microsoft\s+|github\s+|google\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b",
     )
 });
 /// How many clients a host can serve (as opposed to how many it needs).
@@ -612,7 +618,7 @@ static KEY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static OFFICE_PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps)|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
+        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
     )
 });
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -2218,7 +2224,9 @@ fn answer_one(
         let kms_proxy =
             lower.contains("proxy") && lower.contains("kms") && !lower.contains("online");
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
-        let topic = if KMS_SECURITY.is_match(q)
+        let topic = if PRE_VISTA.is_match(q) {
+            Some(("pre-vista", Intent::KeyLookup))
+        } else if KMS_SECURITY.is_match(q)
             && lower.contains("kms")
             && !PIRACY.is_match(q)
             && !HOST_RISK.is_match(q)
