@@ -1037,7 +1037,8 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
                 ""
             }
         ));
-    } else if let Some(c) = slots.count {
+    } else if let Some(c) = slots.count.or(ctx.and_then(|c| c.machines)) {
+        // A follow-up without a count ("so what do we do instead?") is about the thread's.
         let (need, what) = match c.kind {
             MachineKind::Client => (25, "Windows client machines"),
             _ => (5, "machines (Windows Server activates from 5)"),
@@ -1959,11 +1960,43 @@ fn answer_one(
                 }
                 u.confidence = u.confidence.max(0.6);
             }
+            // A new port or host for the commands of the thread ("and what if the port is
+            // 1700?" after the procedure): the same commands with the new value.
+            if follow
+                && matches!(
+                    prev,
+                    Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup
+                )
+                && (u.slots.port.is_some() || u.slots.host.is_some())
+                && u.slots.error.is_none()
+                && u.slots.dli.is_none()
+                && toks.len() <= 8
+            {
+                u.intent = if prev == Intent::KeyLookup {
+                    Intent::ClientProcedure
+                } else {
+                    prev
+                };
+                u.confidence = u.confidence.max(0.6);
+            }
             // Edition attributes alone ("and for datacenter?") take the thread's family.
             if let Some(fam) = &c.family {
                 for e in &mut u.slots.editions {
                     if e.families.is_empty() {
                         e.families = vec![fam.clone()];
+                    }
+                }
+            }
+            // A variant alone ("what about the N version?") is of the thread's edition.
+            if let Some(prev_ed) = &c.edition {
+                for e in &mut u.slots.editions {
+                    if !e.attrs.is_empty() && e.attrs.iter().all(|a| matches!(*a, "n" | "g" | "e"))
+                    {
+                        let p = editions::parse(prev_ed);
+                        e.attrs.extend(p.attrs);
+                        if e.families.is_empty() {
+                            e.families = p.families;
+                        }
                     }
                 }
             }

@@ -137,6 +137,17 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
             prev = Some(a);
             continue;
         }
+        // "the N version", "an N edition": the N variant named on its own.
+        if w == "n"
+            && matches!(
+                next,
+                "version" | "versions" | "edition" | "editions" | "variant" | "sku"
+            )
+        {
+            set.insert("n");
+            prev = Some("n");
+            continue;
+        }
         if matches!(w, "n" | "g" | "e") && prev.is_some_and(takes_suffix) {
             let a = match w {
                 "n" => "n",
