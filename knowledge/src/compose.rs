@@ -2204,6 +2204,7 @@ fn answer_one(
         && options.len() <= 8
         && !REBOOT.is_match(q)
         && u.slots.host.is_none()
+        && u.slots.dli.is_none()
         && u.slots.error.is_none()
         && (matches!(u.intent, Intent::Slmgr | Intent::Compare)
             || COMPARING.is_match(q)

@@ -385,9 +385,41 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     (host, port.filter(|p| *p > 0))
 }
 
-/// The largest machine count named ("make one server the KMS host for our 20 VMs": 20).
+/// The largest machine count named ("make one server the KMS host for our 20 VMs": 20), or
+/// else the count a KMS host reports ("current count 4, servers won't activate").
 fn machine_count(text: &str) -> Option<MachineCount> {
-    machine_counts(text).into_iter().max_by_key(|c| c.n)
+    machine_counts(text)
+        .into_iter()
+        .max_by_key(|c| c.n)
+        .or_else(|| reported_count(text))
+}
+
+/// "current count 4", "the count is 12": the host's count, of the kind the message names.
+fn reported_count(text: &str) -> Option<MachineCount> {
+    static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
+        rx(r"(?i)\bcount\s*(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b")
+    });
+    let n: u32 = REPORTED.captures(text)?.get(1)?.as_str().parse().ok()?;
+    let lower = text.to_lowercase();
+    let kind = if lower.contains("server") || lower.contains("srv") {
+        MachineKind::Server
+    } else if [
+        "client",
+        "windows 1",
+        "win1",
+        "win 1",
+        "desktop",
+        "laptop",
+        "pc",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        MachineKind::Client
+    } else {
+        MachineKind::Unknown
+    };
+    Some(MachineCount { n, kind })
 }
 
 /// Every machine count named, in order ("8 servers and 20 Windows 11 VDIs": 8 servers, 20
