@@ -165,7 +165,8 @@ fn report_with(name: &str, s: &Score, details: bool) -> f64 {
 }
 
 /// Regression floor for every set. Issue 10 asks for 95% on sets never tuned on; the held-out
-/// sets score 84-93% (stop 22, final: third 92.0%, fourth 92.5%, fifth 83.9%; 84.3% on its first run),
+/// sets score 84-93% (stop 22, final: third 92.0%, fourth 92.5%, fifth 83.9%, 84.3% on its first run;
+/// after the twelfth dev set's tuning: third 92.4%, fourth 92.5%, fifth 84.6%),
 /// so this floor only guards against regressions until 95% is reached.
 const HELD_OUT_FLOOR: f64 = 80.0;
 
@@ -228,7 +229,7 @@ fn second_held_out_set() {
 }
 
 /// Development sets written blind to the engine (stop 21), each run once before any tuning on
-/// it (first runs: 91.1%, 82.0%, 84.8%, 90.1%, 87.9%, 90.3%, and in stop 22 the eighth 91.4%, the ninth 86.7% and the tenth 86.7%; the twelfth, dev13.toml, 92.2% (154/167) on its first run) and tuned on since: an MSP engineer,
+/// it (first runs: 91.1%, 82.0%, 84.8%, 90.1%, 87.9%, 90.3%, and in stop 22 the eighth 91.4%, the ninth 86.7% and the tenth 86.7%; the twelfth, dev13.toml, 92.2% (154/167) on its first run and 100% after tuning) and tuned on since: an MSP engineer,
 /// a helpdesk, security reviewers, Linux admins, speakers of other languages, a busy help
 /// channel's fragments and code blocks, people new to chat bots.
 #[test]
