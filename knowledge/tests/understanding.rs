@@ -287,7 +287,10 @@ fn fourth_held_out_set() {
 
 /// The fifth held-out set: written blind to the engine in stop 22 (a small-business owner, a
 /// security auditor, a Windows veteran's old terms, phone-typed fragments, long pasted output),
-/// added unread and run once the engine was final; never tuned on.
+/// added unread and run once the engine was final; never tuned on. In stop 24 one of its
+/// questions (a KMS host on Windows 11 asked to activate servers) was printed by accident by a
+/// search over the question files, and a rule touching that case changed in the same stop: treat
+/// this set's 83.9% -> 84.6% move in stop 24 as possibly contaminated by that one question.
 #[test]
 fn fifth_held_out_set() {
     check_set(
