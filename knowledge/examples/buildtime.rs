@@ -10,7 +10,18 @@ fn main() {
     eprintln!("first slots (regex compilation) in {:?}", t.elapsed());
     let t = Instant::now();
     let n = knowledge::nlu::Nlu::build().map(|n| n.vocabulary_size());
-    eprintln!("nlu {:?} in {:?}", n, t.elapsed());
+    eprintln!(
+        "nlu read (trained by build.rs) {:?} in {:?}",
+        n,
+        t.elapsed()
+    );
+    let t = Instant::now();
+    let n = knowledge::nlu::Nlu::train().map(|n| n.vocabulary_size());
+    eprintln!(
+        "nlu training (what build.rs does) {:?} in {:?}",
+        n,
+        t.elapsed()
+    );
     let t = Instant::now();
     let ok = knowledge::KnowledgeBase::builtin().is_ok();
     eprintln!("whole kb {ok} in {:?}", t.elapsed());

@@ -213,20 +213,9 @@ impl KnowledgeBase {
         }
         let builtin = BUILTIN_ARTICLES.len();
         let passages = build_passages(&parsed, &tables, builtin);
-        // The classifier trains while the search index is built (start-up time).
-        let (retriever, nlu) = std::thread::scope(|s| {
-            let nlu = s.spawn(nlu::Nlu::build);
-            let retriever = Retriever::build(passages);
-            let nlu = nlu.join().unwrap_or_else(|_| {
-                Err(KbError::Table {
-                    file: "data/intents.toml".into(),
-                    line: 1,
-                    message: "training the intent classifier panicked".into(),
-                })
-            });
-            (retriever, nlu)
-        });
-        let (retriever, nlu) = (retriever?, nlu?);
+        // The classifier was trained at build time (build.rs): this only reads its weights.
+        let nlu = nlu::Nlu::build()?;
+        let retriever = Retriever::build(passages)?;
         Ok(KnowledgeBase {
             tables,
             operator_articles: parsed.len() - builtin,

@@ -1,9 +1,14 @@
-//! A linear intent classifier: TF-IDF over word n-grams, character n-grams and slot features, multinomial logistic regression trained at start-up.
+//! A linear intent classifier: TF-IDF over word n-grams, character n-grams and slot features, multinomial logistic regression trained at build time.
 //!
 //! The shape is Snips NLU's probabilistic intent parser, scaled to a narrow domain: a few
 //! hundred labelled utterances (`data/intents.toml`), a "none" class trained on near-miss
 //! sentences, and softmax probabilities used for abstaining and for clarifying questions.
 //! Training is deterministic (fixed order, fixed seed) so answers never change between runs.
+//! `build.rs` trains the model ([`Classifier::train`]) and writes it with
+//! [`Classifier::to_bytes`]; start-up reads it back with [`Classifier::from_bytes`]. Training
+//! is plain IEEE single-precision arithmetic in a fixed order (no fused or reordered operations),
+//! so the build script's model is bit for bit the one training at run time would give (a test
+//! checks this).
 
 use std::collections::HashMap;
 
@@ -288,6 +293,110 @@ impl Classifier {
     pub fn vocabulary_size(&self) -> usize {
         self.vocab.len()
     }
+
+    /// The labels, sorted.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.labels.iter().map(String::as_str)
+    }
+
+    /// The model as bytes (little-endian): labels, the vocabulary's feature hashes in id order,
+    /// IDF, weights, bias, known words. [`Classifier::from_bytes`] reads it back.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + (self.weights.len() + self.idf.len()) * 4);
+        out.extend_from_slice(MAGIC);
+        let put_len = |out: &mut Vec<u8>, n: usize| {
+            out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+        };
+        let put_strings = |out: &mut Vec<u8>, v: &[String]| {
+            put_len(out, v.len());
+            for s in v {
+                put_len(out, s.len());
+                out.extend_from_slice(s.as_bytes());
+            }
+        };
+        put_strings(&mut out, &self.labels);
+        let mut by_id = vec![0u64; self.vocab.len()];
+        for (hash, id) in &self.vocab {
+            by_id[*id as usize] = *hash;
+        }
+        put_len(&mut out, by_id.len());
+        for h in by_id {
+            out.extend_from_slice(&h.to_le_bytes());
+        }
+        for x in self.idf.iter().chain(&self.weights).chain(&self.bias) {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        put_strings(&mut out, &self.known_words);
+        out
+    }
+
+    /// Reads a model written by [`Classifier::to_bytes`]; `None` when the bytes are not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Classifier> {
+        let mut r = Reader(bytes.strip_prefix(MAGIC)?);
+        let labels = r.strings()?;
+        let n = r.len()?;
+        let mut vocab = HashMap::with_capacity(n);
+        for id in 0..n {
+            vocab.insert(r.u64()?, u32::try_from(id).ok()?);
+        }
+        let idf = r.f32s(n)?;
+        let weights = r.f32s(n.checked_mul(labels.len())?)?;
+        let bias = r.f32s(labels.len())?;
+        let known_words = r.strings()?;
+        (r.0.is_empty() && vocab.len() == n).then_some(Classifier {
+            vocab,
+            known_words,
+            idf,
+            weights,
+            bias,
+            labels,
+        })
+    }
+}
+
+/// First bytes of a serialised model (format version 1).
+const MAGIC: &[u8] = b"kmsbot-classifier-1\n";
+
+/// Reads the serialised model's fields in order.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+
+    fn len(&mut self) -> Option<usize> {
+        usize::try_from(u32::from_le_bytes(self.take()?)).ok()
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take()?))
+    }
+
+    fn f32s(&mut self, n: usize) -> Option<Vec<f32>> {
+        let bytes = self.0.get(..n.checked_mul(4)?)?;
+        self.0 = &self.0[bytes.len()..];
+        Some(
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+
+    fn strings(&mut self) -> Option<Vec<String>> {
+        let n = self.len()?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = self.len()?;
+            let bytes = self.0.get(..len)?;
+            self.0 = &self.0[len..];
+            v.push(String::from_utf8(bytes.to_vec()).ok()?);
+        }
+        Some(v)
+    }
 }
 
 fn softmax(s: &mut [f32]) {
@@ -305,6 +414,20 @@ fn softmax(s: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_round_trip() {
+        let ex = |s: &str, l: &str| (utterance(s, &[]), l.to_string());
+        let m = Classifier::train(&[
+            ex("hello there", "greet"),
+            ex("how many machines for kms", "thresholds"),
+        ]);
+        let bytes = m.to_bytes();
+        let back = Classifier::from_bytes(&bytes).expect("a model's bytes read back");
+        assert_eq!(back.to_bytes(), bytes);
+        assert!(Classifier::from_bytes(&bytes[..bytes.len() - 1]).is_none());
+        assert!(Classifier::from_bytes(b"not a model").is_none());
+    }
 
     #[test]
     fn separates_two_classes() {

@@ -3,6 +3,7 @@
 pub mod classifier;
 pub mod dli;
 pub mod slots;
+mod training;
 
 use std::sync::LazyLock;
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::KbError;
 use classifier::{utterance, Classifier};
 pub use slots::{MachineCount, MachineKind, Slots};
+use training::{mask, slot_features};
 
 /// What the user wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -175,50 +177,13 @@ pub struct Nlu {
     classifier: Classifier,
 }
 
-#[derive(Deserialize)]
-struct IntentFile {
-    intent: std::collections::BTreeMap<String, Utterances>,
-}
-
-#[derive(Deserialize)]
-struct Utterances {
-    u: Vec<String>,
-}
-
 /// The training utterances, embedded.
 pub const TRAINING: &str = include_str!("../../data/intents.toml");
 
-use crate::text::rx;
+/// The classifier `build.rs` trained on [`TRAINING`].
+const MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/classifier.bin"));
 
-/// Slot presence as classifier features.
-fn slot_features(s: &Slots) -> Vec<&'static str> {
-    let mut f = Vec::new();
-    if !s.editions.is_empty() {
-        f.push("edition");
-    }
-    if s.editions.len() > 1 {
-        f.push("editions");
-    }
-    if s.host.is_some() {
-        f.push("host");
-    }
-    if s.port.is_some() {
-        f.push("port");
-    }
-    if s.error.is_some() {
-        f.push("error");
-    }
-    if s.count.is_some() {
-        f.push("count");
-    }
-    if s.dli.is_some() {
-        f.push("dli");
-    }
-    if s.instance.is_some() {
-        f.push("instance");
-    }
-    f
-}
+use crate::text::rx;
 
 /// The last question of a long message of several sentences ("... What are the actual steps
 /// I need to do on the VM?"), when there is one.
@@ -235,18 +200,6 @@ fn final_question(text: &str) -> Option<&str> {
     let q = trimmed[start..=end].trim();
     // Only a real sentence, and only when it is not the whole message.
     (q.split_whitespace().count() >= 3 && start > 0).then_some(q)
-}
-
-/// Replaces slot values by their kind so that the classifier learns shapes, not values.
-fn mask(text: &str, s: &Slots) -> String {
-    let mut t = text.to_string();
-    if let Some(h) = &s.host {
-        t = t.replace(h.as_str(), " kmshostname ");
-    }
-    if let Some(i) = &s.instance {
-        t = t.replace(i.as_str(), " instancename ");
-    }
-    t
 }
 
 /// Greeting words, English and the few other languages users greet in ("hola", "konnichiwa").
@@ -320,30 +273,38 @@ static WHAT_TO_BUY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Nlu {
-    /// Trains the classifier on the embedded utterances.
+    /// The classifier trained at build time on the embedded utterances.
     pub fn build() -> Result<Nlu, KbError> {
-        let file: IntentFile = toml::from_str(TRAINING).map_err(|e| KbError::Table {
+        let classifier = Classifier::from_bytes(MODEL).ok_or_else(|| KbError::Table {
             file: "data/intents.toml".into(),
             line: 1,
-            message: e.to_string(),
+            message: "the intent classifier built from this file is unreadable".into(),
         })?;
-        let mut examples = Vec::new();
-        for (label, utts) in &file.intent {
-            if Intent::from_label(label).is_none() {
-                return Err(KbError::Table {
-                    file: "data/intents.toml".into(),
-                    line: crate::facts::line_of(TRAINING, &format!("[intent.{label}]")),
-                    message: format!("unknown intent `{label}`"),
-                });
-            }
-            for u in &utts.u {
-                let s = slots::extract(u);
-                examples.push((utterance(&mask(u, &s), &slot_features(&s)), label.clone()));
-            }
+        Self::checked(classifier)
+    }
+
+    /// Trains the classifier on the embedded utterances, as `build.rs` does (for tests).
+    pub fn train() -> Result<Nlu, KbError> {
+        Self::checked(Classifier::train(&training::examples(TRAINING)?))
+    }
+
+    /// The model's bytes (for tests: the embedded model must be the trained one).
+    pub fn model_bytes(&self) -> Vec<u8> {
+        self.classifier.to_bytes()
+    }
+
+    fn checked(classifier: Classifier) -> Result<Nlu, KbError> {
+        if let Some(label) = classifier
+            .labels()
+            .find(|l| Intent::from_label(l).is_none())
+        {
+            return Err(KbError::Table {
+                file: "data/intents.toml".into(),
+                line: crate::facts::line_of(TRAINING, &format!("[intent.{label}]")),
+                message: format!("unknown intent `{label}`"),
+            });
         }
-        Ok(Nlu {
-            classifier: Classifier::train(&examples),
-        })
+        Ok(Nlu { classifier })
     }
 
     /// Understands one message.
@@ -441,5 +402,20 @@ impl Nlu {
     /// Features in the trained vocabulary (for benchmarks and `kb check`).
     pub fn vocabulary_size(&self) -> usize {
         self.classifier.vocabulary_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_classifier_is_the_one_training_gives() {
+        let embedded = Nlu::build().expect("the embedded classifier reads");
+        let trained = Nlu::train().expect("the utterances train");
+        assert!(
+            embedded.model_bytes() == trained.model_bytes(),
+            "build.rs's classifier differs from training at run time"
+        );
     }
 }
