@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
+use tantivy::directory::RamDirectory;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, Value, STORED, TEXT};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
@@ -69,6 +70,9 @@ impl std::fmt::Debug for Retriever {
     }
 }
 
+/// Memory for the index being written (tantivy sizes its term hash table from it).
+const WRITER_BUDGET: usize = 2_000_000;
+
 fn ix(e: tantivy::TantivyError) -> KbError {
     KbError::Index(e.to_string())
 }
@@ -81,8 +85,13 @@ impl Retriever {
         let f_body = sb.add_text_field("body", TEXT);
         let f_questions = sb.add_text_field("questions", TEXT);
         let f_pid = sb.add_u64_field("pid", STORED);
-        let index = Index::create_in_ram(sb.build());
-        let mut writer = index.writer_with_num_threads(1, 15_000_000).map_err(ix)?;
+        // One segment written on this thread: `IndexWriter` starts worker and merge threads and
+        // takes at least 15 MB (a 4 MB hash table written in full), where the few hundred
+        // passages need well under 1 MB.
+        let mut writer = Index::builder()
+            .schema(sb.build())
+            .single_segment_index_writer(RamDirectory::create(), WRITER_BUDGET)
+            .map_err(ix)?;
         // Normalised text of each passage's fields.
         let fields: Vec<[String; 3]> = passages
             .iter()
@@ -154,7 +163,7 @@ impl Retriever {
                 ))
                 .map_err(ix)?;
         }
-        writer.commit().map_err(ix)?;
+        let index = writer.finalize().map_err(ix)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
