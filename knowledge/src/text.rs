@@ -6,9 +6,57 @@ use regex::Regex;
 use std::sync::OnceLock;
 
 /// A regex from a pattern written in this crate's source, for `LazyLock` statics.
+///
+/// `\w` outside brackets means an ASCII word character (`[0-9A-Za-z_]`, written `(?-u:\w)`):
+/// the patterns use it for the endings of English words (`activat\w*`, `licen[cs]\w*`), and
+/// Unicode's class, hundreds of ranges, was about a third of the time it takes to compile them
+/// all, which a process's first answer pays. The one difference: a stem followed by non-ASCII
+/// letters in the same word ("crackó") no longer matches, since `\b` stays Unicode.
 pub(crate) fn rx(pattern: &str) -> Regex {
     // The patterns are literals in this crate, covered by its tests: invalid is a bug.
-    Regex::new(pattern).expect("static regex is valid")
+    Regex::new(&ascii_word_class(pattern)).expect("static regex is valid")
+}
+
+/// `pattern` with each `\w` outside a bracketed class written `(?-u:\w)`.
+fn ascii_word_class(pattern: &str) -> std::borrow::Cow<'_, str> {
+    if !pattern.contains(r"\w") {
+        return std::borrow::Cow::Borrowed(pattern);
+    }
+    let mut out = String::with_capacity(pattern.len() + 64);
+    let mut chars = pattern.chars().peekable();
+    // Depth of bracketed classes (`[a-z[:digit:]]` nests).
+    let mut depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('w') if depth == 0 => out.push_str(r"(?-u:\w)"),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                depth += 1;
+                out.push('[');
+                // A `]` first in a class (after an optional `^`) is a literal.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Multi-word phrases rewritten to one canonical token before tokenising.
@@ -476,6 +524,20 @@ pub fn slug(heading: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_class_is_ascii_outside_brackets() {
+        assert_eq!(ascii_word_class(r"a\w*b"), r"a(?-u:\w)*b");
+        assert_eq!(ascii_word_class(r"[\w-]\\w"), r"[\w-]\\w");
+        assert_eq!(
+            ascii_word_class(r"[^]\w][[:alpha:]\w]\w"),
+            r"[^]\w][[:alpha:]\w](?-u:\w)"
+        );
+        assert_eq!(ascii_word_class(r"\s\b\d"), r"\s\b\d");
+        let r = rx(r"(?i)\bcrack\w*\b");
+        assert!(r.is_match("Cracked it") && r.is_match("crack"));
+        assert!(!r.is_match("crackó"));
+    }
 
     #[test]
     fn synonyms_and_stopwords() {
