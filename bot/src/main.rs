@@ -22,6 +22,16 @@ fn init_logging(format: LogFormat) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, cli::Command::Chat { .. }) {
+        // The console's first answer would compile the knowledge base's regular expressions
+        // (tens of milliseconds); a thread of their own compiles them while the configuration
+        // is read and the knowledge base and database are opened. It keeps running on every
+        // CPU when the console pins itself to one (`console::pin_to_one_cpu`). Without the
+        // thread, the first answer compiles them itself.
+        let _ = std::thread::Builder::new()
+            .name("kb-warm-up".into())
+            .spawn(knowledge::warm_up);
+    }
     init_logging(cli.log_format);
     let config = match Config::load(cli.config.as_deref(), std::env::vars()) {
         Ok(c) => c,

@@ -237,9 +237,61 @@ fn source_line(s: &Source) -> String {
     }
 }
 
+/// An slmgr option named bare or with its `/` (`dlv`, `/dlv`).
+static BARE: LazyLock<Regex> =
+    LazyLock::new(|| crate::text::rx(r"(?:^|[\s`(])[/-]?([a-z][a-z-]{1,11})\b"));
+/// An slmgr option named with its `/` or `-`.
+static OPT: LazyLock<Regex> =
+    LazyLock::new(|| crate::text::rx(r"(?:^|[\s`(])[/-]([a-z][a-z-]{1,11})\b"));
+
+/// slmgr options asked for by what they do, in words specific enough to need no "slmgr".
+static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r"\b(find|get|see|where|which|look\s+up)\b.{0,40}\bactivation\s+ids?\b", "/dlv"),
+        (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b", "/skms-domain"),
+        (r"\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b", "/dlv"),
+        (r"\b(disable|turn\s+off|stop|switch\s+off)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/ckhc"),
+        (r"\b(enable|turn\s+on|switch\s+on)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/skhc"),
+        (r"\b(confirm|check|see|show|when|find)\b.{0,30}\b(expir\w*|expiry)\b|\b(expir\w*|expiry)\s+date\b", "/xpr"),
+        (r"\b(restrict\w*|limit\w*)\b.{0,40}\b(kms|ad|active\s+directory|token)[\s-]*(based\s+)?(activation\s+)?only\b|\bactivation\s+type\b|\bkms[\s-]+only\s+activation\b", "/act-type"),
+    ]
+    .into_iter()
+    .map(|(p, o)| (crate::text::rx(p), o))
+    .collect()
+});
+
+/// slmgr options described rather than named ("slmgr set kms port on the host side").
+static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r"\b(host|server)[\s-]*side\b.*\bport\b|\bport\b.*\b(host|server)[\s-]*side\b|\blisten\w*\b.*\bport\b", "/sprt"),
+        (r"\brenew\w*\s+interval\b", "/sri"),
+        (r"\b(activation|retry)\s+interval\b", "/sai"),
+        (r"\binstallation\s+id\b", "/dti"),
+        (r"\bconfirmation\s+id\b", "/atp"),
+        (r"\b(expir\w*|expiry)\b", "/xpr"),
+        (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
+        (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b", "/ckms"),
+        (r"\b(verbose|detailed)\b", "/dlv"),
+    ]
+    .into_iter()
+    .map(|(p, o)| (crate::text::rx(p), o))
+    .collect()
+});
+
+/// `[text](kb:id#section)` references.
+static LINK: LazyLock<Regex> = LazyLock::new(|| crate::text::rx(r"\[([^\]]+)\]\(kb:[^)]*\)"));
+
+/// Compiles this module's patterns, in about the reverse order an answer uses them (`crate::warm_up`).
+pub(crate) fn warm_up() {
+    LazyLock::force(&DESCRIBED);
+    LazyLock::force(&SPECIFIC);
+    LazyLock::force(&OPT);
+    LazyLock::force(&BARE);
+    LazyLock::force(&LINK);
+}
+
 /// Renders `[text](kb:id#section)` references as plain text.
 pub(crate) fn render_links(text: &str) -> String {
-    static LINK: LazyLock<Regex> = LazyLock::new(|| crate::text::rx(r"\[([^\]]+)\]\(kb:[^)]*\)"));
     LINK.replace_all(text, "$1").into_owned()
 }
 
@@ -425,10 +477,6 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
         || lower
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| DISTINCT.contains(&w));
-    static BARE: LazyLock<Regex> =
-        LazyLock::new(|| crate::text::rx(r"(?:^|[\s`(])[/-]?([a-z][a-z-]{1,11})\b"));
-    static OPT: LazyLock<Regex> =
-        LazyLock::new(|| crate::text::rx(r"(?:^|[\s`(])[/-]([a-z][a-z-]{1,11})\b"));
     let rx: &Regex = if bare_ok { &BARE } else { &OPT };
     for c in rx.captures_iter(&lower) {
         let Some(m) = c.get(1) else { continue };
@@ -439,21 +487,6 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
             }
         }
     }
-    // Asked by what they do, in words specific enough to need no "slmgr".
-    static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-        [
-            (r"\b(find|get|see|where|which|look\s+up)\b.{0,40}\bactivation\s+ids?\b", "/dlv"),
-            (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b", "/skms-domain"),
-            (r"\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b", "/dlv"),
-            (r"\b(disable|turn\s+off|stop|switch\s+off)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/ckhc"),
-            (r"\b(enable|turn\s+on|switch\s+on)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/skhc"),
-            (r"\b(confirm|check|see|show|when|find)\b.{0,30}\b(expir\w*|expiry)\b|\b(expir\w*|expiry)\s+date\b", "/xpr"),
-            (r"\b(restrict\w*|limit\w*)\b.{0,40}\b(kms|ad|active\s+directory|token)[\s-]*(based\s+)?(activation\s+)?only\b|\bactivation\s+type\b|\bkms[\s-]+only\s+activation\b", "/act-type"),
-        ]
-        .into_iter()
-        .map(|(p, o)| (crate::text::rx(p), o))
-        .collect()
-    });
     if let Some(o) = SPECIFIC
         .iter()
         .find(|(r, _)| r.is_match(&lower))
@@ -466,22 +499,6 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
     }
     if found.is_empty() && lower.contains("slmgr") {
         // "slmgr set kms port on the host side": an option described, not named.
-        static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-            [
-                (r"\b(host|server)[\s-]*side\b.*\bport\b|\bport\b.*\b(host|server)[\s-]*side\b|\blisten\w*\b.*\bport\b", "/sprt"),
-                (r"\brenew\w*\s+interval\b", "/sri"),
-                (r"\b(activation|retry)\s+interval\b", "/sai"),
-                (r"\binstallation\s+id\b", "/dti"),
-                (r"\bconfirmation\s+id\b", "/atp"),
-                (r"\b(expir\w*|expiry)\b", "/xpr"),
-                (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
-                (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b", "/ckms"),
-                (r"\b(verbose|detailed)\b", "/dlv"),
-            ]
-            .into_iter()
-            .map(|(p, o)| (crate::text::rx(p), o))
-            .collect()
-        });
         if let Some(o) = DESCRIBED
             .iter()
             .find(|(r, _)| r.is_match(&lower))

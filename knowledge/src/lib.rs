@@ -38,6 +38,18 @@ use articles::{parse_article, Article, BUILTIN_ARTICLES};
 use facts::Tables;
 use retrieval::{Passage, Retriever};
 
+/// Compiles the regular expressions that understanding and answering use, which are otherwise
+/// compiled by the answers that first need them (most by a process's first answer, tens of
+/// milliseconds). For a thread of its own started with the process, while the knowledge base is
+/// built: it goes through them in about the reverse of the order an answer needs them, so an
+/// answer that starts meanwhile compiles the first ones itself while this thread compiles the
+/// last (each is compiled once; an answer that needs one being compiled waits for it).
+pub fn warm_up() {
+    compose::warm_up();
+    answer::warm_up();
+    nlu::warm_up();
+}
+
 /// Errors while building the knowledge base.
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
@@ -423,6 +435,38 @@ fn build_passages(articles: &[Article], tables: &Tables, builtin: usize) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `warm_up` compiles every module-level pattern of these files: a new one must be listed
+    /// in its file's `warm_up`, or the first answer that needs it compiles it.
+    #[test]
+    fn warm_up_lists_every_pattern() {
+        for (file, src) in [
+            ("compose.rs", include_str!("compose.rs")),
+            ("answer.rs", include_str!("answer.rs")),
+            ("nlu/mod.rs", include_str!("nlu/mod.rs")),
+            ("nlu/slots.rs", include_str!("nlu/slots.rs")),
+            ("nlu/dli.rs", include_str!("nlu/dli.rs")),
+        ] {
+            let body = src
+                .split("fn warm_up() {")
+                .nth(1)
+                .and_then(|b| b.split("\n}\n").next())
+                .unwrap_or_else(|| panic!("{file} has a warm_up function"));
+            let statics: Vec<&str> = src
+                .lines()
+                .filter(|l| l.starts_with("static ") && l.contains(": LazyLock<"))
+                .filter_map(|l| l["static ".len()..].split(':').next())
+                .collect();
+            assert!(!statics.is_empty(), "{file} has patterns");
+            for name in statics {
+                assert!(
+                    body.contains(&format!("&{name},")) || body.contains(&format!("&{name})")),
+                    "{file}: `{name}` is missing from warm_up"
+                );
+            }
+        }
+        warm_up();
+    }
 
     #[test]
     fn send_sync() {

@@ -106,6 +106,26 @@ static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Compiles this module's patterns (`crate::warm_up`).
+pub(crate) fn warm_up() {
+    for pattern in [
+        &FIELD_LINE,
+        &COUNT,
+        &XPR_EXPIRES,
+        &REMOTE_PORT,
+        &COMPUTER_NAME,
+        &REMOTE_ADDRESS,
+        &TCP_TEST,
+        &MINUTES,
+        &KMS_NAME,
+        &NAME,
+        &DESCRIPTION,
+        &STATUS,
+    ] {
+        LazyLock::force(pattern);
+    }
+}
+
 /// Parses pasted output; `None` when the text has no `License Status:` or channel line and
 /// no slmgr error line.
 pub fn parse(text: &str) -> Option<DliReport> {

@@ -272,6 +272,30 @@ static WHAT_TO_BUY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Compiles the patterns of understanding (`crate::warm_up`): this module's in the reverse of
+/// the order `Nlu::understand` needs them, then those of `dli`, `slots` and the edition and
+/// error-code recognizers.
+pub(crate) fn warm_up() {
+    for pattern in [
+        &THANKS_WORD,
+        &PRICE_STRONG,
+        &ACK,
+        &THANKS,
+        &GREETING_REMARK,
+        &GREETING_HELP,
+        &GREETING_LOOSE,
+        &GREETING,
+        &MORE,
+        &WHAT_TO_BUY,
+        &PRICE,
+        &BUY_WHAT_IS_NEEDED,
+    ] {
+        LazyLock::force(pattern);
+    }
+    dli::warm_up();
+    slots::warm_up();
+}
+
 impl Nlu {
     /// The classifier trained at build time on the embedded utterances.
     pub fn build() -> Result<Nlu, KbError> {

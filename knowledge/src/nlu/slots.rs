@@ -167,6 +167,31 @@ static VERSION_LIKE: LazyLock<Regex> =
 static PRODUCT_KEY: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b[a-z0-9]{5}(?:[-\u{2010}-\u{2015}\u{2212}][a-z0-9]{5}){4}\b"));
 
+/// Compiles this module's patterns and, through one extraction, those of the edition and
+/// error-code recognizers (`crate::warm_up`).
+pub(crate) fn warm_up() {
+    LazyLock::force(&ERROR_PHRASES);
+    for pattern in [
+        &VERSION_LIKE,
+        &INSTANCE,
+        &COUNT,
+        &SEGMENT_SPLIT,
+        &GLUED,
+        &NEGATION,
+        &WEAK_PORT,
+        &CORRECTION,
+        &PORT,
+        &FQDN,
+        &IPV4,
+        &PRODUCT_KEY,
+    ] {
+        LazyLock::force(pattern);
+    }
+    std::hint::black_box(extract(
+        "srv 2019 dc, not ltsc, win 10 20h2 without hyper-v on kms.example.com:1688, error f074",
+    ));
+}
+
 /// File names and well-known names that look like DNS names but are not a KMS host.
 fn is_not_a_host(name: &str) -> bool {
     let lower = name.to_lowercase();
