@@ -35,9 +35,19 @@ pub struct Classifier {
     idf: Vec<f32>,
     /// Feature-major weights: `weights[feature * classes + class]`, so that one feature's
     /// weights for every class are contiguous (the inner loops vectorise).
-    weights: Vec<f32>,
+    weights: Weights,
     bias: Vec<f32>,
     labels: Vec<String>,
+}
+
+/// The weights: in memory while training, else read in place from the embedded model (the
+/// pages of a feature's row are touched only when a message has that feature, so an idle
+/// process keeps none of them).
+#[derive(Debug)]
+enum Weights {
+    Trained(Vec<f32>),
+    /// Little-endian `f32`s.
+    Embedded(&'static [u8]),
 }
 
 /// One utterance ready for the model: its words (for typo correction) and every other
@@ -154,7 +164,7 @@ impl Classifier {
             .map(|d| ((1.0 + n_docs) / (1.0 + *d as f32)).ln() + 1.0)
             .collect();
         let mut model = Classifier {
-            weights: vec![0.0; labels.len() * vocab.len()],
+            weights: Weights::Trained(vec![0.0; labels.len() * vocab.len()]),
             bias: vec![0.0; labels.len()],
             vocab,
             known_words,
@@ -200,9 +210,18 @@ impl Classifier {
         let k = self.labels.len();
         let mut s = self.bias.clone();
         for (id, v) in x {
-            let row = &self.weights[*id as usize * k..(*id as usize + 1) * k];
-            for (sc, w) in s.iter_mut().zip(row) {
-                *sc += w * v;
+            let at = *id as usize * k;
+            match &self.weights {
+                Weights::Trained(w) => {
+                    for (sc, w) in s.iter_mut().zip(&w[at..at + k]) {
+                        *sc += w * v;
+                    }
+                }
+                Weights::Embedded(b) => {
+                    for (sc, w) in s.iter_mut().zip(b[at * 4..(at + k) * 4].chunks_exact(4)) {
+                        *sc += f32::from_le_bytes([w[0], w[1], w[2], w[3]]) * v;
+                    }
+                }
             }
         }
         softmax(&mut s);
@@ -211,7 +230,7 @@ impl Classifier {
 
     fn fit(&mut self, data: &[(Features, usize)]) {
         let k = self.labels.len();
-        if k < 2 || data.is_empty() {
+        if k < 2 || data.is_empty() || !matches!(self.weights, Weights::Trained(_)) {
             return;
         }
         let mut order: Vec<usize> = (0..data.len()).collect();
@@ -236,8 +255,11 @@ impl Classifier {
                 for (b, gc) in self.bias.iter_mut().zip(&g) {
                     *b -= lr * gc;
                 }
+                let Weights::Trained(weights) = &mut self.weights else {
+                    return;
+                };
                 for (id, v) in x {
-                    let row = &mut self.weights[*id as usize * k..(*id as usize + 1) * k];
+                    let row = &mut weights[*id as usize * k..(*id as usize + 1) * k];
                     for (w, gc) in row.iter_mut().zip(&g) {
                         *w -= lr * (gc * v + L2 * *w);
                     }
@@ -302,7 +324,7 @@ impl Classifier {
     /// The model as bytes (little-endian): labels, the vocabulary's feature hashes in id order,
     /// IDF, weights, bias, known words. [`Classifier::from_bytes`] reads it back.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + (self.weights.len() + self.idf.len()) * 4);
+        let mut out = Vec::with_capacity(8 + (self.labels.len() + 1) * self.idf.len() * 4);
         out.extend_from_slice(MAGIC);
         let put_len = |out: &mut Vec<u8>, n: usize| {
             out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
@@ -323,7 +345,18 @@ impl Classifier {
         for h in by_id {
             out.extend_from_slice(&h.to_le_bytes());
         }
-        for x in self.idf.iter().chain(&self.weights).chain(&self.bias) {
+        for x in &self.idf {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        match &self.weights {
+            Weights::Trained(w) => {
+                for x in w {
+                    out.extend_from_slice(&x.to_le_bytes());
+                }
+            }
+            Weights::Embedded(b) => out.extend_from_slice(b),
+        }
+        for x in &self.bias {
             out.extend_from_slice(&x.to_le_bytes());
         }
         put_strings(&mut out, &self.known_words);
@@ -331,7 +364,8 @@ impl Classifier {
     }
 
     /// Reads a model written by [`Classifier::to_bytes`]; `None` when the bytes are not one.
-    pub fn from_bytes(bytes: &[u8]) -> Option<Classifier> {
+    /// The weights stay in `bytes`.
+    pub fn from_bytes(bytes: &'static [u8]) -> Option<Classifier> {
         let mut r = Reader(bytes.strip_prefix(MAGIC)?);
         let labels = r.strings()?;
         let n = r.len()?;
@@ -340,7 +374,7 @@ impl Classifier {
             vocab.insert(r.u64()?, u32::try_from(id).ok()?);
         }
         let idf = r.f32s(n)?;
-        let weights = r.f32s(n.checked_mul(labels.len())?)?;
+        let weights = Weights::Embedded(r.bytes(n.checked_mul(labels.len())?.checked_mul(4)?)?);
         let bias = r.f32s(labels.len())?;
         let known_words = r.strings()?;
         (r.0.is_empty() && vocab.len() == n).then_some(Classifier {
@@ -360,7 +394,13 @@ const MAGIC: &[u8] = b"kmsbot-classifier-1\n";
 /// Reads the serialised model's fields in order.
 struct Reader<'a>(&'a [u8]);
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let bytes = self.0.get(..n)?;
+        self.0 = &self.0[n..];
+        Some(bytes)
+    }
+
     fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
         let (head, rest) = self.0.split_first_chunk::<N>()?;
         self.0 = rest;
@@ -422,9 +462,11 @@ mod tests {
             ex("hello there", "greet"),
             ex("how many machines for kms", "thresholds"),
         ]);
-        let bytes = m.to_bytes();
-        let back = Classifier::from_bytes(&bytes).expect("a model's bytes read back");
+        let bytes: &'static [u8] = m.to_bytes().leak();
+        let back = Classifier::from_bytes(bytes).expect("a model's bytes read back");
         assert_eq!(back.to_bytes(), bytes);
+        let u = utterance("hello", &[]);
+        assert_eq!(back.predict(&u), m.predict(&u));
         assert!(Classifier::from_bytes(&bytes[..bytes.len() - 1]).is_none());
         assert!(Classifier::from_bytes(b"not a model").is_none());
     }
