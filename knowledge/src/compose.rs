@@ -631,6 +631,20 @@ static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     for pattern in [
+        &COUNTING,
+        &SPECIFIC_TERMS,
+        &WINDOWS_FEATURE,
+        &VENDOR_LICENCE,
+        &FREE_WORKING_KEY,
+        &WANTS_KMS,
+        &DEFINITION,
+        &PRE_VISTA,
+        &KMS_SECURITY,
+        &ADD_MORE,
+        &SYMPTOM,
+        &BARE_ACTIVATE,
+        &REQUEST_RECORDS,
+        &TIME_AS_OCCASION,
         &TWO_QUESTIONS,
         &KEY_SECRECY,
         &CLIENT_KEY_WORDS,
