@@ -4,6 +4,7 @@
 //! `App` is the top of the event side: it owns the services, the outbox and the job signals,
 //! and calls down into the flows (`tickets::flow`, `jobs::flow`); nothing calls back into it.
 
+use crate::answer_commit::AnswerCommit;
 use crate::approvals::{self, Decision};
 use crate::commands::{self, Command, Target};
 use crate::config::Config;
@@ -41,6 +42,8 @@ pub struct App {
     shells: std::sync::OnceLock<Arc<dyn ShellFactory>>,
     /// Status checks running at once over every request: `[jobs] concurrency`.
     status_limit: Arc<tokio::sync::Semaphore>,
+    /// Plain answers' turns, written in groups.
+    answers: AnswerCommit,
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -74,6 +77,7 @@ impl App {
         let status_limit = Arc::new(tokio::sync::Semaphore::new(config.jobs.concurrency.max(1)));
         App {
             outbox: Outbox::new(store.clone(), metrics.clone(), backoff),
+            answers: AnswerCommit::new(store.clone()),
             services: Services {
                 store,
                 config,
@@ -403,6 +407,11 @@ impl App {
         let preflight = self.preflight(ev).await;
         // A question is answered before the single writer is taken (see `EarlyAnswer`).
         let early = self.early_answer(ev).await;
+        if let Some(e) = &early {
+            if self.commit_early(ev, e).await {
+                return Ok(Handled::Done);
+            }
+        }
         // A message is read with its BEGIN: the user's context and open conversation here.
         let first_read = matches!(ev.kind, IncomingKind::Message { .. })
             .then(|| contexts::place_read(context_key(ev)));
@@ -609,6 +618,7 @@ impl App {
         let answer = self.answer_for(text, &place.context);
         Some(EarlyAnswer {
             stored_json: place.stored_json,
+            context: place.context,
             answer,
         })
     }
@@ -744,28 +754,7 @@ impl App {
         text: &str,
         place: &mut contexts::Place,
     ) -> Result<Option<tickets::request::Draft>, AppError> {
-        let lower = text
-            .trim()
-            .trim_end_matches(['.', '!'])
-            .to_ascii_lowercase();
-        const YES: &[&str] = &[
-            "file it",
-            "yes",
-            "yes please",
-            "yes, file it",
-            "please do",
-            "do it",
-            "file the request",
-            "file a request",
-            "file request",
-            "file the ticket",
-            "ok, file it",
-            "ok file it",
-            "sure",
-            "yes file it",
-            "please file it",
-        ];
-        if !YES.contains(&lower.as_str()) {
+        if !is_yes(text) {
             return Ok(None);
         }
         let stored = place.stored_json.take();
@@ -795,12 +784,26 @@ impl App {
         place: contexts::Place,
         early: Option<EarlyAnswer>,
     ) -> Result<(), AppError> {
-        let mut stored = place.context;
         // The early answer holds when the context it read is the one this turn reads.
         let answer = match early {
             Some(e) if e.stored_json == place.stored_json => e.answer,
-            _ => self.answer_for(text, &stored),
+            _ => self.answer_for(text, &place.context),
         };
+        let (reply, stored) = self.compose_reply(text, place.context, answer);
+        turn.reply(reply).await?;
+        // The context is the turn's last write: it goes with the COMMIT.
+        contexts::save_at_commit(turn, &stored, place.stored_json.as_deref()).await?;
+        Ok(())
+    }
+
+    /// The reply to a question and the context to keep after it, from the knowledge base's
+    /// answer: an offer to file a request, the configured KMS host in the commands.
+    fn compose_reply(
+        &self,
+        text: &str,
+        mut stored: StoredContext,
+        answer: knowledge::Answer,
+    ) -> (String, StoredContext) {
         let mut reply = answer.text.clone();
         stored.offer = None;
         if let Some(offer) = answer.offer {
@@ -830,10 +833,58 @@ impl App {
                 .replace("<KMS_server_ip_address>", host)
                 .replace("<kms_host>", host);
         }
-        turn.reply(reply).await?;
-        // The context is the turn's last write: it goes with the COMMIT.
-        contexts::save_at_commit(turn, &stored, place.stored_json.as_deref()).await?;
-        Ok(())
+        (reply, stored)
+    }
+
+    /// Writes a plain answer's whole turn through the group commit (see `answer_commit`) and
+    /// queues its reply: `true` when done, `false` when the ordinary turn must run (the event is
+    /// a duplicate, the place changed since it was read, the message is a reply to an offer, or
+    /// the write failed; the turn then meets the same problem and reports it).
+    async fn commit_early(&self, ev: &Incoming, early: &EarlyAnswer) -> bool {
+        let IncomingKind::Message { text, .. } = &ev.kind else {
+            return false;
+        };
+        let text = text.trim();
+        // "file it" and the like may accept an offer or ask what to file: the turn decides.
+        if is_yes(text) {
+            return false;
+        }
+        let (reply, stored) = self.compose_reply(text, early.context.clone(), early.answer.clone());
+        let new_context = match contexts::changed_json(&stored, early.stored_json.as_deref()) {
+            Ok(c) => c,
+            Err(_) => return false,
+        };
+        let message: adapters::Message = reply.into();
+        let prepared = crate::store::PreparedAnswer {
+            platform: ev.platform.as_str().to_string(),
+            event_id: ev.event_id.clone(),
+            channel: ev.channel.clone(),
+            thread: ev.thread.clone(),
+            user: ev.user.clone(),
+            read_context: early.stored_json.clone(),
+            pending: crate::outbox::pending_json(&message, &[]),
+            new_context,
+        };
+        match self.answers.commit(prepared).await {
+            Ok(Some(local_id)) => {
+                self.outbox.enqueue(
+                    ev.platform,
+                    vec![crate::outbox::Delivery::Post {
+                        local_id,
+                        channel: ev.channel.clone(),
+                        thread: ev.thread.clone(),
+                        message,
+                        buttons: Vec::new(),
+                    }],
+                );
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::debug!(error = %e, event_id = %ev.event_id, "group commit failed; the turn runs");
+                false
+            }
+        }
     }
 
     fn offer_draft(&self, offer: knowledge::RequestOffer, text: &str) -> tickets::request::Draft {
@@ -945,7 +996,35 @@ impl App {
 /// the context and the configuration).
 struct EarlyAnswer {
     stored_json: Option<String>,
+    /// The context as read.
+    context: StoredContext,
     answer: knowledge::Answer,
+}
+
+/// A yes to an offer to file a request ("file it", "yes please", …).
+fn is_yes(text: &str) -> bool {
+    const YES: &[&str] = &[
+        "file it",
+        "yes",
+        "yes please",
+        "yes, file it",
+        "please do",
+        "do it",
+        "file the request",
+        "file a request",
+        "file request",
+        "file the ticket",
+        "ok, file it",
+        "ok file it",
+        "sure",
+        "yes file it",
+        "please file it",
+    ];
+    let lower = text
+        .trim()
+        .trim_end_matches(['.', '!'])
+        .to_ascii_lowercase();
+    YES.contains(&lower.as_str())
 }
 
 fn context_key(ev: &Incoming) -> ContextKey<'_> {

@@ -257,6 +257,60 @@ pub struct FirstRead {
     pub binds: Vec<String>,
 }
 
+/// A plain answer's whole turn, worked out before the writer is taken
+/// ([`Store::commit_answers`]).
+#[derive(Debug, Clone)]
+pub struct PreparedAnswer {
+    /// Platform name.
+    pub platform: String,
+    /// The event's id on the platform.
+    pub event_id: String,
+    /// Channel.
+    pub channel: String,
+    /// Thread, when in one.
+    pub thread: Option<String>,
+    /// The asker's stable id.
+    pub user: String,
+    /// The context JSON the answer was worked out from (`None`: no context row).
+    pub read_context: Option<String>,
+    /// The reply as the outbox stores a pending post.
+    pub pending: String,
+    /// The context to store, `None` when unchanged.
+    pub new_context: Option<String>,
+}
+
+/// Most answers [`Store::commit_answers`] takes at once (9 parameters each).
+pub const ANSWERS_MAX: usize = 64;
+
+/// The statements of [`Store::commit_answers`] for `n` answers, built once per `n`.
+fn answers_sql(n: usize) -> std::sync::Arc<str> {
+    static BUILT: std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if built.len() <= n {
+        built.resize(n + 1, None);
+    }
+    built[n]
+        .get_or_insert_with(|| {
+            let mut sql = String::from("BEGIN IMMEDIATE; ");
+            for k in 0..n {
+                let b = 9 * k;
+                let (p, e, c, t, u, read, pending, thread, ctx) =
+                    (b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9);
+                let unchanged = crate::contexts::place_unchanged_sql(p, c, t, u, read);
+                sql.push_str(&format!(
+                    "INSERT INTO processed_events (platform, event_id) SELECT ?{p}, ?{e} WHERE {unchanged} ON CONFLICT DO NOTHING; \
+                     INSERT INTO messages (platform, channel, thread, author, pending) SELECT ?{p}, ?{c}, ?{thread}, 'bot', ?{pending} WHERE changes() = 1 RETURNING id, {k} AS k; "
+                ));
+                sql.push_str(&crate::contexts::upsert_where_sql((p, c, t, u), ctx, "changes() = 1"));
+                sql.push_str("; ");
+            }
+            sql.push_str("COMMIT");
+            sql.into()
+        })
+        .clone()
+}
+
 /// The database handle (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -409,6 +463,62 @@ impl Store {
         }
         rows.remove(0);
         Ok(Some((tx, rows)))
+    }
+
+    /// Commits plain answers' whole turns, worked out before the writer was taken, in one
+    /// transaction and one round trip: for each, its `processed_events` row, the reply's
+    /// `messages` row and the context when it changed. An answer is written only when its place
+    /// still holds the context it was worked out from and no open conversation, and its event
+    /// is new; its entry is then the reply's message id, else `None` (nothing of it was written:
+    /// the caller runs the ordinary turn, which tells a duplicate from a changed context).
+    pub async fn commit_answers(
+        &self,
+        answers: &[PreparedAnswer],
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        if answers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = answers_sql(answers.len());
+        let mut tx = self.writer_tx().await?;
+        let w = tx.writer()?;
+        w.open = true;
+        let mut query = sqlx::query(&sql);
+        for a in answers {
+            query = query
+                .bind(&a.platform)
+                .bind(&a.event_id)
+                .bind(&a.channel)
+                .bind(a.thread.as_deref().unwrap_or_default())
+                .bind(&a.user)
+                .bind(a.read_context.as_deref())
+                .bind(&a.pending)
+                .bind(a.thread.as_deref())
+                .bind(a.new_context.as_deref());
+        }
+        match query.fetch_all(&mut w.conn).await {
+            Ok(rows) => {
+                w.open = false;
+                w.committed();
+                let mut ids = vec![None; answers.len()];
+                for row in rows {
+                    let k: i64 = row.try_get("k")?;
+                    let slot = usize::try_from(k).ok().and_then(|k| ids.get_mut(k));
+                    if let Some(slot) = slot {
+                        *slot = Some(row.try_get::<i64, _>("id")?);
+                    }
+                }
+                Ok(ids)
+            }
+            Err(e) => {
+                // Stopped part way or at the COMMIT: roll back what may be left (SQLite may
+                // have rolled back already), else replace the connection.
+                if !rollback_quietly(&mut w.conn).await {
+                    w.broken = true;
+                }
+                w.open = false;
+                Err(e.into())
+            }
+        }
     }
 
     /// The writer, idle: a transaction a dropped [`Tx`] left open is rolled back, and a
