@@ -158,27 +158,24 @@ pub fn changed_json(
 const UPSERT: &str = "INSERT INTO answer_contexts (platform, channel, thread, user_id, context) VALUES (?1, ?2, ?3, ?4, ?5) \
      ON CONFLICT (platform, channel, thread, user_id) DO UPDATE SET context = excluded.context, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-/// SQL true when the place (parameters `?{p}` platform, `?{c}` channel, `?{t}` thread, `?{u}`
-/// user) still holds the context JSON `?{json}` (NULL: no context row) and has no open ticket
-/// conversation: what [`load_place`] read before a plain answer was worked out (see
+/// SQL true when the place whose platform, channel, thread and user are the SQL expressions
+/// `p`, `c`, `t`, `u` still holds the context JSON `json` (NULL: no context row) and has no open
+/// ticket conversation: what [`load_place`] read before a plain answer was worked out (see
 /// `store::Store::commit_answers`).
-pub fn place_unchanged_sql(p: usize, c: usize, t: usize, u: usize, json: usize) -> String {
+pub fn place_unchanged_sql(p: &str, c: &str, t: &str, u: &str, json: &str) -> String {
     format!(
-        "(SELECT context FROM answer_contexts WHERE platform = ?{p} AND channel = ?{c} AND thread = ?{t} AND user_id = ?{u}) IS ?{json} \
-         AND NOT EXISTS (SELECT 1 FROM conversations WHERE platform = ?{p} AND channel = ?{c} AND thread = ?{t} AND user_id = ?{u} AND state = 'open')"
+        "(SELECT context FROM answer_contexts WHERE platform = {p} AND channel = {c} AND thread = {t} AND user_id = {u}) IS {json} \
+         AND NOT EXISTS (SELECT 1 FROM conversations WHERE platform = {p} AND channel = {c} AND thread = {t} AND user_id = {u} AND state = 'open')"
     )
 }
 
-/// The context upsert as `INSERT … SELECT … WHERE {condition}` (parameters as in
-/// [`place_unchanged_sql`], `?{ctx}` the JSON; nothing is written when it is NULL).
-pub fn upsert_where_sql(
-    (p, c, t, u): (usize, usize, usize, usize),
-    ctx: usize,
-    condition: &str,
-) -> String {
+/// The context upsert as `INSERT … SELECT platform, channel, thread, user_id, context FROM
+/// {source} WHERE {condition}`: `source` names those five columns; nothing is written where
+/// `context` is NULL.
+pub fn upsert_from_sql(source: &str, condition: &str) -> String {
     format!(
-        "INSERT INTO answer_contexts (platform, channel, thread, user_id, context) SELECT ?{p}, ?{c}, ?{t}, ?{u}, ?{ctx} \
-         WHERE ?{ctx} IS NOT NULL AND {condition} \
+        "INSERT INTO answer_contexts (platform, channel, thread, user_id, context) \
+         SELECT platform, channel, thread, user_id, context FROM {source} WHERE context IS NOT NULL AND {condition} \
          ON CONFLICT (platform, channel, thread, user_id) DO UPDATE SET context = excluded.context, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
     )
 }

@@ -282,27 +282,50 @@ pub struct PreparedAnswer {
 /// Most answers [`Store::commit_answers`] takes at once (9 parameters each).
 pub const ANSWERS_MAX: usize = 64;
 
-/// The statements of [`Store::commit_answers`] for `n` answers, built once per `n`.
-fn answers_sql(n: usize) -> std::sync::Arc<str> {
-    static BUILT: std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>> =
-        std::sync::Mutex::new(Vec::new());
+/// The statements of [`Store::commit_answers`] for `n` answers, built once per `n`. The
+/// answers' values go into a temporary table with one multi-row insert of plain `?`
+/// parameters, which the statements then read: sqlx's SQLite driver stops binding a statement's
+/// parameters at the first unused number beyond the arguments it counted so far, so numbered
+/// parameters (`?10`…) cannot span several statements.
+fn answers_sql(n: usize) -> Arc<str> {
+    static BUILT: std::sync::Mutex<Vec<Option<Arc<str>>>> = std::sync::Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if built.len() <= n {
         built.resize(n + 1, None);
     }
     built[n]
         .get_or_insert_with(|| {
-            let mut sql = String::from("BEGIN IMMEDIATE; ");
+            let mut sql = String::from(
+                "BEGIN IMMEDIATE; \
+                 CREATE TEMP TABLE IF NOT EXISTS answers_in (k INTEGER PRIMARY KEY, platform TEXT NOT NULL, \
+                 event_id TEXT NOT NULL, channel TEXT NOT NULL, thread TEXT NOT NULL, user_id TEXT NOT NULL, \
+                 read_context TEXT, pending TEXT NOT NULL, msg_thread TEXT, context TEXT); \
+                 DELETE FROM temp.answers_in; \
+                 INSERT INTO temp.answers_in VALUES ",
+            );
             for k in 0..n {
-                let b = 9 * k;
-                let (p, e, c, t, u, read, pending, thread, ctx) =
-                    (b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9);
-                let unchanged = crate::contexts::place_unchanged_sql(p, c, t, u, read);
+                if k > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("({k}, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            }
+            sql.push_str("; ");
+            let unchanged = crate::contexts::place_unchanged_sql(
+                "a.platform",
+                "a.channel",
+                "a.thread",
+                "a.user_id",
+                "a.read_context",
+            );
+            for k in 0..n {
+                let this = format!("(SELECT * FROM temp.answers_in WHERE k = {k})");
                 sql.push_str(&format!(
-                    "INSERT INTO processed_events (platform, event_id) SELECT ?{p}, ?{e} WHERE {unchanged} ON CONFLICT DO NOTHING; \
-                     INSERT INTO messages (platform, channel, thread, author, pending) SELECT ?{p}, ?{c}, ?{thread}, 'bot', ?{pending} WHERE changes() = 1 RETURNING id, {k} AS k; "
+                    "INSERT INTO processed_events (platform, event_id) SELECT a.platform, a.event_id FROM {this} a \
+                     WHERE {unchanged} ON CONFLICT DO NOTHING; \
+                     INSERT INTO messages (platform, channel, thread, author, pending) \
+                     SELECT platform, channel, msg_thread, 'bot', pending FROM {this} WHERE changes() = 1 RETURNING id, {k} AS k; "
                 ));
-                sql.push_str(&crate::contexts::upsert_where_sql((p, c, t, u), ctx, "changes() = 1"));
+                sql.push_str(&crate::contexts::upsert_from_sql(&this, "changes() = 1"));
                 sql.push_str("; ");
             }
             sql.push_str("COMMIT");
@@ -838,6 +861,86 @@ impl Store {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    fn prepared(event: &str, user: &str, read: Option<&str>, ctx: Option<&str>) -> PreparedAnswer {
+        PreparedAnswer {
+            platform: "slack".into(),
+            event_id: event.into(),
+            channel: "C1".into(),
+            thread: Some(format!("t-{event}")),
+            user: user.into(),
+            read_context: read.map(str::to_string),
+            pending: format!("{{\"text\":\"answer to {event}\"}}"),
+            new_context: ctx.map(str::to_string),
+        }
+    }
+
+    /// Several answers in one transaction: each is written only when its event is new and its
+    /// place still holds the context it was worked out from; the others write nothing at all.
+    #[tokio::test]
+    async fn answers_are_committed_together_and_only_as_worked_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kmsbot.db")).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        Store::mark_processed(&mut tx, "slack", "Ev-old")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // A context already stored at "Ev-stale"'s place, which its answer did not see.
+        let stale = prepared("Ev-stale", "U2", None, Some("{\"abstained\":true}"));
+        let first = store.commit_answers(std::slice::from_ref(&stale)).await.unwrap();
+        assert!(first[0].is_some());
+        let batch = [
+            prepared("Ev1", "U1", None, Some("{\"abstained\":false}")),
+            prepared("Ev-old", "U3", None, None),
+            // Same place as the first "Ev-stale", read before it was written.
+            PreparedAnswer {
+                event_id: "Ev-stale-2".into(),
+                ..stale.clone()
+            },
+            prepared("Ev2", "U4", None, None),
+        ];
+        let ids = store.commit_answers(&batch).await.unwrap();
+        assert!(ids[0].is_some() && ids[3].is_some(), "{ids:?}");
+        assert_eq!(ids[1], None, "a handled event is not answered again");
+        assert_eq!(ids[2], None, "a changed place is left to the ordinary turn");
+        let mut conn = store.pool().acquire().await.unwrap();
+        let events: Vec<String> =
+            sqlx::query_scalar("SELECT event_id FROM processed_events ORDER BY event_id")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(events, ["Ev-old", "Ev-stale", "Ev1", "Ev2"]);
+        let posts: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, pending, thread FROM messages WHERE author = 'bot' ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(posts.len(), 3);
+        assert_eq!(Some(posts[1].0), ids[0]);
+        assert_eq!(posts[1].1, "{\"text\":\"answer to Ev1\"}");
+        assert_eq!(posts[1].2.as_deref(), Some("t-Ev1"));
+        let contexts: Vec<(String, String)> =
+            sqlx::query_as("SELECT user_id, context FROM answer_contexts ORDER BY user_id")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            contexts,
+            [
+                ("U1".to_string(), "{\"abstained\":false}".to_string()),
+                ("U2".to_string(), "{\"abstained\":true}".to_string()),
+            ]
+        );
+        // The writer is free and usable afterwards.
+        drop(conn);
+        let mut tx = store.begin().await.unwrap();
+        assert!(Store::mark_processed(&mut tx, "slack", "Ev3")
+            .await
+            .unwrap());
+        tx.commit().await.unwrap();
+    }
 
     #[tokio::test]
     async fn creates_migrates_and_dedupes() {

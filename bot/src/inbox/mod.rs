@@ -36,7 +36,7 @@ pub const QUEUE_CAPACITY: usize = 1024;
 /// Most payloads stored in one transaction.
 pub const BATCH_MAX: usize = 512;
 /// Workers handling stored payloads.
-pub const WORKERS: usize = 4;
+pub const WORKERS: usize = 8;
 /// Rows waiting for one worker.
 pub const WORKER_QUEUE: usize = 16;
 /// Rows the dispatcher reads at a time.
