@@ -855,7 +855,7 @@ impl App {
             Err(_) => return false,
         };
         let message: adapters::Message = reply.into();
-        let prepared = crate::store::PreparedAnswer {
+        let prepared = crate::answer_commit::PreparedAnswer {
             platform: ev.platform.as_str().to_string(),
             event_id: ev.event_id.clone(),
             channel: ev.channel.clone(),
