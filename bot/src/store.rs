@@ -312,7 +312,9 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES);
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+            // The group commit's temporary table (`answer_commit`) stays in memory.
+            .pragma("temp_store", "memory");
         let mut conn = SqliteConnection::connect_with(&options)
             .await
             .map_err(|e| open_err(open_detail(path, &e)))?;
