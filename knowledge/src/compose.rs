@@ -3085,7 +3085,7 @@ fn answer_one(
     if u.slots.host.is_none()
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
-        && !crate::nlu::slots::machine_counts(q).is_empty()
+        && u.slots.count.is_some()
         && WILL_IT_WORK.is_match(q)
     {
         u.intent = Intent::Thresholds;

@@ -425,8 +425,17 @@ fn reported_count(text: &str) -> Option<MachineCount> {
         rx(r"(?i)\bcount\s*(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b")
     });
     let n: u32 = REPORTED.captures(text)?.get(1)?.as_str().parse().ok()?;
-    let lower = text.to_lowercase();
-    let kind = if lower.contains("server") || lower.contains("srv") {
+    Some(MachineCount {
+        n,
+        kind: kind_named_in(&text.to_lowercase()),
+    })
+}
+
+/// The kind of machine a message talks about when its count does not say ("20 VMs, all
+/// Windows 11"): servers if it names a server anywhere, clients if it names a Windows client
+/// version or a client device, else unknown.
+fn kind_named_in(lower: &str) -> MachineKind {
+    if lower.contains("server") || lower.contains("srv") {
         MachineKind::Server
     } else if [
         "client",
@@ -443,8 +452,7 @@ fn reported_count(text: &str) -> Option<MachineCount> {
         MachineKind::Client
     } else {
         MachineKind::Unknown
-    };
-    Some(MachineCount { n, kind })
+    }
 }
 
 /// Every machine count named, in order ("8 servers and 20 Windows 11 VDIs": 8 servers, 20
@@ -538,23 +546,8 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
         || between.contains("client")
     {
         MachineKind::Client
-    } else if lower.contains("server") || lower.contains("srv") {
-        MachineKind::Server
-    } else if [
-        "windows 10",
-        "windows 11",
-        "win 10",
-        "win 11",
-        "win10",
-        "win11",
-        "desktop",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-    {
-        MachineKind::Client
     } else {
-        MachineKind::Unknown
+        kind_named_in(&lower)
     };
     Some(MachineCount { n, kind })
 }
@@ -814,6 +807,18 @@ mod tests {
         assert_eq!(extract("event id 12290 on the kms host").count, None);
         assert_eq!(extract("port 1688 to the servers").count, None);
         assert_eq!(extract("20 of our servers").count.map(|c| c.n), Some(20));
+        // A count and a reported count read the kind from the same words.
+        let told = extract("we have 30 machines, all of them laptops");
+        let reported = extract("current count 30 and the laptops won't activate");
+        assert_eq!(told.count.map(|c| c.kind), Some(MachineKind::Client));
+        assert_eq!(reported.count.map(|c| c.kind), Some(MachineKind::Client));
+        assert_eq!(
+            extract("current count is 3 on the kms host").count,
+            Some(MachineCount {
+                n: 3,
+                kind: MachineKind::Unknown
+            })
+        );
     }
 
     #[test]
