@@ -100,6 +100,7 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"key\s+management\s+service\s*(?:\(kms\))?\s+is\s+not\s+enabled", "0xC004F039"),
         (r"(?:product\s+)?sku\s+(?:is\s+|was\s+)?not\s+found", "0xC004F069"),
         (r"syntax\s+is\s+incorrect", "0x8007007B"),
+        (r"licen[cs]e\s+consumption\s+failed", "0xC004E015"),
     ]
     .into_iter()
     .map(|(p, c)| (rx(&format!("(?i){p}")), c))
@@ -132,6 +133,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "syntax",
         "format",
         "genuine",
+        "consumption",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
