@@ -108,7 +108,7 @@ static VENDOR_LICENCE: LazyLock<Regex> = LazyLock::new(|| {
 /// A free key that "works": a licence asked for without paying.
 static FREE_WORKING_KEY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
+        r"(?i)\b(gib|give|send|schick\w*|brauche|donne\w*|envoie\w*|dame|manda|quiero|necesito|besoin)\b.{0,60}(\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b.{0,40}\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b|\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b.{0,30}\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b)|\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
     )
 });
 /// Wanting a machine on KMS ("onto our KMS", "on KMS instead").
@@ -118,7 +118,7 @@ static WANTS_KMS: LazyLock<Regex> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)^\s*(so\s+)?(what\s+(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
@@ -1894,6 +1894,17 @@ fn brief(text: &str) -> String {
     s
 }
 
+/// "What is KMS?" as the whole message or as one of its sentences, after a lead-in ("sorry if
+/// this is basic, but what is KMS?").
+fn asks_definition(q: &str) -> bool {
+    DEFINITION.is_match(q)
+        || q.split_inclusive(['?', '.', '!', '\n']).any(|sentence| {
+            let s = sentence.trim();
+            let s = s.rsplit_once(" but ").map_or(s, |(_, rest)| rest);
+            s.len() < q.trim().len() && DEFINITION.is_match(s)
+        })
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -1911,10 +1922,15 @@ fn answer_one(
     let mut u: Understanding = kb.nlu.understand(q);
     // Another product (Office, SQL Server, Linux...) without Windows in the question.
     // "Office" alone may be a place ("the KMS server in our office"): then it needs no decline.
-    // An instance's name ("sql-07") is not a product.
-    let product_toks = match &u.slots.instance {
-        Some(name) => query_tokens(&lower.replace(&name.to_lowercase(), " ")),
-        None => toks.clone(),
+    // An instance's name ("sql-07") or a KMS host's ("kms-sql.corp.local") is not a product.
+    let product_toks = if u.slots.instance.is_some() || u.slots.host.is_some() {
+        let mut rest = lower.clone();
+        for name in u.slots.instance.iter().chain(u.slots.host.iter()) {
+            rest = rest.replace(&name.to_lowercase(), " ");
+        }
+        query_tokens(&rest)
+    } else {
+        toks.clone()
     };
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
     // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
@@ -2166,8 +2182,9 @@ fn answer_one(
             u.confidence = u.confidence.max(0.6);
         }
     }
-    // "What is KMS?": what the words mean, side by side with the other ways.
-    if DEFINITION.is_match(q) {
+    // "What is KMS?": what the words mean, side by side with the other ways, also as one
+    // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
+    if asks_definition(q) {
         u.intent = Intent::Compare;
         u.confidence = u.confidence.max(0.6);
         u.slots.error = None;
@@ -3203,7 +3220,31 @@ fn answer_one(
             }
             Some(a)
         }
-        Intent::KeyLookup => keys_answer(kb, &u.slots, &t, ctx).map(|mut a| {
+        Intent::KeyLookup => {
+            // "Server 2022 datacentre and Windows 11 Home": the keys of the others, and why
+            // Home has none.
+            let home = HOME_EDITION
+                .captures(q)
+                .and_then(|c| c.get(2))
+                .map(|v| format!("Windows {}", v.as_str()))
+                .filter(|_| u.slots.editions.len() > 1);
+            let mut slots = u.slots.clone();
+            if let Some(fam) = &home {
+                slots
+                    .editions
+                    .retain(|e| !(e.attrs.is_empty() && e.families == [fam.clone()]));
+            }
+            keys_answer(kb, &slots, &t, ctx).map(|mut a| {
+                if let Some(fam) = &home {
+                    a.text = format!(
+                        "**{fam} Home has no KMS client setup key (GVLK)**: Microsoft publishes GVLKs only for volume editions (Pro, Enterprise, Education and the Server editions), so a Home edition cannot activate through KMS. Activate it online with its own retail or OEM key, or move it to a volume edition such as Pro first.\n\n{}",
+                        a.text
+                    );
+                }
+                a
+            })
+        }
+        .map(|mut a| {
             if KEY_SECRECY.is_match(q) {
                 // "Is it a problem that the key is in our wiki?"
                 a.text = format!(
@@ -3213,7 +3254,7 @@ fn answer_one(
             }
             a
         }).or_else(|| {
-            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") {
+            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") {
                 article_answer(kb, "gvlk-keys", "What a GVLK is", &t, with_ctx(intent), None, 0.85)
             } else {
                 Some(ask_edition(kb, &t, ctx, intent))

@@ -106,6 +106,8 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
                     | "settings"
             ),
             "enterprise" | "ent" => matches!(next, "agreement" | "agreements" | "customer"),
+            // "what does GVLK stand for?", "stand up a KMS host": the verb.
+            "stand" => matches!(next, "for" | "up" | "by" | "alone"),
             // "our office datacenter": a place.
             "datacenter" | "datacentre" | "datacenters" => {
                 let before = if i > 0 { words[i - 1] } else { "" };
