@@ -337,6 +337,14 @@ static HOST_RISK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Cloned machines and a count that does not grow.
+/// The KMS host unavailable and what that does to activated machines ("if it goes down are we
+/// unlicensed straight away?", "how long do clients stay activated when the host is
+/// unreachable?").
+static OUTAGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached)\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e))|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
+    )
+});
 static CLONED: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b",
@@ -420,6 +428,12 @@ static SCRIPTED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// A minimum count asked as policy ("under which minimum can I not use KMS?").
+/// "How many systems / machines / servers ...".
+static HOW_MANY_MACHINES: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bhow\s+many\s+(\w+\s+)?(machines|systems|servers|clients|computers|vms|instances|devices|pcs|nodes)\b",
+    )
+});
 static MIN_COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(minimum|at\s+least|how\s+many|fewer\s+than|less\s+than|under\s+which|threshold)\b")
 });
@@ -672,6 +686,8 @@ pub(crate) fn warm_up() {
         &CHANNEL_PROOF,
         &HOST_KEY_WHERE,
         &HOME_EDITION,
+        &HOW_MANY_MACHINES,
+        &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
         &VOLUME_EXPIRES,
@@ -1796,6 +1812,8 @@ pub fn answer(
     ctx: Option<&Context>,
     settings: &AnswerSettings,
 ) -> Answer {
+    // A message in German, French or Spanish is read through English glosses of its words.
+    let question = &*crate::nlu::gloss::english(question);
     let whole = answer_one(kb, question, ctx, settings);
     two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
 }
@@ -1846,6 +1864,9 @@ fn two_questions(
             || whole.intent.is_none()
             || (whole_is_one_of_them
                 && strong
+                // "Can I activate by phone? We have no internet." is one question and what
+                // the user has, not two questions.
+                && (asks(b) || !sep.contains('?'))
                 && ((sure(a) && sure(b)) || sep.contains(['+', '&']) || sep.contains("plus"))))
         {
             continue;
@@ -1863,6 +1884,21 @@ fn two_questions(
         return Some(paginate(out));
     }
     None
+}
+
+/// A part of a message that asks something: it ends with a question mark or starts like a
+/// question or a request ("how ...", "give me ...").
+fn asks(part: &str) -> bool {
+    const STARTS: &[&str] = &[
+        "how", "what", "what's", "whats", "which", "where", "when", "why", "who", "can", "could",
+        "do", "does", "did", "is", "are", "should", "will", "would", "give", "show", "tell",
+        "explain", "list", "and",
+    ];
+    let p = part.trim();
+    p.ends_with('?')
+        || p.split_whitespace()
+            .next()
+            .is_some_and(|w| STARTS.contains(&w.to_lowercase().as_str()))
 }
 
 /// The head of an answer, for a message with two questions: its first paragraph and first
@@ -2471,6 +2507,11 @@ fn answer_one(
             Some(("mak-limit", Intent::Online))
         } else if HOST_RISK.is_match(q) && u.slots.count.is_none() {
             Some(("capacity", Intent::Thresholds))
+        } else if OUTAGE.is_match(q)
+            && (lower.contains("kms") || lower.contains("activat") || lower.contains("licen"))
+            && u.slots.error.is_none()
+        {
+            Some(("validity", Intent::Timing))
         } else if CLONED.is_match(q) {
             Some(("cmid", Intent::Thresholds))
         } else if (EVENT_LOG.is_match(q)
@@ -3079,8 +3120,21 @@ fn answer_one(
             u.alternative = None;
         }
     }
-    // "Under which minimum can I not use KMS?": the thresholds, whoever wrote the rule.
-    if u.intent == Intent::Policy && MIN_COUNT.is_match(q) && lower.contains("kms") {
+    // "Under which minimum can I not use KMS?": the thresholds, whoever wrote the rule; "how
+    // many systems does a KMS host need?" is never the client commands.
+    if (u.intent == Intent::Policy && MIN_COUNT.is_match(q) && lower.contains("kms"))
+        || (matches!(
+            u.intent,
+            Intent::ClientProcedure
+                | Intent::PointKms
+                | Intent::Policy
+                | Intent::ExistingKms
+                | Intent::HostSetup
+        ) && HOW_MANY_MACHINES.is_match(q)
+            && lower.contains("kms")
+            && u.slots.error.is_none()
+            && u.slots.host.is_none())
+    {
         u.intent = Intent::Thresholds;
         u.confidence = u.confidence.max(0.6);
     }

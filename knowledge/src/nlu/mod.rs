@@ -2,6 +2,7 @@
 
 pub mod classifier;
 pub mod dli;
+pub mod gloss;
 pub mod slots;
 mod training;
 
