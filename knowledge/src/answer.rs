@@ -270,6 +270,7 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\bconfirmation\s+id\b", "/atp"),
         (r"\b(expir\w*|expiry)\b", "/xpr"),
         (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
+        (r"\b(install|enter|put\s+in|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
         (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b", "/ckms"),
         (r"\b(verbose|detailed)\b", "/dlv"),
     ]
@@ -497,8 +498,10 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
         found.insert(0, o);
         found.truncate(1);
     }
-    if found.is_empty() && lower.contains("slmgr") {
-        // "slmgr set kms port on the host side": an option described, not named.
+    // "slmgr set kms port on the host side", "the command to install a product key": an
+    // option described, not named.
+    let wants_command = ["slmgr", "command", "cmd"].iter().any(|w| lower.contains(w));
+    if found.is_empty() && wants_command {
         if let Some(o) = DESCRIBED
             .iter()
             .find(|(r, _)| r.is_match(&lower))

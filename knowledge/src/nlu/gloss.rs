@@ -82,6 +82,38 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("anzahl", "count"),
     ("zahler", "count"),
     ("ablaufdatum", "expiration date"),
+    // German function words
+    ("es gibt", "there is"),
+    ("der", "the"),
+    ("die", "the"),
+    ("das", "the"),
+    ("den", "the"),
+    ("dem", "the"),
+    ("ein", "a"),
+    ("eine", "a"),
+    ("einen", "a"),
+    ("ist", "is"),
+    ("ich", "I"),
+    ("wir", "we"),
+    ("unser", "our"),
+    ("unsere", "our"),
+    ("unseren", "our"),
+    ("unserem", "our"),
+    ("mein", "my"),
+    ("meine", "my"),
+    ("mit", "with"),
+    ("fur", "for"),
+    ("bei", "at"),
+    ("auf", "on"),
+    ("und", "and"),
+    ("oder", "or"),
+    ("nicht", "not"),
+    ("wenn", "if"),
+    ("bitte", "please"),
+    ("muss", "must"),
+    ("haben", "have"),
+    ("habe", "have"),
+    ("gegen", "against"),
     // French
     ("c'est quoi", "what is"),
     ("qu'est-ce que", "what is"),
@@ -119,6 +151,26 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("horloge", "clock"),
     ("pare-feu", "firewall"),
     ("directement", "directly"),
+    // French function words
+    ("je", "I"),
+    ("nous", "we"),
+    ("on", "we"),
+    ("est", "is"),
+    ("la", "the"),
+    ("le", "the"),
+    ("les", "the"),
+    ("un", "a"),
+    ("une", "a"),
+    ("pour", "to"),
+    ("de", "of"),
+    ("du", "of the"),
+    ("des", "of the"),
+    ("sur", "on"),
+    ("avec", "with"),
+    ("mon", "my"),
+    ("notre", "our"),
+    ("nos", "our"),
+    ("pas", "not"),
     // Spanish
     ("cuanto tiempo", "how long"),
     ("por telefono", "by phone"),
@@ -130,6 +182,20 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("activar", "activate"),
     ("servidor", "server"),
     ("comando", "command"),
+    // Spanish function words
+    ("el", "the"),
+    ("los", "the"),
+    ("las", "the"),
+    ("una", "a"),
+    ("para", "for"),
+    ("del", "of the"),
+    ("mi", "my"),
+    ("nuestro", "our"),
+    ("con", "with"),
+    ("sin", "without"),
+    ("tengo", "I have"),
+    ("necesito", "I need"),
+    ("puedo", "can I"),
 ];
 
 /// Lower case without accents ("Schlüssel" -> "schlussel", "défaut" -> "defaut").
@@ -237,11 +303,11 @@ mod tests {
     fn glosses_german_and_french_only() {
         assert_eq!(
             english("Wie lange bleibt ein Client aktiviert, wenn der KMS Server nicht erreichbar ist?"),
-            "how long stays ein Client activated, wenn der KMS Server unreachable ist?"
+            "how long stays a Client activated, if the KMS Server unreachable is?"
         );
         assert_eq!(
             english("salut, c'est quoi le port par défaut du serveur KMS?"),
-            "salut, what is le port default du server KMS?"
+            "salut, what is the port default of the server KMS?"
         );
         // English stays as it is, even with a word that is also French.
         let en = "how do I comment out the line on the KMS host?";
