@@ -452,7 +452,7 @@ static POLITICS_OR_LAW: LazyLock<Regex> = LazyLock::new(|| {
 /// Which KMS host to use.
 static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bwhich\s+(kms\s+)?(host|server)\b.{0,30}\b(should|do|to|must)\b|\bwhat\s+(is\s+)?(our|the|my)\s+kms\s+(host|server)\b",
+        r"(?i)\bwhich\s+(kms\s+)?(host|server|address|ip(\s+address)?)\b.{0,30}\b(should|do|does|to|must)\b|\bwhat\s+(kms\s+)?(address|ip(\s+address)?)\b.{0,30}\b(should|do|does|to|must)\b.{0,30}\b(use|activat\w*)\b|\bwhat\s+(is\s+)?(our|the|my)\s+kms\s+(host|server)\b",
     )
 });
 /// Whether the KMS host is published in DNS, and how to look.
@@ -612,7 +612,7 @@ static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b",
     )
 });
 /// "What next" after a step the user already did.
@@ -2709,7 +2709,10 @@ fn answer_one(
         && (lower.contains("slmgr")
             || lower.contains("command")
             || u.intent == Intent::Slmgr
-            || thread_slmgr)
+            || thread_slmgr
+            // "Can I check the status of all nodes remotely?"
+            || (matches!(u.intent, Intent::StatusCheck | Intent::InstanceStatus)
+                && (lower.contains("remote") || lower.contains("another"))))
     {
         if let Some(mut a) = fact_answer(kb, "slmgr-usage", &t, Intent::Slmgr, ctx) {
             if let Some(name) = u.slots.instance.as_ref().or(u.slots.host.as_ref()) {
@@ -3119,6 +3122,27 @@ fn answer_one(
             u.intent = Intent::ClientProcedure;
             u.alternative = None;
         }
+    }
+    // "Which address should the VMs use for activation?" when the classifier is unsure: the
+    // host to point them at.
+    if WHICH_HOST.is_match(q)
+        && u.confidence < 0.6
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !matches!(
+            u.intent,
+            Intent::PointKms
+                | Intent::ClientProcedure
+                | Intent::ExistingKms
+                | Intent::HostSetup
+                // "Which KMS host did my VM talk to?" asks for its status.
+                | Intent::StatusCheck
+                | Intent::InstanceStatus
+        )
+    {
+        u.intent = Intent::PointKms;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
     }
     // "Under which minimum can I not use KMS?": the thresholds, whoever wrote the rule; "how
     // many systems does a KMS host need?" is never the client commands.
