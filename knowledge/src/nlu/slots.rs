@@ -194,6 +194,15 @@ pub(crate) fn warm_up() {
     ));
 }
 
+/// A name right after "domain" or "-DomainName" ("join the domain corp.local",
+/// "Add-Computer -DomainName corp.local") is an Active Directory domain, not a KMS host.
+fn names_a_domain(before: &str) -> bool {
+    let b = before
+        .trim_end_matches(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+        .to_lowercase();
+    b.ends_with("domain") || b.ends_with("domainname") || b.ends_with("domain:")
+}
+
 /// File names and well-known names that look like DNS names but are not a KMS host.
 fn is_not_a_host(name: &str) -> bool {
     let lower = name.to_lowercase();
@@ -384,7 +393,7 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     if host.is_none() {
         for c in FQDN.captures_iter(text) {
             let Some(name) = c.get(1) else { continue };
-            if is_not_a_host(name.as_str()) {
+            if is_not_a_host(name.as_str()) || names_a_domain(&text[..name.start()]) {
                 continue;
             }
             host = Some(name.as_str().trim_end_matches('.').to_string());
@@ -787,6 +796,16 @@ mod tests {
         assert_eq!(s.editions.len(), 2);
         let s = extract("gvlk for windows 10 enterprise, not ltsc");
         assert!(s.excluded.contains("ltsc"));
+    }
+
+    #[test]
+    fn a_domain_is_not_a_kms_host() {
+        assert_eq!(extract("we joined the domain corp.example.org yesterday").host, None);
+        assert_eq!(extract("Add-Computer -DomainName ad.contoso.local").host, None);
+        assert_eq!(
+            extract("our kms is kms01.ad.contoso.local").host.as_deref(),
+            Some("kms01.ad.contoso.local")
+        );
     }
 
     #[test]
