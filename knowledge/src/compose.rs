@@ -428,6 +428,12 @@ static SCRIPTED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// A minimum count asked as policy ("under which minimum can I not use KMS?").
+/// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
+static PLATFORM_SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(supported|compatible|certified|run|runs|work|works|install\w*)\s+(on|with|under)\s+(a\s+|an\s+)?(hyper-?v|vmware|esxi|proxmox|kvm|virtualbox|xen|nutanix|arm\w*|generation\s+[12]|gen\s*[12]|raspberry|apple\s+silicon|m[1-4]\s+mac)\b|\b(tpm|secure\s+boot|cpu|processor|hardware)\s+requirements?\b",
+    )
+});
 /// "How many systems / machines / servers ...".
 static HOW_MANY_MACHINES: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -687,6 +693,7 @@ pub(crate) fn warm_up() {
         &HOST_KEY_WHERE,
         &HOME_EDITION,
         &HOW_MANY_MACHINES,
+        &PLATFORM_SUPPORT,
         &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
@@ -2056,6 +2063,16 @@ fn answer_one(
         || u.slots.host.is_some()
         || u.slots.error.is_some()
         || u.slots.dli.is_some();
+    // Whether an edition runs on some hypervisor or hardware ("is Windows 11 LTSC supported on
+    // Hyper-V generation 1 VMs?") is not about activating it.
+    if !anchored
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && PLATFORM_SUPPORT.is_match(q)
+    {
+        return abstain(0.2, ctx);
+    }
     // A greeting or a thank-you with a remark and no question ("hi there! first day on the
     // helpdesk", "ok perfect, thank you for the help").
     if !anchored && !has_values && !q.contains('?') && q.split_whitespace().count() <= 10 {
