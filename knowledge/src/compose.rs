@@ -1986,10 +1986,26 @@ fn answer_one(
     if !product_toks.iter().any(|t| t == "windows") || office_on_windows {
         // "MAK vs KMS, explained for someone from Linux land" is still about Windows.
         let windows_terms = WINDOWS_TERMS.is_match(q);
+        // "The SQL nodes", "our SharePoint VMs" name Windows machines by their role, when the
+        // message is about KMS ("our KMS is ... and the SQL nodes sit in a VLAN").
+        let role = |w: &str| {
+            SPECIFIC_TERMS.is_match(q)
+                && ["sql", "exchange", "sharepoint", "iis", "sap", "oracle", "citrix", "veeam"]
+                    .contains(&w)
+                && product_toks.windows(2).any(|p| {
+                    p[0] == w
+                        && [
+                            "node", "nodes", "box", "boxes", "vm", "vms", "machine", "machines",
+                            "host", "hosts", "instance", "instances", "cluster", "farm",
+                        ]
+                        .contains(&p[1].as_str())
+                })
+        };
         if let Some((_, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && *name == "Linux"))
+            .filter(|(w, _)| !role(w))
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
