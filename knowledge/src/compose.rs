@@ -130,7 +130,7 @@ static PRE_VISTA: LazyLock<Regex> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -408,7 +408,7 @@ static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
 /// machines asked it?"), not DNS records.
 static REQUEST_RECORDS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(logs?|logged|records?|audit\s+trail|history)\b.{0,80}\b(requests|machines|clients|computers)\b",
+        r"(?i)\b(logs?|logged|records?|audit\s+trail|history)\b.{0,80}\b(requests|machines|clients|computers)\b|\b(requests|machines|clients|computers)\b.{0,40}\b(logged|recorded)\b",
     )
 });
 /// Time as in "every time" or "first time", not the clock.
@@ -428,6 +428,12 @@ static SCRIPTED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// A minimum count asked as policy ("under which minimum can I not use KMS?").
+/// Evidence that machines are activated ("for the audit I need proof each server is activated").
+static ACTIVATION_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(proof|prove|evidence|collect|report|screenshot)\b.{0,60}\b(activated|licensed|genuine|activation\s+(state|status))\b",
+    )
+});
 /// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
 static PLATFORM_SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -612,7 +618,7 @@ static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
 /// The grace period before activation.
 static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated",
+        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated|\b(ignore|never\s+activate|don'?t\s+activate|do\s+not\s+activate|skip\s+(the\s+)?activation)\b.{0,60}\b(happens?|consequences?|problem|matter|okay|ok)\b|\bwhat\s+happens\b.{0,40}\b(ignore|never\s+activate|don'?t\s+activate|not\s+activated|stay\w*\s+unactivated|unactivated)\b",
     )
 });
 /// Running slmgr itself: console output, another machine.
@@ -643,7 +649,7 @@ static OFFICE_PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
+        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|\bvlks?\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
     )
 });
 
@@ -694,6 +700,7 @@ pub(crate) fn warm_up() {
         &HOME_EDITION,
         &HOW_MANY_MACHINES,
         &PLATFORM_SUPPORT,
+        &ACTIVATION_EVIDENCE,
         &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
@@ -2902,6 +2909,19 @@ fn answer_one(
             return a;
         }
     }
+    // "Is it ok that the GVLKs are on our wiki?": what a GVLK is (public, not secret).
+    if KEY_SECRECY.is_match(q)
+        && u.slots.editions.is_empty()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && (lower.contains("gvlk") || CLIENT_KEY_WORDS.is_match(q))
+        && !HOST_KEY_WORDS.is_match(q)
+        && u.confidence < 0.6
+    {
+        u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     if u.intent == Intent::None {
         // Strong domain evidence beats a weak "none".
         let key_words = KEY_WORDS.is_match(q);
@@ -3156,6 +3176,33 @@ fn answer_one(
             u.alternative = None;
         }
     }
+    // "What happens if I ignore the activation message?": the grace period and after.
+    if GRACE_QUESTION.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.intent != Intent::Timing
+        && u.alternative.is_some_and(|(a, _)| a == Intent::Timing)
+        && u.confidence < 0.6
+    {
+        u.intent = Intent::Timing;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "I need proof each server is activated": how to read the activation status.
+    if ACTIVATION_EVIDENCE.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && !CHANNEL_PROOF.is_match(q)
+        && matches!(
+            u.intent,
+            Intent::Diagnose | Intent::ClientProcedure | Intent::None | Intent::Policy
+        )
+    {
+        u.intent = Intent::StatusCheck;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     // "Which address should the VMs use for activation?" when the classifier is unsure: the
     // host to point them at.
     if WHICH_HOST.is_match(q)
@@ -3365,7 +3412,7 @@ fn answer_one(
             }
             a
         }).or_else(|| {
-            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") {
+            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || KEY_SECRECY.is_match(q) {
                 article_answer(kb, "gvlk-keys", "What a GVLK is", &t, with_ctx(intent), None, 0.85)
             } else {
                 Some(ask_edition(kb, &t, ctx, intent))

@@ -18,6 +18,12 @@ const MARKERS: &[&str] = &[
     "qu'est", "quel", "quelle", "j'ai", "n'a", "on", "du", "sur", "le", "la", "des",
     // Spanish
     "los", "las", "para", "que", "una", "del", "tengo", "nuestro", "necesito", "puedo", "el",
+    // Italian and Portuguese
+    "quanto", "qual", "quale", "della", "il", "per", "sono", "nao", "meu", "nosso", "nostro",
+    "l'", "dell'",
+    // Activation words that are no English word
+    "aktivierung", "aktivieren", "aktiviert", "ativacao", "ativar", "attivazione", "attivare",
+    "activacion", "activar", "activer", "cle", "schlussel", "chiave", "chave", "clave",
 ];
 
 /// Markers that are also English words: they count only next to a marker that is not.
@@ -182,6 +188,24 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("activar", "activate"),
     ("servidor", "server"),
     ("comando", "command"),
+    // Italian and Portuguese
+    ("quanto tempo", "how long"),
+    ("qual e", "what is"),
+    ("dura", "lasts"),
+    ("attivazione", "activation"),
+    ("attivare", "activate"),
+    ("ativacao", "activation"),
+    ("ativar", "activate"),
+    ("chiave", "key"),
+    ("chave", "key"),
+    ("porta", "port"),
+    ("quale", "which"),
+    ("qual", "which"),
+    ("l'", "the"),
+    ("dell'", "of the"),
+    ("della", "of the"),
+    ("il", "the"),
+    ("per", "for"),
     // Spanish function words
     ("el", "the"),
     ("los", "the"),
@@ -244,7 +268,18 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
             || (after == Some('.') && after2.is_some_and(char::is_alphanumeric));
         if !in_name {
             let (b, e) = (chars[start].0, chars.get(i).map_or(text.len(), |c| c.0));
-            out.push((b, e, fold(&text[b..e])));
+            let word = fold(&text[b..e]);
+            // An elided article or preposition ("l'attivazione", "d'expiration") is a word
+            // of its own, unless the glossary knows the whole ("c'est", "qu'est").
+            let known = MARKERS.contains(&word.as_str())
+                || GLOSSARY.iter().any(|(p, _)| p.split(' ').any(|w| w == word));
+            match word.find('\'').filter(|at| !known && *at <= 4) {
+                Some(at) => {
+                    out.push((b, b + at + 1, word[..=at].to_string()));
+                    out.push((b + at + 1, e, word[at + 1..].to_string()));
+                }
+                None => out.push((b, e, word)),
+            }
         }
     }
     out
