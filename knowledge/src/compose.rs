@@ -342,7 +342,7 @@ static HOST_RISK: LazyLock<Regex> = LazyLock::new(|| {
 /// unreachable?").
 static OUTAGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached)\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e))|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
+        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached)\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e))|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
     )
 });
 static CLONED: LazyLock<Regex> = LazyLock::new(|| {
@@ -2293,8 +2293,9 @@ fn answer_one(
             return with_intent(a, Some(Intent::Policy));
         }
     }
-    // "Only 3 servers: cheapest way to activate them?" asks for the method that fits.
-    if u.priced && u.slots.count.is_some() {
+    // "Only 3 servers: cheapest way to activate them?" asks for the method that fits; "which
+    // is cheaper, Standard or Datacenter, for 4 VMs?" compares licence prices.
+    if u.priced && u.slots.count.is_some() && (anchored || u.slots.editions.is_empty()) {
         u.priced = false;
         u.intent = Intent::Thresholds;
         u.confidence = u.confidence.max(0.6);
