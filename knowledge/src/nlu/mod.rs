@@ -257,6 +257,10 @@ static PRICE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Licences bought already ("we bought them from a reseller", "we already own the keys").
+static ALREADY_BOUGHT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b")
+});
 static PRICE_STRONG: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(cost|costs|price|prices|pricing|how\s+much|cheap|cheaper|sell|pay)\b")
 });
@@ -280,6 +284,7 @@ pub(crate) fn warm_up() {
     for pattern in [
         &THANKS_WORD,
         &PRICE_STRONG,
+        &ALREADY_BOUGHT,
         &ACK,
         &THANKS,
         &GREETING_REMARK,
@@ -342,8 +347,14 @@ impl Nlu {
         // question about host keys, not a price to quote.
         let needs_a_host_key = (BUY_WHAT_IS_NEEDED.is_match(text) || WHAT_TO_BUY.is_match(text))
             && !PRICE_STRONG.is_match(text);
+        // "We bought licences from a reseller, how do we activate them?" is about activating
+        // what they already have.
+        let already_bought = ALREADY_BOUGHT.is_match(text)
+            && lower.contains("activat")
+            && !PRICE_STRONG.is_match(text);
         let priced = PRICE.is_match(text)
             && !needs_a_host_key
+            && !already_bought
             && !lower.contains("free")
             && ![
                 "bring",
