@@ -401,7 +401,7 @@ static ACTIVATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -433,6 +433,10 @@ static ACTIVATION_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\b(proof|prove|evidence|collect|report|screenshot)\b.{0,60}\b(activated|licensed|genuine|activation\s+(state|status))\b",
     )
+});
+/// "Where do I get ...", "how do I obtain ...".
+static WHERE_TO_GET: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
 });
 /// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
 static PLATFORM_SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
@@ -701,6 +705,7 @@ pub(crate) fn warm_up() {
         &HOW_MANY_MACHINES,
         &PLATFORM_SUPPORT,
         &ACTIVATION_EVIDENCE,
+        &WHERE_TO_GET,
         &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
@@ -2243,6 +2248,20 @@ fn answer_one(
             }
         }
     }
+    // "Where do I get the key for it?" in a thread about building a KMS host: the host key.
+    if let Some(prev) = ctx.and_then(|c| c.intent) {
+        if prev == Intent::HostSetup
+            && u.slots.editions.is_empty()
+            && u.slots.error.is_none()
+            && KEY_WORDS.is_match(q)
+            && !CLIENT_KEY_WORDS.is_match(q)
+            && WHERE_TO_GET.is_match(q)
+            && toks.len() <= 8
+        {
+            u.intent = Intent::HostSetup;
+            u.confidence = u.confidence.max(0.6);
+        }
+    }
     // "What if we add two more?" after a count: the new count, against the same threshold.
     if let Some(prev) = ctx.and_then(|c| c.machines) {
         if let Some(n) = ADD_MORE
@@ -2558,7 +2577,10 @@ fn answer_one(
         } else if (EVENT_LOG.is_match(q)
             || (REQUEST_RECORDS.is_match(q)
                 && !["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))))
-            && ACTIVATION_CONTEXT.is_match(q)
+            && (ACTIVATION_CONTEXT.is_match(q)
+                || ctx
+                    .and_then(|c| c.intent)
+                    .is_some_and(|i| !i.is_small_talk()))
             && !CLOCK_OFF.is_match(q)
             && !TIME_AS_OCCASION.replace_all(&lower, "").contains("time")
         {
