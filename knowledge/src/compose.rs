@@ -438,6 +438,16 @@ static ACTIVATION_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
 static WHERE_TO_GET: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
 });
+/// Operations on an instance other than activating it.
+static INSTANCE_OPS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b",
+    )
+});
+/// "What's our KMS host?": the configured host.
+static OUR_HOST: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)^\s*what(\s+is|'s|s)?\s+(our|the|my)\s+kms\s+(host|server)(\s+(address|name|ip))?\s*\??\s*$")
+});
 /// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
 static PLATFORM_SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -706,6 +716,8 @@ pub(crate) fn warm_up() {
         &PLATFORM_SUPPORT,
         &ACTIVATION_EVIDENCE,
         &WHERE_TO_GET,
+        &INSTANCE_OPS,
+        &OUR_HOST,
         &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
@@ -2091,6 +2103,15 @@ fn answer_one(
         || u.slots.host.is_some()
         || u.slots.error.is_some()
         || u.slots.dli.is_some();
+    // Work on an instance that is not activation ("reboot web-02", "attach a volume").
+    if !anchored
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && INSTANCE_OPS.is_match(q)
+    {
+        return abstain(0.2, ctx);
+    }
     // Whether an edition runs on some hypervisor or hardware ("is Windows 11 LTSC supported on
     // Hyper-V generation 1 VMs?") is not about activating it.
     if !anchored
@@ -3228,7 +3249,11 @@ fn answer_one(
     }
     // "Which address should the VMs use for activation?" when the classifier is unsure: the
     // host to point them at.
-    if WHICH_HOST.is_match(q)
+    if OUR_HOST.is_match(q) && settings.kms_host.is_some() {
+        u.intent = Intent::PointKms;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    } else if WHICH_HOST.is_match(q)
         && u.confidence < 0.6
         && u.slots.error.is_none()
         && u.slots.dli.is_none()

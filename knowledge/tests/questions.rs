@@ -210,3 +210,15 @@ fn configured_host_is_the_address_to_use() {
     let a = kb.answer_with("what address should the VMs use for activation?", None, &settings);
     assert!(a.text.contains("/skms 10.44.0.9"), "{}", a.text);
 }
+
+/// With a KMS host configured, "what's our KMS host?" names it.
+#[test]
+fn configured_host_is_our_host() {
+    let kb = KnowledgeBase::builtin().expect("builtin KB");
+    let settings = AnswerSettings {
+        kms_host: Some("kms.tenant.example".into()),
+        kms_port: None,
+    };
+    let a = kb.answer_with("what's our KMS host?", None, &settings);
+    assert!(a.text.contains("kms.tenant.example"), "{}", a.text);
+}
