@@ -2966,6 +2966,17 @@ fn answer_one(
         u.confidence = u.confidence.max(0.6);
         u.alternative = None;
     }
+    // "I typed the key wrong, how do I change it?": the option that replaces the key.
+    if matches!(u.intent, Intent::None | Intent::Ack)
+        && u.confidence < NONE_SURE
+        && u.slots.editions.is_empty()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && slmgr_option_in(kb, q).is_some_and(|o| o.option == "/ipk")
+    {
+        u.intent = Intent::Slmgr;
+        u.confidence = u.confidence.max(0.6);
+    }
     if u.intent == Intent::None {
         // Strong domain evidence beats a weak "none".
         let key_words = KEY_WORDS.is_match(q);
