@@ -271,9 +271,11 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
             let word = fold(&text[b..e]);
             // An elided article or preposition ("l'attivazione", "d'expiration") is a word
             // of its own, unless the glossary knows the whole ("c'est", "qu'est").
-            let known = MARKERS.contains(&word.as_str())
-                || GLOSSARY.iter().any(|(p, _)| p.split(' ').any(|w| w == word));
-            match word.find('\'').filter(|at| !known && *at <= 4) {
+            let known = || {
+                MARKERS.contains(&word.as_str())
+                    || GLOSSARY.iter().any(|(p, _)| p.split(' ').any(|w| w == word))
+            };
+            match word.find('\'').filter(|at| *at <= 4 && !known()) {
                 Some(at) => {
                     out.push((b, b + at + 1, word[..=at].to_string()));
                     out.push((b + at + 1, e, word[at + 1..].to_string()));
@@ -317,6 +319,10 @@ pub fn english(text: &str) -> Cow<'_, str> {
             Some((n, english)) => {
                 out.push_str(&text[copied..ws[i].0]);
                 out.push_str(english);
+                // "l'attivazione": the gloss of the elided word needs a space after it.
+                if ws[i + n - 1].2.ends_with('\'') {
+                    out.push(' ');
+                }
                 copied = ws[i + n - 1].1;
                 i += n;
             }
@@ -343,6 +349,11 @@ mod tests {
         assert_eq!(
             english("salut, c'est quoi le port par défaut du serveur KMS?"),
             "salut, what is the port default of the server KMS?"
+        );
+        // An elided article is a word of its own.
+        assert_eq!(
+            english("quanto tempo dura l'attivazione KMS?"),
+            "how long lasts the activation KMS?"
         );
         // English stays as it is, even with a word that is also French.
         let en = "how do I comment out the line on the KMS host?";
