@@ -3229,6 +3229,16 @@ fn answer_one(
             // Activating an edition: the procedure, which carries its key.
             u.intent = Intent::ClientProcedure;
             u.alternative = None;
+        } else if close
+            && !u.slots.editions.is_empty()
+            && lower.contains("activat")
+            && !lower.contains("host")
+            && !HOST_KEY_WORDS.is_match(q)
+            && pair(Intent::ClientProcedure, Intent::HostSetup)
+        {
+            // "Can we still activate Server 2012 R2?": an instance of that edition, no host.
+            u.intent = Intent::ClientProcedure;
+            u.alternative = None;
         }
     }
     // "What happens if I ignore the activation message?": the grace period and after.
