@@ -96,7 +96,7 @@ static SPECIFIC_TERMS: LazyLock<Regex> =
 /// Windows features people "activate" that are not Windows activation.
 static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?)\b|\bwin\s*\+\s*\w|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
+        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?)\b|\bwin\s*\+\s*\w|\b(activate|enable|install|add|turn\s+on)\b.{0,40}\b(feature|role)s?\b|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
     )
 });
 /// Another vendor's licence ("the viewer licence expired, renew it with the vendor").
@@ -438,6 +438,12 @@ static ACTIVATION_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
 static WHERE_TO_GET: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
 });
+/// The port of another protocol or service.
+static OTHER_PORT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bports?\b.{0,40}\b(winrm|rdp|remote\s+desktop|smb|ldaps?|ssh|https?|ftp|sql|kerberos|ntp|wsus|iis|dhcp|smtp|snmp|netbios|rpc)\b|\b(winrm|rdp|remote\s+desktop|smb|ldaps?|ssh|https?|ftp|sql|kerberos|ntp|wsus|iis|dhcp|smtp|snmp|netbios|rpc)\b.{0,40}\bports?\b",
+    )
+});
 /// Operations on an instance other than activating it.
 static INSTANCE_OPS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -718,6 +724,7 @@ pub(crate) fn warm_up() {
         &WHERE_TO_GET,
         &INSTANCE_OPS,
         &OUR_HOST,
+        &OTHER_PORT,
         &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
@@ -2103,6 +2110,15 @@ fn answer_one(
         || u.slots.host.is_some()
         || u.slots.error.is_some()
         || u.slots.dli.is_some();
+    // Another protocol's port ("what port does WinRM use?") is not the KMS port.
+    if !anchored
+        && !lower.contains("volume activation")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && OTHER_PORT.is_match(q)
+    {
+        return abstain(0.2, ctx);
+    }
     // Work on an instance that is not activation ("reboot web-02", "attach a volume").
     if !anchored
         && u.slots.error.is_none()
