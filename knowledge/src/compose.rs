@@ -438,6 +438,12 @@ static ACTIVATION_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
 static WHERE_TO_GET: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
 });
+/// "What should I run?", "which commands?".
+static RUN_WHAT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bwhat\s+(should|do|must|can)\s+(i|we)\s+(run|type|execute|enter)\b|\b(which|what)\s+commands?\b",
+    )
+});
 /// The port of another protocol or service.
 static OTHER_PORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -725,6 +731,7 @@ pub(crate) fn warm_up() {
         &INSTANCE_OPS,
         &OUR_HOST,
         &OTHER_PORT,
+        &RUN_WHAT,
         &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
@@ -2968,6 +2975,35 @@ fn answer_one(
             );
             return a;
         }
+    }
+    // Servers and clients counted in one message about KMS ("15 server VMs and 30 Windows 11
+    // VDIs: can we rely on KMS?"): the one count they share, against both thresholds.
+    if u.slots.count.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && lower.contains("kms")
+        && !matches!(u.intent, Intent::Thresholds | Intent::HostSetup)
+    {
+        let counts = crate::nlu::slots::machine_counts(q);
+        if counts.iter().any(|c| c.kind == MachineKind::Server)
+            && counts.iter().any(|c| c.kind == MachineKind::Client)
+        {
+            u.intent = Intent::Thresholds;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
+        }
+    }
+    // Not activated, a KMS host named, and "what should I run?": the commands for that host.
+    if u.intent == Intent::Diagnose
+        && u.slots.host.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && RUN_WHAT.is_match(q)
+    {
+        u.intent = Intent::PointKms;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
     }
     // "Is it ok that the GVLKs are on our wiki?": what a GVLK is (public, not secret).
     if KEY_SECRECY.is_match(q)

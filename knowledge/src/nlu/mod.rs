@@ -199,10 +199,17 @@ fn final_question(text: &str) -> Option<&str> {
         .rfind(['.', '!', '?', '\n'])
         .map_or(0, |i| i + 1);
     let q = trimmed[start..=end].trim();
-    // Only a real sentence, and only when it is not the whole message.
-    (q.split_whitespace().count() >= 3 && start > 0).then_some(q)
+    // Only a real sentence, and only when it is not the whole message; a closing "can you
+    // explain?" or "any ideas?" asks nothing of its own.
+    (q.split_whitespace().count() >= 3 && start > 0 && !GENERIC_TAIL.is_match(q)).then_some(q)
 }
 
+/// A closing question that only asks for an answer ("can you explain?", "any ideas?").
+static GENERIC_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(so\s+|and\s+)?((can|could|would)\s+(you|u|someone|anyone)\s+(please\s+)?(explain|help|advise|assist)(\s+(me|us))?(\s+(please|pls))?|any\s+(ideas?|thoughts|suggestions|advice|help)|(what\s+do\s+you\s+(think|suggest|recommend)))\s*[?!.]*\s*$",
+    )
+});
 /// Greeting words, English and the few other languages users greet in ("hola", "konnichiwa").
 const GREET_WORDS: &str = r"(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings|hola|hallo|bonjour|salut|ciao|ol[aá]|oi|namaste|konn?ichiwa|servus|moin|guten\s+(morgen|tag)|buen[oa]s(\s+(d[ií]as|tardes))?|bom\s+dia)";
 
@@ -292,6 +299,7 @@ pub(crate) fn warm_up() {
         &GREETING_LOOSE,
         &GREETING,
         &MORE,
+        &GENERIC_TAIL,
         &WHAT_TO_BUY,
         &PRICE,
         &BUY_WHAT_IS_NEEDED,
