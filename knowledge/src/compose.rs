@@ -130,7 +130,7 @@ static PRE_VISTA: LazyLock<Regex> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -444,6 +444,16 @@ static RUN_WHAT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\bwhat\s+(should|do|must|can)\s+(i|we)\s+(run|type|execute|enter)\b|\b(which|what)\s+commands?\b",
     )
 });
+/// "What is the likely cause and how do I fix it?"
+static CAUSE_AND_FIX: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(likely|root|probable|possible)\s+causes?\b|\bwhat\s+(is\s+)?caus\w*\b|\bhow\s+(do|can|should)\s+(i|we)\s+fix\b")
+});
+/// Steps asked for with the time sync among them ("the steps, including time sync").
+static STEPS_WITH_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(steps?|procedure|runbook|process|commands)\b.{0,80}\b(includ\w*|with|plus|and|also)\b.{0,20}\b(time|clock)",
+    )
+});
 /// The port of another protocol or service.
 static OTHER_PORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -732,6 +742,8 @@ pub(crate) fn warm_up() {
         &OUR_HOST,
         &OTHER_PORT,
         &RUN_WHAT,
+        &STEPS_WITH_TIME,
+        &CAUSE_AND_FIX,
         &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
@@ -2344,7 +2356,10 @@ fn answer_one(
     // Prices and buying: not something this bot answers, and a GVLK is not for sale.
     // "Do GVLKs cost money?", "is KMS free?": what KMS costs, which is not a price.
     let short = q.len() < 160 && q.lines().count() <= 2;
-    if (u.priced || (short && COST_WORDS.is_match(q)) || KEY_LEGAL.is_match(q))
+    if (u.priced
+        || (short && COST_WORDS.is_match(q))
+        // "For compliance, how do we restrict the KMS host to our subnets?" is security.
+        || (KEY_LEGAL.is_match(q) && !KMS_SECURITY.is_match(q)))
         && KMS_OR_GVLK.is_match(q)
         && !HOST_KEY_WORDS.is_match(q)
         && u.slots.error.is_none()
@@ -2994,6 +3009,32 @@ fn answer_one(
             u.alternative = None;
         }
     }
+    // "What is the likely cause and how do I fix it?" about activation, when the classifier
+    // hesitates between how to point at a host and how to check the status: a diagnosis.
+    // How long an activation lasts never answers why it is about to run out.
+    if CAUSE_AND_FIX.is_match(q)
+        && u.intent == Intent::Timing
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+    {
+        u.intent = Intent::Diagnose;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    if let Some((alt, p)) = u.alternative {
+        let either = |x: Intent| u.intent == x || alt == x;
+        if CAUSE_AND_FIX.is_match(q)
+            && p >= CLARIFY_RATIO * u.confidence
+            && (either(Intent::StatusCheck) || either(Intent::Timing))
+            && (either(Intent::PointKms) || either(Intent::StatusCheck))
+            && u.slots.error.is_none()
+            && u.slots.dli.is_none()
+        {
+            u.intent = Intent::Diagnose;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
+        }
+    }
     // Not activated, a KMS host named, and "what should I run?": the commands for that host.
     if u.intent == Intent::Diagnose
         && u.slots.host.is_some()
@@ -3398,6 +3439,16 @@ fn answer_one(
         )
     {
         u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // "The steps for the runbook, including time sync" with a host: the whole procedure, which
+    // has the time sync in it.
+    if u.intent == Intent::TimeSync
+        && u.slots.error.is_none()
+        && (u.slots.host.is_some() || settings.kms_host.is_some())
+        && STEPS_WITH_TIME.is_match(q)
+    {
+        u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }
     // Their own KMS host and an edition: the whole procedure, with that key and that host.
