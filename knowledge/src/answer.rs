@@ -508,7 +508,9 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
     }
     // "slmgr set kms port on the host side", "the command to install a product key": an
     // option described, not named.
-    let wants_command = ["slmgr", "command", "cmd"].iter().any(|w| lower.contains(w));
+    let wants_command = ["slmgr", "command", "cmd"]
+        .iter()
+        .any(|w| lower.contains(w));
     if found.is_empty() && KEY_CHANGE.is_match(&lower) && !lower.contains("host key") {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ipk") {
             found.push(o);

@@ -446,7 +446,9 @@ static RUN_WHAT: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// "What is the likely cause and how do I fix it?"
 static CAUSE_AND_FIX: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(likely|root|probable|possible)\s+causes?\b|\bwhat\s+(is\s+)?caus\w*\b|\bhow\s+(do|can|should)\s+(i|we)\s+fix\b")
+    rx(
+        r"(?i)\b(likely|root|probable|possible)\s+causes?\b|\bwhat\s+(is\s+)?caus\w*\b|\bhow\s+(do|can|should)\s+(i|we)\s+fix\b",
+    )
 });
 /// Steps asked for with the time sync among them ("the steps, including time sync").
 static STEPS_WITH_TIME: LazyLock<Regex> = LazyLock::new(|| {
@@ -468,7 +470,9 @@ static INSTANCE_OPS: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// "What's our KMS host?": the configured host.
 static OUR_HOST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)^\s*what(\s+is|'s|s)?\s+(our|the|my)\s+kms\s+(host|server)(\s+(address|name|ip))?\s*\??\s*$")
+    rx(
+        r"(?i)^\s*what(\s+is|'s|s)?\s+(our|the|my)\s+kms\s+(host|server)(\s+(address|name|ip))?\s*\??\s*$",
+    )
 });
 /// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
 static PLATFORM_SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
@@ -2040,13 +2044,34 @@ fn answer_one(
         // message is about KMS ("our KMS is ... and the SQL nodes sit in a VLAN").
         let role = |w: &str| {
             SPECIFIC_TERMS.is_match(q)
-                && ["sql", "exchange", "sharepoint", "iis", "sap", "oracle", "citrix", "veeam"]
-                    .contains(&w)
+                && [
+                    "sql",
+                    "exchange",
+                    "sharepoint",
+                    "iis",
+                    "sap",
+                    "oracle",
+                    "citrix",
+                    "veeam",
+                ]
+                .contains(&w)
                 && product_toks.windows(2).any(|p| {
                     p[0] == w
                         && [
-                            "node", "nodes", "box", "boxes", "vm", "vms", "machine", "machines",
-                            "host", "hosts", "instance", "instances", "cluster", "farm",
+                            "node",
+                            "nodes",
+                            "box",
+                            "boxes",
+                            "vm",
+                            "vms",
+                            "machine",
+                            "machines",
+                            "host",
+                            "hosts",
+                            "instance",
+                            "instances",
+                            "cluster",
+                            "farm",
                         ]
                         .contains(&p[1].as_str())
                 })
@@ -3361,13 +3386,10 @@ fn answer_one(
         u.confidence = u.confidence.max(0.6);
         u.alternative = None;
     }
-    // "Which address should the VMs use for activation?" when the classifier is unsure: the
-    // host to point them at.
-    if OUR_HOST.is_match(q) && settings.kms_host.is_some() {
-        u.intent = Intent::PointKms;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
-    } else if WHICH_HOST.is_match(q)
+    // "Which address should the VMs use for activation?" when the classifier is unsure, and
+    // "what's our KMS host?" when one is configured: the host to point them at.
+    let our_host = OUR_HOST.is_match(q) && settings.kms_host.is_some();
+    let which_host = WHICH_HOST.is_match(q)
         && u.confidence < 0.6
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
@@ -3380,8 +3402,8 @@ fn answer_one(
                 // "Which KMS host did my VM talk to?" asks for its status.
                 | Intent::StatusCheck
                 | Intent::InstanceStatus
-        )
-    {
+        );
+    if our_host || which_host {
         u.intent = Intent::PointKms;
         u.confidence = u.confidence.max(0.6);
         u.alternative = None;

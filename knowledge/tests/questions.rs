@@ -207,7 +207,11 @@ fn configured_host_is_the_address_to_use() {
         kms_host: Some("10.44.0.9".into()),
         kms_port: None,
     };
-    let a = kb.answer_with("what address should the VMs use for activation?", None, &settings);
+    let a = kb.answer_with(
+        "what address should the VMs use for activation?",
+        None,
+        &settings,
+    );
     assert!(a.text.contains("/skms 10.44.0.9"), "{}", a.text);
 }
 

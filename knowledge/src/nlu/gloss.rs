@@ -10,20 +10,105 @@ use std::borrow::Cow;
 /// are not also English words.
 const MARKERS: &[&str] = &[
     // German
-    "ich", "wir", "der", "das", "ist", "nicht", "wie", "welche", "welcher", "welchen", "bitte",
-    "kann", "kannst", "konnen", "fur", "mit", "einen", "eine", "und", "oder", "bei", "auf",
-    "muss", "brauche", "unser", "unseren", "unsere", "wenn", "mein", "meine", "ein", "es", "gibt",
+    "ich",
+    "wir",
+    "der",
+    "das",
+    "ist",
+    "nicht",
+    "wie",
+    "welche",
+    "welcher",
+    "welchen",
+    "bitte",
+    "kann",
+    "kannst",
+    "konnen",
+    "fur",
+    "mit",
+    "einen",
+    "eine",
+    "und",
+    "oder",
+    "bei",
+    "auf",
+    "muss",
+    "brauche",
+    "unser",
+    "unseren",
+    "unsere",
+    "wenn",
+    "mein",
+    "meine",
+    "ein",
+    "es",
+    "gibt",
     // French
-    "je", "les", "est", "pour", "quoi", "c'est", "nous", "une", "avec", "sans", "notre", "mon",
-    "qu'est", "quel", "quelle", "j'ai", "n'a", "on", "du", "sur", "le", "la", "des",
+    "je",
+    "les",
+    "est",
+    "pour",
+    "quoi",
+    "c'est",
+    "nous",
+    "une",
+    "avec",
+    "sans",
+    "notre",
+    "mon",
+    "qu'est",
+    "quel",
+    "quelle",
+    "j'ai",
+    "n'a",
+    "on",
+    "du",
+    "sur",
+    "le",
+    "la",
+    "des",
     // Spanish
-    "los", "las", "para", "que", "una", "del", "tengo", "nuestro", "necesito", "puedo", "el",
+    "los",
+    "las",
+    "para",
+    "que",
+    "una",
+    "del",
+    "tengo",
+    "nuestro",
+    "necesito",
+    "puedo",
+    "el",
     // Italian and Portuguese
-    "quanto", "qual", "quale", "della", "il", "per", "sono", "nao", "meu", "nosso", "nostro",
-    "l'", "dell'",
+    "quanto",
+    "qual",
+    "quale",
+    "della",
+    "il",
+    "per",
+    "sono",
+    "nao",
+    "meu",
+    "nosso",
+    "nostro",
+    "l'",
+    "dell'",
     // Activation words that are no English word
-    "aktivierung", "aktivieren", "aktiviert", "ativacao", "ativar", "attivazione", "attivare",
-    "activacion", "activar", "activer", "cle", "schlussel", "chiave", "chave", "clave",
+    "aktivierung",
+    "aktivieren",
+    "aktiviert",
+    "ativacao",
+    "ativar",
+    "attivazione",
+    "attivare",
+    "activacion",
+    "activar",
+    "activer",
+    "cle",
+    "schlussel",
+    "chiave",
+    "chave",
+    "clave",
 ];
 
 /// Markers that are also English words: they count only next to a marker that is not.
@@ -273,7 +358,9 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
             // of its own, unless the glossary knows the whole ("c'est", "qu'est").
             let known = || {
                 MARKERS.contains(&word.as_str())
-                    || GLOSSARY.iter().any(|(p, _)| p.split(' ').any(|w| w == word))
+                    || GLOSSARY
+                        .iter()
+                        .any(|(p, _)| p.split(' ').any(|w| w == word))
             };
             match word.find('\'').filter(|at| *at <= 4 && !known()) {
                 Some(at) => {
@@ -343,7 +430,9 @@ mod tests {
     #[test]
     fn glosses_german_and_french_only() {
         assert_eq!(
-            english("Wie lange bleibt ein Client aktiviert, wenn der KMS Server nicht erreichbar ist?"),
+            english(
+                "Wie lange bleibt ein Client aktiviert, wenn der KMS Server nicht erreichbar ist?"
+            ),
             "how long stays a Client activated, if the KMS Server unreachable is?"
         );
         assert_eq!(
@@ -359,6 +448,8 @@ mod tests {
         let en = "how do I comment out the line on the KMS host?";
         assert_eq!(english(en), en);
         // Names keep their words.
-        assert!(english("ich brauche den Befehl für kms.wie.intern bitte").contains("kms.wie.intern"));
+        assert!(
+            english("ich brauche den Befehl für kms.wie.intern bitte").contains("kms.wie.intern")
+        );
     }
 }

@@ -265,9 +265,8 @@ static PRICE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Licences bought already ("we bought them from a reseller", "we already own the keys").
-static ALREADY_BOUGHT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b")
-});
+static ALREADY_BOUGHT: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b"));
 static PRICE_STRONG: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(cost|costs|price|prices|pricing|how\s+much|cheap|cheaper|sell|pay)\b")
 });

@@ -800,8 +800,14 @@ mod tests {
 
     #[test]
     fn a_domain_is_not_a_kms_host() {
-        assert_eq!(extract("we joined the domain corp.example.org yesterday").host, None);
-        assert_eq!(extract("Add-Computer -DomainName ad.contoso.local").host, None);
+        assert_eq!(
+            extract("we joined the domain corp.example.org yesterday").host,
+            None
+        );
+        assert_eq!(
+            extract("Add-Computer -DomainName ad.contoso.local").host,
+            None
+        );
         assert_eq!(
             extract("our kms is kms01.ad.contoso.local").host.as_deref(),
             Some("kms01.ad.contoso.local")
