@@ -270,6 +270,7 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\bconfirmation\s+id\b", "/atp"),
         (r"\b(expir\w*|expiry)\b", "/xpr"),
         (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
+        (r"\b(install|enter|put\s+in|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
         (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b", "/ckms"),
         (r"\b(verbose|detailed)\b", "/dlv"),
     ]
@@ -279,11 +280,19 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 });
 
 /// `[text](kb:id#section)` references.
+/// Changing the installed key ("I typed the key wrong, how do I change it?"): `/ipk`, named or
+/// not.
+static KEY_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::text::rx(
+        r"(?i)\b(change|replace|swap|correct|re-?enter|retype)\w*\s+((the|my|our|a|this|that)\s+)?(installed\s+|current\s+|wrong\s+)?(product\s+|windows\s+|licen[cs]e\s+)?key\b|\bkey\b.{0,30}\b(wrong|typo|mistake|incorrect)\b.{0,40}\b(change|fix|correct|replace)\b",
+    )
+});
 static LINK: LazyLock<Regex> = LazyLock::new(|| crate::text::rx(r"\[([^\]]+)\]\(kb:[^)]*\)"));
 
 /// Compiles this module's patterns, in about the reverse order an answer uses them (`crate::warm_up`).
 pub(crate) fn warm_up() {
     LazyLock::force(&DESCRIBED);
+    LazyLock::force(&KEY_CHANGE);
     LazyLock::force(&SPECIFIC);
     LazyLock::force(&OPT);
     LazyLock::force(&BARE);
@@ -497,8 +506,17 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
         found.insert(0, o);
         found.truncate(1);
     }
-    if found.is_empty() && lower.contains("slmgr") {
-        // "slmgr set kms port on the host side": an option described, not named.
+    // "slmgr set kms port on the host side", "the command to install a product key": an
+    // option described, not named.
+    let wants_command = ["slmgr", "command", "cmd"]
+        .iter()
+        .any(|w| lower.contains(w));
+    if found.is_empty() && KEY_CHANGE.is_match(&lower) && !lower.contains("host key") {
+        if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ipk") {
+            found.push(o);
+        }
+    }
+    if found.is_empty() && wants_command {
         if let Some(o) = DESCRIBED
             .iter()
             .find(|(r, _)| r.is_match(&lower))

@@ -96,7 +96,7 @@ static SPECIFIC_TERMS: LazyLock<Regex> =
 /// Windows features people "activate" that are not Windows activation.
 static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
+        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?)\b|\bwin\s*\+\s*\w|\b(activate|enable|install|add|turn\s+on)\b.{0,40}\b(feature|role)s?\b|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
     )
 });
 /// Another vendor's licence ("the viewer licence expired, renew it with the vendor").
@@ -108,7 +108,7 @@ static VENDOR_LICENCE: LazyLock<Regex> = LazyLock::new(|| {
 /// A free key that "works": a licence asked for without paying.
 static FREE_WORKING_KEY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
+        r"(?i)\b(gib|give|send|schick\w*|brauche|donne\w*|envoie\w*|dame|manda|quiero|necesito|besoin)\b.{0,60}(\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b.{0,40}\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b|\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b.{0,30}\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b)|\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
     )
 });
 /// Wanting a machine on KMS ("onto our KMS", "on KMS instead").
@@ -118,7 +118,7 @@ static WANTS_KMS: LazyLock<Regex> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)^\s*(so\s+)?(what\s+(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
@@ -130,7 +130,7 @@ static PRE_VISTA: LazyLock<Regex> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -337,6 +337,14 @@ static HOST_RISK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Cloned machines and a count that does not grow.
+/// The KMS host unavailable and what that does to activated machines ("if it goes down are we
+/// unlicensed straight away?", "how long do clients stay activated when the host is
+/// unreachable?").
+static OUTAGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached)\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e))|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
+    )
+});
 static CLONED: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b",
@@ -393,14 +401,14 @@ static ACTIVATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
 /// machines asked it?"), not DNS records.
 static REQUEST_RECORDS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(logs?|logged|records?|audit\s+trail|history)\b.{0,80}\b(requests|machines|clients|computers)\b",
+        r"(?i)\b(logs?|logged|records?|audit\s+trail|history)\b.{0,80}\b(requests|machines|clients|computers)\b|\b(requests|machines|clients|computers)\b.{0,40}\b(logged|recorded)\b",
     )
 });
 /// Time as in "every time" or "first time", not the clock.
@@ -420,6 +428,64 @@ static SCRIPTED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// A minimum count asked as policy ("under which minimum can I not use KMS?").
+/// Evidence that machines are activated ("for the audit I need proof each server is activated").
+static ACTIVATION_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(proof|prove|evidence|collect|report|screenshot)\b.{0,60}\b(activated|licensed|genuine|activation\s+(state|status))\b",
+    )
+});
+/// "Where do I get ...", "how do I obtain ...".
+static WHERE_TO_GET: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
+});
+/// "What should I run?", "which commands?".
+static RUN_WHAT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bwhat\s+(should|do|must|can)\s+(i|we)\s+(run|type|execute|enter)\b|\b(which|what)\s+commands?\b",
+    )
+});
+/// "What is the likely cause and how do I fix it?"
+static CAUSE_AND_FIX: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(likely|root|probable|possible)\s+causes?\b|\bwhat\s+(is\s+)?caus\w*\b|\bhow\s+(do|can|should)\s+(i|we)\s+fix\b",
+    )
+});
+/// Steps asked for with the time sync among them ("the steps, including time sync").
+static STEPS_WITH_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(steps?|procedure|runbook|process|commands)\b.{0,80}\b(includ\w*|with|plus|and|also)\b.{0,20}\b(time|clock)",
+    )
+});
+/// The port of another protocol or service.
+static OTHER_PORT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bports?\b.{0,40}\b(winrm|rdp|remote\s+desktop|smb|ldaps?|ssh|https?|ftp|sql|kerberos|ntp|wsus|iis|dhcp|smtp|snmp|netbios|rpc)\b|\b(winrm|rdp|remote\s+desktop|smb|ldaps?|ssh|https?|ftp|sql|kerberos|ntp|wsus|iis|dhcp|smtp|snmp|netbios|rpc)\b.{0,40}\bports?\b",
+    )
+});
+/// Operations on an instance other than activating it.
+static INSTANCE_OPS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b",
+    )
+});
+/// "What's our KMS host?": the configured host.
+static OUR_HOST: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*what(\s+is|'s|s)?\s+(our|the|my)\s+kms\s+(host|server)(\s+(address|name|ip))?\s*\??\s*$",
+    )
+});
+/// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
+static PLATFORM_SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(supported|compatible|certified|run|runs|work|works|install\w*)\s+(on|with|under)\s+(a\s+|an\s+)?(hyper-?v|vmware|esxi|proxmox|kvm|virtualbox|xen|nutanix|arm\w*|generation\s+[12]|gen\s*[12]|raspberry|apple\s+silicon|m[1-4]\s+mac)\b|\b(tpm|secure\s+boot|cpu|processor|hardware)\s+requirements?\b",
+    )
+});
+/// "How many systems / machines / servers ...".
+static HOW_MANY_MACHINES: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\bhow\s+many\s+(\w+\s+)?(machines|systems|servers|clients|computers|vms|instances|devices|pcs|nodes)\b",
+    )
+});
 static MIN_COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(minimum|at\s+least|how\s+many|fewer\s+than|less\s+than|under\s+which|threshold)\b")
 });
@@ -438,7 +504,7 @@ static POLITICS_OR_LAW: LazyLock<Regex> = LazyLock::new(|| {
 /// Which KMS host to use.
 static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bwhich\s+(kms\s+)?(host|server)\b.{0,30}\b(should|do|to|must)\b|\bwhat\s+(is\s+)?(our|the|my)\s+kms\s+(host|server)\b",
+        r"(?i)\bwhich\s+(kms\s+)?(host|server|address|ip(\s+address)?)\b.{0,30}\b(should|do|does|to|must)\b|\bwhat\s+(kms\s+)?(address|ip(\s+address)?)\b.{0,30}\b(should|do|does|to|must)\b.{0,30}\b(use|activat\w*)\b|\bwhat\s+(is\s+)?(our|the|my)\s+kms\s+(host|server)\b",
     )
 });
 /// Whether the KMS host is published in DNS, and how to look.
@@ -586,19 +652,19 @@ static KMS_OR_GVLK: LazyLock<Regex> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b",
     )
 });
 /// The grace period before activation.
 static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated",
+        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated|\b(ignore|never\s+activate|don'?t\s+activate|do\s+not\s+activate|skip\s+(the\s+)?activation)\b.{0,60}\b(happens?|consequences?|problem|matter|okay|ok)\b|\bwhat\s+happens\b.{0,40}\b(ignore|never\s+activate|don'?t\s+activate|not\s+activated|stay\w*\s+unactivated|unactivated)\b",
     )
 });
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b",
     )
 });
 /// "What next" after a step the user already did.
@@ -623,7 +689,7 @@ static OFFICE_PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
+        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|\bvlks?\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
     )
 });
 
@@ -672,6 +738,17 @@ pub(crate) fn warm_up() {
         &CHANNEL_PROOF,
         &HOST_KEY_WHERE,
         &HOME_EDITION,
+        &HOW_MANY_MACHINES,
+        &PLATFORM_SUPPORT,
+        &ACTIVATION_EVIDENCE,
+        &WHERE_TO_GET,
+        &INSTANCE_OPS,
+        &OUR_HOST,
+        &OTHER_PORT,
+        &RUN_WHAT,
+        &STEPS_WITH_TIME,
+        &CAUSE_AND_FIX,
+        &OUTAGE,
         &SETTINGS_APP,
         &CLIENT_OS_HOST,
         &VOLUME_EXPIRES,
@@ -1796,6 +1873,8 @@ pub fn answer(
     ctx: Option<&Context>,
     settings: &AnswerSettings,
 ) -> Answer {
+    // A message in German, French or Spanish is read through English glosses of its words.
+    let question = &*crate::nlu::gloss::english(question);
     let whole = answer_one(kb, question, ctx, settings);
     two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
 }
@@ -1846,6 +1925,9 @@ fn two_questions(
             || whole.intent.is_none()
             || (whole_is_one_of_them
                 && strong
+                // "Can I activate by phone? We have no internet." is one question and what
+                // the user has, not two questions.
+                && (asks(b) || !sep.contains('?'))
                 && ((sure(a) && sure(b)) || sep.contains(['+', '&']) || sep.contains("plus"))))
         {
             continue;
@@ -1863,6 +1945,21 @@ fn two_questions(
         return Some(paginate(out));
     }
     None
+}
+
+/// A part of a message that asks something: it ends with a question mark or starts like a
+/// question or a request ("how ...", "give me ...").
+fn asks(part: &str) -> bool {
+    const STARTS: &[&str] = &[
+        "how", "what", "what's", "whats", "which", "where", "when", "why", "who", "can", "could",
+        "do", "does", "did", "is", "are", "should", "will", "would", "give", "show", "tell",
+        "explain", "list", "and",
+    ];
+    let p = part.trim();
+    p.ends_with('?')
+        || p.split_whitespace()
+            .next()
+            .is_some_and(|w| STARTS.contains(&w.to_lowercase().as_str()))
 }
 
 /// The head of an answer, for a message with two questions: its first paragraph and first
@@ -1894,6 +1991,17 @@ fn brief(text: &str) -> String {
     s
 }
 
+/// "What is KMS?" as the whole message or as one of its sentences, after a lead-in ("sorry if
+/// this is basic, but what is KMS?").
+fn asks_definition(q: &str) -> bool {
+    DEFINITION.is_match(q)
+        || q.split_inclusive(['?', '.', '!', '\n']).any(|sentence| {
+            let s = sentence.trim();
+            let s = s.rsplit_once(" but ").map_or(s, |(_, rest)| rest);
+            s.len() < q.trim().len() && DEFINITION.is_match(s)
+        })
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -1911,10 +2019,15 @@ fn answer_one(
     let mut u: Understanding = kb.nlu.understand(q);
     // Another product (Office, SQL Server, Linux...) without Windows in the question.
     // "Office" alone may be a place ("the KMS server in our office"): then it needs no decline.
-    // An instance's name ("sql-07") is not a product.
-    let product_toks = match &u.slots.instance {
-        Some(name) => query_tokens(&lower.replace(&name.to_lowercase(), " ")),
-        None => toks.clone(),
+    // An instance's name ("sql-07") or a KMS host's ("kms-sql.corp.local") is not a product.
+    let product_toks = if u.slots.instance.is_some() || u.slots.host.is_some() {
+        let mut rest = lower.clone();
+        for name in u.slots.instance.iter().chain(u.slots.host.iter()) {
+            rest = rest.replace(&name.to_lowercase(), " ");
+        }
+        query_tokens(&rest)
+    } else {
+        toks.clone()
     };
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
     // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
@@ -1927,10 +2040,47 @@ fn answer_one(
     if !product_toks.iter().any(|t| t == "windows") || office_on_windows {
         // "MAK vs KMS, explained for someone from Linux land" is still about Windows.
         let windows_terms = WINDOWS_TERMS.is_match(q);
+        // "The SQL nodes", "our SharePoint VMs" name Windows machines by their role, when the
+        // message is about KMS ("our KMS is ... and the SQL nodes sit in a VLAN").
+        let role = |w: &str| {
+            SPECIFIC_TERMS.is_match(q)
+                && [
+                    "sql",
+                    "exchange",
+                    "sharepoint",
+                    "iis",
+                    "sap",
+                    "oracle",
+                    "citrix",
+                    "veeam",
+                ]
+                .contains(&w)
+                && product_toks.windows(2).any(|p| {
+                    p[0] == w
+                        && [
+                            "node",
+                            "nodes",
+                            "box",
+                            "boxes",
+                            "vm",
+                            "vms",
+                            "machine",
+                            "machines",
+                            "host",
+                            "hosts",
+                            "instance",
+                            "instances",
+                            "cluster",
+                            "farm",
+                        ]
+                        .contains(&p[1].as_str())
+                })
+        };
         if let Some((_, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && *name == "Linux"))
+            .filter(|(w, _)| !role(w))
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
@@ -2004,6 +2154,34 @@ fn answer_one(
         || u.slots.host.is_some()
         || u.slots.error.is_some()
         || u.slots.dli.is_some();
+    // Another protocol's port ("what port does WinRM use?") is not the KMS port.
+    if !anchored
+        && !lower.contains("volume activation")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && OTHER_PORT.is_match(q)
+    {
+        return abstain(0.2, ctx);
+    }
+    // Work on an instance that is not activation ("reboot web-02", "attach a volume").
+    if !anchored
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && INSTANCE_OPS.is_match(q)
+    {
+        return abstain(0.2, ctx);
+    }
+    // Whether an edition runs on some hypervisor or hardware ("is Windows 11 LTSC supported on
+    // Hyper-V generation 1 VMs?") is not about activating it.
+    if !anchored
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && PLATFORM_SUPPORT.is_match(q)
+    {
+        return abstain(0.2, ctx);
+    }
     // A greeting or a thank-you with a remark and no question ("hi there! first day on the
     // helpdesk", "ok perfect, thank you for the help").
     if !anchored && !has_values && !q.contains('?') && q.split_whitespace().count() <= 10 {
@@ -2151,6 +2329,20 @@ fn answer_one(
             }
         }
     }
+    // "Where do I get the key for it?" in a thread about building a KMS host: the host key.
+    if let Some(prev) = ctx.and_then(|c| c.intent) {
+        if prev == Intent::HostSetup
+            && u.slots.editions.is_empty()
+            && u.slots.error.is_none()
+            && KEY_WORDS.is_match(q)
+            && !CLIENT_KEY_WORDS.is_match(q)
+            && WHERE_TO_GET.is_match(q)
+            && toks.len() <= 8
+        {
+            u.intent = Intent::HostSetup;
+            u.confidence = u.confidence.max(0.6);
+        }
+    }
     // "What if we add two more?" after a count: the new count, against the same threshold.
     if let Some(prev) = ctx.and_then(|c| c.machines) {
         if let Some(n) = ADD_MORE
@@ -2166,8 +2358,9 @@ fn answer_one(
             u.confidence = u.confidence.max(0.6);
         }
     }
-    // "What is KMS?": what the words mean, side by side with the other ways.
-    if DEFINITION.is_match(q) {
+    // "What is KMS?": what the words mean, side by side with the other ways, also as one
+    // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
+    if asks_definition(q) {
         u.intent = Intent::Compare;
         u.confidence = u.confidence.max(0.6);
         u.slots.error = None;
@@ -2188,7 +2381,10 @@ fn answer_one(
     // Prices and buying: not something this bot answers, and a GVLK is not for sale.
     // "Do GVLKs cost money?", "is KMS free?": what KMS costs, which is not a price.
     let short = q.len() < 160 && q.lines().count() <= 2;
-    if (u.priced || (short && COST_WORDS.is_match(q)) || KEY_LEGAL.is_match(q))
+    if (u.priced
+        || (short && COST_WORDS.is_match(q))
+        // "For compliance, how do we restrict the KMS host to our subnets?" is security.
+        || (KEY_LEGAL.is_match(q) && !KMS_SECURITY.is_match(q)))
         && KMS_OR_GVLK.is_match(q)
         && !HOST_KEY_WORDS.is_match(q)
         && u.slots.error.is_none()
@@ -2200,8 +2396,9 @@ fn answer_one(
             return with_intent(a, Some(Intent::Policy));
         }
     }
-    // "Only 3 servers: cheapest way to activate them?" asks for the method that fits.
-    if u.priced && u.slots.count.is_some() {
+    // "Only 3 servers: cheapest way to activate them?" asks for the method that fits; "which
+    // is cheaper, Standard or Datacenter, for 4 VMs?" compares licence prices.
+    if u.priced && u.slots.count.is_some() && (anchored || u.slots.editions.is_empty()) {
         u.priced = false;
         u.intent = Intent::Thresholds;
         u.confidence = u.confidence.max(0.6);
@@ -2454,12 +2651,20 @@ fn answer_one(
             Some(("mak-limit", Intent::Online))
         } else if HOST_RISK.is_match(q) && u.slots.count.is_none() {
             Some(("capacity", Intent::Thresholds))
+        } else if OUTAGE.is_match(q)
+            && (lower.contains("kms") || lower.contains("activat") || lower.contains("licen"))
+            && u.slots.error.is_none()
+        {
+            Some(("validity", Intent::Timing))
         } else if CLONED.is_match(q) {
             Some(("cmid", Intent::Thresholds))
         } else if (EVENT_LOG.is_match(q)
             || (REQUEST_RECORDS.is_match(q)
                 && !["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))))
-            && ACTIVATION_CONTEXT.is_match(q)
+            && (ACTIVATION_CONTEXT.is_match(q)
+                || ctx
+                    .and_then(|c| c.intent)
+                    .is_some_and(|i| !i.is_small_talk()))
             && !CLOCK_OFF.is_match(q)
             && !TIME_AS_OCCASION.replace_all(&lower, "").contains("time")
         {
@@ -2651,7 +2856,10 @@ fn answer_one(
         && (lower.contains("slmgr")
             || lower.contains("command")
             || u.intent == Intent::Slmgr
-            || thread_slmgr)
+            || thread_slmgr
+            // "Can I check the status of all nodes remotely?"
+            || (matches!(u.intent, Intent::StatusCheck | Intent::InstanceStatus)
+                && (lower.contains("remote") || lower.contains("another"))))
     {
         if let Some(mut a) = fact_answer(kb, "slmgr-usage", &t, Intent::Slmgr, ctx) {
             if let Some(name) = u.slots.instance.as_ref().or(u.slots.host.as_ref()) {
@@ -2807,6 +3015,85 @@ fn answer_one(
             );
             return a;
         }
+    }
+    // Servers and clients counted in one message about KMS ("15 server VMs and 30 Windows 11
+    // VDIs: can we rely on KMS?"): the one count they share, against both thresholds.
+    if u.slots.count.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && lower.contains("kms")
+        && !matches!(u.intent, Intent::Thresholds | Intent::HostSetup)
+    {
+        let counts = crate::nlu::slots::machine_counts(q);
+        if counts.iter().any(|c| c.kind == MachineKind::Server)
+            && counts.iter().any(|c| c.kind == MachineKind::Client)
+        {
+            u.intent = Intent::Thresholds;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
+        }
+    }
+    // "What is the likely cause and how do I fix it?" about activation, when the classifier
+    // hesitates between how to point at a host and how to check the status: a diagnosis.
+    // How long an activation lasts never answers why it is about to run out.
+    if CAUSE_AND_FIX.is_match(q)
+        && u.intent == Intent::Timing
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+    {
+        u.intent = Intent::Diagnose;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    if let Some((alt, p)) = u.alternative {
+        let either = |x: Intent| u.intent == x || alt == x;
+        if CAUSE_AND_FIX.is_match(q)
+            && p >= CLARIFY_RATIO * u.confidence
+            && (either(Intent::StatusCheck) || either(Intent::Timing))
+            && (either(Intent::PointKms) || either(Intent::StatusCheck))
+            && u.slots.error.is_none()
+            && u.slots.dli.is_none()
+        {
+            u.intent = Intent::Diagnose;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
+        }
+    }
+    // Not activated, a KMS host named, and "what should I run?": the commands for that host.
+    if u.intent == Intent::Diagnose
+        && u.slots.host.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && RUN_WHAT.is_match(q)
+    {
+        u.intent = Intent::PointKms;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "Is it ok that the GVLKs are on our wiki?": what a GVLK is (public, not secret).
+    if KEY_SECRECY.is_match(q)
+        && u.slots.editions.is_empty()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && (lower.contains("gvlk") || CLIENT_KEY_WORDS.is_match(q))
+        && !HOST_KEY_WORDS.is_match(q)
+        && u.confidence < 0.6
+    {
+        u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "I typed the key wrong, how do I change it?": the option that replaces the key.
+    if matches!(u.intent, Intent::None | Intent::Ack)
+        && u.confidence < NONE_SURE
+        && u.slots.editions.is_empty()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && slmgr_option_in(kb, q).is_some_and(|o| o.option == "/ipk")
+    {
+        u.intent = Intent::Slmgr;
+        u.confidence = u.confidence.max(0.6);
     }
     if u.intent == Intent::None {
         // Strong domain evidence beats a weak "none".
@@ -3060,10 +3347,82 @@ fn answer_one(
             // Activating an edition: the procedure, which carries its key.
             u.intent = Intent::ClientProcedure;
             u.alternative = None;
+        } else if close
+            && !u.slots.editions.is_empty()
+            && lower.contains("activat")
+            && !lower.contains("host")
+            && !HOST_KEY_WORDS.is_match(q)
+            && pair(Intent::ClientProcedure, Intent::HostSetup)
+        {
+            // "Can we still activate Server 2012 R2?": an instance of that edition, no host.
+            u.intent = Intent::ClientProcedure;
+            u.alternative = None;
         }
     }
-    // "Under which minimum can I not use KMS?": the thresholds, whoever wrote the rule.
-    if u.intent == Intent::Policy && MIN_COUNT.is_match(q) && lower.contains("kms") {
+    // "What happens if I ignore the activation message?": the grace period and after.
+    if GRACE_QUESTION.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.intent != Intent::Timing
+        && u.alternative.is_some_and(|(a, _)| a == Intent::Timing)
+        && u.confidence < 0.6
+    {
+        u.intent = Intent::Timing;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "I need proof each server is activated": how to read the activation status.
+    if ACTIVATION_EVIDENCE.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && !CHANNEL_PROOF.is_match(q)
+        && matches!(
+            u.intent,
+            Intent::Diagnose | Intent::ClientProcedure | Intent::None | Intent::Policy
+        )
+    {
+        u.intent = Intent::StatusCheck;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "Which address should the VMs use for activation?" when the classifier is unsure, and
+    // "what's our KMS host?" when one is configured: the host to point them at.
+    let our_host = OUR_HOST.is_match(q) && settings.kms_host.is_some();
+    let which_host = WHICH_HOST.is_match(q)
+        && u.confidence < 0.6
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !matches!(
+            u.intent,
+            Intent::PointKms
+                | Intent::ClientProcedure
+                | Intent::ExistingKms
+                | Intent::HostSetup
+                // "Which KMS host did my VM talk to?" asks for its status.
+                | Intent::StatusCheck
+                | Intent::InstanceStatus
+        );
+    if our_host || which_host {
+        u.intent = Intent::PointKms;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "Under which minimum can I not use KMS?": the thresholds, whoever wrote the rule; "how
+    // many systems does a KMS host need?" is never the client commands.
+    if (u.intent == Intent::Policy && MIN_COUNT.is_match(q) && lower.contains("kms"))
+        || (matches!(
+            u.intent,
+            Intent::ClientProcedure
+                | Intent::PointKms
+                | Intent::Policy
+                | Intent::ExistingKms
+                | Intent::HostSetup
+        ) && HOW_MANY_MACHINES.is_match(q)
+            && lower.contains("kms")
+            && u.slots.error.is_none()
+            && u.slots.host.is_none())
+    {
         u.intent = Intent::Thresholds;
         u.confidence = u.confidence.max(0.6);
     }
@@ -3085,7 +3444,7 @@ fn answer_one(
     if u.slots.host.is_none()
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
-        && !crate::nlu::slots::machine_counts(q).is_empty()
+        && u.slots.count.is_some()
         && WILL_IT_WORK.is_match(q)
     {
         u.intent = Intent::Thresholds;
@@ -3102,6 +3461,16 @@ fn answer_one(
         )
     {
         u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // "The steps for the runbook, including time sync" with a host: the whole procedure, which
+    // has the time sync in it.
+    if u.intent == Intent::TimeSync
+        && u.slots.error.is_none()
+        && (u.slots.host.is_some() || settings.kms_host.is_some())
+        && STEPS_WITH_TIME.is_match(q)
+    {
+        u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }
     // Their own KMS host and an edition: the whole procedure, with that key and that host.
@@ -3203,7 +3572,31 @@ fn answer_one(
             }
             Some(a)
         }
-        Intent::KeyLookup => keys_answer(kb, &u.slots, &t, ctx).map(|mut a| {
+        Intent::KeyLookup => {
+            // "Server 2022 datacentre and Windows 11 Home": the keys of the others, and why
+            // Home has none.
+            let home = HOME_EDITION
+                .captures(q)
+                .and_then(|c| c.get(2))
+                .map(|v| format!("Windows {}", v.as_str()))
+                .filter(|_| u.slots.editions.len() > 1);
+            let mut slots = u.slots.clone();
+            if let Some(fam) = &home {
+                slots
+                    .editions
+                    .retain(|e| !(e.attrs.is_empty() && e.families == [fam.clone()]));
+            }
+            keys_answer(kb, &slots, &t, ctx).map(|mut a| {
+                if let Some(fam) = &home {
+                    a.text = format!(
+                        "**{fam} Home has no KMS client setup key (GVLK)**: Microsoft publishes GVLKs only for volume editions (Pro, Enterprise, Education and the Server editions), so a Home edition cannot activate through KMS. Activate it online with its own retail or OEM key, or move it to a volume edition such as Pro first.\n\n{}",
+                        a.text
+                    );
+                }
+                a
+            })
+        }
+        .map(|mut a| {
             if KEY_SECRECY.is_match(q) {
                 // "Is it a problem that the key is in our wiki?"
                 a.text = format!(
@@ -3213,7 +3606,7 @@ fn answer_one(
             }
             a
         }).or_else(|| {
-            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") {
+            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || KEY_SECRECY.is_match(q) {
                 article_answer(kb, "gvlk-keys", "What a GVLK is", &t, with_ctx(intent), None, 0.85)
             } else {
                 Some(ask_edition(kb, &t, ctx, intent))

@@ -106,6 +106,13 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
                     | "settings"
             ),
             "enterprise" | "ent" => matches!(next, "agreement" | "agreements" | "customer"),
+            // "from my workstation": a machine; the edition is "Pro for Workstations".
+            "workstation" | "workstations" => {
+                let before = if i > 0 { words[i - 1] } else { "" };
+                !matches!(before, "for" | "pro" | "professional" | "prof" | "n")
+            }
+            // "what does GVLK stand for?", "stand up a KMS host": the verb.
+            "stand" => matches!(next, "for" | "up" | "by" | "alone"),
             // "our office datacenter": a place.
             "datacenter" | "datacentre" | "datacenters" => {
                 let before = if i > 0 { words[i - 1] } else { "" };

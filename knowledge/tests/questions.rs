@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use knowledge::{Context, EditionMatch, KnowledgeBase};
+use knowledge::{AnswerSettings, Context, EditionMatch, KnowledgeBase};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -197,4 +197,32 @@ fn operator_article_that_matches_best_wins() {
         "{}",
         a.text
     );
+}
+
+/// With a KMS host configured, "which address do our servers use?" names it.
+#[test]
+fn configured_host_is_the_address_to_use() {
+    let kb = KnowledgeBase::builtin().expect("builtin KB");
+    let settings = AnswerSettings {
+        kms_host: Some("10.44.0.9".into()),
+        kms_port: None,
+    };
+    let a = kb.answer_with(
+        "what address should the VMs use for activation?",
+        None,
+        &settings,
+    );
+    assert!(a.text.contains("/skms 10.44.0.9"), "{}", a.text);
+}
+
+/// With a KMS host configured, "what's our KMS host?" names it.
+#[test]
+fn configured_host_is_our_host() {
+    let kb = KnowledgeBase::builtin().expect("builtin KB");
+    let settings = AnswerSettings {
+        kms_host: Some("kms.tenant.example".into()),
+        kms_port: None,
+    };
+    let a = kb.answer_with("what's our KMS host?", None, &settings);
+    assert!(a.text.contains("kms.tenant.example"), "{}", a.text);
 }

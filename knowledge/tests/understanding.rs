@@ -165,9 +165,10 @@ fn report_with(name: &str, s: &Score, details: bool) -> f64 {
 }
 
 /// Regression floor for every set. Issue 10 asks for 95% on sets never tuned on; the held-out
-/// sets score 84-93% (stop 22, final: third 92.0%, fourth 92.5%, fifth 83.9%, 84.3% on its first run;
-/// after the twelfth dev set's tuning: third 92.4%, fourth 92.5%, fifth 84.6%),
-/// so this floor only guards against regressions until 95% is reached.
+/// sets score 85-93% (stop 22, final: third 92.0%, fourth 92.5%, fifth 83.9%, 84.3% on its first run;
+/// after the twelfth dev set's tuning: third 92.4%, fourth 92.5%, fifth 84.6%; after the
+/// thirteenth's: third 92.4%, fourth 92.5%, fifth 85.4%; the thirteenth dev set scored 86.9% on
+/// its first run), so this floor only guards against regressions until 95% is reached.
 const HELD_OUT_FLOOR: f64 = 80.0;
 
 /// Who may see a set's failures: tuning sets show them with `KMSBOT_SHOW_DEV`, held-out sets
@@ -256,6 +257,22 @@ fn blind_dev_sets() {
     check_set(
         "twelfth dev set (tuned on)",
         include_str!("dev13.toml"),
+        130,
+        Kind::Tuning,
+    );
+}
+
+/// The thirteenth dev set, dev14.toml (after stop 24): written blind to the engine (a student on a
+/// work placement, a SQL Server DBA, a manager, PowerShell error-block pasters, mixed
+/// German/English and French/English, abbreviations only, a thread, very old and very new versions,
+/// quoted error texts; 47 off-topic near-misses) and run once before any tuning on it: 152/175
+/// (86.9%), off-topic declined 43/47, on its first run (the honest estimate for fresh questions);
+/// 175/175 after tuning on it.
+#[test]
+fn thirteenth_dev_set() {
+    check_set(
+        "thirteenth dev set (tuned on)",
+        include_str!("dev14.toml"),
         130,
         Kind::Tuning,
     );

@@ -2,6 +2,7 @@
 
 pub mod classifier;
 pub mod dli;
+pub mod gloss;
 pub mod slots;
 mod training;
 
@@ -198,10 +199,17 @@ fn final_question(text: &str) -> Option<&str> {
         .rfind(['.', '!', '?', '\n'])
         .map_or(0, |i| i + 1);
     let q = trimmed[start..=end].trim();
-    // Only a real sentence, and only when it is not the whole message.
-    (q.split_whitespace().count() >= 3 && start > 0).then_some(q)
+    // Only a real sentence, and only when it is not the whole message; a closing "can you
+    // explain?" or "any ideas?" asks nothing of its own.
+    (q.split_whitespace().count() >= 3 && start > 0 && !GENERIC_TAIL.is_match(q)).then_some(q)
 }
 
+/// A closing question that only asks for an answer ("can you explain?", "any ideas?").
+static GENERIC_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(so\s+|and\s+)?((can|could|would)\s+(you|u|someone|anyone)\s+(please\s+)?(explain|help|advise|assist)(\s+(me|us))?(\s+(please|pls))?|any\s+(ideas?|thoughts|suggestions|advice|help)|(what\s+do\s+you\s+(think|suggest|recommend)))\s*[?!.]*\s*$",
+    )
+});
 /// Greeting words, English and the few other languages users greet in ("hola", "konnichiwa").
 const GREET_WORDS: &str = r"(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings|hola|hallo|bonjour|salut|ciao|ol[aá]|oi|namaste|konn?ichiwa|servus|moin|guten\s+(morgen|tag)|buen[oa]s(\s+(d[ií]as|tardes))?|bom\s+dia)";
 
@@ -256,6 +264,9 @@ static PRICE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Licences bought already ("we bought them from a reseller", "we already own the keys").
+static ALREADY_BOUGHT: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b"));
 static PRICE_STRONG: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(cost|costs|price|prices|pricing|how\s+much|cheap|cheaper|sell|pay)\b")
 });
@@ -279,6 +290,7 @@ pub(crate) fn warm_up() {
     for pattern in [
         &THANKS_WORD,
         &PRICE_STRONG,
+        &ALREADY_BOUGHT,
         &ACK,
         &THANKS,
         &GREETING_REMARK,
@@ -286,6 +298,7 @@ pub(crate) fn warm_up() {
         &GREETING_LOOSE,
         &GREETING,
         &MORE,
+        &GENERIC_TAIL,
         &WHAT_TO_BUY,
         &PRICE,
         &BUY_WHAT_IS_NEEDED,
@@ -341,8 +354,14 @@ impl Nlu {
         // question about host keys, not a price to quote.
         let needs_a_host_key = (BUY_WHAT_IS_NEEDED.is_match(text) || WHAT_TO_BUY.is_match(text))
             && !PRICE_STRONG.is_match(text);
+        // "We bought licences from a reseller, how do we activate them?" is about activating
+        // what they already have.
+        let already_bought = ALREADY_BOUGHT.is_match(text)
+            && lower.contains("activat")
+            && !PRICE_STRONG.is_match(text);
         let priced = PRICE.is_match(text)
             && !needs_a_host_key
+            && !already_bought
             && !lower.contains("free")
             && ![
                 "bring",

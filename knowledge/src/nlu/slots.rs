@@ -100,6 +100,7 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"key\s+management\s+service\s*(?:\(kms\))?\s+is\s+not\s+enabled", "0xC004F039"),
         (r"(?:product\s+)?sku\s+(?:is\s+|was\s+)?not\s+found", "0xC004F069"),
         (r"syntax\s+is\s+incorrect", "0x8007007B"),
+        (r"licen[cs]e\s+consumption\s+failed", "0xC004E015"),
     ]
     .into_iter()
     .map(|(p, c)| (rx(&format!("(?i){p}")), c))
@@ -132,6 +133,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "syntax",
         "format",
         "genuine",
+        "consumption",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
@@ -190,6 +192,15 @@ pub(crate) fn warm_up() {
     std::hint::black_box(extract(
         "srv 2019 dc, not ltsc, win 10 20h2 without hyper-v on kms.example.com:1688, error f074",
     ));
+}
+
+/// A name right after "domain" or "-DomainName" ("join the domain corp.local",
+/// "Add-Computer -DomainName corp.local") is an Active Directory domain, not a KMS host.
+fn names_a_domain(before: &str) -> bool {
+    let b = before
+        .trim_end_matches(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+        .to_lowercase();
+    b.ends_with("domain") || b.ends_with("domainname") || b.ends_with("domain:")
 }
 
 /// File names and well-known names that look like DNS names but are not a KMS host.
@@ -382,7 +393,7 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     if host.is_none() {
         for c in FQDN.captures_iter(text) {
             let Some(name) = c.get(1) else { continue };
-            if is_not_a_host(name.as_str()) {
+            if is_not_a_host(name.as_str()) || names_a_domain(&text[..name.start()]) {
                 continue;
             }
             host = Some(name.as_str().trim_end_matches('.').to_string());
@@ -425,8 +436,17 @@ fn reported_count(text: &str) -> Option<MachineCount> {
         rx(r"(?i)\bcount\s*(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b")
     });
     let n: u32 = REPORTED.captures(text)?.get(1)?.as_str().parse().ok()?;
-    let lower = text.to_lowercase();
-    let kind = if lower.contains("server") || lower.contains("srv") {
+    Some(MachineCount {
+        n,
+        kind: kind_named_in(&text.to_lowercase()),
+    })
+}
+
+/// The kind of machine a message talks about when its count does not say ("20 VMs, all
+/// Windows 11"): servers if it names a server anywhere, clients if it names a Windows client
+/// version or a client device, else unknown.
+fn kind_named_in(lower: &str) -> MachineKind {
+    if lower.contains("server") || lower.contains("srv") {
         MachineKind::Server
     } else if [
         "client",
@@ -443,8 +463,7 @@ fn reported_count(text: &str) -> Option<MachineCount> {
         MachineKind::Client
     } else {
         MachineKind::Unknown
-    };
-    Some(MachineCount { n, kind })
+    }
 }
 
 /// Every machine count named, in order ("8 servers and 20 Windows 11 VDIs": 8 servers, 20
@@ -538,23 +557,8 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
         || between.contains("client")
     {
         MachineKind::Client
-    } else if lower.contains("server") || lower.contains("srv") {
-        MachineKind::Server
-    } else if [
-        "windows 10",
-        "windows 11",
-        "win 10",
-        "win 11",
-        "win10",
-        "win11",
-        "desktop",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-    {
-        MachineKind::Client
     } else {
-        MachineKind::Unknown
+        kind_named_in(&lower)
     };
     Some(MachineCount { n, kind })
 }
@@ -795,6 +799,22 @@ mod tests {
     }
 
     #[test]
+    fn a_domain_is_not_a_kms_host() {
+        assert_eq!(
+            extract("we joined the domain corp.example.org yesterday").host,
+            None
+        );
+        assert_eq!(
+            extract("Add-Computer -DomainName ad.contoso.local").host,
+            None
+        );
+        assert_eq!(
+            extract("our kms is kms01.ad.contoso.local").host.as_deref(),
+            Some("kms01.ad.contoso.local")
+        );
+    }
+
+    #[test]
     fn counts() {
         let s = extract("we only have 3 windows servers, will kms work?");
         assert_eq!(
@@ -814,6 +834,18 @@ mod tests {
         assert_eq!(extract("event id 12290 on the kms host").count, None);
         assert_eq!(extract("port 1688 to the servers").count, None);
         assert_eq!(extract("20 of our servers").count.map(|c| c.n), Some(20));
+        // A count and a reported count read the kind from the same words.
+        let told = extract("we have 30 machines, all of them laptops");
+        let reported = extract("current count 30 and the laptops won't activate");
+        assert_eq!(told.count.map(|c| c.kind), Some(MachineKind::Client));
+        assert_eq!(reported.count.map(|c| c.kind), Some(MachineKind::Client));
+        assert_eq!(
+            extract("current count is 3 on the kms host").count,
+            Some(MachineCount {
+                n: 3,
+                kind: MachineKind::Unknown
+            })
+        );
     }
 
     #[test]
