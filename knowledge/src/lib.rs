@@ -204,8 +204,8 @@ const SLMGR_TABLE: &str = "slmgr options";
 const KMS_TABLE: &str = "KMS facts";
 
 impl KnowledgeBase {
-    /// The built-in knowledge base: embedded articles and fact tables, validated, with the
-    /// search index built in memory.
+    /// The built-in knowledge base: embedded articles and fact tables, validated. The search
+    /// index is built in memory by the first answer that searches ([`Self::build_index`]).
     pub fn builtin() -> Result<KnowledgeBase, KbError> {
         Self::with_extra(Vec::new())
     }
