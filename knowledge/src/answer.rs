@@ -545,10 +545,13 @@ pub(crate) fn retrieve(
     ctx: Option<&Context>,
     operator_only: bool,
 ) -> Answer {
-    let r = &kb.retriever;
     if toks.is_empty() {
         return abstain(0.0, ctx);
     }
+    // Built by the first answer that searches; if it could not be, nothing is found.
+    let Ok(r) = kb.retriever() else {
+        return abstain(0.0, ctx);
+    };
     // Resolution of each query token to the vocabulary, and how much it is trusted.
     let resolved: Vec<Option<(Resolved, f32)>> = toks
         .iter()

@@ -32,7 +32,7 @@ const UNANCHORED_SURE: f32 = 0.40;
 /// Probability of `none` above which an unanchored question is declined.
 const NONE_SURE: f32 = 0.40;
 
-use crate::text::rx;
+use crate::text::{rx, rx_folded, Folded};
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| rx(r"<(?:your_)?KMS_host(?:_ip|_name|_ip_or_name|_address|_fqdn)?>"));
@@ -41,17 +41,17 @@ static KEY_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
         r"<(?:KMS_client_setup_key|key_for_this_edition|GVLK|gvlk|correct_key_for_your_edition|key_from_the_table)>",
     )
 });
-static FOLLOW_UP: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)^\s*(and|also|what\s+about|how\s+about|same\s+for|ok\s+and|then|but|for)\b")
+static FOLLOW_UP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)^\s*(and|also|what\s+about|how\s+about|same\s+for|ok\s+and|then|but|for)\b")
 });
-static POINTS_BACK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static POINTS_BACK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(it|that|this|those|them|instead|same|next|then|actually|sorry)\b|^\s*(ok|okay|so|what\s+if)\b",
     )
 });
 /// "Will KMS work / is it enough / viable" with a machine count asks about the threshold.
-static VIABLE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static VIABLE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(enough|viable|sufficient|suffice|qualif\w*|threshold|minimum|possible|feasible|make\s+sense|(will|would|does|can)\s+(kms|it)\s+(still\s+)?work|work\s+with\s+kms|(can|could)\s+(we|i)\s+(even\s+)?use\s+kms|good\s+(option|idea|choice|fit)|recommend\w*|best\s+(way|option|method)|(will|would|can)\s+kms\s+activate|(is|will)\s+kms\s+(be\s+)?(ok|okay|fine|possible|an\s+option))\b",
     )
 });
@@ -62,37 +62,38 @@ static VM_COUNT_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Something that did not work ("isn't working", "fails").
-static FAILING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static FAILING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
     )
 });
 /// Words about numbers of machines (what a threshold answer is about).
-static COUNTING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(how\s+many|minimum|min|threshold\w*|counts?|counted|counting|enough|at\s+least|number\s+of|fewer|less\s+than|more\s+than|one|two|three|four|five|six|seven|eight|nine|ten|dozen|few|25)\b",
     )
 });
 /// Error codes written with their prefix.
 static ERROR_CODE_RX: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\b0x[0-9a-f]{8}\b"));
 /// A personal computer or a Mac.
-static PERSONAL_DEVICE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static PERSONAL_DEVICE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(macbook|parallels|boot\s*camp)\b|\b(on|in)\s+(my\s+mac|my\s+(home|personal|own)\s+(pc|computer|laptop|desktop)|my\s+laptop|a\s+home\s+pc)\b",
     )
 });
 /// Terms that only Windows activation uses.
-static WINDOWS_TERMS: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
+static WINDOWS_TERMS: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
 /// Ways to use Windows without a licence.
-static PIRACY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b",
     )
 });
 /// Words only Windows activation uses (a question with one of them is about activation).
-static SPECIFIC_TERMS: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(kms|mak|gvlks?|slmgr|slui|csvlk|1688|vlmcs|sppsvc|0xc004\w*)\b"));
+static SPECIFIC_TERMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(kms|mak|gvlks?|slmgr|slui|csvlk|1688|vlmcs|sppsvc|0xc004\w*)\b")
+});
 /// Windows features people "activate" that are not Windows activation.
 static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -100,8 +101,8 @@ static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Another vendor's licence ("the viewer licence expired, renew it with the vendor").
-static VENDOR_LICENCE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static VENDOR_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(vendor|vendors|vendor's|supplier|manufacturer)\b.{0,80}\blicen[cs]\w*|\blicen[cs]\w*\b.{0,80}\b(vendor|vendors|vendor's|supplier|manufacturer)\b",
     )
 });
@@ -112,8 +113,10 @@ static FREE_WORKING_KEY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Wanting a machine on KMS ("onto our KMS", "on KMS instead").
-static WANTS_KMS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(on|onto|to|into|over\s+to)\s+(our\s+|the\s+|a\s+|your\s+)?kms\b|\bkms\s+instead\b")
+static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(on|onto|to|into|over\s+to)\s+(our\s+|the\s+|a\s+|your\s+)?kms\b|\bkms\s+instead\b",
+    )
 });
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
@@ -122,8 +125,8 @@ static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
-static PRE_VISTA: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(windows|win)\s*(xp|2000|me|98|95|nt\s*4(\.0)?)\b|\b(server|srv)\s*2003\b|\bw?2k3\b|\bwinxp\b",
     )
 });
@@ -140,40 +143,42 @@ static ADD_MORE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// What an unactivated Windows shows.
-static SYMPTOM: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r#"(?i)\bwatermark\b|\b(is\s+not|isn'?t|not\s+yet|not|never\s+got)\s+activated\b|\bunactivated\b|\bunlicensed\b|\bnotification\s+mode\b|\bnot\s+genuine\b|["'“‘]activate\s+windows\b"#,
     )
 });
 /// "How do I activate?" and nothing else: which way is still open.
-static BARE_ACTIVATE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static BARE_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)^\s*(so\s+|ok\s+|okay\s+)?(how\s+(do|can|should|would)\s+(i|we|you)|how\s+to)\s+activate(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?\s*[?.!]*\s*$",
     )
 });
 /// A greeting at the start of a message.
-static GREETING_START: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static GREETING_START: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)^\s*(hi|hello|hallo|hey|hiya|howdy|servus|bonjour|salut|hola|namaste|good\s+(morning|afternoon|evening|day))\b",
     )
 });
 /// "Anyone awake?"
-static PRESENCE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(anyone|anybody|somebody|someone|you)\s+(awake|around|there|here|online|alive|up)\b")
+static PRESENCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(anyone|anybody|somebody|someone|you)\s+(awake|around|there|here|online|alive|up)\b",
+    )
 });
 /// An acknowledgement that goes on ("👍 got it, will try after lunch").
-static ACK_START: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static ACK_START: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)^\W*(👍|👌|ok|okay|got\s+it|noted|roger|will\s+do|will\s+try|sounds\s+good|understood|alright|right|i\s+see|makes\s+sense|fair\s+enough|gotcha)\b",
     )
 });
 /// Thanks anywhere in a short message.
-static THANKS_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(thanks?|thank\s+you|thx|ty|merci|danke|gracias|cheers|much\s+appreciated)\b")
+static THANKS_ANYWHERE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(thanks?|thank\s+you|thx|ty|merci|danke|gracias|cheers|much\s+appreciated)\b")
 });
 /// Windows itself named as what is activated ("activate windows", "windows activation").
-static WINDOWS_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static WINDOWS_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)activat\w*\s+(the\s+|my\s+|our\s+)?windows|windows\s+(server\s+)?(\d{4}\s+)?activation|windows\s+and\s+office|office\s+and\s+windows",
     )
 });
@@ -190,37 +195,38 @@ static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// How many clients a host can serve (as opposed to how many it needs).
-static CAPACITY_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CAPACITY_QUESTION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(limit|maximum|max|upper\s+bound|cap|capacity|at\s+most|how\s+many\s+(clients|machines|vms|servers)\s+(can|could|will)\s+(one|a|the|our|single)\s+(kms\s+)?(host|server))\b|\b(more\s+than\s+one|second|two|2|multiple|several)\s+kms\s+(hosts|servers)\b",
     )
 });
 /// Converting a machine with a MAK or retail key to a KMS client.
-static CONVERT_TO_KMS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CONVERT_TO_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b",
     )
 });
 /// Moving a machine from KMS to a MAK.
-static CONVERT_TO_MAK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CONVERT_TO_MAK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+|the\s+|my\s+|our\s+)?mak\b|\bhave\s+a\s+mak\b.*\b(switch|use|move)\b",
     )
 });
 /// A KMS host (not a client) as what something becomes.
-static HOST_NOT_CLIENT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bkms\s+(host|server)\b"));
+static HOST_NOT_CLIENT: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\bkms\s+(host|server)\b"));
 /// The order of the client commands.
-static CLIENT_ORDER: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\border\b.*\b(ipk|skms|ato)\b|\b(ipk|skms|ato)\b.*\border\b"));
+static CLIENT_ORDER: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\border\b.*\b(ipk|skms|ato)\b|\b(ipk|skms|ato)\b.*\border\b"));
 /// Where to start troubleshooting.
-static DIAGNOSE_START: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static DIAGNOSE_START: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)where\s+(do\s+(we|i)\s+|to\s+|should\s+(we|i)\s+)?start|what\s+(should|do)\s+(i|we)\s+check|first\s+step|troubleshoot|debug\w*|how\s+(do\s+(we|i)\s+)?fix",
     )
 });
 /// A clock that is hours off.
-static CLOCK_OFF: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CLOCK_OFF: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bclock\b|\b\d+\s+hours?\s+(ahead|behind|off|fast|slow)\b|\btime\s+(skew|drift|difference|offset)\b|\btime\s+is\s+(wrong|off|incorrect|not\s+right)|\bwrong\s+time\b",
     )
 });
@@ -229,110 +235,114 @@ static METHOD_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(kms|mak|retail|online|phone|telephone|adba|active\s+directory)\b")
 });
 /// A KMS host key.
-static HOST_KEY_WORDS: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\bcsvlk\b|\bkms\s+host\s+key\b|\bhost\s+key\b"));
+static HOST_KEY_WORDS: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\bcsvlk\b|\bkms\s+host\s+key\b|\bhost\s+key\b"));
 /// Features of editions, not their activation.
-static EDITION_FEATURES: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static EDITION_FEATURES: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bfeatures?\b.*\b(have|has|lack|lacks|missing|include|support)|\b(lack|lacks)\b|\bhow\s+many\s+(vms|virtual\s+machines|cores)\b.*\b(license|allowed|run)",
     )
 });
 /// Where the KMS host setting lives, or setting it for many machines.
-static KMS_REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static KMS_REGISTRY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservicename)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
     )
 });
 /// "By phone", with the usual slips.
-static PHONE_WAY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static PHONE_WAY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(by|over\s+the|via|per)\s+(tele)?(phone|fone|phnoe|phoen|pohne)\b|\bslui(\.exe)?\s+4\b",
     )
 });
 /// Machines that a host serves.
-static CLIENT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(clients?|machines?|vms?|computers?|servers?|instances?|devices?)\b")
+static CLIENT_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(clients?|machines?|vms?|computers?|servers?|instances?|devices?)\b")
 });
 /// How many KMS hosts a fleet needs.
-static HOSTS_FOR_FLEET: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\bhow\s+many\s+kms\s+(hosts|servers)\b"));
+static HOSTS_FOR_FLEET: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\bhow\s+many\s+kms\s+(hosts|servers)\b"));
 /// Undoing what was just set.
-static UNDO: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static UNDO: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(undo|revert|roll\s*back|reset)\b|\bgo\s+back\b|\bremove\s+(it|that|the\s+setting)\b",
     )
 });
 /// Setting only the port of the KMS host on a client.
-static PORT_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\bport\s+only\b|\bonly\s+the\s+port\b|\bwithout\s+changing\s+(the\s+)?(kms\s+)?host\b")
+static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bport\s+only\b|\bonly\s+the\s+port\b|\bwithout\s+changing\s+(the\s+)?(kms\s+)?host\b",
+    )
 });
 /// Which edition is installed.
-static WHICH_EDITION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static WHICH_EDITION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(which|what)\s+edition\b.*\b(is|have|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b",
     )
 });
 /// Taking a product key off a machine or out of the registry.
-static REMOVE_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static REMOVE_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(remove|take|clear|delete|wipe|uninstall)\w*\b.*\b(product\s+)?keys?\b.*\b(registry|out|off|entirely|completely|altogether|from)\b|\b(registry)\b.*\b(remove|clear|delete)\w*\b.*\bkey",
     )
 });
 /// The partial product key shown by slmgr.
-static PARTIAL_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\bpartial\s+(product\s+)?key\b|\blast\s+(five|5)\s+(characters|chars|letters)\b")
+static PARTIAL_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bpartial\s+(product\s+)?key\b|\blast\s+(five|5)\s+(characters|chars|letters)\b",
+    )
 });
 /// What makes a machine fall into notification.
-static NOTIFICATION_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
     )
 });
 /// A GVLK activated some other way than KMS.
-static GVLK_OTHER_WAY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static GVLK_OTHER_WAY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b",
     )
 });
 /// Whether a restart is needed.
-static REBOOT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static REBOOT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(reboot|restart)\w*\b.*\b(need|needed|required|necessary|have\s+to|must)\b|\b(need|needed|required|necessary|have\s+to|must)\b.*\b(reboot|restart)\w*\b",
     )
 });
 /// A request for the common slmgr options.
-static SLMGR_LIST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static SLMGR_LIST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(list|most\s+(useful|common|important|used)|cheat\s*-?\s*sheet|overview|summary|main)\b.*\bslmgr\b|\bslmgr\b.*\b(cheat\s*-?\s*sheet|overview|options|commands|switches)\b",
     )
 });
 /// Updates a KMS host needs to serve newer clients.
-static HOST_UPDATE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b",
     )
 });
 /// How often a MAK can be used.
-static MAK_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations)|limit\w*)\b.*\bmak\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
-static INTERVAL_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static INTERVAL_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(renewal|renew|activation|retry)\s+(interval|every|to|time|period)\b|\b(renew|retry)\w*\s+every\b|\bsri\b|\bsai\b",
     )
 });
 /// DNS publishing of a KMS host.
-static DNS_PUBLISHING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static DNS_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(publish\w*|register\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|register\w*)\b",
     )
 });
 /// Losing the only KMS host, redundancy.
-static HOST_RISK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static HOST_RISK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(kms\s+)?(host|server)\s+(dies|died|fails|failed|goes\s+down|is\s+down|crashes|crashed|is\s+offline|is\s+lost)\b.*\b(risk|happen|clients?|what)|\b(risk|happens?)\b.*\b(single|only|one)\s+kms\s+(host|server)|\bredundan\w*\b|\bsecond\s+kms\s+(host|server)\b|\b(decommission\w*|retir\w*|shut\w*\s+down|get\s+rid\s+of)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(decommission\w*|retired|goes\s+away)\b",
     )
 });
@@ -352,51 +362,53 @@ static CLONED: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Activation state from PowerShell or WMI.
 /// Whether a published key is a secret ("is it a security problem that the GVLK is in our wiki").
-static KEY_SECRECY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static KEY_SECRECY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(secret|security|safe|leak\w*|wiki|confidential|sensitive|expos\w*|share|sharing|posted|publish\w*)\b",
     )
 });
 /// A follow-up that names an activation method ("and for the online way?").
-static METHOD_NAMED: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(online|internet|phone|telephone|by\s+phone|mak)\b"));
+static METHOD_NAMED: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(online|internet|phone|telephone|by\s+phone|mak)\b"));
 /// Using another port than 1688 ("can we change the kms port?").
-static CHANGE_PORT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CHANGE_PORT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(change|move|use|run)\b.{0,30}\bports?\b.{0,30}\b(else|another|other|different|custom|non[\s-]?default)\b|\b(another|other|different|custom|non[\s-]?default|non[\s-]?standard)\s+(kms\s+)?port\b|\bports?\b.{0,20}\bbe\s+changed\b",
     )
 });
 /// Developer tools whose "activate" is not Windows activation (`conda activate`, a venv).
-static DEV_TOOLS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static DEV_TOOLS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(conda|venv|virtualenv|virtual\s+env\w*|pipenv|poetry|python|nvm|activate\.ps1|execution\s*policy)\b",
     )
 });
 /// Testing the network path ("how to test port 1688 to the kms").
-static TEST_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(test|check|verify|probe|ping)\w*\b.{0,30}\b(port|1688|connect\w*|reach\w*|open)\b")
+static TEST_PATH: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(test|check|verify|probe|ping)\w*\b.{0,30}\b(port|1688|connect\w*|reach\w*|open)\b",
+    )
 });
 /// Asking the provider for a network change.
-static SUPPORT_TICKET: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static SUPPORT_TICKET: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(ticket|request|ask)\w*\b.{0,40}\b(provider|support|cloud)\b.{0,60}\b(talk|reach|connect|access|open|traffic|network)\w*\b|\b(provider|support)\b.{0,30}\b(need|have|must)\b.{0,30}\b(change|open|allow)\w*\b",
     )
 });
 /// Building or configuring a KMS host (rather than using one).
-static BUILD_HOST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static BUILD_HOST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(install\w*|set\s*up|setup|build\w*|creat\w*|mak\w*|configur\w*|becom\w*|turn\w*|promot\w*|convert\w*|enable\w*|host\s+key|csvlk|sprt|publish\w*)\b",
     )
 });
 /// What has to be opened on the network.
-static OPEN_WHAT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static OPEN_WHAT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(what|which)\b.{0,40}\b(open|opened|allow\w*|unblock\w*|network\s+changes?)\b|\b(needs?|has|have|must)\s+(to\s+)?be\s+open\w*\b",
     )
 });
 /// Words that put a question about logs in activation's context.
-static ACTIVATION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12290)\b")
+static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12290)\b")
 });
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
@@ -416,14 +428,14 @@ static TIME_AS_OCCASION: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?i)\b(every|each|next|first|last|any|some|this|that|same|one|second)\s+time\b")
 });
 /// Options asked for by what they do (see `answer::slmgr_options_in`).
-static SPECIFIC_OPTION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static SPECIFIC_OPTION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bhost\s+caching\b|\bstao\b|\bactivation\s+ids?\b|\bdns\s+(domain|suffix)\b|\bactivation\s+type\b|\bkms[\s-]+only\b|\b(restrict|limit)\w*\b.{0,40}\bonly\b|\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b",
     )
 });
 /// A script or image build ("Packer provisioner", "no popups").
-static SCRIPTED: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static SCRIPTED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(script\w*|packer|ansible|terraform|provision\w*|unattended|non-?interactive|pop-?ups?|dialog\w*|automat\w*|pipeline|sysprep|cloud-?init|userdata|user\s+data)\b",
     )
 });
@@ -435,8 +447,8 @@ static ACTIVATION_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// "Where do I get ...", "how do I obtain ...".
-static WHERE_TO_GET: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
+static WHERE_TO_GET: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
 });
 /// "What should I run?", "which commands?".
 static RUN_WHAT: LazyLock<Regex> = LazyLock::new(|| {
@@ -486,18 +498,20 @@ static HOW_MANY_MACHINES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\bhow\s+many\s+(\w+\s+)?(machines|systems|servers|clients|computers|vms|instances|devices|pcs|nodes)\b",
     )
 });
-static MIN_COUNT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(minimum|at\s+least|how\s+many|fewer\s+than|less\s+than|under\s+which|threshold)\b")
+static MIN_COUNT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(minimum|at\s+least|how\s+many|fewer\s+than|less\s+than|under\s+which|threshold)\b",
+    )
 });
 /// Creative writing, and instructions aimed at the bot itself.
-static CREATIVE_OR_INJECTION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CREATIVE_OR_INJECTION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(write|compose|tell)\b.{0,20}\b(haiku|poem|joke|song|limerick|story|rap)\b|\b(ignore|disregard|forget)\b.{0,30}\b(instructions|rules|role|previous|above)\b|\b(system\s+override|jailbreak)\b|\b(reveal|print|show|dump|leak)\b.{0,40}\b(passwords?|tokens?|secrets?|api\s*keys?|system\s+prompt|credentials)\b",
     )
 });
 /// Elections and data-protection law.
-static POLITICS_OR_LAW: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static POLITICS_OR_LAW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(vote|voting|voted|election\w*|ballot|politic\w*|president|parliament|gdpr|hipaa|ccpa|sox\s+compliance|data\s+protection\s+law|retention\s+(period|polic\w+)\s+for\s+(audit\s+)?(logs?|records?|data|emails?))\b",
     )
 });
@@ -508,105 +522,108 @@ static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Whether the KMS host is published in DNS, and how to look.
-static SRV_QUERY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b",
     )
 });
 /// Turning a host's DNS publishing on or off (`/cdns`, `/sdns`), not looking it up.
-static DNS_PUBLISH_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(stop|disabl\w*|turn\s+off|prevent|enabl\w*|start|unpublish\w*)\b")
+static DNS_PUBLISH_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(stop|disabl\w*|turn\s+off|prevent|enabl\w*|start|unpublish\w*)\b")
 });
 /// Core-based licence counting: licensing, not activation.
-static CORE_LICENSING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CORE_LICENSING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(physical\s+)?cores?\b.{0,40}\blicen[cs]\w*|\blicen[cs]\w*\b.{0,40}\b(physical\s+)?cores\b|\bcore\s+licen[cs]\w*",
     )
 });
 /// Whether a MAK or retail activation expires.
-static MAK_EXPIRY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static MAK_EXPIRY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(mak|retail|(activated|activate|activation)\s+online\s+with\s+(my|our|a|the)\s+(own\s+)?key|my\s+own\s+key)\b.{0,50}\b(time[\s-]*limited|expire\w*|expiry|180\s+days|renew\w*|redo|re-?activate|again|permanent\w*|forever)\b",
     )
 });
 /// Checking a KMS host's count.
-static HOST_COUNT_CHECK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static HOST_COUNT_CHECK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b",
     )
 });
 /// Ping (ICMP) and KMS.
-static PING: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(ping\w*|icmp)\b|\bwithout\s+test-netconnection\b"));
+static PING: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(ping\w*|icmp)\b|\bwithout\s+test-netconnection\b"));
 /// How many hosts one host key (CSVLK) activates.
-static HOST_KEY_COUNT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b",
     )
 });
 /// The count's ceiling ("does the count go above 50?").
-static COUNT_CAP: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bcount\b.{0,30}\b(above|over|beyond|past|more\s+than|exceed\w*|max\w*|stuck|stops?)\b.{0,10}\b50\b|\bcount\b.{0,20}\b(stuck|stays?|stops?)\s+at\s+50\b",
     )
 });
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
-static OLD_HOST_NEW_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static OLD_HOST_NEW_CLIENT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b",
     )
 });
 /// Time zones in activation.
-static TIME_ZONE: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\btime\s*-?zones?\b|\btimezones?\b"));
+static TIME_ZONE: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\btime\s*-?zones?\b|\btimezones?\b"));
 /// How far off the clock is.
-static CLOCK_OFFSET: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CLOCK_OFFSET: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bhow\s+far\s+(off|apart)\b|\b(clock|time)\s+(offset|drift|difference)\b.{0,30}\b(check|see|measure|find)\b|\b(check|see|measure|find)\b.{0,30}\b(clock|time)\s+(offset|drift|difference)\b",
     )
 });
 /// Clients that activate on their own once the threshold is met.
-static AUTO_RETRY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static AUTO_RETRY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(by\s+themselves|on\s+their\s+own|automatically|by\s+itself|on\s+its\s+own)\b.{0,60}\b(activat\w*|rerun|re-run|/ato)\b|\b(activat\w*)\b.{0,40}\b(by\s+themselves|on\s+their\s+own|automatically|by\s+itself)\b",
     )
 });
-static POWERSHELL_STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static POWERSHELL_STATUS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
     )
 });
 /// Evaluation editions.
 /// Asks for everything, not one step ("full commands incl. time sync").
-static WHOLE_PROCEDURE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static WHOLE_PROCEDURE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(full|all|complete|whole|every|entire)\s+(the\s+)?(commands?|steps?|procedure|process|sequence)\b|\bend\s+to\s+end\b|\bstep\s+by\s+step\b",
     )
 });
 /// Whether machines will activate / a count is enough.
-static WILL_IT_WORK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static WILL_IT_WORK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(will|would|do|does|can|could)\s+(the\s+|all\s+|our\s+)?(\d+\s+)?(they|these|those|it|them|servers?|clients?|vms?|machines?|instances?|windows\s*(10|11)\s+\w+|all)\b.{0,30}\b(activate|get\s+activated|work|count)\b|\b(is|are)\s+(that|this|it|these|they)\s+enough\b|\benough\s*\?",
     )
 });
 /// Asks for the client setup key (GVLK), not the host key.
-static CLIENT_KEY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(client\s+setup\s+keys?|kms\s+client\s+keys?|client\s+keys?|gvlks?|setup\s+keys?)\b")
+static CLIENT_KEY_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(client\s+setup\s+keys?|kms\s+client\s+keys?|client\s+keys?|gvlks?|setup\s+keys?)\b",
+    )
 });
 /// Activation looked at in the Settings app, not the command line.
-static SETTINGS_APP: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static SETTINGS_APP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(in|where\s+in|from|via|through)\s+(the\s+)?(settings|control\s+panel|gui)\b|\bnot\s+a\s+command[\s-]*line\b|\bwithout\s+(the\s+|a\s+)?(command[\s-]*line|cmd|powershell|slmgr)\b|\b(button|click)\b.{0,40}\b(product\s+key|activat\w*)\b|\bchange\s+product\s+key\b",
     )
 });
 /// A KMS host on a Windows client edition, asked to serve servers.
-static CLIENT_OS_HOST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CLIENT_OS_HOST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
     )
 });
 /// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
-static VOLUME_EXPIRES: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\bvolume\s+activation\s+will\s+expire\b"));
+static VOLUME_EXPIRES: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\bvolume\s+activation\s+will\s+expire\b"));
 /// A Windows Home edition, which has no GVLK.
 static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -614,38 +631,38 @@ static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Who gets the KMS host key: only the host, or every client too?
-static HOST_KEY_WHERE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(kms\s+)?host\s+key\b.*\b(every|each|all\s+(the\s+)?(vms?|clients?|machines?|instances?|servers?)|only\s+(on\s+)?the\s+host|clients?\s+too)\b|\b(every|each|all)\s+(vms?|clients?|machines?|instances?)\b.*\b(kms\s+)?host\s+key\b",
     )
 });
 /// How to show which channel (KMS, MAK, retail) activated an instance.
-static CHANNEL_PROOF: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
     )
 });
-static EVALUATION: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image))\b"));
+static EVALUATION: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image))\b"));
 /// Active Directory-based activation.
-static ADBA: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static ADBA: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(adba|ad[\s-]based|active\s+directory([\s-]based)?\s+activation|activation\s+objects?)\b",
     )
 });
 /// Money words that are not always a price to quote ("is KMS free?").
-static COST_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\bfree(\s|[?.!,]|$)|\b(pay|paid|money|charge|charged|fee|fees|cost|costs)\b")
+static COST_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\bfree(\s|[?.!,]|$)|\b(pay|paid|money|charge|charged|fee|fees|cost|costs)\b")
 });
 /// Is using the published keys allowed.
-static KEY_LEGAL: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static KEY_LEGAL: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(legal|legit|legitimate|compliance|compliant|allowed\s+to\s+use|piracy|pirated|licen[cs]e\s+violation|sensitive|secret|confidential|public\s+(git|repo|repository)|share\s+(them|it|the\s+keys?))\b",
     )
 });
 /// KMS or its client keys named.
-static KMS_OR_GVLK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(kms|gvlks?|kms\s+client\s+(setup\s+)?keys?|setup\s+keys?|(the\s+)?keys\s+you\s+(list|show|give)|these\s+keys)\b",
     )
 });
@@ -668,8 +685,8 @@ static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// "What next" after a step the user already did.
-static NEXT_STEP: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static NEXT_STEP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|what\s+else|done\s+that|that'?s\s+it|is\s+that\s+all|and\s+done)\b",
     )
 });
@@ -679,11 +696,11 @@ static COMPARING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(\bvs\.?\b|\bversus\b|pros\s+and\s+cons|difference|\bcompare|\bbetter\b|\bor\b.*\bwhich\b|which\s+(one|should))",
     )
 });
-static KEY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(gvlk|gvlks|keys?|product\s*key|setup\s*key|ipk|serial|license\s+key)\b")
+static KEY_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(gvlk|gvlks|keys?|product\s*key|setup\s*key|ipk|serial|license\s+key)\b")
 });
-static OFFICE_PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static OFFICE_PRODUCT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
     )
 });
@@ -696,7 +713,7 @@ static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
 /// Compiles this module's patterns (`crate::warm_up`): those a first answer needs, in the
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
-    for pattern in [
+    let patterns: &[&dyn crate::text::WarmUp] = &[
         &COUNTING,
         &SPECIFIC_TERMS,
         &WINDOWS_FEATURE,
@@ -822,8 +839,9 @@ pub(crate) fn warm_up() {
         &WILL_IT_WORK,
         &KMS_OR_GVLK,
         &NUMBER_WITH_UNIT,
-    ] {
-        LazyLock::force(pattern);
+    ];
+    for pattern in patterns {
+        pattern.warm_up();
     }
 }
 

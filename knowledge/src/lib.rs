@@ -25,6 +25,7 @@ mod retrieval;
 mod text;
 
 use serde::{Deserialize, Serialize};
+use std::sync::{Mutex, OnceLock};
 
 pub use check::{check_builtin, check_dir, check_text, LintIssue};
 pub use compose::MAX_LINES;
@@ -186,7 +187,13 @@ pub struct Answer {
 pub struct KnowledgeBase {
     tables: Tables,
     articles: Vec<Article>,
-    retriever: Retriever,
+    /// The search index, built by the first answer that searches ([`KnowledgeBase::retriever`]):
+    /// many answers need none (an edition's key, an error code), among them often a process's
+    /// first, which building it at start delayed by several milliseconds.
+    retriever: OnceLock<Result<Retriever, String>>,
+    /// The passages to index, until the index takes them.
+    passages: Mutex<Vec<Passage>>,
+    passage_count: usize,
     nlu: nlu::Nlu,
     operator_articles: usize,
 }
@@ -197,8 +204,8 @@ const SLMGR_TABLE: &str = "slmgr options";
 const KMS_TABLE: &str = "KMS facts";
 
 impl KnowledgeBase {
-    /// The built-in knowledge base: embedded articles and fact tables, validated, with the
-    /// search index built in memory.
+    /// The built-in knowledge base: embedded articles and fact tables, validated. The search
+    /// index is built in memory by the first answer that searches ([`Self::build_index`]).
     pub fn builtin() -> Result<KnowledgeBase, KbError> {
         Self::with_extra(Vec::new())
     }
@@ -227,14 +234,20 @@ impl KnowledgeBase {
         let passages = build_passages(&parsed, &tables, builtin);
         // The classifier was trained at build time (build.rs): this only reads its weights.
         let nlu = nlu::Nlu::build()?;
-        let retriever = Retriever::build(passages)?;
-        Ok(KnowledgeBase {
+        let kb = KnowledgeBase {
             tables,
             operator_articles: parsed.len() - builtin,
             articles: parsed,
-            retriever,
+            retriever: OnceLock::new(),
+            passage_count: passages.len(),
+            passages: Mutex::new(passages),
             nlu,
-        })
+        };
+        // An operator's articles are indexed now, so that a problem shows at start.
+        if !articles.is_empty() {
+            kb.build_index()?;
+        }
+        Ok(kb)
     }
 
     /// Answers a question. Pass the previous answer's `context` for a follow-up in the same
@@ -317,7 +330,34 @@ impl KnowledgeBase {
 
     /// Number of indexed passages (article sections and table entries).
     pub fn passage_count(&self) -> usize {
-        self.retriever.passages.len()
+        self.passage_count
+    }
+
+    /// Builds the search index unless it is built (the first answer that searches does it
+    /// otherwise, and answers as if nothing matched if it fails); waits when another thread is
+    /// building it.
+    pub fn build_index(&self) -> Result<(), KbError> {
+        match self.retriever() {
+            Ok(_) => Ok(()),
+            Err(e) => Err(KbError::Index(e.clone())),
+        }
+    }
+
+    /// The search index, built on first use.
+    pub(crate) fn retriever(&self) -> &Result<Retriever, String> {
+        self.retriever.get_or_init(|| {
+            // A thread that panicked holding the lock left the passages as they were.
+            let passages = std::mem::take(
+                &mut *self
+                    .passages
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            Retriever::build(passages).map_err(|e| match e {
+                KbError::Index(e) => e,
+                e => e.to_string(),
+            })
+        })
     }
 
     /// Titles of all articles (built-in and operator).
@@ -487,6 +527,7 @@ mod tests {
     #[test]
     fn builds() {
         let kb = KnowledgeBase::builtin().expect("builtin");
+        kb.build_index().expect("index");
         assert!(kb.passage_count() > 40);
         assert!(kb.error_info("error F074").is_some());
     }

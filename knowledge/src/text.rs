@@ -12,9 +12,110 @@ use std::sync::OnceLock;
 /// Unicode's class, hundreds of ranges, was about a third of the time it takes to compile them
 /// all, which a process's first answer pays. The one difference: a stem followed by non-ASCII
 /// letters in the same word ("crackó") no longer matches, since `\b` stays Unicode.
+/// Case-insensitive patterns asked only whether they match are [`Folded`] instead.
 pub(crate) fn rx(pattern: &str) -> Regex {
     // The patterns are literals in this crate, covered by its tests: invalid is a bug.
     Regex::new(&ascii_word_class(pattern)).expect("static regex is valid")
+}
+
+/// A case-insensitive pattern (`(?i)`) for `LazyLock` statics that are only asked whether they
+/// match: [`Folded::is_match`] lower-cases the text's letters that fold with ASCII ones
+/// ([`fold_case`]) and matches it with the pattern written without `(?i)`, which must then have
+/// no upper-case letters of its own (its escapes aside).
+///
+/// The same answers as the pattern with `(?i)` on the text as written, and it compiles in about
+/// two thirds of the time: under `(?i)` every letter is a class (`[Kk\u{212A}]` for `k`),
+/// which makes the compiler's literal sets and prefilters several times larger and, for the
+/// `k` and `s` in nearly every pattern, builds a UTF-8 automaton with a fresh 400 KB table per
+/// pattern. The one difference: a Kelvin sign or long s right after an ASCII word class
+/// (`activat(?-u:\w)*`, see [`rx`]) now continues the word, as its letter does.
+pub(crate) struct Folded(Regex);
+
+impl Folded {
+    /// True when the pattern matches somewhere in `text`, letter case aside.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(&fold_case(text))
+    }
+}
+
+/// A pattern static, compiled by the `warm_up` functions before an answer needs it.
+pub(crate) trait WarmUp {
+    /// Compiles the pattern unless it is compiled already.
+    fn warm_up(&self);
+}
+
+impl WarmUp for std::sync::LazyLock<Regex> {
+    fn warm_up(&self) {
+        std::sync::LazyLock::force(self);
+    }
+}
+
+impl WarmUp for std::sync::LazyLock<Folded> {
+    fn warm_up(&self) {
+        std::sync::LazyLock::force(self);
+    }
+}
+
+/// A [`Folded`] from a pattern that starts with `(?i)` or `(?im)`, written in lower case.
+pub(crate) fn rx_folded(pattern: &str) -> Folded {
+    let pattern = ascii_word_class(pattern);
+    // The patterns are literals in this crate, covered by its tests (`warm_up` builds them all):
+    // one that does not start with `(?i)`, or has an upper-case letter, is a bug.
+    let unflagged = match (pattern.strip_prefix("(?i)"), pattern.strip_prefix("(?im)")) {
+        (Some(rest), _) => rest.to_string(),
+        (None, Some(rest)) => format!("(?m){rest}"),
+        (None, None) => panic!("a folded pattern starts with (?i): {pattern}"),
+    };
+    // Letters other than ASCII would need their own case folding (`ö` matches `Ö` with `(?i)`).
+    assert!(
+        !without_escapes(&unflagged).contains(|c: char| c.is_ascii_uppercase()
+            || (!c.is_ascii() && (c.is_lowercase() || c.is_uppercase()))),
+        "a folded pattern has ASCII lower-case letters only: {pattern}"
+    );
+    Folded(Regex::new(&unflagged).expect("static regex is valid"))
+}
+
+/// `pattern` without its escapes (`\S`, `\p{L}`) and group flags and names, whose letters are
+/// not letters to match.
+fn without_escapes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(e) = chars.next() {
+                    if matches!(e, 'p' | 'P' | 'x' | 'u' | 'U') && chars.peek() == Some(&'{') {
+                        chars.by_ref().find(|&c| c == '}');
+                    }
+                }
+            }
+            '(' if chars.peek() == Some(&'?') => {
+                // `(?flags)`, `(?flags:`, `(?P<name>`: up to `:`, `)` or `>`.
+                chars.by_ref().find(|&c| matches!(c, ':' | ')' | '>'));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` with the letters that fold with ASCII ones (`A`-`Z`, the KELVIN SIGN U+212A and the
+/// LATIN SMALL LETTER LONG S U+017F, the only two others) in lower-case ASCII; borrowed when it
+/// has none.
+pub(crate) fn fold_case(text: &str) -> std::borrow::Cow<'_, str> {
+    let folds = |c: char| c.is_ascii_uppercase() || c == '\u{212A}' || c == '\u{17F}';
+    if !text.contains(folds) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\u{212A}' => 'k',
+                '\u{17F}' => 's',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect(),
+    )
 }
 
 /// `pattern` with each `\w` outside a bracketed class written `(?-u:\w)`.

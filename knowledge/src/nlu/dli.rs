@@ -6,7 +6,7 @@ use regex::Regex;
 
 use crate::facts::normalize_error_code;
 
-use crate::text::rx;
+use crate::text::{rx, rx_folded, Folded};
 
 /// The `License Status:` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,18 +97,18 @@ static REMOTE_ADDRESS: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^\s*remoteaddress\s*:\s*(\S+)"));
 static COMPUTER_NAME: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*computername\s*:\s*(\S+)"));
 static REMOTE_PORT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*remoteport\s*:\s*(\d+)"));
-static XPR_EXPIRES: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
+static XPR_EXPIRES: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
 static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bcurrent\s+count\s*:\s*(\d+)"));
-static FIELD_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static FIELD_LINE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)^\s*(?:name|description|partial\s+product\s+key|license\s+status|notification\s+reason|time\s+remaining|volume\s+activation\s+expiration|remaining\s+windows\s+rearm\s+count|remaining\s+sku\s+rearm\s+count|trusted\s+time|client\s+machine\s+id(?:\s*\(cmid\))?|registered\s+kms\s+machine\s+name|kms\s+machine\s+name(?:\s+from\s+dns)?|kms\s+machine\s+ip\s+address|kms\s+machine\s+extended\s+pid|activation\s+interval|renewal\s+interval|kms\s+host\s+caching|current\s+count|listening\s+on\s+port|dns\s+publishing|kms\s+priority|key\s+management\s+service\s+is\s+enabled|key\s+management\s+service\s+listening|activation\s+id|application\s+id|extended\s+pid|product\s+key\s+channel|installation\s+id|use\s+license\s+url|validation\s+url|software\s+licensing\s+service\s+version|key\s+management\s+service\s+client\s+information|error|activating|product\s+activation\s+failed|on\s+a\s+computer\s+running|windows\s+script\s+host)\b",
     )
 });
 
 /// Compiles this module's patterns (`crate::warm_up`).
 pub(crate) fn warm_up() {
-    for pattern in [
+    let patterns: &[&dyn crate::text::WarmUp] = &[
         &FIELD_LINE,
         &COUNT,
         &XPR_EXPIRES,
@@ -121,8 +121,9 @@ pub(crate) fn warm_up() {
         &NAME,
         &DESCRIPTION,
         &STATUS,
-    ] {
-        LazyLock::force(pattern);
+    ];
+    for pattern in patterns {
+        pattern.warm_up();
     }
 }
 

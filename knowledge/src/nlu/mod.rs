@@ -184,7 +184,7 @@ pub const TRAINING: &str = include_str!("../../data/intents.toml");
 /// The classifier `build.rs` trained on [`TRAINING`].
 const MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/classifier.bin"));
 
-use crate::text::rx;
+use crate::text::{rx, rx_folded, Folded};
 
 /// The last question of a long message of several sentences ("... What are the actual steps
 /// I need to do on the VM?"), when there is one.
@@ -248,18 +248,18 @@ static GREETING_REMARK: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\s*{GREET_WORDS}\b(\s+(there|all|everyone|team|bot|kmsbot|folks))?[\s,!.]+(i('?m|\s+am)\s+new(\s+(here|in\s+(this|the)\s+\w+|to\s+(this|the)(\s+\w+)?))?|new\s+here|first\s+time(\s+(here|using\s+(this|you|the\s+bot)|with\s+(this|you)))?|just\s+(testing|trying(\s+(this|you))?(\s+out)?|saying\s+hi)|nice\s+to\s+meet\s+you|testing)[\s!.]*$",
     ))
 });
-static ACK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static ACK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)^\s*((ok(ay)?|k|kk|cool|alright|fine|yes|yeah)[\s,]*)?(ok(ay)?|k|kk|cool|got\s+it|great|nice|alright|sure|bye|goodbye|see\s+ya|see\s+you|noted|roger|perfect|fine|yes|no|yep|nope|yeah|np|sounds\s+good|(i\s+)?understand|understood|i\s+see|makes\s+sense|clear|all\s+clear|will\s+do|(i\s+)?get\s+it|copy(\s+that)?)\s*[!.]*\s*$",
     )
 });
-static MORE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static MORE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)^\s*(more|tell\s+me\s+more|show\s+(me\s+)?more|continue|go\s+on|the\s+rest|rest\s+please|more\s+please)\s*[!.?]*\s*$",
     )
 });
-static PRICE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static PRICE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)[$€£]\s?\d|\b\d+\s?(usd|eur|dollars?|euros?|bucks)\b|\b(ebay|grey\s+market|gray\s+market|key\s+resellers?)\b|\b(cost|costs|price|prices|pricing|how\s+much\s+(is|does|are|for)|buy|purchase|cheap|cheaper|cheapest|discount|discounts|quote|reseller|resellers|sell|(have|need|got)\s+to\s+pay\s+(for|anything|money|extra|more)|(have|need|got)\s+to\s+pay\s*[?.!]*$|pay\s+(for\s+)?(the\s+|a\s+)?(gvlks?|keys?|licen[cs]es?))\b",
     )
 });
@@ -267,18 +267,18 @@ static PRICE: LazyLock<Regex> = LazyLock::new(|| {
 /// Licences bought already ("we bought them from a reseller", "we already own the keys").
 static ALREADY_BOUGHT: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b"));
-static PRICE_STRONG: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\b(cost|costs|price|prices|pricing|how\s+much|cheap|cheaper|sell|pay)\b")
+static PRICE_STRONG: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(cost|costs|price|prices|pricing|how\s+much|cheap|cheaper|sell|pay)\b")
 });
-static BUY_WHAT_IS_NEEDED: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static BUY_WHAT_IS_NEEDED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(kms\s+host|host\s+key|csvlk|own\s+kms|kms\s+server)\b.*\b(buy|purchase)|\b(buy|purchase)\b.*\b(kms\s+host|host\s+key|csvlk|own\s+kms|kms\s+server)\b",
     )
 });
 
 /// "What do I need to buy?": which licence or key is needed, not a price.
-static WHAT_TO_BUY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static WHAT_TO_BUY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
         r"(?i)\b(what|which)\b.{0,40}\b(do|should|must|would|will)\s+(i|we)\s+(need\s+to\s+|have\s+to\s+)?(buy|purchase|order|get)\b|\b(what|which)\s+(licen[cs]es?|keys?)\s+(do|should|must|would)\s+(i|we)\s+(need|buy|purchase|get)\b",
     )
 });
@@ -287,7 +287,7 @@ static WHAT_TO_BUY: LazyLock<Regex> = LazyLock::new(|| {
 /// the order `Nlu::understand` needs them, then those of `dli`, `slots` and the edition and
 /// error-code recognizers.
 pub(crate) fn warm_up() {
-    for pattern in [
+    let patterns: &[&dyn crate::text::WarmUp] = &[
         &THANKS_WORD,
         &PRICE_STRONG,
         &ALREADY_BOUGHT,
@@ -302,8 +302,9 @@ pub(crate) fn warm_up() {
         &WHAT_TO_BUY,
         &PRICE,
         &BUY_WHAT_IS_NEEDED,
-    ] {
-        LazyLock::force(pattern);
+    ];
+    for pattern in patterns {
+        pattern.warm_up();
     }
     dli::warm_up();
     slots::warm_up();

@@ -10,7 +10,7 @@ use crate::facts::normalize_error_code;
 use crate::nlu::dli::{self, DliReport};
 
 /// Compiles a static pattern; the patterns below are literals checked by the tests.
-use crate::text::rx;
+use crate::text::{rx, rx_folded, Folded};
 
 /// Whether a machine count is about servers or clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -164,8 +164,8 @@ static COUNT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static INSTANCE: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,4}[a-z]?)\b"));
-static VERSION_LIKE: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)^(win|windows|server|srv|ws)-\d{1,4}[a-z]?$"));
+static VERSION_LIKE: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)^(win|windows|server|srv|ws)-\d{1,4}[a-z]?$"));
 static PRODUCT_KEY: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b[a-z0-9]{5}(?:[-\u{2010}-\u{2015}\u{2212}][a-z0-9]{5}){4}\b"));
 
@@ -173,7 +173,7 @@ static PRODUCT_KEY: LazyLock<Regex> =
 /// error-code recognizers (`crate::warm_up`).
 pub(crate) fn warm_up() {
     LazyLock::force(&ERROR_PHRASES);
-    for pattern in [
+    let patterns: &[&dyn crate::text::WarmUp] = &[
         &VERSION_LIKE,
         &INSTANCE,
         &COUNT,
@@ -186,8 +186,9 @@ pub(crate) fn warm_up() {
         &FQDN,
         &IPV4,
         &PRODUCT_KEY,
-    ] {
-        LazyLock::force(pattern);
+    ];
+    for pattern in patterns {
+        pattern.warm_up();
     }
     std::hint::black_box(extract(
         "srv 2019 dc, not ltsc, win 10 20h2 without hyper-v on kms.example.com:1688, error f074",
