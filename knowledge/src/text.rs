@@ -34,8 +34,33 @@ pub(crate) struct Folded(Regex);
 impl Folded {
     /// True when the pattern matches somewhere in `text`, letter case aside.
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.0.is_match(&fold_case(text))
+        if !text.contains(folds_to_ascii) {
+            return self.0.is_match(text);
+        }
+        // An answer asks a hundred patterns about the same text: fold it once per thread.
+        LAST_FOLDED.with(|last| {
+            let mut last = last.borrow_mut();
+            let (original, folded) = &mut *last;
+            if original != text {
+                original.clear();
+                original.push_str(text);
+                *folded = fold_case(text).into_owned();
+            }
+            self.0.is_match(folded)
+        })
     }
+}
+
+thread_local! {
+    /// The last text [`Folded::is_match`] folded on this thread, and its folded form.
+    static LAST_FOLDED: std::cell::RefCell<(String, String)> =
+        const { std::cell::RefCell::new((String::new(), String::new())) };
+}
+
+/// Letters that fold with ASCII ones: `A`-`Z`, the KELVIN SIGN U+212A and the LATIN SMALL
+/// LETTER LONG S U+017F (the only two others).
+fn folds_to_ascii(c: char) -> bool {
+    c.is_ascii_uppercase() || c == '\u{212A}' || c == '\u{17F}'
 }
 
 /// A pattern static, compiled by the `warm_up` functions before an answer needs it.
@@ -103,8 +128,7 @@ fn without_escapes(pattern: &str) -> String {
 /// LATIN SMALL LETTER LONG S U+017F, the only two others) in lower-case ASCII; borrowed when it
 /// has none.
 pub(crate) fn fold_case(text: &str) -> std::borrow::Cow<'_, str> {
-    let folds = |c: char| c.is_ascii_uppercase() || c == '\u{212A}' || c == '\u{17F}';
-    if !text.contains(folds) {
+    if !text.contains(folds_to_ascii) {
         return std::borrow::Cow::Borrowed(text);
     }
     std::borrow::Cow::Owned(
