@@ -1120,6 +1120,48 @@ mod tests {
         assert_eq!(rec.0.lock().unwrap().len(), 2);
     }
 
+    /// A plain answer worked out from a context that changed before the group commit writes
+    /// nothing there; the ordinary turn then answers from the context as it is now.
+    #[tokio::test]
+    async fn a_plain_answer_from_a_stale_context_falls_back_to_the_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).await.unwrap();
+        let app = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        app.register_chat(rec.clone());
+        let first = message("ev-1", "key for server 2019 datacenter");
+        assert_eq!(app.handle(&first).await.unwrap(), Handled::Done);
+        // Worked out as a reader saw the place before ev-1 was written: no context yet.
+        let text = "and for standard?";
+        let ev = message("ev-2", text);
+        let stale = EarlyAnswer {
+            stored_json: None,
+            context: StoredContext::default(),
+            answer: app.answer_for(text, &StoredContext::default()),
+        };
+        assert!(
+            !app.commit_early(&ev, &stale).await,
+            "a stale answer is not written"
+        );
+        let seen: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM processed_events WHERE event_id = 'ev-2'")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(seen, 0, "nothing of the stale answer is kept");
+        assert_eq!(app.handle(&ev).await.unwrap(), Handled::Done);
+        app.flush().await;
+        let sent = rec.0.lock().unwrap();
+        assert_eq!(sent.len(), 2);
+        // The follow-up is read in ev-1's context: Windows Server 2019 Standard's key.
+        let reply = format!("{:?}", sent[1]);
+        assert!(reply.contains("N69G4-B89J2-4G8F4-WWYCC-J464C"), "{reply}");
+    }
+
     #[tokio::test]
     async fn unknown_help_topic_is_a_specific_user_error() {
         let dir = tempfile::tempdir().unwrap();
