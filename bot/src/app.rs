@@ -789,7 +789,7 @@ impl App {
             Some(e) if e.stored_json == place.stored_json => e.answer,
             _ => self.answer_for(text, &place.context),
         };
-        let (reply, stored) = self.compose_reply(text, place.context, answer);
+        let (reply, stored) = self.compose_reply(text, place.context, &answer);
         turn.reply(reply).await?;
         // The context is the turn's last write: it goes with the COMMIT.
         contexts::save_at_commit(turn, &stored, place.stored_json.as_deref()).await?;
@@ -802,7 +802,7 @@ impl App {
         &self,
         text: &str,
         mut stored: StoredContext,
-        answer: knowledge::Answer,
+        answer: &knowledge::Answer,
     ) -> (String, StoredContext) {
         let mut reply = answer.text.clone();
         stored.offer = None;
@@ -849,7 +849,7 @@ impl App {
         if is_yes(text) {
             return false;
         }
-        let (reply, stored) = self.compose_reply(text, early.context.clone(), early.answer.clone());
+        let (reply, stored) = self.compose_reply(text, early.context.clone(), &early.answer);
         let new_context = match contexts::changed_json(&stored, early.stored_json.as_deref()) {
             Ok(c) => c,
             Err(_) => return false,
@@ -1091,9 +1091,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn the_same_event_twice_has_one_effect() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A bot on a fresh database in `dir`, with the default configuration and a recording chat.
+    async fn recorded_app(dir: &tempfile::TempDir) -> (Store, App, Arc<Recorder>) {
         let store = Store::open(&dir.path().join("db")).await.unwrap();
         let app = App::new(
             store.clone(),
@@ -1102,6 +1101,13 @@ mod tests {
         );
         let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
         app.register_chat(rec.clone());
+        (store, app, rec)
+    }
+
+    #[tokio::test]
+    async fn the_same_event_twice_has_one_effect() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, app, rec) = recorded_app(&dir).await;
         let ev = message("ev-1", "help");
         assert_eq!(app.handle(&ev).await.unwrap(), Handled::Done);
         assert_eq!(app.handle(&ev).await.unwrap(), Handled::Duplicate);
@@ -1125,14 +1131,7 @@ mod tests {
     #[tokio::test]
     async fn a_plain_answer_from_a_stale_context_falls_back_to_the_turn() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).await.unwrap();
-        let app = App::new(
-            store.clone(),
-            Arc::new(Config::default()),
-            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
-        );
-        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
-        app.register_chat(rec.clone());
+        let (store, app, rec) = recorded_app(&dir).await;
         let first = message("ev-1", "key for server 2019 datacenter");
         assert_eq!(app.handle(&first).await.unwrap(), Handled::Done);
         // Worked out as a reader saw the place before ev-1 was written: no context yet.

@@ -431,22 +431,12 @@ impl Store {
         for b in binds {
             query = query.bind(b);
         }
-        match query.fetch_all(&mut w.conn).await {
-            Ok(rows) => {
-                w.open = false;
-                w.committed();
-                Ok(rows)
-            }
-            Err(e) => {
-                // Stopped part way or at the COMMIT: roll back what may be left (SQLite may
-                // have rolled back already), else replace the connection.
-                if !rollback_quietly(&mut w.conn).await {
-                    w.broken = true;
-                }
-                w.open = false;
-                Err(e.into())
-            }
-        }
+        let rows = query.fetch_all(&mut w.conn).await?;
+        // On failure (part way or at the COMMIT) the transaction is rolled back on drop, as
+        // `Tx::commit_after`'s.
+        w.open = false;
+        w.committed();
+        Ok(rows)
     }
 
     /// The writer, idle: a transaction a dropped [`Tx`] left open is rolled back, and a
