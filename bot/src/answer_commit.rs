@@ -95,7 +95,7 @@ pub async fn commit_answers(
             Some(a.thread.clone().unwrap_or_default()),
             Some(a.user.clone()),
             a.read_context.clone(),
-            Some(a.pending.clone()),
+            a.pending.clone(),
             a.thread.clone(),
             a.new_context.clone(),
         ]);
@@ -128,8 +128,9 @@ pub struct PreparedAnswer {
     pub user: String,
     /// The context JSON the answer was worked out from (`None`: no context row).
     pub read_context: Option<String>,
-    /// The reply as the outbox stores a pending post.
-    pub pending: String,
+    /// The reply as the outbox stores a pending post (`None` on the console,
+    /// [`crate::outbox::pending_for`]).
+    pub pending: Option<String>,
     /// The context to store, `None` when unchanged.
     pub new_context: Option<String>,
 }
@@ -153,7 +154,7 @@ fn answers_sql(n: usize) -> Arc<str> {
                 "\
                  CREATE TEMP TABLE IF NOT EXISTS answers_in (k INTEGER PRIMARY KEY, platform TEXT NOT NULL, \
                  event_id TEXT NOT NULL, channel TEXT NOT NULL, thread TEXT NOT NULL, user_id TEXT NOT NULL, \
-                 read_context TEXT, pending TEXT NOT NULL, msg_thread TEXT, context TEXT); \
+                 read_context TEXT, pending TEXT, msg_thread TEXT, context TEXT); \
                  DELETE FROM temp.answers_in; \
                  INSERT INTO temp.answers_in VALUES ",
             );
@@ -201,7 +202,7 @@ mod tests {
             thread: Some(format!("t-{event}")),
             user: user.into(),
             read_context: read.map(str::to_string),
-            pending: format!("{{\"text\":\"answer to {event}\"}}"),
+            pending: Some(format!("{{\"text\":\"answer to {event}\"}}")),
             new_context: ctx.map(str::to_string),
         }
     }

@@ -862,7 +862,7 @@ impl App {
             thread: ev.thread.clone(),
             user: ev.user.clone(),
             read_context: early.stored_json.clone(),
-            pending: crate::outbox::pending_json(&message, &[]),
+            pending: crate::outbox::pending_for(ev.platform, &message, &[]),
             new_context,
         };
         match self.answers.commit(prepared).await {

@@ -40,6 +40,14 @@ pub const STUCK_AFTER: Duration = Duration::from_secs(60);
 /// Sends in flight at once over every lane.
 pub const SENDS_IN_FLIGHT: usize = 32;
 
+/// What a post on `platform` stores as pending: [`pending_json`], or nothing on the console.
+/// The console sends nothing again after a restart (its transcript was the terminal's, and
+/// `chat` never resumes), and the store gives a console post its reference as the row is
+/// written: a console reply needs no write after it is printed.
+pub fn pending_for(platform: Platform, message: &Message, buttons: &[Button]) -> Option<String> {
+    (platform != Platform::Console).then(|| pending_json(message, buttons))
+}
+
 /// What a pending post stores (`messages.pending`): its message and buttons, JSON
 /// (`{"blocks": [...], "buttons": [{"action", "label"}]}`).
 pub fn pending_json(message: &Message, buttons: &[Button]) -> String {
@@ -416,7 +424,7 @@ impl Outbox {
                 platform.as_str(),
                 channel,
                 thread,
-                &pending_json(&message, &[]),
+                pending_for(platform, &message, &[]).as_deref(),
             )
             .await?;
             tx.commit().await?;
@@ -643,7 +651,8 @@ impl Inner {
                     let _permit = self.sends.acquire().await;
                     chat.send(&out).await.map_err(classify)?
                 };
-                if *local_id != UNRECORDED {
+                // A console post has its reference and no pending state from its insert.
+                if *local_id != UNRECORDED && chat.platform() != Platform::Console {
                     if let Some(r) = &sent {
                         self.remember(*local_id, (channel.clone(), thread.clone(), r.clone()));
                     }

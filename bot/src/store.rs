@@ -527,13 +527,14 @@ impl Store {
 
     /// Records a post the bot is about to send (author `bot`) with what to send (`pending`, JSON,
     /// see [`crate::outbox`]), returning the bot's id for it. The post stays pending (and is sent
-    /// again at the next start) until [`Store::posted`] clears it.
+    /// again at the next start) until [`Store::posted`] clears it; `None`: nothing to send again
+    /// (the console's posts, [`crate::outbox::pending_for`]).
     pub async fn insert_bot_post(
         conn: &mut SqliteConnection,
         platform: &str,
         channel: &str,
         thread: Option<&str>,
-        pending: &str,
+        pending: Option<&str>,
     ) -> Result<i64, StoreError> {
         let id = sqlx::query(
             "INSERT INTO messages (platform, channel, thread, author, pending) VALUES (?, ?, ?, 'bot', ?) RETURNING id",

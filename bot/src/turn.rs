@@ -216,12 +216,17 @@ impl<'a> Turn<'a> {
         message: impl Into<Message>,
         buttons: Vec<Button>,
     ) -> Result<i64, AppError> {
-        let platform = self.ev.platform.as_str();
         let message = message.into();
         // Recorded with what to send: a post not sent before a shutdown is sent at the next start.
-        let pending = crate::outbox::pending_json(&message, &buttons);
-        let local_id =
-            Store::insert_bot_post(&mut self.tx, platform, channel, thread, &pending).await?;
+        let pending = crate::outbox::pending_for(self.ev.platform, &message, &buttons);
+        let local_id = Store::insert_bot_post(
+            &mut self.tx,
+            self.ev.platform.as_str(),
+            channel,
+            thread,
+            pending.as_deref(),
+        )
+        .await?;
         self.pending.push(Delivery::Post {
             local_id,
             channel: channel.to_string(),
