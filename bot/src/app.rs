@@ -44,6 +44,8 @@ pub struct App {
     status_limit: Arc<tokio::sync::Semaphore>,
     /// Plain answers' turns, written in groups.
     answers: AnswerCommit,
+    /// Places' contexts as last seen, so a plain answer starts without a read.
+    places: contexts::PlaceCache,
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -78,6 +80,7 @@ impl App {
         App {
             outbox: Outbox::new(store.clone(), metrics.clone(), backoff),
             answers: AnswerCommit::new(store.clone()),
+            places: contexts::PlaceCache::default(),
             services: Services {
                 store,
                 config,
@@ -412,6 +415,18 @@ impl App {
                 return Ok(Handled::Done);
             }
         }
+        // The turn may change the place in any way (or the early answer found it changed).
+        let result = self.handle_turn_in_tx(ev, preflight, early).await;
+        self.places.forget(context_key(ev));
+        result
+    }
+
+    async fn handle_turn_in_tx(
+        &self,
+        ev: &Incoming,
+        preflight: Vec<crate::preflight::Finding>,
+        early: Option<EarlyAnswer>,
+    ) -> Result<Handled, AppError> {
         // A message is read with its BEGIN: the user's context and open conversation here.
         let first_read = matches!(ev.kind, IncomingKind::Message { .. })
             .then(|| contexts::place_read(context_key(ev)));
@@ -583,13 +598,16 @@ impl App {
     /// request, a ticket request or a status question), answered now from the user's context
     /// as a reader sees it, before the event's transaction: a question's turn then holds the
     /// single writer only for its statements, not for the answer. `None` when the message is
-    /// something else, or the place has an open conversation or an offer (the turn decides).
+    /// something else (a reply that may accept an offer, too), or the place has an open
+    /// conversation (the turn decides).
     async fn early_answer(&self, ev: &Incoming) -> Option<EarlyAnswer> {
         let IncomingKind::Message { text, .. } = &ev.kind else {
             return None;
         };
         let text = text.trim();
-        if self.product_key_warning(text).is_some()
+        // "file it" and the like may accept an offer or ask what to file: the turn decides.
+        if is_yes(text)
+            || self.product_key_warning(text).is_some()
             || commands::parse(text).is_some()
             || jobs::request::parse(text).is_some()
             || tickets::request::detect(text).is_some()
@@ -597,24 +615,34 @@ impl App {
         {
             return None;
         }
-        let mut conn = match self.services.store.pool().acquire().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::debug!(error = %e, "no reader for an early answer; answered in the turn");
-                return None;
+        let key = context_key(ev);
+        let place = match self.places.get(key) {
+            Some(p) => p,
+            None => {
+                let mut conn = match self.services.store.pool().acquire().await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "no reader for an early answer; answered in the turn");
+                        return None;
+                    }
+                };
+                let place = match contexts::load_place(&mut conn, key).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "cannot read the context early; answered in the turn");
+                        return None;
+                    }
+                };
+                // An open conversation takes the message: the turn decides.
+                if place.conversation.is_some() {
+                    return None;
+                }
+                self.places.put(key, place.stored_json.clone());
+                place
             }
         };
-        let place = match contexts::load_place(&mut conn, context_key(ev)).await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::debug!(error = %e, "cannot read the context early; answered in the turn");
-                return None;
-            }
-        };
-        drop(conn);
-        if place.conversation.is_some() || place.context.offer.is_some() {
-            return None;
-        }
+        // An offer in the context changes nothing for a message that does not accept it: the
+        // answer replaces it, as in the turn (`accepted_offer`, `compose_reply`).
         let answer = self.answer_for(text, &place.context);
         Some(EarlyAnswer {
             stored_json: place.stored_json,
@@ -838,22 +866,19 @@ impl App {
 
     /// Writes a plain answer's whole turn through the group commit (see `answer_commit`) and
     /// queues its reply: `true` when done, `false` when the ordinary turn must run (the event is
-    /// a duplicate, the place changed since it was read, the message is a reply to an offer, or
-    /// the write failed; the turn then meets the same problem and reports it).
+    /// a duplicate, the place changed since it was read, or the write failed; the turn then
+    /// meets the same problem and reports it).
     async fn commit_early(&self, ev: &Incoming, early: &EarlyAnswer) -> bool {
         let IncomingKind::Message { text, .. } = &ev.kind else {
             return false;
         };
         let text = text.trim();
-        // "file it" and the like may accept an offer or ask what to file: the turn decides.
-        if is_yes(text) {
-            return false;
-        }
         let (reply, stored) = self.compose_reply(text, early.context.clone(), &early.answer);
         let new_context = match contexts::changed_json(&stored, early.stored_json.as_deref()) {
             Ok(c) => c,
             Err(_) => return false,
         };
+        let now_stored = new_context.clone().or_else(|| early.stored_json.clone());
         let message: adapters::Message = reply.into();
         let prepared = crate::answer_commit::PreparedAnswer {
             platform: ev.platform.as_str().to_string(),
@@ -867,6 +892,7 @@ impl App {
         };
         match self.answers.commit(prepared).await {
             Ok(Some(local_id)) => {
+                self.places.put(context_key(ev), now_stored);
                 self.outbox.enqueue(
                     ev.platform,
                     vec![crate::outbox::Delivery::Post {
@@ -1159,6 +1185,57 @@ mod tests {
         // The follow-up is read in ev-1's context: Windows Server 2019 Standard's key.
         let reply = format!("{:?}", sent[1]);
         assert!(reply.contains("N69G4-B89J2-4G8F4-WWYCC-J464C"), "{reply}");
+    }
+
+    /// The place cache is only a head start: a context another process wrote since this one
+    /// last saw the place is found by the group commit, and the answer comes from it.
+    #[tokio::test]
+    async fn a_context_another_process_changed_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, app, rec) = recorded_app(&dir).await;
+        assert_eq!(
+            app.handle(&message("ev-1", "key for server 2019 datacenter"))
+                .await
+                .unwrap(),
+            Handled::Done
+        );
+        // Another process on the same database answers the same user at the same place.
+        let other = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        other.register_chat(Arc::new(Recorder(Mutex::new(Vec::new()))));
+        assert_eq!(
+            other
+                .handle(&message("ev-2", "key for server 2016 datacenter"))
+                .await
+                .unwrap(),
+            Handled::Done
+        );
+        other.flush().await;
+        assert_eq!(
+            app.handle(&message("ev-3", "and for standard?"))
+                .await
+                .unwrap(),
+            Handled::Done
+        );
+        // Read through this process's cache again: the context it holds is the one stored.
+        assert_eq!(
+            app.handle(&message("ev-4", "and for datacenter?"))
+                .await
+                .unwrap(),
+            Handled::Done
+        );
+        app.flush().await;
+        let sent = rec.0.lock().unwrap();
+        assert_eq!(sent.len(), 3);
+        let standard = format!("{:?}", sent[1]);
+        // Windows Server 2016 Standard's key, not 2019's.
+        assert!(standard.contains("WC2BQ-8NRM3-FDDYY-2BFGV-KHKQY"), "{standard}");
+        assert!(!standard.contains("N69G4-B89J2-4G8F4-WWYCC-J464C"), "{standard}");
+        let datacenter = format!("{:?}", sent[2]);
+        assert!(datacenter.contains("CB7KF-BWN84-R7R2Y-793K2-8XDDG"), "{datacenter}");
     }
 
     #[tokio::test]

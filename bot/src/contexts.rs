@@ -49,9 +49,7 @@ pub async fn load(
     .bind(key.user)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(json
-        .and_then(|j| serde_json::from_str(&j).ok())
-        .unwrap_or_default())
+    Ok(parse(json.as_deref()))
 }
 
 /// What the bot knows about a user at a place when a message arrives: the stored context (and
@@ -65,6 +63,62 @@ pub struct Place {
     pub stored_json: Option<String>,
     /// The open ticket conversation, if any.
     pub conversation: Option<crate::tickets::store::ConversationRow>,
+}
+
+/// The context JSON this process last read or wrote per place that had no open conversation,
+/// so a plain answer can start without reading it (`app`'s early answer). An entry may be
+/// stale (another process or a concurrent turn wrote since): that is safe, because the group
+/// commit writes an answer only over the context it was worked out from, and the ordinary
+/// turn reads what is stored. Bounded: it is emptied when [`PlaceCache::MAX`] places are in it.
+#[derive(Debug, Default)]
+pub struct PlaceCache {
+    places: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+}
+
+impl PlaceCache {
+    /// Most places kept.
+    pub const MAX: usize = 4096;
+
+    fn key(key: ContextKey<'_>) -> String {
+        // The unit separator occurs in none of the platforms' ids.
+        [key.platform, key.channel, key.thread, key.user].join("\u{1f}")
+    }
+
+    fn places(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Option<String>>> {
+        self.places.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The place as last seen (no open conversation then), or `None` when not known.
+    pub fn get(&self, key: ContextKey<'_>) -> Option<Place> {
+        let json = self.places().get(&Self::key(key))?.clone();
+        Some(Place {
+            context: parse(json.as_deref()),
+            stored_json: json,
+            conversation: None,
+        })
+    }
+
+    /// Remembers that the place holds `json` (`None`: no context row) and no open conversation.
+    pub fn put(&self, key: ContextKey<'_>, json: Option<String>) {
+        let mut places = self.places();
+        if places.len() >= Self::MAX {
+            places.clear();
+        }
+        places.insert(Self::key(key), json);
+    }
+
+    /// Forgets the place: something other than a plain answer may have changed it.
+    pub fn forget(&self, key: ContextKey<'_>) {
+        self.places().remove(&Self::key(key));
+    }
+}
+
+/// A stored context's JSON read back (empty when none, or when it no longer parses).
+fn parse(json: Option<&str>) -> StoredContext {
+    json.and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default()
 }
 
 /// The statement of [`load_place`], its parameters numbered from `?3` so it can go with an
@@ -123,10 +177,7 @@ pub fn place_from_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Place, StoreE
         _ => None,
     };
     Ok(Place {
-        context: json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or_default(),
+        context: parse(json.as_deref()),
         stored_json: json,
         conversation,
     })
