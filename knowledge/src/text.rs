@@ -600,6 +600,51 @@ pub fn index_text(text: &str) -> String {
 
 /// Damerau-Levenshtein distance limited to small values (returns `max + 1` when larger).
 pub fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+    // Vocabulary look-ups call this for many candidates per word: words in ASCII go without
+    // allocating (same result, see the test).
+    if a.is_ascii() && b.is_ascii() && a.len() <= SHORT && b.len() <= SHORT {
+        return edit_distance_ascii(a.as_bytes(), b.as_bytes(), max);
+    }
+    edit_distance_chars(a, b, max)
+}
+
+/// Longest word [`edit_distance`] measures on the stack.
+const SHORT: usize = 48;
+
+/// [`edit_distance`] over ASCII bytes, with three rolling rows on the stack.
+fn edit_distance_ascii(a: &[u8], b: &[u8], max: usize) -> usize {
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let (n, m) = (a.len(), b.len());
+    let mut rows = [[0usize; SHORT + 1]; 3];
+    for (j, cell) in rows[0].iter_mut().enumerate().take(m + 1) {
+        *cell = j;
+    }
+    // Row i lives in rows[i % 3].
+    for i in 1..=n {
+        let (cur, prev, prev2) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        rows[cur][0] = i;
+        let mut row_min = usize::MAX;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (rows[prev][j] + 1)
+                .min(rows[cur][j - 1] + 1)
+                .min(rows[prev][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(rows[prev2][j - 2] + 1);
+            }
+            rows[cur][j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return max + 1;
+        }
+    }
+    rows[n % 3][m]
+}
+
+fn edit_distance_chars(a: &str, b: &str, max: usize) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > max {
@@ -703,6 +748,34 @@ mod tests {
         assert_eq!(edit_distance("firewall", "firewal", 2), 1);
         assert_eq!(edit_distance("threshold", "thershold", 2), 1);
         assert_eq!(edit_distance("abc", "xyz", 1), 2);
+    }
+
+    #[test]
+    fn edit_distance_on_ascii_matches_the_general_one() {
+        // Every word of up to 5 letters over a small alphabet, against every other.
+        let mut words = vec![String::new()];
+        for len in 1..=5 {
+            let mut next = Vec::new();
+            for w in words.iter().filter(|w| w.len() == len - 1) {
+                for c in ['a', 'b', 'c'] {
+                    next.push(format!("{w}{c}"));
+                }
+            }
+            words.extend(next);
+        }
+        for a in &words {
+            for b in &words {
+                for max in 0..=3 {
+                    assert_eq!(
+                        edit_distance_ascii(a.as_bytes(), b.as_bytes(), max),
+                        edit_distance_chars(a, b, max),
+                        "{a:?} {b:?} {max}"
+                    );
+                }
+            }
+        }
+        let long = "x".repeat(SHORT);
+        assert_eq!(edit_distance(&long, &format!("{long}y"), 1), 1);
     }
 
     #[test]

@@ -621,6 +621,8 @@ fn fix_edition_typos(lower: &str) -> String {
         let fixed = if word.len() >= 5 && !WORDS.contains(&word.as_str()) {
             WORDS
                 .iter()
+                // No word further than two letters in length is within two edits.
+                .filter(|w| w.len().abs_diff(word.len()) <= 2)
                 .map(|w| (w, strsim::osa_distance(word, w)))
                 .filter(|(w, d)| *d <= if w.len() >= 8 { 2 } else { 1 })
                 .min_by_key(|(_, d)| *d)
