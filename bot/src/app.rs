@@ -637,7 +637,8 @@ impl App {
                 if place.conversation.is_some() {
                     return None;
                 }
-                self.places.put(key, place.stored_json.clone());
+                self.places
+                    .put(key, place.stored_json.clone(), place.context.clone());
                 place
             }
         };
@@ -892,7 +893,8 @@ impl App {
         };
         match self.answers.commit(prepared).await {
             Ok(Some(local_id)) => {
-                self.places.put(context_key(ev), now_stored);
+                // `stored` is what `now_stored` holds (serialized as is, or unchanged).
+                self.places.put(context_key(ev), now_stored, stored);
                 self.outbox.enqueue(
                     ev.platform,
                     vec![crate::outbox::Delivery::Post {
@@ -1232,10 +1234,19 @@ mod tests {
         assert_eq!(sent.len(), 3);
         let standard = format!("{:?}", sent[1]);
         // Windows Server 2016 Standard's key, not 2019's.
-        assert!(standard.contains("WC2BQ-8NRM3-FDDYY-2BFGV-KHKQY"), "{standard}");
-        assert!(!standard.contains("N69G4-B89J2-4G8F4-WWYCC-J464C"), "{standard}");
+        assert!(
+            standard.contains("WC2BQ-8NRM3-FDDYY-2BFGV-KHKQY"),
+            "{standard}"
+        );
+        assert!(
+            !standard.contains("N69G4-B89J2-4G8F4-WWYCC-J464C"),
+            "{standard}"
+        );
         let datacenter = format!("{:?}", sent[2]);
-        assert!(datacenter.contains("CB7KF-BWN84-R7R2Y-793K2-8XDDG"), "{datacenter}");
+        assert!(
+            datacenter.contains("CB7KF-BWN84-R7R2Y-793K2-8XDDG"),
+            "{datacenter}"
+        );
     }
 
     #[tokio::test]

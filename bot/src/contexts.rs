@@ -72,8 +72,11 @@ pub struct Place {
 /// turn reads what is stored. Bounded: it is emptied when [`PlaceCache::MAX`] places are in it.
 #[derive(Debug, Default)]
 pub struct PlaceCache {
-    places: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+    places: std::sync::Mutex<std::collections::HashMap<String, Seen>>,
 }
+
+/// A place's context as stored (JSON) and read back.
+type Seen = (Option<String>, StoredContext);
 
 impl PlaceCache {
     /// Most places kept.
@@ -84,29 +87,28 @@ impl PlaceCache {
         [key.platform, key.channel, key.thread, key.user].join("\u{1f}")
     }
 
-    fn places(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Option<String>>> {
+    fn places(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Seen>> {
         self.places.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The place as last seen (no open conversation then), or `None` when not known.
     pub fn get(&self, key: ContextKey<'_>) -> Option<Place> {
-        let json = self.places().get(&Self::key(key))?.clone();
+        let (json, context) = self.places().get(&Self::key(key))?.clone();
         Some(Place {
-            context: parse(json.as_deref()),
+            context,
             stored_json: json,
             conversation: None,
         })
     }
 
-    /// Remembers that the place holds `json` (`None`: no context row) and no open conversation.
-    pub fn put(&self, key: ContextKey<'_>, json: Option<String>) {
+    /// Remembers that the place holds `json` (`None`: no context row), whose context is
+    /// `context` (what `json` reads back as), and no open conversation.
+    pub fn put(&self, key: ContextKey<'_>, json: Option<String>, context: StoredContext) {
         let mut places = self.places();
         if places.len() >= Self::MAX {
             places.clear();
         }
-        places.insert(Self::key(key), json);
+        places.insert(Self::key(key), (json, context));
     }
 
     /// Forgets the place: something other than a plain answer may have changed it.
