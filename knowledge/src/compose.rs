@@ -151,7 +151,7 @@ static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
 /// "How do I activate?" and nothing else: which way is still open.
 static BARE_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?(how\s+(do|can|should|would)\s+(i|we|you)|how\s+to)\s+activate(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?((how\s+(do|can|should|would)\s+(i|we|you)|how\s+to)\s+)?(activate|activation)(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?(\s+(please|pls|plz))?\s*[?.!]*\s*$",
     )
 });
 /// A greeting at the start of a message.
@@ -246,7 +246,7 @@ static EDITION_FEATURES: LazyLock<Folded> = LazyLock::new(|| {
 /// Where the KMS host setting lives, or setting it for many machines.
 static KMS_REGISTRY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservicename)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
+        r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservice(name|machine|port)|discoveredkeymanagementservice\w*)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
     )
 });
 /// "By phone", with the usual slips.
@@ -358,6 +358,24 @@ static OUTAGE: LazyLock<Regex> = LazyLock::new(|| {
 static CLONED: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b",
+    )
+});
+/// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
+static SPP_SERVICE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(spp|sppsvc|software\s+protection(\s+platform)?)\b.{0,40}\b(service|svc|is|does|do|mean|means|stopped|disabled|running|start|started|starting|restart|crash\w*)\b|\b(what|which|explain)\b.{0,30}\b(spp|sppsvc|software\s+protection)\b",
+    )
+});
+/// The two KMS thresholds side by side ("25 or 5?", "five vs 25").
+static BOTH_THRESHOLDS: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b25\b.{0,30}\b(5|five)\b|\b(5|five)\b.{0,30}\b25\b"));
+/// Another cloud ("on Azure they activated by themselves"): how it is there, not a retry.
+static OTHER_CLOUD: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(azure|aws|ec2|amazon|gcp|google\s+cloud)\b"));
+/// Handing a secret key to the bot in chat ("can I paste our host key here so you install it?").
+static KEY_IN_CHAT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(paste|post|send|give|share|type|drop)\w*\b.{0,40}\b(host\s+key|csvlk|mak|retail\s+key|product\s+key|our\s+key|the\s+key)\b.{0,60}\b(chat|here|channel|thread|you|bot|dm)\b",
     )
 });
 /// Activation state from PowerShell or WMI.
@@ -587,7 +605,7 @@ static AUTO_RETRY: LazyLock<Folded> = LazyLock::new(|| {
 });
 static POWERSHELL_STATUS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
+        r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(same|equivalent|instead\s+of)\b.{0,40}\bslmgr\b.{0,60}\b(powershell|wmi|cim)\b|\b(powershell|wmi|cim)\b.{0,40}\b(equivalent|instead\s+of\s+slmgr|without\s+slmgr)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
     )
 });
 /// Evaluation editions.
@@ -839,6 +857,10 @@ pub(crate) fn warm_up() {
         &WILL_IT_WORK,
         &KMS_OR_GVLK,
         &NUMBER_WITH_UNIT,
+        &SPP_SERVICE,
+        &KEY_IN_CHAT,
+        &OTHER_CLOUD,
+        &BOTH_THRESHOLDS,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -2439,10 +2461,25 @@ fn answer_one(
     }
     // One slmgr option in a short question is about that option, unless it failed.
     let sure_trouble = matches!(u.intent, Intent::Diagnose) && u.confidence >= 0.5;
+    // "timesync cmd before ato?": the option is when, the topic is another one.
+    let sure_other_topic = u.confidence >= 0.75
+        && matches!(
+            u.intent,
+            Intent::TimeSync
+                | Intent::Connectivity
+                | Intent::Phone
+                | Intent::Online
+                | Intent::HostSetup
+                | Intent::Thresholds
+                | Intent::Timing
+                | Intent::InternetAccess
+                | Intent::Policy
+        );
     if toks.len() <= 5
         && slmgr_option_in(kb, q).is_some()
         && u.slots.host.is_none()
         && !sure_trouble
+        && !sure_other_topic
     {
         u.intent = if FAILING.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
@@ -2488,7 +2525,8 @@ fn answer_one(
                         | Intent::ExistingKms
                         | Intent::HostSetup
                         | Intent::Online
-                ) || u.intent == Intent::Thresholds
+                ) || (u.intent == Intent::Compare && u.confidence < SURE)
+                    || u.intent == Intent::Thresholds
                     || alt_is_threshold))
             && !the_host_itself
         {
@@ -2508,6 +2546,17 @@ fn answer_one(
                 }
             }
         }
+    }
+    // Both thresholds named ("is it 25 or 5 for servers?"): which one applies.
+    if BOTH_THRESHOLDS.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && u.slots.count.is_none()
+        && u.confidence < 0.9
+    {
+        u.intent = Intent::Thresholds;
+        u.confidence = u.confidence.max(0.6);
     }
     // The threshold answer needs something about numbers of machines; without any ("do we
     // need inbound 1688 on the clients?") a close runner-up is the better reading.
@@ -2598,6 +2647,10 @@ fn answer_one(
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
+        } else if KEY_IN_CHAT.is_match(q) && !CLIENT_KEY_WORDS.is_match(q) {
+            Some(("key-in-chat", Intent::HostSetup))
+        } else if SPP_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
+            Some(("sppsvc", Intent::HostSetup))
         } else if KMS_SECURITY.is_match(q)
             && lower.contains("kms")
             && !PIRACY.is_match(q)
@@ -2631,7 +2684,7 @@ fn answer_one(
             && ACTIVATION_CONTEXT.is_match(q)
         {
             Some(("time-skew", Intent::TimeSync))
-        } else if AUTO_RETRY.is_match(q) {
+        } else if AUTO_RETRY.is_match(q) && !OTHER_CLOUD.is_match(q) {
             Some(("validity", Intent::Timing))
         } else if CHANGE_PORT.is_match(q) && u.slots.host.is_none() && u.slots.port.is_none() {
             Some(("port", Intent::PointKms))
@@ -2663,7 +2716,9 @@ fn answer_one(
             Some(("reboot", Intent::ClientProcedure))
         } else if HOST_UPDATE.is_match(q) {
             Some(("host-updates", Intent::HostSetup))
-        } else if KMS_REGISTRY.is_match(q) && lower.contains("kms") {
+        } else if KMS_REGISTRY.is_match(q)
+            && (lower.contains("kms") || lower.contains("keymanagementservice"))
+        {
             Some(("kms-registry", Intent::PointKms))
         } else if MAK_LIMIT.is_match(q) {
             Some(("mak-limit", Intent::Online))
@@ -2674,7 +2729,7 @@ fn answer_one(
             && u.slots.error.is_none()
         {
             Some(("validity", Intent::Timing))
-        } else if CLONED.is_match(q) {
+        } else if CLONED.is_match(q) && !lower.contains("(cmid):") {
             Some(("cmid", Intent::Thresholds))
         } else if (EVENT_LOG.is_match(q)
             || (REQUEST_RECORDS.is_match(q)
@@ -3812,9 +3867,10 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
     if lines.len() <= max {
         return a;
     }
-    // Cut at a blank line outside a code block, before the limit.
+    // Cut at a blank line outside a code block, before the limit; else before a numbered step.
     let mut in_code = false;
     let mut cut = None;
+    let mut step = None;
     for (i, l) in lines.iter().enumerate() {
         if l.trim_start().starts_with("```") {
             in_code = !in_code;
@@ -3825,10 +3881,20 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
         if !in_code && l.trim().is_empty() && i > 3 {
             cut = Some(i);
         }
+        let numbered = l
+            .split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !in_code && numbered && i > 3 {
+            step = Some(i);
+        }
     }
-    let Some(cut) = cut else { return a };
-    let head = lines[..cut].join("\n");
-    let rest = lines[cut + 1..].join("\n");
+    let (head, rest) = match (cut, step) {
+        (Some(c), _) => (&lines[..c], &lines[c + 1..]),
+        (None, Some(s)) => (&lines[..s], &lines[s..]),
+        (None, None) => return a,
+    };
+    let head = head.join("\n");
+    let rest = rest.join("\n");
     a.text = format!("{head}\n\n_There's more: say **more** for the rest._");
     if let Some(c) = a.context.as_mut() {
         c.more = Some(rest);
