@@ -142,6 +142,12 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("zoom", "Zoom"),
     ("fortinet", "Fortinet"),
     ("fortigate", "Fortinet"),
+    // Devices whose "keys" and PINs are not Windows product keys.
+    ("printer", "printers"),
+    ("printers", "printers"),
+    ("scanner", "scanners"),
+    ("wps", "Wi-Fi setup"),
+    ("router", "network devices"),
 ];
 
 /// Words that name products or topics this bot does not cover.
