@@ -369,6 +369,12 @@ static SPP_SERVICE: LazyLock<Folded> = LazyLock::new(|| {
 /// The two KMS thresholds side by side ("25 or 5?", "five vs 25").
 static BOTH_THRESHOLDS: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b25\b.{0,30}\b(5|five)\b|\b(5|five)\b.{0,30}\b25\b"));
+/// A KMS host's request counters ("/dlv shows many failed requests").
+static FAILED_REQUESTS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bfailed\s+requests?\b|\b(total|failed)\s+requests\s+received\b|\brequests?\b.{0,30}\bfail(ed|ing|s|ures?)\b.{0,40}\b(dlv|kms\s+(host|server)|host)\b",
+    )
+});
 /// Another cloud ("on Azure they activated by themselves"): how it is there, not a retry.
 static OTHER_CLOUD: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(azure|aws|ec2|amazon|gcp|google\s+cloud)\b"));
@@ -636,7 +642,7 @@ static SETTINGS_APP: LazyLock<Folded> = LazyLock::new(|| {
 /// A KMS host on a Windows client edition, asked to serve servers.
 static CLIENT_OS_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
+        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
     )
 });
 /// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
@@ -861,6 +867,7 @@ pub(crate) fn warm_up() {
         &KEY_IN_CHAT,
         &OTHER_CLOUD,
         &BOTH_THRESHOLDS,
+        &FAILED_REQUESTS,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -1552,6 +1559,18 @@ fn diagnose_output(
                 host_or_placeholder(t), t.port, t.port
             ));
             offer = Some(RequestOffer::KmsFirewall);
+        }
+    }
+    // An evaluation edition ("ServerStandardEval edition", "TIMEBASED_EVAL channel") never
+    // takes a GVLK: converting it is the way to a lasting activation.
+    let eval = r.name.as_deref().is_some_and(|n| n.contains("Eval"))
+        || question.contains("TIMEBASED_EVAL");
+    if eval {
+        if let Some(f) = kb.tables.kms.iter().find(|f| f.id == "evaluation") {
+            text.push_str(&format!(
+                "\n\n**This is an evaluation edition.** {}",
+                f.text.trim()
+            ));
         }
     }
     let mut c = ctx.cloned().unwrap_or_default();
@@ -2671,6 +2690,8 @@ fn answer_one(
             Some(("kms-proxy", Intent::Connectivity))
         } else if hosts_for_fleet {
             Some(("capacity", Intent::Thresholds))
+        } else if FAILED_REQUESTS.is_match(q) {
+            Some(("failed-requests", Intent::HostSetup))
         } else if PING.is_match(q)
             && ACTIVATION_CONTEXT.is_match(q)
             && !lower.contains("tcptestsucceeded")
@@ -3333,6 +3354,7 @@ fn answer_one(
                 | Intent::Connectivity
                 | Intent::Timing
                 | Intent::StatusCheck
+                | Intent::HostSetup
         )
         && slmgr_option_in(kb, q).is_some_and(|o| {
             matches!(
@@ -3462,6 +3484,16 @@ fn answer_one(
     // "Which address should the VMs use for activation?" when the classifier is unsure, and
     // "what's our KMS host?" when one is configured: the host to point them at.
     let our_host = OUR_HOST.is_match(q) && settings.kms_host.is_some();
+    // "What's my KMS host?" with none configured: where the instance shows the one it uses.
+    if OUR_HOST.is_match(q)
+        && settings.kms_host.is_none()
+        && u.slots.host.is_none()
+        && ctx.and_then(|c| c.host.as_ref()).is_none()
+    {
+        u.intent = Intent::StatusCheck;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     let which_host = WHICH_HOST.is_match(q)
         && u.confidence < 0.6
         && u.slots.error.is_none()
