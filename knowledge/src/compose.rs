@@ -663,7 +663,7 @@ static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
 /// How to show which channel (KMS, MAK, retail) activated an instance.
 static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem)\s+or\s+(a\s+)?(kms|mak|retail|oem)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
     )
 });
 static EVALUATION: LazyLock<Folded> =
@@ -1934,6 +1934,16 @@ pub fn answer(
 ) -> Answer {
     // A message in German, French or Spanish is read through English glosses of its words.
     let question = &*crate::nlu::gloss::english(question);
+    // "re-arm" is the slmgr option /rearm.
+    let rearm;
+    let question = if question.contains("re-arm") || question.contains("Re-arm") {
+        rearm = question
+            .replace("re-arm", "rearm")
+            .replace("Re-arm", "Rearm");
+        rearm.as_str()
+    } else {
+        question
+    };
     let whole = answer_one(kb, question, ctx, settings);
     two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
 }
@@ -3644,7 +3654,8 @@ fn answer_one(
                 && !same_answer(u.intent, alt)
                 && !(u.slots.editions.is_empty() && u.slots.host.is_none() && !anchored)
             {
-                return clarify(u.intent, alt, ctx, u.confidence);
+                return both_readings(kb, q, &lower, &toks, &u, alt, &t, ctx)
+                    .unwrap_or_else(|| clarify(u.intent, alt, ctx, u.confidence));
             }
         }
         if !anchored && u.slots.editions.is_empty() && u.slots.host.is_none() {
@@ -3652,6 +3663,19 @@ fn answer_one(
         }
     }
 
+    compose_for(kb, q, &lower, &toks, &u, &t, ctx)
+}
+
+/// The answer for the understood intent and slots, once the rules above have decided them.
+fn compose_for(
+    kb: &KnowledgeBase,
+    q: &str,
+    lower: &str,
+    toks: &[String],
+    u: &Understanding,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Answer {
     let c0 = ctx.cloned().unwrap_or_default();
     let with_ctx = |intent: Intent| {
         let mut c = c0.clone();
@@ -3879,6 +3903,50 @@ fn answer_one(
         }
     }
     paginate(a)
+}
+
+/// An on-topic question the classifier reads two ways: the head of each answer, the likelier
+/// first, instead of a question back (when both readings have an answer).
+#[allow(clippy::too_many_arguments)]
+fn both_readings(
+    kb: &KnowledgeBase,
+    q: &str,
+    lower: &str,
+    toks: &[String],
+    u: &Understanding,
+    alt: Intent,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let content = |i: Intent| !i.is_small_talk() && !matches!(i, Intent::None | Intent::More);
+    if !content(u.intent) || !content(alt) {
+        return None;
+    }
+    let first = compose_for(kb, q, lower, toks, u, t, ctx);
+    let mut other = u.clone();
+    other.intent = alt;
+    let second = compose_for(kb, q, lower, toks, &other, t, ctx);
+    if first.abstained || second.abstained || first.sources == second.sources {
+        return None;
+    }
+    let mut out = first.clone();
+    out.text = format!(
+        "Your question fits two topics, so here is the start of both (tell me which one you meant for more):\n\n{}\n\n---\n\n{}",
+        brief(&first.text),
+        brief(&second.text)
+    );
+    out.sources = first
+        .sources
+        .iter()
+        .chain(second.sources.iter())
+        .cloned()
+        .collect();
+    out.confidence = u.confidence;
+    out.offer = first.offer.or(second.offer);
+    if let Some(c) = out.context.as_mut() {
+        c.more = None;
+    }
+    Some(paginate(out))
 }
 
 fn with_intent(mut a: Answer, intent: Option<Intent>) -> Answer {
