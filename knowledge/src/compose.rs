@@ -2577,7 +2577,8 @@ fn answer_one(
         }
     }
     // Both thresholds named ("is it 25 or 5 for servers?"): which one applies.
-    if BOTH_THRESHOLDS.is_match(q)
+    if q.contains("25")
+        && BOTH_THRESHOLDS.is_match(q)
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && u.slots.host.is_none()
@@ -2676,9 +2677,15 @@ fn answer_one(
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
-        } else if KEY_IN_CHAT.is_match(q) && !CLIENT_KEY_WORDS.is_match(q) {
+        } else if ["key", "csvlk", "mak"].iter().any(|w| lower.contains(w))
+            && KEY_IN_CHAT.is_match(q)
+            && !CLIENT_KEY_WORDS.is_match(q)
+        {
             Some(("key-in-chat", Intent::HostSetup))
-        } else if SPP_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
+        } else if (lower.contains("spp") || lower.contains("software protection"))
+            && SPP_SERVICE.is_match(q)
+            && !HOST_KEY_WORDS.is_match(q)
+        {
             Some(("sppsvc", Intent::HostSetup))
         } else if KMS_SECURITY.is_match(q)
             && lower.contains("kms")
@@ -2700,7 +2707,7 @@ fn answer_one(
             Some(("kms-proxy", Intent::Connectivity))
         } else if hosts_for_fleet {
             Some(("capacity", Intent::Thresholds))
-        } else if FAILED_REQUESTS.is_match(q) {
+        } else if lower.contains("request") && FAILED_REQUESTS.is_match(q) {
             Some(("failed-requests", Intent::HostSetup))
         } else if PING.is_match(q)
             && ACTIVATION_CONTEXT.is_match(q)

@@ -5,6 +5,8 @@
 //! of a small glossary are replaced; host names, keys, codes and everything else stay as typed.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::LazyLock;
 
 /// Words that mark a message as German, French or Spanish (accents folded): common words that
 /// are not also English words.
@@ -156,6 +158,15 @@ const MARKERS: &[&str] = &[
     "chave",
     "clave",
 ];
+
+/// [`MARKERS`] as a set: every message's words are looked up in it.
+static MARKER_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| MARKERS.iter().copied().collect());
+
+/// Builds the marker set (`crate::warm_up`).
+pub(crate) fn warm_up() {
+    LazyLock::force(&MARKER_SET);
+}
 
 /// Markers that are also English words: they count only next to a marker that is not.
 const ENGLISH_TOO: &[&str] = &["on", "es", "le", "la", "des", "die", "ein", "el", "que"];
@@ -494,7 +505,7 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
             // An elided article or preposition ("l'attivazione", "d'expiration") is a word
             // of its own, unless the glossary knows the whole ("c'est", "qu'est").
             let known = || {
-                MARKERS.contains(&word.as_str())
+                MARKER_SET.contains(word.as_str())
                     || GLOSSARY
                         .iter()
                         .any(|(p, _)| p.split(' ').any(|w| w == word))
@@ -517,7 +528,7 @@ pub fn english(text: &str) -> Cow<'_, str> {
     let ws = words(text);
     let mut markers: Vec<&str> = ws
         .iter()
-        .filter_map(|(_, _, w)| MARKERS.iter().find(|m| *m == w).copied())
+        .filter_map(|(_, _, w)| MARKER_SET.get(w.as_str()).copied())
         .collect();
     markers.sort_unstable();
     markers.dedup();
