@@ -1967,7 +1967,13 @@ fn two_questions(
             continue;
         }
         let sep = m.as_str().to_lowercase();
-        let strong = sep.contains(['+', '&', '?']) || sep.contains("also") || sep.contains("plus");
+        // "Which port is used and how far may the clocks differ?": a plain "and" between two
+        // parts that each start like a question.
+        let plain_and = sep.contains("and") && asks(a) && asks(b) && !b.starts_with("and");
+        let strong = sep.contains(['+', '&', '?'])
+            || sep.contains("also")
+            || sep.contains("plus")
+            || plain_and;
         let first = answer_one(kb, a, ctx, settings);
         let second = answer_one(kb, b, ctx, settings);
         let (Some(i), Some(j)) = (first.intent, second.intent) else {
@@ -1986,8 +1992,9 @@ fn two_questions(
         }
         // A good answer to the whole message stands unless both halves are clear questions
         // of their own.
+        let min = if plain_and { 0.35 } else { 0.5 };
         let sure = |part: &str| {
-            part.split_whitespace().count() >= 3 && kb.nlu.understand(part).confidence >= 0.5
+            part.split_whitespace().count() >= 3 && kb.nlu.understand(part).confidence >= min
         };
         let whole_is_one_of_them = whole.intent.is_some_and(|w| w == i || w == j);
         if !(whole.abstained
