@@ -142,6 +142,18 @@ static ADD_MORE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+more\b|\b(?:another|an\s+extra|add(?:ing)?|plus)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
     )
 });
+/// Fewer machines than before ("what if 10 of them are removed?", "minus 3").
+static FEWER: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of\s+(?:them|those|these)\s+)?(?:are\s+|were\s+|get\s+)?(?:removed|deleted|decommissioned|retired|gone|fewer|less)\b|\b(?:minus|remove|removing|drop|dropping|retire|retiring|lose|losing)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
+    )
+});
+/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?").
+static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b",
+    )
+});
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -868,6 +880,8 @@ pub(crate) fn warm_up() {
         &OTHER_CLOUD,
         &BOTH_THRESHOLDS,
         &FAILED_REQUESTS,
+        &FEWER,
+        &FIX_IT,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -2432,6 +2446,25 @@ fn answer_one(
             });
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
+        } else if let Some(n) = FEWER
+            .captures(q)
+            .and_then(|c| c.get(1).or_else(|| c.get(2)))
+            .and_then(|m| crate::nlu::slots::word_number(m.as_str()))
+        {
+            // "What if 10 of them are removed?": fewer machines, against the same threshold.
+            u.slots.count = Some(MachineCount {
+                n: prev.n.saturating_sub(n),
+                kind: prev.kind,
+            });
+            u.intent = Intent::Thresholds;
+            u.confidence = u.confidence.max(0.6);
+        }
+    }
+    // "How do I fix that?" after an error code: that error's fix.
+    if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
+        if u.slots.error.is_none() && u.slots.dli.is_none() && toks.len() <= 8 && FIX_IT.is_match(q)
+        {
+            u.slots.error = Some(code.clone());
         }
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
