@@ -142,6 +142,18 @@ static ADD_MORE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+more\b|\b(?:another|an\s+extra|add(?:ing)?|plus)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
     )
 });
+/// Remote Desktop licensing: its own grace period, licence server and CALs.
+static RDS_LICENSING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(rdp|rds|rdsh|remote\s+desktop(\s+services)?|terminal\s+serv\w*|rd\s+session\s+host)\b.{0,30}\b(licen[cs]\w*|cals?|grace\s+period)\b|\b(licen[cs]\w*|cals?)\b.{0,20}\b(rdp|rds|rdsh|remote\s+desktop|terminal\s+serv\w*)\b",
+    )
+});
+/// Windows Update and patching.
+static WINDOWS_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(windows\s+update|wsus|updates?\s+(are|is)\s+installed|installed\s+updates|patch(es|ing)?|hotfix(es)?|cumulative\s+updates?|update\s+history|(install|installing|pending|failed|stuck)\s+updates?|updates?\s+(fail\w*|stuck|pending|won'?t\s+install))\b",
+    )
+});
 /// Fewer machines than before ("what if 10 of them are removed?", "minus 3").
 static FEWER: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -882,6 +894,8 @@ pub(crate) fn warm_up() {
         &FAILED_REQUESTS,
         &FEWER,
         &FIX_IT,
+        &RDS_LICENSING,
+        &WINDOWS_UPDATE,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -2195,6 +2209,31 @@ fn answer_one(
         let mut a = abstain(0.0, ctx);
         a.text = "How many licences (cores, CALs) you need is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
         return a;
+    }
+    // Remote Desktop licensing (its own grace period and CALs) and Windows Update are not
+    // Windows activation.
+    if !SPECIFIC_TERMS.is_match(q) {
+        let what = if ["licen", "cal", "grace"].iter().any(|w| lower.contains(w))
+            && RDS_LICENSING.is_match(q)
+        {
+            Some("Remote Desktop Services licensing")
+        } else if ["update", "patch", "hotfix", "wsus"]
+            .iter()
+            .any(|w| lower.contains(w))
+            && !ANCHOR.is_match(q)
+            && WINDOWS_UPDATE.is_match(q)
+        {
+            Some("Windows Update")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let mut a = abstain(0.0, ctx);
+            a.text = format!(
+                "That sounds like {what}, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do."
+            );
+            return a;
+        }
     }
     // A cloud provider's key management service ("AWS KMS") or an account to activate are not
     // Windows activation.
