@@ -3779,7 +3779,7 @@ fn compose_for(
         Intent::Greet | Intent::Thanks | Intent::Ack | Intent::Help => Some(small_talk(intent, ctx)),
         Intent::More => Some(small_talk(Intent::Ack, ctx)),
         Intent::ClientProcedure | Intent::PointKms => {
-            let mut a = client_procedure(kb, &u.slots, &t, ctx, intent == Intent::PointKms);
+            let mut a = client_procedure(kb, &u.slots, t, ctx, intent == Intent::PointKms);
             if SCRIPTED.is_match(q) {
                 // slmgr.vbs run by itself shows a dialog box for every result.
                 let note = "In a script, run slmgr through cscript so results print instead of opening dialog boxes, e.g. `cscript //nologo %SystemRoot%\\System32\\slmgr.vbs /ato` (exit code non-zero on failure).\n\n";
@@ -3801,7 +3801,7 @@ fn compose_for(
                     .editions
                     .retain(|e| !(e.attrs.is_empty() && e.families == [fam.clone()]));
             }
-            keys_answer(kb, &slots, &t, ctx).map(|mut a| {
+            keys_answer(kb, &slots, t, ctx).map(|mut a| {
                 if let Some(fam) = &home {
                     a.text = format!(
                         "**{fam} Home has no KMS client setup key (GVLK)**: Microsoft publishes GVLKs only for volume editions (Pro, Enterprise, Education and the Server editions), so a Home edition cannot activate through KMS. Activate it online with its own retail or OEM key, or move it to a volume edition such as Pro first.\n\n{}",
@@ -3822,9 +3822,9 @@ fn compose_for(
             a
         }).or_else(|| {
             if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || KEY_SECRECY.is_match(q) {
-                article_answer(kb, "gvlk-keys", "What a GVLK is", &t, with_ctx(intent), None, 0.85)
+                article_answer(kb, "gvlk-keys", "What a GVLK is", t, with_ctx(intent), None, 0.85)
             } else {
-                Some(ask_edition(kb, &t, ctx, intent))
+                Some(ask_edition(kb, t, ctx, intent))
             }
         }),
         Intent::Connectivity => {
@@ -3832,9 +3832,9 @@ fn compose_for(
                 .iter()
                 .any(|w| lower.contains(w));
             let heading = if asks_support { "Asking support" } else { "What KMS needs" };
-            let mut a = article_answer(kb, "kms-connectivity", heading, &t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85);
+            let mut a = article_answer(kb, "kms-connectivity", heading, t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85);
             if let Some(a) = a.as_mut() {
-                let probe = format!("Test-NetConnection {} -Port {}", host_or_placeholder(&t), t.port);
+                let probe = format!("Test-NetConnection {} -Port {}", host_or_placeholder(t), t.port);
                 if !a.text.contains(&probe) {
                     // A host name must resolve first: a failed lookup looks like a closed port.
                     let dns = match &t.host {
@@ -3846,7 +3846,7 @@ fn compose_for(
             }
             a
         }
-        Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", &t, with_ctx(intent), None, 0.85).map(|mut a| {
+        Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", t, with_ctx(intent), None, 0.85).map(|mut a| {
             // A server the user named in a time question is their time source.
             if let Some(h) = &u.slots.host {
                 a.text = a.text.replace("<reachable_ntp_server>", h);
@@ -3863,44 +3863,44 @@ fn compose_for(
             }
             a
         }),
-        Intent::HostSetup => article_answer(kb, "kms-host", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
+        Intent::HostSetup => article_answer(kb, "kms-host", "Steps", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
             // Where the host key comes from is the first thing people need to know.
             if let Some((_, _, before)) = section(kb, "kms-host", "Before you start") {
                 if let Some(first) = before.trim().lines().next() {
-                    a.text = format!("{}\n\n{}", personalize(first, &t, None), a.text);
+                    a.text = format!("{}\n\n{}", personalize(first, t, None), a.text);
                 }
             }
             a
         }),
         Intent::Thresholds if CAPACITY_QUESTION.is_match(q) && u.slots.count.is_none() => {
-            fact_answer(kb, "capacity", &t, intent, ctx)
+            fact_answer(kb, "capacity", t, intent, ctx)
         }
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
-        Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", &t, intent, ctx),
-        Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", &t, intent, ctx),
-        Intent::Timing => fact_answer(kb, "validity", &t, intent, ctx),
-        Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", &t, with_ctx(intent), None, 0.85),
-        Intent::InstanceStatus => Some(instance_status(&u.slots, &t, ctx)),
-        Intent::Diagnose => Some(diagnose_start(&t, ctx)),
+        Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", t, intent, ctx),
+        Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", t, intent, ctx),
+        Intent::Timing => fact_answer(kb, "validity", t, intent, ctx),
+        Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", t, with_ctx(intent), None, 0.85),
+        Intent::InstanceStatus => Some(instance_status(&u.slots, t, ctx)),
+        Intent::Diagnose => Some(diagnose_start(t, ctx)),
         Intent::ErrorCode => {
             // Error text without a code: find the entry whose words match best.
-            let r = retrieve(kb, &toks, ctx, false);
+            let r = retrieve(kb, toks, ctx, false);
             if !r.abstained && r.sources.iter().any(|s| s.title.starts_with(crate::ERROR_TABLE)) {
                 Some(r)
             } else {
-                Some(diagnose_start(&t, ctx))
+                Some(diagnose_start(t, ctx))
             }
         }
-        Intent::Online => article_answer(kb, "online-activation", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
+        Intent::Online => article_answer(kb, "online-activation", "Steps", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
             if !a.text.to_lowercase().contains("internet") {
                 a.text = format!("Online activation needs outbound internet access from the instance (off by default here; support opens it on request).\n\n{}", a.text);
             }
             a
         }),
-        Intent::Phone => article_answer(kb, "phone-activation", "Steps", &t, with_ctx(intent), None, 0.85),
-        Intent::InternetAccess => article_answer(kb, "internet-access", "Internet", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
-        Intent::Compare => Some(compare_answer(kb, &t, &u.slots, ctx)),
-        Intent::Methods => article_answer(kb, "activation-methods", "The four options", &t, with_ctx(intent), None, 0.85).map(|mut a| {
+        Intent::Phone => article_answer(kb, "phone-activation", "Steps", t, with_ctx(intent), None, 0.85),
+        Intent::InternetAccess => article_answer(kb, "internet-access", "Internet", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
+        Intent::Compare => Some(compare_answer(kb, t, &u.slots, ctx)),
+        Intent::Methods => article_answer(kb, "activation-methods", "The four options", t, with_ctx(intent), None, 0.85).map(|mut a| {
             if let Some((_, _, choosing)) = section(kb, "activation-methods", "Choosing") {
                 let body = render_links(choosing);
                 if let Some(pos) = a.text.rfind("\n\n_Source:") {
@@ -3912,17 +3912,17 @@ fn compose_for(
             }
             a
         }),
-        Intent::Policy => article_answer(kb, "byol-provider-kms", "Why", &t, with_ctx(intent), None, 0.85),
+        Intent::Policy => article_answer(kb, "byol-provider-kms", "Why", t, with_ctx(intent), None, 0.85),
         Intent::ExistingKms => {
             if ["dns", "srv", "vlmcs", "discover", "automatic", "locate", "find the host", "find a host", "find the kms", "find kms"].iter().any(|w| lower.contains(w)) {
-                fact_answer(kb, "srv", &t, intent, ctx)
+                fact_answer(kb, "srv", t, intent, ctx)
             } else {
-                article_answer(kb, "existing-kms", "What you need", &t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)
+                article_answer(kb, "existing-kms", "What you need", t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)
             }
         }
         Intent::Slmgr => slmgr_option_in(kb, q).map(|o| {
             finish(
-                personalize(&slmgr_text(o), &t, None),
+                personalize(&slmgr_text(o), t, None),
                 Source {
                     title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
                     section: format!("slmgr {}", o.option),
@@ -3931,16 +3931,16 @@ fn compose_for(
                 with_ctx(intent),
                 None,
             )
-        }).or_else(|| Some(retrieve(kb, &toks, ctx, false))),
+        }).or_else(|| Some(retrieve(kb, toks, ctx, false))),
         Intent::None => None,
     };
     let Some(mut a) = answer else {
-        return retrieve(kb, &toks, ctx, false);
+        return retrieve(kb, toks, ctx, false);
     };
     // Within an article intent, a passage that matches the question closely (a specific
     // option, a host detail) beats the intent's general section.
     if is_article_intent(intent, &u.slots) {
-        let r = retrieve(kb, &toks, ctx, false);
+        let r = retrieve(kb, toks, ctx, false);
         if !r.abstained
             && r.confidence >= RETRIEVAL_SURE
             && r.sources.first().is_some_and(|s| compatible(kb, intent, s))
@@ -3954,7 +3954,7 @@ fn compose_for(
                 || !slmgr_options_in(kb, q).is_empty())
         {
             let mut r = r;
-            r.text = personalize(&r.text, &t, None);
+            r.text = personalize(&r.text, t, None);
             if let Some(c) = r.context.as_mut() {
                 c.intent = Some(intent);
             }
@@ -3962,7 +3962,7 @@ fn compose_for(
             a = r;
         }
     }
-    a.text = bracket_ipv6(std::mem::take(&mut a.text), &t);
+    a.text = bracket_ipv6(std::mem::take(&mut a.text), t);
     if intent == Intent::Connectivity && !a.text.contains("nslookup") {
         if let Some(h) = t
             .host
