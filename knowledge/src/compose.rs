@@ -154,6 +154,10 @@ static WINDOWS_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(windows\s+update|wsus|updates?\s+(are|is)\s+installed|installed\s+updates|patch(es|ing)?|hotfix(es)?|cumulative\s+updates?|update\s+history|(install|installing|pending|failed|stuck)\s+updates?|updates?\s+(fail\w*|stuck|pending|won'?t\s+install))\b",
     )
 });
+/// "What is / what's / explain ..." at the start of a question.
+static WHAT_IS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)^\W*(what\s+(is|are|does)|what'?s|whats|explain|define|meaning\s+of)\b")
+});
 /// Fewer machines than before ("what if 10 of them are removed?", "minus 3").
 static FEWER: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -319,7 +323,7 @@ static PARTIAL_KEY: LazyLock<Folded> = LazyLock::new(|| {
 /// What makes a machine fall into notification.
 static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
+        r"(?i)\b(what|explain)\b.{0,30}\bnotification\s+(mode|state)\b.{0,20}\b(mean|means|is)\b|\bnotification\s+(mode|state)\b.{0,10}\bmean\w*|\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
     )
 });
 /// A GVLK activated some other way than KMS.
@@ -896,6 +900,7 @@ pub(crate) fn warm_up() {
         &FIX_IT,
         &RDS_LICENSING,
         &WINDOWS_UPDATE,
+        &WHAT_IS,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -2761,6 +2766,11 @@ fn answer_one(
             && !CLIENT_KEY_WORDS.is_match(q)
         {
             Some(("key-in-chat", Intent::HostSetup))
+        } else if lower.contains("vamt") || lower.contains("volume activation management") {
+            Some(("vamt", Intent::Methods))
+        } else if lower.contains("vlmcs") && WHAT_IS.is_match(q) && !DNS_PUBLISH_CHANGE.is_match(q)
+        {
+            Some(("srv", Intent::ExistingKms))
         } else if (lower.contains("spp") || lower.contains("software protection"))
             && SPP_SERVICE.is_match(q)
             && !HOST_KEY_WORDS.is_match(q)
