@@ -2379,10 +2379,13 @@ fn answer_one(
                 // A new on-topic question about the same thing ("how do I test that?") keeps
                 // its own intent; otherwise the thread's intent carries on.
                 match u.alternative {
+                    // "and if it can't renew in time?" goes on with the thread's topic unless
+                    // the other reading is clearly likelier.
                     Some((alt, p))
                         if u.intent == Intent::None
                             && !carries_slots
                             && p >= 0.2
+                            && (!FOLLOW_UP.is_match(q) || p >= u.confidence)
                             && !alt.is_small_talk() =>
                     {
                         u.intent = alt;
