@@ -1331,15 +1331,30 @@ What works instead: activate each instance **online** with a MAK or retail key (
             ));
         } else {
             text.push_str(&format!(
-                "**Yes, {} is enough**: a KMS host activates {} once it has counted {need}, as long as they all contact the same KMS host within 30 days.\n\n",
+                "**Yes, {} is enough**: a KMS host activates {} once it has counted {need}, as long as they all contact the same KMS host within 30 days.{}\n\n",
                 c.n,
-                if c.kind == MachineKind::Client { "Windows clients" } else { "Windows Server" }
+                if c.kind == MachineKind::Client { "Windows clients" } else { "Windows Server" },
+                // "6 VMs": enough for servers, not for Windows 10/11 clients.
+                if c.kind == MachineKind::Unknown && c.n < 25 {
+                    " If they are Windows 10 or 11 clients rather than servers, it is not: clients need a count of 25."
+                } else {
+                    ""
+                }
             ));
         }
     }
     let lower = question.to_lowercase();
+    let not_windows = [
+        "linux", "ubuntu", "debian", "centos", "rhel", "redhat", "macos",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
     if slots.count.is_none() && VM_COUNT_QUESTION.is_match(&lower) {
-        text.push_str("**Yes, virtual machines count** exactly like physical ones.\n\n");
+        text.push_str(if not_windows {
+            "**No**: only Windows machines that ask the KMS host for activation count; Linux and other systems never contact it. Windows VMs count exactly like physical machines.\n\n"
+        } else {
+            "**Yes, virtual machines count** exactly like physical ones.\n\n"
+        });
     }
     text.push_str(&base);
     if !base.to_lowercase().contains("virtual")
