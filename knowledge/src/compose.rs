@@ -158,6 +158,12 @@ static WINDOWS_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 static WHAT_IS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)^\W*(what\s+(is|are|does)|what'?s|whats|explain|define|meaning\s+of)\b")
 });
+/// Putting the time source back after activating ("set the time server back to default").
+static RESTORE_TIME: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(back|restore\w*|revert\w*|undo|reset)\b.{0,40}\b(time\s*(server|source)|ntp|peer\s*list|default|time\.windows\.com)\b|\b(time\s*(server|source)|ntp|time\.windows\.com)\b.{0,40}\b(back|restore\w*|revert\w*|afterwards|after\s+activat\w*)\b",
+    )
+});
 /// Fewer machines than before ("what if 10 of them are removed?", "minus 3").
 static FEWER: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -901,6 +907,7 @@ pub(crate) fn warm_up() {
         &RDS_LICENSING,
         &WINDOWS_UPDATE,
         &WHAT_IS,
+        &RESTORE_TIME,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -2784,6 +2791,12 @@ fn answer_one(
             && !CLIENT_KEY_WORDS.is_match(q)
         {
             Some(("key-in-chat", Intent::HostSetup))
+        } else if lower.contains("netsh")
+            && ["firewall", "portopening", "1688", "port", "rule"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("netsh-firewall", Intent::HostSetup))
         } else if lower.contains("vamt") || lower.contains("volume activation management") {
             Some(("vamt", Intent::Methods))
         } else if lower.contains("vlmcs") && WHAT_IS.is_match(q) && !DNS_PUBLISH_CHANGE.is_match(q)
@@ -3655,6 +3668,17 @@ fn answer_one(
         u.intent = Intent::Thresholds;
         u.confidence = u.confidence.max(0.6);
     }
+    // "Does the provider give us internet by default?": internet access, not the BYOL policy.
+    if u.intent == Intent::Policy
+        && (lower.contains("internet") || lower.contains("outbound"))
+        && !["kms", "licen", "byol", "spur", "key"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        u.intent = Intent::InternetAccess;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     // "What needs to be open?": the network path, not the rest of the host's story.
     if OPEN_WHAT.is_match(q)
         && (u.intent == Intent::Connectivity
@@ -3888,6 +3912,10 @@ fn compose_for(
                 if let Some(pos) = a.text.rfind("\n\n_Source:") {
                     a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
                 }
+            }
+            if RESTORE_TIME.is_match(q) {
+                // "Set the time server back afterwards": the procedure's last step.
+                a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }
             a
         }),
