@@ -595,6 +595,16 @@ mod tests {
         // English stays as it is, even with a word that is also French.
         let en = "how do I comment out the line on the KMS host?";
         assert_eq!(english(en), en);
+        // Dutch and Polish (Polish letters folded).
+        assert_eq!(
+            english("welke poort moet open voor kms?"),
+            "which port must open for kms?"
+        );
+        assert_eq!(
+            english("jaki jest klucz dla Windows 11 Education"),
+            "what is key for Windows 11 Education"
+        );
+        assert_eq!(english("25 czy 5 dla serwerów?"), "25 or 5 for servers?");
         // Names keep their words.
         assert!(
             english("ich brauche den Befehl für kms.wie.intern bitte").contains("kms.wie.intern")

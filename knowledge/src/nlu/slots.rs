@@ -882,6 +882,30 @@ mod tests {
                 kind: MachineKind::Unknown
             })
         );
+        // The number next to the machines is their count; a version or a year is not.
+        assert_eq!(
+            extract("tenant 7 has only 2 server 2019 VMs").count,
+            Some(MachineCount {
+                n: 2,
+                kind: MachineKind::Server
+            })
+        );
+        assert_eq!(
+            extract("we have 20 Windows 10 desktops").count.map(|c| c.n),
+            Some(20)
+        );
+        // "pro 4 workstations" is an edition.
+        let s = extract("w11 pro 4 workstations key");
+        assert_eq!(s.count, None);
+        assert_eq!(s.editions.len(), 1);
+    }
+
+    #[test]
+    fn corrected_host_name() {
+        let s = extract(
+            "KMS machine name from DNS: kms-old.contoso.local:1688\nhow do I make it use kms02.contoso.local instead",
+        );
+        assert_eq!(s.host.as_deref(), Some("kms02.contoso.local"));
     }
 
     #[test]
