@@ -1466,14 +1466,36 @@ fn diagnose_output(
             } else {
                 "**This instance is activated** (`License Status: Licensed`)."
             });
+            let mut overdue = false;
             if let Some(d) = days {
-                text.push_str(&format!(" The activation has about **{d} days** left"));
+                match r.minutes_left {
+                    Some(m) if d == 0 => text.push_str(&format!(
+                        " The activation has only about **{} hours** left",
+                        m / 60
+                    )),
+                    _ => text.push_str(&format!(" The activation has about **{d} days** left")),
+                }
                 if r.channel == Some(Channel::KmsClient) {
                     text.push_str(
                         " and renews by itself every 7 days while the KMS host is reachable",
                     );
                 }
                 text.push('.');
+                // A KMS client renews every 7 days back to 180: less than half left means it
+                // has not reached its KMS host for months.
+                if r.channel == Some(Channel::KmsClient) && d < 90 && !kms_host_output {
+                    overdue = true;
+                    text.push_str(&format!(
+                        "\n\n**But it has not renewed for about {} days**, so it has not reached its KMS host since. Check the path and renew now:\n\n```\nTest-NetConnection {} -Port {}\nslmgr /ato\n```",
+                        180 - d,
+                        r.kms_machine
+                            .as_deref()
+                            .and_then(|m| m.split(':').next())
+                            .map_or_else(|| host_or_placeholder(t), str::to_string),
+                        t.port
+                    ));
+                    offer = Some(RequestOffer::KmsFirewall);
+                }
             } else if r.channel == Some(Channel::KmsClient) {
                 text.push_str(" It is a KMS activation: it lasts 180 days and renews by itself every 7 days while the KMS host is reachable.");
             }
@@ -1502,7 +1524,7 @@ fn diagnose_output(
                     gvlk.map_or("<GVLK_for_this_edition>", |g| g.key.as_str()),
                     host_or_placeholder(t), t.port
                 ));
-            } else if kms_host_output {
+            } else if kms_host_output || overdue {
                 text.push_str("\n\n");
             } else {
                 text.push_str("\n\nNothing to fix.");

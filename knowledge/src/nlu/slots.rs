@@ -407,6 +407,12 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     if host.is_none() {
         host = v6;
     }
+    // The host's own digits are no port ("KMS on 192.168.10.5").
+    let rest = match &host {
+        Some(h) if port.is_none() => text.replace(h.as_str(), " "),
+        _ => String::new(),
+    };
+    let text = if rest.is_empty() { text } else { rest.as_str() };
     if port.is_none() {
         port = PORT
             .captures_iter(text)
@@ -800,6 +806,9 @@ mod tests {
         assert_eq!(s.port, Some(1700));
         let s = extract("point it at 172.16.4.10:1700");
         assert_eq!(s.port, Some(1700));
+        let s = extract("We have KMS on 192.168.10.5");
+        assert_eq!(s.host.as_deref(), Some("192.168.10.5"));
+        assert_eq!(s.port, None);
         let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
         assert_eq!(s.host, None);
         let s = extract("point at kms over ipv6 fd00::10");
