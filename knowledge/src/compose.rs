@@ -164,6 +164,18 @@ static RESTORE_TIME: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(back|restore\w*|revert\w*|undo|reset)\b.{0,40}\b(time\s*(server|source)|ntp|peer\s*list|default|time\.windows\.com)\b|\b(time\s*(server|source)|ntp|time\.windows\.com)\b.{0,40}\b(back|restore\w*|revert\w*|afterwards|after\s+activat\w*)\b",
     )
 });
+/// A key asked for in a Windows machine ("which key do I type in on the windows vm").
+static WINDOWS_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(which|what|where|type|enter|need|find|get)\b.{0,40}\bkeys?\b.{0,60}\b(windows|win\s*(10|11)|server|vm|vms|instance|image)\b|\b(windows|win\s*(10|11)|server|vm|instance|image)\b.{0,60}\b(which|what|where|type|enter|need|find|get)\b.{0,40}\bkeys?\b",
+    )
+});
+/// Keys that are not product keys.
+static OTHER_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(ssh|bitlocker|recovery|api|encrypt\w*|decrypt\w*|registry|regedit|rsa|pgp|gpg|access\s+keys?|secret\s+keys?|private\s+keys?|public\s+keys?|key\s+pairs?|keyboard|hotkeys?|shortcut|wps|wifi|wi-fi|sql|office|exchange|vault)\b",
+    )
+});
 /// Fewer machines than before ("what if 10 of them are removed?", "minus 3").
 static FEWER: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -908,6 +920,8 @@ pub(crate) fn warm_up() {
         &WINDOWS_UPDATE,
         &WHAT_IS,
         &RESTORE_TIME,
+        &WINDOWS_KEY,
+        &OTHER_KEY,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -2327,7 +2341,25 @@ fn answer_one(
         a.text = "I can't help with that: it would use Windows without a valid licence. To activate properly: KMS with your organisation's KMS host, or online or by phone with your own MAK or retail key. Say `help` to see what I can do.".to_string();
         return a;
     }
-    let anchored = ANCHOR.is_match(q);
+    // "Which key do I type in on my Windows VM?" is about activation too: its key.
+    let anchor_word = ANCHOR.is_match(q);
+    let windows_key = !anchor_word
+        && lower.contains("key")
+        && WINDOWS_KEY.is_match(q)
+        && !OTHER_KEY.is_match(q)
+        && !WINDOWS_FEATURE.is_match(q);
+    let anchored = windows_key || anchor_word;
+    if windows_key
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !matches!(
+            u.intent,
+            Intent::KeyLookup | Intent::Online | Intent::Phone | Intent::ClientProcedure
+        )
+    {
+        u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+    }
     let has_values = !u.slots.editions.is_empty()
         || u.slots.host.is_some()
         || u.slots.error.is_some()
