@@ -164,7 +164,7 @@ pub fn parse(text: &str) -> Option<DliReport> {
             LicenseStatus::Grace(m.as_str().trim().to_string())
         }
     });
-    let cim = cim_fields(text);
+    let cim = cim_fields(text, &lower);
     let status = status
         .or_else(|| cim.map(|(code, _)| cim_status(code)))
         .or(xpr_licensed.then_some(LicenseStatus::Licensed));
@@ -271,8 +271,8 @@ fn cim_status(code: u8) -> LicenseStatus {
 /// SoftwareLicensingProduct` output, in list form (`LicenseStatus : 5`) or as a table (a header
 /// row naming the columns, a row of dashes, then the values; only the first column, the name,
 /// may hold spaces, so the others are counted from the right).
-fn cim_fields(text: &str) -> Option<(u8, Option<u64>)> {
-    if !text.contains("LicenseStatus") && !text.to_lowercase().contains("licensestatus") {
+fn cim_fields(text: &str, lower: &str) -> Option<(u8, Option<u64>)> {
+    if !lower.contains("licensestatus") {
         return None;
     }
     if let Some(code) = CIM_STATUS
