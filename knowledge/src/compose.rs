@@ -176,6 +176,18 @@ static OTHER_KEY: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(ssh|bitlocker|recovery|api|encrypt\w*|decrypt\w*|registry|regedit|rsa|pgp|gpg|access\s+keys?|secret\s+keys?|private\s+keys?|public\s+keys?|key\s+pairs?|keyboard|hotkeys?|shortcut|wps|wifi|wi-fi|sql|office|exchange|vault)\b",
     )
 });
+/// Moving the KMS role to another server.
+static HOST_MOVE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(move|moving|migrat\w*|transfer\w*)\b.{0,20}\bkms\s+(host|server|role|service)\b.{0,20}\b(to|onto)\s+(a\s+|an\s+|another\s+|the\s+)?((new|different|other|fresh)\s+)?(server|vm|machine|box|host)\b|\bkms\s+(host|server|role)\b.{0,20}\bto\s+(a\s+|another\s+)?(new|different|other)\s+(server|vm|machine|box|host)\b",
+    )
+});
+/// Checking a KMS host once it is set up.
+static HOST_CHECK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(after\s+(building|setting\s+up|installing|creating)|once\s+(i|we)\s+(built|set\s+up|installed))\s+(the\s+|our\s+|a\s+)?kms\s+(host|server)\b|\b(verify|check|confirm|test)\w*\b.{0,30}\b(new\s+)?kms\s+(host|server)\b.{0,30}\b(works?|working|is\s+(up|running|ready|ok)|running|ready|set\s+up\s+(correctly|right))\b",
+    )
+});
 /// Fewer machines than before ("what if 10 of them are removed?", "minus 3").
 static FEWER: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -922,6 +934,8 @@ pub(crate) fn warm_up() {
         &RESTORE_TIME,
         &WINDOWS_KEY,
         &OTHER_KEY,
+        &HOST_MOVE,
+        &HOST_CHECK,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -2840,6 +2854,10 @@ fn answer_one(
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
+        } else if lower.contains("kms") && HOST_MOVE.is_match(q) {
+            Some(("host-move", Intent::HostSetup))
+        } else if lower.contains("kms") && HOST_CHECK.is_match(q) {
+            Some(("host-check", Intent::HostSetup))
         } else if ["key", "csvlk", "mak"].iter().any(|w| lower.contains(w))
             && KEY_IN_CHAT.is_match(q)
             && !CLIENT_KEY_WORDS.is_match(q)
