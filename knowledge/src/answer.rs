@@ -142,6 +142,12 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("zoom", "Zoom"),
     ("fortinet", "Fortinet"),
     ("fortigate", "Fortinet"),
+    // Devices whose "keys" and PINs are not Windows product keys.
+    ("printer", "printers"),
+    ("printers", "printers"),
+    ("scanner", "scanners"),
+    ("wps", "Wi-Fi setup"),
+    ("router", "network devices"),
 ];
 
 /// Words that name products or topics this bot does not cover.
@@ -247,7 +253,7 @@ static OPT: LazyLock<Regex> =
 /// slmgr options asked for by what they do, in words specific enough to need no "slmgr".
 static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        (r"\b(find|get|see|where|which|look\s+up)\b.{0,40}\bactivation\s+ids?\b", "/dlv"),
+        (r"\b(find|get|see|where|which|look\s+up|need|want)\b.{0,40}\bactivation\s+ids?\b", "/dlv"),
         (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b", "/skms-domain"),
         (r"\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b", "/dlv"),
         (r"\b(disable|turn\s+off|stop|switch\s+off)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/ckhc"),

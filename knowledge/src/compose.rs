@@ -142,6 +142,64 @@ static ADD_MORE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+more\b|\b(?:another|an\s+extra|add(?:ing)?|plus)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
     )
 });
+/// Remote Desktop licensing: its own grace period, licence server and CALs.
+static RDS_LICENSING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(rdp|rds|rdsh|remote\s+desktop(\s+services)?|terminal\s+serv\w*|rd\s+session\s+host)\b.{0,30}\b(licen[cs]\w*|cals?|grace\s+period)\b|\b(licen[cs]\w*|cals?)\b.{0,20}\b(rdp|rds|rdsh|remote\s+desktop|terminal\s+serv\w*)\b",
+    )
+});
+/// Windows Update and patching.
+static WINDOWS_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(windows\s+update|wsus|updates?\s+(are|is)\s+installed|installed\s+updates|patch(es|ing)?|hotfix(es)?|cumulative\s+updates?|update\s+history|(install|installing|pending|failed|stuck)\s+updates?|updates?\s+(fail\w*|stuck|pending|won'?t\s+install))\b",
+    )
+});
+/// "What is / what's / explain ..." at the start of a question.
+static WHAT_IS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)^\W*(what\s+(is|are|does)|what'?s|whats|explain|define|meaning\s+of)\b")
+});
+/// Putting the time source back after activating ("set the time server back to default").
+static RESTORE_TIME: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(back|restore\w*|revert\w*|undo|reset)\b.{0,40}\b(time\s*(server|source)|ntp|peer\s*list|default|time\.windows\.com)\b|\b(time\s*(server|source)|ntp|time\.windows\.com)\b.{0,40}\b(back|restore\w*|revert\w*|afterwards|after\s+activat\w*)\b",
+    )
+});
+/// A key asked for in a Windows machine ("which key do I type in on the windows vm").
+static WINDOWS_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(which|what|where|type|enter|need|find|get)\b.{0,40}\bkeys?\b.{0,60}\b(windows|win\s*(10|11)|server|vm|vms|instance|image)\b|\b(windows|win\s*(10|11)|server|vm|instance|image)\b.{0,60}\b(which|what|where|type|enter|need|find|get)\b.{0,40}\bkeys?\b",
+    )
+});
+/// Keys that are not product keys.
+static OTHER_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(ssh|bitlocker|recovery|api|encrypt\w*|decrypt\w*|registry|regedit|rsa|pgp|gpg|access\s+keys?|secret\s+keys?|private\s+keys?|public\s+keys?|key\s+pairs?|keyboard|hotkeys?|shortcut|wps|wifi|wi-fi|sql|office|exchange|vault)\b",
+    )
+});
+/// Moving the KMS role to another server.
+static HOST_MOVE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(move|moving|migrat\w*|transfer\w*)\b.{0,20}\bkms\s+(host|server|role|service)\b.{0,20}\b(to|onto)\s+(a\s+|an\s+|another\s+|the\s+)?((new|different|other|fresh)\s+)?(server|vm|machine|box|host)\b|\bkms\s+(host|server|role)\b.{0,20}\bto\s+(a\s+|another\s+)?(new|different|other)\s+(server|vm|machine|box|host)\b",
+    )
+});
+/// Checking a KMS host once it is set up.
+static HOST_CHECK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(after\s+(building|setting\s+up|installing|creating)|once\s+(i|we)\s+(built|set\s+up|installed))\s+(the\s+|our\s+|a\s+)?kms\s+(host|server)\b|\b(verify|check|confirm|test)\w*\b.{0,30}\b(new\s+)?kms\s+(host|server)\b.{0,30}\b(works?|working|is\s+(up|running|ready|ok)|running|ready|set\s+up\s+(correctly|right))\b",
+    )
+});
+/// Fewer machines than before ("what if 10 of them are removed?", "minus 3").
+static FEWER: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of\s+(?:them|those|these)\s+)?(?:are\s+|were\s+|get\s+)?(?:removed|deleted|decommissioned|retired|gone|fewer|less)\b|\b(?:minus|remove|removing|drop|dropping|retire|retiring|lose|losing)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
+    )
+});
+/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?").
+static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b",
+    )
+});
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -151,7 +209,7 @@ static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
 /// "How do I activate?" and nothing else: which way is still open.
 static BARE_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?(how\s+(do|can|should|would)\s+(i|we|you)|how\s+to)\s+activate(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?((how\s+(do|can|should|would)\s+(i|we|you)|how\s+to)\s+)?(activate|activation)(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?(\s+(please|pls|plz))?\s*[?.!]*\s*$",
     )
 });
 /// A greeting at the start of a message.
@@ -246,7 +304,7 @@ static EDITION_FEATURES: LazyLock<Folded> = LazyLock::new(|| {
 /// Where the KMS host setting lives, or setting it for many machines.
 static KMS_REGISTRY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservicename)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
+        r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservice(name|machine|port)|discoveredkeymanagementservice\w*)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
     )
 });
 /// "By phone", with the usual slips.
@@ -295,7 +353,7 @@ static PARTIAL_KEY: LazyLock<Folded> = LazyLock::new(|| {
 /// What makes a machine fall into notification.
 static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
+        r"(?i)\b(what|explain)\b.{0,30}\bnotification\s+(mode|state)\b.{0,20}\b(mean|means|is)\b|\bnotification\s+(mode|state)\b.{0,10}\bmean\w*|\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
     )
 });
 /// A GVLK activated some other way than KMS.
@@ -358,6 +416,30 @@ static OUTAGE: LazyLock<Regex> = LazyLock::new(|| {
 static CLONED: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b",
+    )
+});
+/// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
+static SPP_SERVICE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(spp|sppsvc|software\s+protection(\s+platform)?)\b.{0,40}\b(service|svc|is|does|do|mean|means|stopped|disabled|running|start|started|starting|restart|crash\w*)\b|\b(what|which|explain)\b.{0,30}\b(spp|sppsvc|software\s+protection)\b",
+    )
+});
+/// The two KMS thresholds side by side ("25 or 5?", "five vs 25").
+static BOTH_THRESHOLDS: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b25\b.{0,30}\b(5|five)\b|\b(5|five)\b.{0,30}\b25\b"));
+/// A KMS host's request counters ("/dlv shows many failed requests").
+static FAILED_REQUESTS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bfailed\s+requests?\b|\b(total|failed)\s+requests\s+received\b|\brequests?\b.{0,30}\bfail(ed|ing|s|ures?)\b.{0,40}\b(dlv|kms\s+(host|server)|host)\b",
+    )
+});
+/// Another cloud ("on Azure they activated by themselves"): how it is there, not a retry.
+static OTHER_CLOUD: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(azure|aws|ec2|amazon|gcp|google\s+cloud)\b"));
+/// Handing a secret key to the bot in chat ("can I paste our host key here so you install it?").
+static KEY_IN_CHAT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(paste|post|send|give|share|type|drop)\w*\b.{0,40}\b(host\s+key|csvlk|mak|retail\s+key|product\s+key|our\s+key|the\s+key)\b.{0,60}\b(chat|here|channel|thread|you|bot|dm)\b",
     )
 });
 /// Activation state from PowerShell or WMI.
@@ -587,7 +669,7 @@ static AUTO_RETRY: LazyLock<Folded> = LazyLock::new(|| {
 });
 static POWERSHELL_STATUS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
+        r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(same|equivalent|instead\s+of)\b.{0,40}\bslmgr\b.{0,60}\b(powershell|wmi|cim)\b|\b(powershell|wmi|cim)\b.{0,40}\b(equivalent|instead\s+of\s+slmgr|without\s+slmgr)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
     )
 });
 /// Evaluation editions.
@@ -618,7 +700,7 @@ static SETTINGS_APP: LazyLock<Folded> = LazyLock::new(|| {
 /// A KMS host on a Windows client edition, asked to serve servers.
 static CLIENT_OS_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
+        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
     )
 });
 /// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
@@ -639,7 +721,7 @@ static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
 /// How to show which channel (KMS, MAK, retail) activated an instance.
 static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem)\s+or\s+(a\s+)?(kms|mak|retail|oem)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
     )
 });
 static EVALUATION: LazyLock<Folded> =
@@ -839,6 +921,21 @@ pub(crate) fn warm_up() {
         &WILL_IT_WORK,
         &KMS_OR_GVLK,
         &NUMBER_WITH_UNIT,
+        &SPP_SERVICE,
+        &KEY_IN_CHAT,
+        &OTHER_CLOUD,
+        &BOTH_THRESHOLDS,
+        &FAILED_REQUESTS,
+        &FEWER,
+        &FIX_IT,
+        &RDS_LICENSING,
+        &WINDOWS_UPDATE,
+        &WHAT_IS,
+        &RESTORE_TIME,
+        &WINDOWS_KEY,
+        &OTHER_KEY,
+        &HOST_MOVE,
+        &HOST_CHECK,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -1269,15 +1366,30 @@ What works instead: activate each instance **online** with a MAK or retail key (
             ));
         } else {
             text.push_str(&format!(
-                "**Yes, {} is enough**: a KMS host activates {} once it has counted {need}, as long as they all contact the same KMS host within 30 days.\n\n",
+                "**Yes, {} is enough**: a KMS host activates {} once it has counted {need}, as long as they all contact the same KMS host within 30 days.{}\n\n",
                 c.n,
-                if c.kind == MachineKind::Client { "Windows clients" } else { "Windows Server" }
+                if c.kind == MachineKind::Client { "Windows clients" } else { "Windows Server" },
+                // "6 VMs": enough for servers, not for Windows 10/11 clients.
+                if c.kind == MachineKind::Unknown && c.n < 25 {
+                    " If they are Windows 10 or 11 clients rather than servers, it is not: clients need a count of 25."
+                } else {
+                    ""
+                }
             ));
         }
     }
     let lower = question.to_lowercase();
+    let not_windows = [
+        "linux", "ubuntu", "debian", "centos", "rhel", "redhat", "macos",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
     if slots.count.is_none() && VM_COUNT_QUESTION.is_match(&lower) {
-        text.push_str("**Yes, virtual machines count** exactly like physical ones.\n\n");
+        text.push_str(if not_windows {
+            "**No**: only Windows machines that ask the KMS host for activation count; Linux and other systems never contact it. Windows VMs count exactly like physical machines.\n\n"
+        } else {
+            "**Yes, virtual machines count** exactly like physical ones.\n\n"
+        });
     }
     text.push_str(&base);
     if !base.to_lowercase().contains("virtual")
@@ -1382,14 +1494,36 @@ fn diagnose_output(
             } else {
                 "**This instance is activated** (`License Status: Licensed`)."
             });
+            let mut overdue = false;
             if let Some(d) = days {
-                text.push_str(&format!(" The activation has about **{d} days** left"));
+                match r.minutes_left {
+                    Some(m) if d == 0 => text.push_str(&format!(
+                        " The activation has only about **{} hours** left",
+                        m / 60
+                    )),
+                    _ => text.push_str(&format!(" The activation has about **{d} days** left")),
+                }
                 if r.channel == Some(Channel::KmsClient) {
                     text.push_str(
                         " and renews by itself every 7 days while the KMS host is reachable",
                     );
                 }
                 text.push('.');
+                // A KMS client renews every 7 days back to 180: less than half left means it
+                // has not reached its KMS host for months.
+                if r.channel == Some(Channel::KmsClient) && d < 90 && !kms_host_output {
+                    overdue = true;
+                    text.push_str(&format!(
+                        "\n\n**But it has not renewed for about {} days**, so it has not reached its KMS host since. Check the path and renew now:\n\n```\nTest-NetConnection {} -Port {}\nslmgr /ato\n```",
+                        180 - d,
+                        r.kms_machine
+                            .as_deref()
+                            .and_then(|m| m.split(':').next())
+                            .map_or_else(|| host_or_placeholder(t), str::to_string),
+                        t.port
+                    ));
+                    offer = Some(RequestOffer::KmsFirewall);
+                }
             } else if r.channel == Some(Channel::KmsClient) {
                 text.push_str(" It is a KMS activation: it lasts 180 days and renews by itself every 7 days while the KMS host is reachable.");
             }
@@ -1418,7 +1552,7 @@ fn diagnose_output(
                     gvlk.map_or("<GVLK_for_this_edition>", |g| g.key.as_str()),
                     host_or_placeholder(t), t.port
                 ));
-            } else if kms_host_output {
+            } else if kms_host_output || overdue {
                 text.push_str("\n\n");
             } else {
                 text.push_str("\n\nNothing to fix.");
@@ -1530,6 +1664,18 @@ fn diagnose_output(
                 host_or_placeholder(t), t.port, t.port
             ));
             offer = Some(RequestOffer::KmsFirewall);
+        }
+    }
+    // An evaluation edition ("ServerStandardEval edition", "TIMEBASED_EVAL channel") never
+    // takes a GVLK: converting it is the way to a lasting activation.
+    let eval = r.name.as_deref().is_some_and(|n| n.contains("Eval"))
+        || question.contains("TIMEBASED_EVAL");
+    if eval {
+        if let Some(f) = kb.tables.kms.iter().find(|f| f.id == "evaluation") {
+            text.push_str(&format!(
+                "\n\n**This is an evaluation edition.** {}",
+                f.text.trim()
+            ));
         }
     }
     let mut c = ctx.cloned().unwrap_or_default();
@@ -1893,6 +2039,16 @@ pub fn answer(
 ) -> Answer {
     // A message in German, French or Spanish is read through English glosses of its words.
     let question = &*crate::nlu::gloss::english(question);
+    // "re-arm" is the slmgr option /rearm.
+    let rearm;
+    let question = if question.contains("re-arm") || question.contains("Re-arm") {
+        rearm = question
+            .replace("re-arm", "rearm")
+            .replace("Re-arm", "Rearm");
+        rearm.as_str()
+    } else {
+        question
+    };
     let whole = answer_one(kb, question, ctx, settings);
     two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
 }
@@ -1916,7 +2072,13 @@ fn two_questions(
             continue;
         }
         let sep = m.as_str().to_lowercase();
-        let strong = sep.contains(['+', '&', '?']) || sep.contains("also") || sep.contains("plus");
+        // "Which port is used and how far may the clocks differ?": a plain "and" between two
+        // parts that each start like a question.
+        let plain_and = sep.contains("and") && asks(a) && asks(b) && !b.starts_with("and");
+        let strong = sep.contains(['+', '&', '?'])
+            || sep.contains("also")
+            || sep.contains("plus")
+            || plain_and;
         let first = answer_one(kb, a, ctx, settings);
         let second = answer_one(kb, b, ctx, settings);
         let (Some(i), Some(j)) = (first.intent, second.intent) else {
@@ -1935,8 +2097,9 @@ fn two_questions(
         }
         // A good answer to the whole message stands unless both halves are clear questions
         // of their own.
+        let min = if plain_and { 0.35 } else { 0.5 };
         let sure = |part: &str| {
-            part.split_whitespace().count() >= 3 && kb.nlu.understand(part).confidence >= 0.5
+            part.split_whitespace().count() >= 3 && kb.nlu.understand(part).confidence >= min
         };
         let whole_is_one_of_them = whole.intent.is_some_and(|w| w == i || w == j);
         if !(whole.abstained
@@ -2124,6 +2287,31 @@ fn answer_one(
         a.text = "How many licences (cores, CALs) you need is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
         return a;
     }
+    // Remote Desktop licensing (its own grace period and CALs) and Windows Update are not
+    // Windows activation.
+    if !SPECIFIC_TERMS.is_match(q) {
+        let what = if ["licen", "cal", "grace"].iter().any(|w| lower.contains(w))
+            && RDS_LICENSING.is_match(q)
+        {
+            Some("Remote Desktop Services licensing")
+        } else if ["update", "patch", "hotfix", "wsus"]
+            .iter()
+            .any(|w| lower.contains(w))
+            && !ANCHOR.is_match(q)
+            && WINDOWS_UPDATE.is_match(q)
+        {
+            Some("Windows Update")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let mut a = abstain(0.0, ctx);
+            a.text = format!(
+                "That sounds like {what}, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do."
+            );
+            return a;
+        }
+    }
     // A cloud provider's key management service ("AWS KMS") or an account to activate are not
     // Windows activation.
     if let Some(what) = NOT_WINDOWS_KMS
@@ -2167,7 +2355,25 @@ fn answer_one(
         a.text = "I can't help with that: it would use Windows without a valid licence. To activate properly: KMS with your organisation's KMS host, or online or by phone with your own MAK or retail key. Say `help` to see what I can do.".to_string();
         return a;
     }
-    let anchored = ANCHOR.is_match(q);
+    // "Which key do I type in on my Windows VM?" is about activation too: its key.
+    let anchor_word = ANCHOR.is_match(q);
+    let windows_key = !anchor_word
+        && lower.contains("key")
+        && WINDOWS_KEY.is_match(q)
+        && !OTHER_KEY.is_match(q)
+        && !WINDOWS_FEATURE.is_match(q);
+    let anchored = windows_key || anchor_word;
+    if windows_key
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !matches!(
+            u.intent,
+            Intent::KeyLookup | Intent::Online | Intent::Phone | Intent::ClientProcedure
+        )
+    {
+        u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+    }
     let has_values = !u.slots.editions.is_empty()
         || u.slots.host.is_some()
         || u.slots.error.is_some()
@@ -2263,10 +2469,13 @@ fn answer_one(
                 // A new on-topic question about the same thing ("how do I test that?") keeps
                 // its own intent; otherwise the thread's intent carries on.
                 match u.alternative {
+                    // "and if it can't renew in time?" goes on with the thread's topic unless
+                    // the other reading is clearly likelier.
                     Some((alt, p))
                         if u.intent == Intent::None
                             && !carries_slots
                             && p >= 0.2
+                            && (!FOLLOW_UP.is_match(q) || p >= u.confidence)
                             && !alt.is_small_talk() =>
                     {
                         u.intent = alt;
@@ -2374,6 +2583,25 @@ fn answer_one(
             });
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
+        } else if let Some(n) = FEWER
+            .captures(q)
+            .and_then(|c| c.get(1).or_else(|| c.get(2)))
+            .and_then(|m| crate::nlu::slots::word_number(m.as_str()))
+        {
+            // "What if 10 of them are removed?": fewer machines, against the same threshold.
+            u.slots.count = Some(MachineCount {
+                n: prev.n.saturating_sub(n),
+                kind: prev.kind,
+            });
+            u.intent = Intent::Thresholds;
+            u.confidence = u.confidence.max(0.6);
+        }
+    }
+    // "How do I fix that?" after an error code: that error's fix.
+    if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
+        if u.slots.error.is_none() && u.slots.dli.is_none() && toks.len() <= 8 && FIX_IT.is_match(q)
+        {
+            u.slots.error = Some(code.clone());
         }
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
@@ -2439,10 +2667,25 @@ fn answer_one(
     }
     // One slmgr option in a short question is about that option, unless it failed.
     let sure_trouble = matches!(u.intent, Intent::Diagnose) && u.confidence >= 0.5;
+    // "timesync cmd before ato?": the option is when, the topic is another one.
+    let sure_other_topic = u.confidence >= 0.75
+        && matches!(
+            u.intent,
+            Intent::TimeSync
+                | Intent::Connectivity
+                | Intent::Phone
+                | Intent::Online
+                | Intent::HostSetup
+                | Intent::Thresholds
+                | Intent::Timing
+                | Intent::InternetAccess
+                | Intent::Policy
+        );
     if toks.len() <= 5
         && slmgr_option_in(kb, q).is_some()
         && u.slots.host.is_none()
         && !sure_trouble
+        && !sure_other_topic
     {
         u.intent = if FAILING.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
@@ -2488,7 +2731,8 @@ fn answer_one(
                         | Intent::ExistingKms
                         | Intent::HostSetup
                         | Intent::Online
-                ) || u.intent == Intent::Thresholds
+                ) || (u.intent == Intent::Compare && u.confidence < SURE)
+                    || u.intent == Intent::Thresholds
                     || alt_is_threshold))
             && !the_host_itself
         {
@@ -2508,6 +2752,18 @@ fn answer_one(
                 }
             }
         }
+    }
+    // Both thresholds named ("is it 25 or 5 for servers?"): which one applies.
+    if q.contains("25")
+        && BOTH_THRESHOLDS.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && u.slots.count.is_none()
+        && u.confidence < 0.9
+    {
+        u.intent = Intent::Thresholds;
+        u.confidence = u.confidence.max(0.6);
     }
     // The threshold answer needs something about numbers of machines; without any ("do we
     // need inbound 1688 on the clients?") a close runner-up is the better reading.
@@ -2598,6 +2854,31 @@ fn answer_one(
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
+        } else if lower.contains("kms") && HOST_MOVE.is_match(q) {
+            Some(("host-move", Intent::HostSetup))
+        } else if lower.contains("kms") && HOST_CHECK.is_match(q) {
+            Some(("host-check", Intent::HostSetup))
+        } else if ["key", "csvlk", "mak"].iter().any(|w| lower.contains(w))
+            && KEY_IN_CHAT.is_match(q)
+            && !CLIENT_KEY_WORDS.is_match(q)
+        {
+            Some(("key-in-chat", Intent::HostSetup))
+        } else if lower.contains("netsh")
+            && ["firewall", "portopening", "1688", "port", "rule"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("netsh-firewall", Intent::HostSetup))
+        } else if lower.contains("vamt") || lower.contains("volume activation management") {
+            Some(("vamt", Intent::Methods))
+        } else if lower.contains("vlmcs") && WHAT_IS.is_match(q) && !DNS_PUBLISH_CHANGE.is_match(q)
+        {
+            Some(("srv", Intent::ExistingKms))
+        } else if (lower.contains("spp") || lower.contains("software protection"))
+            && SPP_SERVICE.is_match(q)
+            && !HOST_KEY_WORDS.is_match(q)
+        {
+            Some(("sppsvc", Intent::HostSetup))
         } else if KMS_SECURITY.is_match(q)
             && lower.contains("kms")
             && !PIRACY.is_match(q)
@@ -2618,6 +2899,8 @@ fn answer_one(
             Some(("kms-proxy", Intent::Connectivity))
         } else if hosts_for_fleet {
             Some(("capacity", Intent::Thresholds))
+        } else if lower.contains("request") && FAILED_REQUESTS.is_match(q) {
+            Some(("failed-requests", Intent::HostSetup))
         } else if PING.is_match(q)
             && ACTIVATION_CONTEXT.is_match(q)
             && !lower.contains("tcptestsucceeded")
@@ -2631,7 +2914,7 @@ fn answer_one(
             && ACTIVATION_CONTEXT.is_match(q)
         {
             Some(("time-skew", Intent::TimeSync))
-        } else if AUTO_RETRY.is_match(q) {
+        } else if AUTO_RETRY.is_match(q) && !OTHER_CLOUD.is_match(q) {
             Some(("validity", Intent::Timing))
         } else if CHANGE_PORT.is_match(q) && u.slots.host.is_none() && u.slots.port.is_none() {
             Some(("port", Intent::PointKms))
@@ -2663,7 +2946,9 @@ fn answer_one(
             Some(("reboot", Intent::ClientProcedure))
         } else if HOST_UPDATE.is_match(q) {
             Some(("host-updates", Intent::HostSetup))
-        } else if KMS_REGISTRY.is_match(q) && lower.contains("kms") {
+        } else if KMS_REGISTRY.is_match(q)
+            && (lower.contains("kms") || lower.contains("keymanagementservice"))
+        {
             Some(("kms-registry", Intent::PointKms))
         } else if MAK_LIMIT.is_match(q) {
             Some(("mak-limit", Intent::Online))
@@ -2674,7 +2959,7 @@ fn answer_one(
             && u.slots.error.is_none()
         {
             Some(("validity", Intent::Timing))
-        } else if CLONED.is_match(q) {
+        } else if CLONED.is_match(q) && !lower.contains("(cmid):") {
             Some(("cmid", Intent::Thresholds))
         } else if (EVENT_LOG.is_match(q)
             || (REQUEST_RECORDS.is_match(q)
@@ -3278,6 +3563,7 @@ fn answer_one(
                 | Intent::Connectivity
                 | Intent::Timing
                 | Intent::StatusCheck
+                | Intent::HostSetup
         )
         && slmgr_option_in(kb, q).is_some_and(|o| {
             matches!(
@@ -3407,6 +3693,16 @@ fn answer_one(
     // "Which address should the VMs use for activation?" when the classifier is unsure, and
     // "what's our KMS host?" when one is configured: the host to point them at.
     let our_host = OUR_HOST.is_match(q) && settings.kms_host.is_some();
+    // "What's my KMS host?" with none configured: where the instance shows the one it uses.
+    if OUR_HOST.is_match(q)
+        && settings.kms_host.is_none()
+        && u.slots.host.is_none()
+        && ctx.and_then(|c| c.host.as_ref()).is_none()
+    {
+        u.intent = Intent::StatusCheck;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     let which_host = WHICH_HOST.is_match(q)
         && u.confidence < 0.6
         && u.slots.error.is_none()
@@ -3443,6 +3739,17 @@ fn answer_one(
     {
         u.intent = Intent::Thresholds;
         u.confidence = u.confidence.max(0.6);
+    }
+    // "Does the provider give us internet by default?": internet access, not the BYOL policy.
+    if u.intent == Intent::Policy
+        && (lower.contains("internet") || lower.contains("outbound"))
+        && !["kms", "licen", "byol", "spur", "key"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        u.intent = Intent::InternetAccess;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
     }
     // "What needs to be open?": the network path, not the rest of the host's story.
     if OPEN_WHAT.is_match(q)
@@ -3557,7 +3864,8 @@ fn answer_one(
                 && !same_answer(u.intent, alt)
                 && !(u.slots.editions.is_empty() && u.slots.host.is_none() && !anchored)
             {
-                return clarify(u.intent, alt, ctx, u.confidence);
+                return both_readings(kb, q, &lower, &toks, &u, alt, &t, ctx)
+                    .unwrap_or_else(|| clarify(u.intent, alt, ctx, u.confidence));
             }
         }
         if !anchored && u.slots.editions.is_empty() && u.slots.host.is_none() {
@@ -3565,6 +3873,19 @@ fn answer_one(
         }
     }
 
+    compose_for(kb, q, &lower, &toks, &u, &t, ctx)
+}
+
+/// The answer for the understood intent and slots, once the rules above have decided them.
+fn compose_for(
+    kb: &KnowledgeBase,
+    q: &str,
+    lower: &str,
+    toks: &[String],
+    u: &Understanding,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Answer {
     let c0 = ctx.cloned().unwrap_or_default();
     let with_ctx = |intent: Intent| {
         let mut c = c0.clone();
@@ -3582,7 +3903,7 @@ fn answer_one(
         Intent::Greet | Intent::Thanks | Intent::Ack | Intent::Help => Some(small_talk(intent, ctx)),
         Intent::More => Some(small_talk(Intent::Ack, ctx)),
         Intent::ClientProcedure | Intent::PointKms => {
-            let mut a = client_procedure(kb, &u.slots, &t, ctx, intent == Intent::PointKms);
+            let mut a = client_procedure(kb, &u.slots, t, ctx, intent == Intent::PointKms);
             if SCRIPTED.is_match(q) {
                 // slmgr.vbs run by itself shows a dialog box for every result.
                 let note = "In a script, run slmgr through cscript so results print instead of opening dialog boxes, e.g. `cscript //nologo %SystemRoot%\\System32\\slmgr.vbs /ato` (exit code non-zero on failure).\n\n";
@@ -3604,7 +3925,7 @@ fn answer_one(
                     .editions
                     .retain(|e| !(e.attrs.is_empty() && e.families == [fam.clone()]));
             }
-            keys_answer(kb, &slots, &t, ctx).map(|mut a| {
+            keys_answer(kb, &slots, t, ctx).map(|mut a| {
                 if let Some(fam) = &home {
                     a.text = format!(
                         "**{fam} Home has no KMS client setup key (GVLK)**: Microsoft publishes GVLKs only for volume editions (Pro, Enterprise, Education and the Server editions), so a Home edition cannot activate through KMS. Activate it online with its own retail or OEM key, or move it to a volume edition such as Pro first.\n\n{}",
@@ -3625,9 +3946,9 @@ fn answer_one(
             a
         }).or_else(|| {
             if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || KEY_SECRECY.is_match(q) {
-                article_answer(kb, "gvlk-keys", "What a GVLK is", &t, with_ctx(intent), None, 0.85)
+                article_answer(kb, "gvlk-keys", "What a GVLK is", t, with_ctx(intent), None, 0.85)
             } else {
-                Some(ask_edition(kb, &t, ctx, intent))
+                Some(ask_edition(kb, t, ctx, intent))
             }
         }),
         Intent::Connectivity => {
@@ -3635,9 +3956,9 @@ fn answer_one(
                 .iter()
                 .any(|w| lower.contains(w));
             let heading = if asks_support { "Asking support" } else { "What KMS needs" };
-            let mut a = article_answer(kb, "kms-connectivity", heading, &t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85);
+            let mut a = article_answer(kb, "kms-connectivity", heading, t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85);
             if let Some(a) = a.as_mut() {
-                let probe = format!("Test-NetConnection {} -Port {}", host_or_placeholder(&t), t.port);
+                let probe = format!("Test-NetConnection {} -Port {}", host_or_placeholder(t), t.port);
                 if !a.text.contains(&probe) {
                     // A host name must resolve first: a failed lookup looks like a closed port.
                     let dns = match &t.host {
@@ -3649,7 +3970,7 @@ fn answer_one(
             }
             a
         }
-        Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", &t, with_ctx(intent), None, 0.85).map(|mut a| {
+        Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", t, with_ctx(intent), None, 0.85).map(|mut a| {
             // A server the user named in a time question is their time source.
             if let Some(h) = &u.slots.host {
                 a.text = a.text.replace("<reachable_ntp_server>", h);
@@ -3664,46 +3985,50 @@ fn answer_one(
                     a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
                 }
             }
+            if RESTORE_TIME.is_match(q) {
+                // "Set the time server back afterwards": the procedure's last step.
+                a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
+            }
             a
         }),
-        Intent::HostSetup => article_answer(kb, "kms-host", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
+        Intent::HostSetup => article_answer(kb, "kms-host", "Steps", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
             // Where the host key comes from is the first thing people need to know.
             if let Some((_, _, before)) = section(kb, "kms-host", "Before you start") {
                 if let Some(first) = before.trim().lines().next() {
-                    a.text = format!("{}\n\n{}", personalize(first, &t, None), a.text);
+                    a.text = format!("{}\n\n{}", personalize(first, t, None), a.text);
                 }
             }
             a
         }),
         Intent::Thresholds if CAPACITY_QUESTION.is_match(q) && u.slots.count.is_none() => {
-            fact_answer(kb, "capacity", &t, intent, ctx)
+            fact_answer(kb, "capacity", t, intent, ctx)
         }
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
-        Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", &t, intent, ctx),
-        Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", &t, intent, ctx),
-        Intent::Timing => fact_answer(kb, "validity", &t, intent, ctx),
-        Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", &t, with_ctx(intent), None, 0.85),
-        Intent::InstanceStatus => Some(instance_status(&u.slots, &t, ctx)),
-        Intent::Diagnose => Some(diagnose_start(&t, ctx)),
+        Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", t, intent, ctx),
+        Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", t, intent, ctx),
+        Intent::Timing => fact_answer(kb, "validity", t, intent, ctx),
+        Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", t, with_ctx(intent), None, 0.85),
+        Intent::InstanceStatus => Some(instance_status(&u.slots, t, ctx)),
+        Intent::Diagnose => Some(diagnose_start(t, ctx)),
         Intent::ErrorCode => {
             // Error text without a code: find the entry whose words match best.
-            let r = retrieve(kb, &toks, ctx, false);
+            let r = retrieve(kb, toks, ctx, false);
             if !r.abstained && r.sources.iter().any(|s| s.title.starts_with(crate::ERROR_TABLE)) {
                 Some(r)
             } else {
-                Some(diagnose_start(&t, ctx))
+                Some(diagnose_start(t, ctx))
             }
         }
-        Intent::Online => article_answer(kb, "online-activation", "Steps", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
+        Intent::Online => article_answer(kb, "online-activation", "Steps", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
             if !a.text.to_lowercase().contains("internet") {
                 a.text = format!("Online activation needs outbound internet access from the instance (off by default here; support opens it on request).\n\n{}", a.text);
             }
             a
         }),
-        Intent::Phone => article_answer(kb, "phone-activation", "Steps", &t, with_ctx(intent), None, 0.85),
-        Intent::InternetAccess => article_answer(kb, "internet-access", "Internet", &t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
-        Intent::Compare => Some(compare_answer(kb, &t, &u.slots, ctx)),
-        Intent::Methods => article_answer(kb, "activation-methods", "The four options", &t, with_ctx(intent), None, 0.85).map(|mut a| {
+        Intent::Phone => article_answer(kb, "phone-activation", "Steps", t, with_ctx(intent), None, 0.85),
+        Intent::InternetAccess => article_answer(kb, "internet-access", "Internet", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85),
+        Intent::Compare => Some(compare_answer(kb, t, &u.slots, ctx)),
+        Intent::Methods => article_answer(kb, "activation-methods", "The four options", t, with_ctx(intent), None, 0.85).map(|mut a| {
             if let Some((_, _, choosing)) = section(kb, "activation-methods", "Choosing") {
                 let body = render_links(choosing);
                 if let Some(pos) = a.text.rfind("\n\n_Source:") {
@@ -3715,17 +4040,17 @@ fn answer_one(
             }
             a
         }),
-        Intent::Policy => article_answer(kb, "byol-provider-kms", "Why", &t, with_ctx(intent), None, 0.85),
+        Intent::Policy => article_answer(kb, "byol-provider-kms", "Why", t, with_ctx(intent), None, 0.85),
         Intent::ExistingKms => {
             if ["dns", "srv", "vlmcs", "discover", "automatic", "locate", "find the host", "find a host", "find the kms", "find kms"].iter().any(|w| lower.contains(w)) {
-                fact_answer(kb, "srv", &t, intent, ctx)
+                fact_answer(kb, "srv", t, intent, ctx)
             } else {
-                article_answer(kb, "existing-kms", "What you need", &t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)
+                article_answer(kb, "existing-kms", "What you need", t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)
             }
         }
         Intent::Slmgr => slmgr_option_in(kb, q).map(|o| {
             finish(
-                personalize(&slmgr_text(o), &t, None),
+                personalize(&slmgr_text(o), t, None),
                 Source {
                     title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
                     section: format!("slmgr {}", o.option),
@@ -3734,16 +4059,16 @@ fn answer_one(
                 with_ctx(intent),
                 None,
             )
-        }).or_else(|| Some(retrieve(kb, &toks, ctx, false))),
+        }).or_else(|| Some(retrieve(kb, toks, ctx, false))),
         Intent::None => None,
     };
     let Some(mut a) = answer else {
-        return retrieve(kb, &toks, ctx, false);
+        return retrieve(kb, toks, ctx, false);
     };
     // Within an article intent, a passage that matches the question closely (a specific
     // option, a host detail) beats the intent's general section.
     if is_article_intent(intent, &u.slots) {
-        let r = retrieve(kb, &toks, ctx, false);
+        let r = retrieve(kb, toks, ctx, false);
         if !r.abstained
             && r.confidence >= RETRIEVAL_SURE
             && r.sources.first().is_some_and(|s| compatible(kb, intent, s))
@@ -3757,7 +4082,7 @@ fn answer_one(
                 || !slmgr_options_in(kb, q).is_empty())
         {
             let mut r = r;
-            r.text = personalize(&r.text, &t, None);
+            r.text = personalize(&r.text, t, None);
             if let Some(c) = r.context.as_mut() {
                 c.intent = Some(intent);
             }
@@ -3765,7 +4090,7 @@ fn answer_one(
             a = r;
         }
     }
-    a.text = bracket_ipv6(std::mem::take(&mut a.text), &t);
+    a.text = bracket_ipv6(std::mem::take(&mut a.text), t);
     if intent == Intent::Connectivity && !a.text.contains("nslookup") {
         if let Some(h) = t
             .host
@@ -3794,6 +4119,50 @@ fn answer_one(
     paginate(a)
 }
 
+/// An on-topic question the classifier reads two ways: the head of each answer, the likelier
+/// first, instead of a question back (when both readings have an answer).
+#[allow(clippy::too_many_arguments)]
+fn both_readings(
+    kb: &KnowledgeBase,
+    q: &str,
+    lower: &str,
+    toks: &[String],
+    u: &Understanding,
+    alt: Intent,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let content = |i: Intent| !i.is_small_talk() && !matches!(i, Intent::None | Intent::More);
+    if !content(u.intent) || !content(alt) {
+        return None;
+    }
+    let first = compose_for(kb, q, lower, toks, u, t, ctx);
+    let mut other = u.clone();
+    other.intent = alt;
+    let second = compose_for(kb, q, lower, toks, &other, t, ctx);
+    if first.abstained || second.abstained || first.sources == second.sources {
+        return None;
+    }
+    let mut out = first.clone();
+    out.text = format!(
+        "Your question fits two topics, so here is the start of both (tell me which one you meant for more):\n\n{}\n\n---\n\n{}",
+        brief(&first.text),
+        brief(&second.text)
+    );
+    out.sources = first
+        .sources
+        .iter()
+        .chain(second.sources.iter())
+        .cloned()
+        .collect();
+    out.confidence = u.confidence;
+    out.offer = first.offer.or(second.offer);
+    if let Some(c) = out.context.as_mut() {
+        c.more = None;
+    }
+    Some(paginate(out))
+}
+
 fn with_intent(mut a: Answer, intent: Option<Intent>) -> Answer {
     if a.intent.is_none() {
         a.intent = intent;
@@ -3812,9 +4181,10 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
     if lines.len() <= max {
         return a;
     }
-    // Cut at a blank line outside a code block, before the limit.
+    // Cut at a blank line outside a code block, before the limit; else before a numbered step.
     let mut in_code = false;
     let mut cut = None;
+    let mut step = None;
     for (i, l) in lines.iter().enumerate() {
         if l.trim_start().starts_with("```") {
             in_code = !in_code;
@@ -3825,10 +4195,20 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
         if !in_code && l.trim().is_empty() && i > 3 {
             cut = Some(i);
         }
+        let numbered = l
+            .split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !in_code && numbered && i > 3 {
+            step = Some(i);
+        }
     }
-    let Some(cut) = cut else { return a };
-    let head = lines[..cut].join("\n");
-    let rest = lines[cut + 1..].join("\n");
+    let (head, rest) = match (cut, step) {
+        (Some(c), _) => (&lines[..c], &lines[c + 1..]),
+        (None, Some(s)) => (&lines[..s], &lines[s..]),
+        (None, None) => return a,
+    };
+    let head = head.join("\n");
+    let rest = rest.join("\n");
     a.text = format!("{head}\n\n_There's more: say **more** for the rest._");
     if let Some(c) = a.context.as_mut() {
         c.more = Some(rest);

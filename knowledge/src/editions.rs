@@ -144,12 +144,13 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
             prev = Some(a);
             continue;
         }
-        // "the N version", "an N edition": the N variant named on its own.
+        // "the N version", "an N edition", "version N": the N variant named on its own.
+        let before = if i > 0 { words[i - 1] } else { "" };
         if w == "n"
-            && matches!(
+            && (matches!(
                 next,
                 "version" | "versions" | "edition" | "editions" | "variant" | "sku"
-            )
+            ) || matches!(before, "version" | "edition" | "variant" | "sku"))
         {
             set.insert("n");
             prev = Some("n");

@@ -1,4 +1,4 @@
-//! Pasted `slmgr /dli`, `/dlv` and `/ato` output in six realistic states is diagnosed: what is wrong and the next command.
+//! Pasted `slmgr /dli`, `/dlv` and `/ato` output in seven realistic states (a KMS client that stopped renewing among them) is diagnosed: what is wrong and the next command.
 
 use knowledge::{AnswerSettings, KnowledgeBase};
 
@@ -122,4 +122,23 @@ Key Management Service is enabled on this machine\n\
     );
     assert!(t.contains("counted 3"), "{t}");
     assert!(t.contains('5'), "{t}");
+}
+
+#[test]
+fn kms_client_that_stopped_renewing() {
+    let t = diagnose(
+        &kb(),
+        "Name: Windows(R), ServerStandard edition\n\
+Description: Windows(R) Operating System, VOLUME_KMSCLIENT channel\n\
+License Status: Licensed\n\
+Volume activation expiration: 1200 minute(s) (1 day(s))\n\
+    KMS machine name from DNS: kms.corp.local:1688\n",
+    );
+    assert!(t.contains("20 hours"), "{t}");
+    assert!(t.contains("not renewed"), "{t}");
+    assert!(
+        t.contains("Test-NetConnection kms.corp.local -Port 1688"),
+        "{t}"
+    );
+    assert!(!t.contains("Nothing to fix"), "{t}");
 }

@@ -168,7 +168,8 @@ fn report_with(name: &str, s: &Score, details: bool) -> f64 {
 /// sets score 85-93% (stop 22, final: third 92.0%, fourth 92.5%, fifth 83.9%, 84.3% on its first run;
 /// after the twelfth dev set's tuning: third 92.4%, fourth 92.5%, fifth 84.6%; after the
 /// thirteenth's: third 92.4%, fourth 92.5%, fifth 85.4%; the thirteenth dev set scored 86.9% on
-/// its first run), so this floor only guards against regressions until 95% is reached.
+/// its first run; after the fourteenth's, 89.5% on its first run: third 93.3%, fourth 92.9%,
+/// fifth 86.2%), so this floor only guards against regressions until 95% is reached.
 const HELD_OUT_FLOOR: f64 = 80.0;
 
 /// Who may see a set's failures: tuning sets show them with `KMSBOT_SHOW_DEV`, held-out sets
@@ -274,6 +275,21 @@ fn thirteenth_dev_set() {
         "thirteenth dev set (tuned on)",
         include_str!("dev14.toml"),
         130,
+        Kind::Tuning,
+    );
+}
+
+/// The fourteenth dev set, dev15.toml: written blind to the engine (an MSP technician with many
+/// tenants, a security auditor, a helpdesk first-liner, a fast phone typist, pasted CIM and
+/// cscript output, Dutch- and Polish-mixed English, an automation engineer, newcomers from Azure
+/// and AWS; 47 off-topic near-misses) and run once before any tuning on it: 162/181 (89.5%),
+/// off-topic declined 47/47, on its first run; 181/181 after tuning on it.
+#[test]
+fn fourteenth_dev_set() {
+    check_set(
+        "fourteenth dev set (tuned on)",
+        include_str!("dev15.toml"),
+        170,
         Kind::Tuning,
     );
 }

@@ -100,9 +100,14 @@ static REMOTE_PORT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*remoteport\
 static XPR_EXPIRES: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
 static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bcurrent\s+count\s*:\s*(\d+)"));
+/// `Get-CimInstance SoftwareLicensingProduct` in list form: `LicenseStatus : 5`.
+static CIM_STATUS: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*licensestatus\s*:\s*(\d)\s*$"));
+/// `GracePeriodRemaining : 43200` (minutes).
+static CIM_GRACE: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^\s*graceperiodremaining\s*:\s*(\d+)\s*$"));
 static FIELD_LINE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)^\s*(?:name|description|partial\s+product\s+key|license\s+status|notification\s+reason|time\s+remaining|volume\s+activation\s+expiration|remaining\s+windows\s+rearm\s+count|remaining\s+sku\s+rearm\s+count|trusted\s+time|client\s+machine\s+id(?:\s*\(cmid\))?|registered\s+kms\s+machine\s+name|kms\s+machine\s+name(?:\s+from\s+dns)?|kms\s+machine\s+ip\s+address|kms\s+machine\s+extended\s+pid|activation\s+interval|renewal\s+interval|kms\s+host\s+caching|current\s+count|listening\s+on\s+port|dns\s+publishing|kms\s+priority|key\s+management\s+service\s+is\s+enabled|key\s+management\s+service\s+listening|activation\s+id|application\s+id|extended\s+pid|product\s+key\s+channel|installation\s+id|use\s+license\s+url|validation\s+url|software\s+licensing\s+service\s+version|key\s+management\s+service\s+client\s+information|error|activating|product\s+activation\s+failed|on\s+a\s+computer\s+running|windows\s+script\s+host)\b",
+        r"(?i)^\s*(?:licensestatus|graceperiodremaining|name|description|partial\s+product\s+key|license\s+status|notification\s+reason|time\s+remaining|volume\s+activation\s+expiration|remaining\s+windows\s+rearm\s+count|remaining\s+sku\s+rearm\s+count|trusted\s+time|client\s+machine\s+id(?:\s*\(cmid\))?|registered\s+kms\s+machine\s+name|kms\s+machine\s+name(?:\s+from\s+dns)?|kms\s+machine\s+ip\s+address|kms\s+machine\s+extended\s+pid|activation\s+interval|renewal\s+interval|kms\s+host\s+caching|current\s+count|listening\s+on\s+port|dns\s+publishing|kms\s+priority|key\s+management\s+service\s+is\s+enabled|key\s+management\s+service\s+listening|activation\s+id|application\s+id|extended\s+pid|product\s+key\s+channel|installation\s+id|use\s+license\s+url|validation\s+url|software\s+licensing\s+service\s+version|key\s+management\s+service\s+client\s+information|error|activating|product\s+activation\s+failed|on\s+a\s+computer\s+running|windows\s+script\s+host)\b",
     )
 });
 
@@ -121,6 +126,8 @@ pub(crate) fn warm_up() {
         &NAME,
         &DESCRIPTION,
         &STATUS,
+        &CIM_STATUS,
+        &CIM_GRACE,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -157,7 +164,10 @@ pub fn parse(text: &str) -> Option<DliReport> {
             LicenseStatus::Grace(m.as_str().trim().to_string())
         }
     });
-    let status = status.or(xpr_licensed.then_some(LicenseStatus::Licensed));
+    let cim = cim_fields(text, &lower);
+    let status = status
+        .or_else(|| cim.map(|(code, _)| cim_status(code)))
+        .or(xpr_licensed.then_some(LicenseStatus::Licensed));
     // Only a volume (KMS) activation has an expiry date.
     let xpr_volume = XPR_EXPIRES.is_match(text);
     let channel = DESCRIPTION
@@ -222,7 +232,8 @@ pub fn parse(text: &str) -> Option<DliReport> {
     let minutes_left = MINUTES
         .captures(text)
         .and_then(|c| c.get(1))
-        .and_then(|m| m.as_str().parse().ok());
+        .and_then(|m| m.as_str().parse().ok())
+        .or_else(|| cim.and_then(|(_, grace)| grace).filter(|m| *m > 0));
     let name = NAME
         .captures(text)
         .and_then(|c| c.get(1))
@@ -243,6 +254,63 @@ pub fn parse(text: &str) -> Option<DliReport> {
     })
 }
 
+/// The licence status a `SoftwareLicensingProduct.LicenseStatus` number stands for.
+fn cim_status(code: u8) -> LicenseStatus {
+    match code {
+        0 => LicenseStatus::Unlicensed,
+        1 => LicenseStatus::Licensed,
+        2 => LicenseStatus::Grace("Initial grace period".into()),
+        3 => LicenseStatus::Grace("Additional grace period".into()),
+        4 => LicenseStatus::Grace("Non-genuine grace period".into()),
+        5 => LicenseStatus::Notification,
+        _ => LicenseStatus::Grace("Extended grace period".into()),
+    }
+}
+
+/// `LicenseStatus` and `GracePeriodRemaining` from pasted `Get-CimInstance
+/// SoftwareLicensingProduct` output, in list form (`LicenseStatus : 5`) or as a table (a header
+/// row naming the columns, a row of dashes, then the values; only the first column, the name,
+/// may hold spaces, so the others are counted from the right).
+fn cim_fields(text: &str, lower: &str) -> Option<(u8, Option<u64>)> {
+    if !lower.contains("licensestatus") {
+        return None;
+    }
+    if let Some(code) = CIM_STATUS
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse::<u8>().ok())
+    {
+        let grace = CIM_GRACE
+            .captures(text)
+            .and_then(|c| c.get(1))
+            .and_then(|m| m.as_str().parse().ok());
+        return (code <= 6).then_some((code, grace));
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| {
+        l.split_whitespace()
+            .any(|w| w.eq_ignore_ascii_case("licensestatus"))
+    })?;
+    let header: Vec<&str> = lines[at].split_whitespace().collect();
+    let from_right = |name: &str| {
+        header
+            .iter()
+            .position(|w| w.eq_ignore_ascii_case(name))
+            .map(|i| header.len() - 1 - i)
+    };
+    let status_col = from_right("licensestatus")?;
+    let grace_col = from_right("graceperiodremaining");
+    let row = lines[at + 1..]
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty() && !l.starts_with('-'))?;
+    let values: Vec<&str> = row.split_whitespace().collect();
+    let value = |col: usize| values.len().checked_sub(col + 1).map(|i| values[i]);
+    let code = value(status_col)?.parse::<u8>().ok().filter(|c| *c <= 6)?;
+    let grace = grace_col.and_then(value).and_then(|v| v.parse().ok());
+    Some((code, grace))
+}
+
 /// The user's own words around pasted output: every line that is not an output field.
 pub fn strip_output(text: &str) -> String {
     text.lines()
@@ -254,6 +322,20 @@ pub fn strip_output(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cim_license_status() {
+        let r = parse("Name          : Windows(R), ServerStandard edition\nLicenseStatus : 5\n")
+            .expect("list form");
+        assert_eq!(r.status, Some(LicenseStatus::Notification));
+        let table = "Name                               LicenseStatus GracePeriodRemaining\n----                               ------------- --------------------\nWindows(R), ServerStandard edition             2                43200\n";
+        let r = parse(table).expect("table form");
+        assert_eq!(
+            r.status,
+            Some(LicenseStatus::Grace("Initial grace period".into()))
+        );
+        assert_eq!(r.minutes_left, Some(43200));
+    }
 
     #[test]
     fn licensed_kms_client() {

@@ -1,10 +1,12 @@
-//! English glosses for the activation words of a message written (partly) in German, French or Spanish, so that the classifier and the patterns, which know English, read it.
+//! English glosses for the activation words of a message written (partly) in German, French, Spanish, Dutch or Polish, so that the classifier and the patterns, which know English, read it.
 //!
 //! Only a message with at least two words that are common in those languages and never
 //! English ("ich", "wir", "pour", "c'est", "para") is glossed, and only whole words and phrases
 //! of a small glossary are replaced; host names, keys, codes and everything else stay as typed.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::LazyLock;
 
 /// Words that mark a message as German, French or Spanish (accents folded): common words that
 /// are not also English words.
@@ -93,6 +95,52 @@ const MARKERS: &[&str] = &[
     "nostro",
     "l'",
     "dell'",
+    // Dutch
+    "ik",
+    "mijn",
+    "onze",
+    "het",
+    "een",
+    "niet",
+    "hoe",
+    "welke",
+    "wat",
+    "moet",
+    "hebben",
+    "heb",
+    "geen",
+    "ook",
+    "voor",
+    "hoeveel",
+    "zegt",
+    "heeft",
+    "bereikbaar",
+    "sleutel",
+    "geactiveerd",
+    "activeren",
+    // Polish (accents folded)
+    "jak",
+    "jaki",
+    "jaka",
+    "jest",
+    "nie",
+    "dla",
+    "czy",
+    "mamy",
+    "ile",
+    "sie",
+    "przez",
+    "przy",
+    "klucz",
+    "klucza",
+    "serwer",
+    "serwera",
+    "trzeba",
+    "aktywacja",
+    "aktywacji",
+    "aktywowac",
+    "wersji",
+    "wersja",
     // Activation words that are no English word
     "aktivierung",
     "aktivieren",
@@ -110,6 +158,15 @@ const MARKERS: &[&str] = &[
     "chave",
     "clave",
 ];
+
+/// [`MARKERS`] as a set: every message's words are looked up in it.
+static MARKER_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| MARKERS.iter().copied().collect());
+
+/// Builds the marker set (`crate::warm_up`).
+pub(crate) fn warm_up() {
+    LazyLock::force(&MARKER_SET);
+}
 
 /// Markers that are also English words: they count only next to a marker that is not.
 const ENGLISH_TOO: &[&str] = &["on", "es", "le", "la", "des", "die", "ein", "el", "que"];
@@ -305,20 +362,111 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("tengo", "I have"),
     ("necesito", "I need"),
     ("puedo", "can I"),
+    // Dutch
+    ("niet geactiveerd", "not activated"),
+    ("hoe lang", "how long"),
+    ("hoe vaak", "how often"),
+    ("geen internet", "no internet"),
+    ("zonder internet", "without internet"),
+    ("moet ik", "should I"),
+    ("heb ik nodig", "do I need"),
+    ("kan ik", "can I"),
+    ("hoeveel", "how many"),
+    ("hoe", "how"),
+    ("welke", "which"),
+    ("wat", "what"),
+    ("waarom", "why"),
+    ("wanneer", "when"),
+    ("geactiveerd", "activated"),
+    ("activeren", "activate"),
+    ("activering", "activation"),
+    ("activatie", "activation"),
+    ("sleutel", "key"),
+    ("poort", "port"),
+    ("foutmelding", "error"),
+    ("fout", "error"),
+    ("bereikbaar", "reachable"),
+    ("controleren", "check"),
+    ("checken", "check"),
+    ("eerst", "first"),
+    ("nodig", "need"),
+    ("zelf", "itself"),
+    ("zegt", "says"),
+    ("kan", "can"),
+    ("heeft", "has"),
+    ("hebben", "have"),
+    ("heb", "have"),
+    ("geen", "no"),
+    ("ook", "also"),
+    ("voordat", "before"),
+    ("bij", "at"),
+    ("moet", "must"),
+    ("ik", "I"),
+    ("mijn", "my"),
+    ("onze", "our"),
+    ("het", "the"),
+    ("een", "a"),
+    ("voor", "for"),
+    ("niet", "not"),
+    // Polish
+    ("nie jest aktywowany", "is not activated"),
+    ("nie jest aktywowana", "is not activated"),
+    ("jaki jest", "what is"),
+    ("jaka jest", "what is"),
+    ("co robic", "what to do"),
+    ("przez internet", "online"),
+    ("przez telefon", "by phone"),
+    ("a dla", "and for"),
+    ("ile dni", "how many days"),
+    ("jak dlugo", "how long"),
+    ("jak", "how"),
+    ("jaki", "which"),
+    ("jaka", "which"),
+    ("ile", "how many"),
+    ("czy", "or"),
+    ("dla", "for"),
+    ("klucz", "key"),
+    ("klucza", "key"),
+    ("serwer", "server"),
+    ("serwera", "server"),
+    ("serwery", "servers"),
+    ("serwerow", "servers"),
+    ("aktywacja", "activation"),
+    ("aktywacji", "activation"),
+    ("aktywowac", "activate"),
+    ("aktywowany", "activated"),
+    ("aktywowana", "activated"),
+    ("sprawdzic", "check"),
+    ("blad", "error"),
+    ("bledu", "error"),
+    ("trwa", "lasts"),
+    ("zanim", "before"),
+    ("trzeba", "must"),
+    ("odnowic", "renew"),
+    ("dziala", "works"),
+    ("wersji", "version"),
+    ("wersja", "version"),
+    ("mamy", "we have"),
+    ("jest", "is"),
+    ("nie", "not"),
+    ("przy", "at"),
 ];
 
-/// Lower case without accents ("Schlüssel" -> "schlussel", "défaut" -> "defaut").
+/// Lower case without accents ("Schlüssel" -> "schlussel", "défaut" -> "defaut", "błąd" -> "blad").
 fn fold(word: &str) -> String {
     word.chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' => 'a',
-            'ç' => 'c',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'ą' => 'a',
+            'ç' | 'ć' => 'c',
+            'è' | 'é' | 'ê' | 'ë' | 'ę' => 'e',
             'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ñ' => 'n',
+            'ł' => 'l',
+            'ñ' | 'ń' => 'n',
             'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+            'ś' => 's',
             'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ź' | 'ż' => 'z',
             '\u{2019}' => '\'',
             c => c,
         })
@@ -357,7 +505,7 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
             // An elided article or preposition ("l'attivazione", "d'expiration") is a word
             // of its own, unless the glossary knows the whole ("c'est", "qu'est").
             let known = || {
-                MARKERS.contains(&word.as_str())
+                MARKER_SET.contains(word.as_str())
                     || GLOSSARY
                         .iter()
                         .any(|(p, _)| p.split(' ').any(|w| w == word))
@@ -380,7 +528,7 @@ pub fn english(text: &str) -> Cow<'_, str> {
     let ws = words(text);
     let mut markers: Vec<&str> = ws
         .iter()
-        .filter_map(|(_, _, w)| MARKERS.iter().find(|m| *m == w).copied())
+        .filter_map(|(_, _, w)| MARKER_SET.get(w.as_str()).copied())
         .collect();
     markers.sort_unstable();
     markers.dedup();
@@ -447,6 +595,16 @@ mod tests {
         // English stays as it is, even with a word that is also French.
         let en = "how do I comment out the line on the KMS host?";
         assert_eq!(english(en), en);
+        // Dutch and Polish (Polish letters folded).
+        assert_eq!(
+            english("welke poort moet open voor kms?"),
+            "which port must open for kms?"
+        );
+        assert_eq!(
+            english("jaki jest klucz dla Windows 11 Education"),
+            "what is key for Windows 11 Education"
+        );
+        assert_eq!(english("25 czy 5 dla serwerów?"), "25 or 5 for servers?");
         // Names keep their words.
         assert!(
             english("ich brauche den Befehl für kms.wie.intern bitte").contains("kms.wie.intern")

@@ -308,6 +308,7 @@ pub(crate) fn warm_up() {
     }
     dli::warm_up();
     slots::warm_up();
+    gloss::warm_up();
 }
 
 impl Nlu {

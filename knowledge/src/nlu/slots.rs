@@ -399,12 +399,20 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
             }
             host = Some(name.as_str().trim_end_matches('.').to_string());
             port = c.get(2).and_then(|p| p.as_str().parse().ok());
-            break;
+            if !corrected {
+                break;
+            }
         }
     }
     if host.is_none() {
         host = v6;
     }
+    // The host's own digits are no port ("KMS on 192.168.10.5").
+    let rest = match &host {
+        Some(h) if port.is_none() => text.replace(h.as_str(), " "),
+        _ => String::new(),
+    };
+    let text = if rest.is_empty() { text } else { rest.as_str() };
     if port.is_none() {
         port = PORT
             .captures_iter(text)
@@ -477,11 +485,40 @@ pub fn machine_counts(text: &str) -> Vec<MachineCount> {
 }
 
 fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
-    let n = word_number(c.get(1)?.as_str())?;
-    let between = c
+    let mut n = word_number(c.get(1)?.as_str())?;
+    let mut start = c.get(1)?.start();
+    let mut between = c
         .get(2)
         .map(|m| m.as_str().to_lowercase())
         .unwrap_or_default();
+    // "tenant 7 has only 2 server VMs": a second number nearer the machines is their count
+    // (a year between them, "5 server 2019 VMs", is part of the name).
+    if let Some(m) = c.get(2).filter(|_| !between.contains('\n')) {
+        let mut offset = 0;
+        let mut inner = None;
+        let mut prev = "";
+        for w in m.as_str().split(' ') {
+            if let Ok(v) = w.trim().parse::<u32>() {
+                // "20 Windows 10 desktops": a version, not a count.
+                let version = matches!(
+                    prev.to_lowercase().as_str(),
+                    "windows" | "win" | "w" | "server" | "srv" | "ws" | "version" | "ltsc"
+                );
+                if !(2000..=2100).contains(&v) && !version {
+                    inner = Some((offset, w.len(), v));
+                }
+            }
+            offset += w.len() + 1;
+            prev = w.trim();
+        }
+        if let Some((at, len, v)) = inner {
+            n = v;
+            start = m.start() + at;
+            between = m.as_str()[(at + len).min(m.as_str().len())..]
+                .trim_start()
+                .to_lowercase();
+        }
+    }
     let noun = c.get(3)?.as_str().to_lowercase();
     let lower = text.to_lowercase();
     // "2019 servers" is a year, not a count; "10 pro machines" is a count.
@@ -489,7 +526,7 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
         return None;
     }
     // "windows 10 enterprise VDI machines" names a version, not a count.
-    let before = text.get(..c.get(1)?.start()).unwrap_or("").to_lowercase();
+    let before = text.get(..start).unwrap_or("").to_lowercase();
     if ["windows ", "win ", "server ", "windows server "]
         .iter()
         .any(|w| before.ends_with(w))
@@ -698,7 +735,11 @@ pub fn extract(text: &str) -> Slots {
         text.to_string()
     };
     let lower = own.to_lowercase().replace(['\u{2019}', '\''], "");
-    let lower = GLUED.replace_all(&lower, "$1 $2").into_owned();
+    let mut lower = GLUED.replace_all(&lower, "$1 $2").into_owned();
+    // "pro 4 workstations" is the edition Pro for Workstations, not four machines.
+    if lower.contains("pro 4 work") {
+        lower = lower.replace("pro 4 work", "pro for work");
+    }
     let (host, port) = host_and_port(&own);
     let (stripped, excluded) = strip_negations(&lower);
     // Host names and IP addresses would read as editions or counts ("10.20.0.5").
@@ -767,6 +808,9 @@ mod tests {
         assert_eq!(s.port, Some(1700));
         let s = extract("point it at 172.16.4.10:1700");
         assert_eq!(s.port, Some(1700));
+        let s = extract("We have KMS on 192.168.10.5");
+        assert_eq!(s.host.as_deref(), Some("192.168.10.5"));
+        assert_eq!(s.port, None);
         let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
         assert_eq!(s.host, None);
         let s = extract("point at kms over ipv6 fd00::10");
@@ -849,6 +893,30 @@ mod tests {
                 kind: MachineKind::Unknown
             })
         );
+        // The number next to the machines is their count; a version or a year is not.
+        assert_eq!(
+            extract("tenant 7 has only 2 server 2019 VMs").count,
+            Some(MachineCount {
+                n: 2,
+                kind: MachineKind::Server
+            })
+        );
+        assert_eq!(
+            extract("we have 20 Windows 10 desktops").count.map(|c| c.n),
+            Some(20)
+        );
+        // "pro 4 workstations" is an edition.
+        let s = extract("w11 pro 4 workstations key");
+        assert_eq!(s.count, None);
+        assert_eq!(s.editions.len(), 1);
+    }
+
+    #[test]
+    fn corrected_host_name() {
+        let s = extract(
+            "KMS machine name from DNS: kms-old.contoso.local:1688\nhow do I make it use kms02.contoso.local instead",
+        );
+        assert_eq!(s.host.as_deref(), Some("kms02.contoso.local"));
     }
 
     #[test]
