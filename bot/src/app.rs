@@ -517,12 +517,15 @@ impl App {
         let channel =
             (turn.ev.platform == adapters::Platform::Slack).then_some(turn.ev.channel.as_str());
         let platform = turn.ev.platform.as_str();
-        let Some(msg) =
-            Store::bot_message_by_ref(turn.tx(), platform, channel, message_ref).await?
-        else {
-            return Ok(None);
+        let id = match Store::bot_message_by_ref(turn.tx(), platform, channel, message_ref).await? {
+            Some(msg) => msg.id,
+            // Posted a moment ago: the platform accepted it, its reference is not stored yet.
+            None => match self.outbox.being_stored(turn.ev.platform, message_ref) {
+                Some((id, posted_in)) if channel.is_none_or(|c| c == posted_in) => id,
+                _ => return Ok(None),
+            },
         };
-        Ok(approvals::by_message(turn.tx(), msg.id).await?)
+        Ok(approvals::by_message(turn.tx(), id).await?)
     }
 
     async fn on_decision(

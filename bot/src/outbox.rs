@@ -216,6 +216,9 @@ struct Inner {
     /// Lanes with work (each has its task); a lane whose queue empties is removed.
     lanes: Mutex<HashMap<LaneKey, Arc<Lane>>>,
     placed: Mutex<HashMap<i64, Placed>>,
+    /// Posts the platform accepted whose reference is being written: (platform, reference) →
+    /// (bot message id, channel). A reaction may arrive before the write lands.
+    storing: Mutex<HashMap<(Platform, String), (i64, String)>>,
     /// The channel of posts queued by this process, so their edits and reactions follow them
     /// in their lane.
     channels: Mutex<HashMap<i64, String>>,
@@ -265,6 +268,7 @@ impl Outbox {
                 chats: RwLock::new(HashMap::new()),
                 lanes: Mutex::new(HashMap::new()),
                 placed: Mutex::new(HashMap::new()),
+                storing: Mutex::new(HashMap::new()),
                 channels: Mutex::new(HashMap::new()),
                 sends: Semaphore::new(SENDS_IN_FLIGHT),
                 refs: std::sync::OnceLock::new(),
@@ -464,6 +468,15 @@ impl Outbox {
         }
     }
 
+    /// The bot message id and channel of a post that `platform` accepted as `message_ref`
+    /// while its reference is still being written to the store (where the turn looks first):
+    /// a reaction to a message that fast is matched all the same.
+    pub fn being_stored(&self, platform: Platform, message_ref: &str) -> Option<(i64, String)> {
+        lock(&self.inner.storing)
+            .get(&(platform, message_ref.to_string()))
+            .cloned()
+    }
+
     /// Deliveries waiting or being sent, over every platform.
     pub fn pending(&self) -> usize {
         let lanes = lock(&self.inner.lanes);
@@ -653,11 +666,18 @@ impl Inner {
                 };
                 // A console post has its reference and no pending state from its insert.
                 if *local_id != UNRECORDED && chat.platform() != Platform::Console {
+                    let storing = sent.as_ref().map(|r| (chat.platform(), r.clone()));
                     if let Some(r) = &sent {
                         self.remember(*local_id, (channel.clone(), thread.clone(), r.clone()));
                     }
+                    if let Some(key) = &storing {
+                        lock(&self.storing).insert(key.clone(), (*local_id, channel.clone()));
+                    }
                     if let Err(e) = self.posted(*local_id, sent).await {
                         tracing::error!(local_id, error = %e, "cannot store a message's platform reference");
+                    }
+                    if let Some(key) = &storing {
+                        lock(&self.storing).remove(key);
                     }
                 }
             }
@@ -1053,5 +1073,60 @@ mod room_tests {
         waiting.await.expect("room once one is sent");
         chat.release.notify_one();
         outbox.flush().await;
+    }
+
+    /// A reaction can come in before a post's reference is written (the writer is busy): the
+    /// post is found by its reference meanwhile, and only meanwhile.
+    #[tokio::test]
+    async fn a_post_accepted_but_not_yet_stored_is_found_by_its_reference() {
+        use sqlx::Connection as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("kmsbot.db");
+        let store = Store::open(&path).await.expect("store");
+        let chat = Arc::new(lane_tests::Held {
+            release: Notify::new(),
+            sent: Mutex::new(Vec::new()),
+        });
+        let outbox = Outbox::new(store.clone(), Arc::new(Metrics::new()), Backoff::default());
+        outbox.register(chat.clone());
+        let id = outbox
+            .say(Platform::Slack, "C1", None, "approve me")
+            .await
+            .expect("recorded");
+        // Another writer holds the database while the platform accepts the post.
+        let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("second connection");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .expect("write lock");
+        assert_eq!(outbox.being_stored(Platform::Slack, "ts1"), None);
+        chat.release.notify_one();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while outbox.being_stored(Platform::Slack, "ts1").is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the accepted post is never found"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            outbox.being_stored(Platform::Slack, "ts1"),
+            Some((id, "C1".to_string()))
+        );
+        assert_eq!(outbox.being_stored(Platform::Discord, "ts1"), None);
+        sqlx::query("ROLLBACK")
+            .execute(&mut other)
+            .await
+            .expect("unlock");
+        outbox.flush().await;
+        assert_eq!(
+            outbox.being_stored(Platform::Slack, "ts1"),
+            None,
+            "stored now: found in the store"
+        );
+        let m = store.message(id).await.expect("read").expect("row");
+        assert_eq!(m.platform_ref.as_deref(), Some("ts1"));
     }
 }
