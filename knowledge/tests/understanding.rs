@@ -333,3 +333,17 @@ fn fifth_held_out_set() {
         Kind::HeldOut,
     );
 }
+
+/// The fifteenth dev set, dev16.toml: written blind to the engine (a nurse who looks after a
+/// clinic's PCs, a game-server hoster, a university lab admin imaging 200 PCs, a consultant
+/// writing a runbook, a very polite non-native speaker, fragments replying in a thread, pasted
+/// `slmgr /xpr` and `/dlv` output, a compliance officer; 35 off-topic near-misses).
+#[test]
+fn fifteenth_dev_set() {
+    check_set(
+        "fifteenth dev set (tuned on)",
+        include_str!("dev16.toml"),
+        130,
+        Kind::Tuning,
+    );
+}
