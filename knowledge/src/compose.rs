@@ -2451,7 +2451,14 @@ fn answer_one(
             let carries_slots =
                 !u.slots.editions.is_empty() || u.slots.host.is_some() || u.slots.port.is_some();
             let none_weak = u.intent != Intent::None || u.confidence < 0.6;
+            // A word or two asked back ("servers?", "clients?") goes on with the thread when
+            // the classifier has no reading of its own for it.
+            let asked_back = q.ends_with('?')
+                && toks.len() <= 2
+                && u.intent == Intent::None
+                && u.confidence < 0.5;
             let follow = FOLLOW_UP.is_match(q)
+                || asked_back
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
                 || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
             let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
@@ -2512,6 +2519,23 @@ fn answer_one(
                 for e in &mut u.slots.editions {
                     if e.families.is_empty() {
                         e.families = vec![fam.clone()];
+                    }
+                }
+            }
+            // A version alone in a short follow-up ("same for 2016?", "2025 too?") keeps the
+            // thread's edition ("Datacenter") when that names one key of the new version.
+            if let Some(prev_ed) = c.edition.as_deref().filter(|_| follow && toks.len() <= 6) {
+                let p = editions::parse(prev_ed);
+                for e in &mut u.slots.editions {
+                    if e.attrs.is_empty() && !e.families.is_empty() && !p.attrs.is_empty() {
+                        let mut with = e.clone();
+                        with.attrs.extend(p.attrs.iter().copied());
+                        if matches!(
+                            editions::lookup(&kb.tables.gvlks, &with),
+                            EditionMatch::Exact(_)
+                        ) {
+                            *e = with;
+                        }
                     }
                 }
             }
