@@ -1,5 +1,6 @@
 //! Answers composed from the understood intent and slots: the user's own host, port and edition keys in the commands, diagnosis of pasted output, clarifying questions, short small talk.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -2039,6 +2040,8 @@ pub fn answer(
 ) -> Answer {
     // A message in German, French or Spanish is read through English glosses of its words.
     let question = &*crate::nlu::gloss::english(question);
+    // "activte", "comand", "threshhold": the patterns below read the words as meant.
+    let question = &*domain_spelling(question);
     // "re-arm" is the slmgr option /rearm.
     let rearm;
     let question = if question.contains("re-arm") || question.contains("Re-arm") {
@@ -2051,6 +2054,95 @@ pub fn answer(
     };
     let whole = answer_one(kb, question, ctx, settings);
     two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
+}
+
+/// Words of the domain that patterns look for, spelt right. Only misspellings are replaced: a
+/// word that starts one of these or that one of these starts ("activates", "window") stays.
+const DOMAIN_WORDS: &[&str] = &[
+    "activate",
+    "activated",
+    "activation",
+    "activating",
+    "command",
+    "threshold",
+    "firewall",
+    "windows",
+    "license",
+    "licence",
+    "licensed",
+    "enterprise",
+    "datacenter",
+    "education",
+    "professional",
+];
+
+/// The message with misspelt domain words ("activte", "comand", "threshhold") spelt right:
+/// one edit away for words up to 7 letters, two for longer ones, with the same first letter.
+/// "activator" and "activity" are words of their own.
+fn domain_spelling(text: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        // Part of a host name, a path or an option ("kms.corp", "/activate"): as typed.
+        let joined =
+            |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'.' | b'-' | b'_' | b'/' | b'\\'));
+        if i - start < 5
+            || joined(start.checked_sub(1).and_then(|j| bytes.get(j)))
+            || joined(bytes.get(i))
+        {
+            continue;
+        }
+        let word = text[start..i].to_ascii_lowercase();
+        if word == "activity"
+            || DOMAIN_WORDS
+                .iter()
+                .any(|d| word.starts_with(d) || d.starts_with(word.as_str()))
+        {
+            continue;
+        }
+        let max = if word.len() > 7 { 2 } else { 1 };
+        let fix = DOMAIN_WORDS
+            .iter()
+            .filter(|d| {
+                d.len().abs_diff(word.len()) <= max && d.as_bytes()[0] == word.as_bytes()[0]
+            })
+            .map(|d| (crate::text::edit_distance(&word, d, max), *d))
+            // Two edits after the same six letters is another word ("activator"), not a typo.
+            .filter(|(dist, d)| {
+                *dist == 1
+                    || (*dist <= max
+                        && word
+                            .bytes()
+                            .zip(d.bytes())
+                            .take_while(|(a, b)| a == b)
+                            .count()
+                            < 6)
+            })
+            .min();
+        if let Some((_, d)) = fix {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&text[last..start]);
+            o.push_str(d);
+            last = i;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[last..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(text),
+    }
 }
 
 /// Two different questions in one message, each answered on its own, when the message as a
