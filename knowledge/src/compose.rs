@@ -4331,3 +4331,27 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
     }
     a
 }
+
+#[cfg(test)]
+mod tests {
+    use super::domain_spelling;
+
+    #[test]
+    fn misspelt_domain_words_are_read_as_meant() {
+        assert_eq!(
+            domain_spelling("slmgr comand to activte now?"),
+            "slmgr command to activate now?"
+        );
+        assert_eq!(domain_spelling("kms threshhold"), "kms threshold");
+        // Words of their own, inflections and host names stay as typed.
+        for s in [
+            "is there a free activator?",
+            "activity log",
+            "activates and licenses",
+            "kms.activte.example",
+            "a window",
+        ] {
+            assert_eq!(domain_spelling(s), s);
+        }
+    }
+}
