@@ -1,5 +1,6 @@
 //! Answers composed from the understood intent and slots: the user's own host, port and edition keys in the commands, diagnosis of pasted output, clarifying questions, short small talk.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -335,7 +336,7 @@ static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
 /// Which edition is installed.
 static WHICH_EDITION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(which|what)\s+edition\b.*\b(is|have|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b",
+        r"(?i)\b(which|what)\s+edition\b.*\b(is|have|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b",
     )
 });
 /// Taking a product key off a machine or out of the registry.
@@ -751,7 +752,7 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b",
     )
 });
 /// The grace period before activation.
@@ -2039,6 +2040,8 @@ pub fn answer(
 ) -> Answer {
     // A message in German, French or Spanish is read through English glosses of its words.
     let question = &*crate::nlu::gloss::english(question);
+    // "activte", "comand", "threshhold": the patterns below read the words as meant.
+    let question = &*domain_spelling(question);
     // "re-arm" is the slmgr option /rearm.
     let rearm;
     let question = if question.contains("re-arm") || question.contains("Re-arm") {
@@ -2051,6 +2054,95 @@ pub fn answer(
     };
     let whole = answer_one(kb, question, ctx, settings);
     two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
+}
+
+/// Words of the domain that patterns look for, spelt right. Only misspellings are replaced: a
+/// word that starts one of these or that one of these starts ("activates", "window") stays.
+const DOMAIN_WORDS: &[&str] = &[
+    "activate",
+    "activated",
+    "activation",
+    "activating",
+    "command",
+    "threshold",
+    "firewall",
+    "windows",
+    "license",
+    "licence",
+    "licensed",
+    "enterprise",
+    "datacenter",
+    "education",
+    "professional",
+];
+
+/// The message with misspelt domain words ("activte", "comand", "threshhold") spelt right:
+/// one edit away for words up to 7 letters, two for longer ones, with the same first letter.
+/// "activator" and "activity" are words of their own.
+fn domain_spelling(text: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        // Part of a host name, a path or an option ("kms.corp", "/activate"): as typed.
+        let joined =
+            |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'.' | b'-' | b'_' | b'/' | b'\\'));
+        if i - start < 5
+            || joined(start.checked_sub(1).and_then(|j| bytes.get(j)))
+            || joined(bytes.get(i))
+        {
+            continue;
+        }
+        let word = text[start..i].to_ascii_lowercase();
+        if word == "activity"
+            || DOMAIN_WORDS
+                .iter()
+                .any(|d| word.starts_with(d) || d.starts_with(word.as_str()))
+        {
+            continue;
+        }
+        let max = if word.len() > 7 { 2 } else { 1 };
+        let fix = DOMAIN_WORDS
+            .iter()
+            .filter(|d| {
+                d.len().abs_diff(word.len()) <= max && d.as_bytes()[0] == word.as_bytes()[0]
+            })
+            .map(|d| (crate::text::edit_distance(&word, d, max), *d))
+            // Two edits after the same six letters is another word ("activator"), not a typo.
+            .filter(|(dist, d)| {
+                *dist == 1
+                    || (*dist <= max
+                        && word
+                            .bytes()
+                            .zip(d.bytes())
+                            .take_while(|(a, b)| a == b)
+                            .count()
+                            < 6)
+            })
+            .min();
+        if let Some((_, d)) = fix {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&text[last..start]);
+            o.push_str(d);
+            last = i;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[last..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(text),
+    }
 }
 
 /// Two different questions in one message, each answered on its own, when the message as a
@@ -2451,7 +2543,14 @@ fn answer_one(
             let carries_slots =
                 !u.slots.editions.is_empty() || u.slots.host.is_some() || u.slots.port.is_some();
             let none_weak = u.intent != Intent::None || u.confidence < 0.6;
+            // A word or two asked back ("servers?", "clients?") goes on with the thread when
+            // the classifier has no reading of its own for it.
+            let asked_back = q.ends_with('?')
+                && toks.len() <= 2
+                && u.intent == Intent::None
+                && u.confidence < 0.5;
             let follow = FOLLOW_UP.is_match(q)
+                || asked_back
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
                 || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
             let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
@@ -2512,6 +2611,23 @@ fn answer_one(
                 for e in &mut u.slots.editions {
                     if e.families.is_empty() {
                         e.families = vec![fam.clone()];
+                    }
+                }
+            }
+            // A version alone in a short follow-up ("same for 2016?", "2025 too?") keeps the
+            // thread's edition ("Datacenter") when that names one key of the new version.
+            if let Some(prev_ed) = c.edition.as_deref().filter(|_| follow && toks.len() <= 6) {
+                let p = editions::parse(prev_ed);
+                for e in &mut u.slots.editions {
+                    if e.attrs.is_empty() && !e.families.is_empty() && !p.attrs.is_empty() {
+                        let mut with = e.clone();
+                        with.attrs.extend(p.attrs.iter().copied());
+                        if matches!(
+                            editions::lookup(&kb.tables.gvlks, &with),
+                            EditionMatch::Exact(_)
+                        ) {
+                            *e = with;
+                        }
                     }
                 }
             }
@@ -4214,4 +4330,28 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
         c.more = Some(rest);
     }
     a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::domain_spelling;
+
+    #[test]
+    fn misspelt_domain_words_are_read_as_meant() {
+        assert_eq!(
+            domain_spelling("slmgr comand to activte now?"),
+            "slmgr command to activate now?"
+        );
+        assert_eq!(domain_spelling("kms threshhold"), "kms threshold");
+        // Words of their own, inflections and host names stay as typed.
+        for s in [
+            "is there a free activator?",
+            "activity log",
+            "activates and licenses",
+            "kms.activte.example",
+            "a window",
+        ] {
+            assert_eq!(domain_spelling(s), s);
+        }
+    }
 }

@@ -169,7 +169,7 @@ fn report_with(name: &str, s: &Score, details: bool) -> f64 {
 /// after the twelfth dev set's tuning: third 92.4%, fourth 92.5%, fifth 84.6%; after the
 /// thirteenth's: third 92.4%, fourth 92.5%, fifth 85.4%; the thirteenth dev set scored 86.9% on
 /// its first run; after the fourteenth's, 89.5% on its first run: third 93.3%, fourth 92.9%,
-/// fifth 86.2%), so this floor only guards against regressions until 95% is reached.
+/// fifth 86.2%; unchanged after the fifteenth's), so this floor only guards against regressions until 95% is reached.
 const HELD_OUT_FLOOR: f64 = 80.0;
 
 /// Who may see a set's failures: tuning sets show them with `KMSBOT_SHOW_DEV`, held-out sets
@@ -331,5 +331,21 @@ fn fifth_held_out_set() {
         include_str!("heldout5.toml"),
         200,
         Kind::HeldOut,
+    );
+}
+
+/// The fifteenth dev set, dev16.toml: written blind to the engine (a nurse who looks after a
+/// clinic's PCs, a game-server hoster, a university lab admin imaging 200 PCs, a consultant
+/// writing a runbook, a very polite non-native speaker, fragments replying in a thread, pasted
+/// `slmgr /xpr` and `/dlv` output, a compliance officer; 35 off-topic near-misses) and run once
+/// before any tuning on it: 130/135 (96.3%), off-topic declined 35/35, on its first run; 135/135
+/// after tuning on it (held-out sets unchanged: third 93.3%, fourth 92.9%, fifth 86.2%).
+#[test]
+fn fifteenth_dev_set() {
+    check_set(
+        "fifteenth dev set (tuned on)",
+        include_str!("dev16.toml"),
+        130,
+        Kind::Tuning,
     );
 }

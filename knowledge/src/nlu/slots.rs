@@ -83,7 +83,7 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|can'?t\s+connect\s+to\s+your\s+organi[sz]ation'?s\s+activation\s+server|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted", "0xC004F074"),
         (r"count\s+reported\s+by\s+your\s+key\s+management\s+service|kms\s+count\s+(?:is\s+)?insufficient|count\s+is\s+insufficient|count\s+reported\s+by\s+(your|the)\s+kms(\s+(server|host))?\s+is\s+insufficient", "0xC004F038"),
-        (r"dns\s+name\s+does\s+not\s+exist", "0x8007232B"),
+        (r"dns\s+name\s+does\s+not\s+exist|(?:kms|host|server)\b.{0,20}\b(?:could\s+not|couldn'?t|can'?t|cannot)\s+be\s+(?:located|found)\s+in\s+(?:the\s+)?dns", "0x8007232B"),
         (r"request\s+timestamp\s+is\s+invalid", "0xC004F06C"),
         (r"specified\s+key\s+management\s+service\s*(?:\(kms\))?\s+cannot\s+be\s+used", "0xC004F042"),
         (r"(?:specified\s+)?product\s+key\s+is\s+blocked", "0xC004C003"),
@@ -112,7 +112,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
     const TRIGGERS: &[&str] = &[
         "contact",
         "count",
-        "dns name",
+        "dns",
         "timestamp",
         "cannot be used",
         "blocked",
