@@ -581,6 +581,19 @@ impl App {
             }
         };
         if let Some(conv) = tickets::flow::conversation(place.conversation.take())? {
+            if tickets::flow::is_aside(turn, &conv, text) {
+                // A question asked in the middle of a request is answered when the knowledge
+                // base has an answer; the request waits as it was.
+                let mut answer = self.answer_for(text, &place.context);
+                if !answer.abstained && answer.intent.is_some() {
+                    answer.offer = None;
+                    let (reply, stored) = self.compose_reply(text, place.context, &answer);
+                    let reply = format!("{reply}\n\n{}", tickets::flow::still_open(&conv));
+                    turn.reply(reply).await?;
+                    contexts::save_at_commit(turn, &stored, place.stored_json.as_deref()).await?;
+                    return Ok(());
+                }
+            }
             return tickets::flow::answer(turn, conv, text).await;
         }
         if let Some(offer) = self.accepted_offer(turn, text, &mut place).await? {
@@ -843,8 +856,16 @@ impl App {
             reply.push_str(&format!(
                 "\n\n👉 Want me to ask support for it? Reply `file it` and I'll start {} for you{}.",
                 match offer {
-                    knowledge::RequestOffer::KmsFirewall => "a firewall request for tcp/1688 to your KMS host",
-                    knowledge::RequestOffer::InternetAccess => "an internet-access request",
+                    knowledge::RequestOffer::KmsFirewall => format!(
+                        "a firewall request for tcp/{} to your KMS host",
+                        draft
+                            .ports
+                            .as_ref()
+                            .map_or_else(|| "1688".to_string(), |p| p.to_string())
+                    ),
+                    knowledge::RequestOffer::InternetAccess => {
+                        "an internet-access request".to_string()
+                    }
                 },
                 if draft.destination.is_some() || !draft.instances.is_empty() {
                     " with what you told me already filled in"
@@ -946,9 +967,13 @@ impl App {
             knowledge::RequestOffer::KmsFirewall => {
                 draft.kind = Some(RequestKind::Firewall);
                 draft.protocol = Some(Protocol::Tcp);
-                draft.ports = Some(Ports(vec![PortRange::single(
-                    self.services.config.kms.port,
-                )]));
+                // The port the user named for their KMS host ("kms7 on port 1690"), else the
+                // configured one.
+                if draft.ports.as_ref().is_none_or(|p| p.0.len() != 1) {
+                    draft.ports = Some(Ports(vec![PortRange::single(
+                        self.services.config.kms.port,
+                    )]));
+                }
                 if draft.source.is_none() {
                     if let [one] = draft.instances.as_slice() {
                         draft.source = Some(Endpoint::Instance(one.clone()));

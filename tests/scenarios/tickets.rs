@@ -651,3 +651,72 @@ fn online_activation_counts_an_ip_named_ticket_until_it_expires() {
         run.stdout
     );
 }
+
+#[test]
+fn a_question_asked_in_the_middle_of_a_request_is_answered_and_the_request_waits() {
+    // Before, the question was read as the awaited field: "That didn't work: I could not find a
+    // destination address ... in \"error 0xC004F074 after slmgr /ato\"".
+    let env = env();
+    let run = env.chat(
+        "/as alice\nopen tcp 1688 from web-01\nerror 0xC004F074 after slmgr /ato\nwhat's the key for server 2019 datacenter?\n203.0.113.7\n",
+    );
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("**Destination:** _missing_"),
+        "{}",
+        posts[0]
+    );
+    assert!(posts[1].contains("0xC004F074"), "{}", posts[1]);
+    assert!(!posts[1].contains("That didn't work"), "{}", posts[1]);
+    assert!(
+        posts[1].contains(
+            "_Your firewall rule request is still open: it still needs the destination. Reply to go on with it, or `cancel`._"
+        ),
+        "{}",
+        posts[1]
+    );
+    assert!(
+        posts[2].contains("WMDGN-G9PQG-XVVXX-R3X43-63DFG"),
+        "{}",
+        posts[2]
+    );
+    assert!(posts[2].contains("is still open"), "{}", posts[2]);
+    // The request went on where it was: the destination was taken, the next field is asked.
+    assert!(!posts[3].contains("That didn't work"), "{}", posts[3]);
+    assert!(
+        posts[3].contains("What is the access needed for"),
+        "{}",
+        posts[3]
+    );
+    // A reply that answers the field is still taken as the answer, question mark or not.
+    let run = env.chat("/as carol\nopen tcp 1688 from web-01\nis it 203.0.113.8?\n");
+    let posts = run.posts();
+    assert!(!posts[1].contains("still open"), "{}", posts[1]);
+    assert!(
+        posts[1].contains("What is the access needed for"),
+        "{}",
+        posts[1]
+    );
+}
+
+#[test]
+fn a_kms_host_with_its_port_and_a_request_for_commands_gets_the_commands_not_a_ticket() {
+    // Before, "port 1690" with "give me" started a firewall request.
+    let env = env();
+    let run = env.chat(
+        "/as alice\nkms host is kms7.example.internal on port 1690, give me the client commands for server 2025 standard\n",
+    );
+    let posts = run.posts();
+    assert!(
+        posts[0].contains("slmgr /skms kms7.example.internal:1690"),
+        "{}",
+        posts[0]
+    );
+    assert!(!posts[0].contains("I'll file"), "{}", posts[0]);
+    // The offer names the user's port, not the default.
+    assert!(
+        posts[0].contains("a firewall request for tcp/1690 to your KMS host"),
+        "{}",
+        posts[0]
+    );
+}

@@ -237,6 +237,57 @@ pub async fn start(
     advance(turn, None, draft, problems, true, String::new()).await
 }
 
+/// Whether `text`, sent while `conv` is open, is a question of its own rather than an answer
+/// to it: it reads as a question, is more than one word, and would change nothing in the
+/// request's rule (its protocol, ports, endpoints, direction, instances or kind). The caller
+/// answers such a question and leaves the request as it is (see [`still_open`]).
+pub fn is_aside(turn: &Turn<'_>, conv: &Conversation, text: &str) -> bool {
+    if text.split_whitespace().count() < 2 || !request::looks_like_question(text) {
+        return false;
+    }
+    let known = known_instances(turn);
+    let mut after = conv.draft.clone();
+    let slot = conv
+        .awaiting
+        .as_deref()
+        .and_then(slot_from_str)
+        .or_else(|| request::next_missing(&after));
+    match slot {
+        Some(slot) => {
+            // An unusable answer is what this looks for; its problem is not needed.
+            let _ = request::apply_answer(&mut after, slot, text, &known);
+        }
+        None => request::merge(&mut after, &request::parse(text, &known)),
+    }
+    let rule = |d: &Draft| {
+        (
+            d.kind,
+            d.protocol,
+            d.ports.clone(),
+            d.source.clone(),
+            d.destination.clone(),
+            d.direction,
+            d.instances.clone(),
+        )
+    };
+    rule(&after) == rule(&conv.draft)
+}
+
+/// The line after an answer given while `conv` is open: the request waits, and how to go on.
+pub fn still_open(conv: &Conversation) -> String {
+    let waiting = match conv.awaiting.as_deref() {
+        Some("confirm") => "it waits for your `confirm`".to_string(),
+        Some(slot) => format!("it still needs the {slot}"),
+        None => "it is not complete yet".to_string(),
+    };
+    format!(
+        "_Your {} is still open: {waiting}. Reply to go on with it, or `cancel`._",
+        a_request(conv.draft.kind)
+            .trim_start_matches("a ")
+            .trim_start_matches("an ")
+    )
+}
+
 /// Continues an open conversation with the user's next message.
 pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Result<(), AppError> {
     let lower = text

@@ -54,6 +54,18 @@ static REQUEST_VERB: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:open|opening|allow|allowing|permit|whitelist|allowlist|unblock|enable|add|create|need|needs|needed|require|requires|required|request|requesting|want|wants|grant|let|please|pls|plz|give)\b",
     )
 });
+/// Asking to be shown something ("give me the client commands", "what do I type"): a question
+/// about the steps, even with a port or host in it, unless a firewall opening is asked for too.
+static INFO_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(?:(?:give|show|tell|send|list)\s+(?:me|us)\s+(?:(?:the|a|all|some)\s+)?(?:[a-z0-9.\-]+\s+)?(?:commands?|cmds?|steps|instructions|syntax|how)\b|what\s+(?:do|should|must|shall)\s+(?:i|we)\s+(?:type|run|enter|paste))",
+    )
+});
+/// Verbs that ask for a network opening, as opposed to `give`, `need` or `want`.
+static OPEN_VERB: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(?:open|opening|allow|allowing|permit|whitelist|allowlist|unblock)\b"));
+/// An activation error code in a message ("0xC004F074").
+static ERROR_CODE: LazyLock<Regex> = LazyLock::new(|| re(r"\b0x[0-9a-f]{8}\b"));
 static FLOW_WORD: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(?:from|to|inbound|outbound|ingress|egress|incoming|outgoing)\b"));
 static ICMP_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:icmp|icmpv6|ping|pings)\b"));
@@ -145,6 +157,10 @@ pub fn detect(text: &str) -> Option<RequestKind> {
     if FIREWALL_PHRASE.is_match(body) {
         return Some(RequestKind::Firewall);
     }
+    // "KMS host is kms7 on port 1690, give me the client commands": the steps are asked for.
+    if INFO_ASK.is_match(body) && !OPEN_VERB.is_match(body) && !INTERNET_PHRASE.is_match(body) {
+        return None;
+    }
     let port_spec = PORT_SPEC.is_match(body);
     if port_spec && (verb || flow) {
         return Some(RequestKind::Firewall);
@@ -156,6 +172,20 @@ pub fn detect(text: &str) -> Option<RequestKind> {
         return Some(RequestKind::Firewall);
     }
     None
+}
+
+/// Whether `text` reads as a question of its own (a question word first, a question mark at
+/// the end, or an error code), whatever else it holds.
+pub fn looks_like_question(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    let body = match GREETING.find(&lower) {
+        Some(m) => &lower[m.end()..],
+        None => lower.as_str(),
+    };
+    QUESTION_START.is_match(body)
+        || body.trim_end().ends_with('?')
+        || ERROR_CODE.is_match(body)
+        || INFO_ASK.is_match(body)
 }
 
 /// Parses one free-text message into a [`Draft`].

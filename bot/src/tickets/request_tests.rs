@@ -367,6 +367,27 @@ fn detect_table() {
         ("what's the firewall rule for KMS?", None),
         ("web-01 activation failed with 0xC004F074", None),
         ("thanks!", None),
+        (
+            "kms host is kms7.example.internal on port 1690, give me the client commands for server 2025 standard",
+            None,
+        ),
+        (
+            "our kms listens on port 1700, what do I type on the client?",
+            None,
+        ),
+        ("show me the slmgr commands for port 1688", None),
+        (
+            "need tcp 1688 from web-01 to 203.0.113.7 so the activation commands work",
+            Some(Firewall),
+        ),
+        (
+            "give me tcp 1688 from web-01 to 203.0.113.7",
+            Some(Firewall),
+        ),
+        (
+            "please open port 1688 to our kms host and show me the client commands",
+            Some(Firewall),
+        ),
     ];
     let failures: Vec<String> = cases
         .iter()
