@@ -349,3 +349,19 @@ fn fifteenth_dev_set() {
         Kind::Tuning,
     );
 }
+
+/// The sixteenth dev set, dev17.toml: written blind to the engine (a developer building images with
+/// Packer, Terraform and Ansible, a night-shift operator, an admin leaving on-prem Active
+/// Directory, a support engineer relaying customers, Spanish/Portuguese-mixed English, pasted
+/// `slmgr /dlv`, `Test-NetConnection`, `nslookup` and `w32tm` output, a thread of follow-ups, a
+/// VDI/golden-image admin, several editions or negations in one question, machine counts with
+/// host names, IPs and ports, instance lifecycle; 39 off-topic near-misses).
+#[test]
+fn sixteenth_dev_set() {
+    check_set(
+        "sixteenth dev set (tuned on)",
+        include_str!("dev17.toml"),
+        150,
+        Kind::Tuning,
+    );
+}
