@@ -148,6 +148,11 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("scanner", "scanners"),
     ("wps", "Wi-Fi setup"),
     ("router", "network devices"),
+    // Management tools whose clients and sites are not Windows activation.
+    ("sccm", "Configuration Manager"),
+    ("configmgr", "Configuration Manager"),
+    ("mecm", "Configuration Manager"),
+    ("powerpoint", "Microsoft Office"),
 ];
 
 /// Words that name products or topics this bot does not cover.

@@ -384,7 +384,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations)|limit\w*)\b.*\bmak\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -416,7 +416,7 @@ static OUTAGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CLONED: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b",
+        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
     )
 });
 /// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
@@ -638,7 +638,7 @@ static PING: LazyLock<Folded> =
 /// How many hosts one host key (CSVLK) activates.
 static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b",
+        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b",
     )
 });
 /// The count's ceiling ("does the count go above 50?").
@@ -712,6 +712,65 @@ static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b|\b(windows|win)\s*(7|vista)\s+(ultimate|starter|home\s+premium|home\s+basic)\b",
     )
+});
+/// The message says it changes the subject ("unrelated:", "not an activation question:"); what
+/// follows is read on its own.
+static TOPIC_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(unrelated|off[\s-]?topic|(a\s+)?(different|another|separate|other)\s+(topic|subject|question|thing)|not\s+(an?\s+)?(activation|kms|licen[cs]ing)[\s-]+(related\s+)?(question|issue|problem|thing)|nothing\s+to\s+do\s+with\s+(windows\s+)?activation|side\s+question|changing\s+(the\s+)?(topic|subject))\s*[:,.!?-]",
+    )
+});
+/// An Office application's own activation message ("Word says 'Product Deactivated'").
+static OFFICE_APP_MESSAGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(word|excel|outlook|powerpoint|onenote|publisher|visio|project)\b.{0,60}\b(product\s+deactivated|unlicensed\s+product|product\s+activation\s+failed)\b|\b(product\s+deactivated|unlicensed\s+product)\b.{0,80}\b(word|excel|outlook|powerpoint|onenote|publisher)\b",
+    )
+});
+/// Bills and invoices: the provider's billing, not activation.
+static BILLING: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(bill|bills|billing|billed|invoice[sd]?|invoicing)\b"));
+/// A MAK the user already has ("we have a MAK", "with our MAK key"): activate with it, whatever
+/// the number of machines.
+static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(have|got|with|using|use|bought|purchased|own|received)\s+(a|an|our|the|one|this)?\s*(mak|multiple\s+activation\s+key)s?\b|\bmak\s+(key|licen[cs]e)s?\b.{0,40}\b(have|got|bought|received)\b|\b(have|got)\b.{0,20}\bmak\s+(key|licen[cs]e)s?\b",
+    )
+});
+/// Asking about KMS or comparing, which a MAK in hand does not answer ("MAK or KMS?").
+static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bmak\b.{0,20}\b(or|vs\.?|versus|instead\s+of)\b.{0,20}\bkms\b|\bkms\b.{0,20}\b(or|vs\.?|versus|instead\s+of)\b.{0,20}\bmak\b|\b(switch|convert|move|change)\w*\b.{0,30}\b(to|from)\s+kms\b",
+    )
+});
+/// Golden images, sysprep and activation ("should the golden image be activated before
+/// capture?", "does sysprep /generalize reset activation?").
+static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*)\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+    )
+});
+/// What happens once activation lapses ("will the server reboot if activation runs out?").
+static LAPSE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(activation|licen[cs]e|kms)\b.{0,40}\b(runs?\s+out|ran\s+out|expires?|expired|lapses?|lapsed)\b.{0,80}\b(reboot\w*|restart\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+|my\s+|our\s+)?(services?|working|running|apps?|roles?)|restrict\w*|lock\w*|still\s+(work|run)\w*|keep\s+(working|running))\b|\b(not|never|isn'?t|un)\s*activated\b.{0,60}\b(reboot\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+)?(services?|working|running)|still\s+(work|run)\w*|keep\s+(working|running))\b",
+    )
+});
+/// Sizing a KMS host ("what cpu and ram does a kms host need?").
+static HOST_SIZING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|spec\s+sheet|resources|how\s+(big|powerful|large)|dedicated)\b.{0,60}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,60}\b(cpus?|vcpus?|ram|memory|disk\s+space|hardware|sizing|specs?|resources|how\s+(big|powerful|large)|dedicated)\b",
+    )
+});
+/// A missing `_vlmcs._tcp` record in pasted DNS output ("can't find _vlmcs._tcp: Non-existent
+/// domain").
+static SRV_MISSING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)_vlmcs\b.{0,80}\b(non-?existent\s+domain|can'?t\s+find|cannot\s+find|nxdomain|not\s+found|no\s+(srv\s+)?records?|returns?\s+nothing)\b|\b(non-?existent\s+domain|nxdomain|can'?t\s+find|cannot\s+find)\b.{0,40}_vlmcs\b",
+    )
+});
+/// A Home edition named only to rule it out ("not the home edition, the pro one").
+static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
 });
 /// Who gets the KMS host key: only the host, or every client too?
 static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
@@ -797,6 +856,16 @@ static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &TOPIC_CHANGE,
+        &OFFICE_APP_MESSAGE,
+        &BILLING,
+        &MAK_IN_HAND,
+        &KMS_VS_MAK,
+        &IMAGE_PREP,
+        &LAPSE,
+        &HOST_SIZING,
+        &SRV_MISSING,
+        &NEGATED_HOME,
         &COUNTING,
         &SPECIFIC_TERMS,
         &WINDOWS_FEATURE,
@@ -2368,6 +2437,41 @@ fn answer_one(
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
+    // "Thanks. Unrelated: how do I reset a local admin password?": the new subject, on its own.
+    if let Some(m) = TOPIC_CHANGE.find(q) {
+        let rest = &q[m.end()..];
+        if rest.split_whitespace().count() >= 3
+            && !ANCHOR.is_match(rest)
+            && !ERROR_CODE_RX.is_match(rest)
+            && !SPECIFIC_TERMS.is_match(rest)
+        {
+            return abstain(0.0, ctx);
+        }
+    }
+    // An Office application's own activation message ("Word says 'Product Deactivated'").
+    if OFFICE_APP_MESSAGE.is_match(q) && !product_toks.iter().any(|t| t == "windows") {
+        let mut a = abstain(0.0, ctx);
+        a.text = "That sounds like Microsoft Office, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do.".to_string();
+        return a;
+    }
+    // The provider's bills and invoices are not activation ("why did the Windows licence line
+    // on our bill go up?"), unless the message asks about activating or bringing a licence.
+    if BILLING.is_match(q)
+        && ![
+            "activat",
+            "kms",
+            "slmgr",
+            "gvlk",
+            "byol",
+            "bring",
+            "own licen",
+            "includ",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return abstain(0.0, ctx);
+    }
     // Politics and data-protection law are not activation, whatever words they share
     // ("retention period", "who will you vote for").
     if POLITICS_OR_LAW.is_match(q) && !lower.contains("activat") && !lower.contains("kms") {
@@ -3004,6 +3108,12 @@ fn answer_one(
             Some(("kms-security", Intent::HostSetup))
         } else if HOST_KEY_COUNT.is_match(q) {
             Some(("host-key-limit", Intent::HostSetup))
+        } else if SRV_MISSING.is_match(q) {
+            Some(("srv", Intent::ExistingKms))
+        } else if HOST_SIZING.is_match(q) && u.slots.count.is_none() && !BUILD_HOST.is_match(q) {
+            Some(("host-sizing", Intent::HostSetup))
+        } else if LAPSE.is_match(q) {
+            Some(("lapsed", Intent::Timing))
         } else if SRV_QUERY.is_match(q) && lower.contains("kms") && !DNS_PUBLISH_CHANGE.is_match(q)
         {
             Some(("srv", Intent::ExistingKms))
@@ -3077,6 +3187,12 @@ fn answer_one(
             Some(("validity", Intent::Timing))
         } else if CLONED.is_match(q) && !lower.contains("(cmid):") {
             Some(("cmid", Intent::Thresholds))
+        } else if IMAGE_PREP.is_match(q)
+            && u.slots.editions.is_empty()
+            && u.slots.host.is_none()
+            && u.slots.count.is_none()
+        {
+            Some(("image-prep", Intent::ClientProcedure))
         } else if (EVENT_LOG.is_match(q)
             || (REQUEST_RECORDS.is_match(q)
                 && !["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))))
@@ -3097,6 +3213,7 @@ fn answer_one(
         } else if SETTINGS_APP.is_match(q) && ACTIVATION_CONTEXT.is_match(q) {
             Some(("settings-activation", Intent::StatusCheck))
         } else if HOME_EDITION.is_match(q)
+            && !NEGATED_HOME.is_match(q)
             // Only Home named ("key for server 2022 and windows 11 home" still gets its key).
             && u.slots.editions.len() <= 1
             && !lower.contains("server")
@@ -3933,6 +4050,42 @@ fn answer_one(
     {
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
+    }
+    // A MAK in hand ("we have 30 laptops and a MAK, how do we activate them?"): activate with
+    // it, online or by phone; the KMS thresholds do not apply to it.
+    if MAK_IN_HAND.is_match(q)
+        && !KMS_VS_MAK.is_match(q)
+        && !MAK_LIMIT.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && matches!(
+            u.intent,
+            Intent::None
+                | Intent::Thresholds
+                | Intent::HostSetup
+                | Intent::ClientProcedure
+                | Intent::Methods
+                | Intent::PointKms
+        )
+    {
+        let offline = [
+            "no internet",
+            "without internet",
+            "offline",
+            "phone",
+            "air-gapped",
+            "isolated",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        u.intent = if offline {
+            Intent::Phone
+        } else {
+            Intent::Online
+        };
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
     }
     // A port that is not a KMS port, with nothing about activation ("open port 3389").
     if let Some(p) = u.slots.port {

@@ -146,7 +146,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
 }
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|std|dc|pro|enterprise|ent|education|iot|workstations?|essentials)\b",
+        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|std|dc|pro|enterprise|ent|education|iot|workstations?|essentials|home)\b",
     )
 });
 /// Editions glued to their year ("2022dc", "2019std").
