@@ -355,7 +355,9 @@ fn fifteenth_dev_set() {
 /// Directory, a support engineer relaying customers, Spanish/Portuguese-mixed English, pasted
 /// `slmgr /dlv`, `Test-NetConnection`, `nslookup` and `w32tm` output, a thread of follow-ups, a
 /// VDI/golden-image admin, several editions or negations in one question, machine counts with
-/// host names, IPs and ports, instance lifecycle; 39 off-topic near-misses).
+/// host names, IPs and ports, instance lifecycle; 39 off-topic near-misses) and run once before
+/// any tuning on it: 131/152 (86.2%), off-topic declined 34/39, on its first run (held-out sets
+/// at that moment: third 210/225 (93.3%), fourth 223/240 (92.9%), fifth 219/254 (86.2%)).
 #[test]
 fn sixteenth_dev_set() {
     check_set(
