@@ -384,7 +384,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -733,7 +733,13 @@ static BILLING: LazyLock<Folded> =
 /// the number of machines.
 static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(have|got|with|using|use|bought|purchased|own|received)\s+(a|an|our|the|one|this)?\s*(mak|multiple\s+activation\s+key)s?\b|\bmak\s+(key|licen[cs]e)s?\b.{0,40}\b(have|got|bought|received)\b|\b(have|got)\b.{0,20}\bmak\s+(key|licen[cs]e)s?\b",
+        r"(?i)\b(have|got|with|using|use|bought|purchased|own|received)\s+(a|an|our|the|one|this)?\s*(mak|multiple\s+activation\s+key)s?\b|\bmak\s+(key|licen[cs]e)s?\b.{0,40}\b(have|got|bought|received)\b|\b(have|got)\b.{0,20}\bmak\s+(key|licen[cs]e)s?\b|\b(have|got|own|bought|purchased)\b.{0,60}\b(and|plus)\s+(a|an|one|our|the)\s+mak\b",
+    )
+});
+/// Activating now rather than waiting ("the command to force activation right now").
+static ACTIVATE_NOW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(force|trigger|kick\s*off|retry|redo|rerun|re-run)\w*\s+(the\s+|an?\s+|its\s+)?activation\b|\bactivat\w*\s+(it\s+|this\s+|the\s+\w+\s+)?(right\s+now|now|immediately|at\s+once|straight\s+away|right\s+away)\b|\bactivation\b.{0,20}\b(right\s+now|immediately|at\s+once)\b",
     )
 });
 /// Asking about KMS or comparing, which a MAK in hand does not answer ("MAK or KMS?").
@@ -752,7 +758,7 @@ static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
 static LAPSE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activation|licen[cs]e|kms)\b.{0,40}\b(runs?\s+out|ran\s+out|expires?|expired|lapses?|lapsed)\b.{0,80}\b(reboot\w*|restart\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+|my\s+|our\s+)?(services?|working|running|apps?|roles?)|restrict\w*|lock\w*|still\s+(work|run)\w*|keep\s+(working|running))\b|\b(not|never|isn'?t|un)\s*activated\b.{0,60}\b(reboot\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+)?(services?|working|running)|still\s+(work|run)\w*|keep\s+(working|running))\b",
+        r"(?i)\b(activation|windows\s+licen[cs]e|kms)\b.{0,40}\b(runs?\s+out|ran\s+out|expires?|expired|lapses?|lapsed)\b.{0,80}\b(reboot\w*|restart\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+|my\s+|our\s+)?(services?|working|running|apps?|roles?)|restrict\w*|lock\w*|still\s+(work|run)\w*|keep\s+(working|running))\b|\b(not|never|isn'?t|un)\s*activated\b.{0,60}\b(reboot\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+)?(services?|working|running)|still\s+(work|run)\w*|keep\s+(working|running))\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(is\s+|stays?\s+|remains?\s+)?(never|not|isn'?t|un)\s*activated\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(activation|windows\s+licen[cs]e)\s+(expires|runs\s+out|lapses|ends)\b",
     )
 });
 /// Sizing a KMS host ("what cpu and ram does a kms host need?").
@@ -766,6 +772,31 @@ static HOST_SIZING: LazyLock<Folded> = LazyLock::new(|| {
 static SRV_MISSING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)_vlmcs\b.{0,80}\b(non-?existent\s+domain|can'?t\s+find|cannot\s+find|nxdomain|not\s+found|no\s+(srv\s+)?records?|returns?\s+nothing)\b|\b(non-?existent\s+domain|nxdomain|can'?t\s+find|cannot\s+find)\b.{0,40}_vlmcs\b",
+    )
+});
+/// Changes to an instance and what they do to its activation ("will resizing the VM break
+/// activation?", "restored from backup, will it stay activated?").
+static INSTANCE_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(another|other|different|new)\s+(hypervisor|hardware|physical\s+host|host\s+node)|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,100}\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|lose|lost|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat)\b|\b(activat\w*)\b.{0,60}\b(again|break\w*|lose|lost|affect\w*|survive\w*|stay\w*|keep\w*|remain\w*|happens?)\b.{0,60}\b(resiz\w*|redeploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|(another|other|different|new)\s+(hypervisor|hardware|physical\s+host|host\s+node)|instance\s+(type|size)|vm\s+size)\b|\b(resiz\w*|redeploy\w*|restor\w*|snapshots?|backups?|instance\s+(type|size)|vm\s+size|(another|other|different|new)\s+(hypervisor|hardware|physical\s+host|host\s+node))\b.{0,60}\b(break\w*|lose|affect\w*|mess\w*|invalidat\w*|reset\w*|undo\w*)\b.{0,40}\b(activat\w*)\b",
+    )
+});
+/// Containers and activation ("do windows containers need their own activation?").
+static CONTAINERS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(containers?|docker|kubernetes|k8s|containeri[sz]ed)\b.{0,80}\b(activat\w*|kms|slmgr|gvlk)\b|\b(activat\w*|kms|slmgr|gvlk)\b.{0,80}\b(containers?|docker|kubernetes|k8s)\b",
+    )
+});
+/// More than one KMS host ("a backup kms host", "two kms hosts for redundancy").
+static REDUNDANT_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(backup|spare|standby|secondary|failover|fallback|additional|extra|redundant)\s+kms\s+(hosts?|servers?)\b|\b(two|2|multiple|several|more\s+than\s+one)\s+kms\s+(hosts|servers)\b|\bkms\s+(hosts?|servers?)\b.{0,30}\b(failover|fail\s+over|high\s+availability|ha)\b",
+    )
+});
+/// Server Core or another installation without a desktop.
+static SERVER_CORE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(server\s+core|core\s+(edition|install\w*)|servercore|no\s+gui|without\s+(a\s+|the\s+)?(gui|desktop)|headless|no\s+desktop\s+experience)\b",
     )
 });
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
@@ -861,6 +892,11 @@ pub(crate) fn warm_up() {
         &BILLING,
         &MAK_IN_HAND,
         &KMS_VS_MAK,
+        &ACTIVATE_NOW,
+        &INSTANCE_CHANGE,
+        &CONTAINERS,
+        &REDUNDANT_HOSTS,
+        &SERVER_CORE,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3114,6 +3150,31 @@ fn answer_one(
             Some(("host-sizing", Intent::HostSetup))
         } else if LAPSE.is_match(q) {
             Some(("lapsed", Intent::Timing))
+        } else if CONTAINERS.is_match(q) {
+            Some(("containers", Intent::Methods))
+        } else if REDUNDANT_HOSTS.is_match(q)
+            && !lower.contains("host key")
+            && u.slots.host.is_none()
+        {
+            Some(("capacity", Intent::Thresholds))
+        } else if INSTANCE_CHANGE.is_match(q)
+            && !(lower.contains("kms") && HOST_MOVE.is_match(q))
+            && !HOST_RISK.is_match(q)
+            && !CLOCK_OFF.is_match(q)
+            && !["clock", "time ", "w32tm", "ntp"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("instance-changes", Intent::Timing))
+        } else if lower.contains("udp")
+            && !["ntp", "123", "w32tm", "time", "clock"]
+                .iter()
+                .any(|w| lower.contains(w))
+            && (lower.contains("kms")
+                || lower.contains("1688")
+                || ctx.and_then(|c| c.intent) == Some(Intent::Connectivity))
+        {
+            Some(("port", Intent::Connectivity))
         } else if SRV_QUERY.is_match(q) && lower.contains("kms") && !DNS_PUBLISH_CHANGE.is_match(q)
         {
             Some(("srv", Intent::ExistingKms))
@@ -4087,6 +4148,37 @@ fn answer_one(
         u.confidence = u.confidence.max(0.6);
         u.alternative = None;
     }
+    // "The command to force activation right now": `slmgr /ato`, not a clock resync (the
+    // classifier reads "force" and "now" as time words).
+    if ACTIVATE_NOW.is_match(q)
+        && matches!(
+            u.intent,
+            Intent::TimeSync | Intent::None | Intent::StatusCheck | Intent::Timing
+        )
+        && !["w32tm", "clock", "ntp", "sync", "time "]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+    {
+        if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ato") {
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.intent = Some(Intent::Slmgr);
+            let a = finish(
+                personalize(&slmgr_text(o), &t, None),
+                Source {
+                    title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                    section: format!("slmgr {}", o.option),
+                },
+                0.9,
+                c,
+                None,
+            );
+            return with_intent(a, Some(Intent::Slmgr));
+        }
+    }
     // A port that is not a KMS port, with nothing about activation ("open port 3389").
     if let Some(p) = u.slots.port {
         let thread_host = settings.kms_host.is_some()
@@ -4142,7 +4234,18 @@ fn answer_one(
         }
     }
 
-    compose_for(kb, q, &lower, &toks, &u, &t, ctx)
+    let mut a = compose_for(kb, q, &lower, &toks, &u, &t, ctx);
+    // Server Core has no Settings app: the same slmgr commands, or sconfig's activation item.
+    if SERVER_CORE.is_match(q)
+        && !a.abstained
+        && (a.text.contains("slmgr /ato") || a.text.contains("slmgr /ipk"))
+        && !a.text.contains("sconfig")
+    {
+        let note = "\n\nOn Server Core (no desktop) the same `slmgr` commands work in its command prompt or PowerShell window; `sconfig` also has a Windows activation item. By phone there, use `slmgr /dti` and `slmgr /atp <confirmation_ID>` instead of the `slui 4` window.";
+        let at = a.text.find("\n\n_Source:").unwrap_or(a.text.len());
+        a.text.insert_str(at, note);
+    }
+    a
 }
 
 /// The answer for the understood intent and slots, once the rules above have decided them.
