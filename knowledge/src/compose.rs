@@ -638,7 +638,7 @@ static PING: LazyLock<Folded> =
 /// How many hosts one host key (CSVLK) activates.
 static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b",
+        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b",
     )
 });
 /// The count's ceiling ("does the count go above 50?").
@@ -752,7 +752,7 @@ static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
 /// capture?", "does sysprep /generalize reset activation?").
 static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*)\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key)\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
     )
 });
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
@@ -764,7 +764,7 @@ static LAPSE: LazyLock<Folded> = LazyLock::new(|| {
 /// Sizing a KMS host ("what cpu and ram does a kms host need?").
 static HOST_SIZING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|spec\s+sheet|resources|how\s+(big|powerful|large)|dedicated)\b.{0,60}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,60}\b(cpus?|vcpus?|ram|memory|disk\s+space|hardware|sizing|specs?|resources|how\s+(big|powerful|large)|dedicated)\b",
+        r"(?i)\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|spec\s+sheet|resources|how\s+(big|powerful|large)|dedicated)\b.{0,60}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,60}\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|resources|how\s+(big|powerful|large)|dedicated)\b|\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,40}\b(enough|sufficient|ok|fine)\b.{0,20}\bkms\b|\bkms\b.{0,40}\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,20}\b(enough|sufficient|ok|fine)\b",
     )
 });
 /// A missing `_vlmcs._tcp` record in pasted DNS output ("can't find _vlmcs._tcp: Non-existent
@@ -778,7 +778,7 @@ static SRV_MISSING: LazyLock<Folded> = LazyLock::new(|| {
 /// activation?", "restored from backup, will it stay activated?").
 static INSTANCE_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(another|other|different|new)\s+(hypervisor|hardware|physical\s+host|host\s+node)|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,100}\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|lose|lost|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat)\b|\b(activat\w*)\b.{0,60}\b(again|break\w*|lose|lost|affect\w*|survive\w*|stay\w*|keep\w*|remain\w*|happens?)\b.{0,60}\b(resiz\w*|redeploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|(another|other|different|new)\s+(hypervisor|hardware|physical\s+host|host\s+node)|instance\s+(type|size)|vm\s+size)\b|\b(resiz\w*|redeploy\w*|restor\w*|snapshots?|backups?|instance\s+(type|size)|vm\s+size|(another|other|different|new)\s+(hypervisor|hardware|physical\s+host|host\s+node))\b.{0,60}\b(break\w*|lose|affect\w*|mess\w*|invalidat\w*|reset\w*|undo\w*)\b.{0,40}\b(activat\w*)\b",
+        r"(?i)\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,100}\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b|\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b.{0,60}\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b|\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b.{0,40}\b(activat\w*|kms)\b",
     )
 });
 /// Containers and activation ("do windows containers need their own activation?").
@@ -790,13 +790,20 @@ static CONTAINERS: LazyLock<Folded> = LazyLock::new(|| {
 /// More than one KMS host ("a backup kms host", "two kms hosts for redundancy").
 static REDUNDANT_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(backup|spare|standby|secondary|failover|fallback|additional|extra|redundant)\s+kms\s+(hosts?|servers?)\b|\b(two|2|multiple|several|more\s+than\s+one)\s+kms\s+(hosts|servers)\b|\bkms\s+(hosts?|servers?)\b.{0,30}\b(failover|fail\s+over|high\s+availability|ha)\b",
+        r"(?i)\b(backup|spare|standby|secondary|failover|fallback|additional|extra|redundant)\s+kms\s+(hosts?|servers?)\b|\b(two|2|multiple|several|more\s+than\s+one)\s+kms\s+(hosts|servers)\b|\bkms\s+(hosts?|servers?)\b.{0,30}\b(failover|fail\s+over|high\s+availability|ha)\b|\b(ha|high\s+availability|failover|redundancy)\s+(for|of)\s+(the\s+|our\s+)?kms\b",
     )
 });
 /// Server Core or another installation without a desktop.
 static SERVER_CORE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(server\s+core|core\s+(edition|install\w*)|servercore|no\s+gui|without\s+(a\s+|the\s+)?(gui|desktop)|headless|no\s+desktop\s+experience)\b",
+    )
+});
+/// The service behind KMS named by its role ("restart the kms service", "what is the KMS
+/// service called?"): the Software Protection service.
+static KMS_SERVICE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(restart\w*|start\w*|stop\w*|name\s+of|which|bounce)\b.{0,30}\b(kms|activation|licen[cs]ing)\s+service\b|\b(kms|activation|licen[cs]ing)\s+service\b.{0,30}\b(name|called|restart\w*|stopped|running|hung|stuck)\b",
     )
 });
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
@@ -897,6 +904,7 @@ pub(crate) fn warm_up() {
         &CONTAINERS,
         &REDUNDANT_HOSTS,
         &SERVER_CORE,
+        &KMS_SERVICE,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3146,10 +3154,12 @@ fn answer_one(
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
-        } else if HOST_SIZING.is_match(q) && u.slots.count.is_none() && !BUILD_HOST.is_match(q) {
+        } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
             Some(("host-sizing", Intent::HostSetup))
         } else if LAPSE.is_match(q) {
             Some(("lapsed", Intent::Timing))
+        } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
+            Some(("sppsvc", Intent::HostSetup))
         } else if CONTAINERS.is_match(q) {
             Some(("containers", Intent::Methods))
         } else if REDUNDANT_HOSTS.is_match(q)
@@ -4112,8 +4122,33 @@ fn answer_one(
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }
-    // A MAK in hand ("we have 30 laptops and a MAK, how do we activate them?"): activate with
-    // it, online or by phone; the KMS thresholds do not apply to it.
+    // A MAK and a number of machines ("MAK for 30 machines", "3 servers and a MAK, is that
+    // enough?"): a MAK has no minimum, only its number of activations; not the KMS thresholds.
+    let mak_word = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "mak" || w == "maks")
+        || lower.contains("multiple activation key");
+    if mak_word
+        && u.slots.count.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+    {
+        let switching = ["switch", "convert", "migrat", "move", "change"]
+            .iter()
+            .any(|w| lower.contains(w));
+        if KMS_VS_MAK.is_match(q) && !switching {
+            u.intent = Intent::Compare;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
+        } else if !lower.contains("kms") && !switching {
+            if let Some(a) = fact_answer(kb, "mak-limit", &t, Intent::Online, ctx) {
+                return with_intent(a, Some(Intent::Online));
+            }
+        }
+    }
+    // A MAK in hand ("we have a MAK, how do I put the key in?"): activate with it, online or
+    // by phone; the KMS thresholds do not apply to it.
     if MAK_IN_HAND.is_match(q)
         && !KMS_VS_MAK.is_match(q)
         && !MAK_LIMIT.is_match(q)
