@@ -3116,6 +3116,16 @@ fn answer_one(
         let kms_proxy =
             lower.contains("proxy") && lower.contains("kms") && !lower.contains("online");
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
+        // Resizing, restoring or moving an instance, not the KMS host, and not its clock.
+        let kms_host_moved = lower.contains("kms") && HOST_MOVE.is_match(q);
+        let about_clock = CLOCK_OFF.is_match(q)
+            || ["clock", "time ", "w32tm", "ntp"]
+                .iter()
+                .any(|w| lower.contains(w));
+        let instance_change = INSTANCE_CHANGE.is_match(q)
+            && !kms_host_moved
+            && !HOST_RISK.is_match(q)
+            && !about_clock;
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
         } else if lower.contains("kms") && HOST_MOVE.is_match(q) {
@@ -3167,14 +3177,7 @@ fn answer_one(
             && u.slots.host.is_none()
         {
             Some(("capacity", Intent::Thresholds))
-        } else if INSTANCE_CHANGE.is_match(q)
-            && !(lower.contains("kms") && HOST_MOVE.is_match(q))
-            && !HOST_RISK.is_match(q)
-            && !CLOCK_OFF.is_match(q)
-            && !["clock", "time ", "w32tm", "ntp"]
-                .iter()
-                .any(|w| lower.contains(w))
-        {
+        } else if instance_change {
             Some(("instance-changes", Intent::Timing))
         } else if lower.contains("udp")
             && !["ntp", "123", "w32tm", "time", "clock"]
