@@ -134,7 +134,7 @@ static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -607,7 +607,7 @@ static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether the KMS host is published in DNS, and how to look.
 static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b",
+        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b",
     )
 });
 /// Turning a host's DNS publishing on or off (`/cdns`, `/sdns`), not looking it up.
@@ -806,6 +806,12 @@ static KMS_SERVICE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(restart\w*|start\w*|stop\w*|name\s+of|which|bounce)\b.{0,30}\b(kms|activation|licen[cs]ing)\s+service\b|\b(kms|activation|licen[cs]ing)\s+service\b.{0,30}\b(name|called|restart\w*|stopped|running|hung|stuck)\b",
     )
 });
+/// Windows KMS traffic itself ("is the kms traffic encrypted?"), not a cloud key service.
+static KMS_TRAFFIC: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\s+(traffic|protocol|requests?|communication|exchange|packets?)\b|\b(traffic|protocol|communication|packets?)\b.{0,30}\b(kms|1688)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -905,6 +911,7 @@ pub(crate) fn warm_up() {
         &REDUNDANT_HOSTS,
         &SERVER_CORE,
         &KMS_SERVICE,
+        &KMS_TRAFFIC,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -2554,8 +2561,10 @@ fn answer_one(
     }
     // A cloud provider's key management service ("AWS KMS") or an account to activate are not
     // Windows activation.
+    let windows_kms_traffic = KMS_TRAFFIC.is_match(q) && !OTHER_CLOUD.is_match(q);
     if let Some(what) = NOT_WINDOWS_KMS
         .find(q)
+        .filter(|_| !windows_kms_traffic)
         .map(|_| "a cloud key management service (keys for encryption)")
         .or_else(|| ACCOUNT_ACTIVATION.find(q).map(|_| "activating an account"))
     {
@@ -3188,7 +3197,9 @@ fn answer_one(
                 || ctx.and_then(|c| c.intent) == Some(Intent::Connectivity))
         {
             Some(("port", Intent::Connectivity))
-        } else if SRV_QUERY.is_match(q) && lower.contains("kms") && !DNS_PUBLISH_CHANGE.is_match(q)
+        } else if SRV_QUERY.is_match(q)
+            && (lower.contains("kms") || toks.len() <= 3)
+            && !DNS_PUBLISH_CHANGE.is_match(q)
         {
             Some(("srv", Intent::ExistingKms))
         } else if MAK_EXPIRY.is_match(q) {
