@@ -812,6 +812,12 @@ static KMS_TRAFFIC: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bkms\s+(traffic|protocol|requests?|communication|exchange|packets?)\b|\b(traffic|protocol|communication|packets?)\b.{0,30}\b(kms|1688)\b",
     )
 });
+/// The direction of the KMS connection ("inbound or outbound?").
+static DIRECTION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -912,6 +918,7 @@ pub(crate) fn warm_up() {
         &SERVER_CORE,
         &KMS_SERVICE,
         &KMS_TRAFFIC,
+        &DIRECTION,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3188,7 +3195,7 @@ fn answer_one(
             Some(("capacity", Intent::Thresholds))
         } else if instance_change {
             Some(("instance-changes", Intent::Timing))
-        } else if lower.contains("udp")
+        } else if (lower.contains("udp") || DIRECTION.is_match(q))
             && !["ntp", "123", "w32tm", "time", "clock"]
                 .iter()
                 .any(|w| lower.contains(w))
