@@ -209,7 +209,8 @@ fn is_not_a_host(name: &str) -> bool {
     let lower = name.to_lowercase();
     const EXT: &[&str] = &[
         ".vbs", ".exe", ".msc", ".cmd", ".bat", ".ps1", ".txt", ".log", ".dll", ".md", ".toml",
-        ".msi", ".cpl", ".reg",
+        ".msi", ".cpl", ".reg", ".xml", ".json", ".yml", ".yaml", ".ini", ".cfg", ".conf",
+        ".tfvars", ".iso", ".wim", ".vhd", ".vhdx", ".msu", ".csv", ".psm1", ".evtx", ".inf",
     ];
     EXT.iter().any(|e| lower.ends_with(e))
         || lower == "time.windows.com"
@@ -812,6 +813,8 @@ mod tests {
         assert_eq!(s.host.as_deref(), Some("192.168.10.5"));
         assert_eq!(s.port, None);
         let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
+        assert_eq!(s.host, None);
+        let s = extract("unattend.xml: where do I put the KMS client key?");
         assert_eq!(s.host, None);
         let s = extract("point at kms over ipv6 fd00::10");
         assert_eq!(s.host.as_deref(), Some("fd00::10"));
