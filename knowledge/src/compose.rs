@@ -818,6 +818,19 @@ static DIRECTION: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b",
     )
 });
+/// Which key is installed now, or the firmware's OEM key ("what key is on this server right
+/// now?", "get my product key from the bios").
+static INSTALLED_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(which|what)\s+(product\s+)?key\s+(is|was)\s+(installed|on|in\s+use|used|currently|there)\b|\b(see|show|find|check|read|get|retrieve|extract|recover)\w*\b.{0,30}\b(installed|current|existing|original)\s+(windows\s+)?(product\s+)?key\b|\b(product\s+)?key\b.{0,30}\b(from|in|stored\s+in)\s+(the\s+)?(bios|uefi|firmware)\b|\boa3\w*\b",
+    )
+});
+/// "Office" as a place ("the VPN to our office", "in the head office").
+static OFFICE_PLACE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(our|the|my|your|this|that|an?|to|in|at|from|head|branch|main|home|back|local|remote)\s+office\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -919,6 +932,8 @@ pub(crate) fn warm_up() {
         &KMS_SERVICE,
         &KMS_TRAFFIC,
         &DIRECTION,
+        &INSTALLED_KEY,
+        &OFFICE_PLACE,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -2476,7 +2491,7 @@ fn answer_one(
                         .contains(&p[1].as_str())
                 })
         };
-        if let Some((_, name)) = OTHER_PRODUCTS
+        if let Some((w, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && *name == "Linux"))
@@ -2484,6 +2499,10 @@ fn answer_one(
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
+            // "The VPN to our office drops": a place, not Microsoft Office; decline plainly.
+            if *w == "office" && !OFFICE_PRODUCT.is_match(q) && OFFICE_PLACE.is_match(q) {
+                return a;
+            }
             a.text = format!(
                 "That sounds like {name}, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do."
             );
@@ -3246,6 +3265,8 @@ fn answer_one(
             Some(("remove-key", Intent::Slmgr))
         } else if PARTIAL_KEY.is_match(q) {
             Some(("partial-key", Intent::StatusCheck))
+        } else if INSTALLED_KEY.is_match(q) && u.slots.editions.is_empty() {
+            Some(("installed-key", Intent::StatusCheck))
         } else if NOTIFICATION_CAUSE.is_match(q) {
             Some(("grace", Intent::Timing))
         } else if GVLK_OTHER_WAY.is_match(q) {
