@@ -822,7 +822,7 @@ static DIRECTION: LazyLock<Folded> = LazyLock::new(|| {
 /// now?", "get my product key from the bios").
 static INSTALLED_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(which|what)\s+(product\s+)?key\s+(is|was)\s+(installed|on|in\s+use|used|currently|there)\b|\b(see|show|find|check|read|get|retrieve|extract|recover)\w*\b.{0,30}\b(installed|current|existing|original)\s+(windows\s+)?(product\s+)?key\b|\b(product\s+)?key\b.{0,30}\b(from|in|stored\s+in)\s+(the\s+)?(bios|uefi|firmware)\b|\boa3\w*\b",
+        r"(?i)\b(which|what)\s+(product\s+)?key\s+(is|was)\s+(installed|on|in\s+use|used|currently|there)\b|\b(see|show|find|check|read|get|retrieve|extract|recover)\w*\b.{0,30}\b(installed|current|existing|original)\s+(windows\s+)?(product\s+)?key\b|\b(product\s+)?key\b.{0,30}\b(from|in|stored\s+in)\s+(the\s+)?(bios|uefi|firmware)\b|\boa3\w*\b|\b(volume_kmsclient|volume_mak|retail|oem_dm|oem_slp|oem_cos|timebased_eval)\s+channel\b.{0,30}\b(mean|means|meaning|is|stand)\b|\bwhat\b.{0,20}\b(volume_kmsclient|volume_mak|oem_dm|oem_slp)\b",
     )
 });
 /// "Office" as a place ("the VPN to our office", "in the head office").

@@ -445,7 +445,21 @@ fn reported_count(text: &str) -> Option<MachineCount> {
     static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
         rx(r"(?i)\bcount\s*(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b")
     });
-    let n: u32 = REPORTED.captures(text)?.get(1)?.as_str().parse().ok()?;
+    // "Remaining Windows rearm count: 0" counts rearms, not machines.
+    let n: u32 = REPORTED
+        .captures_iter(text)
+        .find(|c| {
+            c.get(0).is_some_and(|m| {
+                !text[..m.start()]
+                    .trim_end()
+                    .to_lowercase()
+                    .ends_with("rearm")
+            })
+        })?
+        .get(1)?
+        .as_str()
+        .parse()
+        .ok()?;
     Some(MachineCount {
         n,
         kind: kind_named_in(&text.to_lowercase()),
@@ -816,6 +830,8 @@ mod tests {
         assert_eq!(s.host, None);
         let s = extract("unattend.xml: where do I put the KMS client key?");
         assert_eq!(s.host, None);
+        let s = extract("Remaining Windows rearm count: 0, problem?");
+        assert!(s.count.is_none());
         let s = extract("point at kms over ipv6 fd00::10");
         assert_eq!(s.host.as_deref(), Some("fd00::10"));
         let s = extract("our kms moved from 10.1.0.5 to 10.1.0.50 - how to update all clients");
