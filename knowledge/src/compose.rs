@@ -831,6 +831,31 @@ static OFFICE_PLACE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(our|the|my|your|this|that|an?|to|in|at|from|head|branch|main|home|back|local|remote)\s+office\b",
     )
 });
+/// Checking activation on another machine or many at once ("remotely?", "on 50 servers at
+/// once?").
+static REMOTE_STATUS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(remote\w*|from\s+(one|a\s+central|my|a\s+single)\s+(machine|box|server|workstation|place)|(many|multiple|several|all\s+(our|the|my)?|\d+)\s+(servers|machines|vms|instances|computers|hosts)\s+(at\s+once|in\s+one\s+go|together)|in\s+bulk|whole\s+fleet|across\s+(the\s+|our\s+)?fleet)\b",
+    )
+});
+/// No KMS host to use ("what if I don't have a kms host?", "without KMS").
+static NO_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(don'?t|do\s+not|doesn'?t|does\s+not|without|no|not\s+using|haven'?t\s+got|have\s+no)\s+((have|has|use|run|got|own)\s+)?(a\s+|any\s+|an?\s+own\s+|our\s+own\s+)?kms(\s+(host|server))?\b",
+    )
+});
+/// Thanks before a new question ("thanks! and the command to install it?").
+static THANKS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(thanks?(\s+(a\s+lot|so\s+much|again))?|thank\s+you(\s+(so\s+much|again))?|thx|ty|cheers|great|perfect|awesome|nice|cool|ok(ay)?|got\s+it)\s*[!.,:;-]+\s+",
+    )
+});
+/// A bare number answering a thread about the thresholds ("we have 4", "about 30").
+static BARE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(?:(?:we|i)\s+(?:have|got|run)|we'?ve\s+got|about|around|only|just|roughly)?\s*(\d{1,5})\s*(?:of\s+them|in\s+total|total)?\s*[.?!]*\s*$",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -934,6 +959,10 @@ pub(crate) fn warm_up() {
         &DIRECTION,
         &INSTALLED_KEY,
         &OFFICE_PLACE,
+        &REMOTE_STATUS,
+        &NO_KMS,
+        &THANKS_PREFIX,
+        &BARE_COUNT,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -2194,6 +2223,16 @@ pub fn answer(
     } else {
         question
     };
+    // "Thanks! And the command to install it?": the question after the thanks.
+    let question = match THANKS_PREFIX.find(question) {
+        Some(m)
+            if question[m.end()..].split_whitespace().count() >= 3
+                && question[m.end()..].contains('?') =>
+        {
+            &question[m.end()..]
+        }
+        _ => question,
+    };
     let whole = answer_one(kb, question, ctx, settings);
     two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
 }
@@ -3146,6 +3185,69 @@ fn answer_one(
         return with_intent(a, Some(Intent::Slmgr));
     }
 
+    // No KMS host to use ("what if I don't have a kms host?"): the other ways, online or by
+    // phone, unless the question is about building one.
+    let builds_one = BUILD_HOST.is_match(q)
+        || [
+            "set up",
+            "setup",
+            "set one up",
+            "set it up",
+            "build",
+            "create",
+            "install a",
+            "need a kms",
+            "need one",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    if NO_KMS.is_match(q)
+        && builds_one
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            u.intent,
+            Intent::None | Intent::Thresholds | Intent::ExistingKms
+        )
+    {
+        u.intent = Intent::HostSetup;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    if NO_KMS.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && !builds_one
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure
+                | Intent::PointKms
+                | Intent::KeyLookup
+                | Intent::None
+                | Intent::ExistingKms
+                | Intent::Thresholds
+                | Intent::HostSetup
+        )
+        && u.slots.count.is_none()
+    {
+        let offline = [
+            "no internet",
+            "without internet",
+            "offline",
+            "air-gapped",
+            "isolated",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        u.intent = if offline {
+            Intent::Phone
+        } else {
+            Intent::Methods
+        };
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.dli.is_none() && u.slots.error.is_none() {
         let kms_proxy =
@@ -3265,6 +3367,19 @@ fn answer_one(
             Some(("remove-key", Intent::Slmgr))
         } else if PARTIAL_KEY.is_match(q) {
             Some(("partial-key", Intent::StatusCheck))
+        } else if REMOTE_STATUS.is_match(q)
+            && (u.intent == Intent::StatusCheck
+                || ctx.and_then(|c| c.intent) == Some(Intent::StatusCheck)
+                || ((lower.contains("activat") || lower.contains("licen"))
+                    && [
+                        "check", "status", "verify", "report", "see", "list", "audit",
+                    ]
+                    .iter()
+                    .any(|w| lower.contains(w))))
+            && u.slots.host.is_none()
+            && u.slots.instance.is_none()
+        {
+            Some(("remote-status", Intent::StatusCheck))
         } else if INSTALLED_KEY.is_match(q) && u.slots.editions.is_empty() {
             Some(("installed-key", Intent::StatusCheck))
         } else if NOTIFICATION_CAUSE.is_match(q) {
@@ -4163,6 +4278,23 @@ fn answer_one(
     {
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
+    }
+    // "We have 4" in a thread about the thresholds: that many machines, against them.
+    if u.slots.count.is_none() && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds) {
+        if let Some(n) = BARE_COUNT
+            .captures(q)
+            .and_then(|c| c.get(1))
+            .and_then(|m| m.as_str().parse::<u32>().ok())
+        {
+            u.slots.count = Some(MachineCount {
+                n,
+                kind: ctx
+                    .and_then(|c| c.machines)
+                    .map_or(MachineKind::Unknown, |m| m.kind),
+            });
+            u.intent = Intent::Thresholds;
+            u.confidence = u.confidence.max(0.6);
+        }
     }
     // A MAK and a number of machines ("MAK for 30 machines", "3 servers and a MAK, is that
     // enough?"): a MAK has no minimum, only its number of activations; not the KMS thresholds.
