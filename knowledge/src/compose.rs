@@ -856,6 +856,13 @@ static BARE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\s*(?:(?:we|i)\s+(?:have|got|run)|we'?ve\s+got|about|around|only|just|roughly)?\s*(\d{1,5})\s*(?:of\s+them|in\s+total|total)?\s*[.?!]*\s*$",
     )
 });
+/// Machines outside an Active Directory domain ("workgroup", "Entra-joined", "after leaving
+/// the domain").
+static NO_DOMAIN: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -963,6 +970,7 @@ pub(crate) fn warm_up() {
         &NO_KMS,
         &THANKS_PREFIX,
         &BARE_COUNT,
+        &NO_DOMAIN,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -2535,6 +2543,13 @@ fn answer_one(
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && *name == "Linux"))
             .filter(|(w, _)| !role(w))
+            // "After moving to Entra ID only, do machines lose AD-based activation?"
+            .filter(|(w, _)| {
+                *w != "entra"
+                    || !["activat", "kms", "adba", "gvlk"]
+                        .iter()
+                        .any(|a| lower.contains(a))
+            })
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
@@ -3454,6 +3469,14 @@ fn answer_one(
             Some(("channel-proof", Intent::StatusCheck))
         } else if EVALUATION.is_match(q) {
             Some(("evaluation", Intent::ClientProcedure))
+        } else if NO_DOMAIN.is_match(q)
+            && (lower.contains("kms")
+                || lower.contains("activat")
+                || lower.contains("adba")
+                || lower.contains("gvlk"))
+            && u.slots.host.is_none()
+        {
+            Some(("no-domain", Intent::ExistingKms))
         } else if ADBA.is_match(q) {
             Some(("adba", Intent::Compare))
         } else if (u.priced || KEY_LEGAL.is_match(q)) && KMS_OR_GVLK.is_match(q) {
