@@ -360,7 +360,7 @@ static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
 /// A GVLK activated some other way than KMS.
 static GVLK_OTHER_WAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b",
+        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b|\b(by\s+(tele)?phone|telephone|online|over\s+the\s+internet|with\s+microsoft)\b.{0,30}\b(a\s+|the\s+)?(gvlk|kms\s+client\s+(setup\s+)?key)\b",
     )
 });
 /// Whether a restart is needed.
@@ -815,7 +815,7 @@ static KMS_TRAFFIC: LazyLock<Folded> = LazyLock::new(|| {
 /// The direction of the KMS connection ("inbound or outbound?").
 static DIRECTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b",
+        r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b|\b(inbound|ingress)\b.{0,30}\b(on|to|at)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?|client\s+machines)\b|\b(open|allow)\w*\b.{0,20}\b1688\b.{0,20}\b(on|to)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?)\b",
     )
 });
 /// Which key is installed now, or the firmware's OEM key ("what key is on this server right
