@@ -863,6 +863,13 @@ static NO_DOMAIN: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain)\b",
     )
 });
+/// The KMS host's own activation and internet access ("does the KMS host reactivate every
+/// 180 days with Microsoft?", "the kms host lost internet").
+static HOST_OWN_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\s+(host|server)\b.{0,40}\b(itself|its\s+own|own)\b.{0,40}\b(activat\w*|valid|expir\w*|renew\w*)\b|\bkms\s+(host|server)\b.{0,60}\b(internet|microsoft)\b.{0,60}\b(again|every|renew\w*|reactivat\w*|periodic\w*|permanent\w*|forever|still)\b|\bkms\s+(host|server)\b.{0,30}\b(lost|loses|lose|losing|has\s+no|without|no\s+longer\s+has|cut\s+off\s+from)\s+(the\s+)?(internet|outbound)\b|\bkms\s+(host|server)\b.{0,40}\b(reactivat\w*|re-activat\w*)\b.{0,40}\b(microsoft|every|180)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -971,6 +978,7 @@ pub(crate) fn warm_up() {
         &THANKS_PREFIX,
         &BARE_COUNT,
         &NO_DOMAIN,
+        &HOST_OWN_ACTIVATION,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3318,6 +3326,8 @@ fn answer_one(
             Some(("srv", Intent::ExistingKms))
         } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
             Some(("host-sizing", Intent::HostSetup))
+        } else if HOST_OWN_ACTIVATION.is_match(q) {
+            Some(("host-activation", Intent::HostSetup))
         } else if LAPSE.is_match(q) {
             Some(("lapsed", Intent::Timing))
         } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
