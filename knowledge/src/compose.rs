@@ -752,7 +752,7 @@ static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
 /// capture?", "does sysprep /generalize reset activation?").
 static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key)\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
     )
 });
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
@@ -4358,6 +4358,9 @@ fn answer_one(
     // by phone; the KMS thresholds do not apply to it.
     if MAK_IN_HAND.is_match(q)
         && !KMS_VS_MAK.is_match(q)
+        && !["mistake", "accident", "wrongly", "by error"]
+            .iter()
+            .any(|w| lower.contains(w))
         && !MAK_LIMIT.is_match(q)
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
