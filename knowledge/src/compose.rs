@@ -683,7 +683,7 @@ static WHOLE_PROCEDURE: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether machines will activate / a count is enough.
 static WILL_IT_WORK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(will|would|do|does|can|could)\s+(the\s+|all\s+|our\s+)?(\d+\s+)?(they|these|those|it|them|servers?|clients?|vms?|machines?|instances?|windows\s*(10|11)\s+\w+|all)\b.{0,30}\b(activate|get\s+activated|work|count)\b|\b(is|are)\s+(that|this|it|these|they)\s+enough\b|\benough\s*\?",
+        r"(?i)\b(will|would|do|does|can|could)\s+(the\s+|all\s+|our\s+)?(\d+\s+)?(they|these|those|it|them|servers?|clients?|vms?|machines?|instances?|windows\s*(10|11)\s+\w+|all)\b.{0,30}\b(activate|get\s+activated|work|count)\b|\b(is|are)\s+(that|this|it|these|they)\s+enough\b|\benough\s*\?|,\s*(ok|okay|fine|sufficient)\s*\?\s*$|\b(is\s+that|is\s+it|are\s+we)\s+(ok|okay|fine|sufficient|good)\b",
     )
 });
 /// Asks for the client setup key (GVLK), not the host key.
@@ -870,6 +870,12 @@ static HOST_OWN_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bkms\s+(host|server)\b.{0,40}\b(itself|its\s+own|own)\b.{0,40}\b(activat\w*|valid|expir\w*|renew\w*)\b|\bkms\s+(host|server)\b.{0,60}\b(internet|microsoft)\b.{0,60}\b(again|every|renew\w*|reactivat\w*|periodic\w*|permanent\w*|forever|still)\b|\bkms\s+(host|server)\b.{0,30}\b(lost|loses|lose|losing|has\s+no|without|no\s+longer\s+has|cut\s+off\s+from)\s+(the\s+)?(internet|outbound)\b|\bkms\s+(host|server)\b.{0,40}\b(reactivat\w*|re-activat\w*)\b.{0,40}\b(microsoft|every|180)\b",
     )
 });
+/// The host's count lower than the machines there are ("count 4 but we have 10 servers").
+static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bcount\b.{0,30}\b\d+\b.{0,30}\b(but|although|though|yet|while|even\s+though)\b.{0,30}\b(we\s+have|there\s+are|we'?ve\s+got|we\s+run|i\s+have)\s+\d+",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -979,6 +985,7 @@ pub(crate) fn warm_up() {
         &BARE_COUNT,
         &NO_DOMAIN,
         &HOST_OWN_ACTIVATION,
+        &COUNT_SHORT,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -1530,8 +1537,16 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
         let total = servers.saturating_add(clients);
         let verdict = |need: u32| if total >= need { "yes" } else { "no" };
         text.push_str(&format!(
-            "**{}**: the KMS host keeps **one count** for servers and clients together: {servers} servers + {clients} clients = **{total}** machines (once each has asked it within 30 days). Windows Server activates from **5** ({}), Windows clients from **25** ({}).{}\n\n",
-            if total >= 25 { "Yes, both" } else { "Servers yes, clients not yet" },
+            "**{}**: the KMS host keeps **one count** for servers and clients together: {servers} server{} + {clients} client{} = **{total}** machines (once each has asked it within 30 days). Windows Server activates from **5** ({}), Windows clients from **25** ({}).{}\n\n",
+            if total >= 25 {
+                "Yes, both"
+            } else if total >= 5 {
+                "Servers yes, clients not yet"
+            } else {
+                "Not yet, for either"
+            },
+            if servers == 1 { "" } else { "s" },
+            if clients == 1 { "" } else { "s" },
             verdict(5),
             verdict(25),
             if total < 25 {
@@ -3438,7 +3453,7 @@ fn answer_one(
             && u.slots.error.is_none()
         {
             Some(("validity", Intent::Timing))
-        } else if CLONED.is_match(q) && !lower.contains("(cmid):") {
+        } else if (CLONED.is_match(q) || COUNT_SHORT.is_match(q)) && !lower.contains("(cmid):") {
             Some(("cmid", Intent::Thresholds))
         } else if IMAGE_PREP.is_match(q)
             && u.slots.editions.is_empty()

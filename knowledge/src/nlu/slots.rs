@@ -575,7 +575,15 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     let owns_one = ["have ", "got ", "run ", "own ", "with "]
         .iter()
         .any(|w| before.ends_with(w));
-    if n == 1 && !owns_one && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
+    // "24 clients and 1 server": one machine listed next to others counts too.
+    let listed = ["and ", "+ ", "plus ", ", "]
+        .iter()
+        .any(|w| before.ends_with(w));
+    if n == 1
+        && !owns_one
+        && !listed
+        && !["only", "just", "single"].iter().any(|w| lower.contains(w))
+    {
         return None;
     }
     // "two hundred servers": the count is in the words that follow.
@@ -832,6 +840,10 @@ mod tests {
         assert_eq!(s.host, None);
         let s = extract("Remaining Windows rearm count: 0, problem?");
         assert!(s.count.is_none());
+        assert_eq!(
+            machine_counts("24 clients and 1 server, will the clients activate?").len(),
+            2
+        );
         let s = extract("point at kms over ipv6 fd00::10");
         assert_eq!(s.host.as_deref(), Some("fd00::10"));
         let s = extract("our kms moved from 10.1.0.5 to 10.1.0.50 - how to update all clients");
