@@ -752,7 +752,7 @@ static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
 /// capture?", "does sysprep /generalize reset activation?").
 static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
     )
 });
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
@@ -931,7 +931,7 @@ static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b",
     )
 });
 /// "What next" after a step the user already did.
