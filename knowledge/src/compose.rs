@@ -2244,6 +2244,8 @@ pub fn answer(
     let question = &*crate::nlu::gloss::english(question);
     // "activte", "comand", "threshhold": the patterns below read the words as meant.
     let question = &*domain_spelling(question);
+    // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
+    let question = &*chat_shorthand(question);
     // "re-arm" is the slmgr option /rearm.
     let rearm;
     let question = if question.contains("re-arm") || question.contains("Re-arm") {
@@ -2345,6 +2347,58 @@ fn domain_spelling(text: &str) -> Cow<'_, str> {
             let o = out.get_or_insert_with(String::new);
             o.push_str(&text[last..start]);
             o.push_str(d);
+            last = i;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[last..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// Chat shorthand for domain words, whole words only: (shorthand, meant).
+const SHORTHAND: &[(&str, &str)] = &[
+    ("activ8", "activate"),
+    ("actv8", "activate"),
+    ("activ8d", "activated"),
+    ("actvtd", "activated"),
+    ("actvd", "activated"),
+    ("chk", "check"),
+    ("lic", "licence"),
+    ("prt", "port"),
+    ("tnc", "Test-NetConnection"),
+    ("wat", "what"),
+];
+
+/// The message with chat shorthand ([`SHORTHAND`]) written out; words inside host names, paths
+/// and options stay as typed.
+fn chat_shorthand(text: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let joined =
+            |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'.' | b'-' | b'_' | b'/' | b'\\'));
+        if joined(start.checked_sub(1).and_then(|j| bytes.get(j))) || joined(bytes.get(i)) {
+            continue;
+        }
+        let word = text[start..i].to_ascii_lowercase();
+        if let Some((_, meant)) = SHORTHAND.iter().find(|(w, _)| *w == word) {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&text[last..start]);
+            o.push_str(meant);
             last = i;
         }
     }
