@@ -134,7 +134,7 @@ static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -496,7 +496,7 @@ static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
