@@ -876,6 +876,12 @@ static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bcount\b.{0,30}\b\d+\b.{0,30}\b(but|although|though|yet|while|even\s+though)\b.{0,30}\b(we\s+have|there\s+are|we'?ve\s+got|we\s+run|i\s+have)\s+\d+",
     )
 });
+/// Whether one KMS host keeps up with many clients ("will our single KMS host keep up?").
+static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -986,6 +992,7 @@ pub(crate) fn warm_up() {
         &NO_DOMAIN,
         &HOST_OWN_ACTIVATION,
         &COUNT_SHORT,
+        &HOST_LOAD,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3397,6 +3404,8 @@ fn answer_one(
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
+        } else if HOST_LOAD.is_match(q) {
+            Some(("capacity", Intent::Thresholds))
         } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
             Some(("host-sizing", Intent::HostSetup))
         } else if HOST_OWN_ACTIVATION.is_match(q) {
