@@ -490,7 +490,7 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
     // Option names that are no English word count bare anywhere ("how often can I rearm").
     const DISTINCT: &[&str] = &[
         "rearm", "skms", "ckms", "cpky", "upk", "dlv", "dli", "xpr", "sprt", "ipk", "rilc", "cdns",
-        "sdns", "dti", "atp",
+        "sdns", "dti",
     ];
     let bare_ok = lower.contains("slmgr")
         || lower.split_whitespace().count() <= 4

@@ -98,7 +98,7 @@ static SPECIFIC_TERMS: LazyLock<Folded> = LazyLock::new(|| {
 /// Windows features people "activate" that are not Windows activation.
 static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?)\b|\bwin\s*\+\s*\w|\b(activate|enable|install|add|turn\s+on)\b.{0,40}\b(feature|role)s?\b|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
+        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?|defender\s+(atp|for\s+endpoint)|dhcp\s+scopes?)\b|\bactivat\w*\s+(the\s+|a\s+|my\s+|our\s+|new\s+)?(dhcp|scope|gpo|group\s+policy|website|web\s+site|app\s+pool|application\s+pool|plugin|plug-in|add-?in|extension|theme|mailbox|failover\s+cluster)\b|\bwin\s*\+\s*\w|\b(activate|enable|install|add|turn\s+on)\b.{0,40}\b(feature|role)s?\b|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
     )
 });
 /// Another vendor's licence ("the viewer licence expired, renew it with the vendor").
