@@ -882,6 +882,13 @@ static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b",
     )
 });
+/// Where the agreement's keys are kept ("VLSC or the admin center for the host key?", "we lost
+/// our KMS host key").
+static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -898,8 +905,11 @@ static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem)\s+or\s+(a\s+)?(kms|mak|retail|oem)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
     )
 });
-static EVALUATION: LazyLock<Folded> =
-    LazyLock::new(|| rx_folded(r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image))\b"));
+static EVALUATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial)\b",
+    )
+});
 /// Active Directory-based activation.
 static ADBA: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -993,6 +1003,7 @@ pub(crate) fn warm_up() {
         &HOST_OWN_ACTIVATION,
         &COUNT_SHORT,
         &HOST_LOAD,
+        &HOST_KEY_SOURCE,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -2627,6 +2638,13 @@ fn answer_one(
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && *name == "Linux"))
             .filter(|(w, _)| !role(w))
+            // "VLSC or Microsoft 365 admin center for the host key?": where the key is.
+            .filter(|(_, name)| {
+                *name != "Microsoft 365"
+                    || !["host key", "csvlk", "kms", "vlsc", "mak"]
+                        .iter()
+                        .any(|a| lower.contains(a))
+            })
             // "After moving to Entra ID only, do machines lose AD-based activation?"
             .filter(|(w, _)| {
                 *w != "entra"
@@ -2726,11 +2744,18 @@ fn answer_one(
     // A cloud provider's key management service ("AWS KMS") or an account to activate are not
     // Windows activation.
     let windows_kms_traffic = KMS_TRAFFIC.is_match(q) && !OTHER_CLOUD.is_match(q);
+    // "Activate a trial of Windows Server" is an evaluation edition, not an account.
+    let windows_trial = lower.contains("windows") && EVALUATION.is_match(q);
     if let Some(what) = NOT_WINDOWS_KMS
         .find(q)
         .filter(|_| !windows_kms_traffic)
         .map(|_| "a cloud key management service (keys for encryption)")
-        .or_else(|| ACCOUNT_ACTIVATION.find(q).map(|_| "activating an account"))
+        .or_else(|| {
+            ACCOUNT_ACTIVATION
+                .find(q)
+                .filter(|_| !windows_trial)
+                .map(|_| "activating an account")
+        })
     {
         let mut a = abstain(0.0, ctx);
         a.text = format!(
@@ -3404,6 +3429,13 @@ fn answer_one(
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
+        } else if HOST_KEY_SOURCE.is_match(q)
+            && !BUILD_HOST.is_match(q)
+            && !["steps", "already", "set up", "install"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("host-key-source", Intent::HostSetup))
         } else if HOST_LOAD.is_match(q) {
             Some(("capacity", Intent::Thresholds))
         } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
