@@ -778,7 +778,7 @@ static SRV_MISSING: LazyLock<Folded> = LazyLock::new(|| {
 /// activation?", "restored from backup, will it stay activated?").
 static INSTANCE_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,100}\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b|\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b.{0,60}\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b|\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b.{0,40}\b(activat\w*|kms)\b",
+        r"(?i)\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,100}\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b|\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b.{0,60}\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b|\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b.{0,40}\b(activat\w*|kms)\b|\b(lose|lost|losing|keep|break\w*)\b.{0,30}\b(activat\w*|licen[cs]e)\b.{0,60}\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b|\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,100}\b(re-?activat\w*|activate\s+(it\s+)?again)\b|\b(re-?activat\w*|activate\s+(it\s+)?again)\b.{0,60}\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b|\bactivat\w*\b.{0,40}\b(tied|bound|linked|locked)\s+to\b.{0,30}\bhardware\b",
     )
 });
 /// Containers and activation ("do windows containers need their own activation?").
@@ -3764,6 +3764,8 @@ fn answer_one(
     if SLMGR_USAGE.is_match(q)
         && u.slots.dli.is_none()
         && u.slots.error.is_none()
+        // "Server Core activation commands with kms 10.3.3.3": the procedure, for that host.
+        && !(SERVER_CORE.is_match(q) && u.slots.host.is_some())
         && (lower.contains("slmgr")
             || lower.contains("command")
             || u.intent == Intent::Slmgr
@@ -3992,6 +3994,70 @@ fn answer_one(
         && u.confidence < 0.6
     {
         u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // A MAK and a number of machines ("MAK for 30 machines", "3 servers and a MAK, is that
+    // enough?"): a MAK has no minimum, only its number of activations; not the KMS thresholds.
+    let mak_word = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "mak" || w == "maks")
+        || lower.contains("multiple activation key");
+    if mak_word
+        && u.slots.count.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+    {
+        let switching = ["switch", "convert", "migrat", "move", "change"]
+            .iter()
+            .any(|w| lower.contains(w));
+        if KMS_VS_MAK.is_match(q) && !switching {
+            u.intent = Intent::Compare;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
+        } else if !lower.contains("kms") && !switching {
+            if let Some(a) = fact_answer(kb, "mak-limit", &t, Intent::Online, ctx) {
+                return with_intent(a, Some(Intent::Online));
+            }
+        }
+    }
+    // A MAK in hand ("we have a MAK, how do I put the key in?"): activate with it, online or
+    // by phone; the KMS thresholds do not apply to it.
+    if MAK_IN_HAND.is_match(q)
+        && !KMS_VS_MAK.is_match(q)
+        && !["mistake", "accident", "wrongly", "by error"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && !MAK_LIMIT.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && matches!(
+            u.intent,
+            Intent::None
+                | Intent::Thresholds
+                | Intent::HostSetup
+                | Intent::ClientProcedure
+                | Intent::Methods
+                | Intent::PointKms
+        )
+    {
+        let offline = [
+            "no internet",
+            "without internet",
+            "offline",
+            "phone",
+            "air-gapped",
+            "isolated",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        u.intent = if offline {
+            Intent::Phone
+        } else {
+            Intent::Online
+        };
         u.confidence = u.confidence.max(0.6);
         u.alternative = None;
     }
@@ -4442,70 +4508,6 @@ fn answer_one(
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
         }
-    }
-    // A MAK and a number of machines ("MAK for 30 machines", "3 servers and a MAK, is that
-    // enough?"): a MAK has no minimum, only its number of activations; not the KMS thresholds.
-    let mak_word = lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w == "mak" || w == "maks")
-        || lower.contains("multiple activation key");
-    if mak_word
-        && u.slots.count.is_some()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
-        && u.slots.host.is_none()
-    {
-        let switching = ["switch", "convert", "migrat", "move", "change"]
-            .iter()
-            .any(|w| lower.contains(w));
-        if KMS_VS_MAK.is_match(q) && !switching {
-            u.intent = Intent::Compare;
-            u.confidence = u.confidence.max(0.6);
-            u.alternative = None;
-        } else if !lower.contains("kms") && !switching {
-            if let Some(a) = fact_answer(kb, "mak-limit", &t, Intent::Online, ctx) {
-                return with_intent(a, Some(Intent::Online));
-            }
-        }
-    }
-    // A MAK in hand ("we have a MAK, how do I put the key in?"): activate with it, online or
-    // by phone; the KMS thresholds do not apply to it.
-    if MAK_IN_HAND.is_match(q)
-        && !KMS_VS_MAK.is_match(q)
-        && !["mistake", "accident", "wrongly", "by error"]
-            .iter()
-            .any(|w| lower.contains(w))
-        && !MAK_LIMIT.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
-        && u.slots.host.is_none()
-        && matches!(
-            u.intent,
-            Intent::None
-                | Intent::Thresholds
-                | Intent::HostSetup
-                | Intent::ClientProcedure
-                | Intent::Methods
-                | Intent::PointKms
-        )
-    {
-        let offline = [
-            "no internet",
-            "without internet",
-            "offline",
-            "phone",
-            "air-gapped",
-            "isolated",
-        ]
-        .iter()
-        .any(|w| lower.contains(w));
-        u.intent = if offline {
-            Intent::Phone
-        } else {
-            Intent::Online
-        };
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
     }
     // "The command to force activation right now": `slmgr /ato`, not a clock resync (the
     // classifier reads "force" and "now" as time words).
