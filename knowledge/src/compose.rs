@@ -889,6 +889,18 @@ static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk)\b",
     )
 });
+/// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
+static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(add|open|create|request|need|needs|set\s+up|allow)\w*\b.{0,30}\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b|\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b.{0,30}\b(for|to|towards)\b.{0,20}\bkms\b",
+    )
+});
+/// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
+static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1004,6 +1016,8 @@ pub(crate) fn warm_up() {
         &COUNT_SHORT,
         &HOST_LOAD,
         &HOST_KEY_SOURCE,
+        &FIREWALL_RULE_ASK,
+        &YOUR_KMS,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -4508,6 +4522,39 @@ fn answer_one(
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
         }
+    }
+    // "Add a firewall rule for their KMS at 203.0.113.7": the network path, with its ticket.
+    if FIREWALL_RULE_ASK.is_match(q)
+        && u.slots.host.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.editions.is_empty()
+        && matches!(
+            u.intent,
+            Intent::PointKms | Intent::HostSetup | Intent::ClientProcedure | Intent::ExistingKms
+        )
+    {
+        u.intent = Intent::Connectivity;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
+    if YOUR_KMS.is_match(q)
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure
+                | Intent::PointKms
+                | Intent::ExistingKms
+                | Intent::KeyLookup
+                | Intent::None
+        )
+    {
+        u.intent = Intent::Policy;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
     }
     // "The command to force activation right now": `slmgr /ato`, not a clock resync (the
     // classifier reads "force" and "now" as time words).
