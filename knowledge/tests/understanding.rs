@@ -170,7 +170,7 @@ fn report_with(name: &str, s: &Score, details: bool) -> f64 {
 /// thirteenth's: third 92.4%, fourth 92.5%, fifth 85.4%; the thirteenth dev set scored 86.9% on
 /// its first run; after the fourteenth's, 89.5% on its first run: third 93.3%, fourth 92.9%,
 /// fifth 86.2%; unchanged after the fifteenth's; after the sixteenth's: third 93.3%, fourth 92.9%,
-/// fifth 86.6%), so this floor only guards against regressions until 95% is reached.
+/// fifth 87.0%), so this floor only guards against regressions until 95% is reached.
 const HELD_OUT_FLOOR: f64 = 80.0;
 
 /// Who may see a set's failures: tuning sets show them with `KMSBOT_SHOW_DEV`, held-out sets
@@ -361,7 +361,7 @@ fn fifteenth_dev_set() {
 /// at that moment: third 210/225 (93.3%), fourth 223/240 (92.9%), fifth 219/254 (86.2%));
 /// 152/152, off-topic declined 40/40, after tuning on it (two expectations corrected: a greeting
 /// that says "activating", and declining public KMS servers, which is the right answer), with
-/// the held-out sets at third 210/225 (93.3%), fourth 223/240 (92.9%), fifth 220/254 (86.6%).
+/// the held-out sets at third 210/225 (93.3%), fourth 223/240 (92.9%), fifth 221/254 (87.0%).
 #[test]
 fn sixteenth_dev_set() {
     check_set(
