@@ -146,7 +146,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
 }
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|std|dc|pro|enterprise|ent|education|iot|workstations?|essentials|home)\b",
+        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt|(?:don'?t|do\s+not)\s+(?:need|want))[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|std|dc|pro|enterprise|ent|education|iot|workstations?|essentials|home)\b",
     )
 });
 /// Editions glued to their year ("2022dc", "2019std").
@@ -180,6 +180,8 @@ pub(crate) fn warm_up() {
         &SEGMENT_SPLIT,
         &GLUED,
         &NEGATION,
+        &NEGATED_VERSION,
+        &NEGATED_VERSION_YEAR,
         &WEAK_PORT,
         &CORRECTION,
         &PORT,
@@ -629,6 +631,7 @@ fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
     let mut excluded = BTreeSet::new();
     const TRIGGERS: &[&str] = &[
         "not",
+        "don",
         "non",
         "no",
         "except",
@@ -657,8 +660,26 @@ fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
             excluded.insert(w);
         }
     }
-    (NEGATION.replace_all(lower, " ").into_owned(), excluded)
+    let rest = NEGATION.replace_all(lower, " ").into_owned();
+    // "not server 2019 but 2022": the version ruled out goes, when another one is named.
+    let versions = NEGATED_VERSION_YEAR.find_iter(&rest).count();
+    let rest = if versions >= 2 {
+        NEGATED_VERSION.replace_all(&rest, " ").into_owned()
+    } else {
+        rest
+    };
+    (rest, excluded)
 }
+
+/// A Windows version ruled out ("not server 2019", "not windows 10").
+static NEGATED_VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(?:not|except|excluding|other\s+than)\s+(?:the\s+|for\s+)?(?:windows\s+)?(?:server\s+)?(?:20(?:08|12|16|19|22|25)(?:\s+r2)?|1[01])\b",
+    )
+});
+/// Windows versions named ("2019", "server 2022", "windows 11").
+static NEGATED_VERSION_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(?:20(?:08|12|16|19|22|25)|windows\s+1[01])\b"));
 
 /// Edition queries, one per edition named; attributes without a family borrow the previous one.
 /// Edition words typed with a slip ("standrad", "datacentre", "windos") in their right form,
@@ -838,6 +859,8 @@ mod tests {
         assert_eq!(s.host, None);
         let s = extract("unattend.xml: where do I put the KMS client key?");
         assert_eq!(s.host, None);
+        let s = extract("not server 2019 but 2022: datacenter key");
+        assert_eq!(s.editions.len(), 1);
         let s = extract("Remaining Windows rearm count: 0, problem?");
         assert!(s.count.is_none());
         assert_eq!(
