@@ -901,6 +901,18 @@ static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b",
     )
 });
+/// The client side, asked after the host ("and then on the clients?").
+static CLIENT_SIDE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(on|for|at)\s+(the\s+|each\s+|every\s+|all\s+(the\s+)?)?(clients?|client\s+(side|machines?|vms?)|instances?|vms?)\b|\bclient\s+side\b",
+    )
+});
+/// Whether what was just set up works ("how do I check it works?").
+static CHECK_IT_WORKS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(check|verify|test|confirm|see|know)\w*\b.{0,20}\b(it|that|this|everything)\s+(works?|is\s+working|is\s+running|is\s+up|is\s+ok|worked)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1018,6 +1030,8 @@ pub(crate) fn warm_up() {
         &HOST_KEY_SOURCE,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
+        &CLIENT_SIDE,
+        &CHECK_IT_WORKS,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3044,6 +3058,25 @@ fn answer_one(
         {
             u.intent = Intent::HostSetup;
             u.confidence = u.confidence.max(0.6);
+        }
+    }
+    // After setting up a host: "and then on the clients?" is the client procedure, "how do I
+    // check it works?" the host check.
+    if ctx.and_then(|c| c.intent) == Some(Intent::HostSetup)
+        && toks.len() <= 8
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !HOST_KEY_WORDS.is_match(q)
+    {
+        if CHECK_IT_WORKS.is_match(q) {
+            let t = target(&u.slots, ctx, settings);
+            if let Some(a) = fact_answer(kb, "host-check", &t, Intent::HostSetup, ctx) {
+                return with_intent(a, Some(Intent::HostSetup));
+            }
+        } else if CLIENT_SIDE.is_match(q) {
+            u.intent = Intent::ClientProcedure;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
         }
     }
     // "What if we add two more?" after a count: the new count, against the same threshold.
