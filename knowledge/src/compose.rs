@@ -913,6 +913,12 @@ static CHECK_IT_WORKS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(check|verify|test|confirm|see|know)\w*\b.{0,20}\b(it|that|this|everything)\s+(works?|is\s+working|is\s+running|is\s+up|is\s+ok|worked)\b",
     )
 });
+/// The KMS host's side of the network path ("and on the host side?", "the KMS host's firewall").
+static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1032,6 +1038,7 @@ pub(crate) fn warm_up() {
         &YOUR_KMS,
         &CLIENT_SIDE,
         &CHECK_IT_WORKS,
+        &HOST_SIDE,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3476,6 +3483,17 @@ fn answer_one(
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
+        } else if HOST_SIDE.is_match(q)
+            && !lower.contains("netsh")
+            && !lower.contains("slmgr")
+            && !HOST_PORT_CHANGE.is_match(q)
+            && !CHANGE_PORT.is_match(q)
+            && (ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
+                || lower.contains("firewall")
+                || lower.contains("1688")
+                || lower.contains("port"))
+        {
+            Some(("host-firewall", Intent::Connectivity))
         } else if HOST_KEY_SOURCE.is_match(q)
             && !BUILD_HOST.is_match(q)
             && !["steps", "already", "set up", "install"]
