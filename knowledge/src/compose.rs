@@ -244,7 +244,7 @@ static WINDOWS_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
 /// A cloud key management service, not Windows' Key Management Service.
 static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\s+(in|on)\s+(aws|amazon|google|gcp|azure|alibaba|oracle)\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b",
+        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\s+(in|on)\s+(aws|amazon|google|gcp|azure|alibaba|oracle)\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b|\betcd\b|\bsecrets?\s+encryption\b|\bkms\s+(plugin|provider|v2)\b|\b(delet\w*|rotat\w*|disabl\w*)\b.{0,30}\bkms\s+keys?\b|\bkms\s+keys?\b.{0,20}\b(in|on|from)\s+(aws|amazon|gcp|google\s+cloud|alibaba)\b",
     )
 });
 /// Activating an account or subscription, not Windows.
@@ -997,7 +997,7 @@ static KEY_WORDS: LazyLock<Folded> = LazyLock::new(|| {
 });
 static OFFICE_PRODUCT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
+        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps|activation)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
     )
 });
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
