@@ -919,6 +919,13 @@ static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b",
     )
 });
+/// Activation against the licence itself ("is activation the same as having a licence?", "why
+/// does Windows need activation at all?").
+static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1039,6 +1046,7 @@ pub(crate) fn warm_up() {
         &CLIENT_SIDE,
         &CHECK_IT_WORKS,
         &HOST_SIDE,
+        &ACTIVATION_VS_LICENCE,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3483,6 +3491,8 @@ fn answer_one(
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
+        } else if ACTIVATION_VS_LICENCE.is_match(q) {
+            Some(("activation-vs-licence", Intent::Compare))
         } else if HOST_SIDE.is_match(q)
             && !lower.contains("netsh")
             && !lower.contains("slmgr")
