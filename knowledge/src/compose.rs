@@ -926,6 +926,12 @@ static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
     )
 });
+/// Asking the bot itself to file a ticket or run something ("can you open a ticket for me?").
+static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|file|raise|create|log|run|execute|do)\s+(a\s+|the\s+|that\s+|this\s+|it\s+)?(ticket|request|case|command|commands|it|that|this)?\s*(for\s+(me|us))?\s*(on\s+(my|our)\s+(server|instance|vm|machine|box))?\s*(please|pls)?\s*[?.!]*\s*$",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1047,6 +1053,7 @@ pub(crate) fn warm_up() {
         &CHECK_IT_WORKS,
         &HOST_SIDE,
         &ACTIVATION_VS_LICENCE,
+        &ASK_THE_BOT,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -2712,6 +2719,10 @@ fn answer_one(
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
+    }
+    // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
+    if ASK_THE_BOT.is_match(q) && ctx.and_then(|c| c.intent).is_none() {
+        return small_talk(Intent::Help, ctx);
     }
     // "Thanks. Unrelated: how do I reset a local admin password?": the new subject, on its own.
     if let Some(m) = TOPIC_CHANGE.find(q) {
