@@ -932,6 +932,16 @@ static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)^\s*(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|file|raise|create|log|run|execute|do)\s+(a\s+|the\s+|that\s+|this\s+|it\s+)?(ticket|request|case|command|commands|it|that|this)?\s*(for\s+(me|us))?\s*(on\s+(my|our)\s+(server|instance|vm|machine|box))?\s*(please|pls)?\s*[?.!]*\s*$",
     )
 });
+/// An old KMS host still in DNS ("clients keep finding the old kms host via dns", "remove a
+/// stale _vlmcs record").
+static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server|records?|entry)\b.{0,40}\b(dns|srv|_vlmcs)|\b(dns|srv|_vlmcs)\b.{0,40}\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server)\b|\b(remove|delete|clean\w*\s+up|get\s+rid\s+of)\b.{0,30}\b(stale\s+|old\s+)?(_vlmcs\S*|srv)\s+(records?|entry|entries)\b|\b(remove|delete)\b.{0,30}\b(stale|old)\s+_vlmcs",
+    )
+});
+/// An NTP server named by address ("our ntp is 10.0.0.123, how do I point windows at it?").
+static NTP_NAMED: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(ntp|time\s+(server|source)|ntp\s+server)\s+(is|at|=|:)"));
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1054,6 +1064,8 @@ pub(crate) fn warm_up() {
         &HOST_SIDE,
         &ACTIVATION_VS_LICENCE,
         &ASK_THE_BOT,
+        &STALE_SRV,
+        &NTP_NAMED,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3464,6 +3476,8 @@ fn answer_one(
             Some(("pre-vista", Intent::KeyLookup))
         } else if lower.contains("kms") && HOST_MOVE.is_match(q) {
             Some(("host-move", Intent::HostSetup))
+        } else if STALE_SRV.is_match(q) {
+            Some(("host-move", Intent::HostSetup))
         } else if lower.contains("kms") && HOST_CHECK.is_match(q) {
             Some(("host-check", Intent::HostSetup))
         } else if ["key", "csvlk", "mak"].iter().any(|w| lower.contains(w))
@@ -4594,6 +4608,12 @@ fn answer_one(
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
         }
+    }
+    // "Our NTP is 10.0.0.123, how do I point Windows at it?": a time source, not a KMS host.
+    if NTP_NAMED.is_match(q) && !lower.contains("kms") && u.slots.error.is_none() {
+        u.intent = Intent::TimeSync;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
     }
     // "Add a firewall rule for their KMS at 203.0.113.7": the network path, with its ticket.
     if FIREWALL_RULE_ASK.is_match(q)
