@@ -3552,7 +3552,7 @@ fn answer_one(
             && !lower.contains("host key")
             && u.slots.host.is_none()
         {
-            Some(("capacity", Intent::Thresholds))
+            Some(("redundancy", Intent::HostSetup))
         } else if instance_change {
             Some(("instance-changes", Intent::Timing))
         } else if (lower.contains("udp") || DIRECTION.is_match(q))
