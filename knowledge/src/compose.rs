@@ -3474,9 +3474,8 @@ fn answer_one(
             && !about_clock;
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
-        } else if lower.contains("kms") && HOST_MOVE.is_match(q) {
-            Some(("host-move", Intent::HostSetup))
-        } else if STALE_SRV.is_match(q) {
+        } else if (lower.contains("kms") && HOST_MOVE.is_match(q)) || STALE_SRV.is_match(q) {
+            // Moving the host, or an old one still found through DNS.
             Some(("host-move", Intent::HostSetup))
         } else if lower.contains("kms") && HOST_CHECK.is_match(q) {
             Some(("host-check", Intent::HostSetup))
