@@ -942,6 +942,8 @@ static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
 /// An NTP server named by address ("our ntp is 10.0.0.123, how do I point windows at it?").
 static NTP_NAMED: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(ntp|time\s+(server|source)|ntp\s+server)\s+(is|at|=|:)"));
+/// A Windows version year in a section title.
+static SECTION_YEAR: LazyLock<Regex> = LazyLock::new(|| rx(r"\b20\d\d\b"));
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1066,6 +1068,7 @@ pub(crate) fn warm_up() {
         &ASK_THE_BOT,
         &STALE_SRV,
         &NTP_NAMED,
+        &SECTION_YEAR,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -2963,6 +2966,8 @@ fn answer_one(
                 && u.confidence < 0.5;
             let follow = FOLLOW_UP.is_match(q)
                 || asked_back
+                // "on server core?": the same question, for Server Core.
+                || (SERVER_CORE.is_match(q) && toks.len() <= 4)
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
                 || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
             let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
@@ -3018,11 +3023,23 @@ fn answer_one(
                 };
                 u.confidence = u.confidence.max(0.6);
             }
-            // Edition attributes alone ("and for datacenter?") take the thread's family.
+            // Edition attributes alone ("and for datacenter?") take the thread's family; a
+            // name of several families ("ltsc?") keeps those of the thread's version.
             if let Some(fam) = &c.family {
+                let prefix = format!("{fam} ");
                 for e in &mut u.slots.editions {
                     if e.families.is_empty() {
                         e.families = vec![fam.clone()];
+                    } else if e.families.len() > 1 {
+                        let narrowed: Vec<String> = e
+                            .families
+                            .iter()
+                            .filter(|f| f.starts_with(&prefix))
+                            .cloned()
+                            .collect();
+                        if !narrowed.is_empty() {
+                            e.families = narrowed;
+                        }
                     }
                 }
             }
@@ -4951,6 +4968,12 @@ fn compose_for(
                 .first()
                 .is_none_or(|s| !s.title.starts_with(SLMGR_TABLE))
                 || !slmgr_options_in(kb, q).is_empty())
+            // A section about one Windows version ("Windows Server 2008 R2 hosts") only for a
+            // question that names that version ("on 2012 r2?" is not about 2008 R2).
+            && r.sources.first().is_none_or(|s| {
+                let mut years = SECTION_YEAR.find_iter(&s.section).peekable();
+                years.peek().is_none() || years.any(|y| q.contains(y.as_str()))
+            })
         {
             let mut r = r;
             r.text = personalize(&r.text, t, None);
