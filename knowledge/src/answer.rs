@@ -438,12 +438,12 @@ pub(crate) fn candidates_answer(
     let mut families: Vec<&str> = list.iter().map(|g| g.family.as_str()).collect();
     families.dedup();
     let what = if families.len() == 1 {
-        families[0].to_string()
+        format!("{} has", families[0])
     } else {
-        "that".to_string()
+        "These editions have".to_string()
     };
     let mut text = format!(
-        "Which edition? {what} has several KMS client setup keys (GVLKs); pick the one matching your instance (`DISM /online /Get-CurrentEdition` shows it):\n\n| Edition | Key |\n|---|---|\n"
+        "Which edition? {what} several KMS client setup keys (GVLKs); pick the one matching your instance (`DISM /online /Get-CurrentEdition` shows it):\n\n| Edition | Key |\n|---|---|\n"
     );
     for g in list.iter().take(40) {
         text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
