@@ -134,7 +134,7 @@ static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network|vulnerab\w*|exploit\w*|cve)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -447,7 +447,7 @@ static KEY_IN_CHAT: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether a published key is a secret ("is it a security problem that the GVLK is in our wiki").
 static KEY_SECRECY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(secret|security|safe|leak\w*|wiki|confidential|sensitive|expos\w*|share|sharing|posted|publish\w*)\b",
+        r"(?i)\b(secret|security|safe|leak\w*|wiki|confidential|sensitive|expos\w*|share|sharing|posted|publish\w*|steal\w*|stolen|public|publicly)\b",
     )
 });
 /// A follow-up that names an activation method ("and for the online way?").
@@ -944,6 +944,12 @@ static NTP_NAMED: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(ntp|time\s+(server|source)|ntp\s+server)\s+(is|at|=|:)"));
 /// A Windows version year in a section title.
 static SECTION_YEAR: LazyLock<Regex> = LazyLock::new(|| rx(r"\b20\d\d\b"));
+/// Other ports or protocols next to 1688 ("does the kms host need RPC or SMB open?").
+static OTHER_KMS_PORTS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(other|besides|apart\s+from|additional|more|extra)\s+(than\s+)?(ports?|1688)\b|\b(ports?)\s+(besides|other\s+than|apart\s+from|except)\b|\b(rpc|smb|135|445|dynamic\s+ports?|ephemeral\s+ports?|endpoint\s+mapper)\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1069,6 +1075,7 @@ pub(crate) fn warm_up() {
         &STALE_SRV,
         &NTP_NAMED,
         &SECTION_YEAR,
+        &OTHER_KMS_PORTS,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -3532,6 +3539,12 @@ fn answer_one(
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
+        } else if OTHER_KMS_PORTS.is_match(q)
+            && lower.contains("kms")
+            && u.slots.host.is_none()
+            && !lower.contains("vpn")
+        {
+            Some(("port", Intent::Connectivity))
         } else if ACTIVATION_VS_LICENCE.is_match(q) {
             Some(("activation-vs-licence", Intent::Compare))
         } else if HOST_SIDE.is_match(q)
