@@ -134,7 +134,7 @@ static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network|vulnerab\w*|exploit\w*|cve)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network|vulnerab\w*|exploit\w*|cve)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details|usage|counts?|numbers?)\b.{0,40}\bmicrosoft\b|\b(tell|inform|report\s+to|notify)\s+microsoft\b.{0,40}\b(how\s+many|number|count|vms?|machines?|clients?)\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -758,7 +758,7 @@ static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
 static LAPSE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activation|windows\s+licen[cs]e|kms)\b.{0,40}\b(runs?\s+out|ran\s+out|expires?|expired|lapses?|lapsed)\b.{0,80}\b(reboot\w*|restart\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+|my\s+|our\s+)?(services?|working|running|apps?|roles?)|restrict\w*|lock\w*|still\s+(work|run)\w*|keep\s+(working|running))\b|\b(not|never|isn'?t|un)\s*activated\b.{0,60}\b(reboot\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+)?(services?|working|running)|still\s+(work|run)\w*|keep\s+(working|running))\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(is\s+|stays?\s+|remains?\s+)?(never|not|isn'?t|un)\s*activated\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(activation|windows\s+licen[cs]e)\s+(expires|runs\s+out|lapses|ends)\b|\breduced\s+functionality(\s+mode)?\b|\brfm\b",
+        r"(?i)\b(activation|windows\s+licen[cs]e|kms)\b.{0,40}\b(runs?\s+out|ran\s+out|expires?|expired|lapses?|lapsed)\b.{0,80}\b(reboot\w*|restart\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+|my\s+|our\s+)?(services?|working|running|apps?|roles?)|restrict\w*|lock\w*|still\s+(work|run)\w*|keep\s+(working|running))\b|\b(not|never|isn'?t|un)\s*activated\b.{0,60}\b(reboot\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+)?(services?|working|running)|still\s+(work|run)\w*|keep\s+(working|running))\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(is\s+|stays?\s+|remains?\s+)?(never|not|isn'?t|un)\s*activated\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(activation|windows\s+licen[cs]e)\s+(expires|runs\s+out|lapses|ends)\b|\breduced\s+functionality(\s+mode)?\b|\brfm\b|\b(risks?|consequences?|what\s+happens)\b.{0,40}\b(do\s+nothing|don'?t\s+(bother\s+to\s+)?activate|never\s+activate|ignor\w*\s+(the\s+)?activation|skip\w*\s+(the\s+)?activation|leave\s+(them|it|windows)\s+(un|not\s+)activated)\b",
     )
 });
 /// Sizing a KMS host ("what cpu and ram does a kms host need?").
@@ -950,6 +950,12 @@ static OTHER_KMS_PORTS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(other|besides|apart\s+from|additional|more|extra)\s+(than\s+)?(ports?|1688)\b|\b(ports?)\s+(besides|other\s+than|apart\s+from|except)\b|\b(rpc|smb|135|445|dynamic\s+ports?|ephemeral\s+ports?|endpoint\s+mapper)\b",
     )
 });
+/// An overview asked for ("what do I need to know about windows activation in the cloud?").
+static OVERVIEW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(do|should|must)\s+(i|we)\s+(need\s+to\s+)?know\s+about\b.{0,30}\bactivation\b|\b(overview|big\s+picture|summary)\s+of\s+(windows\s+)?activation\b",
+    )
+});
 /// A Home edition named only to rule it out ("not the home edition, the pro one").
 static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
@@ -1076,6 +1082,7 @@ pub(crate) fn warm_up() {
         &NTP_NAMED,
         &SECTION_YEAR,
         &OTHER_KMS_PORTS,
+        &OVERVIEW,
         &IMAGE_PREP,
         &LAPSE,
         &HOST_SIZING,
@@ -4674,6 +4681,12 @@ fn answer_one(
         )
     {
         u.intent = Intent::Policy;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "What do I need to know about Windows activation here?": the ways to activate.
+    if OVERVIEW.is_match(q) && u.slots.error.is_none() && u.slots.dli.is_none() {
+        u.intent = Intent::Methods;
         u.confidence = u.confidence.max(0.6);
         u.alternative = None;
     }
