@@ -3591,7 +3591,10 @@ fn answer_one(
             Some(("redundancy", Intent::HostSetup))
         } else if instance_change {
             Some(("instance-changes", Intent::Timing))
-        } else if (lower.contains("udp") || DIRECTION.is_match(q))
+        } else if (lower.contains("udp")
+            || DIRECTION.is_match(q)
+            // "is 1688 tcp": which protocol.
+            || (lower.contains("tcp") && lower.contains("1688") && toks.len() <= 4))
             && !["ntp", "123", "w32tm", "time", "clock"]
                 .iter()
                 .any(|w| lower.contains(w))
