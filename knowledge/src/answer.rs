@@ -148,6 +148,11 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("scanner", "scanners"),
     ("wps", "Wi-Fi setup"),
     ("router", "network devices"),
+    // Management tools whose clients and sites are not Windows activation.
+    ("sccm", "Configuration Manager"),
+    ("configmgr", "Configuration Manager"),
+    ("mecm", "Configuration Manager"),
+    ("powerpoint", "Microsoft Office"),
 ];
 
 /// Words that name products or topics this bot does not cover.
@@ -433,12 +438,12 @@ pub(crate) fn candidates_answer(
     let mut families: Vec<&str> = list.iter().map(|g| g.family.as_str()).collect();
     families.dedup();
     let what = if families.len() == 1 {
-        families[0].to_string()
+        format!("{} has", families[0])
     } else {
-        "that".to_string()
+        "These editions have".to_string()
     };
     let mut text = format!(
-        "Which edition? {what} has several KMS client setup keys (GVLKs); pick the one matching your instance (`DISM /online /Get-CurrentEdition` shows it):\n\n| Edition | Key |\n|---|---|\n"
+        "Which edition? {what} several KMS client setup keys (GVLKs); pick the one matching your instance (`DISM /online /Get-CurrentEdition` shows it):\n\n| Edition | Key |\n|---|---|\n"
     );
     for g in list.iter().take(40) {
         text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
@@ -485,7 +490,7 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
     // Option names that are no English word count bare anywhere ("how often can I rearm").
     const DISTINCT: &[&str] = &[
         "rearm", "skms", "ckms", "cpky", "upk", "dlv", "dli", "xpr", "sprt", "ipk", "rilc", "cdns",
-        "sdns", "dti", "atp",
+        "sdns", "dti",
     ];
     let bare_ok = lower.contains("slmgr")
         || lower.split_whitespace().count() <= 4

@@ -98,7 +98,7 @@ static SPECIFIC_TERMS: LazyLock<Folded> = LazyLock::new(|| {
 /// Windows features people "activate" that are not Windows activation.
 static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?)\b|\bwin\s*\+\s*\w|\b(activate|enable|install|add|turn\s+on)\b.{0,40}\b(feature|role)s?\b|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
+        r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?|defender\s+(atp|for\s+endpoint)|dhcp\s+scopes?)\b|\bactivat\w*\s+(the\s+|a\s+|my\s+|our\s+|new\s+)?(dhcp|scope|gpo|group\s+policy|website|web\s+site|app\s+pool|application\s+pool|plugin|plug-in|add-?in|extension|theme|mailbox|failover\s+cluster)\b|\bwin\s*\+\s*\w|\b(activate|enable|install|add|turn\s+on)\b.{0,40}\b(feature|role)s?\b|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
     )
 });
 /// Another vendor's licence ("the viewer licence expired, renew it with the vendor").
@@ -134,7 +134,7 @@ static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details)\b.{0,40}\bmicrosoft\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network|vulnerab\w*|exploit\w*|cve)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details|usage|counts?|numbers?)\b.{0,40}\bmicrosoft\b|\b(tell|inform|report\s+to|notify)\s+microsoft\b.{0,40}\b(how\s+many|number|count|vms?|machines?|clients?)\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -244,7 +244,7 @@ static WINDOWS_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
 /// A cloud key management service, not Windows' Key Management Service.
 static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\s+(in|on)\s+(aws|amazon|google|gcp|azure|alibaba|oracle)\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b",
+        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\s+(in|on)\s+(aws|amazon|google|gcp|azure|alibaba|oracle)\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b|\betcd\b|\bsecrets?\s+encryption\b|\bkms\s+(plugin|provider|v2)\b|\b(delet\w*|rotat\w*|disabl\w*)\b.{0,30}\bkms\s+keys?\b|\bkms\s+keys?\b.{0,20}\b(in|on|from)\s+(aws|amazon|gcp|google\s+cloud|alibaba)\b",
     )
 });
 /// Activating an account or subscription, not Windows.
@@ -360,7 +360,7 @@ static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
 /// A GVLK activated some other way than KMS.
 static GVLK_OTHER_WAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b",
+        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b|\b(by\s+(tele)?phone|telephone|online|over\s+the\s+internet|with\s+microsoft)\b.{0,30}\b(a\s+|the\s+)?(gvlk|kms\s+client\s+(setup\s+)?key)\b",
     )
 });
 /// Whether a restart is needed.
@@ -384,7 +384,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations)|limit\w*)\b.*\bmak\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -416,7 +416,7 @@ static OUTAGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CLONED: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b",
+        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
     )
 });
 /// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
@@ -447,7 +447,7 @@ static KEY_IN_CHAT: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether a published key is a secret ("is it a security problem that the GVLK is in our wiki").
 static KEY_SECRECY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(secret|security|safe|leak\w*|wiki|confidential|sensitive|expos\w*|share|sharing|posted|publish\w*)\b",
+        r"(?i)\b(secret|security|safe|leak\w*|wiki|confidential|sensitive|expos\w*|share|sharing|posted|publish\w*|steal\w*|stolen|public|publicly)\b",
     )
 });
 /// A follow-up that names an activation method ("and for the online way?").
@@ -496,7 +496,7 @@ static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -607,7 +607,7 @@ static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether the KMS host is published in DNS, and how to look.
 static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b",
+        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b",
     )
 });
 /// Turning a host's DNS publishing on or off (`/cdns`, `/sdns`), not looking it up.
@@ -638,7 +638,7 @@ static PING: LazyLock<Folded> =
 /// How many hosts one host key (CSVLK) activates.
 static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b",
+        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b",
     )
 });
 /// The count's ceiling ("does the count go above 50?").
@@ -683,7 +683,7 @@ static WHOLE_PROCEDURE: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether machines will activate / a count is enough.
 static WILL_IT_WORK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(will|would|do|does|can|could)\s+(the\s+|all\s+|our\s+)?(\d+\s+)?(they|these|those|it|them|servers?|clients?|vms?|machines?|instances?|windows\s*(10|11)\s+\w+|all)\b.{0,30}\b(activate|get\s+activated|work|count)\b|\b(is|are)\s+(that|this|it|these|they)\s+enough\b|\benough\s*\?",
+        r"(?i)\b(will|would|do|does|can|could)\s+(the\s+|all\s+|our\s+)?(\d+\s+)?(they|these|those|it|them|servers?|clients?|vms?|machines?|instances?|windows\s*(10|11)\s+\w+|all)\b.{0,30}\b(activate|get\s+activated|work|count)\b|\b(is|are)\s+(that|this|it|these|they)\s+enough\b|\benough\s*\?|,\s*(ok|okay|fine|sufficient)\s*\?\s*$|\b(is\s+that|is\s+it|are\s+we)\s+(ok|okay|fine|sufficient|good)\b",
     )
 });
 /// Asks for the client setup key (GVLK), not the host key.
@@ -713,6 +713,253 @@ static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b|\b(windows|win)\s*(7|vista)\s+(ultimate|starter|home\s+premium|home\s+basic)\b",
     )
 });
+/// The message says it changes the subject ("unrelated:", "not an activation question:"); what
+/// follows is read on its own.
+static TOPIC_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(unrelated|off[\s-]?topic|(a\s+)?(different|another|separate|other)\s+(topic|subject|question|thing)|not\s+(an?\s+)?(activation|kms|licen[cs]ing)[\s-]+(related\s+)?(question|issue|problem|thing)|nothing\s+to\s+do\s+with\s+(windows\s+)?activation|side\s+question|changing\s+(the\s+)?(topic|subject))\s*[:,.!?-]",
+    )
+});
+/// An Office application's own activation message ("Word says 'Product Deactivated'").
+static OFFICE_APP_MESSAGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(word|excel|outlook|powerpoint|onenote|publisher|visio|project)\b.{0,60}\b(product\s+deactivated|unlicensed\s+product|product\s+activation\s+failed)\b|\b(product\s+deactivated|unlicensed\s+product)\b.{0,80}\b(word|excel|outlook|powerpoint|onenote|publisher)\b",
+    )
+});
+/// Bills and invoices: the provider's billing, not activation.
+static BILLING: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(bill|bills|billing|billed|invoice[sd]?|invoicing)\b"));
+/// A MAK the user already has ("we have a MAK", "with our MAK key"): activate with it, whatever
+/// the number of machines.
+static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(have|got|with|using|use|bought|purchased|own|received)\s+(a|an|our|the|one|this)?\s*(mak|multiple\s+activation\s+key)s?\b|\bmak\s+(key|licen[cs]e)s?\b.{0,40}\b(have|got|bought|received)\b|\b(have|got)\b.{0,20}\bmak\s+(key|licen[cs]e)s?\b|\b(have|got|own|bought|purchased)\b.{0,60}\b(and|plus)\s+(a|an|one|our|the)\s+mak\b",
+    )
+});
+/// Activating now rather than waiting ("the command to force activation right now").
+static ACTIVATE_NOW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(force|trigger|kick\s*off|retry|redo|rerun|re-run)\w*\s+(the\s+|an?\s+|its\s+)?activation\b|\bactivat\w*\s+(it\s+|this\s+|the\s+\w+\s+)?(right\s+now|now|immediately|at\s+once|straight\s+away|right\s+away)\b|\bactivation\b.{0,20}\b(right\s+now|immediately|at\s+once)\b",
+    )
+});
+/// Asking about KMS or comparing, which a MAK in hand does not answer ("MAK or KMS?").
+static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bmak\b.{0,20}\b(or|vs\.?|versus|instead\s+of)\b.{0,20}\bkms\b|\bkms\b.{0,20}\b(or|vs\.?|versus|instead\s+of)\b.{0,20}\bmak\b|\b(switch|convert|move|change)\w*\b.{0,30}\b(to|from)\s+kms\b",
+    )
+});
+/// Golden images, sysprep and activation ("should the golden image be activated before
+/// capture?", "does sysprep /generalize reset activation?").
+static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+    )
+});
+/// What happens once activation lapses ("will the server reboot if activation runs out?").
+static LAPSE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(activation|windows\s+licen[cs]e|kms)\b.{0,40}\b(runs?\s+out|ran\s+out|expires?|expired|lapses?|lapsed)\b.{0,80}\b(reboot\w*|restart\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+|my\s+|our\s+)?(services?|working|running|apps?|roles?)|restrict\w*|lock\w*|still\s+(work|run)\w*|keep\s+(working|running))\b|\b(not|never|isn'?t|un)\s*activated\b.{0,60}\b(reboot\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+)?(services?|working|running)|still\s+(work|run)\w*|keep\s+(working|running))\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(is\s+|stays?\s+|remains?\s+)?(never|not|isn'?t|un)\s*activated\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(activation|windows\s+licen[cs]e)\s+(expires|runs\s+out|lapses|ends)\b|\breduced\s+functionality(\s+mode)?\b|\brfm\b|\b(risks?|consequences?|what\s+happens)\b.{0,40}\b(do\s+nothing|don'?t\s+(bother\s+to\s+)?activate|never\s+activate|ignor\w*\s+(the\s+)?activation|skip\w*\s+(the\s+)?activation|leave\s+(them|it|windows)\s+(un|not\s+)activated)\b",
+    )
+});
+/// Sizing a KMS host ("what cpu and ram does a kms host need?").
+static HOST_SIZING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|spec\s+sheet|resources|how\s+(big|powerful|large)|dedicated)\b.{0,60}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,60}\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|resources|how\s+(big|powerful|large)|dedicated)\b|\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,40}\b(enough|sufficient|ok|fine)\b.{0,20}\bkms\b|\bkms\b.{0,40}\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,20}\b(enough|sufficient|ok|fine)\b",
+    )
+});
+/// A missing `_vlmcs._tcp` record in pasted DNS output ("can't find _vlmcs._tcp: Non-existent
+/// domain").
+static SRV_MISSING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)_vlmcs\b.{0,80}\b(non-?existent\s+domain|can'?t\s+find|cannot\s+find|nxdomain|not\s+found|no\s+(srv\s+)?records?|returns?\s+nothing)\b|\b(non-?existent\s+domain|nxdomain|can'?t\s+find|cannot\s+find)\b.{0,40}_vlmcs\b",
+    )
+});
+/// Changes to an instance and what they do to its activation ("will resizing the VM break
+/// activation?", "restored from backup, will it stay activated?").
+static INSTANCE_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,100}\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b|\b(activat\w*|kms)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b.{0,60}\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b|\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,60}\b(again|break\w*|broken|lose|lost|gone|missing|affect\w*|mess\w*|stay\w*|keep\w*|remain\w*|survive\w*|still|happens?|deactivat\w*|need\w*|redo|repeat|invalidat\w*|reset\w*|undo\w*)\b.{0,40}\b(activat\w*|kms)\b|\b(lose|lost|losing|keep|break\w*)\b.{0,30}\b(activat\w*|licen[cs]e)\b.{0,60}\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b|\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b.{0,100}\b(re-?activat\w*|activate\s+(it\s+)?again)\b|\b(re-?activat\w*|activate\s+(it\s+)?again)\b.{0,60}\b(hibernat\w*|deallocat\w*|power\w*\s+(off|down)|(another|other|different|new)\s+(region|zone|datacenter|data\s+cent(er|re)|availability\s+zone|hypervisor|hardware|physical\s+host|host\s+node)|resiz\w*|rebuil\w*|redeploy\w*|re-deploy\w*|restor\w*|snapshots?|backups?|reboot\w*|restart\w*|stop\s+and\s+start|live\s+migrat\w*|vmotion|instance\s+(type|size)|vm\s+size|(bigger|smaller|larger|different)\s+(vm|instance|size|flavou?r|sku)|more\s+(v?cpus?|cores|ram|memory)|hardware\s+change|new\s+hardware|(move|moving|moved|migrat\w*)\s+(the\s+|a\s+|my\s+|our\s+)?(vm|vms|instance|instances|server|machine)\b)\b|\bactivat\w*\b.{0,40}\b(tied|bound|linked|locked)\s+to\b.{0,30}\bhardware\b",
+    )
+});
+/// Containers and activation ("do windows containers need their own activation?").
+static CONTAINERS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(containers?|docker|kubernetes|k8s|containeri[sz]ed)\b.{0,80}\b(activat\w*|kms|slmgr|gvlk)\b|\b(activat\w*|kms|slmgr|gvlk)\b.{0,80}\b(containers?|docker|kubernetes|k8s)\b",
+    )
+});
+/// More than one KMS host ("a backup kms host", "two kms hosts for redundancy").
+static REDUNDANT_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(backup|spare|standby|secondary|failover|fallback|additional|extra|redundant)\s+kms\s+(hosts?|servers?)\b|\b(two|2|multiple|several|more\s+than\s+one)\s+kms\s+(hosts|servers)\b|\bkms\s+(hosts?|servers?)\b.{0,30}\b(failover|fail\s+over|high\s+availability|ha)\b|\b(ha|high\s+availability|failover|redundancy)\s+(for|of)\s+(the\s+|our\s+)?kms\b",
+    )
+});
+/// Server Core or another installation without a desktop.
+static SERVER_CORE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(server\s+core|core\s+(edition|install\w*)|servercore|no\s+gui|without\s+(a\s+|the\s+)?(gui|desktop)|headless|no\s+desktop\s+experience)\b",
+    )
+});
+/// The service behind KMS named by its role ("restart the kms service", "what is the KMS
+/// service called?"): the Software Protection service.
+static KMS_SERVICE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(restart\w*|start\w*|stop\w*|name\s+of|which|bounce)\b.{0,30}\b(kms|activation|licen[cs]ing)\s+service\b|\b(kms|activation|licen[cs]ing)\s+service\b.{0,30}\b(name|called|restart\w*|stopped|running|hung|stuck)\b",
+    )
+});
+/// Windows KMS traffic itself ("is the kms traffic encrypted?"), not a cloud key service.
+static KMS_TRAFFIC: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\s+(traffic|protocol|requests?|communication|exchange|packets?)\b|\b(traffic|protocol|communication|packets?)\b.{0,30}\b(kms|1688)\b",
+    )
+});
+/// The direction of the KMS connection ("inbound or outbound?").
+static DIRECTION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b|\b(inbound|ingress)\b.{0,30}\b(on|to|at)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?|client\s+machines)\b|\b(open|allow)\w*\b.{0,20}\b1688\b.{0,20}\b(on|to)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?)\b",
+    )
+});
+/// Which key is installed now, or the firmware's OEM key ("what key is on this server right
+/// now?", "get my product key from the bios").
+static INSTALLED_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(which|what)\s+(product\s+)?key\s+(is|was)\s+(installed|on|in\s+use|used|currently|there)\b|\b(see|show|find|check|read|get|retrieve|extract|recover)\w*\b.{0,30}\b(installed|current|existing|original)\s+(windows\s+)?(product\s+)?key\b|\b(product\s+)?key\b.{0,30}\b(from|in|stored\s+in)\s+(the\s+)?(bios|uefi|firmware)\b|\boa3\w*\b|\b(volume_kmsclient|volume_mak|retail|oem_dm|oem_slp|oem_cos|timebased_eval)\s+channel\b.{0,30}\b(mean|means|meaning|is|stand)\b|\bwhat\b.{0,20}\b(volume_kmsclient|volume_mak|oem_dm|oem_slp)\b",
+    )
+});
+/// "Office" as a place ("the VPN to our office", "in the head office").
+static OFFICE_PLACE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(our|the|my|your|this|that|an?|to|in|at|from|head|branch|main|home|back|local|remote)\s+office\b",
+    )
+});
+/// Checking activation on another machine or many at once ("remotely?", "on 50 servers at
+/// once?").
+static REMOTE_STATUS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(remote\w*|from\s+(one|a\s+central|my|a\s+single)\s+(machine|box|server|workstation|place)|(many|multiple|several|all\s+(our|the|my)?|\d+)\s+(servers|machines|vms|instances|computers|hosts)\s+(at\s+once|in\s+one\s+go|together)|in\s+bulk|whole\s+fleet|across\s+(the\s+|our\s+)?fleet)\b",
+    )
+});
+/// No KMS host to use ("what if I don't have a kms host?", "without KMS").
+static NO_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(don'?t|do\s+not|doesn'?t|does\s+not|without|no|not\s+using|haven'?t\s+got|have\s+no)\s+((have|has|use|run|got|own)\s+)?(a\s+|any\s+|an?\s+own\s+|our\s+own\s+)?kms(\s+(host|server))?\b",
+    )
+});
+/// Thanks before a new question ("thanks! and the command to install it?").
+static THANKS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(thanks?(\s+(a\s+lot|so\s+much|again))?|thank\s+you(\s+(so\s+much|again))?|thx|ty|cheers|great|perfect|awesome|nice|cool|ok(ay)?|got\s+it)\s*[!.,:;-]+\s+",
+    )
+});
+/// A bare number answering a thread about the thresholds ("we have 4", "about 30").
+static BARE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(?:(?:we|i)\s+(?:have|got|run)|we'?ve\s+got|about|around|only|just|roughly)?\s*(\d{1,5})\s*(?:of\s+them|in\s+total|total)?\s*[.?!]*\s*$",
+    )
+});
+/// Machines outside an Active Directory domain ("workgroup", "Entra-joined", "after leaving
+/// the domain").
+static NO_DOMAIN: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain)\b",
+    )
+});
+/// The KMS host's own activation and internet access ("does the KMS host reactivate every
+/// 180 days with Microsoft?", "the kms host lost internet").
+static HOST_OWN_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\s+(host|server)\b.{0,40}\b(itself|its\s+own|own)\b.{0,40}\b(activat\w*|valid|expir\w*|renew\w*)\b|\bkms\s+(host|server)\b.{0,60}\b(internet|microsoft)\b.{0,60}\b(again|every|renew\w*|reactivat\w*|periodic\w*|permanent\w*|forever|still)\b|\bkms\s+(host|server)\b.{0,30}\b(lost|loses|lose|losing|has\s+no|without|no\s+longer\s+has|cut\s+off\s+from)\s+(the\s+)?(internet|outbound)\b|\bkms\s+(host|server)\b.{0,40}\b(reactivat\w*|re-activat\w*)\b.{0,40}\b(microsoft|every|180)\b",
+    )
+});
+/// The host's count lower than the machines there are ("count 4 but we have 10 servers").
+static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bcount\b.{0,30}\b\d+\b.{0,30}\b(but|although|though|yet|while|even\s+though)\b.{0,30}\b(we\s+have|there\s+are|we'?ve\s+got|we\s+run|i\s+have)\s+\d+",
+    )
+});
+/// Whether one KMS host keeps up with many clients ("will our single KMS host keep up?").
+static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b",
+    )
+});
+/// Where the agreement's keys are kept ("VLSC or the admin center for the host key?", "we lost
+/// our KMS host key").
+static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk)\b",
+    )
+});
+/// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
+static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(add|open|create|request|need|needs|set\s+up|allow)\w*\b.{0,30}\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b|\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b.{0,30}\b(for|to|towards)\b.{0,20}\bkms\b",
+    )
+});
+/// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
+static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b",
+    )
+});
+/// The client side, asked after the host ("and then on the clients?").
+static CLIENT_SIDE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(on|for|at)\s+(the\s+|each\s+|every\s+|all\s+(the\s+)?)?(clients?|client\s+(side|machines?|vms?)|instances?|vms?)\b|\bclient\s+side\b",
+    )
+});
+/// Whether what was just set up works ("how do I check it works?").
+static CHECK_IT_WORKS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(check|verify|test|confirm|see|know)\w*\b.{0,20}\b(it|that|this|everything)\s+(works?|is\s+working|is\s+running|is\s+up|is\s+ok|worked)\b",
+    )
+});
+/// The KMS host's side of the network path ("and on the host side?", "the KMS host's firewall").
+static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b",
+    )
+});
+/// Activation against the licence itself ("is activation the same as having a licence?", "why
+/// does Windows need activation at all?").
+static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
+    )
+});
+/// Asking the bot itself to file a ticket or run something ("can you open a ticket for me?").
+static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|file|raise|create|log|run|execute|do)\s+(a\s+|the\s+|that\s+|this\s+|it\s+)?(ticket|request|case|command|commands|it|that|this)?\s*(for\s+(me|us))?\s*(on\s+(my|our)\s+(server|instance|vm|machine|box))?\s*(please|pls)?\s*[?.!]*\s*$",
+    )
+});
+/// An old KMS host still in DNS ("clients keep finding the old kms host via dns", "remove a
+/// stale _vlmcs record").
+static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server|records?|entry)\b.{0,40}\b(dns|srv|_vlmcs)|\b(dns|srv|_vlmcs)\b.{0,40}\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server)\b|\b(remove|delete|clean\w*\s+up|get\s+rid\s+of)\b.{0,30}\b(stale\s+|old\s+)?(_vlmcs\S*|srv)\s+(records?|entry|entries)\b|\b(remove|delete)\b.{0,30}\b(stale|old)\s+_vlmcs",
+    )
+});
+/// An NTP server named by address ("our ntp is 10.0.0.123, how do I point windows at it?").
+static NTP_NAMED: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(ntp|time\s+(server|source)|ntp\s+server)\s+(is|at|=|:)"));
+/// A Windows version year in a section title.
+static SECTION_YEAR: LazyLock<Regex> = LazyLock::new(|| rx(r"\b20\d\d\b"));
+/// Other ports or protocols next to 1688 ("does the kms host need RPC or SMB open?").
+static OTHER_KMS_PORTS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(other|besides|apart\s+from|additional|more|extra)\s+(than\s+)?(ports?|1688)\b|\b(ports?)\s+(besides|other\s+than|apart\s+from|except)\b|\b(rpc|smb|135|445|dynamic\s+ports?|ephemeral\s+ports?|endpoint\s+mapper)\b",
+    )
+});
+/// An overview asked for ("what do I need to know about windows activation in the cloud?").
+static OVERVIEW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(do|should|must)\s+(i|we)\s+(need\s+to\s+)?know\s+about\b.{0,30}\bactivation\b|\b(overview|big\s+picture|summary)\s+of\s+(windows\s+)?activation\b",
+    )
+});
+/// A Home edition named only to rule it out ("not the home edition, the pro one").
+static NEGATED_HOME: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(not|non|no|isn'?t|except|other\s+than)[\s-]+(the\s+|a\s+)?home\b")
+});
 /// Who gets the KMS host key: only the host, or every client too?
 static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -725,8 +972,11 @@ static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem)\s+or\s+(a\s+)?(kms|mak|retail|oem)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
     )
 });
-static EVALUATION: LazyLock<Folded> =
-    LazyLock::new(|| rx_folded(r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image))\b"));
+static EVALUATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial)\b",
+    )
+});
 /// Active Directory-based activation.
 static ADBA: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -764,7 +1014,7 @@ static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b",
     )
 });
 /// "What next" after a step the user already did.
@@ -784,7 +1034,7 @@ static KEY_WORDS: LazyLock<Folded> = LazyLock::new(|| {
 });
 static OFFICE_PRODUCT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
+        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps|activation)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
     )
 });
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -797,6 +1047,47 @@ static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &TOPIC_CHANGE,
+        &OFFICE_APP_MESSAGE,
+        &BILLING,
+        &MAK_IN_HAND,
+        &KMS_VS_MAK,
+        &ACTIVATE_NOW,
+        &INSTANCE_CHANGE,
+        &CONTAINERS,
+        &REDUNDANT_HOSTS,
+        &SERVER_CORE,
+        &KMS_SERVICE,
+        &KMS_TRAFFIC,
+        &DIRECTION,
+        &INSTALLED_KEY,
+        &OFFICE_PLACE,
+        &REMOTE_STATUS,
+        &NO_KMS,
+        &THANKS_PREFIX,
+        &BARE_COUNT,
+        &NO_DOMAIN,
+        &HOST_OWN_ACTIVATION,
+        &COUNT_SHORT,
+        &HOST_LOAD,
+        &HOST_KEY_SOURCE,
+        &FIREWALL_RULE_ASK,
+        &YOUR_KMS,
+        &CLIENT_SIDE,
+        &CHECK_IT_WORKS,
+        &HOST_SIDE,
+        &ACTIVATION_VS_LICENCE,
+        &ASK_THE_BOT,
+        &STALE_SRV,
+        &NTP_NAMED,
+        &SECTION_YEAR,
+        &OTHER_KMS_PORTS,
+        &OVERVIEW,
+        &IMAGE_PREP,
+        &LAPSE,
+        &HOST_SIZING,
+        &SRV_MISSING,
+        &NEGATED_HOME,
         &COUNTING,
         &SPECIFIC_TERMS,
         &WINDOWS_FEATURE,
@@ -1343,8 +1634,16 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
         let total = servers.saturating_add(clients);
         let verdict = |need: u32| if total >= need { "yes" } else { "no" };
         text.push_str(&format!(
-            "**{}**: the KMS host keeps **one count** for servers and clients together: {servers} servers + {clients} clients = **{total}** machines (once each has asked it within 30 days). Windows Server activates from **5** ({}), Windows clients from **25** ({}).{}\n\n",
-            if total >= 25 { "Yes, both" } else { "Servers yes, clients not yet" },
+            "**{}**: the KMS host keeps **one count** for servers and clients together: {servers} server{} + {clients} client{} = **{total}** machines (once each has asked it within 30 days). Windows Server activates from **5** ({}), Windows clients from **25** ({}).{}\n\n",
+            if total >= 25 {
+                "Yes, both"
+            } else if total >= 5 {
+                "Servers yes, clients not yet"
+            } else {
+                "Not yet, for either"
+            },
+            if servers == 1 { "" } else { "s" },
+            if clients == 1 { "" } else { "s" },
             verdict(5),
             verdict(25),
             if total < 25 {
@@ -2042,6 +2341,8 @@ pub fn answer(
     let question = &*crate::nlu::gloss::english(question);
     // "activte", "comand", "threshhold": the patterns below read the words as meant.
     let question = &*domain_spelling(question);
+    // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
+    let question = &*chat_shorthand(question);
     // "re-arm" is the slmgr option /rearm.
     let rearm;
     let question = if question.contains("re-arm") || question.contains("Re-arm") {
@@ -2051,6 +2352,16 @@ pub fn answer(
         rearm.as_str()
     } else {
         question
+    };
+    // "Thanks! And the command to install it?": the question after the thanks.
+    let question = match THANKS_PREFIX.find(question) {
+        Some(m)
+            if question[m.end()..].split_whitespace().count() >= 3
+                && question[m.end()..].contains('?') =>
+        {
+            &question[m.end()..]
+        }
+        _ => question,
     };
     let whole = answer_one(kb, question, ctx, settings);
     two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
@@ -2133,6 +2444,58 @@ fn domain_spelling(text: &str) -> Cow<'_, str> {
             let o = out.get_or_insert_with(String::new);
             o.push_str(&text[last..start]);
             o.push_str(d);
+            last = i;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[last..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// Chat shorthand for domain words, whole words only: (shorthand, meant).
+const SHORTHAND: &[(&str, &str)] = &[
+    ("activ8", "activate"),
+    ("actv8", "activate"),
+    ("activ8d", "activated"),
+    ("actvtd", "activated"),
+    ("actvd", "activated"),
+    ("chk", "check"),
+    ("lic", "licence"),
+    ("prt", "port"),
+    ("tnc", "Test-NetConnection"),
+    ("wat", "what"),
+];
+
+/// The message with chat shorthand ([`SHORTHAND`]) written out; words inside host names, paths
+/// and options stay as typed.
+fn chat_shorthand(text: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let joined =
+            |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'.' | b'-' | b'_' | b'/' | b'\\'));
+        if joined(start.checked_sub(1).and_then(|j| bytes.get(j))) || joined(bytes.get(i)) {
+            continue;
+        }
+        let word = text[start..i].to_ascii_lowercase();
+        if let Some((_, meant)) = SHORTHAND.iter().find(|(w, _)| *w == word) {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&text[last..start]);
+            o.push_str(meant);
             last = i;
         }
     }
@@ -2349,14 +2712,32 @@ fn answer_one(
                         .contains(&p[1].as_str())
                 })
         };
-        if let Some((_, name)) = OTHER_PRODUCTS
+        if let Some((w, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && *name == "Linux"))
             .filter(|(w, _)| !role(w))
+            // "VLSC or Microsoft 365 admin center for the host key?": where the key is.
+            .filter(|(_, name)| {
+                *name != "Microsoft 365"
+                    || !["host key", "csvlk", "kms", "vlsc", "mak"]
+                        .iter()
+                        .any(|a| lower.contains(a))
+            })
+            // "After moving to Entra ID only, do machines lose AD-based activation?"
+            .filter(|(w, _)| {
+                *w != "entra"
+                    || !["activat", "kms", "adba", "gvlk"]
+                        .iter()
+                        .any(|a| lower.contains(a))
+            })
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
+            // "The VPN to our office drops": a place, not Microsoft Office; decline plainly.
+            if *w == "office" && !OFFICE_PRODUCT.is_match(q) && OFFICE_PLACE.is_match(q) {
+                return a;
+            }
             a.text = format!(
                 "That sounds like {name}, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do."
             );
@@ -2366,6 +2747,45 @@ fn answer_one(
 
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
     if CREATIVE_OR_INJECTION.is_match(q) {
+        return abstain(0.0, ctx);
+    }
+    // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
+    if ASK_THE_BOT.is_match(q) && ctx.and_then(|c| c.intent).is_none() {
+        return small_talk(Intent::Help, ctx);
+    }
+    // "Thanks. Unrelated: how do I reset a local admin password?": the new subject, on its own.
+    if let Some(m) = TOPIC_CHANGE.find(q) {
+        let rest = &q[m.end()..];
+        if rest.split_whitespace().count() >= 3
+            && !ANCHOR.is_match(rest)
+            && !ERROR_CODE_RX.is_match(rest)
+            && !SPECIFIC_TERMS.is_match(rest)
+        {
+            return abstain(0.0, ctx);
+        }
+    }
+    // An Office application's own activation message ("Word says 'Product Deactivated'").
+    if OFFICE_APP_MESSAGE.is_match(q) && !product_toks.iter().any(|t| t == "windows") {
+        let mut a = abstain(0.0, ctx);
+        a.text = "That sounds like Microsoft Office, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do.".to_string();
+        return a;
+    }
+    // The provider's bills and invoices are not activation ("why did the Windows licence line
+    // on our bill go up?"), unless the message asks about activating or bringing a licence.
+    if BILLING.is_match(q)
+        && ![
+            "activat",
+            "kms",
+            "slmgr",
+            "gvlk",
+            "byol",
+            "bring",
+            "own licen",
+            "includ",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
         return abstain(0.0, ctx);
     }
     // Politics and data-protection law are not activation, whatever words they share
@@ -2406,10 +2826,19 @@ fn answer_one(
     }
     // A cloud provider's key management service ("AWS KMS") or an account to activate are not
     // Windows activation.
+    let windows_kms_traffic = KMS_TRAFFIC.is_match(q) && !OTHER_CLOUD.is_match(q);
+    // "Activate a trial of Windows Server" is an evaluation edition, not an account.
+    let windows_trial = lower.contains("windows") && EVALUATION.is_match(q);
     if let Some(what) = NOT_WINDOWS_KMS
         .find(q)
+        .filter(|_| !windows_kms_traffic)
         .map(|_| "a cloud key management service (keys for encryption)")
-        .or_else(|| ACCOUNT_ACTIVATION.find(q).map(|_| "activating an account"))
+        .or_else(|| {
+            ACCOUNT_ACTIVATION
+                .find(q)
+                .filter(|_| !windows_trial)
+                .map(|_| "activating an account")
+        })
     {
         let mut a = abstain(0.0, ctx);
         a.text = format!(
@@ -2551,6 +2980,8 @@ fn answer_one(
                 && u.confidence < 0.5;
             let follow = FOLLOW_UP.is_match(q)
                 || asked_back
+                // "on server core?": the same question, for Server Core.
+                || (SERVER_CORE.is_match(q) && toks.len() <= 4)
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
                 || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
             let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
@@ -2606,11 +3037,23 @@ fn answer_one(
                 };
                 u.confidence = u.confidence.max(0.6);
             }
-            // Edition attributes alone ("and for datacenter?") take the thread's family.
+            // Edition attributes alone ("and for datacenter?") take the thread's family; a
+            // name of several families ("ltsc?") keeps those of the thread's version.
             if let Some(fam) = &c.family {
+                let prefix = format!("{fam} ");
                 for e in &mut u.slots.editions {
                     if e.families.is_empty() {
                         e.families = vec![fam.clone()];
+                    } else if e.families.len() > 1 {
+                        let narrowed: Vec<String> = e
+                            .families
+                            .iter()
+                            .filter(|f| f.starts_with(&prefix))
+                            .cloned()
+                            .collect();
+                        if !narrowed.is_empty() {
+                            e.families = narrowed;
+                        }
                     }
                 }
             }
@@ -2684,6 +3127,25 @@ fn answer_one(
         {
             u.intent = Intent::HostSetup;
             u.confidence = u.confidence.max(0.6);
+        }
+    }
+    // After setting up a host: "and then on the clients?" is the client procedure, "how do I
+    // check it works?" the host check.
+    if ctx.and_then(|c| c.intent) == Some(Intent::HostSetup)
+        && toks.len() <= 8
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !HOST_KEY_WORDS.is_match(q)
+    {
+        if CHECK_IT_WORKS.is_match(q) {
+            let t = target(&u.slots, ctx, settings);
+            if let Some(a) = fact_answer(kb, "host-check", &t, Intent::HostSetup, ctx) {
+                return with_intent(a, Some(Intent::HostSetup));
+            }
+        } else if CLIENT_SIDE.is_match(q) {
+            u.intent = Intent::ClientProcedure;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
         }
     }
     // "What if we add two more?" after a count: the new count, against the same threshold.
@@ -2963,14 +3425,88 @@ fn answer_one(
         return with_intent(a, Some(Intent::Slmgr));
     }
 
+    // No KMS host to use ("what if I don't have a kms host?"): the other ways, online or by
+    // phone, unless the question is about building one.
+    let builds_one = BUILD_HOST.is_match(q)
+        || [
+            "set up",
+            "setup",
+            "set one up",
+            "set it up",
+            "build",
+            "create",
+            "install a",
+            "need a kms",
+            "need one",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    if NO_KMS.is_match(q)
+        && builds_one
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            u.intent,
+            Intent::None | Intent::Thresholds | Intent::ExistingKms
+        )
+    {
+        u.intent = Intent::HostSetup;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    if NO_KMS.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && !builds_one
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure
+                | Intent::PointKms
+                | Intent::KeyLookup
+                | Intent::None
+                | Intent::ExistingKms
+                | Intent::Thresholds
+                | Intent::HostSetup
+        )
+        && u.slots.count.is_none()
+    {
+        let offline = [
+            "no internet",
+            "without internet",
+            "offline",
+            "air-gapped",
+            "isolated",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        u.intent = if offline {
+            Intent::Phone
+        } else {
+            Intent::Methods
+        };
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.dli.is_none() && u.slots.error.is_none() {
         let kms_proxy =
             lower.contains("proxy") && lower.contains("kms") && !lower.contains("online");
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
+        // Resizing, restoring or moving an instance, not the KMS host, and not its clock.
+        let kms_host_moved = lower.contains("kms") && HOST_MOVE.is_match(q);
+        let about_clock = CLOCK_OFF.is_match(q)
+            || ["clock", "time ", "w32tm", "ntp"]
+                .iter()
+                .any(|w| lower.contains(w));
+        let instance_change = INSTANCE_CHANGE.is_match(q)
+            && !kms_host_moved
+            && !HOST_RISK.is_match(q)
+            && !about_clock;
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
-        } else if lower.contains("kms") && HOST_MOVE.is_match(q) {
+        } else if (lower.contains("kms") && HOST_MOVE.is_match(q)) || STALE_SRV.is_match(q) {
+            // Moving the host, or an old one still found through DNS.
             Some(("host-move", Intent::HostSetup))
         } else if lower.contains("kms") && HOST_CHECK.is_match(q) {
             Some(("host-check", Intent::HostSetup))
@@ -2985,7 +3521,11 @@ fn answer_one(
                 .any(|w| lower.contains(w))
         {
             Some(("netsh-firewall", Intent::HostSetup))
-        } else if lower.contains("vamt") || lower.contains("volume activation management") {
+        } else if lower.contains("vamt")
+            || lower.contains("volume activation management")
+            || lower.contains("proxy activation")
+            || lower.contains("mak proxy")
+        {
             Some(("vamt", Intent::Methods))
         } else if lower.contains("vlmcs") && WHAT_IS.is_match(q) && !DNS_PUBLISH_CHANGE.is_match(q)
         {
@@ -3004,7 +3544,68 @@ fn answer_one(
             Some(("kms-security", Intent::HostSetup))
         } else if HOST_KEY_COUNT.is_match(q) {
             Some(("host-key-limit", Intent::HostSetup))
-        } else if SRV_QUERY.is_match(q) && lower.contains("kms") && !DNS_PUBLISH_CHANGE.is_match(q)
+        } else if SRV_MISSING.is_match(q) {
+            Some(("srv", Intent::ExistingKms))
+        } else if OTHER_KMS_PORTS.is_match(q)
+            && lower.contains("kms")
+            && u.slots.host.is_none()
+            && !lower.contains("vpn")
+        {
+            Some(("port", Intent::Connectivity))
+        } else if ACTIVATION_VS_LICENCE.is_match(q) {
+            Some(("activation-vs-licence", Intent::Compare))
+        } else if HOST_SIDE.is_match(q)
+            && !lower.contains("netsh")
+            && !lower.contains("slmgr")
+            && !HOST_PORT_CHANGE.is_match(q)
+            && !CHANGE_PORT.is_match(q)
+            && (ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
+                || lower.contains("firewall")
+                || lower.contains("1688")
+                || lower.contains("port"))
+        {
+            Some(("host-firewall", Intent::Connectivity))
+        } else if HOST_KEY_SOURCE.is_match(q)
+            && !BUILD_HOST.is_match(q)
+            && !["steps", "already", "set up", "install"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("host-key-source", Intent::HostSetup))
+        } else if HOST_LOAD.is_match(q) {
+            Some(("capacity", Intent::Thresholds))
+        } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
+            Some(("host-sizing", Intent::HostSetup))
+        } else if HOST_OWN_ACTIVATION.is_match(q) {
+            Some(("host-activation", Intent::HostSetup))
+        } else if LAPSE.is_match(q) {
+            Some(("lapsed", Intent::Timing))
+        } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
+            Some(("sppsvc", Intent::HostSetup))
+        } else if CONTAINERS.is_match(q) {
+            Some(("containers", Intent::Methods))
+        } else if REDUNDANT_HOSTS.is_match(q)
+            && !lower.contains("host key")
+            && u.slots.host.is_none()
+        {
+            Some(("redundancy", Intent::HostSetup))
+        } else if instance_change {
+            Some(("instance-changes", Intent::Timing))
+        } else if (lower.contains("udp")
+            || DIRECTION.is_match(q)
+            // "is 1688 tcp": which protocol.
+            || (lower.contains("tcp") && lower.contains("1688") && toks.len() <= 4))
+            && !["ntp", "123", "w32tm", "time", "clock"]
+                .iter()
+                .any(|w| lower.contains(w))
+            && (lower.contains("kms")
+                || lower.contains("1688")
+                || ctx.and_then(|c| c.intent) == Some(Intent::Connectivity))
+        {
+            Some(("port", Intent::Connectivity))
+        } else if SRV_QUERY.is_match(q)
+            && (lower.contains("kms") || toks.len() <= 3)
+            && !DNS_PUBLISH_CHANGE.is_match(q)
         {
             Some(("srv", Intent::ExistingKms))
         } else if MAK_EXPIRY.is_match(q) {
@@ -3044,6 +3645,21 @@ fn answer_one(
             Some(("remove-key", Intent::Slmgr))
         } else if PARTIAL_KEY.is_match(q) {
             Some(("partial-key", Intent::StatusCheck))
+        } else if REMOTE_STATUS.is_match(q)
+            && (u.intent == Intent::StatusCheck
+                || ctx.and_then(|c| c.intent) == Some(Intent::StatusCheck)
+                || ((lower.contains("activat") || lower.contains("licen"))
+                    && [
+                        "check", "status", "verify", "report", "see", "list", "audit",
+                    ]
+                    .iter()
+                    .any(|w| lower.contains(w))))
+            && u.slots.host.is_none()
+            && u.slots.instance.is_none()
+        {
+            Some(("remote-status", Intent::StatusCheck))
+        } else if INSTALLED_KEY.is_match(q) && u.slots.editions.is_empty() {
+            Some(("installed-key", Intent::StatusCheck))
         } else if NOTIFICATION_CAUSE.is_match(q) {
             Some(("grace", Intent::Timing))
         } else if GVLK_OTHER_WAY.is_match(q) {
@@ -3075,8 +3691,14 @@ fn answer_one(
             && u.slots.error.is_none()
         {
             Some(("validity", Intent::Timing))
-        } else if CLONED.is_match(q) && !lower.contains("(cmid):") {
+        } else if (CLONED.is_match(q) || COUNT_SHORT.is_match(q)) && !lower.contains("(cmid):") {
             Some(("cmid", Intent::Thresholds))
+        } else if IMAGE_PREP.is_match(q)
+            && u.slots.editions.is_empty()
+            && u.slots.host.is_none()
+            && u.slots.count.is_none()
+        {
+            Some(("image-prep", Intent::ClientProcedure))
         } else if (EVENT_LOG.is_match(q)
             || (REQUEST_RECORDS.is_match(q)
                 && !["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))))
@@ -3097,6 +3719,7 @@ fn answer_one(
         } else if SETTINGS_APP.is_match(q) && ACTIVATION_CONTEXT.is_match(q) {
             Some(("settings-activation", Intent::StatusCheck))
         } else if HOME_EDITION.is_match(q)
+            && !NEGATED_HOME.is_match(q)
             // Only Home named ("key for server 2022 and windows 11 home" still gets its key).
             && u.slots.editions.len() <= 1
             && !lower.contains("server")
@@ -3109,6 +3732,14 @@ fn answer_one(
             Some(("channel-proof", Intent::StatusCheck))
         } else if EVALUATION.is_match(q) {
             Some(("evaluation", Intent::ClientProcedure))
+        } else if NO_DOMAIN.is_match(q)
+            && (lower.contains("kms")
+                || lower.contains("activat")
+                || lower.contains("adba")
+                || lower.contains("gvlk"))
+            && u.slots.host.is_none()
+        {
+            Some(("no-domain", Intent::ExistingKms))
         } else if ADBA.is_match(q) {
             Some(("adba", Intent::Compare))
         } else if (u.priced || KEY_LEGAL.is_match(q)) && KMS_OR_GVLK.is_match(q) {
@@ -3272,6 +3903,8 @@ fn answer_one(
     if SLMGR_USAGE.is_match(q)
         && u.slots.dli.is_none()
         && u.slots.error.is_none()
+        // "Server Core activation commands with kms 10.3.3.3": the procedure, for that host.
+        && !(SERVER_CORE.is_match(q) && u.slots.host.is_some())
         && (lower.contains("slmgr")
             || lower.contains("command")
             || u.intent == Intent::Slmgr
@@ -3500,6 +4133,70 @@ fn answer_one(
         && u.confidence < 0.6
     {
         u.intent = Intent::KeyLookup;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // A MAK and a number of machines ("MAK for 30 machines", "3 servers and a MAK, is that
+    // enough?"): a MAK has no minimum, only its number of activations; not the KMS thresholds.
+    let mak_word = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "mak" || w == "maks")
+        || lower.contains("multiple activation key");
+    if mak_word
+        && u.slots.count.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+    {
+        let switching = ["switch", "convert", "migrat", "move", "change"]
+            .iter()
+            .any(|w| lower.contains(w));
+        if KMS_VS_MAK.is_match(q) && !switching {
+            u.intent = Intent::Compare;
+            u.confidence = u.confidence.max(0.6);
+            u.alternative = None;
+        } else if !lower.contains("kms") && !switching {
+            if let Some(a) = fact_answer(kb, "mak-limit", &t, Intent::Online, ctx) {
+                return with_intent(a, Some(Intent::Online));
+            }
+        }
+    }
+    // A MAK in hand ("we have a MAK, how do I put the key in?"): activate with it, online or
+    // by phone; the KMS thresholds do not apply to it.
+    if MAK_IN_HAND.is_match(q)
+        && !KMS_VS_MAK.is_match(q)
+        && !["mistake", "accident", "wrongly", "by error"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && !MAK_LIMIT.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && matches!(
+            u.intent,
+            Intent::None
+                | Intent::Thresholds
+                | Intent::HostSetup
+                | Intent::ClientProcedure
+                | Intent::Methods
+                | Intent::PointKms
+        )
+    {
+        let offline = [
+            "no internet",
+            "without internet",
+            "offline",
+            "phone",
+            "air-gapped",
+            "isolated",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        u.intent = if offline {
+            Intent::Phone
+        } else {
+            Intent::Online
+        };
         u.confidence = u.confidence.max(0.6);
         u.alternative = None;
     }
@@ -3934,6 +4631,99 @@ fn answer_one(
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }
+    // "We have 4" in a thread about the thresholds: that many machines, against them.
+    if u.slots.count.is_none() && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds) {
+        if let Some(n) = BARE_COUNT
+            .captures(q)
+            .and_then(|c| c.get(1))
+            .and_then(|m| m.as_str().parse::<u32>().ok())
+        {
+            u.slots.count = Some(MachineCount {
+                n,
+                kind: ctx
+                    .and_then(|c| c.machines)
+                    .map_or(MachineKind::Unknown, |m| m.kind),
+            });
+            u.intent = Intent::Thresholds;
+            u.confidence = u.confidence.max(0.6);
+        }
+    }
+    // "Our NTP is 10.0.0.123, how do I point Windows at it?": a time source, not a KMS host.
+    if NTP_NAMED.is_match(q) && !lower.contains("kms") && u.slots.error.is_none() {
+        u.intent = Intent::TimeSync;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "Add a firewall rule for their KMS at 203.0.113.7": the network path, with its ticket.
+    if FIREWALL_RULE_ASK.is_match(q)
+        && u.slots.host.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.editions.is_empty()
+        && matches!(
+            u.intent,
+            Intent::PointKms | Intent::HostSetup | Intent::ClientProcedure | Intent::ExistingKms
+        )
+    {
+        u.intent = Intent::Connectivity;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
+    if YOUR_KMS.is_match(q)
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure
+                | Intent::PointKms
+                | Intent::ExistingKms
+                | Intent::KeyLookup
+                | Intent::None
+        )
+    {
+        u.intent = Intent::Policy;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "What do I need to know about Windows activation here?": the ways to activate.
+    if OVERVIEW.is_match(q) && u.slots.error.is_none() && u.slots.dli.is_none() {
+        u.intent = Intent::Methods;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "The command to force activation right now": `slmgr /ato`, not a clock resync (the
+    // classifier reads "force" and "now" as time words).
+    if ACTIVATE_NOW.is_match(q)
+        && matches!(
+            u.intent,
+            Intent::TimeSync | Intent::None | Intent::StatusCheck | Intent::Timing
+        )
+        && !["w32tm", "clock", "ntp", "sync", "time "]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+    {
+        if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ato") {
+            let mut c = ctx.cloned().unwrap_or_default();
+            c.intent = Some(Intent::Slmgr);
+            let a = finish(
+                personalize(&slmgr_text(o), &t, None),
+                Source {
+                    title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                    section: format!("slmgr {}", o.option),
+                },
+                0.9,
+                c,
+                None,
+            );
+            return with_intent(a, Some(Intent::Slmgr));
+        }
+    }
     // A port that is not a KMS port, with nothing about activation ("open port 3389").
     if let Some(p) = u.slots.port {
         let thread_host = settings.kms_host.is_some()
@@ -3989,7 +4779,18 @@ fn answer_one(
         }
     }
 
-    compose_for(kb, q, &lower, &toks, &u, &t, ctx)
+    let mut a = compose_for(kb, q, &lower, &toks, &u, &t, ctx);
+    // Server Core has no Settings app: the same slmgr commands, or sconfig's activation item.
+    if SERVER_CORE.is_match(q)
+        && !a.abstained
+        && (a.text.contains("slmgr /ato") || a.text.contains("slmgr /ipk"))
+        && !a.text.contains("sconfig")
+    {
+        let note = "\n\nOn Server Core (no desktop) the same `slmgr` commands work in its command prompt or PowerShell window; `sconfig` also has a Windows activation item. By phone there, use `slmgr /dti` and `slmgr /atp <confirmation_ID>` instead of the `slui 4` window.";
+        let at = a.text.find("\n\n_Source:").unwrap_or(a.text.len());
+        a.text.insert_str(at, note);
+    }
+    a
 }
 
 /// The answer for the understood intent and slots, once the rules above have decided them.
@@ -4196,6 +4997,12 @@ fn compose_for(
                 .first()
                 .is_none_or(|s| !s.title.starts_with(SLMGR_TABLE))
                 || !slmgr_options_in(kb, q).is_empty())
+            // A section about one Windows version ("Windows Server 2008 R2 hosts") only for a
+            // question that names that version ("on 2012 r2?" is not about 2008 R2).
+            && r.sources.first().is_none_or(|s| {
+                let mut years = SECTION_YEAR.find_iter(&s.section).peekable();
+                years.peek().is_none() || years.any(|y| q.contains(y.as_str()))
+            })
         {
             let mut r = r;
             r.text = personalize(&r.text, t, None);

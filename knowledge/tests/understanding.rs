@@ -169,7 +169,8 @@ fn report_with(name: &str, s: &Score, details: bool) -> f64 {
 /// after the twelfth dev set's tuning: third 92.4%, fourth 92.5%, fifth 84.6%; after the
 /// thirteenth's: third 92.4%, fourth 92.5%, fifth 85.4%; the thirteenth dev set scored 86.9% on
 /// its first run; after the fourteenth's, 89.5% on its first run: third 93.3%, fourth 92.9%,
-/// fifth 86.2%; unchanged after the fifteenth's), so this floor only guards against regressions until 95% is reached.
+/// fifth 86.2%; unchanged after the fifteenth's; after the sixteenth's: third 93.3%, fourth 92.9%,
+/// fifth 87.0%), so this floor only guards against regressions until 95% is reached.
 const HELD_OUT_FLOOR: f64 = 80.0;
 
 /// Who may see a set's failures: tuning sets show them with `KMSBOT_SHOW_DEV`, held-out sets
@@ -346,6 +347,27 @@ fn fifteenth_dev_set() {
         "fifteenth dev set (tuned on)",
         include_str!("dev16.toml"),
         130,
+        Kind::Tuning,
+    );
+}
+
+/// The sixteenth dev set, dev17.toml: written blind to the engine (a developer building images with
+/// Packer, Terraform and Ansible, a night-shift operator, an admin leaving on-prem Active
+/// Directory, a support engineer relaying customers, Spanish/Portuguese-mixed English, pasted
+/// `slmgr /dlv`, `Test-NetConnection`, `nslookup` and `w32tm` output, a thread of follow-ups, a
+/// VDI/golden-image admin, several editions or negations in one question, machine counts with
+/// host names, IPs and ports, instance lifecycle; 39 off-topic near-misses) and run once before
+/// any tuning on it: 131/152 (86.2%), off-topic declined 34/39, on its first run (held-out sets
+/// at that moment: third 210/225 (93.3%), fourth 223/240 (92.9%), fifth 219/254 (86.2%));
+/// 152/152, off-topic declined 40/40, after tuning on it (two expectations corrected: a greeting
+/// that says "activating", and declining public KMS servers, which is the right answer), with
+/// the held-out sets at third 210/225 (93.3%), fourth 223/240 (92.9%), fifth 221/254 (87.0%).
+#[test]
+fn sixteenth_dev_set() {
+    check_set(
+        "sixteenth dev set (tuned on)",
+        include_str!("dev17.toml"),
+        150,
         Kind::Tuning,
     );
 }

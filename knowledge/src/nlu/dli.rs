@@ -94,9 +94,11 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
 static TCP_TEST: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\btcptestsucceeded\s*:\s*(true|false)\b"));
 static REMOTE_ADDRESS: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?im)^\s*remoteaddress\s*:\s*(\S+)"));
-static COMPUTER_NAME: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*computername\s*:\s*(\S+)"));
-static REMOTE_PORT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*remoteport\s*:\s*(\d+)"));
+    LazyLock::new(|| rx(r"(?im)^[ \t]*remoteaddress[ \t]*:[ \t]*(\S+)"));
+static COMPUTER_NAME: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^[ \t]*computername[ \t]*:[ \t]*(\S+)"));
+static REMOTE_PORT: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^[ \t]*remoteport[ \t]*:[ \t]*(\d+)"));
 static XPR_EXPIRES: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
 static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bcurrent\s+count\s*:\s*(\d+)"));
@@ -380,6 +382,10 @@ mod tests {
             .expect("parsed");
         assert_eq!(r.tcp_test, Some(false));
         assert_eq!(r.remote_port, Some(1688));
+        // An empty RemoteAddress (the name did not resolve) does not take the next line.
+        let r = parse("ComputerName     : kms.corp.example\nRemoteAddress    : \nRemotePort       : 1688\nWARNING: Name resolution of kms.corp.example failed\n")
+            .expect("parsed");
+        assert_eq!(r.remote.as_deref(), Some("kms.corp.example"));
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
 }
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt)[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|std|dc|pro|enterprise|ent|education|iot|workstations?|essentials)\b",
+        r"(?i)\b(?:not|non|no|except|excluding|but\s+not|other\s+than|isn'?t|isnt|(?:don'?t|do\s+not)\s+(?:need|want))[\s-]+(?:the\s+|an?\s+)?(?:(?:simple|plain|regular|normal|basic|vanilla|ordinary|just)\s+)?(ltsc|ltsb|n|azure(?:\s+edition)?|datacenter|standard|std|dc|pro|enterprise|ent|education|iot|workstations?|essentials|home)\b",
     )
 });
 /// Editions glued to their year ("2022dc", "2019std").
@@ -180,6 +180,8 @@ pub(crate) fn warm_up() {
         &SEGMENT_SPLIT,
         &GLUED,
         &NEGATION,
+        &NEGATED_VERSION,
+        &NEGATED_VERSION_YEAR,
         &WEAK_PORT,
         &CORRECTION,
         &PORT,
@@ -209,7 +211,8 @@ fn is_not_a_host(name: &str) -> bool {
     let lower = name.to_lowercase();
     const EXT: &[&str] = &[
         ".vbs", ".exe", ".msc", ".cmd", ".bat", ".ps1", ".txt", ".log", ".dll", ".md", ".toml",
-        ".msi", ".cpl", ".reg",
+        ".msi", ".cpl", ".reg", ".xml", ".json", ".yml", ".yaml", ".ini", ".cfg", ".conf",
+        ".tfvars", ".iso", ".wim", ".vhd", ".vhdx", ".msu", ".csv", ".psm1", ".evtx", ".inf",
     ];
     EXT.iter().any(|e| lower.ends_with(e))
         || lower == "time.windows.com"
@@ -444,7 +447,21 @@ fn reported_count(text: &str) -> Option<MachineCount> {
     static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
         rx(r"(?i)\bcount\s*(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b")
     });
-    let n: u32 = REPORTED.captures(text)?.get(1)?.as_str().parse().ok()?;
+    // "Remaining Windows rearm count: 0" counts rearms, not machines.
+    let n: u32 = REPORTED
+        .captures_iter(text)
+        .find(|c| {
+            c.get(0).is_some_and(|m| {
+                !text[..m.start()]
+                    .trim_end()
+                    .to_lowercase()
+                    .ends_with("rearm")
+            })
+        })?
+        .get(1)?
+        .as_str()
+        .parse()
+        .ok()?;
     Some(MachineCount {
         n,
         kind: kind_named_in(&text.to_lowercase()),
@@ -560,7 +577,15 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     let owns_one = ["have ", "got ", "run ", "own ", "with "]
         .iter()
         .any(|w| before.ends_with(w));
-    if n == 1 && !owns_one && !["only", "just", "single"].iter().any(|w| lower.contains(w)) {
+    // "24 clients and 1 server": one machine listed next to others counts too.
+    let listed = ["and ", "+ ", "plus ", ", "]
+        .iter()
+        .any(|w| before.ends_with(w));
+    if n == 1
+        && !owns_one
+        && !listed
+        && !["only", "just", "single"].iter().any(|w| lower.contains(w))
+    {
         return None;
     }
     // "two hundred servers": the count is in the words that follow.
@@ -606,6 +631,7 @@ fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
     let mut excluded = BTreeSet::new();
     const TRIGGERS: &[&str] = &[
         "not",
+        "don",
         "non",
         "no",
         "except",
@@ -634,8 +660,26 @@ fn strip_negations(lower: &str) -> (String, BTreeSet<String>) {
             excluded.insert(w);
         }
     }
-    (NEGATION.replace_all(lower, " ").into_owned(), excluded)
+    let rest = NEGATION.replace_all(lower, " ").into_owned();
+    // "not server 2019 but 2022": the version ruled out goes, when another one is named.
+    let versions = NEGATED_VERSION_YEAR.find_iter(&rest).count();
+    let rest = if versions >= 2 {
+        NEGATED_VERSION.replace_all(&rest, " ").into_owned()
+    } else {
+        rest
+    };
+    (rest, excluded)
 }
+
+/// A Windows version ruled out ("not server 2019", "not windows 10").
+static NEGATED_VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(?:not|except|excluding|other\s+than)\s+(?:the\s+|for\s+)?(?:windows\s+)?(?:server\s+)?(?:20(?:08|12|16|19|22|25)(?:\s+r2)?|1[01])\b",
+    )
+});
+/// Windows versions named ("2019", "server 2022", "windows 11").
+static NEGATED_VERSION_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(?:20(?:08|12|16|19|22|25)|windows\s+1[01])\b"));
 
 /// Edition queries, one per edition named; attributes without a family borrow the previous one.
 /// Edition words typed with a slip ("standrad", "datacentre", "windos") in their right form,
@@ -813,6 +857,16 @@ mod tests {
         assert_eq!(s.port, None);
         let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
         assert_eq!(s.host, None);
+        let s = extract("unattend.xml: where do I put the KMS client key?");
+        assert_eq!(s.host, None);
+        let s = extract("not server 2019 but 2022: datacenter key");
+        assert_eq!(s.editions.len(), 1);
+        let s = extract("Remaining Windows rearm count: 0, problem?");
+        assert!(s.count.is_none());
+        assert_eq!(
+            machine_counts("24 clients and 1 server, will the clients activate?").len(),
+            2
+        );
         let s = extract("point at kms over ipv6 fd00::10");
         assert_eq!(s.host.as_deref(), Some("fd00::10"));
         let s = extract("our kms moved from 10.1.0.5 to 10.1.0.50 - how to update all clients");
