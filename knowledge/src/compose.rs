@@ -2984,6 +2984,11 @@ fn answer_one(
                 || (SERVER_CORE.is_match(q) && toks.len() <= 4)
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
                 || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
+            // A machine count is a question of its own ("we run 12 server 2019 VMs, can we
+            // use KMS?" after a diagnosis or a key) unless the thread is about counts or the
+            // message starts like a follow-up.
+            let follow = follow
+                && (u.slots.count.is_none() || prev == Intent::Thresholds || FOLLOW_UP.is_match(q));
             let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
             let inherits = matches!(
                 prev,
