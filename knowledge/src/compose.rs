@@ -443,6 +443,19 @@ static KEY_IN_CHAT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(paste|post|send|give|share|type|drop)\w*\b.{0,40}\b(host\s+key|csvlk|mak|retail\s+key|product\s+key|our\s+key|the\s+key)\b.{0,60}\b(chat|here|channel|thread|you|bot|dm)\b",
     )
 });
+/// Days left before an activation runs out ("expires in 3 days", "12 days left").
+static EXPIRES_SOON: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(?:expir\w*|runs?\s+out|ends?)\s+(?:in|within|after)\s+(\d{1,3})\s*(?:days?|d)\b|\b(\d{1,3})\s*(?:days?|d)\s+(?:left|remaining|to\s+go|before\s+(?:it\s+|the\s+activation\s+|activation\s+)?expir\w*)",
+    )
+});
+/// A wrong product key installed, and how to undo it ("I pasted the wrong key, how do I remove
+/// it?").
+static WRONG_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(wrong|incorrect|mistyped|typoed|bad|false)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b.{0,60}\b(remove|undo|revert|fix|replace|change|get\s+rid|uninstall|delete|go\s+back|start\s+over|correct)\w*|\b(remove|undo|revert|fix|replace|change|get\s+rid\s+of|uninstall|delete|correct)\w*\b.{0,40}\b(wrong|incorrect|mistyped|bad)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b",
+    )
+});
 /// Activation state from PowerShell or WMI.
 /// Whether a published key is a secret ("is it a security problem that the GVLK is in our wiki").
 static KEY_SECRECY: LazyLock<Folded> = LazyLock::new(|| {
@@ -1215,6 +1228,8 @@ pub(crate) fn warm_up() {
         &NUMBER_WITH_UNIT,
         &SPP_SERVICE,
         &KEY_IN_CHAT,
+        &WRONG_KEY,
+        &EXPIRES_SOON,
         &OTHER_CLOUD,
         &BOTH_THRESHOLDS,
         &FAILED_REQUESTS,
@@ -2303,6 +2318,23 @@ fn same_answer(a: Intent, b: Intent) -> bool {
 /// True when the message reads like a follow-up of the thread's last answer.
 fn is_follow_up(q: &str, content_tokens: usize) -> bool {
     FOLLOW_UP.is_match(q) || content_tokens <= 3
+}
+
+/// "/xpr says it expires in 3 days, normal?": a KMS client that renews has close to 180 days
+/// left; much less means it has not reached its host for a while. The note goes before the
+/// validity fact.
+fn renewal_overdue(q: &str, t: &Target) -> Option<String> {
+    let caps = EXPIRES_SOON.captures(q)?;
+    let days: u32 = caps.get(1).or_else(|| caps.get(2))?.as_str().parse().ok()?;
+    if days >= 150 {
+        return None;
+    }
+    let host = host_or_placeholder(t);
+    Some(format!(
+        "**Not normal for a KMS client.** One that reaches its KMS host renews every 7 days back to 180 days, so {days} day(s) left means it has not renewed for about {} days. Check the path and the host it uses, then renew by hand:\n\n```\nTest-NetConnection {host} -Port {}\nslmgr /dlv\nslmgr /ato\n```\n\n(`slmgr /dlv` shows the KMS host in use and the channel; a MAK or retail activation does not expire, and an evaluation edition counts down on its own.)\n\n",
+        180u32.saturating_sub(days),
+        t.port
+    ))
 }
 
 /// A duration with its unit ("1 day", "12 hours", "90 minutes").
@@ -3510,6 +3542,8 @@ fn answer_one(
             && !about_clock;
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
+        } else if WRONG_KEY.is_match(q) {
+            Some(("wrong-key", Intent::Slmgr))
         } else if (lower.contains("kms") && HOST_MOVE.is_match(q)) || STALE_SRV.is_match(q) {
             // Moving the host, or an old one still found through DNS.
             Some(("host-move", Intent::HostSetup))
@@ -3776,6 +3810,11 @@ fn answer_one(
                                 "/Set-Edition:ServerDatacenter",
                             );
                         }
+                    }
+                }
+                if id == "validity" {
+                    if let Some(note) = renewal_overdue(q, &t) {
+                        a.text.insert_str(0, &note);
                     }
                 }
                 return with_intent(a, Some(intent));
@@ -4928,7 +4967,12 @@ fn compose_for(
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
         Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", t, intent, ctx),
         Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", t, intent, ctx),
-        Intent::Timing => fact_answer(kb, "validity", t, intent, ctx),
+        Intent::Timing => fact_answer(kb, "validity", t, intent, ctx).map(|mut a| {
+            if let Some(note) = renewal_overdue(q, t) {
+                a.text.insert_str(0, &note);
+            }
+            a
+        }),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", t, with_ctx(intent), None, 0.85),
         Intent::InstanceStatus => Some(instance_status(&u.slots, t, ctx)),
         Intent::Diagnose => Some(diagnose_start(t, ctx)),
