@@ -91,8 +91,9 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?im)^\s*(?:time\s+remaining|volume\s+activation\s+expiration|remaining\s+time)\s*:\s*(\d+)\s*minute",
     )
 });
-static TCP_TEST: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\btcptestsucceeded\s*:\s*(true|false)\b"));
+static TCP_TEST: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\btcptestsucceeded\s*[:=]?\s*(?:is\s+|was\s+|says\s+)?(true|false)\b")
+});
 static REMOTE_ADDRESS: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^[ \t]*remoteaddress[ \t]*:[ \t]*(\S+)"));
 static COMPUTER_NAME: LazyLock<Regex> =
