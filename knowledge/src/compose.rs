@@ -1994,7 +1994,14 @@ fn diagnose_output(
         }
     }
     let mut c = ctx.cloned().unwrap_or_default();
-    c.intent = Some(Intent::Diagnose);
+    // A port test alone ("TcpTestSucceeded True now") leaves a thread about connectivity.
+    c.intent = Some(
+        if r.tcp_test.is_some() && r.status.is_none() && r.error.is_none() {
+            Intent::Connectivity
+        } else {
+            Intent::Diagnose
+        },
+    );
     if let Some(code) = &r.error {
         c.error = Some(code.clone());
     }
@@ -3018,9 +3025,12 @@ fn answer_one(
                 || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
             // A machine count is a question of its own ("we run 12 server 2019 VMs, can we
             // use KMS?" after a diagnosis or a key) unless the thread is about counts or the
-            // message starts like a follow-up.
+            // message starts like a follow-up or points back ("what if 8 of them are ...").
             let follow = follow
-                && (u.slots.count.is_none() || prev == Intent::Thresholds || FOLLOW_UP.is_match(q));
+                && (u.slots.count.is_none()
+                    || prev == Intent::Thresholds
+                    || FOLLOW_UP.is_match(q)
+                    || POINTS_BACK.is_match(q));
             let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
             let inherits = matches!(
                 prev,
