@@ -945,6 +945,13 @@ static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)^\s*(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|file|raise|create|log|run|execute|do)\s+(a\s+|the\s+|that\s+|this\s+|it\s+)?(ticket|request|case|command|commands|it|that|this)?\s*(for\s+(me|us))?\s*(on\s+(my|our)\s+(server|instance|vm|machine|box))?\s*(please|pls)?\s*[?.!]*\s*$",
     )
 });
+/// Asking whether the bot itself activates ("can you activate windows for me?", "can the bot
+/// run the activation?"): what the bot's activation jobs do.
+static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(can|could|would|will|do|does)\s+(you|u|the\s+bot|kmsbot|this\s+bot|the\s+chat\s*bot)\s+(please\s+)?(activate|re-?activate|run\s+(the\s+)?activation|do\s+(the\s+)?activation)\b",
+    )
+});
 /// An old KMS host still in DNS ("clients keep finding the old kms host via dns", "remove a
 /// stale _vlmcs record").
 static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
@@ -1229,6 +1236,7 @@ pub(crate) fn warm_up() {
         &SPP_SERVICE,
         &KEY_IN_CHAT,
         &WRONG_KEY,
+        &BOT_ACTIVATES,
         &EXPIRES_SOON,
         &OTHER_CLOUD,
         &BOTH_THRESHOLDS,
@@ -2790,6 +2798,19 @@ fn answer_one(
     }
     // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
     if ASK_THE_BOT.is_match(q) && ctx.and_then(|c| c.intent).is_none() {
+        return small_talk(Intent::Help, ctx);
+    }
+    // Someone else's machine, with its password ("activate my customer's Windows remotely,
+    // here's their RDP password") is declined below, not offered a job.
+    if BOT_ACTIVATES.is_match(q)
+        && q.split_whitespace().count() <= 14
+        && !["password", "rdp", "customer", "remotely"]
+            .iter()
+            .any(|w| q.to_ascii_lowercase().contains(w))
+        && u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+    {
         return small_talk(Intent::Help, ctx);
     }
     // "Thanks. Unrelated: how do I reset a local admin password?": the new subject, on its own.

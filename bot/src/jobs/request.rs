@@ -49,10 +49,43 @@ fn example() -> &'static str {
     "activate web-01 and web-02 using kms kms.corp.example"
 }
 
+/// Words around instance names that are not names ("activate my server web-01", "can you
+/// activate our vms"): a request of only these is a question for the knowledge base.
+const NOT_NAMES: &[&str] = &[
+    "and",
+    "my",
+    "our",
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "those",
+    "all",
+    "every",
+    "server",
+    "servers",
+    "vm",
+    "vms",
+    "instance",
+    "instances",
+    "machine",
+    "machines",
+    "box",
+    "boxes",
+    "them",
+    "me",
+    "for",
+    "please",
+    "pls",
+    "now",
+];
+
 fn split_names(s: &str) -> Vec<String> {
     s.split(|c: char| c == ',' || c.is_whitespace())
         .map(str::trim)
-        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("and"))
+        .filter(|w| !w.is_empty() && !NOT_NAMES.iter().any(|n| w.eq_ignore_ascii_case(n)))
         .map(str::to_string)
         .collect()
 }
@@ -175,6 +208,10 @@ pub fn parse(text: &str) -> Option<Result<ActivationRequest, UserError>> {
         None => (rest.to_string(), Method::Kms(None)),
     };
     let names = split_names(&names);
+    if names.is_empty() && !rest.trim().is_empty() {
+        // "can you activate my server": no name in it, so a question.
+        return None;
+    }
     Some(check_names(&names).map(|_| ActivationRequest {
         instances: names,
         method,
@@ -254,5 +291,15 @@ mod tests {
             None
         );
         assert_eq!(parse("what is kms"), None);
+        assert_eq!(parse("can you activate my server"), None);
+        assert_eq!(parse("please activate our vms for me"), None);
+    }
+
+    #[test]
+    fn words_around_names_are_not_names() {
+        let r = ok("can you activate my server web-01 please");
+        assert_eq!(r.instances, vec!["web-01"]);
+        let r = ok("activate the vms web-01 and web-02");
+        assert_eq!(r.instances, vec!["web-01", "web-02"]);
     }
 }
