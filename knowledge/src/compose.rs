@@ -952,6 +952,12 @@ static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(can|could|would|will|do|does)\s+(you|u|the\s+bot|kmsbot|this\s+bot|the\s+chat\s*bot)\s+(please\s+)?(activate|re-?activate|run\s+(the\s+)?activation|do\s+(the\s+)?activation)\b",
     )
 });
+/// Whether a version can still be activated ("can 2012 R2 still be activated?").
+static STILL_ACTIVATABLE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(can|could|will|does|do|is|are)\b.{0,50}\bstill\s+(be\s+)?(activat\w*|supported|work\w*)|\bstill\s+(possible|able)\s+to\s+activat\w*",
+    )
+});
 /// An old KMS host still in DNS ("clients keep finding the old kms host via dns", "remove a
 /// stale _vlmcs record").
 static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
@@ -1022,7 +1028,7 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b",
     )
 });
 /// The grace period before activation.
@@ -1237,6 +1243,7 @@ pub(crate) fn warm_up() {
         &KEY_IN_CHAT,
         &WRONG_KEY,
         &BOT_ACTIVATES,
+        &STILL_ACTIVATABLE,
         &EXPIRES_SOON,
         &OTHER_CLOUD,
         &BOTH_THRESHOLDS,
@@ -4416,6 +4423,16 @@ fn answer_one(
         && FAILING.is_match(q)
     {
         u.intent = Intent::Diagnose;
+        u.confidence = u.confidence.max(0.6);
+    }
+    // "Can Windows Server 2012 R2 still be activated?": yes, with its key; not a diagnosis.
+    if STILL_ACTIVATABLE.is_match(q)
+        && !u.slots.editions.is_empty()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !FAILING.is_match(q)
+    {
+        u.intent = Intent::KeyLookup;
         u.confidence = u.confidence.max(0.6);
     }
     // Two activation methods named with a comparison ("is MAK or KMS better?").

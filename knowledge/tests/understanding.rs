@@ -365,7 +365,8 @@ fn fifteenth_dev_set() {
 /// Four questions added after that from a hand trial (a machine count after a diagnosis or a
 /// key is a question of its own), then four more (a wrong key installed, a KMS client days from
 /// expiry), then two more (renaming the computer, a failed port test told in words):
-/// 162/162, then two asking whether the bot activates: 164/164, held-out sets unchanged.
+/// 162/162, then two asking whether the bot activates and two more (a host port "change to",
+/// whether an old version can still be activated): 166/166, held-out sets unchanged.
 #[test]
 fn sixteenth_dev_set() {
     check_set(
