@@ -3225,27 +3225,17 @@ fn answer_one(
     }
     // "What if we add two more?" after a count: the new count, against the same threshold.
     if let Some(prev) = ctx.and_then(|c| c.machines) {
-        if let Some(n) = ADD_MORE
-            .captures(q)
-            .and_then(|c| c.get(1).or_else(|| c.get(2)))
-            .and_then(|m| crate::nlu::slots::word_number(m.as_str()))
-        {
-            u.slots.count = Some(MachineCount {
-                n: prev.n.saturating_add(n),
-                kind: prev.kind,
-            });
-            u.intent = Intent::Thresholds;
-            u.confidence = u.confidence.max(0.6);
-        } else if let Some(n) = FEWER
-            .captures(q)
-            .and_then(|c| c.get(1).or_else(|| c.get(2)))
-            .and_then(|m| crate::nlu::slots::word_number(m.as_str()))
-        {
-            // "What if 10 of them are removed?": fewer machines, against the same threshold.
-            u.slots.count = Some(MachineCount {
-                n: prev.n.saturating_sub(n),
-                kind: prev.kind,
-            });
+        let number = |re: &Regex| {
+            re.captures(q)
+                .and_then(|c| c.get(1).or_else(|| c.get(2)))
+                .and_then(|m| crate::nlu::slots::word_number(m.as_str()))
+        };
+        // "What if 10 of them are removed?": fewer machines, against the same threshold.
+        let n = number(&ADD_MORE)
+            .map(|n| prev.n.saturating_add(n))
+            .or_else(|| number(&FEWER).map(|n| prev.n.saturating_sub(n)));
+        if let Some(n) = n {
+            u.slots.count = Some(MachineCount { n, kind: prev.kind });
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
         }
