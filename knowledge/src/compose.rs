@@ -899,7 +899,7 @@ static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
 /// our KMS host key").
 static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk)\b",
+        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk)\b|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b",
     )
 });
 /// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
@@ -929,7 +929,7 @@ static CHECK_IT_WORKS: LazyLock<Folded> = LazyLock::new(|| {
 /// The KMS host's side of the network path ("and on the host side?", "the KMS host's firewall").
 static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b",
+        r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b|\bfirewall\s+(of|on|in)\s+(the\s+|my\s+|our\s+)?kms\s+(host|server)\b",
     )
 });
 /// Activation against the licence itself ("is activation the same as having a licence?", "why
@@ -950,6 +950,12 @@ static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
 static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(can|could|would|will|do|does)\s+(you|u|the\s+bot|kmsbot|this\s+bot|the\s+chat\s*bot)\s+(please\s+)?(activate|re-?activate|run\s+(the\s+)?activation|do\s+(the\s+)?activation)\b",
+    )
+});
+/// One key on many machines ("can I use the same GVLK on many servers?").
+static SAME_KEY_MANY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
     )
 });
 /// Whether a version can still be activated ("can 2012 R2 still be activated?").
@@ -1244,6 +1250,7 @@ pub(crate) fn warm_up() {
         &WRONG_KEY,
         &BOT_ACTIVATES,
         &STILL_ACTIVATABLE,
+        &SAME_KEY_MANY,
         &EXPIRES_SOON,
         &OTHER_CLOUD,
         &BOTH_THRESHOLDS,
@@ -3729,6 +3736,8 @@ fn answer_one(
             Some(("installed-key", Intent::StatusCheck))
         } else if NOTIFICATION_CAUSE.is_match(q) {
             Some(("grace", Intent::Timing))
+        } else if SAME_KEY_MANY.is_match(q) {
+            Some(("gvlk-shared", Intent::KeyLookup))
         } else if GVLK_OTHER_WAY.is_match(q) {
             Some(("gvlk-only-kms", Intent::KeyLookup))
         } else if CAPACITY_QUESTION.is_match(q)

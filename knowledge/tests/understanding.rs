@@ -366,7 +366,8 @@ fn fifteenth_dev_set() {
 /// key is a question of its own), then four more (a wrong key installed, a KMS client days from
 /// expiry), then two more (renaming the computer, a failed port test told in words):
 /// 162/162, then two asking whether the bot activates and two more (a host port "change to",
-/// whether an old version can still be activated): 166/166, held-out sets unchanged.
+/// whether an old version can still be activated), then two (one GVLK on many machines, the
+/// host's own firewall): 168/168, held-out sets unchanged.
 #[test]
 fn sixteenth_dev_set() {
     check_set(
