@@ -2452,35 +2452,17 @@ const DOMAIN_WORDS: &[&str] = &[
 /// one edit away for words up to 7 letters, two for longer ones, with the same first letter.
 /// "activator" and "activity" are words of their own.
 fn domain_spelling(text: &str) -> Cow<'_, str> {
-    let mut out: Option<String> = None;
-    let mut last = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_alphabetic() {
-            i += 1;
-            continue;
+    rewrite_words(text, u8::is_ascii_alphabetic, |word| {
+        if word.len() < 5 {
+            return None;
         }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
-            i += 1;
-        }
-        // Part of a host name, a path or an option ("kms.corp", "/activate"): as typed.
-        let joined =
-            |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'.' | b'-' | b'_' | b'/' | b'\\'));
-        if i - start < 5
-            || joined(start.checked_sub(1).and_then(|j| bytes.get(j)))
-            || joined(bytes.get(i))
-        {
-            continue;
-        }
-        let word = text[start..i].to_ascii_lowercase();
+        let word = word.to_ascii_lowercase();
         if word == "activity"
             || DOMAIN_WORDS
                 .iter()
                 .any(|d| word.starts_with(d) || d.starts_with(word.as_str()))
         {
-            continue;
+            return None;
         }
         let max = if word.len() > 7 { 2 } else { 1 };
         let fix = DOMAIN_WORDS
@@ -2501,10 +2483,39 @@ fn domain_spelling(text: &str) -> Cow<'_, str> {
                             < 6)
             })
             .min();
-        if let Some((_, d)) = fix {
+        fix.map(|(_, d)| d)
+    })
+}
+
+/// `text` with each whole word (a run of bytes `in_word` accepts) that `fix` has a spelling for
+/// written that way; words joined to a host name, a path or an option (`kms.corp`, `/activate`)
+/// stay as typed. Borrowed when nothing changed.
+fn rewrite_words<'a>(
+    text: &'a str,
+    in_word: fn(&u8) -> bool,
+    mut fix: impl FnMut(&str) -> Option<&'static str>,
+) -> Cow<'a, str> {
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let bytes = text.as_bytes();
+    let joined = |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'.' | b'-' | b'_' | b'/' | b'\\'));
+    let mut i = 0;
+    while i < bytes.len() {
+        if !in_word(&bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && in_word(&bytes[i]) {
+            i += 1;
+        }
+        if joined(start.checked_sub(1).and_then(|j| bytes.get(j))) || joined(bytes.get(i)) {
+            continue;
+        }
+        if let Some(meant) = fix(&text[start..i]) {
             let o = out.get_or_insert_with(String::new);
             o.push_str(&text[last..start]);
-            o.push_str(d);
+            o.push_str(meant);
             last = i;
         }
     }
@@ -2534,39 +2545,13 @@ const SHORTHAND: &[(&str, &str)] = &[
 /// The message with chat shorthand ([`SHORTHAND`]) written out; words inside host names, paths
 /// and options stay as typed.
 fn chat_shorthand(text: &str) -> Cow<'_, str> {
-    let mut out: Option<String> = None;
-    let mut last = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        let joined =
-            |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'.' | b'-' | b'_' | b'/' | b'\\'));
-        if joined(start.checked_sub(1).and_then(|j| bytes.get(j))) || joined(bytes.get(i)) {
-            continue;
-        }
-        let word = text[start..i].to_ascii_lowercase();
-        if let Some((_, meant)) = SHORTHAND.iter().find(|(w, _)| *w == word) {
-            let o = out.get_or_insert_with(String::new);
-            o.push_str(&text[last..start]);
-            o.push_str(meant);
-            last = i;
-        }
-    }
-    match out {
-        Some(mut o) => {
-            o.push_str(&text[last..]);
-            Cow::Owned(o)
-        }
-        None => Cow::Borrowed(text),
-    }
+    rewrite_words(text, u8::is_ascii_alphanumeric, |word| {
+        let word = word.to_ascii_lowercase();
+        SHORTHAND
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, meant)| *meant)
+    })
 }
 
 /// Two different questions in one message, each answered on its own, when the message as a
