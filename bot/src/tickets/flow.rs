@@ -247,12 +247,7 @@ pub fn is_aside(turn: &Turn<'_>, conv: &Conversation, text: &str) -> bool {
     }
     let known = known_instances(turn);
     let mut after = conv.draft.clone();
-    let slot = conv
-        .awaiting
-        .as_deref()
-        .and_then(slot_from_str)
-        .or_else(|| request::next_missing(&after));
-    match slot {
+    match awaited(conv, &after) {
         Some(slot) => {
             // An unusable answer is what this looks for; its problem is not needed.
             let _ = request::apply_answer(&mut after, slot, text, &known);
@@ -331,12 +326,7 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
             problems.extend(update.problems);
         }
     } else {
-        let slot = conv
-            .awaiting
-            .as_deref()
-            .and_then(slot_from_str)
-            .or_else(|| request::next_missing(&draft));
-        match slot {
+        match awaited(&conv, &draft) {
             Some(slot) => {
                 if let Err(p) = request::apply_answer(&mut draft, slot, text, &known) {
                     problems.push(p);
@@ -351,6 +341,14 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
     }
     draft.problems.clear();
     advance(turn, Some(conv.id), draft, problems, false, String::new()).await
+}
+
+/// The field `conv` asked for last, or the first one `draft` still misses.
+fn awaited(conv: &Conversation, draft: &Draft) -> Option<Slot> {
+    conv.awaiting
+        .as_deref()
+        .and_then(slot_from_str)
+        .or_else(|| request::next_missing(draft))
 }
 
 fn slot_from_str(s: &str) -> Option<Slot> {
