@@ -121,33 +121,43 @@ pub(crate) fn rx_folded(pattern: &str) -> Folded {
 fn without_groups(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
+    // Depth of bracketed classes (`[a-z[:digit:]]` nests).
+    let mut depth = 0usize;
     while let Some(c) = chars.next() {
-        out.push(c);
         match c {
             '\\' => {
+                out.push(c);
                 if let Some(e) = chars.next() {
                     out.push(e);
                 }
             }
-            '[' if !in_class => {
-                in_class = true;
-                // `[]...]` and `[^]...]`: a `]` first is a literal.
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                if chars.peek() == Some(&']') {
-                    out.push(']');
-                    chars.next();
-                }
+            '[' => {
+                depth += 1;
+                open_class(&mut chars, &mut out);
             }
-            ']' if in_class => in_class = false,
-            '(' if !in_class && chars.peek() != Some(&'?') => out.push_str("?:"),
-            _ => {}
+            ']' if depth > 0 => {
+                depth -= 1;
+                out.push(c);
+            }
+            '(' if depth == 0 && chars.peek() != Some(&'?') => out.push_str("(?:"),
+            _ => out.push(c),
         }
     }
     out
+}
+
+/// Writes a class's `[`, and its `^` and a literal `]` first in it, when there are.
+fn open_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
+    out.push('[');
+    // A `]` first in a class (after an optional `^`) is a literal.
+    if chars.peek() == Some(&'^') {
+        out.push('^');
+        chars.next();
+    }
+    if chars.peek() == Some(&']') {
+        out.push(']');
+        chars.next();
+    }
 }
 
 /// `pattern` without its escapes (`\S`, `\p{L}`) and group flags and names, whose letters are
@@ -213,16 +223,7 @@ fn ascii_word_class(pattern: &str) -> std::borrow::Cow<'_, str> {
             },
             '[' => {
                 depth += 1;
-                out.push('[');
-                // A `]` first in a class (after an optional `^`) is a literal.
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                if chars.peek() == Some(&']') {
-                    out.push(']');
-                    chars.next();
-                }
+                open_class(&mut chars, &mut out);
             }
             ']' if depth > 0 => {
                 depth -= 1;
@@ -751,6 +752,7 @@ mod tests {
         assert_eq!(without_groups(r"[]()](y)"), r"[]()](?:y)");
         assert_eq!(without_groups(r"(?P<n>z)\\(w)"), r"(?P<n>z)\\(?:w)");
         assert_eq!(without_groups(r"[\]](v)"), r"[\]](?:v)");
+        assert_eq!(without_groups(r"[a[:digit:](](u)"), r"[a[:digit:](](?:u)");
     }
 
     use super::*;
