@@ -2366,6 +2366,19 @@ fn renewal_overdue(q: &str, t: &Target) -> Option<String> {
     ))
 }
 
+/// Whether the (lower-cased) message says the machine has no internet access.
+fn says_offline(lower: &str) -> bool {
+    [
+        "no internet",
+        "without internet",
+        "offline",
+        "air-gapped",
+        "isolated",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
 /// A duration with its unit ("1 day", "12 hours", "90 minutes").
 static NUMBER_WITH_UNIT: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|weeks?)\b"));
@@ -3528,16 +3541,7 @@ fn answer_one(
         )
         && u.slots.count.is_none()
     {
-        let offline = [
-            "no internet",
-            "without internet",
-            "offline",
-            "air-gapped",
-            "isolated",
-        ]
-        .iter()
-        .any(|w| lower.contains(w));
-        u.intent = if offline {
+        u.intent = if says_offline(&lower) {
             Intent::Phone
         } else {
             Intent::Methods
@@ -4248,17 +4252,7 @@ fn answer_one(
                 | Intent::PointKms
         )
     {
-        let offline = [
-            "no internet",
-            "without internet",
-            "offline",
-            "phone",
-            "air-gapped",
-            "isolated",
-        ]
-        .iter()
-        .any(|w| lower.contains(w));
-        u.intent = if offline {
+        u.intent = if says_offline(&lower) || lower.contains("phone") {
             Intent::Phone
         } else {
             Intent::Online
