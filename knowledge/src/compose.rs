@@ -204,7 +204,7 @@ static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r#"(?i)\bwatermark\b|\b(is\s+not|isn'?t|not\s+yet|not|never\s+got)\s+activated\b|\bunactivated\b|\bunlicensed\b|\bnotification\s+mode\b|\bnot\s+genuine\b|["'“‘]activate\s+windows\b"#,
+        r#"(?i)\bwatermark\b|\b(is\s+not|isn'?t|not\s+yet|not|never\s+got)\s+activated\b|\bunactivated\b|\bunlicensed\b|\bnotification\s+mode\b|\bnot\s+genuine\b|(?:["']|“|‘)activate\s+windows\b"#,
     )
 });
 /// "How do I activate?" and nothing else: which way is still open.

@@ -260,7 +260,7 @@ static MORE: LazyLock<Folded> = LazyLock::new(|| {
 });
 static PRICE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)[$€£]\s?\d|\b\d+\s?(usd|eur|dollars?|euros?|bucks)\b|\b(ebay|grey\s+market|gray\s+market|key\s+resellers?)\b|\b(cost|costs|price|prices|pricing|how\s+much\s+(is|does|are|for)|buy|purchase|cheap|cheaper|cheapest|discount|discounts|quote|reseller|resellers|sell|(have|need|got)\s+to\s+pay\s+(for|anything|money|extra|more)|(have|need|got)\s+to\s+pay\s*[?.!]*$|pay\s+(for\s+)?(the\s+|a\s+)?(gvlks?|keys?|licen[cs]es?))\b",
+        r"(?i)(?:\$|€|£)\s?\d|\b\d+\s?(usd|eur|dollars?|euros?|bucks)\b|\b(ebay|grey\s+market|gray\s+market|key\s+resellers?)\b|\b(cost|costs|price|prices|pricing|how\s+much\s+(is|does|are|for)|buy|purchase|cheap|cheaper|cheapest|discount|discounts|quote|reseller|resellers|sell|(have|need|got)\s+to\s+pay\s+(for|anything|money|extra|more)|(have|need|got)\s+to\s+pay\s*[?.!]*$|pay\s+(for\s+)?(the\s+|a\s+)?(gvlks?|keys?|licen[cs]es?))\b",
     )
 });
 
