@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::text::{rx_match, Matcher};
+
 use crate::answer::{
     abstain, candidates_answer, error_answer, finish, key_answer, render_links, retrieve,
     slmgr_option_in, slmgr_options_in, slmgr_text, OTHER_PRODUCTS,
@@ -57,8 +59,8 @@ static VIABLE: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// "Do VMs count (toward the threshold)?"
-static VM_COUNT_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static VM_COUNT_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"\b(vms?|virtual\s+machines?|guests?|hyper-?v|cloud\s+instances?|instances)\b.*\b(count|counted|included|toward|towards)\b",
     )
 });
@@ -96,8 +98,8 @@ static SPECIFIC_TERMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(kms|mak|gvlks?|slmgr|slui|csvlk|1688|vlmcs|sppsvc|0xc004\w*)\b")
 });
 /// Windows features people "activate" that are not Windows activation.
-static WINDOWS_FEATURE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static WINDOWS_FEATURE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?|defender\s+(atp|for\s+endpoint)|dhcp\s+scopes?)\b|\bactivat\w*\s+(the\s+|a\s+|my\s+|our\s+|new\s+)?(dhcp|scope|gpo|group\s+policy|website|web\s+site|app\s+pool|application\s+pool|plugin|plug-in|add-?in|extension|theme|mailbox|failover\s+cluster)\b|\bwin\s*\+\s*\w|\b(activate|enable|install|add|turn\s+on)\b.{0,40}\b(feature|role)s?\b|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
     )
 });
@@ -108,8 +110,8 @@ static VENDOR_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// A free key that "works": a licence asked for without paying.
-static FREE_WORKING_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static FREE_WORKING_KEY: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(gib|give|send|schick\w*|brauche|donne\w*|envoie\w*|dame|manda|quiero|necesito|besoin)\b.{0,60}(\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b.{0,40}\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b|\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b.{0,30}\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b)|\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
     )
 });
@@ -120,8 +122,8 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
-static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static DEFINITION: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
     )
 });
@@ -132,8 +134,8 @@ static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
-static KMS_SECURITY: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static KMS_SECURITY: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network|vulnerab\w*|exploit\w*|cve)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details|usage|counts?|numbers?)\b.{0,40}\bmicrosoft\b|\b(tell|inform|report\s+to|notify)\s+microsoft\b.{0,40}\b(how\s+many|number|count|vms?|machines?|clients?)\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
     )
 });
@@ -409,13 +411,13 @@ static HOST_RISK: LazyLock<Folded> = LazyLock::new(|| {
 /// The KMS host unavailable and what that does to activated machines ("if it goes down are we
 /// unlicensed straight away?", "how long do clients stay activated when the host is
 /// unreachable?").
-static OUTAGE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static OUTAGE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached)\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e))|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
     )
 });
-static CLONED: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
     )
 });
@@ -507,15 +509,15 @@ static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12290)\b")
 });
 /// Activation events in Event Viewer.
-static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
 /// machines asked it?"), not DNS records.
-static REQUEST_RECORDS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static REQUEST_RECORDS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(logs?|logged|records?|audit\s+trail|history)\b.{0,80}\b(requests|machines|clients|computers)\b|\b(requests|machines|clients|computers)\b.{0,40}\b(logged|recorded)\b",
     )
 });
@@ -537,8 +539,8 @@ static SCRIPTED: LazyLock<Folded> = LazyLock::new(|| {
 });
 /// A minimum count asked as policy ("under which minimum can I not use KMS?").
 /// Evidence that machines are activated ("for the audit I need proof each server is activated").
-static ACTIVATION_EVIDENCE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static ACTIVATION_EVIDENCE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(proof|prove|evidence|collect|report|screenshot)\b.{0,60}\b(activated|licensed|genuine|activation\s+(state|status))\b",
     )
 });
@@ -547,50 +549,50 @@ static WHERE_TO_GET: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
 });
 /// "What should I run?", "which commands?".
-static RUN_WHAT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static RUN_WHAT: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\bwhat\s+(should|do|must|can)\s+(i|we)\s+(run|type|execute|enter)\b|\b(which|what)\s+commands?\b",
     )
 });
 /// "What is the likely cause and how do I fix it?"
-static CAUSE_AND_FIX: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(likely|root|probable|possible)\s+causes?\b|\bwhat\s+(is\s+)?caus\w*\b|\bhow\s+(do|can|should)\s+(i|we)\s+fix\b",
     )
 });
 /// Steps asked for with the time sync among them ("the steps, including time sync").
-static STEPS_WITH_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static STEPS_WITH_TIME: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(steps?|procedure|runbook|process|commands)\b.{0,80}\b(includ\w*|with|plus|and|also)\b.{0,20}\b(time|clock)",
     )
 });
 /// The port of another protocol or service.
-static OTHER_PORT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static OTHER_PORT: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\bports?\b.{0,40}\b(winrm|rdp|remote\s+desktop|smb|ldaps?|ssh|https?|ftp|sql|kerberos|ntp|wsus|iis|dhcp|smtp|snmp|netbios|rpc)\b|\b(winrm|rdp|remote\s+desktop|smb|ldaps?|ssh|https?|ftp|sql|kerberos|ntp|wsus|iis|dhcp|smtp|snmp|netbios|rpc)\b.{0,40}\bports?\b",
     )
 });
 /// Operations on an instance other than activating it.
-static INSTANCE_OPS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static INSTANCE_OPS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b",
     )
 });
 /// "What's our KMS host?": the configured host.
-static OUR_HOST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static OUR_HOST: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)^\s*what(\s+is|'s|s)?\s+(our|the|my)\s+kms\s+(host|server)(\s+(address|name|ip))?\s*\??\s*$",
     )
 });
 /// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
-static PLATFORM_SUPPORT: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static PLATFORM_SUPPORT: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(supported|compatible|certified|run|runs|work|works|install\w*)\s+(on|with|under)\s+(a\s+|an\s+)?(hyper-?v|vmware|esxi|proxmox|kvm|virtualbox|xen|nutanix|arm\w*|generation\s+[12]|gen\s*[12]|raspberry|apple\s+silicon|m[1-4]\s+mac)\b|\b(tpm|secure\s+boot|cpu|processor|hardware)\s+requirements?\b",
     )
 });
 /// "How many systems / machines / servers ...".
-static HOW_MANY_MACHINES: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static HOW_MANY_MACHINES: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\bhow\s+many\s+(\w+\s+)?(machines|systems|servers|clients|computers|vms|instances|devices|pcs|nodes)\b",
     )
 });
@@ -612,8 +614,8 @@ static POLITICS_OR_LAW: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// Which KMS host to use.
-static WHICH_HOST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static WHICH_HOST: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\bwhich\s+(kms\s+)?(host|server|address|ip(\s+address)?)\b.{0,30}\b(should|do|does|to|must)\b|\bwhat\s+(kms\s+)?(address|ip(\s+address)?)\b.{0,30}\b(should|do|does|to|must)\b.{0,30}\b(use|activat\w*)\b|\bwhat\s+(is\s+)?(our|the|my)\s+kms\s+(host|server)\b",
     )
 });
@@ -1032,20 +1034,20 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// Changing the port a KMS host listens on.
-static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static HOST_PORT_CHANGE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b",
     )
 });
 /// The grace period before activation.
-static GRACE_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static GRACE_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated|\b(ignore|never\s+activate|don'?t\s+activate|do\s+not\s+activate|skip\s+(the\s+)?activation)\b.{0,60}\b(happens?|consequences?|problem|matter|okay|ok)\b|\bwhat\s+happens\b.{0,40}\b(ignore|never\s+activate|don'?t\s+activate|not\s+activated|stay\w*\s+unactivated|unactivated)\b",
     )
 });
 /// Running slmgr itself: console output, another machine.
-static SLMGR_USAGE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b",
     )
 });
@@ -1056,8 +1058,8 @@ static NEXT_STEP: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
-static COMPARING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static COMPARING: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)(\bvs\.?\b|\bversus\b|pros\s+and\s+cons|difference|\bcompare|\bbetter\b|\bor\b.*\bwhich\b|which\s+(one|should))",
     )
 });
@@ -1069,8 +1071,8 @@ static OFFICE_PRODUCT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps|activation)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
     )
 });
-static ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)(activat|\bkms\b|gvlk|\bmak\b|\bvlks?\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
     )
 });

@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::text::{rx_match, Matcher};
+
 use crate::facts::Gvlk;
 
 /// Result of looking up an edition.
@@ -67,9 +69,9 @@ fn takes_suffix(attr: &str) -> bool {
 
 /// Edition attributes mentioned in `lower` (lower-case text).
 pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
-    static NOHV: LazyLock<Regex> =
-        LazyLock::new(|| crate::text::rx(r"(without|w/o|no|sans)[\s-]*hyper[\s-]*v"));
-    static MP: LazyLock<Regex> = LazyLock::new(|| crate::text::rx(r"compute\s+cluster"));
+    static NOHV: LazyLock<Matcher> =
+        LazyLock::new(|| rx_match(r"(without|w/o|no|sans)[\s-]*hyper[\s-]*v"));
+    static MP: LazyLock<Matcher> = LazyLock::new(|| rx_match(r"compute\s+cluster"));
     let mut set = BTreeSet::new();
     let text = lower
         .replace("data center", "datacenter")
@@ -183,8 +185,7 @@ pub fn families(lower: &str) -> Vec<String> {
             r"(?:\bwindows|\bwin|\bw)\s*-?\s*(11|10|8\.1|81|8|7)(?:[^0-9.]|$)|\b(vista)\b",
         )
     });
-    static LTSC: LazyLock<Regex> =
-        LazyLock::new(|| crate::text::rx(r"\b(ltsc|ltsb|long[\s-]*term)"));
+    static LTSC: LazyLock<Matcher> = LazyLock::new(|| rx_match(r"\b(ltsc|ltsb|long[\s-]*term)"));
     static YEAR: LazyLock<Regex> =
         LazyLock::new(|| crate::text::rx(r"(?:^|[^0-9])(20(?:15|16|19|21|24))(?:[^0-9]|$)"));
     static SAC: LazyLock<Regex> =

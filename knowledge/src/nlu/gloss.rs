@@ -556,20 +556,7 @@ const GLOSSARY: &[(&str, &str)] = &[
 fn fold(word: &str) -> String {
     word.chars()
         .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'ą' => 'a',
-            'ç' | 'ć' => 'c',
-            'è' | 'é' | 'ê' | 'ë' | 'ę' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ł' => 'l',
-            'ñ' | 'ń' => 'n',
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
-            'ś' => 's',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ź' | 'ż' => 'z',
-            '\u{2019}' => '\'',
-            c => c,
-        })
+        .map(|c| crate::text::ascii_letter(c).unwrap_or(c))
         .collect()
 }
 

@@ -8,7 +8,7 @@ mod training;
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::text::{rx_match, Matcher};
 use serde::{Deserialize, Serialize};
 
 use crate::KbError;
@@ -184,7 +184,7 @@ pub const TRAINING: &str = include_str!("../../data/intents.toml");
 /// The classifier `build.rs` trained on [`TRAINING`].
 const MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/classifier.bin"));
 
-use crate::text::{rx, rx_folded, Folded};
+use crate::text::{rx_folded, Folded};
 
 /// The last question of a long message of several sentences ("... What are the actual steps
 /// I need to do on the VM?"), when there is one.
@@ -205,46 +205,46 @@ fn final_question(text: &str) -> Option<&str> {
 }
 
 /// A closing question that only asks for an answer ("can you explain?", "any ideas?").
-static GENERIC_TAIL: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static GENERIC_TAIL: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)^\s*(so\s+|and\s+)?((can|could|would)\s+(you|u|someone|anyone)\s+(please\s+)?(explain|help|advise|assist)(\s+(me|us))?(\s+(please|pls))?|any\s+(ideas?|thoughts|suggestions|advice|help)|(what\s+do\s+you\s+(think|suggest|recommend)))\s*[?!.]*\s*$",
     )
 });
 /// Greeting words, English and the few other languages users greet in ("hola", "konnichiwa").
 const GREET_WORDS: &str = r"(hi|hello|hey|hiya|howdy|good\s+(morning|afternoon|evening)|greetings|hola|hallo|bonjour|salut|ciao|ol[aá]|oi|namaste|konn?ichiwa|servus|moin|guten\s+(morgen|tag)|buen[oa]s(\s+(d[ií]as|tardes))?|bom\s+dia)";
 
-static GREETING: LazyLock<Regex> = LazyLock::new(|| {
-    rx(&format!(
+static GREETING: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(&format!(
         r"(?i)^\s*({GREET_WORDS}|yo|sup|morning)(\s+(there|all|everyone|team|bot|kmsbot|folks))?\s*[!.?]*\s*$",
     ))
 });
-static THANKS: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static THANKS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)^\s*(thanks?(\s+you)?|thx|ty|tysm|cheers|many\s+thanks|thank\s+u|much\s+appreciated|appreciate\s+it|great|perfect|awesome|cool|nice|(muito\s+)?obrigad[oa]|(muchas\s+)?gracias|merci(\s+beaucoup)?|danke(\s+sch[oö]n)?|grazie(\s+mille)?|arigat[oō]u?|dhanyavaa?d|dank\s+je(\s+wel)?|valeu)\b[^?]{0,100}$",
     )
 });
 /// Thanks must actually say thanks when the message goes on ("great, that fixed it").
-static THANKS_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static THANKS_WORD: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"(?i)\b(thanks?|thx|ty|tysm|cheers|appreciated?|saved|worked|fixed|solved|obrigad[oa]|gracias|merci|danke|grazie|arigat[oō]u?|dhanyavaa?d|dank|valeu)\b",
     )
 });
-static GREETING_LOOSE: LazyLock<Regex> = LazyLock::new(|| {
-    rx(&format!(
+static GREETING_LOOSE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(&format!(
         r"(?i)^\s*({GREET_WORDS}|yo|sup)\b[\s,!.]*(there|all|everyone|team|bot|kmsbot|folks)?[\s,!.]*((are\s+)?(you|u)\s+(there|alive|around|awake|up|online)|anyone\s+(there|around|home)|how\s+are\s+(you|u)|how'?s\s+it\s+going|tudo\s+bem|como\s+est[aá]s?|qu[eé]\s+tal|[cç]a\s+va|wie\s+geht'?s)?\s*[!.?]*\s*$",
     ))
 });
 /// A greeting that goes on to ask whether the bot can help, and nothing more specific
 /// ("Hello, good morning. You are able to help me with something?").
-static GREETING_HELP: LazyLock<Regex> = LazyLock::new(|| {
-    rx(&format!(
+static GREETING_HELP: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(&format!(
         r"(?i)^\s*{GREET_WORDS}\b[^?]{{0,60}}?\b(help|assist|question|ask\s+(you\s+)?something|are\s+you\s+(there|around|a\s+bot))\b(\s+(me|us))?(\s+(with|on)\s+(something|a\s+(thing|question|problem)|some\w*))?\s*(please|pls)?\s*[!.?]*\s*$",
     ))
 });
 /// A greeting followed by a short remark about the user, with no question ("hello there,
 /// first time using this").
-static GREETING_REMARK: LazyLock<Regex> = LazyLock::new(|| {
-    rx(&format!(
+static GREETING_REMARK: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(&format!(
         r"(?i)^\s*{GREET_WORDS}\b(\s+(there|all|everyone|team|bot|kmsbot|folks))?[\s,!.]+(i('?m|\s+am)\s+new(\s+(here|in\s+(this|the)\s+\w+|to\s+(this|the)(\s+\w+)?))?|new\s+here|first\s+time(\s+(here|using\s+(this|you|the\s+bot)|with\s+(this|you)))?|just\s+(testing|trying(\s+(this|you))?(\s+out)?|saying\s+hi)|nice\s+to\s+meet\s+you|testing)[\s!.]*$",
     ))
 });
@@ -265,8 +265,9 @@ static PRICE: LazyLock<Folded> = LazyLock::new(|| {
 });
 
 /// Licences bought already ("we bought them from a reseller", "we already own the keys").
-static ALREADY_BOUGHT: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b"));
+static ALREADY_BOUGHT: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b")
+});
 static PRICE_STRONG: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(cost|costs|price|prices|pricing|how\s+much|cheap|cheaper|sell|pay)\b")
 });

@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::text::{rx_match, Matcher};
+
 use crate::editions::{self, EditionQuery};
 use crate::facts::normalize_error_code;
 use crate::nlu::dli::{self, DliReport};
@@ -70,8 +72,8 @@ static PORT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Words that correct an earlier value ("by mistake", "the real one is").
-static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
-    rx(
+static CORRECTION: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
         r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host))\b",
     )
 });
