@@ -377,3 +377,20 @@ fn sixteenth_dev_set() {
         Kind::Tuning,
     );
 }
+
+/// The seventeenth dev set, dev18.toml: written blind to the engine (a student intern, a terse
+/// chat user typing fragments with typos, German- and French-speaking admins writing English, a
+/// manager asking about licensing and budget, pasted `slmgr /dli` and `/xpr` output and error
+/// dialogs, retail-versus-volume key errors, MAK (where to get one, counts, offline), the
+/// activation ID, ESU add-on keys, Windows 10/11 Enterprise VDI, Server 2025, several editions in
+/// one question, a KMS host in another network with a client subnet, threads of follow-ups; 45
+/// off-topic near-misses).
+#[test]
+fn seventeenth_dev_set() {
+    check_set(
+        "seventeenth dev set (tuned on)",
+        include_str!("dev18.toml"),
+        150,
+        Kind::Tuning,
+    );
+}
