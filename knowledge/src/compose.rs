@@ -122,7 +122,7 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
@@ -1001,7 +1001,14 @@ static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
 /// How to show which channel (KMS, MAK, retail) activated an instance.
 static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem)\s+or\s+(a\s+)?(kms|mak|retail|oem)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem|volume)(,\s*(kms|mak|retail|oem|volume))*,?\s+or\s+(a\s+)?(kms|mak|retail|oem|volume)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+    )
+});
+/// A key refused for being of another channel ("This product key cannot be used to install a
+/// retail edition", "a GVLK on retail media is refused").
+static RETAIL_MISMATCH: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bcan(not|'?t)\s+be\s+used\s+to\s+install\s+an?\s+(retail|volume)\b|\bretail\b.{0,60}\b(refus\w*|reject\w*|won'?t\s+(take|accept)|does\s*n'?o?t\s+(take|accept)|not\s+accept\w*|invalid|not\s+valid)\b|\b(refus\w*|reject\w*|won'?t\s+(take|accept))\b.{0,60}\bretail\b",
     )
 });
 static EVALUATION: LazyLock<Folded> = LazyLock::new(|| {
@@ -1103,6 +1110,7 @@ pub(crate) fn warm_up() {
         &COUNT_SHORT,
         &HOST_LOAD,
         &HOST_KEY_SOURCE,
+        &RETAIL_MISMATCH,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
         &CLIENT_SIDE,
@@ -3564,8 +3572,23 @@ fn answer_one(
             && !kms_host_moved
             && !HOST_RISK.is_match(q)
             && !about_clock;
+        // Extended Security Updates: an add-on key of its own, activated by its activation ID.
+        let esu = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "esu" || w == "esus")
+            || lower.contains("extended security update");
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
+        } else if esu
+            && ["key", "activat", "install", "slmgr", "ipk", "ato", "licen"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("esu", Intent::Online))
+        } else if lower.contains("activation id") || lower.contains("activationid") {
+            Some(("activation-id", Intent::StatusCheck))
+        } else if RETAIL_MISMATCH.is_match(q) {
+            Some(("channel-mismatch", Intent::KeyLookup))
         } else if WRONG_KEY.is_match(q) {
             Some(("wrong-key", Intent::Slmgr))
         } else if (lower.contains("kms") && HOST_MOVE.is_match(q)) || STALE_SRV.is_match(q) {
@@ -3629,12 +3652,22 @@ fn answer_one(
         {
             Some(("host-firewall", Intent::Connectivity))
         } else if HOST_KEY_SOURCE.is_match(q)
-            && !BUILD_HOST.is_match(q)
-            && !["steps", "already", "set up", "install"]
-                .iter()
-                .any(|w| lower.contains(w))
+            // Building a host, not looking for its key ("mak" and "host key" are no verbs).
+            && ![
+                "steps", "already", "set up", "setup", "install", "build", "creat", "configur",
+                "becom", "turn", "promot", "convert", "enable", "make ", "making", "publish",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
         {
-            Some(("host-key-source", Intent::HostSetup))
+            let host_key = ["host key", "csvlk", "kms key"]
+                .iter()
+                .any(|w| lower.contains(w));
+            if host_key || !(lower.contains("mak") || lower.contains("multiple activation")) {
+                Some(("host-key-source", Intent::HostSetup))
+            } else {
+                Some(("mak-source", Intent::Online))
+            }
         } else if HOST_LOAD.is_match(q) {
             Some(("capacity", Intent::Thresholds))
         } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
