@@ -481,7 +481,7 @@ static DEV_TOOLS: LazyLock<Folded> = LazyLock::new(|| {
 /// Testing the network path ("how to test port 1688 to the kms").
 static TEST_PATH: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(test|check|verify|probe|ping)\w*\b.{0,30}\b(port|1688|connect\w*|reach\w*|open)\b",
+        r"(?i)\b(test|check|verify|probe|ping)\w*\b.{0,30}\b(port|1688|connect\w*|reach\w*|open)\b|\b(test|check|verify)\w*\b.{0,40}\b(answers|listens|responds|replies)\s+on\b",
     )
 });
 /// Asking the provider for a network change.
@@ -2988,6 +2988,20 @@ fn answer_one(
     {
         return abstain(0.2, ctx);
     }
+    // Time zones and ICMP with nothing about activation ("set the timezone on Windows Server",
+    // "does the cloud firewall block ICMP?") are general administration.
+    if !anchored
+        && !has_values
+        && ctx.and_then(|c| c.intent).is_none()
+        && (TIME_ZONE.is_match(q) || lower.contains("icmp"))
+        && ![
+            "clock", "sync", "skew", "drift", "issue", "problem", "cause",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return abstain(0.2, ctx);
+    }
     // Work on an instance that is not activation ("reboot web-02", "attach a volume").
     if !anchored
         && u.slots.error.is_none()
@@ -3618,7 +3632,8 @@ fn answer_one(
             Some(("srv", Intent::ExistingKms))
         } else if (lower.contains("spp") || lower.contains("software protection"))
             && SPP_SERVICE.is_match(q)
-            && !HOST_KEY_WORDS.is_match(q)
+            // "After installing the host key, do I restart the Software Protection service?"
+            && (!HOST_KEY_WORDS.is_match(q) || lower.contains("restart"))
         {
             Some(("sppsvc", Intent::HostSetup))
         } else if KMS_SECURITY.is_match(q)
@@ -3870,6 +3885,15 @@ fn answer_one(
                             );
                         }
                     }
+                }
+                if id == "edition-check"
+                    && lower.contains("gvlk")
+                    && ["stand for", "stands for", "what is", "what's a", "meaning"]
+                        .iter()
+                        .any(|w| lower.contains(w))
+                {
+                    // "What does GVLK stand for, and which one is mine?"
+                    a.text.insert_str(0, "**GVLK** stands for Generic Volume License Key: the public KMS client setup key of one edition, which makes Windows activate against a KMS host.\n\n");
                 }
                 if id == "validity" {
                     if let Some(note) = renewal_overdue(q, &t) {
@@ -4956,6 +4980,13 @@ fn compose_for(
             })
         }
         .map(|mut a| {
+            if ["multi-session", "multisession", "multi session"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                // Microsoft's table has no row of its own for it.
+                a.text.insert_str(0, "Enterprise **multi-session** has no row of its own in Microsoft's table of KMS client setup keys: it is meant for Azure Virtual Desktop, whose session hosts Azure activates. The nearest row:\n\n");
+            }
             if KEY_SECRECY.is_match(q) {
                 // "Is it a problem that the key is in our wiki?"
                 a.text = format!(
