@@ -58,6 +58,7 @@ const MARKERS: &[&str] = &[
     "sans",
     "notre",
     "mon",
+    "par",
     "qu'est",
     "quel",
     "quelle",
@@ -199,7 +200,9 @@ pub(crate) fn warm_up() {
 }
 
 /// Markers that are also English words: they count only next to a marker that is not.
-const ENGLISH_TOO: &[&str] = &["on", "es", "le", "la", "des", "die", "ein", "el", "que"];
+const ENGLISH_TOO: &[&str] = &[
+    "on", "par", "es", "le", "la", "des", "die", "ein", "el", "que",
+];
 
 /// Glossary, phrases before the single words they start with (accents folded, lower case).
 const GLOSSARY: &[(&str, &str)] = &[
