@@ -663,7 +663,7 @@ static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
 static OLD_HOST_NEW_CLIENT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b",
     )
 });
 /// Time zones in activation.
@@ -3594,9 +3594,11 @@ fn answer_one(
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
         } else if esu
-            && ["key", "activat", "install", "slmgr", "ipk", "ato", "licen"]
-                .iter()
-                .any(|w| lower.contains(w))
+            && [
+                "key", "activat", "install", "slmgr", "ipk", "ato", "licen", "year", "enrol",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
         {
             Some(("esu", Intent::Online))
         } else if lower.contains("activation id") || lower.contains("activationid") {
