@@ -384,7 +384,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -714,7 +714,7 @@ static SETTINGS_APP: LazyLock<Folded> = LazyLock::new(|| {
 /// A KMS host on a Windows client edition, asked to serve servers.
 static CLIENT_OS_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
+        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver|\b(host|run|install)\w*\s+(the\s+)?kms(\s+(host|server|role|service))?\s+on\s+(a\s+)?(windows\s*(10|11)|win\s*(10|11))\b",
     )
 });
 /// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
@@ -1011,6 +1011,24 @@ static RETAIL_MISMATCH: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bcan(not|'?t)\s+be\s+used\s+to\s+install\s+an?\s+(retail|volume)\b|\bretail\b.{0,60}\b(refus\w*|reject\w*|won'?t\s+(take|accept)|does\s*n'?o?t\s+(take|accept)|not\s+accept\w*|invalid|not\s+valid)\b|\b(refus\w*|reject\w*|won'?t\s+(take|accept))\b.{0,60}\bretail\b|\bretail\s+(key|media|edition|channel|iso|install\w*)\b.{0,60}\b(fail\w*|error|(does\s*n'?o?t|won'?t|not)\s+work\w*)\b|\b(volume|vl)\s+(key|media|iso)\b.{0,60}\bretail\b.{0,60}\b(fail\w*|error|(does\s*n'?o?t|won'?t|not)\s+work\w*)\b",
     )
 });
+/// A MAK or retail key used with KMS ("can a retail key be used with KMS?").
+static NON_GVLK_WITH_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(retail|mak|oem)(\s+(key|licen[cs]e)s?)?\s+((also\s+)?work\w*\s+|be\s+used\s+|used\s+|activate\w*\s+)?(with|against|through|via|on)\s+(a\s+|the\s+|our\s+|my\s+)?kms\b|\bkms\s+(host|server)?\s*(activate|accept|take)s?\b.{0,20}\b(retail|mak|oem)\s+keys?\b",
+    )
+});
+/// No rearms left ("rearm count is 0", "Remaining Windows rearm count: 0").
+static REARM_GONE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\brearm\s+count\s*:?\s*(is\s+|of\s+|at\s+)?(0|zero|none)\b|\b(no|0|zero)\s+(more\s+)?rearms?\b|\brearms?\b.{0,30}\b(used\s+up|exhausted|run\s+out|ran\s+out|none\s+left|no\s+more)\b",
+    )
+});
+/// One KMS host or several for servers and client editions.
+static SEPARATE_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(separate|second|another|different|two|extra)\s+(kms\s+)?(host|server)s?\b.{0,60}\b(desktops?|windows\s*1[01]|win\s*1[01]|workstations?)\b|\b(one|a\s+single|same)\s+kms\s+(host|server)\b.{0,30}\bfor\s+(both\s+)?(servers?|clients?)\s+and\s+(servers?|clients?|desktops?|windows\s*1[01])\b|\bone\s+(kms\s+)?(host|server)\s+for\s+(the\s+)?servers?\s+and\s+another\b",
+    )
+});
 static EVALUATION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial)\b",
@@ -1041,7 +1059,7 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b",
     )
 });
 /// The grace period before activation.
@@ -1111,6 +1129,9 @@ pub(crate) fn warm_up() {
         &HOST_LOAD,
         &HOST_KEY_SOURCE,
         &RETAIL_MISMATCH,
+        &NON_GVLK_WITH_KMS,
+        &REARM_GONE,
+        &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
         &CLIENT_SIDE,
@@ -3605,6 +3626,16 @@ fn answer_one(
             Some(("activation-id", Intent::StatusCheck))
         } else if RETAIL_MISMATCH.is_match(q) {
             Some(("channel-mismatch", Intent::KeyLookup))
+        } else if NON_GVLK_WITH_KMS.is_match(q) && !CONVERT_TO_KMS.is_match(q) {
+            Some(("kms-needs-gvlk", Intent::KeyLookup))
+        } else if lower.contains("rearm") && REARM_GONE.is_match(q) {
+            Some(("rearm-exhausted", Intent::Slmgr))
+        } else if SEPARATE_HOSTS.is_match(q)
+            && !["redundan", "failover", "backup", "availab"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("one-host-all", Intent::HostSetup))
         } else if WRONG_KEY.is_match(q) {
             Some(("wrong-key", Intent::Slmgr))
         } else if (lower.contains("kms") && HOST_MOVE.is_match(q)) || STALE_SRV.is_match(q) {
