@@ -1017,6 +1017,12 @@ static NON_GVLK_WITH_KMS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(retail|mak|oem)(\s+(key|licen[cs]e)s?)?\s+((also\s+)?work\w*\s+|be\s+used\s+|used\s+|activate\w*\s+)?(with|against|through|via|on)\s+(a\s+|the\s+|our\s+|my\s+)?kms\b|\bkms\s+(host|server)?\s*(activate|accept|take)s?\b.{0,20}\b(retail|mak|oem)\s+keys?\b",
     )
 });
+/// Every licence on the machine ("licence info for all installed products").
+static ALL_LICENCES: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(all|every)\s+(the\s+)?(installed\s+)?(products?|licen[cs]es|skus|add-?ons)\b",
+    )
+});
 /// No rearms left ("rearm count is 0", "Remaining Windows rearm count: 0").
 static REARM_GONE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1131,6 +1137,7 @@ pub(crate) fn warm_up() {
         &RETAIL_MISMATCH,
         &NON_GVLK_WITH_KMS,
         &REARM_GONE,
+        &ALL_LICENCES,
         &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
@@ -3624,6 +3631,12 @@ fn answer_one(
             Some(("esu", Intent::Online))
         } else if lower.contains("activation id") || lower.contains("activationid") {
             Some(("activation-id", Intent::StatusCheck))
+        } else if ALL_LICENCES.is_match(q)
+            && ["licen", "slmgr", "activat"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("all-licences", Intent::StatusCheck))
         } else if RETAIL_MISMATCH.is_match(q) {
             Some(("channel-mismatch", Intent::KeyLookup))
         } else if NON_GVLK_WITH_KMS.is_match(q) && !CONVERT_TO_KMS.is_match(q) {
@@ -5138,8 +5151,16 @@ fn compose_for(
             }
         }
         Intent::Slmgr => slmgr_option_in(kb, q).map(|o| {
+            let mut text = personalize(&slmgr_text(o), t, None);
+            // The DNS domain the user named, in the command.
+            if let (Some(domain), "/skms-domain") = (&u.slots.host, o.option.as_str()) {
+                text = text.replace(
+                    "slmgr /skms-domain <dns_domain>",
+                    &format!("slmgr /skms-domain {domain}"),
+                );
+            }
             finish(
-                personalize(&slmgr_text(o), t, None),
+                text,
                 Source {
                     title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
                     section: format!("slmgr {}", o.option),
