@@ -3952,7 +3952,21 @@ fn answer_one(
     }
     // "And to undo it?" after pointing at a host: clear the manual setting.
     // "undo skms" names what to undo itself.
-    if UNDO.is_match(q)
+    // "... and the command that removes it to restore automatic discovery": /ckms too.
+    let back_to_discovery = lower.contains("kms")
+        && [
+            "automatic discovery",
+            "auto-discovery",
+            "autodiscovery",
+            "auto discovery",
+            "discover it automatically",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && ["remov", "restor", "clear", "back", "revert", "undo"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if (UNDO.is_match(q)
         && (lower.contains("skms")
             || ctx.and_then(|c| c.intent).is_some_and(|i| {
                 matches!(
@@ -3962,7 +3976,8 @@ fn answer_one(
                         | Intent::Slmgr
                         | Intent::ExistingKms
                 )
-            }))
+            })))
+        || back_to_discovery
     {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ckms") {
             let mut c = ctx.cloned().unwrap_or_default();
