@@ -1023,6 +1023,12 @@ static ALL_LICENCES: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(all|every)\s+(the\s+)?(installed\s+)?(products?|licen[cs]es|skus|add-?ons)\b",
     )
 });
+/// Changing the edition in place ("dism set edition 2019 std to dc").
+static EDITION_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bset[\s-]?edition\b|\b(standard|std)\s+(edition\s+)?(in)?to\s+(datacenter|datacentre|dc)\b|\b(change|convert|upgrade|switch|move)\w*\s+(the\s+)?edition\b",
+    )
+});
 /// No rearms left ("rearm count is 0", "Remaining Windows rearm count: 0").
 static REARM_GONE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1138,6 +1144,7 @@ pub(crate) fn warm_up() {
         &NON_GVLK_WITH_KMS,
         &REARM_GONE,
         &ALL_LICENCES,
+        &EDITION_CHANGE,
         &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
@@ -3891,6 +3898,8 @@ fn answer_one(
             Some(("channel-proof", Intent::StatusCheck))
         } else if EVALUATION.is_match(q) {
             Some(("evaluation", Intent::ClientProcedure))
+        } else if EDITION_CHANGE.is_match(q) {
+            Some(("edition-change", Intent::ClientProcedure))
         } else if NO_DOMAIN.is_match(q)
             && (lower.contains("kms")
                 || lower.contains("activat")
@@ -3913,16 +3922,35 @@ fn answer_one(
         });
         if let Some((id, intent)) = topic {
             if let Some(mut a) = fact_answer(kb, id, &t, intent, ctx) {
-                if id == "evaluation" {
+                if id == "evaluation" || id == "edition-change" {
                     // The named target edition's key and DISM name.
-                    if let Some(g) =
-                        resolve_editions(kb, &u.slots)
-                            .into_iter()
-                            .find_map(|m| match m {
-                                EditionMatch::Exact(g) => Some(g),
-                                _ => None,
-                            })
-                    {
+                    let matches = resolve_editions(kb, &u.slots);
+                    let exact: Vec<&Gvlk> = matches
+                        .iter()
+                        .filter_map(|m| match m {
+                            EditionMatch::Exact(g) => Some(*g),
+                            _ => None,
+                        })
+                        .collect();
+                    // Standard to Datacenter ("2019 std to dc" reads as both): the target is
+                    // the Datacenter one of that version.
+                    let datacenter = u
+                        .slots
+                        .editions
+                        .iter()
+                        .filter(|q| q.attrs.contains("datacenter"))
+                        .flat_map(|q| q.families.iter())
+                        .filter_map(|f| match kb.gvlk(&format!("{f} Datacenter")) {
+                            EditionMatch::Exact(g) => Some(g),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>();
+                    let target = if id == "edition-change" && datacenter.len() == 1 {
+                        datacenter.first()
+                    } else {
+                        exact.first()
+                    };
+                    if let Some(g) = target {
                         a.text = a.text.replace("<GVLK_of_the_target_edition>", &g.key);
                         if g.edition.contains("Datacenter") {
                             a.text = a.text.replace(
