@@ -899,7 +899,7 @@ static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
 /// our KMS host key").
 static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk|mak|maks)\b|\b(where|which\s+(portal|site|website))\b.{0,40}\bvolume\s+licen[cs]\w*\s+keys?\b|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b",
+        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk|mak|maks)\b|\b(where|which\s+(portal|site|website))\b.{0,40}\bvolume\s+licen[cs]\w*\s+keys?\b|\bwhere\s+(is\s+|are\s+|to\s+get\s+|do\s+i\s+find\s+)?(the\s+|our\s+|my\s+|a\s+)?(mak|maks|mak\s+keys?|csvlk|kms\s+host\s+key)\s*\??$|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b",
     )
 });
 /// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
@@ -1008,7 +1008,7 @@ static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
 /// retail edition", "a GVLK on retail media is refused").
 static RETAIL_MISMATCH: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bcan(not|'?t)\s+be\s+used\s+to\s+install\s+an?\s+(retail|volume)\b|\bretail\b.{0,60}\b(refus\w*|reject\w*|won'?t\s+(take|accept)|does\s*n'?o?t\s+(take|accept)|not\s+accept\w*|invalid|not\s+valid)\b|\b(refus\w*|reject\w*|won'?t\s+(take|accept))\b.{0,60}\bretail\b|\bretail\s+(key|media|edition|channel|iso|install\w*)\b.{0,60}\b(fail\w*|error|(does\s*n'?o?t|won'?t|not)\s+work\w*)\b|\b(volume|vl)\s+(key|media|iso)\b.{0,60}\bretail\b.{0,60}\b(fail\w*|error|(does\s*n'?o?t|won'?t|not)\s+work\w*)\b",
+        r"(?i)\bcan(not|'?t)\s+be\s+used\s+to\s+install\s+an?\s+(retail|volume)\b|\bretail\b.{0,60}\b(refus\w*|reject\w*|won'?t\s+(take|accept)|does\s*n'?o?t\s+(take|accept)|not\s+accept\w*|invalid|not\s+valid)\b|\b(refus\w*|reject\w*|won'?t\s+(take|accept))\b.{0,60}\bretail\b|\bretail\s+(key|media|edition|channel|iso|install\w*)\b.{0,60}\b(fail\w*|err\w*|(does\s*n'?o?t|won'?t|not)\s+work\w*)\b|\b(volume|vl)\s+(key|media|iso)\b.{0,60}\bretail\b.{0,60}\b(fail\w*|error|(does\s*n'?o?t|won'?t|not)\s+work\w*)\b",
     )
 });
 /// A MAK or retail key used with KMS ("can a retail key be used with KMS?").
@@ -2589,6 +2589,7 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("activ8", "activate"),
     ("actv8", "activate"),
     ("activ8d", "activated"),
+    ("activ", "activation"),
     ("actvtd", "activated"),
     ("actvd", "activated"),
     ("chk", "check"),
@@ -3636,6 +3637,30 @@ fn answer_one(
             .any(|w| lower.contains(w))
         {
             Some(("esu", Intent::Online))
+        } else if lower.contains("watermark")
+            && [
+                "licensed",
+                "still",
+                "remains",
+                "stays",
+                "after activat",
+                "after slmgr",
+                "even though",
+                "although",
+                "is activated",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            && ![
+                "not activated",
+                "unlicensed",
+                "not licensed",
+                "isn't activated",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            Some(("watermark-licensed", Intent::StatusCheck))
         } else if lower.contains("activation id") || lower.contains("activationid") {
             Some(("activation-id", Intent::StatusCheck))
         } else if ALL_LICENCES.is_match(q)
