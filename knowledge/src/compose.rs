@@ -128,7 +128,7 @@ static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
 /// Windows versions from before volume activation (no KMS, no GVLK).
 static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(windows|win)\s*(xp|2000|me|98|95|nt\s*4(\.0)?)\b|\b(server|srv)\s*2003\b|\bw?2k3\b|\bwinxp\b",
+        r"(?i)\b(windows|win)\s*(xp|2000|me|98|95|nt\s*4(\.0)?)\b|\b(server|srv)\s*2003\b|\bw?2k3\b|\bwinxp\b|\bvlks?\b.{0,40}\b(xp|2003|back\s+in|old\s+days|used\s+to)\b|\b(xp|2003|back\s+in|old\s+days|used\s+to)\b.{0,40}\bvlks?\b",
     )
 });
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
@@ -3661,6 +3661,10 @@ fn answer_one(
             .any(|w| lower.contains(w))
         {
             Some(("watermark-licensed", Intent::StatusCheck))
+        } else if lower.contains("activation service")
+            && (lower.contains("organization") || lower.contains("organisation"))
+        {
+            Some(("org-activation-message", Intent::StatusCheck))
         } else if lower.contains("activation id") || lower.contains("activationid") {
             Some(("activation-id", Intent::StatusCheck))
         } else if ALL_LICENCES.is_match(q)
