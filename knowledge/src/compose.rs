@@ -3718,8 +3718,12 @@ fn answer_one(
             && (!HOST_KEY_WORDS.is_match(q) || lower.contains("restart"))
         {
             Some(("sppsvc", Intent::HostSetup))
-        } else if KMS_SECURITY.is_match(q)
-            && lower.contains("kms")
+        } else if ((KMS_SECURITY.is_match(q) && (lower.contains("kms") || lower.contains("1688")))
+            // "Is the traffic on 1688 encrypted?"
+            || (lower.contains("encrypt")
+                && ["1688", "kms host", "kms server", "kms traffic", "kms protocol"]
+                    .iter()
+                    .any(|w| lower.contains(w))))
             && !PIRACY.is_match(q)
             && !HOST_RISK.is_match(q)
             && !COMPARING.is_match(q)
@@ -3830,7 +3834,11 @@ fn answer_one(
             Some(("port", Intent::PointKms))
         } else if PORT_ONLY.is_match(q) {
             Some(("port-only", Intent::PointKms))
-        } else if GRACE_QUESTION.is_match(q) && lower.contains("grace") {
+        } else if (GRACE_QUESTION.is_match(q) && lower.contains("grace"))
+            // "How many days do I have to activate a new server?"
+            || ((lower.contains("how many days") || lower.contains("how long"))
+                && (lower.contains("have to activate") || lower.contains("until i must activate")))
+        {
             Some(("grace", Intent::Timing))
         } else if WHICH_EDITION.is_match(q) {
             Some(("edition-check", Intent::KeyLookup))
@@ -5114,7 +5122,7 @@ fn compose_for(
             }
             a
         }).or_else(|| {
-            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || KEY_SECRECY.is_match(q) {
+            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || (lower.contains("gvlk") && lower.contains("licen")) || KEY_SECRECY.is_match(q) {
                 article_answer(kb, "gvlk-keys", "What a GVLK is", t, with_ctx(intent), None, 0.85)
             } else {
                 Some(ask_edition(kb, t, ctx, intent))
