@@ -3263,8 +3263,10 @@ fn answer_one(
             && WHERE_TO_GET.is_match(q)
             && toks.len() <= 8
         {
-            u.intent = Intent::HostSetup;
-            u.confidence = u.confidence.max(0.6);
+            let t = target(&u.slots, ctx, settings);
+            if let Some(a) = fact_answer(kb, "host-key-source", &t, Intent::HostSetup, ctx) {
+                return with_intent(a, Some(Intent::HostSetup));
+            }
         }
     }
     // After setting up a host: "and then on the clients?" is the client procedure, "how do I
