@@ -3367,7 +3367,12 @@ fn answer_one(
     // Edition words and little else ("server 2008r2 std") ask for the key.
     let extra_words = content_words_besides_editions(q);
     if !u.slots.editions.is_empty()
-        && matches!(u.intent, Intent::None | Intent::Slmgr)
+        && (matches!(u.intent, Intent::None | Intent::Slmgr)
+            // "windows 11 education" alone is no symptom, whatever the classifier guessed.
+            || (u.intent == Intent::Diagnose
+                && u.confidence < 0.5
+                && u.slots.error.is_none()
+                && u.slots.dli.is_none()))
         && extra_words == 0
     {
         u.intent = Intent::KeyLookup;
