@@ -828,7 +828,7 @@ static KMS_TRAFFIC: LazyLock<Folded> = LazyLock::new(|| {
 /// The direction of the KMS connection ("inbound or outbound?").
 static DIRECTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b|\b(inbound|ingress)\b.{0,30}\b(on|to|at)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?|client\s+machines)\b|\b(open|allow)\w*\b.{0,20}\b1688\b.{0,20}\b(on|to)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?)\b",
+        r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b|\b(inbound|ingress)\b.{0,30}\b(on|to|at)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?|client\s+machines)\b|\b(open|allow)\w*\b.{0,20}\b1688\b.{0,20}\b(on|to)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?)\b|\b(clients?|instances?|vms)\b.{0,20}\b(need|needs|require|requires|have)\b.{0,15}\b(inbound|ingress)\b",
     )
 });
 /// Which key is installed now, or the firmware's OEM key ("what key is on this server right
