@@ -1029,6 +1029,13 @@ static EDITION_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bset[\s-]?edition\b|\b(standard|std)\s+(edition\s+)?(in)?to\s+(datacenter|datacentre|dc)\b|\b(change|convert|upgrade|switch|move)\w*\s+(the\s+)?edition\b",
     )
 });
+/// Typing in a key the user has ("where do I type the key?", "product key on a sticker, how
+/// do I enter it?").
+static OWN_KEY_ENTRY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(where|how)\b.{0,25}\b(type|enter|put|insert|input)\w*\s+(in\s+)?(the|my|our|this|a|that)\s+(own\s+)?(product\s+|retail\s+|windows\s+|licen[cs]e\s+)?key\b|\b(product|retail|licen[cs]e)\s+key\b.{0,40}\b(sticker|card|e-?mail|box|invoice|reseller)\b.{0,60}\b(enter|type|put|insert|use|install)\w*\b",
+    )
+});
 /// No rearms left ("rearm count is 0", "Remaining Windows rearm count: 0").
 static REARM_GONE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1145,6 +1152,7 @@ pub(crate) fn warm_up() {
         &REARM_GONE,
         &ALL_LICENCES,
         &EDITION_CHANGE,
+        &OWN_KEY_ENTRY,
         &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
@@ -4420,6 +4428,26 @@ fn answer_one(
                 return with_intent(a, Some(Intent::Online));
             }
         }
+    }
+    // A key of their own to type in ("I have a product key on a sticker, how do I enter it?",
+    // "bought Windows Server from a reseller, where do I type the key?"): install it and
+    // activate online, not a GVLK.
+    if OWN_KEY_ENTRY.is_match(q)
+        && !CLIENT_KEY_WORDS.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+        && !lower.contains("gvlk")
+        && !lower.contains("esu")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.product_key.is_none()
+    {
+        u.intent = if says_offline(&lower) || lower.contains("phone") {
+            Intent::Phone
+        } else {
+            Intent::Online
+        };
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
     }
     // A MAK in hand ("we have a MAK, how do I put the key in?"): activate with it, online or
     // by phone; the KMS thresholds do not apply to it.
