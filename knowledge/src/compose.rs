@@ -708,7 +708,7 @@ static CLIENT_KEY_WORDS: LazyLock<Folded> = LazyLock::new(|| {
 /// Activation looked at in the Settings app, not the command line.
 static SETTINGS_APP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(in|where\s+in|from|via|through)\s+(the\s+)?(settings|control\s+panel|gui)\b|\bnot\s+a\s+command[\s-]*line\b|\bwithout\s+(the\s+|a\s+)?(command[\s-]*line|cmd|powershell|slmgr)\b|\b(button|click)\b.{0,40}\b(product\s+key|activat\w*)\b|\bchange\s+product\s+key\b",
+        r"(?i)\b(in|where\s+in|from|via|through)\s+(the\s+)?(settings|control\s+panel|gui)\b|\bnot\s+a\s+command[\s-]*line\b|\bwithout\s+(the\s+|a\s+)?(command[\s-]*line|cmd|powershell|slmgr)\b|\b(button|click)\b.{0,40}\b(product\s+key|activat\w*)\b|\bchange\s+product\s+key\b|\bwhere\b.{0,30}\bactivation\s+(page|tab|pane)\b",
     )
 });
 /// A KMS host on a Windows client edition, asked to serve servers.
