@@ -509,7 +509,7 @@ static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -657,7 +657,7 @@ static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
 /// The count's ceiling ("does the count go above 50?").
 static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bcount\b.{0,30}\b(above|over|beyond|past|more\s+than|exceed\w*|max\w*|stuck|stops?)\b.{0,10}\b50\b|\bcount\b.{0,20}\b(stuck|stays?|stops?)\s+at\s+50\b",
+        r"(?i)\bcount\b.{0,30}\b(above|over|beyond|past|more\s+than|exceed\w*|max\w*|stuck|stops?)\b.{0,10}\b50\b|\bcount\b.{0,20}\b(stuck|stays?|stops?)\s+at\s+50\b|\bcount\s+(is\s+|of\s+|shows\s+|says\s+|=\s*|:\s*)?50\b.{0,40}\b(but|while|although|yet|though)\b",
     )
 });
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
@@ -1036,6 +1036,12 @@ static OWN_KEY_ENTRY: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(where|how)\b.{0,25}\b(type|enter|put|insert|input)\w*\s+(in\s+)?(the|my|our|this|a|that)\s+(own\s+)?(product\s+|retail\s+|windows\s+|licen[cs]e\s+)?key\b|\b(product|retail|licen[cs]e)\s+key\b.{0,40}\b(sticker|card|e-?mail|box|invoice|reseller)\b.{0,60}\b(enter|type|put|insert|use|install)\w*\b",
     )
 });
+/// Retiring a KMS host ("decommission the old KMS host", "stop being a KMS host").
+static HOST_RETIRE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(uninstall\w*|remov\w*|decommission\w*|retir\w*|demot\w*)\s+(the\s+|our\s+|an?\s+|old\s+|that\s+)*kms\s+(host|server|role|service)\b|\bstop\w*\b.{0,30}\bbeing\s+(a|the)\s+kms\s+(host|server)\b|\bkms\s+(host|server|role)\b.{0,20}\b(decommission\w*|retire\w*|uninstall\w*)\b",
+    )
+});
 /// No rearms left ("rearm count is 0", "Remaining Windows rearm count: 0").
 static REARM_GONE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1153,6 +1159,7 @@ pub(crate) fn warm_up() {
         &ALL_LICENCES,
         &EDITION_CHANGE,
         &OWN_KEY_ENTRY,
+        &HOST_RETIRE,
         &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
@@ -3702,6 +3709,15 @@ fn answer_one(
             Some(("one-host-all", Intent::HostSetup))
         } else if WRONG_KEY.is_match(q) {
             Some(("wrong-key", Intent::Slmgr))
+        } else if HOST_RETIRE.is_match(q)
+            // "If we decommission the host, when do clients complain?" is about timing.
+            && ![
+                "when", "what happens", "how long", "complain", "expire", "cach", "days",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            Some(("host-retire", Intent::HostSetup))
         } else if (lower.contains("kms") && HOST_MOVE.is_match(q)) || STALE_SRV.is_match(q) {
             // Moving the host, or an old one still found through DNS.
             Some(("host-move", Intent::HostSetup))
