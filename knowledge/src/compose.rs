@@ -4705,6 +4705,34 @@ fn answer_one(
         u.intent = Intent::Slmgr;
         u.confidence = u.confidence.max(0.6);
     }
+    // "KMS server not responding", "the KMS host doesn't answer": the network path first.
+    if lower.contains("kms")
+        && [
+            "not responding",
+            "doesn't respond",
+            "does not respond",
+            "doesn't answer",
+            "does not answer",
+            "not answering",
+            "no response",
+            "unresponsive",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !["what happens", "how long", "when ", "expire", "still work"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && matches!(
+            u.intent,
+            Intent::HostSetup | Intent::None | Intent::ExistingKms | Intent::Compare
+        )
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+    {
+        u.intent = Intent::Connectivity;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     // "How to test port 1688 to the KMS host": the connectivity test.
     if TEST_PATH.is_match(q)
         && matches!(u.intent, Intent::PointKms | Intent::ClientProcedure)
