@@ -3709,6 +3709,11 @@ fn answer_one(
             Some(("one-host-all", Intent::HostSetup))
         } else if WRONG_KEY.is_match(q) {
             Some(("wrong-key", Intent::Slmgr))
+        } else if lower.contains("kms")
+            && (lower.contains("caching") || lower.contains("cached") || lower.contains("cache "))
+            && !lower.contains("khc")
+        {
+            Some(("host-caching", Intent::Slmgr))
         } else if HOST_RETIRE.is_match(q)
             // "If we decommission the host, when do clients complain?" is about timing.
             && ![
