@@ -3714,6 +3714,22 @@ fn answer_one(
             && !lower.contains("khc")
         {
             Some(("host-caching", Intent::Slmgr))
+        } else if lower.contains("activat")
+            && [
+                "url",
+                "endpoint",
+                "which hosts",
+                "what hosts",
+                "domains",
+                "allowlist",
+                "whitelist",
+                "fqdn",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            && !lower.contains("_vlmcs")
+        {
+            Some(("activation-endpoints", Intent::Online))
         } else if HOST_RETIRE.is_match(q)
             // "If we decommission the host, when do clients complain?" is about timing.
             && ![
