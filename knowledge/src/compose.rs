@@ -3730,6 +3730,14 @@ fn answer_one(
             && !lower.contains("_vlmcs")
         {
             Some(("activation-endpoints", Intent::Online))
+        } else if (lower.contains("unattend.xml")
+            || lower.contains("autounattend")
+            || lower.contains("answer file"))
+            && ["key", "gvlk", "kms", "activat"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("unattend-key", Intent::KeyLookup))
         } else if HOST_RETIRE.is_match(q)
             // "If we decommission the host, when do clients complain?" is about timing.
             && ![
