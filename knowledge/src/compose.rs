@@ -4734,6 +4734,32 @@ fn answer_one(
         u.intent = Intent::Slmgr;
         u.confidence = u.confidence.max(0.6);
     }
+    // "ansible activate windows", "script to activate all servers": the commands, scripted.
+    if SCRIPTED.is_match(q)
+        && lower.contains("activat")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !SYMPTOM.is_match(q)
+        && ![
+            "check",
+            "status",
+            "verify",
+            "report",
+            "list",
+            "audit",
+            "tell if",
+            "succeeded",
+            "whether",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && (matches!(u.intent, Intent::None | Intent::InstanceStatus)
+            || (u.intent == Intent::Diagnose && u.confidence < 0.5))
+    {
+        u.intent = Intent::ClientProcedure;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     // "KMS server not responding", "the KMS host doesn't answer": the network path first.
     if lower.contains("kms")
         && [
