@@ -936,7 +936,7 @@ static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
 /// does Windows need activation at all?").
 static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
+        r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\b(activat\w*|kms|gvlks?)\b.{0,30}\b(mean|means|make|makes|prove|proves)\s+(we'?r?e?|we\s+are|i'?m|i\s+am|it'?s|it\s+is|that\s+we\s+are|us)?\s*(properly\s+|fully\s+|legally\s+)?(licen[cs]ed|compliant)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
     )
 });
 /// Asking the bot itself to file a ticket or run something ("can you open a ticket for me?").
