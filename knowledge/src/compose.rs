@@ -3738,6 +3738,10 @@ fn answer_one(
                 .any(|w| lower.contains(w))
         {
             Some(("unattend-key", Intent::KeyLookup))
+        } else if lower.contains("software assurance")
+            && (lower.contains("kms") || lower.contains("gvlk") || lower.contains("activat"))
+        {
+            Some(("kms-cost", Intent::Policy))
         } else if HOST_RETIRE.is_match(q)
             // "If we decommission the host, when do clients complain?" is about timing.
             && ![
