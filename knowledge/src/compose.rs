@@ -1042,6 +1042,12 @@ static HOST_RETIRE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(uninstall\w*|remov\w*|decommission\w*|retir\w*|demot\w*)\s+(the\s+|our\s+|an?\s+|old\s+|that\s+)*kms\s+(host|server|role|service)\b|\bstop\w*\b.{0,30}\bbeing\s+(a|the)\s+kms\s+(host|server)\b|\bkms\s+(host|server|role)\b.{0,20}\b(decommission\w*|retire\w*|uninstall\w*)\b",
     )
 });
+/// What a host key activates ("we have a 2019 csvlk, can it activate server 2022?").
+static HOST_KEY_GROUP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(csvlk|host\s+key)s?\b.{0,40}\b(activat\w*|serve\w*|cover\w*|work\w*\s+for)\b.{0,30}\b(20(08|12|16|19|22|25)|windows\s*(7|8|10|11)|win\s*1[01]|newer|older|clients?)\b|\bhost\s+key\s+groups?\b|\bwhich\s+(kms\s+)?host\s+key\b.{0,40}\b(activat\w*|need)\b",
+    )
+});
 /// No rearms left ("rearm count is 0", "Remaining Windows rearm count: 0").
 static REARM_GONE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1160,6 +1166,7 @@ pub(crate) fn warm_up() {
         &EDITION_CHANGE,
         &OWN_KEY_ENTRY,
         &HOST_RETIRE,
+        &HOST_KEY_GROUP,
         &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
@@ -3742,6 +3749,8 @@ fn answer_one(
             && (lower.contains("kms") || lower.contains("gvlk") || lower.contains("activat"))
         {
             Some(("kms-cost", Intent::Policy))
+        } else if HOST_KEY_GROUP.is_match(q) {
+            Some(("host-key-groups", Intent::HostSetup))
         } else if HOST_RETIRE.is_match(q)
             // "If we decommission the host, when do clients complain?" is about timing.
             && ![
