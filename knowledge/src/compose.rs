@@ -5,8 +5,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::text::{rx_match, Matcher};
-
 use crate::answer::{
     abstain, candidates_answer, error_answer, finish, key_answer, render_links, retrieve,
     slmgr_option_in, slmgr_options_in, slmgr_text, OTHER_PRODUCTS,
@@ -35,7 +33,7 @@ const UNANCHORED_SURE: f32 = 0.40;
 /// Probability of `none` above which an unanchored question is declined.
 const NONE_SURE: f32 = 0.40;
 
-use crate::text::{rx, rx_folded, Folded};
+use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| rx(r"<(?:your_)?KMS_host(?:_ip|_name|_ip_or_name|_address|_fqdn)?>"));
@@ -124,13 +122,13 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+to\s+me)?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
 static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(windows|win)\s*(xp|2000|me|98|95|nt\s*4(\.0)?)\b|\b(server|srv)\s*2003\b|\bw?2k3\b|\bwinxp\b",
+        r"(?i)\b(windows|win)\s*(xp|2000|me|98|95|nt\s*4(\.0)?)\b|\b(server|srv)\s*2003\b|\bw?2k3\b|\bwinxp\b|\bvlks?\b.{0,40}\b(xp|2003|back\s+in|old\s+days|used\s+to)\b|\b(xp|2003|back\s+in|old\s+days|used\s+to)\b.{0,40}\bvlks?\b",
     )
 });
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
@@ -206,7 +204,7 @@ static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r#"(?i)\bwatermark\b|\b(is\s+not|isn'?t|not\s+yet|not|never\s+got)\s+activated\b|\bunactivated\b|\bunlicensed\b|\bnotification\s+mode\b|\bnot\s+genuine\b|(?:["']|“|‘)activate\s+windows\b"#,
+        r#"(?i)\bwatermark\b|\b(is\s+not|isn'?t|not\s+yet|not|never\s+got)\s+activated\b|\bunactivated\b|\bunlicensed\b|\bnotification\s+mode\b|\bnot\s+genuine\b|["'“‘]activate\s+windows\b"#,
     )
 });
 /// "How do I activate?" and nothing else: which way is still open.
@@ -386,7 +384,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -483,7 +481,7 @@ static DEV_TOOLS: LazyLock<Folded> = LazyLock::new(|| {
 /// Testing the network path ("how to test port 1688 to the kms").
 static TEST_PATH: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(test|check|verify|probe|ping)\w*\b.{0,30}\b(port|1688|connect\w*|reach\w*|open)\b",
+        r"(?i)\b(test|check|verify|probe|ping)\w*\b.{0,30}\b(port|1688|connect\w*|reach\w*|open)\b|\b(test|check|verify)\w*\b.{0,40}\b(answers|listens|responds|replies)\s+on\b",
     )
 });
 /// Asking the provider for a network change.
@@ -511,7 +509,7 @@ static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -659,13 +657,13 @@ static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
 /// The count's ceiling ("does the count go above 50?").
 static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bcount\b.{0,30}\b(above|over|beyond|past|more\s+than|exceed\w*|max\w*|stuck|stops?)\b.{0,10}\b50\b|\bcount\b.{0,20}\b(stuck|stays?|stops?)\s+at\s+50\b",
+        r"(?i)\bcount\b.{0,30}\b(above|over|beyond|past|more\s+than|exceed\w*|max\w*|stuck|stops?)\b.{0,10}\b50\b|\bcount\b.{0,20}\b(stuck|stays?|stops?)\s+at\s+50\b|\bcount\s+(is\s+|of\s+|shows\s+|says\s+|=\s*|:\s*)?50\b.{0,40}\b(but|while|although|yet|though)\b",
     )
 });
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
 static OLD_HOST_NEW_CLIENT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b",
     )
 });
 /// Time zones in activation.
@@ -710,13 +708,13 @@ static CLIENT_KEY_WORDS: LazyLock<Folded> = LazyLock::new(|| {
 /// Activation looked at in the Settings app, not the command line.
 static SETTINGS_APP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(in|where\s+in|from|via|through)\s+(the\s+)?(settings|control\s+panel|gui)\b|\bnot\s+a\s+command[\s-]*line\b|\bwithout\s+(the\s+|a\s+)?(command[\s-]*line|cmd|powershell|slmgr)\b|\b(button|click)\b.{0,40}\b(product\s+key|activat\w*)\b|\bchange\s+product\s+key\b",
+        r"(?i)\b(in|where\s+in|from|via|through)\s+(the\s+)?(settings|control\s+panel|gui)\b|\bnot\s+a\s+command[\s-]*line\b|\bwithout\s+(the\s+|a\s+)?(command[\s-]*line|cmd|powershell|slmgr)\b|\b(button|click)\b.{0,40}\b(product\s+key|activat\w*)\b|\bchange\s+product\s+key\b|\bwhere\b.{0,30}\bactivation\s+(page|tab|pane)\b",
     )
 });
 /// A KMS host on a Windows client edition, asked to serve servers.
 static CLIENT_OS_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver",
+        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver|\b(host|run|install)\w*\s+(the\s+)?kms(\s+(host|server|role|service))?\s+on\s+(a\s+)?(windows\s*(10|11)|win\s*(10|11))\b",
     )
 });
 /// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
@@ -830,7 +828,7 @@ static KMS_TRAFFIC: LazyLock<Folded> = LazyLock::new(|| {
 /// The direction of the KMS connection ("inbound or outbound?").
 static DIRECTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b|\b(inbound|ingress)\b.{0,30}\b(on|to|at)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?|client\s+machines)\b|\b(open|allow)\w*\b.{0,20}\b1688\b.{0,20}\b(on|to)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?)\b",
+        r"(?i)\b(inbound|outbound|ingress|egress)\b.{0,20}\b(or|vs\.?|and)\b.{0,20}\b(inbound|outbound|ingress|egress)\b|\bwhich\s+direction\b|\bboth\s+directions\b|\bbidirectional\b|\b(inbound|ingress)\b.{0,30}\b(on|to|at)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?|client\s+machines)\b|\b(open|allow)\w*\b.{0,20}\b1688\b.{0,20}\b(on|to)\s+(the\s+|our\s+|my\s+|each\s+)?(clients?|instances?|vms?)\b|\b(clients?|instances?|vms)\b.{0,20}\b(need|needs|require|requires|have)\b.{0,15}\b(inbound|ingress)\b",
     )
 });
 /// Which key is installed now, or the firmware's OEM key ("what key is on this server right
@@ -901,7 +899,7 @@ static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
 /// our KMS host key").
 static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk)\b|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b",
+        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk|mak|maks)\b|\b(where|which\s+(portal|site|website))\b.{0,40}\bvolume\s+licen[cs]\w*\s+keys?\b|\bwhere\s+(is\s+|are\s+|to\s+get\s+|do\s+i\s+find\s+)?(the\s+|our\s+|my\s+|a\s+)?(mak|maks|mak\s+keys?|csvlk|kms\s+host\s+key)\s*\??$|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b",
     )
 });
 /// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
@@ -938,7 +936,7 @@ static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
 /// does Windows need activation at all?").
 static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
+        r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\b(activat\w*|kms|gvlks?)\b.{0,30}\b(mean|means|make|makes|prove|proves)\s+(we'?r?e?|we\s+are|i'?m|i\s+am|it'?s|it\s+is|that\s+we\s+are|us)?\s*(properly\s+|fully\s+|legally\s+)?(licen[cs]ed|compliant)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
     )
 });
 /// Asking the bot itself to file a ticket or run something ("can you open a ticket for me?").
@@ -1003,7 +1001,63 @@ static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
 /// How to show which channel (KMS, MAK, retail) activated an instance.
 static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem)\s+or\s+(a\s+)?(kms|mak|retail|oem)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem|volume)(,\s*(kms|mak|retail|oem|volume))*,?\s+or\s+(a\s+)?(kms|mak|retail|oem|volume)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+    )
+});
+/// A key refused for being of another channel ("This product key cannot be used to install a
+/// retail edition", "a GVLK on retail media is refused").
+static RETAIL_MISMATCH: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bcan(not|'?t)\s+be\s+used\s+to\s+install\s+an?\s+(retail|volume)\b|\bretail\b.{0,60}\b(refus\w*|reject\w*|won'?t\s+(take|accept)|does\s*n'?o?t\s+(take|accept)|not\s+accept\w*|invalid|not\s+valid)\b|\b(refus\w*|reject\w*|won'?t\s+(take|accept))\b.{0,60}\bretail\b|\bretail\s+(key|media|edition|channel|iso|install\w*)\b.{0,60}\b(fail\w*|err\w*|(does\s*n'?o?t|won'?t|not)\s+work\w*)\b|\b(volume|vl)\s+(key|media|iso)\b.{0,60}\bretail\b.{0,60}\b(fail\w*|error|(does\s*n'?o?t|won'?t|not)\s+work\w*)\b",
+    )
+});
+/// A MAK or retail key used with KMS ("can a retail key be used with KMS?").
+static NON_GVLK_WITH_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(retail|mak|oem)(\s+(key|licen[cs]e)s?)?\s+((also\s+)?work\w*\s+|be\s+used\s+|used\s+|activate\w*\s+)?(with|against|through|via|on)\s+(a\s+|the\s+|our\s+|my\s+)?kms\b|\bkms\s+(host|server)?\s*(activate|accept|take)s?\b.{0,20}\b(retail|mak|oem)\s+keys?\b",
+    )
+});
+/// Every licence on the machine ("licence info for all installed products").
+static ALL_LICENCES: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(all|every)\s+(the\s+)?(installed\s+)?(products?|licen[cs]es|skus|add-?ons)\b",
+    )
+});
+/// Changing the edition in place ("dism set edition 2019 std to dc").
+static EDITION_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bset[\s-]?edition\b|\b(standard|std)\s+(edition\s+)?(in)?to\s+(datacenter|datacentre|dc)\b|\b(change|convert|upgrade|switch|move)\w*\s+(the\s+)?edition\b",
+    )
+});
+/// Typing in a key the user has ("where do I type the key?", "product key on a sticker, how
+/// do I enter it?").
+static OWN_KEY_ENTRY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(where|how)\b.{0,25}\b(type|enter|put|insert|input)\w*\s+(in\s+)?(the|my|our|this|a|that)\s+(own\s+)?(product\s+|retail\s+|windows\s+|licen[cs]e\s+)?key\b|\b(product|retail|licen[cs]e)\s+key\b.{0,40}\b(sticker|card|e-?mail|box|invoice|reseller)\b.{0,60}\b(enter|type|put|insert|use|install)\w*\b",
+    )
+});
+/// Retiring a KMS host ("decommission the old KMS host", "stop being a KMS host").
+static HOST_RETIRE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(uninstall\w*|remov\w*|decommission\w*|retir\w*|demot\w*)\s+(the\s+|our\s+|an?\s+|old\s+|that\s+)*kms\s+(host|server|role|service)\b|\bstop\w*\b.{0,30}\bbeing\s+(a|the)\s+kms\s+(host|server)\b|\bkms\s+(host|server|role)\b.{0,20}\b(decommission\w*|retire\w*|uninstall\w*)\b",
+    )
+});
+/// What a host key activates ("we have a 2019 csvlk, can it activate server 2022?").
+static HOST_KEY_GROUP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(csvlk|host\s+key)s?\b.{0,40}\b(activat\w*|serve\w*|cover\w*|work\w*\s+for)\b.{0,30}\b(20(08|12|16|19|22|25)|windows\s*(7|8|10|11)|win\s*1[01]|newer|older|clients?)\b|\bhost\s+key\s+groups?\b|\bwhich\s+(kms\s+)?host\s+key\b.{0,40}\b(activat\w*|need)\b",
+    )
+});
+/// No rearms left ("rearm count is 0", "Remaining Windows rearm count: 0").
+static REARM_GONE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\brearm\s+count\s*:?\s*(is\s+|of\s+|at\s+)?(0|zero|none)\b|\b(no|0|zero)\s+(more\s+)?rearms?\b|\brearms?\b.{0,30}\b(used\s+up|exhausted|run\s+out|ran\s+out|none\s+left|no\s+more)\b",
+    )
+});
+/// One KMS host or several for servers and client editions.
+static SEPARATE_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(separate|second|another|different|two|extra)\s+(kms\s+)?(host|server)s?\b.{0,60}\b(desktops?|windows\s*1[01]|win\s*1[01]|workstations?)\b|\b(one|a\s+single|same)\s+kms\s+(host|server)\b.{0,30}\bfor\s+(both\s+)?(servers?|clients?)\s+and\s+(servers?|clients?|desktops?|windows\s*1[01])\b|\bone\s+(kms\s+)?(host|server)\s+for\s+(the\s+)?servers?\s+and\s+another\b",
     )
 });
 static EVALUATION: LazyLock<Folded> = LazyLock::new(|| {
@@ -1036,7 +1090,7 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b",
     )
 });
 /// The grace period before activation.
@@ -1105,6 +1159,15 @@ pub(crate) fn warm_up() {
         &COUNT_SHORT,
         &HOST_LOAD,
         &HOST_KEY_SOURCE,
+        &RETAIL_MISMATCH,
+        &NON_GVLK_WITH_KMS,
+        &REARM_GONE,
+        &ALL_LICENCES,
+        &EDITION_CHANGE,
+        &OWN_KEY_ENTRY,
+        &HOST_RETIRE,
+        &HOST_KEY_GROUP,
+        &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
         &CLIENT_SIDE,
@@ -2548,6 +2611,7 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("activ8", "activate"),
     ("actv8", "activate"),
     ("activ8d", "activated"),
+    ("activ", "activation"),
     ("actvtd", "activated"),
     ("actvd", "activated"),
     ("chk", "check"),
@@ -2982,6 +3046,20 @@ fn answer_one(
     {
         return abstain(0.2, ctx);
     }
+    // Time zones and ICMP with nothing about activation ("set the timezone on Windows Server",
+    // "does the cloud firewall block ICMP?") are general administration.
+    if !anchored
+        && !has_values
+        && ctx.and_then(|c| c.intent).is_none()
+        && (TIME_ZONE.is_match(q) || lower.contains("icmp"))
+        && ![
+            "clock", "sync", "skew", "drift", "issue", "problem", "cause",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return abstain(0.2, ctx);
+    }
     // Work on an instance that is not activation ("reboot web-02", "attach a volume").
     if !anchored
         && u.slots.error.is_none()
@@ -3207,8 +3285,10 @@ fn answer_one(
             && WHERE_TO_GET.is_match(q)
             && toks.len() <= 8
         {
-            u.intent = Intent::HostSetup;
-            u.confidence = u.confidence.max(0.6);
+            let t = target(&u.slots, ctx, settings);
+            if let Some(a) = fact_answer(kb, "host-key-source", &t, Intent::HostSetup, ctx) {
+                return with_intent(a, Some(Intent::HostSetup));
+            }
         }
     }
     // After setting up a host: "and then on the clients?" is the client procedure, "how do I
@@ -3309,7 +3389,12 @@ fn answer_one(
     // Edition words and little else ("server 2008r2 std") ask for the key.
     let extra_words = content_words_besides_editions(q);
     if !u.slots.editions.is_empty()
-        && matches!(u.intent, Intent::None | Intent::Slmgr)
+        && (matches!(u.intent, Intent::None | Intent::Slmgr)
+            // "windows 11 education" alone is no symptom, whatever the classifier guessed.
+            || (u.intent == Intent::Diagnose
+                && u.confidence < 0.5
+                && u.slots.error.is_none()
+                && u.slots.dli.is_none()))
         && extra_words == 0
     {
         u.intent = Intent::KeyLookup;
@@ -3566,10 +3651,115 @@ fn answer_one(
             && !kms_host_moved
             && !HOST_RISK.is_match(q)
             && !about_clock;
+        // Extended Security Updates: an add-on key of its own, activated by its activation ID.
+        let esu = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "esu" || w == "esus")
+            || lower.contains("extended security update");
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
+        } else if esu
+            && [
+                "key", "activat", "install", "slmgr", "ipk", "ato", "licen", "year", "enrol",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            Some(("esu", Intent::Online))
+        } else if lower.contains("watermark")
+            && [
+                "licensed",
+                "still",
+                "remains",
+                "stays",
+                "after activat",
+                "after slmgr",
+                "even though",
+                "although",
+                "is activated",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            && ![
+                "not activated",
+                "unlicensed",
+                "not licensed",
+                "isn't activated",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            Some(("watermark-licensed", Intent::StatusCheck))
+        } else if lower.contains("activation service")
+            && (lower.contains("organization") || lower.contains("organisation"))
+        {
+            Some(("org-activation-message", Intent::StatusCheck))
+        } else if lower.contains("activation id") || lower.contains("activationid") {
+            Some(("activation-id", Intent::StatusCheck))
+        } else if ALL_LICENCES.is_match(q)
+            && ["licen", "slmgr", "activat"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("all-licences", Intent::StatusCheck))
+        } else if RETAIL_MISMATCH.is_match(q) {
+            Some(("channel-mismatch", Intent::KeyLookup))
+        } else if NON_GVLK_WITH_KMS.is_match(q) && !CONVERT_TO_KMS.is_match(q) {
+            Some(("kms-needs-gvlk", Intent::KeyLookup))
+        } else if lower.contains("rearm") && REARM_GONE.is_match(q) {
+            Some(("rearm-exhausted", Intent::Slmgr))
+        } else if SEPARATE_HOSTS.is_match(q)
+            && !["redundan", "failover", "backup", "availab"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("one-host-all", Intent::HostSetup))
         } else if WRONG_KEY.is_match(q) {
             Some(("wrong-key", Intent::Slmgr))
+        } else if lower.contains("kms")
+            && (lower.contains("caching") || lower.contains("cached") || lower.contains("cache "))
+            && !lower.contains("khc")
+        {
+            Some(("host-caching", Intent::Slmgr))
+        } else if lower.contains("activat")
+            && [
+                "url",
+                "endpoint",
+                "which hosts",
+                "what hosts",
+                "domains",
+                "allowlist",
+                "whitelist",
+                "fqdn",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            && !lower.contains("_vlmcs")
+        {
+            Some(("activation-endpoints", Intent::Online))
+        } else if (lower.contains("unattend.xml")
+            || lower.contains("autounattend")
+            || lower.contains("answer file"))
+            && ["key", "gvlk", "kms", "activat"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("unattend-key", Intent::KeyLookup))
+        } else if lower.contains("software assurance")
+            && (lower.contains("kms") || lower.contains("gvlk") || lower.contains("activat"))
+        {
+            Some(("kms-cost", Intent::Policy))
+        } else if HOST_KEY_GROUP.is_match(q) {
+            Some(("host-key-groups", Intent::HostSetup))
+        } else if HOST_RETIRE.is_match(q)
+            // "If we decommission the host, when do clients complain?" is about timing.
+            && ![
+                "when", "what happens", "how long", "complain", "expire", "cach", "days",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            Some(("host-retire", Intent::HostSetup))
         } else if (lower.contains("kms") && HOST_MOVE.is_match(q)) || STALE_SRV.is_match(q) {
             // Moving the host, or an old one still found through DNS.
             Some(("host-move", Intent::HostSetup))
@@ -3597,11 +3787,16 @@ fn answer_one(
             Some(("srv", Intent::ExistingKms))
         } else if (lower.contains("spp") || lower.contains("software protection"))
             && SPP_SERVICE.is_match(q)
-            && !HOST_KEY_WORDS.is_match(q)
+            // "After installing the host key, do I restart the Software Protection service?"
+            && (!HOST_KEY_WORDS.is_match(q) || lower.contains("restart"))
         {
             Some(("sppsvc", Intent::HostSetup))
-        } else if KMS_SECURITY.is_match(q)
-            && lower.contains("kms")
+        } else if ((KMS_SECURITY.is_match(q) && (lower.contains("kms") || lower.contains("1688")))
+            // "Is the traffic on 1688 encrypted?"
+            || (lower.contains("encrypt")
+                && ["1688", "kms host", "kms server", "kms traffic", "kms protocol"]
+                    .iter()
+                    .any(|w| lower.contains(w))))
             && !PIRACY.is_match(q)
             && !HOST_RISK.is_match(q)
             && !COMPARING.is_match(q)
@@ -3631,12 +3826,22 @@ fn answer_one(
         {
             Some(("host-firewall", Intent::Connectivity))
         } else if HOST_KEY_SOURCE.is_match(q)
-            && !BUILD_HOST.is_match(q)
-            && !["steps", "already", "set up", "install"]
-                .iter()
-                .any(|w| lower.contains(w))
+            // Building a host, not looking for its key ("mak" and "host key" are no verbs).
+            && ![
+                "steps", "already", "set up", "setup", "install", "build", "creat", "configur",
+                "becom", "turn", "promot", "convert", "enable", "make ", "making", "publish",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
         {
-            Some(("host-key-source", Intent::HostSetup))
+            let host_key = ["host key", "csvlk", "kms key"]
+                .iter()
+                .any(|w| lower.contains(w));
+            if host_key || !(lower.contains("mak") || lower.contains("multiple activation")) {
+                Some(("host-key-source", Intent::HostSetup))
+            } else {
+                Some(("mak-source", Intent::Online))
+            }
         } else if HOST_LOAD.is_match(q) {
             Some(("capacity", Intent::Thresholds))
         } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
@@ -3702,7 +3907,11 @@ fn answer_one(
             Some(("port", Intent::PointKms))
         } else if PORT_ONLY.is_match(q) {
             Some(("port-only", Intent::PointKms))
-        } else if GRACE_QUESTION.is_match(q) && lower.contains("grace") {
+        } else if (GRACE_QUESTION.is_match(q) && lower.contains("grace"))
+            // "How many days do I have to activate a new server?"
+            || ((lower.contains("how many days") || lower.contains("how long"))
+                && (lower.contains("have to activate") || lower.contains("until i must activate")))
+        {
             Some(("grace", Intent::Timing))
         } else if WHICH_EDITION.is_match(q) {
             Some(("edition-check", Intent::KeyLookup))
@@ -3799,6 +4008,8 @@ fn answer_one(
             Some(("channel-proof", Intent::StatusCheck))
         } else if EVALUATION.is_match(q) {
             Some(("evaluation", Intent::ClientProcedure))
+        } else if EDITION_CHANGE.is_match(q) {
+            Some(("edition-change", Intent::ClientProcedure))
         } else if NO_DOMAIN.is_match(q)
             && (lower.contains("kms")
                 || lower.contains("activat")
@@ -3821,16 +4032,35 @@ fn answer_one(
         });
         if let Some((id, intent)) = topic {
             if let Some(mut a) = fact_answer(kb, id, &t, intent, ctx) {
-                if id == "evaluation" {
+                if id == "evaluation" || id == "edition-change" {
                     // The named target edition's key and DISM name.
-                    if let Some(g) =
-                        resolve_editions(kb, &u.slots)
-                            .into_iter()
-                            .find_map(|m| match m {
-                                EditionMatch::Exact(g) => Some(g),
-                                _ => None,
-                            })
-                    {
+                    let matches = resolve_editions(kb, &u.slots);
+                    let exact: Vec<&Gvlk> = matches
+                        .iter()
+                        .filter_map(|m| match m {
+                            EditionMatch::Exact(g) => Some(*g),
+                            _ => None,
+                        })
+                        .collect();
+                    // Standard to Datacenter ("2019 std to dc" reads as both): the target is
+                    // the Datacenter one of that version.
+                    let datacenter = u
+                        .slots
+                        .editions
+                        .iter()
+                        .filter(|q| q.attrs.contains("datacenter"))
+                        .flat_map(|q| q.families.iter())
+                        .filter_map(|f| match kb.gvlk(&format!("{f} Datacenter")) {
+                            EditionMatch::Exact(g) => Some(g),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>();
+                    let target = if id == "edition-change" && datacenter.len() == 1 {
+                        datacenter.first()
+                    } else {
+                        exact.first()
+                    };
+                    if let Some(g) = target {
                         a.text = a.text.replace("<GVLK_of_the_target_edition>", &g.key);
                         if g.edition.contains("Datacenter") {
                             a.text = a.text.replace(
@@ -3839,6 +4069,15 @@ fn answer_one(
                             );
                         }
                     }
+                }
+                if id == "edition-check"
+                    && lower.contains("gvlk")
+                    && ["stand for", "stands for", "what is", "what's a", "meaning"]
+                        .iter()
+                        .any(|w| lower.contains(w))
+                {
+                    // "What does GVLK stand for, and which one is mine?"
+                    a.text.insert_str(0, "**GVLK** stands for Generic Volume License Key: the public KMS client setup key of one edition, which makes Windows activate against a KMS host.\n\n");
                 }
                 if id == "validity" {
                     if let Some(note) = renewal_overdue(q, &t) {
@@ -3851,7 +4090,21 @@ fn answer_one(
     }
     // "And to undo it?" after pointing at a host: clear the manual setting.
     // "undo skms" names what to undo itself.
-    if UNDO.is_match(q)
+    // "... and the command that removes it to restore automatic discovery": /ckms too.
+    let back_to_discovery = lower.contains("kms")
+        && [
+            "automatic discovery",
+            "auto-discovery",
+            "autodiscovery",
+            "auto discovery",
+            "discover it automatically",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && ["remov", "restor", "clear", "back", "revert", "undo"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if (UNDO.is_match(q)
         && (lower.contains("skms")
             || ctx.and_then(|c| c.intent).is_some_and(|i| {
                 matches!(
@@ -3861,7 +4114,8 @@ fn answer_one(
                         | Intent::Slmgr
                         | Intent::ExistingKms
                 )
-            }))
+            })))
+        || back_to_discovery
     {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ckms") {
             let mut c = ctx.cloned().unwrap_or_default();
@@ -4233,6 +4487,26 @@ fn answer_one(
             }
         }
     }
+    // A key of their own to type in ("I have a product key on a sticker, how do I enter it?",
+    // "bought Windows Server from a reseller, where do I type the key?"): install it and
+    // activate online, not a GVLK.
+    if OWN_KEY_ENTRY.is_match(q)
+        && !CLIENT_KEY_WORDS.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+        && !lower.contains("gvlk")
+        && !lower.contains("esu")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.product_key.is_none()
+    {
+        u.intent = if says_offline(&lower) || lower.contains("phone") {
+            Intent::Phone
+        } else {
+            Intent::Online
+        };
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
     // A MAK in hand ("we have a MAK, how do I put the key in?"): activate with it, online or
     // by phone; the KMS thresholds do not apply to it.
     if MAK_IN_HAND.is_match(q)
@@ -4472,6 +4746,60 @@ fn answer_one(
     {
         u.intent = Intent::Slmgr;
         u.confidence = u.confidence.max(0.6);
+    }
+    // "ansible activate windows", "script to activate all servers": the commands, scripted.
+    if SCRIPTED.is_match(q)
+        && lower.contains("activat")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !SYMPTOM.is_match(q)
+        && ![
+            "check",
+            "status",
+            "verify",
+            "report",
+            "list",
+            "audit",
+            "tell if",
+            "succeeded",
+            "whether",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && (matches!(u.intent, Intent::None | Intent::InstanceStatus)
+            || (u.intent == Intent::Diagnose && u.confidence < 0.5))
+    {
+        u.intent = Intent::ClientProcedure;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
+    }
+    // "KMS server not responding", "the KMS host doesn't answer": the network path first.
+    if lower.contains("kms")
+        && [
+            "not responding",
+            "doesn't respond",
+            "does not respond",
+            "doesn't answer",
+            "does not answer",
+            "not answering",
+            "no response",
+            "unresponsive",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !["what happens", "how long", "when ", "expire", "still work"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && matches!(
+            u.intent,
+            Intent::HostSetup | Intent::None | Intent::ExistingKms | Intent::Compare
+        )
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+    {
+        u.intent = Intent::Connectivity;
+        u.confidence = u.confidence.max(0.6);
+        u.alternative = None;
     }
     // "How to test port 1688 to the KMS host": the connectivity test.
     if TEST_PATH.is_match(q)
@@ -4925,6 +5253,13 @@ fn compose_for(
             })
         }
         .map(|mut a| {
+            if ["multi-session", "multisession", "multi session"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                // Microsoft's table has no row of its own for it.
+                a.text.insert_str(0, "Enterprise **multi-session** has no row of its own in Microsoft's table of KMS client setup keys: it is meant for Azure Virtual Desktop, whose session hosts Azure activates. The nearest row:\n\n");
+            }
             if KEY_SECRECY.is_match(q) {
                 // "Is it a problem that the key is in our wiki?"
                 a.text = format!(
@@ -4934,7 +5269,7 @@ fn compose_for(
             }
             a
         }).or_else(|| {
-            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || KEY_SECRECY.is_match(q) {
+            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || (lower.contains("gvlk") && lower.contains("licen")) || KEY_SECRECY.is_match(q) {
                 article_answer(kb, "gvlk-keys", "What a GVLK is", t, with_ctx(intent), None, 0.85)
             } else {
                 Some(ask_edition(kb, t, ctx, intent))
@@ -5043,8 +5378,16 @@ fn compose_for(
             }
         }
         Intent::Slmgr => slmgr_option_in(kb, q).map(|o| {
+            let mut text = personalize(&slmgr_text(o), t, None);
+            // The DNS domain the user named, in the command.
+            if let (Some(domain), "/skms-domain") = (&u.slots.host, o.option.as_str()) {
+                text = text.replace(
+                    "slmgr /skms-domain <dns_domain>",
+                    &format!("slmgr /skms-domain {domain}"),
+                );
+            }
             finish(
-                personalize(&slmgr_text(o), t, None),
+                text,
                 Source {
                     title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
                     section: format!("slmgr {}", o.option),

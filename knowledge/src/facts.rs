@@ -659,6 +659,17 @@ pub fn normalize_error_code(text: &str) -> Option<String> {
             return Some(hits[0].clone());
         }
     }
+    // "err 74", "error 38": the last two digits of a KMS client error 0xC004F0nn.
+    static ERR_DIGITS: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"(?i)\berr(?:or)?\s*#?\s*([0-9]{2})\b"));
+    if text.contains("rr") || text.contains("RR") {
+        if let Some(m) = ERR_DIGITS.captures(text).and_then(|c| c.get(1)) {
+            let code = format!("0xC004F0{}", m.as_str());
+            if let Some(c) = builtin_codes().iter().find(|c| **c == code) {
+                return Some(c.clone());
+            }
+        }
+    }
     None
 }
 

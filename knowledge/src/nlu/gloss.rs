@@ -58,6 +58,12 @@ const MARKERS: &[&str] = &[
     "sans",
     "notre",
     "mon",
+    "par",
+    "pas",
+    "faire",
+    "trouver",
+    "faut",
+    "faut-il",
     "qu'est",
     "quel",
     "quelle",
@@ -199,7 +205,9 @@ pub(crate) fn warm_up() {
 }
 
 /// Markers that are also English words: they count only next to a marker that is not.
-const ENGLISH_TOO: &[&str] = &["on", "es", "le", "la", "des", "die", "ein", "el", "que"];
+const ENGLISH_TOO: &[&str] = &[
+    "on", "par", "es", "le", "la", "des", "die", "ein", "el", "que",
+];
 
 /// Glossary, phrases before the single words they start with (accents folded, lower case).
 const GLOSSARY: &[(&str, &str)] = &[
@@ -299,6 +307,14 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("tous les combien", "how often"),
     ("combien de temps", "how long"),
     ("combien", "how many"),
+    ("faut-il", "are needed"),
+    ("ne repond pas", "does not respond"),
+    ("ne repond plus", "does not respond"),
+    ("que faire", "what to do"),
+    ("ou trouver", "where do I find"),
+    ("trouver", "find"),
+    ("ma", "my"),
+    ("mes", "my"),
     ("par defaut", "default"),
     ("par telephone", "by phone"),
     ("date d'expiration", "expiration date"),

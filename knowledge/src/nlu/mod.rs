@@ -360,7 +360,12 @@ impl Nlu {
         // "We bought licences from a reseller, how do we activate them?" is about activating
         // what they already have.
         let already_bought = ALREADY_BOUGHT.is_match(text)
-            && lower.contains("activat")
+            // "... where do I type the key?": putting in a key they have.
+            && (lower.contains("activat")
+                || (lower.contains("key")
+                    && ["type", "enter", "put", "install", "insert"]
+                        .iter()
+                        .any(|w| lower.contains(w))))
             && !PRICE_STRONG.is_match(text);
         let priced = PRICE.is_match(text)
             && !needs_a_host_key

@@ -90,11 +90,13 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"specified\s+key\s+management\s+service\s*(?:\(kms\))?\s+cannot\s+be\s+used", "0xC004F042"),
         (r"(?:specified\s+)?product\s+key\s+is\s+blocked", "0xC004C003"),
         (r"non-?genuine\s+grace\s+period\s+(?:has\s+)?expired", "0xC004F064"),
+        (r"within\s+the\s+(?:valid\s+)?non-?genuine\s+(?:grace\s+)?period", "0xC004F065"),
+        (r"valid\s+digital\s+licen[cs]e\s+or\s+product\s+key", "0x803F7001"),
         (r"grace\s+period\s+(?:has\s+)?expired", "0xC004F009"),
         (r"offline\s+activation\s+data\s+is\s+incorrect|confirmation\s+id\b.{0,30}\b(?:wrong|invalid|incorrect|bad)\s+(?:format|length)?|(?:wrong|invalid|incorrect)\s+format\b.{0,30}\bconfirmation\s+id", "0xC004F02C"),
         (r"not\s+running\s+genuine\s+windows", "0x8004FE21"),
         (r"rpc\s+server\s+is\s+unavailable", "0x800706BA"),
-        (r"requires?\s+elevated\s+privileges|access\s+(?:is\s+)?denied", "0x80070005"),
+        (r"requires?\s+elevated\s+privileges|requires?\s+elevation|access\s+(?:is\s+)?denied", "0x80070005"),
         (r"multiple\s+activation\s+key\s+has\s+exceeded\s+its\s+limit", "0xC004C020"),
         (r"key\s+management\s+service\s*(?:\(kms\))?\s+is\s+not\s+activated|kms\s+needs\s+to\s+be\s+activated|kms\s+(?:host|server)\s+(?:itself\s+)?(?:is\s+not|isn'?t|is\s+n't|not)\s+(?:yet\s+)?activated", "0xC004F041"),
         (r"could\s+not\s+be\s+activated\s+using\s+the\s+key\s+management\s+service", "0xC004F056"),
@@ -136,6 +138,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "format",
         "genuine",
         "consumption",
+        "digital",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
