@@ -1541,13 +1541,7 @@ fn keys_answer(
     ctx: Option<&Context>,
 ) -> Option<Answer> {
     let matches = resolve_editions(kb, slots);
-    let exact: Vec<&Gvlk> = matches
-        .iter()
-        .filter_map(|m| match m {
-            EditionMatch::Exact(g) => Some(*g),
-            _ => None,
-        })
-        .collect();
+    let exact = exact_editions(&matches);
     let ambiguous: Vec<&Vec<&Gvlk>> = matches
         .iter()
         .filter_map(|m| match m {
@@ -1632,10 +1626,7 @@ fn client_procedure(
     point_only: bool,
 ) -> Answer {
     let matches = resolve_editions(kb, slots);
-    let gvlk = matches.iter().find_map(|m| match m {
-        EditionMatch::Exact(g) => Some(*g),
-        _ => None,
-    });
+    let gvlk = exact_editions(&matches).first().copied();
     let host = host_or_placeholder(t);
     let port = t.port;
     let key = gvlk
@@ -1818,6 +1809,17 @@ What works instead: activate each instance **online** with a MAK or retail key (
         c,
         None,
     )
+}
+
+/// The editions that matched exactly, in the order they were named.
+fn exact_editions<'a>(matches: &[EditionMatch<'a>]) -> Vec<&'a Gvlk> {
+    matches
+        .iter()
+        .filter_map(|m| match m {
+            EditionMatch::Exact(g) => Some(*g),
+            _ => None,
+        })
+        .collect()
 }
 
 fn fact_answer(
@@ -4035,13 +4037,7 @@ fn answer_one(
                 if id == "evaluation" || id == "edition-change" {
                     // The named target edition's key and DISM name.
                     let matches = resolve_editions(kb, &u.slots);
-                    let exact: Vec<&Gvlk> = matches
-                        .iter()
-                        .filter_map(|m| match m {
-                            EditionMatch::Exact(g) => Some(*g),
-                            _ => None,
-                        })
-                        .collect();
+                    let exact = exact_editions(&matches);
                     // Standard to Datacenter ("2019 std to dc" reads as both): the target is
                     // the Datacenter one of that version.
                     let datacenter = u
