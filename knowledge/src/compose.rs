@@ -1835,7 +1835,8 @@ fn fact_answer(
     Some(finish(
         personalize(f.text.trim(), t, None),
         Source {
-            title: format!("{KMS_TABLE} ({})", kb.tables.kms_source),
+            // The documents the row names, as retrieval cites them.
+            title: format!("{KMS_TABLE} ({})", kb.tables.kms_source_for(&f.title)),
             section: f.title.clone(),
         },
         0.9,
