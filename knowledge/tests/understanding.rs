@@ -401,3 +401,19 @@ fn seventeenth_dev_set() {
     );
     assert!(pct >= 85.0, "seventeenth dev set: accuracy {pct:.1}% < 85%");
 }
+
+/// The eighteenth dev set, dev19.toml: written blind to the engine (a help-desk agent pasting
+/// tickets, Indian-English and Chinese-English writers, someone typing from a phone, a SQL Server
+/// DBA, a security auditor, Windows Server 2025 and Windows 11 24H2, error codes mixed with
+/// addresses and ports, "why" questions, pasted `slmgr /xpr` and `/dlv` output, pasted event log
+/// lines, typos in slmgr options, threads of follow-ups; 34 off-topic near-misses).
+#[test]
+fn eighteenth_dev_set() {
+    let pct = check_set(
+        "eighteenth dev set (tuned on)",
+        include_str!("dev19.toml"),
+        120,
+        Kind::Tuning,
+    );
+    assert!(pct >= 80.0, "eighteenth dev set: accuracy {pct:.1}% < 80%");
+}
