@@ -406,7 +406,10 @@ fn seventeenth_dev_set() {
 /// tickets, Indian-English and Chinese-English writers, someone typing from a phone, a SQL Server
 /// DBA, a security auditor, Windows Server 2025 and Windows 11 24H2, error codes mixed with
 /// addresses and ports, "why" questions, pasted `slmgr /xpr` and `/dlv` output, pasted event log
-/// lines, typos in slmgr options, threads of follow-ups; 34 off-topic near-misses).
+/// lines, typos in slmgr options, threads of follow-ups; 34 off-topic near-misses) and run once
+/// before any tuning on it: 135/141 (95.7%), off-topic declined 32/34, on its first run (held-out
+/// sets at that moment: third 210/225 (93.3%), fourth 224/240 (93.3%), fifth 221/254 (87.0%)).
+/// Its floor is the first run less a margin.
 #[test]
 fn eighteenth_dev_set() {
     let pct = check_set(
@@ -415,5 +418,5 @@ fn eighteenth_dev_set() {
         120,
         Kind::Tuning,
     );
-    assert!(pct >= 80.0, "eighteenth dev set: accuracy {pct:.1}% < 80%");
+    assert!(pct >= 90.0, "eighteenth dev set: accuracy {pct:.1}% < 90%");
 }
