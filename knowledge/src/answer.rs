@@ -539,6 +539,15 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
     found
 }
 
+/// The slmgr option a question describes without naming it ("uninstall the product key":
+/// `/upk`), whether or not it asks for a command.
+pub(crate) fn described_option<'a>(kb: &'a KnowledgeBase, lower: &str) -> Option<&'a SlmgrOption> {
+    DESCRIBED
+        .iter()
+        .find(|(r, _)| r.is_match(lower))
+        .and_then(|(_, opt)| kb.tables.slmgr.iter().find(|o| o.option == *opt))
+}
+
 /// True when a normalised token ties the question to Windows activation.
 fn is_anchor(kb: &KnowledgeBase, t: &str) -> bool {
     // `t` is a normalised token, ANCHORS holds normalised forms.

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::answer::{
-    abstain, candidates_answer, error_answer, finish, key_answer, render_links, retrieve,
-    slmgr_option_in, slmgr_options_in, slmgr_text, OTHER_PRODUCTS,
+    abstain, candidates_answer, described_option, error_answer, finish, key_answer, render_links,
+    retrieve, slmgr_option_in, slmgr_options_in, slmgr_text, OTHER_PRODUCTS,
 };
 use crate::editions::{self, EditionMatch, EditionQuery};
 use crate::facts::Gvlk;
@@ -632,6 +632,11 @@ static CORE_LICENSING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(physical\s+)?cores?\b.{0,40}\blicen[cs]\w*|\blicen[cs]\w*\b.{0,40}\b(physical\s+)?cores\b|\bcore\s+licen[cs]\w*",
     )
+});
+/// Licensing programmes and benefits (Azure Hybrid Benefit, License Mobility): which licence
+/// covers a VM, not how Windows gets activated.
+static LICENSING_BENEFIT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\bhybrid\s+(use\s+)?benefit\b|\bahu?b\b|\blicen[cs]e\s+mobility\b")
 });
 /// Whether a MAK or retail activation expires.
 static MAK_EXPIRY: LazyLock<Folded> = LazyLock::new(|| {
@@ -1279,6 +1284,7 @@ pub(crate) fn warm_up() {
         &ACCOUNT_ACTIVATION,
         &NOT_WINDOWS_KMS,
         &CORE_LICENSING,
+        &LICENSING_BENEFIT,
         &POLITICS_OR_LAW,
         &CREATIVE_OR_INJECTION,
         &WINDOWS_TERMS,
@@ -2635,6 +2641,9 @@ fn chat_shorthand(text: &str) -> Cow<'_, str> {
     })
 }
 
+/// How the generic abstention starts; a decline with a reason has its own text.
+const GENERIC_ABSTAIN_START: &str = "I don't know that one";
+
 /// Two different questions in one message, each answered on its own, when the message as a
 /// whole got a clarifying question, an abstention or only one of the two answers.
 fn two_questions(
@@ -2646,6 +2655,11 @@ fn two_questions(
 ) -> Option<Answer> {
     let q = question.trim();
     if q.len() > 300 || q.lines().count() > 2 {
+        return None;
+    }
+    // A message declined with a reason ("that is licensing, not activation") is out of scope
+    // as a whole: its parts are not asked on their own.
+    if whole.abstained && !whole.text.starts_with(GENERIC_ABSTAIN_START) {
         return None;
     }
     for m in TWO_QUESTIONS.find_iter(q).take(4) {
@@ -2933,10 +2947,18 @@ fn answer_one(
     if POLITICS_OR_LAW.is_match(q) && !lower.contains("activat") && !lower.contains("kms") {
         return abstain(0.0, ctx);
     }
-    // How many core licences to buy is licensing, not activation.
-    if CORE_LICENSING.is_match(q) && !lower.contains("activat") {
+    // How many core licences to buy, or which licensing benefit covers a VM, is licensing,
+    // not activation.
+    if !lower.contains("activat")
+        && (CORE_LICENSING.is_match(q)
+            || (LICENSING_BENEFIT.is_match(q)
+                // "Is License Mobility the same as BYOL?" is about the provider's images.
+                && !["kms", "slmgr", "byol", "bring", "own licen", "includ"]
+                    .iter()
+                    .any(|w| lower.contains(w))))
+    {
         let mut a = abstain(0.0, ctx);
-        a.text = "How many licences (cores, CALs) you need is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
+        a.text = "Which licences you need (cores, CALs, licensing benefits) is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
         return a;
     }
     // Remote Desktop licensing (its own grace period and CALs) and Windows Update are not
@@ -3802,6 +3824,8 @@ fn answer_one(
             && !PIRACY.is_match(q)
             && !HOST_RISK.is_match(q)
             && !COMPARING.is_match(q)
+            // "For hardening, can I stop the host publishing its SRV record?": `/cdns`.
+            && !(DNS_PUBLISHING.is_match(q) && DNS_PUBLISH_CHANGE.is_match(q))
         {
             Some(("kms-security", Intent::HostSetup))
         } else if HOST_KEY_COUNT.is_match(q) {
@@ -5373,7 +5397,16 @@ fn compose_for(
                 article_answer(kb, "existing-kms", "What you need", t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)
             }
         }
-        Intent::Slmgr => slmgr_option_in(kb, q).map(|o| {
+        Intent::Slmgr => slmgr_option_in(kb, q).or_else(|| {
+            // An option described, not named ("uninstall the product key real quick"): its
+            // row when no passage answers the question.
+            let r = retrieve(kb, toks, ctx, false);
+            if r.abstained && u.confidence >= 0.6 {
+                described_option(kb, lower)
+            } else {
+                None
+            }
+        }).map(|o| {
             let mut text = personalize(&slmgr_text(o), t, None);
             // The DNS domain the user named, in the command.
             if let (Some(domain), "/skms-domain") = (&u.slots.host, o.option.as_str()) {
