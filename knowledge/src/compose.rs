@@ -1574,6 +1574,31 @@ fn keys_answer(
             }
             Some(a)
         }
+        // Several editions with one key ("is the Windows 11 Pro key different from Windows 10
+        // Pro's?"): the same key, said so.
+        (several, []) if several.iter().all(|g| g.key == several[0].key) => {
+            let names: Vec<String> = several
+                .iter()
+                .map(|g| format!("**{}**", g.display_name()))
+                .collect();
+            let mut a = key_answer(kb, several[0], ctx);
+            a.text = personalize_key_answer(&a.text, t, several[0]);
+            a.text = a.text.replacen(
+                &format!(
+                    "The KMS client setup key (GVLK) for **{}** is",
+                    several[0].display_name()
+                ),
+                &format!(
+                    "{} use the same KMS client setup key (GVLK):",
+                    names.join(" and ")
+                ),
+                1,
+            );
+            if let Some(c) = a.context.as_mut() {
+                c.intent = Some(Intent::KeyLookup);
+            }
+            Some(a)
+        }
         _ => {
             let mut text = String::from("KMS client setup keys (GVLKs) for the editions you named:\n\n| Edition | Key |\n|---|---|\n");
             for g in &exact {

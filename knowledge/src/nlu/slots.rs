@@ -160,8 +160,11 @@ static GLUED: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b((?:ws|srv|w2k|2k)?\d{2,4})(dc|std|datacenter|datacentre|standard|ess|essentials|r2)\b",
     )
 });
-static SEGMENT_SPLIT: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+"));
+static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+|\s+(vs\.?|versus|compared\s+(to|with)|(different|differs?)\s+from|same\s+as)\s+",
+    )
+});
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?)\b",
@@ -899,6 +902,11 @@ mod tests {
         let s = extract("keys for server 2016 standard and server 2025 datacenter");
         assert_eq!(s.editions.len(), 2);
         let s = extract("server 2019 standard and datacenter keys");
+        assert_eq!(s.editions.len(), 2);
+        // Two editions compared ("is the Windows 11 Pro key different from Windows 10 Pro's?").
+        let s = extract("is the windows 11 pro key different from the one for windows 10 pro");
+        assert_eq!(s.editions.len(), 2);
+        let s = extract("server 2022 standard vs server 2025 standard gvlk");
         assert_eq!(s.editions.len(), 2);
         let s = extract("gvlk for windows 10 enterprise, not ltsc");
         assert!(s.excluded.contains("ltsc"));
