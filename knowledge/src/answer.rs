@@ -282,7 +282,7 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(expir\w*|expiry)\b", "/xpr"),
         (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
         (r"\b(install|enter|put\s+in|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
-        (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b", "/ckms"),
+        (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b|\b(remove|delete|clear|unset|reset)\w*\b.{0,20}\bkms\s+(host|server)\s+(name|address|ip|setting)\b", "/ckms"),
         (r"\b(verbose|detailed)\b", "/dlv"),
     ]
     .into_iter()

@@ -396,7 +396,7 @@ static INTERVAL_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
 /// DNS publishing of a KMS host.
 static DNS_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(publish\w*|register\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|register\w*)\b",
+        r"(?i)\b(publish\w*|regist(er|ration)\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|regist(er|ration)\w*)\b",
     )
 });
 /// Losing the only KMS host, redundancy.
@@ -2515,6 +2515,8 @@ pub fn answer(
     let question = &*domain_spelling(question);
     // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
     let question = &*chat_shorthand(question);
+    // "slmgr /dvl", "slmgr /xrp": the option meant.
+    let question = &*slmgr_option_spelling(kb, question);
     // "re-arm" is the slmgr option /rearm.
     let rearm;
     let question = if question.contains("re-arm") || question.contains("Re-arm") {
@@ -2664,6 +2666,45 @@ fn chat_shorthand(text: &str) -> Cow<'_, str> {
             .find(|(w, _)| *w == word)
             .map(|(_, meant)| *meant)
     })
+}
+
+/// The message with a mistyped slmgr option written as the option meant ("slmgr /dvl": `/dlv`,
+/// "/xrp": `/xpr`): in a message that names slmgr, an option word that is no option and is one
+/// letter swapped or changed from exactly one option of the same length. Shorter or longer
+/// words ("/skm") are left to the option matching, which reads prefixes.
+fn slmgr_option_spelling<'a>(kb: &KnowledgeBase, text: &'a str) -> Cow<'a, str> {
+    if !text.to_ascii_lowercase().contains("slmgr") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = Cow::Borrowed(text);
+    for word in text.split_whitespace() {
+        let Some(typed) = word.strip_prefix(['/', '-']) else {
+            continue;
+        };
+        let typed = typed
+            .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_ascii_lowercase();
+        if !(3..=6).contains(&typed.len()) || !typed.bytes().all(|b| b.is_ascii_lowercase()) {
+            continue;
+        }
+        let options = || {
+            kb.tables
+                .slmgr
+                .iter()
+                .map(|o| o.option.trim_start_matches('/'))
+        };
+        if options().any(|o| o.eq_ignore_ascii_case(&typed)) {
+            continue;
+        }
+        let mut near = options()
+            .filter(|o| o.len() == typed.len() && crate::text::edit_distance(&typed, o, 1) == 1);
+        if let (Some(meant), None) = (near.next(), near.next()) {
+            let from = &word[..1 + typed.len()];
+            let to = format!("{}{meant}", &word[..1]);
+            out = Cow::Owned(out.replacen(from, &to, 1));
+        }
+    }
+    out
 }
 
 /// How the generic abstention starts; a decline with a reason has its own text.
@@ -3801,9 +3842,11 @@ fn answer_one(
         } else if HOST_KEY_GROUP.is_match(q) {
             Some(("host-key-groups", Intent::HostSetup))
         } else if HOST_RETIRE.is_match(q)
-            // "If we decommission the host, when do clients complain?" is about timing.
+            // "If we decommission the host, when do clients complain?" is about timing;
+            // "remove the KMS host name from the client" is `/ckms`.
             && ![
                 "when", "what happens", "how long", "complain", "expire", "cach", "days",
+                "host name", "server name", "registry",
             ]
             .iter()
             .any(|w| lower.contains(w))
@@ -4213,7 +4256,11 @@ fn answer_one(
             "not", "don't", "dont", "stop", "disable", "turn off", "without", "no ",
         ]
         .iter()
-        .any(|w| lower.contains(w));
+        .any(|w| lower.contains(w))
+            // "can I turn that off?"
+            || lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "off");
         let option = if off { "/cdns" } else { "/sdns" };
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == option) {
             let mut c = ctx.cloned().unwrap_or_default();
