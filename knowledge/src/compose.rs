@@ -504,12 +504,12 @@ static OPEN_WHAT: LazyLock<Folded> = LazyLock::new(|| {
 });
 /// Words that put a question about logs in activation's context.
 static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
-    rx_folded(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12290)\b")
+    rx_folded(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12289|12290)\b")
 });
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -1788,7 +1788,12 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
 What works instead: activate each instance **online** with a MAK or retail key (needs outbound internet, which support opens on request) or **by telephone** (`slui 4`), or use a KMS host whose count is already high enough (for example your company's existing one, over tcp/1688). Online, on each instance:\n\n```\nslmgr /ipk <your_MAK_or_retail_key>\nslmgr /ato\n```\n\n",
                 c.n
             ));
-        } else {
+        } else if !question
+            .to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "why")
+        {
+            // ("Why does KMS need 25 clients?" names the threshold, not a fleet to check.)
             text.push_str(&format!(
                 "**Yes, {} is enough**: a KMS host activates {} once it has counted {need}, as long as they all contact the same KMS host within 30 days.{}\n\n",
                 c.n,
