@@ -633,10 +633,12 @@ static CORE_LICENSING: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(physical\s+)?cores?\b.{0,40}\blicen[cs]\w*|\blicen[cs]\w*\b.{0,40}\b(physical\s+)?cores\b|\bcore\s+licen[cs]\w*",
     )
 });
-/// Licensing programmes and benefits (Azure Hybrid Benefit, License Mobility): which licence
-/// covers a VM, not how Windows gets activated.
+/// Licensing programmes and benefits (Azure Hybrid Benefit, License Mobility) and client access
+/// licences to buy: which licence covers a VM or a user, not how Windows gets activated.
 static LICENSING_BENEFIT: LazyLock<Folded> = LazyLock::new(|| {
-    rx_folded(r"(?i)\bhybrid\s+(use\s+)?benefit\b|\bahu?b\b|\blicen[cs]e\s+mobility\b")
+    rx_folded(
+        r"(?i)\bhybrid\s+(use\s+)?benefit\b|\bahu?b\b|\blicen[cs]e\s+mobility\b|\b(need|buy|how\s+many|require\w*)\b.{0,30}\b(cals?|client\s+access\s+licen[cs]es?)\b",
+    )
 });
 /// Whether a MAK or retail activation expires.
 static MAK_EXPIRY: LazyLock<Folded> = LazyLock::new(|| {
