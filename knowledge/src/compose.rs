@@ -936,7 +936,7 @@ static CHECK_IT_WORKS: LazyLock<Folded> = LazyLock::new(|| {
 /// The KMS host's side of the network path ("and on the host side?", "the KMS host's firewall").
 static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b|\bfirewall\s+(of|on|in)\s+(the\s+|my\s+|our\s+)?kms\s+(host|server)\b",
+        r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b|\bfirewall\s+(of|on|in)\s+(the\s+|my\s+|our\s+)?kms\s+(host|server)\b|\bnew-netfirewallrule\b|\b1688\b.{0,40}\bwindows\s+(defender\s+)?firewall\b|\bwindows\s+(defender\s+)?firewall\b.{0,40}\b1688\b",
     )
 });
 /// Activation against the licence itself ("is activation the same as having a licence?", "why
