@@ -259,6 +259,7 @@ static OPT: LazyLock<Regex> =
 static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"\b(find|get|see|where|which|look\s+up|need|want)\b.{0,40}\bactivation\s+ids?\b", "/dlv"),
+        (r"\b(see|show|find|check|display|view|print)\w*\b.{0,30}\bkms\s+(host|server)\b.{0,15}\b(name|address|ip)\b|\b(see|show|find|check|display|view|print)\w*\s+(the\s+)?current\s+kms\s+(host|server)\b", "/dlv"),
         (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b", "/skms-domain"),
         (r"\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b", "/dlv"),
         (r"\b(disable|turn\s+off|stop|switch\s+off)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/ckhc"),
