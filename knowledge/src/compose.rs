@@ -3753,6 +3753,8 @@ fn answer_one(
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| w == "esu" || w == "esus")
             || lower.contains("extended security update");
+        // An event's source ("Microsoft-Windows-Security-SPP") is not a security question.
+        let without_event_source = lower.replace("security-spp", "spp");
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
         } else if esu
@@ -3890,7 +3892,8 @@ fn answer_one(
             && (!HOST_KEY_WORDS.is_match(q) || lower.contains("restart"))
         {
             Some(("sppsvc", Intent::HostSetup))
-        } else if ((KMS_SECURITY.is_match(q) && (lower.contains("kms") || lower.contains("1688")))
+        } else if ((KMS_SECURITY.is_match(&without_event_source)
+            && (lower.contains("kms") || lower.contains("1688")))
             // "Is the traffic on 1688 encrypted?"
             || (lower.contains("encrypt")
                 && ["1688", "kms host", "kms server", "kms traffic", "kms protocol"]
