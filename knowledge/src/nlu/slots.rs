@@ -692,6 +692,37 @@ static NEGATED_VERSION_YEAR: LazyLock<Regex> =
 /// Edition queries, one per edition named; attributes without a family borrow the previous one.
 /// Edition words typed with a slip ("standrad", "datacentre", "windos") in their right form,
 /// so that the edition tables find them. One edit for short words, two for long ones.
+/// "std n dc": between two Windows Server editions, "n" is chat shorthand for "and" (Windows
+/// Server has no N editions; "pro n" stays the Pro N edition).
+fn server_n_as_and(lower: &str) -> String {
+    const SERVER: &[&str] = &["std", "standard", "dc", "datacenter", "datacentre"];
+    let words: Vec<&str> = lower.split(' ').collect();
+    if words.len() < 3 || !words.contains(&"n") {
+        return lower.to_string();
+    }
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_string()
+    };
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let between = *w == "n"
+                && i > 0
+                && i + 1 < words.len()
+                && SERVER.contains(&bare(words[i - 1]).as_str())
+                && SERVER.contains(&bare(words[i + 1]).as_str());
+            if between {
+                "and"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn fix_edition_typos(lower: &str) -> String {
     const WORDS: &[&str] = &[
         "standard",
@@ -799,7 +830,7 @@ pub fn extract(text: &str) -> Slots {
     if let Some(h) = &host {
         no_hosts = no_hosts.replace(&h.to_lowercase(), " ");
     }
-    let editions = edition_queries(&fix_edition_typos(&no_hosts));
+    let editions = edition_queries(&server_n_as_and(&fix_edition_typos(&no_hosts)));
     let error = normalize_error_code(&own)
         .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
         .or_else(|| error_from_phrase(text).map(str::to_string));
@@ -908,6 +939,11 @@ mod tests {
         assert_eq!(s.editions.len(), 2);
         let s = extract("server 2022 standard vs server 2025 standard gvlk");
         assert_eq!(s.editions.len(), 2);
+        // "n" for "and" between Windows Server editions, which have no N editions.
+        let s = extract("pls share srv 2022 std n dc keys");
+        assert_eq!(s.editions.len(), 2);
+        let s = extract("gvlk for windows 11 pro n");
+        assert_eq!(s.editions.len(), 1);
         let s = extract("gvlk for windows 10 enterprise, not ltsc");
         assert!(s.excluded.contains("ltsc"));
     }
