@@ -4384,6 +4384,22 @@ fn answer_one(
                 .find_map(|m| match m {
                     EditionMatch::Exact(g) => Some(g),
                     _ => None,
+                })
+                // "<2025 Standard key> fails on a datacenter VM": the edition named, in the
+                // key's own Windows version.
+                .or_else(|| {
+                    u.slots
+                        .editions
+                        .iter()
+                        .filter(|e| e.families.is_empty() && !e.attrs.is_empty())
+                        .find_map(|e| {
+                            let mut e = e.clone();
+                            e.families = vec![first.family.clone()];
+                            match editions::lookup(&kb.tables.gvlks, &e) {
+                                EditionMatch::Exact(g) => Some(g),
+                                _ => None,
+                            }
+                        })
                 });
             let verdict = match asked {
                 Some(g)
