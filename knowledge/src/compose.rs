@@ -3270,6 +3270,17 @@ fn answer_one(
                     // "and for the online way?": the method named, not the thread's topic.
                     _ if matches!(u.intent, Intent::Online | Intent::Phone)
                         && METHOD_NAMED.is_match(q) => {}
+                    // "does it expire?", "and if it fails?" after a key: the expiry or the
+                    // diagnosis the words ask for, not the key again.
+                    _ if !carries_slots
+                        && ((u.intent == Intent::Timing
+                            && ["expire", "expiry", "how long", "renew", "valid"]
+                                .iter()
+                                .any(|w| lower.contains(w)))
+                            || (u.intent == Intent::Diagnose
+                                && ["fail", "error", "not work", "n't work", "broken"]
+                                    .iter()
+                                    .any(|w| lower.contains(w)))) => {}
                     _ if u.intent == Intent::None || weak => u.intent = prev,
                     _ => {}
                 }
