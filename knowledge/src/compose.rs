@@ -3214,6 +3214,31 @@ fn answer_one(
     }
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
+        // "we have 10" after the thresholds: a fleet size, the one number of a short reply.
+        if c.intent == Some(Intent::Thresholds)
+            && u.slots.count.is_none()
+            && u.slots.error.is_none()
+            && u.slots.port.is_none()
+            && u.slots.host.is_none()
+            && u.slots.editions.is_empty()
+            && toks.len() <= 5
+        {
+            let numbers: Vec<u32> = q
+                .split(|ch: char| !ch.is_ascii_digit())
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            if let [n] = numbers.as_slice() {
+                // (A year is a Windows version: "2025?".)
+                if (1..=100_000).contains(n) && !(1990..=2100).contains(n) {
+                    u.slots.count = Some(MachineCount {
+                        n: *n,
+                        kind: MachineKind::Unknown,
+                    });
+                    u.intent = Intent::Thresholds;
+                    u.confidence = u.confidence.max(0.6);
+                }
+            }
+        }
         if let Some(prev) = c.intent {
             // A short message the classifier calls off-topic ("weather in Paris?") is not a
             // follow-up unless it starts like one ("and for ...") or points back ("that",
