@@ -784,7 +784,7 @@ static LAPSE: LazyLock<Folded> = LazyLock::new(|| {
 /// Sizing a KMS host ("what cpu and ram does a kms host need?").
 static HOST_SIZING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|spec\s+sheet|resources|how\s+(big|powerful|large)|dedicated)\b.{0,60}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,60}\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|resources|how\s+(big|powerful|large)|dedicated)\b|\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,40}\b(enough|sufficient|ok|fine)\b.{0,20}\bkms\b|\bkms\b.{0,40}\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,20}\b(enough|sufficient|ok|fine)\b",
+        r"(?i)\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|spec\s+sheet|resources|how\s+(big|powerful|large)|dedicated)\b.{0,60}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,60}\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|resources|how\s+(big|powerful|large)|dedicated)\b|\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,40}\b(enough|sufficient|ok|fine)\b.{0,20}\bkms\b|\bkms\b.{0,40}\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,20}\b(enough|sufficient|ok|fine)\b|\bkms\s+(host|server)\b.{0,20}\b(be|on|in|run\w*\s+(on|in|as))\s+(a\s+)?(vm|virtual\s+machine|virtual)\b|\b(vm|virtual\s+machine)\b.{0,20}\bas\s+(a|the|our)\s+kms\s+(host|server)\b",
     )
 });
 /// A missing `_vlmcs._tcp` record in pasted DNS output ("can't find _vlmcs._tcp: Non-existent
@@ -880,7 +880,7 @@ static BARE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// the domain").
 static NO_DOMAIN: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain)\b",
+        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain|(different|another|other|separate)\s+(ad\s+)?(domains?|forests?))\b",
     )
 });
 /// The KMS host's own activation and internet access ("does the KMS host reactivate every
@@ -4298,15 +4298,24 @@ fn answer_one(
     }
     // Turning a KMS host's DNS publishing off or on.
     if DNS_PUBLISHING.is_match(q) && lower.contains("kms") && u.slots.dli.is_none() {
-        let off = [
-            "not", "don't", "dont", "stop", "disable", "turn off", "without", "no ",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
-            // "can I turn that off?"
-            || lower
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| w == "off");
+        // Whole words ("another" holds "not"); "can I turn that off?" too.
+        let off = lower.contains("don't")
+            || lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+                [
+                    "not",
+                    "dont",
+                    "stop",
+                    "stops",
+                    "stopping",
+                    "disable",
+                    "disabled",
+                    "disabling",
+                    "without",
+                    "no",
+                    "off",
+                ]
+                .contains(&w)
+            });
         let option = if off { "/cdns" } else { "/sdns" };
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == option) {
             let mut c = ctx.cloned().unwrap_or_default();
