@@ -1547,6 +1547,7 @@ fn keys_answer(
     slots: &Slots,
     t: &Target,
     ctx: Option<&Context>,
+    comparing: bool,
 ) -> Option<Answer> {
     let matches = resolve_editions(kb, slots);
     let exact = exact_editions(&matches);
@@ -1602,12 +1603,33 @@ fn keys_answer(
             Some(a)
         }
         _ => {
-            let mut text = String::from("KMS client setup keys (GVLKs) for the editions you named:\n\n| Edition | Key |\n|---|---|\n");
+            // "Is the key the same for Standard and Datacenter?": the answer, then a few rows
+            // of each (the newest versions) rather than every version.
+            let per_list = if comparing { 4 } else { 12 };
+            let shown: Vec<&str> = exact
+                .iter()
+                .map(|g| g.key.as_str())
+                .chain(
+                    ambiguous
+                        .iter()
+                        .flat_map(|l| l.iter().take(per_list).map(|g| g.key.as_str())),
+                )
+                .collect();
+            let all_differ = shown
+                .iter()
+                .enumerate()
+                .all(|(i, k)| !shown[..i].contains(k));
+            let mut text = if comparing && all_differ {
+                String::from("**No, they differ**: every edition has a key of its own. ")
+            } else {
+                String::new()
+            };
+            text.push_str("KMS client setup keys (GVLKs) for the editions you named:\n\n| Edition | Key |\n|---|---|\n");
             for g in &exact {
                 text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
             }
             for list in &ambiguous {
-                for g in list.iter().take(12) {
+                for g in list.iter().take(per_list) {
                     text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
                 }
             }
@@ -5405,7 +5427,10 @@ fn compose_for(
                     .editions
                     .retain(|e| !(e.attrs.is_empty() && e.families == [fam.clone()]));
             }
-            keys_answer(kb, &slots, t, ctx).map(|mut a| {
+            let comparing = lower
+                .split(|ch: char| !ch.is_ascii_alphanumeric())
+                .any(|w| ["same", "different", "differ", "identical"].contains(&w));
+            keys_answer(kb, &slots, t, ctx, comparing).map(|mut a| {
                 if let Some(fam) = &home {
                     a.text = format!(
                         "**{fam} Home has no KMS client setup key (GVLK)**: Microsoft publishes GVLKs only for volume editions (Pro, Enterprise, Education and the Server editions), so a Home edition cannot activate through KMS. Activate it online with its own retail or OEM key, or move it to a volume edition such as Pro first.\n\n{}",
