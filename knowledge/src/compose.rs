@@ -3140,7 +3140,15 @@ fn answer_one(
         && WINDOWS_KEY.is_match(q)
         && !OTHER_KEY.is_match(q)
         && !WINDOWS_FEATURE.is_match(q);
-    let anchored = windows_key || anchor_word;
+    // What an unactivated Windows shows ("Windows shows a watermark") ties it too; a
+    // watermark someone adds to a picture does not.
+    let shows_symptom = SYMPTOM.is_match(q)
+        && lower.contains("windows")
+        && (!lower.contains("watermark")
+            || ["show", "display", "appear", "see", "says", "still", "got"]
+                .iter()
+                .any(|w| lower.contains(w)));
+    let anchored = windows_key || anchor_word || shows_symptom;
     if windows_key
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
