@@ -2545,7 +2545,8 @@ pub fn answer(
     // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
     let question = &*chat_shorthand(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
-    let question = &*slmgr_option_spelling(kb, question);
+    let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
+    let question = &*spelt;
     // "re-arm" is the slmgr option /rearm.
     let rearm;
     let question = if question.contains("re-arm") || question.contains("Re-arm") {
@@ -2567,7 +2568,16 @@ pub fn answer(
         _ => question,
     };
     let whole = answer_one(kb, question, ctx, settings);
-    two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
+    let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
+    // Say which option a mistyped one was read as: the typo may be why "it doesn't work".
+    if !a.abstained && !option_fixes.is_empty() {
+        let notes: Vec<String> = option_fixes
+            .iter()
+            .map(|(typed, meant)| format!("`{typed}` is no slmgr option; I read it as `{meant}`."))
+            .collect();
+        a.text = format!("{}\n\n{}", notes.join(" "), a.text);
+    }
+    a
 }
 
 /// Words of the domain that patterns look for, spelt right. Only misspellings are replaced: a
@@ -2701,9 +2711,13 @@ fn chat_shorthand(text: &str) -> Cow<'_, str> {
 /// "/xrp": `/xpr`): in a message that names slmgr, an option word that is no option and is one
 /// letter swapped or changed from exactly one option of the same length. Shorter or longer
 /// words ("/skm") are left to the option matching, which reads prefixes.
-fn slmgr_option_spelling<'a>(kb: &KnowledgeBase, text: &'a str) -> Cow<'a, str> {
+fn slmgr_option_spelling<'a>(
+    kb: &KnowledgeBase,
+    text: &'a str,
+) -> (Cow<'a, str>, Vec<(String, String)>) {
+    let mut fixes = Vec::new();
     if !text.to_ascii_lowercase().contains("slmgr") {
-        return Cow::Borrowed(text);
+        return (Cow::Borrowed(text), fixes);
     }
     let mut out = Cow::Borrowed(text);
     for word in text.split_whitespace() {
@@ -2731,9 +2745,10 @@ fn slmgr_option_spelling<'a>(kb: &KnowledgeBase, text: &'a str) -> Cow<'a, str> 
             let from = &word[..1 + typed.len()];
             let to = format!("{}{meant}", &word[..1]);
             out = Cow::Owned(out.replacen(from, &to, 1));
+            fixes.push((from.to_string(), to));
         }
     }
-    out
+    (out, fixes)
 }
 
 /// How the generic abstention starts; a decline with a reason has its own text.
