@@ -412,7 +412,7 @@ fn seventeenth_dev_set() {
 /// 140/141, off-topic declined 33/34, after tuning on it (one item corrected: w099 followed a
 /// message that itself only made sense in a thread, and the harness replays one earlier message,
 /// so it now follows the thread's first question), with the held-out sets unchanged at third
-/// 210/225, fourth 224/240, fifth 221/254. Still declined wrongly: w128, syncing a VM's clock
+/// 210/225, fourth 224/240, fifth 221/254. Still failing: w128 (off-topic), syncing a VM's clock
 /// with pool.ntp.org and no word of activation, which the bot answers with its time-sync advice.
 /// Its floor is the first run less a margin.
 #[test]
