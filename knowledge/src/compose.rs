@@ -887,7 +887,7 @@ static NO_DOMAIN: LazyLock<Folded> = LazyLock::new(|| {
 /// 180 days with Microsoft?", "the kms host lost internet").
 static HOST_OWN_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,40}\b(itself|its\s+own|own)\b.{0,40}\b(activat\w*|valid|expir\w*|renew\w*)\b|\bkms\s+(host|server)\b.{0,60}\b(internet|microsoft)\b.{0,60}\b(again|every|renew\w*|reactivat\w*|periodic\w*|permanent\w*|forever|still|all\s+the\s+time|always|constantly|continuous\w*)\b|\b(does|do|will|would|must)\s+(the\s+|our\s+|a\s+|my\s+)?kms\s+(host|server)\s+(really\s+|still\s+|always\s+)?(need|needs|require\w*)\b.{0,20}\b(internet|outbound)\b|\bkms\s+(host|server)\b.{0,30}\b(lost|loses|lose|losing|has\s+no|without|no\s+longer\s+has|cut\s+off\s+from)\s+(the\s+)?(internet|outbound)\b|\bkms\s+(host|server)\b.{0,40}\b(reactivat\w*|re-activat\w*)\b.{0,40}\b(microsoft|every|180)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,40}\b(itself|its\s+own|own)\b.{0,40}\b(activat\w*|valid|expir\w*|renew\w*)\b|\bkms\s+(host|server)\b.{0,60}\b(internet|microsoft)\b.{0,60}\b(again|every|renew\w*|reactivat\w*|periodic\w*|permanent\w*|forever|still|all\s+the\s+time|always|constantly|continuous\w*)\b|\b(does|do|will|would|must|whether)\s+(the\s+|our\s+|a\s+|my\s+)?kms\s+(host|server)\s+(really\s+|still\s+|always\s+)?(need|needs|require\w*)\b.{0,20}\b(internet|outbound)\b|\bkms\s+(host|server)\b.{0,30}\b(lost|loses|lose|losing|has\s+no|without|no\s+longer\s+has|cut\s+off\s+from)\s+(the\s+)?(internet|outbound)\b|\bkms\s+(host|server)\b.{0,40}\b(reactivat\w*|re-activat\w*)\b.{0,40}\b(microsoft|every|180)\b",
     )
 });
 /// The host's count lower than the machines there are ("count 4 but we have 10 servers").
