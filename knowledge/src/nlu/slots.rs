@@ -105,6 +105,8 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?:product\s+)?sku\s+(?:is\s+|was\s+)?not\s+found", "0xC004F069"),
         (r"syntax\s+is\s+incorrect", "0x8007007B"),
         (r"licen[cs]e\s+consumption\s+failed", "0xC004E015"),
+        (r"product\s+key\s+is\s+(?:invalid|not\s+valid)\s+for\s+this\s+installation", "0xC004E016"),
+        (r"(?:product\s+)?key\s+(?:is\s+|was\s+)?(?:invalid|not\s+valid)\b|\binvalid\s+product\s+key", "0xC004F050"),
     ]
     .into_iter()
     .map(|(p, c)| (rx(&format!("(?i){p}")), c))
@@ -139,6 +141,8 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "genuine",
         "consumption",
         "digital",
+        "invalid",
+        "not valid",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
@@ -944,6 +948,13 @@ mod tests {
         assert_eq!(s.editions.len(), 2);
         let s = extract("gvlk for windows 11 pro n");
         assert_eq!(s.editions.len(), 1);
+        // The message of an invalid key, without its code.
+        assert_eq!(
+            extract("product key is invalid, what reason?")
+                .error
+                .as_deref(),
+            Some("0xC004F050")
+        );
         let s = extract("gvlk for windows 10 enterprise, not ltsc");
         assert!(s.excluded.contains("ltsc"));
     }
