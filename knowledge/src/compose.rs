@@ -256,7 +256,7 @@ static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
 /// How many clients a host can serve (as opposed to how many it needs).
 static CAPACITY_QUESTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(limit|maximum|max|upper\s+bound|cap|capacity|at\s+most|how\s+many\s+(clients|machines|vms|servers)\s+(can|could|will)\s+(one|a|the|our|single)\s+(kms\s+)?(host|server))\b|\b(more\s+than\s+one|second|two|2|multiple|several)\s+kms\s+(hosts|servers)\b",
+        r"(?i)\b(limit|maximum|max|upper\s+bound|cap|capacity|at\s+most|how\s+many\s+(clients|machines|vms|servers)\s+(can|could|will)\s+(one|a|the|our|single)\s+(kms\s+)?(host|server))\b|\b(more\s+than\s+one|second|two|2|multiple|several)\s+kms\s+(hosts|servers)\b|\b(different|other|multiple|several|two|all|many)\s+(tenants?|networks?|vpcs?|vnets?|subscriptions?)\b.{0,40}\b(one|same|single|a)\s+kms\b|\b(one|same|single)\s+kms\s+(host|server)\b.{0,40}\b(different|other|multiple|several|two|all|many)\s+(tenants?|networks?|vpcs?|vnets?|subscriptions?)\b",
     )
 });
 /// Converting a machine with a MAK or retail key to a KMS client.
