@@ -259,6 +259,7 @@ static OPT: LazyLock<Regex> =
 static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"\b(find|get|see|where|which|look\s+up|need|want)\b.{0,40}\bactivation\s+ids?\b", "/dlv"),
+        (r"\b(see|show|find|check|display|view|print)\w*\b.{0,30}\bkms\s+(host|server)\b.{0,15}\b(name|address|ip)\b|\b(see|show|find|check|display|view|print)\w*\s+(the\s+)?current\s+kms\s+(host|server)\b", "/dlv"),
         (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b", "/skms-domain"),
         (r"\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b", "/dlv"),
         (r"\b(disable|turn\s+off|stop|switch\s+off)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/ckhc"),
@@ -282,7 +283,7 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(expir\w*|expiry)\b", "/xpr"),
         (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
         (r"\b(install|enter|put\s+in|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
-        (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b", "/ckms"),
+        (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b|\b(remove|delete|clear|unset|reset)\w*\b.{0,20}\bkms\s+(host|server)\s+(name|address|ip|setting)\b", "/ckms"),
         (r"\b(verbose|detailed)\b", "/dlv"),
     ]
     .into_iter()
@@ -537,6 +538,15 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
         }
     }
     found
+}
+
+/// The slmgr option a question describes without naming it ("uninstall the product key":
+/// `/upk`), whether or not it asks for a command.
+pub(crate) fn described_option<'a>(kb: &'a KnowledgeBase, lower: &str) -> Option<&'a SlmgrOption> {
+    DESCRIBED
+        .iter()
+        .find(|(r, _)| r.is_match(lower))
+        .and_then(|(_, opt)| kb.tables.slmgr.iter().find(|o| o.option == *opt))
 }
 
 /// True when a normalised token ties the question to Windows activation.

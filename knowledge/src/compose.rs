@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::answer::{
-    abstain, candidates_answer, error_answer, finish, key_answer, render_links, retrieve,
-    slmgr_option_in, slmgr_options_in, slmgr_text, OTHER_PRODUCTS,
+    abstain, candidates_answer, described_option, error_answer, finish, key_answer, render_links,
+    retrieve, slmgr_option_in, slmgr_options_in, slmgr_text, OTHER_PRODUCTS,
 };
 use crate::editions::{self, EditionMatch, EditionQuery};
 use crate::facts::Gvlk;
@@ -256,7 +256,7 @@ static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
 /// How many clients a host can serve (as opposed to how many it needs).
 static CAPACITY_QUESTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(limit|maximum|max|upper\s+bound|cap|capacity|at\s+most|how\s+many\s+(clients|machines|vms|servers)\s+(can|could|will)\s+(one|a|the|our|single)\s+(kms\s+)?(host|server))\b|\b(more\s+than\s+one|second|two|2|multiple|several)\s+kms\s+(hosts|servers)\b",
+        r"(?i)\b(limit|maximum|max|upper\s+bound|cap|capacity|at\s+most|how\s+many\s+(clients|machines|vms|servers)\s+(can|could|will)\s+(one|a|the|our|single)\s+(kms\s+)?(host|server))\b|\b(more\s+than\s+one|second|two|2|multiple|several)\s+kms\s+(hosts|servers)\b|\b(different|other|multiple|several|two|all|many)\s+(tenants?|networks?|vpcs?|vnets?|subscriptions?)\b.{0,40}\b(one|same|single|a)\s+kms\b|\b(one|same|single)\s+kms\s+(host|server)\b.{0,40}\b(different|other|multiple|several|two|all|many)\s+(tenants?|networks?|vpcs?|vnets?|subscriptions?)\b",
     )
 });
 /// Converting a machine with a MAK or retail key to a KMS client.
@@ -384,7 +384,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -396,7 +396,7 @@ static INTERVAL_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
 /// DNS publishing of a KMS host.
 static DNS_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(publish\w*|register\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|register\w*)\b",
+        r"(?i)\b(publish\w*|regist(er|ration)\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|regist(er|ration)\w*)\b",
     )
 });
 /// Losing the only KMS host, redundancy.
@@ -504,12 +504,12 @@ static OPEN_WHAT: LazyLock<Folded> = LazyLock::new(|| {
 });
 /// Words that put a question about logs in activation's context.
 static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
-    rx_folded(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12290)\b")
+    rx_folded(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12289|12290)\b")
 });
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -631,6 +631,13 @@ static DNS_PUBLISH_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
 static CORE_LICENSING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(physical\s+)?cores?\b.{0,40}\blicen[cs]\w*|\blicen[cs]\w*\b.{0,40}\b(physical\s+)?cores\b|\bcore\s+licen[cs]\w*",
+    )
+});
+/// Licensing programmes and benefits (Azure Hybrid Benefit, License Mobility) and client access
+/// licences to buy: which licence covers a VM or a user, not how Windows gets activated.
+static LICENSING_BENEFIT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bhybrid\s+(use\s+)?benefit\b|\bahu?b\b|\blicen[cs]e\s+mobility\b|\b(need|buy|how\s+many|require\w*)\b.{0,30}\b(cals?|client\s+access\s+licen[cs]es?)\b",
     )
 });
 /// Whether a MAK or retail activation expires.
@@ -777,7 +784,7 @@ static LAPSE: LazyLock<Folded> = LazyLock::new(|| {
 /// Sizing a KMS host ("what cpu and ram does a kms host need?").
 static HOST_SIZING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|spec\s+sheet|resources|how\s+(big|powerful|large)|dedicated)\b.{0,60}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,60}\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|resources|how\s+(big|powerful|large)|dedicated)\b|\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,40}\b(enough|sufficient|ok|fine)\b.{0,20}\bkms\b|\bkms\b.{0,40}\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,20}\b(enough|sufficient|ok|fine)\b",
+        r"(?i)\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|spec\s+sheet|resources|how\s+(big|powerful|large)|dedicated)\b.{0,60}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,60}\b(cpus?|vcpus?|cores?|ram|memory|disk\s+space|hardware|sizing|specs?|resources|how\s+(big|powerful|large)|dedicated)\b|\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,40}\b(enough|sufficient|ok|fine)\b.{0,20}\bkms\b|\bkms\b.{0,40}\b\d+\s*(gb|vcpus?|cpus?|cores?)\b.{0,20}\b(enough|sufficient|ok|fine)\b|\bkms\s+(host|server)\b.{0,20}\b(be|on|in|run\w*\s+(on|in|as))\s+(a\s+)?(vm|virtual\s+machine|virtual)\b|\b(vm|virtual\s+machine)\b.{0,20}\bas\s+(a|the|our)\s+kms\s+(host|server)\b",
     )
 });
 /// A missing `_vlmcs._tcp` record in pasted DNS output ("can't find _vlmcs._tcp: Non-existent
@@ -873,14 +880,14 @@ static BARE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// the domain").
 static NO_DOMAIN: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain)\b",
+        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain|(different|another|other|separate)\s+(ad\s+)?(domains?|forests?))\b",
     )
 });
 /// The KMS host's own activation and internet access ("does the KMS host reactivate every
 /// 180 days with Microsoft?", "the kms host lost internet").
 static HOST_OWN_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,40}\b(itself|its\s+own|own)\b.{0,40}\b(activat\w*|valid|expir\w*|renew\w*)\b|\bkms\s+(host|server)\b.{0,60}\b(internet|microsoft)\b.{0,60}\b(again|every|renew\w*|reactivat\w*|periodic\w*|permanent\w*|forever|still)\b|\bkms\s+(host|server)\b.{0,30}\b(lost|loses|lose|losing|has\s+no|without|no\s+longer\s+has|cut\s+off\s+from)\s+(the\s+)?(internet|outbound)\b|\bkms\s+(host|server)\b.{0,40}\b(reactivat\w*|re-activat\w*)\b.{0,40}\b(microsoft|every|180)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,40}\b(itself|its\s+own|own)\b.{0,40}\b(activat\w*|valid|expir\w*|renew\w*)\b|\bkms\s+(host|server)\b.{0,60}\b(internet|microsoft)\b.{0,60}\b(again|every|renew\w*|reactivat\w*|periodic\w*|permanent\w*|forever|still|all\s+the\s+time|always|constantly|continuous\w*)\b|\b(does|do|will|would|must|whether)\s+(the\s+|our\s+|a\s+|my\s+)?kms\s+(host|server)\s+(really\s+|still\s+|always\s+)?(need|needs|require\w*)\b.{0,20}\b(internet|outbound)\b|\bkms\s+(host|server)\b.{0,30}\b(lost|loses|lose|losing|has\s+no|without|no\s+longer\s+has|cut\s+off\s+from)\s+(the\s+)?(internet|outbound)\b|\bkms\s+(host|server)\b.{0,40}\b(reactivat\w*|re-activat\w*)\b.{0,40}\b(microsoft|every|180)\b",
     )
 });
 /// The host's count lower than the machines there are ("count 4 but we have 10 servers").
@@ -929,7 +936,7 @@ static CHECK_IT_WORKS: LazyLock<Folded> = LazyLock::new(|| {
 /// The KMS host's side of the network path ("and on the host side?", "the KMS host's firewall").
 static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b|\bfirewall\s+(of|on|in)\s+(the\s+|my\s+|our\s+)?kms\s+(host|server)\b",
+        r"(?i)\bhost\s+side\b|\bon\s+the\s+(kms\s+)?host\s*(itself)?\s*[?.!]*$|\bkms\s+(host|server)'?s?\s+(own\s+)?(windows\s+)?firewall\b|\b(windows\s+)?firewall\b.{0,30}\bon\s+the\s+kms\s+(host|server)\b|\bfirewall\s+(of|on|in)\s+(the\s+|my\s+|our\s+)?kms\s+(host|server)\b|\bnew-netfirewallrule\b|\b1688\b.{0,40}\bwindows\s+(defender\s+)?firewall\b|\bwindows\s+(defender\s+)?firewall\b.{0,40}\b1688\b",
     )
 });
 /// Activation against the licence itself ("is activation the same as having a licence?", "why
@@ -1279,6 +1286,7 @@ pub(crate) fn warm_up() {
         &ACCOUNT_ACTIVATION,
         &NOT_WINDOWS_KMS,
         &CORE_LICENSING,
+        &LICENSING_BENEFIT,
         &POLITICS_OR_LAW,
         &CREATIVE_OR_INJECTION,
         &WINDOWS_TERMS,
@@ -1539,6 +1547,7 @@ fn keys_answer(
     slots: &Slots,
     t: &Target,
     ctx: Option<&Context>,
+    comparing: bool,
 ) -> Option<Answer> {
     let matches = resolve_editions(kb, slots);
     let exact = exact_editions(&matches);
@@ -1568,13 +1577,59 @@ fn keys_answer(
             }
             Some(a)
         }
+        // Several editions with one key ("is the Windows 11 Pro key different from Windows 10
+        // Pro's?"): the same key, said so.
+        (several, []) if several.iter().all(|g| g.key == several[0].key) => {
+            let names: Vec<String> = several
+                .iter()
+                .map(|g| format!("**{}**", g.display_name()))
+                .collect();
+            let mut a = key_answer(kb, several[0], ctx);
+            a.text = personalize_key_answer(&a.text, t, several[0]);
+            a.text = a.text.replacen(
+                &format!(
+                    "The KMS client setup key (GVLK) for **{}** is",
+                    several[0].display_name()
+                ),
+                &format!(
+                    "{} use the same KMS client setup key (GVLK):",
+                    names.join(" and ")
+                ),
+                1,
+            );
+            if let Some(c) = a.context.as_mut() {
+                c.intent = Some(Intent::KeyLookup);
+            }
+            Some(a)
+        }
         _ => {
-            let mut text = String::from("KMS client setup keys (GVLKs) for the editions you named:\n\n| Edition | Key |\n|---|---|\n");
+            // "Is the key the same for Standard and Datacenter?": the answer, then a few rows
+            // of each (the newest versions) rather than every version.
+            let per_list = if comparing { 4 } else { 12 };
+            let shown: Vec<&str> = exact
+                .iter()
+                .map(|g| g.key.as_str())
+                .chain(
+                    ambiguous
+                        .iter()
+                        .flat_map(|l| l.iter().take(per_list).map(|g| g.key.as_str())),
+                )
+                .collect();
+            let all_differ = shown
+                .iter()
+                .enumerate()
+                .all(|(i, k)| !shown[..i].contains(k));
+            let mut text = if comparing && all_differ {
+                String::from("**No, they differ**: every edition has a key of its own. ")
+            } else {
+                String::new()
+            };
+            text.push_str("KMS client setup keys (GVLKs) for the editions you named:\n\n| Edition | Key |\n|---|---|\n");
             for g in &exact {
                 text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
             }
             for list in &ambiguous {
-                for g in list.iter().take(12) {
+                for g in list.iter().take(per_list) {
                     text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
                 }
             }
@@ -1757,7 +1812,12 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
 What works instead: activate each instance **online** with a MAK or retail key (needs outbound internet, which support opens on request) or **by telephone** (`slui 4`), or use a KMS host whose count is already high enough (for example your company's existing one, over tcp/1688). Online, on each instance:\n\n```\nslmgr /ipk <your_MAK_or_retail_key>\nslmgr /ato\n```\n\n",
                 c.n
             ));
-        } else {
+        } else if !question
+            .to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "why")
+        {
+            // ("Why does KMS need 25 clients?" names the threshold, not a fleet to check.)
             text.push_str(&format!(
                 "**Yes, {} is enough**: a KMS host activates {} once it has counted {need}, as long as they all contact the same KMS host within 30 days.{}\n\n",
                 c.n,
@@ -2485,6 +2545,9 @@ pub fn answer(
     let question = &*domain_spelling(question);
     // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
     let question = &*chat_shorthand(question);
+    // "slmgr /dvl", "slmgr /xrp": the option meant.
+    let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
+    let question = &*spelt;
     // "re-arm" is the slmgr option /rearm.
     let rearm;
     let question = if question.contains("re-arm") || question.contains("Re-arm") {
@@ -2506,7 +2569,16 @@ pub fn answer(
         _ => question,
     };
     let whole = answer_one(kb, question, ctx, settings);
-    two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole)
+    let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
+    // Say which option a mistyped one was read as: the typo may be why "it doesn't work".
+    if !a.abstained && !option_fixes.is_empty() {
+        let notes: Vec<String> = option_fixes
+            .iter()
+            .map(|(typed, meant)| format!("`{typed}` is no slmgr option; I read it as `{meant}`."))
+            .collect();
+        a.text = format!("{}\n\n{}", notes.join(" "), a.text);
+    }
+    a
 }
 
 /// Words of the domain that patterns look for, spelt right. Only misspellings are replaced: a
@@ -2636,6 +2708,53 @@ fn chat_shorthand(text: &str) -> Cow<'_, str> {
     })
 }
 
+/// The message with a mistyped slmgr option written as the option meant ("slmgr /dvl": `/dlv`,
+/// "/xrp": `/xpr`): in a message that names slmgr, an option word that is no option and is one
+/// letter swapped or changed from exactly one option of the same length. Shorter or longer
+/// words ("/skm") are left to the option matching, which reads prefixes.
+fn slmgr_option_spelling<'a>(
+    kb: &KnowledgeBase,
+    text: &'a str,
+) -> (Cow<'a, str>, Vec<(String, String)>) {
+    let mut fixes = Vec::new();
+    if !text.to_ascii_lowercase().contains("slmgr") {
+        return (Cow::Borrowed(text), fixes);
+    }
+    let mut out = Cow::Borrowed(text);
+    for word in text.split_whitespace() {
+        let Some(typed) = word.strip_prefix(['/', '-']) else {
+            continue;
+        };
+        let typed = typed
+            .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_ascii_lowercase();
+        if !(3..=6).contains(&typed.len()) || !typed.bytes().all(|b| b.is_ascii_lowercase()) {
+            continue;
+        }
+        let options = || {
+            kb.tables
+                .slmgr
+                .iter()
+                .map(|o| o.option.trim_start_matches('/'))
+        };
+        if options().any(|o| o.eq_ignore_ascii_case(&typed)) {
+            continue;
+        }
+        let mut near = options()
+            .filter(|o| o.len() == typed.len() && crate::text::edit_distance(&typed, o, 1) == 1);
+        if let (Some(meant), None) = (near.next(), near.next()) {
+            let from = &word[..1 + typed.len()];
+            let to = format!("{}{meant}", &word[..1]);
+            out = Cow::Owned(out.replacen(from, &to, 1));
+            fixes.push((from.to_string(), to));
+        }
+    }
+    (out, fixes)
+}
+
+/// How the generic abstention starts; a decline with a reason has its own text.
+const GENERIC_ABSTAIN_START: &str = "I don't know that one";
+
 /// Two different questions in one message, each answered on its own, when the message as a
 /// whole got a clarifying question, an abstention or only one of the two answers.
 fn two_questions(
@@ -2647,6 +2766,11 @@ fn two_questions(
 ) -> Option<Answer> {
     let q = question.trim();
     if q.len() > 300 || q.lines().count() > 2 {
+        return None;
+    }
+    // A message declined with a reason ("that is licensing, not activation") is out of scope
+    // as a whole: its parts are not asked on their own.
+    if whole.abstained && !whole.text.starts_with(GENERIC_ABSTAIN_START) {
         return None;
     }
     for m in TWO_QUESTIONS.find_iter(q).take(4) {
@@ -2934,10 +3058,18 @@ fn answer_one(
     if POLITICS_OR_LAW.is_match(q) && !lower.contains("activat") && !lower.contains("kms") {
         return abstain(0.0, ctx);
     }
-    // How many core licences to buy is licensing, not activation.
-    if CORE_LICENSING.is_match(q) && !lower.contains("activat") {
+    // How many core licences to buy, or which licensing benefit covers a VM, is licensing,
+    // not activation.
+    if !lower.contains("activat")
+        && (CORE_LICENSING.is_match(q)
+            || (LICENSING_BENEFIT.is_match(q)
+                // "Is License Mobility the same as BYOL?" is about the provider's images.
+                && !["kms", "slmgr", "byol", "bring", "own licen", "includ"]
+                    .iter()
+                    .any(|w| lower.contains(w))))
+    {
         let mut a = abstain(0.0, ctx);
-        a.text = "How many licences (cores, CALs) you need is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
+        a.text = "Which licences you need (cores, CALs, licensing benefits) is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
         return a;
     }
     // Remote Desktop licensing (its own grace period and CALs) and Windows Update are not
@@ -3024,7 +3156,15 @@ fn answer_one(
         && WINDOWS_KEY.is_match(q)
         && !OTHER_KEY.is_match(q)
         && !WINDOWS_FEATURE.is_match(q);
-    let anchored = windows_key || anchor_word;
+    // What an unactivated Windows shows ("Windows shows a watermark") ties it too; a
+    // watermark someone adds to a picture does not.
+    let shows_symptom = SYMPTOM.is_match(q)
+        && lower.contains("windows")
+        && (!lower.contains("watermark")
+            || ["show", "display", "appear", "see", "says", "still", "got"]
+                .iter()
+                .any(|w| lower.contains(w)));
+    let anchored = windows_key || anchor_word || shows_symptom;
     if windows_key
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
@@ -3120,6 +3260,31 @@ fn answer_one(
     }
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
+        // "we have 10" after the thresholds: a fleet size, the one number of a short reply.
+        if c.intent == Some(Intent::Thresholds)
+            && u.slots.count.is_none()
+            && u.slots.error.is_none()
+            && u.slots.port.is_none()
+            && u.slots.host.is_none()
+            && u.slots.editions.is_empty()
+            && toks.len() <= 5
+        {
+            let numbers: Vec<u32> = q
+                .split(|ch: char| !ch.is_ascii_digit())
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            if let [n] = numbers.as_slice() {
+                // (A year is a Windows version: "2025?".)
+                if (1..=100_000).contains(n) && !(1990..=2100).contains(n) {
+                    u.slots.count = Some(MachineCount {
+                        n: *n,
+                        kind: MachineKind::Unknown,
+                    });
+                    u.intent = Intent::Thresholds;
+                    u.confidence = u.confidence.max(0.6);
+                }
+            }
+        }
         if let Some(prev) = c.intent {
             // A short message the classifier calls off-topic ("weather in Paris?") is not a
             // follow-up unless it starts like one ("and for ...") or points back ("that",
@@ -3176,6 +3341,17 @@ fn answer_one(
                     // "and for the online way?": the method named, not the thread's topic.
                     _ if matches!(u.intent, Intent::Online | Intent::Phone)
                         && METHOD_NAMED.is_match(q) => {}
+                    // "does it expire?", "and if it fails?" after a key: the expiry or the
+                    // diagnosis the words ask for, not the key again.
+                    _ if !carries_slots
+                        && ((u.intent == Intent::Timing
+                            && ["expire", "expiry", "how long", "renew", "valid"]
+                                .iter()
+                                .any(|w| lower.contains(w)))
+                            || (u.intent == Intent::Diagnose
+                                && ["fail", "error", "not work", "n't work", "broken"]
+                                    .iter()
+                                    .any(|w| lower.contains(w)))) => {}
                     _ if u.intent == Intent::None || weak => u.intent = prev,
                     _ => {}
                 }
@@ -3659,6 +3835,8 @@ fn answer_one(
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| w == "esu" || w == "esus")
             || lower.contains("extended security update");
+        // An event's source ("Microsoft-Windows-Security-SPP") is not a security question.
+        let without_event_source = lower.replace("security-spp", "spp");
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
         } else if esu
@@ -3755,9 +3933,11 @@ fn answer_one(
         } else if HOST_KEY_GROUP.is_match(q) {
             Some(("host-key-groups", Intent::HostSetup))
         } else if HOST_RETIRE.is_match(q)
-            // "If we decommission the host, when do clients complain?" is about timing.
+            // "If we decommission the host, when do clients complain?" is about timing;
+            // "remove the KMS host name from the client" is `/ckms`.
             && ![
                 "when", "what happens", "how long", "complain", "expire", "cach", "days",
+                "host name", "server name", "registry",
             ]
             .iter()
             .any(|w| lower.contains(w))
@@ -3794,7 +3974,8 @@ fn answer_one(
             && (!HOST_KEY_WORDS.is_match(q) || lower.contains("restart"))
         {
             Some(("sppsvc", Intent::HostSetup))
-        } else if ((KMS_SECURITY.is_match(q) && (lower.contains("kms") || lower.contains("1688")))
+        } else if ((KMS_SECURITY.is_match(&without_event_source)
+            && (lower.contains("kms") || lower.contains("1688")))
             // "Is the traffic on 1688 encrypted?"
             || (lower.contains("encrypt")
                 && ["1688", "kms host", "kms server", "kms traffic", "kms protocol"]
@@ -3803,6 +3984,8 @@ fn answer_one(
             && !PIRACY.is_match(q)
             && !HOST_RISK.is_match(q)
             && !COMPARING.is_match(q)
+            // "For hardening, can I stop the host publishing its SRV record?": `/cdns`.
+            && !(DNS_PUBLISHING.is_match(q) && DNS_PUBLISH_CHANGE.is_match(q))
         {
             Some(("kms-security", Intent::HostSetup))
         } else if HOST_KEY_COUNT.is_match(q) {
@@ -4161,11 +4344,24 @@ fn answer_one(
     }
     // Turning a KMS host's DNS publishing off or on.
     if DNS_PUBLISHING.is_match(q) && lower.contains("kms") && u.slots.dli.is_none() {
-        let off = [
-            "not", "don't", "dont", "stop", "disable", "turn off", "without", "no ",
-        ]
-        .iter()
-        .any(|w| lower.contains(w));
+        // Whole words ("another" holds "not"); "can I turn that off?" too.
+        let off = lower.contains("don't")
+            || lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+                [
+                    "not",
+                    "dont",
+                    "stop",
+                    "stops",
+                    "stopping",
+                    "disable",
+                    "disabled",
+                    "disabling",
+                    "without",
+                    "no",
+                    "off",
+                ]
+                .contains(&w)
+            });
         let option = if off { "/cdns" } else { "/sdns" };
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == option) {
             let mut c = ctx.cloned().unwrap_or_default();
@@ -4279,6 +4475,22 @@ fn answer_one(
                 .find_map(|m| match m {
                     EditionMatch::Exact(g) => Some(g),
                     _ => None,
+                })
+                // "<2025 Standard key> fails on a datacenter VM": the edition named, in the
+                // key's own Windows version.
+                .or_else(|| {
+                    u.slots
+                        .editions
+                        .iter()
+                        .filter(|e| e.families.is_empty() && !e.attrs.is_empty())
+                        .find_map(|e| {
+                            let mut e = e.clone();
+                            e.families = vec![first.family.clone()];
+                            match editions::lookup(&kb.tables.gvlks, &e) {
+                                EditionMatch::Exact(g) => Some(g),
+                                _ => None,
+                            }
+                        })
                 });
             let verdict = match asked {
                 Some(g)
@@ -5239,7 +5451,10 @@ fn compose_for(
                     .editions
                     .retain(|e| !(e.attrs.is_empty() && e.families == [fam.clone()]));
             }
-            keys_answer(kb, &slots, t, ctx).map(|mut a| {
+            let comparing = lower
+                .split(|ch: char| !ch.is_ascii_alphanumeric())
+                .any(|w| ["same", "different", "differ", "identical"].contains(&w));
+            keys_answer(kb, &slots, t, ctx, comparing).map(|mut a| {
                 if let Some(fam) = &home {
                     a.text = format!(
                         "**{fam} Home has no KMS client setup key (GVLK)**: Microsoft publishes GVLKs only for volume editions (Pro, Enterprise, Education and the Server editions), so a Home edition cannot activate through KMS. Activate it online with its own retail or OEM key, or move it to a volume edition such as Pro first.\n\n{}",
@@ -5374,7 +5589,16 @@ fn compose_for(
                 article_answer(kb, "existing-kms", "What you need", t, with_ctx(intent), Some(RequestOffer::KmsFirewall), 0.85)
             }
         }
-        Intent::Slmgr => slmgr_option_in(kb, q).map(|o| {
+        Intent::Slmgr => slmgr_option_in(kb, q).or_else(|| {
+            // An option described, not named ("uninstall the product key real quick"): its
+            // row when no passage answers the question.
+            let r = retrieve(kb, toks, ctx, false);
+            if r.abstained && u.confidence >= 0.6 {
+                described_option(kb, lower)
+            } else {
+                None
+            }
+        }).map(|o| {
             let mut text = personalize(&slmgr_text(o), t, None);
             // The DNS domain the user named, in the command.
             if let (Some(domain), "/skms-domain") = (&u.slots.host, o.option.as_str()) {

@@ -401,3 +401,27 @@ fn seventeenth_dev_set() {
     );
     assert!(pct >= 85.0, "seventeenth dev set: accuracy {pct:.1}% < 85%");
 }
+
+/// The eighteenth dev set, dev19.toml: written blind to the engine (a help-desk agent pasting
+/// tickets, Indian-English and Chinese-English writers, someone typing from a phone, a SQL Server
+/// DBA, a security auditor, Windows Server 2025 and Windows 11 24H2, error codes mixed with
+/// addresses and ports, "why" questions, pasted `slmgr /xpr` and `/dlv` output, pasted event log
+/// lines, typos in slmgr options, threads of follow-ups; 34 off-topic near-misses) and run once
+/// before any tuning on it: 135/141 (95.7%), off-topic declined 32/34, on its first run (held-out
+/// sets at that moment: third 210/225 (93.3%), fourth 224/240 (93.3%), fifth 221/254 (87.0%));
+/// 140/141, off-topic declined 33/34, after tuning on it (one item corrected: w099 followed a
+/// message that itself only made sense in a thread, and the harness replays one earlier message,
+/// so it now follows the thread's first question), with the held-out sets unchanged at third
+/// 210/225, fourth 224/240, fifth 221/254. Still failing: w128 (off-topic), syncing a VM's clock
+/// with pool.ntp.org and no word of activation, which the bot answers with its time-sync advice.
+/// Its floor is the first run less a margin.
+#[test]
+fn eighteenth_dev_set() {
+    let pct = check_set(
+        "eighteenth dev set (tuned on)",
+        include_str!("dev19.toml"),
+        120,
+        Kind::Tuning,
+    );
+    assert!(pct >= 90.0, "eighteenth dev set: accuracy {pct:.1}% < 90%");
+}

@@ -105,6 +105,8 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?:product\s+)?sku\s+(?:is\s+|was\s+)?not\s+found", "0xC004F069"),
         (r"syntax\s+is\s+incorrect", "0x8007007B"),
         (r"licen[cs]e\s+consumption\s+failed", "0xC004E015"),
+        (r"product\s+key\s+is\s+(?:invalid|not\s+valid)\s+for\s+this\s+installation", "0xC004E016"),
+        (r"(?:product\s+)?key\s+(?:is\s+|was\s+)?(?:invalid|not\s+valid)\b|\binvalid\s+product\s+key", "0xC004F050"),
     ]
     .into_iter()
     .map(|(p, c)| (rx(&format!("(?i){p}")), c))
@@ -139,6 +141,8 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "genuine",
         "consumption",
         "digital",
+        "invalid",
+        "not valid",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
@@ -160,8 +164,11 @@ static GLUED: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b((?:ws|srv|w2k|2k)?\d{2,4})(dc|std|datacenter|datacentre|standard|ess|essentials|r2)\b",
     )
 });
-static SEGMENT_SPLIT: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+"));
+static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+|\s+(vs\.?|versus|compared\s+(to|with)|(different|differs?)\s+from|same\s+as)\s+",
+    )
+});
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?)\b",
@@ -689,6 +696,37 @@ static NEGATED_VERSION_YEAR: LazyLock<Regex> =
 /// Edition queries, one per edition named; attributes without a family borrow the previous one.
 /// Edition words typed with a slip ("standrad", "datacentre", "windos") in their right form,
 /// so that the edition tables find them. One edit for short words, two for long ones.
+/// "std n dc": between two Windows Server editions, "n" is chat shorthand for "and" (Windows
+/// Server has no N editions; "pro n" stays the Pro N edition).
+fn server_n_as_and(lower: &str) -> String {
+    const SERVER: &[&str] = &["std", "standard", "dc", "datacenter", "datacentre"];
+    let words: Vec<&str> = lower.split(' ').collect();
+    if words.len() < 3 || !words.contains(&"n") {
+        return lower.to_string();
+    }
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_string()
+    };
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let between = *w == "n"
+                && i > 0
+                && i + 1 < words.len()
+                && SERVER.contains(&bare(words[i - 1]).as_str())
+                && SERVER.contains(&bare(words[i + 1]).as_str());
+            if between {
+                "and"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn fix_edition_typos(lower: &str) -> String {
     const WORDS: &[&str] = &[
         "standard",
@@ -796,7 +834,7 @@ pub fn extract(text: &str) -> Slots {
     if let Some(h) = &host {
         no_hosts = no_hosts.replace(&h.to_lowercase(), " ");
     }
-    let editions = edition_queries(&fix_edition_typos(&no_hosts));
+    let editions = edition_queries(&server_n_as_and(&fix_edition_typos(&no_hosts)));
     let error = normalize_error_code(&own)
         .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
         .or_else(|| error_from_phrase(text).map(str::to_string));
@@ -900,6 +938,23 @@ mod tests {
         assert_eq!(s.editions.len(), 2);
         let s = extract("server 2019 standard and datacenter keys");
         assert_eq!(s.editions.len(), 2);
+        // Two editions compared ("is the Windows 11 Pro key different from Windows 10 Pro's?").
+        let s = extract("is the windows 11 pro key different from the one for windows 10 pro");
+        assert_eq!(s.editions.len(), 2);
+        let s = extract("server 2022 standard vs server 2025 standard gvlk");
+        assert_eq!(s.editions.len(), 2);
+        // "n" for "and" between Windows Server editions, which have no N editions.
+        let s = extract("pls share srv 2022 std n dc keys");
+        assert_eq!(s.editions.len(), 2);
+        let s = extract("gvlk for windows 11 pro n");
+        assert_eq!(s.editions.len(), 1);
+        // The message of an invalid key, without its code.
+        assert_eq!(
+            extract("product key is invalid, what reason?")
+                .error
+                .as_deref(),
+            Some("0xC004F050")
+        );
         let s = extract("gvlk for windows 10 enterprise, not ltsc");
         assert!(s.excluded.contains("ltsc"));
     }
