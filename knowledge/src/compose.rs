@@ -1882,6 +1882,18 @@ fn exact_editions<'a>(matches: &[EditionMatch<'a>]) -> Vec<&'a Gvlk> {
         .collect()
 }
 
+/// A key of the user's own (retail or MAK) is activated online, or by phone when the machine is
+/// offline or the user says phone.
+fn own_key_route(u: &mut Understanding, lower: &str) {
+    u.intent = if says_offline(lower) || lower.contains("phone") {
+        Intent::Phone
+    } else {
+        Intent::Online
+    };
+    u.confidence = u.confidence.max(0.6);
+    u.alternative = None;
+}
+
 fn fact_answer(
     kb: &KnowledgeBase,
     id: &str,
@@ -4708,13 +4720,7 @@ fn answer_one(
         && u.slots.dli.is_none()
         && u.slots.product_key.is_none()
     {
-        u.intent = if says_offline(&lower) || lower.contains("phone") {
-            Intent::Phone
-        } else {
-            Intent::Online
-        };
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        own_key_route(&mut u, &lower);
     }
     // A MAK in hand ("we have a MAK, how do I put the key in?"): activate with it, online or
     // by phone; the KMS thresholds do not apply to it.
@@ -4737,13 +4743,7 @@ fn answer_one(
                 | Intent::PointKms
         )
     {
-        u.intent = if says_offline(&lower) || lower.contains("phone") {
-            Intent::Phone
-        } else {
-            Intent::Online
-        };
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        own_key_route(&mut u, &lower);
     }
     // "I typed the key wrong, how do I change it?": the option that replaces the key.
     if matches!(u.intent, Intent::None | Intent::Ack)
