@@ -1885,13 +1885,11 @@ fn exact_editions<'a>(matches: &[EditionMatch<'a>]) -> Vec<&'a Gvlk> {
 /// A key of the user's own (retail or MAK) is activated online, or by phone when the machine is
 /// offline or the user says phone.
 fn own_key_route(u: &mut Understanding, lower: &str) {
-    u.intent = if says_offline(lower) || lower.contains("phone") {
+    u.reroute(if says_offline(lower) || lower.contains("phone") {
         Intent::Phone
     } else {
         Intent::Online
-    };
-    u.confidence = u.confidence.max(0.6);
-    u.alternative = None;
+    });
 }
 
 fn fact_answer(
@@ -3496,9 +3494,7 @@ fn answer_one(
                 return with_intent(a, Some(Intent::HostSetup));
             }
         } else if CLIENT_SIDE.is_match(q) {
-            u.intent = Intent::ClientProcedure;
-            u.confidence = u.confidence.max(0.6);
-            u.alternative = None;
+            u.reroute(Intent::ClientProcedure);
         }
     }
     // "What if we add two more?" after a count: the new count, against the same threshold.
@@ -3798,9 +3794,7 @@ fn answer_one(
             Intent::None | Intent::Thresholds | Intent::ExistingKms
         )
     {
-        u.intent = Intent::HostSetup;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::HostSetup);
     }
     if NO_KMS.is_match(q)
         && u.slots.error.is_none()
@@ -3819,13 +3813,11 @@ fn answer_one(
         )
         && u.slots.count.is_none()
     {
-        u.intent = if says_offline(&lower) {
+        u.reroute(if says_offline(&lower) {
             Intent::Phone
         } else {
             Intent::Methods
-        };
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        });
     }
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.dli.is_none() && u.slots.error.is_none() {
@@ -4628,9 +4620,7 @@ fn answer_one(
         if counts.iter().any(|c| c.kind == MachineKind::Server)
             && counts.iter().any(|c| c.kind == MachineKind::Client)
         {
-            u.intent = Intent::Thresholds;
-            u.confidence = u.confidence.max(0.6);
-            u.alternative = None;
+            u.reroute(Intent::Thresholds);
         }
     }
     // "What is the likely cause and how do I fix it?" about activation, when the classifier
@@ -4641,9 +4631,7 @@ fn answer_one(
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
     {
-        u.intent = Intent::Diagnose;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::Diagnose);
     }
     if let Some((alt, p)) = u.alternative {
         let either = |x: Intent| u.intent == x || alt == x;
@@ -4654,9 +4642,7 @@ fn answer_one(
             && u.slots.error.is_none()
             && u.slots.dli.is_none()
         {
-            u.intent = Intent::Diagnose;
-            u.confidence = u.confidence.max(0.6);
-            u.alternative = None;
+            u.reroute(Intent::Diagnose);
         }
     }
     // Not activated, a KMS host named, and "what should I run?": the commands for that host.
@@ -4666,9 +4652,7 @@ fn answer_one(
         && u.slots.dli.is_none()
         && RUN_WHAT.is_match(q)
     {
-        u.intent = Intent::PointKms;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::PointKms);
     }
     // "Is it ok that the GVLKs are on our wiki?": what a GVLK is (public, not secret).
     if KEY_SECRECY.is_match(q)
@@ -4679,9 +4663,7 @@ fn answer_one(
         && !HOST_KEY_WORDS.is_match(q)
         && u.confidence < 0.6
     {
-        u.intent = Intent::KeyLookup;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::KeyLookup);
     }
     // A MAK and a number of machines ("MAK for 30 machines", "3 servers and a MAK, is that
     // enough?"): a MAK has no minimum, only its number of activations; not the KMS thresholds.
@@ -4699,9 +4681,7 @@ fn answer_one(
             .iter()
             .any(|w| lower.contains(w));
         if KMS_VS_MAK.is_match(q) && !switching {
-            u.intent = Intent::Compare;
-            u.confidence = u.confidence.max(0.6);
-            u.alternative = None;
+            u.reroute(Intent::Compare);
         } else if !lower.contains("kms") && !switching {
             if let Some(a) = fact_answer(kb, "mak-limit", &t, Intent::Online, ctx) {
                 return with_intent(a, Some(Intent::Online));
@@ -4978,9 +4958,7 @@ fn answer_one(
         && (matches!(u.intent, Intent::None | Intent::InstanceStatus)
             || (u.intent == Intent::Diagnose && u.confidence < 0.5))
     {
-        u.intent = Intent::ClientProcedure;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::ClientProcedure);
     }
     // "KMS server not responding", "the KMS host doesn't answer": the network path first.
     if lower.contains("kms")
@@ -5006,9 +4984,7 @@ fn answer_one(
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
     {
-        u.intent = Intent::Connectivity;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::Connectivity);
     }
     // "How to test port 1688 to the KMS host": the connectivity test.
     if TEST_PATH.is_match(q)
@@ -5093,9 +5069,7 @@ fn answer_one(
         && u.alternative.is_some_and(|(a, _)| a == Intent::Timing)
         && u.confidence < 0.6
     {
-        u.intent = Intent::Timing;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::Timing);
     }
     // "I need proof each server is activated": how to read the activation status.
     if ACTIVATION_EVIDENCE.is_match(q)
@@ -5108,9 +5082,7 @@ fn answer_one(
             Intent::Diagnose | Intent::ClientProcedure | Intent::None | Intent::Policy
         )
     {
-        u.intent = Intent::StatusCheck;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::StatusCheck);
     }
     // "Which address should the VMs use for activation?" when the classifier is unsure, and
     // "what's our KMS host?" when one is configured: the host to point them at.
@@ -5121,9 +5093,7 @@ fn answer_one(
         && u.slots.host.is_none()
         && ctx.and_then(|c| c.host.as_ref()).is_none()
     {
-        u.intent = Intent::StatusCheck;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::StatusCheck);
     }
     let which_host = WHICH_HOST.is_match(q)
         && u.confidence < 0.6
@@ -5140,9 +5110,7 @@ fn answer_one(
                 | Intent::InstanceStatus
         );
     if our_host || which_host {
-        u.intent = Intent::PointKms;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::PointKms);
     }
     // "Under which minimum can I not use KMS?": the thresholds, whoever wrote the rule; "how
     // many systems does a KMS host need?" is never the client commands.
@@ -5169,9 +5137,7 @@ fn answer_one(
             .iter()
             .any(|w| lower.contains(w))
     {
-        u.intent = Intent::InternetAccess;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::InternetAccess);
     }
     // "What needs to be open?": the network path, not the rest of the host's story.
     if OPEN_WHAT.is_match(q)
@@ -5259,9 +5225,7 @@ fn answer_one(
     }
     // "Our NTP is 10.0.0.123, how do I point Windows at it?": a time source, not a KMS host.
     if NTP_NAMED.is_match(q) && !lower.contains("kms") && u.slots.error.is_none() {
-        u.intent = Intent::TimeSync;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::TimeSync);
     }
     // "Add a firewall rule for their KMS at 203.0.113.7": the network path, with its ticket.
     if FIREWALL_RULE_ASK.is_match(q)
@@ -5274,9 +5238,7 @@ fn answer_one(
             Intent::PointKms | Intent::HostSetup | Intent::ClientProcedure | Intent::ExistingKms
         )
     {
-        u.intent = Intent::Connectivity;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::Connectivity);
     }
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
     if YOUR_KMS.is_match(q)
@@ -5292,15 +5254,11 @@ fn answer_one(
                 | Intent::None
         )
     {
-        u.intent = Intent::Policy;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::Policy);
     }
     // "What do I need to know about Windows activation here?": the ways to activate.
     if OVERVIEW.is_match(q) && u.slots.error.is_none() && u.slots.dli.is_none() {
-        u.intent = Intent::Methods;
-        u.confidence = u.confidence.max(0.6);
-        u.alternative = None;
+        u.reroute(Intent::Methods);
     }
     // "The command to force activation right now": `slmgr /ato`, not a clock resync (the
     // classifier reads "force" and "now" as time words).

@@ -172,6 +172,15 @@ pub struct Understanding {
     pub priced: bool,
 }
 
+impl Understanding {
+    /// Sets the intent a rule decided on: at least fairly sure (0.6), with no runner-up.
+    pub fn reroute(&mut self, intent: Intent) {
+        self.intent = intent;
+        self.confidence = self.confidence.max(0.6);
+        self.alternative = None;
+    }
+}
+
 /// The trained language model of the knowledge base.
 #[derive(Debug)]
 pub struct Nlu {
