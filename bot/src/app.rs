@@ -856,12 +856,10 @@ impl App {
             reply.push_str(&format!(
                 "\n\n👉 Want me to ask support for it? Reply `file it` and I'll start {} for you{}.",
                 match offer {
+                    // `offer_draft` always sets the port.
                     knowledge::RequestOffer::KmsFirewall => format!(
                         "a firewall request for tcp/{} to your KMS host",
-                        draft
-                            .ports
-                            .as_ref()
-                            .map_or_else(|| "1688".to_string(), |p| p.to_string())
+                        draft.ports.as_ref().map(ToString::to_string).unwrap_or_default()
                     ),
                     knowledge::RequestOffer::InternetAccess => {
                         "an internet-access request".to_string()
@@ -974,6 +972,11 @@ impl App {
                         self.services.config.kms.port,
                     )]));
                 }
+                let port = draft
+                    .ports
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 if draft.source.is_none() {
                     if let [one] = draft.instances.as_slice() {
                         draft.source = Some(Endpoint::Instance(one.clone()));
@@ -986,7 +989,7 @@ impl App {
                 }
                 draft
                     .reason
-                    .get_or_insert_with(|| "KMS activation (tcp/1688 to the KMS host)".into());
+                    .get_or_insert_with(|| format!("KMS activation (tcp/{port} to the KMS host)"));
             }
             knowledge::RequestOffer::InternetAccess => {
                 draft = tickets::request::Draft {

@@ -123,6 +123,14 @@ fn a_request(kind: Option<RequestKind>) -> &'static str {
     }
 }
 
+/// What a request of `kind` is called, without its article ("firewall rule request").
+fn request_name(kind: Option<RequestKind>) -> &'static str {
+    let a = a_request(kind);
+    a.strip_prefix("an ")
+        .or_else(|| a.strip_prefix("a "))
+        .unwrap_or(a)
+}
+
 /// The approvers, mentioned so they are notified of a new ticket (a Discord role is named, not
 /// pinged); the usual text when there are none.
 fn approver_mentions(cfg: &crate::config::ApprovalsConfig) -> String {
@@ -209,7 +217,7 @@ fn pending_text(conv: &Conversation) -> String {
     };
     format!(
         "I dropped your earlier {} ({what}); nothing was filed for it. Your new message starts a new one.\n",
-        a_request(d.kind).trim_start_matches("a ").trim_start_matches("an ")
+        request_name(d.kind)
     )
 }
 
@@ -277,9 +285,7 @@ pub fn still_open(conv: &Conversation) -> String {
     };
     format!(
         "_Your {} is still open: {waiting}. Reply to go on with it, or `cancel`._",
-        a_request(conv.draft.kind)
-            .trim_start_matches("a ")
-            .trim_start_matches("an ")
+        request_name(conv.draft.kind)
     )
 }
 
