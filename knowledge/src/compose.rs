@@ -912,7 +912,7 @@ static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
 /// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
 static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(add|open|create|request|need|needs|set\s+up|allow)\w*\b.{0,30}\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b|\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b.{0,30}\b(for|to|towards)\b.{0,20}\bkms\b",
+        r"(?i)\b(add|open|create|request|need|needs|set\s+up|allow|what|which)\w*\b.{0,30}\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b|\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b.{0,30}\b(for|to|towards)\b.{0,20}\bkms\b",
     )
 });
 /// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
@@ -2927,6 +2927,21 @@ fn answer_one(
     } else {
         toks.clone()
     };
+    // Tokens are stemmed ("teams" becomes "team"): Microsoft Teams is named by the raw word,
+    // with its licence or sign-in and nothing of KMS.
+    let mut product_toks = product_toks;
+    if lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "teams")
+        && (lower.contains("licen")
+            || lower.contains("sign in")
+            || lower.contains("microsoft teams"))
+        && !["kms", "activat", "slmgr", "gvlk", "windows"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        product_toks.push("teams".to_string());
+    }
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
     // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
     let office_on_windows = OFFICE_PRODUCT.is_match(q) && !WINDOWS_ACTIVATION.is_match(q);
@@ -4042,7 +4057,10 @@ fn answer_one(
             Some(("lapsed", Intent::Timing))
         } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
             Some(("sppsvc", Intent::HostSetup))
-        } else if CONTAINERS.is_match(q) {
+        } else if CONTAINERS.is_match(q)
+            // Kubernetes worker nodes are Windows machines of their own, activated as any.
+            && !(lower.contains("node") && !lower.contains("container") && !lower.contains("docker"))
+        {
             Some(("containers", Intent::Methods))
         } else if REDUNDANT_HOSTS.is_match(q)
             && !lower.contains("host key")
@@ -5034,6 +5052,13 @@ fn answer_one(
             u.intent = Intent::PointKms;
             u.alternative = None;
         } else if close
+            && pair(Intent::Connectivity, Intent::PointKms)
+            && lower.contains("firewall")
+        {
+            // "Can your firewall team allow our VMs to reach our KMS at ...?": the network path.
+            u.intent = Intent::Connectivity;
+            u.alternative = None;
+        } else if close
             && pair(Intent::HostSetup, Intent::KeyLookup)
             && (lower.contains("kms host") || lower.contains("kms server"))
             && !KEY_WORDS.is_match(q)
@@ -5460,6 +5485,10 @@ fn compose_for(
                         _ => String::new(),
                     };
                     a.text = format!("Test from the instance (PowerShell):\n\n```\n{probe}\n```\n\n`TcpTestSucceeded : True` means the path is open.{dns}\n\n{}", a.text);
+                }
+                // "Clients in 10.60.0.0/16, host 10.50.0.10": the rule itself, with both ends.
+                if let (Some(net), Some(h)) = (&u.slots.network, &t.host) {
+                    a.text = format!("The rule: allow **TCP {port}** from the clients' network `{net}` to the KMS host `{h}`, inbound on the host's side (its cloud firewall and its own Windows Firewall) and outbound on the clients' side if that filters outbound traffic.\n\n{}", a.text, port = t.port);
                 }
             }
             a
