@@ -4754,6 +4754,28 @@ fn answer_one(
         u.intent = Intent::Slmgr;
         u.confidence = u.confidence.max(0.6);
     }
+    // "I've rebuilt a Windows 10 Enterprise PC; what do I run so it activates from our KMS?"
+    // when the classifier is unsure: the commands for that edition.
+    if matches!(u.intent, Intent::None | Intent::Policy)
+        && u.confidence < NONE_SURE
+        && !u.slots.editions.is_empty()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && lower.contains("kms")
+        && lower.contains("activat")
+        && RUN_WHAT.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+    {
+        u.reroute(Intent::ClientProcedure);
+    }
+    // "Ports?", "which ports": the network path, whatever the plural does to the classifier.
+    if toks
+        .iter()
+        .all(|t| t == "port" || t == "which" || t == "what")
+        && toks.iter().any(|t| t == "port")
+    {
+        u.reroute(Intent::Connectivity);
+    }
     if u.intent == Intent::None {
         // Strong domain evidence beats a weak "none".
         let key_words = KEY_WORDS.is_match(q);
