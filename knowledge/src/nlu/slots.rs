@@ -476,7 +476,9 @@ fn machine_count(text: &str) -> Option<MachineCount> {
 /// "current count 4", "the count is 12": the host's count, of the kind the message names.
 fn reported_count(text: &str) -> Option<MachineCount> {
     static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
-        rx(r"(?i)\bcount\s*(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b")
+        rx(
+            r"(?i)\bcount\s*(?:(?:on|of)\s+(?:the\s+|our\s+|my\s+)?(?:kms\s+)?(?:host|server|kms)\s+)?(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b",
+        )
     });
     // "Remaining Windows rearm count: 0" counts rearms, not machines.
     let n: u32 = REPORTED
@@ -924,6 +926,14 @@ mod tests {
         assert_eq!(s.host.as_deref(), Some("10.50.0.10"));
         assert_eq!(s.network.as_deref(), Some("10.60.0.0/16"));
         assert_eq!(s.count, None);
+        // The host's own count, said in a few ways.
+        for text in [
+            "The count on our KMS is 20, which machines are activated?",
+            "the count of our kms host is 20",
+            "the host's count is 20",
+        ] {
+            assert_eq!(extract(text).count.map(|c| c.n), Some(20), "{text}");
+        }
         let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
         assert_eq!(s.host, None);
         let s = extract("unattend.xml: where do I put the KMS client key?");
