@@ -490,6 +490,12 @@ static SUPPORT_TICKET: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(ticket|request|ask)\w*\b.{0,40}\b(provider|support|cloud)\b.{0,60}\b(talk|reach|connect|access|open|traffic|network)\w*\b|\b(provider|support)\b.{0,30}\b(need|have|must)\b.{0,30}\b(change|open|allow)\w*\b",
     )
 });
+/// Making a KMS host ("procedure for creating KMS server", "build a kms host").
+static CREATE_HOST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(creat\w*|build\w*|deploy\w*|stand\s+up|standing\s+up|set\s*up|setting\s+up|make|making|install\w*)\s+(an?\s+|the\s+|our\s+|my\s+|own\s+|new\s+|first\s+){0,3}kms\s+(host|server)s?\b",
+    )
+});
 /// Building or configuring a KMS host (rather than using one).
 static BUILD_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -912,7 +918,7 @@ static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
 /// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
 static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(add|open|create|request|need|needs|set\s+up|allow)\w*\b.{0,30}\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b|\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b.{0,30}\b(for|to|towards)\b.{0,20}\bkms\b",
+        r"(?i)\b(add|open|create|request|need|needs|set\s+up|allow|what|which)\w*\b.{0,30}\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b|\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b.{0,30}\b(for|to|towards)\b.{0,20}\bkms\b",
     )
 });
 /// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
@@ -1150,6 +1156,7 @@ pub(crate) fn warm_up() {
         &ACTIVATE_NOW,
         &INSTANCE_CHANGE,
         &CONTAINERS,
+        &CREATE_HOST,
         &REDUNDANT_HOSTS,
         &SERVER_CORE,
         &KMS_SERVICE,
@@ -1800,6 +1807,33 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
                 ""
             }
         ));
+    } else if let (true, Some(family)) = (
+        counts.is_empty() && slots.count.is_none(),
+        slots.editions.iter().flat_map(|e| e.families.iter()).next(),
+    ) {
+        // "2025?" after the thresholds: the same numbers, by the version's kind.
+        let server = family.contains("Server");
+        text.push_str(&format!(
+            "**{family}** follows the same thresholds: as a {} it activates once the KMS host's count is **{}** (servers and clients count together). The host also needs a KMS host key (CSVLK) whose group covers {family}{}.\n\n",
+            if server { "server" } else { "Windows client" },
+            if server { 5 } else { 25 },
+            if server { " (a host key of that Windows Server version or a newer one)" } else { "" },
+        ));
+    } else if let Some(n) = slots
+        .count
+        .filter(|_| counts.is_empty())
+        .filter(|_| question.to_lowercase().contains("count"))
+        .map(|c| c.n)
+    {
+        // The host's own count ("the count on our KMS is 20"): what it activates, by kind.
+        const INSTEAD: &str = " Meanwhile, activate those machines **online** with a MAK or retail key (needs outbound internet, which support opens on request) or **by telephone** (`slui 4`).";
+        text.push_str(&if n >= 25 {
+            format!("**A count of {n} is enough for both**: Windows Server activates from a count of **5** and Windows clients from **25**.\n\n")
+        } else if n >= 5 {
+            format!("**With a count of {n}, only Windows Server machines activate** (they need 5). Windows client machines (Windows 10 and 11) need a count of **25**, so none of them activates yet: they get `0xC004F038` until {} more machines have asked the host within 30 days.{INSTEAD}\n\n", 25 - n)
+        } else {
+            format!("**With a count of {n}, nothing activates yet**: Windows Server machines need a count of **5** and Windows clients **25**; until then they get `0xC004F038`.{INSTEAD}\n\n")
+        });
     } else if let Some(c) = slots.count.or(ctx.and_then(|c| c.machines)) {
         // A follow-up without a count ("so what do we do instead?") is about the thread's.
         let (need, what) = match c.kind {
@@ -2927,6 +2961,21 @@ fn answer_one(
     } else {
         toks.clone()
     };
+    // Tokens are stemmed ("teams" becomes "team"): Microsoft Teams is named by the raw word,
+    // with its licence or sign-in and nothing of KMS.
+    let mut product_toks = product_toks;
+    if lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "teams")
+        && (lower.contains("licen")
+            || lower.contains("sign in")
+            || lower.contains("microsoft teams"))
+        && !["kms", "activat", "slmgr", "gvlk", "windows"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        product_toks.push("teams".to_string());
+    }
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
     // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
     let office_on_windows = OFFICE_PRODUCT.is_match(q) && !WINDOWS_ACTIVATION.is_match(q);
@@ -4042,7 +4091,10 @@ fn answer_one(
             Some(("lapsed", Intent::Timing))
         } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
             Some(("sppsvc", Intent::HostSetup))
-        } else if CONTAINERS.is_match(q) {
+        } else if CONTAINERS.is_match(q)
+            // Kubernetes worker nodes are Windows machines of their own, activated as any.
+            && !(lower.contains("node") && !lower.contains("container") && !lower.contains("docker"))
+        {
             Some(("containers", Intent::Methods))
         } else if REDUNDANT_HOSTS.is_match(q)
             && !lower.contains("host key")
@@ -4174,6 +4226,8 @@ fn answer_one(
                     .is_some_and(|i| !i.is_small_talk()))
             && !CLOCK_OFF.is_match(q)
             && !TIME_AS_OCCASION.replace_all(&lower, "").contains("time")
+            // "The count on our KMS is 20, which machines are activated?": the thresholds.
+            && !(u.slots.count.is_some() && lower.contains("count"))
         {
             Some(("event-log", Intent::StatusCheck))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
@@ -4736,6 +4790,40 @@ fn answer_one(
         u.intent = Intent::Slmgr;
         u.confidence = u.confidence.max(0.6);
     }
+    // "I've rebuilt a Windows 10 Enterprise PC; what do I run so it activates from our KMS?"
+    // when the classifier is unsure: the commands for that edition.
+    if matches!(u.intent, Intent::None | Intent::Policy)
+        && u.confidence < NONE_SURE
+        && !u.slots.editions.is_empty()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && lower.contains("kms")
+        && lower.contains("activat")
+        && RUN_WHAT.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+    {
+        u.reroute(Intent::ClientProcedure);
+    }
+    // "What is procedure for creating KMS server": making the host, not using one.
+    if matches!(
+        u.intent,
+        Intent::ClientProcedure | Intent::PointKms | Intent::None
+    ) && u.confidence < 0.6
+        && u.slots.host.is_none()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && CREATE_HOST.is_match(q)
+    {
+        u.reroute(Intent::HostSetup);
+    }
+    // "Ports?", "which ports": the network path, whatever the plural does to the classifier.
+    if toks
+        .iter()
+        .all(|t| t == "port" || t == "which" || t == "what")
+        && toks.iter().any(|t| t == "port")
+    {
+        u.reroute(Intent::Connectivity);
+    }
     if u.intent == Intent::None {
         // Strong domain evidence beats a weak "none".
         let key_words = KEY_WORDS.is_match(q);
@@ -5034,6 +5122,13 @@ fn answer_one(
             u.intent = Intent::PointKms;
             u.alternative = None;
         } else if close
+            && pair(Intent::Connectivity, Intent::PointKms)
+            && lower.contains("firewall")
+        {
+            // "Can your firewall team allow our VMs to reach our KMS at ...?": the network path.
+            u.intent = Intent::Connectivity;
+            u.alternative = None;
+        } else if close
             && pair(Intent::HostSetup, Intent::KeyLookup)
             && (lower.contains("kms host") || lower.contains("kms server"))
             && !KEY_WORDS.is_match(q)
@@ -5207,7 +5302,11 @@ fn answer_one(
         u.confidence = u.confidence.max(0.6);
     }
     // "We have 4" in a thread about the thresholds: that many machines, against them.
-    if u.slots.count.is_none() && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds) {
+    // ("2025?" names Windows Server 2025, not 2025 machines.)
+    if u.slots.count.is_none()
+        && u.slots.editions.is_empty()
+        && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)
+    {
         if let Some(n) = BARE_COUNT
             .captures(q)
             .and_then(|c| c.get(1))
@@ -5222,6 +5321,16 @@ fn answer_one(
             u.intent = Intent::Thresholds;
             u.confidence = u.confidence.max(0.6);
         }
+    }
+    // "2025?" in a thread about the thresholds: whether they hold for that version.
+    if u.slots.count.is_none()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && !u.slots.editions.is_empty()
+        && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)
+        && content_words_besides_editions(q) == 0
+    {
+        u.reroute(Intent::Thresholds);
     }
     // "Our NTP is 10.0.0.123, how do I point Windows at it?": a time source, not a KMS host.
     if NTP_NAMED.is_match(q) && !lower.contains("kms") && u.slots.error.is_none() {
@@ -5460,6 +5569,10 @@ fn compose_for(
                         _ => String::new(),
                     };
                     a.text = format!("Test from the instance (PowerShell):\n\n```\n{probe}\n```\n\n`TcpTestSucceeded : True` means the path is open.{dns}\n\n{}", a.text);
+                }
+                // "Clients in 10.60.0.0/16, host 10.50.0.10": the rule itself, with both ends.
+                if let (Some(net), Some(h)) = (&u.slots.network, &t.host) {
+                    a.text = format!("The rule: allow **TCP {port}** from the clients' network `{net}` to the KMS host `{h}`, inbound on the host's side (its cloud firewall and its own Windows Firewall) and outbound on the clients' side if that filters outbound traffic.\n\n{}", a.text, port = t.port);
                 }
             }
             a

@@ -148,11 +148,22 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
         }
         // "the N version", "an N edition", "version N": the N variant named on its own.
         let before = if i > 0 { words[i - 1] } else { "" };
+        // "N?", "and the N one?" in a thread: nothing else to be.
+        let only_n = || {
+            words.iter().all(|x| {
+                matches!(
+                    *x,
+                    "n" | "and" | "the" | "what" | "about" | "how" | "or" | "one" | "also"
+                )
+            })
+        };
         if w == "n"
-            && (matches!(
-                next,
-                "version" | "versions" | "edition" | "editions" | "variant" | "sku"
-            ) || matches!(before, "version" | "edition" | "variant" | "sku"))
+            && (only_n()
+                || matches!(
+                    next,
+                    "version" | "versions" | "edition" | "editions" | "variant" | "sku"
+                )
+                || matches!(before, "version" | "edition" | "variant" | "sku"))
         {
             set.insert("n");
             prev = Some("n");

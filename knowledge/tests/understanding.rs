@@ -425,3 +425,27 @@ fn eighteenth_dev_set() {
     );
     assert!(pct >= 90.0, "eighteenth dev set: accuracy {pct:.1}% < 90%");
 }
+
+/// The nineteenth dev set, dev20.toml: written blind to the engine (a cloud-provider support
+/// engineer answering tenants, a retired-sysadmin volunteer at a charity, a data scientist who
+/// needs one Windows VM, a Kubernetes admin running Windows nodes, a brief Slack user replying in
+/// a thread, an angry user, an all-lower-case writer, Italian/Turkish/Vietnamese word order,
+/// pasted `Get-CimInstance SoftwareLicensingProduct` and `slmgr /dli` output, yes/no questions
+/// with numbers, Windows Server 2025, Windows 11 24H2 and LTSC 2024, own KMS host names,
+/// addresses and ports; 40 off-topic near-misses) and run once before any tuning on it: 211/218
+/// (96.8%), off-topic declined 39/40, on its first run (held-out sets at that moment: third
+/// 210/225 (93.3%), fourth 224/240 (93.3%), fifth 221/254 (87.0%)); 218/218, off-topic declined
+/// 40/40, after tuning on it, with the held-out sets unchanged. Eight questions added after that
+/// from a hand trial (a firewall rule from a client network to a host in another network, a
+/// host's reported count and which machines it activates, a bare version year after the
+/// thresholds, creating a KMS server): 226/226. Its floor is the first run less a margin.
+#[test]
+fn nineteenth_dev_set() {
+    let pct = check_set(
+        "nineteenth dev set (tuned on)",
+        include_str!("dev20.toml"),
+        150,
+        Kind::Tuning,
+    );
+    assert!(pct >= 92.0, "nineteenth dev set: accuracy {pct:.1}% < 92%");
+}

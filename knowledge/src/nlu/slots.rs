@@ -55,6 +55,8 @@ pub struct Slots {
     pub instance: Option<String>,
     /// A product key pasted in the message (upper case).
     pub product_key: Option<String>,
+    /// A network in CIDR notation ("clients in 10.60.0.0/16"): where the clients are.
+    pub network: Option<String>,
 }
 
 static IPV4: LazyLock<Regex> = LazyLock::new(|| {
@@ -445,6 +447,23 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     (host, port.filter(|p| *p > 0))
 }
 
+/// The first IPv4 network in CIDR notation ("10.60.0.0/16").
+fn network_range(text: &str) -> Option<String> {
+    if !text.contains('/') {
+        return None;
+    }
+    IPV4.captures_iter(text).find_map(|c| {
+        let ip = c.get(1)?;
+        let bits: String = text[ip.end()..]
+            .strip_prefix('/')?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        (valid_ipv4(ip.as_str()) && bits.parse::<u8>().is_ok_and(|b| b <= 32))
+            .then(|| format!("{}/{bits}", ip.as_str()))
+    })
+}
+
 /// The largest machine count named ("make one server the KMS host for our 20 VMs": 20), or
 /// else the count a KMS host reports ("current count 4, servers won't activate").
 fn machine_count(text: &str) -> Option<MachineCount> {
@@ -457,7 +476,9 @@ fn machine_count(text: &str) -> Option<MachineCount> {
 /// "current count 4", "the count is 12": the host's count, of the kind the message names.
 fn reported_count(text: &str) -> Option<MachineCount> {
     static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
-        rx(r"(?i)\bcount\s*(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b")
+        rx(
+            r"(?i)\bcount\s*(?:(?:on|of)\s+(?:the\s+|our\s+|my\s+)?(?:kms\s+)?(?:host|server|kms)\s+)?(?:is|of|=|:|shows|says|at|reads|stuck\s+at)?\s*(?:only\s+)?(\d{1,3})\b",
+        )
     });
     // "Remaining Windows rearm count: 0" counts rearms, not machines.
     let n: u32 = REPORTED
@@ -877,6 +898,7 @@ pub fn extract(text: &str) -> Slots {
         dli,
         instance,
         product_key,
+        network: network_range(&own),
     }
 }
 
@@ -898,6 +920,20 @@ mod tests {
         let s = extract("We have KMS on 192.168.10.5");
         assert_eq!(s.host.as_deref(), Some("192.168.10.5"));
         assert_eq!(s.port, None);
+        assert_eq!(s.network, None);
+        // A network in CIDR notation is where the clients are, not the host.
+        let s = extract("kms host 10.50.0.10 in another vpc, clients in 10.60.0.0/16");
+        assert_eq!(s.host.as_deref(), Some("10.50.0.10"));
+        assert_eq!(s.network.as_deref(), Some("10.60.0.0/16"));
+        assert_eq!(s.count, None);
+        // The host's own count, said in a few ways.
+        for text in [
+            "The count on our KMS is 20, which machines are activated?",
+            "the count of our kms host is 20",
+            "the host's count is 20",
+        ] {
+            assert_eq!(extract(text).count.map(|c| c.n), Some(20), "{text}");
+        }
         let s = extract("run slmgr.vbs /skms and sync with time.windows.com");
         assert_eq!(s.host, None);
         let s = extract("unattend.xml: where do I put the KMS client key?");
