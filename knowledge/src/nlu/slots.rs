@@ -74,7 +74,7 @@ static PORT: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that correct an earlier value ("by mistake", "the real one is").
 static CORRECTION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host))\b",
+        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host)|real\s+(kms|host|server|address|ip)|(really|actually|in\s+fact)\s+(at|on|is|lives|sits|runs|located)|(is|lives|sits|runs)\s+(really|actually))\b",
     )
 });
 /// A port after a word that could also precede a year ("runs on 2019").
