@@ -1872,6 +1872,14 @@ What works instead: activate each instance **online** with a MAK or retail key (
 }
 
 /// The editions that matched exactly, in the order they were named.
+/// The one edition a message names exactly, if it names one.
+fn one_edition<'a>(kb: &'a KnowledgeBase, slots: &Slots) -> Option<&'a Gvlk> {
+    match exact_editions(&resolve_editions(kb, slots)).as_slice() {
+        [g] => Some(*g),
+        _ => None,
+    }
+}
+
 fn exact_editions<'a>(matches: &[EditionMatch<'a>]) -> Vec<&'a Gvlk> {
     matches
         .iter()
@@ -2186,14 +2194,19 @@ fn parse_offer(s: &str) -> Option<RequestOffer> {
 }
 
 /// "Not activated" without output: ask for the output, say what to check first.
-fn diagnose_start(t: &Target, ctx: Option<&Context>) -> Answer {
+fn diagnose_start(t: &Target, ctx: Option<&Context>, edition: Option<&Gvlk>) -> Answer {
     let host = host_or_placeholder(t);
+    // The edition named: its own key in the fix for a wrong key type.
+    let gvlk = edition.map_or_else(
+        || "your edition's GVLK with `slmgr /ipk`".to_string(),
+        |g| format!("the GVLK of {} with `slmgr /ipk {}`", g.edition, g.key),
+    );
     let text = format!(
         "Let's find out why. On the instance, in a command prompt (no elevation needed), run:\n\n```\nslmgr /dli\n```\n\n\
 and paste the output here (and the error from `slmgr /ato` if you ran it). I'll read the licence status, the key's channel and the error for you.\n\n\
 The usual causes, in order:\n\
 1. **The KMS host is unreachable**: tcp/{} to {host} must be open (`Test-NetConnection {host} -Port {}`); error `0xC004F074`.\n\
-2. **Wrong key type**: a MAK or retail key never activates against KMS; install your edition's GVLK with `slmgr /ipk`.\n\
+2. **Wrong key type**: a MAK or retail key never activates against KMS; install {gvlk}, then `slmgr /ato`.\n\
 3. **Clock off by more than 4 hours**: `w32tm /resync`.\n\
 4. **KMS host below its threshold** (5 servers / 25 clients): error `0xC004F038`.\n\
 5. **No KMS host at all** (a single instance, or fewer than 5 servers): activate **online** with your own MAK or retail key (`slmgr /ipk <your_key>`, then `slmgr /ato`; needs internet access, which support opens on request) or **by phone** (`slui 4`).",
@@ -2792,10 +2805,22 @@ fn two_questions(
         // "Which port is used and how far may the clocks differ?": a plain "and" between two
         // parts that each start like a question.
         let plain_and = sep.contains("and") && asks(a) && asks(b) && !b.starts_with("and");
+        // "Need two things: ... and ...": the message says it asks for more than one.
+        let announced = [
+            "two things",
+            "2 things",
+            "two questions",
+            "2 questions",
+            "couple of things",
+            "couple of questions",
+        ]
+        .iter()
+        .any(|w| q.to_lowercase().contains(w));
         let strong = sep.contains(['+', '&', '?'])
             || sep.contains("also")
             || sep.contains("plus")
-            || plain_and;
+            || plain_and
+            || announced;
         let first = answer_one(kb, a, ctx, settings);
         let second = answer_one(kb, b, ctx, settings);
         let (Some(i), Some(j)) = (first.intent, second.intent) else {
@@ -2826,7 +2851,10 @@ fn two_questions(
                 // "Can I activate by phone? We have no internet." is one question and what
                 // the user has, not two questions.
                 && (asks(b) || !sep.contains('?'))
-                && ((sure(a) && sure(b)) || sep.contains(['+', '&']) || sep.contains("plus"))))
+                && ((sure(a) && sure(b))
+                    || sep.contains(['+', '&'])
+                    || sep.contains("plus")
+                    || announced)))
         {
             continue;
         }
@@ -2858,6 +2886,42 @@ fn asks(part: &str) -> bool {
         || p.split_whitespace()
             .next()
             .is_some_and(|w| STARTS.contains(&w.to_lowercase().as_str()))
+}
+
+/// A message that starts with an acknowledgement and goes on to ask something ("ok how to
+/// solve it then", "got it, what next").
+fn asks_after_ack(q: &str) -> bool {
+    const ACK_WORDS: &[&str] = &[
+        "ok",
+        "okay",
+        "got",
+        "it",
+        "noted",
+        "roger",
+        "will",
+        "do",
+        "sounds",
+        "good",
+        "understood",
+        "alright",
+        "right",
+        "i",
+        "see",
+        "makes",
+        "sense",
+        "fair",
+        "enough",
+        "gotcha",
+        "so",
+    ];
+    const ASKING: &[&str] = &[
+        "how", "what", "what's", "whats", "why", "where", "which", "when", "who",
+    ];
+    q.split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '-'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .find(|w| !ACK_WORDS.contains(&w.as_str()) && w.chars().any(char::is_alphanumeric))
+        .is_some_and(|w| ASKING.contains(&w.as_str()))
 }
 
 /// The head of an answer, for a message with two questions: its first paragraph and first
@@ -2977,7 +3041,7 @@ fn answer_one(
         if let Some((w, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
-            .filter(|(_, name)| !(windows_terms && *name == "Linux"))
+            .filter(|(_, name)| !(windows_terms && ["Linux", "Kubernetes"].contains(name)))
             .filter(|(w, _)| !role(w))
             // "VLSC or Microsoft 365 admin center for the host key?": where the key is.
             .filter(|(_, name)| {
@@ -3130,7 +3194,13 @@ fn answer_one(
         return a;
     }
     // Windows on someone's own computer is not a cloud instance.
-    if PERSONAL_DEVICE.is_match(q) {
+    // A Mac used to reach a server over Remote Desktop ("I RDP in from my MacBook") is not
+    // where Windows runs.
+    let remote_from_device = ["rdp", "remote desktop"].iter().any(|w| lower.contains(w))
+        && ["server", "instance", "vm"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if PERSONAL_DEVICE.is_match(q) && !remote_from_device {
         let mut a = abstain(0.0, ctx);
         a.text = "That is about Windows on your own computer, which I don't cover: I help activate the Windows instances in this cloud. For a personal device, use Settings > Activation or Microsoft's support. Say `help` to see what I can do.".to_string();
         return a;
@@ -3241,7 +3311,8 @@ fn answer_one(
         if THANKS_ANYWHERE.is_match(q) {
             return small_talk(Intent::Thanks, ctx);
         }
-        if ACK_START.is_match(q) {
+        // "ok how to fix it then" asks something after its "ok".
+        if ACK_START.is_match(q) && !asks_after_ack(q) {
             return small_talk(Intent::Ack, ctx);
         }
     }
@@ -4256,9 +4327,18 @@ fn answer_one(
                 }
                 if id == "edition-check"
                     && lower.contains("gvlk")
-                    && ["stand for", "stands for", "what is", "what's a", "meaning"]
-                        .iter()
-                        .any(|w| lower.contains(w))
+                    && [
+                        "stand for",
+                        "stands for",
+                        "what is",
+                        "what's a",
+                        "meaning",
+                        "short for",
+                        "acronym",
+                        "abbreviat",
+                    ]
+                    .iter()
+                    .any(|w| lower.contains(w))
                 {
                     // "What does GVLK stand for, and which one is mine?"
                     a.text.insert_str(0, "**GVLK** stands for Generic Volume License Key: the public KMS client setup key of one edition, which makes Windows activate against a KMS host.\n\n");
@@ -5439,7 +5519,7 @@ fn compose_for(
             }
             a
         }).or_else(|| {
-            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || (lower.contains("gvlk") && lower.contains("licen")) || KEY_SECRECY.is_match(q) {
+            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || ["meaning", "means", "short for", "acronym", "abbreviat", "definition", "stands for"].iter().any(|w| lower.contains(w)) || (lower.contains("gvlk") && lower.contains("licen")) || KEY_SECRECY.is_match(q) {
                 article_answer(kb, "gvlk-keys", "What a GVLK is", t, with_ctx(intent), None, 0.85)
             } else {
                 Some(ask_edition(kb, t, ctx, intent))
@@ -5508,14 +5588,14 @@ fn compose_for(
         }),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", t, with_ctx(intent), None, 0.85),
         Intent::InstanceStatus => Some(instance_status(&u.slots, t, ctx)),
-        Intent::Diagnose => Some(diagnose_start(t, ctx)),
+        Intent::Diagnose => Some(diagnose_start(t, ctx, one_edition(kb, &u.slots))),
         Intent::ErrorCode => {
             // Error text without a code: find the entry whose words match best.
             let r = retrieve(kb, toks, ctx, false);
             if !r.abstained && r.sources.iter().any(|s| s.title.starts_with(crate::ERROR_TABLE)) {
                 Some(r)
             } else {
-                Some(diagnose_start(t, ctx))
+                Some(diagnose_start(t, ctx, one_edition(kb, &u.slots)))
             }
         }
         Intent::Online => article_answer(kb, "online-activation", "Steps", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
