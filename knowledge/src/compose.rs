@@ -2804,7 +2804,13 @@ fn two_questions(
         let sep = m.as_str().to_lowercase();
         // "Which port is used and how far may the clocks differ?": a plain "and" between two
         // parts that each start like a question.
-        let plain_and = sep.contains("and") && asks(a) && asks(b) && !b.starts_with("and");
+        // "... the difference between a client and the KMS host?" joins two nouns, not two
+        // questions.
+        let plain_and = sep.contains("and")
+            && asks(a)
+            && asks(b)
+            && !b.starts_with("and")
+            && !a.to_lowercase().split_whitespace().any(|w| w == "between");
         // "Need two things: ... and ...": the message says it asks for more than one.
         let announced = [
             "two things",
@@ -2835,6 +2841,13 @@ fn two_questions(
             || !complete(&first)
             || !complete(&second)
         {
+            continue;
+        }
+        // A numbered procedure for the whole message that already holds the commands of both
+        // halves ("the exact commands, plus time sync": the procedure syncs the clock) stands.
+        let covers =
+            |part: &Answer| first_command(&part.text).is_some_and(|c| whole.text.contains(c));
+        if !whole.abstained && whole.text.contains("\n2. ") && covers(&first) && covers(&second) {
             continue;
         }
         // A good answer to the whole message stands unless both halves are clear questions
@@ -2888,6 +2901,18 @@ fn asks(part: &str) -> bool {
             .is_some_and(|w| STARTS.contains(&w.to_lowercase().as_str()))
 }
 
+/// The first line of an answer's first block of commands.
+fn first_command(text: &str) -> Option<&str> {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("```"));
+    lines.next()?;
+    lines
+        .next()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("```"))
+}
+
 /// A message that starts with an acknowledgement and goes on to ask something ("ok how to
 /// solve it then", "got it, what next").
 fn asks_after_ack(q: &str) -> bool {
@@ -2929,6 +2954,9 @@ fn asks_after_ack(q: &str) -> bool {
 fn brief(text: &str) -> String {
     let mut out = Vec::new();
     let mut fences = 0;
+    // A numbered procedure ("1. Install the key", "2. Point at the host") keeps its steps: its
+    // first block alone is not the answer.
+    let steps = text.contains("\n2. ");
     for l in text.lines() {
         if l.starts_with("_Source:") {
             break;
@@ -2936,11 +2964,11 @@ fn brief(text: &str) -> String {
         out.push(l);
         if l.trim_start().starts_with("```") {
             fences += 1;
-            if fences == 2 {
+            if fences == 2 && !steps {
                 break;
             }
         }
-        if out.len() >= 10 && fences % 2 == 0 {
+        if out.len() >= if steps { 14 } else { 10 } && fences % 2 == 0 {
             break;
         }
     }
@@ -4063,7 +4091,7 @@ fn answer_one(
             && !(DNS_PUBLISHING.is_match(q) && DNS_PUBLISH_CHANGE.is_match(q))
         {
             Some(("kms-security", Intent::HostSetup))
-        } else if HOST_KEY_COUNT.is_match(q) {
+        } else if HOST_KEY_COUNT.is_match(q) && !HOST_KEY_WHERE.is_match(q) {
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
