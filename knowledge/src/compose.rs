@@ -411,7 +411,7 @@ static HOST_RISK: LazyLock<Folded> = LazyLock::new(|| {
 /// unreachable?").
 static OUTAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached)\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e))|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
+        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached|(decommission\w*|retire|switch\w*\s+off|turn\w*\s+off|shut\w*\s+down)\s+(the\s+|our\s+|that\s+|this\s+)?(old\s+)?kms(\s+host|\s+server)?|kms\s+(host|server)\s+(is|was|gets|will\s+be)\s+(decommissioned|retired|switched\s+off|turned\s+off|shut\s+down))\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e)|(start|begin)\s+(complaining|nagging|to\s+complain)|complain\w*)|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
     )
 });
 static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
@@ -4249,7 +4249,7 @@ fn answer_one(
             Some(("kms-registry", Intent::PointKms))
         } else if MAK_LIMIT.is_match(q) {
             Some(("mak-limit", Intent::Online))
-        } else if HOST_RISK.is_match(q) && u.slots.count.is_none() {
+        } else if HOST_RISK.is_match(q) && u.slots.count.is_none() && !OUTAGE.is_match(q) {
             Some(("capacity", Intent::Thresholds))
         } else if OUTAGE.is_match(q)
             && (lower.contains("kms") || lower.contains("activat") || lower.contains("licen"))
