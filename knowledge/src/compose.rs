@@ -3103,6 +3103,24 @@ fn answer_one(
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
+    // A jump host (bastion) is a host of another kind: with nothing about activation, it is
+    // remote access, not a KMS host.
+    if [
+        "jump host",
+        "jump box",
+        "jump server",
+        "jumphost",
+        "jumpbox",
+        "jump-host",
+        "jump-box",
+        "bastion",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && !ANCHOR.is_match(q)
+    {
+        return abstain(0.0, ctx);
+    }
     // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
     if ASK_THE_BOT.is_match(q) && ctx.and_then(|c| c.intent).is_none() {
         return small_talk(Intent::Help, ctx);
