@@ -658,7 +658,7 @@ static PING: LazyLock<Folded> =
 /// How many hosts one host key (CSVLK) activates.
 static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b",
+        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers|activations)\b|\bhow\s+many\s+(activations|times|hosts|machines|servers)\b.{0,40}\b(one|a|single|same|each|the|our)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b",
     )
 });
 /// The count's ceiling ("does the count go above 50?").
