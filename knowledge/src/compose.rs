@@ -88,7 +88,7 @@ static WINDOWS_TERMS: LazyLock<Folded> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b",
     )
 });
 /// Words only Windows activation uses (a question with one of them is about activation).
@@ -330,7 +330,7 @@ static UNDO: LazyLock<Folded> = LazyLock::new(|| {
 /// Setting only the port of the KMS host on a client.
 static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bport\s+only\b|\bonly\s+the\s+port\b|\bwithout\s+changing\s+(the\s+)?(kms\s+)?host\b",
+        r"(?i)\bport\s+only\b|\bonly\s+(change\s+|set\s+|switch\s+)?the\s+(kms\s+)?port\b|\bwithout\s+changing\s+(the\s+)?(kms\s+)?host\b|\b(kms\s+)?host(\s+name)?\s+(stays|remains|unchanged|is\s+unchanged|doesn'?t\s+change|stays\s+the\s+same|is\s+the\s+same)\b|\bkeep\w*\s+the\s+(kms\s+)?host(\s+name)?\b",
     )
 });
 /// Which edition is installed.
@@ -721,7 +721,7 @@ static SETTINGS_APP: LazyLock<Folded> = LazyLock::new(|| {
 /// A KMS host on a Windows client edition, asked to serve servers.
 static CLIENT_OS_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver|\b(host|run|install)\w*\s+(the\s+)?kms(\s+(host|server|role|service))?\s+on\s+(a\s+)?(windows\s*(10|11)|win\s*(10|11))\b",
+        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,20}\bkms\s+host\b.{0,80}\bserver|\b(host|run|install)\w*\s+(the\s+)?kms(\s+(host|server|role|service))?\s+on\s+(a\s+)?(windows\s*(10|11)|win\s*(10|11))\b",
     )
 });
 /// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
@@ -968,7 +968,7 @@ static SAME_KEY_MANY: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether a version can still be activated ("can 2012 R2 still be activated?").
 static STILL_ACTIVATABLE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(can|could|will|does|do|is|are)\b.{0,50}\bstill\s+(be\s+)?(activat\w*|supported|work\w*)|\bstill\s+(possible|able)\s+to\s+activat\w*",
+        r"(?i)\b(can|could|will|does|do|is|are)\b.{0,50}\bstill\s+(be\s+)?(activat\w*|supported|work\w*)|\bstill\s+(possible|able)\s+to\s+activat\w*|\bactivat\w*\b.{0,50}\bstill\s+(possible|supported|allowed|working|works|an\s+option)\b",
     )
 });
 /// An old KMS host still in DNS ("clients keep finding the old kms host via dns", "remove a
@@ -2568,6 +2568,8 @@ pub fn answer(
     let question = &*domain_spelling(question);
     // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
     let question = &*chat_shorthand(question);
+    // "srv 2022" is Windows Server 2022, not a DNS SRV record.
+    let question = &*server_abbreviation(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
     let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
     let question = &*spelt;
@@ -2729,6 +2731,50 @@ fn chat_shorthand(text: &str) -> Cow<'_, str> {
             .find(|(w, _)| *w == word)
             .map(|(_, meant)| *meant)
     })
+}
+
+/// The message with "srv" written "server" where a version follows it ("srv 2022",
+/// "srv2019", "srv 2k19"), so that no pattern reads it as a DNS SRV record.
+fn server_abbreviation(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(['s', 'S']).map(|p| p + from) {
+        from = pos + 1;
+        let Some(word) = text.get(pos..pos + 3) else {
+            continue;
+        };
+        let starts_word =
+            pos == 0 || !bytes[pos - 1].is_ascii_alphanumeric() && bytes[pos - 1] != b'_';
+        if !word.eq_ignore_ascii_case("srv") || !starts_word {
+            continue;
+        }
+        let rest = text[pos + 3..].trim_start_matches(' ');
+        // A year ("2022") or its short form ("2k19"); an SRV record's numbers ("SRV 0 0 1688")
+        // are no version.
+        let version = rest.get(..4).is_some_and(|v| {
+            let v = v.as_bytes();
+            (v[..2] == *b"20" || v[..2].eq_ignore_ascii_case(b"2k"))
+                && v[2..].iter().all(u8::is_ascii_digit)
+        });
+        if version {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&text[last..pos]);
+            o.push_str("server");
+            if !text[pos + 3..].starts_with(' ') {
+                o.push(' ');
+            }
+            last = pos + 3;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[last..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(text),
+    }
 }
 
 /// The message with a mistyped slmgr option written as the option meant ("slmgr /dvl": `/dlv`,
@@ -3101,6 +3147,21 @@ fn answer_one(
 
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
     if CREATIVE_OR_INJECTION.is_match(q) {
+        return abstain(0.0, ctx);
+    }
+    // Kilometres ("convert 42 kms to miles", "how many kms to Munich") are no KMS.
+    if lower.contains("kms")
+        && [
+            "mile", "distance", "kilomet", "km/h", "driv", "walk", "by car", "by train",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && ![
+            "activat", "slmgr", "gvlk", "windows", "host", "1688", "key", "server",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
         return abstain(0.0, ctx);
     }
     // A jump host (bastion) is a host of another kind: with nothing about activation, it is
@@ -5866,7 +5927,25 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
 
 #[cfg(test)]
 mod tests {
-    use super::domain_spelling;
+    use super::{domain_spelling, server_abbreviation};
+
+    #[test]
+    fn srv_before_a_version_is_windows_server() {
+        assert_eq!(
+            server_abbreviation("7 srv 2022 VMs, enough for KMS?"),
+            "7 server 2022 VMs, enough for KMS?"
+        );
+        assert_eq!(server_abbreviation("SRV2019 std"), "server 2019 std");
+        assert_eq!(server_abbreviation("srv 2k19 dc"), "server 2k19 dc");
+        // An SRV record stays one.
+        for s in [
+            "_vlmcs._tcp SRV 0 0 1688 kms01",
+            "srv record for kms",
+            "kms-srv01.corp",
+        ] {
+            assert_eq!(server_abbreviation(s), s);
+        }
+    }
 
     #[test]
     fn misspelt_domain_words_are_read_as_meant() {
