@@ -2583,6 +2583,21 @@ pub fn answer(
     } else {
         question
     };
+    // "Hi team, ... cheers", "Ticket INC-123: ...", "... Thanks in advance!": the message
+    // without the pleasantries and references around it.
+    // A greeting that asks for the bot ("hello, are you there?", "hi, can you help me?") is
+    // one as a whole.
+    let question = match strip_wrappers(question) {
+        rest if rest.len() != question.trim().len()
+            && matches!(
+                kb.nlu.understand(question).intent,
+                Intent::Greet | Intent::Help
+            ) =>
+        {
+            question
+        }
+        rest => rest,
+    };
     // "Thanks! And the command to install it?": the question after the thanks.
     let question = match THANKS_PREFIX.find(question) {
         Some(m)
@@ -2604,6 +2619,156 @@ pub fn answer(
         a.text = format!("{}\n\n{}", notes.join(" "), a.text);
     }
     a
+}
+
+/// Greetings and lead-ins a message may start with ("hello team,", "quick question -").
+const LEAD_INS: &[&str] = &[
+    "hello team",
+    "hi team",
+    "hey team",
+    "hello all",
+    "hi all",
+    "hey all",
+    "hello everyone",
+    "hi everyone",
+    "hello there",
+    "hi there",
+    "hey there",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "morning all",
+    "dear team",
+    "dear support",
+    "greetings",
+    "hello",
+    "hiya",
+    "hi",
+    "hey",
+    "quick question",
+    "quick q",
+    "small question",
+    "one question",
+    "question",
+];
+
+/// Thanks a message may end with ("... Thanks in advance!", "... cheers").
+const SIGN_OFFS: &[&str] = &[
+    "thanks in advance",
+    "thank you in advance",
+    "thanks a lot",
+    "many thanks",
+    "thank you",
+    "thanks",
+    "thx",
+    "tia",
+    "cheers",
+];
+
+/// The message without a greeting or lead-in before it, a ticket reference ("Ticket
+/// INC-20931:") before it or thanks after it, when enough of a question is left: what is left
+/// asks something (a question mark, a question word) or is long. A greeting alone, or one
+/// followed by a remark ("hi, I'm new here"), stays as written.
+fn strip_wrappers(q: &str) -> &str {
+    let words = |s: &str| s.split_whitespace().count();
+    let mut rest = q.trim();
+    let lower = rest.to_ascii_lowercase();
+    // "Ticket INC-20931: ...", "INC0091 - ...": a reference of at most three words.
+    if lower.starts_with("ticket") || lower.starts_with("inc") {
+        // The reference ends at a colon or a dash between spaces ("INC-20931" holds one).
+        let window = rest.get(..40).unwrap_or(rest);
+        if let Some(end) = window.find(':').or_else(|| window.find(" - ")) {
+            let head = &rest[..end];
+            let tail = rest[end + 1..].trim_start_matches(['-', ':', ' ']);
+            if words(head) <= 3 && head.bytes().any(|b| b.is_ascii_digit()) && words(tail) >= 2 {
+                rest = tail;
+            }
+        }
+    }
+    let lower = rest.to_ascii_lowercase();
+    if let Some(lead) = LEAD_INS.iter().find(|l| {
+        lower.starts_with(*l)
+            && lower[l.len()..]
+                .bytes()
+                .next()
+                .is_some_and(|b| !b.is_ascii_alphanumeric())
+    }) {
+        let tail = rest[lead.len()..].trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | '.' | '!' | ':' | '-' | '\u{2014}' | '\u{2013}')
+        });
+        // A remark about the writer ("hi, I'm new here", "good morning, I hope this is the
+        // right place") is the greeting's own: it stays with it.
+        let first = tail
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let remark = [
+            "i",
+            "i'm",
+            "im",
+            "i've",
+            "we",
+            "we're",
+            "this",
+            "it's",
+            "just",
+            "first",
+            "new",
+            "nice",
+            "bot",
+            "kmsbot",
+            "team",
+            "all",
+            "everyone",
+            "folks",
+            "there",
+            "good",
+            "morning",
+            "greetings",
+        ]
+        .contains(&first.trim_end_matches(','));
+        if words(tail) >= 3 && (tail.contains('?') || asks(tail) || (words(tail) >= 4 && !remark)) {
+            rest = tail;
+        }
+    }
+    // Thanks at the end of the last line.
+    let trimmed = rest.trim_end_matches(['!', '.', ' ', ')', ':']);
+    let lower = trimmed.to_ascii_lowercase();
+    if let Some(off) = SIGN_OFFS.iter().find(|o| {
+        lower.ends_with(*o)
+            && lower[..lower.len() - o.len()]
+                .bytes()
+                .last()
+                .is_some_and(|b| !b.is_ascii_alphanumeric())
+    }) {
+        let head = trimmed[..trimmed.len() - off.len()]
+            .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '-' | '.' | '!'));
+        // "Brilliant, that sorted it. Thank you!" is thanks as a whole.
+        let thanks_for_a_fix = [
+            "work",
+            "fixed",
+            "sorted",
+            "solved",
+            "brilliant",
+            "great",
+            "perfect",
+            "awesome",
+            "did it",
+            "helped",
+            "done",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        if words(head) >= 2 && !thanks_for_a_fix {
+            rest = if head.ends_with('?') || !trimmed.contains('?') {
+                head
+            } else {
+                rest
+            };
+        }
+    }
+    rest
 }
 
 /// Words of the domain that patterns look for, spelt right. Only misspellings are replaced: a
@@ -5927,7 +6092,29 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
 
 #[cfg(test)]
 mod tests {
-    use super::{domain_spelling, server_abbreviation};
+    use super::{domain_spelling, server_abbreviation, strip_wrappers};
+
+    #[test]
+    fn pleasantries_around_a_question_are_left_out() {
+        assert_eq!(
+            strip_wrappers("Hi, what's the kms port? Thanks in advance!"),
+            "what's the kms port?"
+        );
+        assert_eq!(
+            strip_wrappers("Ticket INC-20931: activation fails with 0xC004F074"),
+            "activation fails with 0xC004F074"
+        );
+        assert_eq!(strip_wrappers("kms port Thanks in advance!"), "kms port");
+        // A greeting with a remark, or thanks for a fix, stays as written.
+        for s in [
+            "hello, i am new in this channel",
+            "Hello bot, good evening from Pune",
+            "Brilliant, that sorted it. Thank you!",
+            "hi",
+        ] {
+            assert_eq!(strip_wrappers(s), s);
+        }
+    }
 
     #[test]
     fn srv_before_a_version_is_windows_server() {
