@@ -2570,6 +2570,8 @@ pub fn answer(
     let question = &*chat_shorthand(question);
     // "srv 2022" is Windows Server 2022, not a DNS SRV record.
     let question = &*server_abbreviation(question);
+    // "The KMS server key" is the KMS host key (CSVLK).
+    let question = &*host_key_synonym(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
     let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
     let question = &*spelt;
@@ -2940,6 +2942,27 @@ fn server_abbreviation(text: &str) -> Cow<'_, str> {
         }
         None => Cow::Borrowed(text),
     }
+}
+
+/// The message with "KMS server key" ("kms-server key") written "KMS host key", the name the
+/// patterns know for the CSVLK.
+fn host_key_synonym(text: &str) -> Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("server key") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in lower.match_indices("server key") {
+        let before = lower[..at].trim_end_matches([' ', '-']);
+        if before.ends_with("kms") && at >= last {
+            out.push_str(&text[last..at]);
+            out.push_str("host key");
+            last = at + "server key".len();
+        }
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
 }
 
 /// The message with a mistyped slmgr option written as the option meant ("slmgr /dvl": `/dlv`,
@@ -6092,7 +6115,19 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
 
 #[cfg(test)]
 mod tests {
-    use super::{domain_spelling, server_abbreviation, strip_wrappers};
+    use super::{domain_spelling, host_key_synonym, server_abbreviation, strip_wrappers};
+
+    #[test]
+    fn a_kms_server_key_is_a_kms_host_key() {
+        assert_eq!(
+            host_key_synonym("where do I get the KMS server key?"),
+            "where do I get the KMS host key?"
+        );
+        assert_eq!(
+            host_key_synonym("the sql server key is on the box"),
+            "the sql server key is on the box"
+        );
+    }
 
     #[test]
     fn pleasantries_around_a_question_are_left_out() {
