@@ -730,7 +730,7 @@ static VOLUME_EXPIRES: LazyLock<Folded> =
 /// A Windows Home edition, which has no GVLK.
 static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b|\b(windows|win)\s*(7|vista)\s+(ultimate|starter|home\s+premium|home\s+basic)\b",
+        r"(?i)\b(windows|win|w)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b|\b(windows|win|w)\s*(7|vista)\s+(ultimate|starter|home\s+premium|home\s+basic)\b",
     )
 });
 /// The message says it changes the subject ("unrelated:", "not an activation question:"); what
@@ -3279,26 +3279,30 @@ fn answer_one(
                     "veeam",
                 ]
                 .contains(&w)
-                && product_toks.windows(2).any(|p| {
-                    p[0] == w
-                        && [
-                            "node",
-                            "nodes",
-                            "box",
-                            "boxes",
-                            "vm",
-                            "vms",
-                            "machine",
-                            "machines",
-                            "host",
-                            "hosts",
-                            "instance",
-                            "instances",
-                            "cluster",
-                            "farm",
-                        ]
-                        .contains(&p[1].as_str())
-                })
+                && {
+                    const ROLES: &[&str] = &[
+                        "node",
+                        "nodes",
+                        "box",
+                        "boxes",
+                        "vm",
+                        "vms",
+                        "machine",
+                        "machines",
+                        "host",
+                        "hosts",
+                        "instance",
+                        "instances",
+                        "cluster",
+                        "farm",
+                    ];
+                    let role = |t: &String| ROLES.contains(&t.as_str());
+                    // "the SQL nodes", "our SQL Server box".
+                    product_toks.windows(2).any(|p| p[0] == w && role(&p[1]))
+                        || product_toks
+                            .windows(3)
+                            .any(|p| p[0] == w && p[1] == "server" && role(&p[2]))
+                }
         };
         if let Some((w, name)) = OTHER_PRODUCTS
             .iter()
