@@ -5714,6 +5714,14 @@ fn answer_one(
             } else if p >= CLARIFY_RATIO * u.confidence
                 && alt != u.intent
                 && !same_answer(u.intent, alt)
+                // With an edition named, the procedure and the key answer both give its key
+                // and the commands: either reading answers.
+                && (u.slots.editions.is_empty()
+                    || !matches!(
+                        (u.intent, alt),
+                        (Intent::ClientProcedure, Intent::KeyLookup)
+                            | (Intent::KeyLookup, Intent::ClientProcedure)
+                    ))
                 && !(u.slots.editions.is_empty() && u.slots.host.is_none() && !anchored)
             {
                 return both_readings(kb, q, &lower, &toks, &u, alt, &t, ctx)
