@@ -88,7 +88,7 @@ static WINDOWS_TERMS: LazyLock<Folded> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b",
     )
 });
 /// Words only Windows activation uses (a question with one of them is about activation).
@@ -330,7 +330,7 @@ static UNDO: LazyLock<Folded> = LazyLock::new(|| {
 /// Setting only the port of the KMS host on a client.
 static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bport\s+only\b|\bonly\s+the\s+port\b|\bwithout\s+changing\s+(the\s+)?(kms\s+)?host\b",
+        r"(?i)\bport\s+only\b|\bonly\s+(change\s+|set\s+|switch\s+)?the\s+(kms\s+)?port\b|\bwithout\s+changing\s+(the\s+)?(kms\s+)?host\b|\b(kms\s+)?host(\s+name)?\s+(stays|remains|unchanged|is\s+unchanged|doesn'?t\s+change|stays\s+the\s+same|is\s+the\s+same)\b|\bkeep\w*\s+the\s+(kms\s+)?host(\s+name)?\b",
     )
 });
 /// Which edition is installed.
@@ -411,7 +411,7 @@ static HOST_RISK: LazyLock<Folded> = LazyLock::new(|| {
 /// unreachable?").
 static OUTAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached)\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e))|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
+        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached|(decommission\w*|retire|switch\w*\s+off|turn\w*\s+off|shut\w*\s+down)\s+(the\s+|our\s+|that\s+|this\s+)?(old\s+)?kms(\s+host|\s+server)?|kms\s+(host|server)\s+(is|was|gets|will\s+be)\s+(decommissioned|retired|switched\s+off|turned\s+off|shut\s+down))\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e)|(start|begin)\s+(complaining|nagging|to\s+complain)|complain\w*)|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
     )
 });
 static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
@@ -664,7 +664,7 @@ static PING: LazyLock<Folded> =
 /// How many hosts one host key (CSVLK) activates.
 static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b",
+        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers|activations)\b|\bhow\s+many\s+(activations|times|hosts|machines|servers)\b.{0,40}\b(one|a|single|same|each|the|our)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b",
     )
 });
 /// The count's ceiling ("does the count go above 50?").
@@ -727,7 +727,7 @@ static SETTINGS_APP: LazyLock<Folded> = LazyLock::new(|| {
 /// A KMS host on a Windows client edition, asked to serve servers.
 static CLIENT_OS_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,40}\bkms\s+host\b.{0,80}\bserver|\b(host|run|install)\w*\s+(the\s+)?kms(\s+(host|server|role|service))?\s+on\s+(a\s+)?(windows\s*(10|11)|win\s*(10|11))\b",
+        r"(?i)\bkms\s+host\s+((is|that\s+is|which\s+is)\s+)?(running\s+on|runs\s+on|running|on|installed\s+on|hosted\s+on|built\s+on)\s+(\S+\s+){0,3}?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition|vm|machine))\b.{0,80}\bserver|\bkms\s+host\s+be\s+(a\s+|on\s+(a\s+)?)?(windows\s*(10|11)|win\s*(10|11)|client\s+(os|edition))\b|\b(windows\s*(10|11)|win\s*(10|11))\b.{0,20}\bkms\s+host\b.{0,80}\bserver|\b(host|run|install)\w*\s+(the\s+)?kms(\s+(host|server|role|service))?\s+on\s+(a\s+)?(windows\s*(10|11)|win\s*(10|11))\b",
     )
 });
 /// Pasted `slmgr /xpr` of a KMS client ("Volume activation will expire ...").
@@ -736,7 +736,7 @@ static VOLUME_EXPIRES: LazyLock<Folded> =
 /// A Windows Home edition, which has no GVLK.
 static HOME_EDITION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(windows|win)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b|\b(windows|win)\s*(7|vista)\s+(ultimate|starter|home\s+premium|home\s+basic)\b",
+        r"(?i)\b(windows|win|w)\s*(7|8(\.1)?|10|11)\s+home\b|\bhome\s+(edition|single\s+language|n)\b|\b(windows|win|w)\s*(7|vista)\s+(ultimate|starter|home\s+premium|home\s+basic)\b",
     )
 });
 /// The message says it changes the subject ("unrelated:", "not an activation question:"); what
@@ -974,7 +974,7 @@ static SAME_KEY_MANY: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether a version can still be activated ("can 2012 R2 still be activated?").
 static STILL_ACTIVATABLE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(can|could|will|does|do|is|are)\b.{0,50}\bstill\s+(be\s+)?(activat\w*|supported|work\w*)|\bstill\s+(possible|able)\s+to\s+activat\w*",
+        r"(?i)\b(can|could|will|does|do|is|are)\b.{0,50}\bstill\s+(be\s+)?(activat\w*|supported|work\w*)|\bstill\s+(possible|able)\s+to\s+activat\w*|\bactivat\w*\b.{0,50}\bstill\s+(possible|supported|allowed|working|works|an\s+option)\b",
     )
 });
 /// An old KMS host still in DNS ("clients keep finding the old kms host via dns", "remove a
@@ -1906,6 +1906,14 @@ What works instead: activate each instance **online** with a MAK or retail key (
 }
 
 /// The editions that matched exactly, in the order they were named.
+/// The one edition a message names exactly, if it names one.
+fn one_edition<'a>(kb: &'a KnowledgeBase, slots: &Slots) -> Option<&'a Gvlk> {
+    match exact_editions(&resolve_editions(kb, slots)).as_slice() {
+        [g] => Some(*g),
+        _ => None,
+    }
+}
+
 fn exact_editions<'a>(matches: &[EditionMatch<'a>]) -> Vec<&'a Gvlk> {
     matches
         .iter()
@@ -2220,14 +2228,19 @@ fn parse_offer(s: &str) -> Option<RequestOffer> {
 }
 
 /// "Not activated" without output: ask for the output, say what to check first.
-fn diagnose_start(t: &Target, ctx: Option<&Context>) -> Answer {
+fn diagnose_start(t: &Target, ctx: Option<&Context>, edition: Option<&Gvlk>) -> Answer {
     let host = host_or_placeholder(t);
+    // The edition named: its own key in the fix for a wrong key type.
+    let gvlk = edition.map_or_else(
+        || "your edition's GVLK with `slmgr /ipk`".to_string(),
+        |g| format!("the GVLK of {} with `slmgr /ipk {}`", g.edition, g.key),
+    );
     let text = format!(
         "Let's find out why. On the instance, in a command prompt (no elevation needed), run:\n\n```\nslmgr /dli\n```\n\n\
 and paste the output here (and the error from `slmgr /ato` if you ran it). I'll read the licence status, the key's channel and the error for you.\n\n\
 The usual causes, in order:\n\
 1. **The KMS host is unreachable**: tcp/{} to {host} must be open (`Test-NetConnection {host} -Port {}`); error `0xC004F074`.\n\
-2. **Wrong key type**: a MAK or retail key never activates against KMS; install your edition's GVLK with `slmgr /ipk`.\n\
+2. **Wrong key type**: a MAK or retail key never activates against KMS; install {gvlk}, then `slmgr /ato`.\n\
 3. **Clock off by more than 4 hours**: `w32tm /resync`.\n\
 4. **KMS host below its threshold** (5 servers / 25 clients): error `0xC004F038`.\n\
 5. **No KMS host at all** (a single instance, or fewer than 5 servers): activate **online** with your own MAK or retail key (`slmgr /ipk <your_key>`, then `slmgr /ato`; needs internet access, which support opens on request) or **by phone** (`slui 4`).",
@@ -2589,6 +2602,10 @@ pub fn answer(
     let question = &*domain_spelling(question);
     // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
     let question = &*chat_shorthand(question);
+    // "srv 2022" is Windows Server 2022, not a DNS SRV record.
+    let question = &*server_abbreviation(question);
+    // "The KMS server key" is the KMS host key (CSVLK).
+    let question = &*host_key_synonym(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
     let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
     let question = &*spelt;
@@ -2601,6 +2618,21 @@ pub fn answer(
         rearm.as_str()
     } else {
         question
+    };
+    // "Hi team, ... cheers", "Ticket INC-123: ...", "... Thanks in advance!": the message
+    // without the pleasantries and references around it.
+    // A greeting that asks for the bot ("hello, are you there?", "hi, can you help me?") is
+    // one as a whole.
+    let question = match strip_wrappers(question) {
+        rest if rest.len() != question.trim().len()
+            && matches!(
+                kb.nlu.understand(question).intent,
+                Intent::Greet | Intent::Help
+            ) =>
+        {
+            question
+        }
+        rest => rest,
     };
     // "Thanks! And the command to install it?": the question after the thanks.
     let question = match THANKS_PREFIX.find(question) {
@@ -2623,6 +2655,156 @@ pub fn answer(
         a.text = format!("{}\n\n{}", notes.join(" "), a.text);
     }
     a
+}
+
+/// Greetings and lead-ins a message may start with ("hello team,", "quick question -").
+const LEAD_INS: &[&str] = &[
+    "hello team",
+    "hi team",
+    "hey team",
+    "hello all",
+    "hi all",
+    "hey all",
+    "hello everyone",
+    "hi everyone",
+    "hello there",
+    "hi there",
+    "hey there",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "morning all",
+    "dear team",
+    "dear support",
+    "greetings",
+    "hello",
+    "hiya",
+    "hi",
+    "hey",
+    "quick question",
+    "quick q",
+    "small question",
+    "one question",
+    "question",
+];
+
+/// Thanks a message may end with ("... Thanks in advance!", "... cheers").
+const SIGN_OFFS: &[&str] = &[
+    "thanks in advance",
+    "thank you in advance",
+    "thanks a lot",
+    "many thanks",
+    "thank you",
+    "thanks",
+    "thx",
+    "tia",
+    "cheers",
+];
+
+/// The message without a greeting or lead-in before it, a ticket reference ("Ticket
+/// INC-20931:") before it or thanks after it, when enough of a question is left: what is left
+/// asks something (a question mark, a question word) or is long. A greeting alone, or one
+/// followed by a remark ("hi, I'm new here"), stays as written.
+fn strip_wrappers(q: &str) -> &str {
+    let words = |s: &str| s.split_whitespace().count();
+    let mut rest = q.trim();
+    let lower = rest.to_ascii_lowercase();
+    // "Ticket INC-20931: ...", "INC0091 - ...": a reference of at most three words.
+    if lower.starts_with("ticket") || lower.starts_with("inc") {
+        // The reference ends at a colon or a dash between spaces ("INC-20931" holds one).
+        let window = rest.get(..40).unwrap_or(rest);
+        if let Some(end) = window.find(':').or_else(|| window.find(" - ")) {
+            let head = &rest[..end];
+            let tail = rest[end + 1..].trim_start_matches(['-', ':', ' ']);
+            if words(head) <= 3 && head.bytes().any(|b| b.is_ascii_digit()) && words(tail) >= 2 {
+                rest = tail;
+            }
+        }
+    }
+    let lower = rest.to_ascii_lowercase();
+    if let Some(lead) = LEAD_INS.iter().find(|l| {
+        lower.starts_with(*l)
+            && lower[l.len()..]
+                .bytes()
+                .next()
+                .is_some_and(|b| !b.is_ascii_alphanumeric())
+    }) {
+        let tail = rest[lead.len()..].trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | '.' | '!' | ':' | '-' | '\u{2014}' | '\u{2013}')
+        });
+        // A remark about the writer ("hi, I'm new here", "good morning, I hope this is the
+        // right place") is the greeting's own: it stays with it.
+        let first = tail
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let remark = [
+            "i",
+            "i'm",
+            "im",
+            "i've",
+            "we",
+            "we're",
+            "this",
+            "it's",
+            "just",
+            "first",
+            "new",
+            "nice",
+            "bot",
+            "kmsbot",
+            "team",
+            "all",
+            "everyone",
+            "folks",
+            "there",
+            "good",
+            "morning",
+            "greetings",
+        ]
+        .contains(&first.trim_end_matches(','));
+        if words(tail) >= 3 && (tail.contains('?') || asks(tail) || (words(tail) >= 4 && !remark)) {
+            rest = tail;
+        }
+    }
+    // Thanks at the end of the last line.
+    let trimmed = rest.trim_end_matches(['!', '.', ' ', ')', ':']);
+    let lower = trimmed.to_ascii_lowercase();
+    if let Some(off) = SIGN_OFFS.iter().find(|o| {
+        lower.ends_with(*o)
+            && lower[..lower.len() - o.len()]
+                .bytes()
+                .last()
+                .is_some_and(|b| !b.is_ascii_alphanumeric())
+    }) {
+        let head = trimmed[..trimmed.len() - off.len()]
+            .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '-' | '.' | '!'));
+        // "Brilliant, that sorted it. Thank you!" is thanks as a whole.
+        let thanks_for_a_fix = [
+            "work",
+            "fixed",
+            "sorted",
+            "solved",
+            "brilliant",
+            "great",
+            "perfect",
+            "awesome",
+            "did it",
+            "helped",
+            "done",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        if words(head) >= 2 && !thanks_for_a_fix {
+            rest = if head.ends_with('?') || !trimmed.contains('?') {
+                head
+            } else {
+                rest
+            };
+        }
+    }
+    rest
 }
 
 /// Words of the domain that patterns look for, spelt right. Only misspellings are replaced: a
@@ -2752,6 +2934,71 @@ fn chat_shorthand(text: &str) -> Cow<'_, str> {
     })
 }
 
+/// The message with "srv" written "server" where a version follows it ("srv 2022",
+/// "srv2019", "srv 2k19"), so that no pattern reads it as a DNS SRV record.
+fn server_abbreviation(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(['s', 'S']).map(|p| p + from) {
+        from = pos + 1;
+        let Some(word) = text.get(pos..pos + 3) else {
+            continue;
+        };
+        let starts_word =
+            pos == 0 || !bytes[pos - 1].is_ascii_alphanumeric() && bytes[pos - 1] != b'_';
+        if !word.eq_ignore_ascii_case("srv") || !starts_word {
+            continue;
+        }
+        let rest = text[pos + 3..].trim_start_matches(' ');
+        // A year ("2022") or its short form ("2k19"); an SRV record's numbers ("SRV 0 0 1688")
+        // are no version.
+        let version = rest.get(..4).is_some_and(|v| {
+            let v = v.as_bytes();
+            (v[..2] == *b"20" || v[..2].eq_ignore_ascii_case(b"2k"))
+                && v[2..].iter().all(u8::is_ascii_digit)
+        });
+        if version {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&text[last..pos]);
+            o.push_str("server");
+            if !text[pos + 3..].starts_with(' ') {
+                o.push(' ');
+            }
+            last = pos + 3;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[last..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// The message with "KMS server key" ("kms-server key") written "KMS host key", the name the
+/// patterns know for the CSVLK.
+fn host_key_synonym(text: &str) -> Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("server key") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in lower.match_indices("server key") {
+        let before = lower[..at].trim_end_matches([' ', '-']);
+        if before.ends_with("kms") && at >= last {
+            out.push_str(&text[last..at]);
+            out.push_str("host key");
+            last = at + "server key".len();
+        }
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
 /// The message with a mistyped slmgr option written as the option meant ("slmgr /dvl": `/dlv`,
 /// "/xrp": `/xpr`): in a message that names slmgr, an option word that is no option and is one
 /// letter swapped or changed from exactly one option of the same length. Shorter or longer
@@ -2825,11 +3072,29 @@ fn two_questions(
         let sep = m.as_str().to_lowercase();
         // "Which port is used and how far may the clocks differ?": a plain "and" between two
         // parts that each start like a question.
-        let plain_and = sep.contains("and") && asks(a) && asks(b) && !b.starts_with("and");
+        // "... the difference between a client and the KMS host?" joins two nouns, not two
+        // questions.
+        let plain_and = sep.contains("and")
+            && asks(a)
+            && asks(b)
+            && !b.starts_with("and")
+            && !a.to_lowercase().split_whitespace().any(|w| w == "between");
+        // "Need two things: ... and ...": the message says it asks for more than one.
+        let announced = [
+            "two things",
+            "2 things",
+            "two questions",
+            "2 questions",
+            "couple of things",
+            "couple of questions",
+        ]
+        .iter()
+        .any(|w| q.to_lowercase().contains(w));
         let strong = sep.contains(['+', '&', '?'])
             || sep.contains("also")
             || sep.contains("plus")
-            || plain_and;
+            || plain_and
+            || announced;
         let first = answer_one(kb, a, ctx, settings);
         let second = answer_one(kb, b, ctx, settings);
         let (Some(i), Some(j)) = (first.intent, second.intent) else {
@@ -2846,6 +3111,13 @@ fn two_questions(
         {
             continue;
         }
+        // A numbered procedure for the whole message that already holds the commands of both
+        // halves ("the exact commands, plus time sync": the procedure syncs the clock) stands.
+        let covers =
+            |part: &Answer| first_command(&part.text).is_some_and(|c| whole.text.contains(c));
+        if !whole.abstained && whole.text.contains("\n2. ") && covers(&first) && covers(&second) {
+            continue;
+        }
         // A good answer to the whole message stands unless both halves are clear questions
         // of their own.
         let min = if plain_and { 0.35 } else { 0.5 };
@@ -2860,7 +3132,10 @@ fn two_questions(
                 // "Can I activate by phone? We have no internet." is one question and what
                 // the user has, not two questions.
                 && (asks(b) || !sep.contains('?'))
-                && ((sure(a) && sure(b)) || sep.contains(['+', '&']) || sep.contains("plus"))))
+                && ((sure(a) && sure(b))
+                    || sep.contains(['+', '&'])
+                    || sep.contains("plus")
+                    || announced)))
         {
             continue;
         }
@@ -2894,11 +3169,62 @@ fn asks(part: &str) -> bool {
             .is_some_and(|w| STARTS.contains(&w.to_lowercase().as_str()))
 }
 
+/// The first line of an answer's first block of commands.
+fn first_command(text: &str) -> Option<&str> {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("```"));
+    lines.next()?;
+    lines
+        .next()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("```"))
+}
+
+/// A message that starts with an acknowledgement and goes on to ask something ("ok how to
+/// solve it then", "got it, what next").
+fn asks_after_ack(q: &str) -> bool {
+    const ACK_WORDS: &[&str] = &[
+        "ok",
+        "okay",
+        "got",
+        "it",
+        "noted",
+        "roger",
+        "will",
+        "do",
+        "sounds",
+        "good",
+        "understood",
+        "alright",
+        "right",
+        "i",
+        "see",
+        "makes",
+        "sense",
+        "fair",
+        "enough",
+        "gotcha",
+        "so",
+    ];
+    const ASKING: &[&str] = &[
+        "how", "what", "what's", "whats", "why", "where", "which", "when", "who",
+    ];
+    q.split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '-'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .find(|w| !ACK_WORDS.contains(&w.as_str()) && w.chars().any(char::is_alphanumeric))
+        .is_some_and(|w| ASKING.contains(&w.as_str()))
+}
+
 /// The head of an answer, for a message with two questions: its first paragraph and first
 /// block of commands, with its source line.
 fn brief(text: &str) -> String {
     let mut out = Vec::new();
     let mut fences = 0;
+    // A numbered procedure ("1. Install the key", "2. Point at the host") keeps its steps: its
+    // first block alone is not the answer.
+    let steps = text.contains("\n2. ");
     for l in text.lines() {
         if l.starts_with("_Source:") {
             break;
@@ -2906,11 +3232,11 @@ fn brief(text: &str) -> String {
         out.push(l);
         if l.trim_start().starts_with("```") {
             fences += 1;
-            if fences == 2 {
+            if fences == 2 && !steps {
                 break;
             }
         }
-        if out.len() >= 10 && fences % 2 == 0 {
+        if out.len() >= if steps { 14 } else { 10 } && fences % 2 == 0 {
             break;
         }
     }
@@ -3002,31 +3328,35 @@ fn answer_one(
                     "veeam",
                 ]
                 .contains(&w)
-                && product_toks.windows(2).any(|p| {
-                    p[0] == w
-                        && [
-                            "node",
-                            "nodes",
-                            "box",
-                            "boxes",
-                            "vm",
-                            "vms",
-                            "machine",
-                            "machines",
-                            "host",
-                            "hosts",
-                            "instance",
-                            "instances",
-                            "cluster",
-                            "farm",
-                        ]
-                        .contains(&p[1].as_str())
-                })
+                && {
+                    const ROLES: &[&str] = &[
+                        "node",
+                        "nodes",
+                        "box",
+                        "boxes",
+                        "vm",
+                        "vms",
+                        "machine",
+                        "machines",
+                        "host",
+                        "hosts",
+                        "instance",
+                        "instances",
+                        "cluster",
+                        "farm",
+                    ];
+                    let role = |t: &String| ROLES.contains(&t.as_str());
+                    // "the SQL nodes", "our SQL Server box".
+                    product_toks.windows(2).any(|p| p[0] == w && role(&p[1]))
+                        || product_toks
+                            .windows(3)
+                            .any(|p| p[0] == w && p[1] == "server" && role(&p[2]))
+                }
         };
         if let Some((w, name)) = OTHER_PRODUCTS
             .iter()
             .filter(|(w, _)| *w != "office" || product_office)
-            .filter(|(_, name)| !(windows_terms && *name == "Linux"))
+            .filter(|(_, name)| !(windows_terms && ["Linux", "Kubernetes"].contains(name)))
             .filter(|(w, _)| !role(w))
             // "VLSC or Microsoft 365 admin center for the host key?": where the key is.
             .filter(|(_, name)| {
@@ -3058,6 +3388,39 @@ fn answer_one(
 
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
     if CREATIVE_OR_INJECTION.is_match(q) {
+        return abstain(0.0, ctx);
+    }
+    // Kilometres ("convert 42 kms to miles", "how many kms to Munich") are no KMS.
+    if lower.contains("kms")
+        && [
+            "mile", "distance", "kilomet", "km/h", "driv", "walk", "by car", "by train",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && ![
+            "activat", "slmgr", "gvlk", "windows", "host", "1688", "key", "server",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return abstain(0.0, ctx);
+    }
+    // A jump host (bastion) is a host of another kind: with nothing about activation, it is
+    // remote access, not a KMS host.
+    if [
+        "jump host",
+        "jump box",
+        "jump server",
+        "jumphost",
+        "jumpbox",
+        "jump-host",
+        "jump-box",
+        "bastion",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && !ANCHOR.is_match(q)
+    {
         return abstain(0.0, ctx);
     }
     // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
@@ -3179,7 +3542,13 @@ fn answer_one(
         return a;
     }
     // Windows on someone's own computer is not a cloud instance.
-    if PERSONAL_DEVICE.is_match(q) {
+    // A Mac used to reach a server over Remote Desktop ("I RDP in from my MacBook") is not
+    // where Windows runs.
+    let remote_from_device = ["rdp", "remote desktop"].iter().any(|w| lower.contains(w))
+        && ["server", "instance", "vm"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if PERSONAL_DEVICE.is_match(q) && !remote_from_device {
         let mut a = abstain(0.0, ctx);
         a.text = "That is about Windows on your own computer, which I don't cover: I help activate the Windows instances in this cloud. For a personal device, use Settings > Activation or Microsoft's support. Say `help` to see what I can do.".to_string();
         return a;
@@ -3290,7 +3659,8 @@ fn answer_one(
         if THANKS_ANYWHERE.is_match(q) {
             return small_talk(Intent::Thanks, ctx);
         }
-        if ACK_START.is_match(q) {
+        // "ok how to fix it then" asks something after its "ok".
+        if ACK_START.is_match(q) && !asks_after_ack(q) {
             return small_talk(Intent::Ack, ctx);
         }
     }
@@ -4041,7 +4411,7 @@ fn answer_one(
             && !(DNS_PUBLISHING.is_match(q) && DNS_PUBLISH_CHANGE.is_match(q))
         {
             Some(("kms-security", Intent::HostSetup))
-        } else if HOST_KEY_COUNT.is_match(q) {
+        } else if HOST_KEY_COUNT.is_match(q) && !HOST_KEY_WHERE.is_match(q) {
             Some(("host-key-limit", Intent::HostSetup))
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
@@ -4202,7 +4572,7 @@ fn answer_one(
             Some(("kms-registry", Intent::PointKms))
         } else if MAK_LIMIT.is_match(q) {
             Some(("mak-limit", Intent::Online))
-        } else if HOST_RISK.is_match(q) && u.slots.count.is_none() {
+        } else if HOST_RISK.is_match(q) && u.slots.count.is_none() && !OUTAGE.is_match(q) {
             Some(("capacity", Intent::Thresholds))
         } else if OUTAGE.is_match(q)
             && (lower.contains("kms") || lower.contains("activat") || lower.contains("licen"))
@@ -4310,9 +4680,18 @@ fn answer_one(
                 }
                 if id == "edition-check"
                     && lower.contains("gvlk")
-                    && ["stand for", "stands for", "what is", "what's a", "meaning"]
-                        .iter()
-                        .any(|w| lower.contains(w))
+                    && [
+                        "stand for",
+                        "stands for",
+                        "what is",
+                        "what's a",
+                        "meaning",
+                        "short for",
+                        "acronym",
+                        "abbreviat",
+                    ]
+                    .iter()
+                    .any(|w| lower.contains(w))
                 {
                     // "What does GVLK stand for, and which one is mine?"
                     a.text.insert_str(0, "**GVLK** stands for Generic Volume License Key: the public KMS client setup key of one edition, which makes Windows activate against a KMS host.\n\n");
@@ -5444,6 +5823,14 @@ fn answer_one(
             } else if p >= CLARIFY_RATIO * u.confidence
                 && alt != u.intent
                 && !same_answer(u.intent, alt)
+                // With an edition named, the procedure and the key answer both give its key
+                // and the commands: either reading answers.
+                && (u.slots.editions.is_empty()
+                    || !matches!(
+                        (u.intent, alt),
+                        (Intent::ClientProcedure, Intent::KeyLookup)
+                            | (Intent::KeyLookup, Intent::ClientProcedure)
+                    ))
                 && !(u.slots.editions.is_empty() && u.slots.host.is_none() && !anchored)
             {
                 return both_readings(kb, q, &lower, &toks, &u, alt, &t, ctx)
@@ -5548,7 +5935,7 @@ fn compose_for(
             }
             a
         }).or_else(|| {
-            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || (lower.contains("gvlk") && lower.contains("licen")) || KEY_SECRECY.is_match(q) {
+            if lower.contains("what is") || lower.contains("what's a") || lower.contains("what are") || lower.contains("where") || lower.contains("stand for") || lower.contains("what does") || ["meaning", "means", "short for", "acronym", "abbreviat", "definition", "stands for"].iter().any(|w| lower.contains(w)) || (lower.contains("gvlk") && lower.contains("licen")) || KEY_SECRECY.is_match(q) {
                 article_answer(kb, "gvlk-keys", "What a GVLK is", t, with_ctx(intent), None, 0.85)
             } else {
                 Some(ask_edition(kb, t, ctx, intent))
@@ -5621,14 +6008,14 @@ fn compose_for(
         }),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", t, with_ctx(intent), None, 0.85),
         Intent::InstanceStatus => Some(instance_status(&u.slots, t, ctx)),
-        Intent::Diagnose => Some(diagnose_start(t, ctx)),
+        Intent::Diagnose => Some(diagnose_start(t, ctx, one_edition(kb, &u.slots))),
         Intent::ErrorCode => {
             // Error text without a code: find the entry whose words match best.
             let r = retrieve(kb, toks, ctx, false);
             if !r.abstained && r.sources.iter().any(|s| s.title.starts_with(crate::ERROR_TABLE)) {
                 Some(r)
             } else {
-                Some(diagnose_start(t, ctx))
+                Some(diagnose_start(t, ctx, one_edition(kb, &u.slots)))
             }
         }
         Intent::Online => article_answer(kb, "online-activation", "Steps", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
@@ -5853,7 +6240,59 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
 
 #[cfg(test)]
 mod tests {
-    use super::domain_spelling;
+    use super::{domain_spelling, host_key_synonym, server_abbreviation, strip_wrappers};
+
+    #[test]
+    fn a_kms_server_key_is_a_kms_host_key() {
+        assert_eq!(
+            host_key_synonym("where do I get the KMS server key?"),
+            "where do I get the KMS host key?"
+        );
+        assert_eq!(
+            host_key_synonym("the sql server key is on the box"),
+            "the sql server key is on the box"
+        );
+    }
+
+    #[test]
+    fn pleasantries_around_a_question_are_left_out() {
+        assert_eq!(
+            strip_wrappers("Hi, what's the kms port? Thanks in advance!"),
+            "what's the kms port?"
+        );
+        assert_eq!(
+            strip_wrappers("Ticket INC-20931: activation fails with 0xC004F074"),
+            "activation fails with 0xC004F074"
+        );
+        assert_eq!(strip_wrappers("kms port Thanks in advance!"), "kms port");
+        // A greeting with a remark, or thanks for a fix, stays as written.
+        for s in [
+            "hello, i am new in this channel",
+            "Hello bot, good evening from Pune",
+            "Brilliant, that sorted it. Thank you!",
+            "hi",
+        ] {
+            assert_eq!(strip_wrappers(s), s);
+        }
+    }
+
+    #[test]
+    fn srv_before_a_version_is_windows_server() {
+        assert_eq!(
+            server_abbreviation("7 srv 2022 VMs, enough for KMS?"),
+            "7 server 2022 VMs, enough for KMS?"
+        );
+        assert_eq!(server_abbreviation("SRV2019 std"), "server 2019 std");
+        assert_eq!(server_abbreviation("srv 2k19 dc"), "server 2k19 dc");
+        // An SRV record stays one.
+        for s in [
+            "_vlmcs._tcp SRV 0 0 1688 kms01",
+            "srv record for kms",
+            "kms-srv01.corp",
+        ] {
+            assert_eq!(server_abbreviation(s), s);
+        }
+    }
 
     #[test]
     fn misspelt_domain_words_are_read_as_meant() {

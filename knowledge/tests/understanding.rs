@@ -449,3 +449,29 @@ fn nineteenth_dev_set() {
     );
     assert!(pct >= 92.0, "nineteenth dev set: accuracy {pct:.1}% < 92%");
 }
+
+/// The paraphrase set, dev21.toml: one rewording of each of 160 items sampled evenly over the
+/// earlier dev sets (every 24th item of each, 41 off-topic), written before reading the engine,
+/// with the same meaning and expectations but other words (synonyms, abbreviated editions, typos,
+/// non-native grammar, numbers as words, context around the question); it measures how far the
+/// tuning generalizes beyond the phrasings tuned on. First run, before any tuning on it: 147/160
+/// (91.9%), off-topic declined 38/41 (held-out sets at that moment: third 210/225 (93.3%), fourth
+/// 224/240 (93.3%), fifth 221/254 (87.0%)); 158/160 (98.8%), off-topic declined 41/41, after
+/// tuning on it, with the held-out sets at third 210/225, fourth 224/240, fifth 223/254. The
+/// fixes were made general (greetings, ticket references and thanks around a question; numbers
+/// as words; "srv 2022" and "KMS server key"; jump hosts, Kubernetes, kilometres) and checked
+/// on rewordings of the other dev items too. Still failing: p078, an IPv6 KMS host, where the
+/// set expects the address in brackets but the bot says to give an IPv6-only host by its DNS
+/// name; p095, "okay datacenter then" after "and for Datacenter?" with no version in the
+/// thread, which gets the choice of Datacenter keys (their originals, dev9 n036 and dev10 p185,
+/// fail the same way). Its floor is the first run less a margin.
+#[test]
+fn paraphrase_dev_set() {
+    let pct = check_set(
+        "paraphrase dev set (tuned on)",
+        include_str!("dev21.toml"),
+        150,
+        Kind::Tuning,
+    );
+    assert!(pct >= 85.0, "paraphrase dev set: accuracy {pct:.1}% < 85%");
+}

@@ -76,7 +76,7 @@ static PORT: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that correct an earlier value ("by mistake", "the real one is").
 static CORRECTION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host))\b",
+        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host)|real\s+(kms|host|server|address|ip)|(really|actually|in\s+fact)\s+(at|on|is|lives|sits|runs|located)|(is|lives|sits|runs)\s+(really|actually))\b",
     )
 });
 /// A port after a word that could also precede a year ("runs on 2019").
@@ -173,7 +173,7 @@ static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?)\b",
+        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of|a\s+single)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?)\b",
     )
 });
 static INSTANCE: LazyLock<Regex> =
@@ -253,24 +253,62 @@ fn valid_ipv4(s: &str) -> bool {
             .all(|p| p.parse::<u16>().is_ok_and(|n| n <= 255))
 }
 
+/// A number written in digits or in words ("twelve", "twenty-five", "a dozen", "a single").
 pub(crate) fn word_number(w: &str) -> Option<u32> {
-    let w = w.to_lowercase();
-    Some(
-        match w.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
-            "one" => 1,
-            "two" | "a couple of" => 2,
-            "three" => 3,
-            "four" => 4,
-            "five" => 5,
-            "six" => 6,
-            "seven" => 7,
-            "eight" => 8,
-            "nine" => 9,
-            "ten" => 10,
-            "a dozen" => 12,
-            other => return other.parse().ok(),
-        },
-    )
+    let w = w.to_lowercase().replace('-', " ");
+    let words: Vec<&str> = w.split_whitespace().collect();
+    match words.as_slice() {
+        ["a", "couple", "of"] => Some(2),
+        ["a", "dozen"] => Some(12),
+        ["a", "single"] => Some(1),
+        [one] => small_number(one)
+            .or_else(|| tens_number(one))
+            .or_else(|| one.parse().ok()),
+        [tens, unit] => Some(tens_number(tens)? + small_number(unit).filter(|u| *u < 10)?),
+        _ => None,
+    }
+}
+
+/// "zero" to "nineteen".
+fn small_number(w: &str) -> Option<u32> {
+    const WORDS: [&str; 20] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    WORDS
+        .iter()
+        .position(|x| *x == w)
+        .and_then(|i| u32::try_from(i).ok())
+}
+
+/// "twenty" to "ninety".
+fn tens_number(w: &str) -> Option<u32> {
+    const WORDS: [&str; 8] = [
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
+    WORDS
+        .iter()
+        .position(|x| *x == w)
+        .and_then(|i| u32::try_from(i).ok())
+        .map(|i| 20 + 10 * i)
 }
 
 /// An IPv6 address ("fd00::10", "[fd00::10]:1688"), without its brackets.
@@ -290,44 +328,8 @@ fn ipv6_host(text: &str) -> Option<String> {
 
 /// A port written in words after "port" ("port seventeen hundred", "port one seven zero zero").
 fn spelled_port(text: &str) -> Option<u16> {
-    fn small(w: &str) -> Option<u32> {
-        const WORDS: [&str; 20] = [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ];
-        WORDS
-            .iter()
-            .position(|x| *x == w)
-            .and_then(|i| u32::try_from(i).ok())
-    }
-    fn tens(w: &str) -> Option<u32> {
-        const WORDS: [&str; 8] = [
-            "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-        ];
-        WORDS
-            .iter()
-            .position(|x| *x == w)
-            .and_then(|i| u32::try_from(i).ok())
-            .map(|i| 20 + 10 * i)
-    }
+    let small = small_number;
+    let tens = tens_number;
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_ascii_alphabetic())
@@ -748,6 +750,53 @@ fn server_n_as_and(lower: &str) -> String {
         .join(" ")
 }
 
+/// Versions listed with slashes and one edition after them ("2016/2019/2022 datacenter") as one
+/// edition per version ("2016 datacenter, 2019 datacenter, 2022 datacenter").
+fn shared_edition(lower: &str) -> String {
+    const EDITION: &[&str] = &[
+        "std",
+        "standard",
+        "dc",
+        "datacenter",
+        "datacentre",
+        "essentials",
+        "pro",
+        "enterprise",
+        "education",
+    ];
+    if !lower.contains('/') {
+        return lower.to_string();
+    }
+    let version = |v: &str| {
+        let digits = v.strip_suffix("r2").unwrap_or(v);
+        (digits.len() == 4 || digits.len() == 2) && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    let words: Vec<&str> = lower.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        let next = words
+            .get(i + 1)
+            .map(|n| n.trim_end_matches(['?', '.', ',', '!']));
+        match next {
+            Some(edition)
+                if w.contains('/') && EDITION.contains(&edition) && w.split('/').all(&version) =>
+            {
+                let listed: Vec<String> = w.split('/').map(|v| format!("{v} {edition}")).collect();
+                out.push(listed.join(", "));
+                out.push(words[i + 1][edition.len()..].to_string());
+                i += 2;
+            }
+            _ => {
+                out.push(w.to_string());
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
 fn fix_edition_typos(lower: &str) -> String {
     const WORDS: &[&str] = &[
         "standard",
@@ -855,7 +904,9 @@ pub fn extract(text: &str) -> Slots {
     if let Some(h) = &host {
         no_hosts = no_hosts.replace(&h.to_lowercase(), " ");
     }
-    let editions = edition_queries(&server_n_as_and(&fix_edition_typos(&no_hosts)));
+    let editions = edition_queries(&shared_edition(&server_n_as_and(&fix_edition_typos(
+        &no_hosts,
+    ))));
     let error = normalize_error_code(&own)
         .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
         .or_else(|| error_from_phrase(text).map(str::to_string));
@@ -984,6 +1035,9 @@ mod tests {
         assert_eq!(s.editions.len(), 2);
         let s = extract("gvlk for windows 11 pro n");
         assert_eq!(s.editions.len(), 1);
+        // Versions listed with slashes share the edition after them.
+        let s = extract("client keys for 2016/2019/2022 datacenter");
+        assert_eq!(s.editions.len(), 3);
         // The message of an invalid key, without its code.
         assert_eq!(
             extract("product key is invalid, what reason?")
@@ -1031,6 +1085,25 @@ mod tests {
         assert_eq!(extract("event id 12290 on the kms host").count, None);
         assert_eq!(extract("port 1688 to the servers").count, None);
         assert_eq!(extract("20 of our servers").count.map(|c| c.n), Some(20));
+        // Numbers written as words.
+        assert_eq!(
+            extract("twelve server 2019 vms - is kms an option?")
+                .count
+                .map(|c| c.n),
+            Some(12)
+        );
+        assert_eq!(
+            extract("twenty-five windows 11 desktops")
+                .count
+                .map(|c| c.n),
+            Some(25)
+        );
+        assert_eq!(
+            extract("only a single windows server here")
+                .count
+                .map(|c| c.n),
+            Some(1)
+        );
         // A count and a reported count read the kind from the same words.
         let told = extract("we have 30 machines, all of them laptops");
         let reported = extract("current count 30 and the laptops won't activate");
