@@ -45,6 +45,12 @@ static KEY_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
 static FOLLOW_UP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)^\s*(and|also|what\s+about|how\s+about|same\s+for|ok\s+and|then|but|for)\b")
 });
+/// The reason for the last answer asked in a word or two ("why?", "how come?").
+static BARE_WHY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(but|and|ok(ay)?|so|hmm)?[\s,]*(why|how\s+come|why\s+(is\s+that|so|that|though|exactly|needed)|what\s+for|for\s+what\s+reason|what'?s\s+the\s+reason)\s*[?!.]*\s*$",
+    )
+});
 static POINTS_BACK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(it|that|this|those|them|instead|same|next|then|actually|sorry)\b|^\s*(ok|okay|so|what\s+if)\b",
@@ -296,6 +302,13 @@ static METHOD_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// A KMS host key.
 static HOST_KEY_WORDS: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\bcsvlk\b|\bkms\s+host\s+key\b|\bhost\s+key\b"));
+/// A client setup key put on the KMS host, as its key ("can I use a GVLK as the key for my
+/// KMS host?").
+static GVLK_AS_HOST_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(gvlks?|(kms\s+)?client\s+(setup\s+)?keys?|generic\s+(volume\s+)?(licen[cs]e\s+)?keys?|public\s+((client|setup|kms)\s+)*keys?)\b.{0,25}\b(as|for|on|into)\s+(the\s+|my\s+|our\s+|a\s+)?(kms\s+)?(host|server)('?s)?(\s+key)?\s*[?.!]*\s*$|\b(gvlks?|client\s+setup\s+keys?)\b.{0,30}\b(make|turn|become)\w*\b.{0,25}\bkms\s+(host|server)\b",
+    )
+});
 /// Features of editions, not their activation.
 static EDITION_FEATURES: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1303,6 +1316,8 @@ pub(crate) fn warm_up() {
         &KEY_PLACEHOLDER,
         &FOLLOW_UP,
         &POINTS_BACK,
+        &BARE_WHY,
+        &GVLK_AS_HOST_KEY,
         &VIABLE,
         &VM_COUNT_QUESTION,
         &FAILING,
@@ -2434,8 +2449,10 @@ fn compatible(kb: &KnowledgeBase, intent: Intent, src: &Source) -> bool {
                 || article("kms-host")
                 || fact(&["port", "srv"])
         }
+        // The client article's clock section only: its steps answer "which w32tm commands"
+        // with the slmgr ones.
         TimeSync => {
-            article("kms-client")
+            (article("kms-client") && src.section.to_lowercase().contains("clock"))
                 || fact(&["time-skew"])
                 || (errors && src.section.contains("0xC004F06C"))
         }
@@ -3042,6 +3059,8 @@ fn answer_one(
                         .iter()
                         .any(|a| lower.contains(a))
             })
+            // "SSH to the KMS host to run slmgr" is still about activation.
+            .filter(|(w, _)| *w != "ssh" || !ANCHOR.is_match(q))
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
@@ -3342,6 +3361,16 @@ fn answer_one(
                     u.intent = Intent::Thresholds;
                     u.confidence = u.confidence.max(0.6);
                 }
+            }
+        }
+        // A bare "why?" asks the reason for the thread's last answer, whatever the classifier
+        // reads into the one word.
+        if let Some(prev) = c
+            .intent
+            .filter(|i| !i.is_small_talk() && *i != Intent::None)
+        {
+            if BARE_WHY.is_match(q) {
+                u.reroute(prev);
             }
         }
         if let Some(prev) = c.intent {
@@ -3940,6 +3969,8 @@ fn answer_one(
             Some(("channel-mismatch", Intent::KeyLookup))
         } else if NON_GVLK_WITH_KMS.is_match(q) && !CONVERT_TO_KMS.is_match(q) {
             Some(("kms-needs-gvlk", Intent::KeyLookup))
+        } else if GVLK_AS_HOST_KEY.is_match(q) {
+            Some(("gvlk-not-host-key", Intent::HostSetup))
         } else if lower.contains("rearm") && REARM_GONE.is_match(q) {
             Some(("rearm-exhausted", Intent::Slmgr))
         } else if SEPARATE_HOSTS.is_match(q)
