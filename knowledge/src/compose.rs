@@ -592,7 +592,7 @@ static OTHER_PORT: LazyLock<Matcher> = LazyLock::new(|| {
 /// Operations on an instance other than activating it.
 static INSTANCE_OPS: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b",
+        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b|\b(upload|import)\w*\b.{0,40}\b(iso|vhdx?|qcow2|vmdk|ova|ovf|image|template)s?\b",
     )
 });
 /// "What's our KMS host?": the configured host.
@@ -998,6 +998,13 @@ static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// An NTP server named by address ("our ntp is 10.0.0.123, how do I point windows at it?").
+/// Whether machines must reach the KMS host all the time ("stay connected forever", "a
+/// permanent connection").
+static ALWAYS_CONNECTED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(stay|remain|keep|be|need|have\s+to|must)\b.{0,40}\b(connect\w*|reachable|in\s+touch|talking|online|open)\b.{0,40}\b(forever|permanent\w*|constant\w*|continuous\w*|all\s+the\s+time|at\s+all\s+times|24/7|always)\b|\b(permanent|constant|continuous|always-on)\s+(connection|connectivity|access|link)\b",
+    )
+});
 static NTP_NAMED: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(ntp|time\s+(server|source)|ntp\s+server)\s+(is|at|=|:)"));
 /// A Windows version year in a section title.
@@ -1318,6 +1325,7 @@ pub(crate) fn warm_up() {
         &POINTS_BACK,
         &BARE_WHY,
         &GVLK_AS_HOST_KEY,
+        &ALWAYS_CONNECTED,
         &VIABLE,
         &VM_COUNT_QUESTION,
         &FAILING,
@@ -5362,6 +5370,19 @@ fn answer_one(
         && content_words_besides_editions(q) == 0
     {
         u.reroute(Intent::Thresholds);
+    }
+    // "Do activated VMs have to stay connected to the KMS host forever?": how long an
+    // activation lasts without it, not how to test the path.
+    if ALWAYS_CONNECTED.is_match(q)
+        && ["kms", "host", "1688"].iter().any(|w| lower.contains(w))
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            u.intent,
+            Intent::Connectivity | Intent::ExistingKms | Intent::ClientProcedure | Intent::None
+        )
+    {
+        u.reroute(Intent::Timing);
     }
     // "Our NTP is 10.0.0.123, how do I point Windows at it?": a time source, not a KMS host.
     if NTP_NAMED.is_match(q) && !lower.contains("kms") && u.slots.error.is_none() {
