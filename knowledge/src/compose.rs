@@ -48,7 +48,7 @@ static FOLLOW_UP: LazyLock<Folded> = LazyLock::new(|| {
 /// The reason for the last answer asked in a word or two ("why?", "how come?").
 static BARE_WHY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)^\s*(but|and|ok(ay)?|so|hmm)?[\s,]*(why|how\s+come|why\s+(is\s+that|so|that|though|exactly|needed)|what\s+for|for\s+what\s+reason|what'?s\s+the\s+reason)\s*[?!.]*\s*$",
+        r"(?i)^\s*(but|and|ok(ay)?|so|hmm)?[\s,]*(why(\s+not)?|how\s+come|why\s+(is\s+that|so|that|though|exactly|needed)|what\s+for|for\s+what\s+reason|what'?s\s+the\s+reason)\s*[?!.]*\s*$",
     )
 });
 static POINTS_BACK: LazyLock<Folded> = LazyLock::new(|| {
@@ -391,7 +391,7 @@ static SLMGR_LIST: LazyLock<Folded> = LazyLock::new(|| {
 /// Updates a KMS host needs to serve newer clients.
 static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b",
+        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b",
     )
 });
 /// How often a MAK can be used.
@@ -3676,19 +3676,25 @@ fn answer_one(
     // One slmgr option in a short question is about that option, unless it failed.
     let sure_trouble = matches!(u.intent, Intent::Diagnose) && u.confidence >= 0.5;
     // "timesync cmd before ato?": the option is when, the topic is another one.
-    let sure_other_topic = u.confidence >= 0.75
-        && matches!(
-            u.intent,
-            Intent::TimeSync
-                | Intent::Connectivity
-                | Intent::Phone
-                | Intent::Online
-                | Intent::HostSetup
-                | Intent::Thresholds
-                | Intent::Timing
-                | Intent::InternetAccess
-                | Intent::Policy
-        );
+    // A clock command named beside the option ("is w32tm /resync needed before /ato?") is as
+    // sure as the classifier's word for the time.
+    let clock_named = u.intent == Intent::TimeSync
+        && u.confidence >= 0.5
+        && (lower.contains("w32tm") || lower.contains("w32time"));
+    let sure_other_topic = clock_named
+        || u.confidence >= 0.75
+            && matches!(
+                u.intent,
+                Intent::TimeSync
+                    | Intent::Connectivity
+                    | Intent::Phone
+                    | Intent::Online
+                    | Intent::HostSetup
+                    | Intent::Thresholds
+                    | Intent::Timing
+                    | Intent::InternetAccess
+                    | Intent::Policy
+            );
     if toks.len() <= 5
         && slmgr_option_in(kb, q).is_some()
         && u.slots.host.is_none()
@@ -4598,7 +4604,32 @@ fn answer_one(
                     format!("**Yes**, that is the right key for {}. ", g.display_name())
                 }
                 Some(g) => format!("**No**: the key for {} is `{}`. ", g.display_name(), g.key),
-                None => String::new(),
+                // "<2008 R2 key> on a Server 2019 box": not one of that version's keys, which
+                // are few enough to list.
+                None => resolve_editions(kb, &u.slots)
+                    .into_iter()
+                    .find_map(|m| match m {
+                        EditionMatch::Ambiguous(list)
+                            if !list.is_empty() && !list.iter().any(|g| &g.key == key) =>
+                        {
+                            Some(list)
+                        }
+                        _ => None,
+                    })
+                    .map_or_else(String::new, |list| {
+                        let family = &list[0].family;
+                        if list.len() > 4 {
+                            return format!("**No**, that key belongs to another version: ask me for the key of your exact {family} edition.\n\n");
+                        }
+                        let keys: Vec<String> = list
+                            .iter()
+                            .map(|g| format!("{} `{}`", g.display_name(), g.key))
+                            .collect();
+                        format!(
+                            "**No**, that key belongs to another version. The keys for {family}: {}.\n\n",
+                            keys.join("; ")
+                        )
+                    }),
             };
             let text = verdict + &format!(
                 "`{key}` is the public KMS client setup key (GVLK) for **{}**. It only activates against a KMS host:\n\n```\nslmgr /ipk {key}\nslmgr /skms {}:{}\nslmgr /ato\n```",
