@@ -457,7 +457,12 @@ fn nineteenth_dev_set() {
 /// own KMS host names, addresses and ports; follow-ups; 46 off-topic near-misses) and run once
 /// before any tuning on it: 177/185 (95.7%), off-topic declined 44/46, on its first run (held-out
 /// sets at that moment: third 210/225 (93.3%), fourth 224/240 (93.3%), fifth 221/254 (87.0%)).
-/// Its floor is the first run less a margin.
+/// After tuning on it: 184/185, off-topic declined 46/46, with the held-out sets unchanged (the
+/// one left is a bare "do I open the cloud firewall myself or raise a ticket?", which names
+/// nothing of activation and is declined). Ten questions added after that from a hand trial (a
+/// host update named by its KB number, `w32tm` before `/ato`, another version's key, a constant
+/// connection, a GVLK as host key, importing an image, SSH, a bare "how come?" or "why not?"):
+/// 194/195, off-topic declined 48/48. Its floor is the first run less a margin.
 #[test]
 fn twentieth_dev_set() {
     let pct = check_set(
