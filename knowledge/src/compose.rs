@@ -309,6 +309,16 @@ static GVLK_AS_HOST_KEY: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(gvlks?|(kms\s+)?client\s+(setup\s+)?keys?|generic\s+(volume\s+)?(licen[cs]e\s+)?keys?|public\s+((client|setup|kms)\s+)*keys?)\b.{0,25}\b(as|for|on|into)\s+(the\s+|my\s+|our\s+|a\s+)?(kms\s+)?(host|server)('?s)?(\s+key)?\s*[?.!]*\s*$|\b(gvlks?|client\s+setup\s+keys?)\b.{0,30}\b(make|turn|become)\w*\b.{0,25}\bkms\s+(host|server)\b",
     )
 });
+/// A ticket for the cloud firewall ("what goes in the firewall ticket?").
+static FIREWALL_TICKET: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(ticket|support)\b.{0,40}\bfirewall|\bfirewall\b.{0,40}\b(ticket|support)\b")
+});
+/// A KMS host the user already runs ("our company's existing KMS", "the on-prem KMS").
+static EXISTING_KMS_NAMED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(existing|company'?s|corporate|on-?prem\w*|head\s+office|already\s+(have|run|has|got))\b.{0,30}\bkms\b",
+    )
+});
 /// Features of editions, not their activation.
 static EDITION_FEATURES: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -937,7 +947,7 @@ static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
 /// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b",
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b",
     )
 });
 /// The client side, asked after the host ("and then on the clients?").
@@ -1326,6 +1336,8 @@ pub(crate) fn warm_up() {
         &BARE_WHY,
         &GVLK_AS_HOST_KEY,
         &ALWAYS_CONNECTED,
+        &EXISTING_KMS_NAMED,
+        &FIREWALL_TICKET,
         &VIABLE,
         &VM_COUNT_QUESTION,
         &FAILING,
@@ -3636,6 +3648,8 @@ fn answer_one(
         || (KEY_LEGAL.is_match(q) && !KMS_SECURITY.is_match(q)))
         && KMS_OR_GVLK.is_match(q)
         && !HOST_KEY_WORDS.is_match(q)
+        // "Can the provider run KMS for us if we pay?" is the provider's policy.
+        && !YOUR_KMS.is_match(q)
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && u.slots.count.is_none()
@@ -3985,6 +3999,14 @@ fn answer_one(
             Some(("kms-needs-gvlk", Intent::KeyLookup))
         } else if GVLK_AS_HOST_KEY.is_match(q) {
             Some(("gvlk-not-host-key", Intent::HostSetup))
+        } else if HOST_KEY_WORDS.is_match(q)
+            && EXISTING_KMS_NAMED.is_match(q)
+            // Building a host with a key they have is the host's setup.
+            && !["set up", "setup", "build", "creat", "configur", "convert", "promot"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("existing-host-no-key", Intent::ExistingKms))
         } else if lower.contains("rearm") && REARM_GONE.is_match(q) {
             Some(("rearm-exhausted", Intent::Slmgr))
         } else if SEPARATE_HOSTS.is_match(q)
@@ -5432,6 +5454,21 @@ fn answer_one(
     {
         u.reroute(Intent::Connectivity);
     }
+    // "Our KMS is on-prem, what goes in the firewall ticket?": the rule support sets, as the
+    // answer about reaching a KMS host of theirs says (when the classifier is unsure).
+    if FIREWALL_TICKET.is_match(q)
+        && u.confidence < 0.5
+        && (lower.contains("kms") || lower.contains("1688"))
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.editions.is_empty()
+        && matches!(
+            u.intent,
+            Intent::HostSetup | Intent::PointKms | Intent::None
+        )
+    {
+        u.reroute(Intent::ExistingKms);
+    }
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
     if YOUR_KMS.is_match(q)
         && u.slots.host.is_none()
@@ -5443,6 +5480,8 @@ fn answer_one(
                 | Intent::PointKms
                 | Intent::ExistingKms
                 | Intent::KeyLookup
+                | Intent::HostSetup
+                | Intent::Help
                 | Intent::None
         )
     {
