@@ -3690,11 +3690,22 @@ fn answer_one(
     // One slmgr option in a short question is about that option, unless it failed.
     let sure_trouble = matches!(u.intent, Intent::Diagnose) && u.confidence >= 0.5;
     // "timesync cmd before ato?": the option is when, the topic is another one.
-    // A clock command named beside the option ("is w32tm /resync needed before /ato?") is as
-    // sure as the classifier's word for the time.
+    // A clock command or time server named beside the option ("is w32tm /resync needed before
+    // /ato?", "after /ato do I reset the time server?") is as sure as the classifier's word for
+    // the time.
     let clock_named = u.intent == Intent::TimeSync
-        && u.confidence >= 0.5
-        && (lower.contains("w32tm") || lower.contains("w32time"));
+        && u.confidence >= 0.35
+        && [
+            "w32tm",
+            "w32time",
+            "time server",
+            "timeserver",
+            "time source",
+            "ntp",
+            "clock",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
     let sure_other_topic = clock_named
         || u.confidence >= 0.75
             && matches!(
@@ -5049,11 +5060,14 @@ fn answer_one(
         u.confidence = u.confidence.max(0.6);
     }
     // "Can Windows Server 2012 R2 still be activated?": yes, with its key; not a diagnosis.
+    // ("Is Server 2008 still supported as a KMS host?" asks about the host.)
     if STILL_ACTIVATABLE.is_match(q)
         && !u.slots.editions.is_empty()
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && !FAILING.is_match(q)
+        && !(u.intent == Intent::HostSetup
+            && (lower.contains("kms host") || lower.contains("kms server")))
     {
         u.intent = Intent::KeyLookup;
         u.confidence = u.confidence.max(0.6);
