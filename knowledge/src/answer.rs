@@ -157,6 +157,8 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("scanner", "scanners"),
     ("wps", "Wi-Fi setup"),
     ("router", "network devices"),
+    // Remote shells and the rules that let them in are not activation.
+    ("ssh", "SSH access"),
     // Management tools whose clients and sites are not Windows activation.
     ("sccm", "Configuration Manager"),
     ("configmgr", "Configuration Manager"),
@@ -292,7 +294,7 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\bconfirmation\s+id\b", "/atp"),
         (r"\b(expir\w*|expiry)\b", "/xpr"),
         (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
-        (r"\b(install|enter|put\s+in|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
+        (r"\b(install|enter|put(\s+in)?|type\s+in|insert|add|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
         (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b|\b(remove|delete|clear|unset|reset)\w*\b.{0,20}\bkms\s+(host|server)\s+(name|address|ip|setting)\b", "/ckms"),
         (r"\b(verbose|detailed)\b", "/dlv"),
     ]

@@ -45,6 +45,12 @@ static KEY_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
 static FOLLOW_UP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)^\s*(and|also|what\s+about|how\s+about|same\s+for|ok\s+and|then|but|for)\b")
 });
+/// The reason for the last answer asked in a word or two ("why?", "how come?").
+static BARE_WHY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(but|and|ok(ay)?|so|hmm)?[\s,]*(why(\s+not)?|how\s+come|why\s+(is\s+that|so|that|though|exactly|needed)|what\s+for|for\s+what\s+reason|what'?s\s+the\s+reason)\s*[?!.]*\s*$",
+    )
+});
 static POINTS_BACK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(it|that|this|those|them|instead|same|next|then|actually|sorry)\b|^\s*(ok|okay|so|what\s+if)\b",
@@ -296,6 +302,23 @@ static METHOD_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// A KMS host key.
 static HOST_KEY_WORDS: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\bcsvlk\b|\bkms\s+host\s+key\b|\bhost\s+key\b"));
+/// A client setup key put on the KMS host, as its key ("can I use a GVLK as the key for my
+/// KMS host?").
+static GVLK_AS_HOST_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(gvlks?|(kms\s+)?client\s+(setup\s+)?keys?|generic\s+(volume\s+)?(licen[cs]e\s+)?keys?|public\s+((client|setup|kms)\s+)*keys?)\b.{0,25}\b(as|for|on|into)\s+(the\s+|my\s+|our\s+|a\s+)?(kms\s+)?(host|server)('?s)?(\s+key)?\s*[?.!]*\s*$|\b(gvlks?|client\s+setup\s+keys?)\b.{0,30}\b(make|turn|become)\w*\b.{0,25}\bkms\s+(host|server)\b",
+    )
+});
+/// A ticket for the cloud firewall ("what goes in the firewall ticket?").
+static FIREWALL_TICKET: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(ticket|support)\b.{0,40}\bfirewall|\bfirewall\b.{0,40}\b(ticket|support)\b")
+});
+/// A KMS host the user already runs ("our company's existing KMS", "the on-prem KMS").
+static EXISTING_KMS_NAMED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(existing|company'?s|corporate|on-?prem\w*|head\s+office|already\s+(have|run|has|got))\b.{0,30}\bkms\b",
+    )
+});
 /// Features of editions, not their activation.
 static EDITION_FEATURES: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -378,7 +401,7 @@ static SLMGR_LIST: LazyLock<Folded> = LazyLock::new(|| {
 /// Updates a KMS host needs to serve newer clients.
 static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b",
+        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b",
     )
 });
 /// How often a MAK can be used.
@@ -579,7 +602,7 @@ static OTHER_PORT: LazyLock<Matcher> = LazyLock::new(|| {
 /// Operations on an instance other than activating it.
 static INSTANCE_OPS: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b",
+        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b|\b(upload|import)\w*\b.{0,40}\b(iso|vhdx?|qcow2|vmdk|ova|ovf|image|template)s?\b",
     )
 });
 /// "What's our KMS host?": the configured host.
@@ -924,7 +947,7 @@ static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
 /// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b",
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b",
     )
 });
 /// The client side, asked after the host ("and then on the clients?").
@@ -985,6 +1008,13 @@ static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// An NTP server named by address ("our ntp is 10.0.0.123, how do I point windows at it?").
+/// Whether machines must reach the KMS host all the time ("stay connected forever", "a
+/// permanent connection").
+static ALWAYS_CONNECTED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(stay|remain|keep|be|need|have\s+to|must)\b.{0,40}\b(connect\w*|reachable|in\s+touch|talking|online|open)\b.{0,40}\b(forever|permanent\w*|constant\w*|continuous\w*|all\s+the\s+time|at\s+all\s+times|24/7|always)\b|\b(permanent|constant|continuous|always-on)\s+(connection|connectivity|access|link)\b",
+    )
+});
 static NTP_NAMED: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(ntp|time\s+(server|source)|ntp\s+server)\s+(is|at|=|:)"));
 /// A Windows version year in a section title.
@@ -1303,6 +1333,11 @@ pub(crate) fn warm_up() {
         &KEY_PLACEHOLDER,
         &FOLLOW_UP,
         &POINTS_BACK,
+        &BARE_WHY,
+        &GVLK_AS_HOST_KEY,
+        &ALWAYS_CONNECTED,
+        &EXISTING_KMS_NAMED,
+        &FIREWALL_TICKET,
         &VIABLE,
         &VM_COUNT_QUESTION,
         &FAILING,
@@ -2447,8 +2482,10 @@ fn compatible(kb: &KnowledgeBase, intent: Intent, src: &Source) -> bool {
                 || article("kms-host")
                 || fact(&["port", "srv"])
         }
+        // The client article's clock section only: its steps answer "which w32tm commands"
+        // with the slmgr ones.
         TimeSync => {
-            article("kms-client")
+            (article("kms-client") && src.section.to_lowercase().contains("clock"))
                 || fact(&["time-skew"])
                 || (errors && src.section.contains("0xC004F06C"))
         }
@@ -3372,6 +3409,8 @@ fn answer_one(
                         .iter()
                         .any(|a| lower.contains(a))
             })
+            // "SSH to the KMS host to run slmgr" is still about activation.
+            .filter(|(w, _)| *w != "ssh" || !ANCHOR.is_match(q))
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
@@ -3714,6 +3753,16 @@ fn answer_one(
                 }
             }
         }
+        // A bare "why?" asks the reason for the thread's last answer, whatever the classifier
+        // reads into the one word.
+        if let Some(prev) = c
+            .intent
+            .filter(|i| !i.is_small_talk() && *i != Intent::None)
+        {
+            if BARE_WHY.is_match(q) {
+                u.reroute(prev);
+            }
+        }
         if let Some(prev) = c.intent {
             // A short message the classifier calls off-topic ("weather in Paris?") is not a
             // follow-up unless it starts like one ("and for ...") or points back ("that",
@@ -3969,6 +4018,8 @@ fn answer_one(
         || (KEY_LEGAL.is_match(q) && !KMS_SECURITY.is_match(q)))
         && KMS_OR_GVLK.is_match(q)
         && !HOST_KEY_WORDS.is_match(q)
+        // "Can the provider run KMS for us if we pay?" is the provider's policy.
+        && !YOUR_KMS.is_match(q)
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && u.slots.count.is_none()
@@ -4009,19 +4060,36 @@ fn answer_one(
     // One slmgr option in a short question is about that option, unless it failed.
     let sure_trouble = matches!(u.intent, Intent::Diagnose) && u.confidence >= 0.5;
     // "timesync cmd before ato?": the option is when, the topic is another one.
-    let sure_other_topic = u.confidence >= 0.75
-        && matches!(
-            u.intent,
-            Intent::TimeSync
-                | Intent::Connectivity
-                | Intent::Phone
-                | Intent::Online
-                | Intent::HostSetup
-                | Intent::Thresholds
-                | Intent::Timing
-                | Intent::InternetAccess
-                | Intent::Policy
-        );
+    // A clock command or time server named beside the option ("is w32tm /resync needed before
+    // /ato?", "after /ato do I reset the time server?") is as sure as the classifier's word for
+    // the time.
+    let clock_named = u.intent == Intent::TimeSync
+        && u.confidence >= 0.35
+        && [
+            "w32tm",
+            "w32time",
+            "time server",
+            "timeserver",
+            "time source",
+            "ntp",
+            "clock",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    let sure_other_topic = clock_named
+        || u.confidence >= 0.75
+            && matches!(
+                u.intent,
+                Intent::TimeSync
+                    | Intent::Connectivity
+                    | Intent::Phone
+                    | Intent::Online
+                    | Intent::HostSetup
+                    | Intent::Thresholds
+                    | Intent::Timing
+                    | Intent::InternetAccess
+                    | Intent::Policy
+            );
     if toks.len() <= 5
         && slmgr_option_in(kb, q).is_some()
         && u.slots.host.is_none()
@@ -4310,6 +4378,16 @@ fn answer_one(
             Some(("channel-mismatch", Intent::KeyLookup))
         } else if NON_GVLK_WITH_KMS.is_match(q) && !CONVERT_TO_KMS.is_match(q) {
             Some(("kms-needs-gvlk", Intent::KeyLookup))
+        } else if GVLK_AS_HOST_KEY.is_match(q) {
+            Some(("gvlk-not-host-key", Intent::HostSetup))
+        } else if HOST_KEY_WORDS.is_match(q)
+            && EXISTING_KMS_NAMED.is_match(q)
+            // Building a host with a key they have is the host's setup.
+            && !["set up", "setup", "build", "creat", "configur", "convert", "promot"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some(("existing-host-no-key", Intent::ExistingKms))
         } else if lower.contains("rearm") && REARM_GONE.is_match(q) {
             Some(("rearm-exhausted", Intent::Slmgr))
         } else if SEPARATE_HOSTS.is_match(q)
@@ -4938,7 +5016,32 @@ fn answer_one(
                     format!("**Yes**, that is the right key for {}. ", g.display_name())
                 }
                 Some(g) => format!("**No**: the key for {} is `{}`. ", g.display_name(), g.key),
-                None => String::new(),
+                // "<2008 R2 key> on a Server 2019 box": not one of that version's keys, which
+                // are few enough to list.
+                None => resolve_editions(kb, &u.slots)
+                    .into_iter()
+                    .find_map(|m| match m {
+                        EditionMatch::Ambiguous(list)
+                            if !list.is_empty() && !list.iter().any(|g| &g.key == key) =>
+                        {
+                            Some(list)
+                        }
+                        _ => None,
+                    })
+                    .map_or_else(String::new, |list| {
+                        let family = &list[0].family;
+                        if list.len() > 4 {
+                            return format!("**No**, that key belongs to another version: ask me for the key of your exact {family} edition.\n\n");
+                        }
+                        let keys: Vec<String> = list
+                            .iter()
+                            .map(|g| format!("{} `{}`", g.display_name(), g.key))
+                            .collect();
+                        format!(
+                            "**No**, that key belongs to another version. The keys for {family}: {}.\n\n",
+                            keys.join("; ")
+                        )
+                    }),
             };
             let text = verdict + &format!(
                 "`{key}` is the public KMS client setup key (GVLK) for **{}**. It only activates against a KMS host:\n\n```\nslmgr /ipk {key}\nslmgr /skms {}:{}\nslmgr /ato\n```",
@@ -5336,11 +5439,14 @@ fn answer_one(
         u.confidence = u.confidence.max(0.6);
     }
     // "Can Windows Server 2012 R2 still be activated?": yes, with its key; not a diagnosis.
+    // ("Is Server 2008 still supported as a KMS host?" asks about the host.)
     if STILL_ACTIVATABLE.is_match(q)
         && !u.slots.editions.is_empty()
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && !FAILING.is_match(q)
+        && !(u.intent == Intent::HostSetup
+            && (lower.contains("kms host") || lower.contains("kms server")))
     {
         u.intent = Intent::KeyLookup;
         u.confidence = u.confidence.max(0.6);
@@ -5711,6 +5817,19 @@ fn answer_one(
     {
         u.reroute(Intent::Thresholds);
     }
+    // "Do activated VMs have to stay connected to the KMS host forever?": how long an
+    // activation lasts without it, not how to test the path.
+    if ALWAYS_CONNECTED.is_match(q)
+        && ["kms", "host", "1688"].iter().any(|w| lower.contains(w))
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            u.intent,
+            Intent::Connectivity | Intent::ExistingKms | Intent::ClientProcedure | Intent::None
+        )
+    {
+        u.reroute(Intent::Timing);
+    }
     // "Our NTP is 10.0.0.123, how do I point Windows at it?": a time source, not a KMS host.
     if NTP_NAMED.is_match(q) && !lower.contains("kms") && u.slots.error.is_none() {
         u.reroute(Intent::TimeSync);
@@ -5728,6 +5847,21 @@ fn answer_one(
     {
         u.reroute(Intent::Connectivity);
     }
+    // "Our KMS is on-prem, what goes in the firewall ticket?": the rule support sets, as the
+    // answer about reaching a KMS host of theirs says (when the classifier is unsure).
+    if FIREWALL_TICKET.is_match(q)
+        && u.confidence < 0.5
+        && (lower.contains("kms") || lower.contains("1688"))
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.editions.is_empty()
+        && matches!(
+            u.intent,
+            Intent::HostSetup | Intent::PointKms | Intent::None
+        )
+    {
+        u.reroute(Intent::ExistingKms);
+    }
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
     if YOUR_KMS.is_match(q)
         && u.slots.host.is_none()
@@ -5739,6 +5873,8 @@ fn answer_one(
                 | Intent::PointKms
                 | Intent::ExistingKms
                 | Intent::KeyLookup
+                | Intent::HostSetup
+                | Intent::Help
                 | Intent::None
         )
     {
