@@ -128,6 +128,20 @@ const FILLERS: &[&str] = &[
     "cidr", "block", "prefix", "node", "box", "kms", "external", "internal", "public", "private",
     "new",
 ];
+/// Words that name the machines a rule is for ("clients in 10.60.0.0/16": the source).
+const CLIENT_WORDS: &[&str] = &[
+    "clients",
+    "client",
+    "instances",
+    "vms",
+    "machines",
+    "workers",
+    "desktops",
+];
+
+/// Words between [`CLIENT_WORDS`] and where they are ("VMs are on 10.8.0.0/24").
+const CLIENT_LINKS: &[&str] = &["are", "sit", "live", "run", "all"];
+
 /// Fillers that name a role rather than describe the endpoint's type: "to kms host.corp.example"
 /// may mean the KMS host or the host after it, so the requester is asked.
 const ROLE_FILLERS: &[&str] = &["kms"];
@@ -786,6 +800,11 @@ impl Extractor<'_> {
                     continue;
                 }
             };
+            if matches!(keyword.as_str(), "on" | "at") && self.after_client_word(i) {
+                // "VMs are on 10.8.0.0/24": where the clients are (`role_endpoints`).
+                i += 1;
+                continue;
+            }
             let mut j = i + 1;
             let mut role: Option<String> = None;
             while j < count && j <= i + 3 && FILLERS.contains(&self.tokens[j].text.as_str()) {
@@ -833,6 +852,7 @@ impl Extractor<'_> {
             self.check_list(field, j);
             i = j + 1;
         }
+        self.role_endpoints();
         if self.draft.source.is_none() {
             self.subject_source();
         }
@@ -844,6 +864,81 @@ impl Extractor<'_> {
             if !already && !self.problems.iter().any(|p| p.field == field) {
                 self.bare_endpoint(field);
             }
+        }
+    }
+
+    /// True when the token before `i`, links aside, names client machines ("VMs are" on …).
+    fn after_client_word(&self, i: usize) -> bool {
+        let mut b = i;
+        while b > 0 && CLIENT_LINKS.contains(&self.tokens[b - 1].text.as_str()) {
+            b -= 1;
+        }
+        b > 0 && CLIENT_WORDS.contains(&self.tokens[b - 1].text.as_str())
+    }
+
+    /// Endpoints named by their role rather than by `from`/`to`: "kms host 10.50.0.10" (or
+    /// "the KMS server is kms01.corp") is the destination, "clients in 10.60.0.0/16" (or "VMs
+    /// are on 10.60.1.0/24") the source. Only for a field still empty.
+    fn role_endpoints(&mut self) {
+        const HOST_WORDS: &[&str] = &["host", "server", "hosts", "servers"];
+        const LINKS: &[&str] = &["is", "at", "=", "on", "sits", "runs", "lives"];
+        const CLIENT_WORDS: &[&str] = &[
+            "clients",
+            "client",
+            "instances",
+            "vms",
+            "machines",
+            "workers",
+            "desktops",
+        ];
+        const CLIENT_LINKS: &[&str] = &["are", "sit", "live", "run", "all"];
+        let count = self.tokens.len();
+        for k in 0..count {
+            let word = self.tokens[k].text.as_str();
+            let next = self.tokens.get(k + 1).map(|t| t.text.as_str());
+            let (field, mut j, links) =
+                if word == "kms" && next.is_some_and(|n| HOST_WORDS.contains(&n)) {
+                    (Field::Destination, k + 2, LINKS)
+                } else if CLIENT_WORDS.contains(&word) {
+                    (Field::Source, k + 1, CLIENT_LINKS)
+                } else {
+                    continue;
+                };
+            while j < count && links.contains(&self.tokens[j].text.as_str()) {
+                j += 1;
+            }
+            if field == Field::Source {
+                // "clients in 10.60.0.0/16": a place, not "clients need 1688".
+                if !self
+                    .tokens
+                    .get(j)
+                    .is_some_and(|t| matches!(t.text.as_str(), "in" | "on" | "at"))
+                {
+                    continue;
+                }
+                j += 1;
+            }
+            let Some(candidate) = self.tokens.get(j).cloned() else {
+                continue;
+            };
+            let taken = match field {
+                Field::Source => self.draft.source.is_some(),
+                _ => self.draft.destination.is_some(),
+            };
+            if taken || self.is_consumed(candidate.start, candidate.end) {
+                continue;
+            }
+            let classified = classify(&candidate.text, self.known);
+            if !matches!(
+                classified,
+                Classified::Endpoint(
+                    Endpoint::Host(_) | Endpoint::Network(_) | Endpoint::Instance(_)
+                )
+            ) {
+                continue;
+            }
+            self.consumed.push((candidate.start, candidate.end));
+            self.assign(field, classified, &candidate.text);
         }
     }
 

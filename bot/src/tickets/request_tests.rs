@@ -156,6 +156,13 @@ fn parse_table() {
          Expect { kind: "internet", instances: "web-03,web-04", reason: "-", ..E }),
         ("firewall request: tcp/443 from 10.0.0.0/8 to 2001:db8::1",
          Expect { kind: "firewall", protocol: "tcp", ports: "443", source: "10.0.0.0/8", destination: "2001:db8::1", problem: Some((Destination, "cannot mix address families")), ..E }),
+        // Endpoints named by their role, without from/to.
+        ("kms host 10.50.0.10 in another vpc, clients in 10.60.0.0/16, what firewall rule do I need",
+         Expect { kind: "firewall", source: "10.60.0.0/16", destination: "10.50.0.10", ..E }),
+        ("firewall rule: our VMs are on 10.8.0.0/24 and the KMS server is kms01.corp.example, tcp 1688",
+         Expect { kind: "firewall", protocol: "tcp", ports: "1688", source: "10.8.0.0/24", destination: "kms01.corp.example", ..E }),
+        ("open tcp 1688 from 10.1.0.0/16 to 10.2.0.5, the clients in 10.3.0.0/16 are fine",
+         Expect { source: "10.1.0.0/16", destination: "10.2.0.5", ..E }),
         // Casing, politeness, host names.
         ("Please open TCP 1688 from 10.0.0.0/24 to kms.corp.example",
          Expect { kind: "firewall", protocol: "tcp", ports: "1688", source: "10.0.0.0/24", destination: "kms.corp.example", direction: "egress", ..E }),
