@@ -5126,6 +5126,13 @@ fn answer_one(
             if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
                 let mut a = error_answer(kb, e, ctx);
                 a.text = personalize(&a.text, &t, None);
+                if t.port != 1688 {
+                    // The errors' prose is about the path to the user's host: their port.
+                    a.text = a
+                        .text
+                        .replace("tcp/1688", &format!("tcp/{}", t.port))
+                        .replace("port 1688", &format!("port {}", t.port));
+                }
                 if let Some(c) = a.context.as_mut() {
                     c.intent = Some(Intent::ErrorCode);
                 }
@@ -6377,6 +6384,7 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::{domain_spelling, host_key_synonym, server_abbreviation, strip_wrappers};
+    use crate::KnowledgeBase;
 
     #[test]
     fn a_kms_server_key_is_a_kms_host_key() {
@@ -6388,6 +6396,20 @@ mod tests {
             host_key_synonym("the sql server key is on the box"),
             "the sql server key is on the box"
         );
+    }
+
+    #[test]
+    fn an_error_answer_names_the_users_own_port() {
+        let kb = KnowledgeBase::builtin().expect("builtin KB");
+        let settings = crate::AnswerSettings::default();
+        let a = kb.answer_with(
+            "0xC004F074 after slmgr /ato, our kms host 10.1.2.3 listens on port 1700",
+            None,
+            &settings,
+        );
+        assert!(a.text.contains("tcp/1700"), "{}", a.text);
+        assert!(a.text.contains("-Port 1700"), "{}", a.text);
+        assert!(!a.text.contains("1688"), "{}", a.text);
     }
 
     #[test]
