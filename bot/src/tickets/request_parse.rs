@@ -128,6 +128,7 @@ const FILLERS: &[&str] = &[
     "cidr", "block", "prefix", "node", "box", "kms", "external", "internal", "public", "private",
     "new",
 ];
+
 /// Words that name the machines a rule is for ("clients in 10.60.0.0/16": the source).
 const CLIENT_WORDS: &[&str] = &[
     "clients",
@@ -882,16 +883,6 @@ impl Extractor<'_> {
     fn role_endpoints(&mut self) {
         const HOST_WORDS: &[&str] = &["host", "server", "hosts", "servers"];
         const LINKS: &[&str] = &["is", "at", "=", "on", "sits", "runs", "lives"];
-        const CLIENT_WORDS: &[&str] = &[
-            "clients",
-            "client",
-            "instances",
-            "vms",
-            "machines",
-            "workers",
-            "desktops",
-        ];
-        const CLIENT_LINKS: &[&str] = &["are", "sit", "live", "run", "all"];
         let count = self.tokens.len();
         for k in 0..count {
             let word = self.tokens[k].text.as_str();
