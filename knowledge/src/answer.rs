@@ -520,11 +520,7 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
             }
         }
     }
-    if let Some(o) = SPECIFIC
-        .iter()
-        .find(|(r, _)| r.is_match(&lower))
-        .and_then(|(_, opt)| kb.tables.slmgr.iter().find(|o| o.option == *opt))
-    {
+    if let Some(o) = first_described(kb, &SPECIFIC, &lower) {
         // The option asked for comes first ("the activation ID to pass to /ato": /dlv).
         found.retain(|f| f.option != o.option);
         found.insert(0, o);
@@ -541,13 +537,7 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
         }
     }
     if found.is_empty() && wants_command {
-        if let Some(o) = DESCRIBED
-            .iter()
-            .find(|(r, _)| r.is_match(&lower))
-            .and_then(|(_, opt)| kb.tables.slmgr.iter().find(|o| o.option == *opt))
-        {
-            found.push(o);
-        }
+        found.extend(described_option(kb, &lower));
     }
     found
 }
@@ -555,7 +545,16 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
 /// The slmgr option a question describes without naming it ("uninstall the product key":
 /// `/upk`), whether or not it asks for a command.
 pub(crate) fn described_option<'a>(kb: &'a KnowledgeBase, lower: &str) -> Option<&'a SlmgrOption> {
-    DESCRIBED
+    first_described(kb, &DESCRIBED, lower)
+}
+
+/// The option of the first pattern of `table` that matches `lower`.
+fn first_described<'a>(
+    kb: &'a KnowledgeBase,
+    table: &[(Regex, &str)],
+    lower: &str,
+) -> Option<&'a SlmgrOption> {
+    table
         .iter()
         .find(|(r, _)| r.is_match(lower))
         .and_then(|(_, opt)| kb.tables.slmgr.iter().find(|o| o.option == *opt))

@@ -1007,7 +1007,6 @@ static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server|records?|entry)\b.{0,40}\b(dns|srv|_vlmcs)|\b(dns|srv|_vlmcs)\b.{0,40}\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server)\b|\b(remove|delete|clean\w*\s+up|get\s+rid\s+of)\b.{0,30}\b(stale\s+|old\s+)?(_vlmcs\S*|srv)\s+(records?|entry|entries)\b|\b(remove|delete)\b.{0,30}\b(stale|old)\s+_vlmcs",
     )
 });
-/// An NTP server named by address ("our ntp is 10.0.0.123, how do I point windows at it?").
 /// Whether machines must reach the KMS host all the time ("stay connected forever", "a
 /// permanent connection").
 static ALWAYS_CONNECTED: LazyLock<Folded> = LazyLock::new(|| {
@@ -1015,6 +1014,7 @@ static ALWAYS_CONNECTED: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(stay|remain|keep|be|need|have\s+to|must)\b.{0,40}\b(connect\w*|reachable|in\s+touch|talking|online|open)\b.{0,40}\b(forever|permanent\w*|constant\w*|continuous\w*|all\s+the\s+time|at\s+all\s+times|24/7|always)\b|\b(permanent|constant|continuous|always-on)\s+(connection|connectivity|access|link)\b",
     )
 });
+/// An NTP server named by address ("our ntp is 10.0.0.123, how do I point windows at it?").
 static NTP_NAMED: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(ntp|time\s+(server|source)|ntp\s+server)\s+(is|at|=|:)"));
 /// A Windows version year in a section title.
@@ -1940,7 +1940,6 @@ What works instead: activate each instance **online** with a MAK or retail key (
     )
 }
 
-/// The editions that matched exactly, in the order they were named.
 /// The one edition a message names exactly, if it names one.
 fn one_edition<'a>(kb: &'a KnowledgeBase, slots: &Slots) -> Option<&'a Gvlk> {
     match exact_editions(&resolve_editions(kb, slots)).as_slice() {
@@ -1949,6 +1948,7 @@ fn one_edition<'a>(kb: &'a KnowledgeBase, slots: &Slots) -> Option<&'a Gvlk> {
     }
 }
 
+/// The editions that matched exactly, in the order they were named.
 fn exact_editions<'a>(matches: &[EditionMatch<'a>]) -> Vec<&'a Gvlk> {
     matches
         .iter()
@@ -3152,7 +3152,7 @@ fn two_questions(
         // halves ("the exact commands, plus time sync": the procedure syncs the clock) stands.
         let covers =
             |part: &Answer| first_command(&part.text).is_some_and(|c| whole.text.contains(c));
-        if !whole.abstained && whole.text.contains("\n2. ") && covers(&first) && covers(&second) {
+        if !whole.abstained && numbered_steps(&whole.text) && covers(&first) && covers(&second) {
             continue;
         }
         // A good answer to the whole message stands unless both halves are clear questions
@@ -3204,6 +3204,11 @@ fn asks(part: &str) -> bool {
         || p.split_whitespace()
             .next()
             .is_some_and(|w| STARTS.contains(&w.to_lowercase().as_str()))
+}
+
+/// True when an answer is a numbered procedure ("1. Install the key", "2. Point at the host").
+fn numbered_steps(text: &str) -> bool {
+    text.contains("\n2. ")
 }
 
 /// The first line of an answer's first block of commands.
@@ -3261,7 +3266,7 @@ fn brief(text: &str) -> String {
     let mut fences = 0;
     // A numbered procedure ("1. Install the key", "2. Point at the host") keeps its steps: its
     // first block alone is not the answer.
-    let steps = text.contains("\n2. ");
+    let steps = numbered_steps(text);
     for l in text.lines() {
         if l.starts_with("_Source:") {
             break;
