@@ -852,7 +852,7 @@ impl App {
         let mut reply = answer.text.clone();
         stored.offer = None;
         if let Some(offer) = answer.offer {
-            let draft = self.offer_draft(offer, text);
+            let draft = self.offer_draft(offer, text, answer.context.as_ref());
             reply.push_str(&format!(
                 "\n\n👉 Want me to ask support for it? Reply `file it` and I'll start {} for you{}.",
                 match offer {
@@ -937,7 +937,15 @@ impl App {
         }
     }
 
-    fn offer_draft(&self, offer: knowledge::RequestOffer, text: &str) -> tickets::request::Draft {
+    /// The request an answer offers to file, filled from the question and from the KMS host and
+    /// port the answer understood (`named`: the question's or the thread's), else the
+    /// configured ones.
+    fn offer_draft(
+        &self,
+        offer: knowledge::RequestOffer,
+        text: &str,
+        named: Option<&knowledge::Context>,
+    ) -> tickets::request::Draft {
         use tickets::request::{Endpoint, PortRange, Ports, Protocol, RequestKind};
         let known: Vec<String> = self
             .services
@@ -965,12 +973,13 @@ impl App {
             knowledge::RequestOffer::KmsFirewall => {
                 draft.kind = Some(RequestKind::Firewall);
                 draft.protocol = Some(Protocol::Tcp);
-                // The port the user named for their KMS host ("kms7 on port 1690"), else the
-                // configured one.
+                // The port the user named for their KMS host ("kms7 on port 1690", "our kms
+                // is kms7 on 1700"), else the configured one.
                 if draft.ports.as_ref().is_none_or(|p| p.0.len() != 1) {
-                    draft.ports = Some(Ports(vec![PortRange::single(
-                        self.services.config.kms.port,
-                    )]));
+                    let port = named
+                        .and_then(|c| c.port)
+                        .unwrap_or(self.services.config.kms.port);
+                    draft.ports = Some(Ports(vec![PortRange::single(port)]));
                 }
                 let port = draft
                     .ports
@@ -983,7 +992,13 @@ impl App {
                     }
                 }
                 if draft.destination.is_none() {
-                    if let Some(host) = &self.services.config.kms.host {
+                    if let Some(host) = named.and_then(|c| c.host.as_ref()).or(self
+                        .services
+                        .config
+                        .kms
+                        .host
+                        .as_ref())
+                    {
                         draft.destination = Some(tickets::request::Endpoint::for_host(host));
                     }
                 }

@@ -5140,6 +5140,7 @@ fn answer_one(
                 }
                 if let Some(c) = a.context.as_mut() {
                     c.intent = Some(Intent::ErrorCode);
+                    remember_named(c, &u.slots);
                 }
                 return with_intent(a, Some(Intent::ErrorCode));
             }
@@ -6018,12 +6019,7 @@ fn compose_for(
     let with_ctx = |intent: Intent| {
         let mut c = c0.clone();
         c.intent = Some(intent);
-        if u.slots.host.is_some() {
-            c.host = u.slots.host.clone();
-        }
-        if u.slots.port.is_some() {
-            c.port = u.slots.port;
-        }
+        remember_named(&mut c, &u.slots);
         c
     };
     let intent = u.intent;
@@ -6279,14 +6275,20 @@ fn compose_for(
         if c.intent.is_none() && !a.abstained {
             c.intent = Some(intent);
         }
-        if u.slots.host.is_some() {
-            c.host = u.slots.host.clone();
-        }
-        if u.slots.port.is_some() {
-            c.port = u.slots.port;
-        }
+        remember_named(c, &u.slots);
     }
     paginate(a)
+}
+
+/// Keeps the KMS host and port the question named in the thread's context (offers and
+/// follow-ups use them).
+fn remember_named(c: &mut Context, slots: &Slots) {
+    if slots.host.is_some() {
+        c.host = slots.host.clone();
+    }
+    if slots.port.is_some() {
+        c.port = slots.port;
+    }
 }
 
 /// An on-topic question the classifier reads two ways: the head of each answer, the likelier

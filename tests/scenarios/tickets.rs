@@ -720,3 +720,22 @@ fn a_kms_host_with_its_port_and_a_request_for_commands_gets_the_commands_not_a_t
         posts[0]
     );
 }
+
+#[test]
+fn an_error_offer_files_the_rule_for_the_host_and_port_the_user_named() {
+    // Before, "on 1700" (no "port" word) was not read by the request parser, so the offer
+    // fell back to the configured tcp/1688 while the answer's commands used 1700.
+    let env = env();
+    let run = env.chat(
+        "/as alice\nour kms is kms7.corp.example on 1700 - got 0xC004F074 on a 2022 std vm\nfile it\n",
+    );
+    let posts = run.posts();
+    assert!(posts[0].contains("-Port 1700"), "{}", posts[0]);
+    assert!(
+        posts[0].contains("a firewall request for tcp/1700 to your KMS host"),
+        "{}",
+        posts[0]
+    );
+    assert!(posts[1].contains("1700"), "{}", posts[1]);
+    assert!(posts[1].contains("kms7.corp.example"), "{}", posts[1]);
+}
