@@ -397,7 +397,9 @@ fn build_passages(articles: &[Article], tables: &Tables, builtin: usize) -> Vec<
                 }
             }
         }
-        // Attach each example question to the section sharing most words with it.
+        // Attach each example question to the section sharing most words with it. Each
+        // section's words are worked out once for all of the article's questions.
+        let mut section_words: Option<Vec<std::collections::HashSet<String>>> = None;
         for (_, q) in &a.front.questions {
             // An explicit `#section-slug` suffix picks the section.
             if let Some((text_q, anchor)) = q.rsplit_once(" #") {
@@ -410,13 +412,19 @@ fn build_passages(articles: &[Article], tables: &Tables, builtin: usize) -> Vec<
             }
             let qt: std::collections::HashSet<String> =
                 text::tokens(q, false).into_iter().collect();
+            let words = section_words.get_or_insert_with(|| {
+                out[first..]
+                    .iter()
+                    .map(|p| {
+                        text::tokens(&format!("{} {}", p.section, p.text), false)
+                            .into_iter()
+                            .collect()
+                    })
+                    .collect()
+            });
             let best = (first..out.len()).max_by_key(|i| {
-                let st: std::collections::HashSet<String> =
-                    text::tokens(&format!("{} {}", out[*i].section, out[*i].text), false)
-                        .into_iter()
-                        .collect();
                 // Earlier sections win ties (max_by_key keeps the last maximum, so negate index).
-                (qt.intersection(&st).count(), usize::MAX - *i)
+                (qt.intersection(&words[*i - first]).count(), usize::MAX - *i)
             });
             if let Some(i) = best {
                 out[i].questions.push(q.clone());
