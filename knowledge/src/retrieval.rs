@@ -1,6 +1,8 @@
 //! In-memory tantivy index over passages (article sections, error codes, slmgr options, KMS facts) with synonyms and fuzzy terms.
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: these maps and sets are looked up for every word of every question, keyed by
+// the knowledge base's own words (no outside input chooses the keys of a long-lived map).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::RamDirectory;
@@ -140,7 +142,7 @@ impl Retriever {
             })
             .collect();
         let mut passage_tokens = Vec::with_capacity(passages.len());
-        let mut df: HashMap<String, usize> = HashMap::new();
+        let mut df: HashMap<String, usize> = HashMap::default();
         for (pid, [title, body, questions]) in fields.iter().enumerate() {
             let (title, body, questions) = (map(title), map(body), map(questions));
             let set: HashSet<String> = title
@@ -194,7 +196,7 @@ impl Retriever {
                     .collect()
             })
             .collect();
-        let mut by_len: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut by_len: HashMap<usize, Vec<String>> = HashMap::default();
         for t in df.keys() {
             by_len.entry(t.len()).or_default().push(t.clone());
         }
@@ -372,7 +374,7 @@ fn base_forms(word: &str) -> Vec<String> {
 
 /// Normalised, de-duplicated content tokens of a question.
 pub fn query_tokens(question: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     tokens(question, false)
         .into_iter()
         .filter(|t| seen.insert(t.clone()))

@@ -1,6 +1,7 @@
 //! Text normalisation shared by indexing and querying: tokens, stop words, synonyms and light stemming.
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: the stop-word and synonym sets are looked up for every word of every message.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use regex::Regex;
 use regex_automata::nfa::thompson;

@@ -10,7 +10,9 @@
 //! so the build script's model is bit for bit the one training at run time would give (a test
 //! checks this).
 
-use std::collections::HashMap;
+// Fx hashing: the vocabulary is keyed by feature hashes, looked up for every feature of every
+// message.
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::text;
 
@@ -136,7 +138,7 @@ impl Classifier {
         let mut labels: Vec<String> = examples.iter().map(|(_, l)| l.clone()).collect();
         labels.sort();
         labels.dedup();
-        let mut vocab: HashMap<u64, u32> = HashMap::new();
+        let mut vocab: HashMap<u64, u32> = HashMap::default();
         let mut df: Vec<u32> = Vec::new();
         let mut known_words: Vec<String> = examples
             .iter()
@@ -369,7 +371,7 @@ impl Classifier {
         let mut r = Reader(bytes.strip_prefix(MAGIC)?);
         let labels = r.strings()?;
         let n = r.len()?;
-        let mut vocab = HashMap::with_capacity(n);
+        let mut vocab = HashMap::with_capacity_and_hasher(n, Default::default());
         for id in 0..n {
             vocab.insert(r.u64()?, u32::try_from(id).ok()?);
         }

@@ -4,8 +4,8 @@
 //! English ("ich", "wir", "pour", "c'est", "para") is glossed, and only whole words and phrases
 //! of a small glossary are replaced; host names, keys, codes and everything else stay as typed.
 
+use rustc_hash::FxHashSet as HashSet;
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// Words that mark a message as German, French or Spanish (accents folded): common words that
