@@ -30,7 +30,14 @@ fn main() -> ExitCode {
         // thread, the first answer compiles them itself.
         let _ = std::thread::Builder::new()
             .name("kb-warm-up".into())
-            .spawn(knowledge::warm_up);
+            .spawn(|| {
+                // In the order the main thread meets them: the tokenizer's patterns as it
+                // builds the knowledge base, the request parser's with every message, then
+                // the rest.
+                knowledge::warm_up_build();
+                kmsbot::tickets::warm_up();
+                knowledge::warm_up();
+            });
     }
     init_logging(cli.log_format);
     let config = match Config::load(cli.config.as_deref(), std::env::vars()) {

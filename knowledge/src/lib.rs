@@ -46,9 +46,16 @@ use retrieval::{Passage, Retriever};
 /// answer that starts meanwhile compiles the first ones itself while this thread compiles the
 /// last (each is compiled once; an answer that needs one being compiled waits for it).
 pub fn warm_up() {
+    warm_up_build();
     compose::warm_up();
     answer::warm_up();
     nlu::warm_up();
+}
+
+/// Compiles what building the knowledge base needs (the tokenizer's patterns and word sets):
+/// the first part of [`warm_up`], for a thread that has something else to do before the rest.
+pub fn warm_up_build() {
+    text::warm_up();
 }
 
 /// Errors while building the knowledge base.
@@ -489,6 +496,7 @@ mod tests {
     #[test]
     fn warm_up_lists_every_pattern() {
         for (file, src) in [
+            ("text.rs", include_str!("text.rs")),
             ("compose.rs", include_str!("compose.rs")),
             ("answer.rs", include_str!("answer.rs")),
             ("nlu/mod.rs", include_str!("nlu/mod.rs")),

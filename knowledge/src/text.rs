@@ -7,7 +7,7 @@ use regex::Regex;
 use regex_automata::nfa::thompson;
 use regex_automata::util::{pool::Pool, syntax};
 use regex_automata::{hybrid, Input};
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// A regex from a pattern written in this crate's source, for `LazyLock` statics.
 ///
@@ -754,23 +754,10 @@ pub fn is_stopword(word: &str) -> bool {
 /// server", "not using kms") to the single token `nokms`, so that they point at the
 /// methods that need no KMS host instead of at KMS itself.
 fn negate_kms(lower: &str) -> std::borrow::Cow<'_, str> {
-    static NEG: OnceLock<Regex> = OnceLock::new();
-    let re = NEG.get_or_init(|| {
-        Regex::new(
-            r"\b(?:without|w/o|no|not|dont\s+(?:have|use|want|need|run)|do\s+not\s+(?:have|use|want|need|run)|havent\s+got|instead\s+of|other\s+than|except|lack|lacking)\s+(?:(?:a|an|any|the|our|my|own|using|use|to\s+use|local|access\s+to)\s+)*kms(?:\s+(?:host|server|service|activation)s?)?\b",
-        )
-        .expect("static regex is valid")
-    });
-    // "no KMS host could be contacted" quotes an error message; it is not a negation.
-    static QUOTE: OnceLock<Regex> = OnceLock::new();
-    let quote = QUOTE.get_or_init(|| {
-        Regex::new(r"^\s*(?:could|can|cannot|cant|was|were|found|contacted|reached|reachable|responded|responding|answered)\b")
-            .expect("static regex is valid")
-    });
-    re.replace_all(lower, |c: &regex::Captures<'_>| {
+    NEGATED_KMS.replace_all(lower, |c: &regex::Captures<'_>| {
         let m = c.get(0).map_or("", |m| m.as_str());
         let after = c.get(0).map_or("", |m| &lower[m.end()..]);
-        if quote.is_match(after) {
+        if QUOTED_ERROR.is_match(after) {
             m.to_string()
         } else {
             " nokms ".to_string()
@@ -778,26 +765,50 @@ fn negate_kms(lower: &str) -> std::borrow::Cow<'_, str> {
     })
 }
 
+/// A negated mention of KMS, for [`negate_kms`].
+static NEGATED_KMS: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"\b(?:without|w/o|no|not|dont\s+(?:have|use|want|need|run)|do\s+not\s+(?:have|use|want|need|run)|havent\s+got|instead\s+of|other\s+than|except|lack|lacking)\s+(?:(?:a|an|any|the|our|my|own|using|use|to\s+use|local|access\s+to)\s+)*kms(?:\s+(?:host|server|service|activation)s?)?\b",
+    )
+});
+
+/// What follows "no KMS host" when it quotes an error message ("... could be contacted"): not
+/// a negation.
+static QUOTED_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"^\s*(?:could|can|cannot|cant|was|were|found|contacted|reached|reachable|responded|responding|answered)\b",
+    )
+});
+
 /// Joins a number to its time unit ("7 days" → "7days days"), so that "every 7 days" does
 /// not match "Windows 7" plus "30 days" elsewhere.
 fn join_durations(lower: &str) -> std::borrow::Cow<'_, str> {
-    static DUR: OnceLock<Regex> = OnceLock::new();
-    let re = DUR.get_or_init(|| {
-        Regex::new(r"\b(\d+)\s*-?\s*(minute|hour|day|week|month|year)s?\b")
-            .expect("static regex is valid")
-    });
-    re.replace_all(lower, " ${1}${2}s ${2}s ")
+    DURATION.replace_all(lower, " ${1}${2}s ${2}s ")
 }
+
+/// A number and its time unit, for [`join_durations`].
+static DURATION: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"\b(\d+)\s*-?\s*(minute|hour|day|week|month|year)s?\b"));
 
 /// Drops the version after "windows" ("windows 10" → "windows"): the edition recognizer
 /// handles versions, and for retrieval "10" is not a quantity.
 fn drop_client_versions(lower: &str) -> std::borrow::Cow<'_, str> {
-    static VER: OnceLock<Regex> = OnceLock::new();
-    let re = VER.get_or_init(|| {
-        Regex::new(r"\b(windows|win)\s*(?:7|8\.1|8|10|11|vista|xp)\b")
-            .expect("static regex is valid")
-    });
-    re.replace_all(lower, " windows ")
+    CLIENT_VERSION.replace_all(lower, " windows ")
+}
+
+/// "windows" and a client version, for [`drop_client_versions`].
+static CLIENT_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"\b(windows|win)\s*(?:7|8\.1|8|10|11|vista|xp)\b"));
+
+/// Compiles the patterns every tokenization meets (building the knowledge base tokenizes
+/// every passage, so these come first in [`crate::warm_up`]).
+pub(crate) fn warm_up() {
+    for p in [&NEGATED_KMS, &QUOTED_ERROR, &DURATION, &CLIENT_VERSION] {
+        LazyLock::force(p);
+    }
+    stopwords();
+    synonym_map();
+    is_canonical("");
 }
 
 /// Applies the phrase synonyms to lower-cased text.

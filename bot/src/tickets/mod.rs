@@ -11,4 +11,5 @@ mod request_render;
 mod request_tests;
 pub mod store;
 
+pub use request_parse::warm_up;
 pub use store::{TicketFilter, TicketRow};

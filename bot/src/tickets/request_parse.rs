@@ -189,6 +189,40 @@ pub fn detect(text: &str) -> Option<RequestKind> {
     None
 }
 
+/// Compiles the request parser's patterns, [`detect`]'s first (every chat message meets
+/// them), so that a thread started with the process has them ready for the first message.
+pub fn warm_up() {
+    for p in [
+        &GREETING,
+        &POLITE_ASK,
+        &QUESTION_START,
+        &QUESTION_WORD,
+        &REQUEST_VERB,
+        &FLOW_WORD,
+        &FIREWALL_PHRASE,
+        &INFO_ASK,
+        &OPEN_VERB,
+        &INTERNET_PHRASE,
+        &PORT_SPEC,
+        &ICMP_WORD,
+        &ANY_PROTOCOL,
+        &ERROR_CODE,
+        &PROTOCOL_WORD,
+        &PORT_TRIGGER,
+        &PORT_SLASH_PROTO,
+        &INGRESS_WORD,
+        &EGRESS_WORD,
+        &EGRESS_HINT,
+        &DURATION_FOR,
+        &DURATION_BARE,
+        &DURATION_UNTIL,
+        &REASON_CONNECTOR,
+        &TRAILING_NOISE,
+    ] {
+        LazyLock::force(p);
+    }
+}
+
 /// Whether `text` reads as a question of its own (a question word first, a question mark at
 /// the end, or an error code), whatever else it holds.
 pub fn looks_like_question(text: &str) -> bool {
