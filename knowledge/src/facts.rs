@@ -267,7 +267,7 @@ struct SourcesFile {
 }
 
 /// All fact tables, loaded and validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tables {
     /// GVLKs in Microsoft's order.
     pub gvlks: Vec<Gvlk>,
