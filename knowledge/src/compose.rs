@@ -3447,11 +3447,12 @@ fn answer_one(
     if lower.contains("kms")
         && [
             "mile", "distance", "kilomet", "km/h", "driv", "walk", "by car", "by train",
+            "per hour", "kmph", "m/s", "speed",
         ]
         .iter()
         .any(|w| lower.contains(w))
         && ![
-            "activat", "slmgr", "gvlk", "windows", "host", "1688", "key", "server",
+            "activat", "slmgr", "gvlk", "windows", "host", "port", "tcp", "key", "server",
         ]
         .iter()
         .any(|w| lower.contains(w))
