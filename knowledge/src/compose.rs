@@ -3482,12 +3482,15 @@ fn answer_one(
         return small_talk(Intent::Help, ctx);
     }
     // Someone else's machine, with its password ("activate my customer's Windows remotely,
-    // here's their RDP password") is declined below, not offered a job.
+    // here's their RDP password") is declined below, not offered a job; an offer to pay for
+    // it ("can you activate it for me? I pay") gets the provider's BYOL policy.
     if BOT_ACTIVATES.is_match(q)
         && q.split_whitespace().count() <= 14
-        && !["password", "rdp", "customer", "remotely"]
-            .iter()
-            .any(|w| q.to_ascii_lowercase().contains(w))
+        && ![
+            "password", "rdp", "customer", "remotely", "pay", "fee", "charge", "money",
+        ]
+        .iter()
+        .any(|w| q.to_ascii_lowercase().contains(w))
         && u.slots.editions.is_empty()
         && u.slots.host.is_none()
         && u.slots.error.is_none()
