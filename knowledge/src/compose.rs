@@ -281,8 +281,11 @@ static CONVERT_TO_MAK: LazyLock<Folded> = LazyLock::new(|| {
 static HOST_NOT_CLIENT: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\bkms\s+(host|server)\b"));
 /// The order of the client commands.
-static CLIENT_ORDER: LazyLock<Folded> =
-    LazyLock::new(|| rx_folded(r"(?i)\border\b.*\b(ipk|skms|ato)\b|\b(ipk|skms|ato)\b.*\border\b"));
+static CLIENT_ORDER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\border\b.*\b(ipk|skms|ato)\b|\b(ipk|skms|ato)\b.*\border\b|\b(ipk|skms|ato|key|gvlk)\b.{0,60}\b(before|after|first)\b.{0,40}\b(ipk|skms|ato)\b|\bafter\b.{0,30}\b(ipk|skms)\b.{0,40}\b(what|next|then|now)\b|\bwhat\s+(next|now)\b.{0,40}\bafter\b.{0,30}\b(ipk|skms)\b",
+    )
+});
 /// Where to start troubleshooting.
 static DIAGNOSE_START: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -4609,7 +4612,7 @@ fn answer_one(
             && ACTIVATION_CONTEXT.is_match(q)
         {
             Some(("time-skew", Intent::TimeSync))
-        } else if AUTO_RETRY.is_match(q) && !OTHER_CLOUD.is_match(q) {
+        } else if AUTO_RETRY.is_match(q) && !OTHER_CLOUD.is_match(q) && !CLIENT_ORDER.is_match(q) {
             Some(("validity", Intent::Timing))
         } else if CHANGE_PORT.is_match(q) && u.slots.host.is_none() && u.slots.port.is_none() {
             Some(("port", Intent::PointKms))
