@@ -623,7 +623,7 @@ static PLATFORM_SUPPORT: LazyLock<Matcher> = LazyLock::new(|| {
 /// "How many systems / machines / servers ...".
 static HOW_MANY_MACHINES: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bhow\s+many\s+(\w+\s+)?(machines|systems|servers|clients|computers|vms|instances|devices|pcs|nodes)\b",
+        r"(?i)\bhow\s+many\s+(\w+\s+)?(machines|systems|servers|clients|computers|vms|instances|devices|pcs|nodes)\b|\bhow\s+many\s+(windows|win)(\s*(7|8|8\.1|10|11|server|clients?|machines?))?\b",
     )
 });
 static MIN_COUNT: LazyLock<Folded> = LazyLock::new(|| {
