@@ -4661,6 +4661,9 @@ fn answer_one(
                 || lower.contains("one host"))
         {
             Some(("capacity", Intent::Thresholds))
+        } else if REBOOT.is_match(q) && (HOST_KEY_WORDS.is_match(q) || lower.contains("service")) {
+            // "After installing the host key, must I restart some service?": sppsvc.
+            Some(("sppsvc", Intent::HostSetup))
         } else if REBOOT.is_match(q) {
             Some(("reboot", Intent::ClientProcedure))
         } else if HOST_UPDATE.is_match(q) {
