@@ -519,7 +519,7 @@ static SUPPORT_TICKET: LazyLock<Folded> = LazyLock::new(|| {
 /// Making a KMS host ("procedure for creating KMS server", "build a kms host").
 static CREATE_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(creat\w*|build\w*|deploy\w*|stand\s+up|standing\s+up|set\s*up|setting\s+up|make|making|install\w*)\s+(an?\s+|the\s+|our\s+|my\s+|own\s+|new\s+|first\s+){0,3}kms\s+(host|server)s?\b",
+        r"(?i)\b(creat\w*|build\w*|deploy\w*|stand\s+up|standing\s+up|set\s*up|setting\s+up|make|making|install\w*)\s+(an?\s+|the\s+|our\s+|my\s+|own\s+|new\s+|first\s+){0,3}kms\s+(host|server)s?\b|\b(convert\w*|turn\w*|promot\w*|mak\w*)\b.{0,60}\b(into|to|as)\s+(an?\s+|the\s+|our\s+|my\s+)?kms\s+(host|server)\b",
     )
 });
 /// Building or configuring a KMS host (rather than using one).
@@ -6149,8 +6149,14 @@ fn compose_for(
             a
         }),
         Intent::HostSetup => article_answer(kb, "kms-host", "Steps", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
+            // A Windows Server 2008 R2 host: what that legacy version needs, before the steps.
+            let legacy = (lower.contains("2008 r2") || lower.contains("2008r2"))
+                .then(|| section(kb, "kms-host", "Windows Server 2008 R2"))
+                .flatten();
+            if let Some((_, _, r2)) = legacy {
+                a.text = format!("{}\n\n{}", personalize(r2.trim(), t, None), a.text);
             // Where the host key comes from is the first thing people need to know.
-            if let Some((_, _, before)) = section(kb, "kms-host", "Before you start") {
+            } else if let Some((_, _, before)) = section(kb, "kms-host", "Before you start") {
                 if let Some(first) = before.trim().lines().next() {
                     a.text = format!("{}\n\n{}", personalize(first, t, None), a.text);
                 }
