@@ -171,6 +171,20 @@ static RESTORE_TIME: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(back|restore\w*|revert\w*|undo|reset)\b.{0,40}\b(time\s*(server|source)|ntp|peer\s*list|default|time\.windows\.com)\b|\b(time\s*(server|source)|ntp|time\.windows\.com)\b.{0,40}\b(back|restore\w*|revert\w*|afterwards|after\s+activat\w*)\b",
     )
 });
+/// A bare "and after activation?" or "afterwards?": the step after activating, in the thread's
+/// subject.
+static AFTERWARDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(and|ok(ay)?|so|then)?[\s,]*(what\s+(about|do\s+i\s+do)\s+)?(after\s+(the\s+|that\s+|i\s+)?(activat\w*|slmgr\s+/ato|/ato|it'?s\s+activated|that)|afterwards?)(\s+(what|then))?\s*[?.!]*\s*$",
+    )
+});
+/// Internet access for instances, added or asked for ("we ordered the VMs without internet,
+/// can we add it later?").
+static INTERNET_FOR_INSTANCES: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(vms?|instances?|servers?|machines?)\b.{0,40}\b(without|no)\s+(the\s+)?internet\b.{0,60}\b(add|enable|later|request|get|change|order)\w*\b|\b(add|enable|request|order)\w*\s+(the\s+)?internet(\s+access)?\b.{0,40}\b(later|afterwards|after\s+(the\s+)?order|existing|vms?|instances?|servers?)\b",
+    )
+});
 /// A key asked for in a Windows machine ("which key do I type in on the windows vm").
 static WINDOWS_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1379,6 +1393,8 @@ pub(crate) fn warm_up() {
         &WINDOWS_UPDATE,
         &WHAT_IS,
         &RESTORE_TIME,
+        &AFTERWARDS,
+        &INTERNET_FOR_INSTANCES,
         &WINDOWS_KEY,
         &OTHER_KEY,
         &HOST_MOVE,
@@ -5347,6 +5363,9 @@ fn answer_one(
             // What an unactivated Windows shows ("the 'Activate Windows' watermark") is
             // evidence enough, whatever else the message talks about (a Mac, RDP).
             u.intent = Intent::Diagnose;
+        } else if RESTORE_TIME.is_match(q) && u.confidence < 0.6 {
+            // "After activating, change the time server back how?": the time sync's last step.
+            u.reroute(Intent::TimeSync);
         } else if u.confidence >= NONE_SURE || !anchored {
             return abstain(u.confidence.min(0.5), ctx);
         } else if let Some((alt, p)) = u.alternative {
@@ -5862,6 +5881,27 @@ fn answer_one(
     {
         u.reroute(Intent::Timing);
     }
+    // "After activating, how do I set the time server back?", or "and after activation?" in a
+    // thread about the clock: the time sync's last step.
+    if (RESTORE_TIME.is_match(q)
+        || (AFTERWARDS.is_match(q) && ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)))
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.intent != Intent::TimeSync
+    {
+        u.reroute(Intent::TimeSync);
+    }
+    // "We ordered the VMs without internet, can we add it later?": the internet-access request.
+    if INTERNET_FOR_INSTANCES.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            u.intent,
+            Intent::None | Intent::InternetAccess | Intent::Phone | Intent::Online | Intent::Policy
+        )
+    {
+        u.reroute(Intent::InternetAccess);
+    }
     // "Our NTP is 10.0.0.123, how do I point Windows at it?": a time source, not a KMS host.
     if NTP_NAMED.is_match(q) && !lower.contains("kms") && u.slots.error.is_none() {
         u.reroute(Intent::TimeSync);
@@ -6129,7 +6169,8 @@ fn compose_for(
         }
         Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", t, with_ctx(intent), None, 0.85).map(|mut a| {
             // A server the user named in a time question is their time source.
-            if let Some(h) = &u.slots.host {
+            // The guide syncs with the KMS host: the configured one, when the question says so.
+            if let Some(h) = u.slots.host.as_ref().or(t.host.as_ref().filter(|_| lower.contains("kms"))) {
                 a.text = a.text.replace("<reachable_ntp_server>", h);
             }
             if !a.text.contains("/query") {
@@ -6142,7 +6183,7 @@ fn compose_for(
                     a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
                 }
             }
-            if RESTORE_TIME.is_match(q) {
+            if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) {
                 // "Set the time server back afterwards": the procedure's last step.
                 a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }
