@@ -4591,7 +4591,12 @@ fn answer_one(
         } else if (lower.contains("udp")
             || DIRECTION.is_match(q)
             // "is 1688 tcp": which protocol.
-            || (lower.contains("tcp") && lower.contains("1688") && toks.len() <= 4))
+            || (lower.contains("tcp") && lower.contains("1688") && toks.len() <= 4)
+            // "What is the port number of the KMS server, and the protocol?"
+            || ((lower.contains("port number") || lower.contains("protocol"))
+                && lower.contains("port")
+                && u.slots.host.is_none()
+                && u.slots.editions.is_empty()))
             && !["ntp", "123", "w32tm", "time", "clock"]
                 .iter()
                 .any(|w| lower.contains(w))
