@@ -1008,7 +1008,7 @@ static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
 /// One key on many machines ("can I use the same GVLK on many servers?").
 static SAME_KEY_MANY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
+        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\bsame\s+(kms\s+)?key\s+(for|on|in)\s+(all|many|several|multiple|every|each|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
     )
 });
 /// Whether a version can still be activated ("can 2012 R2 still be activated?").
