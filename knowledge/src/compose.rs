@@ -962,6 +962,13 @@ static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
+/// Paying for the instance, said as why it should come activated ("why is it not activated
+/// already? I pay for the VM").
+static PAID_FOR_INSTANCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|never|isn'?t|wasn'?t)\s+(already\s+|pre-?)?activated\b.{0,60}\b(i|we)\s+(pay|paid|am\s+paying|are\s+paying)\b|\b(i|we)\s+(pay|paid|am\s+paying|are\s+paying)\b.{0,60}\b(not|never|isn'?t|wasn'?t)\s+(already\s+|pre-?)?activated\b|\bactivated\s+already\b.{0,60}\b(i|we)\s+(pay|paid)\b",
+    )
+});
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b",
@@ -1231,6 +1238,7 @@ pub(crate) fn warm_up() {
         &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
+        &PAID_FOR_INSTANCE,
         &CLIENT_SIDE,
         &CHECK_IT_WORKS,
         &HOST_SIDE,
@@ -5938,6 +5946,19 @@ fn answer_one(
         )
     {
         u.reroute(Intent::ExistingKms);
+    }
+    // "Why is the image not activated already? I pay for the VM": the licence is not part of
+    // the instance (BYOL).
+    if PAID_FOR_INSTANCE.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && matches!(
+            u.intent,
+            Intent::Diagnose | Intent::None | Intent::ClientProcedure | Intent::StatusCheck
+        )
+    {
+        u.reroute(Intent::Policy);
     }
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
     if YOUR_KMS.is_match(q)
