@@ -108,7 +108,7 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"syntax\s+is\s+incorrect", "0x8007007B"),
         (r"licen[cs]e\s+consumption\s+failed", "0xC004E015"),
         (r"product\s+key\s+is\s+(?:invalid|not\s+valid)\s+for\s+this\s+installation", "0xC004E016"),
-        (r"(?:product\s+)?key\s+(?:is\s+|was\s+)?(?:invalid|not\s+valid)\b|\binvalid\s+product\s+key", "0xC004F050"),
+        (r"(?:product\s+)?key\s+(?:is\s+|was\s+)?(?:invalid|not\s+valid)\b|\binvalid\s+product\s+key|\bkey\b.{0,50}\b(?:said|says|saying|show\w*|giv\w*|report\w*|tell\w*)\s+(?:me\s+)?(?:that\s+)?(?:it'?s\s+|it\s+is\s+|is\s+)?(?:invalid|not\s+valid)\b", "0xC004F050"),
     ]
     .into_iter()
     .map(|(p, c)| (rx(&format!("(?i){p}")), c))
