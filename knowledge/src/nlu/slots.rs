@@ -173,7 +173,7 @@ static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of|a\s+single)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?)\b",
+        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of|a\s+single)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?|(?:windows|win)\s*(?:1[01]|8\.1|[78])(?:\s+(?:pro|enterprise|education))?)\b",
     )
 });
 static INSTANCE: LazyLock<Regex> =
@@ -645,6 +645,8 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     let kind = if noun.starts_with("server") || between.contains("server") {
         MachineKind::Server
     } else if noun.starts_with("client")
+        // "30 windows 10 and 2 servers": a client version as the machines.
+        || noun.starts_with("win")
         || noun.starts_with("vdi")
         || noun.starts_with("desktop")
         || noun.starts_with("pc")
