@@ -799,7 +799,7 @@ static BILLING: LazyLock<Folded> =
 /// the number of machines.
 static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(have|got|with|using|use|bought|purchased|own|received)\s+(a|an|our|the|one|this)?\s*(mak|multiple\s+activation\s+key)s?\b|\bmak\s+(key|licen[cs]e)s?\b.{0,40}\b(have|got|bought|received)\b|\b(have|got)\b.{0,20}\bmak\s+(key|licen[cs]e)s?\b|\b(have|got|own|bought|purchased)\b.{0,60}\b(and|plus)\s+(a|an|one|our|the)\s+mak\b",
+        r"(?i)\b(have|got|with|using|use|bought|purchased|own|received)\s+(a|an|our|the|one|this)?\s*(mak|multiple\s+activation\s+key)s?\b|\bmak\s+(key|licen[cs]e)s?\b.{0,40}\b(have|got|bought|received)\b|\b(have|got)\b.{0,20}\bmak\s+(key|licen[cs]e)s?\b|\b(have|got|own|bought|purchased)\b.{0,60}\b(and|plus)\s+(a|an|one|our|the)\s+mak\b|\b(key|licen[cs]e)\b.{0,30}\b(is|are)\s+(a\s+|an\s+)?mak\b",
     )
 });
 /// Activating now rather than waiting ("the command to force activation right now").
