@@ -926,7 +926,7 @@ static BARE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// the domain").
 static NO_DOMAIN: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain|(different|another|other|separate)\s+(ad\s+)?(domains?|forests?))\b",
+        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain|(different|another|other|separate)\s+(ad\s+)?(domains?|forests?)|(need|needs|must|has\s+to|have\s+to)\s+(to\s+)?(be\s+)?(domain[\s-]joined|joined\s+to\s+(a|the)\s+domain|(a\s+)?member\s+of\s+(a|the)\s+domain))\b",
     )
 });
 /// The KMS host's own activation and internet access ("does the KMS host reactivate every
