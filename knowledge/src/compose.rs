@@ -1756,6 +1756,32 @@ fn client_procedure(
     let key = gvlk
         .map(|g| g.key.clone())
         .unwrap_or_else(|| "<GVLK_for_your_edition>".into());
+    // A version without its edition ("activate Windows Server 2022 with KMS"): the few keys of
+    // that version to choose from, so that the key is in the answer.
+    let family_rows = match (gvlk, matches.as_slice()) {
+        (None, [EditionMatch::Ambiguous(rows)])
+            if (2..=4).contains(&rows.len()) && rows.iter().all(|g| g.family == rows[0].family) =>
+        {
+            rows.clone()
+        }
+        _ => Vec::new(),
+    };
+    let key_choice = family_rows
+        .first()
+        .map(|first| {
+            let keys: Vec<String> = family_rows
+                .iter()
+                .map(|g| {
+                    let name = g
+                        .edition
+                        .strip_prefix(g.family.as_str())
+                        .unwrap_or(&g.edition);
+                    format!("{} `{}`", name.trim_start_matches([' ', ':']), g.key)
+                })
+                .collect();
+            format!(" ({}: {})", first.family, keys.join(", "))
+        })
+        .unwrap_or_default();
     let mut text = String::new();
     match (gvlk, &t.host) {
         (Some(g), Some(h)) => text.push_str(&format!(
@@ -1780,7 +1806,7 @@ fn client_procedure(
         ));
     } else {
         text.push_str(&format!(
-            "1. Install the KMS client setup key:\n```\nslmgr /ipk {key}\n```\n\
+            "1. Install the KMS client setup key{key_choice}:\n```\nslmgr /ipk {key}\n```\n\
 2. Point Windows at the KMS host:\n```\nslmgr /skms {host}:{port}\n```\n\
 3. Sync the clock (activation fails when the clocks differ by more than 4 hours in UTC); the KMS host works as time source only if it serves NTP on udp/123, otherwise put a reachable NTP server there:\n```\nnet start w32time\nw32tm /config /manualpeerlist:{host} /syncfromflags:manual /update\nw32tm /resync\n```\n\
 4. Activate and check:\n```\nslmgr /ato\nslmgr /dli\n```\n\
@@ -1810,6 +1836,8 @@ fn client_procedure(
     if let Some(g) = gvlk {
         c.family = Some(g.family.clone());
         c.edition = Some(g.edition.clone());
+    } else if let Some(first) = family_rows.first() {
+        c.family = Some(first.family.clone());
     }
     c.host = t.host.clone();
     c.port = Some(port);
@@ -3958,6 +3986,13 @@ fn answer_one(
             {
                 if let Some(ed) = &c.edition {
                     u.slots.editions = vec![editions::parse(ed)];
+                } else if let Some(fam) = c
+                    .family
+                    .as_ref()
+                    .filter(|_| u.intent == Intent::KeyLookup || KEY_WORDS.is_match(q))
+                {
+                    // "What is the key?" after a version without its edition: that version's keys.
+                    u.slots.editions = vec![editions::parse(fam)];
                 }
             }
         }
