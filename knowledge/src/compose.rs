@@ -3464,6 +3464,15 @@ fn answer_one(
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && ["Linux", "Kubernetes"].contains(name)))
             .filter(|(w, _)| !role(w))
+            // "Migrating from VMware, our VMs were activated before, now not": the Windows
+            // machines moved, and their activation is the question.
+            .filter(|(_, name)| {
+                *name != "VMware"
+                    || !(lower.contains("activat")
+                        && ["migrat", "moved", "moving", "move "]
+                            .iter()
+                            .any(|a| lower.contains(a)))
+            })
             // "VLSC or Microsoft 365 admin center for the host key?": where the key is.
             .filter(|(_, name)| {
                 *name != "Microsoft 365"
