@@ -509,8 +509,15 @@ fn twentieth_dev_set() {
 /// "revert back", "do the needful"; typos such as "slmrg", "ksm", "gvkl", "activasion";
 /// lower-case run-on lines, two questions in one, greetings and complaints around one question,
 /// short thread follow-ups, pasted `slmgr /dli` output; every topic of the bot, own KMS host
-/// names and addresses; 48 off-topic near-misses). First run, before any tuning on it: see the
-/// commit that tunes on it. Its floor is the first run less a margin.
+/// names and addresses; 48 off-topic near-misses). First run, before any tuning on it: 221/236
+/// (93.6%), off-topic declined 46/48 (held-out sets at that moment: third 210/225, fourth
+/// 224/240, fifth 223/254). After tuning on it: 236/236, with the held-out sets at third
+/// 211/225, fourth 225/240, fifth 224/254. The fixes were made general (chat shorthand and
+/// typos of kms, gvlk and slmgr, "actualize"; the order of the client steps; setting the time
+/// server back; a paid instance and BYOL; speeds in km/h) and checked on other phrasings of a
+/// hand trial, 18 of which were added after that (a version without its edition, client
+/// versions as counts, error texts without their code, a status line quoted inline): 254/254,
+/// off-topic declined 49/49. Its floor is the first run less a margin.
 #[test]
 fn twenty_first_dev_set() {
     let pct = check_set(
@@ -519,5 +526,8 @@ fn twenty_first_dev_set() {
         180,
         Kind::Tuning,
     );
-    assert!(pct >= 85.0, "twenty-first dev set: accuracy {pct:.1}% < 85%");
+    assert!(
+        pct >= 85.0,
+        "twenty-first dev set: accuracy {pct:.1}% < 85%"
+    );
 }
