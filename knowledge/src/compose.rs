@@ -605,6 +605,13 @@ static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
     )
 });
 /// Steps asked for with the time sync among them ("the steps, including time sync").
+/// Setting the KMS host and syncing the clock, asked together ("how set kms server and sync
+/// time with it").
+static SET_HOST_AND_TIME: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(set|point|configur\w*|put|add)\s+(the\s+|our\s+|my\s+)?kms\s+(server|host)\b.{0,40}\b(and|then|plus|also)\b.{0,20}\b(sync\w*|time|clock|w32tm)\b",
+    )
+});
 static STEPS_WITH_TIME: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
         r"(?i)\b(steps?|procedure|runbook|process|commands)\b.{0,80}\b(includ\w*|with|plus|and|also)\b.{0,20}\b(time|clock)",
@@ -1401,6 +1408,7 @@ pub(crate) fn warm_up() {
         &WINDOWS_UPDATE,
         &WHAT_IS,
         &RESTORE_TIME,
+        &SET_HOST_AND_TIME,
         &AFTERWARDS,
         &INTERNET_FOR_INSTANCES,
         &WINDOWS_KEY,
@@ -5866,10 +5874,13 @@ fn answer_one(
     }
     // "The steps for the runbook, including time sync" with a host: the whole procedure, which
     // has the time sync in it.
+    // "How do I set the KMS server and sync time with it?": both are steps of the procedure.
+    let sets_host = SET_HOST_AND_TIME.is_match(q);
     if u.intent == Intent::TimeSync
         && u.slots.error.is_none()
-        && (u.slots.host.is_some() || settings.kms_host.is_some())
-        && STEPS_WITH_TIME.is_match(q)
+        && (((u.slots.host.is_some() || settings.kms_host.is_some())
+            && STEPS_WITH_TIME.is_match(q))
+            || sets_host)
     {
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
