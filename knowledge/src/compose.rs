@@ -605,6 +605,12 @@ static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
     )
 });
 /// Steps asked for with the time sync among them ("the steps, including time sync").
+/// The time of day asked for ("what is the time in India now?", "what time is it there").
+static TIME_OF_DAY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(is\s+the\s+|'?s\s+the\s+)?time\s+(is\s+it\s+|now\s+)?(in|at|there)\b|\bwhat\s+time\s+is\s+it\b|\b(current|local)\s+time\s+(in|at)\b",
+    )
+});
 /// Setting the KMS host and syncing the clock, asked together ("how set kms server and sync
 /// time with it").
 static SET_HOST_AND_TIME: LazyLock<Folded> = LazyLock::new(|| {
@@ -1409,6 +1415,7 @@ pub(crate) fn warm_up() {
         &WHAT_IS,
         &RESTORE_TIME,
         &SET_HOST_AND_TIME,
+        &TIME_OF_DAY,
         &AFTERWARDS,
         &INTERNET_FOR_INSTANCES,
         &WINDOWS_KEY,
@@ -3529,6 +3536,10 @@ fn answer_one(
         .iter()
         .any(|w| lower.contains(w))
     {
+        return abstain(0.0, ctx);
+    }
+    // The time of day somewhere ("what is the time in India now?") is no clock sync.
+    if TIME_OF_DAY.is_match(q) && !ANCHOR.is_match(q) && !lower.contains("sync") {
         return abstain(0.0, ctx);
     }
     // A jump host (bastion) is a host of another kind: with nothing about activation, it is
