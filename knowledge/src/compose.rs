@@ -982,6 +982,12 @@ static PAID_FOR_INSTANCE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(not|never|isn'?t|wasn'?t)\s+(already\s+|pre-?)?activated\b.{0,60}\b(i|we)\s+(pay|paid|am\s+paying|are\s+paying)\b|\b(i|we)\s+(pay|paid|am\s+paying|are\s+paying)\b.{0,60}\b(not|never|isn'?t|wasn'?t)\s+(already\s+|pre-?)?activated\b|\bactivated\s+already\b.{0,60}\b(i|we)\s+(pay|paid)\b",
     )
 });
+/// The KMS host's address asked for ("kindly let us know the KMS server IP").
+static ASK_KMS_ADDRESS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(let\s+(us|me)\s+know|share|give|provide|send|tell\s+(us|me))\b.{0,20}\bthe\s+kms\s+(server|host)('?s)?\s+(ip|address|name|host\s*name|fqdn)\b",
+    )
+});
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b",
@@ -1251,6 +1257,7 @@ pub(crate) fn warm_up() {
         &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
+        &ASK_KMS_ADDRESS,
         &PAID_FOR_INSTANCE,
         &CLIENT_SIDE,
         &CHECK_IT_WORKS,
@@ -6026,8 +6033,11 @@ fn answer_one(
     {
         u.reroute(Intent::Policy);
     }
+    // "Kindly let us know the KMS server IP to configure": with no KMS host configured for the
+    // tenant, the provider has none to give (BYOL); with one, the procedure names it.
+    let asks_provider_host = ASK_KMS_ADDRESS.is_match(q) && settings.kms_host.is_none();
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
-    if YOUR_KMS.is_match(q)
+    if (YOUR_KMS.is_match(q) || asks_provider_host)
         && u.slots.host.is_none()
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
