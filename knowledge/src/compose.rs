@@ -128,7 +128,7 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
@@ -169,6 +169,20 @@ static WHAT_IS: LazyLock<Folded> = LazyLock::new(|| {
 static RESTORE_TIME: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(back|restore\w*|revert\w*|undo|reset)\b.{0,40}\b(time\s*(server|source)|ntp|peer\s*list|default|time\.windows\.com)\b|\b(time\s*(server|source)|ntp|time\.windows\.com)\b.{0,40}\b(back|restore\w*|revert\w*|afterwards|after\s+activat\w*)\b",
+    )
+});
+/// A bare "and after activation?" or "afterwards?": the step after activating, in the thread's
+/// subject.
+static AFTERWARDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(and|ok(ay)?|so|then)?[\s,]*(what\s+(about|do\s+i\s+do)\s+)?(after\s+(the\s+|that\s+|i\s+)?(activat\w*|slmgr\s+/ato|/ato|it'?s\s+activated|that)|afterwards?)(\s+(what|then))?\s*[?.!]*\s*$",
+    )
+});
+/// Internet access for instances, added or asked for ("we ordered the VMs without internet,
+/// can we add it later?").
+static INTERNET_FOR_INSTANCES: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(vms?|instances?|servers?|machines?)\b.{0,40}\b(without|no)\s+(the\s+)?internet\b.{0,60}\b(add|enable|later|request|get|change|order)\w*\b|\b(add|enable|request|order)\w*\s+(the\s+)?internet(\s+access)?\b.{0,40}\b(later|afterwards|after\s+(the\s+)?order|existing|vms?|instances?|servers?)\b",
     )
 });
 /// A key asked for in a Windows machine ("which key do I type in on the windows vm").
@@ -250,7 +264,7 @@ static WINDOWS_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
 /// A cloud key management service, not Windows' Key Management Service.
 static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\s+(in|on)\s+(aws|amazon|google|gcp|azure|alibaba|oracle)\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b|\betcd\b|\bsecrets?\s+encryption\b|\bkms\s+(plugin|provider|v2)\b|\b(delet\w*|rotat\w*|disabl\w*)\b.{0,30}\bkms\s+keys?\b|\bkms\s+keys?\b.{0,20}\b(in|on|from)\s+(aws|amazon|gcp|google\s+cloud|alibaba)\b",
+        r"(?i)\b(aws|amazon|google|gcp|cloud|alibaba|oracle|ibm|hashicorp)\s+(cloud\s+)?kms\b|\bkms\s+(key\s+rotation|cmk|customer\s+master|data\s+key|envelope)|\bkey\s+vault\b|\bgcloud\b|\bkey\s?rings?\b|\bpending\s+deletion\b|\bkms\s+keys?\b.*\b(delet\w*|rotat\w*|disabl\w*|grant|policy|alias|arn)\b|\b(encrypt|decrypt)\w*\b.*\bkms\b|\bkms\b.*\b(encrypt|decrypt)\w*\b|\bkms\s+(in|on)\s+(aws|amazon|google|gcp|azure|alibaba|oracle)\b|\bkms\.\w*exception\b|\blambda\b|\bboto3?\b|\barn:aws\b|\betcd\b|\bsecrets?\s+encryption\b|\bkms\s+(plugin|provider|v2)\b|\b(delet\w*|rotat\w*|disabl\w*)\b.{0,30}\bkms\s+keys?\b|\bkms\s+keys?\b.{0,20}\b(in|on|from)\s+(aws|amazon|gcp|google\s+cloud|alibaba)\b|\b(auto[\s-]?)?unseal\w*\b|\bvault\b.{0,30}\bkms\b|\bkms\b.{0,30}\bvault\b|\b(kms|key)\s+arn\b|\bcmek\b|\bbyok\b",
     )
 });
 /// Activating an account or subscription, not Windows.
@@ -281,8 +295,11 @@ static CONVERT_TO_MAK: LazyLock<Folded> = LazyLock::new(|| {
 static HOST_NOT_CLIENT: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\bkms\s+(host|server)\b"));
 /// The order of the client commands.
-static CLIENT_ORDER: LazyLock<Folded> =
-    LazyLock::new(|| rx_folded(r"(?i)\border\b.*\b(ipk|skms|ato)\b|\b(ipk|skms|ato)\b.*\border\b"));
+static CLIENT_ORDER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\border\b.*\b(ipk|skms|ato)\b|\b(ipk|skms|ato)\b.*\border\b|\b(ipk|skms|ato|key|gvlk)\b.{0,60}\b(before|after|first)\b.{0,40}\b(ipk|skms|ato)\b|\bafter\b.{0,30}\b(ipk|skms)\b.{0,40}\b(what|next|then|now)\b|\bwhat\s+(next|now)\b.{0,40}\bafter\b.{0,30}\b(ipk|skms)\b",
+    )
+});
 /// Where to start troubleshooting.
 static DIAGNOSE_START: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -407,7 +424,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -516,7 +533,7 @@ static SUPPORT_TICKET: LazyLock<Folded> = LazyLock::new(|| {
 /// Making a KMS host ("procedure for creating KMS server", "build a kms host").
 static CREATE_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(creat\w*|build\w*|deploy\w*|stand\s+up|standing\s+up|set\s*up|setting\s+up|make|making|install\w*)\s+(an?\s+|the\s+|our\s+|my\s+|own\s+|new\s+|first\s+){0,3}kms\s+(host|server)s?\b",
+        r"(?i)\b(creat\w*|build\w*|deploy\w*|stand\s+up|standing\s+up|set\s*up|setting\s+up|make|making|install\w*)\s+(an?\s+|the\s+|our\s+|my\s+|own\s+|new\s+|first\s+){0,3}kms\s+(host|server)s?\b|\b(convert\w*|turn\w*|promot\w*|mak\w*)\b.{0,60}\b(into|to|as)\s+(an?\s+|the\s+|our\s+|my\s+)?kms\s+(host|server)\b",
     )
 });
 /// Building or configuring a KMS host (rather than using one).
@@ -588,6 +605,19 @@ static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
     )
 });
 /// Steps asked for with the time sync among them ("the steps, including time sync").
+/// The time of day asked for ("what is the time in India now?", "what time is it there").
+static TIME_OF_DAY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(is\s+the\s+|'?s\s+the\s+)?time\s+(is\s+it\s+|now\s+)?(in|at|there)\b|\bwhat\s+time\s+is\s+it\b|\b(current|local)\s+time\s+(in|at)\b",
+    )
+});
+/// Setting the KMS host and syncing the clock, asked together ("how set kms server and sync
+/// time with it").
+static SET_HOST_AND_TIME: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(set|point|configur\w*|put|add)\s+(the\s+|our\s+|my\s+)?kms\s+(server|host)\b.{0,40}\b(and|then|plus|also)\b.{0,20}\b(sync\w*|time|clock|w32tm)\b",
+    )
+});
 static STEPS_WITH_TIME: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
         r"(?i)\b(steps?|procedure|runbook|process|commands)\b.{0,80}\b(includ\w*|with|plus|and|also)\b.{0,20}\b(time|clock)",
@@ -620,7 +650,7 @@ static PLATFORM_SUPPORT: LazyLock<Matcher> = LazyLock::new(|| {
 /// "How many systems / machines / servers ...".
 static HOW_MANY_MACHINES: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bhow\s+many\s+(\w+\s+)?(machines|systems|servers|clients|computers|vms|instances|devices|pcs|nodes)\b",
+        r"(?i)\bhow\s+many\s+(\w+\s+)?(machines|systems|servers|clients|computers|vms|instances|devices|pcs|nodes)\b|\bhow\s+many\s+(windows|win)(\s*(7|8|8\.1|10|11|server|clients?|machines?))?\b",
     )
 });
 static MIN_COUNT: LazyLock<Folded> = LazyLock::new(|| {
@@ -782,7 +812,7 @@ static BILLING: LazyLock<Folded> =
 /// the number of machines.
 static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(have|got|with|using|use|bought|purchased|own|received)\s+(a|an|our|the|one|this)?\s*(mak|multiple\s+activation\s+key)s?\b|\bmak\s+(key|licen[cs]e)s?\b.{0,40}\b(have|got|bought|received)\b|\b(have|got)\b.{0,20}\bmak\s+(key|licen[cs]e)s?\b|\b(have|got|own|bought|purchased)\b.{0,60}\b(and|plus)\s+(a|an|one|our|the)\s+mak\b",
+        r"(?i)\b(have|got|with|using|use|bought|purchased|own|received)\s+(a|an|our|the|one|this)?\s*(mak|multiple\s+activation\s+key)s?\b|\bmak\s+(key|licen[cs]e)s?\b.{0,40}\b(have|got|bought|received)\b|\b(have|got)\b.{0,20}\bmak\s+(key|licen[cs]e)s?\b|\b(have|got|own|bought|purchased)\b.{0,60}\b(and|plus)\s+(a|an|one|our|the)\s+mak\b|\b(key|licen[cs]e)\b.{0,30}\b(is|are)\s+(a\s+|an\s+)?mak\b",
     )
 });
 /// Activating now rather than waiting ("the command to force activation right now").
@@ -909,7 +939,7 @@ static BARE_COUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// the domain").
 static NO_DOMAIN: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain|(different|another|other|separate)\s+(ad\s+)?(domains?|forests?))\b",
+        r"(?i)\b(entra(\s+id)?(\s+only)?|azure\s+ad|aad|workgroups?|not\s+(domain[\s-]joined|joined\s+to\s+(a|the|any)\s+domain|in\s+(a|the|any)\s+domain)|non[\s-]domain|without\s+(a\s+|an\s+)?(domain|ad|active\s+directory)|(leav\w*|left|remov\w*\s+from|unjoin\w*\s+from)\s+the\s+domain|domain\s+is\s+gone|no\s+(ad|domain|active\s+directory)|cloud[\s-]only|off\s+the\s+domain|(different|another|other|separate)\s+(ad\s+)?(domains?|forests?)|(need|needs|must|has\s+to|have\s+to)\s+(to\s+)?(be\s+)?(domain[\s-]joined|joined\s+to\s+(a|the)\s+domain|(a\s+)?member\s+of\s+(a|the)\s+domain))\b",
     )
 });
 /// The KMS host's own activation and internet access ("does the KMS host reactivate every
@@ -945,6 +975,19 @@ static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
+/// Paying for the instance, said as why it should come activated ("why is it not activated
+/// already? I pay for the VM").
+static PAID_FOR_INSTANCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|never|isn'?t|wasn'?t)\s+(already\s+|pre-?)?activated\b.{0,60}\b(i|we)\s+(pay|paid|am\s+paying|are\s+paying)\b|\b(i|we)\s+(pay|paid|am\s+paying|are\s+paying)\b.{0,60}\b(not|never|isn'?t|wasn'?t)\s+(already\s+|pre-?)?activated\b|\bactivated\s+already\b.{0,60}\b(i|we)\s+(pay|paid)\b",
+    )
+});
+/// The KMS host's address asked for ("kindly let us know the KMS server IP").
+static ASK_KMS_ADDRESS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(let\s+(us|me)\s+know|share|give|provide|send|tell\s+(us|me))\b.{0,20}\bthe\s+kms\s+(server|host)('?s)?\s+(ip|address|name|host\s*name|fqdn)\b",
+    )
+});
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b",
@@ -991,7 +1034,7 @@ static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
 /// One key on many machines ("can I use the same GVLK on many servers?").
 static SAME_KEY_MANY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
+        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\bsame\s+(kms\s+)?key\s+(for|on|in)\s+(all|many|several|multiple|every|each|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
     )
 });
 /// Whether a version can still be activated ("can 2012 R2 still be activated?").
@@ -1145,7 +1188,7 @@ static GRACE_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
 /// "What next" after a step the user already did.
@@ -1214,6 +1257,8 @@ pub(crate) fn warm_up() {
         &SEPARATE_HOSTS,
         &FIREWALL_RULE_ASK,
         &YOUR_KMS,
+        &ASK_KMS_ADDRESS,
+        &PAID_FOR_INSTANCE,
         &CLIENT_SIDE,
         &CHECK_IT_WORKS,
         &HOST_SIDE,
@@ -1376,6 +1421,10 @@ pub(crate) fn warm_up() {
         &WINDOWS_UPDATE,
         &WHAT_IS,
         &RESTORE_TIME,
+        &SET_HOST_AND_TIME,
+        &TIME_OF_DAY,
+        &AFTERWARDS,
+        &INTERNET_FOR_INSTANCES,
         &WINDOWS_KEY,
         &OTHER_KEY,
         &HOST_MOVE,
@@ -1729,6 +1778,32 @@ fn client_procedure(
     let key = gvlk
         .map(|g| g.key.clone())
         .unwrap_or_else(|| "<GVLK_for_your_edition>".into());
+    // A version without its edition ("activate Windows Server 2022 with KMS"): the few keys of
+    // that version to choose from, so that the key is in the answer.
+    let family_rows = match (gvlk, matches.as_slice()) {
+        (None, [EditionMatch::Ambiguous(rows)])
+            if (2..=4).contains(&rows.len()) && rows.iter().all(|g| g.family == rows[0].family) =>
+        {
+            rows.clone()
+        }
+        _ => Vec::new(),
+    };
+    let key_choice = family_rows
+        .first()
+        .map(|first| {
+            let keys: Vec<String> = family_rows
+                .iter()
+                .map(|g| {
+                    let name = g
+                        .edition
+                        .strip_prefix(g.family.as_str())
+                        .unwrap_or(&g.edition);
+                    format!("{} `{}`", name.trim_start_matches([' ', ':']), g.key)
+                })
+                .collect();
+            format!(" ({}: {})", first.family, keys.join(", "))
+        })
+        .unwrap_or_default();
     let mut text = String::new();
     match (gvlk, &t.host) {
         (Some(g), Some(h)) => text.push_str(&format!(
@@ -1753,7 +1828,7 @@ fn client_procedure(
         ));
     } else {
         text.push_str(&format!(
-            "1. Install the KMS client setup key:\n```\nslmgr /ipk {key}\n```\n\
+            "1. Install the KMS client setup key{key_choice}:\n```\nslmgr /ipk {key}\n```\n\
 2. Point Windows at the KMS host:\n```\nslmgr /skms {host}:{port}\n```\n\
 3. Sync the clock (activation fails when the clocks differ by more than 4 hours in UTC); the KMS host works as time source only if it serves NTP on udp/123, otherwise put a reachable NTP server there:\n```\nnet start w32time\nw32tm /config /manualpeerlist:{host} /syncfromflags:manual /update\nw32tm /resync\n```\n\
 4. Activate and check:\n```\nslmgr /ato\nslmgr /dli\n```\n\
@@ -1783,6 +1858,8 @@ fn client_procedure(
     if let Some(g) = gvlk {
         c.family = Some(g.family.clone());
         c.edition = Some(g.edition.clone());
+    } else if let Some(first) = family_rows.first() {
+        c.family = Some(first.family.clone());
     }
     c.host = t.host.clone();
     c.port = Some(port);
@@ -2949,12 +3026,21 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("activ8", "activate"),
     ("actv8", "activate"),
     ("activ8d", "activated"),
+    // "Actualize" (German "aktualisieren", Spanish "actualizar"): bring up to date.
+    ("actualise", "renew"),
+    ("actualize", "renew"),
     ("activ", "activation"),
     ("actvtd", "activated"),
     ("actvd", "activated"),
     ("chk", "check"),
+    ("glvk", "gvlk"),
+    ("gvkl", "gvlk"),
+    ("ksm", "kms"),
     ("lic", "licence"),
     ("prt", "port"),
+    ("slgmr", "slmgr"),
+    ("slmrg", "slmgr"),
+    ("smlgr", "slmgr"),
     ("tnc", "Test-NetConnection"),
     ("wat", "what"),
 ];
@@ -3400,6 +3486,15 @@ fn answer_one(
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && ["Linux", "Kubernetes"].contains(name)))
             .filter(|(w, _)| !role(w))
+            // "Migrating from VMware, our VMs were activated before, now not": the Windows
+            // machines moved, and their activation is the question.
+            .filter(|(_, name)| {
+                *name != "VMware"
+                    || !(lower.contains("activat")
+                        && ["migrat", "moved", "moving", "move "]
+                            .iter()
+                            .any(|a| lower.contains(a)))
+            })
             // "VLSC or Microsoft 365 admin center for the host key?": where the key is.
             .filter(|(_, name)| {
                 *name != "Microsoft 365"
@@ -3438,15 +3533,20 @@ fn answer_one(
     if lower.contains("kms")
         && [
             "mile", "distance", "kilomet", "km/h", "driv", "walk", "by car", "by train",
+            "per hour", "kmph", "m/s", "speed",
         ]
         .iter()
         .any(|w| lower.contains(w))
         && ![
-            "activat", "slmgr", "gvlk", "windows", "host", "1688", "key", "server",
+            "activat", "slmgr", "gvlk", "windows", "host", "port", "tcp", "key", "server",
         ]
         .iter()
         .any(|w| lower.contains(w))
     {
+        return abstain(0.0, ctx);
+    }
+    // The time of day somewhere ("what is the time in India now?") is no clock sync.
+    if TIME_OF_DAY.is_match(q) && !ANCHOR.is_match(q) && !lower.contains("sync") {
         return abstain(0.0, ctx);
     }
     // A jump host (bastion) is a host of another kind: with nothing about activation, it is
@@ -3472,12 +3572,15 @@ fn answer_one(
         return small_talk(Intent::Help, ctx);
     }
     // Someone else's machine, with its password ("activate my customer's Windows remotely,
-    // here's their RDP password") is declined below, not offered a job.
+    // here's their RDP password") is declined below, not offered a job; an offer to pay for
+    // it ("can you activate it for me? I pay") gets the provider's BYOL policy.
     if BOT_ACTIVATES.is_match(q)
         && q.split_whitespace().count() <= 14
-        && !["password", "rdp", "customer", "remotely"]
-            .iter()
-            .any(|w| q.to_ascii_lowercase().contains(w))
+        && ![
+            "password", "rdp", "customer", "remotely", "pay", "fee", "charge", "money",
+        ]
+        .iter()
+        .any(|w| q.to_ascii_lowercase().contains(w))
         && u.slots.editions.is_empty()
         && u.slots.host.is_none()
         && u.slots.error.is_none()
@@ -3918,6 +4021,13 @@ fn answer_one(
             {
                 if let Some(ed) = &c.edition {
                     u.slots.editions = vec![editions::parse(ed)];
+                } else if let Some(fam) = c
+                    .family
+                    .as_ref()
+                    .filter(|_| u.intent == Intent::KeyLookup || KEY_WORDS.is_match(q))
+                {
+                    // "What is the key?" after a version without its edition: that version's keys.
+                    u.slots.editions = vec![editions::parse(fam)];
                 }
             }
         }
@@ -4559,7 +4669,12 @@ fn answer_one(
         } else if (lower.contains("udp")
             || DIRECTION.is_match(q)
             // "is 1688 tcp": which protocol.
-            || (lower.contains("tcp") && lower.contains("1688") && toks.len() <= 4))
+            || (lower.contains("tcp") && lower.contains("1688") && toks.len() <= 4)
+            // "What is the port number of the KMS server, and the protocol?"
+            || ((lower.contains("port number") || lower.contains("protocol"))
+                && lower.contains("port")
+                && u.slots.host.is_none()
+                && u.slots.editions.is_empty()))
             && !["ntp", "123", "w32tm", "time", "clock"]
                 .iter()
                 .any(|w| lower.contains(w))
@@ -4596,7 +4711,7 @@ fn answer_one(
             && ACTIVATION_CONTEXT.is_match(q)
         {
             Some(("time-skew", Intent::TimeSync))
-        } else if AUTO_RETRY.is_match(q) && !OTHER_CLOUD.is_match(q) {
+        } else if AUTO_RETRY.is_match(q) && !OTHER_CLOUD.is_match(q) && !CLIENT_ORDER.is_match(q) {
             Some(("validity", Intent::Timing))
         } else if CHANGE_PORT.is_match(q) && u.slots.host.is_none() && u.slots.port.is_none() {
             Some(("port", Intent::PointKms))
@@ -4645,6 +4760,9 @@ fn answer_one(
                 || lower.contains("one host"))
         {
             Some(("capacity", Intent::Thresholds))
+        } else if REBOOT.is_match(q) && (HOST_KEY_WORDS.is_match(q) || lower.contains("service")) {
+            // "After installing the host key, must I restart some service?": sppsvc.
+            Some(("sppsvc", Intent::HostSetup))
         } else if REBOOT.is_match(q) {
             Some(("reboot", Intent::ClientProcedure))
         } else if HOST_UPDATE.is_match(q) {
@@ -5328,6 +5446,9 @@ fn answer_one(
             // What an unactivated Windows shows ("the 'Activate Windows' watermark") is
             // evidence enough, whatever else the message talks about (a Mac, RDP).
             u.intent = Intent::Diagnose;
+        } else if RESTORE_TIME.is_match(q) && u.confidence < 0.6 {
+            // "After activating, change the time server back how?": the time sync's last step.
+            u.reroute(Intent::TimeSync);
         } else if u.confidence >= NONE_SURE || !anchored {
             return abstain(u.confidence.min(0.5), ctx);
         } else if let Some((alt, p)) = u.alternative {
@@ -5771,10 +5892,13 @@ fn answer_one(
     }
     // "The steps for the runbook, including time sync" with a host: the whole procedure, which
     // has the time sync in it.
+    // "How do I set the KMS server and sync time with it?": both are steps of the procedure.
+    let sets_host = SET_HOST_AND_TIME.is_match(q);
     if u.intent == Intent::TimeSync
         && u.slots.error.is_none()
-        && (u.slots.host.is_some() || settings.kms_host.is_some())
-        && STEPS_WITH_TIME.is_match(q)
+        && (((u.slots.host.is_some() || settings.kms_host.is_some())
+            && STEPS_WITH_TIME.is_match(q))
+            || sets_host)
     {
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
@@ -5843,6 +5967,27 @@ fn answer_one(
     {
         u.reroute(Intent::Timing);
     }
+    // "After activating, how do I set the time server back?", or "and after activation?" in a
+    // thread about the clock: the time sync's last step.
+    if (RESTORE_TIME.is_match(q)
+        || (AFTERWARDS.is_match(q) && ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)))
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.intent != Intent::TimeSync
+    {
+        u.reroute(Intent::TimeSync);
+    }
+    // "We ordered the VMs without internet, can we add it later?": the internet-access request.
+    if INTERNET_FOR_INSTANCES.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            u.intent,
+            Intent::None | Intent::InternetAccess | Intent::Phone | Intent::Online | Intent::Policy
+        )
+    {
+        u.reroute(Intent::InternetAccess);
+    }
     // "Our NTP is 10.0.0.123, how do I point Windows at it?": a time source, not a KMS host.
     if NTP_NAMED.is_match(q) && !lower.contains("kms") && u.slots.error.is_none() {
         u.reroute(Intent::TimeSync);
@@ -5875,8 +6020,24 @@ fn answer_one(
     {
         u.reroute(Intent::ExistingKms);
     }
+    // "Why is the image not activated already? I pay for the VM": the licence is not part of
+    // the instance (BYOL).
+    if PAID_FOR_INSTANCE.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && matches!(
+            u.intent,
+            Intent::Diagnose | Intent::None | Intent::ClientProcedure | Intent::StatusCheck
+        )
+    {
+        u.reroute(Intent::Policy);
+    }
+    // "Kindly let us know the KMS server IP to configure": with no KMS host configured for the
+    // tenant, the provider has none to give (BYOL); with one, the procedure names it.
+    let asks_provider_host = ASK_KMS_ADDRESS.is_match(q) && settings.kms_host.is_none();
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
-    if YOUR_KMS.is_match(q)
+    if (YOUR_KMS.is_match(q) || asks_provider_host)
         && u.slots.host.is_none()
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
@@ -6110,7 +6271,8 @@ fn compose_for(
         }
         Intent::TimeSync => article_answer(kb, "kms-client", "Synchronise", t, with_ctx(intent), None, 0.85).map(|mut a| {
             // A server the user named in a time question is their time source.
-            if let Some(h) = &u.slots.host {
+            // The guide syncs with the KMS host: the configured one, when the question says so.
+            if let Some(h) = u.slots.host.as_ref().or(t.host.as_ref().filter(|_| lower.contains("kms"))) {
                 a.text = a.text.replace("<reachable_ntp_server>", h);
             }
             if !a.text.contains("/query") {
@@ -6123,15 +6285,21 @@ fn compose_for(
                     a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
                 }
             }
-            if RESTORE_TIME.is_match(q) {
+            if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) {
                 // "Set the time server back afterwards": the procedure's last step.
                 a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }
             a
         }),
         Intent::HostSetup => article_answer(kb, "kms-host", "Steps", t, with_ctx(intent), Some(RequestOffer::InternetAccess), 0.85).map(|mut a| {
+            // A Windows Server 2008 R2 host: what that legacy version needs, before the steps.
+            let legacy = (lower.contains("2008 r2") || lower.contains("2008r2"))
+                .then(|| section(kb, "kms-host", "Windows Server 2008 R2"))
+                .flatten();
+            if let Some((_, _, r2)) = legacy {
+                a.text = format!("{}\n\n{}", personalize(r2.trim(), t, None), a.text);
             // Where the host key comes from is the first thing people need to know.
-            if let Some((_, _, before)) = section(kb, "kms-host", "Before you start") {
+            } else if let Some((_, _, before)) = section(kb, "kms-host", "Before you start") {
                 if let Some(first) = before.trim().lines().next() {
                     a.text = format!("{}\n\n{}", personalize(first, t, None), a.text);
                 }

@@ -502,3 +502,32 @@ fn twentieth_dev_set() {
     );
     assert!(pct >= 92.0, "twentieth dev set: accuracy {pct:.1}% < 92%");
 }
+
+/// The twenty-first dev set, dev23.toml: messages as they arrive in chat from people writing in
+/// a second language or on a phone, written blind to the engine (non-native English of many
+/// backgrounds with dropped articles, odd word order and false friends such as "actualize",
+/// "revert back", "do the needful"; typos such as "slmrg", "ksm", "gvkl", "activasion";
+/// lower-case run-on lines, two questions in one, greetings and complaints around one question,
+/// short thread follow-ups, pasted `slmgr /dli` output; every topic of the bot, own KMS host
+/// names and addresses; 48 off-topic near-misses). First run, before any tuning on it: 221/236
+/// (93.6%), off-topic declined 46/48 (held-out sets at that moment: third 210/225, fourth
+/// 224/240, fifth 223/254). After tuning on it: 236/236, with the held-out sets at third
+/// 211/225, fourth 225/240, fifth 224/254. The fixes were made general (chat shorthand and
+/// typos of kms, gvlk and slmgr, "actualize"; the order of the client steps; setting the time
+/// server back; a paid instance and BYOL; speeds in km/h) and checked on other phrasings of a
+/// hand trial, 18 of which were added after that (a version without its edition, client
+/// versions as counts, error texts without their code, a status line quoted inline): 254/254,
+/// off-topic declined 49/49. Its floor is the first run less a margin.
+#[test]
+fn twenty_first_dev_set() {
+    let pct = check_set(
+        "twenty-first dev set (tuned on)",
+        include_str!("dev23.toml"),
+        180,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 85.0,
+        "twenty-first dev set: accuracy {pct:.1}% < 85%"
+    );
+}

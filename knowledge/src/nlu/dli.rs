@@ -78,7 +78,10 @@ pub struct DliReport {
     pub remote_port: Option<u16>,
 }
 
-static STATUS: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*license\s+status\s*:\s*(.+?)\s*$"));
+/// The status line, at the start of a line or quoted after a colon ("my dli output, what is
+/// wrong: License Status: Notification").
+static STATUS: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)(?:^|:\s)\s*license\s+status\s*:\s*(.+?)\s*$"));
 static DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*description\s*:\s*(.+?)\s*$"));
 static NAME: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*name\s*:\s*(.+?)\s*$"));
 static KMS_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -101,7 +104,7 @@ static COMPUTER_NAME: LazyLock<Regex> =
 static REMOTE_PORT: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^[ \t]*remoteport[ \t]*:[ \t]*(\d+)"));
 static XPR_EXPIRES: LazyLock<Folded> =
-    LazyLock::new(|| rx_folded(r"(?im)^\s*volume\s+activation\s+will\s+expire\b"));
+    LazyLock::new(|| rx_folded(r"(?im)(?:^|:\s)\s*volume\s+activation\s+will\s+expire\b"));
 static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bcurrent\s+count\s*:\s*(\d+)"));
 /// `Get-CimInstance SoftwareLicensingProduct` in list form: `LicenseStatus : 5`.
 static CIM_STATUS: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*licensestatus\s*:\s*(\d)\s*$"));

@@ -85,7 +85,7 @@ static WEAK_PORT: LazyLock<Regex> =
 /// Error texts people paste without the code, mapped to the code they belong to.
 static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|can'?t\s+connect\s+to\s+your\s+organi[sz]ation'?s\s+activation\s+server|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted", "0xC004F074"),
+        (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|can'?t\s+connect\s+to\s+your\s+organi[sz]ation'?s\s+activation\s+server|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted|kms\s+(?:host|server)\s+(?:is\s+)?(?:not\s+available|unavailable)", "0xC004F074"),
         (r"count\s+reported\s+by\s+your\s+key\s+management\s+service|kms\s+count\s+(?:is\s+)?insufficient|count\s+is\s+insufficient|count\s+reported\s+by\s+(your|the)\s+kms(\s+(server|host))?\s+is\s+insufficient", "0xC004F038"),
         (r"dns\s+name\s+does\s+not\s+exist|(?:kms|host|server)\b.{0,20}\b(?:could\s+not|couldn'?t|can'?t|cannot)\s+be\s+(?:located|found)\s+in\s+(?:the\s+)?dns", "0x8007232B"),
         (r"request\s+timestamp\s+is\s+invalid", "0xC004F06C"),
@@ -107,8 +107,9 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?:product\s+)?sku\s+(?:is\s+|was\s+)?not\s+found", "0xC004F069"),
         (r"syntax\s+is\s+incorrect", "0x8007007B"),
         (r"licen[cs]e\s+consumption\s+failed", "0xC004E015"),
+        (r"licen[cs]e\s+(?:is\s+not|isn'?t)\s+installed", "0xC004F015"),
         (r"product\s+key\s+is\s+(?:invalid|not\s+valid)\s+for\s+this\s+installation", "0xC004E016"),
-        (r"(?:product\s+)?key\s+(?:is\s+|was\s+)?(?:invalid|not\s+valid)\b|\binvalid\s+product\s+key", "0xC004F050"),
+        (r"(?:product\s+)?key\s+(?:is\s+|was\s+)?(?:invalid|not\s+valid)\b|\binvalid\s+product\s+key|\bkey\b.{0,50}\b(?:said|says|saying|show\w*|giv\w*|report\w*|tell\w*)\s+(?:me\s+)?(?:that\s+)?(?:it'?s\s+|it\s+is\s+|is\s+)?(?:invalid|not\s+valid)\b", "0xC004F050"),
     ]
     .into_iter()
     .map(|(p, c)| (rx(&format!("(?i){p}")), c))
@@ -145,6 +146,8 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "digital",
         "invalid",
         "not valid",
+        "available",
+        "installed",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
@@ -173,7 +176,7 @@ static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of|a\s+single)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?)\b",
+        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of|a\s+single)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?|(?:windows|win)\s*(?:1[01]|8\.1|[78])(?:\s+(?:pro|enterprise|education))?)\b",
     )
 });
 static INSTANCE: LazyLock<Regex> =
@@ -645,6 +648,8 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     let kind = if noun.starts_with("server") || between.contains("server") {
         MachineKind::Server
     } else if noun.starts_with("client")
+        // "30 windows 10 and 2 servers": a client version as the machines.
+        || noun.starts_with("win")
         || noun.starts_with("vdi")
         || noun.starts_with("desktop")
         || noun.starts_with("pc")
