@@ -3344,6 +3344,10 @@ fn answer_one(
     {
         product_toks.push("teams".to_string());
     }
+    // "Red Hat" is two words, each harmless alone.
+    if lower.contains("red hat") {
+        product_toks.push("redhat".to_string());
+    }
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
     // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
     let office_on_windows = OFFICE_PRODUCT.is_match(q) && !WINDOWS_ACTIVATION.is_match(q);
@@ -3434,18 +3438,32 @@ fn answer_one(
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
-    // Kilometres ("convert 42 kms to miles", "how many kms to Munich") are no KMS.
+    // Kilometres ("convert 42 kms to miles", "how many kms to Munich") are no KMS. A unit
+    // conversion or a speed ("1688 kms to miles", "120 kms an hour") is one whatever number
+    // it has.
     if lower.contains("kms")
-        && [
+        && (([
             "mile", "distance", "kilomet", "km/h", "driv", "walk", "by car", "by train",
         ]
         .iter()
         .any(|w| lower.contains(w))
-        && ![
-            "activat", "slmgr", "gvlk", "windows", "host", "1688", "key", "server",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
+            && ![
+                "activat", "slmgr", "gvlk", "windows", "host", "1688", "key", "server",
+            ]
+            .iter()
+            .any(|w| lower.contains(w)))
+            || ([
+                "kms to mile",
+                "kms in mile",
+                "kms an hour",
+                "kms per hour",
+                "kms/h",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+                && !["activat", "slmgr", "gvlk", "windows"]
+                    .iter()
+                    .any(|w| lower.contains(w))))
     {
         return abstain(0.0, ctx);
     }
@@ -3672,6 +3690,15 @@ fn answer_one(
         ]
         .iter()
         .any(|w| lower.contains(w))
+    {
+        return abstain(0.2, ctx);
+    }
+    // A domain's time for Kerberos ("the PDC emulator as the time source", "kerberos fails
+    // from clock skew") is directory administration, not activation.
+    if !anchored
+        && !has_values
+        && ctx.and_then(|c| c.intent).is_none()
+        && (lower.contains("kerberos") || lower.contains("pdc"))
     {
         return abstain(0.2, ctx);
     }
