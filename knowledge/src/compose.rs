@@ -4516,6 +4516,9 @@ fn answer_one(
                     .any(|w| lower.contains(w))))
             && !PIRACY.is_match(q)
             && !HOST_RISK.is_match(q)
+            // "Our exposure if the KMS host dies: how long until ...": the activation's
+            // validity, not the host's security.
+            && !OUTAGE.is_match(q)
             && !COMPARING.is_match(q)
             // "For hardening, can I stop the host publishing its SRV record?": `/cdns`.
             && !(DNS_PUBLISHING.is_match(q) && DNS_PUBLISH_CHANGE.is_match(q))
