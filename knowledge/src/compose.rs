@@ -2004,6 +2004,7 @@ fn diagnose_output(
     t: &Target,
     ctx: Option<&Context>,
     question: &str,
+    configured_port: u16,
 ) -> Answer {
     // What the user wrote beside the output ("we now want it on KMS instead").
     let own = crate::nlu::dli::strip_output(question);
@@ -2164,6 +2165,12 @@ fn diagnose_output(
                 "**The path is blocked**: `TcpTestSucceeded : False` means nothing answered on tcp/{port} at {host}. Either the cloud firewall has no rule for it (support must add a static rule for tcp/{port} from this instance to the KMS host), the host's own firewall drops it (`Enable-NetFirewallRule -Name SPPSVC-In-TCP` on the host), or the host is down. Activation fails with `0xC004F074` until this test succeeds.\n\n"
             ));
             offer = Some(RequestOffer::KmsFirewall);
+        }
+        // A test of the default port when the tenant's host listens on another one.
+        if configured_port != port && configured_port != 1688 {
+            text.push_str(&format!(
+                "**Your KMS host listens on tcp/{configured_port}**, not tcp/{port}: test that port (`Test-NetConnection {host} -Port {configured_port}`), and the firewall rule and `slmgr /skms {host}:{configured_port}` need it too.\n\n"
+            ));
         }
     }
     let not_licensed = !matches!(r.status, Some(LicenseStatus::Licensed));
@@ -4996,9 +5003,14 @@ fn answer_one(
         }
     }
     // A port test to something other than a KMS host ("Test-NetConnection fs01 -Port 445").
+    // The port configured with the tenant's KMS host ("kms.example:11688"), if any.
+    let configured_port = target(&Slots::default(), None, settings).port;
     if let Some(r) = &u.slots.dli {
         let kms_port = |p: u16| {
-            p == 1688 || settings.kms_port == Some(p) || ctx.and_then(|c| c.port) == Some(p)
+            p == 1688
+                || p == configured_port
+                || settings.kms_port == Some(p)
+                || ctx.and_then(|c| c.port) == Some(p)
         };
         if r.tcp_test.is_some()
             && r.status.is_none()
@@ -5011,7 +5023,7 @@ fn answer_one(
     // Slots that decide on their own.
     if let Some(r) = &u.slots.dli {
         return with_intent(
-            diagnose_output(kb, r, &u.slots, &t, ctx, q),
+            diagnose_output(kb, r, &u.slots, &t, ctx, q, configured_port),
             Some(Intent::Diagnose),
         );
     }
