@@ -2156,7 +2156,14 @@ fn diagnose_output(
     if let Some(ok) = r.tcp_test {
         let host = r.remote.clone().unwrap_or_else(|| host_or_placeholder(t));
         let port = r.remote_port.unwrap_or(t.port);
-        if ok {
+        // The thread's `0xC004F074` with the port now answering: the causes left.
+        let unreachable_before =
+            r.error.is_none() && ctx.and_then(|c| c.error.as_deref()) == Some("0xC004F074");
+        if ok && unreachable_before {
+            text.push_str(&format!(
+                "**The path is open**: `TcpTestSucceeded : True` means this instance reaches {host} on tcp/{port}, so `0xC004F074` now has another cause:\n\n- **The clocks**: more than 4 hours apart in UTC (`w32tm /query /status`; event 12288 then shows `0xC004F06C`).\n- **The address**: `slmgr /dlv` shows which KMS host the client uses; a stale `_vlmcs` SRV record or an old `/skms` may point elsewhere.\n- **The host**: its Software Protection service (`sppsvc`) stopped, or its host key not activated (`slmgr /dlv` on the host).\n\nEvent 12288 (source Security-SPP) in the client's Application log has the underlying code. Then retry:\n\n```\nslmgr /skms {host}:{port}\nslmgr /ato\n```\n\n"
+            ));
+        } else if ok {
             text.push_str(&format!(
                 "**The path is open**: `TcpTestSucceeded : True` means this instance reaches {host} on tcp/{port}. Now point Windows at it and activate:\n\n```\nslmgr /skms {host}:{port}\nslmgr /ato\nslmgr /dli\n```\n\nIf `/ato` still fails, paste its error.\n\n"
             ));

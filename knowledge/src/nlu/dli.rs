@@ -92,7 +92,9 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static TCP_TEST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\btcptestsucceeded\s*[:=]?\s*(?:is\s+|was\s+|says\s+)?(true|false)\b")
+    rx(
+        r"(?i)\b(?:tcptestsucceeded|test-netconnection|tnc)\s*[:=]?\s*(?:is\s+|was\s+|says\s+|shows\s+|returns\s+|gives\s+|reports\s+)?(true|false)\b",
+    )
 });
 static REMOTE_ADDRESS: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^[ \t]*remoteaddress[ \t]*:[ \t]*(\S+)"));
@@ -147,6 +149,8 @@ pub fn parse(text: &str) -> Option<DliReport> {
         || lower.contains("current count")
         || lower.contains("will expire")
         || lower.contains("tcptestsucceeded")
+        || lower.contains("test-netconnection")
+        || lower.contains("tnc")
         || lower.contains("name resolution of")
         || lower.contains("permanently activated"))
     {
