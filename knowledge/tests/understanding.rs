@@ -521,5 +521,8 @@ fn twenty_second_dev_set() {
         180,
         Kind::Tuning,
     );
-    assert!(pct >= 80.0, "twenty-second dev set: accuracy {pct:.1}% < 80%");
+    assert!(
+        pct >= 80.0,
+        "twenty-second dev set: accuracy {pct:.1}% < 80%"
+    );
 }
