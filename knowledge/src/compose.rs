@@ -398,10 +398,10 @@ static SLMGR_LIST: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(list|most\s+(useful|common|important|used)|cheat\s*-?\s*sheet|overview|summary|main)\b.*\bslmgr\b|\bslmgr\b.*\b(cheat\s*-?\s*sheet|overview|options|commands|switches)\b",
     )
 });
-/// Updates a KMS host needs to serve newer clients.
+/// Updates a KMS host needs to serve newer clients, also named by one of their KB numbers alone.
 static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b",
+        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b|\bkb\s?(2757817|3079821|3172615|4467695|4478877|5003638|5003646|5034768|5034765)\b",
     )
 });
 /// How often a MAK can be used.
