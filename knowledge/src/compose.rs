@@ -5911,9 +5911,17 @@ fn answer_one(
     }
     // "Our KMS is on-prem, what goes in the firewall ticket?": the rule support sets, as the
     // answer about reaching a KMS host of theirs says (when the classifier is unsure).
+    // With a KMS host configured, or in a thread about reaching one, the ticket is that host's
+    // rule even when the question does not say KMS ("what rule do I ask for in the ticket?").
     if FIREWALL_TICKET.is_match(q)
         && u.confidence < 0.5
-        && (lower.contains("kms") || lower.contains("1688"))
+        && (lower.contains("kms")
+            || lower.contains("1688")
+            || settings.kms_host.is_some()
+            || matches!(
+                ctx.and_then(|c| c.intent),
+                Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
+            ))
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && u.slots.editions.is_empty()
