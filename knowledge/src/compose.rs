@@ -3503,6 +3503,25 @@ fn answer_one(
     if ASK_THE_BOT.is_match(q) && ctx.and_then(|c| c.intent).is_none() {
         return small_talk(Intent::Help, ctx);
     }
+    // "Can you open it for us?" in a thread about reaching a KMS host: the bot files the
+    // firewall request for the thread's host and port; support adds the rule.
+    if ASK_THE_BOT.is_match(q)
+        && (lower.contains("open") || lower.contains("ticket") || lower.contains("request"))
+        && matches!(
+            ctx.and_then(|c| c.intent),
+            Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
+        )
+    {
+        let t = target(&u.slots, ctx, settings);
+        let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
+        let port = t.port;
+        let mut a = small_talk(Intent::Connectivity, ctx);
+        a.text = format!(
+            "I can't change the cloud firewall myself, but I file the request for support, who add the static rule. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nand I open the ticket. The KMS host's own firewall must allow tcp/{port} as well."
+        );
+        a.offer = Some(RequestOffer::KmsFirewall);
+        return a;
+    }
     // Someone else's machine, with its password ("activate my customer's Windows remotely,
     // here's their RDP password") is declined below, not offered a job.
     if BOT_ACTIVATES.is_match(q)
