@@ -3703,12 +3703,23 @@ fn answer_one(
         || u.slots.host.is_some()
         || u.slots.error.is_some()
         || u.slots.dli.is_some();
-    // Another protocol's port ("what port does WinRM use?") is not the KMS port.
+    // Another protocol's port ("what port does WinRM use?") is not the KMS port; "any other
+    // ports, like RPC?" in a thread about the KMS port asks what KMS needs besides it.
     if !anchored
         && !lower.contains("volume activation")
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && OTHER_PORT.is_match(q)
+        && !(OTHER_KMS_PORTS.is_match(q)
+            && matches!(
+                ctx.and_then(|c| c.intent),
+                Some(
+                    Intent::Connectivity
+                        | Intent::ExistingKms
+                        | Intent::PointKms
+                        | Intent::HostSetup
+                )
+            ))
     {
         return abstain(0.2, ctx);
     }
@@ -4562,7 +4573,17 @@ fn answer_one(
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
         } else if OTHER_KMS_PORTS.is_match(q)
-            && lower.contains("kms")
+            // "Any other ports, like RPC?" in a thread about the KMS port, its rule or host.
+            && (lower.contains("kms")
+                || matches!(
+                    ctx.and_then(|c| c.intent),
+                    Some(
+                        Intent::Connectivity
+                            | Intent::ExistingKms
+                            | Intent::PointKms
+                            | Intent::HostSetup
+                    )
+                ))
             && u.slots.host.is_none()
             && !lower.contains("vpn")
         {
