@@ -201,10 +201,11 @@ static FEWER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of\s+(?:them|those|these)\s+)?(?:are\s+|were\s+|get\s+)?(?:removed|deleted|decommissioned|retired|gone|fewer|less)\b|\b(?:minus|remove|removing|drop|dropping|retire|retiring|lose|losing)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
     )
 });
-/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?").
+/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?"), or
+/// answering that one is an administrator already ("I am domain admin though").
 static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b",
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b",
     )
 });
 /// What an unactivated Windows shows.
@@ -4059,10 +4060,12 @@ fn answer_one(
         }
     }
     // "How do I fix that?" after an error code: that error's fix.
+    let mut error_of_thread = false;
     if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
         if u.slots.error.is_none() && u.slots.dli.is_none() && toks.len() <= 8 && FIX_IT.is_match(q)
         {
             u.slots.error = Some(code.clone());
+            error_of_thread = true;
         }
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
@@ -5193,7 +5196,7 @@ fn answer_one(
         }
     }
     // An error text without its code and nothing about activation ("DNS name does not exist"
-    // from Resolve-DnsName) is not an activation error.
+    // from Resolve-DnsName) is not an activation error; the thread's error code is one.
     let generic_phrase = u.slots.error.as_deref().is_some_and(|c| {
         [
             "0x8007232B",
@@ -5205,6 +5208,7 @@ fn answer_one(
         .contains(&c)
     });
     if generic_phrase
+        && !error_of_thread
         && crate::facts::normalize_error_code(q).is_none()
         && u.slots.dli.as_ref().is_none_or(|d| d.error.is_none())
         && !anchored
