@@ -174,7 +174,7 @@ static RESTORE_TIME: LazyLock<Folded> = LazyLock::new(|| {
 /// A key asked for in a Windows machine ("which key do I type in on the windows vm").
 static WINDOWS_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(which|what|where|type|enter|need|find|get)\b.{0,40}\bkeys?\b.{0,60}\b(windows|win\s*(10|11)|server|vm|vms|instance|image)\b|\b(windows|win\s*(10|11)|server|vm|instance|image)\b.{0,60}\b(which|what|where|type|enter|need|find|get)\b.{0,40}\bkeys?\b",
+        r"(?i)\b(which|what|where|type|enter|need|find|get|give|send|provide)\b.{0,40}\bkeys?\b.{0,60}\b(windows|win\s*(10|11)|server|vm|vms|instance|image)\b|\b(windows|win\s*(10|11)|server|vm|instance|image)\b.{0,60}\b(which|what|where|type|enter|need|find|get|give|send|provide)\b.{0,40}\bkeys?\b|\b(which|what|need|get|give|send|provide)\b.{0,30}\b(windows|win\s*(10|11))(\s+server)?\s+(product\s+)?keys?\b",
     )
 });
 /// Keys that are not product keys.
@@ -945,10 +945,11 @@ static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(add|open|create|request|need|needs|set\s+up|allow|what|which)\w*\b.{0,30}\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b|\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b.{0,30}\b(for|to|towards)\b.{0,20}\bkms\b",
     )
 });
-/// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
+/// The provider's own KMS ("can your KMS activate our Windows Server 2022?"), or a Windows key
+/// the provider would hand out ("can we just give them a windows server key?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b",
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
     )
 });
 /// The client side, asked after the host ("and then on the clients?").
