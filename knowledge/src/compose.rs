@@ -2207,7 +2207,8 @@ fn diagnose_output(
                     e.title,
                     e.meaning,
                     e.cause.trim(),
-                    personalize(e.fix.trim(), t, None)
+                    // The edition named beside the output (or in it) fills in its key.
+                    personalize(e.fix.trim(), t, gvlk.map(|g| g.key.as_str()))
                 ));
                 offer = e.offer.as_deref().and_then(parse_offer);
                 // The user named their KMS host beside the output: the commands with it.
