@@ -3525,6 +3525,30 @@ fn answer_one(
         a.offer = Some(RequestOffer::KmsFirewall);
         return a;
     }
+    // "Security wants the source range too" in a thread about the KMS rule: what the rule's
+    // source and destination are.
+    if lower.contains("source")
+        && ["range", "subnet", "cidr", " ip", "address", "network"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && !lower.contains("time")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            ctx.and_then(|c| c.intent),
+            Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms | Intent::HostSetup)
+        )
+    {
+        let t = target(&u.slots, ctx, settings);
+        let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
+        let port = t.port;
+        let mut a = small_talk(Intent::Connectivity, ctx);
+        a.text = format!(
+            "The rule's **source** is your Windows instances that activate: their subnet or subnets, or single addresses, as narrow as you like. The **destination** is the KMS host {host} on tcp/{port}, one direction only (the instances open the connection; replies return on it). Tell me the range and I file it for support, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`"
+        );
+        a.offer = Some(RequestOffer::KmsFirewall);
+        return a;
+    }
     // Someone else's machine, with its password ("activate my customer's Windows remotely,
     // here's their RDP password") is declined below, not offered a job.
     if BOT_ACTIVATES.is_match(q)
