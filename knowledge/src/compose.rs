@@ -1006,7 +1006,7 @@ static STILL_ACTIVATABLE: LazyLock<Folded> = LazyLock::new(|| {
 /// stale _vlmcs record").
 static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server|records?|entry)\b.{0,40}\b(dns|srv|_vlmcs)|\b(dns|srv|_vlmcs)\b.{0,40}\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server)\b|\b(remove|delete|clean\w*\s+up|get\s+rid\s+of)\b.{0,30}\b(stale\s+|old\s+)?(_vlmcs\S*|srv)\s+(records?|entry|entries)\b|\b(remove|delete)\b.{0,30}\b(stale|old)\s+_vlmcs",
+        r"(?i)\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server|records?|entry)\b.{0,40}\b(dns|srv|_vlmcs)|\b(dns|srv|_vlmcs)\b.{0,40}\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server)\b|\b(remove|delete|clean\w*\s+up|get\s+rid\s+of)\b.{0,30}\b(stale\s+|old\s+)?(_vlmcs\S*|srv)\s+(records?|entry|entries)\b|\b(remove|delete)\b.{0,30}\b(stale|old)\s+_vlmcs|\b(dns|srv|_vlmcs)\b.{0,80}\b(is\s+gone|are\s+gone|was\s+decommissioned|was\s+retired|no\s+longer\s+exists?|does\s*n[o']t\s+exist\s+any\s*more|was\s+removed|was\s+shut\s+down)\b",
     )
 });
 /// Whether machines must reach the KMS host all the time ("stay connected forever", "a
