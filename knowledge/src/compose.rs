@@ -2155,13 +2155,17 @@ fn diagnose_output(
             r.remote.clone().unwrap_or_else(|| host_or_placeholder(t))
         ));
     }
+    // The port answers but the message or the thread had `0xC004F074`: the causes left, said
+    // once instead of that error's general explanation.
+    let mut open_but_unreachable = false;
     if let Some(ok) = r.tcp_test {
         let host = r.remote.clone().unwrap_or_else(|| host_or_placeholder(t));
         let port = r.remote_port.unwrap_or(t.port);
         // The thread's `0xC004F074` with the port now answering: the causes left.
-        let unreachable_before =
-            r.error.is_none() && ctx.and_then(|c| c.error.as_deref()) == Some("0xC004F074");
+        let unreachable_before = r.error.as_deref() == Some("0xC004F074")
+            || (r.error.is_none() && ctx.and_then(|c| c.error.as_deref()) == Some("0xC004F074"));
         if ok && unreachable_before {
+            open_but_unreachable = true;
             text.push_str(&format!(
                 "**The path is open**: `TcpTestSucceeded : True` means this instance reaches {host} on tcp/{port}, so `0xC004F074` now has another cause:\n\n- **The clocks**: more than 4 hours apart in UTC (`w32tm /query /status`; event 12288 then shows `0xC004F06C`).\n- **The address**: `slmgr /dlv` shows which KMS host the client uses; a stale `_vlmcs` SRV record or an old `/skms` may point elsewhere.\n- **The host**: its Software Protection service (`sppsvc`) stopped, or its host key not activated (`slmgr /dlv` on the host).\n\nEvent 12288 (source Security-SPP) in the client's Application log has the underlying code. Then retry:\n\n```\nslmgr /skms {host}:{port}\nslmgr /ato\n```\n\n"
             ));
@@ -2199,7 +2203,7 @@ fn diagnose_output(
             }
             _ => {}
         }
-        if let Some(code) = &r.error {
+        if let Some(code) = r.error.as_ref().filter(|_| !open_but_unreachable) {
             if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
                 text.push_str(&format!(
                     "The output shows error **{}** ({}): {} {}\n\n**Fix:**\n\n{}\n\n",

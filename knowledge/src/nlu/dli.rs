@@ -93,7 +93,7 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
 });
 static TCP_TEST: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:tcptestsucceeded|test-netconnection|tnc)\s*[:=]?\s*(?:is\s+|was\s+|says\s+|shows\s+|returns\s+|gives\s+|reports\s+)?(true|false)\b",
+        r"(?i)\b(?:tcptestsucceeded|test-netconnection|tnc|port\s+test)\s*[:=]?\s*(?:is\s+|was\s+|says\s+|shows\s+|returns\s+|gives\s+|reports\s+)?(true|false)\b",
     )
 });
 static REMOTE_ADDRESS: LazyLock<Regex> =
@@ -151,6 +151,7 @@ pub fn parse(text: &str) -> Option<DliReport> {
         || lower.contains("tcptestsucceeded")
         || lower.contains("test-netconnection")
         || lower.contains("tnc")
+        || lower.contains("port test")
         || lower.contains("name resolution of")
         || lower.contains("permanently activated"))
     {
