@@ -4089,10 +4089,13 @@ fn answer_one(
             u.confidence = u.confidence.max(0.6);
         }
     }
-    // "How do I fix that?" after an error code: that error's fix.
+    // "How do I fix that?" after an error code: that error's fix; a bare "why?" its cause.
     let mut error_of_thread = false;
     if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
-        if u.slots.error.is_none() && u.slots.dli.is_none() && toks.len() <= 8 && FIX_IT.is_match(q)
+        if u.slots.error.is_none()
+            && u.slots.dli.is_none()
+            && toks.len() <= 8
+            && (FIX_IT.is_match(q) || BARE_WHY.is_match(q))
         {
             u.slots.error = Some(code.clone());
             error_of_thread = true;
