@@ -4141,6 +4141,35 @@ fn answer_one(
             return with_intent(a, Some(Intent::Policy));
         }
     }
+    // "Do we need to buy anything to activate our VMs?" asks whether a licence comes with the
+    // images (it does not: BYOL), not for a price.
+    if [
+        "need to buy",
+        "need to purchase",
+        "have to buy",
+        "have to purchase",
+        "must buy",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && (lower.contains("activat") || lower.contains("licen"))
+        && ![
+            "how much",
+            "price",
+            "cost",
+            "cheap",
+            "expensive",
+            "per core",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+    {
+        u.priced = false;
+        u.slots.count = None;
+        u.reroute(Intent::Policy);
+    }
     // "Only 3 servers: cheapest way to activate them?" asks for the method that fits; "which
     // is cheaper, Standard or Datacenter, for 4 VMs?" compares licence prices.
     if u.priced && u.slots.count.is_some() && (anchored || u.slots.editions.is_empty()) {
