@@ -6315,7 +6315,28 @@ fn compose_for(
         }),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", t, with_ctx(intent), None, 0.85),
         Intent::InstanceStatus => Some(instance_status(&u.slots, t, ctx)),
-        Intent::Diagnose => Some(diagnose_start(t, ctx, one_edition(kb, &u.slots))),
+        Intent::Diagnose => {
+            let mut a = diagnose_start(t, ctx, one_edition(kb, &u.slots));
+            // Many machines failing together ("40 VMs at once", "why all at once?") share
+            // the cause: the host, the path to it, or an activation that ran out for all.
+            if [
+                "at once",
+                "same time",
+                "whole fleet",
+                "entire fleet",
+                "half the fleet",
+                "all of them",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            {
+                a.text.insert_str(
+                    0,
+                    "**Many machines at once** point at what they share: the KMS host (down, its Software Protection service stopped, its host key no longer activated) or the path to it (a firewall change, or the `_vlmcs` SRV record gone from DNS). Machines activated together also expire together: a KMS activation lasts 180 days and renews every 7 days, so machines that could not reach the host for that long fall back to notification on the same day.\n\n",
+                );
+            }
+            Some(a)
+        }
         Intent::ErrorCode => {
             // Error text without a code: find the entry whose words match best.
             let r = retrieve(kb, toks, ctx, false);
