@@ -5774,6 +5774,20 @@ fn answer_one(
             // "Which KMS host should my VMs use?"
             u.intent = Intent::PointKms;
             u.alternative = None;
+        } else if alt == Intent::TimeSync
+            && matches!(u.intent, Intent::PointKms | Intent::ClientProcedure)
+            && p >= 0.5 * u.confidence
+            && ["sync", "clock", "w32tm", "ntp"]
+                .iter()
+                .any(|w| lower.contains(w))
+            && !["activat", "/ato", "skms", "procedure", "steps"]
+                .iter()
+                .any(|w| lower.contains(w))
+            && !KEY_WORDS.is_match(q)
+        {
+            // "How do I sync it to the KMS box?": the clock, not pointing at the host.
+            u.intent = Intent::TimeSync;
+            u.alternative = None;
         } else if close
             && pair(Intent::Connectivity, Intent::PointKms)
             && lower.contains("firewall")
