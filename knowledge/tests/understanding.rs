@@ -514,16 +514,15 @@ fn twentieth_dev_set() {
 /// forwarding a customer, a team lead, a security reviewer; own KMS hosts with non-default
 /// ports, some configured; 50 off-topic near-misses. First run, before any tuning on it:
 /// 175/195 (89.7%), off-topic declined 46/50 (held-out sets at that moment: third 210/225
-/// (93.3%), fourth 224/240 (93.3%), fifth 223/254 (87.8%)). After tuning on it: 194/195,
+/// (93.3%), fourth 224/240 (93.3%), fifth 223/254 (87.8%)). After tuning on it: 195/195,
 /// off-topic declined 50/50, with the held-out sets at third 211/225, fourth 224/240, fifth
 /// 224/254. The fixes were made general (kilometres as speeds, Red Hat, a domain's Kerberos
 /// time; a port test in words and a configured non-default port; follow-ups in a thread about
 /// the KMS rule: "can you open it for us", "any other ports", "the source range"; "I am admin
 /// though" and a bare "why?" after an error; host updates by KB number; the provider giving a
-/// key; "do we need to buy anything"; many machines failing at once). Still failing: t026,
-/// "leave it pointing there?" after a time-sync question the classifier reads as the client
-/// procedure (more training phrases for it moved other sets). Its floor is the first run
-/// less a margin.
+/// key; "do we need to buy anything"; many machines failing at once; a clock word breaking a
+/// near tie between the client procedure and time sync). Its floor is the first run less a
+/// margin.
 #[test]
 fn twenty_second_dev_set() {
     let pct = check_set(
