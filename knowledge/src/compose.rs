@@ -188,7 +188,7 @@ static INTERNET_FOR_INSTANCES: LazyLock<Folded> = LazyLock::new(|| {
 /// A key asked for in a Windows machine ("which key do I type in on the windows vm").
 static WINDOWS_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(which|what|where|type|enter|need|find|get)\b.{0,40}\bkeys?\b.{0,60}\b(windows|win\s*(10|11)|server|vm|vms|instance|image)\b|\b(windows|win\s*(10|11)|server|vm|instance|image)\b.{0,60}\b(which|what|where|type|enter|need|find|get)\b.{0,40}\bkeys?\b",
+        r"(?i)\b(which|what|where|type|enter|need|find|get|give|send|provide)\b.{0,40}\bkeys?\b.{0,60}\b(windows|win\s*(10|11)|server|vm|vms|instance|image)\b|\b(windows|win\s*(10|11)|server|vm|instance|image)\b.{0,60}\b(which|what|where|type|enter|need|find|get|give|send|provide)\b.{0,40}\bkeys?\b|\b(which|what|need|get|give|send|provide)\b.{0,30}\b(windows|win\s*(10|11))(\s+server)?\s+(product\s+)?keys?\b",
     )
 });
 /// Keys that are not product keys.
@@ -215,10 +215,11 @@ static FEWER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of\s+(?:them|those|these)\s+)?(?:are\s+|were\s+|get\s+)?(?:removed|deleted|decommissioned|retired|gone|fewer|less)\b|\b(?:minus|remove|removing|drop|dropping|retire|retiring|lose|losing)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
     )
 });
-/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?").
+/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?"), or
+/// answering that one is an administrator already ("I am domain admin though").
 static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b",
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b",
     )
 });
 /// What an unactivated Windows shows.
@@ -415,10 +416,10 @@ static SLMGR_LIST: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(list|most\s+(useful|common|important|used)|cheat\s*-?\s*sheet|overview|summary|main)\b.*\bslmgr\b|\bslmgr\b.*\b(cheat\s*-?\s*sheet|overview|options|commands|switches)\b",
     )
 });
-/// Updates a KMS host needs to serve newer clients.
+/// Updates a KMS host needs to serve newer clients, also named by one of their KB numbers alone.
 static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b",
+        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b|\bkb\s?(2757817|3079821|3172615|4467695|4478877|5003638|5003646|5034768|5034765)\b",
     )
 });
 /// How often a MAK can be used.
@@ -974,7 +975,6 @@ static FIREWALL_RULE_ASK: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(add|open|create|request|need|needs|set\s+up|allow|what|which)\w*\b.{0,30}\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b|\b(firewall|security\s+group|acl)\s+(rules?|entry|exception|opening)\b.{0,30}\b(for|to|towards)\b.{0,20}\bkms\b",
     )
 });
-/// The provider's own KMS ("can your KMS activate our Windows Server 2022?").
 /// Paying for the instance, said as why it should come activated ("why is it not activated
 /// already? I pay for the VM").
 static PAID_FOR_INSTANCE: LazyLock<Folded> = LazyLock::new(|| {
@@ -988,9 +988,11 @@ static ASK_KMS_ADDRESS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(let\s+(us|me)\s+know|share|give|provide|send|tell\s+(us|me))\b.{0,20}\bthe\s+kms\s+(server|host)('?s)?\s+(ip|address|name|host\s*name|fqdn)\b",
     )
 });
+/// The provider's own KMS ("can your KMS activate our Windows Server 2022?"), or a Windows key
+/// the provider would hand out ("can we just give them a windows server key?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b",
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
     )
 });
 /// The client side, asked after the host ("and then on the clients?").
@@ -1047,7 +1049,7 @@ static STILL_ACTIVATABLE: LazyLock<Folded> = LazyLock::new(|| {
 /// stale _vlmcs record").
 static STALE_SRV: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server|records?|entry)\b.{0,40}\b(dns|srv|_vlmcs)|\b(dns|srv|_vlmcs)\b.{0,40}\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server)\b|\b(remove|delete|clean\w*\s+up|get\s+rid\s+of)\b.{0,30}\b(stale\s+|old\s+)?(_vlmcs\S*|srv)\s+(records?|entry|entries)\b|\b(remove|delete)\b.{0,30}\b(stale|old)\s+_vlmcs",
+        r"(?i)\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server|records?|entry)\b.{0,40}\b(dns|srv|_vlmcs)|\b(dns|srv|_vlmcs)\b.{0,40}\b(old|stale|previous|decommissioned|former|dead)\s+(kms\s+)?(host|server)\b|\b(remove|delete|clean\w*\s+up|get\s+rid\s+of)\b.{0,30}\b(stale\s+|old\s+)?(_vlmcs\S*|srv)\s+(records?|entry|entries)\b|\b(remove|delete)\b.{0,30}\b(stale|old)\s+_vlmcs|\b(dns|srv|_vlmcs)\b.{0,80}\b(is\s+gone|are\s+gone|was\s+decommissioned|was\s+retired|no\s+longer\s+exists?|does\s*n[o']t\s+exist\s+any\s*more|was\s+removed|was\s+shut\s+down)\b",
     )
 });
 /// Whether machines must reach the KMS host all the time ("stay connected forever", "a
@@ -2081,6 +2083,7 @@ fn diagnose_output(
     t: &Target,
     ctx: Option<&Context>,
     question: &str,
+    configured_port: u16,
 ) -> Answer {
     // What the user wrote beside the output ("we now want it on KMS instead").
     let own = crate::nlu::dli::strip_output(question);
@@ -2229,10 +2232,21 @@ fn diagnose_output(
             r.remote.clone().unwrap_or_else(|| host_or_placeholder(t))
         ));
     }
+    // The port answers but the message or the thread had `0xC004F074`: the causes left, said
+    // once instead of that error's general explanation.
+    let mut open_but_unreachable = false;
     if let Some(ok) = r.tcp_test {
         let host = r.remote.clone().unwrap_or_else(|| host_or_placeholder(t));
         let port = r.remote_port.unwrap_or(t.port);
-        if ok {
+        // The thread's `0xC004F074` with the port now answering: the causes left.
+        let unreachable_before = r.error.as_deref() == Some("0xC004F074")
+            || (r.error.is_none() && ctx.and_then(|c| c.error.as_deref()) == Some("0xC004F074"));
+        if ok && unreachable_before {
+            open_but_unreachable = true;
+            text.push_str(&format!(
+                "**The path is open**: `TcpTestSucceeded : True` means this instance reaches {host} on tcp/{port}, so `0xC004F074` now has another cause:\n\n- **The clocks**: more than 4 hours apart in UTC (`w32tm /query /status`; event 12288 then shows `0xC004F06C`).\n- **The address**: `slmgr /dlv` shows which KMS host the client uses; a stale `_vlmcs` SRV record or an old `/skms` may point elsewhere.\n- **The host**: its Software Protection service (`sppsvc`) stopped, or its host key not activated (`slmgr /dlv` on the host).\n\nEvent 12288 (source Security-SPP) in the client's Application log has the underlying code. Then retry:\n\n```\nslmgr /skms {host}:{port}\nslmgr /ato\n```\n\n"
+            ));
+        } else if ok {
             text.push_str(&format!(
                 "**The path is open**: `TcpTestSucceeded : True` means this instance reaches {host} on tcp/{port}. Now point Windows at it and activate:\n\n```\nslmgr /skms {host}:{port}\nslmgr /ato\nslmgr /dli\n```\n\nIf `/ato` still fails, paste its error.\n\n"
             ));
@@ -2241,6 +2255,12 @@ fn diagnose_output(
                 "**The path is blocked**: `TcpTestSucceeded : False` means nothing answered on tcp/{port} at {host}. Either the cloud firewall has no rule for it (support must add a static rule for tcp/{port} from this instance to the KMS host), the host's own firewall drops it (`Enable-NetFirewallRule -Name SPPSVC-In-TCP` on the host), or the host is down. Activation fails with `0xC004F074` until this test succeeds.\n\n"
             ));
             offer = Some(RequestOffer::KmsFirewall);
+        }
+        // A test of the default port when the tenant's host listens on another one.
+        if configured_port != port && configured_port != 1688 {
+            text.push_str(&format!(
+                "**Your KMS host listens on tcp/{configured_port}**, not tcp/{port}: test that port (`Test-NetConnection {host} -Port {configured_port}`), and the firewall rule and `slmgr /skms {host}:{configured_port}` need it too.\n\n"
+            ));
         }
     }
     let not_licensed = !matches!(r.status, Some(LicenseStatus::Licensed));
@@ -2260,7 +2280,7 @@ fn diagnose_output(
             }
             _ => {}
         }
-        if let Some(code) = &r.error {
+        if let Some(code) = r.error.as_ref().filter(|_| !open_but_unreachable) {
             if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
                 text.push_str(&format!(
                     "The output shows error **{}** ({}): {} {}\n\n**Fix:**\n\n{}\n\n",
@@ -2268,7 +2288,8 @@ fn diagnose_output(
                     e.title,
                     e.meaning,
                     e.cause.trim(),
-                    personalize(e.fix.trim(), t, None)
+                    // The edition named beside the output (or in it) fills in its key.
+                    personalize(e.fix.trim(), t, gvlk.map(|g| g.key.as_str()))
                 ));
                 offer = e.offer.as_deref().and_then(parse_offer);
                 // The user named their KMS host beside the output: the commands with it.
@@ -3430,6 +3451,10 @@ fn answer_one(
     {
         product_toks.push("teams".to_string());
     }
+    // "Red Hat" is two words, each harmless alone.
+    if lower.contains("red hat") {
+        product_toks.push("redhat".to_string());
+    }
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
     // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
     let office_on_windows = OFFICE_PRODUCT.is_match(q) && !WINDOWS_ACTIVATION.is_match(q);
@@ -3529,19 +3554,33 @@ fn answer_one(
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
-    // Kilometres ("convert 42 kms to miles", "how many kms to Munich") are no KMS.
+    // Kilometres ("convert 42 kms to miles", "how many kms to Munich") are no KMS. A unit
+    // conversion or a speed ("1688 kms to miles", "120 kms an hour") is one whatever number
+    // it has.
     if lower.contains("kms")
-        && [
+        && (([
             "mile", "distance", "kilomet", "km/h", "driv", "walk", "by car", "by train",
             "per hour", "kmph", "m/s", "speed",
         ]
         .iter()
         .any(|w| lower.contains(w))
-        && ![
-            "activat", "slmgr", "gvlk", "windows", "host", "port", "tcp", "key", "server",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
+            && ![
+                "activat", "slmgr", "gvlk", "windows", "host", "port", "tcp", "key", "server",
+            ]
+            .iter()
+            .any(|w| lower.contains(w)))
+            || ([
+                "kms to mile",
+                "kms in mile",
+                "kms an hour",
+                "kms per hour",
+                "kms/h",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+                && !["activat", "slmgr", "gvlk", "windows"]
+                    .iter()
+                    .any(|w| lower.contains(w))))
     {
         return abstain(0.0, ctx);
     }
@@ -3570,6 +3609,49 @@ fn answer_one(
     // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
     if ASK_THE_BOT.is_match(q) && ctx.and_then(|c| c.intent).is_none() {
         return small_talk(Intent::Help, ctx);
+    }
+    // "Can you open it for us?" in a thread about reaching a KMS host: the bot files the
+    // firewall request for the thread's host and port; support adds the rule.
+    if ASK_THE_BOT.is_match(q)
+        && (lower.contains("open") || lower.contains("ticket") || lower.contains("request"))
+        && matches!(
+            ctx.and_then(|c| c.intent),
+            Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
+        )
+    {
+        let t = target(&u.slots, ctx, settings);
+        let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
+        let port = t.port;
+        let mut a = small_talk(Intent::Connectivity, ctx);
+        a.text = format!(
+            "I can't change the cloud firewall myself, but I file the request for support, who add the static rule. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nand I open the ticket. The KMS host's own firewall must allow tcp/{port} as well."
+        );
+        a.offer = Some(RequestOffer::KmsFirewall);
+        return a;
+    }
+    // "Security wants the source range too" in a thread about the KMS rule: what the rule's
+    // source and destination are.
+    if lower.contains("source")
+        && ["range", "subnet", "cidr", " ip", "address", "network"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && !lower.contains("time")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && matches!(
+            ctx.and_then(|c| c.intent),
+            Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms | Intent::HostSetup)
+        )
+    {
+        let t = target(&u.slots, ctx, settings);
+        let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
+        let port = t.port;
+        let mut a = small_talk(Intent::Connectivity, ctx);
+        a.text = format!(
+            "The rule's **source** is your Windows instances that activate: their subnet or subnets, or single addresses, as narrow as you like. The **destination** is the KMS host {host} on tcp/{port}, one direction only (the instances open the connection; replies return on it). Tell me the range and I file it for support, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`"
+        );
+        a.offer = Some(RequestOffer::KmsFirewall);
+        return a;
     }
     // Someone else's machine, with its password ("activate my customer's Windows remotely,
     // here's their RDP password") is declined below, not offered a job; an offer to pay for
@@ -3755,12 +3837,23 @@ fn answer_one(
         || u.slots.host.is_some()
         || u.slots.error.is_some()
         || u.slots.dli.is_some();
-    // Another protocol's port ("what port does WinRM use?") is not the KMS port.
+    // Another protocol's port ("what port does WinRM use?") is not the KMS port; "any other
+    // ports, like RPC?" in a thread about the KMS port asks what KMS needs besides it.
     if !anchored
         && !lower.contains("volume activation")
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && OTHER_PORT.is_match(q)
+        && !(OTHER_KMS_PORTS.is_match(q)
+            && matches!(
+                ctx.and_then(|c| c.intent),
+                Some(
+                    Intent::Connectivity
+                        | Intent::ExistingKms
+                        | Intent::PointKms
+                        | Intent::HostSetup
+                )
+            ))
     {
         return abstain(0.2, ctx);
     }
@@ -3775,6 +3868,15 @@ fn answer_one(
         ]
         .iter()
         .any(|w| lower.contains(w))
+    {
+        return abstain(0.2, ctx);
+    }
+    // A domain's time for Kerberos ("the PDC emulator as the time source", "kerberos fails
+    // from clock skew") is directory administration, not activation.
+    if !anchored
+        && !has_values
+        && ctx.and_then(|c| c.intent).is_none()
+        && (lower.contains("kerberos") || lower.contains("pdc"))
     {
         return abstain(0.2, ctx);
     }
@@ -4097,11 +4199,16 @@ fn answer_one(
             u.confidence = u.confidence.max(0.6);
         }
     }
-    // "How do I fix that?" after an error code: that error's fix.
+    // "How do I fix that?" after an error code: that error's fix; a bare "why?" its cause.
+    let mut error_of_thread = false;
     if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
-        if u.slots.error.is_none() && u.slots.dli.is_none() && toks.len() <= 8 && FIX_IT.is_match(q)
+        if u.slots.error.is_none()
+            && u.slots.dli.is_none()
+            && toks.len() <= 8
+            && (FIX_IT.is_match(q) || BARE_WHY.is_match(q))
         {
             u.slots.error = Some(code.clone());
+            error_of_thread = true;
         }
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
@@ -4143,6 +4250,35 @@ fn answer_one(
         if let Some(a) = fact_answer(kb, "kms-cost", &t, Intent::Policy, ctx) {
             return with_intent(a, Some(Intent::Policy));
         }
+    }
+    // "Do we need to buy anything to activate our VMs?" asks whether a licence comes with the
+    // images (it does not: BYOL), not for a price.
+    if [
+        "need to buy",
+        "need to purchase",
+        "have to buy",
+        "have to purchase",
+        "must buy",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && (lower.contains("activat") || lower.contains("licen"))
+        && ![
+            "how much",
+            "price",
+            "cost",
+            "cheap",
+            "expensive",
+            "per core",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+    {
+        u.priced = false;
+        u.slots.count = None;
+        u.reroute(Intent::Policy);
     }
     // "Only 3 servers: cheapest way to activate them?" asks for the method that fits; "which
     // is cheaper, Standard or Datacenter, for 4 VMs?" compares licence prices.
@@ -4599,6 +4735,9 @@ fn answer_one(
                     .any(|w| lower.contains(w))))
             && !PIRACY.is_match(q)
             && !HOST_RISK.is_match(q)
+            // "Our exposure if the KMS host dies: how long until ...": the activation's
+            // validity, not the host's security.
+            && !OUTAGE.is_match(q)
             && !COMPARING.is_match(q)
             // "For hardening, can I stop the host publishing its SRV record?": `/cdns`.
             && !(DNS_PUBLISHING.is_match(q) && DNS_PUBLISH_CHANGE.is_match(q))
@@ -4609,7 +4748,17 @@ fn answer_one(
         } else if SRV_MISSING.is_match(q) {
             Some(("srv", Intent::ExistingKms))
         } else if OTHER_KMS_PORTS.is_match(q)
-            && lower.contains("kms")
+            // "Any other ports, like RPC?" in a thread about the KMS port, its rule or host.
+            && (lower.contains("kms")
+                || matches!(
+                    ctx.and_then(|c| c.intent),
+                    Some(
+                        Intent::Connectivity
+                            | Intent::ExistingKms
+                            | Intent::PointKms
+                            | Intent::HostSetup
+                    )
+                ))
             && u.slots.host.is_none()
             && !lower.contains("vpn")
         {
@@ -5084,9 +5233,14 @@ fn answer_one(
         }
     }
     // A port test to something other than a KMS host ("Test-NetConnection fs01 -Port 445").
+    // The port configured with the tenant's KMS host ("kms.example:11688"), if any.
+    let configured_port = target(&Slots::default(), None, settings).port;
     if let Some(r) = &u.slots.dli {
         let kms_port = |p: u16| {
-            p == 1688 || settings.kms_port == Some(p) || ctx.and_then(|c| c.port) == Some(p)
+            p == 1688
+                || p == configured_port
+                || settings.kms_port == Some(p)
+                || ctx.and_then(|c| c.port) == Some(p)
         };
         if r.tcp_test.is_some()
             && r.status.is_none()
@@ -5099,7 +5253,7 @@ fn answer_one(
     // Slots that decide on their own.
     if let Some(r) = &u.slots.dli {
         return with_intent(
-            diagnose_output(kb, r, &u.slots, &t, ctx, q),
+            diagnose_output(kb, r, &u.slots, &t, ctx, q, configured_port),
             Some(Intent::Diagnose),
         );
     }
@@ -5222,7 +5376,7 @@ fn answer_one(
         }
     }
     // An error text without its code and nothing about activation ("DNS name does not exist"
-    // from Resolve-DnsName) is not an activation error.
+    // from Resolve-DnsName) is not an activation error; the thread's error code is one.
     let generic_phrase = u.slots.error.as_deref().is_some_and(|c| {
         [
             "0x8007232B",
@@ -5234,6 +5388,7 @@ fn answer_one(
         .contains(&c)
     });
     if generic_phrase
+        && !error_of_thread
         && crate::facts::normalize_error_code(q).is_none()
         && u.slots.dli.as_ref().is_none_or(|d| d.error.is_none())
         && !anchored
@@ -5740,6 +5895,20 @@ fn answer_one(
             // "Which KMS host should my VMs use?"
             u.intent = Intent::PointKms;
             u.alternative = None;
+        } else if alt == Intent::TimeSync
+            && matches!(u.intent, Intent::PointKms | Intent::ClientProcedure)
+            && p >= 0.5 * u.confidence
+            && ["sync", "clock", "w32tm", "ntp"]
+                .iter()
+                .any(|w| lower.contains(w))
+            && !["activat", "/ato", "skms", "procedure", "steps"]
+                .iter()
+                .any(|w| lower.contains(w))
+            && !KEY_WORDS.is_match(q)
+        {
+            // "How do I sync it to the KMS box?": the clock, not pointing at the host.
+            u.intent = Intent::TimeSync;
+            u.alternative = None;
         } else if close
             && pair(Intent::Connectivity, Intent::PointKms)
             && lower.contains("firewall")
@@ -6007,9 +6176,17 @@ fn answer_one(
     }
     // "Our KMS is on-prem, what goes in the firewall ticket?": the rule support sets, as the
     // answer about reaching a KMS host of theirs says (when the classifier is unsure).
+    // With a KMS host configured, or in a thread about reaching one, the ticket is that host's
+    // rule even when the question does not say KMS ("what rule do I ask for in the ticket?").
     if FIREWALL_TICKET.is_match(q)
         && u.confidence < 0.5
-        && (lower.contains("kms") || lower.contains("1688"))
+        && (lower.contains("kms")
+            || lower.contains("1688")
+            || settings.kms_host.is_some()
+            || matches!(
+                ctx.and_then(|c| c.intent),
+                Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
+            ))
         && u.slots.error.is_none()
         && u.slots.dli.is_none()
         && u.slots.editions.is_empty()
@@ -6320,7 +6497,28 @@ fn compose_for(
         }),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", t, with_ctx(intent), None, 0.85),
         Intent::InstanceStatus => Some(instance_status(&u.slots, t, ctx)),
-        Intent::Diagnose => Some(diagnose_start(t, ctx, one_edition(kb, &u.slots))),
+        Intent::Diagnose => {
+            let mut a = diagnose_start(t, ctx, one_edition(kb, &u.slots));
+            // Many machines failing together ("40 VMs at once", "why all at once?") share
+            // the cause: the host, the path to it, or an activation that ran out for all.
+            if [
+                "at once",
+                "same time",
+                "whole fleet",
+                "entire fleet",
+                "half the fleet",
+                "all of them",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            {
+                a.text.insert_str(
+                    0,
+                    "**Many machines at once** point at what they share: the KMS host (down, its Software Protection service stopped, its host key no longer activated) or the path to it (a firewall change, or the `_vlmcs` SRV record gone from DNS). Machines activated together also expire together: a KMS activation lasts 180 days and renews every 7 days, so machines that could not reach the host for that long fall back to notification on the same day.\n\n",
+                );
+            }
+            Some(a)
+        }
         Intent::ErrorCode => {
             // Error text without a code: find the entry whose words match best.
             let r = retrieve(kb, toks, ctx, false);

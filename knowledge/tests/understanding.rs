@@ -531,3 +531,37 @@ fn twenty_first_dev_set() {
         "twenty-first dev set: accuracy {pct:.1}% < 85%"
     );
 }
+
+/// The twenty-second dev set, dev24.toml: an operations team's conversations, blind to the
+/// engine. About half are threads of two to four turns (a first question, then "and for
+/// 2019?", "what port again", "ok done, now it says 0xC004F074", "still not working", "why?",
+/// "can you open it for us", "sorry I meant datacenter"); the rest is pasted material with a
+/// question or alone (`slmgr /dli`, `/dlv`, `/xpr`, script host error popups,
+/// `Test-NetConnection -Port 1688`, `nslookup -type=srv _vlmcs._tcp`, `w32tm` status and
+/// offsets, Security-SPP events, `Get-CimInstance SoftwareLicensingProduct`, `systeminfo`,
+/// settings-page messages in words). Personas: an on-call sysadmin at 3am, a help-desk agent
+/// forwarding a customer, a team lead, a security reviewer; own KMS hosts with non-default
+/// ports, some configured; 50 off-topic near-misses. First run, before any tuning on it:
+/// 175/195 (89.7%), off-topic declined 46/50 (held-out sets at that moment: third 210/225
+/// (93.3%), fourth 224/240 (93.3%), fifth 223/254 (87.8%)). After tuning on it: 195/195,
+/// off-topic declined 50/50, with the held-out sets at third 211/225, fourth 224/240, fifth
+/// 224/254. The fixes were made general (kilometres as speeds, Red Hat, a domain's Kerberos
+/// time; a port test in words and a configured non-default port; follow-ups in a thread about
+/// the KMS rule: "can you open it for us", "any other ports", "the source range"; "I am admin
+/// though" and a bare "why?" after an error; host updates by KB number; the provider giving a
+/// key; "do we need to buy anything"; many machines failing at once; a clock word breaking a
+/// near tie between the client procedure and time sync). Its floor is the first run less a
+/// margin.
+#[test]
+fn twenty_second_dev_set() {
+    let pct = check_set(
+        "twenty-second dev set (tuned on)",
+        include_str!("dev24.toml"),
+        180,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 87.0,
+        "twenty-second dev set: accuracy {pct:.1}% < 87%"
+    );
+}

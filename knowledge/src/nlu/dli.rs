@@ -95,7 +95,9 @@ static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static TCP_TEST: LazyLock<Regex> = LazyLock::new(|| {
-    rx(r"(?i)\btcptestsucceeded\s*[:=]?\s*(?:is\s+|was\s+|says\s+)?(true|false)\b")
+    rx(
+        r"(?i)\b(?:tcptestsucceeded|test-netconnection|tnc|port\s+test)\s*[:=]?\s*(?:is\s+|was\s+|says\s+|shows\s+|returns\s+|gives\s+|reports\s+)?(true|false)\b",
+    )
 });
 static REMOTE_ADDRESS: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^[ \t]*remoteaddress[ \t]*:[ \t]*(\S+)"));
@@ -105,7 +107,11 @@ static REMOTE_PORT: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)^[ \t]*remoteport[ \t]*:[ \t]*(\d+)"));
 static XPR_EXPIRES: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?im)(?:^|:\s)\s*volume\s+activation\s+will\s+expire\b"));
-static COUNT: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\bcurrent\s+count\s*:\s*(\d+)"));
+/// The KMS host's count, from `slmgr /dlv` (`Current count: 3`) or from WMI
+/// (`KeyManagementServiceCurrentCount : 3`).
+static COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)\b(?:current\s+count\s*:|keymanagementservicecurrentcount\s*(?::|=|->)?)\s*(\d+)")
+});
 /// `Get-CimInstance SoftwareLicensingProduct` in list form: `LicenseStatus : 5`.
 static CIM_STATUS: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*licensestatus\s*:\s*(\d)\s*$"));
 /// `GracePeriodRemaining : 43200` (minutes).
@@ -148,8 +154,12 @@ pub fn parse(text: &str) -> Option<DliReport> {
         || lower.contains("description")
         || lower.contains("0x")
         || lower.contains("current count")
+        || lower.contains("keymanagementservicecurrentcount")
         || lower.contains("will expire")
         || lower.contains("tcptestsucceeded")
+        || lower.contains("test-netconnection")
+        || lower.contains("tnc")
+        || lower.contains("port test")
         || lower.contains("name resolution of")
         || lower.contains("permanently activated"))
     {

@@ -79,9 +79,13 @@ static CORRECTION: LazyLock<Matcher> = LazyLock::new(|| {
         r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host)|real\s+(kms|host|server|address|ip)|(really|actually|in\s+fact)\s+(at|on|is|lives|sits|runs|located)|(is|lives|sits|runs)\s+(really|actually))\b",
     )
 });
-/// A port after a word that could also precede a year ("runs on 2019").
-static WEAK_PORT: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(?:runs\s+on|uses?|on)\s+(\d{3,5})\b"));
+/// A port after a word that could also precede a year ("runs on 2019"), or named after the word
+/// port ("the port isn't default, it's 1701").
+static WEAK_PORT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(?:runs\s+on|uses?|using|on)\s+(\d{3,5})\b|\bport\b.{0,30}\b(?:it'?s|it\s+is)\s+(\d{3,5})\b",
+    )
+});
 /// Error texts people paste without the code, mapped to the code they belong to.
 static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
@@ -443,7 +447,7 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
             .or_else(|| {
                 WEAK_PORT
                     .captures_iter(text)
-                    .filter_map(|c| c.get(1)?.as_str().parse::<u32>().ok())
+                    .filter_map(|c| c.get(1).or_else(|| c.get(2))?.as_str().parse::<u32>().ok())
                     .find(|p| (1..=65535).contains(p) && !(1990..=2100).contains(p))
             })
             .and_then(|p| u16::try_from(p).ok())
