@@ -519,5 +519,8 @@ fn second_paraphrase_dev_set() {
         180,
         Kind::Tuning,
     );
-    assert!(pct >= 90.0, "second paraphrase set: accuracy {pct:.1}% < 90%");
+    assert!(
+        pct >= 90.0,
+        "second paraphrase set: accuracy {pct:.1}% < 90%"
+    );
 }
