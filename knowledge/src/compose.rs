@@ -74,6 +74,13 @@ static FAILING: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
     )
 });
+/// What a command is for, asked with "why" ("why would someone use slmgr /rearm?"): not a
+/// failure.
+static ASKS_PURPOSE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhy\s+(would|do|does|should|might|did)\s+(\w+\s+){0,2}(use|run|need|want)\b|\bwhy\s+(use|run)\b|\bpurpose\b|\bused\s+for\b",
+    )
+});
 /// Words about numbers of machines (what a threshold answer is about).
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1341,6 +1348,7 @@ pub(crate) fn warm_up() {
         &VIABLE,
         &VM_COUNT_QUESTION,
         &FAILING,
+        &ASKS_PURPOSE,
         &PRESENCE,
         &ACK_START,
         &THANKS_ANYWHERE,
@@ -4101,7 +4109,7 @@ fn answer_one(
         && !sure_trouble
         && !sure_other_topic
     {
-        u.intent = if FAILING.is_match(q) && u.slots.error.is_none() {
+        u.intent = if FAILING.is_match(q) && !ASKS_PURPOSE.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
         } else if NEXT_STEP.is_match(q) {
             // "did slmgr /ipk already, next?" asks for the rest of the procedure.
