@@ -4544,7 +4544,8 @@ fn answer_one(
             }
         } else if HOST_LOAD.is_match(q) {
             Some(("capacity", Intent::Thresholds))
-        } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
+        } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) && !SERVER_CORE.is_match(q) {
+            // ("Server Core" names an installation option, not processor cores.)
             Some(("host-sizing", Intent::HostSetup))
         } else if HOST_OWN_ACTIVATION.is_match(q) {
             Some(("host-activation", Intent::HostSetup))
