@@ -6014,6 +6014,23 @@ fn answer_one(
     a
 }
 
+/// Two editions said to "share one key" ("do Standard and Datacenter share a single key?"):
+/// a comparison of their keys, not a question about sharing a key with others.
+fn asks_shared_key(lower: &str) -> bool {
+    lower
+        .split(|ch: char| !ch.is_ascii_alphanumeric())
+        .any(|w| ["share", "shares"].contains(&w))
+        && [
+            " one ",
+            " a single ",
+            " the same ",
+            " a common ",
+            " one common ",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 /// The answer for the understood intent and slots, once the rules above have decided them.
 fn compose_for(
     kb: &KnowledgeBase,
@@ -6060,7 +6077,8 @@ fn compose_for(
             }
             let comparing = lower
                 .split(|ch: char| !ch.is_ascii_alphanumeric())
-                .any(|w| ["same", "different", "differ", "identical"].contains(&w));
+                .any(|w| ["same", "different", "differ", "identical"].contains(&w))
+                || asks_shared_key(lower);
             keys_answer(kb, &slots, t, ctx, comparing).map(|mut a| {
                 if let Some(fam) = &home {
                     a.text = format!(
@@ -6079,7 +6097,7 @@ fn compose_for(
                 // Microsoft's table has no row of its own for it.
                 a.text.insert_str(0, "Enterprise **multi-session** has no row of its own in Microsoft's table of KMS client setup keys: it is meant for Azure Virtual Desktop, whose session hosts Azure activates. The nearest row:\n\n");
             }
-            if KEY_SECRECY.is_match(q) {
+            if KEY_SECRECY.is_match(q) && !asks_shared_key(lower) {
                 // "Is it a problem that the key is in our wiki?"
                 a.text = format!(
                     "No risk in sharing it: KMS client setup keys (GVLKs) are public, Microsoft publishes them, and they only activate against a KMS host that holds your organisation's own host key.\n\n{}",
