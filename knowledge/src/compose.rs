@@ -313,7 +313,7 @@ static HOST_KEY_WORDS: LazyLock<Folded> =
 /// KMS host?").
 static GVLK_AS_HOST_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(gvlks?|(kms\s+)?client\s+(setup\s+)?keys?|generic\s+(volume\s+)?(licen[cs]e\s+)?keys?|public\s+((client|setup|kms)\s+)*keys?)\b.{0,25}\b(as|for|on|into)\s+(the\s+|my\s+|our\s+|a\s+)?(kms\s+)?(host|server)('?s)?(\s+key)?\s*[?.!]*\s*$|\b(gvlks?|client\s+setup\s+keys?)\b.{0,30}\b(make|turn|become)\w*\b.{0,25}\bkms\s+(host|server)\b",
+        r"(?i)\b(gvlks?|(kms\s+)?client\s+(setup\s+)?keys?|generic\s+(volume\s+)?(licen[cs]e\s+)?keys?|public\s+((client|setup|kms)\s+)*keys?)\b.{0,25}\b(as|for|on|into)\s+(the\s+|my\s+|our\s+|a\s+)?(kms\s+)?(host|server)('?s)?(\s+key)?\s*[?.!]*\s*$|\b(gvlks?|client\s+setup\s+keys?)\b.{0,30}\b(make|turn|become)\w*\b.{0,25}\bkms\s+(host|server)\b|\b(use|using|reuse|take|taking|with)\b.{0,30}\b(gvlks?|client\s+setup\s+keys?|generic\s+volume\s+licen[cs]e\s+keys?)\b.{0,50}\b(build|set\s*up|create|stand\s+up)\w*\s+(up\s+)?(our|my|the|a)\s+(own\s+|new\s+)?kms\s+(host|server)\b",
     )
 });
 /// A ticket for the cloud firewall ("what goes in the firewall ticket?").
