@@ -785,6 +785,12 @@ static OFFICE_APP_MESSAGE: LazyLock<Folded> = LazyLock::new(|| {
 /// Bills and invoices: the provider's billing, not activation.
 static BILLING: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(bill|bills|billing|billed|invoice[sd]?|invoicing)\b"));
+/// Finance work about licences ("go over the BYOL cost model for the CFO deck"): not activation.
+static FINANCE_WORK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(cost\s+models?|business\s+case|tco|roi|budget\w*|(cfo|finance|financial|board)\s+(deck|presentation|slides?|report|review)|(deck|slides|spreadsheet|presentation)\b.{0,30}\b(cost|costs|price|pricing|financ\w*|savings?))\b",
+    )
+});
 /// A MAK the user already has ("we have a MAK", "with our MAK key"): activate with it, whatever
 /// the number of machines.
 static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
@@ -1188,6 +1194,7 @@ pub(crate) fn warm_up() {
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
         &BILLING,
+        &FINANCE_WORK,
         &MAK_IN_HAND,
         &KMS_VS_MAK,
         &ACTIVATE_NOW,
@@ -3524,6 +3531,14 @@ fn answer_one(
         ]
         .iter()
         .any(|w| lower.contains(w))
+    {
+        return abstain(0.0, ctx);
+    }
+    // Cost models, budgets and finance decks about licences are not activation either.
+    if FINANCE_WORK.is_match(q)
+        && !["activat", "slmgr", "gvlk", "1688"]
+            .iter()
+            .any(|w| lower.contains(w))
     {
         return abstain(0.0, ctx);
     }
