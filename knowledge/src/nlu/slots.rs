@@ -658,6 +658,15 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
     } else {
         kind_named_in(&lower)
     };
+    // "fewer than five servers", "under 25 clients": at most one less than the number said.
+    let n = if ["fewer than ", "less than ", "under ", "below "]
+        .iter()
+        .any(|w| before.ends_with(w))
+    {
+        n.saturating_sub(1).max(1)
+    } else {
+        n
+    };
     Some(MachineCount { n, kind })
 }
 
