@@ -6032,9 +6032,13 @@ fn answer_one(
 /// Two editions said to "share one key" ("do Standard and Datacenter share a single key?"):
 /// a comparison of their keys, not a question about sharing a key with others.
 fn asks_shared_key(lower: &str) -> bool {
-    lower
+    let words: Vec<&str> = lower
         .split(|ch: char| !ch.is_ascii_alphanumeric())
-        .any(|w| ["share", "shares"].contains(&w))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let shared = words
+        .iter()
+        .any(|w| ["share", "shares", "both"].contains(w))
         && [
             " one ",
             " a single ",
@@ -6043,7 +6047,12 @@ fn asks_shared_key(lower: &str) -> bool {
             " one common ",
         ]
         .iter()
-        .any(|w| lower.contains(w))
+        .any(|w| lower.contains(w));
+    // "Do 2019 and 2022 Standard use one common key?"
+    let common = words.windows(3).any(|w| {
+        ["one", "a", "single"].contains(&w[0]) && w[1] == "common" && w[2].starts_with("key")
+    });
+    shared || common
 }
 
 /// The answer for the understood intent and slots, once the rules above have decided them.
@@ -6112,7 +6121,11 @@ fn compose_for(
                 // Microsoft's table has no row of its own for it.
                 a.text.insert_str(0, "Enterprise **multi-session** has no row of its own in Microsoft's table of KMS client setup keys: it is meant for Azure Virtual Desktop, whose session hosts Azure activates. The nearest row:\n\n");
             }
-            if KEY_SECRECY.is_match(q) && !asks_shared_key(lower) {
+            // ("Please share the key for ..." asks for it.)
+            let asks_for_it = ["please share", "pls share", "kindly share", "you share"]
+                .iter()
+                .any(|w| lower.contains(w));
+            if KEY_SECRECY.is_match(q) && !asks_shared_key(lower) && !asks_for_it {
                 // "Is it a problem that the key is in our wiki?"
                 a.text = format!(
                     "No risk in sharing it: KMS client setup keys (GVLKs) are public, Microsoft publishes them, and they only activate against a KMS host that holds your organisation's own host key.\n\n{}",
