@@ -4705,6 +4705,10 @@ fn answer_one(
             && !TIME_AS_OCCASION.replace_all(&lower, "").contains("time")
             // "The count on our KMS is 20, which machines are activated?": the thresholds.
             && !(u.slots.count.is_some() && lower.contains("count"))
+            // "the interval at which clients renew" asks no question about machines.
+            && ![" at which ", " in which ", " by which ", " with which "]
+                .iter()
+                .any(|w| lower.contains(w))
         {
             Some(("event-log", Intent::StatusCheck))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
