@@ -135,7 +135,7 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^\s*what\s+(does|is)\s+the\s+(abbreviation|acronym)\s+(kms|mak)(\s+(mean|stand\s+for|short\s+for))?\s*[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
