@@ -420,7 +420,7 @@ static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
 /// Intervals set on the KMS host ("renewal interval to 1 day").
 static INTERVAL_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(renewal|renew|activation|retry)\s+(interval|every|to|time|period)\b|\b(renew|retry)\w*\s+every\b|\bsri\b|\bsai\b",
+        r"(?i)\b(renewal|renew|activation|retry)\s+(interval|every|to|time|period)\b|\b(renew|retry)\w*\s+((once|twice)\s+)?(every|a|an|per)\b|\bsri\b|\bsai\b",
     )
 });
 /// DNS publishing of a KMS host.
@@ -2616,15 +2616,23 @@ fn says_offline(lower: &str) -> bool {
     .any(|w| lower.contains(w))
 }
 
-/// A duration with its unit ("1 day", "12 hours", "90 minutes").
-static NUMBER_WITH_UNIT: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|weeks?)\b"));
+/// A duration with its unit ("1 day", "12 hours", "90 minutes", "one day", "a week").
+static NUMBER_WITH_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|weeks?)\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)\s+(days?|hours?|minutes?|weeks?)\b",
+    )
+});
 
 /// The duration named in a message, in minutes.
 fn minutes_in(q: &str) -> Option<u32> {
     let c = NUMBER_WITH_UNIT.captures(q)?;
-    let n: u32 = c.get(1)?.as_str().parse().ok()?;
-    let unit = c.get(2)?.as_str().to_lowercase();
+    let n: u32 = match (c.get(1), c.get(3)) {
+        (Some(d), _) => d.as_str().parse().ok()?,
+        (None, Some(w)) if ["a", "an"].contains(&w.as_str().to_lowercase().as_str()) => 1,
+        (None, Some(w)) => crate::nlu::slots::word_number(w.as_str())?,
+        (None, None) => return None,
+    };
+    let unit = c.get(2).or_else(|| c.get(4))?.as_str().to_lowercase();
     let factor = match unit.chars().next()? {
         'w' => 10_080,
         'd' => 1_440,
