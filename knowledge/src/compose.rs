@@ -81,6 +81,13 @@ static ASKS_PURPOSE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bwhy\s+(would|do|does|should|might|did)\s+(\w+\s+){0,2}(use|run|need|want)\b|\bwhy\s+(use|run)\b|\bpurpose\b|\bused\s+for\b",
     )
 });
+/// Whether KMS activation needs the internet at all ("does a KMS client need an internet
+/// connection?").
+static KMS_NEEDS_INTERNET: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(do|does|will|would|is|are)\b.{0,40}\bkms\b.{0,40}\b(need|needs|require|requires|required|necessary)\b.{0,20}\binternet\b|\binternet\b.{0,30}\b(needed|required|necessary|mandatory)\b.{0,30}\b(for|with)\s+kms\b|\b(do|does|will|would)\b.{0,30}\b(need|require)s?\s+(an?\s+|the\s+)?internet\b.{0,40}\b(kms|activat\w*\s+(with|against|through|via)\s+(the\s+|our\s+|a\s+)?(kms|host))\b",
+    )
+});
 /// Words about numbers of machines (what a threshold answer is about).
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1356,6 +1363,7 @@ pub(crate) fn warm_up() {
         &VM_COUNT_QUESTION,
         &FAILING,
         &ASKS_PURPOSE,
+        &KMS_NEEDS_INTERNET,
         &PRESENCE,
         &ACK_START,
         &THANKS_ANYWHERE,
@@ -5346,6 +5354,17 @@ fn answer_one(
         && CREATE_HOST.is_match(q)
     {
         u.reroute(Intent::HostSetup);
+    }
+    // "Does a KMS client need an internet connection?": no, only the host; the internet answer
+    // says so, not the port test.
+    if matches!(
+        u.intent,
+        Intent::Connectivity | Intent::PointKms | Intent::None
+    ) && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && KMS_NEEDS_INTERNET.is_match(q)
+    {
+        u.reroute(Intent::InternetAccess);
     }
     // "Ports?", "which ports": the network path, whatever the plural does to the classifier.
     if toks
