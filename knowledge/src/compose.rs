@@ -88,6 +88,12 @@ static KMS_NEEDS_INTERNET: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(do|does|will|would|is|are)\b.{0,40}\bkms\b.{0,40}\b(need|needs|require|requires|required|necessary)\b.{0,20}\binternet\b|\binternet\b.{0,30}\b(needed|required|necessary|mandatory)\b.{0,30}\b(for|with)\s+kms\b|\b(do|does|will|would)\b.{0,30}\b(need|require)s?\s+(an?\s+|the\s+)?internet\b.{0,40}\b(kms|activat\w*\s+(with|against|through|via)\s+(the\s+|our\s+|a\s+)?(kms|host))\b",
     )
 });
+/// Activation that happens by itself elsewhere ("on Azure activation is automatic").
+static AUTO_ELSEWHERE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(automatic\w*|auto[\s-]*activat\w*|by\s+(themselves|itself)|on\s+their\s+own|out\s+of\s+the\s+box|just\s+works?)\b",
+    )
+});
 /// Words about numbers of machines (what a threshold answer is about).
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1364,6 +1370,7 @@ pub(crate) fn warm_up() {
         &FAILING,
         &ASKS_PURPOSE,
         &KMS_NEEDS_INTERNET,
+        &AUTO_ELSEWHERE,
         &PRESENCE,
         &ACK_START,
         &THANKS_ANYWHERE,
@@ -5365,6 +5372,16 @@ fn answer_one(
         && KMS_NEEDS_INTERNET.is_match(q)
     {
         u.reroute(Intent::InternetAccess);
+    }
+    // "On Azure activation is automatic, why not here?": the provider's BYOL policy.
+    if OTHER_CLOUD.is_match(q)
+        && AUTO_ELSEWHERE.is_match(q)
+        && lower.contains("activat")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+    {
+        u.reroute(Intent::Policy);
     }
     // "Ports?", "which ports": the network path, whatever the plural does to the classifier.
     if toks
