@@ -94,6 +94,12 @@ static AUTO_ELSEWHERE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(automatic\w*|auto[\s-]*activat\w*|by\s+(themselves|itself)|on\s+their\s+own|out\s+of\s+the\s+box|just\s+works?)\b",
     )
 });
+/// Asking for the ways other than KMS ("what instead of KMS?", "alternatives to KMS").
+static INSTEAD_OF_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(instead\s+of|alternatives?\s+(to|for)|other\s+than|rather\s+than|apart\s+from)\s+(a\s+|the\s+|using\s+)?kms\b",
+    )
+});
 /// Words about numbers of machines (what a threshold answer is about).
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1371,6 +1377,7 @@ pub(crate) fn warm_up() {
         &ASKS_PURPOSE,
         &KMS_NEEDS_INTERNET,
         &AUTO_ELSEWHERE,
+        &INSTEAD_OF_KMS,
         &PRESENCE,
         &ACK_START,
         &THANKS_ANYWHERE,
@@ -5382,6 +5389,19 @@ fn answer_one(
         && u.slots.host.is_none()
     {
         u.reroute(Intent::Policy);
+    }
+    // "What instead of KMS?", "alternatives to KMS": the other ways to activate.
+    if INSTEAD_OF_KMS.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && u.slots.count.is_none()
+        && matches!(
+            u.intent,
+            Intent::PointKms | Intent::ClientProcedure | Intent::None | Intent::Connectivity
+        )
+    {
+        u.reroute(Intent::Methods);
     }
     // "Ports?", "which ports": the network path, whatever the plural does to the classifier.
     if toks
