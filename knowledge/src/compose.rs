@@ -807,7 +807,7 @@ static BILLING: LazyLock<Folded> =
 /// Finance work about licences ("go over the BYOL cost model for the CFO deck"): not activation.
 static FINANCE_WORK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(cost\s+models?|business\s+case|tco|roi|budget\w*|(cfo|finance|financial|board)\s+(deck|presentation|slides?|report|review)|(deck|slides|spreadsheet|presentation)\b.{0,30}\b(cost|costs|price|pricing|financ\w*|savings?))\b",
+        r"(?i)\b(cost\s+(models?|comparisons?|analys[ie]s|breakdowns?|estimates?)|business\s+case|for\s+(the|our)\s+(cfo|board|finance\s+team)|tco|roi|budget\w*|(cfo|finance|financial|board)\s+(deck|presentation|slides?|report|review)|(deck|slides|spreadsheet|presentation)\b.{0,30}\b(cost|costs|price|pricing|financ\w*|savings?))\b",
     )
 });
 /// A MAK the user already has ("we have a MAK", "with our MAK key"): activate with it, whatever
