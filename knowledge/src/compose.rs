@@ -657,7 +657,7 @@ static MIN_COUNT: LazyLock<Folded> = LazyLock::new(|| {
 /// Creative writing, and instructions aimed at the bot itself.
 static CREATIVE_OR_INJECTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(write|compose|tell)\b.{0,20}\b(haiku|poem|joke|song|limerick|story|rap)\b|\b(ignore|disregard|forget)\b.{0,30}\b(instructions|rules|role|previous|above)\b|\b(system\s+override|jailbreak)\b|\b(reveal|print|show|dump|leak)\b.{0,40}\b(passwords?|tokens?|secrets?|api\s*keys?|system\s+prompt|credentials)\b",
+        r"(?i)\b(write|compose|tell)\b.{0,20}\b(haiku|poem|joke|song|limerick|story|rap)\b|^\s*(an?\s+|some\s+|any\s+)?(funny\s+|short\s+|little\s+)?(haiku|poem|joke|jokes|song|limerick|story|rap)\s+(about|on|for)\b|\b(ignore|disregard|forget)\b.{0,30}\b(instructions|rules|role|previous|above)\b|\b(system\s+override|jailbreak)\b|\b(reveal|print|show|dump|leak)\b.{0,40}\b(passwords?|tokens?|secrets?|api\s*keys?|system\s+prompt|credentials)\b",
     )
 });
 /// Elections and data-protection law.
