@@ -4940,7 +4940,14 @@ fn answer_one(
                 ]
                 .contains(&w)
             });
-        let option = if off { "/cdns" } else { "/sdns" };
+        // "It is not publishing, how do I enable it?": the request, not the symptom, decides.
+        let on = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["enable", "reenable", "resume"].contains(&w))
+            || ["turn on", "turn it on", "back on", "switch on", "re-enable"]
+                .iter()
+                .any(|w| lower.contains(w));
+        let option = if off && !on { "/cdns" } else { "/sdns" };
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == option) {
             let mut c = ctx.cloned().unwrap_or_default();
             c.intent = Some(Intent::HostSetup);
