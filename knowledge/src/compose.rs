@@ -5397,6 +5397,24 @@ fn answer_one(
     {
         u.reroute(Intent::Policy);
     }
+    // "How long does the firewall ticket take?": the request to support, not how long an
+    // activation lasts.
+    if u.intent == Intent::Timing
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["ticket", "tickets", "request", "requests"].contains(&w))
+    {
+        if lower.contains("internet") {
+            u.reroute(Intent::InternetAccess);
+        } else if ["firewall", "1688", "port", "rule"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            u.reroute(Intent::Connectivity);
+        }
+    }
     // "What instead of KMS?", "alternatives to KMS": the other ways to activate.
     if INSTEAD_OF_KMS.is_match(q)
         && u.slots.error.is_none()
