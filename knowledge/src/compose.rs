@@ -1171,7 +1171,7 @@ static HOST_PORT_CHANGE: LazyLock<Matcher> = LazyLock::new(|| {
 /// The grace period before activation.
 static GRACE_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated|\b(ignore|never\s+activate|don'?t\s+activate|do\s+not\s+activate|skip\s+(the\s+)?activation)\b.{0,60}\b(happens?|consequences?|problem|matter|okay|ok)\b|\bwhat\s+happens\b.{0,40}\b(ignore|never\s+activate|don'?t\s+activate|not\s+activated|stay\w*\s+unactivated|unactivated)\b",
+        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|\b(use|using|run|running)\b.{0,40}\bwithout\s+(being\s+)?activat|\bis\s+activation\s+(even\s+|really\s+)?(needed|required|necessary)\b|\b(need|have)\s+to\s+activate\b.{0,30}\bat\s+all\b|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated|\b(ignore|never\s+activate|don'?t\s+activate|do\s+not\s+activate|skip\s+(the\s+)?activation)\b.{0,60}\b(happens?|consequences?|problem|matter|okay|ok)\b|\bwhat\s+happens\b.{0,40}\b(ignore|never\s+activate|don'?t\s+activate|not\s+activated|stay\w*\s+unactivated|unactivated)\b",
     )
 });
 /// Running slmgr itself: console output, another machine.
