@@ -513,7 +513,10 @@ fn twentieth_dev_set() {
 /// (87.8%)). After tuning on it: 189/189, off-topic declined 45/45, the held-out sets unchanged.
 /// Thirty items added after that from a hand trial of third wordings of the same items (a
 /// duration in words, "the interval at which", "under five", "one common key", finance work, a
-/// home PC): 219/219. Its floor is the first run less a margin.
+/// home PC): 219/219; twenty-six more from a second hand trial (an internet connection for a
+/// KMS client, another cloud's automatic activation, DNS publishing turned back on, error texts
+/// in other words, the grace period asked as "without activating", eight near-misses): 245/245.
+/// Its floor is the first run less a margin.
 #[test]
 fn second_paraphrase_dev_set() {
     let pct = check_set(
