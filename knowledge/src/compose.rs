@@ -5415,6 +5415,21 @@ fn answer_one(
             u.reroute(Intent::Connectivity);
         }
     }
+    // "Raise a firewall change: allow 10.3.0.0/16 -> 10.9.9.9 tcp 1688": a network, a host and
+    // a rule asked for is the network path, not pointing a client at the host.
+    if matches!(
+        u.intent,
+        Intent::PointKms | Intent::ClientProcedure | Intent::None
+    ) && u.slots.network.is_some()
+        && u.slots.host.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["firewall", "allow", "rule", "open", "permit"].contains(&w))
+    {
+        u.reroute(Intent::Connectivity);
+    }
     // "What instead of KMS?", "alternatives to KMS": the other ways to activate.
     if INSTEAD_OF_KMS.is_match(q)
         && u.slots.error.is_none()
