@@ -100,6 +100,13 @@ static INSTEAD_OF_KMS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(instead\s+of|alternatives?\s+(to|for)|other\s+than|rather\s+than|apart\s+from)\s+(a\s+|the\s+|using\s+)?kms\b",
     )
 });
+/// The network path of online activation: its ports or a proxy ("which ports for online
+/// activation?", "is a proxy ok for activation?").
+static ONLINE_PATH: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bports?\b.{0,40}\b(online|internet|mak|retail|microsoft)\b.{0,30}\bactivat\w*|\b(online|internet|mak|retail)\s+activat\w*\b.{0,40}\bports?\b|\bproxy\b.{0,40}\bactivat\w*|\bactivat\w*\b.{0,40}\bproxy\b",
+    )
+});
 /// Words about numbers of machines (what a threshold answer is about).
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1378,6 +1385,7 @@ pub(crate) fn warm_up() {
         &KMS_NEEDS_INTERNET,
         &AUTO_ELSEWHERE,
         &INSTEAD_OF_KMS,
+        &ONLINE_PATH,
         &PRESENCE,
         &ACK_START,
         &THANKS_ANYWHERE,
@@ -4461,7 +4469,7 @@ fn answer_one(
             && !lower.contains("khc")
         {
             Some(("host-caching", Intent::Slmgr))
-        } else if lower.contains("activat")
+        } else if (lower.contains("activat")
             && [
                 "url",
                 "endpoint",
@@ -4474,7 +4482,12 @@ fn answer_one(
             ]
             .iter()
             .any(|w| lower.contains(w))
-            && !lower.contains("_vlmcs")
+            && !lower.contains("_vlmcs"))
+            // (VAMT's "proxy activation" is its own way, not a web proxy.)
+            || (ONLINE_PATH.is_match(q)
+                && !["kms", "1688", "vamt", "proxy activation"]
+                    .iter()
+                    .any(|w| lower.contains(w)))
         {
             Some(("activation-endpoints", Intent::Online))
         } else if (lower.contains("unattend.xml")
