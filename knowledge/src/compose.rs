@@ -107,6 +107,13 @@ static ONLINE_PATH: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bports?\b.{0,40}\b(online|internet|mak|retail|microsoft)\b.{0,30}\bactivat\w*|\b(online|internet|mak|retail)\s+activat\w*\b.{0,40}\bports?\b|\bproxy\b.{0,40}\bactivat\w*|\bactivat\w*\b.{0,40}\bproxy\b",
     )
 });
+/// How long a machine stays in a KMS host's count ("when does the host forget a client?",
+/// "drop out of the count").
+static COUNT_WINDOW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(forget|forgets|forgotten)\b.{0,30}\b(clients?|machines?|vms?|computers?|servers?)\b|\b(drop\w*|fall\w*|age\w*|removed?)\s+(out\s+)?(of|from)\s+the\s+(kms\s+)?count\b|\b(stay|stays|remain|remains)\s+in\s+the\s+(kms\s+)?count\b",
+    )
+});
 /// Words about numbers of machines (what a threshold answer is about).
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1386,6 +1393,7 @@ pub(crate) fn warm_up() {
         &AUTO_ELSEWHERE,
         &INSTEAD_OF_KMS,
         &ONLINE_PATH,
+        &COUNT_WINDOW,
         &PRESENCE,
         &ACK_START,
         &THANKS_ANYWHERE,
@@ -5442,6 +5450,16 @@ fn answer_one(
             .any(|w| ["firewall", "allow", "rule", "open", "permit"].contains(&w))
     {
         u.reroute(Intent::Connectivity);
+    }
+    // "After how many days does the KMS host forget a client?": the count's 30-day window,
+    // not how long an activation lasts.
+    if matches!(u.intent, Intent::Timing | Intent::None)
+        && lower.contains("kms")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && COUNT_WINDOW.is_match(q)
+    {
+        u.reroute(Intent::Thresholds);
     }
     // "What instead of KMS?", "alternatives to KMS": the other ways to activate.
     if INSTEAD_OF_KMS.is_match(q)
