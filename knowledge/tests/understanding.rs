@@ -515,8 +515,9 @@ fn twentieth_dev_set() {
 /// duration in words, "the interval at which", "under five", "one common key", finance work, a
 /// home PC): 219/219; twenty-six more from a second hand trial (an internet connection for a
 /// KMS client, another cloud's automatic activation, DNS publishing turned back on, error texts
-/// in other words, the grace period asked as "without activating", eight near-misses): 245/245.
-/// Its floor is the first run less a margin.
+/// in other words, the grace period asked as "without activating", eight near-misses): 245/245;
+/// six more from a third (a firewall rule written with an arrow, ports and a proxy for online
+/// activation, the count's 30-day window): 251/251. Its floor is the first run less a margin.
 #[test]
 fn second_paraphrase_dev_set() {
     let pct = check_set(
