@@ -296,7 +296,7 @@ static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
 /// Activating an account or subscription, not Windows.
 static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+|azure\s+|aws\s+|microsoft\s+|github\s+|google\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b",
+        r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+|azure\s+|aws\s+|microsoft\s+|github\s+|google\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b|\bactivation\s+(energy|function|functions|barrier|enthalpy)\b|\b(neuron|neural|muscle|enzyme|immune)\w*\s+activation\b",
     )
 });
 /// How many clients a host can serve (as opposed to how many it needs).
@@ -3645,7 +3645,20 @@ fn answer_one(
             ACCOUNT_ACTIVATION
                 .find(q)
                 .filter(|_| !windows_trial)
-                .map(|_| "activating an account")
+                .map(|m| {
+                    let m = m.as_str().to_ascii_lowercase();
+                    if [
+                        "energy", "function", "barrier", "enthalpy", "neur", "muscle", "enzyme",
+                        "immune",
+                    ]
+                    .iter()
+                    .any(|w| m.contains(w))
+                    {
+                        "another meaning of activation"
+                    } else {
+                        "activating an account"
+                    }
+                })
         })
     {
         let mut a = abstain(0.0, ctx);
