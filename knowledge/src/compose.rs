@@ -114,6 +114,12 @@ static COUNT_WINDOW: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(forget|forgets|forgotten)\b.{0,30}\b(clients?|machines?|vms?|computers?|servers?)\b|\b(drop\w*|fall\w*|age\w*|removed?)\s+(out\s+)?(of|from)\s+the\s+(kms\s+)?count\b|\b(stay|stays|remain|remains)\s+in\s+the\s+(kms\s+)?count\b",
     )
 });
+/// Leaving the notification state ("how do I get out of notification mode?").
+static LEAVE_NOTIFICATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(get|getting|come|coming|go|going|back)\s+out\s+of\s+(the\s+)?notification\s+(mode|state)\b|\b(leave|leaving|exit|exiting|fix|fixing|clear|clearing|end|ending|stop|stopping)\s+(the\s+)?notification\s+(mode|state)\b",
+    )
+});
 /// Words about numbers of machines (what a threshold answer is about).
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1394,6 +1400,7 @@ pub(crate) fn warm_up() {
         &INSTEAD_OF_KMS,
         &ONLINE_PATH,
         &COUNT_WINDOW,
+        &LEAVE_NOTIFICATION,
         &PRESENCE,
         &ACK_START,
         &THANKS_ANYWHERE,
@@ -5473,6 +5480,10 @@ fn answer_one(
         && COUNT_WINDOW.is_match(q)
     {
         u.reroute(Intent::Thresholds);
+    }
+    // "How do I get out of notification mode?": activating again starts with finding out why.
+    if u.slots.error.is_none() && u.slots.dli.is_none() && LEAVE_NOTIFICATION.is_match(q) {
+        u.reroute(Intent::Diagnose);
     }
     // "What instead of KMS?", "alternatives to KMS": the other ways to activate.
     if INSTEAD_OF_KMS.is_match(q)
