@@ -74,6 +74,52 @@ static FAILING: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
     )
 });
+/// What a command is for, asked with "why" ("why would someone use slmgr /rearm?"): not a
+/// failure.
+static ASKS_PURPOSE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhy\s+(would|do|does|should|might|did)\s+(\w+\s+){0,2}(use|run|need|want)\b|\bwhy\s+(use|run)\b|\bpurpose\b|\bused\s+for\b",
+    )
+});
+/// Whether KMS activation needs the internet at all ("does a KMS client need an internet
+/// connection?").
+static KMS_NEEDS_INTERNET: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(do|does|will|would|is|are)\b.{0,40}\bkms\b.{0,40}\b(need|needs|require|requires|required|necessary)\b.{0,20}\binternet\b|\binternet\b.{0,30}\b(needed|required|necessary|mandatory)\b.{0,30}\b(for|with)\s+kms\b|\b(do|does|will|would)\b.{0,30}\b(need|require)s?\s+(an?\s+|the\s+)?internet\b.{0,40}\b(kms|activat\w*\s+(with|against|through|via)\s+(the\s+|our\s+|a\s+)?(kms|host))\b",
+    )
+});
+/// Activation that happens by itself elsewhere ("on Azure activation is automatic").
+static AUTO_ELSEWHERE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(automatic\w*|auto[\s-]*activat\w*|by\s+(themselves|itself)|on\s+their\s+own|out\s+of\s+the\s+box|just\s+works?)\b",
+    )
+});
+/// Asking for the ways other than KMS ("what instead of KMS?", "alternatives to KMS").
+static INSTEAD_OF_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(instead\s+of|alternatives?\s+(to|for)|other\s+than|rather\s+than|apart\s+from)\s+(a\s+|the\s+|using\s+)?kms\b",
+    )
+});
+/// The network path of online activation: its ports or a proxy ("which ports for online
+/// activation?", "is a proxy ok for activation?").
+static ONLINE_PATH: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bports?\b.{0,40}\b(online|internet|mak|retail|microsoft)\b.{0,30}\bactivat\w*|\b(online|internet|mak|retail)\s+activat\w*\b.{0,40}\bports?\b|\bproxy\b.{0,40}\bactivat\w*|\bactivat\w*\b.{0,40}\bproxy\b",
+    )
+});
+/// How long a machine stays in a KMS host's count ("when does the host forget a client?",
+/// "drop out of the count").
+static COUNT_WINDOW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(forget|forgets|forgotten)\b.{0,30}\b(clients?|machines?|vms?|computers?|servers?)\b|\b(drop\w*|fall\w*|age\w*|removed?)\s+(out\s+)?(of|from)\s+the\s+(kms\s+)?count\b|\b(stay|stays|remain|remains)\s+in\s+the\s+(kms\s+)?count\b",
+    )
+});
+/// Leaving the notification state ("how do I get out of notification mode?").
+static LEAVE_NOTIFICATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(get|getting|come|coming|go|going|back)\s+out\s+of\s+(the\s+)?notification\s+(mode|state)\b|\b(leave|leaving|exit|exiting|fix|fixing|clear|clearing|end|ending|stop|stopping)\s+(the\s+)?notification\s+(mode|state)\b",
+    )
+});
 /// Words about numbers of machines (what a threshold answer is about).
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -85,7 +131,7 @@ static ERROR_CODE_RX: LazyLock<Regex> = LazyLock::new(|| rx(r"(?i)\b0x[0-9a-f]{8
 /// A personal computer or a Mac.
 static PERSONAL_DEVICE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(macbook|parallels|boot\s*camp)\b|\b(on|in)\s+(my\s+mac|my\s+(home|personal|own)\s+(pc|computer|laptop|desktop)|my\s+laptop|a\s+home\s+pc)\b",
+        r"(?i)\b(macbook|parallels|boot\s*camp)\b|\b(on|in)\s+(my\s+mac|my\s+(home|personal|own)\s+(pc|computer|laptop|desktop)|my\s+laptop|a\s+home\s+pc)\b|\bmy\s+(home|personal|private)\s+(pc|computer|laptop|desktop|notebook)\b|^\s*(home|personal|private)\s+(pc|computer|laptop|desktop|notebook)\b",
     )
 });
 /// Terms that only Windows activation uses.
@@ -94,7 +140,7 @@ static WINDOWS_TERMS: LazyLock<Folded> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b|\b(give|send)\s+(me|us)\s+(a|an|one)\s+((windows|product|retail|licen[cs]e|activation)\s+)?key\s+(for\s+free|free\s+of\s+charge|at\s+no\s+cost)\b",
     )
 });
 /// Words only Windows activation uses (a question with one of them is about activation).
@@ -128,7 +174,7 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^\s*what\s+(does|is)\s+the\s+(abbreviation|acronym)\s+(kms|mak)(\s+(mean|stand\s+for|short\s+for))?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(kms|mak)('?s)?\s+(full\s+(name|form)|long\s+form|expansion)\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?full\s+name\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
@@ -271,7 +317,7 @@ static NOT_WINDOWS_KMS: LazyLock<Regex> = LazyLock::new(|| {
 /// Activating an account or subscription, not Windows.
 static ACCOUNT_ACTIVATION: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+|azure\s+|aws\s+|microsoft\s+|github\s+|google\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b",
+        r"(?i)\bactivat\w*\s+(my|the|our|your|a)?\s*(new\s+)?(cloud\s+|user\s+|customer\s+|portal\s+|azure\s+|aws\s+|microsoft\s+|github\s+|google\s+)?(account|subscription|sim|card|e-?mail|profile|membership|trial|coupon|voucher|python|venv|virtualenv|conda|env|environment|plugin|extension|theme)\b|\b(account|subscription|e-?mail)\s+activation\b|\bactivation\s+(energy|function|functions|barrier|enthalpy)\b|\b(neuron|neural|muscle|enzyme|immune)\w*\s+activation\b",
     )
 });
 /// How many clients a host can serve (as opposed to how many it needs).
@@ -324,7 +370,7 @@ static HOST_KEY_WORDS: LazyLock<Folded> =
 /// KMS host?").
 static GVLK_AS_HOST_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(gvlks?|(kms\s+)?client\s+(setup\s+)?keys?|generic\s+(volume\s+)?(licen[cs]e\s+)?keys?|public\s+((client|setup|kms)\s+)*keys?)\b.{0,25}\b(as|for|on|into)\s+(the\s+|my\s+|our\s+|a\s+)?(kms\s+)?(host|server)('?s)?(\s+key)?\s*[?.!]*\s*$|\b(gvlks?|client\s+setup\s+keys?)\b.{0,30}\b(make|turn|become)\w*\b.{0,25}\bkms\s+(host|server)\b",
+        r"(?i)\b(gvlks?|(kms\s+)?client\s+(setup\s+)?keys?|generic\s+(volume\s+)?(licen[cs]e\s+)?keys?|public\s+((client|setup|kms)\s+)*keys?)\b.{0,25}\b(as|for|on|into)\s+(the\s+|my\s+|our\s+|a\s+)?(kms\s+)?(host|server)('?s)?(\s+key)?\s*[?.!]*\s*$|\b(gvlks?|client\s+setup\s+keys?)\b.{0,30}\b(make|turn|become)\w*\b.{0,25}\bkms\s+(host|server)\b|\b(use|using|reuse|take|taking|with)\b.{0,30}\b(gvlks?|client\s+setup\s+keys?|generic\s+volume\s+licen[cs]e\s+keys?)\b.{0,50}\b(build|set\s*up|create|stand\s+up)\w*\s+(up\s+)?(our|my|the|a)\s+(own\s+|new\s+)?kms\s+(host|server)\b",
     )
 });
 /// A ticket for the cloud firewall ("what goes in the firewall ticket?").
@@ -431,7 +477,7 @@ static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
 /// Intervals set on the KMS host ("renewal interval to 1 day").
 static INTERVAL_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(renewal|renew|activation|retry)\s+(interval|every|to|time|period)\b|\b(renew|retry)\w*\s+every\b|\bsri\b|\bsai\b",
+        r"(?i)\b(renewal|renew|activation|retry)\s+(interval|every|to|time|period)\b|\b(renew|retry)\w*\s+((once|twice)\s+)?(every|a|an|per)\b|\bsri\b|\bsai\b",
     )
 });
 /// DNS publishing of a KMS host.
@@ -452,7 +498,7 @@ static HOST_RISK: LazyLock<Folded> = LazyLock::new(|| {
 /// unreachable?").
 static OUTAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached|(decommission\w*|retire|switch\w*\s+off|turn\w*\s+off|shut\w*\s+down)\s+(the\s+|our\s+|that\s+|this\s+)?(old\s+)?kms(\s+host|\s+server)?|kms\s+(host|server)\s+(is|was|gets|will\s+be)\s+(decommissioned|retired|switched\s+off|turned\s+off|shut\s+down))\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e)|(start|begin)\s+(complaining|nagging|to\s+complain)|complain\w*)|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
+        r"(?i)\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage|can'?t\s+be\s+reached|cannot\s+be\s+reached|(decommission\w*|retire|switch\w*\s+off|turn\w*\s+off|shut\w*\s+down)\s+(the\s+|our\s+|that\s+|this\s+)?(old\s+)?kms(\s+host|\s+server)?|kms\s+(host|server)\s+(is|was|gets|will\s+be)\s+(decommissioned|retired|switched\s+off|turned\s+off|shut\s+down))\b.{0,80}\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stop\s+being\s+(activated|licen[cs]ed)|lose\s+(their\s+|its\s+)?activation|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long|straight\s+away|immediately|right\s+away|at\s+once|lose\s+(activation|the\s+licen[cs]e)|(start|begin)\s+(complaining|nagging|to\s+complain)|complain\w*)|\bwhen\s+(do|does|will|would)\b.{0,40}\b(stop\s+being\s+activated|lose\s+(their\s+|its\s+)?activation|become\s+(un|not\s+)activated|get\s+deactivated)\b|\b(unlicen[cs]ed|deactivat\w*|stop\s+working|stop\s+being\s+(activated|licen[cs]ed)|lose\s+(their\s+|its\s+)?activation|stay\w*\s+activated|still\s+activated|remain\w*\s+activated|how\s+long)\b.{0,80}\b(goes\s+down|go\s+down|is\s+down|dies|goes\s+offline|is\s+offline|offline|unreachable|unavailable|not\s+reachable|outage)\b",
     )
 });
 static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
@@ -662,7 +708,7 @@ static MIN_COUNT: LazyLock<Folded> = LazyLock::new(|| {
 /// Creative writing, and instructions aimed at the bot itself.
 static CREATIVE_OR_INJECTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(write|compose|tell)\b.{0,20}\b(haiku|poem|joke|song|limerick|story|rap)\b|\b(ignore|disregard|forget)\b.{0,30}\b(instructions|rules|role|previous|above)\b|\b(system\s+override|jailbreak)\b|\b(reveal|print|show|dump|leak)\b.{0,40}\b(passwords?|tokens?|secrets?|api\s*keys?|system\s+prompt|credentials)\b",
+        r"(?i)\b(write|compose|tell)\b.{0,20}\b(haiku|poem|joke|song|limerick|story|rap)\b|^\s*(an?\s+|some\s+|any\s+)?(funny\s+|short\s+|little\s+)?(haiku|poem|joke|jokes|song|limerick|story|rap)\s+(about|on|for)\b|\b(ignore|disregard|forget)\b.{0,30}\b(instructions|rules|role|previous|above)\b|\b(system\s+override|jailbreak)\b|\b(reveal|print|show|dump|leak)\b.{0,40}\b(passwords?|tokens?|secrets?|api\s*keys?|system\s+prompt|credentials)\b",
     )
 });
 /// Elections and data-protection law.
@@ -809,6 +855,12 @@ static OFFICE_APP_MESSAGE: LazyLock<Folded> = LazyLock::new(|| {
 /// Bills and invoices: the provider's billing, not activation.
 static BILLING: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(bill|bills|billing|billed|invoice[sd]?|invoicing)\b"));
+/// Finance work about licences ("go over the BYOL cost model for the CFO deck"): not activation.
+static FINANCE_WORK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(cost\s+(models?|comparisons?|analys[ie]s|breakdowns?|estimates?)|business\s+case|for\s+(the|our)\s+(cfo|board|finance\s+team)|tco|roi|budget\w*|(cfo|finance|financial|board)\s+(deck|presentation|slides?|report|review)|(deck|slides|spreadsheet|presentation)\b.{0,30}\b(cost|costs|price|pricing|financ\w*|savings?))\b",
+    )
+});
 /// A MAK the user already has ("we have a MAK", "with our MAK key"): activate with it, whatever
 /// the number of machines.
 static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
@@ -1184,13 +1236,13 @@ static HOST_PORT_CHANGE: LazyLock<Matcher> = LazyLock::new(|| {
 /// The grace period before activation.
 static GRACE_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated|\b(ignore|never\s+activate|don'?t\s+activate|do\s+not\s+activate|skip\s+(the\s+)?activation)\b.{0,60}\b(happens?|consequences?|problem|matter|okay|ok)\b|\bwhat\s+happens\b.{0,40}\b(ignore|never\s+activate|don'?t\s+activate|not\s+activated|stay\w*\s+unactivated|unactivated)\b",
+        r"(?i)\bgrace\b|before\s+(it|windows|they|the\s+\w+)\s+(has|have|needs?|must)\s+to\s+be\s+activated|without\s+(being\s+)?activat\w*\s+for|how\s+long\s+(can|will)\s+(it|windows|a\s+\w+|the\s+\w+)\s+run|(work|run|used?)\s+without\s+(being\s+)?activat|\b(use|using|run|running)\b.{0,40}\bwithout\s+(being\s+)?activat|\bis\s+activation\s+(even\s+|really\s+)?(needed|required|necessary)\b|\b(need|have)\s+to\s+activate\b.{0,30}\bat\s+all\b|before\s+(it\s+)?(must|needs?\s+to)\s+be\s+activated|\b(ignore|never\s+activate|don'?t\s+activate|do\s+not\s+activate|skip\s+(the\s+)?activation)\b.{0,60}\b(happens?|consequences?|problem|matter|okay|ok)\b|\bwhat\s+happens\b.{0,40}\b(ignore|never\s+activate|don'?t\s+activate|not\s+activated|stay\w*\s+unactivated|unactivated)\b",
     )
 });
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
 /// "What next" after a step the user already did.
@@ -1226,6 +1278,7 @@ pub(crate) fn warm_up() {
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
         &BILLING,
+        &FINANCE_WORK,
         &MAK_IN_HAND,
         &KMS_VS_MAK,
         &ACTIVATE_NOW,
@@ -1388,6 +1441,13 @@ pub(crate) fn warm_up() {
         &VIABLE,
         &VM_COUNT_QUESTION,
         &FAILING,
+        &ASKS_PURPOSE,
+        &KMS_NEEDS_INTERNET,
+        &AUTO_ELSEWHERE,
+        &INSTEAD_OF_KMS,
+        &ONLINE_PATH,
+        &COUNT_WINDOW,
+        &LEAVE_NOTIFICATION,
         &PRESENCE,
         &ACK_START,
         &THANKS_ANYWHERE,
@@ -2699,15 +2759,23 @@ fn says_offline(lower: &str) -> bool {
     .any(|w| lower.contains(w))
 }
 
-/// A duration with its unit ("1 day", "12 hours", "90 minutes").
-static NUMBER_WITH_UNIT: LazyLock<Regex> =
-    LazyLock::new(|| rx(r"(?i)\b(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|weeks?)\b"));
+/// A duration with its unit ("1 day", "12 hours", "90 minutes", "one day", "a week").
+static NUMBER_WITH_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|weeks?)\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)\s+(days?|hours?|minutes?|weeks?)\b",
+    )
+});
 
 /// The duration named in a message, in minutes.
 fn minutes_in(q: &str) -> Option<u32> {
     let c = NUMBER_WITH_UNIT.captures(q)?;
-    let n: u32 = c.get(1)?.as_str().parse().ok()?;
-    let unit = c.get(2)?.as_str().to_lowercase();
+    let n: u32 = match (c.get(1), c.get(3)) {
+        (Some(d), _) => d.as_str().parse().ok()?,
+        (None, Some(w)) if ["a", "an"].contains(&w.as_str().to_lowercase().as_str()) => 1,
+        (None, Some(w)) => crate::nlu::slots::word_number(w.as_str())?,
+        (None, None) => return None,
+    };
+    let unit = c.get(2).or_else(|| c.get(4))?.as_str().to_lowercase();
     let factor = match unit.chars().next()? {
         'w' => 10_080,
         'd' => 1_440,
@@ -3704,6 +3772,14 @@ fn answer_one(
     {
         return abstain(0.0, ctx);
     }
+    // Cost models, budgets and finance decks about licences are not activation either.
+    if FINANCE_WORK.is_match(q)
+        && !["activat", "slmgr", "gvlk", "1688"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return abstain(0.0, ctx);
+    }
     // Politics and data-protection law are not activation, whatever words they share
     // ("retention period", "who will you vote for").
     if POLITICS_OR_LAW.is_match(q) && !lower.contains("activat") && !lower.contains("kms") {
@@ -3761,7 +3837,20 @@ fn answer_one(
             ACCOUNT_ACTIVATION
                 .find(q)
                 .filter(|_| !windows_trial)
-                .map(|_| "activating an account")
+                .map(|m| {
+                    let m = m.as_str().to_ascii_lowercase();
+                    if [
+                        "energy", "function", "barrier", "enthalpy", "neur", "muscle", "enzyme",
+                        "immune",
+                    ]
+                    .iter()
+                    .any(|w| m.contains(w))
+                    {
+                        "another meaning of activation"
+                    } else {
+                        "activating an account"
+                    }
+                })
         })
     {
         let mut a = abstain(0.0, ctx);
@@ -4347,7 +4436,7 @@ fn answer_one(
         && !sure_trouble
         && !sure_other_topic
     {
-        u.intent = if FAILING.is_match(q) && u.slots.error.is_none() {
+        u.intent = if FAILING.is_match(q) && !ASKS_PURPOSE.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
         } else if NEXT_STEP.is_match(q) {
             // "did slmgr /ipk already, next?" asks for the rest of the procedure.
@@ -4654,7 +4743,7 @@ fn answer_one(
             && !lower.contains("khc")
         {
             Some(("host-caching", Intent::Slmgr))
-        } else if lower.contains("activat")
+        } else if (lower.contains("activat")
             && [
                 "url",
                 "endpoint",
@@ -4667,7 +4756,12 @@ fn answer_one(
             ]
             .iter()
             .any(|w| lower.contains(w))
-            && !lower.contains("_vlmcs")
+            && !lower.contains("_vlmcs"))
+            // (VAMT's "proxy activation" is its own way, not a web proxy.)
+            || (ONLINE_PATH.is_match(q)
+                && !["kms", "1688", "vamt", "proxy activation"]
+                    .iter()
+                    .any(|w| lower.contains(w)))
         {
             Some(("activation-endpoints", Intent::Online))
         } else if (lower.contains("unattend.xml")
@@ -4795,7 +4889,8 @@ fn answer_one(
             }
         } else if HOST_LOAD.is_match(q) {
             Some(("capacity", Intent::Thresholds))
-        } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) {
+        } else if HOST_SIZING.is_match(q) && !BUILD_HOST.is_match(q) && !SERVER_CORE.is_match(q) {
+            // ("Server Core" names an installation option, not processor cores.)
             Some(("host-sizing", Intent::HostSetup))
         } else if HOST_OWN_ACTIVATION.is_match(q) {
             Some(("host-activation", Intent::HostSetup))
@@ -4948,6 +5043,10 @@ fn answer_one(
             && !TIME_AS_OCCASION.replace_all(&lower, "").contains("time")
             // "The count on our KMS is 20, which machines are activated?": the thresholds.
             && !(u.slots.count.is_some() && lower.contains("count"))
+            // "the interval at which clients renew" asks no question about machines.
+            && ![" at which ", " in which ", " by which ", " with which "]
+                .iter()
+                .any(|w| lower.contains(w))
         {
             Some(("event-log", Intent::StatusCheck))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
@@ -5149,7 +5248,14 @@ fn answer_one(
                 ]
                 .contains(&w)
             });
-        let option = if off { "/cdns" } else { "/sdns" };
+        // "It is not publishing, how do I enable it?": the request, not the symptom, decides.
+        let on = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["enable", "reenable", "resume"].contains(&w))
+            || ["turn on", "turn it on", "back on", "switch on", "re-enable"]
+                .iter()
+                .any(|w| lower.contains(w));
+        let option = if off && !on { "/cdns" } else { "/sdns" };
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == option) {
             let mut c = ctx.cloned().unwrap_or_default();
             c.intent = Some(Intent::HostSetup);
@@ -5583,6 +5689,87 @@ fn answer_one(
         && CREATE_HOST.is_match(q)
     {
         u.reroute(Intent::HostSetup);
+    }
+    // "Does a KMS client need an internet connection?": no, only the host; the internet answer
+    // says so, not the port test.
+    if matches!(
+        u.intent,
+        Intent::Connectivity | Intent::PointKms | Intent::None
+    ) && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && KMS_NEEDS_INTERNET.is_match(q)
+    {
+        u.reroute(Intent::InternetAccess);
+    }
+    // "On Azure activation is automatic, why not here?": the provider's BYOL policy.
+    if OTHER_CLOUD.is_match(q)
+        && AUTO_ELSEWHERE.is_match(q)
+        && lower.contains("activat")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+    {
+        u.reroute(Intent::Policy);
+    }
+    // "How long does the firewall ticket take?": the request to support, not how long an
+    // activation lasts.
+    if u.intent == Intent::Timing
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["ticket", "tickets", "request", "requests"].contains(&w))
+    {
+        if lower.contains("internet") {
+            u.reroute(Intent::InternetAccess);
+        } else if ["firewall", "1688", "port", "rule"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            u.reroute(Intent::Connectivity);
+        }
+    }
+    // "Raise a firewall change: allow 10.3.0.0/16 -> 10.9.9.9 tcp 1688": a network, a host and
+    // a rule asked for is the network path, not pointing a client at the host.
+    if matches!(
+        u.intent,
+        Intent::PointKms | Intent::ClientProcedure | Intent::None
+    ) && u.slots.network.is_some()
+        && u.slots.host.is_some()
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["firewall", "allow", "rule", "open", "permit"].contains(&w))
+    {
+        u.reroute(Intent::Connectivity);
+    }
+    // "After how many days does the KMS host forget a client?": the count's 30-day window,
+    // not how long an activation lasts.
+    if matches!(u.intent, Intent::Timing | Intent::None)
+        && lower.contains("kms")
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && COUNT_WINDOW.is_match(q)
+    {
+        u.reroute(Intent::Thresholds);
+    }
+    // "How do I get out of notification mode?": activating again starts with finding out why.
+    if u.slots.error.is_none() && u.slots.dli.is_none() && LEAVE_NOTIFICATION.is_match(q) {
+        u.reroute(Intent::Diagnose);
+    }
+    // "What instead of KMS?", "alternatives to KMS": the other ways to activate.
+    if INSTEAD_OF_KMS.is_match(q)
+        && u.slots.error.is_none()
+        && u.slots.dli.is_none()
+        && u.slots.host.is_none()
+        && u.slots.count.is_none()
+        && matches!(
+            u.intent,
+            Intent::PointKms | Intent::ClientProcedure | Intent::None | Intent::Connectivity
+        )
+    {
+        u.reroute(Intent::Methods);
     }
     // "Ports?", "which ports": the network path, whatever the plural does to the classifier.
     if toks
@@ -6343,6 +6530,32 @@ fn answer_one(
     a
 }
 
+/// Two editions said to "share one key" ("do Standard and Datacenter share a single key?"):
+/// a comparison of their keys, not a question about sharing a key with others.
+fn asks_shared_key(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|ch: char| !ch.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let shared = words
+        .iter()
+        .any(|w| ["share", "shares", "both"].contains(w))
+        && [
+            " one ",
+            " a single ",
+            " the same ",
+            " a common ",
+            " one common ",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    // "Do 2019 and 2022 Standard use one common key?"
+    let common = words.windows(3).any(|w| {
+        ["one", "a", "single"].contains(&w[0]) && w[1] == "common" && w[2].starts_with("key")
+    });
+    shared || common
+}
+
 /// The answer for the understood intent and slots, once the rules above have decided them.
 fn compose_for(
     kb: &KnowledgeBase,
@@ -6389,7 +6602,8 @@ fn compose_for(
             }
             let comparing = lower
                 .split(|ch: char| !ch.is_ascii_alphanumeric())
-                .any(|w| ["same", "different", "differ", "identical"].contains(&w));
+                .any(|w| ["same", "different", "differ", "identical"].contains(&w))
+                || asks_shared_key(lower);
             keys_answer(kb, &slots, t, ctx, comparing).map(|mut a| {
                 if let Some(fam) = &home {
                     a.text = format!(
@@ -6408,7 +6622,11 @@ fn compose_for(
                 // Microsoft's table has no row of its own for it.
                 a.text.insert_str(0, "Enterprise **multi-session** has no row of its own in Microsoft's table of KMS client setup keys: it is meant for Azure Virtual Desktop, whose session hosts Azure activates. The nearest row:\n\n");
             }
-            if KEY_SECRECY.is_match(q) {
+            // ("Please share the key for ..." asks for it.)
+            let asks_for_it = ["please share", "pls share", "kindly share", "you share"]
+                .iter()
+                .any(|w| lower.contains(w));
+            if KEY_SECRECY.is_match(q) && !asks_shared_key(lower) && !asks_for_it {
                 // "Is it a problem that the key is in our wiki?"
                 a.text = format!(
                     "No risk in sharing it: KMS client setup keys (GVLKs) are public, Microsoft publishes them, and they only activate against a KMS host that holds your organisation's own host key.\n\n{}",

@@ -565,3 +565,32 @@ fn twenty_second_dev_set() {
         "twenty-second dev set: accuracy {pct:.1}% < 87%"
     );
 }
+
+/// The second paraphrase set, dev25.toml: every 24th item of each tuning set (dev.toml, dev3 to
+/// dev20, dev22), starting at the 13th, reworded once as a different person would write it (other
+/// words, verbs, word order and register) with the original's values and expectations kept, the
+/// earlier turn of a follow-up reworded too; 189 items, 45 off-topic. It measures how much the
+/// engine leans on the exact words of the sets it was tuned on. Written blind to the engine and
+/// run once before any tuning on it: 182/189 (96.3%), off-topic declined 43/45, on its first run
+/// (held-out sets at that moment: third 210/225 (93.3%), fourth 224/240 (93.3%), fifth 223/254
+/// (87.8%)). After tuning on it: 189/189, off-topic declined 45/45, the held-out sets unchanged.
+/// Thirty items added after that from a hand trial of third wordings of the same items (a
+/// duration in words, "the interval at which", "under five", "one common key", finance work, a
+/// home PC): 219/219; twenty-six more from a second hand trial (an internet connection for a
+/// KMS client, another cloud's automatic activation, DNS publishing turned back on, error texts
+/// in other words, the grace period asked as "without activating", eight near-misses): 245/245;
+/// six more from a third (a firewall rule written with an arrow, ports and a proxy for online
+/// activation, the count's 30-day window): 251/251. Its floor is the first run less a margin.
+#[test]
+fn second_paraphrase_dev_set() {
+    let pct = check_set(
+        "second paraphrase set (tuned on)",
+        include_str!("dev25.toml"),
+        180,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 90.0,
+        "second paraphrase set: accuracy {pct:.1}% < 90%"
+    );
+}

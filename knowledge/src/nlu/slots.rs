@@ -89,11 +89,11 @@ static WEAK_PORT: LazyLock<Regex> = LazyLock::new(|| {
 /// Error texts people paste without the code, mapped to the code they belong to.
 static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|can'?t\s+connect\s+to\s+your\s+organi[sz]ation'?s\s+activation\s+server|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted|kms\s+(?:host|server)\s+(?:is\s+)?(?:not\s+available|unavailable)", "0xC004F074"),
+        (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|(?:can'?t|cannot|couldn'?t|could\s+not|unable\s+to)\s+(?:connect\s+to|reach|contact)\s+(?:your\s+|the\s+|our\s+)?organi[sz]ation'?s\s+activation\s+server|organi[sz]ation'?s\s+activation\s+server\s+(?:is\s+)?(?:unavailable|not\s+available|unreachable|down)|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted|kms\s+(?:host|server)\s+(?:is\s+)?(?:not\s+available|unavailable)", "0xC004F074"),
         (r"count\s+reported\s+by\s+your\s+key\s+management\s+service|kms\s+count\s+(?:is\s+)?insufficient|count\s+is\s+insufficient|count\s+reported\s+by\s+(your|the)\s+kms(\s+(server|host))?\s+is\s+insufficient", "0xC004F038"),
         (r"dns\s+name\s+does\s+not\s+exist|(?:kms|host|server)\b.{0,20}\b(?:could\s+not|couldn'?t|can'?t|cannot)\s+be\s+(?:located|found)\s+in\s+(?:the\s+)?dns", "0x8007232B"),
         (r"request\s+timestamp\s+is\s+invalid", "0xC004F06C"),
-        (r"specified\s+key\s+management\s+service\s*(?:\(kms\))?\s+cannot\s+be\s+used", "0xC004F042"),
+        (r"specified\s+key\s+management\s+service\s*(?:\(kms\))?\s+cannot\s+be\s+used|kms\s+(?:host|server)\b.{0,30}\b(?:cannot|can'?t|is\s+not\s+able\s+to|unable\s+to)\s+activate\s+this\s+(?:product|version|edition|os|operating\s+system)\b", "0xC004F042"),
         (r"(?:specified\s+)?product\s+key\s+is\s+blocked", "0xC004C003"),
         (r"non-?genuine\s+grace\s+period\s+(?:has\s+)?expired", "0xC004F064"),
         (r"within\s+the\s+(?:valid\s+)?non-?genuine\s+(?:grace\s+)?period", "0xC004F065"),
@@ -128,6 +128,7 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "dns",
         "timestamp",
         "cannot be used",
+        "activate this",
         "blocked",
         "grace",
         "rpc",
@@ -666,6 +667,15 @@ fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
         MachineKind::Client
     } else {
         kind_named_in(&lower)
+    };
+    // "fewer than five servers", "under 25 clients": at most one less than the number said.
+    let n = if ["fewer than ", "less than ", "under ", "below "]
+        .iter()
+        .any(|w| before.ends_with(w))
+    {
+        n.saturating_sub(1).max(1)
+    } else {
+        n
     };
     Some(MachineCount { n, kind })
 }
