@@ -803,9 +803,10 @@ static CLIENT_VERSION: LazyLock<Regex> =
 /// Compiles the patterns every tokenization meets (building the knowledge base tokenizes
 /// every passage, so these come first in [`crate::warm_up`]).
 pub(crate) fn warm_up() {
-    for p in [&NEGATED_KMS, &QUOTED_ERROR, &DURATION, &CLIENT_VERSION] {
-        LazyLock::force(p);
-    }
+    LazyLock::force(&NEGATED_KMS);
+    LazyLock::force(&QUOTED_ERROR);
+    LazyLock::force(&DURATION);
+    LazyLock::force(&CLIENT_VERSION);
     stopwords();
     synonym_map();
     is_canonical("");
