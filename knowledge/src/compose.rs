@@ -3704,8 +3704,7 @@ fn answer_one(
             .iter()
             .any(|w| lower.contains(w))
         && !lower.contains("time")
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && matches!(
             ctx.and_then(|c| c.intent),
             Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms | Intent::HostSetup)
@@ -3912,8 +3911,7 @@ fn answer_one(
                 .any(|w| lower.contains(w)));
     let anchored = windows_key || anchor_word || shows_symptom;
     if windows_key
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && !matches!(
             u.intent,
             Intent::KeyLookup | Intent::Online | Intent::Phone | Intent::ClientProcedure
@@ -3930,8 +3928,7 @@ fn answer_one(
     // ports, like RPC?" in a thread about the KMS port asks what KMS needs besides it.
     if !anchored
         && !lower.contains("volume activation")
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && OTHER_PORT.is_match(q)
         && !(OTHER_KMS_PORTS.is_match(q)
             && matches!(
@@ -3970,19 +3967,13 @@ fn answer_one(
         return abstain(0.2, ctx);
     }
     // Work on an instance that is not activation ("reboot web-02", "attach a volume").
-    if !anchored
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
-        && u.slots.host.is_none()
-        && INSTANCE_OPS.is_match(q)
-    {
+    if !anchored && u.slots.nothing_pasted() && u.slots.host.is_none() && INSTANCE_OPS.is_match(q) {
         return abstain(0.2, ctx);
     }
     // Whether an edition runs on some hypervisor or hardware ("is Windows 11 LTSC supported on
     // Hyper-V generation 1 VMs?") is not about activating it.
     if !anchored
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
         && PLATFORM_SUPPORT.is_match(q)
     {
@@ -4142,8 +4133,7 @@ fn answer_one(
                     Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup
                 )
                 && (u.slots.port.is_some() || u.slots.host.is_some())
-                && u.slots.error.is_none()
-                && u.slots.dli.is_none()
+                && u.slots.nothing_pasted()
                 && toks.len() <= 8
             {
                 u.intent = if prev == Intent::KeyLookup {
@@ -4258,8 +4248,7 @@ fn answer_one(
     // check it works?" the host check.
     if ctx.and_then(|c| c.intent) == Some(Intent::HostSetup)
         && toks.len() <= 8
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && !HOST_KEY_WORDS.is_match(q)
     {
         if CHECK_IT_WORKS.is_match(q) {
@@ -4291,8 +4280,7 @@ fn answer_one(
     // "How do I fix that?" after an error code: that error's fix; a bare "why?" its cause.
     let mut error_of_thread = false;
     if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
-        if u.slots.error.is_none()
-            && u.slots.dli.is_none()
+        if u.slots.nothing_pasted()
             && toks.len() <= 8
             && (FIX_IT.is_match(q) || BARE_WHY.is_match(q))
         {
@@ -4331,8 +4319,7 @@ fn answer_one(
         && !HOST_KEY_WORDS.is_match(q)
         // "Can the provider run KMS for us if we pay?" is the provider's policy.
         && !YOUR_KMS.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.count.is_none()
     {
         let t = target(&u.slots, ctx, settings);
@@ -4362,8 +4349,7 @@ fn answer_one(
         ]
         .iter()
         .any(|w| lower.contains(w))
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
     {
         u.priced = false;
         u.slots.count = None;
@@ -4376,7 +4362,7 @@ fn answer_one(
         u.intent = Intent::Thresholds;
         u.confidence = u.confidence.max(0.6);
     }
-    if u.priced && u.slots.error.is_none() && u.slots.dli.is_none() {
+    if u.priced && u.slots.nothing_pasted() {
         let mut a = abstain(0.2, ctx);
         a.text = "I can't help with prices or buying licences: ask your Microsoft licensing partner.\n\
 (The KMS client setup keys I list are public and free, but they are not a licence: they only activate against a KMS host.)"
@@ -4390,8 +4376,7 @@ fn answer_one(
             // "windows 11 education" alone is no symptom, whatever the classifier guessed.
             || (u.intent == Intent::Diagnose
                 && u.confidence < 0.5
-                && u.slots.error.is_none()
-                && u.slots.dli.is_none()))
+                && u.slots.nothing_pasted()))
         && extra_words == 0
     {
         u.intent = Intent::KeyLookup;
@@ -4505,8 +4490,7 @@ fn answer_one(
     // Both thresholds named ("is it 25 or 5 for servers?"): which one applies.
     if q.contains("25")
         && BOTH_THRESHOLDS.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
         && u.slots.count.is_none()
         && u.confidence < 0.9
@@ -4547,8 +4531,7 @@ fn answer_one(
         && options.len() <= 8
         && !REBOOT.is_match(q)
         && u.slots.host.is_none()
-        && u.slots.dli.is_none()
-        && u.slots.error.is_none()
+        && u.slots.nothing_pasted()
         && (matches!(u.intent, Intent::Slmgr | Intent::Compare)
             || COMPARING.is_match(q)
             || lower.contains("slmgr")
@@ -4614,8 +4597,7 @@ fn answer_one(
         .any(|w| lower.contains(w));
     if NO_KMS.is_match(q)
         && builds_one
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && matches!(
             u.intent,
             Intent::None | Intent::Thresholds | Intent::ExistingKms
@@ -4624,8 +4606,7 @@ fn answer_one(
         u.reroute(Intent::HostSetup);
     }
     if NO_KMS.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
         && !builds_one
         && matches!(
@@ -4647,7 +4628,7 @@ fn answer_one(
         });
     }
     // Topics with one fact of their own, whatever the classifier guessed.
-    if u.slots.dli.is_none() && u.slots.error.is_none() {
+    if u.slots.nothing_pasted() {
         let kms_proxy =
             lower.contains("proxy") && lower.contains("kms") && !lower.contains("online");
         let hosts_for_fleet = HOSTS_FOR_FLEET.is_match(q);
@@ -5313,8 +5294,7 @@ fn answer_one(
     // How to run slmgr itself (console output, another machine).
     let thread_slmgr = ctx.and_then(|c| c.intent) == Some(Intent::Slmgr);
     if SLMGR_USAGE.is_match(q)
-        && u.slots.dli.is_none()
-        && u.slots.error.is_none()
+        && u.slots.nothing_pasted()
         // "Server Core activation commands with kms 10.3.3.3": the procedure, for that host.
         && !(SERVER_CORE.is_match(q) && u.slots.host.is_some())
         && (lower.contains("slmgr")
@@ -5538,8 +5518,7 @@ fn answer_one(
     // Servers and clients counted in one message about KMS ("15 server VMs and 30 Windows 11
     // VDIs: can we rely on KMS?"): the one count they share, against both thresholds.
     if u.slots.count.is_some()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
         && lower.contains("kms")
         && !matches!(u.intent, Intent::Thresholds | Intent::HostSetup)
@@ -5554,11 +5533,7 @@ fn answer_one(
     // "What is the likely cause and how do I fix it?" about activation, when the classifier
     // hesitates between how to point at a host and how to check the status: a diagnosis.
     // How long an activation lasts never answers why it is about to run out.
-    if CAUSE_AND_FIX.is_match(q)
-        && u.intent == Intent::Timing
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
-    {
+    if CAUSE_AND_FIX.is_match(q) && u.intent == Intent::Timing && u.slots.nothing_pasted() {
         u.reroute(Intent::Diagnose);
     }
     if let Some((alt, p)) = u.alternative {
@@ -5567,8 +5542,7 @@ fn answer_one(
             && p >= CLARIFY_RATIO * u.confidence
             && (either(Intent::StatusCheck) || either(Intent::Timing))
             && (either(Intent::PointKms) || either(Intent::StatusCheck))
-            && u.slots.error.is_none()
-            && u.slots.dli.is_none()
+            && u.slots.nothing_pasted()
         {
             u.reroute(Intent::Diagnose);
         }
@@ -5576,8 +5550,7 @@ fn answer_one(
     // Not activated, a KMS host named, and "what should I run?": the commands for that host.
     if u.intent == Intent::Diagnose
         && u.slots.host.is_some()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && RUN_WHAT.is_match(q)
     {
         u.reroute(Intent::PointKms);
@@ -5585,8 +5558,7 @@ fn answer_one(
     // "Is it ok that the GVLKs are on our wiki?": what a GVLK is (public, not secret).
     if KEY_SECRECY.is_match(q)
         && u.slots.editions.is_empty()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && (lower.contains("gvlk") || CLIENT_KEY_WORDS.is_match(q))
         && !HOST_KEY_WORDS.is_match(q)
         && u.confidence < 0.6
@@ -5599,12 +5571,7 @@ fn answer_one(
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|w| w == "mak" || w == "maks")
         || lower.contains("multiple activation key");
-    if mak_word
-        && u.slots.count.is_some()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
-        && u.slots.host.is_none()
-    {
+    if mak_word && u.slots.count.is_some() && u.slots.nothing_pasted() && u.slots.host.is_none() {
         let switching = ["switch", "convert", "migrat", "move", "change"]
             .iter()
             .any(|w| lower.contains(w));
@@ -5624,8 +5591,7 @@ fn answer_one(
         && !HOST_KEY_WORDS.is_match(q)
         && !lower.contains("gvlk")
         && !lower.contains("esu")
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.product_key.is_none()
     {
         own_key_route(&mut u, &lower);
@@ -5638,8 +5604,7 @@ fn answer_one(
             .iter()
             .any(|w| lower.contains(w))
         && !MAK_LIMIT.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
         && matches!(
             u.intent,
@@ -5657,8 +5622,7 @@ fn answer_one(
     if matches!(u.intent, Intent::None | Intent::Ack)
         && u.confidence < NONE_SURE
         && u.slots.editions.is_empty()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && slmgr_option_in(kb, q).is_some_and(|o| o.option == "/ipk")
     {
         u.intent = Intent::Slmgr;
@@ -5669,8 +5633,7 @@ fn answer_one(
     if matches!(u.intent, Intent::None | Intent::Policy)
         && u.confidence < NONE_SURE
         && !u.slots.editions.is_empty()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && lower.contains("kms")
         && lower.contains("activat")
         && RUN_WHAT.is_match(q)
@@ -5684,8 +5647,7 @@ fn answer_one(
         Intent::ClientProcedure | Intent::PointKms | Intent::None
     ) && u.confidence < 0.6
         && u.slots.host.is_none()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && CREATE_HOST.is_match(q)
     {
         u.reroute(Intent::HostSetup);
@@ -5695,8 +5657,7 @@ fn answer_one(
     if matches!(
         u.intent,
         Intent::Connectivity | Intent::PointKms | Intent::None
-    ) && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+    ) && u.slots.nothing_pasted()
         && KMS_NEEDS_INTERNET.is_match(q)
     {
         u.reroute(Intent::InternetAccess);
@@ -5705,8 +5666,7 @@ fn answer_one(
     if OTHER_CLOUD.is_match(q)
         && AUTO_ELSEWHERE.is_match(q)
         && lower.contains("activat")
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
     {
         u.reroute(Intent::Policy);
@@ -5714,8 +5674,7 @@ fn answer_one(
     // "How long does the firewall ticket take?": the request to support, not how long an
     // activation lasts.
     if u.intent == Intent::Timing
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && lower
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| ["ticket", "tickets", "request", "requests"].contains(&w))
@@ -5736,8 +5695,7 @@ fn answer_one(
         Intent::PointKms | Intent::ClientProcedure | Intent::None
     ) && u.slots.network.is_some()
         && u.slots.host.is_some()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && lower
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| ["firewall", "allow", "rule", "open", "permit"].contains(&w))
@@ -5748,20 +5706,18 @@ fn answer_one(
     // not how long an activation lasts.
     if matches!(u.intent, Intent::Timing | Intent::None)
         && lower.contains("kms")
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && COUNT_WINDOW.is_match(q)
     {
         u.reroute(Intent::Thresholds);
     }
     // "How do I get out of notification mode?": activating again starts with finding out why.
-    if u.slots.error.is_none() && u.slots.dli.is_none() && LEAVE_NOTIFICATION.is_match(q) {
+    if u.slots.nothing_pasted() && LEAVE_NOTIFICATION.is_match(q) {
         u.reroute(Intent::Diagnose);
     }
     // "What instead of KMS?", "alternatives to KMS": the other ways to activate.
     if INSTEAD_OF_KMS.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
         && u.slots.count.is_none()
         && matches!(
@@ -5837,7 +5793,7 @@ fn answer_one(
         u.confidence = u.confidence.max(0.6);
     }
     // Activation by telephone, however it is typed ("acivate by fone").
-    if PHONE_WAY.is_match(q) && u.slots.error.is_none() && u.slots.dli.is_none() {
+    if PHONE_WAY.is_match(q) && u.slots.nothing_pasted() {
         u.intent = Intent::Phone;
         u.confidence = u.confidence.max(0.6);
     }
@@ -5918,8 +5874,7 @@ fn answer_one(
     // ("Is Server 2008 still supported as a KMS host?" asks about the host.)
     if STILL_ACTIVATABLE.is_match(q)
         && !u.slots.editions.is_empty()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && !FAILING.is_match(q)
         && !(u.intent == Intent::HostSetup
             && (lower.contains("kms host") || lower.contains("kms server")))
@@ -5988,8 +5943,7 @@ fn answer_one(
     // "ansible activate windows", "script to activate all servers": the commands, scripted.
     if SCRIPTED.is_match(q)
         && lower.contains("activat")
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && !SYMPTOM.is_match(q)
         && ![
             "check",
@@ -6030,8 +5984,7 @@ fn answer_one(
             u.intent,
             Intent::HostSetup | Intent::None | Intent::ExistingKms | Intent::Compare
         )
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
     {
         u.reroute(Intent::Connectivity);
     }
@@ -6133,8 +6086,7 @@ fn answer_one(
     }
     // "What happens if I ignore the activation message?": the grace period and after.
     if GRACE_QUESTION.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.intent != Intent::Timing
         && u.alternative.is_some_and(|(a, _)| a == Intent::Timing)
         && u.confidence < 0.6
@@ -6143,8 +6095,7 @@ fn answer_one(
     }
     // "I need proof each server is activated": how to read the activation status.
     if ACTIVATION_EVIDENCE.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
         && !CHANNEL_PROOF.is_match(q)
         && matches!(
@@ -6167,8 +6118,7 @@ fn answer_one(
     }
     let which_host = WHICH_HOST.is_match(q)
         && u.confidence < 0.6
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && !matches!(
             u.intent,
             Intent::PointKms
@@ -6225,8 +6175,7 @@ fn answer_one(
     }
     // Machine counts and "will they activate?" / "is that enough?": the thresholds.
     if u.slots.host.is_none()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.count.is_some()
         && WILL_IT_WORK.is_match(q)
     {
@@ -6302,8 +6251,7 @@ fn answer_one(
     }
     // "2025?" in a thread about the thresholds: whether they hold for that version.
     if u.slots.count.is_none()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && !u.slots.editions.is_empty()
         && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)
         && content_words_besides_editions(q) == 0
@@ -6314,8 +6262,7 @@ fn answer_one(
     // activation lasts without it, not how to test the path.
     if ALWAYS_CONNECTED.is_match(q)
         && ["kms", "host", "1688"].iter().any(|w| lower.contains(w))
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && matches!(
             u.intent,
             Intent::Connectivity | Intent::ExistingKms | Intent::ClientProcedure | Intent::None
@@ -6327,16 +6274,14 @@ fn answer_one(
     // thread about the clock: the time sync's last step.
     if (RESTORE_TIME.is_match(q)
         || (AFTERWARDS.is_match(q) && ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)))
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.intent != Intent::TimeSync
     {
         u.reroute(Intent::TimeSync);
     }
     // "We ordered the VMs without internet, can we add it later?": the internet-access request.
     if INTERNET_FOR_INSTANCES.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && matches!(
             u.intent,
             Intent::None | Intent::InternetAccess | Intent::Phone | Intent::Online | Intent::Policy
@@ -6351,8 +6296,7 @@ fn answer_one(
     // "Add a firewall rule for their KMS at 203.0.113.7": the network path, with its ticket.
     if FIREWALL_RULE_ASK.is_match(q)
         && u.slots.host.is_some()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.editions.is_empty()
         && matches!(
             u.intent,
@@ -6374,8 +6318,7 @@ fn answer_one(
                 ctx.and_then(|c| c.intent),
                 Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
             ))
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.editions.is_empty()
         && matches!(
             u.intent,
@@ -6387,8 +6330,7 @@ fn answer_one(
     // "Why is the image not activated already? I pay for the VM": the licence is not part of
     // the instance (BYOL).
     if PAID_FOR_INSTANCE.is_match(q)
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && u.slots.host.is_none()
         && matches!(
             u.intent,
@@ -6403,8 +6345,7 @@ fn answer_one(
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
     if (YOUR_KMS.is_match(q) || asks_provider_host)
         && u.slots.host.is_none()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
         && matches!(
             u.intent,
             Intent::ClientProcedure
@@ -6419,7 +6360,7 @@ fn answer_one(
         u.reroute(Intent::Policy);
     }
     // "What do I need to know about Windows activation here?": the ways to activate.
-    if OVERVIEW.is_match(q) && u.slots.error.is_none() && u.slots.dli.is_none() {
+    if OVERVIEW.is_match(q) && u.slots.nothing_pasted() {
         u.reroute(Intent::Methods);
     }
     // "The command to force activation right now": `slmgr /ato`, not a clock resync (the
@@ -6434,8 +6375,7 @@ fn answer_one(
             .any(|w| lower.contains(w))
         && u.slots.editions.is_empty()
         && u.slots.host.is_none()
-        && u.slots.error.is_none()
-        && u.slots.dli.is_none()
+        && u.slots.nothing_pasted()
     {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/ato") {
             let mut c = ctx.cloned().unwrap_or_default();

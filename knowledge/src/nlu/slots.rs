@@ -59,6 +59,14 @@ pub struct Slots {
     pub network: Option<String>,
 }
 
+impl Slots {
+    /// Neither an error code nor pasted command output: the message is not about a failure
+    /// the user shows (most rerouting rules apply only then).
+    pub fn nothing_pasted(&self) -> bool {
+        self.error.is_none() && self.dli.is_none()
+    }
+}
+
 static IPV4: LazyLock<Regex> = LazyLock::new(|| {
     rx(r"(?:^|[^0-9.])((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?(?:\.(?:[^0-9]|$)|[^0-9.]|$)")
 });
