@@ -46,6 +46,33 @@ struct Score {
     off_total: usize,
 }
 
+/// The context a thread leaves after its earlier message `follows`: that message's text, or
+/// the id of an item of the same set, itself answered in the context of the item it follows,
+/// so a chain of items replays the whole thread (up to eight turns back), as the bot keeps it.
+fn thread_context(
+    kb: &KnowledgeBase,
+    items: &[Q],
+    follows: &str,
+    settings: &AnswerSettings,
+    depth: usize,
+) -> Option<knowledge::Context> {
+    if follows.is_empty() {
+        return None;
+    }
+    let (text, before) = match items.iter().find(|p| p.id == follows) {
+        Some(p) if depth < 8 => (
+            p.q.as_str(),
+            thread_context(kb, items, &p.follows, settings, depth + 1),
+        ),
+        Some(p) => (p.q.as_str(), None),
+        None => (follows, None),
+    };
+    // As the bot does: an answer that leaves no context keeps the thread's earlier one.
+    kb.answer_with(text, before.as_ref(), settings)
+        .context
+        .or(before)
+}
+
 fn run(kb: &KnowledgeBase, text: &str) -> Score {
     let set: Set = toml::from_str(text).expect("question set parses");
     let mut s = Score {
@@ -62,16 +89,7 @@ fn run(kb: &KnowledgeBase, text: &str) -> Score {
             kms_host: (!item.kms_host.is_empty()).then(|| item.kms_host.clone()),
             kms_port: None,
         };
-        // `follows` is the earlier message of the thread: its text, or the id of an item of
-        // the same set.
-        let prev = set
-            .q
-            .iter()
-            .find(|p| p.id == item.follows)
-            .map_or(item.follows.as_str(), |p| p.q.as_str());
-        let ctx = (!prev.is_empty())
-            .then(|| kb.answer_with(prev, None, &settings).context)
-            .flatten();
+        let ctx = thread_context(kb, &set.q, &item.follows, &settings, 0);
         let a = kb.answer_with(&item.q, ctx.as_ref(), &settings);
         let lower = a.text.to_lowercase();
         let mut why = Vec::new();
