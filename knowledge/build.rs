@@ -11,6 +11,9 @@ mod editions;
 #[path = "src/facts.rs"]
 mod facts;
 #[allow(dead_code)]
+#[path = "src/pattern.rs"]
+mod pattern;
+#[allow(dead_code)]
 #[path = "src/text.rs"]
 mod text;
 

@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Regex;
 
 use crate::facts::{ErrorInfo, Gvlk, SlmgrOption};
 use crate::retrieval::Resolved;

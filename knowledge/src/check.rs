@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Regex;
 
 use crate::articles::{parse_article, Article, BUILTIN_ARTICLES};
 use crate::facts::{

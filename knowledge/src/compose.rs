@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Regex;
 
 use crate::answer::{
     abstain, candidates_answer, described_option, error_answer, finish, key_answer, render_links,

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Regex;
 
 use crate::text::{rx_match, Matcher};
 
@@ -210,7 +210,7 @@ pub fn families(lower: &str) -> Vec<String> {
     });
     let text = lower.replace(['\u{2019}', '\''], "");
     let text = SHORT_YEAR
-        .replace_all(&text, |c: &regex::Captures<'_>| {
+        .replace_all(&text, |c: &crate::pattern::Captures<'_>| {
             let whole = c.get(0).map_or("", |m| m.as_str());
             match (c.get(1), c.get(2)) {
                 (Some(y), None) => format!("server 20{} ", y.as_str()),

@@ -2,7 +2,7 @@
 
 use std::sync::{LazyLock, OnceLock};
 
-use regex::Regex;
+use crate::pattern::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::KbError;

@@ -21,6 +21,7 @@ mod compose;
 mod editions;
 mod facts;
 pub mod nlu;
+mod pattern;
 mod retrieval;
 mod text;
 

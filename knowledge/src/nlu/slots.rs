@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Regex;
 
 use crate::text::{rx_match, Matcher};
 
@@ -552,7 +552,7 @@ pub fn machine_counts(text: &str) -> Vec<MachineCount> {
         .collect()
 }
 
-fn count_of(text: &str, c: &regex::Captures<'_>) -> Option<MachineCount> {
+fn count_of(text: &str, c: &crate::pattern::Captures<'_>) -> Option<MachineCount> {
     let mut n = word_number(c.get(1)?.as_str())?;
     let mut start = c.get(1)?.start();
     let mut between = c
