@@ -21,7 +21,7 @@ mod compose;
 mod editions;
 mod facts;
 pub mod nlu;
-mod pattern;
+pub mod pattern;
 mod retrieval;
 mod text;
 

@@ -1,6 +1,7 @@
-//! Patterns that capture or find: regex-automata's meta regex on the text's bytes with Unicode off, behind the small part of the `regex` crate's interface this crate uses.
+//! Patterns that capture or find: regex-automata's meta regex on the text's bytes with Unicode off, behind the small part of the `regex` crate's interface the bot uses.
 //!
-//! Built by [`crate::text::rx`] for this crate's `LazyLock` statics. Compared with a
+//! Built by [`crate::text::rx`] for this crate's `LazyLock` statics, and by the bot's request
+//! parser for its own. Compared with a
 //! `regex::Regex`, a pattern here is compiled without Unicode (`\b`, `\s`, `\d` and `(?i)` are
 //! ASCII's, `.` is one byte), without literal prefilters and without the one-pass DFA. The
 //! questions are short, so a prefilter saves little per search, while building one (extracting
@@ -21,14 +22,20 @@ use regex_automata::PatternID;
 
 /// A compiled pattern (see the module's documentation).
 #[derive(Clone, Debug)]
-pub(crate) struct Regex(meta::Regex);
+pub struct Regex(meta::Regex);
 
 impl Regex {
+    /// Compiles one of the program's own patterns, with a lazy DFA cache of at most 256 KiB per
+    /// thread.
+    pub fn new(pattern: &str) -> Result<Regex, String> {
+        Regex::with_cache_capacity(pattern, 256 * 1024)
+    }
+
     /// Compiles `pattern`, its search caches bounded by `cache_capacity` bytes per thread.
     ///
     /// A pattern that Unicode-off syntax rejects (a class holding a range of characters beyond
     /// ASCII, such as the typographic dashes `[\u{2010}-\u{2015}]`) is compiled with Unicode on.
-    pub(crate) fn new(pattern: &str, cache_capacity: usize) -> Result<Regex, String> {
+    pub fn with_cache_capacity(pattern: &str, cache_capacity: usize) -> Result<Regex, String> {
         let build = |unicode: bool| {
             meta::Regex::builder()
                 .configure(
@@ -51,19 +58,19 @@ impl Regex {
     }
 
     /// True when the pattern matches somewhere in `text`.
-    pub(crate) fn is_match(&self, text: &str) -> bool {
+    pub fn is_match(&self, text: &str) -> bool {
         self.0.is_match(text.as_bytes())
     }
 
     /// The leftmost-first match.
-    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Match<'t>> {
+    pub fn find<'t>(&self, text: &'t str) -> Option<Match<'t>> {
         self.0
             .find(text.as_bytes())
             .map(|m| Match::new(text, m.start(), m.end()))
     }
 
     /// Every non-overlapping match, left to right.
-    pub(crate) fn find_iter<'r, 't>(
+    pub fn find_iter<'r, 't>(
         &'r self,
         text: &'t str,
     ) -> impl Iterator<Item = Match<'t>> + use<'r, 't> {
@@ -73,14 +80,14 @@ impl Regex {
     }
 
     /// The groups of the leftmost-first match.
-    pub(crate) fn captures<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
+    pub fn captures<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
         let mut caps = self.0.create_captures();
         self.0.captures(text.as_bytes(), &mut caps);
         caps.is_match().then_some(Captures { text, caps })
     }
 
     /// The groups of every non-overlapping match, left to right.
-    pub(crate) fn captures_iter<'r, 't>(
+    pub fn captures_iter<'r, 't>(
         &'r self,
         text: &'t str,
     ) -> impl Iterator<Item = Captures<'t>> + use<'r, 't> {
@@ -90,10 +97,7 @@ impl Regex {
     }
 
     /// The pieces of `text` between matches.
-    pub(crate) fn split<'r, 't>(
-        &'r self,
-        text: &'t str,
-    ) -> impl Iterator<Item = &'t str> + use<'r, 't> {
+    pub fn split<'r, 't>(&'r self, text: &'t str) -> impl Iterator<Item = &'t str> + use<'r, 't> {
         self.0
             .split(text.as_bytes())
             .map(move |span| Match::new(text, span.start, span.end).as_str())
@@ -101,11 +105,21 @@ impl Regex {
 
     /// `text` with every match replaced: by a template (`$1`, `${name}`, `$$`) or by what a
     /// closure returns for the match's groups.
-    pub(crate) fn replace_all<'t, R: Replacer>(&self, text: &'t str, mut rep: R) -> Cow<'t, str> {
+    pub fn replace_all<'t, R: Replacer>(&self, text: &'t str, rep: R) -> Cow<'t, str> {
+        self.replacen(text, usize::MAX, rep)
+    }
+
+    /// `text` with its first match replaced, as [`Regex::replace_all`] replaces each.
+    pub fn replace<'t, R: Replacer>(&self, text: &'t str, rep: R) -> Cow<'t, str> {
+        self.replacen(text, 1, rep)
+    }
+
+    /// `text` with its first `limit` matches replaced.
+    fn replacen<'t, R: Replacer>(&self, text: &'t str, limit: usize, mut rep: R) -> Cow<'t, str> {
         let mut out = String::new();
         let mut last = 0;
         let mut replaced = false;
-        for caps in self.captures_iter(text) {
+        for caps in self.captures_iter(text).take(limit) {
             let Some(whole) = caps.get(0) else { continue };
             if whole.start() < last {
                 // A match widened to a character's start can begin inside the previous
@@ -127,7 +141,7 @@ impl Regex {
 
 /// Where a pattern or one of its groups matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Match<'t> {
+pub struct Match<'t> {
     text: &'t str,
     start: usize,
     end: usize,
@@ -146,33 +160,40 @@ impl<'t> Match<'t> {
     }
 
     /// The matched text.
-    pub(crate) fn as_str(&self) -> &'t str {
+    pub fn as_str(&self) -> &'t str {
         &self.text[self.start..self.end]
     }
 
     /// Byte offset of the start.
-    pub(crate) fn start(&self) -> usize {
+    pub fn start(&self) -> usize {
         self.start
     }
 
     /// Byte offset just past the end.
-    pub(crate) fn end(&self) -> usize {
+    pub fn end(&self) -> usize {
         self.end
     }
 }
 
 /// The groups of one match.
 #[derive(Clone, Debug)]
-pub(crate) struct Captures<'t> {
+pub struct Captures<'t> {
     text: &'t str,
     caps: regex_automata::util::captures::Captures,
 }
 
 impl<'t> Captures<'t> {
     /// Group `i` (0 is the whole match), if it took part in the match.
-    pub(crate) fn get(&self, i: usize) -> Option<Match<'t>> {
+    pub fn get(&self, i: usize) -> Option<Match<'t>> {
         self.caps
             .get_group(i)
+            .map(|s| Match::new(self.text, s.start, s.end))
+    }
+
+    /// The group named `name`, if it took part in the match.
+    pub fn name(&self, name: &str) -> Option<Match<'t>> {
+        self.caps
+            .get_group_by_name(name)
             .map(|s| Match::new(self.text, s.start, s.end))
     }
 }
@@ -190,8 +211,21 @@ impl std::ops::Index<usize> for Captures<'_> {
     }
 }
 
+impl std::ops::Index<&str> for Captures<'_> {
+    type Output = str;
+
+    /// The text of the group named `name`. Panics when it did not take part in the match, as
+    /// indexing `regex::Captures` does: callers index only groups every match has.
+    fn index(&self, name: &str) -> &str {
+        match self.name(name) {
+            Some(m) => m.as_str(),
+            None => panic!("group {name} did not take part in the match"),
+        }
+    }
+}
+
 /// What replaces a match in [`Regex::replace_all`].
-pub(crate) trait Replacer {
+pub trait Replacer {
     /// Appends the replacement for the match with groups `caps` to `dst`.
     fn replace_append(&mut self, caps: &Captures<'_>, dst: &mut String);
 }
@@ -226,7 +260,7 @@ mod tests {
     use super::*;
 
     fn re(p: &str) -> Regex {
-        Regex::new(p, 1 << 18).expect("test pattern is valid")
+        Regex::new(p).expect("test pattern is valid")
     }
 
     #[test]

@@ -31,7 +31,7 @@ const DFA_CACHE_LIMIT: usize = 256 * 1024;
 /// Compiles one of this crate's patterns with the bounded cache.
 fn build(pattern: &str) -> Regex {
     // The patterns are literals in this crate, covered by its tests: invalid is a bug.
-    match Regex::new(pattern, DFA_CACHE_LIMIT) {
+    match Regex::with_cache_capacity(pattern, DFA_CACHE_LIMIT) {
         Ok(re) => re,
         Err(e) => panic!("static regex is valid: {e}"),
     }

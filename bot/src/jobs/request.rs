@@ -5,7 +5,7 @@
 
 use crate::errors::UserError;
 use crate::validate;
-use regex::Regex;
+use knowledge::pattern::Regex;
 use std::sync::LazyLock;
 
 /// How to activate.

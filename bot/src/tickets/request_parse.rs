@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
 use ipnet::IpNet;
-use regex::Regex;
+use knowledge::pattern::Regex;
 
 use super::request::{
     AccessDuration, Direction, Draft, Endpoint, Field, PortRange, Ports, Problem, Protocol,
