@@ -32,10 +32,12 @@ fn main() -> ExitCode {
             .name("kb-warm-up".into())
             .spawn(|| {
                 // In the order the main thread meets them: the tokenizer's patterns as it
-                // builds the knowledge base, the request parser's with every message, then
-                // the rest.
+                // builds the knowledge base, those every message meets (an activation request,
+                // a ticket request, a product key), then the rest.
                 knowledge::warm_up_build();
+                kmsbot::jobs::request::warm_up();
                 kmsbot::tickets::warm_up();
+                kmsbot::product_key::warm_up();
                 knowledge::warm_up();
             });
     }

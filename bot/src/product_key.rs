@@ -34,6 +34,13 @@ static SPACED: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex is valid")
 });
 
+/// Compiles the patterns [`find`] uses on every chat message, for the warm-up thread `kmsbot
+/// chat` starts first thing.
+pub fn warm_up() {
+    LazyLock::force(&DASHED);
+    LazyLock::force(&SPACED);
+}
+
 /// A product key in canonical form.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ProductKey(String);

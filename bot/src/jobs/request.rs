@@ -152,6 +152,14 @@ fn parse_host(raw: &str) -> Result<(String, Option<u16>), UserError> {
     Ok((host.to_string(), port))
 }
 
+/// Compiles the patterns [`parse`] tries on every chat message, for the warm-up thread `kmsbot
+/// chat` starts first thing.
+pub fn warm_up() {
+    for p in [&KMS_HOST_SETUP, &KMS_HOST_SETUP_ON, &ACTIVATE, &METHOD] {
+        LazyLock::force(p);
+    }
+}
+
 /// Parses an activation request. `None`: not one; `Some(Err)`: one, but unusable as written.
 pub fn parse(text: &str) -> Option<Result<ActivationRequest, UserError>> {
     for re in [&*KMS_HOST_SETUP, &*KMS_HOST_SETUP_ON] {
