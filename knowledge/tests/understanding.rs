@@ -612,3 +612,25 @@ fn second_paraphrase_dev_set() {
         "second paraphrase set: accuracy {pct:.1}% < 90%"
     );
 }
+
+/// The twenty-fourth dev set, dev27.toml: real Slack threads of three to six turns, each chain of
+/// `follows` replayed whole: elliptical follow-ups ("same issue", "and on 2016?", "what about
+/// datacenter", "done, now what?", "that didn't work", "still failing", "why?"), corrections of
+/// an edition, a host or a port (a port given in words, a DR host over a configured one), pasted
+/// `slmgr /dli`, `/xpr`, `/dlv` output and an error dialog's text in the middle of a thread, topic
+/// switches to a self-contained question, off-topic asides inside activation threads and
+/// off-topic threads with their own follow-ups; 215 items in 57 threads, 55 off-topic. Written
+/// blind to the engine. First run, before any tuning on it: FIRST_RUN.
+#[test]
+fn twenty_fourth_dev_set() {
+    let pct = check_set(
+        "twenty-fourth dev set (tuned on)",
+        include_str!("dev27.toml"),
+        180,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 80.0,
+        "twenty-fourth dev set: accuracy {pct:.1}% < 80%"
+    );
+}
