@@ -652,10 +652,11 @@ static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
     )
 });
 /// Steps asked for with the time sync among them ("the steps, including time sync").
-/// The time of day asked for ("what is the time in India now?", "what time is it there").
+/// The time of day asked for ("what is the time in India now?", "what time is it there"), and
+/// office small talk around it ("is it lunch yet", "is the cafeteria open").
 static TIME_OF_DAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bwhat\s+(is\s+the\s+|'?s\s+the\s+)?time\s+(is\s+it\s+|now\s+)?(in|at|there)\b|\bwhat\s+time\s+is\s+it\b|\b(current|local)\s+time\s+(in|at)\b",
+        r"(?i)\bwhat\s+(is\s+the\s+|'?s\s+the\s+)?time\s+(is\s+it\s+|now\s+)?(in|at|there)\b|\bwhat\s+time\s+is\s+it\b|\b(current|local)\s+time\s+(in|at)\b|\b(lunch|cafeteria|canteen|coffee|happy\s+hour|weekend\s+plans)\b",
     )
 });
 /// Setting the KMS host and syncing the clock, asked together ("how set kms server and sync
@@ -688,10 +689,12 @@ static OUR_HOST: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)^\s*what(\s+is|'s|s)?\s+(our|the|my)\s+kms\s+(host|server)(\s+(address|name|ip))?\s*\??\s*$",
     )
 });
-/// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
+/// Whether something runs on a platform: a hypervisor, a VM generation, hardware; also the
+/// hardware itself (an SSD, vCPUs, GB of RAM) and the rotation of keys (a cloud's key service),
+/// which have nothing of activation.
 static PLATFORM_SUPPORT: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(supported|compatible|certified|run|runs|work|works|install\w*)\s+(on|with|under)\s+(a\s+|an\s+)?(hyper-?v|vmware|esxi|proxmox|kvm|virtualbox|xen|nutanix|arm\w*|generation\s+[12]|gen\s*[12]|raspberry|apple\s+silicon|m[1-4]\s+mac)\b|\b(tpm|secure\s+boot|cpu|processor|hardware)\s+requirements?\b",
+        r"(?i)\b(supported|compatible|certified|run|runs|work|works|install\w*)\s+(on|with|under)\s+(a\s+|an\s+)?(hyper-?v|vmware|esxi|proxmox|kvm|virtualbox|xen|nutanix|arm\w*|generation\s+[12]|gen\s*[12]|raspberry|apple\s+silicon|m[1-4]\s+mac)\b|\b(tpm|secure\s+boot|cpu|processor|hardware)\s+requirements?\b|\b(ssds?|nvme|hdds?|gpus?|vcpus?|ram)\b|\b\d+\s*(gb|tb)\b|\brotat(e|es|ed|ing|ion)\b",
     )
 });
 /// "How many systems / machines / servers ...".
@@ -3523,6 +3526,10 @@ fn answer_one(
     if lower.contains("red hat") {
         product_toks.push("redhat".to_string());
     }
+    // Shared computer activation is a Microsoft 365 Apps feature, not Windows activation.
+    if lower.contains("shared computer activation") && !lower.contains("windows") {
+        product_toks.push("365".to_string());
+    }
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
     // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
     let office_on_windows = OFFICE_PRODUCT.is_match(q) && !WINDOWS_ACTIVATION.is_match(q);
@@ -3653,7 +3660,11 @@ fn answer_one(
         return abstain(0.0, ctx);
     }
     // The time of day somewhere ("what is the time in India now?") is no clock sync.
-    if TIME_OF_DAY.is_match(q) && !ANCHOR.is_match(q) && !lower.contains("sync") {
+    if TIME_OF_DAY.is_match(q)
+        && !ANCHOR.is_match(q)
+        && !lower.contains("sync")
+        && !ACK_START.is_match(q)
+    {
         return abstain(0.0, ctx);
     }
     // A jump host (bastion) is a host of another kind: with nothing about activation, it is
