@@ -6083,6 +6083,14 @@ fn answer_one(
             // Activating an edition: the procedure, which carries its key.
             u.intent = Intent::ClientProcedure;
             u.alternative = None;
+        } else if p >= 0.5 * u.confidence
+            && pair(Intent::HostSetup, Intent::ExistingKms)
+            && ["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))
+        {
+            // The host's record in DNS ("our KMS host does not appear in the DNS zone"): how
+            // clients find a host, and its DNS publishing.
+            u.intent = Intent::ExistingKms;
+            u.alternative = None;
         } else if close
             && !u.slots.editions.is_empty()
             && lower.contains("activat")
