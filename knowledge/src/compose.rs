@@ -261,11 +261,13 @@ static FEWER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of\s+(?:them|those|these)\s+)?(?:are\s+|were\s+|get\s+)?(?:removed|deleted|decommissioned|retired|gone|fewer|less)\b|\b(?:minus|remove|removing|drop|dropping|retire|retiring|lose|losing)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
     )
 });
-/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?"), or
-/// answering that one is an administrator already ("I am domain admin though").
+/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?"),
+/// answering that one is an administrator already ("I am domain admin though"), saying
+/// another machine has the same trouble ("same issue on the second server") or that the fix
+/// did not help ("that didn't work", "still failing").
 static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b",
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b|\bsame\s+(issue|problem|error|thing|code|message|failure)\b|\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not)\s+(work|help|fix)|\bstill\s+(fail\w*|broken|erroring|the\s+same)\b|\bno\s+luck\b",
     )
 });
 /// What an unactivated Windows shows.
@@ -293,6 +295,10 @@ static PRESENCE: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// An acknowledgement that goes on ("👍 got it, will try after lunch").
+/// A report of a step done at the start of a message ("done,", "fixed the clock,", "it worked").
+static DONE_START: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)^\W*(done|did\s+(it|that)|fixed|synced|it\s+worked|that\s+worked|worked)\b")
+});
 static ACK_START: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)^\W*(👍|👌|ok|okay|got\s+it|noted|roger|will\s+do|will\s+try|sounds\s+good|understood|alright|right|i\s+see|makes\s+sense|fair\s+enough|gotcha)\b",
@@ -1248,10 +1254,16 @@ static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
+/// Putting a key in ("how do I put it in?", "where do I enter that?").
+static INSTALL_IT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(install|enter|put|type|apply|add|paste|insert|use|set)\b.{0,12}\b(it|that|this|them|the\s+key)\b",
+    )
+});
 /// "What next" after a step the user already did.
 static NEXT_STEP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|what\s+else|done\s+that|that'?s\s+it|is\s+that\s+all|and\s+done)\b",
+        r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|now\s+what|what\s+else|done\s+that|that'?s\s+it|is\s+that\s+all|and\s+done)\b",
     )
 });
 /// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
@@ -1362,6 +1374,7 @@ pub(crate) fn warm_up() {
         &CONVERT_TO_KMS,
         &PHONE_WAY,
         &NEXT_STEP,
+        &INSTALL_IT,
         &ERROR_CODE_RX,
         &SLMGR_USAGE,
         &HOST_PORT_CHANGE,
@@ -1453,6 +1466,7 @@ pub(crate) fn warm_up() {
         &LEAVE_NOTIFICATION,
         &PRESENCE,
         &ACK_START,
+        &DONE_START,
         &THANKS_ANYWHERE,
         &WINDOWS_ACTIVATION,
         &HOST_NOT_CLIENT,
@@ -2841,15 +2855,18 @@ pub fn answer(
         rest => rest,
     };
     // "Thanks! And the command to install it?": the question after the thanks.
+    // "thanks. also how many days until they renew": a question without its mark.
     let question = match THANKS_PREFIX.find(question) {
         Some(m)
             if question[m.end()..].split_whitespace().count() >= 3
-                && question[m.end()..].contains('?') =>
+                && (question[m.end()..].contains('?') || asks_after_ack(&question[m.end()..])) =>
         {
             &question[m.end()..]
         }
         _ => question,
     };
+    // "ok it says licensed now. how long is that good for?": a report, then the question.
+    let question = ack_then_question(question).unwrap_or(question);
     let whole = answer_one(kb, question, ctx, settings);
     let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
     // Say which option a mistyped one was read as: the typo may be why "it doesn't work".
@@ -3403,6 +3420,35 @@ fn first_command(text: &str) -> Option<&str> {
 
 /// A message that starts with an acknowledgement and goes on to ask something ("ok how to
 /// solve it then", "got it, what next").
+/// The question after an acknowledgement or a report of a step done ("ok it says licensed
+/// now. how long is that good for?", "done, that worked! what do I run next on the host?"):
+/// its last sentence, when that asks something of its own in at least three words.
+fn ack_then_question(q: &str) -> Option<&str> {
+    if !ACK_START.is_match(q) && !DONE_START.is_match(q) {
+        return None;
+    }
+    let trimmed = q.trim_end();
+    let end = trimmed.rfind('?')?;
+    let start = trimmed[..end].rfind(['.', '!', '\n'])? + 1;
+    // A short report only ("i see event 12288 on the client every time ..." tells more).
+    if trimmed[..start].split_whitespace().count() > 8 {
+        return None;
+    }
+    let tail = trimmed[start..=end].trim();
+    let asks = tail
+        .split_whitespace()
+        .next()
+        .map(str::to_lowercase)
+        .is_some_and(|w| {
+            [
+                "how", "what", "what's", "whats", "why", "where", "which", "when", "does", "do",
+                "is", "can", "should", "will",
+            ]
+            .contains(&w.as_str())
+        });
+    (asks && tail.split_whitespace().count() >= 3).then_some(tail)
+}
+
 fn asks_after_ack(q: &str) -> bool {
     const ACK_WORDS: &[&str] = &[
         "ok",
@@ -3426,6 +3472,9 @@ fn asks_after_ack(q: &str) -> bool {
         "enough",
         "gotcha",
         "so",
+        "also",
+        "and",
+        "btw",
     ];
     const ASKING: &[&str] = &[
         "how", "what", "what's", "whats", "why", "where", "which", "when", "who",
@@ -4027,6 +4076,23 @@ fn answer_one(
     if !anchored && !KEY_WORDS.is_match(q) && EDITION_FEATURES.is_match(q) {
         return abstain(0.2, ctx);
     }
+    // "How do I sync app02 to the KMS host?": the clock, synchronised with the host (the host
+    // named is the time source, not the subject), also as a follow-up.
+    if lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "sync" | "resync" | "synchronise" | "synchronize" | "synced"
+        )
+    }) && u.slots.nothing_pasted()
+        && (lower.contains("kms") || ctx.and_then(|c| c.intent).is_some())
+        && toks.len() <= 8
+        && matches!(
+            u.intent,
+            Intent::HostSetup | Intent::PointKms | Intent::ExistingKms | Intent::Connectivity
+        )
+    {
+        u.reroute(Intent::TimeSync);
+    }
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
         // "we have 10" after the thresholds: a fleet size, the one number of a short reply.
@@ -4077,8 +4143,18 @@ fn answer_one(
                 && toks.len() <= 2
                 && u.intent == Intent::None
                 && u.confidence < 0.5;
+            // "how do I put it in?", "my bad, standard" after a key: the thread's key, whatever
+            // the classifier makes of the few words.
+            let key_thread = matches!(
+                prev,
+                Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
+            );
+            let about_the_key = key_thread
+                && toks.len() <= 4
+                && (INSTALL_IT.is_match(q) || !u.slots.editions.is_empty());
             let follow = FOLLOW_UP.is_match(q)
                 || asked_back
+                || about_the_key
                 // "on server core?": the same question, for Server Core.
                 || (SERVER_CORE.is_match(q) && toks.len() <= 4)
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
@@ -4091,7 +4167,9 @@ fn answer_one(
                     || prev == Intent::Thresholds
                     || FOLLOW_UP.is_match(q)
                     || POINTS_BACK.is_match(q));
-            let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
+            let weak = u.confidence < 0.5
+                || matches!(u.intent, Intent::None | Intent::Ack)
+                || (about_the_key && u.slots.editions.is_empty());
             let inherits = matches!(
                 prev,
                 Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
@@ -4124,13 +4202,28 @@ fn answer_one(
                     // diagnosis the words ask for, not the key again.
                     _ if !carries_slots
                         && ((u.intent == Intent::Timing
-                            && ["expire", "expiry", "how long", "renew", "valid"]
-                                .iter()
-                                .any(|w| lower.contains(w)))
+                            && [
+                                "expire",
+                                "expiry",
+                                "how long",
+                                "renew",
+                                "valid",
+                                "gone for good",
+                                "permanently",
+                                "decommission",
+                            ]
+                            .iter()
+                            .any(|w| lower.contains(w)))
                             || (u.intent == Intent::Diagnose
                                 && ["fail", "error", "not work", "n't work", "broken"]
                                     .iter()
                                     .any(|w| lower.contains(w)))) => {}
+                    // "and the firewall rule for that?": the network path, for the thread's
+                    // host and port.
+                    _ if u.intent == Intent::Connectivity
+                        && ["firewall", "rule", "open the port"]
+                            .iter()
+                            .any(|w| lower.contains(w)) => {}
                     _ if u.intent == Intent::None || weak => u.intent = prev,
                     _ => {}
                 }
@@ -4153,6 +4246,25 @@ fn answer_one(
                     prev
                 };
                 u.confidence = u.confidence.max(0.6);
+            }
+            // "it's just an IP, 172.16.4.10" after a DNS error: the commands to point at it.
+            if matches!(prev, Intent::ErrorCode | Intent::Diagnose)
+                && u.slots.host.is_some()
+                && u.slots.error.is_none()
+                && u.slots.nothing_pasted()
+                && toks.len() <= 10
+                && !FAILING.is_match(q)
+            {
+                u.reroute(Intent::PointKms);
+            }
+            // "done, now what?" after the network path: pointing the client and activating.
+            if prev == Intent::Connectivity
+                && NEXT_STEP.is_match(q)
+                && toks.len() <= 4
+                && u.slots.nothing_pasted()
+                && !FAILING.is_match(q)
+            {
+                u.reroute(Intent::PointKms);
             }
             // Edition attributes alone ("and for datacenter?") take the thread's family; a
             // name of several families ("ltsc?") keeps those of the thread's version.
@@ -5495,6 +5607,7 @@ fn answer_one(
     if let Some(code) = &u.slots.error {
         if !matches!(u.intent, Intent::None)
             || anchored
+            || error_of_thread
             || code.starts_with("0xC004")
             || u.confidence < 0.6
         {
@@ -6030,6 +6143,14 @@ fn answer_one(
             // A KMS host key (CSVLK) is about the host.
             u.intent = Intent::HostSetup;
             u.alternative = None;
+        } else if p >= 0.5 * u.confidence
+            && pair(Intent::HostSetup, Intent::ExistingKms)
+            && ["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))
+        {
+            // The host's record in DNS ("our KMS host does not appear in the DNS zone"): how
+            // clients find a host, and its DNS publishing.
+            u.intent = Intent::ExistingKms;
+            u.alternative = None;
         } else if close
             && !BUILD_HOST.is_match(q)
             && (pair(Intent::HostSetup, Intent::ExistingKms)
@@ -6082,14 +6203,6 @@ fn answer_one(
         {
             // Activating an edition: the procedure, which carries its key.
             u.intent = Intent::ClientProcedure;
-            u.alternative = None;
-        } else if p >= 0.5 * u.confidence
-            && pair(Intent::HostSetup, Intent::ExistingKms)
-            && ["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))
-        {
-            // The host's record in DNS ("our KMS host does not appear in the DNS zone"): how
-            // clients find a host, and its DNS publishing.
-            u.intent = Intent::ExistingKms;
             u.alternative = None;
         } else if close
             && !u.slots.editions.is_empty()
@@ -6639,7 +6752,15 @@ fn compose_for(
                     a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
                 }
             }
-            if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) {
+            if ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)
+                && NEXT_STEP.is_match(q)
+                && !FAILING.is_match(q)
+                && !RESTORE_TIME.is_match(q)
+            {
+                // "Synced, now what?" in a thread about the clock: the steps after the sync.
+                let source = a.text.rfind("\n\n_Source:").map(|i| a.text[i..].to_string()).unwrap_or_default();
+                a.text = format!("With the clock in sync, activate from an elevated command prompt:\n\n```\nslmgr /ato\n```\n\nOnce it reports success, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```{source}");
+            } else if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) {
                 // "Set the time server back afterwards": the procedure's last step.
                 a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }
