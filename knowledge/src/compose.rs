@@ -764,7 +764,7 @@ static MAK_EXPIRY: LazyLock<Folded> = LazyLock::new(|| {
 /// Checking a KMS host's count.
 static HOST_COUNT_CHECK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b",
+        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b|\b(verify|check|confirm|see|tell)\b.{0,40}\bcounting\b",
     )
 });
 /// Ping (ICMP) and KMS.
@@ -5035,6 +5035,17 @@ fn answer_one(
             && (lower.contains("kms") || toks.len() <= 3)
             && !DNS_PUBLISH_CHANGE.is_match(q)
         {
+            Some(("srv", Intent::ExistingKms))
+        } else if ctx.and_then(|c| c.intent) == Some(Intent::ExistingKms)
+            && toks.len() <= 5
+            && !DNS_PUBLISH_CHANGE.is_match(q)
+            && (lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "record" || w == "records")
+                || ((lower.contains("add") || lower.contains("create")) && lower.contains(" it")))
+        {
+            // "How do I check the record exists?", "it's missing, how do I add it?" in a
+            // thread about finding the host: its SRV record.
             Some(("srv", Intent::ExistingKms))
         } else if MAK_EXPIRY.is_match(q) {
             Some(("permanent", Intent::Timing))
