@@ -1239,7 +1239,7 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b|\b(change|move|customi[sz]e)\w*\s+(the\s+)?(default\s+)?kms\s+port\b",
     )
 });
 /// The grace period before activation.
@@ -4247,6 +4247,16 @@ fn answer_one(
                 };
                 u.confidence = u.confidence.max(0.6);
             }
+            // "we use 1700 instead, what do the clients need?" after the host's port: the
+            // clients' commands with that port.
+            if matches!(prev, Intent::HostSetup | Intent::Connectivity)
+                && u.slots.port.is_some()
+                && lower.contains("client")
+                && u.slots.nothing_pasted()
+                && toks.len() <= 10
+            {
+                u.reroute(Intent::PointKms);
+            }
             // "it's just an IP, 172.16.4.10" after a DNS error: the commands to point at it.
             if matches!(prev, Intent::ErrorCode | Intent::Diagnose)
                 && u.slots.host.is_some()
@@ -5390,7 +5400,13 @@ fn answer_one(
     // Changing the port a KMS host listens on.
     // ("which firewall change ... port" asks for a rule, not a new listening port.)
     let firewall_change = lower.contains("firewall") && !lower.contains("listen");
-    if HOST_PORT_CHANGE.is_match(q) && u.slots.dli.is_none() && !firewall_change {
+    // "can I change it?" in a thread about the port.
+    let change_it = ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
+        && toks.len() <= 4
+        && ["change it", "change that", "change the port"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if (HOST_PORT_CHANGE.is_match(q) || change_it) && u.slots.dli.is_none() && !firewall_change {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/sprt") {
             let mut text = personalize(&slmgr_text(o), &t, None);
             // A number of the host's address ("10.0.0.40") is not a port.
