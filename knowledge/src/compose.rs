@@ -1254,6 +1254,13 @@ static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
+/// An expiry date that moves ("why does that date keep moving forward?", "the expiration date
+/// changes every week"): the renewal.
+static EXPIRY_MOVES: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(date|expir\w*)\b.{0,30}\b(mov\w*|chang\w*|shift\w*|jump\w*|reset\w*|later|forward)\b",
+    )
+});
 /// Putting a key in ("how do I put it in?", "where do I enter that?").
 static INSTALL_IT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1375,6 +1382,7 @@ pub(crate) fn warm_up() {
         &PHONE_WAY,
         &NEXT_STEP,
         &INSTALL_IT,
+        &EXPIRY_MOVES,
         &ERROR_CODE_RX,
         &SLMGR_USAGE,
         &HOST_PORT_CHANGE,
@@ -4093,6 +4101,12 @@ fn answer_one(
     {
         u.reroute(Intent::TimeSync);
     }
+    // "Why does the expiration date keep moving forward?": the 7-day renewal.
+    // (A question, not pasted output: one line.)
+    if EXPIRY_MOVES.is_match(q) && !q.contains('\n') && u.slots.error.is_none() && toks.len() <= 10
+    {
+        u.reroute(Intent::Timing);
+    }
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
         // "we have 10" after the thresholds: a fleet size, the one number of a short reply.
@@ -5684,7 +5698,12 @@ fn answer_one(
     // "What is the likely cause and how do I fix it?" about activation, when the classifier
     // hesitates between how to point at a host and how to check the status: a diagnosis.
     // How long an activation lasts never answers why it is about to run out.
-    if CAUSE_AND_FIX.is_match(q) && u.intent == Intent::Timing && u.slots.nothing_pasted() {
+    // (An expiry date that moves is the renewal, nothing to fix.)
+    if CAUSE_AND_FIX.is_match(q)
+        && u.intent == Intent::Timing
+        && u.slots.nothing_pasted()
+        && !EXPIRY_MOVES.is_match(q)
+    {
         u.reroute(Intent::Diagnose);
     }
     if let Some((alt, p)) = u.alternative {
