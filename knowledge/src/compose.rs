@@ -2749,6 +2749,25 @@ fn same_answer(a: Intent, b: Intent) -> bool {
         || pair(Thresholds, Timing)
 }
 
+/// "Can I extend it?", "how many times?" right after the grace period: its rearms.
+fn grace_follow_up(ctx: Option<&Context>, lower: &str, tokens: usize, slots: &Slots) -> bool {
+    ctx.and_then(|c| c.topic.as_ref())
+        .is_some_and(|s| s.section.to_lowercase().contains("grace"))
+        && tokens <= 5
+        && slots.nothing_pasted()
+        && [
+            "extend",
+            "how many",
+            "again",
+            "more time",
+            "reset",
+            "longer",
+            "rearm",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 /// True when the message reads like a follow-up of the thread's last answer.
 fn is_follow_up(q: &str, content_tokens: usize) -> bool {
     FOLLOW_UP.is_match(q) || content_tokens <= 3
@@ -4107,6 +4126,7 @@ fn answer_one(
     {
         u.reroute(Intent::Timing);
     }
+    let grace_follow_up = grace_follow_up(ctx, &lower, toks.len(), &u.slots);
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
         // "we have 10" after the thresholds: a fleet size, the one number of a short reply.
@@ -4169,6 +4189,7 @@ fn answer_one(
             let follow = FOLLOW_UP.is_match(q)
                 || asked_back
                 || about_the_key
+                || grace_follow_up
                 // "on server core?": the same question, for Server Core.
                 || (SERVER_CORE.is_match(q) && toks.len() <= 4)
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
@@ -4183,7 +4204,8 @@ fn answer_one(
                     || POINTS_BACK.is_match(q));
             let weak = u.confidence < 0.5
                 || matches!(u.intent, Intent::None | Intent::Ack)
-                || (about_the_key && u.slots.editions.is_empty());
+                || (about_the_key && u.slots.editions.is_empty())
+                || grace_follow_up;
             let inherits = matches!(
                 prev,
                 Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
@@ -6831,7 +6853,9 @@ fn compose_for(
             fact_answer(kb, "capacity", t, intent, ctx)
         }
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
-        Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", t, intent, ctx),
+        Intent::Timing if GRACE_QUESTION.is_match(q) || grace_follow_up(ctx, lower, toks.len(), &u.slots) => {
+            fact_answer(kb, "grace", t, intent, ctx)
+        }
         Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", t, intent, ctx),
         Intent::Timing => fact_answer(kb, "validity", t, intent, ctx).map(|mut a| {
             if let Some(note) = renewal_overdue(q, t) {
