@@ -1254,6 +1254,12 @@ static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
+/// Asking for the command alone ("what's the command?", "which command?", "command pls").
+static BARE_COMMAND: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\W*((so|ok(ay)?|and)\s+)?(what'?s|what\s+is|which\s+is|which|give\s+me|and)?\s*(the\s+)?(exact\s+|actual\s+)?commands?\s*(then|please|pls|for\s+(it|that|this))?\s*[?.!]*\s*$",
+    )
+});
 /// An expiry date that moves ("why does that date keep moving forward?", "the expiration date
 /// changes every week"): the renewal.
 static EXPIRY_MOVES: LazyLock<Folded> = LazyLock::new(|| {
@@ -1383,6 +1389,7 @@ pub(crate) fn warm_up() {
         &NEXT_STEP,
         &INSTALL_IT,
         &EXPIRY_MOVES,
+        &BARE_COMMAND,
         &ERROR_CODE_RX,
         &SLMGR_USAGE,
         &HOST_PORT_CHANGE,
@@ -6656,6 +6663,22 @@ fn answer_one(
         }
     }
 
+    // "what's the command?" right after a fact with commands (converting an evaluation
+    // edition, say): that fact's commands, not another topic's.
+    if toks.len() <= 4 && BARE_COMMAND.is_match(q) && u.slots.nothing_pasted() {
+        let fact = ctx.and_then(|c| c.topic.as_ref()).and_then(|s| {
+            kb.tables
+                .kms
+                .iter()
+                .find(|f| f.title == s.section && f.text.contains("```"))
+        });
+        if let Some(f) = fact {
+            let intent = ctx.and_then(|c| c.intent).unwrap_or(u.intent);
+            if let Some(a) = fact_answer(kb, &f.id, &t, intent, ctx) {
+                return with_intent(a, Some(intent));
+            }
+        }
+    }
     let mut a = compose_for(kb, q, &lower, &toks, &u, &t, ctx);
     // Server Core has no Settings app: the same slmgr commands, or sconfig's activation item.
     if SERVER_CORE.is_match(q)
