@@ -261,11 +261,13 @@ static FEWER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of\s+(?:them|those|these)\s+)?(?:are\s+|were\s+|get\s+)?(?:removed|deleted|decommissioned|retired|gone|fewer|less)\b|\b(?:minus|remove|removing|drop|dropping|retire|retiring|lose|losing)\s+(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten)\b",
     )
 });
-/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?"), or
-/// answering that one is an administrator already ("I am domain admin though").
+/// Asking how to fix what the thread is about ("how do I fix that?", "what do I do now?"),
+/// answering that one is an administrator already ("I am domain admin though"), saying
+/// another machine has the same trouble ("same issue on the second server") or that the fix
+/// did not help ("that didn't work", "still failing").
 static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b",
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b|\bsame\s+(issue|problem|error|thing|code|message|failure)\b|\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not)\s+(work|help|fix)|\bstill\s+(fail\w*|broken|erroring|the\s+same)\b|\bno\s+luck\b",
     )
 });
 /// What an unactivated Windows shows.
@@ -293,6 +295,10 @@ static PRESENCE: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// An acknowledgement that goes on ("👍 got it, will try after lunch").
+/// A report of a step done at the start of a message ("done,", "fixed the clock,", "it worked").
+static DONE_START: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)^\W*(done|did\s+(it|that)|fixed|synced|it\s+worked|that\s+worked|worked)\b")
+});
 static ACK_START: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)^\W*(👍|👌|ok|okay|got\s+it|noted|roger|will\s+do|will\s+try|sounds\s+good|understood|alright|right|i\s+see|makes\s+sense|fair\s+enough|gotcha)\b",
@@ -652,10 +658,11 @@ static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
     )
 });
 /// Steps asked for with the time sync among them ("the steps, including time sync").
-/// The time of day asked for ("what is the time in India now?", "what time is it there").
+/// The time of day asked for ("what is the time in India now?", "what time is it there"), and
+/// office small talk around it ("is it lunch yet", "is the cafeteria open").
 static TIME_OF_DAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bwhat\s+(is\s+the\s+|'?s\s+the\s+)?time\s+(is\s+it\s+|now\s+)?(in|at|there)\b|\bwhat\s+time\s+is\s+it\b|\b(current|local)\s+time\s+(in|at)\b",
+        r"(?i)\bwhat\s+(is\s+the\s+|'?s\s+the\s+)?time\s+(is\s+it\s+|now\s+)?(in|at|there)\b|\bwhat\s+time\s+is\s+it\b|\b(current|local)\s+time\s+(in|at)\b|\b(lunch|cafeteria|canteen|coffee|happy\s+hour|weekend\s+plans)\b",
     )
 });
 /// Setting the KMS host and syncing the clock, asked together ("how set kms server and sync
@@ -688,10 +695,12 @@ static OUR_HOST: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)^\s*what(\s+is|'s|s)?\s+(our|the|my)\s+kms\s+(host|server)(\s+(address|name|ip))?\s*\??\s*$",
     )
 });
-/// Whether something runs on a platform: a hypervisor, a VM generation, hardware.
+/// Whether something runs on a platform: a hypervisor, a VM generation, hardware; also the
+/// hardware itself (an SSD, vCPUs, GB of RAM) and the rotation of keys (a cloud's key service),
+/// which have nothing of activation.
 static PLATFORM_SUPPORT: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(supported|compatible|certified|run|runs|work|works|install\w*)\s+(on|with|under)\s+(a\s+|an\s+)?(hyper-?v|vmware|esxi|proxmox|kvm|virtualbox|xen|nutanix|arm\w*|generation\s+[12]|gen\s*[12]|raspberry|apple\s+silicon|m[1-4]\s+mac)\b|\b(tpm|secure\s+boot|cpu|processor|hardware)\s+requirements?\b",
+        r"(?i)\b(supported|compatible|certified|run|runs|work|works|install\w*)\s+(on|with|under)\s+(a\s+|an\s+)?(hyper-?v|vmware|esxi|proxmox|kvm|virtualbox|xen|nutanix|arm\w*|generation\s+[12]|gen\s*[12]|raspberry|apple\s+silicon|m[1-4]\s+mac)\b|\b(tpm|secure\s+boot|cpu|processor|hardware)\s+requirements?\b|\b(ssds?|nvme|hdds?|gpus?|vcpus?|ram)\b|\b\d+\s*(gb|tb)\b|\brotat(e|es|ed|ing|ion)\b",
     )
 });
 /// "How many systems / machines / servers ...".
@@ -755,7 +764,7 @@ static MAK_EXPIRY: LazyLock<Folded> = LazyLock::new(|| {
 /// Checking a KMS host's count.
 static HOST_COUNT_CHECK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b",
+        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b|\b(verify|check|confirm|see|tell)\b.{0,40}\bcounting\b",
     )
 });
 /// Ping (ICMP) and KMS.
@@ -1230,7 +1239,7 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b|\b(change|move|customi[sz]e)\w*\s+(the\s+)?(default\s+)?kms\s+port\b",
     )
 });
 /// The grace period before activation.
@@ -1245,10 +1254,29 @@ static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
+/// Asking for the command alone ("what's the command?", "which command?", "command pls").
+static BARE_COMMAND: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\W*((so|ok(ay)?|and)\s+)?(what'?s|what\s+is|which\s+is|which|give\s+me|and)?\s*(the\s+)?(exact\s+|actual\s+)?commands?\s*(then|please|pls|for\s+(it|that|this))?\s*[?.!]*\s*$",
+    )
+});
+/// An expiry date that moves ("why does that date keep moving forward?", "the expiration date
+/// changes every week"): the renewal.
+static EXPIRY_MOVES: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(date|expir\w*)\b.{0,30}\b(mov\w*|chang\w*|shift\w*|jump\w*|reset\w*|later|forward)\b",
+    )
+});
+/// Putting a key in ("how do I put it in?", "where do I enter that?").
+static INSTALL_IT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(install|enter|put|type|apply|add|paste|insert|use|set)\b.{0,12}\b(it|that|this|them|the\s+key)\b",
+    )
+});
 /// "What next" after a step the user already did.
 static NEXT_STEP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|what\s+else|done\s+that|that'?s\s+it|is\s+that\s+all|and\s+done)\b",
+        r"(?i)\b(next|already|after\s+that|then\s+what|what\s+now|now\s+what|what\s+else|done\s+that|that'?s\s+it|is\s+that\s+all|and\s+done)\b",
     )
 });
 /// An explicit comparison ("KMS vs MAK", "pros and cons", "which is better").
@@ -1359,6 +1387,9 @@ pub(crate) fn warm_up() {
         &CONVERT_TO_KMS,
         &PHONE_WAY,
         &NEXT_STEP,
+        &INSTALL_IT,
+        &EXPIRY_MOVES,
+        &BARE_COMMAND,
         &ERROR_CODE_RX,
         &SLMGR_USAGE,
         &HOST_PORT_CHANGE,
@@ -1450,6 +1481,7 @@ pub(crate) fn warm_up() {
         &LEAVE_NOTIFICATION,
         &PRESENCE,
         &ACK_START,
+        &DONE_START,
         &THANKS_ANYWHERE,
         &WINDOWS_ACTIVATION,
         &HOST_NOT_CLIENT,
@@ -2724,6 +2756,25 @@ fn same_answer(a: Intent, b: Intent) -> bool {
         || pair(Thresholds, Timing)
 }
 
+/// "Can I extend it?", "how many times?" right after the grace period: its rearms.
+fn grace_follow_up(ctx: Option<&Context>, lower: &str, tokens: usize, slots: &Slots) -> bool {
+    ctx.and_then(|c| c.topic.as_ref())
+        .is_some_and(|s| s.section.to_lowercase().contains("grace"))
+        && tokens <= 5
+        && slots.nothing_pasted()
+        && [
+            "extend",
+            "how many",
+            "again",
+            "more time",
+            "reset",
+            "longer",
+            "rearm",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 /// True when the message reads like a follow-up of the thread's last answer.
 fn is_follow_up(q: &str, content_tokens: usize) -> bool {
     FOLLOW_UP.is_match(q) || content_tokens <= 3
@@ -2838,15 +2889,18 @@ pub fn answer(
         rest => rest,
     };
     // "Thanks! And the command to install it?": the question after the thanks.
+    // "thanks. also how many days until they renew": a question without its mark.
     let question = match THANKS_PREFIX.find(question) {
         Some(m)
             if question[m.end()..].split_whitespace().count() >= 3
-                && question[m.end()..].contains('?') =>
+                && (question[m.end()..].contains('?') || asks_after_ack(&question[m.end()..])) =>
         {
             &question[m.end()..]
         }
         _ => question,
     };
+    // "ok it says licensed now. how long is that good for?": a report, then the question.
+    let question = ack_then_question(question).unwrap_or(question);
     let whole = answer_one(kb, question, ctx, settings);
     let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
     // Say which option a mistyped one was read as: the typo may be why "it doesn't work".
@@ -3400,6 +3454,35 @@ fn first_command(text: &str) -> Option<&str> {
 
 /// A message that starts with an acknowledgement and goes on to ask something ("ok how to
 /// solve it then", "got it, what next").
+/// The question after an acknowledgement or a report of a step done ("ok it says licensed
+/// now. how long is that good for?", "done, that worked! what do I run next on the host?"):
+/// its last sentence, when that asks something of its own in at least three words.
+fn ack_then_question(q: &str) -> Option<&str> {
+    if !ACK_START.is_match(q) && !DONE_START.is_match(q) {
+        return None;
+    }
+    let trimmed = q.trim_end();
+    let end = trimmed.rfind('?')?;
+    let start = trimmed[..end].rfind(['.', '!', '\n'])? + 1;
+    // A short report only ("i see event 12288 on the client every time ..." tells more).
+    if trimmed[..start].split_whitespace().count() > 8 {
+        return None;
+    }
+    let tail = trimmed[start..=end].trim();
+    let asks = tail
+        .split_whitespace()
+        .next()
+        .map(str::to_lowercase)
+        .is_some_and(|w| {
+            [
+                "how", "what", "what's", "whats", "why", "where", "which", "when", "does", "do",
+                "is", "can", "should", "will",
+            ]
+            .contains(&w.as_str())
+        });
+    (asks && tail.split_whitespace().count() >= 3).then_some(tail)
+}
+
 fn asks_after_ack(q: &str) -> bool {
     const ACK_WORDS: &[&str] = &[
         "ok",
@@ -3423,6 +3506,9 @@ fn asks_after_ack(q: &str) -> bool {
         "enough",
         "gotcha",
         "so",
+        "also",
+        "and",
+        "btw",
     ];
     const ASKING: &[&str] = &[
         "how", "what", "what's", "whats", "why", "where", "which", "when", "who",
@@ -3522,6 +3608,10 @@ fn answer_one(
     // "Red Hat" is two words, each harmless alone.
     if lower.contains("red hat") {
         product_toks.push("redhat".to_string());
+    }
+    // Shared computer activation is a Microsoft 365 Apps feature, not Windows activation.
+    if lower.contains("shared computer activation") && !lower.contains("windows") {
+        product_toks.push("365".to_string());
     }
     let product_office = OFFICE_PRODUCT.is_match(q) || !ANCHOR.is_match(q);
     // "Activate Office 2021 on my Windows VM" is about Office, whatever else it names.
@@ -3653,7 +3743,11 @@ fn answer_one(
         return abstain(0.0, ctx);
     }
     // The time of day somewhere ("what is the time in India now?") is no clock sync.
-    if TIME_OF_DAY.is_match(q) && !ANCHOR.is_match(q) && !lower.contains("sync") {
+    if TIME_OF_DAY.is_match(q)
+        && !ANCHOR.is_match(q)
+        && !lower.contains("sync")
+        && !ACK_START.is_match(q)
+    {
         return abstain(0.0, ctx);
     }
     // A jump host (bastion) is a host of another kind: with nothing about activation, it is
@@ -4016,6 +4110,30 @@ fn answer_one(
     if !anchored && !KEY_WORDS.is_match(q) && EDITION_FEATURES.is_match(q) {
         return abstain(0.2, ctx);
     }
+    // "How do I sync app02 to the KMS host?": the clock, synchronised with the host (the host
+    // named is the time source, not the subject), also as a follow-up.
+    if lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "sync" | "resync" | "synchronise" | "synchronize" | "synced"
+        )
+    }) && u.slots.nothing_pasted()
+        && (lower.contains("kms") || ctx.and_then(|c| c.intent).is_some())
+        && toks.len() <= 8
+        && matches!(
+            u.intent,
+            Intent::HostSetup | Intent::PointKms | Intent::ExistingKms | Intent::Connectivity
+        )
+    {
+        u.reroute(Intent::TimeSync);
+    }
+    // "Why does the expiration date keep moving forward?": the 7-day renewal.
+    // (A question, not pasted output: one line.)
+    if EXPIRY_MOVES.is_match(q) && !q.contains('\n') && u.slots.error.is_none() && toks.len() <= 10
+    {
+        u.reroute(Intent::Timing);
+    }
+    let grace_follow_up = grace_follow_up(ctx, &lower, toks.len(), &u.slots);
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
     if let Some(c) = ctx {
         // "we have 10" after the thresholds: a fleet size, the one number of a short reply.
@@ -4066,8 +4184,19 @@ fn answer_one(
                 && toks.len() <= 2
                 && u.intent == Intent::None
                 && u.confidence < 0.5;
+            // "how do I put it in?", "my bad, standard" after a key: the thread's key, whatever
+            // the classifier makes of the few words.
+            let key_thread = matches!(
+                prev,
+                Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
+            );
+            let about_the_key = key_thread
+                && toks.len() <= 4
+                && (INSTALL_IT.is_match(q) || !u.slots.editions.is_empty());
             let follow = FOLLOW_UP.is_match(q)
                 || asked_back
+                || about_the_key
+                || grace_follow_up
                 // "on server core?": the same question, for Server Core.
                 || (SERVER_CORE.is_match(q) && toks.len() <= 4)
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
@@ -4080,7 +4209,10 @@ fn answer_one(
                     || prev == Intent::Thresholds
                     || FOLLOW_UP.is_match(q)
                     || POINTS_BACK.is_match(q));
-            let weak = u.confidence < 0.5 || matches!(u.intent, Intent::None | Intent::Ack);
+            let weak = u.confidence < 0.5
+                || matches!(u.intent, Intent::None | Intent::Ack)
+                || (about_the_key && u.slots.editions.is_empty())
+                || grace_follow_up;
             let inherits = matches!(
                 prev,
                 Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
@@ -4113,13 +4245,28 @@ fn answer_one(
                     // diagnosis the words ask for, not the key again.
                     _ if !carries_slots
                         && ((u.intent == Intent::Timing
-                            && ["expire", "expiry", "how long", "renew", "valid"]
-                                .iter()
-                                .any(|w| lower.contains(w)))
+                            && [
+                                "expire",
+                                "expiry",
+                                "how long",
+                                "renew",
+                                "valid",
+                                "gone for good",
+                                "permanently",
+                                "decommission",
+                            ]
+                            .iter()
+                            .any(|w| lower.contains(w)))
                             || (u.intent == Intent::Diagnose
                                 && ["fail", "error", "not work", "n't work", "broken"]
                                     .iter()
                                     .any(|w| lower.contains(w)))) => {}
+                    // "and the firewall rule for that?": the network path, for the thread's
+                    // host and port.
+                    _ if u.intent == Intent::Connectivity
+                        && ["firewall", "rule", "open the port"]
+                            .iter()
+                            .any(|w| lower.contains(w)) => {}
                     _ if u.intent == Intent::None || weak => u.intent = prev,
                     _ => {}
                 }
@@ -4142,6 +4289,35 @@ fn answer_one(
                     prev
                 };
                 u.confidence = u.confidence.max(0.6);
+            }
+            // "we use 1700 instead, what do the clients need?" after the host's port: the
+            // clients' commands with that port.
+            if matches!(prev, Intent::HostSetup | Intent::Connectivity)
+                && u.slots.port.is_some()
+                && lower.contains("client")
+                && u.slots.nothing_pasted()
+                && toks.len() <= 10
+            {
+                u.reroute(Intent::PointKms);
+            }
+            // "it's just an IP, 172.16.4.10" after a DNS error: the commands to point at it.
+            if matches!(prev, Intent::ErrorCode | Intent::Diagnose)
+                && u.slots.host.is_some()
+                && u.slots.error.is_none()
+                && u.slots.nothing_pasted()
+                && toks.len() <= 10
+                && !FAILING.is_match(q)
+            {
+                u.reroute(Intent::PointKms);
+            }
+            // "done, now what?" after the network path: pointing the client and activating.
+            if prev == Intent::Connectivity
+                && NEXT_STEP.is_match(q)
+                && toks.len() <= 4
+                && u.slots.nothing_pasted()
+                && !FAILING.is_match(q)
+            {
+                u.reroute(Intent::PointKms);
             }
             // Edition attributes alone ("and for datacenter?") take the thread's family; a
             // name of several families ("ltsc?") keeps those of the thread's version.
@@ -4913,6 +5089,17 @@ fn answer_one(
             && !DNS_PUBLISH_CHANGE.is_match(q)
         {
             Some(("srv", Intent::ExistingKms))
+        } else if ctx.and_then(|c| c.intent) == Some(Intent::ExistingKms)
+            && toks.len() <= 5
+            && !DNS_PUBLISH_CHANGE.is_match(q)
+            && (lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "record" || w == "records")
+                || ((lower.contains("add") || lower.contains("create")) && lower.contains(" it")))
+        {
+            // "How do I check the record exists?", "it's missing, how do I add it?" in a
+            // thread about finding the host: its SRV record.
+            Some(("srv", Intent::ExistingKms))
         } else if MAK_EXPIRY.is_match(q) {
             Some(("permanent", Intent::Timing))
         } else if HOST_COUNT_CHECK.is_match(q) {
@@ -5256,7 +5443,13 @@ fn answer_one(
     // Changing the port a KMS host listens on.
     // ("which firewall change ... port" asks for a rule, not a new listening port.)
     let firewall_change = lower.contains("firewall") && !lower.contains("listen");
-    if HOST_PORT_CHANGE.is_match(q) && u.slots.dli.is_none() && !firewall_change {
+    // "can I change it?" in a thread about the port.
+    let change_it = ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
+        && toks.len() <= 4
+        && ["change it", "change that", "change the port"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if (HOST_PORT_CHANGE.is_match(q) || change_it) && u.slots.dli.is_none() && !firewall_change {
         if let Some(o) = kb.tables.slmgr.iter().find(|o| o.option == "/sprt") {
             let mut text = personalize(&slmgr_text(o), &t, None);
             // A number of the host's address ("10.0.0.40") is not a port.
@@ -5484,6 +5677,7 @@ fn answer_one(
     if let Some(code) = &u.slots.error {
         if !matches!(u.intent, Intent::None)
             || anchored
+            || error_of_thread
             || code.starts_with("0xC004")
             || u.confidence < 0.6
         {
@@ -5533,7 +5727,12 @@ fn answer_one(
     // "What is the likely cause and how do I fix it?" about activation, when the classifier
     // hesitates between how to point at a host and how to check the status: a diagnosis.
     // How long an activation lasts never answers why it is about to run out.
-    if CAUSE_AND_FIX.is_match(q) && u.intent == Intent::Timing && u.slots.nothing_pasted() {
+    // (An expiry date that moves is the renewal, nothing to fix.)
+    if CAUSE_AND_FIX.is_match(q)
+        && u.intent == Intent::Timing
+        && u.slots.nothing_pasted()
+        && !EXPIRY_MOVES.is_match(q)
+    {
         u.reroute(Intent::Diagnose);
     }
     if let Some((alt, p)) = u.alternative {
@@ -6019,6 +6218,14 @@ fn answer_one(
             // A KMS host key (CSVLK) is about the host.
             u.intent = Intent::HostSetup;
             u.alternative = None;
+        } else if p >= 0.5 * u.confidence
+            && pair(Intent::HostSetup, Intent::ExistingKms)
+            && ["dns", "srv", "_vlmcs"].iter().any(|w| lower.contains(w))
+        {
+            // The host's record in DNS ("our KMS host does not appear in the DNS zone"): how
+            // clients find a host, and its DNS publishing.
+            u.intent = Intent::ExistingKms;
+            u.alternative = None;
         } else if close
             && !BUILD_HOST.is_match(q)
             && (pair(Intent::HostSetup, Intent::ExistingKms)
@@ -6456,6 +6663,22 @@ fn answer_one(
         }
     }
 
+    // "what's the command?" right after a fact with commands (converting an evaluation
+    // edition, say): that fact's commands, not another topic's.
+    if toks.len() <= 4 && BARE_COMMAND.is_match(q) && u.slots.nothing_pasted() {
+        let fact = ctx.and_then(|c| c.topic.as_ref()).and_then(|s| {
+            kb.tables
+                .kms
+                .iter()
+                .find(|f| f.title == s.section && f.text.contains("```"))
+        });
+        if let Some(f) = fact {
+            let intent = ctx.and_then(|c| c.intent).unwrap_or(u.intent);
+            if let Some(a) = fact_answer(kb, &f.id, &t, intent, ctx) {
+                return with_intent(a, Some(intent));
+            }
+        }
+    }
     let mut a = compose_for(kb, q, &lower, &toks, &u, &t, ctx);
     // Server Core has no Settings app: the same slmgr commands, or sconfig's activation item.
     if SERVER_CORE.is_match(q)
@@ -6620,7 +6843,15 @@ fn compose_for(
                     a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
                 }
             }
-            if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) {
+            if ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)
+                && NEXT_STEP.is_match(q)
+                && !FAILING.is_match(q)
+                && !RESTORE_TIME.is_match(q)
+            {
+                // "Synced, now what?" in a thread about the clock: the steps after the sync.
+                let source = a.text.rfind("\n\n_Source:").map(|i| a.text[i..].to_string()).unwrap_or_default();
+                a.text = format!("With the clock in sync, activate from an elevated command prompt:\n\n```\nslmgr /ato\n```\n\nOnce it reports success, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```{source}");
+            } else if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) {
                 // "Set the time server back afterwards": the procedure's last step.
                 a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }
@@ -6645,7 +6876,9 @@ fn compose_for(
             fact_answer(kb, "capacity", t, intent, ctx)
         }
         Intent::Thresholds => Some(thresholds(kb, &u.slots, q, ctx)),
-        Intent::Timing if GRACE_QUESTION.is_match(q) => fact_answer(kb, "grace", t, intent, ctx),
+        Intent::Timing if GRACE_QUESTION.is_match(q) || grace_follow_up(ctx, lower, toks.len(), &u.slots) => {
+            fact_answer(kb, "grace", t, intent, ctx)
+        }
         Intent::Timing if lower.contains("permanent") => fact_answer(kb, "permanent", t, intent, ctx),
         Intent::Timing => fact_answer(kb, "validity", t, intent, ctx).map(|mut a| {
             if let Some(note) = renewal_overdue(q, t) {

@@ -612,3 +612,35 @@ fn second_paraphrase_dev_set() {
         "second paraphrase set: accuracy {pct:.1}% < 90%"
     );
 }
+
+/// The twenty-fourth dev set, dev27.toml: real Slack threads of three to six turns, each chain of
+/// `follows` replayed whole: elliptical follow-ups ("same issue", "and on 2016?", "what about
+/// datacenter", "done, now what?", "that didn't work", "still failing", "why?"), corrections of
+/// an edition, a host or a port (a port given in words, a DR host over a configured one), pasted
+/// `slmgr /dli`, `/xpr`, `/dlv` output and an error dialog's text in the middle of a thread, topic
+/// switches to a self-contained question, off-topic asides inside activation threads and
+/// off-topic threads with their own follow-ups; 215 items in 57 threads, 55 off-topic. Written
+/// blind to the engine. First run, before any tuning on it: 175/215 (81.4%), off-topic declined
+/// 45/55 (held-out sets at that moment: third 211/225 (93.8%), fourth 225/240 (93.8%), fifth
+/// 225/254 (88.6%)). After tuning on it: 210/215, off-topic declined 53/55, with the held-out
+/// sets at third 211/225, fourth 226/240, fifth 226/254. The fixes were made general: a port
+/// after "using"; "same issue", "that didn't work", "still failing", "I am admin" continuing the
+/// thread's error; "how do I put it in?" and "my bad, standard" after a key; "now what?" after a
+/// time sync or a firewall rule; a sync to the KMS host as time sync; a host named after an
+/// error; a short report before a question; the SRV record, the port change, the grace period's
+/// rearms and "what's the command?" asked back in a thread; an expiry date that moves; hardware
+/// sizes, key rotation, shared computer activation and office small talk declined. Its floor is
+/// the first run less a margin.
+#[test]
+fn twenty_fourth_dev_set() {
+    let pct = check_set(
+        "twenty-fourth dev set (tuned on)",
+        include_str!("dev27.toml"),
+        180,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 80.0,
+        "twenty-fourth dev set: accuracy {pct:.1}% < 80%"
+    );
+}

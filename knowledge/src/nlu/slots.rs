@@ -388,6 +388,12 @@ fn spelled_port(text: &str) -> Option<u16> {
     u16::try_from(value).ok().filter(|p| *p > 0)
 }
 
+/// Words after a number that make it a count or a duration, not a port.
+const COUNTED_AFTER: &[&str] = &[
+    "machine", "server", "client", "vm", "instance", "pc", "laptop", "desktop", "device", "user",
+    "seat", "licen", "day", "hour", "minute", "core", "gb", "mb", "node", "box",
+];
+
 /// Host and port named in `text`: IP addresses first, then DNS names.
 fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     let mut host = None;
@@ -395,7 +401,7 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     let lower = text.to_lowercase();
     if !text.contains('.')
         && !text.contains("::")
-        && !["port", "tcp", "listen", "on "]
+        && !["port", "tcp", "listen", "on ", "using", "use "]
             .iter()
             .any(|w| lower.contains(w))
     {
@@ -454,9 +460,18 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
             .filter_map(|c| c.get(1).or_else(|| c.get(2))?.as_str().parse::<u32>().ok())
             .find(|p| (1..=65535).contains(p))
             .or_else(|| {
+                // A number of machines or a duration is no port ("on 300 machines", "using
+                // 120 minutes").
                 WEAK_PORT
                     .captures_iter(text)
-                    .filter_map(|c| c.get(1).or_else(|| c.get(2))?.as_str().parse::<u32>().ok())
+                    .filter_map(|c| {
+                        let m = c.get(1).or_else(|| c.get(2))?;
+                        let next = text[m.end()..].trim_start().to_lowercase();
+                        if COUNTED_AFTER.iter().any(|w| next.starts_with(w)) {
+                            return None;
+                        }
+                        m.as_str().parse::<u32>().ok()
+                    })
                     .find(|p| (1..=65535).contains(p) && !(1990..=2100).contains(p))
             })
             .and_then(|p| u16::try_from(p).ok())
@@ -653,6 +668,13 @@ fn count_of(text: &str, c: &crate::pattern::Captures<'_>) -> Option<MachineCount
                 MachineKind::Unknown
             },
         });
+    }
+    // "a 4 vCPU VM", "16 GB servers": a size of each machine, not how many.
+    if between
+        .split_whitespace()
+        .any(|w| matches!(w, "vcpu" | "vcpus" | "cpu" | "cpus" | "gb" | "tb" | "ram"))
+    {
+        return None;
     }
     // "one KMS host" counts hosts, not the machines that ask them.
     if between.contains("kms") && noun.starts_with("host") {
