@@ -2809,6 +2809,8 @@ pub fn answer(
     let question = &*server_abbreviation(question);
     // "The KMS server key" is the KMS host key (CSVLK).
     let question = &*host_key_synonym(question);
+    // "Our license server", "the organization's activation server": the KMS host.
+    let question = &*license_server_synonym(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
     let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
     let question = &*spelt;
@@ -3208,6 +3210,78 @@ fn host_key_synonym(text: &str) -> Cow<'_, str> {
         }
     }
     out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
+/// Everyday names of a KMS host: a licence server of the user's own (not Microsoft's
+/// activation servers, whose name needs a possessive of the user's to mean the KMS host).
+const LICENSE_SERVER_NAMES: &[&str] = &[
+    "license server",
+    "licence server",
+    "licensing server",
+    "license host",
+    "licence host",
+    "licensing host",
+    "license box",
+    "licence box",
+    "organization's activation server",
+    "organisation's activation server",
+    "company's activation server",
+    "internal activation server",
+    "organization's activation service",
+    "organisation's activation service",
+];
+
+/// The message with an everyday name of a KMS host ("our license server", "your
+/// organization's activation server") written "KMS host", the name the patterns and the
+/// classifier know. Remote Desktop and other products' licence servers stay as written.
+fn license_server_synonym(text: &str) -> Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains(" server")
+        && !lower.contains(" host")
+        && !lower.contains(" box")
+        && !lower.contains(" service")
+    {
+        return Cow::Borrowed(text);
+    }
+    if !LICENSE_SERVER_NAMES.iter().any(|n| lower.contains(n))
+        || RDS_LICENSING.is_match(text)
+        || [
+            "flex",
+            "matlab",
+            "autodesk",
+            "remote desktop",
+            "citrix",
+            "jetbrains",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < lower.len() {
+        match LICENSE_SERVER_NAMES
+            .iter()
+            .filter_map(|n| lower[at..].find(n).map(|i| (at + i, n.len())))
+            .min()
+        {
+            Some((start, len)) => {
+                out.push_str(&text[at..start]);
+                let name = &lower[start..start + len];
+                if name.starts_with("our ") {
+                    out.push_str("our ");
+                }
+                out.push_str("KMS host");
+                at = start + len;
+            }
+            None => {
+                out.push_str(&text[at..]);
+                break;
+            }
+        }
+    }
     Cow::Owned(out)
 }
 
