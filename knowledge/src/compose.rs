@@ -174,7 +174,7 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^\s*what\s+(does|is)\s+the\s+(abbreviation|acronym)\s+(kms|mak)(\s+(mean|stand\s+for|short\s+for))?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(kms|mak)('?s)?\s+(full\s+(name|form)|long\s+form|expansion)\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?full\s+name\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^\s*what\s+(does|is)\s+the\s+(abbreviation|acronym)\s+(kms|mak)(\s+(mean|stand\s+for|short\s+for))?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(kms|mak)('?s)?\s+(full\s+(name|form)|long\s+form|expansion)\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?full\s+name\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^[^?]{0,60}\b(saying|says|said|mentions?|mentioned|heard(\s+of)?|term|word|called)\s+['\x22]?(kms|mak|gvlk)['\x22]?[\s.,!:;-]+(what\s+(is|does)\s+(that|it|this)|what'?s\s+(that|it|this))\b[^?]{0,30}[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
@@ -4365,6 +4365,26 @@ fn answer_one(
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
     // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
     if asks_definition(q) {
+        // "KMS stands for what?" asked alone: the words first, then how it compares.
+        if DEFINITION.is_match(q) || u.slots.nothing_pasted() && q.len() < 120 {
+            let words = q
+                .to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .fold((false, false), |(k, m), w| {
+                    (k || w == "kms", m || w == "mak" || w == "maks")
+                });
+            let lead = match words {
+                (false, true) => Some("**MAK** stands for **Multiple Activation Key**: a volume licence key from your Microsoft agreement that activates each machine once, directly with Microsoft (online or by phone), up to the number of activations it allows."),
+                (true, _) => Some("**KMS** stands for **Key Management Service**: a Windows service on a host of your own that activates the Windows machines of your network, which renew with it every 7 days."),
+                _ => None,
+            };
+            if let Some(lead) = lead {
+                let t = target(&u.slots, ctx, settings);
+                let mut a = compare_answer(kb, &t, &u.slots, ctx);
+                a.text = format!("{lead}\n\n{}", a.text);
+                return with_intent(a, Some(Intent::Compare));
+            }
+        }
         u.intent = Intent::Compare;
         u.confidence = u.confidence.max(0.6);
         u.slots.error = None;
