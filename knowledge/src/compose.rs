@@ -1078,6 +1078,13 @@ static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)^\s*(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|file|raise|create|log|run|execute|do)\s+(a\s+|the\s+|that\s+|this\s+|it\s+)?(ticket|request|case|command|commands|it|that|this)?\s*(for\s+(me|us))?\s*(on\s+(my|our)\s+(server|instance|vm|machine|box))?\s*(please|pls)?\s*[?.!]*\s*$",
     )
 });
+/// Who makes a network change ("who opens that for us?", "who do I contact so our VMs can
+/// reach the KMS host?"): provider support, through a ticket.
+static WHO_OPENS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwho\b.{0,20}\b(opens?|open\s+up|adds?|allows?|unblocks?|changes?|configures?|sets?\s+up|handles?|(do|should|can|must)\s+(i|we)\s+(contact|ask|call|talk\s+to|email|ping|reach\s+out\s+to))\b",
+    )
+});
 /// Asking whether the bot itself activates ("can you activate windows for me?", "can the bot
 /// run the activation?"): what the bot's activation jobs do.
 static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
@@ -1275,6 +1282,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &WHO_OPENS,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
         &BILLING,
@@ -3771,6 +3779,29 @@ fn answer_one(
         a.offer = Some(RequestOffer::KmsFirewall);
         return a;
     }
+    // "Who opens that for us?", "who do I contact so our VMs can reach the KMS host?": the
+    // provider's support adds the cloud firewall rule from a ticket, which the bot files.
+    if WHO_OPENS.is_match(q)
+        && (matches!(
+            ctx.and_then(|c| c.intent),
+            Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
+        ) || ((lower.contains("kms") || lower.contains("1688") || lower.contains("firewall"))
+            && (lower.contains("reach")
+                || lower.contains("port")
+                || lower.contains("firewall")
+                || lower.contains("open"))))
+        && u.slots.nothing_pasted()
+    {
+        let t = target(&u.slots, ctx, settings);
+        let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
+        let port = t.port;
+        let mut a = small_talk(Intent::Connectivity, ctx);
+        a.text = format!(
+            "The provider's support team adds the rule to the cloud firewall, from a support ticket; I file that ticket for you. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nThe KMS host's own firewall (yours) must allow tcp/{port} as well."
+        );
+        a.offer = Some(RequestOffer::KmsFirewall);
+        return a;
+    }
     // "Security wants the source range too" in a thread about the KMS rule: what the rule's
     // source and destination are.
     if lower.contains("source")
@@ -5099,7 +5130,12 @@ fn answer_one(
             && u.slots.error.is_none()
         {
             Some(("validity", Intent::Timing))
-        } else if (CLONED.is_match(q) || COUNT_SHORT.is_match(q)) && !lower.contains("(cmid):") {
+        } else if (CLONED.is_match(q)
+            || COUNT_SHORT.is_match(q)
+            // "How do I fix the clones I already made?" in a thread about the count.
+            || (lower.contains("clon") && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)))
+            && !lower.contains("(cmid):")
+        {
             Some(("cmid", Intent::Thresholds))
         } else if IMAGE_PREP.is_match(q)
             && u.slots.editions.is_empty()
