@@ -3734,6 +3734,17 @@ fn answer_one(
     {
         return abstain(0.0, ctx);
     }
+    // Rearming an alarm, a trap or a weapon is no `slmgr /rearm`.
+    if lower.contains("rearm")
+        && ["alarm", "trap", "weapon", "gun", "bomb", "mine", "sensor"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && !["activat", "slmgr", "windows", "licen", "grace", "sysprep"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return abstain(0.0, ctx);
+    }
     // The time of day somewhere ("what is the time in India now?") is no clock sync.
     if TIME_OF_DAY.is_match(q) && !ANCHOR.is_match(q) && !lower.contains("sync") {
         return abstain(0.0, ctx);
