@@ -277,7 +277,7 @@ static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
 /// "How do I activate?" and nothing else: which way is still open.
 static BARE_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?((how\s+(do|can|should|would)\s+(i|we|you)|how\s+to)\s+)?(activate|activation)(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?(\s+(please|pls|plz))?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?((how\s+(do|can|should|would)\s+(i|we|you)|how\s+to|how\s+(i|we)|how)\s+)?(activate|activation)(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?(\s+(please|pls|plz))?\s*[?.!]*\s*$",
     )
 });
 /// A greeting at the start of a message.
