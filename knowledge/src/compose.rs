@@ -329,7 +329,7 @@ static CAPACITY_QUESTION: LazyLock<Folded> = LazyLock::new(|| {
 /// Converting a machine with a MAK or retail key to a KMS client.
 static CONVERT_TO_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b",
+        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b|\b(retail|mak|oem)\b.{0,60}\b(switch|convert|change|move|turn)\w*\b.{0,40}\b(volume|vl|gvlk|kms\s+client)\b",
     )
 });
 /// Moving a machine from KMS to a MAK.
@@ -5960,6 +5960,25 @@ fn answer_one(
     {
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
+    }
+    // "Which volume key activates our 2008 R2 VM from our host?": the edition's client key, not
+    // setting up the host.
+    if u.intent == Intent::HostSetup
+        && !u.slots.editions.is_empty()
+        && (lower.contains("which") || lower.contains("what"))
+        && [
+            "volume key",
+            "client key",
+            "generic key",
+            "setup key",
+            "gvlk",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !lower.contains("host key")
+        && !lower.contains("csvlk")
+    {
+        u.reroute(Intent::KeyLookup);
     }
     // An edition and "activate" with the procedure close behind: the procedure, with its key.
     if !u.slots.editions.is_empty()
