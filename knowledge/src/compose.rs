@@ -465,7 +465,7 @@ static SLMGR_LIST: LazyLock<Folded> = LazyLock::new(|| {
 /// Updates a KMS host needs to serve newer clients, also named by one of their KB numbers alone.
 static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b|\bkb\s?(2757817|3079821|3172615|4467695|4478877|5003638|5003646|5034768|5034765)\b",
+        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b|\bkb\s?(2757817|3079821|3172615|4467695|4478877|5003638|5003646|5034768|5034765)\b|\b(update|updates|patch|patches|hotfix)\b.{0,80}\b(hand(s|ing)?\s+out|give\s+out|serve|issue)\s+activations\b",
     )
 });
 /// How often a MAK can be used.
@@ -726,7 +726,7 @@ static WHICH_HOST: LazyLock<Matcher> = LazyLock::new(|| {
 /// Whether the KMS host is published in DNS, and how to look.
 static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b",
+        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b|\b(find|finds|locate|locates|discover|discovers)\b.{0,30}\bkms\s+(host|server)s?\b.{0,30}\b(by\s+(it|them)sel(f|ves)|on\s+(its|their)\s+own|automatically|alone)\b",
     )
 });
 /// Turning a host's DNS publishing on or off (`/cdns`, `/sdns`), not looking it up.
@@ -755,7 +755,7 @@ static MAK_EXPIRY: LazyLock<Folded> = LazyLock::new(|| {
 /// Checking a KMS host's count.
 static HOST_COUNT_CHECK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b",
+        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b|\b(kms|host|activation)\s+count\b.{0,40}\b(dropped|drops|dropping|went\s+down|goes\s+down|going\s+down|fell|fallen|falls|decreas\w*|shr[ua]nk|sank)\b|\bcount\s+(on|of|in)\s+(the\s+|our\s+|my\s+)?(kms\s+)?(host|server|kms)\b.{0,40}\b(dropped|drops|dropping|went\s+down|goes\s+down|going\s+down|fell|fallen|falls|decreas\w*|shr[ua]nk|sank)\b",
     )
 });
 /// Ping (ICMP) and KMS.
