@@ -4474,7 +4474,10 @@ fn answer_one(
     ]
     .iter()
     .any(|w| lower.contains(w))
-        && (lower.contains("activat") || lower.contains("licen"))
+        && (lower.contains("activat")
+            || lower.contains("licen")
+            // "What do we need to buy to run 40 Windows VMs legally here?"
+            || lower.contains("legal"))
         && ![
             "how much",
             "price",
@@ -5105,6 +5108,20 @@ fn answer_one(
             Some(("remote-status", Intent::StatusCheck))
         } else if INSTALLED_KEY.is_match(q) && u.slots.editions.is_empty() {
             Some(("installed-key", Intent::StatusCheck))
+        } else if [
+            "expire soon",
+            "expires soon",
+            "expiring soon",
+            "expire shortly",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+            && (lower.contains("licen") || lower.contains("activation"))
+            && u.slots.nothing_pasted()
+        {
+            // "Windows says my license will expire soon": how long an activation lasts and
+            // how to see and renew it.
+            Some(("validity", Intent::Timing))
         } else if NOTIFICATION_CAUSE.is_match(q) {
             Some(("grace", Intent::Timing))
         } else if SAME_KEY_MANY.is_match(q) {
