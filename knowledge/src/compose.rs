@@ -3559,6 +3559,21 @@ fn asks_definition(q: &str) -> bool {
         })
 }
 
+/// "Leave it pointing there?", "keep it like that?": whether a setting stays as it is.
+fn leaves_it_so(lower: &str) -> bool {
+    ["leave", "keep", "stay"].iter().any(|w| lower.contains(w))
+        && [
+            "pointing",
+            "pointed",
+            "like that",
+            "that way",
+            "as is",
+            "there",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -6449,8 +6464,15 @@ fn answer_one(
     }
     // "After activating, how do I set the time server back?", or "and after activation?" in a
     // thread about the clock: the time sync's last step.
+    // "And after that, leave it pointing there?" asks the same in that thread.
+    let leave_it = leaves_it_so(&lower);
     if (RESTORE_TIME.is_match(q)
-        || (AFTERWARDS.is_match(q) && ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)))
+        || ((AFTERWARDS.is_match(q) || leave_it)
+            && (ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)
+                // A thread about the clock error, answered with the time sync.
+                || ctx
+                    .and_then(|c| c.error.as_deref())
+                    .is_some_and(|e| e.eq_ignore_ascii_case("0xC004F06C")))))
         && u.slots.nothing_pasted()
         && u.intent != Intent::TimeSync
     {
@@ -6797,7 +6819,7 @@ fn compose_for(
                     a.text.insert_str(pos, "\n\nKMS accepts a clock difference of up to 4 hours between client and host (compared in UTC, so time zones don't matter).");
                 }
             }
-            if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) {
+            if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) || leaves_it_so(lower) {
                 // "Set the time server back afterwards": the procedure's last step.
                 a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }
