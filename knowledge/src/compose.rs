@@ -977,6 +977,13 @@ static NO_KMS: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// Thanks before a new question ("thanks! and the command to install it?").
+/// A request for plain words at the end of a question ("what's a GVLK, in plain words?", "...
+/// for a beginner"): how to answer, not what is asked.
+static PLAIN_WORDS_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)[\s,;:-]*\b(in\s+(plain|simple|layman'?s?|easy|short|everyday|normal)\s+(words|terms|english|language)|in\s+(one|a\s+single)\s+(line|sentence)|for\s+(a\s+|an\s+)?(beginners?|newbies?|novices?|non-?techies?|non-?technical\s+\w+|dummies|layman|layperson)|like\s+i'?m\s+(five|5)|eli5)\s*(please|pls)?\s*(?P<mark>[?.!]*)\s*$",
+    )
+});
 static THANKS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(thanks?(\s+(a\s+lot|so\s+much|again))?|thank\s+you(\s+(so\s+much|again))?|thx|ty|cheers|great|perfect|awesome|nice|cool|ok(ay)?|got\s+it)\s*[!.,:;-]+\s+",
@@ -1303,6 +1310,7 @@ pub(crate) fn warm_up() {
         &REMOTE_STATUS,
         &NO_KMS,
         &THANKS_PREFIX,
+        &PLAIN_WORDS_TAIL,
         &BARE_COUNT,
         &NO_DOMAIN,
         &HOST_OWN_ACTIVATION,
@@ -2854,6 +2862,22 @@ pub fn answer(
                 && question[m.end()..].contains('?') =>
         {
             &question[m.end()..]
+        }
+        _ => question,
+    };
+    // "What's a GVLK, in plain words?": the question without the request for plain words.
+    let plain;
+    let question = match PLAIN_WORDS_TAIL.captures(question) {
+        Some(c)
+            if question[..c.get(0).map_or(0, |m| m.start())]
+                .split_whitespace()
+                .count()
+                >= 2 =>
+        {
+            let start = c.get(0).map_or(question.len(), |m| m.start());
+            let mark = c.name("mark").map_or("", |m| m.as_str());
+            plain = format!("{}{mark}", &question[..start]);
+            plain.as_str()
         }
         _ => question,
     };
