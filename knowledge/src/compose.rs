@@ -429,7 +429,7 @@ static WHICH_EDITION: LazyLock<Folded> = LazyLock::new(|| {
 /// Taking a product key off a machine or out of the registry.
 static REMOVE_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(remove|take|clear|delete|wipe|uninstall)\w*\b.*\b(product\s+)?keys?\b.*\b(registry|out|off|entirely|completely|altogether|from)\b|\b(registry)\b.*\b(remove|clear|delete)\w*\b.*\bkey|\b(remove|delete|uninstall|undo)\w*\b.{0,30}\bkeys?\b.{0,30}\b(typed|entered|put\s+in|installed|by\s+mistake|wrong(ly)?)\b",
+        r"(?i)\b(remove|take|clear|delete|wipe|uninstall)\w*\b.*\b(product\s+)?keys?\b.*\b(registry|out|off|entirely|completely|altogether|from)\b|\b(registry)\b.*\b(remove|clear|delete)\w*\b.*\bkey|\b(remove|delete|uninstall|undo)\w*\b.{0,30}\bkeys?\b.{0,30}\b(typed|entered|put\s+in|installed|by\s+mistake|wrong(ly)?|on\s+(the|this|my|our)\s+(machine|vm|server|instance|computer|pc|box))\b",
     )
 });
 /// The partial product key shown by slmgr.
@@ -755,7 +755,7 @@ static MAK_EXPIRY: LazyLock<Folded> = LazyLock::new(|| {
 /// Checking a KMS host's count.
 static HOST_COUNT_CHECK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b|\b(kms|host|activation)\s+count\b.{0,40}\b(dropped|drops|dropping|went\s+down|goes\s+down|going\s+down|fell|fallen|falls|decreas\w*|shr[ua]nk|sank)\b|\bcount\s+(on|of|in)\s+(the\s+|our\s+|my\s+)?(kms\s+)?(host|server|kms)\b.{0,40}\b(dropped|drops|dropping|went\s+down|goes\s+down|going\s+down|fell|fallen|falls|decreas\w*|shr[ua]nk|sank)\b",
+        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b|\b(kms|host|activation)\s+count\b.{0,40}\b(dropped|drops|dropping|went\s+down|goes\s+down|going\s+down|fell|fallen|falls|decreas\w*|shr[ua]nk|sank)\b|\bcount\s+(on|of|in)\s+(the\s+|our\s+|my\s+)?(kms\s+)?(host|server|kms)\b.{0,40}\b(dropped|drops|dropping|went\s+down|goes\s+down|going\s+down|fell|fallen|falls|decreas\w*|shr[ua]nk|sank)\b|\b(kms|host|activation\s+count)\b.{0,40}\b(went|dropped|fell|gone|sank)\s+(down\s+)?from\s+\d+\s+to\s+\d+\b",
     )
 });
 /// Ping (ICMP) and KMS.
@@ -884,7 +884,7 @@ static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
 /// capture?", "does sysprep /generalize reset activation?").
 static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\bsysprep\w*\b.{0,40}\b(golden|gold|master|base|reference)\s+image\b|\b(golden|gold|master|base|reference)\s+image\b.{0,40}\bsysprep\w*\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\bsysprep\w*\b.{0,40}\b((golden|gold|master|base|reference)\s+image|template)\b|\b((golden|gold|master|base|reference)\s+image|template)\b.{0,40}\bsysprep\w*\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
     )
 });
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
@@ -1012,7 +1012,7 @@ static HOST_OWN_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
 /// The host's count lower than the machines there are ("count 4 but we have 10 servers").
 static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bcount\b.{0,30}\b\d+\b.{0,30}\b(but|although|though|yet|while|even\s+though)\b.{0,30}\b(we\s+have|there\s+are|we'?ve\s+got|we\s+run|i\s+have)\s+\d+|\bcount\b.{0,40}\b(insufficient|too\s+low|not\s+enough)\b.{0,30}\b(when|but|although|though|yet|while)\s+(we|i)\s+(have|run|'ve\s+got|got)\s+(\d+|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty)\b",
+        r"(?i)\bcounts?\b.{0,30}\b\d+\b.{0,30}\b(but|although|though|yet|while|even\s+though)\b.{0,30}\b(we\s+have|there\s+are|we'?ve\s+got|we\s+run|i\s+have)\s+\d+|\bcount\b.{0,40}\b(insufficient|too\s+low|not\s+enough)\b.{0,30}\b(when|but|although|though|yet|while)\s+(we|i)\s+(have|run|'ve\s+got|got)\s+(\d+|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty)\b",
     )
 });
 /// Whether one KMS host keeps up with many clients ("will our single KMS host keep up?").
