@@ -2825,7 +2825,7 @@ pub fn answer(
     let question = &*server_abbreviation(question);
     // "The KMS server key" is the KMS host key (CSVLK).
     let question = &*host_key_synonym(question);
-    // "Our license server", "the organization's activation server": the KMS host.
+    // "Our license server", "the company's activation server": the KMS host.
     let question = &*license_server_synonym(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
     let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
@@ -3246,7 +3246,8 @@ fn host_key_synonym(text: &str) -> Cow<'_, str> {
 }
 
 /// Everyday names of a KMS host: a licence server of the user's own (not Microsoft's
-/// activation servers, whose name needs a possessive of the user's to mean the KMS host).
+/// activation servers, whose name needs a possessive of the user's to mean the KMS host; the
+/// "organization's activation server" of Windows' own message is read as error 0xC004F074).
 const LICENSE_SERVER_NAMES: &[&str] = &[
     "license server",
     "licence server",
@@ -3256,16 +3257,12 @@ const LICENSE_SERVER_NAMES: &[&str] = &[
     "licensing host",
     "license box",
     "licence box",
-    "organization's activation server",
-    "organisation's activation server",
     "company's activation server",
     "internal activation server",
-    "organization's activation service",
-    "organisation's activation service",
 ];
 
-/// The message with an everyday name of a KMS host ("our license server", "your
-/// organization's activation server") written "KMS host", the name the patterns and the
+/// The message with an everyday name of a KMS host ("our license server", "the company's
+/// activation server") written "KMS host", the name the patterns and the
 /// classifier know. Remote Desktop and other products' licence servers stay as written.
 fn license_server_synonym(text: &str) -> Cow<'_, str> {
     let lower = text.to_ascii_lowercase();
@@ -3288,6 +3285,18 @@ fn license_server_synonym(text: &str) -> Cow<'_, str> {
         ]
         .iter()
         .any(|w| lower.contains(w))
+        // The licence server of some other software ("for the CAD software", "for our
+        // accounting app").
+        || (!lower.contains("windows")
+            && lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| {
+                    [
+                        "software", "app", "apps", "application", "applications", "cad", "ansys",
+                        "sentinel", "rlm", "arcgis", "esri", "accounting", "erp", "crm", "plugin",
+                    ]
+                    .contains(&w)
+                }))
     {
         return Cow::Borrowed(text);
     }
