@@ -3602,6 +3602,8 @@ fn leaves_it_so(lower: &str) -> bool {
             "that way",
             "as is",
             "there",
+            "synced",
+            "syncing",
         ]
         .iter()
         .any(|w| lower.contains(w))
@@ -6499,7 +6501,12 @@ fn answer_one(
     // thread about the clock: the time sync's last step.
     // "And after that, leave it pointing there?" asks the same in that thread.
     let leave_it = leaves_it_so(&lower);
+    // "Can I keep the time pointing at the KMS host?" names the clock itself.
+    let clock_word = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| ["time", "clock", "ntp", "w32tm"].contains(&w));
     if (RESTORE_TIME.is_match(q)
+        || (leave_it && clock_word)
         || ((AFTERWARDS.is_match(q) || leave_it)
             && (ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)
                 // A thread about the clock error, answered with the time sync.
