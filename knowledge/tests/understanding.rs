@@ -621,7 +621,18 @@ fn second_paraphrase_dev_set() {
 /// cloned, resized and rebuilt instances (sysprep, rearm) and how machines are counted, said in
 /// words; a few pasted slmgr /dli outputs, threads and configured hosts; 201 items, 47
 /// off-topic near-misses. Written blind to the engine. First run, before any tuning on it:
-/// FIRST_RUN.
+/// 179/201 (89.1%), off-topic declined 46/47 (held-out sets at that moment: third 211/225
+/// (93.8%), fourth 225/240 (93.8%), fifth 225/254 (88.6%)). After tuning on it: 201/201,
+/// off-topic declined 47/47, with the held-out sets at third 211/225, fourth 225/240, fifth
+/// 235/254. The fixes were made general (a licence server or the company's activation server
+/// read as the KMS host, other software's licence servers not; "KMS stands for what?" answered
+/// with the words; "who opens that / who do I contact" for the cloud firewall; "how activate my
+/// server"; a count that dropped or "counts 3 but we have 12"; removing a key typed by mistake;
+/// sysprep before a golden image; a retail key switched to the volume one; "in plain words" at
+/// the end of a question; "I didn't buy a licence" not read as a price; a licence that "will
+/// expire soon"; rearming an alarm declined). Thirty-three items added after that from a hand
+/// trial of other wordings of the same behaviours (ten of them near-misses): 234/234. Its floor
+/// is the first run less a margin.
 #[test]
 fn twenty_third_dev_set() {
     let pct = check_set(
@@ -630,5 +641,8 @@ fn twenty_third_dev_set() {
         180,
         Kind::Tuning,
     );
-    assert!(pct >= 0.0, "twenty-third dev set: accuracy {pct:.1}% < 0%");
+    assert!(
+        pct >= 87.0,
+        "twenty-third dev set: accuracy {pct:.1}% < 87%"
+    );
 }
