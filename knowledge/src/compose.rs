@@ -441,7 +441,7 @@ static PARTIAL_KEY: LazyLock<Folded> = LazyLock::new(|| {
 /// What makes a machine fall into notification.
 static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(what|explain)\b.{0,30}\bnotification\s+(mode|state)\b.{0,20}\b(mean|means|is)\b|\bnotification\s+(mode|state)\b.{0,10}\bmean\w*|\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
+        r"(?i)\b(what|explain)\b.{0,30}\bnotification['\x22]?\s+(mode|state)\b.{0,20}\b(mean|means|is)\b|\bnotification\s+(mode|state)\b.{0,10}\bmean\w*|\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
     )
 });
 /// A GVLK activated some other way than KMS.
@@ -503,7 +503,7 @@ static OUTAGE: LazyLock<Matcher> = LazyLock::new(|| {
 });
 static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
+        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\b(clon\w*|copies\s+of)\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
     )
 });
 /// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
@@ -1102,7 +1102,7 @@ static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
 /// One key on many machines ("can I use the same GVLK on many servers?").
 static SAME_KEY_MANY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\bsame\s+(kms\s+)?key\s+(for|on|in)\s+(all|many|several|multiple|every|each|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
+        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\bsame\s+(kms\s+)?key\s+(for|on|in)\s+(all|many|several|multiple|every|each|\d+)\b|\bsame\s+(generic|volume|client|kms)\s+key\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
     )
 });
 /// Whether a version can still be activated ("can 2012 R2 still be activated?").
