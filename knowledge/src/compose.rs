@@ -423,7 +423,7 @@ static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
 /// Which edition is installed.
 static WHICH_EDITION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(which|what)\s+edition\b.*\b(is|have|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b",
+        r"(?i)\b(which|what)\s+(windows\s+(server\s+)?)?edition\b.*\b(is|have|has|run|runs|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b",
     )
 });
 /// Taking a product key off a machine or out of the registry.
@@ -503,7 +503,7 @@ static OUTAGE: LazyLock<Matcher> = LazyLock::new(|| {
 });
 static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\b(clon\w*|copies\s+of)\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
+        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\b(host|kms)\b.{0,20}\bonly\s+(sees?|shows?|counts?|lists?)\s+(one|1|a\s+single)\s+(machine|client|vm|computer|server)s?\b.{0,60}\b(same|one)\s+(image|template)\b|\b(clon\w*|copies\s+of)\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
     )
 });
 /// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
@@ -3751,6 +3751,28 @@ fn answer_one(
     }
 
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
+    // "I just want the watermark gone, what's the legit way?": activating is the way.
+    if lower.contains("watermark")
+        && [
+            "legit",
+            "proper",
+            "legal",
+            "right way",
+            "correct way",
+            "official",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && ![
+            "registry", "regedit", "hack", "hide", "without", "bypass", "trick", "tweak",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && settings.kms_host.is_none()
+        && u.slots.nothing_pasted()
+    {
+        return with_intent(which_way(ctx), None);
+    }
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
@@ -5084,6 +5106,12 @@ fn answer_one(
             || DIRECTION.is_match(q)
             // "is 1688 tcp": which protocol.
             || (lower.contains("tcp") && lower.contains("1688") && toks.len() <= 4)
+            // "What's port 1688 for?", "the guide says something about 1688, what is that?"
+            || (lower.contains("1688")
+                && (lower.contains("what") || lower.contains("why"))
+                && u.slots.host.is_none()
+                && !lower.contains("open")
+                && toks.len() <= 10)
             // "What is the port number of the KMS server, and the protocol?"
             || ((lower.contains("port number") || lower.contains("protocol"))
                 && lower.contains("port")
@@ -5102,7 +5130,13 @@ fn answer_one(
             && !DNS_PUBLISH_CHANGE.is_match(q)
         {
             Some(("srv", Intent::ExistingKms))
-        } else if MAK_EXPIRY.is_match(q) {
+        } else if MAK_EXPIRY.is_match(q)
+            // "Is activation a one-time thing?"
+            || (lower.contains("activat")
+                && ["one-time", "one time", "once and for all", "for good", "only once"]
+                    .iter()
+                    .any(|w| lower.contains(w)))
+        {
             Some(("permanent", Intent::Timing))
         } else if HOST_COUNT_CHECK.is_match(q) {
             Some(("thresholds", Intent::Thresholds))
