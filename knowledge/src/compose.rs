@@ -3294,6 +3294,9 @@ fn license_server_synonym(text: &str) -> Cow<'_, str> {
                     [
                         "software", "app", "apps", "application", "applications", "cad", "ansys",
                         "sentinel", "rlm", "arcgis", "esri", "accounting", "erp", "crm", "plugin",
+                        // Products known for licence servers of their own.
+                        "jenkins", "codemeter", "wibu", "dongle", "nvidia", "vgpu", "cadence",
+                        "synopsys", "abaqus", "comsol", "labview", "tableau", "flexnet",
                     ]
                     .contains(&w)
                 }))
@@ -3310,8 +3313,7 @@ fn license_server_synonym(text: &str) -> Cow<'_, str> {
         {
             Some((start, len)) => {
                 out.push_str(&text[at..start]);
-                let name = &lower[start..start + len];
-                if name.starts_with("our ") {
+                if lower[start..start + len].starts_with("our ") {
                     out.push_str("our ");
                 }
                 out.push_str("KMS host");
@@ -3765,6 +3767,8 @@ fn answer_one(
         .any(|w| lower.contains(w))
         && ![
             "registry", "regedit", "hack", "hide", "without", "bypass", "trick", "tweak",
+            // A watermark on a photo, a PDF or a video is no activation notice.
+            "photo", "picture", "jpg", "png", "pdf", "video", "document", "logo", "stock", "print",
         ]
         .iter()
         .any(|w| lower.contains(w))
@@ -5111,6 +5115,11 @@ fn answer_one(
                 && (lower.contains("what") || lower.contains("why"))
                 && u.slots.host.is_none()
                 && !lower.contains("open")
+                && ![
+                    "km", "mile", "binary", "hex", "year", "dollar", "yuan", "price", "cost",
+                ]
+                .iter()
+                .any(|w| lower.contains(w))
                 && toks.len() <= 10)
             // "What is the port number of the KMS server, and the protocol?"
             || ((lower.contains("port number") || lower.contains("protocol"))
