@@ -262,7 +262,7 @@ fn source_line(s: &Source) -> String {
 
 /// An slmgr option named bare or with its `/` (`dlv`, `/dlv`).
 static BARE: LazyLock<Regex> =
-    LazyLock::new(|| crate::text::rx(r"(?:^|[\s`(])[/-]?([a-z][a-z-]{1,11})\b"));
+    LazyLock::new(|| crate::text::rx(r"(?:^|[\s`('\x22])[/-]?([a-z][a-z-]{1,11})\b"));
 /// An slmgr option named with its `/` or `-`.
 static OPT: LazyLock<Regex> =
     LazyLock::new(|| crate::text::rx(r"(?:^|[\s`(])[/-]([a-z][a-z-]{1,11})\b"));

@@ -174,7 +174,7 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^\s*what\s+(does|is)\s+the\s+(abbreviation|acronym)\s+(kms|mak)(\s+(mean|stand\s+for|short\s+for))?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(kms|mak)('?s)?\s+(full\s+(name|form)|long\s+form|expansion)\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?full\s+name\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^\s*what\s+(does|is)\s+the\s+(abbreviation|acronym)\s+(kms|mak)(\s+(mean|stand\s+for|short\s+for))?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(kms|mak)('?s)?\s+(full\s+(name|form)|long\s+form|expansion)\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?full\s+name\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^[^?]{0,60}\b(saying|says|said|mentions?|mentioned|heard(\s+of)?|term|word|called)\s+['\x22]?(kms|mak|gvlk)['\x22]?[\s.,!:;-]+(what\s+(is|does)\s+(that|it|this)|what'?s\s+(that|it|this))\b[^?]{0,30}[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
@@ -279,7 +279,7 @@ static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
 /// "How do I activate?" and nothing else: which way is still open.
 static BARE_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?((how\s+(do|can|should|would)\s+(i|we|you)|how\s+to)\s+)?(activate|activation)(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?(\s+(please|pls|plz))?\s*[?.!]*\s*$",
+        r"(?i)^\s*(so\s+|ok\s+|okay\s+)?((how\s+(do|can|should|would)\s+(i|we|you)|how\s+to|how\s+(i|we)|how)\s+)?(activate|activation)(\s+(it|this|them|windows|my\s+(instance|server|vm|machine)|the\s+(instance|server|vm|machine)|an?\s+(instance|server|vm|machine)))?(\s+(please|pls|plz))?\s*[?.!]*\s*$",
     )
 });
 /// A greeting at the start of a message.
@@ -335,7 +335,7 @@ static CAPACITY_QUESTION: LazyLock<Folded> = LazyLock::new(|| {
 /// Converting a machine with a MAK or retail key to a KMS client.
 static CONVERT_TO_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b",
+        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b|\b(retail|mak|oem)\b.{0,60}\b(switch|convert|change|move|turn)\w*\b.{0,40}\b(volume|vl|gvlk|kms\s+client)\b",
     )
 });
 /// Moving a machine from KMS to a MAK.
@@ -429,13 +429,13 @@ static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
 /// Which edition is installed.
 static WHICH_EDITION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(which|what)\s+edition\b.*\b(is|have|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b",
+        r"(?i)\b(which|what)\s+(windows\s+(server\s+)?)?edition\b.*\b(is|have|has|run|runs|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b",
     )
 });
 /// Taking a product key off a machine or out of the registry.
 static REMOVE_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(remove|take|clear|delete|wipe|uninstall)\w*\b.*\b(product\s+)?keys?\b.*\b(registry|out|off|entirely|completely|altogether|from)\b|\b(registry)\b.*\b(remove|clear|delete)\w*\b.*\bkey",
+        r"(?i)\b(remove|take|clear|delete|wipe|uninstall)\w*\b.*\b(product\s+)?keys?\b.*\b(registry|out|off|entirely|completely|altogether|from)\b|\b(registry)\b.*\b(remove|clear|delete)\w*\b.*\bkey|\b(remove|delete|uninstall|undo)\w*\b.{0,30}\bkeys?\b.{0,30}\b(typed|entered|put\s+in|installed|by\s+mistake|wrong(ly)?|on\s+(the|this|my|our)\s+(machine|vm|server|instance|computer|pc|box))\b",
     )
 });
 /// The partial product key shown by slmgr.
@@ -447,7 +447,7 @@ static PARTIAL_KEY: LazyLock<Folded> = LazyLock::new(|| {
 /// What makes a machine fall into notification.
 static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(what|explain)\b.{0,30}\bnotification\s+(mode|state)\b.{0,20}\b(mean|means|is)\b|\bnotification\s+(mode|state)\b.{0,10}\bmean\w*|\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
+        r"(?i)\b(what|explain)\b.{0,30}\bnotification['\x22]?\s+(mode|state)\b.{0,20}\b(mean|means|is)\b|\bnotification\s+(mode|state)\b.{0,10}\bmean\w*|\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
     )
 });
 /// A GVLK activated some other way than KMS.
@@ -471,7 +471,7 @@ static SLMGR_LIST: LazyLock<Folded> = LazyLock::new(|| {
 /// Updates a KMS host needs to serve newer clients, also named by one of their KB numbers alone.
 static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b|\bkb\s?(2757817|3079821|3172615|4467695|4478877|5003638|5003646|5034768|5034765)\b",
+        r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b|\bkb\s?(2757817|3079821|3172615|4467695|4478877|5003638|5003646|5034768|5034765)\b|\b(update|updates|patch|patches|hotfix)\b.{0,80}\b(hand(s|ing)?\s+out|give\s+out|serve|issue)\s+activations\b",
     )
 });
 /// How often a MAK can be used.
@@ -509,7 +509,7 @@ static OUTAGE: LazyLock<Matcher> = LazyLock::new(|| {
 });
 static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\bclon\w*\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
+        r"(?i)\b(without\s+sysprep|not\s+sysprepped|same\s+cmid|duplicate\s+cmid|cmid)\b|\b(host|kms)\b.{0,20}\bonly\s+(sees?|shows?|counts?|lists?)\s+(one|1|a\s+single)\s+(machine|client|vm|computer|server)s?\b.{0,60}\b(same|one)\s+(image|template)\b|\b(clon\w*|copies\s+of)\b.*\b(count|kms|activat\w*|sysprep)\b|\b(count|kms|activat\w*)\b.*\bclon\w*\b|\bcount\b.{0,30}\b(stays?|stuck|remains?|is|at)\s+(at\s+)?(1|one)\b|\b(template|golden\s+image|master\s+image|same\s+image|one\s+image)\b.{0,60}\bcount\b|\bcount\b.{0,60}\b(template|golden\s+image|master\s+image|same\s+image)\b",
     )
 });
 /// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
@@ -735,7 +735,7 @@ static WHICH_HOST: LazyLock<Matcher> = LazyLock::new(|| {
 /// Whether the KMS host is published in DNS, and how to look.
 static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b",
+        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b|\b(find|finds|locate|locates|discover|discovers)\b.{0,30}\bkms\s+(host|server)s?\b.{0,30}\b(by\s+(it|them)sel(f|ves)|on\s+(its|their)\s+own|automatically|alone)\b",
     )
 });
 /// Turning a host's DNS publishing on or off (`/cdns`, `/sdns`), not looking it up.
@@ -764,7 +764,7 @@ static MAK_EXPIRY: LazyLock<Folded> = LazyLock::new(|| {
 /// Checking a KMS host's count.
 static HOST_COUNT_CHECK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b|\b(verify|check|confirm|see|tell)\b.{0,40}\bcounting\b",
+        r"(?i)\b(verify|check|confirm|see|show)\b.{0,60}\b(its|the|host'?s?)\s+count\b|\bhow\s+many\s+clients\b.{0,30}\b(counted|it\s+has|the\s+host\s+has)\b|\b(kms|host|activation)\s+count\b.{0,40}\b(dropped|drops|dropping|went\s+down|goes\s+down|going\s+down|fell|fallen|falls|decreas\w*|shr[ua]nk|sank)\b|\bcount\s+(on|of|in)\s+(the\s+|our\s+|my\s+)?(kms\s+)?(host|server|kms)\b.{0,40}\b(dropped|drops|dropping|went\s+down|goes\s+down|going\s+down|fell|fallen|falls|decreas\w*|shr[ua]nk|sank)\b|\b(kms|host|activation\s+count)\b.{0,40}\b(went|dropped|fell|gone|sank)\s+(down\s+)?from\s+\d+\s+to\s+\d+\b|\b(verify|check|confirm|see|tell)\b.{0,40}\bcounting\b",
     )
 });
 /// Ping (ICMP) and KMS.
@@ -893,7 +893,7 @@ static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
 /// capture?", "does sysprep /generalize reset activation?").
 static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\bsysprep\w*\b.{0,40}\b((golden|gold|master|base|reference)\s+image|template)\b|\b((golden|gold|master|base|reference)\s+image|template)\b.{0,40}\bsysprep\w*\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
     )
 });
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
@@ -986,6 +986,13 @@ static NO_KMS: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// Thanks before a new question ("thanks! and the command to install it?").
+/// A request for plain words at the end of a question ("what's a GVLK, in plain words?", "...
+/// for a beginner"): how to answer, not what is asked.
+static PLAIN_WORDS_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)[\s,;:-]*\b(in\s+(plain|simple|layman'?s?|easy|short|everyday|normal)\s+(words|terms|english|language)|in\s+(one|a\s+single)\s+(line|sentence)|for\s+(a\s+|an\s+)?(beginners?|newbies?|novices?|non-?techies?|non-?technical\s+\w+|dummies|layman|layperson)|like\s+i'?m\s+(five|5)|eli5)\s*(please|pls)?\s*(?P<mark>[?.!]*)\s*$",
+    )
+});
 static THANKS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(thanks?(\s+(a\s+lot|so\s+much|again))?|thank\s+you(\s+(so\s+much|again))?|thx|ty|cheers|great|perfect|awesome|nice|cool|ok(ay)?|got\s+it)\s*[!.,:;-]+\s+",
@@ -1014,7 +1021,7 @@ static HOST_OWN_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
 /// The host's count lower than the machines there are ("count 4 but we have 10 servers").
 static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bcount\b.{0,30}\b\d+\b.{0,30}\b(but|although|though|yet|while|even\s+though)\b.{0,30}\b(we\s+have|there\s+are|we'?ve\s+got|we\s+run|i\s+have)\s+\d+",
+        r"(?i)\bcounts?\b.{0,30}\b\d+\b.{0,30}\b(but|although|though|yet|while|even\s+though)\b.{0,30}\b(we\s+have|there\s+are|we'?ve\s+got|we\s+run|i\s+have)\s+\d+|\bcount\b.{0,40}\b(insufficient|too\s+low|not\s+enough)\b.{0,30}\b(when|but|although|though|yet|while)\s+(we|i)\s+(have|run|'ve\s+got|got)\s+(\d+|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty)\b",
     )
 });
 /// Whether one KMS host keeps up with many clients ("will our single KMS host keep up?").
@@ -1087,6 +1094,13 @@ static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)^\s*(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|file|raise|create|log|run|execute|do)\s+(a\s+|the\s+|that\s+|this\s+|it\s+)?(ticket|request|case|command|commands|it|that|this)?\s*(for\s+(me|us))?\s*(on\s+(my|our)\s+(server|instance|vm|machine|box))?\s*(please|pls)?\s*[?.!]*\s*$",
     )
 });
+/// Who makes a network change ("who opens that for us?", "who do I contact so our VMs can
+/// reach the KMS host?"): provider support, through a ticket.
+static WHO_OPENS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwho\b.{0,20}\b(opens?|open\s+up|adds?|allows?|unblocks?|changes?|configures?|sets?\s+up|handles?|(do|should|can|must)\s+(i|we)\s+(contact|ask|call|talk\s+to|email|ping|reach\s+out\s+to))\b",
+    )
+});
 /// Asking whether the bot itself activates ("can you activate windows for me?", "can the bot
 /// run the activation?"): what the bot's activation jobs do.
 static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
@@ -1097,7 +1111,7 @@ static BOT_ACTIVATES: LazyLock<Folded> = LazyLock::new(|| {
 /// One key on many machines ("can I use the same GVLK on many servers?").
 static SAME_KEY_MANY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\bsame\s+(kms\s+)?key\s+(for|on|in)\s+(all|many|several|multiple|every|each|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
+        r"(?i)\bsame\s+(gvlk|kms\s+client\s+(setup\s+)?key|client\s+setup\s+key|setup\s+key)s?\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\bsame\s+(kms\s+)?key\s+(for|on|in)\s+(all|many|several|multiple|every|each|\d+)\b|\bsame\s+(generic|volume|client|kms)\s+key\b.{0,40}\b(many|all|several|multiple|every|each|other|\d+)\b|\b(one|a\s+single)\s+(gvlk|kms\s+client\s+(setup\s+)?key)\b.{0,30}\b(many|all|several|multiple|every|\d+)\b",
     )
 });
 /// Whether a version can still be activated ("can 2012 R2 still be activated?").
@@ -1303,6 +1317,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &WHO_OPENS,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
         &BILLING,
@@ -1323,6 +1338,7 @@ pub(crate) fn warm_up() {
         &REMOTE_STATUS,
         &NO_KMS,
         &THANKS_PREFIX,
+        &PLAIN_WORDS_TAIL,
         &BARE_COUNT,
         &NO_DOMAIN,
         &HOST_OWN_ACTIVATION,
@@ -2860,6 +2876,8 @@ pub fn answer(
     let question = &*server_abbreviation(question);
     // "The KMS server key" is the KMS host key (CSVLK).
     let question = &*host_key_synonym(question);
+    // "Our license server", "the company's activation server": the KMS host.
+    let question = &*license_server_synonym(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
     let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
     let question = &*spelt;
@@ -2901,6 +2919,22 @@ pub fn answer(
     };
     // "ok it says licensed now. how long is that good for?": a report, then the question.
     let question = ack_then_question(question).unwrap_or(question);
+    // "What's a GVLK, in plain words?": the question without the request for plain words.
+    let plain;
+    let question = match PLAIN_WORDS_TAIL.captures(question) {
+        Some(c)
+            if question[..c.get(0).map_or(0, |m| m.start())]
+                .split_whitespace()
+                .count()
+                >= 2 =>
+        {
+            let start = c.get(0).map_or(question.len(), |m| m.start());
+            let mark = c.name("mark").map_or("", |m| m.as_str());
+            plain = format!("{}{mark}", &question[..start]);
+            plain.as_str()
+        }
+        _ => question,
+    };
     let whole = answer_one(kb, question, ctx, settings);
     let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
     // Say which option a mistyped one was read as: the typo may be why "it doesn't work".
@@ -3265,6 +3299,89 @@ fn host_key_synonym(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Everyday names of a KMS host: a licence server of the user's own (not Microsoft's
+/// activation servers, whose name needs a possessive of the user's to mean the KMS host; the
+/// "organization's activation server" of Windows' own message is read as error 0xC004F074).
+const LICENSE_SERVER_NAMES: &[&str] = &[
+    "license server",
+    "licence server",
+    "licensing server",
+    "license host",
+    "licence host",
+    "licensing host",
+    "license box",
+    "licence box",
+    "company's activation server",
+    "internal activation server",
+];
+
+/// The message with an everyday name of a KMS host ("our license server", "the company's
+/// activation server") written "KMS host", the name the patterns and the
+/// classifier know. Remote Desktop and other products' licence servers stay as written.
+fn license_server_synonym(text: &str) -> Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains(" server")
+        && !lower.contains(" host")
+        && !lower.contains(" box")
+        && !lower.contains(" service")
+    {
+        return Cow::Borrowed(text);
+    }
+    if !LICENSE_SERVER_NAMES.iter().any(|n| lower.contains(n))
+        || RDS_LICENSING.is_match(text)
+        || [
+            "flex",
+            "matlab",
+            "autodesk",
+            "remote desktop",
+            "citrix",
+            "jetbrains",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        // The licence server of some other software ("for the CAD software", "for our
+        // accounting app").
+        || (!lower.contains("windows")
+            && lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| {
+                    [
+                        "software", "app", "apps", "application", "applications", "cad", "ansys",
+                        "sentinel", "rlm", "arcgis", "esri", "accounting", "erp", "crm", "plugin",
+                        // Products known for licence servers of their own.
+                        "jenkins", "codemeter", "wibu", "dongle", "nvidia", "vgpu", "cadence",
+                        "synopsys", "abaqus", "comsol", "labview", "tableau", "flexnet",
+                    ]
+                    .contains(&w)
+                }))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < lower.len() {
+        match LICENSE_SERVER_NAMES
+            .iter()
+            .filter_map(|n| lower[at..].find(n).map(|i| (at + i, n.len())))
+            .min()
+        {
+            Some((start, len)) => {
+                out.push_str(&text[at..start]);
+                if lower[start..start + len].starts_with("our ") {
+                    out.push_str("our ");
+                }
+                out.push_str("KMS host");
+                at = start + len;
+            }
+            None => {
+                out.push_str(&text[at..]);
+                break;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The message with a mistyped slmgr option written as the option meant ("slmgr /dvl": `/dlv`,
 /// "/xrp": `/xpr`): in a message that names slmgr, an option word that is no option and is one
 /// letter swapped or changed from exactly one option of the same length. Shorter or longer
@@ -3563,6 +3680,23 @@ fn asks_definition(q: &str) -> bool {
         })
 }
 
+/// "Leave it pointing there?", "keep it like that?": whether a setting stays as it is.
+fn leaves_it_so(lower: &str) -> bool {
+    ["leave", "keep", "stay"].iter().any(|w| lower.contains(w))
+        && [
+            "pointing",
+            "pointed",
+            "like that",
+            "that way",
+            "as is",
+            "there",
+            "synced",
+            "syncing",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -3709,6 +3843,30 @@ fn answer_one(
     }
 
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
+    // "I just want the watermark gone, what's the legit way?": activating is the way.
+    if lower.contains("watermark")
+        && [
+            "legit",
+            "proper",
+            "legal",
+            "right way",
+            "correct way",
+            "official",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && ![
+            "registry", "regedit", "hack", "hide", "without", "bypass", "trick", "tweak",
+            // A watermark on a photo, a PDF or a video is no activation notice.
+            "photo", "picture", "jpg", "png", "pdf", "video", "document", "logo", "stock", "print",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && settings.kms_host.is_none()
+        && u.slots.nothing_pasted()
+    {
+        return with_intent(which_way(ctx), None);
+    }
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
@@ -3739,6 +3897,17 @@ fn answer_one(
                 && !["activat", "slmgr", "gvlk", "windows"]
                     .iter()
                     .any(|w| lower.contains(w))))
+    {
+        return abstain(0.0, ctx);
+    }
+    // Rearming an alarm, a trap or a weapon is no `slmgr /rearm`.
+    if lower.contains("rearm")
+        && ["alarm", "trap", "weapon", "gun", "bomb", "mine", "sensor"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && !["activat", "slmgr", "windows", "licen", "grace", "sysprep"]
+            .iter()
+            .any(|w| lower.contains(w))
     {
         return abstain(0.0, ctx);
     }
@@ -3787,6 +3956,29 @@ fn answer_one(
         let mut a = small_talk(Intent::Connectivity, ctx);
         a.text = format!(
             "I can't change the cloud firewall myself, but I file the request for support, who add the static rule. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nand I open the ticket. The KMS host's own firewall must allow tcp/{port} as well."
+        );
+        a.offer = Some(RequestOffer::KmsFirewall);
+        return a;
+    }
+    // "Who opens that for us?", "who do I contact so our VMs can reach the KMS host?": the
+    // provider's support adds the cloud firewall rule from a ticket, which the bot files.
+    if WHO_OPENS.is_match(q)
+        && (matches!(
+            ctx.and_then(|c| c.intent),
+            Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
+        ) || ((lower.contains("kms") || lower.contains("1688") || lower.contains("firewall"))
+            && (lower.contains("reach")
+                || lower.contains("port")
+                || lower.contains("firewall")
+                || lower.contains("open"))))
+        && u.slots.nothing_pasted()
+    {
+        let t = target(&u.slots, ctx, settings);
+        let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
+        let port = t.port;
+        let mut a = small_talk(Intent::Connectivity, ctx);
+        a.text = format!(
+            "The provider's support team adds the rule to the cloud firewall, from a support ticket; I file that ticket for you. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nThe KMS host's own firewall (yours) must allow tcp/{port} as well."
         );
         a.offer = Some(RequestOffer::KmsFirewall);
         return a;
@@ -4467,6 +4659,26 @@ fn answer_one(
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
     // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
     if asks_definition(q) {
+        // "KMS stands for what?" asked alone: the words first, then how it compares.
+        if DEFINITION.is_match(q) || u.slots.nothing_pasted() && q.len() < 120 {
+            let words = q
+                .to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .fold((false, false), |(k, m), w| {
+                    (k || w == "kms", m || w == "mak" || w == "maks")
+                });
+            let lead = match words {
+                (false, true) => Some("**MAK** stands for **Multiple Activation Key**: a volume licence key from your Microsoft agreement that activates each machine once, directly with Microsoft (online or by phone), up to the number of activations it allows."),
+                (true, _) => Some("**KMS** stands for **Key Management Service**: a Windows service on a host of your own that activates the Windows machines of your network, which renew with it every 7 days."),
+                _ => None,
+            };
+            if let Some(lead) = lead {
+                let t = target(&u.slots, ctx, settings);
+                let mut a = compare_answer(kb, &t, &u.slots, ctx);
+                a.text = format!("{lead}\n\n{}", a.text);
+                return with_intent(a, Some(Intent::Compare));
+            }
+        }
         u.intent = Intent::Compare;
         u.confidence = u.confidence.max(0.6);
         u.slots.error = None;
@@ -4514,7 +4726,10 @@ fn answer_one(
     ]
     .iter()
     .any(|w| lower.contains(w))
-        && (lower.contains("activat") || lower.contains("licen"))
+        && (lower.contains("activat")
+            || lower.contains("licen")
+            // "What do we need to buy to run 40 Windows VMs legally here?"
+            || lower.contains("legal"))
         && ![
             "how much",
             "price",
@@ -5071,6 +5286,17 @@ fn answer_one(
             || DIRECTION.is_match(q)
             // "is 1688 tcp": which protocol.
             || (lower.contains("tcp") && lower.contains("1688") && toks.len() <= 4)
+            // "What's port 1688 for?", "the guide says something about 1688, what is that?"
+            || (lower.contains("1688")
+                && (lower.contains("what") || lower.contains("why"))
+                && u.slots.host.is_none()
+                && !lower.contains("open")
+                && ![
+                    "km", "mile", "binary", "hex", "year", "dollar", "yuan", "price", "cost",
+                ]
+                .iter()
+                .any(|w| lower.contains(w))
+                && toks.len() <= 10)
             // "What is the port number of the KMS server, and the protocol?"
             || ((lower.contains("port number") || lower.contains("protocol"))
                 && lower.contains("port")
@@ -5100,7 +5326,13 @@ fn answer_one(
             // "How do I check the record exists?", "it's missing, how do I add it?" in a
             // thread about finding the host: its SRV record.
             Some(("srv", Intent::ExistingKms))
-        } else if MAK_EXPIRY.is_match(q) {
+        } else if MAK_EXPIRY.is_match(q)
+            // "Is activation a one-time thing?"
+            || (lower.contains("activat")
+                && ["one-time", "one time", "once and for all", "for good", "only once"]
+                    .iter()
+                    .any(|w| lower.contains(w)))
+        {
             Some(("permanent", Intent::Timing))
         } else if HOST_COUNT_CHECK.is_match(q) {
             Some(("thresholds", Intent::Thresholds))
@@ -5156,6 +5388,20 @@ fn answer_one(
             Some(("remote-status", Intent::StatusCheck))
         } else if INSTALLED_KEY.is_match(q) && u.slots.editions.is_empty() {
             Some(("installed-key", Intent::StatusCheck))
+        } else if [
+            "expire soon",
+            "expires soon",
+            "expiring soon",
+            "expire shortly",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+            && (lower.contains("licen") || lower.contains("activation"))
+            && u.slots.nothing_pasted()
+        {
+            // "Windows says my license will expire soon": how long an activation lasts and
+            // how to see and renew it.
+            Some(("validity", Intent::Timing))
         } else if NOTIFICATION_CAUSE.is_match(q) {
             Some(("grace", Intent::Timing))
         } else if SAME_KEY_MANY.is_match(q) {
@@ -5192,7 +5438,12 @@ fn answer_one(
             && u.slots.error.is_none()
         {
             Some(("validity", Intent::Timing))
-        } else if (CLONED.is_match(q) || COUNT_SHORT.is_match(q)) && !lower.contains("(cmid):") {
+        } else if (CLONED.is_match(q)
+            || COUNT_SHORT.is_match(q)
+            // "How do I fix the clones I already made?" in a thread about the count.
+            || (lower.contains("clon") && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)))
+            && !lower.contains("(cmid):")
+        {
             Some(("cmid", Intent::Thresholds))
         } else if IMAGE_PREP.is_match(q)
             && u.slots.editions.is_empty()
@@ -6019,6 +6270,25 @@ fn answer_one(
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }
+    // "Which volume key activates our 2008 R2 VM from our host?": the edition's client key, not
+    // setting up the host.
+    if u.intent == Intent::HostSetup
+        && !u.slots.editions.is_empty()
+        && (lower.contains("which") || lower.contains("what"))
+        && [
+            "volume key",
+            "client key",
+            "generic key",
+            "setup key",
+            "gvlk",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !lower.contains("host key")
+        && !lower.contains("csvlk")
+    {
+        u.reroute(Intent::KeyLookup);
+    }
     // An edition and "activate" with the procedure close behind: the procedure, with its key.
     if !u.slots.editions.is_empty()
         && lower.contains("activat")
@@ -6479,8 +6749,20 @@ fn answer_one(
     }
     // "After activating, how do I set the time server back?", or "and after activation?" in a
     // thread about the clock: the time sync's last step.
+    // "And after that, leave it pointing there?" asks the same in that thread.
+    let leave_it = leaves_it_so(&lower);
+    // "Can I keep the time pointing at the KMS host?" names the clock itself.
+    let clock_word = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| ["time", "clock", "ntp", "w32tm"].contains(&w));
     if (RESTORE_TIME.is_match(q)
-        || (AFTERWARDS.is_match(q) && ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)))
+        || (leave_it && clock_word)
+        || ((AFTERWARDS.is_match(q) || leave_it)
+            && (ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)
+                // A thread about the clock error, answered with the time sync.
+                || ctx
+                    .and_then(|c| c.error.as_deref())
+                    .is_some_and(|e| e.eq_ignore_ascii_case("0xC004F06C")))))
         && u.slots.nothing_pasted()
         && u.intent != Intent::TimeSync
     {
@@ -6851,7 +7133,7 @@ fn compose_for(
                 // "Synced, now what?" in a thread about the clock: the steps after the sync.
                 let source = a.text.rfind("\n\n_Source:").map(|i| a.text[i..].to_string()).unwrap_or_default();
                 a.text = format!("With the clock in sync, activate from an elevated command prompt:\n\n```\nslmgr /ato\n```\n\nOnce it reports success, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```{source}");
-            } else if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) {
+            } else if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) || leaves_it_so(lower) {
                 // "Set the time server back afterwards": the procedure's last step.
                 a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }

@@ -613,6 +613,42 @@ fn second_paraphrase_dev_set() {
     );
 }
 
+/// The twenty-third dev set, dev26.toml: people new to Windows licensing (a new cloud user, a
+/// help-desk generalist, a developer handed a Windows VM, a manager) describing symptoms in
+/// everyday words (the watermark, settings-page messages, greyed-out options, a black desktop,
+/// nags), asking what the abbreviations stand for, what to do step by step, the provider's
+/// policy (BYOL, tickets for network access, what the provider does not do), about stopped,
+/// cloned, resized and rebuilt instances (sysprep, rearm) and how machines are counted, said in
+/// words; a few pasted slmgr /dli outputs, threads and configured hosts; 201 items, 47
+/// off-topic near-misses. Written blind to the engine. First run, before any tuning on it:
+/// 179/201 (89.1%), off-topic declined 46/47 (held-out sets at that moment: third 211/225
+/// (93.8%), fourth 225/240 (93.8%), fifth 225/254 (88.6%)). After tuning on it: 201/201,
+/// off-topic declined 47/47, with the held-out sets at third 211/225, fourth 225/240, fifth
+/// 235/254. The fixes were made general (a licence server or the company's activation server
+/// read as the KMS host, other software's licence servers not; "KMS stands for what?" answered
+/// with the words; "who opens that / who do I contact" for the cloud firewall; "how activate my
+/// server"; a count that dropped or "counts 3 but we have 12"; removing a key typed by mistake;
+/// sysprep before a golden image; a retail key switched to the volume one; "in plain words" at
+/// the end of a question; "I didn't buy a licence" not read as a price; a licence that "will
+/// expire soon"; rearming an alarm declined). Thirty-three items added after that from a hand
+/// trial of other wordings of the same behaviours (ten of them near-misses): 234/234; twenty-one
+/// more from a second hand trial (two dozen desktops, copies of a VM, what port 1688 is for,
+/// "a one-time thing", a quoted 'rearm', seven near-misses such as a Jenkins licence server and
+/// 1688 in binary): 255/255. Its floor is the first run less a margin.
+#[test]
+fn twenty_third_dev_set() {
+    let pct = check_set(
+        "twenty-third dev set (tuned on)",
+        include_str!("dev26.toml"),
+        180,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 87.0,
+        "twenty-third dev set: accuracy {pct:.1}% < 87%"
+    );
+}
+
 /// The twenty-fourth dev set, dev27.toml: real Slack threads of three to six turns, each chain of
 /// `follows` replayed whole: elliptical follow-ups ("same issue", "and on 2016?", "what about
 /// datacenter", "done, now what?", "that didn't work", "still failing", "why?"), corrections of

@@ -380,6 +380,20 @@ impl Nlu {
             && !needs_a_host_key
             && !already_bought
             && !lower.contains("free")
+            // "I never bought a licence, why does it say it expires?" tells what they did not
+            // do; it asks no price.
+            && ![
+                "didn't buy",
+                "did not buy",
+                "never bought",
+                "haven't bought",
+                "have not bought",
+                "didn't purchase",
+                "did not purchase",
+                "never purchased",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
             && ![
                 "bring",
                 "byol",

@@ -189,7 +189,7 @@ static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)(?:^|[^0-9.a-z])(\d{1,5}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of|a\s+single)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?|(?:windows|win)\s*(?:1[01]|8\.1|[78])(?:\s+(?:pro|enterprise|education))?)\b",
+        r"(?i)(?:^|[^0-9.a-z])((?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+dozen|\d{1,5}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple\s+of|a\s+single)\s+((?:[a-z0-9.\-]+\s+){0,3}?)(vms?|virtual\s+machines?|machines?|servers?|instances?|clients?|desktops?|pcs?|laptops?|computers?|devices?|boxes|nodes|hosts?|workstations?|vdis?|(?:windows|win)\s*(?:1[01]|8\.1|[78])(?:\s+(?:pro|enterprise|education))?)\b",
     )
 });
 static INSTANCE: LazyLock<Regex> =
@@ -269,7 +269,8 @@ fn valid_ipv4(s: &str) -> bool {
             .all(|p| p.parse::<u16>().is_ok_and(|n| n <= 255))
 }
 
-/// A number written in digits or in words ("twelve", "twenty-five", "a dozen", "a single").
+/// A number written in digits or in words ("twelve", "twenty-five", "a dozen", "two dozen", "a
+/// single").
 pub(crate) fn word_number(w: &str) -> Option<u32> {
     let w = w.to_lowercase().replace('-', " ");
     let words: Vec<&str> = w.split_whitespace().collect();
@@ -277,6 +278,8 @@ pub(crate) fn word_number(w: &str) -> Option<u32> {
         ["a", "couple", "of"] => Some(2),
         ["a", "dozen"] => Some(12),
         ["a", "single"] => Some(1),
+        // "Two dozen desktops".
+        [n, "dozen"] => small_number(n).or_else(|| n.parse().ok()).map(|n| n * 12),
         [one] => small_number(one)
             .or_else(|| tens_number(one))
             .or_else(|| one.parse().ok()),
