@@ -680,3 +680,28 @@ fn twenty_fourth_dev_set() {
         "twenty-fourth dev set: accuracy {pct:.1}% < 80%"
     );
 }
+
+/// The twenty-sixth development set (dev29.toml), written from the angle of operators, managers
+/// and security reviewers: capacity and design (how many KMS hosts, two hosts and the DNS SRV
+/// priority and weight, a host per region, a host down for days or months, renewal and retry
+/// intervals, what the host stores and logs, whether KMS traffic is encrypted or authenticated,
+/// the exact port and direction, RPC dynamic ports, proxies), policy (BYOL, licence mobility,
+/// what the provider does, tickets for firewall and internet access, audit evidence), the
+/// lifecycle of instances (images, clones, scale sets, short-lived VMs and the count) and change
+/// management (migrating or retiring a host, changing its port or name, Server 2025 clients on
+/// an older host); 163 items, 41 off-topic near-misses (cloud key management services, SQL
+/// Server and RDS licensing, Microsoft 365, Linux subscriptions, HSMs, key rotation,
+/// certificates). Written blind to the engine.
+#[test]
+fn twenty_sixth_dev_set() {
+    let pct = check_set(
+        "twenty-sixth dev set (tuned on)",
+        include_str!("dev29.toml"),
+        150,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 80.0,
+        "twenty-sixth dev set: accuracy {pct:.1}% < 80%"
+    );
+}
