@@ -246,7 +246,7 @@ static OTHER_KEY: LazyLock<Folded> = LazyLock::new(|| {
 /// Moving the KMS role to another server.
 static HOST_MOVE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(move|moving|migrat\w*|transfer\w*)\b.{0,20}\bkms\s+(host|server|role|service)\b.{0,20}\b(to|onto)\s+(a\s+|an\s+|another\s+|the\s+)?((new|different|other|fresh)\s+)?(server|vm|machine|box|host)\b|\bkms\s+(host|server|role)\b.{0,20}\bto\s+(a\s+|another\s+)?(new|different|other)\s+(server|vm|machine|box|host)\b",
+        r"(?i)\b(move|moving|migrat\w*|transfer\w*)\b.{0,20}\bkms\s+(host|server|role|service)\b.{0,20}\b(to|onto)\s+(a\s+|an\s+|another\s+|the\s+)?((new|different|other|fresh)\s+)?(server|vm|machine|box|host)\b|\bkms\s+(host|server|role)\b.{0,20}\bto\s+(a\s+|another\s+)?(new|different|other)\s+(server|vm|machine|box|host)\b|\bkms\s+(host|server)\b.{0,30}\b(renamed|got\s+a\s+new\s+(name|hostname|ip(\s+address)?)|changed?\s+(its\s+)?(name|hostname|ip(\s+address)?)|has\s+a\s+new\s+(name|hostname|ip(\s+address)?))\b|\b(renam\w*|re-?ip\w*)\s+(the\s+|our\s+)?kms\s+(host|server)\b",
     )
 });
 /// Checking a KMS host once it is set up.
@@ -735,7 +735,7 @@ static WHICH_HOST: LazyLock<Matcher> = LazyLock::new(|| {
 /// Whether the KMS host is published in DNS, and how to look.
 static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b|\b(find|finds|locate|locates|discover|discovers)\b.{0,30}\bkms\s+(host|server)s?\b.{0,30}\b(by\s+(it|them)sel(f|ves)|on\s+(its|their)\s+own|automatically|alone)\b",
+        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec|entry|entries)\b|\bkms\s+(host|server)\b.{0,30}\b(static|fixed|reserved)\s+ip\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b|\b(find|finds|locate|locates|discover|discovers)\b.{0,30}\bkms\s+(host|server)s?\b.{0,30}\b(by\s+(it|them)sel(f|ves)|on\s+(its|their)\s+own|automatically|alone)\b",
     )
 });
 /// Turning a host's DNS publishing on or off (`/cdns`, `/sdns`), not looking it up.
