@@ -928,6 +928,13 @@ static CONTAINERS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(containers?|docker|kubernetes|k8s|containeri[sz]ed)\b.{0,80}\b(activat\w*|kms|slmgr|gvlk)\b|\b(activat\w*|kms|slmgr|gvlk)\b.{0,80}\b(containers?|docker|kubernetes|k8s)\b",
     )
 });
+/// More than one host asked in a thread about a KMS host, without naming it ("and if I have two
+/// of them?", "what if one of them is down?").
+static MORE_HOSTS_ELLIPTIC: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(two|2|several|multiple|more\s+than\s+one)\s+(of\s+(them|those)|hosts)\b|\bone\s+of\s+(them|those|the\s+(two|hosts))\s+(is\s+|goes\s+|went\s+)?(down|offline|dead|fails?|failed|unreachable|unavailable)\b",
+    )
+});
 /// More than one KMS host ("a backup kms host", "two kms hosts for redundancy").
 static REDUNDANT_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1329,6 +1336,7 @@ pub(crate) fn warm_up() {
         &CONTAINERS,
         &CREATE_HOST,
         &REDUNDANT_HOSTS,
+        &MORE_HOSTS_ELLIPTIC,
         &SERVER_CORE,
         &KMS_SERVICE,
         &KMS_TRAFFIC,
@@ -5275,7 +5283,13 @@ fn answer_one(
             && !(lower.contains("node") && !lower.contains("container") && !lower.contains("docker"))
         {
             Some(("containers", Intent::Methods))
-        } else if REDUNDANT_HOSTS.is_match(q)
+        } else if (REDUNDANT_HOSTS.is_match(q)
+            || (MORE_HOSTS_ELLIPTIC.is_match(q)
+                && toks.len() <= 10
+                && matches!(
+                    ctx.and_then(|c| c.intent),
+                    Some(Intent::ExistingKms | Intent::HostSetup)
+                )))
             && !lower.contains("host key")
             && u.slots.host.is_none()
         {
