@@ -686,7 +686,7 @@ static OTHER_PORT: LazyLock<Matcher> = LazyLock::new(|| {
 /// Operations on an instance other than activating it.
 static INSTANCE_OPS: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b|\b(upload|import)\w*\b.{0,40}\b(iso|vhdx?|qcow2|vmdk|ova|ovf|image|template)s?\b",
+        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b|\b(upload|import)\w*\b.{0,40}\b(iso|vhdx?|qcow2|vmdk|ova|ovf|image|template)s?\b|\b(slas?|uptime\s+(sla|guarantee)|object\s+storage|block\s+storage|file\s+storage|s3\s+buckets?|storage\s+buckets?)\b",
     )
 });
 /// "What's our KMS host?": the configured host.
@@ -4260,7 +4260,8 @@ fn answer_one(
     {
         return abstain(0.2, ctx);
     }
-    // Work on an instance that is not activation ("reboot web-02", "attach a volume").
+    // Work on an instance that is not activation ("reboot web-02", "attach a volume"), or the
+    // cloud's other services ("the SLA of the object storage").
     if !anchored && u.slots.nothing_pasted() && u.slots.host.is_none() && INSTANCE_OPS.is_match(q) {
         return abstain(0.2, ctx);
     }
