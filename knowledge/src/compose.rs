@@ -893,7 +893,7 @@ static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
 /// capture?", "does sysprep /generalize reset activation?").
 static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\bsysprep\w*\b.{0,40}\b((golden|gold|master|base|reference)\s+image|template)\b|\b((golden|gold|master|base|reference)\s+image|template)\b.{0,40}\bsysprep\w*\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\bsysprep\w*\b.{0,40}\b((golden|gold|master|base|reference)\s+image|template)\b|\b((golden|gold|master|base|reference)\s+image|template)\b.{0,40}\bsysprep\w*\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b|\b(new|newly\s+(built|deployed|created)|fresh|freshly\s+(built|deployed)|deployed)\s+(vms?|instances?|machines?|servers?)\b.{0,30}\bactivat\w*\b.{0,20}\b(on\s+(its|their)\s+own|by\s+(it|them)sel(f|ves)|automatically|without\s+(anyone|manual|touching|logging|us|me))\b",
     )
 });
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
@@ -5370,7 +5370,12 @@ fn answer_one(
             && ACTIVATION_CONTEXT.is_match(q)
         {
             Some(("time-skew", Intent::TimeSync))
-        } else if AUTO_RETRY.is_match(q) && !OTHER_CLOUD.is_match(q) && !CLIENT_ORDER.is_match(q) {
+        } else if AUTO_RETRY.is_match(q)
+            && !OTHER_CLOUD.is_match(q)
+            && !CLIENT_ORDER.is_match(q)
+            // "How do new VMs from the image activate on their own?": the image's preparation.
+            && !IMAGE_PREP.is_match(q)
+        {
             Some(("validity", Intent::Timing))
         } else if CHANGE_PORT.is_match(q) && u.slots.host.is_none() && u.slots.port.is_none() {
             Some(("port", Intent::PointKms))
