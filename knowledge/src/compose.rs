@@ -246,7 +246,7 @@ static OTHER_KEY: LazyLock<Folded> = LazyLock::new(|| {
 /// Moving the KMS role to another server.
 static HOST_MOVE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(move|moving|migrat\w*|transfer\w*)\b.{0,20}\bkms\s+(host|server|role|service)\b.{0,20}\b(to|onto)\s+(a\s+|an\s+|another\s+|the\s+)?((new|different|other|fresh)\s+)?(server|vm|machine|box|host)\b|\bkms\s+(host|server|role)\b.{0,20}\bto\s+(a\s+|another\s+)?(new|different|other)\s+(server|vm|machine|box|host)\b|\bkms\s+(host|server)\b.{0,30}\b(renamed|got\s+a\s+new\s+(name|hostname|ip(\s+address)?)|changed?\s+(its\s+)?(name|hostname|ip(\s+address)?)|has\s+a\s+new\s+(name|hostname|ip(\s+address)?))\b|\b(renam\w*|re-?ip\w*)\s+(the\s+|our\s+)?kms\s+(host|server)\b|\b(move|moving|migrat\w*|transfer\w*)\b.{0,12}\bkms(\s+(host|server|role|service))?\s+from\b.{0,40}\bto\b",
+        r"(?i)\b(move|moving|migrat\w*|transfer\w*)\b.{0,20}\bkms\s+(host|server|role|service)\b.{0,20}\b(to|onto)\s+(a\s+|an\s+|another\s+|the\s+)?((new|different|other|fresh)\s+)?(server|vm|machine|box|host)\b|\bkms\s+(host|server|role)\b.{0,20}\bto\s+(a\s+|another\s+)?(new|different|other)\s+(server|vm|machine|box|host)\b|\bkms\s+(host|server)\b.{0,30}\b(renamed|got\s+a\s+new\s+(name|hostname|ip(\s+address)?)|changed?\s+(its\s+)?(name|hostname|ip(\s+address)?)|has\s+a\s+new\s+(name|hostname|ip(\s+address)?))\b|\b(renam\w*|re-?ip\w*)\s+(the\s+|our\s+)?kms\s+(host|server)\b|\b(chang\w*|renam\w*)\s+(the\s+|our\s+)?kms\s+(host|server)'?s?\s+(dns\s+)?(name|hostname|fqdn|ip(\s+address)?|address)\b|\b(move|moving|migrat\w*|transfer\w*)\b.{0,12}\bkms(\s+(host|server|role|service))?\s+from\b.{0,40}\bto\b",
     )
 });
 /// Checking a KMS host once it is set up.
