@@ -638,7 +638,7 @@ static SCRIPTED: LazyLock<Folded> = LazyLock::new(|| {
 /// Evidence that machines are activated ("for the audit I need proof each server is activated").
 static ACTIVATION_EVIDENCE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(proof|prove|evidence|collect|report|screenshot)\b.{0,60}\b(activated|licensed|genuine|activation\s+(state|status))\b",
+        r"(?i)\b(proof|prove|evidence|collect|report|screenshot)\b.{0,60}\b(activated|licensed|genuine|activation\s+(state|status))\b|\b(proof|evidence)\s+of\s+(the\s+|our\s+)?(windows\s+)?activation\b",
     )
 });
 /// "Where do I get ...", "how do I obtain ...".
