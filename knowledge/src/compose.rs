@@ -1034,7 +1034,7 @@ static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether one KMS host keeps up with many clients ("will our single KMS host keep up?").
 static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b|\b(use\s+up|exhaust\w*|run\s+out\s+of|deplet\w*)\b.{0,30}\bkms\s+(host|server)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b|\b(use\s+up|exhaust\w*|run\s+out\s+of|deplet\w*)\b.{0,30}\bkms\s+(host|server)\b|\b(need|needs|require\w*|should\s+(we|i)\s+(have|run|deploy|build))\s+(a\s+|one\s+|an?\s+separate\s+|separate\s+)?kms\s+(hosts?|servers?)\s+(per|for\s+each|in\s+each|in\s+every|for\s+every)\s+(vnet|vpc|subnet|network|region|site|datacent\w*|data\s+cent\w*|zone)\b",
     )
 });
 /// Where the agreement's keys are kept ("VLSC or the admin center for the host key?", "we lost
