@@ -1243,7 +1243,9 @@ static ADBA: LazyLock<Folded> = LazyLock::new(|| {
 });
 /// Money words that are not always a price to quote ("is KMS free?").
 static COST_WORDS: LazyLock<Folded> = LazyLock::new(|| {
-    rx_folded(r"(?i)\bfree(\s|[?.!,]|$)|\b(pay|paid|money|charge|charged|fee|fees|cost|costs)\b")
+    rx_folded(
+        r"(?i)\bfree([?.!,]|$)|\bfree\s+([a-tv-z0-9]|u[a-oq-z]|up\w)|\b(pay|paid|money|charge|charged|fee|fees|cost|costs)\b",
+    )
 });
 /// Is using the published keys allowed.
 static KEY_LEGAL: LazyLock<Folded> = LazyLock::new(|| {
