@@ -691,7 +691,19 @@ fn twenty_fourth_dev_set() {
 /// management (migrating or retiring a host, changing its port or name, Server 2025 clients on
 /// an older host); 163 items, 41 off-topic near-misses (cloud key management services, SQL
 /// Server and RDS licensing, Microsoft 365, Linux subscriptions, HSMs, key rotation,
-/// certificates). Written blind to the engine.
+/// certificates). Written blind to the engine. First run, before any tuning on it: 152/163
+/// (93.3%), off-topic declined 40/41 (held-out sets at that moment: third 211/225, fourth
+/// 226/240, fifth 236/254). One expectation was widened after the first run (m120: retiring a
+/// host by replacing its host key with the GVLK is correct too) and 11 items (2 off-topic) were
+/// added after tuning, from other wordings tried by hand. After tuning on it: 174/174, with the
+/// held-out sets unchanged. The fixes were made general: what a KMS host stores or sends to
+/// Microsoft as the security notes; a DNS entry after `/skms` and a static IP as DNS discovery;
+/// a host renamed, given a new address or moved "from one address to another" as the host's
+/// move; "two of them", "one of them is down" in a thread about a host as the second host;
+/// thousands of short-lived clients, and a host per network or region, as the host's capacity;
+/// new VMs activating on their own as the image's preparation; a newer Windows against an older
+/// named host as its updates; evidence of activation for an audit as the status; "free up" as
+/// no price; the cloud's storage and SLA declined.
 #[test]
 fn twenty_sixth_dev_set() {
     let pct = check_set(
