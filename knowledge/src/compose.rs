@@ -186,7 +186,7 @@ static PRE_VISTA: LazyLock<Folded> = LazyLock::new(|| {
 /// Security of KMS: who may use a host, what it exposes, rogue hosts.
 static KMS_SECURITY: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network|vulnerab\w*|exploit\w*|cve)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details|usage|counts?|numbers?)\b.{0,40}\bmicrosoft\b|\b(tell|inform|report\s+to|notify)\s+microsoft\b.{0,40}\b(how\s+many|number|count|vms?|machines?|clients?)\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
+        r"(?i)\b(security|securely|secure|risks?|risky|attackers?|rogue|malicious|abused?|abuse|exposed?|exposure|unauthori[sz]ed|authenticat\w*|harden\w*|leaks?|leaked|dmz|perimeter\s+network|vulnerab\w*|exploit\w*|cve)\b|\banyone\b.{0,40}\b(use|reach|activate)\b|\brestrict\w*\b.{0,40}\b(who|which|subnets?|networks?|clients|machines)\b|\b(only|just)\s+serves?\b.{0,40}\b(subnets?|networks?|clients|machines)\b|\bsubnets?\b.{0,80}\b(restrict\w*|limit\w*|allow\w*)\b|\bwhat\s+(data|information)\b.{0,40}\b(send|sent|sends|transmit\w*)\b|\b(send|sends|sent|transmit\w*|report\w*|share|shares)\b.{0,20}\b(any\s+)?(data|information|telemetry|details|usage|counts?|numbers?|inventory|lists?|names)\b.{0,40}\bmicrosoft\b|\b(tell|inform|report\s+to|notify)\s+microsoft\b.{0,40}\b(how\s+many|number|count|vms?|machines?|clients?)\b|\b(personal|user|private|sensitive)\s+(data|information)\b|\bprivacy\b|\b(stores?|keeps?|logs?|collects?|records?)\b.{0,30}\b(data|information|anything)\s+about\b|\b(stores?|keeps?|logs?|collects?|records?|remembers?|saves?)\b.{0,20}\babout\s+(each|every|the|our|its|a)?\s*(clients?|machines?|computers?|vms?)\b|\banything\s+personal\b|\bwhat\s+(is|gets?|does\s+it|do\s+they)\s+(stored?|kept|keep|saved?|recorded|logged)\b|\buser\s*names?\b|\bpii\b|\bpersonally\s+identifiable\b|\b(traffic|protocol|requests?|communication|exchange)\b.{0,30}\b(encrypt\w*|plain\s*text|cleartext|signed)\b|\b(encrypt\w*|plain\s*text|cleartext)\b.{0,30}\b(traffic|protocol|requests?|communication|exchange)\b",
     )
 });
 /// More machines than before ("what if we add two more?", "another 3").
@@ -246,7 +246,7 @@ static OTHER_KEY: LazyLock<Folded> = LazyLock::new(|| {
 /// Moving the KMS role to another server.
 static HOST_MOVE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(move|moving|migrat\w*|transfer\w*)\b.{0,20}\bkms\s+(host|server|role|service)\b.{0,20}\b(to|onto)\s+(a\s+|an\s+|another\s+|the\s+)?((new|different|other|fresh)\s+)?(server|vm|machine|box|host)\b|\bkms\s+(host|server|role)\b.{0,20}\bto\s+(a\s+|another\s+)?(new|different|other)\s+(server|vm|machine|box|host)\b",
+        r"(?i)\b(move|moving|migrat\w*|transfer\w*)\b.{0,20}\bkms\s+(host|server|role|service)\b.{0,20}\b(to|onto)\s+(a\s+|an\s+|another\s+|the\s+)?((new|different|other|fresh)\s+)?(server|vm|machine|box|host)\b|\bkms\s+(host|server|role)\b.{0,20}\bto\s+(a\s+|another\s+)?(new|different|other)\s+(server|vm|machine|box|host)\b|\bkms\s+(host|server)\b.{0,30}\b(renamed|got\s+a\s+new\s+(name|hostname|ip(\s+address)?)|changed?\s+(its\s+)?(name|hostname|ip(\s+address)?)|has\s+a\s+new\s+(name|hostname|ip(\s+address)?))\b|\b(renam\w*|re-?ip\w*)\s+(the\s+|our\s+)?kms\s+(host|server)\b|\b(chang\w*|renam\w*)\s+(the\s+|our\s+)?kms\s+(host|server)'?s?\s+(dns\s+)?(name|hostname|fqdn|ip(\s+address)?|address)\b|\b(move|moving|migrat\w*|transfer\w*)\b.{0,12}\bkms(\s+(host|server|role|service))?\s+from\b.{0,40}\bto\b",
     )
 });
 /// Checking a KMS host once it is set up.
@@ -638,7 +638,7 @@ static SCRIPTED: LazyLock<Folded> = LazyLock::new(|| {
 /// Evidence that machines are activated ("for the audit I need proof each server is activated").
 static ACTIVATION_EVIDENCE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(proof|prove|evidence|collect|report|screenshot)\b.{0,60}\b(activated|licensed|genuine|activation\s+(state|status))\b",
+        r"(?i)\b(proof|prove|evidence|collect|report|screenshot)\b.{0,60}\b(activated|licensed|genuine|activation\s+(state|status))\b|\b(proof|evidence)\s+of\s+(the\s+|our\s+)?(windows\s+)?activation\b",
     )
 });
 /// "Where do I get ...", "how do I obtain ...".
@@ -686,7 +686,7 @@ static OTHER_PORT: LazyLock<Matcher> = LazyLock::new(|| {
 /// Operations on an instance other than activating it.
 static INSTANCE_OPS: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b|\b(upload|import)\w*\b.{0,40}\b(iso|vhdx?|qcow2|vmdk|ova|ovf|image|template)s?\b",
+        r"(?i)\b(reboot|restart|resize|snapshot|attach|detach|delete|destroy|provision|scale\s+up|back\s+up|backup|restore|migrate|clone|power\s+(on|off)|shut\s+down|start\s+up)\b.{0,40}\b(instance|vm|server|volume|disk|it|web-\d+|\w+-\d+|for\s+me)\b|\b(new|extra|additional)\s+(volume|disk)\b|\b(upload|import)\w*\b.{0,40}\b(iso|vhdx?|qcow2|vmdk|ova|ovf|image|template)s?\b|\b(slas?|uptime\s+(sla|guarantee)|object\s+storage|block\s+storage|file\s+storage|s3\s+buckets?|storage\s+buckets?)\b",
     )
 });
 /// "What's our KMS host?": the configured host.
@@ -735,7 +735,7 @@ static WHICH_HOST: LazyLock<Matcher> = LazyLock::new(|| {
 /// Whether the KMS host is published in DNS, and how to look.
 static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec)\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b|\b(find|finds|locate|locates|discover|discovers)\b.{0,30}\bkms\s+(host|server)s?\b.{0,30}\b(by\s+(it|them)sel(f|ves)|on\s+(its|their)\s+own|automatically|alone)\b",
+        r"(?i)\b(dns|srv)\b.{0,40}\b(query|lookup|look\s+up|nslookup|check|record|rec|entry|entries)\b|\bkms\s+(host|server)\b.{0,30}\b(static|fixed|reserved)\s+ip\b|\bpublished\s+in\s+dns\b|\b(check|see|verify)\b.{0,40}\bpublished\b|\b(find|finds|locate|locates|discover|discovers)\b.{0,30}\bkms\s+(host|server)s?\b.{0,30}\b(by\s+(it|them)sel(f|ves)|on\s+(its|their)\s+own|automatically|alone)\b",
     )
 });
 /// Turning a host's DNS publishing on or off (`/cdns`, `/sdns`), not looking it up.
@@ -785,7 +785,7 @@ static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
 static OLD_HOST_NEW_CLIENT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b",
     )
 });
 /// Time zones in activation.
@@ -893,7 +893,7 @@ static KMS_VS_MAK: LazyLock<Folded> = LazyLock::new(|| {
 /// capture?", "does sysprep /generalize reset activation?").
 static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\bsysprep\w*\b.{0,40}\b((golden|gold|master|base|reference)\s+image|template)\b|\b((golden|gold|master|base|reference)\s+image|template)\b.{0,40}\bsysprep\w*\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b",
+        r"(?i)\b(sysprep\w*|generali[sz]\w*|golden\s+image|gold\s+image|master\s+image|base\s+image|reference\s+image|image\s+template|vdi\s+(master|image|pool|template)|machine\s+catalog|mcs|pvs|image\s+(pipeline|build|builds|factory)|packer|instant\s+clones?|linked\s+clones?|non[\s-]persistent|pooled\s+desktops?)\b.{0,80}\b(reset\w*|activat\w*|rearm\w*|licen[cs]\w*|gvlk|product\s+key|mak|kms)\b|\bskip\s*rearm\b|\bsysprep\w*\b.{0,40}\b((golden|gold|master|base|reference)\s+image|template)\b|\b((golden|gold|master|base|reference)\s+image|template)\b.{0,40}\bsysprep\w*\b|\b(activat\w*|licen[cs]\w*)\b.{0,60}\b(before|after|when)\s+(i\s+|we\s+)?(capture|capturing|sysprep\w*|generali[sz]\w*|imaging|cloning|sealing|seal)\b|\b(new|newly\s+(built|deployed|created)|fresh|freshly\s+(built|deployed)|deployed)\s+(vms?|instances?|machines?|servers?)\b.{0,30}\bactivat\w*\b.{0,20}\b(on\s+(its|their)\s+own|by\s+(it|them)sel(f|ves)|automatically|without\s+(anyone|manual|touching|logging|us|me))\b",
     )
 });
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
@@ -926,6 +926,13 @@ static INSTANCE_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
 static CONTAINERS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(containers?|docker|kubernetes|k8s|containeri[sz]ed)\b.{0,80}\b(activat\w*|kms|slmgr|gvlk)\b|\b(activat\w*|kms|slmgr|gvlk)\b.{0,80}\b(containers?|docker|kubernetes|k8s)\b",
+    )
+});
+/// More than one host asked in a thread about a KMS host, without naming it ("and if I have two
+/// of them?", "what if one of them is down?").
+static MORE_HOSTS_ELLIPTIC: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(two|2|several|multiple|more\s+than\s+one)\s+(of\s+(them|those)|hosts)\b|\bone\s+of\s+(them|those|the\s+(two|hosts))\s+(is\s+|goes\s+|went\s+)?(down|offline|dead|fails?|failed|unreachable|unavailable)\b",
     )
 });
 /// More than one KMS host ("a backup kms host", "two kms hosts for redundancy").
@@ -1027,7 +1034,7 @@ static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether one KMS host keeps up with many clients ("will our single KMS host keep up?").
 static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b|\b(use\s+up|exhaust\w*|run\s+out\s+of|deplet\w*)\b.{0,30}\bkms\s+(host|server)\b|\b(need|needs|require\w*|should\s+(we|i)\s+(have|run|deploy|build))\s+(a\s+|one\s+|an?\s+separate\s+|separate\s+)?kms\s+(hosts?|servers?)\s+(per|for\s+each|in\s+each|in\s+every|for\s+every)\s+(vnet|vpc|subnet|network|region|site|datacent\w*|data\s+cent\w*|zone)\b",
     )
 });
 /// Where the agreement's keys are kept ("VLSC or the admin center for the host key?", "we lost
@@ -1236,7 +1243,9 @@ static ADBA: LazyLock<Folded> = LazyLock::new(|| {
 });
 /// Money words that are not always a price to quote ("is KMS free?").
 static COST_WORDS: LazyLock<Folded> = LazyLock::new(|| {
-    rx_folded(r"(?i)\bfree(\s|[?.!,]|$)|\b(pay|paid|money|charge|charged|fee|fees|cost|costs)\b")
+    rx_folded(
+        r"(?i)\bfree([?.!,]|$)|\bfree\s+([a-tv-z0-9]|u[a-oq-z]|up\w)|\b(pay|paid|money|charge|charged|fee|fees|cost|costs)\b",
+    )
 });
 /// Is using the published keys allowed.
 static KEY_LEGAL: LazyLock<Folded> = LazyLock::new(|| {
@@ -1329,6 +1338,7 @@ pub(crate) fn warm_up() {
         &CONTAINERS,
         &CREATE_HOST,
         &REDUNDANT_HOSTS,
+        &MORE_HOSTS_ELLIPTIC,
         &SERVER_CORE,
         &KMS_SERVICE,
         &KMS_TRAFFIC,
@@ -4252,7 +4262,8 @@ fn answer_one(
     {
         return abstain(0.2, ctx);
     }
-    // Work on an instance that is not activation ("reboot web-02", "attach a volume").
+    // Work on an instance that is not activation ("reboot web-02", "attach a volume"), or the
+    // cloud's other services ("the SLA of the object storage").
     if !anchored && u.slots.nothing_pasted() && u.slots.host.is_none() && INSTANCE_OPS.is_match(q) {
         return abstain(0.2, ctx);
     }
@@ -5275,7 +5286,13 @@ fn answer_one(
             && !(lower.contains("node") && !lower.contains("container") && !lower.contains("docker"))
         {
             Some(("containers", Intent::Methods))
-        } else if REDUNDANT_HOSTS.is_match(q)
+        } else if (REDUNDANT_HOSTS.is_match(q)
+            || (MORE_HOSTS_ELLIPTIC.is_match(q)
+                && toks.len() <= 10
+                && matches!(
+                    ctx.and_then(|c| c.intent),
+                    Some(Intent::ExistingKms | Intent::HostSetup)
+                )))
             && !lower.contains("host key")
             && u.slots.host.is_none()
         {
@@ -5355,7 +5372,12 @@ fn answer_one(
             && ACTIVATION_CONTEXT.is_match(q)
         {
             Some(("time-skew", Intent::TimeSync))
-        } else if AUTO_RETRY.is_match(q) && !OTHER_CLOUD.is_match(q) && !CLIENT_ORDER.is_match(q) {
+        } else if AUTO_RETRY.is_match(q)
+            && !OTHER_CLOUD.is_match(q)
+            && !CLIENT_ORDER.is_match(q)
+            // "How do new VMs from the image activate on their own?": the image's preparation.
+            && !IMAGE_PREP.is_match(q)
+        {
             Some(("validity", Intent::Timing))
         } else if CHANGE_PORT.is_match(q) && u.slots.host.is_none() && u.slots.port.is_none() {
             Some(("port", Intent::PointKms))

@@ -680,3 +680,40 @@ fn twenty_fourth_dev_set() {
         "twenty-fourth dev set: accuracy {pct:.1}% < 80%"
     );
 }
+
+/// The twenty-sixth development set (dev29.toml), written from the angle of operators, managers
+/// and security reviewers: capacity and design (how many KMS hosts, two hosts and the DNS SRV
+/// priority and weight, a host per region, a host down for days or months, renewal and retry
+/// intervals, what the host stores and logs, whether KMS traffic is encrypted or authenticated,
+/// the exact port and direction, RPC dynamic ports, proxies), policy (BYOL, licence mobility,
+/// what the provider does, tickets for firewall and internet access, audit evidence), the
+/// lifecycle of instances (images, clones, scale sets, short-lived VMs and the count) and change
+/// management (migrating or retiring a host, changing its port or name, Server 2025 clients on
+/// an older host); 163 items, 41 off-topic near-misses (cloud key management services, SQL
+/// Server and RDS licensing, Microsoft 365, Linux subscriptions, HSMs, key rotation,
+/// certificates). Written blind to the engine. First run, before any tuning on it: 152/163
+/// (93.3%), off-topic declined 40/41 (held-out sets at that moment: third 211/225, fourth
+/// 226/240, fifth 236/254). One expectation was widened after the first run (m120: retiring a
+/// host by replacing its host key with the GVLK is correct too) and 11 items (2 off-topic) were
+/// added after tuning, from other wordings tried by hand. After tuning on it: 174/174, with the
+/// held-out sets unchanged. The fixes were made general: what a KMS host stores or sends to
+/// Microsoft as the security notes; a DNS entry after `/skms` and a static IP as DNS discovery;
+/// a host renamed, given a new address or moved "from one address to another" as the host's
+/// move; "two of them", "one of them is down" in a thread about a host as the second host;
+/// thousands of short-lived clients, and a host per network or region, as the host's capacity;
+/// new VMs activating on their own as the image's preparation; a newer Windows against an older
+/// named host as its updates; evidence of activation for an audit as the status; "free up" as
+/// no price; the cloud's storage and SLA declined.
+#[test]
+fn twenty_sixth_dev_set() {
+    let pct = check_set(
+        "twenty-sixth dev set (tuned on)",
+        include_str!("dev29.toml"),
+        150,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 80.0,
+        "twenty-sixth dev set: accuracy {pct:.1}% < 80%"
+    );
+}
