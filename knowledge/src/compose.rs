@@ -3707,6 +3707,22 @@ fn leaves_it_so(lower: &str) -> bool {
         .any(|w| lower.contains(w))
 }
 
+/// The offer to file the cloud firewall rule to the KMS host a thread is about (its host and
+/// port, or the configured ones), with `say(port, host)` as the text.
+fn kms_rule_offer(
+    slots: &Slots,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+    say: impl FnOnce(u16, &str) -> String,
+) -> Answer {
+    let t = target(slots, ctx, settings);
+    let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
+    let mut a = small_talk(Intent::Connectivity, ctx);
+    a.text = say(t.port, &host);
+    a.offer = Some(RequestOffer::KmsFirewall);
+    a
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -3960,15 +3976,11 @@ fn answer_one(
             Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
         )
     {
-        let t = target(&u.slots, ctx, settings);
-        let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
-        let port = t.port;
-        let mut a = small_talk(Intent::Connectivity, ctx);
-        a.text = format!(
+        return kms_rule_offer(&u.slots, ctx, settings, |port, host| {
+            format!(
             "I can't change the cloud firewall myself, but I file the request for support, who add the static rule. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nand I open the ticket. The KMS host's own firewall must allow tcp/{port} as well."
-        );
-        a.offer = Some(RequestOffer::KmsFirewall);
-        return a;
+        )
+        });
     }
     // "Who opens that for us?", "who do I contact so our VMs can reach the KMS host?": the
     // provider's support adds the cloud firewall rule from a ticket, which the bot files.
@@ -3983,15 +3995,11 @@ fn answer_one(
                 || lower.contains("open"))))
         && u.slots.nothing_pasted()
     {
-        let t = target(&u.slots, ctx, settings);
-        let host = t.host.clone().unwrap_or_else(|| "<KMS_host>".to_string());
-        let port = t.port;
-        let mut a = small_talk(Intent::Connectivity, ctx);
-        a.text = format!(
+        return kms_rule_offer(&u.slots, ctx, settings, |port, host| {
+            format!(
             "The provider's support team adds the rule to the cloud firewall, from a support ticket; I file that ticket for you. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nThe KMS host's own firewall (yours) must allow tcp/{port} as well."
-        );
-        a.offer = Some(RequestOffer::KmsFirewall);
-        return a;
+        )
+        });
     }
     // "Security wants the source range too" in a thread about the KMS rule: what the rule's
     // source and destination are.
