@@ -267,7 +267,7 @@ static FEWER: LazyLock<Regex> = LazyLock::new(|| {
 /// did not help ("that didn't work", "still failing").
 static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b|\bsame\s+(issue|problem|error|thing|code|message|failure)\b|\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not)\s+(work|help|fix)|\bstill\s+(fail\w*|broken|erroring|the\s+same)\b|\bno\s+luck\b",
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b|\bsame\s+(issue|problem|error|thing|code|message|failure)\b|\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not)\s+(work|help|fix)|\bstill\s+(fail\w*|broken|erroring|the\s+same|same|getting|seeing|gets|shows|showing|returns|returning|happening|there|no\s+go)\b|^\W*(still\s+(0x)?[0-9a-f]{2,8}|fix|fix\s+(pls|please|plz)|any\s+fix)\W*$|\bno\s+luck\b",
     )
 });
 /// What an unactivated Windows shows.
@@ -3436,6 +3436,178 @@ fn slmgr_option_spelling<'a>(
     (out, fixes)
 }
 
+/// The message is only an slmgr command line ("cscript //nologo slmgr.vbs /xpr", "slmgr -dlv
+/// all"): the script, maybe through cscript and its own switches, an option and at most one
+/// argument, with no words around them.
+fn bare_command_line(q: &str) -> bool {
+    let mut words = q.split_whitespace().map(str::to_ascii_lowercase).peekable();
+    while words
+        .next_if(|w| w.starts_with("cscript") || w.starts_with("//"))
+        .is_some()
+    {}
+    let Some(script) = words.next() else {
+        return false;
+    };
+    let script = script.rsplit(['\\', '/']).next().unwrap_or_default();
+    if !matches!(script, "slmgr" | "slmgr.vbs") {
+        return false;
+    }
+    let rest: Vec<String> = words.collect();
+    matches!(rest.len(), 1 | 2) && rest[0].starts_with(['/', '-'])
+}
+
+/// The message reports the KMS port itself as unreachable ("1688 blocked", "port 1688 times
+/// out", "tcp/1688 closed"): a failure word right after the port.
+fn port_reported_blocked(lower: &str) -> bool {
+    const FAILED: &[&str] = &[
+        "block",
+        "closed",
+        "fail",
+        "refus",
+        "timed out",
+        "times out",
+        "timeout",
+        "not open",
+        "filtered",
+        "unreachable",
+        "doesn't connect",
+        "does not connect",
+    ];
+    lower.match_indices("1688").any(|(at, _)| {
+        let end = (at + 4 + 30).min(lower.len());
+        let after = lower.get(at + 4..end).unwrap_or_default();
+        FAILED.iter().any(|w| after.contains(w))
+    })
+}
+
+/// A product key given to `/skms` ("I put our MAK into slmgr /skms", "ran /skms with the key"),
+/// with no `/ipk` in the message.
+fn key_given_to_skms(words: &[&str], has_key: bool) -> bool {
+    if !words.contains(&"skms") || words.contains(&"ipk") {
+        return false;
+    }
+    let key = has_key
+        || words
+            .iter()
+            .any(|w| matches!(*w, "mak" | "maks" | "key" | "gvlk" | "csvlk"));
+    const PUT: &[&str] = &[
+        "put", "typed", "type", "entered", "enter", "used", "passed", "gave", "ran", "tried",
+        "into", "pasted", "inserted",
+    ];
+    key && (has_key || PUT.iter().any(|v| words.contains(v)))
+}
+
+/// The difference between the two KMS roles ("KMS host vs KMS client?", "kms host vs client
+/// diff"), not between their keys, clocks or versions.
+fn host_vs_client(words: &[&str]) -> bool {
+    let has = |w: &str| words.contains(&w);
+    has("kms")
+        && has("host")
+        && (has("client") || has("clients"))
+        && [
+            "vs",
+            "versus",
+            "difference",
+            "diff",
+            "differ",
+            "differs",
+            "compare",
+            "compared",
+        ]
+        .iter()
+        .any(|w| has(w))
+        && ![
+            "key", "keys", "time", "clock", "clocks", "port", "version", "versions", "update",
+        ]
+        .iter()
+        .any(|w| has(w))
+}
+
+/// Whether one machine needs sysprep ("is sysprep needed if I only have one VM?").
+fn sysprep_single(lower: &str, words: &[&str], count: Option<u32>) -> bool {
+    const ONE: &[&str] = &[
+        "one vm",
+        "single vm",
+        "one server",
+        "single server",
+        "one machine",
+        "single machine",
+        "one instance",
+        "single instance",
+        "just one",
+        "only one",
+        "1 vm",
+        "1 server",
+    ];
+    words
+        .iter()
+        .any(|w| w.starts_with("sysprep") || w.starts_with("generali"))
+        && !lower.contains("clon")
+        && (count == Some(1) || ONE.iter().any(|w| lower.contains(w)))
+}
+
+/// A firewall rule asked for with nothing naming another service ("our firewall team needs
+/// the exact rule", "fw rule pls").
+fn firewall_rule_asked(lower: &str) -> bool {
+    const OTHER: &[&str] = &[
+        "rdp",
+        "ssh",
+        "http",
+        "https",
+        "web",
+        "smtp",
+        "mail",
+        "sql",
+        "mysql",
+        "postgres",
+        "smb",
+        "winrm",
+        "ldap",
+        "vpn",
+        "ping",
+        "icmp",
+        "iis",
+        "internet",
+        "linux",
+        "iptables",
+        "ufw",
+        "firewalld",
+        "docker",
+        "kubernetes",
+        "ntp",
+        "dns",
+        // The Windows Firewall of a host is the host's own set-up.
+        "host",
+        "server",
+        "netsh",
+        "windows",
+        "inbound",
+    ];
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    words.len() <= 25
+        && (has("fw") || lower.contains("firewall"))
+        && (has("rule") || has("rules"))
+        && !OTHER.iter().any(|w| has(w))
+}
+
+/// A DNS query for a mail or zone record ("nslookup -type=mx", "Resolve-DnsName x -Type TXT",
+/// "dig ns example.com"): records KMS never uses.
+fn other_dns_record(lower: &str) -> bool {
+    const TYPES: &[&str] = &["mx", "txt", "ns", "soa", "caa", "spf", "dmarc", "dkim"];
+    let tool = ["nslookup", "resolve-dnsname", "dig "]
+        .iter()
+        .any(|w| lower.contains(w));
+    tool && lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| TYPES.contains(&w))
+        && !lower.contains("vlmcs")
+        && !lower.contains("srv")
+}
+
 /// How the generic abstention starts; a decline with a reason has its own text.
 const GENERIC_ABSTAIN_START: &str = "I don't know that one";
 
@@ -3758,7 +3930,9 @@ fn answer_one(
         .any(|w| w == "teams")
         && (lower.contains("licen")
             || lower.contains("sign in")
-            || lower.contains("microsoft teams"))
+            || lower.contains("microsoft teams")
+            // "teams error caa70004": an error of Teams, with no activation code in it.
+            || (lower.contains("error") && u.slots.error.is_none()))
         && !["kms", "activat", "slmgr", "gvlk", "windows"]
             .iter()
             .any(|w| lower.contains(w))
@@ -4263,10 +4437,24 @@ fn answer_one(
     }
     // A domain's time for Kerberos ("the PDC emulator as the time source", "kerberos fails
     // from clock skew") is directory administration, not activation.
-    if !anchored
-        && !has_values
+    // "w32tm /query /status on the DC shows wrong time, kerberos errors": a time tool and "the
+    // DC" (a domain controller, not Datacenter) do not make it activation.
+    let domain_time = (lower.contains("kerberos") || lower.contains("pdc"))
+        && !ACTIVATION_CONTEXT.is_match(q)
+        && u.slots.nothing_pasted()
+        && u.slots.host.is_none()
+        && u.slots.editions.iter().all(|e| e.families.is_empty());
+    if (!anchored && !has_values || domain_time)
         && ctx.and_then(|c| c.intent).is_none()
         && (lower.contains("kerberos") || lower.contains("pdc"))
+    {
+        return abstain(0.2, ctx);
+    }
+    // A DNS lookup of a mail or zone record ("nslookup -type=mx contoso.com") is not the KMS
+    // SRV record.
+    if other_dns_record(&lower)
+        && !ACTIVATION_CONTEXT.is_match(q)
+        && ctx.and_then(|c| c.intent).is_none()
     {
         return abstain(0.2, ctx);
     }
@@ -4674,6 +4862,20 @@ fn answer_one(
             u.slots.error = Some(code.clone());
             error_of_thread = true;
         }
+        // "How many needed?" after the count error: the thresholds.
+        if code == "0xC004F038"
+            && u.slots.nothing_pasted()
+            && toks.len() <= 6
+            && ["how many", "minimum", "threshold", "enough"]
+                .iter()
+                .any(|w| lower.contains(w))
+            // "How many days until they renew?" asks about time.
+            && !["day", "hour", "week", "renew", "long", "time"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            u.reroute(Intent::Thresholds);
+        }
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
     // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
@@ -5037,6 +5239,28 @@ fn answer_one(
             Intent::Methods
         });
     }
+    // "I put our MAK into slmgr /skms": /skms takes the host; a key goes in with /ipk.
+    // "KMS host vs client?": the two roles. "Is sysprep needed for one VM?": only clones need it.
+    if u.slots.nothing_pasted() && u.slots.editions.is_empty() {
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let fact = if key_given_to_skms(&words, u.slots.product_key.is_some()) {
+            Some(("key-in-skms", Intent::Slmgr))
+        } else if host_vs_client(&words) {
+            Some(("host-vs-client", Intent::Compare))
+        } else if sysprep_single(&lower, &words, u.slots.count.map(|c| c.n)) {
+            Some(("sysprep-single", Intent::ClientProcedure))
+        } else {
+            None
+        };
+        if let Some((id, intent)) = fact {
+            if let Some(a) = fact_answer(kb, id, &t, intent, ctx) {
+                return with_intent(a, Some(intent));
+            }
+        }
+    }
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.nothing_pasted() {
         let kms_proxy =
@@ -5370,6 +5594,8 @@ fn answer_one(
         } else if PING.is_match(q)
             && ACTIVATION_CONTEXT.is_match(q)
             && !lower.contains("tcptestsucceeded")
+            // "ping ok, 1688 blocked": the port test already failed, the rule is what is missing.
+            && !port_reported_blocked(&lower)
         {
             Some(("ping", Intent::Connectivity))
         } else if COUNT_CAP.is_match(q) {
@@ -5769,6 +5995,8 @@ fn answer_one(
     let thread_slmgr = ctx.and_then(|c| c.intent) == Some(Intent::Slmgr);
     if SLMGR_USAGE.is_match(q)
         && u.slots.nothing_pasted()
+        // "cscript slmgr.vbs /xpr" typed alone asks what that option does.
+        && !(bare_command_line(q) && crate::answer::slmgr_option_in(kb, q).is_some())
         // "Server Core activation commands with kms 10.3.3.3": the procedure, for that host.
         && !(SERVER_CORE.is_match(q) && u.slots.host.is_some())
         && (lower.contains("slmgr")
@@ -6212,6 +6440,26 @@ fn answer_one(
         .iter()
         .all(|t| t == "port" || t == "which" || t == "what")
         && toks.iter().any(|t| t == "port")
+    {
+        u.reroute(Intent::Connectivity);
+    }
+    // "Our firewall team needs the exact rule": the KMS rule, tcp/1688 (a rule for another
+    // service names its port or protocol). "ping works but 1688 times out": the same path.
+    // Only where nothing else would answer: a message naming KMS has its own answers, and a
+    // weak guess other than setting up the host (which "firewall" pulls towards) keeps its own.
+    if u.slots.nothing_pasted()
+        && u.slots
+            .port
+            .is_none_or(|p| p == 1688 || settings.kms_port == Some(p))
+        && ((firewall_rule_asked(&lower)
+            && !anchored
+            && u.slots.host.is_none()
+            && u.slots.network.is_none()
+            && u.slots.editions.is_empty()
+            && (u.intent == Intent::None
+                || (u.intent == Intent::HostSetup && u.confidence < SURE)))
+            || (port_reported_blocked(&lower) && u.intent == Intent::None))
+        && !OTHER_PORT.is_match(q)
     {
         u.reroute(Intent::Connectivity);
     }

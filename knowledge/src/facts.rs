@@ -659,6 +659,25 @@ pub fn normalize_error_code(text: &str) -> Option<String> {
             return Some(hits[0].clone());
         }
     }
+    // The same HRESULT printed as a decimal number, signed ("-1073418124", as PowerShell and
+    // event data show it) or unsigned ("3221549172"): only a code of the table counts.
+    static DECIMAL: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"(?:^|[^0-9a-zA-Z.\-])(-?[0-9]{10})(?:[^0-9a-zA-Z.]|$)"));
+    if text.bytes().filter(u8::is_ascii_digit).count() >= 10 {
+        for m in DECIMAL.captures_iter(text).filter_map(|c| c.get(1)) {
+            let Ok(n) = m.as_str().parse::<i64>() else {
+                continue;
+            };
+            let n = if n < 0 { n + (1 << 32) } else { n };
+            if !(0x8000_0000..=0xFFFF_FFFF).contains(&n) {
+                continue;
+            }
+            let code = format!("0x{n:08X}");
+            if let Some(c) = builtin_codes().iter().find(|c| **c == code) {
+                return Some(c.clone());
+            }
+        }
+    }
     // "err 74", "error 38": the last two digits of a KMS client error 0xC004F0nn.
     static ERR_DIGITS: LazyLock<Regex> =
         LazyLock::new(|| crate::text::rx(r"(?i)\berr(?:or)?\s*#?\s*([0-9]{2})\b"));
@@ -720,6 +739,9 @@ mod tests {
             ("I get 0x8007232b when activating", "0x8007232B"),
             ("code 232B", "0x8007232B"),
             ("Error: 0xc004f06c.", "0xC004F06C"),
+            ("-1073418124", "0xC004F074"),
+            ("LastErrorCode 3221549172", "0xC004F074"),
+            ("hr -2147015893", "0x8007232B"),
         ] {
             assert_eq!(
                 normalize_error_code(input).as_deref(),
@@ -729,6 +751,8 @@ mod tests {
         }
         assert_eq!(normalize_error_code("port 1688"), None);
         assert_eq!(normalize_error_code("windows server 2019"), None);
+        assert_eq!(normalize_error_code("call 5551234567"), None);
+        assert_eq!(normalize_error_code("build 10.0.20348.2227"), None);
     }
 
     #[test]

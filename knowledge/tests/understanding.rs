@@ -717,3 +717,35 @@ fn twenty_sixth_dev_set() {
         "twenty-sixth dev set: accuracy {pct:.1}% < 80%"
     );
 }
+
+/// The twenty-fifth dev set (`dev28.toml`): terse sysadmins and pasted material. One-liners
+/// without question marks, slmgr commands with typos, pasted `slmgr /dli`, `/dlv`, `/xpr` output
+/// and error dialogs with no question or a single word, Event Viewer Security-SPP entries (8198,
+/// 12288, 12289, 12290), `Get-CimInstance SoftwareLicensingProduct` / `SoftwareLicensingService`
+/// output, `Test-NetConnection`, `nslookup -type=srv _vlmcs._tcp` and `w32tm /query /status`
+/// output, error codes written every way (with or without 0x, short forms, signed and unsigned
+/// decimal, inside a dialog's sentence), a MAK put into /skms, KMS host vs client, sysprep for a
+/// single VM, the exact firewall rule; 187 items, 42 off-topic. Written blind to the engine.
+/// First run, before any tuning on it: 173/187 (92.5%), off-topic declined 39/42 (held-out sets at
+/// that moment: third 211/225, fourth 226/240, fifth 236/254). After tuning on it: 187/187,
+/// off-topic declined 42/42, held-out sets unchanged. The fixes were made general: an HRESULT
+/// printed as a signed or unsigned decimal; a bare `cscript slmgr.vbs /<option>` command line
+/// answered with its option; "1688 blocked/times out" after a ping as the firewall path; "fix",
+/// "still <code>", "still getting it" continuing the thread's error and "how many needed?"
+/// after the count error; a key given to /skms; KMS host vs KMS client; sysprep for a single
+/// VM; a bare firewall-rule request as tcp/1688; Teams errors, Kerberos time on a domain
+/// controller and DNS lookups of mail or zone records declined. Its floor is the first run less
+/// a margin.
+#[test]
+fn twenty_fifth_dev_set() {
+    let pct = check_set(
+        "twenty-fifth dev set (tuned on)",
+        include_str!("dev28.toml"),
+        150,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 88.0,
+        "twenty-fifth dev set: accuracy {pct:.1}% < 88%"
+    );
+}
