@@ -7004,12 +7004,14 @@ fn answer_one(
             u.confidence = u.confidence.max(0.6);
         }
     }
-    // "2025?" in a thread about the thresholds: whether they hold for that version.
+    // "2025?" in a thread about the thresholds: whether they hold for that version. ("Key for
+    // server 2019 standard" there asks for the key.)
     if u.slots.count.is_none()
         && u.slots.nothing_pasted()
         && !u.slots.editions.is_empty()
         && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)
         && content_words_besides_editions(q) == 0
+        && !toks.iter().any(|t| t == "gvlk" || t == "key")
     {
         u.reroute(Intent::Thresholds);
     }
