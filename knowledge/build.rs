@@ -17,6 +17,19 @@ mod pattern;
 #[path = "src/text.rs"]
 mod text;
 
+/// No prebuilt DFAs while the build script itself runs: `text` compiles every pattern.
+#[allow(dead_code)]
+mod prebuilt {
+    pub(crate) fn dfa(
+        _: &str,
+    ) -> Option<(
+        regex_automata::dfa::dense::DFA<&'static [u32]>,
+        &'static str,
+    )> {
+        None
+    }
+}
+
 #[allow(dead_code)]
 #[path = "src/nlu"]
 mod nlu {
@@ -55,6 +68,8 @@ fn main() {
         "src/nlu/slots.rs",
         "src/nlu/training.rs",
         "build.rs",
+        // The match-only patterns, wherever they are written.
+        "src",
     ] {
         println!("cargo:rerun-if-changed={path}");
     }
@@ -87,5 +102,124 @@ fn main() {
     let out = std::path::Path::new(&out_dir).join("tables.json");
     if let Err(e) = std::fs::write(&out, json) {
         panic!("cannot write {}: {e}", out.display());
+    }
+    prebuild_patterns(std::path::Path::new(&out_dir));
+}
+
+/// The largest DFA a pattern is prebuilt as; a larger one is compiled at run time as a lazy
+/// DFA. (Half the patterns fit; of the others, nearly all need more than 4 MiB.)
+const PREBUILT_DFA_LIMIT: usize = 64 * 1024;
+
+/// Determinizes the crate's match-only patterns (see `src/prebuilt.rs`) into
+/// `OUT_DIR/patterns.dfa` and indexes them in `OUT_DIR/patterns.rs`.
+fn prebuild_patterns(out_dir: &std::path::Path) {
+    use regex_automata::dfa::{dense, StartKind};
+    let mut finder = PatternFinder::default();
+    let mut files = Vec::new();
+    rust_files(std::path::Path::new("src"), &mut files);
+    files.sort();
+    for file in &files {
+        let code = match std::fs::read_to_string(file) {
+            Ok(c) => c,
+            Err(e) => panic!("cannot read {}: {e}", file.display()),
+        };
+        let mut ast = match syn::parse_file(&code) {
+            Ok(a) => a,
+            Err(e) => panic!("cannot parse {}: {e}", file.display()),
+        };
+        syn::visit_mut::VisitMut::visit_file_mut(&mut finder, &mut ast);
+    }
+    let mut sources: Vec<String> = finder
+        .found
+        .iter()
+        .filter_map(|(folded, pattern)| {
+            // A malformed pattern panics in `text`; the crate's tests report it, not the build.
+            let source = std::panic::catch_unwind(|| {
+                if *folded {
+                    text::folded_source(pattern)
+                } else {
+                    text::match_source(pattern)
+                }
+            })
+            .ok()?;
+            Some(text::ascii_classes(&source).into_owned())
+        })
+        .collect();
+    sources.sort();
+    sources.dedup();
+    let config = dense::Config::new()
+        .start_kind(StartKind::Unanchored)
+        .dfa_size_limit(Some(PREBUILT_DFA_LIMIT))
+        .determinize_size_limit(Some(4 * PREBUILT_DFA_LIMIT));
+    let mut blob: Vec<u8> = Vec::new();
+    let mut index = String::from("static INDEX: &[(&str, usize, usize)] = &[\n");
+    for source in &sources {
+        let Some(nfa) = text::matcher_nfa(source) else {
+            continue;
+        };
+        let Ok(dfa) = dense::Builder::new()
+            .configure(config.clone())
+            .build_from_nfa(&nfa)
+        else {
+            continue;
+        };
+        while !blob.len().is_multiple_of(8) {
+            blob.push(0);
+        }
+        let start = blob.len();
+        blob.resize(start + dfa.write_to_len(), 0);
+        if let Err(e) = dfa.write_to_little_endian(&mut blob[start..]) {
+            panic!("cannot serialize the DFA of {source:?}: {e}");
+        }
+        index.push_str(&format!("    ({source:?}, {start}, {}),\n", blob.len()));
+    }
+    index.push_str("];\n");
+    for (name, bytes) in [("patterns.dfa", blob), ("patterns.rs", index.into_bytes())] {
+        let out = out_dir.join(name);
+        if let Err(e) = std::fs::write(&out, bytes) {
+            panic!("cannot write {}: {e}", out.display());
+        }
+    }
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => panic!("cannot list {}: {e}", dir.display()),
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Collects the string literal of every `rx_folded(…)` and `rx_match(…)` call: whether it is a
+/// folded one, and the pattern.
+#[derive(Default)]
+struct PatternFinder {
+    found: Vec<(bool, String)>,
+}
+
+impl syn::visit_mut::VisitMut for PatternFinder {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        if let syn::Expr::Path(path) = &*call.func {
+            let name = path.path.segments.last().map(|s| s.ident.to_string());
+            let folded = match name.as_deref() {
+                Some("rx_folded") => Some(true),
+                Some("rx_match") => Some(false),
+                _ => None,
+            };
+            if let (Some(folded), Some(syn::Expr::Lit(lit))) = (folded, call.args.first()) {
+                if let syn::Lit::Str(pattern) = &lit.lit {
+                    self.found.push((folded, pattern.value()));
+                }
+            }
+        }
+        syn::visit_mut::visit_expr_call_mut(self, call);
     }
 }

@@ -22,6 +22,7 @@ mod editions;
 mod facts;
 pub mod nlu;
 pub mod pattern;
+mod prebuilt;
 mod retrieval;
 mod text;
 

@@ -116,6 +116,12 @@ impl WarmUp for std::sync::LazyLock<Folded> {
 
 /// A [`Folded`] from a pattern that starts with `(?i)` or `(?im)`, written in lower case.
 pub(crate) fn rx_folded(pattern: &str) -> Folded {
+    Folded(Matcher::new(&folded_source(pattern)))
+}
+
+/// What a [`Folded`] pattern compiles as a [`Matcher`]: without `(?i)`, its groups
+/// non-capturing (the build script prebuilds these, see [`Matcher`]).
+pub(crate) fn folded_source(pattern: &str) -> String {
     let pattern = ascii_word_class(pattern);
     // The patterns are literals in this crate, covered by its tests (`warm_up` builds them all):
     // one that does not start with `(?i)`, or has an upper-case letter, is a bug.
@@ -131,7 +137,7 @@ pub(crate) fn rx_folded(pattern: &str) -> Folded {
         "a folded pattern has ASCII lower-case letters only: {pattern}"
     );
     // Matched on bytes with Unicode off (`.`, `\s`, `\b` are ASCII ones), see [`Folded`].
-    Folded(Matcher::new(&without_groups(&unflagged)))
+    without_groups(&unflagged)
 }
 
 /// A pattern for `LazyLock` statics that are only asked whether they match, its letter case as
@@ -155,14 +161,32 @@ pub(crate) fn rx_folded(pattern: &str) -> Folded {
 /// 707 → 477 million in all), one search cache per thread instead of two holds less memory (the
 /// dev sets answered on one thread: 61 → 54 MB at most), and answers cost the same (1,656 →
 /// 1,683 million instructions for 400 of them, every answer the same).
-pub(crate) struct Matcher {
-    /// The forward lazy DFA.
-    dfa: hybrid::dfa::DFA,
-    /// Each thread's search cache, as a `Regex` keeps them.
-    caches: Pool<hybrid::dfa::Cache, CacheFn>,
-    /// For a search the lazy DFA gives up on, which with these settings (no Unicode word
-    /// boundary, no minimum of cache clearings) does not happen.
-    nfa: thompson::NFA,
+///
+/// A pattern written as a literal whose full DFA is small (about half of them) is not compiled
+/// at all: `build.rs` determinized it when the crate was built and the `Matcher` reads that DFA
+/// in place from the binary ([`crate::prebuilt`]).
+pub(crate) struct Matcher(Engine);
+
+/// How a [`Matcher`] searches.
+enum Engine {
+    /// A full DFA that `build.rs` determinized when the crate was built, read in place from the
+    /// binary ([`crate::prebuilt`]): nothing to compile at start, no states to build per search.
+    Prebuilt {
+        dfa: regex_automata::dfa::dense::DFA<&'static [u32]>,
+        /// The pattern, for a search the DFA gives up on (see `Lazy::nfa`).
+        source: &'static str,
+    },
+    /// A pattern compiled at run time: too large to prebuild, or built from text assembled
+    /// at run time.
+    Lazy {
+        /// The forward lazy DFA.
+        dfa: hybrid::dfa::DFA,
+        /// Each thread's search cache, as a `Regex` keeps them.
+        caches: Pool<hybrid::dfa::Cache, CacheFn>,
+        /// For a search the lazy DFA gives up on, which with these settings (no Unicode word
+        /// boundary, no minimum of cache clearings) does not happen.
+        nfa: thompson::NFA,
+    },
 }
 
 /// Makes a search cache for a [`Matcher`]'s lazy DFA.
@@ -174,40 +198,68 @@ type CacheFn = Box<
         + std::panic::RefUnwindSafe,
 >;
 
+/// The NFA compiler of every [`Matcher`], here and in the build script that prebuilds them:
+/// bytes, Unicode off, no captures. `None` for a malformed pattern.
+pub(crate) fn matcher_nfa(source: &str) -> Option<thompson::NFA> {
+    thompson::Compiler::new()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            thompson::Config::new()
+                .which_captures(thompson::WhichCaptures::None)
+                .utf8(false),
+        )
+        .build(source)
+        .ok()
+}
+
 impl Matcher {
-    fn new(pattern: &str) -> Matcher {
+    /// The matcher of `source` ([`folded_source`], [`match_source`], or a pattern assembled at
+    /// run time): the prebuilt DFA when the build script made one, else a lazy DFA.
+    fn new(source: &str) -> Matcher {
         // A class with letters beyond ASCII (`[uü]`) needs Unicode; as an alternation it does
-        // not (`(?:[u]|ü)`). The patterns are literals in this crate, covered by its tests
-        // (`warm_up` builds them all).
-        let nfa = thompson::Compiler::new()
-            .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .configure(
-                thompson::Config::new()
-                    .which_captures(thompson::WhichCaptures::None)
-                    .utf8(false),
-            )
-            .build(&ascii_classes(pattern))
-            .expect("static regex is valid");
+        // not (`(?:[u]|ü)`).
+        let source = ascii_classes(source);
+        if let Some((dfa, source)) = crate::prebuilt::dfa(&source) {
+            return Matcher(Engine::Prebuilt { dfa, source });
+        }
+        Matcher::lazy(&source)
+    }
+
+    /// The lazy DFA of `source`, whose classes are ASCII ([`ascii_classes`]).
+    fn lazy(source: &str) -> Matcher {
+        // The patterns are literals in this crate, covered by its tests (`warm_up` builds them
+        // all).
+        let nfa = matcher_nfa(source).expect("static regex is valid");
         let dfa = hybrid::dfa::Builder::new()
             .configure(hybrid::dfa::Config::new().cache_capacity(DFA_CACHE_LIMIT))
             .build_from_nfa(nfa.clone())
             .expect("static regex fits the lazy DFA's cache");
         let for_caches = dfa.clone();
-        Matcher {
+        Matcher(Engine::Lazy {
             dfa,
             caches: Pool::new(Box::new(move || for_caches.create_cache())),
             nfa,
-        }
+        })
     }
 
     /// True when the pattern matches somewhere in `bytes`.
     fn matches(&self, bytes: &[u8]) -> bool {
+        use regex_automata::dfa::Automaton;
         let input = Input::new(bytes).earliest(true);
-        let found = self.dfa.try_search_fwd(&mut self.caches.get(), &input);
+        let found = match &self.0 {
+            Engine::Prebuilt { dfa, .. } => dfa.try_search_fwd(&input),
+            Engine::Lazy { dfa, caches, .. } => dfa.try_search_fwd(&mut caches.get(), &input),
+        };
         match found {
             Ok(found) => found.is_some(),
             Err(_) => {
-                let vm = thompson::pikevm::PikeVM::new_from_nfa(self.nfa.clone())
+                let nfa = match &self.0 {
+                    Engine::Prebuilt { source, .. } => {
+                        matcher_nfa(source).expect("a prebuilt pattern is valid")
+                    }
+                    Engine::Lazy { nfa, .. } => nfa.clone(),
+                };
+                let vm = thompson::pikevm::PikeVM::new_from_nfa(nfa)
                     .expect("a PikeVM builds from any NFA without Unicode word boundaries");
                 vm.is_match(&mut vm.create_cache(), input)
             }
@@ -272,13 +324,18 @@ pub(crate) fn ascii_letter(c: char) -> Option<char> {
 
 /// A [`Matcher`] from a pattern written in this crate's source.
 pub(crate) fn rx_match(pattern: &str) -> Matcher {
-    Matcher::new(&without_groups(&ascii_word_class(pattern)))
+    Matcher::new(&match_source(pattern))
+}
+
+/// What an [`rx_match`] pattern compiles as a [`Matcher`]: its groups non-capturing.
+pub(crate) fn match_source(pattern: &str) -> String {
+    without_groups(&ascii_word_class(pattern))
 }
 
 /// `pattern` with each class that holds non-ASCII letters (`[uü]`) written as an alternation of
 /// its ASCII part and those letters (`(?:[u]|ü)`). Negated and nested classes, and ranges of
 /// non-ASCII letters, are left as they are.
-fn ascii_classes(pattern: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn ascii_classes(pattern: &str) -> std::borrow::Cow<'_, str> {
     if pattern.is_ascii() {
         return std::borrow::Cow::Borrowed(pattern);
     }
@@ -992,6 +1049,35 @@ pub fn slug(heading: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Every prebuilt DFA answers as the lazy DFA of its pattern would, on every line of the
+    /// question sets (ordinary questions, pasted output, other languages).
+    #[test]
+    fn prebuilt_dfas_match_as_lazy_ones_do() {
+        let texts: Vec<&str> = [
+            include_str!("../tests/dev.toml"),
+            include_str!("../tests/dev28.toml"),
+            include_str!("../tests/dev23.toml"),
+            include_str!("../data/kms.toml"),
+        ]
+        .iter()
+        .flat_map(|t| t.lines())
+        .collect();
+        let mut prebuilt = 0;
+        for source in crate::prebuilt::patterns() {
+            let fast = Matcher::new(source);
+            assert!(matches!(fast.0, Engine::Prebuilt { .. }), "{source}");
+            prebuilt += 1;
+            let slow = Matcher::lazy(source);
+            for text in &texts {
+                let folded = fold_case(text);
+                for t in [text, &*folded] {
+                    assert_eq!(fast.is_match(t), slow.is_match(t), "{source} on {t}");
+                }
+            }
+        }
+        assert!(prebuilt > 50, "only {prebuilt} patterns prebuilt");
+    }
+
     #[test]
     fn classes_with_letters_beyond_ascii_become_alternations() {
         use super::ascii_classes;
