@@ -140,7 +140,7 @@ static WINDOWS_TERMS: LazyLock<Folded> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b|\b(give|send)\s+(me|us)\s+(a|an|one)\s+((windows|product|retail|licen[cs]e|activation)\s+)?key\s+(for\s+free|free\s+of\s+charge|at\s+no\s+cost)\b",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|key[\s-]?gen(erator)?s?|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b|\b(give|send)\s+(me|us)\s+(a|an|one)\s+((windows|product|retail|licen[cs]e|activation)\s+)?key\s+(for\s+free|free\s+of\s+charge|at\s+no\s+cost)\b",
     )
 });
 /// Words only Windows activation uses (a question with one of them is about activation).
@@ -335,7 +335,7 @@ static CAPACITY_QUESTION: LazyLock<Folded> = LazyLock::new(|| {
 /// Converting a machine with a MAK or retail key to a KMS client.
 static CONVERT_TO_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b|\b(retail|mak|oem)\b.{0,60}\b(switch|convert|change|move|turn)\w*\b.{0,40}\b(volume|vl|gvlk|kms\s+client)\b",
+        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b|\b(retail|mak|oem)\b.{0,60}\b(switch|convert|change|move|turn)\w*\b.{0,40}\b(volume|vl|gvlk|kms\s+client)\b|\b(volume_mak|mak|retail|oem)\b.{0,60}\b(want|need|switch|go|use|move)\w*\s+(to\s+)?(use\s+|go\s+)?(to\s+)?kms\b",
     )
 });
 /// Moving a machine from KMS to a MAK.
@@ -546,7 +546,7 @@ static EXPIRES_SOON: LazyLock<Regex> = LazyLock::new(|| {
 /// it?").
 static WRONG_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(wrong|incorrect|mistyped|typoed|bad|false)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b.{0,60}\b(remove|undo|revert|fix|replace|change|get\s+rid|uninstall|delete|go\s+back|start\s+over|correct)\w*|\b(remove|undo|revert|fix|replace|change|get\s+rid\s+of|uninstall|delete|correct)\w*\b.{0,40}\b(wrong|incorrect|mistyped|bad)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b",
+        r"(?i)\b(wrong|incorrect|mistyped|typoed|bad|false)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b.{0,60}\b(remove|undo|revert|fix|replace|change|get\s+rid|uninstall|delete|go\s+back|start\s+over|correct)\w*|\b(remove|undo|revert|fix|replace|change|get\s+rid\s+of|uninstall|delete|correct)\w*\b.{0,40}\b(wrong|incorrect|mistyped|bad)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b|\b(go\s+back|revert|return|switch\s+back|restore|put\s+back)\w*\b.{0,30}\b(oem|retail|original|old|previous|mak)\s+(product\s+)?key\b",
     )
 });
 /// Activation state from PowerShell or WMI.
@@ -1196,7 +1196,7 @@ static ALL_LICENCES: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the edition in place ("dism set edition 2019 std to dc").
 static EDITION_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bset[\s-]?edition\b|\b(standard|std)\s+(edition\s+)?(in)?to\s+(datacenter|datacentre|dc)\b|\b(change|convert|upgrade|switch|move)\w*\s+(the\s+)?edition\b",
+        r"(?i)\bget[\s-]?(current|target)[\s-]?editions?\b|\bdism\b[^.?!]*\beditions?\b|\beditions?\b[^.?!]*\b(changed?|switch(ed)?|convert(ed)?|upgraded?|moved?)\s+to\b|\bset[\s-]?edition\b|\b(standard|std)\s+(edition\s+)?(in)?to\s+(datacenter|datacentre|dc)\b|\b(change|convert|upgrade|switch|move)\w*\s+(the\s+)?edition\b",
     )
 });
 /// Typing in a key the user has ("where do I type the key?", "product key on a sticker, how
@@ -1752,6 +1752,133 @@ fn gvlk_source(kb: &KnowledgeBase, family: &str) -> Source {
     }
 }
 
+/// Windows 10/11 Pro changed to Enterprise or Education ("upgrade Pro to Enterprise with our
+/// KMS", "switch Pro to Education"): installing the target edition's GVLK changes the edition
+/// in place, then it activates against the KMS host.
+fn client_edition_upgrade(
+    kb: &KnowledgeBase,
+    q: &str,
+    slots: &Slots,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    static PRO_TO: LazyLock<Regex> = LazyLock::new(|| {
+        rx(
+            r"(?i)\b(?:pro|professional)\s+(?:edition\s+)?(?:in)?to\s+(?:the\s+)?(enterprise|ent|education|edu)\b",
+        )
+    });
+    let target = PRO_TO.captures(q)?.get(1)?.as_str().to_lowercase();
+    let target = if target.starts_with("ent") {
+        "Enterprise"
+    } else {
+        "Education"
+    };
+    let family = slots
+        .editions
+        .iter()
+        .flat_map(|e| e.families.iter())
+        .find(|f| f.as_str() == "Windows 10" || f.as_str() == "Windows 11")
+        .cloned()
+        .or_else(|| {
+            ctx.and_then(|c| c.family.clone())
+                .filter(|f| f == "Windows 10" || f == "Windows 11")
+        });
+    // Windows 10 and 11 share these keys: an unnamed version is either.
+    let (family, named) = match family {
+        Some(f) => (f, true),
+        None => ("Windows 11".to_string(), false),
+    };
+    let EditionMatch::Exact(g) = kb.gvlk(&format!("{family} {target}")) else {
+        return None;
+    };
+    let family = if named {
+        family
+    } else {
+        "Windows 10 or 11".to_string()
+    };
+    let text = format!(
+        "**{family} Pro** changes to **{target}** in place, without a reinstall: install {target}'s KMS client setup key (GVLK) and activate against your KMS host, from an elevated command prompt:\n\n```\nslmgr /ipk {key}\nslmgr /skms {host}:{port}\nslmgr /ato\n```\n\nThe edition changes when the key is installed (restart if Windows asks); `DISM /online /Get-CurrentEdition` shows the result. Your organisation needs volume licences for {target}.",
+        key = g.key,
+        host = host_or_placeholder(t),
+        port = t.port,
+    );
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::ClientProcedure);
+    c.family = Some(g.family.clone());
+    c.edition = Some(g.edition.clone());
+    Some(finish(
+        text,
+        Source {
+            title: format!("{GVLK_TABLE} ({})", kb.tables.gvlk_source),
+            section: g.family.clone(),
+        },
+        0.9,
+        c,
+        None,
+    ))
+}
+
+/// "Is there one for Home?", "and Home?" in a thread about a Windows client's keys.
+fn home_in_key_thread(ctx: Option<&Context>, lower: &str, words: usize) -> bool {
+    let client_keys = ctx.is_some_and(|c| {
+        c.intent == Some(Intent::KeyLookup)
+            && c.family.as_deref().is_some_and(|f| {
+                ["Windows 1", "Windows 8", "Windows 7"]
+                    .iter()
+                    .any(|p| f.starts_with(p))
+            })
+    });
+    client_keys
+        && words <= 6
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "home")
+        && ![
+            "at home",
+            "from home",
+            "home office",
+            "home network",
+            "home user",
+            "home lab",
+            "homelab",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+/// Essentials of a Windows Server version whose Essentials has no GVLK (2022, 2025): the plain
+/// "no" for it, and `slots` without it so the other editions named still get their keys.
+fn essentials_without_key(
+    kb: &KnowledgeBase,
+    slots: &mut Slots,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let keyless = |q: &EditionQuery| {
+        q.attrs.contains("essentials")
+            && !q.families.is_empty()
+            && q.families
+                .iter()
+                .all(|f| f.starts_with("Windows Server 20"))
+            && matches!(editions::lookup(&kb.tables.gvlks, q), EditionMatch::Unknown)
+    };
+    let names: Vec<String> = slots
+        .editions
+        .iter()
+        .filter(|q| keyless(q))
+        .flat_map(|q| q.families.iter().map(|f| format!("{f} Essentials")))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    slots.editions.retain(|q| !keyless(q));
+    let mut a = fact_answer(kb, "essentials-no-gvlk", t, Intent::KeyLookup, ctx)?;
+    a.text = a
+        .text
+        .replace("<Essentials_edition>", &names.join("** or **"));
+    Some(a)
+}
+
 /// The GVLK answer for one or several editions, with commands for the user's host.
 fn keys_answer(
     kb: &KnowledgeBase,
@@ -1836,12 +1963,17 @@ fn keys_answer(
                 String::new()
             };
             text.push_str("KMS client setup keys (GVLKs) for the editions you named:\n\n| Edition | Key |\n|---|---|\n");
-            for g in &exact {
-                text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
-            }
-            for list in &ambiguous {
-                for g in list.iter().take(per_list) {
-                    text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
+            // An edition named twice ("2022 and 2022 Datacenter") has one row.
+            let mut listed: Vec<String> = Vec::new();
+            for g in exact.iter().copied().chain(
+                ambiguous
+                    .iter()
+                    .flat_map(|l| l.iter().take(per_list).copied()),
+            ) {
+                let row = format!("| {} | `{}` |\n", g.display_name(), g.key);
+                if !listed.contains(&row) {
+                    text.push_str(&row);
+                    listed.push(row);
                 }
             }
             let notes: Vec<String> = exact.iter().filter_map(|g| lifecycle_note(g)).collect();
@@ -3516,11 +3648,19 @@ fn host_vs_client(words: &[&str]) -> bool {
         ]
         .iter()
         .any(|w| has(w))
-        && ![
+        && (![
             "key", "keys", "time", "clock", "clocks", "port", "version", "versions", "update",
         ]
         .iter()
         .any(|w| has(w))
+            // "KMS host key vs KMS client key": the two keys are the two roles.
+            || (words.windows(2).any(|p| p == ["host", "key"])
+                && words
+                    .windows(2)
+                    .any(|p| p[0] == "client" && matches!(p[1], "key" | "keys" | "setup"))
+                && !["time", "clock", "port", "version", "update"]
+                    .iter()
+                    .any(|w| has(w))))
 }
 
 /// Whether one machine needs sysprep ("is sysprep needed if I only have one VM?").
@@ -3943,6 +4083,10 @@ fn answer_one(
     if lower.contains("red hat") {
         product_toks.push("redhat".to_string());
     }
+    // "macOS" loses its "s" as a token; "Mac OS" is two words.
+    if lower.contains("macos") || lower.contains("mac os") {
+        product_toks.push("macos".to_string());
+    }
     // Shared computer activation is a Microsoft 365 Apps feature, not Windows activation.
     if lower.contains("shared computer activation") && !lower.contains("windows") {
         product_toks.push("365".to_string());
@@ -4069,6 +4213,13 @@ fn answer_one(
     }
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
+    }
+    // "Pro to Enterprise": the target edition's key changes the edition in place.
+    if u.slots.nothing_pasted() {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = client_edition_upgrade(kb, q, &u.slots, &t, ctx) {
+            return with_intent(a, Some(Intent::ClientProcedure));
+        }
     }
     // Kilometres ("convert 42 kms to miles", "how many kms to Munich") are no KMS. A unit
     // conversion or a speed ("1688 kms to miles", "120 kms an hour") is one whatever number
@@ -4746,10 +4897,18 @@ fn answer_one(
                     if e.attrs.is_empty() && !e.families.is_empty() && !p.attrs.is_empty() {
                         let mut with = e.clone();
                         with.attrs.extend(p.attrs.iter().copied());
-                        if matches!(
-                            editions::lookup(&kb.tables.gvlks, &with),
-                            EditionMatch::Exact(_)
-                        ) {
+                        // "and 2022?" after 2016 Essentials: the later Essentials, which has
+                        // no key, said so.
+                        let keyless_essentials = p.attrs.contains("essentials")
+                            && e.families
+                                .iter()
+                                .all(|f| f.starts_with("Windows Server 20"));
+                        if keyless_essentials
+                            || matches!(
+                                editions::lookup(&kb.tables.gvlks, &with),
+                                EditionMatch::Exact(_)
+                            )
+                        {
                             *e = with;
                         }
                     }
@@ -5683,6 +5842,10 @@ fn answer_one(
             Some(("host-updates", Intent::HostSetup))
         } else if KMS_REGISTRY.is_match(q)
             && (lower.contains("kms") || lower.contains("keymanagementservice"))
+            // "the registry says EditionID EnterpriseS": the edition read there, not the host.
+            && !["editionid", "edition id", "productname", "product name"]
+                .iter()
+                .any(|w| lower.contains(w))
         {
             Some(("kms-registry", Intent::PointKms))
         } else if MAK_LIMIT.is_match(q) {
@@ -5732,12 +5895,17 @@ fn answer_one(
             Some(("client-os-host", Intent::HostSetup))
         } else if SETTINGS_APP.is_match(q) && ACTIVATION_CONTEXT.is_match(q) {
             Some(("settings-activation", Intent::StatusCheck))
-        } else if HOME_EDITION.is_match(q)
+        } else if (HOME_EDITION.is_match(q)
             && !NEGATED_HOME.is_match(q)
-            // Only Home named ("key for server 2022 and windows 11 home" still gets its key).
+            // Only Home named ("key for server 2022 and windows 11 home" still gets its key);
+            // "our KMS server" names no server edition.
             && u.slots.editions.len() <= 1
-            && !lower.contains("server")
-            && (KEY_WORDS.is_match(q) || KMS_OR_GVLK.is_match(q))
+            && !["kms server", "kms-server", "activation server", "licensing server", "company server"]
+                .iter()
+                .fold(lower.clone(), |l, w| l.replace(w, " "))
+                .contains("server")
+            && (KEY_WORDS.is_match(q) || KMS_OR_GVLK.is_match(q)))
+            || home_in_key_thread(ctx, &lower, toks.len())
         {
             Some(("home-edition", Intent::KeyLookup))
         } else if HOST_KEY_WHERE.is_match(q) {
@@ -7329,7 +7497,26 @@ fn compose_for(
                 .split(|ch: char| !ch.is_ascii_alphanumeric())
                 .any(|w| ["same", "different", "differ", "identical"].contains(&w))
                 || asks_shared_key(lower);
-            keys_answer(kb, &slots, t, ctx, comparing).map(|mut a| {
+            let essentials = essentials_without_key(kb, &mut slots, t, ctx);
+            let keys = if essentials.is_some() && slots.editions.is_empty() {
+                None
+            } else {
+                keys_answer(kb, &slots, t, ctx, comparing)
+            };
+            let keys = match (keys, essentials) {
+                (Some(mut a), Some(note)) => {
+                    let note = note.text.split("\n\n").next().unwrap_or_default();
+                    let note = note
+                        .split(" See the installed edition")
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    a.text = format!("{note}\n\n{}", a.text);
+                    Some(a)
+                }
+                (keys, note) => keys.or(note),
+            };
+            keys.map(|mut a| {
                 if let Some(fam) = &home {
                     a.text = format!(
                         "**{fam} Home has no KMS client setup key (GVLK)**: Microsoft publishes GVLKs only for volume editions (Pro, Enterprise, Education and the Server editions), so a Home edition cannot activate through KMS. Activate it online with its own retail or OEM key, or move it to a volume edition such as Pro first.\n\n{}",
@@ -7340,6 +7527,17 @@ fn compose_for(
             })
         }
         .map(|mut a| {
+            // "Server Core", "Desktop Experience": installation options, not editions.
+            let install_option = lower
+                .split(|ch: char| !ch.is_ascii_alphanumeric())
+                .any(|w| w == "core" || w == "gui")
+                || lower.contains("desktop experience");
+            if install_option
+                && a.text.contains("Windows Server")
+                && a.text.contains("The KMS client setup key (GVLK) for")
+            {
+                a.text.insert_str(0, "**The same key for both**: Server Core and Desktop Experience are installation options of one edition, not editions of their own, so either one uses the edition's KMS client setup key (GVLK).\n\n");
+            }
             if ["multi-session", "multisession", "multi session"]
                 .iter()
                 .any(|w| lower.contains(w))
