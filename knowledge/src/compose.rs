@@ -1752,6 +1752,76 @@ fn gvlk_source(kb: &KnowledgeBase, family: &str) -> Source {
     }
 }
 
+/// Which Windows a build number is ("what is build 17763?"), asked with a question word.
+fn build_release_answer(
+    kb: &KnowledgeBase,
+    lower: &str,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let asks = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "what" | "which" | "whats" | "identify"));
+    if !asks {
+        return None;
+    }
+    let (build, mut names) = editions::build_releases(lower)?;
+    // "...what version of Windows Server": the server release of that build.
+    let server = lower.contains("server");
+    let client = [
+        "windows 10",
+        "windows 11",
+        "win 10",
+        "win 11",
+        "client",
+        "desktop",
+        "laptop",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if server != client {
+        let kept: Vec<&'static str> = names
+            .iter()
+            .copied()
+            .filter(|n| n.starts_with("Windows Server") == server)
+            .collect();
+        if !kept.is_empty() {
+            names = kept;
+        }
+    }
+    let listed: Vec<String> = names.iter().map(|n| format!("**{n}**")).collect();
+    let mut text = format!("Build {build} is {}.", listed.join(" or "));
+    if names.len() > 1 {
+        text.push_str(" `winver` shows which one a machine runs.");
+    }
+    let rows: Vec<&Gvlk> = match names.as_slice() {
+        [one] => kb
+            .tables
+            .gvlks
+            .iter()
+            .filter(|g| g.family == *one)
+            .collect(),
+        _ => Vec::new(),
+    };
+    if rows.is_empty() {
+        text.push_str(" `DISM /online /Get-CurrentEdition` shows the edition; ask me \"key for <edition>\" for its KMS client setup key (GVLK).");
+    } else {
+        text.push_str(" Its KMS client setup keys (GVLKs):\n\n| Edition | Key |\n|---|---|\n");
+        for g in &rows {
+            text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
+        }
+        text.push_str(&format!("\nInstall the one of your edition (`DISM /online /Get-CurrentEdition` shows it) and activate against your KMS host:\n\n```\nslmgr /ipk <key_from_the_table>\nslmgr /skms {}:{}\nslmgr /ato\n```", host_or_placeholder(t), t.port));
+    }
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::KeyLookup);
+    if let [one] = names.as_slice() {
+        if !rows.is_empty() {
+            c.family = Some((*one).to_string());
+        }
+    }
+    Some(finish(text, gvlk_source(kb, "builds"), 0.85, c, None))
+}
+
 /// Windows 10/11 Pro changed to Enterprise or Education ("upgrade Pro to Enterprise with our
 /// KMS", "switch Pro to Education"): installing the target edition's GVLK changes the edition
 /// in place, then it activates against the KMS host.
@@ -4214,6 +4284,13 @@ fn answer_one(
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
+    // "What Windows is build 20348?": the release, and its keys when it is one server version.
+    if u.slots.nothing_pasted() && toks.len() <= 12 && !KEY_WORDS.is_match(q) {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = build_release_answer(kb, &lower, &t, ctx) {
+            return with_intent(a, Some(Intent::KeyLookup));
+        }
+    }
     // "Pro to Enterprise": the target edition's key changes the edition in place.
     if u.slots.nothing_pasted() {
         let t = target(&u.slots, ctx, settings);
@@ -5038,7 +5115,13 @@ fn answer_one(
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
     // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
-    if asks_definition(q) {
+    // "Windows 10 Enterprise 2016 LTSB. What's the KMS key?": that edition's key.
+    let edition_key = KEY_WORDS.is_match(q)
+        && u.slots
+            .editions
+            .iter()
+            .any(|e| !e.families.is_empty() && !e.attrs.is_empty());
+    if asks_definition(q) && !edition_key {
         // "KMS stands for what?" asked alone: the words first, then how it compares.
         if DEFINITION.is_match(q) || u.slots.nothing_pasted() && q.len() < 120 {
             let words = q

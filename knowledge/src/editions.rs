@@ -367,6 +367,49 @@ fn ltsc_versions(text: &str) -> String {
         .into_owned()
 }
 
+/// The releases a Windows build number in `lower` belongs to ("build 17763": Windows Server
+/// 2019 and Windows 10 1809), with the number; `None` without a known build number.
+pub fn build_releases(lower: &str) -> Option<(String, Vec<&'static str>)> {
+    static BUILD: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(
+            r"(?:\b10\.0\.)?\b(6001|6002|6003|7600|7601|9200|9600|10240|14393|17763|19041|19042|19043|19044|19045|20348|22000|22621|22631|26100)\b",
+        )
+    });
+    let b = BUILD.captures(lower)?.get(1)?.as_str();
+    if b.len() == 4 && !lower.contains("build") {
+        return None;
+    }
+    let names: Vec<&'static str> = match b {
+        "6001" | "6002" | "6003" => vec!["Windows Server 2008", "Windows Vista"],
+        "7600" | "7601" => vec!["Windows Server 2008 R2", "Windows 7"],
+        "9200" => vec!["Windows Server 2012", "Windows 8"],
+        "9600" => vec!["Windows Server 2012 R2", "Windows 8.1"],
+        "10240" => vec!["Windows 10, version 1507 (also Enterprise 2015 LTSB)"],
+        "14393" => vec![
+            "Windows Server 2016",
+            "Windows 10, version 1607 (also Enterprise 2016 LTSB)",
+        ],
+        "17763" => vec![
+            "Windows Server 2019",
+            "Windows 10, version 1809 (also Enterprise LTSC 2019)",
+        ],
+        "19041" => vec!["Windows 10, version 2004"],
+        "19042" => vec!["Windows 10, version 20H2"],
+        "19043" => vec!["Windows 10, version 21H1"],
+        "19044" => vec!["Windows 10, version 21H2 (also Enterprise LTSC 2021)"],
+        "19045" => vec!["Windows 10, version 22H2"],
+        "20348" => vec!["Windows Server 2022"],
+        "22000" => vec!["Windows 11, version 21H2"],
+        "22621" => vec!["Windows 11, version 22H2"],
+        "22631" => vec!["Windows 11, version 23H2"],
+        _ => vec![
+            "Windows Server 2025",
+            "Windows 11, version 24H2 (also Enterprise LTSC 2024)",
+        ],
+    };
+    Some((b.to_string(), names))
+}
+
 /// Edition IDs and build numbers in `lower` spelled out as edition and release names, for
 /// reading the whole message before it is cut into one part per edition.
 pub fn spell_out(lower: &str) -> String {
