@@ -1834,14 +1834,22 @@ fn client_edition_upgrade(
 ) -> Option<Answer> {
     static PRO_TO: LazyLock<Regex> = LazyLock::new(|| {
         rx(
-            r"(?i)\b(?:pro|professional)\s+(?:edition\s+)?(?:in)?to\s+(?:the\s+)?(enterprise|ent|education|edu)\b",
+            r"(?i)\b(?:pro|professional)(\s+n)?\s+(?:edition\s+)?(?:in)?to\s+(?:the\s+)?(enterprise|ent|education|edu)(\s+n)?\b",
         )
     });
-    let target = PRO_TO.captures(q)?.get(1)?.as_str().to_lowercase();
-    let target = if target.starts_with("ent") {
-        "Enterprise"
+    let caps = PRO_TO.captures(q)?;
+    let source = if caps.get(1).is_some() {
+        "Pro N"
     } else {
-        "Education"
+        "Pro"
+    };
+    let target = caps.get(2)?.as_str().to_lowercase();
+    let n = caps.get(3).is_some();
+    let target = match (target.starts_with("ent"), n) {
+        (true, false) => "Enterprise",
+        (true, true) => "Enterprise N",
+        (false, false) => "Education",
+        (false, true) => "Education N",
     };
     let family = slots
         .editions
@@ -1867,7 +1875,7 @@ fn client_edition_upgrade(
         "Windows 10 or 11".to_string()
     };
     let text = format!(
-        "**{family} Pro** changes to **{target}** in place, without a reinstall: install {target}'s KMS client setup key (GVLK) and activate against your KMS host, from an elevated command prompt:\n\n```\nslmgr /ipk {key}\nslmgr /skms {host}:{port}\nslmgr /ato\n```\n\nThe edition changes when the key is installed (restart if Windows asks); `DISM /online /Get-CurrentEdition` shows the result. Your organisation needs volume licences for {target}.",
+        "**{family} {source}** changes to **{target}** in place, without a reinstall: install {target}'s KMS client setup key (GVLK) and activate against your KMS host, from an elevated command prompt:\n\n```\nslmgr /ipk {key}\nslmgr /skms {host}:{port}\nslmgr /ato\n```\n\nThe edition changes when the key is installed (restart if Windows asks); `DISM /online /Get-CurrentEdition` shows the result. Your organisation needs volume licences for {target}.",
         key = g.key,
         host = host_or_placeholder(t),
         port = t.port,
@@ -4291,6 +4299,19 @@ fn answer_one(
             return with_intent(a, Some(Intent::KeyLookup));
         }
     }
+    // "Can Server 2022 Essentials use our KMS?": it has no GVLK, whatever was asked about it.
+    if u.slots.nothing_pasted()
+        && ["kms", "gvlk", "key", "activat", "slmgr"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.editions.len() == 1
+    {
+        let t = target(&u.slots, ctx, settings);
+        let mut slots = u.slots.clone();
+        if let Some(a) = essentials_without_key(kb, &mut slots, &t, ctx) {
+            return with_intent(a, Some(Intent::KeyLookup));
+        }
+    }
     // "Pro to Enterprise": the target edition's key changes the edition in place.
     if u.slots.nothing_pasted() {
         let t = target(&u.slots, ctx, settings);
@@ -5865,7 +5886,14 @@ fn answer_one(
                 && (lower.contains("have to activate") || lower.contains("until i must activate")))
         {
             Some(("grace", Intent::Timing))
-        } else if WHICH_EDITION.is_match(q) {
+        } else if WHICH_EDITION.is_match(q)
+            // "Which edition is NPPR9-...?": the published key's edition, answered below.
+            && !u
+                .slots
+                .product_key
+                .as_ref()
+                .is_some_and(|k| kb.tables.gvlks.iter().any(|g| &g.key == k))
+        {
             Some(("edition-check", Intent::KeyLookup))
         } else if REMOVE_KEY.is_match(q) {
             Some(("remove-key", Intent::Slmgr))

@@ -207,7 +207,8 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
 fn edition_ids(lower: &str) -> String {
     // "EnterpriseS" is also the plural of "enterprise": only as an ID next to an edition word.
     let id_context = [
-        "edition", "sku", "registry", "winver", "build", "dism", "=", ":",
+        "edition", "sku", "registry", "winver", "build", "dism", "=", ":", "1507", "1607", "1809",
+        "21h2", "24h2", "ltsc", "ltsb",
     ]
     .iter()
     .any(|w| lower.contains(w));

@@ -184,7 +184,7 @@ static GLUED: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+|\s+(vs\.?|versus|compared\s+(to|with)|(different|differs?)\s+from|same\s+as)\s+",
+        r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+/\s+|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+|\s+(vs\.?|versus|compared\s+(to|with)|(different|differs?)\s+from|same\s+as)\s+",
     )
 });
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
@@ -896,6 +896,7 @@ fn edition_queries(lower: &str) -> Vec<EditionQuery> {
     let mut last_family: Vec<String> = Vec::new();
     // Editions that name their own version ("LTSC 2021 and LTSC 2021 N").
     let mut named: Vec<EditionQuery> = Vec::new();
+    let mut last_attrs = std::collections::BTreeSet::new();
     const FAMILY_WORDS: &[&str] = &["vista", "ltsc", "ltsb", "iot", "sac", "semi", "long"];
     let lower = &editions::spell_out(lower);
     for seg in SEGMENT_SPLIT.split(lower) {
@@ -905,6 +906,25 @@ fn edition_queries(lower: &str) -> Vec<EditionQuery> {
             continue;
         }
         let mut q = editions::parse(seg);
+        // "LTSC 2019 vs 2021": a bare year after an LTSC release is the LTSC release of that
+        // year, of the same edition.
+        if q.families.is_empty()
+            && last_family.len() == 1
+            && (last_family[0].contains("LTSC") || last_family[0].contains("LTSB"))
+        {
+            let year = seg
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .find(|w| matches!(*w, "2015" | "2016" | "2019" | "2021" | "2024"));
+            if let Some(y) = year {
+                let fams = editions::families(&format!("ltsc {y}"));
+                if fams.len() == 1 {
+                    q.families = fams;
+                    if q.attrs.is_empty() {
+                        q.attrs = last_attrs.clone();
+                    }
+                }
+            }
+        }
         if q.is_empty() {
             continue;
         }
@@ -915,6 +935,7 @@ fn edition_queries(lower: &str) -> Vec<EditionQuery> {
         }
         if !q.families.is_empty() {
             last_family = q.families.clone();
+            last_attrs = q.attrs.clone();
         }
         if !out.contains(&q) {
             out.push(q);
