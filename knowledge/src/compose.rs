@@ -1896,6 +1896,19 @@ fn client_edition_upgrade(
     ))
 }
 
+/// "Datacenter instead?" in a thread about converting an evaluation edition: the conversion to
+/// that edition.
+fn evaluation_thread(ctx: Option<&Context>, slots: &Slots, words: usize) -> bool {
+    ctx.and_then(|c| c.topic.as_ref())
+        .is_some_and(|t| t.section == "Evaluation editions")
+        && words <= 6
+        && slots.nothing_pasted()
+        && slots
+            .editions
+            .iter()
+            .any(|e| e.attrs.contains("standard") || e.attrs.contains("datacenter"))
+}
+
 /// "Is there one for Home?", "and Home?" in a thread about a Windows client's keys.
 fn home_in_key_thread(ctx: Option<&Context>, lower: &str, words: usize) -> bool {
     let client_keys = ctx.is_some_and(|c| {
@@ -4987,6 +5000,37 @@ fn answer_one(
                     }
                 }
             }
+            // "And 2019?" in a thread about an LTSC release: the LTSC release of that year, not
+            // Windows Server 2019.
+            if let Some(fam) = c
+                .family
+                .as_ref()
+                .filter(|f| f.contains("LTSC") || f.contains("LTSB"))
+            {
+                if follow && !lower.contains("server") && !lower.contains("srv") {
+                    let prefix = fam.split(" LT").next().unwrap_or_default().to_string();
+                    for e in &mut u.slots.editions {
+                        let year = match e.families.as_slice() {
+                            [one] => one.strip_prefix("Windows Server ").map(str::to_string),
+                            _ => None,
+                        };
+                        if let Some(y) = year {
+                            let ltsc: Vec<String> = editions::families(&format!("ltsc {y}"))
+                                .into_iter()
+                                .filter(|f| f.starts_with(&prefix) || !f.starts_with("Windows 1"))
+                                .collect();
+                            let ltsc = if ltsc.is_empty() {
+                                editions::families(&format!("ltsc {y}"))
+                            } else {
+                                ltsc
+                            };
+                            if ltsc.len() == 1 {
+                                e.families = ltsc;
+                            }
+                        }
+                    }
+                }
+            }
             // A version alone in a short follow-up ("same for 2016?", "2025 too?") keeps the
             // thread's edition ("Datacenter") when that names one key of the new version.
             if let Some(prev_ed) = c.edition.as_deref().filter(|_| follow && toks.len() <= 6) {
@@ -6023,7 +6067,7 @@ fn answer_one(
             Some(("host-key-only", Intent::HostSetup))
         } else if CHANNEL_PROOF.is_match(q) {
             Some(("channel-proof", Intent::StatusCheck))
-        } else if EVALUATION.is_match(q) {
+        } else if EVALUATION.is_match(q) || evaluation_thread(ctx, &u.slots, toks.len()) {
             Some(("evaluation", Intent::ClientProcedure))
         } else if EDITION_CHANGE.is_match(q) {
             Some(("edition-change", Intent::ClientProcedure))
@@ -6078,6 +6122,10 @@ fn answer_one(
                                 "/Set-Edition:ServerStandard",
                                 "/Set-Edition:ServerDatacenter",
                             );
+                        }
+                        // "Datacenter instead?" next: the same version.
+                        if let Some(c) = a.context.as_mut() {
+                            c.family = Some(g.family.clone());
                         }
                     }
                 }
@@ -7604,10 +7652,16 @@ fn compose_for(
                     .editions
                     .retain(|e| !(e.attrs.is_empty() && e.families == [fam.clone()]));
             }
-            let comparing = lower
-                .split(|ch: char| !ch.is_ascii_alphanumeric())
-                .any(|w| ["same", "different", "differ", "identical"].contains(&w))
-                || asks_shared_key(lower);
+            // "Same for 2019 and 2016?" in a thread asks for the same answer, not a comparison.
+            let same_again = ctx.is_some()
+                && ["same for ", "the same for ", "and same for ", "same with "]
+                    .iter()
+                    .any(|w| lower.trim_start().starts_with(w));
+            let comparing = !same_again
+                && (lower
+                    .split(|ch: char| !ch.is_ascii_alphanumeric())
+                    .any(|w| ["same", "different", "differ", "identical"].contains(&w))
+                    || asks_shared_key(lower));
             let essentials = essentials_without_key(kb, &mut slots, t, ctx);
             let keys = if essentials.is_some() && slots.editions.is_empty() {
                 None
