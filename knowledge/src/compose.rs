@@ -165,6 +165,12 @@ static FREE_WORKING_KEY: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\b(gib|give|send|schick\w*|brauche|donne\w*|envoie\w*|dame|manda|quiero|necesito|besoin)\b.{0,60}(\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b.{0,40}\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b|\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b.{0,30}\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b)|\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
     )
 });
+/// A product key wanted for free ("Windows 10 Pro product key free", "free retail key").
+static FREE_KEY_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(product|retail|licen[cs]e|activation|oem|windows)\s+keys?\b.{0,30}\bfree\b|\bfree\s+(\w+\s+){0,4}(product|retail|licen[cs]e|activation|oem)\s+keys?\b",
+    )
+});
 /// Wanting a machine on KMS ("onto our KMS", "on KMS instead").
 static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1184,7 +1190,7 @@ static RETAIL_MISMATCH: LazyLock<Folded> = LazyLock::new(|| {
 /// A MAK or retail key used with KMS ("can a retail key be used with KMS?").
 static NON_GVLK_WITH_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(retail|mak|oem)(\s+(key|licen[cs]e)s?)?\s+((also\s+)?work\w*\s+|be\s+used\s+|used\s+|activate\w*\s+)?(with|against|through|via|on)\s+(a\s+|the\s+|our\s+|my\s+)?kms\b|\bkms\s+(host|server)?\s*(activate|accept|take)s?\b.{0,20}\b(retail|mak|oem)\s+keys?\b",
+        r"(?i)\b(retail|mak|oem)(\s+(key|licen[cs]e)s?)?\s+((also\s+)?work\w*\s+|be\s+used\s+|used\s+|activate\w*\s+)?(with|against|through|via|on)\s+(a\s+|the\s+|our\s+|my\s+)?kms\b|\bkms\s+(host|server)?\s*(activate|accept|take)s?\b.{0,20}\b(retail|mak|oem)\s+keys?\b|\b(retail|mak|oem)\s+(key|licen[cs]e)s?\b.{0,60}\bkms(\s+host|\s+server)?\s+(use|take|accept|activate)\w*\b",
     )
 });
 /// Every licence on the machine ("licence info for all installed products").
@@ -1388,6 +1394,7 @@ pub(crate) fn warm_up() {
         &WINDOWS_FEATURE,
         &VENDOR_LICENCE,
         &FREE_WORKING_KEY,
+        &FREE_KEY_ASK,
         &WANTS_KMS,
         &DEFINITION,
         &PRE_VISTA,
@@ -1935,6 +1942,59 @@ fn home_in_key_thread(ctx: Option<&Context>, lower: &str, words: usize) -> bool 
         ]
         .iter()
         .any(|w| lower.contains(w))
+}
+
+/// A bought key asked for ("Server 2022 retail key please", "can you give me a MAK"):
+/// `Some("mak")` or `Some("retail")`; `None` when the message only mentions one ("I have a
+/// retail key").
+fn asks_bought_key(lower: &str) -> Option<&'static str> {
+    static BOUGHT: LazyLock<Regex> = LazyLock::new(|| {
+        rx(
+            r"(?i)\b(retail|oem|mak|full|paid|purchased)\s+(product\s+|licen[cs]e\s+)?(key|serial)s?\b|\b(a|an|one)\s+(mak|retail|oem)\b",
+        )
+    });
+    let kind = BOUGHT.captures(lower)?;
+    let word = kind.get(1).or_else(|| kind.get(5))?.as_str().to_lowercase();
+    let asks = [
+        "please",
+        "pls",
+        "plz",
+        "give me",
+        "send me",
+        "can i get",
+        "can i have",
+        "give us",
+        "need a",
+        "need an",
+        "want a",
+        "want an",
+        "share a",
+        "share one",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    let has_one = [
+        "i have",
+        "i bought",
+        "we have",
+        "we bought",
+        "my own",
+        "our own",
+        "installed",
+        "sticker",
+        "instead",
+        " vs",
+        "versus",
+        "differen",
+        "or gvlk",
+        "or kms",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if !asks || has_one {
+        return None;
+    }
+    Some(if word == "mak" { "mak" } else { "retail" })
 }
 
 /// Essentials of a Windows Server version whose Essentials has no GVLK (2022, 2025): the plain
@@ -4305,33 +4365,6 @@ fn answer_one(
     if CREATIVE_OR_INJECTION.is_match(q) {
         return abstain(0.0, ctx);
     }
-    // "What Windows is build 20348?": the release, and its keys when it is one server version.
-    if u.slots.nothing_pasted() && toks.len() <= 12 && !KEY_WORDS.is_match(q) {
-        let t = target(&u.slots, ctx, settings);
-        if let Some(a) = build_release_answer(kb, &lower, &t, ctx) {
-            return with_intent(a, Some(Intent::KeyLookup));
-        }
-    }
-    // "Can Server 2022 Essentials use our KMS?": it has no GVLK, whatever was asked about it.
-    if u.slots.nothing_pasted()
-        && ["kms", "gvlk", "key", "activat", "slmgr"]
-            .iter()
-            .any(|w| lower.contains(w))
-        && u.slots.editions.len() == 1
-    {
-        let t = target(&u.slots, ctx, settings);
-        let mut slots = u.slots.clone();
-        if let Some(a) = essentials_without_key(kb, &mut slots, &t, ctx) {
-            return with_intent(a, Some(Intent::KeyLookup));
-        }
-    }
-    // "Pro to Enterprise": the target edition's key changes the edition in place.
-    if u.slots.nothing_pasted() {
-        let t = target(&u.slots, ctx, settings);
-        if let Some(a) = client_edition_upgrade(kb, q, &u.slots, &t, ctx) {
-            return with_intent(a, Some(Intent::ClientProcedure));
-        }
-    }
     // Kilometres ("convert 42 kms to miles", "how many kms to Munich") are no KMS. A unit
     // conversion or a speed ("1688 kms to miles", "120 kms an hour") is one whatever number
     // it has.
@@ -4629,10 +4662,60 @@ fn answer_one(
         }
     }
     // Activating without a licence is not something this bot helps with.
-    if PIRACY.is_match(q) || FREE_WORKING_KEY.is_match(q) {
+    // "Windows 10 Pro product key free": a free retail key, not the public GVLK asked about.
+    let free_key = FREE_KEY_ASK.is_match(q)
+        && ![
+            "gvlk",
+            "kms",
+            "volume",
+            "setup key",
+            "client key",
+            "public",
+            "is it free",
+            "are they free",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    if PIRACY.is_match(q) || FREE_WORKING_KEY.is_match(q) || free_key {
         let mut a = abstain(0.0, ctx);
         a.text = "I can't help with that: it would use Windows without a valid licence. To activate properly: KMS with your organisation's KMS host, or online or by phone with your own MAK or retail key. Say `help` to see what I can do.".to_string();
         return a;
+    }
+    // "A retail key for Server 2022 please", "give me a MAK": bought keys, which no one here
+    // can hand out; the public GVLK is said to be what it is.
+    let asks_bought_key = asks_bought_key(&lower);
+    if asks_bought_key == Some("mak") && u.slots.nothing_pasted() {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = fact_answer(kb, "mak-source", &t, Intent::Online, ctx) {
+            return with_intent(a, Some(Intent::Online));
+        }
+    }
+    // "What Windows is build 20348?": the release, and its keys when it is one server version.
+    if u.slots.nothing_pasted() && toks.len() <= 12 && !KEY_WORDS.is_match(q) {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = build_release_answer(kb, &lower, &t, ctx) {
+            return with_intent(a, Some(Intent::KeyLookup));
+        }
+    }
+    // "Can Server 2022 Essentials use our KMS?": it has no GVLK, whatever was asked about it.
+    if u.slots.nothing_pasted()
+        && ["kms", "gvlk", "key", "activat", "slmgr"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.editions.len() == 1
+    {
+        let t = target(&u.slots, ctx, settings);
+        let mut slots = u.slots.clone();
+        if let Some(a) = essentials_without_key(kb, &mut slots, &t, ctx) {
+            return with_intent(a, Some(Intent::KeyLookup));
+        }
+    }
+    // "Pro to Enterprise": the target edition's key changes the edition in place.
+    if u.slots.nothing_pasted() {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = client_edition_upgrade(kb, q, &u.slots, &t, ctx) {
+            return with_intent(a, Some(Intent::ClientProcedure));
+        }
     }
     // "Which key do I type in on my Windows VM?" is about activation too: its key.
     let anchor_word = ANCHOR.is_match(q);
@@ -7692,6 +7775,12 @@ fn compose_for(
             })
         }
         .map(|mut a| {
+            // "Server 2022 retail key please": the GVLK is no bought key, and says so first.
+            if asks_bought_key(lower) == Some("retail")
+                && a.text.contains("The KMS client setup key (GVLK) for")
+            {
+                a.text.insert_str(0, "**I can't give you a retail or OEM key**: those are bought (from Microsoft, a reseller or with the machine) and belong to whoever bought them. What I can give is the public KMS client setup key (GVLK) below, which is no licence: it only activates against your organisation's KMS host.\n\n");
+            }
             // "Server Core", "Desktop Experience": installation options, not editions.
             let install_option = lower
                 .split(|ch: char| !ch.is_ascii_alphanumeric())
