@@ -3046,6 +3046,16 @@ fn content_words_besides_editions(q: &str) -> usize {
                         | "azure"
                         | "version"
                         | "sac"
+                        // Installation options and where the name was read are no topic.
+                        | "core"
+                        | "desktop"
+                        | "experience"
+                        | "gui"
+                        | "winver"
+                        | "show"
+                        | "shows"
+                        | "say"
+                        | "says"
                 )
         })
         .count()
@@ -7786,7 +7796,11 @@ fn compose_for(
                 .split(|ch: char| !ch.is_ascii_alphanumeric())
                 .any(|w| w == "core" || w == "gui")
                 || lower.contains("desktop experience");
+            let asks_difference = ["same", "differ", "both", "desktop", "gui", " vs", "versus"]
+                .iter()
+                .any(|w| lower.contains(w));
             if install_option
+                && asks_difference
                 && a.text.contains("Windows Server")
                 && a.text.contains("The KMS client setup key (GVLK) for")
             {

@@ -179,7 +179,7 @@ static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Editions glued to their year ("2022dc", "2019std").
 static GLUED: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b((?:ws|srv|w2k|2k)?\d{2,4})(dc|std|datacenter|datacentre|standard|ess|essentials|r2)\b",
+        r"(?i)\b((?:ws|srv|w2k|2k|server|windows|win|w)?\d{2,4})(dc|std|datacenter|datacentre|standard|ess|essentials|r2|pro|ent|enterprise|edu|education)\b",
     )
 });
 static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
