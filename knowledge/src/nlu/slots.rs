@@ -942,17 +942,20 @@ fn edition_queries(lower: &str) -> Vec<EditionQuery> {
         }
     }
     // "EditionID EnterpriseSN, build 17763": the edition with every LTSC release, then the
-    // release alone; one edition of that release.
+    // release alone; one edition of that release. Likewise an edition without a version
+    // followed by the version alone.
     let narrowing: Vec<EditionQuery> = out
         .iter()
         .filter(|o| o.attrs.is_empty() && !o.families.is_empty())
         .cloned()
         .collect();
     if let [only] = narrowing.as_slice() {
+        // ("Enterprise, but not LTSB, win 10": the version after the edition.)
         let wider = |q: &EditionQuery| {
             !q.attrs.is_empty()
-                && q.families.len() > only.families.len()
-                && only.families.iter().all(|f| q.families.contains(f))
+                && (q.families.is_empty()
+                    || (q.families.len() > only.families.len()
+                        && only.families.iter().all(|f| q.families.contains(f))))
         };
         if out.iter().any(wider) {
             for q in out.iter_mut().filter(|q| wider(q)) {
