@@ -140,7 +140,7 @@ static WINDOWS_TERMS: LazyLock<Folded> =
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b|\b(give|send)\s+(me|us)\s+(a|an|one)\s+((windows|product|retail|licen[cs]e|activation)\s+)?key\s+(for\s+free|free\s+of\s+charge|at\s+no\s+cost)\b",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|key[\s-]?gen(erator)?s?|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b|\b(give|send)\s+(me|us)\s+(a|an|one)\s+((windows|product|retail|licen[cs]e|activation)\s+)?key\s+(for\s+free|free\s+of\s+charge|at\s+no\s+cost)\b",
     )
 });
 /// Words only Windows activation uses (a question with one of them is about activation).
@@ -163,6 +163,12 @@ static VENDOR_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
 static FREE_WORKING_KEY: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
         r"(?i)\b(gib|give|send|schick\w*|brauche|donne\w*|envoie\w*|dame|manda|quiero|necesito|besoin)\b.{0,60}(\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b.{0,40}\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b|\b(keys?|schl[uü]ssel|cl[eé]s?|claves?|chaves?)\b.{0,30}\b(gratis|kostenlos\w*|gratuit\w*|gratuita?s?)\b)|\bfree\b.{0,40}\b(keys?|serials?)\b.{0,30}\b(that\s+(works|activates|still\s+works)|working|works)\b|\b(working|real|genuine)\b.{0,30}\bfree\b.{0,30}\b(keys?|serials?)\b",
+    )
+});
+/// A product key wanted for free ("Windows 10 Pro product key free", "free retail key").
+static FREE_KEY_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(product|retail|licen[cs]e|activation|oem|windows)\s+keys?\b.{0,30}\bfree\b|\bfree\s+(\w+\s+){0,4}(product|retail|licen[cs]e|activation|oem)\s+keys?\b",
     )
 });
 /// Wanting a machine on KMS ("onto our KMS", "on KMS instead").
@@ -335,7 +341,7 @@ static CAPACITY_QUESTION: LazyLock<Folded> = LazyLock::new(|| {
 /// Converting a machine with a MAK or retail key to a KMS client.
 static CONVERT_TO_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b|\b(retail|mak|oem)\b.{0,60}\b(switch|convert|change|move|turn)\w*\b.{0,40}\b(volume|vl|gvlk|kms\s+client)\b",
+        r"(?i)\b(convert|switch|change|move|turn|migrate)\w*\b.*\b(to|into)\s+(a\s+)?kms(\s+client)?\b|\b(mak|retail|oem)\b.*\b(to|into)\s+(a\s+)?kms\b|\b(retail|mak|oem)\b.{0,60}\b(switch|convert|change|move|turn)\w*\b.{0,40}\b(volume|vl|gvlk|kms\s+client)\b|\b(volume_mak|mak|retail|oem)\b.{0,60}\b(want|need|switch|go|use|move)\w*\s+(to\s+)?(use\s+|go\s+)?(to\s+)?kms\b",
     )
 });
 /// Moving a machine from KMS to a MAK.
@@ -546,7 +552,7 @@ static EXPIRES_SOON: LazyLock<Regex> = LazyLock::new(|| {
 /// it?").
 static WRONG_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(wrong|incorrect|mistyped|typoed|bad|false)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b.{0,60}\b(remove|undo|revert|fix|replace|change|get\s+rid|uninstall|delete|go\s+back|start\s+over|correct)\w*|\b(remove|undo|revert|fix|replace|change|get\s+rid\s+of|uninstall|delete|correct)\w*\b.{0,40}\b(wrong|incorrect|mistyped|bad)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b",
+        r"(?i)\b(wrong|incorrect|mistyped|typoed|bad|false)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b.{0,60}\b(remove|undo|revert|fix|replace|change|get\s+rid|uninstall|delete|go\s+back|start\s+over|correct)\w*|\b(remove|undo|revert|fix|replace|change|get\s+rid\s+of|uninstall|delete|correct)\w*\b.{0,40}\b(wrong|incorrect|mistyped|bad)\s+(product\s+|activation\s+|licen[cs]e\s+|windows\s+)?key\b|\b(go\s+back|revert|return|switch\s+back|restore|put\s+back)\w*\b.{0,30}\b(oem|retail|original|old|previous|mak)\s+(product\s+)?key\b",
     )
 });
 /// Activation state from PowerShell or WMI.
@@ -1184,7 +1190,7 @@ static RETAIL_MISMATCH: LazyLock<Folded> = LazyLock::new(|| {
 /// A MAK or retail key used with KMS ("can a retail key be used with KMS?").
 static NON_GVLK_WITH_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(retail|mak|oem)(\s+(key|licen[cs]e)s?)?\s+((also\s+)?work\w*\s+|be\s+used\s+|used\s+|activate\w*\s+)?(with|against|through|via|on)\s+(a\s+|the\s+|our\s+|my\s+)?kms\b|\bkms\s+(host|server)?\s*(activate|accept|take)s?\b.{0,20}\b(retail|mak|oem)\s+keys?\b",
+        r"(?i)\b(retail|mak|oem)(\s+(key|licen[cs]e)s?)?\s+((also\s+)?work\w*\s+|be\s+used\s+|used\s+|activate\w*\s+)?(with|against|through|via|on)\s+(a\s+|the\s+|our\s+|my\s+)?kms\b|\bkms\s+(host|server)?\s*(activate|accept|take)s?\b.{0,20}\b(retail|mak|oem)\s+keys?\b|\b(retail|mak|oem)\s+(key|licen[cs]e)s?\b.{0,60}\bkms(\s+host|\s+server)?\s+(use|take|accept|activate)\w*\b",
     )
 });
 /// Every licence on the machine ("licence info for all installed products").
@@ -1196,7 +1202,7 @@ static ALL_LICENCES: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the edition in place ("dism set edition 2019 std to dc").
 static EDITION_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bset[\s-]?edition\b|\b(standard|std)\s+(edition\s+)?(in)?to\s+(datacenter|datacentre|dc)\b|\b(change|convert|upgrade|switch|move)\w*\s+(the\s+)?edition\b",
+        r"(?i)\bget[\s-]?(current|target)[\s-]?editions?\b|\bdism\b[^.?!]*\beditions?\b|\beditions?\b[^.?!]*\b(changed?|switch(ed)?|convert(ed)?|upgraded?|moved?)\s+to\b|\bset[\s-]?edition\b|\b(standard|std)\s+(edition\s+)?(in)?to\s+(datacenter|datacentre|dc)\b|\b(change|convert|upgrade|switch|move)\w*\s+(the\s+)?edition\b",
     )
 });
 /// Typing in a key the user has ("where do I type the key?", "product key on a sticker, how
@@ -1232,7 +1238,7 @@ static SEPARATE_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
 });
 static EVALUATION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial)\b",
+        r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial|server(standard|datacenter)eval(cor)?)\b",
     )
 });
 /// Active Directory-based activation.
@@ -1388,6 +1394,7 @@ pub(crate) fn warm_up() {
         &WINDOWS_FEATURE,
         &VENDOR_LICENCE,
         &FREE_WORKING_KEY,
+        &FREE_KEY_ASK,
         &WANTS_KMS,
         &DEFINITION,
         &PRE_VISTA,
@@ -1752,6 +1759,277 @@ fn gvlk_source(kb: &KnowledgeBase, family: &str) -> Source {
     }
 }
 
+/// Which Windows a build number is ("what is build 17763?"), asked with a question word.
+fn build_release_answer(
+    kb: &KnowledgeBase,
+    lower: &str,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let asks = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "what" | "which" | "whats" | "identify"));
+    if !asks {
+        return None;
+    }
+    let (build, mut names) = editions::build_releases(lower)?;
+    // "...what version of Windows Server": the server release of that build.
+    let server = lower.contains("server");
+    let client = [
+        "windows 10",
+        "windows 11",
+        "win 10",
+        "win 11",
+        "client",
+        "desktop",
+        "laptop",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if server != client {
+        let kept: Vec<&'static str> = names
+            .iter()
+            .copied()
+            .filter(|n| n.starts_with("Windows Server") == server)
+            .collect();
+        if !kept.is_empty() {
+            names = kept;
+        }
+    }
+    let listed: Vec<String> = names.iter().map(|n| format!("**{n}**")).collect();
+    let mut text = format!("Build {build} is {}.", listed.join(" or "));
+    if names.len() > 1 {
+        text.push_str(" `winver` shows which one a machine runs.");
+    }
+    let rows: Vec<&Gvlk> = match names.as_slice() {
+        [one] => kb
+            .tables
+            .gvlks
+            .iter()
+            .filter(|g| g.family == *one)
+            .collect(),
+        _ => Vec::new(),
+    };
+    if rows.is_empty() {
+        text.push_str(" `DISM /online /Get-CurrentEdition` shows the edition; ask me \"key for <edition>\" for its KMS client setup key (GVLK).");
+    } else {
+        text.push_str(" Its KMS client setup keys (GVLKs):\n\n| Edition | Key |\n|---|---|\n");
+        for g in &rows {
+            text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
+        }
+        text.push_str(&format!("\nInstall the one of your edition (`DISM /online /Get-CurrentEdition` shows it) and activate against your KMS host:\n\n```\nslmgr /ipk <key_from_the_table>\nslmgr /skms {}:{}\nslmgr /ato\n```", host_or_placeholder(t), t.port));
+    }
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::KeyLookup);
+    if let [one] = names.as_slice() {
+        if !rows.is_empty() {
+            c.family = Some((*one).to_string());
+        }
+    }
+    Some(finish(text, gvlk_source(kb, "builds"), 0.85, c, None))
+}
+
+/// Windows 10/11 Pro changed to Enterprise or Education ("upgrade Pro to Enterprise with our
+/// KMS", "switch Pro to Education"): installing the target edition's GVLK changes the edition
+/// in place, then it activates against the KMS host.
+fn client_edition_upgrade(
+    kb: &KnowledgeBase,
+    q: &str,
+    slots: &Slots,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    static PRO_TO: LazyLock<Regex> = LazyLock::new(|| {
+        rx(
+            r"(?i)\b(?:pro|professional)(\s+n)?\s+(?:edition\s+)?(?:in)?to\s+(?:the\s+)?(enterprise|ent|education|edu)(\s+n)?\b",
+        )
+    });
+    let caps = PRO_TO.captures(q)?;
+    let source = if caps.get(1).is_some() {
+        "Pro N"
+    } else {
+        "Pro"
+    };
+    let target = caps.get(2)?.as_str().to_lowercase();
+    let n = caps.get(3).is_some();
+    let target = match (target.starts_with("ent"), n) {
+        (true, false) => "Enterprise",
+        (true, true) => "Enterprise N",
+        (false, false) => "Education",
+        (false, true) => "Education N",
+    };
+    let family = slots
+        .editions
+        .iter()
+        .flat_map(|e| e.families.iter())
+        .find(|f| f.as_str() == "Windows 10" || f.as_str() == "Windows 11")
+        .cloned()
+        .or_else(|| {
+            ctx.and_then(|c| c.family.clone())
+                .filter(|f| f == "Windows 10" || f == "Windows 11")
+        });
+    // Windows 10 and 11 share these keys: an unnamed version is either.
+    let (family, named) = match family {
+        Some(f) => (f, true),
+        None => ("Windows 11".to_string(), false),
+    };
+    let EditionMatch::Exact(g) = kb.gvlk(&format!("{family} {target}")) else {
+        return None;
+    };
+    let family = if named {
+        family
+    } else {
+        "Windows 10 or 11".to_string()
+    };
+    let text = format!(
+        "**{family} {source}** changes to **{target}** in place, without a reinstall: install {target}'s KMS client setup key (GVLK) and activate against your KMS host, from an elevated command prompt:\n\n```\nslmgr /ipk {key}\nslmgr /skms {host}:{port}\nslmgr /ato\n```\n\nThe edition changes when the key is installed (restart if Windows asks); `DISM /online /Get-CurrentEdition` shows the result. Your organisation needs volume licences for {target}.",
+        key = g.key,
+        host = host_or_placeholder(t),
+        port = t.port,
+    );
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::ClientProcedure);
+    c.family = Some(g.family.clone());
+    c.edition = Some(g.edition.clone());
+    Some(finish(
+        text,
+        Source {
+            title: format!("{GVLK_TABLE} ({})", kb.tables.gvlk_source),
+            section: g.family.clone(),
+        },
+        0.9,
+        c,
+        None,
+    ))
+}
+
+/// "Datacenter instead?" in a thread about converting an evaluation edition: the conversion to
+/// that edition.
+fn evaluation_thread(ctx: Option<&Context>, slots: &Slots, words: usize) -> bool {
+    ctx.and_then(|c| c.topic.as_ref())
+        .is_some_and(|t| t.section == "Evaluation editions")
+        && words <= 6
+        && slots.nothing_pasted()
+        && slots
+            .editions
+            .iter()
+            .any(|e| e.attrs.contains("standard") || e.attrs.contains("datacenter"))
+}
+
+/// "Is there one for Home?", "and Home?" in a thread about a Windows client's keys.
+fn home_in_key_thread(ctx: Option<&Context>, lower: &str, words: usize) -> bool {
+    let client_keys = ctx.is_some_and(|c| {
+        c.intent == Some(Intent::KeyLookup)
+            && c.family.as_deref().is_some_and(|f| {
+                ["Windows 1", "Windows 8", "Windows 7"]
+                    .iter()
+                    .any(|p| f.starts_with(p))
+            })
+    });
+    client_keys
+        && words <= 6
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "home")
+        && ![
+            "at home",
+            "from home",
+            "home office",
+            "home network",
+            "home user",
+            "home lab",
+            "homelab",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+/// A bought key asked for ("Server 2022 retail key please", "can you give me a MAK"):
+/// `Some("mak")` or `Some("retail")`; `None` when the message only mentions one ("I have a
+/// retail key").
+fn asks_bought_key(lower: &str) -> Option<&'static str> {
+    static BOUGHT: LazyLock<Regex> = LazyLock::new(|| {
+        rx(
+            r"(?i)\b(retail|oem|mak|full|paid|purchased)\s+(product\s+|licen[cs]e\s+)?(key|serial)s?\b|\b(a|an|one)\s+(mak|retail|oem)\b",
+        )
+    });
+    let kind = BOUGHT.captures(lower)?;
+    let word = kind.get(1).or_else(|| kind.get(5))?.as_str().to_lowercase();
+    let asks = [
+        "please",
+        "pls",
+        "plz",
+        "give me",
+        "send me",
+        "can i get",
+        "can i have",
+        "give us",
+        "need a",
+        "need an",
+        "want a",
+        "want an",
+        "share a",
+        "share one",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    let has_one = [
+        "i have",
+        "i bought",
+        "we have",
+        "we bought",
+        "my own",
+        "our own",
+        "installed",
+        "sticker",
+        "instead",
+        " vs",
+        "versus",
+        "differen",
+        "or gvlk",
+        "or kms",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if !asks || has_one {
+        return None;
+    }
+    Some(if word == "mak" { "mak" } else { "retail" })
+}
+
+/// Essentials of a Windows Server version whose Essentials has no GVLK (2022, 2025): the plain
+/// "no" for it, and `slots` without it so the other editions named still get their keys.
+fn essentials_without_key(
+    kb: &KnowledgeBase,
+    slots: &mut Slots,
+    t: &Target,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let keyless = |q: &EditionQuery| {
+        q.attrs.contains("essentials")
+            && !q.families.is_empty()
+            && q.families
+                .iter()
+                .all(|f| f.starts_with("Windows Server 20"))
+            && matches!(editions::lookup(&kb.tables.gvlks, q), EditionMatch::Unknown)
+    };
+    let names: Vec<String> = slots
+        .editions
+        .iter()
+        .filter(|q| keyless(q))
+        .flat_map(|q| q.families.iter().map(|f| format!("{f} Essentials")))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    slots.editions.retain(|q| !keyless(q));
+    let mut a = fact_answer(kb, "essentials-no-gvlk", t, Intent::KeyLookup, ctx)?;
+    a.text = a
+        .text
+        .replace("<Essentials_edition>", &names.join("** or **"));
+    Some(a)
+}
+
 /// The GVLK answer for one or several editions, with commands for the user's host.
 fn keys_answer(
     kb: &KnowledgeBase,
@@ -1836,12 +2114,17 @@ fn keys_answer(
                 String::new()
             };
             text.push_str("KMS client setup keys (GVLKs) for the editions you named:\n\n| Edition | Key |\n|---|---|\n");
-            for g in &exact {
-                text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
-            }
-            for list in &ambiguous {
-                for g in list.iter().take(per_list) {
-                    text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
+            // An edition named twice ("2022 and 2022 Datacenter") has one row.
+            let mut listed: Vec<String> = Vec::new();
+            for g in exact.iter().copied().chain(
+                ambiguous
+                    .iter()
+                    .flat_map(|l| l.iter().take(per_list).copied()),
+            ) {
+                let row = format!("| {} | `{}` |\n", g.display_name(), g.key);
+                if !listed.contains(&row) {
+                    text.push_str(&row);
+                    listed.push(row);
                 }
             }
             let notes: Vec<String> = exact.iter().filter_map(|g| lifecycle_note(g)).collect();
@@ -2763,6 +3046,16 @@ fn content_words_besides_editions(q: &str) -> usize {
                         | "azure"
                         | "version"
                         | "sac"
+                        // Installation options and where the name was read are no topic.
+                        | "core"
+                        | "desktop"
+                        | "experience"
+                        | "gui"
+                        | "winver"
+                        | "show"
+                        | "shows"
+                        | "say"
+                        | "says"
                 )
         })
         .count()
@@ -3516,11 +3809,19 @@ fn host_vs_client(words: &[&str]) -> bool {
         ]
         .iter()
         .any(|w| has(w))
-        && ![
+        && (![
             "key", "keys", "time", "clock", "clocks", "port", "version", "versions", "update",
         ]
         .iter()
         .any(|w| has(w))
+            // "KMS host key vs KMS client key": the two keys are the two roles.
+            || (words.windows(2).any(|p| p == ["host", "key"])
+                && words
+                    .windows(2)
+                    .any(|p| p[0] == "client" && matches!(p[1], "key" | "keys" | "setup"))
+                && !["time", "clock", "port", "version", "update"]
+                    .iter()
+                    .any(|w| has(w))))
 }
 
 /// Whether one machine needs sysprep ("is sysprep needed if I only have one VM?").
@@ -3942,6 +4243,10 @@ fn answer_one(
     // "Red Hat" is two words, each harmless alone.
     if lower.contains("red hat") {
         product_toks.push("redhat".to_string());
+    }
+    // "macOS" loses its "s" as a token; "Mac OS" is two words.
+    if lower.contains("macos") || lower.contains("mac os") {
+        product_toks.push("macos".to_string());
     }
     // Shared computer activation is a Microsoft 365 Apps feature, not Windows activation.
     if lower.contains("shared computer activation") && !lower.contains("windows") {
@@ -4367,10 +4672,60 @@ fn answer_one(
         }
     }
     // Activating without a licence is not something this bot helps with.
-    if PIRACY.is_match(q) || FREE_WORKING_KEY.is_match(q) {
+    // "Windows 10 Pro product key free": a free retail key, not the public GVLK asked about.
+    let free_key = FREE_KEY_ASK.is_match(q)
+        && ![
+            "gvlk",
+            "kms",
+            "volume",
+            "setup key",
+            "client key",
+            "public",
+            "is it free",
+            "are they free",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    if PIRACY.is_match(q) || FREE_WORKING_KEY.is_match(q) || free_key {
         let mut a = abstain(0.0, ctx);
         a.text = "I can't help with that: it would use Windows without a valid licence. To activate properly: KMS with your organisation's KMS host, or online or by phone with your own MAK or retail key. Say `help` to see what I can do.".to_string();
         return a;
+    }
+    // "A retail key for Server 2022 please", "give me a MAK": bought keys, which no one here
+    // can hand out; the public GVLK is said to be what it is.
+    let asks_bought_key = asks_bought_key(&lower);
+    if asks_bought_key == Some("mak") && u.slots.nothing_pasted() {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = fact_answer(kb, "mak-source", &t, Intent::Online, ctx) {
+            return with_intent(a, Some(Intent::Online));
+        }
+    }
+    // "What Windows is build 20348?": the release, and its keys when it is one server version.
+    if u.slots.nothing_pasted() && toks.len() <= 12 && !KEY_WORDS.is_match(q) {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = build_release_answer(kb, &lower, &t, ctx) {
+            return with_intent(a, Some(Intent::KeyLookup));
+        }
+    }
+    // "Can Server 2022 Essentials use our KMS?": it has no GVLK, whatever was asked about it.
+    if u.slots.nothing_pasted()
+        && ["kms", "gvlk", "key", "activat", "slmgr"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.editions.len() == 1
+    {
+        let t = target(&u.slots, ctx, settings);
+        let mut slots = u.slots.clone();
+        if let Some(a) = essentials_without_key(kb, &mut slots, &t, ctx) {
+            return with_intent(a, Some(Intent::KeyLookup));
+        }
+    }
+    // "Pro to Enterprise": the target edition's key changes the edition in place.
+    if u.slots.nothing_pasted() {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = client_edition_upgrade(kb, q, &u.slots, &t, ctx) {
+            return with_intent(a, Some(Intent::ClientProcedure));
+        }
     }
     // "Which key do I type in on my Windows VM?" is about activation too: its key.
     let anchor_word = ANCHOR.is_match(q);
@@ -4738,6 +5093,37 @@ fn answer_one(
                     }
                 }
             }
+            // "And 2019?" in a thread about an LTSC release: the LTSC release of that year, not
+            // Windows Server 2019.
+            if let Some(fam) = c
+                .family
+                .as_ref()
+                .filter(|f| f.contains("LTSC") || f.contains("LTSB"))
+            {
+                if follow && !lower.contains("server") && !lower.contains("srv") {
+                    let prefix = fam.split(" LT").next().unwrap_or_default().to_string();
+                    for e in &mut u.slots.editions {
+                        let year = match e.families.as_slice() {
+                            [one] => one.strip_prefix("Windows Server ").map(str::to_string),
+                            _ => None,
+                        };
+                        if let Some(y) = year {
+                            let ltsc: Vec<String> = editions::families(&format!("ltsc {y}"))
+                                .into_iter()
+                                .filter(|f| f.starts_with(&prefix) || !f.starts_with("Windows 1"))
+                                .collect();
+                            let ltsc = if ltsc.is_empty() {
+                                editions::families(&format!("ltsc {y}"))
+                            } else {
+                                ltsc
+                            };
+                            if ltsc.len() == 1 {
+                                e.families = ltsc;
+                            }
+                        }
+                    }
+                }
+            }
             // A version alone in a short follow-up ("same for 2016?", "2025 too?") keeps the
             // thread's edition ("Datacenter") when that names one key of the new version.
             if let Some(prev_ed) = c.edition.as_deref().filter(|_| follow && toks.len() <= 6) {
@@ -4746,10 +5132,18 @@ fn answer_one(
                     if e.attrs.is_empty() && !e.families.is_empty() && !p.attrs.is_empty() {
                         let mut with = e.clone();
                         with.attrs.extend(p.attrs.iter().copied());
-                        if matches!(
-                            editions::lookup(&kb.tables.gvlks, &with),
-                            EditionMatch::Exact(_)
-                        ) {
+                        // "and 2022?" after 2016 Essentials: the later Essentials, which has
+                        // no key, said so.
+                        let keyless_essentials = p.attrs.contains("essentials")
+                            && e.families
+                                .iter()
+                                .all(|f| f.starts_with("Windows Server 20"));
+                        if keyless_essentials
+                            || matches!(
+                                editions::lookup(&kb.tables.gvlks, &with),
+                                EditionMatch::Exact(_)
+                            )
+                        {
                             *e = with;
                         }
                     }
@@ -4879,7 +5273,13 @@ fn answer_one(
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
     // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
-    if asks_definition(q) {
+    // "Windows 10 Enterprise 2016 LTSB. What's the KMS key?": that edition's key.
+    let edition_key = KEY_WORDS.is_match(q)
+        && u.slots
+            .editions
+            .iter()
+            .any(|e| !e.families.is_empty() && !e.attrs.is_empty());
+    if asks_definition(q) && !edition_key {
         // "KMS stands for what?" asked alone: the words first, then how it compares.
         if DEFINITION.is_match(q) || u.slots.nothing_pasted() && q.len() < 120 {
             let words = q
@@ -5623,7 +6023,14 @@ fn answer_one(
                 && (lower.contains("have to activate") || lower.contains("until i must activate")))
         {
             Some(("grace", Intent::Timing))
-        } else if WHICH_EDITION.is_match(q) {
+        } else if WHICH_EDITION.is_match(q)
+            // "Which edition is NPPR9-...?": the published key's edition, answered below.
+            && !u
+                .slots
+                .product_key
+                .as_ref()
+                .is_some_and(|k| kb.tables.gvlks.iter().any(|g| &g.key == k))
+        {
             Some(("edition-check", Intent::KeyLookup))
         } else if REMOVE_KEY.is_match(q) {
             Some(("remove-key", Intent::Slmgr))
@@ -5683,6 +6090,10 @@ fn answer_one(
             Some(("host-updates", Intent::HostSetup))
         } else if KMS_REGISTRY.is_match(q)
             && (lower.contains("kms") || lower.contains("keymanagementservice"))
+            // "the registry says EditionID EnterpriseS": the edition read there, not the host.
+            && !["editionid", "edition id", "productname", "product name"]
+                .iter()
+                .any(|w| lower.contains(w))
         {
             Some(("kms-registry", Intent::PointKms))
         } else if MAK_LIMIT.is_match(q) {
@@ -5732,19 +6143,24 @@ fn answer_one(
             Some(("client-os-host", Intent::HostSetup))
         } else if SETTINGS_APP.is_match(q) && ACTIVATION_CONTEXT.is_match(q) {
             Some(("settings-activation", Intent::StatusCheck))
-        } else if HOME_EDITION.is_match(q)
+        } else if (HOME_EDITION.is_match(q)
             && !NEGATED_HOME.is_match(q)
-            // Only Home named ("key for server 2022 and windows 11 home" still gets its key).
+            // Only Home named ("key for server 2022 and windows 11 home" still gets its key);
+            // "our KMS server" names no server edition.
             && u.slots.editions.len() <= 1
-            && !lower.contains("server")
-            && (KEY_WORDS.is_match(q) || KMS_OR_GVLK.is_match(q))
+            && !["kms server", "kms-server", "activation server", "licensing server", "company server"]
+                .iter()
+                .fold(lower.clone(), |l, w| l.replace(w, " "))
+                .contains("server")
+            && (KEY_WORDS.is_match(q) || KMS_OR_GVLK.is_match(q)))
+            || home_in_key_thread(ctx, &lower, toks.len())
         {
             Some(("home-edition", Intent::KeyLookup))
         } else if HOST_KEY_WHERE.is_match(q) {
             Some(("host-key-only", Intent::HostSetup))
         } else if CHANNEL_PROOF.is_match(q) {
             Some(("channel-proof", Intent::StatusCheck))
-        } else if EVALUATION.is_match(q) {
+        } else if EVALUATION.is_match(q) || evaluation_thread(ctx, &u.slots, toks.len()) {
             Some(("evaluation", Intent::ClientProcedure))
         } else if EDITION_CHANGE.is_match(q) {
             Some(("edition-change", Intent::ClientProcedure))
@@ -5799,6 +6215,10 @@ fn answer_one(
                                 "/Set-Edition:ServerStandard",
                                 "/Set-Edition:ServerDatacenter",
                             );
+                        }
+                        // "Datacenter instead?" next: the same version.
+                        if let Some(c) = a.context.as_mut() {
+                            c.family = Some(g.family.clone());
                         }
                     }
                 }
@@ -7325,11 +7745,36 @@ fn compose_for(
                     .editions
                     .retain(|e| !(e.attrs.is_empty() && e.families == [fam.clone()]));
             }
-            let comparing = lower
-                .split(|ch: char| !ch.is_ascii_alphanumeric())
-                .any(|w| ["same", "different", "differ", "identical"].contains(&w))
-                || asks_shared_key(lower);
-            keys_answer(kb, &slots, t, ctx, comparing).map(|mut a| {
+            // "Same for 2019 and 2016?" in a thread asks for the same answer, not a comparison.
+            let same_again = ctx.is_some()
+                && ["same for ", "the same for ", "and same for ", "same with "]
+                    .iter()
+                    .any(|w| lower.trim_start().starts_with(w));
+            let comparing = !same_again
+                && (lower
+                    .split(|ch: char| !ch.is_ascii_alphanumeric())
+                    .any(|w| ["same", "different", "differ", "identical"].contains(&w))
+                    || asks_shared_key(lower));
+            let essentials = essentials_without_key(kb, &mut slots, t, ctx);
+            let keys = if essentials.is_some() && slots.editions.is_empty() {
+                None
+            } else {
+                keys_answer(kb, &slots, t, ctx, comparing)
+            };
+            let keys = match (keys, essentials) {
+                (Some(mut a), Some(note)) => {
+                    let note = note.text.split("\n\n").next().unwrap_or_default();
+                    let note = note
+                        .split(" See the installed edition")
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    a.text = format!("{note}\n\n{}", a.text);
+                    Some(a)
+                }
+                (keys, note) => keys.or(note),
+            };
+            keys.map(|mut a| {
                 if let Some(fam) = &home {
                     a.text = format!(
                         "**{fam} Home has no KMS client setup key (GVLK)**: Microsoft publishes GVLKs only for volume editions (Pro, Enterprise, Education and the Server editions), so a Home edition cannot activate through KMS. Activate it online with its own retail or OEM key, or move it to a volume edition such as Pro first.\n\n{}",
@@ -7340,6 +7785,27 @@ fn compose_for(
             })
         }
         .map(|mut a| {
+            // "Server 2022 retail key please": the GVLK is no bought key, and says so first.
+            if asks_bought_key(lower) == Some("retail")
+                && a.text.contains("The KMS client setup key (GVLK) for")
+            {
+                a.text.insert_str(0, "**I can't give you a retail or OEM key**: those are bought (from Microsoft, a reseller or with the machine) and belong to whoever bought them. What I can give is the public KMS client setup key (GVLK) below, which is no licence: it only activates against your organisation's KMS host.\n\n");
+            }
+            // "Server Core", "Desktop Experience": installation options, not editions.
+            let install_option = lower
+                .split(|ch: char| !ch.is_ascii_alphanumeric())
+                .any(|w| w == "core" || w == "gui")
+                || lower.contains("desktop experience");
+            let asks_difference = ["same", "differ", "both", "desktop", "gui", " vs", "versus"]
+                .iter()
+                .any(|w| lower.contains(w));
+            if install_option
+                && asks_difference
+                && a.text.contains("Windows Server")
+                && a.text.contains("The KMS client setup key (GVLK) for")
+            {
+                a.text.insert_str(0, "**The same key for both**: Server Core and Desktop Experience are installation options of one edition, not editions of their own, so either one uses the edition's KMS client setup key (GVLK).\n\n");
+            }
             if ["multi-session", "multisession", "multi session"]
                 .iter()
                 .any(|w| lower.contains(w))

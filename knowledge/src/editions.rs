@@ -73,7 +73,7 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
         LazyLock::new(|| rx_match(r"(without|w/o|no|sans)[\s-]*hyper[\s-]*v"));
     static MP: LazyLock<Matcher> = LazyLock::new(|| rx_match(r"compute\s+cluster"));
     let mut set = BTreeSet::new();
-    let text = lower
+    let text = edition_ids(lower)
         .replace("data center", "datacenter")
         .replace("multi point", "multipoint");
     if NOHV.is_match(&text) {
@@ -111,7 +111,11 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
             // "from my workstation": a machine; the edition is "Pro for Workstations".
             "workstation" | "workstations" => {
                 let before = if i > 0 { words[i - 1] } else { "" };
-                !matches!(before, "for" | "pro" | "professional" | "prof" | "n")
+                let named = matches!(before, "for" | "pro" | "professional" | "prof" | "n")
+                    // "and workstations?", "what about the workstations one?" in a thread.
+                    || (matches!(before, "and" | "about" | "the")
+                        && matches!(next, "" | "one" | "edition" | "key" | "gvlk"));
+                !named
             }
             // "what does GVLK stand for?", "stand up a KMS host": the verb.
             "stand" => matches!(next, "for" | "up" | "by" | "alone"),
@@ -169,6 +173,19 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
             prev = Some("n");
             continue;
         }
+        // "LTSB 2016 N", "LTSC N": the N variant written after the channel or its year.
+        let ltsc_text = words.iter().any(|x| matches!(*x, "ltsc" | "ltsb"));
+        // ("N/A" in pasted output is no N.)
+        if w == "n"
+            && ltsc_text
+            && next != "a"
+            && (matches!(before, "ltsc" | "ltsb")
+                || matches!(before, "2015" | "2016" | "2019" | "2021" | "2024"))
+        {
+            set.insert("n");
+            prev = Some("n");
+            continue;
+        }
         if matches!(w, "n" | "g" | "e") && prev.is_some_and(takes_suffix) {
             let a = match w {
                 "n" => "n",
@@ -182,6 +199,222 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
         prev = None;
     }
     set
+}
+
+/// Spells out the edition IDs Windows itself prints (`EditionID` in the registry,
+/// `Get-ComputerInfo`, `DISM /Get-CurrentEdition`: "EnterpriseS", "ServerStandard",
+/// "ProfessionalWorkstation") as the words of the edition's name.
+fn edition_ids(lower: &str) -> String {
+    // "EnterpriseS" is also the plural of "enterprise": only as an ID next to an edition word.
+    let id_context = [
+        "edition", "sku", "registry", "winver", "build", "dism", "=", ":", "1507", "1607", "1809",
+        "21h2", "24h2", "ltsc", "ltsb",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    let words: Vec<String> = lower
+        .split(' ')
+        .map(|raw| {
+            let w = raw.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            let spelled = match w {
+                "enterprises" if id_context => "enterprise ltsc",
+                "enterprisesn" => "enterprise n ltsc",
+                "iotenterprises" => "iot enterprise ltsc",
+                "iotenterprise" => "iot enterprise",
+                "enterprisen" => "enterprise n",
+                "enterpriseg" => "enterprise g",
+                "enterprisegn" => "enterprise g n",
+                "professionaln" => "pro n",
+                "professionalworkstation" => "pro for workstations",
+                "professionalworkstationn" => "pro for workstations n",
+                "professionaleducation" => "pro education",
+                "professionaleducationn" => "pro education n",
+                "educationn" => "education n",
+                "serverstandard" | "serverstandardcor" => "server standard",
+                "serverdatacenter" | "serverdatacentercor" => "server datacenter",
+                "serverstandardeval" | "serverstandardevalcor" => "server standard evaluation",
+                "serverdatacentereval" | "serverdatacenterevalcor" => {
+                    "server datacenter evaluation"
+                }
+                "serverturbine" | "serverturbinecor" => "server datacenter azure edition",
+                "serversolution" => "server essentials",
+                _ => return raw.to_string(),
+            };
+            raw.replace(w, spelled)
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// Replaces a Windows build number ("build 17763", "10.0.20348.2227") with the release it
+/// belongs to, read with the rest of the message: a server word makes 17763 Windows Server
+/// 2019, "LTSC" makes it Windows 10 LTSC 2019, a client word Windows 10. A build shared by a
+/// server and a client release stays as it is when nothing says which.
+fn build_numbers(text: &str) -> String {
+    let text = &ltsc_versions(text);
+    static BUILD: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(
+            r"(?:\b10\.0\.)?\b(6001|6002|6003|7600|7601|9200|9600|10240|14393|17763|19041|19042|19043|19044|19045|20348|22000|22621|22631|26100)(?:\.[0-9]+)?\b",
+        )
+    });
+    if !BUILD.is_match(text) {
+        return text.to_string();
+    }
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    let server = has(&[
+        "server",
+        "srv",
+        "standard",
+        "std",
+        "datacenter",
+        "datacentre",
+        "dc",
+        "essentials",
+    ]);
+    let ltsc = has(&["ltsc", "ltsb"]);
+    let client = has(&[
+        "pro",
+        "professional",
+        "enterprise",
+        "ent",
+        "education",
+        "home",
+        "workstations",
+        "client",
+        "desktop",
+        "laptop",
+    ]) || text.contains("windows 1")
+        || text.contains("win 1")
+        || text.contains("win1");
+    let build_word = has(&["build", "winver", "version", "os"]) || text.contains("10.0.");
+    BUILD
+        .replace_all(text, |c: &crate::pattern::Captures<'_>| {
+            let whole = c.get(0).map_or("", |m| m.as_str());
+            let b = c.get(1).map_or("", |m| m.as_str());
+            // A four-digit number is a build only when the message says so.
+            if b.len() == 4 && !build_word {
+                return whole.to_string();
+            }
+            let (srv, cli, lts): (Option<&str>, Option<&str>, Option<&str>) = match b {
+                "6001" | "6002" | "6003" => (Some("server 2008"), Some("windows vista"), None),
+                "7600" | "7601" => (Some("server 2008 r2"), Some("windows 7"), None),
+                "9200" => (Some("server 2012"), Some("windows 8"), None),
+                "9600" => (Some("server 2012 r2"), Some("windows 8.1"), None),
+                "10240" => (None, Some("windows 10"), Some("windows 10 ltsb 2015")),
+                "14393" => (
+                    Some("server 2016"),
+                    Some("windows 10"),
+                    Some("windows 10 ltsb 2016"),
+                ),
+                "17763" => (
+                    Some("server 2019"),
+                    Some("windows 10"),
+                    Some("windows 10 ltsc 2019"),
+                ),
+                "19044" => (None, Some("windows 10"), Some("windows 10 ltsc 2021")),
+                "20348" => (Some("server 2022"), None, None),
+                "22000" | "22621" | "22631" => (None, Some("windows 11"), None),
+                "26100" => (
+                    Some("server 2025"),
+                    Some("windows 11"),
+                    Some("windows 11 ltsc 2024"),
+                ),
+                _ => (None, Some("windows 10"), None),
+            };
+            let pick = if ltsc && lts.is_some() {
+                lts
+            } else if server && srv.is_some() {
+                srv
+            } else if client && cli.is_some() {
+                cli
+            } else if srv.is_none() || cli.is_none() {
+                srv.or(cli)
+            } else {
+                None
+            };
+            match pick {
+                Some(name) => format!(" {name} "),
+                None => whole.to_string(),
+            }
+        })
+        .into_owned()
+}
+
+/// The feature version of an LTSC/LTSB release ("LTSC 21H2", "EnterpriseS 1809") as its year.
+fn ltsc_versions(text: &str) -> String {
+    static VERSION: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"\b(1507|1607|1809|21h2|24h2)\b"));
+    let ltsc = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "ltsc" | "ltsb"));
+    if !ltsc || text.contains("server") {
+        return text.to_string();
+    }
+    VERSION
+        .replace_all(text, |c: &crate::pattern::Captures<'_>| {
+            match c.get(1).map_or("", |m| m.as_str()) {
+                "1507" => " windows 10 ltsb 2015 ",
+                "1607" => " windows 10 ltsb 2016 ",
+                "1809" => " windows 10 ltsc 2019 ",
+                "21h2" => " windows 10 ltsc 2021 ",
+                _ => " windows 11 ltsc 2024 ",
+            }
+            .to_string()
+        })
+        .into_owned()
+}
+
+/// The releases a Windows build number in `lower` belongs to ("build 17763": Windows Server
+/// 2019 and Windows 10 1809), with the number; `None` without a known build number.
+pub fn build_releases(lower: &str) -> Option<(String, Vec<&'static str>)> {
+    static BUILD: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(
+            r"(?:\b10\.0\.)?\b(6001|6002|6003|7600|7601|9200|9600|10240|14393|17763|19041|19042|19043|19044|19045|20348|22000|22621|22631|26100)\b",
+        )
+    });
+    let b = BUILD.captures(lower)?.get(1)?.as_str();
+    if b.len() == 4 && !lower.contains("build") {
+        return None;
+    }
+    let names: Vec<&'static str> = match b {
+        "6001" | "6002" | "6003" => vec!["Windows Server 2008", "Windows Vista"],
+        "7600" | "7601" => vec!["Windows Server 2008 R2", "Windows 7"],
+        "9200" => vec!["Windows Server 2012", "Windows 8"],
+        "9600" => vec!["Windows Server 2012 R2", "Windows 8.1"],
+        "10240" => vec!["Windows 10, version 1507 (also Enterprise 2015 LTSB)"],
+        "14393" => vec![
+            "Windows Server 2016",
+            "Windows 10, version 1607 (also Enterprise 2016 LTSB)",
+        ],
+        "17763" => vec![
+            "Windows Server 2019",
+            "Windows 10, version 1809 (also Enterprise LTSC 2019)",
+        ],
+        "19041" => vec!["Windows 10, version 2004"],
+        "19042" => vec!["Windows 10, version 20H2"],
+        "19043" => vec!["Windows 10, version 21H1"],
+        "19044" => vec!["Windows 10, version 21H2 (also Enterprise LTSC 2021)"],
+        "19045" => vec!["Windows 10, version 22H2"],
+        "20348" => vec!["Windows Server 2022"],
+        "22000" => vec!["Windows 11, version 21H2"],
+        "22621" => vec!["Windows 11, version 22H2"],
+        "22631" => vec!["Windows 11, version 23H2"],
+        _ => vec![
+            "Windows Server 2025",
+            "Windows 11, version 24H2 (also Enterprise LTSC 2024)",
+        ],
+    };
+    Some((b.to_string(), names))
+}
+
+/// Edition IDs and build numbers in `lower` spelled out as edition and release names, for
+/// reading the whole message before it is cut into one part per edition.
+pub fn spell_out(lower: &str) -> String {
+    build_numbers(&edition_ids(lower))
 }
 
 /// Recognises the product family (or families) named in `lower`.
@@ -208,7 +441,8 @@ pub fn families(lower: &str) -> Vec<String> {
             r"\b(?:srv|svr|server|ws)\s*-?\s*(?:20)?(08|12|16|19|22|25)\b(\s*(?:cores?|gb|vcpus?|cpus?|users?|vms?|machines?|instances?|servers?|clients?|days?|hours?|minutes?)\b)?",
         )
     });
-    let text = lower.replace(['\u{2019}', '\''], "");
+    let text = edition_ids(lower).replace(['\u{2019}', '\''], "");
+    let text = build_numbers(&text);
     let text = SHORT_YEAR
         .replace_all(&text, |c: &crate::pattern::Captures<'_>| {
             let whole = c.get(0).map_or("", |m| m.as_str());

@@ -749,3 +749,46 @@ fn twenty_fifth_dev_set() {
         "twenty-fifth dev set: accuracy {pct:.1}% < 88%"
     );
 }
+
+/// The twenty-eighth dev set (`dev31.toml`): editions, versions and keys asked every way. Every
+/// Windows Server version from 2008 to 2025 and its editions (Standard, Datacenter, Essentials,
+/// Datacenter: Azure Edition, Core vs Desktop Experience, the semi-annual channel), Windows 10/11
+/// editions (Pro, Pro N, Enterprise, Enterprise N, LTSC/LTSB years, Education, Pro for
+/// Workstations, IoT Enterprise LTSC), shorthand names ("2k19 dc", "ws2022 std"), build numbers
+/// and feature updates, two or three editions in one message, "not LTSC", what winver or the
+/// EditionID says, editions with no GVLK, retail/OEM/MAK vs GVLK, DISM /Set-Edition and
+/// evaluation to full, which KMS host key activates which clients, thread follow-ups; 244 items,
+/// 45 off-topic. Written blind to the engine (191 items, 42 off-topic).
+/// First run, before any tuning on it: 162/191 (84.8%), off-topic declined 40/42 (held-out sets
+/// at that moment: third 211/225, fourth 226/240, fifth 236/254). Two expectations were wrong
+/// and were widened: Home's plain "cannot activate through KMS" is a right no, and Microsoft's
+/// key table has no multi-session row. The last 53 items (3 off-topic) were added after tuning,
+/// from other wordings tried by hand. After tuning on it: 244/244, off-topic declined 45/45;
+/// held-out third 211/225, fourth 226/240, fifth 238/254. The fixes were made general: edition
+/// IDs (EnterpriseS, ServerStandard, ProfessionalWorkstation), build numbers and LTSC feature
+/// versions read as editions and releases; the N edition after an LTSC year; one edition named
+/// twice with its version; Essentials 2022/2025 and Home without a GVLK said plainly, also in
+/// threads; Pro to Enterprise or Education; DISM edition commands; an evaluation domain
+/// controller; host key vs client key; a MAK channel moved to KMS; back to the OEM key; Core vs
+/// Desktop Experience; which Windows a build number is; key generators and macOS declined;
+/// edition lists split by " / "; "LTSC 2019 vs 2021"; Pro N to Enterprise N; "which edition is
+/// <GVLK>"; an Essentials question of any kind; "same for 2019 and 2016?", "and 2019?" after an
+/// LTSC release and "Datacenter instead?" after an evaluation conversion in threads; a retail,
+/// OEM or MAK key asked for (said to be bought, the GVLK said to be no licence), a free
+/// product key declined, a retail key for the KMS host; glued names ("server2019datacenter",
+/// "Win10Pro"); edition names with "core", "desktop" or "winver shows" and nothing else;
+/// ServerStandardEval as an evaluation edition; an edition followed by its version alone.
+/// Its floor is the first run less a margin.
+#[test]
+fn twenty_eighth_dev_set() {
+    let pct = check_set(
+        "twenty-eighth dev set (tuned on)",
+        include_str!("dev31.toml"),
+        160,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 80.0,
+        "twenty-eighth dev set: accuracy {pct:.1}% < 80%"
+    );
+}

@@ -179,12 +179,12 @@ static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Editions glued to their year ("2022dc", "2019std").
 static GLUED: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b((?:ws|srv|w2k|2k)?\d{2,4})(dc|std|datacenter|datacentre|standard|ess|essentials|r2)\b",
+        r"(?i)\b((?:ws|srv|w2k|2k|server|windows|win|w)?\d{2,4})(dc|std|datacenter|datacentre|standard|ess|essentials|r2|pro|ent|enterprise|edu|education)\b",
     )
 });
 static SEGMENT_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+|\s+(vs\.?|versus|compared\s+(to|with)|(different|differs?)\s+from|same\s+as)\s+",
+        r"(?i)\s+and\s+|\s*[,;&+]\s*|\s+/\s+|\s+plus\s+|\s+also\s+|\s+as\s+well\s+as\s+|\s+(vs\.?|versus|compared\s+(to|with)|(different|differs?)\s+from|same\s+as)\s+",
     )
 });
 static COUNT: LazyLock<Regex> = LazyLock::new(|| {
@@ -894,7 +894,11 @@ fn fix_edition_typos(lower: &str) -> String {
 fn edition_queries(lower: &str) -> Vec<EditionQuery> {
     let mut out: Vec<EditionQuery> = Vec::new();
     let mut last_family: Vec<String> = Vec::new();
+    // Editions that name their own version ("LTSC 2021 and LTSC 2021 N").
+    let mut named: Vec<EditionQuery> = Vec::new();
+    let mut last_attrs = std::collections::BTreeSet::new();
     const FAMILY_WORDS: &[&str] = &["vista", "ltsc", "ltsb", "iot", "sac", "semi", "long"];
+    let lower = &editions::spell_out(lower);
     for seg in SEGMENT_SPLIT.split(lower) {
         let could_name_family =
             seg.bytes().any(|b| b.is_ascii_digit()) || FAMILY_WORDS.iter().any(|w| seg.contains(w));
@@ -902,28 +906,91 @@ fn edition_queries(lower: &str) -> Vec<EditionQuery> {
             continue;
         }
         let mut q = editions::parse(seg);
+        // "LTSC 2019 vs 2021": a bare year after an LTSC release is the LTSC release of that
+        // year, of the same edition.
+        if q.families.is_empty()
+            && last_family.len() == 1
+            && (last_family[0].contains("LTSC") || last_family[0].contains("LTSB"))
+        {
+            let year = seg
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .find(|w| matches!(*w, "2015" | "2016" | "2019" | "2021" | "2024"));
+            if let Some(y) = year {
+                let fams = editions::families(&format!("ltsc {y}"));
+                if fams.len() == 1 {
+                    q.families = fams;
+                    if q.attrs.is_empty() {
+                        q.attrs = last_attrs.clone();
+                    }
+                }
+            }
+        }
         if q.is_empty() {
             continue;
         }
         if q.families.is_empty() && !last_family.is_empty() && !q.attrs.is_empty() {
             q.families = last_family.clone();
+        } else if !q.families.is_empty() && !q.attrs.is_empty() {
+            named.push(q.clone());
         }
         if !q.families.is_empty() {
             last_family = q.families.clone();
+            last_attrs = q.attrs.clone();
         }
         if !out.contains(&q) {
             out.push(q);
         }
     }
+    // "EditionID EnterpriseSN, build 17763": the edition with every LTSC release, then the
+    // release alone; one edition of that release. Likewise an edition without a version
+    // followed by the version alone.
+    let narrowing: Vec<EditionQuery> = out
+        .iter()
+        .filter(|o| o.attrs.is_empty() && !o.families.is_empty())
+        .cloned()
+        .collect();
+    if let [only] = narrowing.as_slice() {
+        // ("Enterprise, but not LTSB, win 10": the version after the edition.)
+        let wider = |q: &EditionQuery| {
+            !q.attrs.is_empty()
+                && (q.families.is_empty()
+                    || (q.families.len() > only.families.len()
+                        && only.families.iter().all(|f| q.families.contains(f))))
+        };
+        if out.iter().any(wider) {
+            for q in out.iter_mut().filter(|q| wider(q)) {
+                q.families = only.families.clone();
+            }
+            out.retain(|q| q != only);
+        }
+    }
+    // "ServerStandard, Windows Server 2019 Standard": the same edition without and with its
+    // version; the one with the version.
+    let versioned: Vec<EditionQuery> = out
+        .iter()
+        .filter(|q| !q.families.is_empty() && !q.attrs.is_empty())
+        .cloned()
+        .collect();
+    if !versioned.is_empty() {
+        out.retain(|q| {
+            !(q.families.is_empty()
+                && !q.attrs.is_empty()
+                && versioned.iter().any(|v| v.attrs == q.attrs))
+        });
+    }
     // A family-only segment followed by attribute segments ("server 2019, standard") is one
     // edition: drop the bare family when a later query refines it.
+    // "LTSC 2021 and LTSC 2021 N": two editions, each with its version.
+    let joined = [" and ", " & ", " + "].iter().any(|w| lower.contains(w));
     let refined: Vec<EditionQuery> = out
         .iter()
         .filter(|q| {
             !(q.attrs.is_empty()
-                && out
-                    .iter()
-                    .any(|o| !o.attrs.is_empty() && o.families == q.families))
+                && out.iter().any(|o| {
+                    !o.attrs.is_empty()
+                        && o.families == q.families
+                        && !(joined && named.contains(o))
+                }))
         })
         .cloned()
         .collect();
@@ -956,8 +1023,9 @@ pub fn extract(text: &str) -> Slots {
     if let Some(h) = &host {
         no_hosts = no_hosts.replace(&h.to_lowercase(), " ");
     }
+    // Edition IDs ("EnterpriseSN") are spelled out before typos are fixed: they are no typos.
     let editions = edition_queries(&shared_edition(&server_n_as_and(&fix_edition_typos(
-        &no_hosts,
+        &editions::spell_out(&no_hosts),
     ))));
     let error = normalize_error_code(&own)
         .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
