@@ -164,6 +164,17 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("configmgr", "Configuration Manager"),
     ("mecm", "Configuration Manager"),
     ("powerpoint", "Microsoft Office"),
+    // Phone apps and consumer accounts are "activated" too, but not as Windows is.
+    ("whatsapp", "WhatsApp"),
+    ("telegram", "Telegram"),
+    ("viber", "Viber"),
+    ("wechat", "WeChat"),
+    ("instagram", "Instagram"),
+    ("facebook", "Facebook"),
+    ("netflix", "Netflix"),
+    ("spotify", "Spotify"),
+    ("gmail", "Gmail"),
+    ("playstation", "PlayStation"),
 ];
 
 /// Words that name products or topics this bot does not cover.
