@@ -625,9 +625,20 @@ static TIME_AS_OCCASION: LazyLock<Regex> = LazyLock::new(|| {
 /// Options asked for by what they do (see `answer::slmgr_options_in`).
 static SPECIFIC_OPTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhost\s+caching\b|\bstao\b|\bactivation\s+ids?\b|\bdns\s+(domain|suffix)\b|\bactivation\s+type\b|\bkms[\s-]+only\b|\b(restrict|limit)\w*\b.{0,40}\bonly\b|\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b",
+        r"(?i)\bhost\s+caching\b|\bstao\b|\bactivation\s+ids?\b|\bdns\s+(domain|suffix)\b|\bactivation\s+type\b|\bkms[\s-]+only\b|\b(restrict|limit)\w*\b.{0,40}\bonly\b|\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b|\b(kms|srv|vlmcs)\b.{0,60}\b(domain|zone)\s+[a-z0-9-]+(\.[a-z0-9-]+)+\b.{0,40}\b(only|instead|not\s+(a\s+|the\s+)?(specific|single|one|particular|fixed))\b|\b(search|look\w*|find|discover\w*|locate)\b.{0,30}\bkms\b.{0,30}\b(in|from|under)\s+(the\s+)?(dns\s+)?(domain|zone)\s+[a-z0-9-]+(\.[a-z0-9-]+)+|\bsrv\b.{0,40}\b(in|from)\s+(an?\s+)?(other|different|another|second)\s+(dns\s+)?(domain|zone)\b|\b(other|different|another)\s+(dns\s+)?(domain|zone)\b.{0,40}\bsrv\b",
     )
 });
+/// The DNS domain or zone named in the question ("domain contoso.com", "zone corp.example.com").
+static NAMED_DOMAIN: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(?:domain|zone)\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b"));
+
+/// The DNS domain a question names for KMS discovery, if any.
+fn named_dns_domain(q: &str) -> Option<String> {
+    NAMED_DOMAIN
+        .captures(q)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().trim_end_matches('.').to_lowercase())
+}
 /// A script or image build ("Packer provisioner", "no popups").
 static SCRIPTED: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -773,7 +784,7 @@ static PING: LazyLock<Folded> =
 /// How many hosts one host key (CSVLK) activates.
 static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers|activations)\b|\bhow\s+many\s+(activations|times|hosts|machines|servers)\b.{0,40}\b(one|a|single|same|each|the|our)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b",
+        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers|activations)\b|\bhow\s+many\s+(activations|times|hosts|machines|servers)\b.{0,40}\b(one|a|single|same|each|the|our)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b|\b(csvlk|host\s+key)\b.{0,30}\b(use|install|put|activat|register)\w*\b.{0,20}\b(on|in|for|at)\s+(two|2|three|3|several|multiple|more\s+than\s+one|both|many|other|another|second|an\s+other)\s+(kms\s+)?(hosts?|servers?|srvs?|machines?|vms?)\b",
     )
 });
 /// The count's ceiling ("does the count go above 50?").
@@ -1404,6 +1415,10 @@ pub(crate) fn warm_up() {
         &SUPPORT_TICKET,
         &TEST_PATH,
         &SPECIFIC_OPTION,
+        &NAMED_DOMAIN,
+        &CAPABILITY_ASK,
+        &LANGUAGE_ASK,
+        &REPLACEMENT_KEY,
         &HOST_KEY_WORDS,
         &COMPARING,
         &DIAGNOSE_START,
@@ -2571,6 +2586,56 @@ Say `help` for every command."
         offer: None,
         intent: Some(intent),
     }
+}
+
+/// Asking where another product key comes from ("so where i get new key", "how to obtain a
+/// replacement key").
+static REPLACEMENT_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(where|how|who)\b.{0,30}\b(get|buy|obtain|find|request|order|give|gives|issue\w*)\b.{0,20}\b(new|another|other|different|replacement|fresh|valid|working|second)\s+(product\s+|licen[cs]e\s+|windows\s+|mak\s+)?keys?\b|\b(need|want|have\s+to\s+get|must\s+get)\w*\s+(a\s+)?(new|another|replacement|different|fresh)\s+(product\s+|licen[cs]e\s+|mak\s+)?key\b",
+    )
+});
+
+/// In a thread about an error by which Microsoft's activation servers refuse the key itself
+/// (blocked, out of activations, no longer valid), a question about where another key comes
+/// from: the MAK's source.
+fn replacement_key_after_refusal(ctx: Option<&Context>, q: &str) -> bool {
+    const KEY_REFUSED: &[&str] = &["0xC004C003", "0xC004C008", "0xC004C020", "0xC004C060"];
+    ctx.and_then(|c| c.error.as_deref())
+        .is_some_and(|e| KEY_REFUSED.iter().any(|k| k.eq_ignore_ascii_case(e)))
+        && REPLACEMENT_KEY.is_match(q)
+}
+
+/// What the bot can do ("what u can do", "how can you help me").
+static CAPABILITY_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(can\s+|could\s+)?(u|you|ya|this\s+bot)\s+(can\s+|could\s+)?(do|help\s+with|know)\b|\bwhat\s+(are|r)\s+(u|you)\s+(able|good)\b|\bhow\s+(can|could|do)\s+(u|you)\s+help\b|\bwhat\s+(is|are)\s+(this|you|u)\s+for\b",
+    )
+});
+/// Whether the bot speaks another language ("you speak spanish?", "sprichst du deutsch").
+static LANGUAGE_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(u|you|ya)\s+(speak|understand|talk|know|write|answer)\w*\s+(in\s+)?(english|spanish|german|french|italian|portuguese|russian|chinese|hindi|arabic|turkish|polish|dutch|japanese|korean|other\s+languages?|my\s+language)\b|\b(speak|talk|answer|write|reply)\w*\s+(to\s+me\s+)?in\s+(spanish|german|french|italian|portuguese|russian|chinese|hindi|arabic|turkish|polish|dutch|japanese|korean|espa\w+|deutsch)\b|\b(hablas|habla\s+usted|sprichst\s+du|sprechen\s+sie|parles[\s-]+tu|parlez[\s-]+vous)\b",
+    )
+});
+
+/// A short message asking what the bot can do or which language it speaks, when it names
+/// nothing about activation (`anchored`): the help text.
+fn about_the_bot(q: &str, anchored: bool, ctx: Option<&Context>) -> Option<Answer> {
+    if anchored || q.split_whitespace().count() > 14 {
+        return None;
+    }
+    if LANGUAGE_ASK.is_match(q) {
+        let mut a = small_talk(Intent::Help, ctx);
+        a.text = format!(
+            "I answer in English only, but simple English, short words and typos are fine.\n\n{}",
+            a.text
+        );
+        return Some(a);
+    }
+    CAPABILITY_ASK
+        .is_match(q)
+        .then(|| small_talk(Intent::Help, ctx))
 }
 
 fn clarify(a: Intent, b: Intent, ctx: Option<&Context>, confidence: f32) -> Answer {
@@ -4472,6 +4537,10 @@ fn answer_one(
     {
         return abstain(0.2, ctx);
     }
+    // "hi bot what u can do", "you speak spanish?": what the bot does, even after a greeting.
+    if let Some(a) = about_the_bot(q, anchored || has_values, ctx) {
+        return a;
+    }
     // A greeting or a thank-you with a remark and no question ("hi there! first day on the
     // helpdesk", "ok perfect, thank you for the help").
     if !anchored && !has_values && !q.contains('?') && q.split_whitespace().count() <= 10 {
@@ -4592,8 +4661,15 @@ fn answer_one(
             let about_the_key = key_thread
                 && toks.len() <= 4
                 && (INSTALL_IT.is_match(q) || !u.slots.editions.is_empty());
+            // "what number i must call" after phone activation: few words the classifier
+            // cannot place, whose second reading is the thread's own topic.
+            let second_reading_is_thread = u.intent == Intent::None
+                && u.confidence < 0.5
+                && toks.len() <= 4
+                && u.alternative.is_some_and(|(a, p)| a == prev && p >= 0.1);
             let follow = FOLLOW_UP.is_match(q)
                 || asked_back
+                || second_reading_is_thread
                 || about_the_key
                 || grace_follow_up
                 // "on server core?": the same question, for Server Core.
@@ -5285,6 +5361,8 @@ fn answer_one(
         let without_event_source = lower.replace("security-spp", "spp");
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
+        } else if replacement_key_after_refusal(ctx, q) {
+            Some(("mak-source", Intent::Online))
         } else if esu
             && [
                 "key", "activat", "install", "slmgr", "ipk", "ato", "licen", "year", "enrol",
@@ -7522,7 +7600,8 @@ fn compose_for(
         }).map(|o| {
             let mut text = personalize(&slmgr_text(o), t, None);
             // The DNS domain the user named, in the command.
-            if let (Some(domain), "/skms-domain") = (&u.slots.host, o.option.as_str()) {
+            let named = u.slots.host.clone().or_else(|| named_dns_domain(q));
+            if let (Some(domain), "/skms-domain") = (&named, o.option.as_str()) {
                 text = text.replace(
                     "slmgr /skms-domain <dns_domain>",
                     &format!("slmgr /skms-domain {domain}"),
