@@ -267,7 +267,14 @@ static FEWER: LazyLock<Regex> = LazyLock::new(|| {
 /// did not help ("that didn't work", "still failing").
 static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b|\bsame\s+(issue|problem|error|thing|code|message|failure)\b|\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not)\s+(work|help|fix)|\bstill\s+(fail\w*|broken|erroring|the\s+same|same|getting|seeing|gets|shows|showing|returns|returning|happening|there|no\s+go)\b|^\W*(still\s+(0x)?[0-9a-f]{2,8}|fix|fix\s+(pls|please|plz)|any\s+fix)\W*$|\bno\s+luck\b",
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b|\bsame\s+(issue|problem|error|thing|code|message|failure)\b|\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not)\s+(work|help|fix)|\bstill\s+(fail\w*|broken|erroring|the\s+same|same|getting|seeing|gets|shows|showing|returns|returning|happening|there|no\s+go)\b|\bstill\s+(is\s+)?(not|n'?t|doesn'?t|does\s+not|dont|don'?t|wont|won'?t|can'?t|cannot|no)\s+(work\w*|activat\w*|go\w*|connect\w*|help\w*|fix\w*|success\w*)\b|\b(not|n'?t|dont|doesn'?t)\s+(work\w*|activat\w*)\s+still\b|^\W*(still\s+(0x)?[0-9a-f]{2,8}|fix|fix\s+(pls|please|plz)|any\s+fix)\W*$|\bno\s+luck\b",
+    )
+});
+/// Saying that what was tried did not work ("did it, still no activate", "no luck", "same
+/// error").
+static STILL_FAILS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not|dont|don'?t|not)\s+(work\w*|help\w*|activat\w*)\b|\bstill\s+(is\s+)?(not|n'?t|doesn'?t|does\s+not|dont|don'?t|wont|won'?t|can'?t|cannot|no)\s+(work\w*|activat\w*|go\w*|connect\w*|success\w*)\b|\bstill\s+(fail\w*|broken|erroring|the\s+same|same|unlicensed|not\s+activated)\b|\bno\s+luck\b|\bsame\s+(issue|problem|error|result|message)\b",
     )
 });
 /// What an unactivated Windows shows.
@@ -1182,7 +1189,7 @@ static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
 /// How to show which channel (KMS, MAK, retail) activated an instance.
 static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem|volume)(,\s*(kms|mak|retail|oem|volume))*,?\s+or\s+(a\s+)?(kms|mak|retail|oem|volume)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem|volume|gvlk)(,\s*(kms|mak|retail|oem|volume|gvlk))*,?\s+or\s+(a\s+)?(kms|mak|retail|oem|volume|gvlk)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
     )
 });
 /// A key refused for being of another channel ("This product key cannot be used to install a
@@ -1552,6 +1559,7 @@ pub(crate) fn warm_up() {
         &FAILED_REQUESTS,
         &FEWER,
         &FIX_IT,
+        &STILL_FAILS,
         &RDS_LICENSING,
         &WINDOWS_UPDATE,
         &WHAT_IS,
@@ -2604,6 +2612,18 @@ fn replacement_key_after_refusal(ctx: Option<&Context>, q: &str) -> bool {
     ctx.and_then(|c| c.error.as_deref())
         .is_some_and(|e| KEY_REFUSED.iter().any(|k| k.eq_ignore_ascii_case(e)))
         && REPLACEMENT_KEY.is_match(q)
+}
+
+/// A procedure asked for a MAK and nothing of KMS ("mak activate procedure").
+fn mak_procedure(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| *w == "mak" || *w == "maks")
+        && !words
+            .iter()
+            .any(|w| ["kms", "gvlk", "gvlks", "skms", "host", "vs", "versus", "or"].contains(w))
 }
 
 /// What the bot can do ("what u can do", "how can you help me").
@@ -4953,6 +4973,21 @@ fn answer_one(
             u.reroute(Intent::Thresholds);
         }
     }
+    // "did it, still no activate" after the commands: why it fails, not the commands again.
+    if ctx.is_some_and(|c| {
+        c.error.is_none()
+            && c.intent.is_some_and(|p| {
+                matches!(
+                    p,
+                    Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup | Intent::Online
+                )
+            })
+    }) && u.slots.nothing_pasted()
+        && toks.len() <= 8
+        && STILL_FAILS.is_match(q)
+    {
+        u.reroute(Intent::Diagnose);
+    }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
     // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
     if asks_definition(q) {
@@ -6720,6 +6755,10 @@ fn answer_one(
         )
     {
         u.intent = Intent::HostSetup;
+    }
+    // "mak activation step by step pls": the procedure for a MAK, which activates online.
+    if u.intent == Intent::ClientProcedure && mak_procedure(&lower) && u.slots.host.is_none() {
+        u.intent = Intent::Online;
     }
     // A host or port with a procedure question is about pointing at that host.
     if u.slots.host.is_some()
