@@ -277,6 +277,13 @@ static STILL_FAILS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not|dont|don'?t|not)\s+(work\w*|help\w*|activat\w*)\b|\bstill\s+(is\s+)?(not|n'?t|doesn'?t|does\s+not|dont|don'?t|wont|won'?t|can'?t|cannot|no)\s+(work\w*|activat\w*|go\w*|connect\w*|success\w*)\b|\bstill\s+(fail\w*|broken|erroring|the\s+same|same|unlicensed|not\s+activated)\b|\bno\s+luck\b|\bsame\s+(issue|problem|error|result|message)\b",
     )
 });
+/// Something that does not answer ("not responding", "not respond", "is not reply", "no
+/// answer").
+static NO_ANSWER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|n'?t|dont|doesnt|never)\s+(respond\w*|repl(y|ies|ying|ied)|answer\w*)\b|\bno\s+(response|reply|answer)\b|\bunresponsive\b",
+    )
+});
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -956,7 +963,7 @@ static MORE_HOSTS_ELLIPTIC: LazyLock<Folded> = LazyLock::new(|| {
 /// More than one KMS host ("a backup kms host", "two kms hosts for redundancy").
 static REDUNDANT_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(backup|spare|standby|secondary|failover|fallback|additional|extra|redundant)\s+kms\s+(hosts?|servers?)\b|\b(two|2|multiple|several|more\s+than\s+one)\s+kms\s+(hosts|servers)\b|\bkms\s+(hosts?|servers?)\b.{0,30}\b(failover|fail\s+over|high\s+availability|ha)\b|\b(ha|high\s+availability|failover|redundancy)\s+(for|of)\s+(the\s+|our\s+)?kms\b",
+        r"(?i)\b(backup|spare|standby|secondary|failover|fallback|additional|extra|redundant)\s+kms\s+(hosts?|servers?)\b|\b(two|2|multiple|several|more\s+than\s+one)\s+kms\s+(hosts?|servers?|srvs?)\b|\b(other|another|second|2nd|backup)\s+(kms\s+)?(host|server)\b.{0,30}\b(take\w*\s+over|automatic\w*|instead|answer\w*|respond\w*)\b|\bkms\s+(host|server)\s+(is\s+)?(down|die\w*|dead|fail\w*|offline|crash\w*)\b.{0,40}\b(other|another|second|2nd|backup)(\s+(kms\s+)?(hosts?|servers?|one))?\b|\bkms\s+(hosts?|servers?)\b.{0,30}\b(failover|fail\s+over|high\s+availability|ha)\b|\b(ha|high\s+availability|failover|redundancy)\s+(for|of)\s+(the\s+|our\s+)?kms\b",
     )
 });
 /// Server Core or another installation without a desktop.
@@ -1295,6 +1302,13 @@ static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
+/// Whether slmgr needs an administrator ("i not admin, can run slmgr?", "slmgr need admin
+/// rights?", "can a normal user run it").
+static ADMIN_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|no|non|without)[\s-]+(an?\s+)?admin\w*\b|\b(need|needs|require\w*)\s+(an?\s+)?admin\w*\b|\b(normal|standard|regular|limited|simple|non-?privileged)\s+users?\b",
+    )
+});
 /// Asking for the command alone ("what's the command?", "which command?", "command pls").
 static BARE_COMMAND: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1560,6 +1574,8 @@ pub(crate) fn warm_up() {
         &FEWER,
         &FIX_IT,
         &STILL_FAILS,
+        &NO_ANSWER,
+        &ADMIN_ASK,
         &RDS_LICENSING,
         &WINDOWS_UPDATE,
         &WHAT_IS,
@@ -6106,7 +6122,9 @@ fn answer_one(
     }
     // How to run slmgr itself (console output, another machine).
     let thread_slmgr = ctx.and_then(|c| c.intent) == Some(Intent::Slmgr);
-    if SLMGR_USAGE.is_match(q)
+    if (SLMGR_USAGE.is_match(q)
+        // "can normal user run slmgr /dli": that option's answer says whether it needs one.
+        || (ADMIN_ASK.is_match(q) && crate::answer::slmgr_option_in(kb, q).is_none()))
         && u.slots.nothing_pasted()
         // "cscript slmgr.vbs /xpr" typed alone asks what that option does.
         && !(bare_command_line(q) && crate::answer::slmgr_option_in(kb, q).is_some())
@@ -6829,18 +6847,7 @@ fn answer_one(
     }
     // "KMS server not responding", "the KMS host doesn't answer": the network path first.
     if lower.contains("kms")
-        && [
-            "not responding",
-            "doesn't respond",
-            "does not respond",
-            "doesn't answer",
-            "does not answer",
-            "not answering",
-            "no response",
-            "unresponsive",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
+        && NO_ANSWER.is_match(q)
         && !["what happens", "how long", "when ", "expire", "still work"]
             .iter()
             .any(|w| lower.contains(w))
