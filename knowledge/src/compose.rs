@@ -491,7 +491,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -6709,6 +6709,8 @@ fn answer_one(
             Intent::ExistingKms | Intent::Timing | Intent::Online | Intent::Methods
         )
         && !lower.contains("online")
+        // "how make activation windows server 2016 without kms": not the KMS procedure.
+        && !NO_KMS.is_match(q)
     {
         u.intent = u.alternative.map_or(Intent::ClientProcedure, |(a, _)| a);
     }
