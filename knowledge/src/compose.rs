@@ -443,7 +443,7 @@ static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
 /// Which edition is installed.
 static WHICH_EDITION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(which|what)\s+(windows\s+(server\s+)?)?edition\b.*\b(is|have|has|run|runs|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b",
+        r"(?i)\b(which|what)\s+(windows\s+(server\s+)?)?edition\b.*\b(is|have|has|run|runs|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b|\b(see|check|show|find|know|get|display)\w*\b.{0,25}\bwindows\s+(server\s+)?edition\b.{0,20}\b(command|cmd|powershell)\b|\b(command|cmd)\b.{0,25}\b(see|check|show|find|know|get|display)\w*\b.{0,20}\bedition\b",
     )
 });
 /// Taking a product key off a machine or out of the registry.
@@ -810,7 +810,7 @@ static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
 static OLD_HOST_NEW_CLIENT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b|\bkms\s+(host|server)\s+(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01])\b.{0,60}\b(not\s+work\w*|fail\w*|does\s*n'?t\s+work|dont\s+work|refus\w*)\b.{0,30}\bkms\s+(host\s+|server\s+)?(windows\s+)?(server\s+)?20(08|12|16|19)(\s+r2)?\b",
     )
 });
 /// Time zones in activation.
@@ -1059,7 +1059,7 @@ static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether one KMS host keeps up with many clients ("will our single KMS host keep up?").
 static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b|\b(use\s+up|exhaust\w*|run\s+out\s+of|deplet\w*)\b.{0,30}\bkms\s+(host|server)\b|\b(need|needs|require\w*|should\s+(we|i)\s+(have|run|deploy|build))\s+(a\s+|one\s+|an?\s+separate\s+|separate\s+)?kms\s+(hosts?|servers?)\s+(per|for\s+each|in\s+each|in\s+every|for\s+every)\s+(vnet|vpc|subnet|network|region|site|datacent\w*|data\s+cent\w*|zone)\b",
+        r"(?i)\bhow\s+(much|many)\s+(clients?|machines?|vms?|computers?|pcs?)\b.{0,20}\bkms\s+(host|server)\b.{0,20}\b(handle|serve|support|activate|manage)\b|\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b|\b(use\s+up|exhaust\w*|run\s+out\s+of|deplet\w*)\b.{0,30}\bkms\s+(host|server)\b|\b(need|needs|require\w*|should\s+(we|i)\s+(have|run|deploy|build))\s+(a\s+|one\s+|an?\s+separate\s+|separate\s+)?kms\s+(hosts?|servers?)\s+(per|for\s+each|in\s+each|in\s+every|for\s+every)\s+(vnet|vpc|subnet|network|region|site|datacent\w*|data\s+cent\w*|zone)\b",
     )
 });
 /// Where the agreement's keys are kept ("VLSC or the admin center for the host key?", "we lost
@@ -1299,7 +1299,7 @@ static GRACE_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\b(not|n'?t|dont|doesnt)\s+(show|print|output|display)\w*\s+anything\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
 /// Whether slmgr needs an administrator ("i not admin, can run slmgr?", "slmgr need admin
@@ -1350,7 +1350,7 @@ static OFFICE_PRODUCT: LazyLock<Folded> = LazyLock::new(|| {
 });
 static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|\bvlks?\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
+        r"(?i)(activat|\bkms\b|\bcmid\b|client\s+machine\s+id|gvlk|\bmak\b|\bvlks?\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
     )
 });
 
