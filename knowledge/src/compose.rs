@@ -3008,6 +3008,7 @@ pub fn answer(
     // one as a whole.
     let question = match strip_wrappers(question) {
         rest if rest.len() != question.trim().len()
+            && !apology_lead_in(question)
             && matches!(
                 kb.nlu.understand(question).intent,
                 Intent::Greet | Intent::Help
@@ -3061,6 +3062,25 @@ pub fn answer(
 
 /// Greetings and lead-ins a message may start with ("hello team,", "quick question -").
 const LEAD_INS: &[&str] = &[
+    // An apology for one's English or a note on being new comes before the question.
+    "sorry for my bad english",
+    "sorry for my poor english",
+    "sorry for my english",
+    "sorry for bad english",
+    "sorry my bad english",
+    "sorry my english",
+    "excuse my bad english",
+    "excuse my english",
+    "my english is not good",
+    "my english not good",
+    "i am new here",
+    "i'm new here",
+    "im new here",
+    "one more question",
+    "another question",
+    "hello sir",
+    "hi sir",
+    "dear sir",
     "hello team",
     "hi team",
     "hey team",
@@ -3089,6 +3109,26 @@ const LEAD_INS: &[&str] = &[
     "one question",
     "question",
 ];
+
+/// An apology for one's English, a note on being new or "one more question" before the
+/// question ("sorry my english, how activate win server"): never the whole message.
+fn apology_lead_in(q: &str) -> bool {
+    let lower = q.trim_start().to_ascii_lowercase();
+    [
+        "sorry for my",
+        "sorry for bad english",
+        "sorry my",
+        "excuse my",
+        "my english",
+        "i am new here",
+        "i'm new here",
+        "im new here",
+        "one more question",
+        "another question",
+    ]
+    .iter()
+    .any(|l| lower.starts_with(l))
+}
 
 /// Thanks a message may end with ("... Thanks in advance!", "... cheers").
 const SIGN_OFFS: &[&str] = &[
