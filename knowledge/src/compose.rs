@@ -767,6 +767,13 @@ static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
 static DNS_PUBLISH_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(stop|disabl\w*|turn\s+off|prevent|enabl\w*|start|unpublish\w*)\b")
 });
+/// A host's record missing from DNS, said as a symptom ("kms host not publish in dns", "the
+/// srv record is not published").
+static NOT_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|n'?t|dont|doesnt|never)\s+(being\s+|get\w*\s+)?(publish\w*|register\w*)\b.{0,20}\b(dns|srv)\b|\b(dns|srv)\b.{0,30}\b(not|n'?t|never)\s+(being\s+)?(publish\w*|register\w*)\b",
+    )
+});
 /// Core-based licence counting: licensing, not activation.
 static CORE_LICENSING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1576,6 +1583,7 @@ pub(crate) fn warm_up() {
         &STILL_FAILS,
         &NO_ANSWER,
         &ADMIN_ASK,
+        &NOT_PUBLISHING,
         &RDS_LICENSING,
         &WINDOWS_UPDATE,
         &WHAT_IS,
@@ -6070,6 +6078,19 @@ fn answer_one(
                 None,
             );
             return with_intent(a, Some(Intent::Timing));
+        }
+    }
+    // "kms host not publish in dns": a record that does not appear, not a wish to turn it off.
+    if NOT_PUBLISHING.is_match(q)
+        && lower.contains("kms")
+        && u.slots.nothing_pasted()
+        && !DNS_PUBLISH_CHANGE.is_match(q)
+        && !["want", "should", "need to", "must"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        if let Some(a) = fact_answer(kb, "srv", &t, Intent::ExistingKms, ctx) {
+            return with_intent(a, Some(Intent::ExistingKms));
         }
     }
     // Turning a KMS host's DNS publishing off or on.
