@@ -284,6 +284,10 @@ static NO_ANSWER: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(not|n'?t|dont|doesnt|never)\s+(respond\w*|repl(y|ies|ying|ied)|answer\w*)\b|\bno\s+(response|reply|answer)\b|\bunresponsive\b",
     )
 });
+/// Asking how to see that what was done worked ("and check after?", "how verify", "how i
+/// know it is ok"), with nothing else to check named.
+static VERIFY_IT: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(check\w*|verif\w*|confirm|confirms|confirming|know)\b"));
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1584,6 +1588,7 @@ pub(crate) fn warm_up() {
         &NO_ANSWER,
         &ADMIN_ASK,
         &NOT_PUBLISHING,
+        &VERIFY_IT,
         &RDS_LICENSING,
         &WINDOWS_UPDATE,
         &WHAT_IS,
@@ -5051,6 +5056,35 @@ fn answer_one(
         && STILL_FAILS.is_match(q)
     {
         u.reroute(Intent::Diagnose);
+    }
+    // "and check after?", "how verify" right after the commands: how to see that it worked.
+    if ctx.is_some_and(|c| {
+        c.intent.is_some_and(|p| {
+            matches!(
+                p,
+                Intent::ClientProcedure
+                    | Intent::PointKms
+                    | Intent::KeyLookup
+                    | Intent::Online
+                    | Intent::Phone
+            )
+        })
+    }) && u.slots.nothing_pasted()
+        && u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+        && toks.len() <= 6
+        && VERIFY_IT.is_match(q)
+        // Something else to check ("check the port", "verify the time").
+        && ![
+            "port", "1688", "connect", "firewall", "dns", "time", "clock", "count", "edition",
+            "key is", "host",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !FAILING.is_match(q)
+        && !STILL_FAILS.is_match(q)
+    {
+        u.reroute(Intent::StatusCheck);
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
     // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
