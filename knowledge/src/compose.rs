@@ -507,7 +507,7 @@ static INTERVAL_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
 /// DNS publishing of a KMS host.
 static DNS_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(publish\w*|regist(er|ration)\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|regist(er|ration)\w*)\b",
+        r"(?i)\b(publish\w*|regist(er|ration)\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|regist(er|ration)\w*)\b|\bkms\s+(host|server)\b.{0,25}\bpublish\w*\b|\bpublish\w*\b.{0,25}\b(srv|_vlmcs)\b",
     )
 });
 /// Losing the only KMS host, redundancy.
