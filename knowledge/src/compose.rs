@@ -273,9 +273,27 @@ static FEWER: LazyLock<Regex> = LazyLock::new(|| {
 /// did not help ("that didn't work", "still failing").
 static FIX_IT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b|\bsame\s+(issue|problem|error|thing|code|message|failure)\b|\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not)\s+(work|help|fix)|\bstill\s+(fail\w*|broken|erroring|the\s+same|same|getting|seeing|gets|shows|showing|returns|returning|happening|there|no\s+go)\b|^\W*(still\s+(0x)?[0-9a-f]{2,8}|fix|fix\s+(pls|please|plz)|any\s+fix)\W*$|\bno\s+luck\b",
+        r"(?i)\b(how\s+(do\s+(i|we)\s+|to\s+|can\s+(i|we)\s+)?(fix|solve|resolve|get\s+rid\s+of)|fix\s+(it|that|this)|what\s+(do|should|can)\s+(i|we)\s+do|solution|workaround|remedy)\b|\b(i'?m|i\s+am|we'?re|we\s+are|already|ran\s+it|run\s+it)\b.{0,25}\b(domain\s+|local\s+|an?\s+)?(admins?|administrators?|elevated)\b|\bsame\s+(issue|problem|error|thing|code|message|failure)\b|\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not)\s+(work|help|fix)|\bstill\s+(fail\w*|broken|erroring|the\s+same|same|getting|seeing|gets|shows|showing|returns|returning|happening|there|no\s+go)\b|\bstill\s+(is\s+)?(not|n'?t|doesn'?t|does\s+not|dont|don'?t|wont|won'?t|can'?t|cannot|no)\s+(work\w*|activat\w*|go\w*|connect\w*|help\w*|fix\w*|success\w*)\b|\b(not|n'?t|dont|doesn'?t)\s+(work\w*|activat\w*)\s+still\b|^\W*(still\s+(0x)?[0-9a-f]{2,8}|fix|fix\s+(pls|please|plz)|any\s+fix)\W*$|\bno\s+luck\b",
     )
 });
+/// Saying that what was tried did not work ("did it, still no activate", "no luck", "same
+/// error").
+static STILL_FAILS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(did\s*n'?t|did\s+not|does\s*n'?t|does\s+not|dont|don'?t|not)\s+(work\w*|help\w*|activat\w*)\b|\bstill\s+(is\s+)?(not|n'?t|doesn'?t|does\s+not|dont|don'?t|wont|won'?t|can'?t|cannot|no)\s+(work\w*|activat\w*|go\w*|connect\w*|success\w*)\b|\bstill\s+(fail\w*|broken|erroring|the\s+same|same|unlicensed|not\s+activated)\b|\bno\s+luck\b|\bsame\s+(issue|problem|error|result|message)\b",
+    )
+});
+/// Something that does not answer ("not responding", "not respond", "is not reply", "no
+/// answer").
+static NO_ANSWER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|n'?t|dont|doesnt|never)\s+(respond\w*|repl(y|ies|ying|ied)|answer\w*)\b|\bno\s+(response|reply|answer)\b|\bunresponsive\b",
+    )
+});
+/// Asking how to see that what was done worked ("and check after?", "how verify", "how i
+/// know it is ok"), with nothing else to check named.
+static VERIFY_IT: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(check\w*|verif\w*|confirm|confirms|confirming|know)\b"));
 /// What an unactivated Windows shows.
 static SYMPTOM: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -435,7 +453,7 @@ static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
 /// Which edition is installed.
 static WHICH_EDITION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(which|what)\s+(windows\s+(server\s+)?)?edition\b.*\b(is|have|has|run|runs|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b",
+        r"(?i)\b(which|what)\s+(windows\s+(server\s+)?)?edition\b.*\b(is|have|has|run|runs|running|installed|find|know|check|tell)\b|\b(find\s+out|check|see|tell)\b.*\b(which|what)\s+edition\b|\bnot\s+sure\s+which\s+edition\b|\b(find|check|see|tell|know|identify|determine|get)\b.*\b(my|the|our|this|its)\s+(windows\s+(server\s+)?)?edition\b|\b(find|check|see|tell|know|identify|determine)\b.*\b(what|which)\s+version\s+of\s+windows\b|\b(see|check|show|find|know|get|display)\w*\b.{0,25}\bwindows\s+(server\s+)?edition\b.{0,20}\b(command|cmd|powershell)\b|\b(command|cmd)\b.{0,25}\b(see|check|show|find|know|get|display)\w*\b.{0,20}\bedition\b",
     )
 });
 /// Taking a product key off a machine or out of the registry.
@@ -483,7 +501,7 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
 /// How often a MAK can be used.
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -495,7 +513,7 @@ static INTERVAL_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
 /// DNS publishing of a KMS host.
 static DNS_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(publish\w*|regist(er|ration)\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|regist(er|ration)\w*)\b",
+        r"(?i)\b(publish\w*|regist(er|ration)\w*|announc\w*)\b.*\bdns\b|\bdns\b.*\b(publish\w*|regist(er|ration)\w*)\b|\bkms\s+(host|server)\b.{0,25}\bpublish\w*\b|\bpublish\w*\b.{0,25}\b(srv|_vlmcs)\b",
     )
 });
 /// Losing the only KMS host, redundancy.
@@ -631,9 +649,20 @@ static TIME_AS_OCCASION: LazyLock<Regex> = LazyLock::new(|| {
 /// Options asked for by what they do (see `answer::slmgr_options_in`).
 static SPECIFIC_OPTION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhost\s+caching\b|\bstao\b|\bactivation\s+ids?\b|\bdns\s+(domain|suffix)\b|\bactivation\s+type\b|\bkms[\s-]+only\b|\b(restrict|limit)\w*\b.{0,40}\bonly\b|\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b",
+        r"(?i)\bhost\s+caching\b|\bstao\b|\bactivation\s+ids?\b|\bdns\s+(domain|suffix)\b|\bactivation\s+type\b|\bkms[\s-]+only\b|\b(restrict|limit)\w*\b.{0,40}\bonly\b|\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b|\b(kms|srv|vlmcs)\b.{0,60}\b(domain|zone)\s+[a-z0-9-]+(\.[a-z0-9-]+)+\b.{0,40}\b(only|instead|not\s+(a\s+|the\s+)?(specific|single|one|particular|fixed))\b|\b(search|look\w*|find|discover\w*|locate)\b.{0,30}\bkms\b.{0,30}\b(in|from|under)\s+(the\s+)?(dns\s+)?(domain|zone)\s+[a-z0-9-]+(\.[a-z0-9-]+)+|\bsrv\b.{0,40}\b(in|from)\s+(an?\s+)?(other|different|another|second)\s+(dns\s+)?(domain|zone)\b|\b(other|different|another)\s+(dns\s+)?(domain|zone)\b.{0,40}\bsrv\b",
     )
 });
+/// The DNS domain or zone named in the question ("domain contoso.com", "zone corp.example.com").
+static NAMED_DOMAIN: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(?:domain|zone)\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b"));
+
+/// The DNS domain a question names for KMS discovery, if any.
+fn named_dns_domain(q: &str) -> Option<String> {
+    NAMED_DOMAIN
+        .captures(q)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().trim_end_matches('.').to_lowercase())
+}
 /// A script or image build ("Packer provisioner", "no popups").
 static SCRIPTED: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -748,6 +777,13 @@ static SRV_QUERY: LazyLock<Folded> = LazyLock::new(|| {
 static DNS_PUBLISH_CHANGE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(stop|disabl\w*|turn\s+off|prevent|enabl\w*|start|unpublish\w*)\b")
 });
+/// A host's record missing from DNS, said as a symptom ("kms host not publish in dns", "the
+/// srv record is not published").
+static NOT_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|n'?t|dont|doesnt|never)\s+(being\s+|get\w*\s+)?(publish\w*|register\w*)\b.{0,20}\b(dns|srv)\b|\b(dns|srv)\b.{0,30}\b(not|n'?t|never)\s+(being\s+)?(publish\w*|register\w*)\b",
+    )
+});
 /// Core-based licence counting: licensing, not activation.
 static CORE_LICENSING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -779,7 +815,7 @@ static PING: LazyLock<Folded> =
 /// How many hosts one host key (CSVLK) activates.
 static HOST_KEY_COUNT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers|activations)\b|\bhow\s+many\s+(activations|times|hosts|machines|servers)\b.{0,40}\b(one|a|single|same|each|the|our)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b",
+        r"(?i)\bhow\s+many\s+(kms\s+)?hosts?\b.{0,40}\b(one|a|single|same|each)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(csvlk|host\s+key)\b.{0,40}\bhow\s+many\s+(times|hosts|machines|servers|activations)\b|\bhow\s+many\s+(activations|times|hosts|machines|servers)\b.{0,40}\b(one|a|single|same|each|the|our)\s+(csvlk|host\s+key|kms\s+(host\s+)?key)\b|\b(same|one|a\s+single|our)\s+(kms\s+)?(host\s+key|csvlk)\b.{0,40}\b(two|2|three|3|several|multiple|more\s+than\s+one|another|other|second|both|many)\s+(kms\s+)?(hosts?|servers?)\b|\b(two|2|several|multiple|second|another)\s+(kms\s+)?(hosts?|servers?)\b.{0,40}\b(same|one|single)\s+(kms\s+)?(host\s+key|csvlk)\b|\b(both|each|every|all|second)\b.{0,30}\b(need|needs|require\w*|get|gets|use|uses)\b.{0,20}\b(the\s+|a\s+|its\s+own\s+|their\s+own\s+)?(kms\s+)?(host\s+key|csvlk)s?\b|\b(csvlk|host\s+key)\b.{0,30}\b(use|install|put|activat|register)\w*\b.{0,20}\b(on|in|for|at)\s+(two|2|three|3|several|multiple|more\s+than\s+one|both|many|other|another|second|an\s+other)\s+(kms\s+)?(hosts?|servers?|srvs?|machines?|vms?)\b",
     )
 });
 /// The count's ceiling ("does the count go above 50?").
@@ -791,7 +827,7 @@ static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
 static OLD_HOST_NEW_CLIENT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b",
+        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b|\bkms\s+(host|server)\s+(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01])\b.{0,60}\b(not\s+work\w*|fail\w*|does\s*n'?t\s+work|dont\s+work|refus\w*)\b.{0,30}\bkms\s+(host\s+|server\s+)?(windows\s+)?(server\s+)?20(08|12|16|19)(\s+r2)?\b",
     )
 });
 /// Time zones in activation.
@@ -944,7 +980,7 @@ static MORE_HOSTS_ELLIPTIC: LazyLock<Folded> = LazyLock::new(|| {
 /// More than one KMS host ("a backup kms host", "two kms hosts for redundancy").
 static REDUNDANT_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(backup|spare|standby|secondary|failover|fallback|additional|extra|redundant)\s+kms\s+(hosts?|servers?)\b|\b(two|2|multiple|several|more\s+than\s+one)\s+kms\s+(hosts|servers)\b|\bkms\s+(hosts?|servers?)\b.{0,30}\b(failover|fail\s+over|high\s+availability|ha)\b|\b(ha|high\s+availability|failover|redundancy)\s+(for|of)\s+(the\s+|our\s+)?kms\b",
+        r"(?i)\b(backup|spare|standby|secondary|failover|fallback|additional|extra|redundant)\s+kms\s+(hosts?|servers?)\b|\b(two|2|multiple|several|more\s+than\s+one)\s+kms\s+(hosts?|servers?|srvs?)\b|\b(other|another|second|2nd|backup)\s+(kms\s+)?(host|server)\b.{0,30}\b(take\w*\s+over|automatic\w*|instead|answer\w*|respond\w*)\b|\bkms\s+(host|server)\s+(is\s+)?(down|die\w*|dead|fail\w*|offline|crash\w*)\b.{0,40}\b(other|another|second|2nd|backup)(\s+(kms\s+)?(hosts?|servers?|one))?\b|\bkms\s+(hosts?|servers?)\b.{0,30}\b(failover|fail\s+over|high\s+availability|ha)\b|\b(ha|high\s+availability|failover|redundancy)\s+(for|of)\s+(the\s+|our\s+)?kms\b",
     )
 });
 /// Server Core or another installation without a desktop.
@@ -1040,7 +1076,7 @@ static COUNT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
 /// Whether one KMS host keeps up with many clients ("will our single KMS host keep up?").
 static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b|\b(use\s+up|exhaust\w*|run\s+out\s+of|deplet\w*)\b.{0,30}\bkms\s+(host|server)\b|\b(need|needs|require\w*|should\s+(we|i)\s+(have|run|deploy|build))\s+(a\s+|one\s+|an?\s+separate\s+|separate\s+)?kms\s+(hosts?|servers?)\s+(per|for\s+each|in\s+each|in\s+every|for\s+every)\s+(vnet|vpc|subnet|network|region|site|datacent\w*|data\s+cent\w*|zone)\b",
+        r"(?i)\bhow\s+(much|many)\s+(clients?|machines?|vms?|computers?|pcs?)\b.{0,20}\bkms\s+(host|server)\b.{0,20}\b(handle|serve|support|activate|manage)\b|\bkms\s+(host|server)\b.{0,30}\b(keep\s+up|cope|handle\s+(the\s+)?(load|that|it|them|all|many|\d+)|serve\s+(\d+|all|many)|support\s+(\d+|all|many)|scale|overload\w*|bottleneck)\b|\b(keep\s+up|cope|scale|overload\w*|bottleneck)\b.{0,30}\bkms\s+(host|server)\b|\b(use\s+up|exhaust\w*|run\s+out\s+of|deplet\w*)\b.{0,30}\bkms\s+(host|server)\b|\b(need|needs|require\w*|should\s+(we|i)\s+(have|run|deploy|build))\s+(a\s+|one\s+|an?\s+separate\s+|separate\s+)?kms\s+(hosts?|servers?)\s+(per|for\s+each|in\s+each|in\s+every|for\s+every)\s+(vnet|vpc|subnet|network|region|site|datacent\w*|data\s+cent\w*|zone)\b",
     )
 });
 /// Where the agreement's keys are kept ("VLSC or the admin center for the host key?", "we lost
@@ -1177,7 +1213,7 @@ static HOST_KEY_WHERE: LazyLock<Folded> = LazyLock::new(|| {
 /// How to show which channel (KMS, MAK, retail) activated an instance.
 static CHANNEL_PROOF: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem|volume)(,\s*(kms|mak|retail|oem|volume))*,?\s+or\s+(a\s+)?(kms|mak|retail|oem|volume)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
+        r"(?i)\b(know|tell|check|see|find\s+out|which)\b.{0,40}\b(kms|mak|retail|oem|volume|gvlk)(,\s*(kms|mak|retail|oem|volume|gvlk))*,?\s+or\s+(a\s+)?(kms|mak|retail|oem|volume|gvlk)\b|\b(prove|proof|evidence|audit\w*|show|tell|verify|confirm|know)\b.*\b(activated|licensed)\s+(through|via|by|with|using)\s+(kms|volume)\b.*\b(not|or|vs|versus|rather\s+than)\b.*\b(retail|mak|oem)\b|\b(which|what)\s+(licen[cs]e\s+)?channel\b",
     )
 });
 /// A key refused for being of another channel ("This product key cannot be used to install a
@@ -1280,7 +1316,14 @@ static GRACE_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\b(not|n'?t|dont|doesnt)\s+(show|print|output|display)\w*\s+anything\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
+    )
+});
+/// Whether slmgr needs an administrator ("i not admin, can run slmgr?", "slmgr need admin
+/// rights?", "can a normal user run it").
+static ADMIN_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|no|non|without)[\s-]+(an?\s+)?admin\w*\b|\b(need|needs|require\w*)\s+(an?\s+)?admin\w*\b|\b(normal|standard|regular|limited|simple|non-?privileged)\s+users?\b",
     )
 });
 /// Asking for the command alone ("what's the command?", "which command?", "command pls").
@@ -1324,7 +1367,7 @@ static OFFICE_PRODUCT: LazyLock<Folded> = LazyLock::new(|| {
 });
 static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|\bvlks?\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
+        r"(?i)(activat|\bkms\b|\bcmid\b|client\s+machine\s+id|gvlk|\bmak\b|\bvlks?\b|slmgr|slui|1688|byol|spur|licen[cs]|w32tm|w32time|peerlist|csvlk|genuine|vlmcs|sppsvc|software\s+protection|grace\s+period|threshold|rearm|product\s*keys?|\bskms\b|\bckms\b|/ato\b|/ipk\b|/dli\b|/dlv\b|/xpr\b|installation\s+id|confirmation\s+id)",
     )
 });
 
@@ -1411,6 +1454,10 @@ pub(crate) fn warm_up() {
         &SUPPORT_TICKET,
         &TEST_PATH,
         &SPECIFIC_OPTION,
+        &NAMED_DOMAIN,
+        &CAPABILITY_ASK,
+        &LANGUAGE_ASK,
+        &REPLACEMENT_KEY,
         &HOST_KEY_WORDS,
         &COMPARING,
         &DIAGNOSE_START,
@@ -1544,6 +1591,11 @@ pub(crate) fn warm_up() {
         &FAILED_REQUESTS,
         &FEWER,
         &FIX_IT,
+        &STILL_FAILS,
+        &NO_ANSWER,
+        &ADMIN_ASK,
+        &NOT_PUBLISHING,
+        &VERIFY_IT,
         &RDS_LICENSING,
         &WINDOWS_UPDATE,
         &WHAT_IS,
@@ -2856,6 +2908,68 @@ Say `help` for every command."
     }
 }
 
+/// Asking where another product key comes from ("so where i get new key", "how to obtain a
+/// replacement key").
+static REPLACEMENT_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(where|how|who)\b.{0,30}\b(get|buy|obtain|find|request|order|give|gives|issue\w*)\b.{0,20}\b(new|another|other|different|replacement|fresh|valid|working|second)\s+(product\s+|licen[cs]e\s+|windows\s+|mak\s+)?keys?\b|\b(need|want|have\s+to\s+get|must\s+get)\w*\s+(a\s+)?(new|another|replacement|different|fresh)\s+(product\s+|licen[cs]e\s+|mak\s+)?key\b",
+    )
+});
+
+/// In a thread about an error by which Microsoft's activation servers refuse the key itself
+/// (blocked, out of activations, no longer valid), a question about where another key comes
+/// from: the MAK's source.
+fn replacement_key_after_refusal(ctx: Option<&Context>, q: &str) -> bool {
+    const KEY_REFUSED: &[&str] = &["0xC004C003", "0xC004C008", "0xC004C020", "0xC004C060"];
+    ctx.and_then(|c| c.error.as_deref())
+        .is_some_and(|e| KEY_REFUSED.iter().any(|k| k.eq_ignore_ascii_case(e)))
+        && REPLACEMENT_KEY.is_match(q)
+}
+
+/// A procedure asked for a MAK and nothing of KMS ("mak activate procedure").
+fn mak_procedure(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| *w == "mak" || *w == "maks")
+        && !words
+            .iter()
+            .any(|w| ["kms", "gvlk", "gvlks", "skms", "host", "vs", "versus", "or"].contains(w))
+}
+
+/// What the bot can do ("what u can do", "how can you help me").
+static CAPABILITY_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(can\s+|could\s+)?(u|you|ya|this\s+bot)\s+(can\s+|could\s+)?(do|help\s+with|know)\b|\bwhat\s+(are|r)\s+(u|you)\s+(able|good)\b|\bhow\s+(can|could|do)\s+(u|you)\s+help\b|\bwhat\s+(is|are)\s+(this|you|u)\s+for\b",
+    )
+});
+/// Whether the bot speaks another language ("you speak spanish?", "sprichst du deutsch").
+static LANGUAGE_ASK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(u|you|ya)\s+(speak|understand|talk|know|write|answer)\w*\s+(in\s+)?(english|spanish|german|french|italian|portuguese|russian|chinese|hindi|arabic|turkish|polish|dutch|japanese|korean|other\s+languages?|my\s+language)\b|\b(speak|talk|answer|write|reply)\w*\s+(to\s+me\s+)?in\s+(spanish|german|french|italian|portuguese|russian|chinese|hindi|arabic|turkish|polish|dutch|japanese|korean|espa\w+|deutsch)\b|\b(hablas|habla\s+usted|sprichst\s+du|sprechen\s+sie|parles[\s-]+tu|parlez[\s-]+vous)\b",
+    )
+});
+
+/// A short message asking what the bot can do or which language it speaks, when it names
+/// nothing about activation (`anchored`): the help text.
+fn about_the_bot(q: &str, anchored: bool, ctx: Option<&Context>) -> Option<Answer> {
+    if anchored || q.split_whitespace().count() > 14 {
+        return None;
+    }
+    if LANGUAGE_ASK.is_match(q) {
+        let mut a = small_talk(Intent::Help, ctx);
+        a.text = format!(
+            "I answer in English only, but simple English, short words and typos are fine.\n\n{}",
+            a.text
+        );
+        return Some(a);
+    }
+    CAPABILITY_ASK
+        .is_match(q)
+        .then(|| small_talk(Intent::Help, ctx))
+}
+
 fn clarify(a: Intent, b: Intent, ctx: Option<&Context>, confidence: f32) -> Answer {
     let text = format!(
         "Do you mean **{}**, or **{}**? Tell me a bit more (an edition, an error code or what you see) and I'll answer exactly.",
@@ -3200,6 +3314,7 @@ pub fn answer(
     // one as a whole.
     let question = match strip_wrappers(question) {
         rest if rest.len() != question.trim().len()
+            && !apology_lead_in(question)
             && matches!(
                 kb.nlu.understand(question).intent,
                 Intent::Greet | Intent::Help
@@ -3253,6 +3368,25 @@ pub fn answer(
 
 /// Greetings and lead-ins a message may start with ("hello team,", "quick question -").
 const LEAD_INS: &[&str] = &[
+    // An apology for one's English or a note on being new comes before the question.
+    "sorry for my bad english",
+    "sorry for my poor english",
+    "sorry for my english",
+    "sorry for bad english",
+    "sorry my bad english",
+    "sorry my english",
+    "excuse my bad english",
+    "excuse my english",
+    "my english is not good",
+    "my english not good",
+    "i am new here",
+    "i'm new here",
+    "im new here",
+    "one more question",
+    "another question",
+    "hello sir",
+    "hi sir",
+    "dear sir",
     "hello team",
     "hi team",
     "hey team",
@@ -3281,6 +3415,26 @@ const LEAD_INS: &[&str] = &[
     "one question",
     "question",
 ];
+
+/// An apology for one's English, a note on being new or "one more question" before the
+/// question ("sorry my english, how activate win server"): never the whole message.
+fn apology_lead_in(q: &str) -> bool {
+    let lower = q.trim_start().to_ascii_lowercase();
+    [
+        "sorry for my",
+        "sorry for bad english",
+        "sorry my",
+        "excuse my",
+        "my english",
+        "i am new here",
+        "i'm new here",
+        "im new here",
+        "one more question",
+        "another question",
+    ]
+    .iter()
+    .any(|l| lower.starts_with(l))
+}
 
 /// Thanks a message may end with ("... Thanks in advance!", "... cheers").
 const SIGN_OFFS: &[&str] = &[
@@ -4827,6 +4981,10 @@ fn answer_one(
     {
         return abstain(0.2, ctx);
     }
+    // "hi bot what u can do", "you speak spanish?": what the bot does, even after a greeting.
+    if let Some(a) = about_the_bot(q, anchored || has_values, ctx) {
+        return a;
+    }
     // A greeting or a thank-you with a remark and no question ("hi there! first day on the
     // helpdesk", "ok perfect, thank you for the help").
     if !anchored && !has_values && !q.contains('?') && q.split_whitespace().count() <= 10 {
@@ -4947,8 +5105,15 @@ fn answer_one(
             let about_the_key = key_thread
                 && toks.len() <= 4
                 && (INSTALL_IT.is_match(q) || !u.slots.editions.is_empty());
+            // "what number i must call" after phone activation: few words the classifier
+            // cannot place, whose second reading is the thread's own topic.
+            let second_reading_is_thread = u.intent == Intent::None
+                && u.confidence < 0.5
+                && toks.len() <= 4
+                && u.alternative.is_some_and(|(a, p)| a == prev && p >= 0.1);
             let follow = FOLLOW_UP.is_match(q)
                 || asked_back
+                || second_reading_is_thread
                 || about_the_key
                 || grace_follow_up
                 // "on server core?": the same question, for Server Core.
@@ -5270,6 +5435,50 @@ fn answer_one(
         {
             u.reroute(Intent::Thresholds);
         }
+    }
+    // "did it, still no activate" after the commands: why it fails, not the commands again.
+    if ctx.is_some_and(|c| {
+        c.error.is_none()
+            && c.intent.is_some_and(|p| {
+                matches!(
+                    p,
+                    Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup | Intent::Online
+                )
+            })
+    }) && u.slots.nothing_pasted()
+        && toks.len() <= 8
+        && STILL_FAILS.is_match(q)
+    {
+        u.reroute(Intent::Diagnose);
+    }
+    // "and check after?", "how verify" right after the commands: how to see that it worked.
+    if ctx.is_some_and(|c| {
+        c.intent.is_some_and(|p| {
+            matches!(
+                p,
+                Intent::ClientProcedure
+                    | Intent::PointKms
+                    | Intent::KeyLookup
+                    | Intent::Online
+                    | Intent::Phone
+            )
+        })
+    }) && u.slots.nothing_pasted()
+        && u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+        && toks.len() <= 6
+        && VERIFY_IT.is_match(q)
+        // Something else to check ("check the port", "verify the time").
+        && ![
+            "port", "1688", "connect", "firewall", "dns", "time", "clock", "count", "edition",
+            "key is", "host",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !FAILING.is_match(q)
+        && !STILL_FAILS.is_match(q)
+    {
+        u.reroute(Intent::StatusCheck);
     }
     // "What is KMS?": what the words mean, side by side with the other ways, also as one
     // sentence of a longer message ("sorry if this is basic, but what actually is KMS? ...").
@@ -5685,6 +5894,8 @@ fn answer_one(
         let without_event_source = lower.replace("security-spp", "spp");
         let topic = if PRE_VISTA.is_match(q) {
             Some(("pre-vista", Intent::KeyLookup))
+        } else if replacement_key_after_refusal(ctx, q) {
+            Some(("mak-source", Intent::Online))
         } else if esu
             && [
                 "key", "activat", "install", "slmgr", "ipk", "ato", "licen", "year", "enrol",
@@ -6323,6 +6534,19 @@ fn answer_one(
             return with_intent(a, Some(Intent::Timing));
         }
     }
+    // "kms host not publish in dns": a record that does not appear, not a wish to turn it off.
+    if NOT_PUBLISHING.is_match(q)
+        && lower.contains("kms")
+        && u.slots.nothing_pasted()
+        && !DNS_PUBLISH_CHANGE.is_match(q)
+        && !["want", "should", "need to", "must"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        if let Some(a) = fact_answer(kb, "srv", &t, Intent::ExistingKms, ctx) {
+            return with_intent(a, Some(Intent::ExistingKms));
+        }
+    }
     // Turning a KMS host's DNS publishing off or on.
     if DNS_PUBLISHING.is_match(q) && lower.contains("kms") && u.slots.dli.is_none() {
         // Whole words ("another" holds "not"); "can I turn that off?" too.
@@ -6413,7 +6637,9 @@ fn answer_one(
     }
     // How to run slmgr itself (console output, another machine).
     let thread_slmgr = ctx.and_then(|c| c.intent) == Some(Intent::Slmgr);
-    if SLMGR_USAGE.is_match(q)
+    if (SLMGR_USAGE.is_match(q)
+        // "can normal user run slmgr /dli": that option's answer says whether it needs one.
+        || (ADMIN_ASK.is_match(q) && crate::answer::slmgr_option_in(kb, q).is_none()))
         && u.slots.nothing_pasted()
         // "cscript slmgr.vbs /xpr" typed alone asks what that option does.
         && !(bare_command_line(q) && crate::answer::slmgr_option_in(kb, q).is_some())
@@ -6998,6 +7224,8 @@ fn answer_one(
             Intent::ExistingKms | Intent::Timing | Intent::Online | Intent::Methods
         )
         && !lower.contains("online")
+        // "how make activation windows server 2016 without kms": not the KMS procedure.
+        && !NO_KMS.is_match(q)
     {
         u.intent = u.alternative.map_or(Intent::ClientProcedure, |(a, _)| a);
     }
@@ -7062,6 +7290,10 @@ fn answer_one(
         )
     {
         u.intent = Intent::HostSetup;
+    }
+    // "mak activation step by step pls": the procedure for a MAK, which activates online.
+    if u.intent == Intent::ClientProcedure && mak_procedure(&lower) && u.slots.host.is_none() {
+        u.intent = Intent::Online;
     }
     // A host or port with a procedure question is about pointing at that host.
     if u.slots.host.is_some()
@@ -7132,18 +7364,7 @@ fn answer_one(
     }
     // "KMS server not responding", "the KMS host doesn't answer": the network path first.
     if lower.contains("kms")
-        && [
-            "not responding",
-            "doesn't respond",
-            "does not respond",
-            "doesn't answer",
-            "does not answer",
-            "not answering",
-            "no response",
-            "unresponsive",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
+        && NO_ANSWER.is_match(q)
         && !["what happens", "how long", "when ", "expire", "still work"]
             .iter()
             .any(|w| lower.contains(w))
@@ -7988,7 +8209,8 @@ fn compose_for(
         }).map(|o| {
             let mut text = personalize(&slmgr_text(o), t, None);
             // The DNS domain the user named, in the command.
-            if let (Some(domain), "/skms-domain") = (&u.slots.host, o.option.as_str()) {
+            let named = u.slots.host.clone().or_else(|| named_dns_domain(q));
+            if let (Some(domain), "/skms-domain") = (&named, o.option.as_str()) {
                 text = text.replace(
                     "slmgr /skms-domain <dns_domain>",
                     &format!("slmgr /skms-domain {domain}"),

@@ -792,3 +792,45 @@ fn twenty_eighth_dev_set() {
         "twenty-eighth dev set: accuracy {pct:.1}% < 80%"
     );
 }
+
+/// The twenty-seventh development set (dev30.toml), written as non-native English speakers and
+/// people typing on phones would: missing articles and verbs, wrong tenses, literal
+/// translations, typos ("actvate", "lisence", "kms sever"), all lowercase, short forms (pls,
+/// thx, u, w2k19, 2k22, std, dc), a few German or Spanish words, with real hosts, IPs, ports and
+/// editions; keys, client setup commands, thresholds, errors, status, renewal, firewall and
+/// internet access, MAK, online and phone activation, small talk and thread follow-ups; 192
+/// items, 44 off-topic near-misses in the same style (239 and 47 with the items added after
+/// tuning). Written blind to the engine. First run,
+/// before any tuning on it: 182/192 (94.8%), off-topic declined 43/44 (held-out sets at that
+/// moment: third 211/225, fourth 226/240, fifth 236/254). Two expectations were corrected
+/// after the first run: n044 (Microsoft says slmgr cannot parse an IPv6 address in `/skms`, so
+/// an IPv6-only host is given by its host name, not in brackets) and n163 ("are u human or
+/// bot" is declined, as "are you a human?" is in the third dev set). 47 items (2 off-topic),
+/// t001-t047, were added after tuning, from other wordings tried by hand. After tuning on it:
+/// 239/239, off-topic declined 47/47, held-out sets third 212/225, fourth 226/240, fifth
+/// 236/254. The fixes were made general: KMS discovery kept to a named DNS domain as
+/// `/skms-domain <domain>`; a licence status named in words ("status say 'notification'") read
+/// like a pasted status line; a host key used on a second server as the host key's limit;
+/// "what u can do" and "you speak spanish?" after a greeting as the help text; a few unplaced
+/// words whose second reading is the thread's topic as a follow-up; where a new key comes from
+/// after a blocked or exhausted key; failure reports ("did it, still no activate", "still not
+/// working") after commands or an error; a MAK procedure and "gvlk or mak" asked plainly; two
+/// KMS hosts and failover with singular nouns; hosts that "not respond"; slmgr without admin
+/// rights; "without kms" with an edition; the CMID of clones; an older host against newer
+/// clients; the edition by command; the host's capacity; slmgr showing nothing; an apology
+/// for one's English or "one more question" before the question; a host "not publish in
+/// dns" as a missing record and "not publishing, how enable" as `/sdns`; "and check after?" after the commands as the status; phone apps
+/// and consumer accounts declined. Its floor is the first run less a margin.
+#[test]
+fn twenty_seventh_dev_set() {
+    let pct = check_set(
+        "twenty-seventh dev set (tuned on)",
+        include_str!("dev30.toml"),
+        150,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 90.0,
+        "twenty-seventh dev set: accuracy {pct:.1}% < 90%"
+    );
+}

@@ -82,6 +82,13 @@ pub struct DliReport {
 /// wrong: License Status: Notification").
 static STATUS: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?im)(?:^|:\s)\s*license\s+status\s*:\s*(.+?)\s*$"));
+/// The status named in words rather than pasted ("status say 'notification' what is mean",
+/// "my licence status is unlicensed", "status shows Initial grace period").
+static STATUS_SAID: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r#"(?i)\bstatus\s*(?:(?:says?|said|shows?|showed|showing|is|was|=|:|in\s+(?:slmgr|dli)\w*\s+(?:says?|shows?|is))\s*)?['"\x{201c}\x{2018}]?((?:(?:initial|additional|extended|non-?genuine|oob|oot|out[\s-]+of[\s-]+box|out[\s-]+of[\s-]+tolerance)\s+)?grace(?:\s+period)?|notification|unlicensed|licensed)\b"#,
+    )
+});
 static DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*description\s*:\s*(.+?)\s*$"));
 static NAME: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*name\s*:\s*(.+?)\s*$"));
 static KMS_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -138,6 +145,7 @@ pub(crate) fn warm_up() {
         &NAME,
         &DESCRIPTION,
         &STATUS,
+        &STATUS_SAID,
         &CIM_STATUS,
         &CIM_GRACE,
     ];
@@ -183,6 +191,7 @@ pub fn parse(text: &str) -> Option<DliReport> {
     let cim = cim_fields(text, &lower);
     let status = status
         .or_else(|| cim.map(|(code, _)| cim_status(code)))
+        .or_else(|| said_status(text))
         .or(xpr_licensed.then_some(LicenseStatus::Licensed));
     // Only a volume (KMS) activation has an expiry date.
     let xpr_volume = XPR_EXPIRES.is_match(text);
@@ -267,6 +276,21 @@ pub fn parse(text: &str) -> Option<DliReport> {
         unresolved,
         remote,
         remote_port,
+    })
+}
+
+/// The licence status named in words in a sentence, for a message that pastes no output.
+fn said_status(text: &str) -> Option<LicenseStatus> {
+    let m = STATUS_SAID.captures(text)?.get(1)?;
+    let s = m.as_str().to_lowercase();
+    Some(if s == "licensed" {
+        LicenseStatus::Licensed
+    } else if s == "notification" {
+        LicenseStatus::Notification
+    } else if s == "unlicensed" {
+        LicenseStatus::Unlicensed
+    } else {
+        LicenseStatus::Grace(m.as_str().trim().to_string())
     })
 }
 
