@@ -686,6 +686,66 @@ static RUN_WHAT: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\bwhat\s+(should|do|must|can)\s+(i|we)\s+(run|type|execute|enter)\b|\b(which|what)\s+commands?\b",
     )
 });
+/// "Which key do I type in?", "what's the key for it?": a key asked for.
+static WHICH_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(what|which|whats)\b.{0,40}\b(keys?|gvlks?)\b|\bkeys?\s+(do|should|must)\s+(i|we)\s+(type|enter|use|put)\b",
+    )
+});
+
+/// A message that names one edition with its version and asks which key it takes ("the screen
+/// in Settings says it isn't activated ... Server 2022 Standard, what key do I type in?"):
+/// the key, whatever else the story mentions on the way.
+fn names_edition_asks_key(q: &str, slots: &Slots) -> bool {
+    slots.editions.len() == 1
+        && slots
+            .editions
+            .iter()
+            .all(|e| !e.families.is_empty() && !e.attrs.is_empty())
+        && WHICH_KEY.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+}
+
+/// "They gave us a KMS address ... can you give me the steps?", "what do I do with it?".
+static HOST_STEPS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(the\s+steps|what\s+(do\s+i|do\s+we|to)\s+do\s+with\s+it|how\s+(do\s+i|do\s+we|to)\s+use\s+it|walk\s+me\s+through|step\s+by\s+step)\b",
+    )
+});
+
+/// A KMS host handed over by someone (the provider, head office) and the steps asked for: the
+/// commands that point the instance at that host, not the provider's licensing rules.
+fn given_host_steps(u: &mut Understanding, q: &str) {
+    if matches!(u.intent, Intent::Policy | Intent::Connectivity)
+        && u.slots.host.is_some()
+        && u.slots.error.is_none()
+        && u.slots.nothing_pasted()
+        && HOST_STEPS.is_match(q)
+    {
+        u.reroute(Intent::PointKms);
+    }
+}
+
+/// Telephone activation named outright ("the phone activation wizard", "activate by phone").
+static PHONE_NAMED: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(tele)?phone\s+activation\b|\bactivat\w*\s+(by|over\s+the|via)\s+(tele)?phone\b|\bslui(\.exe)?\s+4\b",
+    )
+});
+
+/// Telephone activation named outright, with the timing topic only a narrow first ("in the old
+/// days there was a phone activation wizard, is it still there?"): the telephone steps.
+fn phone_named(u: &mut Understanding, q: &str) {
+    if u.intent == Intent::Timing
+        && u.alternative
+            .is_some_and(|(alt, p)| alt == Intent::Phone && p >= 0.5 * u.confidence)
+        && u.slots.nothing_pasted()
+        && PHONE_NAMED.is_match(q)
+    {
+        u.reroute(Intent::Phone);
+    }
+}
+
 /// "What is the likely cause and how do I fix it?"
 static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
@@ -1375,6 +1435,9 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &PHONE_NAMED,
+        &HOST_STEPS,
+        &WHICH_KEY,
         &WHO_OPENS,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
@@ -1662,6 +1725,23 @@ fn personalize(text: &str, t: &Target, key: Option<&str>) -> String {
         out = KEY_PLACEHOLDER.replace_all(&out, k).into_owned();
     }
     bracket_ipv6(out, t)
+}
+
+/// "What's the syntax for an IPv6 KMS host?" without an address: the same advice as for a
+/// named IPv6 address, once the answer gives `/skms`.
+fn ipv6_unnamed_note(a: &mut Answer, lower: &str, t: &Target) {
+    if !lower.contains("ipv6")
+        || t.host.as_ref().is_some_and(|h| h.contains(':'))
+        || !a.text.contains("/skms")
+        || a.text.contains("IPv6")
+    {
+        return;
+    }
+    let note = "\n\nAn IPv6 address does not work in `slmgr /skms` (its colons read as the port separator): give an IPv6-only KMS host by its DNS host name, `slmgr /skms <KMS_host_name>:<port>`.";
+    match a.text.rfind("\n\n_Source:") {
+        Some(pos) => a.text.insert_str(pos, note),
+        None => a.text.push_str(note),
+    }
 }
 
 /// slmgr.vbs cannot parse an IPv6 address in `/skms` (its colons read as the port separator):
@@ -6352,7 +6432,10 @@ fn answer_one(
             Some(("validity", Intent::Timing))
         } else if CLIENT_OS_HOST.is_match(q) {
             Some(("client-os-host", Intent::HostSetup))
-        } else if SETTINGS_APP.is_match(q) && ACTIVATION_CONTEXT.is_match(q) {
+        } else if SETTINGS_APP.is_match(q)
+            && ACTIVATION_CONTEXT.is_match(q)
+            && !names_edition_asks_key(q, &u.slots)
+        {
             Some(("settings-activation", Intent::StatusCheck))
         } else if (HOME_EDITION.is_match(q)
             && !NEGATED_HOME.is_match(q)
@@ -6909,6 +6992,8 @@ fn answer_one(
     {
         u.reroute(Intent::PointKms);
     }
+    given_host_steps(&mut u, q);
+    phone_named(&mut u, q);
     // "Is it ok that the GVLKs are on our wiki?": what a GVLK is (public, not secret).
     if KEY_SECRECY.is_match(q)
         && u.slots.editions.is_empty()
@@ -8264,6 +8349,7 @@ fn compose_for(
         }
     }
     a.text = bracket_ipv6(std::mem::take(&mut a.text), t);
+    ipv6_unnamed_note(&mut a, lower, t);
     if intent == Intent::Connectivity && !a.text.contains("nslookup") {
         if let Some(h) = t
             .host

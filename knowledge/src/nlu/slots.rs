@@ -78,13 +78,13 @@ static FQDN: LazyLock<Regex> = LazyLock::new(|| {
 /// A port after a word that can only mean a port ("port 2000", "tcp/1700", "listens on 1700").
 static PORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?(?:is\s+|should\s+be\s+|will\s+be\s+|of\s+)?[:=(]?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
+        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?(?:is\s+|should\s+be\s+|will\s+be\s+|of\s+)?[:=(,]?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
     )
 });
 /// Words that correct an earlier value ("by mistake", "the real one is").
 static CORRECTION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host)|real\s+(kms|host|server|address|ip)|(really|actually|in\s+fact)\s+(at|on|is|lives|sits|runs|located)|(is|lives|sits|runs)\s+(really|actually))\b",
+        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|moving|migrated|migrating|switching\s+to|changed|replaced|new\s+(ip|address|host)|real\s+(kms|host|server|address|ip)|(really|actually|in\s+fact)\s+(at|on|is|lives|sits|runs|located)|(is|lives|sits|runs)\s+(really|actually))\b",
     )
 });
 /// A port after a word that could also precede a year ("runs on 2019"), or named after the word
