@@ -746,6 +746,14 @@ fn phone_named(u: &mut Understanding, q: &str) {
     }
 }
 
+/// KMS compared with another role ("is KMS the same as the RDS license server?", "KMS host vs
+/// RD licensing").
+static KMS_VS_RDS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\bkms\b.{0,80}\b(same|different|difference|vs\.?|versus|or\s+was\s+that|or\s+is\s+that)\b|\b(same|different|difference)\b.{0,80}\bkms\b|\bkms\s+(host|server)\b.{0,30}\b(also\s+be|double\s+as|also\s+run|also\s+host)\b",
+    )
+});
+
 /// "What is the likely cause and how do I fix it?"
 static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
@@ -1143,7 +1151,7 @@ static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
 /// our KMS host key").
 static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk|mak|maks)\b|\b(where|which\s+(portal|site|website))\b.{0,40}\bvolume\s+licen[cs]\w*\s+keys?\b|\bwhere\s+(is\s+|are\s+|to\s+get\s+|do\s+i\s+find\s+)?(the\s+|our\s+|my\s+|a\s+)?(mak|maks|mak\s+keys?|csvlk|kms\s+host\s+key)\s*\??$|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b",
+        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk|mak|maks)\b|\b(where|which\s+(portal|site|website))\b.{0,40}\bvolume\s+licen[cs]\w*\s+keys?\b|\bwhere\s+(is\s+|are\s+|to\s+get\s+|do\s+i\s+find\s+)?(the\s+|our\s+|my\s+|a\s+)?(mak|maks|mak\s+keys?|csvlk|kms\s+host\s+key)\s*\??$|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b|\b(host\s+key|csvlk|mak)\b.{0,80}\b(which|what)\s+(portal|site|website)\b",
     )
 });
 /// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
@@ -1435,6 +1443,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &KMS_VS_RDS,
         &PHONE_NAMED,
         &HOST_STEPS,
         &WHICH_KEY,
@@ -4567,6 +4576,10 @@ fn answer_one(
             })
             // "SSH to the KMS host to run slmgr" is still about activation.
             .filter(|(w, _)| *w != "ssh" || !ANCHOR.is_match(q))
+            // "Is the KMS host the same as the RDS license server?" tells the two apart.
+            .filter(|(_, name)| {
+                *name != "Remote Desktop Services licensing" || !KMS_VS_RDS.is_match(q)
+            })
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
@@ -4814,6 +4827,14 @@ fn answer_one(
         let mut a = abstain(0.0, ctx);
         a.text = "Which licences you need (cores, CALs, licensing benefits) is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
         return a;
+    }
+    // "Is KMS the same thing as the license server, or was that Remote Desktop licensing?":
+    // the two roles told apart.
+    if KMS_VS_RDS.is_match(q) && RDS_LICENSING.is_match(q) && u.slots.nothing_pasted() {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = fact_answer(kb, "kms-not-rds", &t, Intent::Policy, ctx) {
+            return with_intent(a, Some(Intent::Policy));
+        }
     }
     // Remote Desktop licensing (its own grace period and CALs) and Windows Update are not
     // Windows activation.
