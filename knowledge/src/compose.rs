@@ -519,7 +519,7 @@ static DNS_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
 /// Losing the only KMS host, redundancy.
 static HOST_RISK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(kms\s+)?(host|server)\s+(dies|died|fails|failed|goes\s+down|is\s+down|crashes|crashed|is\s+offline|is\s+lost)\b.*\b(risk|happen|clients?|what)|\b(risk|happens?)\b.*\b(single|only|one)\s+kms\s+(host|server)|\bredundan\w*\b|\bsecond\s+kms\s+(host|server)\b|\b(decommission\w*|retir\w*|shut\w*\s+down|get\s+rid\s+of)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(decommission\w*|retired|goes\s+away)\b",
+        r"(?i)\b(kms\s+)?(host|server)\s+(dies|died|fails|failed|goes\s+down|is\s+down|crashes|crashed|is\s+offline|is\s+lost)\b.*\b(risk|happen|clients?|what)|\b(risk|happens?)\b.*\b(single|only|one)\s+kms\s+(host|server)|\bredundan\w*\b|\bsecond\s+kms\s+(host|server)\b|\b(decommission\w*|retir\w*|shut\w*\s+down|get\s+rid\s+of)\b[^.?!]*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(decommission\w*|retired|goes\s+away)\b",
     )
 });
 /// Cloned machines and a count that does not grow.
@@ -6258,6 +6258,14 @@ fn answer_one(
                 .iter()
                 .any(|w| lower.contains(w))
                 && toks.len() <= 10)
+            // "It used to be 1688, is it still?", "has the port changed from 1688?"
+            || (lower.contains("1688")
+                && lower.contains("port")
+                && [" still", "changed", "the same", "different"]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                && u.slots.host.is_none()
+                && u.slots.error.is_none())
             // "What is the port number of the KMS server, and the protocol?"
             || ((lower.contains("port number") || lower.contains("protocol"))
                 && lower.contains("port")
