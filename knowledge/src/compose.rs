@@ -4087,6 +4087,10 @@ fn sysprep_single(lower: &str, words: &[&str], count: Option<u32>) -> bool {
         .iter()
         .any(|w| w.starts_with("sysprep") || w.starts_with("generali"))
         && !lower.contains("clon")
+        // "VMs built from one golden image, count stuck at 1 on the KMS": copies, not one VM.
+        && !["golden", "template", "count", "copies", "copied"]
+            .iter()
+            .any(|w| lower.contains(w))
         && (count == Some(1) || ONE.iter().any(|w| lower.contains(w)))
 }
 
@@ -5984,6 +5988,9 @@ fn answer_one(
                 .any(|w| lower.contains(w));
         let instance_change = INSTANCE_CHANGE.is_match(q)
             && !kms_host_moved
+            // "built from one golden image, the CMID ... do I need to rebuild them?": the
+            // copies' shared machine ID, not one instance changed.
+            && !["cmid", "golden", "sysprep"].iter().any(|w| lower.contains(w))
             && !HOST_RISK.is_match(q)
             && !about_clock;
         // Extended Security Updates: an add-on key of its own, activated by its activation ID.
