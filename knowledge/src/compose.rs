@@ -519,7 +519,7 @@ static DNS_PUBLISHING: LazyLock<Folded> = LazyLock::new(|| {
 /// Losing the only KMS host, redundancy.
 static HOST_RISK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(kms\s+)?(host|server)\s+(dies|died|fails|failed|goes\s+down|is\s+down|crashes|crashed|is\s+offline|is\s+lost)\b.*\b(risk|happen|clients?|what)|\b(risk|happens?)\b.*\b(single|only|one)\s+kms\s+(host|server)|\bredundan\w*\b|\bsecond\s+kms\s+(host|server)\b|\b(decommission\w*|retir\w*|shut\w*\s+down|get\s+rid\s+of)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(decommission\w*|retired|goes\s+away)\b",
+        r"(?i)\b(kms\s+)?(host|server)\s+(dies|died|fails|failed|goes\s+down|is\s+down|crashes|crashed|is\s+offline|is\s+lost)\b.*\b(risk|happen|clients?|what)|\b(risk|happens?)\b.*\b(single|only|one)\s+kms\s+(host|server)|\bredundan\w*\b|\bsecond\s+kms\s+(host|server)\b|\b(decommission\w*|retir\w*|shut\w*\s+down|get\s+rid\s+of)\b[^.?!]*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(decommission\w*|retired|goes\s+away)\b",
     )
 });
 /// Cloned machines and a count that does not grow.
@@ -686,6 +686,74 @@ static RUN_WHAT: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\bwhat\s+(should|do|must|can)\s+(i|we)\s+(run|type|execute|enter)\b|\b(which|what)\s+commands?\b",
     )
 });
+/// "Which key do I type in?", "what's the key for it?": a key asked for.
+static WHICH_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(what|which|whats)\b.{0,40}\b(keys?|gvlks?)\b|\bkeys?\s+(do|should|must)\s+(i|we)\s+(type|enter|use|put)\b",
+    )
+});
+
+/// A message that names one edition with its version and asks which key it takes ("the screen
+/// in Settings says it isn't activated ... Server 2022 Standard, what key do I type in?"):
+/// the key, whatever else the story mentions on the way.
+fn names_edition_asks_key(q: &str, slots: &Slots) -> bool {
+    slots.editions.len() == 1
+        && slots
+            .editions
+            .iter()
+            .all(|e| !e.families.is_empty() && !e.attrs.is_empty())
+        && WHICH_KEY.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+}
+
+/// "They gave us a KMS address ... can you give me the steps?", "what do I do with it?".
+static HOST_STEPS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(the\s+steps|what\s+(do\s+i|do\s+we|to)\s+do\s+with\s+it|how\s+(do\s+i|do\s+we|to)\s+use\s+it|walk\s+me\s+through|step\s+by\s+step)\b",
+    )
+});
+
+/// A KMS host handed over by someone (the provider, head office) and the steps asked for: the
+/// commands that point the instance at that host, not the provider's licensing rules.
+fn given_host_steps(u: &mut Understanding, q: &str) {
+    if matches!(u.intent, Intent::Policy | Intent::Connectivity)
+        && u.slots.host.is_some()
+        && u.slots.error.is_none()
+        && u.slots.nothing_pasted()
+        && HOST_STEPS.is_match(q)
+    {
+        u.reroute(Intent::PointKms);
+    }
+}
+
+/// Telephone activation named outright ("the phone activation wizard", "activate by phone").
+static PHONE_NAMED: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(tele)?phone\s+activation\b|\bactivat\w*\s+(by|over\s+the|via)\s+(tele)?phone\b|\bslui(\.exe)?\s+4\b",
+    )
+});
+
+/// Telephone activation named outright, with the timing topic only a narrow first ("in the old
+/// days there was a phone activation wizard, is it still there?"): the telephone steps.
+fn phone_named(u: &mut Understanding, q: &str) {
+    if u.intent == Intent::Timing
+        && u.alternative
+            .is_some_and(|(alt, p)| alt == Intent::Phone && p >= 0.5 * u.confidence)
+        && u.slots.nothing_pasted()
+        && PHONE_NAMED.is_match(q)
+    {
+        u.reroute(Intent::Phone);
+    }
+}
+
+/// KMS compared with another role ("is KMS the same as the RDS license server?", "KMS host vs
+/// RD licensing").
+static KMS_VS_RDS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\bkms\b.{0,80}\b(same|different|difference|vs\.?|versus|or\s+was\s+that|or\s+is\s+that)\b|\b(same|different|difference)\b.{0,80}\bkms\b|\bkms\s+(host|server)\b.{0,30}\b(also\s+be|double\s+as|also\s+run|also\s+host)\b",
+    )
+});
+
 /// "What is the likely cause and how do I fix it?"
 static CAUSE_AND_FIX: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
@@ -1083,7 +1151,7 @@ static HOST_LOAD: LazyLock<Folded> = LazyLock::new(|| {
 /// our KMS host key").
 static HOST_KEY_SOURCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk|mak|maks)\b|\b(where|which\s+(portal|site|website))\b.{0,40}\bvolume\s+licen[cs]\w*\s+keys?\b|\bwhere\s+(is\s+|are\s+|to\s+get\s+|do\s+i\s+find\s+)?(the\s+|our\s+|my\s+|a\s+)?(mak|maks|mak\s+keys?|csvlk|kms\s+host\s+key)\s*\??$|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b",
+        r"(?i)\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b.{0,60}\b(host\s+key|csvlk|mak|keys?)\b|\b(host\s+key|csvlk)\b.{0,60}\b(vlsc|volume\s+licensing\s+service\s+cent\w+|admin\s+cent\w+)\b|\b(lost|misplaced|can'?t\s+find|cannot\s+find)\b.{0,30}\b(kms\s+)?(host\s+key|csvlk|mak|maks)\b|\b(where|which\s+(portal|site|website))\b.{0,40}\bvolume\s+licen[cs]\w*\s+keys?\b|\bwhere\s+(is\s+|are\s+|to\s+get\s+|do\s+i\s+find\s+)?(the\s+|our\s+|my\s+|a\s+)?(mak|maks|mak\s+keys?|csvlk|kms\s+host\s+key)\s*\??$|\b(where|how)\b.{0,30}\b(get|buy|obtain|find|download|purchase)\b.{0,20}\b(a\s+|an\s+|the\s+|our\s+|my\s+)?(mak|mak\s+key|multiple\s+activation\s+key|kms\s+host\s+key|csvlk)\b|\b(host\s+key|csvlk|mak)\b.{0,80}\b(which|what)\s+(portal|site|website)\b",
     )
 });
 /// Asking for the firewall rule to a KMS host ("add a firewall rule for their KMS at ...").
@@ -1375,6 +1443,10 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &KMS_VS_RDS,
+        &PHONE_NAMED,
+        &HOST_STEPS,
+        &WHICH_KEY,
         &WHO_OPENS,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
@@ -1662,6 +1734,23 @@ fn personalize(text: &str, t: &Target, key: Option<&str>) -> String {
         out = KEY_PLACEHOLDER.replace_all(&out, k).into_owned();
     }
     bracket_ipv6(out, t)
+}
+
+/// "What's the syntax for an IPv6 KMS host?" without an address: the same advice as for a
+/// named IPv6 address, once the answer gives `/skms`.
+fn ipv6_unnamed_note(a: &mut Answer, lower: &str, t: &Target) {
+    if !lower.contains("ipv6")
+        || t.host.as_ref().is_some_and(|h| h.contains(':'))
+        || !a.text.contains("/skms")
+        || a.text.contains("IPv6")
+    {
+        return;
+    }
+    let note = "\n\nAn IPv6 address does not work in `slmgr /skms` (its colons read as the port separator): give an IPv6-only KMS host by its DNS host name, `slmgr /skms <KMS_host_name>:<port>`.";
+    match a.text.rfind("\n\n_Source:") {
+        Some(pos) => a.text.insert_str(pos, note),
+        None => a.text.push_str(note),
+    }
 }
 
 /// slmgr.vbs cannot parse an IPv6 address in `/skms` (its colons read as the port separator):
@@ -3998,6 +4087,10 @@ fn sysprep_single(lower: &str, words: &[&str], count: Option<u32>) -> bool {
         .iter()
         .any(|w| w.starts_with("sysprep") || w.starts_with("generali"))
         && !lower.contains("clon")
+        // "VMs built from one golden image, count stuck at 1 on the KMS": copies, not one VM.
+        && !["golden", "template", "count", "copies", "copied"]
+            .iter()
+            .any(|w| lower.contains(w))
         && (count == Some(1) || ONE.iter().any(|w| lower.contains(w)))
 }
 
@@ -4487,6 +4580,10 @@ fn answer_one(
             })
             // "SSH to the KMS host to run slmgr" is still about activation.
             .filter(|(w, _)| *w != "ssh" || !ANCHOR.is_match(q))
+            // "Is the KMS host the same as the RDS license server?" tells the two apart.
+            .filter(|(_, name)| {
+                *name != "Remote Desktop Services licensing" || !KMS_VS_RDS.is_match(q)
+            })
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
             let mut a = abstain(0.0, ctx);
@@ -4734,6 +4831,14 @@ fn answer_one(
         let mut a = abstain(0.0, ctx);
         a.text = "Which licences you need (cores, CALs, licensing benefits) is a licensing question for your Microsoft licensing partner, not something I cover: I help with activating Windows instances. Say `help` to see what I can do.".to_string();
         return a;
+    }
+    // "Is KMS the same thing as the license server, or was that Remote Desktop licensing?":
+    // the two roles told apart.
+    if KMS_VS_RDS.is_match(q) && RDS_LICENSING.is_match(q) && u.slots.nothing_pasted() {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = fact_answer(kb, "kms-not-rds", &t, Intent::Policy, ctx) {
+            return with_intent(a, Some(Intent::Policy));
+        }
     }
     // Remote Desktop licensing (its own grace period and CALs) and Windows Update are not
     // Windows activation.
@@ -5883,6 +5988,9 @@ fn answer_one(
                 .any(|w| lower.contains(w));
         let instance_change = INSTANCE_CHANGE.is_match(q)
             && !kms_host_moved
+            // "built from one golden image, the CMID ... do I need to rebuild them?": the
+            // copies' shared machine ID, not one instance changed.
+            && !["cmid", "golden", "sysprep"].iter().any(|w| lower.contains(w))
             && !HOST_RISK.is_match(q)
             && !about_clock;
         // Extended Security Updates: an add-on key of its own, activated by its activation ID.
@@ -6157,6 +6265,14 @@ fn answer_one(
                 .iter()
                 .any(|w| lower.contains(w))
                 && toks.len() <= 10)
+            // "It used to be 1688, is it still?", "has the port changed from 1688?"
+            || (lower.contains("1688")
+                && lower.contains("port")
+                && [" still", "changed", "the same", "different"]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                && u.slots.host.is_none()
+                && u.slots.error.is_none())
             // "What is the port number of the KMS server, and the protocol?"
             || ((lower.contains("port number") || lower.contains("protocol"))
                 && lower.contains("port")
@@ -6352,7 +6468,10 @@ fn answer_one(
             Some(("validity", Intent::Timing))
         } else if CLIENT_OS_HOST.is_match(q) {
             Some(("client-os-host", Intent::HostSetup))
-        } else if SETTINGS_APP.is_match(q) && ACTIVATION_CONTEXT.is_match(q) {
+        } else if SETTINGS_APP.is_match(q)
+            && ACTIVATION_CONTEXT.is_match(q)
+            && !names_edition_asks_key(q, &u.slots)
+        {
             Some(("settings-activation", Intent::StatusCheck))
         } else if (HOME_EDITION.is_match(q)
             && !NEGATED_HOME.is_match(q)
@@ -6909,6 +7028,8 @@ fn answer_one(
     {
         u.reroute(Intent::PointKms);
     }
+    given_host_steps(&mut u, q);
+    phone_named(&mut u, q);
     // "Is it ok that the GVLKs are on our wiki?": what a GVLK is (public, not secret).
     if KEY_SECRECY.is_match(q)
         && u.slots.editions.is_empty()
@@ -8264,6 +8385,7 @@ fn compose_for(
         }
     }
     a.text = bracket_ipv6(std::mem::take(&mut a.text), t);
+    ipv6_unnamed_note(&mut a, lower, t);
     if intent == Intent::Connectivity && !a.text.contains("nslookup") {
         if let Some(h) = t
             .host

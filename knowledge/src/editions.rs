@@ -108,6 +108,30 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
                     | "settings"
             ),
             "enterprise" | "ent" => matches!(next, "agreement" | "agreements" | "customer"),
+            // "the tutoring side of the business", "a small business owner": the firm, not
+            // Windows Vista Business.
+            "business" => {
+                let before = if i > 0 { words[i - 1] } else { "" };
+                matches!(
+                    before,
+                    "the"
+                        | "our"
+                        | "my"
+                        | "your"
+                        | "their"
+                        | "a"
+                        | "small"
+                        | "family"
+                        | "whole"
+                        | "this"
+                        | "of"
+                        | "local"
+                        | "own"
+                ) || matches!(
+                    next,
+                    "owner" | "owners" | "hours" | "day" | "days" | "side" | "critical" | "needs"
+                )
+            }
             // "from my workstation": a machine; the edition is "Pro for Workstations".
             "workstation" | "workstations" => {
                 let before = if i > 0 { words[i - 1] } else { "" };

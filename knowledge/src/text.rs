@@ -569,6 +569,13 @@ const PHRASES: &[(&str, &str)] = &[
     ("installation id", " installationid "),
     ("install id", " installationid "),
     ("confirmation id", " confirmationid "),
+    // "in the old days", "back in the 2008 R2 days", "these days": when, not how long.
+    ("in the old days", " formerly "),
+    ("in the good old days", " formerly "),
+    ("back in the day", " formerly "),
+    ("the old days", " formerly "),
+    ("these days", " now "),
+    ("nowadays", " now "),
     ("how many days", " how long days "),
     ("how many hours", " how long hours "),
     ("how many weeks", " how long weeks "),

@@ -834,3 +834,42 @@ fn twenty_seventh_dev_set() {
         "twenty-seventh dev set: accuracy {pct:.1}% < 90%"
     );
 }
+
+/// The twenty-ninth development set (dev32.toml): long messages with a story around the
+/// question, written as small-business owners, accountants who also do the IT and Windows
+/// veterans using old terms (volume license keys, the activation server, VAMT, slui 4, rearm,
+/// SKU, MSDN keys, Software Assurance, the 2008 R2 days): keys, commands with their own host and
+/// port, thresholds and counts, pasted or paraphrased errors, status and renewal, firewall and
+/// internet-access requests, MAK, online and phone activation, moving to a new cloud, clones and
+/// images, thread follow-ups; 153 items, 37 off-topic near-misses in the same style (Microsoft
+/// 365 sign-in, Windows Update, printers, Azure AD joins, other clouds' consoles, backups).
+/// Written blind to the engine. First run, before any tuning on it: 114/126 (90.5%), off-topic
+/// declined 34/34 (held-out sets at that moment: third 212/225, fourth 226/240, fifth 238/254).
+/// Three expectations were widened after the first run because they were wrong: s030 (an
+/// IPv6-only KMS host is given to `/skms` by its host name), s044 ("the 50 most recent" says
+/// the cap) and s124 (`/dlv` shows the host's count too). 27 items (3 off-topic) were added
+/// after tuning, from other wordings tried by hand (t001-t024, x040-x042). After tuning on it:
+/// 153/153, with the held-out sets third 212/225, fourth 226/240, fifth 239/254. The fixes
+/// were made general: "the business", "a small business" as the firm, not Vista Business;
+/// Settings named in the story while one edition's key is asked; "in the old days", "back in
+/// the day", "these days" as no durations; a reseller or vendor who "says" or "told us" as no
+/// price question; a KMS address handed over with "walk me through it" as the pointing steps;
+/// the host moved to ("moving to", "the new one is") of two named; "port, 2000" as a port;
+/// phone activation named outright in a near tie with timing; IPv6 without an address; several
+/// editions in a story and the last question naming only some; KMS compared with the Remote
+/// Desktop license server; "which portal" for the host key; a retired contractor in another
+/// sentence as no retired host; "is the port still 1688?" as the port; copies of a golden
+/// image or template as clones, not one VM to sysprep or one instance rebuilt.
+#[test]
+fn twenty_ninth_dev_set() {
+    let pct = check_set(
+        "twenty-ninth dev set (tuned on)",
+        include_str!("dev32.toml"),
+        105,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 80.0,
+        "twenty-ninth dev set: accuracy {pct:.1}% < 80%"
+    );
+}

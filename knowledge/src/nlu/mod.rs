@@ -277,6 +277,13 @@ static PRICE: LazyLock<Folded> = LazyLock::new(|| {
 static ALREADY_BOUGHT: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b")
 });
+/// The reseller as the one who said or did something ("our reseller says it's in the portal",
+/// "my reseller isn't helpful"): a character of the story, not a purchase.
+static RESELLER_SAID: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(our|my|the)\s+(reseller|vendor|partner)\s+(says|said|told|tells|isn'?t|is\s+not|wasn'?t|gave|sent|set|recommended|suggested|claims|insists)\b",
+    )
+});
 static PRICE_STRONG: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(cost|costs|price|prices|pricing|how\s+much|cheap|cheaper|sell|pay)\b")
 });
@@ -300,6 +307,7 @@ pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &THANKS_WORD,
         &PRICE_STRONG,
+        &RESELLER_SAID,
         &ALREADY_BOUGHT,
         &ACK,
         &THANKS,
@@ -378,6 +386,7 @@ impl Nlu {
             && !PRICE_STRONG.is_match(text);
         let priced = PRICE.is_match(text)
             && !needs_a_host_key
+            && (!RESELLER_SAID.is_match(&lower) || PRICE_STRONG.is_match(text))
             && !already_bought
             && !lower.contains("free")
             // "I never bought a licence, why does it say it expires?" tells what they did not

@@ -78,13 +78,13 @@ static FQDN: LazyLock<Regex> = LazyLock::new(|| {
 /// A port after a word that can only mean a port ("port 2000", "tcp/1700", "listens on 1700").
 static PORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?(?:is\s+|should\s+be\s+|will\s+be\s+|of\s+)?[:=(]?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
+        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?(?:is\s+|should\s+be\s+|will\s+be\s+|of\s+)?[:=(,]?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
     )
 });
 /// Words that correct an earlier value ("by mistake", "the real one is").
 static CORRECTION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|migrated|changed|replaced|new\s+(ip|address|host)|real\s+(kms|host|server|address|ip)|(really|actually|in\s+fact)\s+(at|on|is|lives|sits|runs|located)|(is|lives|sits|runs)\s+(really|actually))\b",
+        r"\b(mistake|wrong|real\s+one|actual|correct\s+one|instead|should\s+be|changed\s+to|new\s+one|moved|moving|migrated|migrating|switching\s+to|changed|replaced|new\s+(ip|address|host)|real\s+(kms|host|server|address|ip)|(really|actually|in\s+fact)\s+(at|on|is|lives|sits|runs|located)|(is|lives|sits|runs)\s+(really|actually))\b",
     )
 });
 /// A port after a word that could also precede a year ("runs on 2019"), or named after the word
@@ -204,6 +204,8 @@ static PRODUCT_KEY: LazyLock<Regex> =
 pub(crate) fn warm_up() {
     LazyLock::force(&ERROR_PHRASES);
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &MOVE_WORDS,
+        &MOVE_TO_BEFORE,
         &VERSION_LIKE,
         &INSTANCE,
         &COUNT,
@@ -397,6 +399,61 @@ const COUNTED_AFTER: &[&str] = &[
     "seat", "licen", "day", "hour", "minute", "core", "gb", "mb", "node", "box",
 ];
 
+/// Words just before the host a move goes to ("moving to", "the new one is", "switch over to").
+static MOVE_TO_BEFORE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)(\bto|\bnew\s+(one|host|kms|server|address|ip)(\s+(is|will\s+be))?|\bnew)\s*:?\s*$",
+    )
+});
+/// Words of a move ("moving", "migrating", "switching", "replacing").
+static MOVE_WORDS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(mov(e|ing)|migrat(e|ing)|switch(ing)?|replac(e|ing)|cut\s*over|retir(e|ing))\b",
+    )
+});
+
+/// In a message about moving from one KMS host to another that names both ("moving to
+/// kms2 from kms1", "switching to kms-b, the old one is kms-a"), the host moved to, with its
+/// port; `None` when there is no such move or no other host.
+fn move_target(text: &str, first: &str) -> Option<(String, Option<u16>)> {
+    if !MOVE_WORDS.is_match(text) {
+        return None;
+    }
+    let mut found: Vec<(usize, String, Option<u16>)> = Vec::new();
+    for c in IPV4.captures_iter(text) {
+        let Some(ip) = c.get(1) else { continue };
+        if valid_ipv4(ip.as_str()) && !text[ip.end()..].starts_with('/') {
+            let p = c.get(2).and_then(|p| p.as_str().parse().ok());
+            found.push((ip.start(), ip.as_str().to_string(), p));
+        }
+    }
+    for c in FQDN.captures_iter(text) {
+        let Some(name) = c.get(1) else { continue };
+        if is_not_a_host(name.as_str()) || names_a_domain(&text[..name.start()]) {
+            continue;
+        }
+        let p = c.get(2).and_then(|p| p.as_str().parse().ok());
+        let n = name.as_str().trim_end_matches('.').to_string();
+        found.push((name.start(), n, p));
+    }
+    let distinct: std::collections::BTreeSet<&str> =
+        found.iter().map(|(_, h, _)| h.as_str()).collect();
+    if distinct.len() != 2 || !distinct.contains(first) {
+        return None;
+    }
+    found
+        .into_iter()
+        .find(|(start, _, _)| {
+            // The 40 bytes before it, from a character boundary.
+            let mut from = start.saturating_sub(40);
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+            MOVE_TO_BEFORE.is_match(&text[from..*start])
+        })
+        .map(|(_, h, p)| (h, p))
+}
+
 /// Host and port named in `text`: IP addresses first, then DNS names.
 fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     let mut host = None;
@@ -450,6 +507,10 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
     }
     if host.is_none() {
         host = v6;
+    }
+    if let Some((h, p)) = host.as_ref().and_then(|h| move_target(text, h)) {
+        host = Some(h);
+        port = p;
     }
     // The host's own digits are no port ("KMS on 192.168.10.5").
     let rest = match &host {
@@ -1001,6 +1062,69 @@ fn edition_queries(lower: &str) -> Vec<EditionQuery> {
     }
 }
 
+/// Of several editions in a story ("I typed the Datacenter key by mistake ... what's the
+/// Standard GVLK?"), the ones the last question names, when it names only some of them; all
+/// of them otherwise.
+fn asked_editions(
+    all: Vec<EditionQuery>,
+    lower: &str,
+    parse: impl Fn(&str) -> Vec<EditionQuery>,
+) -> Vec<EditionQuery> {
+    // Two editions that no product is at once ("Standard ... the Datacenter one").
+    let clash = |e: &EditionQuery| {
+        let server = ["standard", "datacenter", "essentials", "web"]
+            .iter()
+            .filter(|a| e.attrs.contains(*a))
+            .count();
+        server >= 2
+            || (e.attrs.contains("enterprise")
+                && (e.attrs.contains("pro") || e.attrs.contains("education")))
+    };
+    if all.len() < 2 && !all.iter().any(clash) {
+        return all;
+    }
+    let Some(end) = lower.rfind('?') else {
+        return all;
+    };
+    let start = lower[..end]
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(0, |i| i + 1);
+    // A message that is one question names what it asks about.
+    if start == 0 {
+        return all;
+    }
+    let asked = parse(&lower[start..end]);
+    // An edition of the story without attributes ("Windows 11 Home") named again in the
+    // question stays.
+    if all
+        .iter()
+        .any(|e| e.attrs.is_empty() && asked.iter().any(|a| a.families == e.families))
+    {
+        return all;
+    }
+    let mut kept: Vec<EditionQuery> = Vec::new();
+    for a in asked.iter().filter(|a| !a.attrs.is_empty()) {
+        for e in &all {
+            // The asked edition itself, or one side of a clash.
+            let fits = a.attrs == e.attrs || (clash(e) && a.attrs.is_subset(&e.attrs) && !clash(a));
+            if fits && (a.families.is_empty() || a.families == e.families) {
+                let q = EditionQuery {
+                    families: e.families.clone(),
+                    attrs: a.attrs.clone(),
+                };
+                if !kept.contains(&q) {
+                    kept.push(q);
+                }
+            }
+        }
+    }
+    if kept.is_empty() || kept == all {
+        all
+    } else {
+        kept
+    }
+}
+
 /// Extracts every slot from `text`.
 pub fn extract(text: &str) -> Slots {
     let dli = dli::parse(text);
@@ -1024,9 +1148,12 @@ pub fn extract(text: &str) -> Slots {
         no_hosts = no_hosts.replace(&h.to_lowercase(), " ");
     }
     // Edition IDs ("EnterpriseSN") are spelled out before typos are fixed: they are no typos.
-    let editions = edition_queries(&shared_edition(&server_n_as_and(&fix_edition_typos(
-        &editions::spell_out(&no_hosts),
-    ))));
+    let edition_text = |s: &str| {
+        edition_queries(&shared_edition(&server_n_as_and(&fix_edition_typos(
+            &editions::spell_out(s),
+        ))))
+    };
+    let editions = asked_editions(edition_text(&no_hosts), &no_hosts, edition_text);
     let error = normalize_error_code(&own)
         .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
         .or_else(|| error_from_phrase(text).map(str::to_string));
