@@ -270,18 +270,25 @@ fn edition_ids(lower: &str) -> String {
     words.join(" ")
 }
 
+/// The Windows build numbers the edition code knows (group 1), with an optional `10.0.` before
+/// and revision after ("10.0.20348.2227"): one pattern for reading and for naming releases.
+fn build_number() -> &'static Regex {
+    static BUILD: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(
+            r"(?:\b10\.0\.)?\b(6001|6002|6003|7600|7601|9200|9600|10240|14393|17763|19041|19042|19043|19044|19045|20348|22000|22621|22631|26100)(?:\.[0-9]+)?\b",
+        )
+    });
+    &BUILD
+}
+
 /// Replaces a Windows build number ("build 17763", "10.0.20348.2227") with the release it
 /// belongs to, read with the rest of the message: a server word makes 17763 Windows Server
 /// 2019, "LTSC" makes it Windows 10 LTSC 2019, a client word Windows 10. A build shared by a
 /// server and a client release stays as it is when nothing says which.
 fn build_numbers(text: &str) -> String {
     let text = &ltsc_versions(text);
-    static BUILD: LazyLock<Regex> = LazyLock::new(|| {
-        crate::text::rx(
-            r"(?:\b10\.0\.)?\b(6001|6002|6003|7600|7601|9200|9600|10240|14393|17763|19041|19042|19043|19044|19045|20348|22000|22621|22631|26100)(?:\.[0-9]+)?\b",
-        )
-    });
-    if !BUILD.is_match(text) {
+    let build = build_number();
+    if !build.is_match(text) {
         return text.to_string();
     }
     let words: Vec<&str> = text
@@ -315,7 +322,7 @@ fn build_numbers(text: &str) -> String {
         || text.contains("win 1")
         || text.contains("win1");
     let build_word = has(&["build", "winver", "version", "os"]) || text.contains("10.0.");
-    BUILD
+    build
         .replace_all(text, |c: &crate::pattern::Captures<'_>| {
             let whole = c.get(0).map_or("", |m| m.as_str());
             let b = c.get(1).map_or("", |m| m.as_str());
@@ -395,12 +402,7 @@ fn ltsc_versions(text: &str) -> String {
 /// The releases a Windows build number in `lower` belongs to ("build 17763": Windows Server
 /// 2019 and Windows 10 1809), with the number; `None` without a known build number.
 pub fn build_releases(lower: &str) -> Option<(String, Vec<&'static str>)> {
-    static BUILD: LazyLock<Regex> = LazyLock::new(|| {
-        crate::text::rx(
-            r"(?:\b10\.0\.)?\b(6001|6002|6003|7600|7601|9200|9600|10240|14393|17763|19041|19042|19043|19044|19045|20348|22000|22621|22631|26100)\b",
-        )
-    });
-    let b = BUILD.captures(lower)?.get(1)?.as_str();
+    let b = build_number().captures(lower)?.get(1)?.as_str();
     if b.len() == 4 && !lower.contains("build") {
         return None;
     }
