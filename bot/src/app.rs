@@ -4,6 +4,7 @@
 //! `App` is the top of the event side: it owns the services, the outbox and the job signals,
 //! and calls down into the flows (`tickets::flow`, `jobs::flow`); nothing calls back into it.
 
+use crate::answer_cache::AnswerCache;
 use crate::answer_commit::AnswerCommit;
 use crate::approvals::{self, Decision};
 use crate::commands::{self, Command, Target};
@@ -46,6 +47,8 @@ pub struct App {
     answers: AnswerCommit,
     /// Places' contexts as last seen, so a plain answer starts without a read.
     places: contexts::PlaceCache,
+    /// Answers already worked out, by text and context.
+    memo: AnswerCache,
 }
 
 /// What handling one event produced, for adapters and tests.
@@ -81,6 +84,7 @@ impl App {
             outbox: Outbox::new(store.clone(), metrics.clone(), backoff),
             answers: AnswerCommit::new(store.clone()),
             places: contexts::PlaceCache::default(),
+            memo: AnswerCache::default(),
             services: Services {
                 store,
                 config,
@@ -672,14 +676,16 @@ impl App {
     /// KMS host and port filling in what the question leaves out.
     fn answer_for(&self, text: &str, stored: &StoredContext) -> knowledge::Answer {
         let started = std::time::Instant::now();
-        let settings = knowledge::AnswerSettings {
-            kms_host: self.services.config.kms.host.clone(),
-            kms_port: Some(self.services.config.kms.port),
-        };
-        let answer = self
-            .services
-            .kb
-            .answer_with(text, stored.kb.as_ref(), &settings);
+        // The settings are the `App`'s for its whole life, so the memo's key leaves them out.
+        let answer = self.memo.get_or_answer(text, stored.kb.as_ref(), || {
+            let settings = knowledge::AnswerSettings {
+                kms_host: self.services.config.kms.host.clone(),
+                kms_port: Some(self.services.config.kms.port),
+            };
+            self.services
+                .kb
+                .answer_with(text, stored.kb.as_ref(), &settings)
+        });
         self.services
             .metrics
             .answer(answer.abstained, started.elapsed());

@@ -1,5 +1,6 @@
 //! kmsbot's core library: configuration, storage, the conversation engine and its commands.
 
+pub mod answer_cache;
 pub mod answer_commit;
 pub mod app;
 pub mod approvals;
