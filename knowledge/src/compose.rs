@@ -3744,6 +3744,208 @@ fn rewrite_words<'a>(
     }
 }
 
+/// Words a terse message about KMS's DNS record may hold besides "dns" or "srv" ("no dns",
+/// "dns record?", "we have no srv", "without dns"): nothing of another service.
+const DNS_FRAGMENT_WORDS: &[&str] = &[
+    "no", "dns", "srv", "record", "records", "rec", "without", "not", "none", "missing", "we",
+    "have", "there", "is", "isn", "isnt", "t", "s", "and", "what", "about", "the", "a", "use",
+    "using", "kms", "for", "our", "any", "down", "broken", "working", "entry", "here", "vlmcs",
+    "zone", "so", "then", "but", "_tcp", "tcp",
+];
+
+/// A message of a few words that only makes sense in its thread, answered from the thread's
+/// topic: "no dns" or "dns?" (the SRV record and setting the host by hand), "change it" after
+/// the renewal timing (the host's interval options), "detailed" after a status command
+/// (`slmgr /dlv`), "how many left" or "reboot?" after `slmgr /rearm`, "reboot?" after an
+/// edition conversion or the activation commands.
+fn terse_fragment(
+    kb: &KnowledgeBase,
+    q: &str,
+    lower: &str,
+    u: &Understanding,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 5 || !u.slots.nothing_pasted() || q.contains('\n') {
+        return None;
+    }
+    let t = target(&u.slots, ctx, settings);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    // The KMS record in DNS, or its absence: whether or not a thread came before.
+    if has(&["dns", "srv", "vlmcs", "_vlmcs"])
+        && words
+            .iter()
+            .all(|w| DNS_FRAGMENT_WORDS.contains(w) || w.trim_start_matches('_') == "vlmcs")
+        && u.slots.error.is_none()
+        && u.slots.host.is_none()
+    {
+        return fact_answer(kb, "srv", &t, Intent::ExistingKms, ctx)
+            .map(|a| with_intent(a, Some(Intent::ExistingKms)));
+    }
+    let c = ctx?;
+    let prev = c.intent?;
+    let section = c.topic.as_ref().map_or("", |s| s.section.as_str());
+    let restart = has(&[
+        "reboot",
+        "restart",
+        "rebooting",
+        "restarting",
+        "reboots",
+        "restarts",
+    ]);
+    let slmgr_answer = |option: &str, intent: Intent| {
+        kb.tables
+            .slmgr
+            .iter()
+            .find(|o| o.option == option)
+            .map(|o| {
+                let mut c = c.clone();
+                c.intent = Some(intent);
+                let a = finish(
+                    personalize(&slmgr_text(o), &t, None),
+                    Source {
+                        title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                        section: format!("slmgr {option}"),
+                    },
+                    0.85,
+                    c,
+                    None,
+                );
+                with_intent(a, Some(intent))
+            })
+    };
+    // "change it", "how to change", "can i set that" after the renewal and retry timing.
+    let validity = kb
+        .tables
+        .kms
+        .iter()
+        .find(|f| f.id == "validity")
+        .is_some_and(|f| f.title == section);
+    if (prev == Intent::Timing && validity || section == "slmgr /sri" || section == "slmgr /sai")
+        && has(&[
+            "change",
+            "set",
+            "adjust",
+            "configure",
+            "modify",
+            "shorten",
+            "lower",
+            "tune",
+        ])
+    {
+        return fact_answer(kb, "validity", &t, Intent::Timing, ctx)
+            .map(|a| with_intent(a, Some(Intent::Timing)));
+    }
+    // After `slmgr /rearm`: how many rearms are left, and the restart it needs.
+    if section == "slmgr /rearm"
+        && (restart
+            || has(&[
+                "left",
+                "remaining",
+                "many",
+                "times",
+                "limit",
+                "count",
+                "max",
+            ]))
+    {
+        return slmgr_answer("/rearm", Intent::Slmgr);
+    }
+    // "detailed", "more detail", "verbose" after a status command: the verbose listing.
+    let status_thread = matches!(prev, Intent::StatusCheck | Intent::InstanceStatus)
+        || ["slmgr /dli", "slmgr /xpr"].contains(&section);
+    if status_thread
+        && has(&[
+            "detailed",
+            "detail",
+            "details",
+            "verbose",
+            "full",
+            "everything",
+            "more",
+        ])
+        && words.len() <= 3
+    {
+        return slmgr_answer("/dlv", Intent::StatusCheck);
+    }
+    // "reboot?" after converting an edition with DISM, or after the activation commands.
+    if restart && words.len() <= 4 {
+        let evaluation = kb
+            .tables
+            .kms
+            .iter()
+            .find(|f| f.id == "evaluation")
+            .is_some_and(|f| f.title == section);
+        let text = if evaluation {
+            "**Yes**: `DISM /online /Set-Edition` finishes with a restart (it asks for it when it is done; let it restart, possibly more than once). Then point the server at the KMS host and activate:\n\n```\nslmgr /skms <KMS_host>:1688\nslmgr /ato\n```"
+        } else if matches!(
+            prev,
+            Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup
+        ) {
+            "**No** restart is needed: `slmgr /ipk`, `slmgr /skms` and `slmgr /ato` take effect at once. Check the result with:\n\n```\nslmgr /dli\n```"
+        } else {
+            return None;
+        };
+        let mut c = c.clone();
+        c.intent = Some(prev);
+        let source = c.topic.clone().unwrap_or(Source {
+            title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+            section: "slmgr /ato".to_string(),
+        });
+        let a = finish(personalize(text, &t, None), source, 0.8, c, None);
+        return Some(with_intent(a, Some(prev)));
+    }
+    None
+}
+
+/// A product key typed as 25 letters and digits without its dashes ("slmgr /ipk
+/// W269NWFGWXYVC9B4J6C9T83GX fails"): the key written in its five groups, with the commands
+/// and, for a public KMS client setup key, its edition.
+fn undashed_key(kb: &KnowledgeBase, q: &str, t: &Target, ctx: Option<&Context>) -> Option<Answer> {
+    let word = q.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| {
+        w.len() == 25
+            && w.bytes().any(|b| b.is_ascii_digit())
+            && w.bytes().filter(u8::is_ascii_alphabetic).count() >= 5
+    })?;
+    let upper = word.to_ascii_uppercase();
+    let key = (0..5)
+        .map(|i| &upper[i * 5..i * 5 + 5])
+        .collect::<Vec<_>>()
+        .join("-");
+    let hits: Vec<&Gvlk> = kb.tables.gvlks.iter().filter(|g| g.key == key).collect();
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::KeyLookup);
+    let lead = "A product key is typed in five groups of five characters **with the dashes**; `slmgr /ipk` expects it in that form.";
+    match hits.first() {
+        Some(first) => {
+            let names: Vec<String> = hits.iter().map(|g| g.display_name()).collect();
+            let text = format!(
+                "{lead} `{key}` is the public KMS client setup key (GVLK) for **{}**, and it only activates against a KMS host:\n\n```\nslmgr /ipk {key}\nslmgr /skms {}:{}\nslmgr /ato\n```",
+                names.join("**, **"),
+                host_or_placeholder(t),
+                t.port
+            );
+            c.family = Some(first.family.clone());
+            c.edition = Some(first.edition.clone());
+            Some(finish(text, gvlk_source(kb, &first.family), 0.9, c, None))
+        }
+        None => {
+            let text = format!(
+                "{lead} Run it in an elevated command prompt as:\n\n```\nslmgr /ipk {key}\nslmgr /ato\n```"
+            );
+            let source = Source {
+                title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                section: "slmgr /ipk".to_string(),
+            };
+            Some(finish(text, source, 0.8, c, None))
+        }
+    }
+}
+
 /// Chat shorthand for domain words, whole words only: (shorthand, meant).
 const SHORTHAND: &[(&str, &str)] = &[
     ("activ8", "activate"),
@@ -3756,6 +3958,12 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("actvtd", "activated"),
     ("actvd", "activated"),
     ("chk", "check"),
+    ("cmd", "command"),
+    ("cmds", "commands"),
+    ("clnt", "client"),
+    ("clnts", "clients"),
+    ("cnt", "count"),
+    ("cnts", "counts"),
     ("glvk", "gvlk"),
     ("gvkl", "gvlk"),
     ("ksm", "kms"),
@@ -3766,6 +3974,7 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("smlgr", "slmgr"),
     ("tnc", "Test-NetConnection"),
     ("wat", "what"),
+    ("wu", "Windows Update"),
 ];
 
 /// The message with chat shorthand ([`SHORTHAND`]) written out; words inside host names, paths
@@ -5149,6 +5358,10 @@ fn answer_one(
     if EXPIRY_MOVES.is_match(q) && !q.contains('\n') && u.slots.error.is_none() && toks.len() <= 10
     {
         u.reroute(Intent::Timing);
+    }
+    // Terse fragments ("no dns", "change it", "detailed", "reboot?") read through the thread.
+    if let Some(a) = terse_fragment(kb, q, &lower, &u, ctx, settings) {
+        return a;
     }
     let grace_follow_up = grace_follow_up(ctx, &lower, toks.len(), &u.slots);
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
@@ -6809,6 +7022,12 @@ fn answer_one(
             diagnose_output(kb, r, &u.slots, &t, ctx, q, configured_port),
             Some(Intent::Diagnose),
         );
+    }
+    // "slmgr /ipk W269NWFGWX... fails": a key typed without its dashes.
+    if u.slots.product_key.is_none() {
+        if let Some(a) = undashed_key(kb, q, &t, ctx) {
+            return with_intent(a, Some(Intent::KeyLookup));
+        }
     }
     if let Some(key) = &u.slots.product_key {
         let hits: Vec<&Gvlk> = kb.tables.gvlks.iter().filter(|g| &g.key == key).collect();
