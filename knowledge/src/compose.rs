@@ -3744,6 +3744,33 @@ fn rewrite_words<'a>(
     }
 }
 
+/// A short message naming MAK activation and asking for its commands or steps ("mak cmd",
+/// "mak cmds pls", "mak activation syntax"), with nothing that compares it to KMS.
+fn mak_commands_asked(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    words.len() <= 6
+        && has(&["mak"])
+        && has(&["cmd", "cmds", "command", "commands", "syntax", "steps"])
+        && !has(&[
+            "vs",
+            "or",
+            "versus",
+            "difference",
+            "better",
+            "which",
+            "compare",
+            "kms",
+            "gvlk",
+            "count",
+            "left",
+            "remaining",
+        ])
+}
+
 /// Words a terse message about KMS's DNS record may hold besides "dns" or "srv" ("no dns",
 /// "dns record?", "we have no srv", "without dns"): nothing of another service.
 const DNS_FRAGMENT_WORDS: &[&str] = &[
@@ -3958,8 +3985,6 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("actvtd", "activated"),
     ("actvd", "activated"),
     ("chk", "check"),
-    ("cmd", "command"),
-    ("cmds", "commands"),
     ("clnt", "client"),
     ("clnts", "clients"),
     ("cnt", "count"),
@@ -5358,6 +5383,10 @@ fn answer_one(
     if EXPIRY_MOVES.is_match(q) && !q.contains('\n') && u.slots.error.is_none() && toks.len() <= 10
     {
         u.reroute(Intent::Timing);
+    }
+    // "mak cmd", "mak cmds": the commands of activating with a MAK, not a comparison.
+    if mak_commands_asked(&lower) && u.slots.nothing_pasted() {
+        u.reroute(Intent::Online);
     }
     // Terse fragments ("no dns", "change it", "detailed", "reboot?") read through the thread.
     if let Some(a) = terse_fragment(kb, q, &lower, &u, ctx, settings) {
