@@ -1054,7 +1054,7 @@ static REDUNDANT_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
 /// Server Core or another installation without a desktop.
 static SERVER_CORE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(server\s+core|core\s+(edition|install\w*)|servercore|no\s+gui|without\s+(a\s+|the\s+)?(gui|desktop)|headless|no\s+desktop\s+experience)\b",
+        r"(?i)\b(server\s+core|core\s+(edition|install\w*)|servercore|no\s+gui|without\s+(a\s+|the\s+)?(gui|desktop)|headless|no\s+desktop\s+experience)\b|^\s*(?:(?:and|on|for|with|what\s+about)\s+)?core\s*\??\s*$",
     )
 });
 /// The service behind KMS named by its role ("restart the kms service", "what is the KMS
@@ -3781,7 +3781,8 @@ const DNS_FRAGMENT_WORDS: &[&str] = &[
 ];
 
 /// A message of a few words that only makes sense in its thread, answered from the thread's
-/// topic: "no dns" or "dns?" (the SRV record and setting the host by hand), "change it" after
+/// topic: "no dns" or "dns?" (the SRV record and setting the host by hand), "servers?" after
+/// 0xC004F038 (the thresholds), "change it" after
 /// the renewal timing (the host's interval options), "detailed" after a status command
 /// (`slmgr /dlv`), "how many left" or "reboot?" after `slmgr /rearm`, "reboot?" after an
 /// edition conversion or the activation commands.
@@ -3816,6 +3817,37 @@ fn terse_fragment(
     let c = ctx?;
     let prev = c.intent?;
     let section = c.topic.as_ref().map_or("", |s| s.section.as_str());
+    // "servers?", "and win11 clients" after 0xC004F038 (count too low): the thresholds.
+    const KINDS: &[&str] = &[
+        "server",
+        "servers",
+        "client",
+        "clients",
+        "vm",
+        "vms",
+        "desktop",
+        "desktops",
+        "pc",
+        "pcs",
+        "win10",
+        "win11",
+        "workstation",
+        "workstations",
+    ];
+    const FILLER: &[&str] = &[
+        "and", "for", "what", "about", "the", "how", "many", "min", "minimum", "count", "only",
+        "just", "windows", "win", "10", "11", "server", "2019", "2022", "2025", "2016",
+    ];
+    if c.error.as_deref() == Some("0xC004F038")
+        && u.slots.error.is_none()
+        && has(KINDS)
+        && words
+            .iter()
+            .all(|w| KINDS.contains(w) || FILLER.contains(w))
+    {
+        let a = thresholds(kb, &u.slots, q, ctx);
+        return Some(with_intent(a, Some(Intent::Thresholds)));
+    }
     let restart = has(&[
         "reboot",
         "restart",
@@ -3845,6 +3877,17 @@ fn terse_fragment(
                 with_intent(a, Some(intent))
             })
     };
+    // "outbound?", "inbound or outbound" after the port: its direction.
+    let port_section = kb
+        .tables
+        .kms
+        .iter()
+        .find(|f| f.id == "port")
+        .is_some_and(|f| f.title == section);
+    if port_section && has(&["inbound", "outbound", "direction", "ingress", "egress"]) {
+        return fact_answer(kb, "port", &t, Intent::Connectivity, ctx)
+            .map(|a| with_intent(a, Some(Intent::Connectivity)));
+    }
     // "change it", "how to change", "can i set that" after the renewal and retry timing.
     let validity = kb
         .tables
