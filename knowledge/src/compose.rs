@@ -3744,6 +3744,44 @@ fn rewrite_words<'a>(
     }
 }
 
+/// An SRV record asked for another service than KMS ("ntp srv rec", "srv record for
+/// kerberos", "_sip._tls srv"), with nothing of KMS in the message.
+fn other_srv_service(lower: &str) -> bool {
+    const SERVICES: &[&str] = &[
+        "ntp",
+        "ldap",
+        "kerberos",
+        "kdc",
+        "kpasswd",
+        "sip",
+        "sipfederationtls",
+        "xmpp",
+        "autodiscover",
+        "lync",
+        "skype",
+        "gc",
+        "caldav",
+        "carddav",
+        "imap",
+        "imaps",
+        "smtp",
+        "submission",
+        "minecraft",
+        "matrix",
+        "jabber",
+        "teams",
+    ];
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    (words.contains(&"srv") || lower.contains("service record"))
+        && words.iter().any(|w| SERVICES.contains(w))
+        && !["kms", "vlmcs", "1688", "activat", "slmgr"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
 /// A short message naming MAK activation and asking for its commands or steps ("mak cmd",
 /// "mak cmds pls", "mak activation syntax"), with nothing that compares it to KMS.
 fn mak_commands_asked(lower: &str) -> bool {
@@ -3956,7 +3994,7 @@ fn terse_fragment(
             prev,
             Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup
         ) {
-            "**No** restart is needed: `slmgr /ipk`, `slmgr /skms` and `slmgr /ato` take effect at once. Check the result with:\n\n```\nslmgr /dli\n```"
+            "**No**: no restart is needed, `slmgr /ipk`, `slmgr /skms` and `slmgr /ato` take effect at once. Check the result with:\n\n```\nslmgr /dli\n```"
         } else {
             return None;
         };
@@ -5426,6 +5464,10 @@ fn answer_one(
     if EXPIRY_MOVES.is_match(q) && !q.contains('\n') && u.slots.error.is_none() && toks.len() <= 10
     {
         u.reroute(Intent::Timing);
+    }
+    // "ntp srv rec", "srv record for kerberos": another service's DNS record, not KMS's.
+    if other_srv_service(&lower) {
+        return abstain(0.2, ctx);
     }
     // "mak cmd", "mak cmds": the commands of activating with a MAK, not a comparison.
     if mak_commands_asked(&lower) && u.slots.nothing_pasted() {
