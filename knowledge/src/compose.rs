@@ -3815,7 +3815,15 @@ const DNS_FRAGMENT_WORDS: &[&str] = &[
     "no", "dns", "srv", "record", "records", "rec", "without", "not", "none", "missing", "we",
     "have", "there", "is", "isn", "isnt", "t", "s", "and", "what", "about", "the", "a", "use",
     "using", "kms", "for", "our", "any", "down", "broken", "working", "entry", "here", "vlmcs",
-    "zone", "so", "then", "but", "_tcp", "tcp",
+    "zone", "so", "then", "but", "_tcp", "tcp", "nslookup", "lookup", "check", "test", "verify",
+    "query", "resolve", "find", "how", "to", "type",
+];
+
+/// Words of [`DNS_FRAGMENT_WORDS`] that ask to look something up: about DNS in general unless
+/// the SRV record is named or a thread about activation came before.
+const DNS_LOOKUP_WORDS: &[&str] = &[
+    "nslookup", "lookup", "check", "test", "verify", "query", "resolve", "find", "how", "to",
+    "type",
 ];
 
 /// A message of a few words that only makes sense in its thread, answered from the thread's
@@ -3836,7 +3844,22 @@ fn terse_fragment(
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
         .filter(|w| !w.is_empty())
         .collect();
-    if words.is_empty() || words.len() > 5 || !u.slots.nothing_pasted() || q.contains('\n') {
+    // A thumbs-up or a thank-you emoji alone.
+    if words.is_empty() {
+        let thanks = q.contains('\u{1F64F}');
+        let ack = [
+            '\u{1F44D}',
+            '\u{1F44C}',
+            '\u{2705}',
+            '\u{1F642}',
+            '\u{1F600}',
+        ]
+        .iter()
+        .any(|e| q.contains(*e));
+        return (thanks || ack)
+            .then(|| small_talk(if thanks { Intent::Thanks } else { Intent::Ack }, ctx));
+    }
+    if words.len() > 5 || !u.slots.nothing_pasted() || q.contains('\n') {
         return None;
     }
     let t = target(&u.slots, ctx, settings);
@@ -3848,6 +3871,11 @@ fn terse_fragment(
             .all(|w| DNS_FRAGMENT_WORDS.contains(w) || w.trim_start_matches('_') == "vlmcs")
         && u.slots.error.is_none()
         && u.slots.host.is_none()
+        && (!has(DNS_LOOKUP_WORDS)
+            || has(&["srv", "vlmcs", "_vlmcs"])
+            || ctx
+                .and_then(|c| c.intent)
+                .is_some_and(|i| !i.is_small_talk()))
     {
         return fact_answer(kb, "srv", &t, Intent::ExistingKms, ctx)
             .map(|a| with_intent(a, Some(Intent::ExistingKms)));
@@ -3855,6 +3883,18 @@ fn terse_fragment(
     let c = ctx?;
     let prev = c.intent?;
     let section = c.topic.as_ref().map_or("", |s| s.section.as_str());
+    // "still", "same error", "no luck" after an error: the same as "still <that error>".
+    const STILL: &[&str] = &[
+        "still", "same", "error", "again", "no", "luck", "nope", "not", "working", "failing",
+        "fails", "failed", "didnt", "didn", "t", "doesnt", "doesn", "work", "help", "it", "code",
+    ];
+    if let Some(code) = c.error.as_deref().filter(|_| u.slots.error.is_none()) {
+        if has(&["still", "same", "again", "nope", "luck"])
+            && words.iter().all(|w| STILL.contains(w))
+        {
+            return Some(answer_one(kb, &format!("still {code}"), ctx, settings));
+        }
+    }
     // "servers?", "and win11 clients" after 0xC004F038 (count too low): the thresholds.
     const KINDS: &[&str] = &[
         "server",
