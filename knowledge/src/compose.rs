@@ -3444,6 +3444,12 @@ pub fn answer(
     };
     let whole = answer_one(kb, question, ctx, settings);
     let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
+    // Say what is wrong in a typed `/skms` command ("/skms 10.0.0.5 1688", "/skms:host").
+    if !a.abstained && a.text.contains("/skms") {
+        if let Some(note) = skms_typo_note(question) {
+            a.text = format!("{note}\n\n{}", a.text);
+        }
+    }
     // Say which option a mistyped one was read as: the typo may be why "it doesn't work".
     if !a.abstained && !option_fixes.is_empty() {
         let notes: Vec<String> = option_fixes
@@ -3780,6 +3786,76 @@ fn other_srv_service(lower: &str) -> bool {
         && !["kms", "vlmcs", "1688", "activat", "slmgr"]
             .iter()
             .any(|w| lower.contains(w))
+}
+
+/// What is wrong in an `slmgr /skms` command typed in the message, if anything: a colon
+/// after the option ("/skms:10.0.0.5"), the port after a space, semicolon or comma instead of a
+/// colon ("/skms 10.0.0.5 1688"), a URL ("http://kms01"), a colon left at the end, or the
+/// option without its slash ("slmgr skms 10.0.0.5").
+fn skms_typo_note(q: &str) -> Option<String> {
+    let lower = q.to_lowercase();
+    let (at, slash) = match lower.find("/skms") {
+        Some(i) => (i + "/skms".len(), true),
+        None => (lower.find("slmgr skms")? + "slmgr skms".len(), false),
+    };
+    let rest = &q[at..];
+    let mut problems: Vec<&str> = Vec::new();
+    if !slash {
+        problems.push("an slmgr option starts with a slash (`/skms`)");
+    }
+    let rest = if let Some(r) = rest.strip_prefix(':') {
+        problems.push("the host follows `/skms` after a space, not a colon");
+        r
+    } else {
+        rest
+    };
+    let mut parts = rest.split_whitespace();
+    let host = parts.next()?;
+    let host_l = host.to_lowercase();
+    if host_l.starts_with("http://") || host_l.starts_with("https://") {
+        problems.push("`/skms` takes a host name or IP address, not a URL (no `http://`)");
+    }
+    if host.ends_with(':') {
+        problems.push("a colon is left at the end of the address");
+    }
+    let split_port = host
+        .split_once([';', ','])
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok_and(|p| p > 0));
+    // (A number of things after the host is no port: "/skms 10.0.0.5 for 30 vms", "2019 dc".)
+    const COUNTED: &[&str] = &[
+        "server",
+        "servers",
+        "vm",
+        "vms",
+        "machines",
+        "clients",
+        "days",
+        "hours",
+        "minutes",
+        "times",
+        "std",
+        "dc",
+        "standard",
+        "datacenter",
+        "r2",
+    ];
+    let spaced_port = !host.contains(':')
+        && parts
+            .next()
+            .is_some_and(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
+        && parts
+            .next()
+            .is_none_or(|w| !COUNTED.contains(&w.to_lowercase().as_str()));
+    if split_port || spaced_port {
+        problems.push("host and port are joined by a colon (`<host>:<port>`), with no space");
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "**In the command you typed**: {}. The form is `slmgr /skms <host>:<port>`.",
+        problems.join("; ")
+    ))
 }
 
 /// A short message naming MAK activation and asking for its commands or steps ("mak cmd",
