@@ -4031,6 +4031,30 @@ fn terse_fragment(
                 with_intent(a, Some(intent))
             })
     };
+    // "host side?", "kms end?" after commands or an error on a client: what to check on the
+    // KMS host.
+    const HOST_SIDE: &[&str] = &[
+        "host", "side", "end", "kms", "on", "the", "what", "about", "and", "check", "server",
+        "its", "that", "now",
+    ];
+    if has(&["side", "end"])
+        && has(&["host", "kms", "server"])
+        && words.iter().all(|w| HOST_SIDE.contains(w))
+        && matches!(
+            prev,
+            Intent::PointKms
+                | Intent::ClientProcedure
+                | Intent::ErrorCode
+                | Intent::Diagnose
+                | Intent::Connectivity
+                | Intent::Thresholds
+                | Intent::KeyLookup
+                | Intent::ExistingKms
+        )
+    {
+        return fact_answer(kb, "host-check", &t, Intent::HostSetup, ctx)
+            .map(|a| with_intent(a, Some(Intent::HostSetup)));
+    }
     // "outbound?", "inbound or outbound" after the port: its direction.
     let port_section = kb
         .tables
@@ -4195,6 +4219,8 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("slmrg", "slmgr"),
     ("smlgr", "slmgr"),
     ("tnc", "Test-NetConnection"),
+    ("srvs", "servers"),
+    ("svrs", "servers"),
     ("wat", "what"),
     ("wu", "Windows Update"),
 ];
