@@ -468,9 +468,20 @@ pub(crate) fn candidates_answer(
     } else {
         "These editions have".to_string()
     };
-    let mut text = format!(
-        "Which edition? {what} several KMS client setup keys (GVLKs); pick the one matching your instance (`DISM /online /Get-CurrentEdition` shows it):\n\n| Edition | Key |\n|---|---|\n"
-    );
+    // Editions that all share one key ("ent g": Windows 10 and 11 Enterprise G): that key,
+    // with no choice to make.
+    let shared = list
+        .first()
+        .filter(|first| list.len() > 1 && list.iter().all(|g| g.key == first.key));
+    let mut text = match shared {
+        Some(g) => format!(
+            "These editions share one KMS client setup key (GVLK), `{}`:\n\n| Edition | Key |\n|---|---|\n",
+            g.key
+        ),
+        None => format!(
+            "Which edition? {what} several KMS client setup keys (GVLKs); pick the one matching your instance (`DISM /online /Get-CurrentEdition` shows it):\n\n| Edition | Key |\n|---|---|\n"
+        ),
+    };
     for g in list.iter().take(40) {
         text.push_str(&format!("| {} | `{}` |\n", g.display_name(), g.key));
     }
@@ -480,7 +491,8 @@ pub(crate) fn candidates_answer(
     {
         text.push_str(&format!("\n**Out of support:** {}\n", l.lifecycle));
     }
-    text.push_str("\nThen install it and activate against your KMS host:\n\n```\nslmgr /ipk <key_from_the_table>\nslmgr /skms <KMS_host_ip>:1688\nslmgr /ato\n```");
+    let key = shared.map_or("<key_from_the_table>", |g| g.key.as_str());
+    text.push_str(&format!("\nThen install it and activate against your KMS host:\n\n```\nslmgr /ipk {key}\nslmgr /skms <KMS_host_ip>:1688\nslmgr /ato\n```"));
     let mut c = ctx.cloned().unwrap_or_default();
     if families.len() == 1 {
         c.family = Some(families[0].to_string());

@@ -1054,7 +1054,7 @@ static REDUNDANT_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
 /// Server Core or another installation without a desktop.
 static SERVER_CORE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(server\s+core|core\s+(edition|install\w*)|servercore|no\s+gui|without\s+(a\s+|the\s+)?(gui|desktop)|headless|no\s+desktop\s+experience)\b",
+        r"(?i)\b(server\s+core|core\s+(edition|install\w*)|servercore|no\s+gui|without\s+(a\s+|the\s+)?(gui|desktop)|headless|no\s+desktop\s+experience)\b|^\s*(?:(?:and|on|for|with|what\s+about)\s+)?core\s*\??\s*$",
     )
 });
 /// The service behind KMS named by its role ("restart the kms service", "what is the KMS
@@ -3444,6 +3444,12 @@ pub fn answer(
     };
     let whole = answer_one(kb, question, ctx, settings);
     let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
+    // Say what is wrong in a typed `/skms` command ("/skms 10.0.0.5 1688", "/skms:host").
+    if !a.abstained && a.text.contains("/skms") {
+        if let Some(note) = skms_typo_note(question) {
+            a.text = format!("{note}\n\n{}", a.text);
+        }
+    }
     // Say which option a mistyped one was read as: the typo may be why "it doesn't work".
     if !a.abstained && !option_fixes.is_empty() {
         let notes: Vec<String> = option_fixes
@@ -3744,6 +3750,450 @@ fn rewrite_words<'a>(
     }
 }
 
+/// An SRV record asked for another service than KMS ("ntp srv rec", "srv record for
+/// kerberos", "_sip._tls srv"), with nothing of KMS in the message.
+fn other_srv_service(lower: &str) -> bool {
+    const SERVICES: &[&str] = &[
+        "ntp",
+        "ldap",
+        "kerberos",
+        "kdc",
+        "kpasswd",
+        "sip",
+        "sipfederationtls",
+        "xmpp",
+        "autodiscover",
+        "lync",
+        "skype",
+        "gc",
+        "caldav",
+        "carddav",
+        "imap",
+        "imaps",
+        "smtp",
+        "submission",
+        "minecraft",
+        "matrix",
+        "jabber",
+        "teams",
+    ];
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    (words.contains(&"srv") || lower.contains("service record"))
+        && words.iter().any(|w| SERVICES.contains(w))
+        && !["kms", "vlmcs", "1688", "activat", "slmgr"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+/// What is wrong in an `slmgr /skms` command typed in the message, if anything: a colon
+/// after the option ("/skms:10.0.0.5"), the port after a space, semicolon or comma instead of a
+/// colon ("/skms 10.0.0.5 1688"), a URL ("http://kms01"), a colon left at the end, or the
+/// option without its slash ("slmgr skms 10.0.0.5").
+fn skms_typo_note(q: &str) -> Option<String> {
+    let lower = q.to_lowercase();
+    let (at, slash) = match lower.find("/skms") {
+        Some(i) => (i + "/skms".len(), true),
+        None => (lower.find("slmgr skms")? + "slmgr skms".len(), false),
+    };
+    let rest = &q[at..];
+    let mut problems: Vec<&str> = Vec::new();
+    if !slash {
+        problems.push("an slmgr option starts with a slash (`/skms`)");
+    }
+    let rest = if let Some(r) = rest.strip_prefix(':') {
+        problems.push("the host follows `/skms` after a space, not a colon");
+        r
+    } else {
+        rest
+    };
+    let mut parts = rest.split_whitespace();
+    let host = parts.next()?;
+    let host_l = host.to_lowercase();
+    if host_l.starts_with("http://") || host_l.starts_with("https://") {
+        problems.push("`/skms` takes a host name or IP address, not a URL (no `http://`)");
+    }
+    if host.ends_with(':') {
+        problems.push("a colon is left at the end of the address");
+    }
+    let split_port = host
+        .split_once([';', ','])
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok_and(|p| p > 0));
+    // (A number of things after the host is no port: "/skms 10.0.0.5 for 30 vms", "2019 dc".)
+    const COUNTED: &[&str] = &[
+        "server",
+        "servers",
+        "vm",
+        "vms",
+        "machines",
+        "clients",
+        "days",
+        "hours",
+        "minutes",
+        "times",
+        "std",
+        "dc",
+        "standard",
+        "datacenter",
+        "r2",
+    ];
+    let spaced_port = !host.contains(':')
+        && parts
+            .next()
+            .is_some_and(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
+        && parts
+            .next()
+            .is_none_or(|w| !COUNTED.contains(&w.to_lowercase().as_str()));
+    if split_port || spaced_port {
+        problems.push("host and port are joined by a colon (`<host>:<port>`), with no space");
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "**In the command you typed**: {}. The form is `slmgr /skms <host>:<port>`.",
+        problems.join("; ")
+    ))
+}
+
+/// A short message naming MAK activation and asking for its commands or steps ("mak cmd",
+/// "mak cmds pls", "mak activation syntax"), with nothing that compares it to KMS.
+fn mak_commands_asked(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    words.len() <= 6
+        && has(&["mak"])
+        && has(&["cmd", "cmds", "command", "commands", "syntax", "steps"])
+        && !has(&[
+            "vs",
+            "or",
+            "versus",
+            "difference",
+            "better",
+            "which",
+            "compare",
+            "kms",
+            "gvlk",
+            "count",
+            "left",
+            "remaining",
+        ])
+}
+
+/// Words a terse message about KMS's DNS record may hold besides "dns" or "srv" ("no dns",
+/// "dns record?", "we have no srv", "without dns"): nothing of another service.
+const DNS_FRAGMENT_WORDS: &[&str] = &[
+    "no", "dns", "srv", "record", "records", "rec", "without", "not", "none", "missing", "we",
+    "have", "there", "is", "isn", "isnt", "t", "s", "and", "what", "about", "the", "a", "use",
+    "using", "kms", "for", "our", "any", "down", "broken", "working", "entry", "here", "vlmcs",
+    "zone", "so", "then", "but", "_tcp", "tcp", "nslookup", "lookup", "check", "test", "verify",
+    "query", "resolve", "find", "how", "to", "type",
+];
+
+/// Words of [`DNS_FRAGMENT_WORDS`] that ask to look something up: about DNS in general unless
+/// the SRV record is named or a thread about activation came before.
+const DNS_LOOKUP_WORDS: &[&str] = &[
+    "nslookup", "lookup", "check", "test", "verify", "query", "resolve", "find", "how", "to",
+    "type",
+];
+
+/// A message of a few words that only makes sense in its thread, answered from the thread's
+/// topic: "no dns" or "dns?" (the SRV record and setting the host by hand), "servers?" after
+/// 0xC004F038 (the thresholds), "change it" after
+/// the renewal timing (the host's interval options), "detailed" after a status command
+/// (`slmgr /dlv`), "how many left" or "reboot?" after `slmgr /rearm`, "reboot?" after an
+/// edition conversion or the activation commands.
+fn terse_fragment(
+    kb: &KnowledgeBase,
+    q: &str,
+    lower: &str,
+    u: &Understanding,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .collect();
+    // A thumbs-up or a thank-you emoji alone.
+    if words.is_empty() {
+        let thanks = q.contains('\u{1F64F}');
+        let ack = [
+            '\u{1F44D}',
+            '\u{1F44C}',
+            '\u{2705}',
+            '\u{1F642}',
+            '\u{1F600}',
+        ]
+        .iter()
+        .any(|e| q.contains(*e));
+        return (thanks || ack)
+            .then(|| small_talk(if thanks { Intent::Thanks } else { Intent::Ack }, ctx));
+    }
+    if words.len() > 5 || !u.slots.nothing_pasted() || q.contains('\n') {
+        return None;
+    }
+    let t = target(&u.slots, ctx, settings);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    // The KMS record in DNS, or its absence: whether or not a thread came before.
+    if has(&["dns", "srv", "vlmcs", "_vlmcs"])
+        && words
+            .iter()
+            .all(|w| DNS_FRAGMENT_WORDS.contains(w) || w.trim_start_matches('_') == "vlmcs")
+        && u.slots.error.is_none()
+        && u.slots.host.is_none()
+        && (!has(DNS_LOOKUP_WORDS)
+            || has(&["srv", "vlmcs", "_vlmcs"])
+            || ctx
+                .and_then(|c| c.intent)
+                .is_some_and(|i| !i.is_small_talk()))
+    {
+        return fact_answer(kb, "srv", &t, Intent::ExistingKms, ctx)
+            .map(|a| with_intent(a, Some(Intent::ExistingKms)));
+    }
+    let c = ctx?;
+    let prev = c.intent?;
+    let section = c.topic.as_ref().map_or("", |s| s.section.as_str());
+    // "still", "same error", "no luck" after an error: the same as "still <that error>".
+    const STILL: &[&str] = &[
+        "still", "same", "error", "again", "no", "luck", "nope", "not", "working", "failing",
+        "fails", "failed", "didnt", "didn", "t", "doesnt", "doesn", "work", "help", "it", "code",
+    ];
+    if let Some(code) = c.error.as_deref().filter(|_| u.slots.error.is_none()) {
+        if has(&["still", "same", "again", "nope", "luck"])
+            && words.iter().all(|w| STILL.contains(w))
+        {
+            return Some(answer_one(kb, &format!("still {code}"), ctx, settings));
+        }
+    }
+    // "servers?", "and win11 clients" after 0xC004F038 (count too low): the thresholds.
+    const KINDS: &[&str] = &[
+        "server",
+        "servers",
+        "client",
+        "clients",
+        "vm",
+        "vms",
+        "desktop",
+        "desktops",
+        "pc",
+        "pcs",
+        "win10",
+        "win11",
+        "workstation",
+        "workstations",
+    ];
+    const FILLER: &[&str] = &[
+        "and", "for", "what", "about", "the", "how", "many", "min", "minimum", "count", "only",
+        "just", "windows", "win", "10", "11", "server", "2019", "2022", "2025", "2016",
+    ];
+    if c.error.as_deref() == Some("0xC004F038")
+        && u.slots.error.is_none()
+        && has(KINDS)
+        && words
+            .iter()
+            .all(|w| KINDS.contains(w) || FILLER.contains(w))
+    {
+        let a = thresholds(kb, &u.slots, q, ctx);
+        return Some(with_intent(a, Some(Intent::Thresholds)));
+    }
+    let restart = has(&[
+        "reboot",
+        "restart",
+        "rebooting",
+        "restarting",
+        "reboots",
+        "restarts",
+    ]);
+    let slmgr_answer = |option: &str, intent: Intent| {
+        kb.tables
+            .slmgr
+            .iter()
+            .find(|o| o.option == option)
+            .map(|o| {
+                let mut c = c.clone();
+                c.intent = Some(intent);
+                let a = finish(
+                    personalize(&slmgr_text(o), &t, None),
+                    Source {
+                        title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                        section: format!("slmgr {option}"),
+                    },
+                    0.85,
+                    c,
+                    None,
+                );
+                with_intent(a, Some(intent))
+            })
+    };
+    // "host side?", "kms end?" after commands or an error on a client: what to check on the
+    // KMS host.
+    const HOST_SIDE: &[&str] = &[
+        "host", "side", "end", "kms", "on", "the", "what", "about", "and", "check", "server",
+        "its", "that", "now",
+    ];
+    if has(&["side", "end"])
+        && has(&["host", "kms", "server"])
+        && words.iter().all(|w| HOST_SIDE.contains(w))
+        && matches!(
+            prev,
+            Intent::PointKms
+                | Intent::ClientProcedure
+                | Intent::ErrorCode
+                | Intent::Diagnose
+                | Intent::Connectivity
+                | Intent::Thresholds
+                | Intent::KeyLookup
+                | Intent::ExistingKms
+        )
+    {
+        return fact_answer(kb, "host-check", &t, Intent::HostSetup, ctx)
+            .map(|a| with_intent(a, Some(Intent::HostSetup)));
+    }
+    // "outbound?", "inbound or outbound" after the port: its direction.
+    let port_section = kb
+        .tables
+        .kms
+        .iter()
+        .find(|f| f.id == "port")
+        .is_some_and(|f| f.title == section);
+    if port_section && has(&["inbound", "outbound", "direction", "ingress", "egress"]) {
+        return fact_answer(kb, "port", &t, Intent::Connectivity, ctx)
+            .map(|a| with_intent(a, Some(Intent::Connectivity)));
+    }
+    // "change it", "how to change", "can i set that" after the renewal and retry timing.
+    let validity = kb
+        .tables
+        .kms
+        .iter()
+        .find(|f| f.id == "validity")
+        .is_some_and(|f| f.title == section);
+    if (prev == Intent::Timing && validity || section == "slmgr /sri" || section == "slmgr /sai")
+        && has(&[
+            "change",
+            "set",
+            "adjust",
+            "configure",
+            "modify",
+            "shorten",
+            "lower",
+            "tune",
+        ])
+    {
+        return fact_answer(kb, "validity", &t, Intent::Timing, ctx)
+            .map(|a| with_intent(a, Some(Intent::Timing)));
+    }
+    // After `slmgr /rearm`: how many rearms are left, and the restart it needs.
+    if section == "slmgr /rearm"
+        && (restart
+            || has(&[
+                "left",
+                "remaining",
+                "many",
+                "times",
+                "limit",
+                "count",
+                "max",
+            ]))
+    {
+        return slmgr_answer("/rearm", Intent::Slmgr);
+    }
+    // "detailed", "more detail", "verbose" after a status command: the verbose listing.
+    let status_thread = matches!(prev, Intent::StatusCheck | Intent::InstanceStatus)
+        || ["slmgr /dli", "slmgr /xpr"].contains(&section);
+    if status_thread
+        && has(&[
+            "detailed",
+            "detail",
+            "details",
+            "verbose",
+            "full",
+            "everything",
+            "more",
+        ])
+        && words.len() <= 3
+    {
+        return slmgr_answer("/dlv", Intent::StatusCheck);
+    }
+    // "reboot?" after converting an edition with DISM, or after the activation commands.
+    if restart && words.len() <= 4 {
+        let evaluation = kb
+            .tables
+            .kms
+            .iter()
+            .find(|f| f.id == "evaluation")
+            .is_some_and(|f| f.title == section);
+        let text = if evaluation {
+            "**Yes**: `DISM /online /Set-Edition` finishes with a restart (it asks for it when it is done; let it restart, possibly more than once). Then point the server at the KMS host and activate:\n\n```\nslmgr /skms <KMS_host>:1688\nslmgr /ato\n```"
+        } else if matches!(
+            prev,
+            Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup
+        ) {
+            "**No**: no restart is needed, `slmgr /ipk`, `slmgr /skms` and `slmgr /ato` take effect at once. Check the result with:\n\n```\nslmgr /dli\n```"
+        } else {
+            return None;
+        };
+        let mut c = c.clone();
+        c.intent = Some(prev);
+        let source = c.topic.clone().unwrap_or(Source {
+            title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+            section: "slmgr /ato".to_string(),
+        });
+        let a = finish(personalize(text, &t, None), source, 0.8, c, None);
+        return Some(with_intent(a, Some(prev)));
+    }
+    None
+}
+
+/// A product key typed as 25 letters and digits without its dashes ("slmgr /ipk
+/// W269NWFGWXYVC9B4J6C9T83GX fails"): the key written in its five groups, with the commands
+/// and, for a public KMS client setup key, its edition.
+fn undashed_key(kb: &KnowledgeBase, q: &str, t: &Target, ctx: Option<&Context>) -> Option<Answer> {
+    let word = q.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| {
+        w.len() == 25
+            && w.bytes().any(|b| b.is_ascii_digit())
+            && w.bytes().filter(u8::is_ascii_alphabetic).count() >= 5
+    })?;
+    let upper = word.to_ascii_uppercase();
+    let key = (0..5)
+        .map(|i| &upper[i * 5..i * 5 + 5])
+        .collect::<Vec<_>>()
+        .join("-");
+    let hits: Vec<&Gvlk> = kb.tables.gvlks.iter().filter(|g| g.key == key).collect();
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::KeyLookup);
+    let lead = "A product key is typed in five groups of five characters **with the dashes**; `slmgr /ipk` expects it in that form.";
+    match hits.first() {
+        Some(first) => {
+            let names: Vec<String> = hits.iter().map(|g| g.display_name()).collect();
+            let text = format!(
+                "{lead} `{key}` is the public KMS client setup key (GVLK) for **{}**, and it only activates against a KMS host:\n\n```\nslmgr /ipk {key}\nslmgr /skms {}:{}\nslmgr /ato\n```",
+                names.join("**, **"),
+                host_or_placeholder(t),
+                t.port
+            );
+            c.family = Some(first.family.clone());
+            c.edition = Some(first.edition.clone());
+            Some(finish(text, gvlk_source(kb, &first.family), 0.9, c, None))
+        }
+        None => {
+            let text = format!(
+                "{lead} Run it in an elevated command prompt as:\n\n```\nslmgr /ipk {key}\nslmgr /ato\n```"
+            );
+            let source = Source {
+                title: format!("{SLMGR_TABLE} ({})", kb.tables.slmgr_source),
+                section: "slmgr /ipk".to_string(),
+            };
+            Some(finish(text, source, 0.8, c, None))
+        }
+    }
+}
+
 /// Chat shorthand for domain words, whole words only: (shorthand, meant).
 const SHORTHAND: &[(&str, &str)] = &[
     ("activ8", "activate"),
@@ -3756,6 +4206,10 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("actvtd", "activated"),
     ("actvd", "activated"),
     ("chk", "check"),
+    ("clnt", "client"),
+    ("clnts", "clients"),
+    ("cnt", "count"),
+    ("cnts", "counts"),
     ("glvk", "gvlk"),
     ("gvkl", "gvlk"),
     ("ksm", "kms"),
@@ -3765,7 +4219,10 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("slmrg", "slmgr"),
     ("smlgr", "slmgr"),
     ("tnc", "Test-NetConnection"),
+    ("srvs", "servers"),
+    ("svrs", "servers"),
     ("wat", "what"),
+    ("wu", "Windows Update"),
 ];
 
 /// The message with chat shorthand ([`SHORTHAND`]) written out; words inside host names, paths
@@ -5149,6 +5606,18 @@ fn answer_one(
     if EXPIRY_MOVES.is_match(q) && !q.contains('\n') && u.slots.error.is_none() && toks.len() <= 10
     {
         u.reroute(Intent::Timing);
+    }
+    // "ntp srv rec", "srv record for kerberos": another service's DNS record, not KMS's.
+    if other_srv_service(&lower) {
+        return abstain(0.2, ctx);
+    }
+    // "mak cmd", "mak cmds": the commands of activating with a MAK, not a comparison.
+    if mak_commands_asked(&lower) && u.slots.nothing_pasted() {
+        u.reroute(Intent::Online);
+    }
+    // Terse fragments ("no dns", "change it", "detailed", "reboot?") read through the thread.
+    if let Some(a) = terse_fragment(kb, q, &lower, &u, ctx, settings) {
+        return a;
     }
     let grace_follow_up = grace_follow_up(ctx, &lower, toks.len(), &u.slots);
     // Follow-ups inherit the thread's intent and fill in what the user did not repeat.
@@ -6809,6 +7278,12 @@ fn answer_one(
             diagnose_output(kb, r, &u.slots, &t, ctx, q, configured_port),
             Some(Intent::Diagnose),
         );
+    }
+    // "slmgr /ipk W269NWFGWX... fails": a key typed without its dashes.
+    if u.slots.product_key.is_none() {
+        if let Some(a) = undashed_key(kb, q, &t, ctx) {
+            return with_intent(a, Some(Intent::KeyLookup));
+        }
     }
     if let Some(key) = &u.slots.product_key {
         let hits: Vec<&Gvlk> = kb.tables.gvlks.iter().filter(|g| &g.key == key).collect();

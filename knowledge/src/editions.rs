@@ -447,7 +447,7 @@ pub fn spell_out(lower: &str) -> String {
 pub fn families(lower: &str) -> Vec<String> {
     static SERVER: LazyLock<Regex> = LazyLock::new(|| {
         crate::text::rx(
-            r"(?:^|[^0-9a-z]|ws|srv|server|w|win|k)(?:20|2k)(0?8|12|16|19|22|25)(?:\s*-?\s*(r2))?(?:[^0-9]|$)",
+            r"(?:^|[^0-9a-z]|ws|s|srv|server|w|win|k)(?:20|2k)(0?8|12|16|19|22|25)(?:\s*-?\s*(r2))?(?:[^0-9]|$)",
         )
     });
     static CLIENT: LazyLock<Regex> = LazyLock::new(|| {
@@ -467,8 +467,18 @@ pub fn families(lower: &str) -> Vec<String> {
             r"\b(?:srv|svr|server|ws)\s*-?\s*(?:20)?(08|12|16|19|22|25)\b(\s*(?:cores?|gb|vcpus?|cpus?|users?|vms?|machines?|instances?|servers?|clients?|days?|hours?|minutes?)\b)?",
         )
     });
+    // Two-digit years after LTSC or LTSB ("ltsc21", "ltsb 16"): the release of that year.
+    static SHORT_LTSC_YEAR: LazyLock<Regex> =
+        LazyLock::new(|| crate::text::rx(r"\b(lts[cb])\s*-?\s*(15|16|19|21|24)\b"));
     let text = edition_ids(lower).replace(['\u{2019}', '\''], "");
     let text = build_numbers(&text);
+    let text = SHORT_LTSC_YEAR
+        .replace_all(&text, |c: &crate::pattern::Captures<'_>| {
+            let kind = c.get(1).map_or("", |m| m.as_str());
+            let year = c.get(2).map_or("", |m| m.as_str());
+            format!("{kind} 20{year}")
+        })
+        .into_owned();
     let text = SHORT_YEAR
         .replace_all(&text, |c: &crate::pattern::Captures<'_>| {
             let whole = c.get(0).map_or("", |m| m.as_str());

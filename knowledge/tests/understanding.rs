@@ -873,3 +873,39 @@ fn twenty_ninth_dev_set() {
         "twenty-ninth dev set: accuracy {pct:.1}% < 80%"
     );
 }
+
+/// The thirty-first development set (dev34.toml): terse sysadmins, 1 to 8 words with no
+/// punctuation or capitals, in abbreviations and shorthand (w2k19, ltsc21, 2012r2, dc, ess, gvlk,
+/// cnt, eval->std), host names and IPs of every shape, bare error codes and bare edition names,
+/// commands with a typo asking what is wrong; keys, commands, thresholds, timing, DNS, ports and
+/// MAK; about half are threads whose follow-ups are fragments ("and 2016?", "dc", "port?", "no
+/// dns", "host side?", "still 0x...", "thx"); 221 items, 44 off-topic near-misses in the same
+/// style (rdp port, sql key, office kms key, ntp on linux, ldap srv records, wsus, esxi, rhel).
+/// Written blind to the engine. First run, before any tuning on it: 162/174 (93.1%), off-topic
+/// declined 38/39 (held-out sets at that moment: third 212/225, fourth 226/240, fifth 239/254).
+/// 47 items (5 off-topic) were added after tuning, from other wordings tried by hand
+/// (t001-t042, x001-x005). After tuning on it: 221/221, with the held-out sets third 213/225,
+/// fourth 226/240, fifth 239/254. The fixes were made general: shorthand words
+/// (cnt, clnt, wu); a key typed without its dashes; two-digit LTSC years ("ltsc21"); "s2022";
+/// single-label KMS host names with a number ("kms01", "kms-02:1700"); "mak cmd" as the MAK
+/// commands; editions sharing one key answered with it; thread fragments read through the
+/// thread ("no dns", "dns", "change it" after the renewal timing, "detailed" after a status
+/// command, "how many left" and "reboot?" after a rearm, "reboot?" after an edition conversion
+/// or the activation commands, "servers?" after 0xC004F038, "core", "outbound?" after the
+/// port, "still" or "same error" after an error); another service's SRV record ("ntp srv rec")
+/// declined; what is wrong in a typed `/skms` command (port after a space, "/skms:", no slash,
+/// a URL); a thumbs-up alone as an acknowledgement; "host side?" after client commands or an
+/// error as the checks on the KMS host; "srvs" as servers.
+#[test]
+fn thirty_first_dev_set() {
+    let pct = check_set(
+        "thirty-first dev set (tuned on)",
+        include_str!("dev34.toml"),
+        150,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 80.0,
+        "thirty-first dev set: accuracy {pct:.1}% < 80%"
+    );
+}

@@ -455,7 +455,43 @@ fn move_target(text: &str, first: &str) -> Option<(String, Option<u16>)> {
 }
 
 /// Host and port named in `text`: IP addresses first, then DNS names.
+/// The single-label KMS host named in `text` and its port: a word of letters, digits and
+/// hyphens that holds "kms" and a number ("kms01", "kms-02", "srv-kms1", "kmshost2:1700"),
+/// without a domain. "kms" alone, words without a number ("KMS-only", "kms-host") and
+/// versions ("kms2022") are none.
+fn kms_label_host(text: &str) -> Option<(String, Option<u16>)> {
+    text.split(|c: char| c.is_whitespace() || ",;()[]{}\"'`?!<>=".contains(c))
+        .find_map(|word| {
+            let word = word.trim_end_matches('.');
+            let (name, port) = match word.split_once(':') {
+                Some((n, p)) => (n, Some(p.parse::<u16>().ok()?)),
+                None => (word, None),
+            };
+            let lower = name.to_ascii_lowercase();
+            let year = lower
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|d| d.len() == 4 && d.starts_with("20"));
+            let fits = lower.contains("kms")
+                && lower
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && lower.bytes().any(|b| b.is_ascii_digit())
+                && !lower.starts_with('-')
+                && !lower.ends_with('-')
+                && !lower.starts_with("0x")
+                && !year;
+            fits.then(|| (name.to_string(), port))
+        })
+}
+
 fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
+    // "kms01", "kms-02:1700": a host without a domain, named as the KMS host.
+    if !text.contains('.') && !text.contains("::") {
+        if let Some((h, p)) = kms_label_host(text) {
+            let port = p.or_else(|| host_and_port(&text.replace(h.as_str(), " ")).1);
+            return (Some(h), port);
+        }
+    }
     let mut host = None;
     let mut port = None;
     let lower = text.to_lowercase();
@@ -1206,6 +1242,13 @@ mod tests {
 
     #[test]
     fn hosts_and_ports() {
+        // A KMS host named by one label with a number, with or without its port.
+        let s = extract("skms kms-02:1700");
+        assert_eq!(s.host.as_deref(), Some("kms-02"));
+        assert_eq!(s.port, Some(1700));
+        assert_eq!(extract("point at kms01").host.as_deref(), Some("kms01"));
+        assert_eq!(extract("kms-only activation").host, None);
+        assert_eq!(extract("kms2022 host key").host, None);
         let s = extract("our kms is 10.20.0.5, what do I type on a new server 2022 standard vm?");
         assert_eq!(s.host.as_deref(), Some("10.20.0.5"));
         assert_eq!(s.port, None);
