@@ -873,3 +873,25 @@ fn twenty_ninth_dev_set() {
         "twenty-ninth dev set: accuracy {pct:.1}% < 80%"
     );
 }
+
+/// The thirtieth development set (dev33.toml): new cloud users in their first week who bring
+/// their own Windows licence and have never activated anything themselves, in their own words
+/// (the watermark, the licence thing, windows wants a key, the bottom right says, my image, the
+/// cloud's KMS, do I pay Microsoft or you): keys, what they do and what the provider does,
+/// internet access and firewall requests as tickets, KMS, MAK and GVLK in plain words,
+/// evaluation images, how long before it stops, what happens without activation, checking it
+/// worked, what the bot can do; about a third thread follow-ups; 138 items, 42 off-topic
+/// near-misses from the same people (Linux images, RDP, the Administrator password, billing of
+/// the VM, Office activation, Windows Update, disk space, Microsoft account sign-in). Written
+/// blind to the engine. First run, before any tuning on it: 116/138 (84.1%), off-topic
+/// declined 39/42 (held-out sets at that moment: third 212/225, fourth 226/240, fifth 239/254).
+#[test]
+fn thirtieth_dev_set() {
+    let pct = check_set(
+        "thirtieth dev set (tuned on)",
+        include_str!("dev33.toml"),
+        105,
+        Kind::Tuning,
+    );
+    assert!(pct >= 80.0, "thirtieth dev set: accuracy {pct:.1}% < 80%");
+}
