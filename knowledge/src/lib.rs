@@ -480,7 +480,7 @@ fn build_passages(articles: &[Article], tables: &Tables, builtin: usize) -> Vec<
             operator: false,
         });
     }
-    for f in &tables.kms {
+    for f in tables.kms.iter().filter(|f| f.search) {
         out.push(Passage {
             title: KMS_TABLE.into(),
             section: f.title.clone(),

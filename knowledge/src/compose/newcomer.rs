@@ -1,0 +1,363 @@
+//! Questions of people new to activation, in their own words: what the watermark means, what Command Prompt is and where commands go, what happens without activation, an evaluation image to convert, what sysprep is, an instance named for the bot's activation job, and the everyday administration they ask about in the same breath (declined).
+
+use std::sync::LazyLock;
+
+use super::{abstain, fact_answer, target, with_intent, TIME_ZONE};
+use crate::editions::EditionMatch;
+use crate::nlu::{Intent, Understanding};
+use crate::text::{rx_folded, rx_match, Folded, Matcher};
+use crate::{Answer, AnswerSettings, Context, KnowledgeBase};
+
+/// Compiles this file's patterns (with the parent module's `warm_up`).
+pub(super) fn warm_up() {
+    let patterns: &[&dyn crate::text::WarmUp] = &[
+        &WHAT_IS_PROMPT,
+        &WHERE_TO_TYPE,
+        &OPEN_PROMPT,
+        &DO_IT_SHORT,
+        &WATERMARK_WORDS,
+        &ASKS_MEANING,
+        &STOPS_UNLESS_ACTIVATED,
+        &MAKE_IT_FULL,
+        &TRIAL_RUNS_OUT,
+        &WHAT_IS_SYSPREP,
+        &LIKE_WINDOWS,
+        &LINUX_NAMED,
+        &SET_TIME_ZONE,
+        &DISK_SPACE,
+        &ACTIVATION_WORDS,
+        &TELL_IT_WHERE,
+        &REPORTS_TEXT,
+    ];
+    for pattern in patterns {
+        pattern.warm_up();
+    }
+}
+
+/// "What is cmd?", "what's a command prompt?", "what is an elevated prompt?" as the whole
+/// message.
+static WHAT_IS_PROMPT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(so\s+|and\s+|ok\s+|sorry,?\s+)?(what|wat)('?s|\s+is|\s+are|\s+does)\s+(a\s+|an\s+|the\s+)?(cmd|cmd\.exe|command\s+prompt|command\s+line|cli|terminal|console|elevated\s+(command\s+)?prompt|admin(istrator)?\s+(command\s+)?prompt)(\s+mean|\s+exactly)?\s*\??\s*$",
+    )
+});
+
+/// "Where do I type that?", "where do I put these commands?", "where do I run it?".
+static WHERE_TO_TYPE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(where|in\s+what|in\s+which)\b.{0,12}\b((do|should|can|must|would)\s+(i|we|you)|to)\s+(type|enter|put|run|paste|write|input|execute)\s*((the|these|those|this|that|my|all)\s+)?(slmgr\s+)?(commands?|slmgr|it|that|this|these|those|them)?\s*(in|into|then|exactly)?\s*[?!.]*\s*$|\bwhere\s+(does|do)\s+(that|this|it|these|those|the\s+commands?)\s+go\b",
+    )
+});
+
+/// "How do I open an elevated command prompt?", "how do I run it as admin?", "what is an
+/// elevated command prompt and how do I get one?".
+static OPEN_PROMPT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(how|where)\b.{0,20}\b(open|get|start|launch|find|run)\b.{0,20}\b(elevated|admin\w*)\s+(cmd|command\s+prompt|prompt|terminal|powershell|window|console)|\b(how|where)\b.{0,20}\b(open|get|start|launch|find)\s+(an?\s+|the\s+)?(cmd|command\s+prompt|terminal|console)\b|\b(how|where)\b.{0,25}\b(run|open|start)\s+(it|that|this|cmd|slmgr|the\s+command|the\s+commands|the\s+prompt|them)\s+as\s+(an?\s+)?admin\w*|\bwhat\s+(is|'s)\s+(an?\s+)?(elevated|admin\w*)\s+(cmd|command\s+prompt|prompt)\b|\brun\s+as\s+admin\w*\b.{0,20}\b(how|where|what)\b",
+    )
+});
+
+/// "How do I do that?", "how do I open it?", "how?" (short follow-ups asking for the way).
+static DO_IT_SHORT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(ok\s+|okay\s+|so\s+|and\s+|sorry,?\s+)?(how|where)\s+(do|can|would|should)\s+(i|we|you)\s+(do|open|start|get|find|run|launch)\s+(that|it|this|one|them)(\s+exactly|\s+then)?\s*\??\s*$",
+    )
+});
+
+/// The watermark by name, or the "Activate Windows" text placed on the screen.
+static WATERMARK_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r#"(?i)\bwatermark\b|["'“‘]?activate\s+windows["'”’]?.{0,40}\b(corner|bottom|desktop|screen|wallpaper|background)\b|\b(corner|bottom[\s-]+right|desktop|screen)\b.{0,40}\b(says|shows|reads)\b.{0,10}["'“‘]?activate\s+windows\b"#,
+    )
+});
+
+/// Asking what something means or why it is there.
+static ASKS_MEANING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(does|do|is|'s)\b.{0,40}\b(mean|means|meaning|about|for)\b|\bwhat\s+(is|'s)\s+(the|this|that)\s+(watermark|text|message)\b|\bwhy\s+(do|does|is|am|are)\b.{0,30}\b(see|say|says|show|shows|there|appear|appears|showing|saying)\b|\bis\s+(this|that|it)\s+(something\s+)?(bad|wrong|a\s+problem|normal|serious)\b|\bdid\s+i\s+(do\s+)?(something|anything)\s+wrong\b|\bwhat\s+is\s+(this|that)\b",
+    )
+});
+
+/// How long until Windows stops if it is never activated ("how long do I have before Windows
+/// stops working if I don't activate?", "will it stop working if we never activate it?").
+static STOPS_UNLESS_ACTIVATED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(stops?|stop\s+working|quits?|dies|shuts?\s+(itself\s+)?down|locks?\s+(me\s+)?out|becomes?\s+unusable|break|breaks|works?|run|runs|keep\s+(working|running))\b.{0,50}\b(if|when|unless|as\s+long\s+as)\s+(i|we|you|it|nobody|no\s+one)\s+(don'?t|do\s+not|never|can'?t|cannot|doesn'?t|does\s+not|isn'?t|is\s+not|won'?t)\s+(get\s+)?activat\w*|\b(if|when)\s+(i|we|you)\s+(don'?t|do\s+not|never)\s+activat\w*\b.{0,50}\b(stop\w*|work\w*|shut\w*|lock\w*|how\s+long|break\w*|unusable)|\bhow\s+long\b.{0,40}\b(before|until)\b.{0,40}\b(stops?\s+working|stops|shuts?\s+down|locks?|becomes?\s+unusable|quits|dies)\b",
+    )
+});
+
+/// Making an evaluation the full edition, said plainly ("can I make it a normal one?", "how do
+/// I convert it?", "turn it into the real version").
+static MAKE_IT_FULL: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(convert|upgrade|switch|change|turn|make)\b.{0,20}\b(it|this|that|them|one|mine)\b|\b(normal|full|proper|real|regular|licensed|paid|non-?eval\w*|non-?trial)\s+(one|version|edition|copy|windows|server|image)\b|\bhow\s+(do|can)\s+(i|we)\s+(do\s+that|convert)\b",
+    )
+});
+
+/// A trial running out ("the trial runs out next week, can I extend it?").
+static TRIAL_RUNS_OUT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\btrial\b.{0,40}\b(runs?\s+out|ran\s+out|expir\w*|ends?|ending|over|extend\w*|left|remaining|days)\b|\b(extend|prolong|lengthen)\w*\b.{0,20}\b(the\s+|my\s+|our\s+)?trial\b",
+    )
+});
+
+/// "What's sysprep?", "what does sysprep do?" as the whole message.
+static WHAT_IS_SYSPREP: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(so\s+|and\s+|ok\s+|sorry,?\s+)?(what|wat)('?s|\s+is|\s+does)\s+(a\s+|the\s+)?sysprep(\.exe)?(\s+do|\s+exactly|\s+for|\s+mean)?\s*\??\s*$",
+    )
+});
+
+/// Windows named only to compare another system with it ("like Windows does", "unlike
+/// Windows").
+static LIKE_WINDOWS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(r"(?i)\b(like|as|unlike|than|similar\s+to)\s+(on\s+|in\s+)?windows\b")
+});
+
+/// A Linux system named.
+static LINUX_NAMED: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(linux|ubuntu|debian|centos|rhel|red\s+hat|redhat|rocky|almalinux|fedora|suse|sles)\b",
+    )
+});
+
+/// Setting the time zone ("how do I set the time zone on my VM?").
+static SET_TIME_ZONE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(set|change|fix|adjust|configure|correct|switch)\w*\b.{0,20}\btime\s*-?zones?\b",
+    )
+});
+
+/// Disk space ("how much disk space is left?", "the C drive is full").
+static DISK_SPACE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(disk|drive|storage)\s+space\b|\bfree\s+space\b|\bspace\s+(is\s+)?(left|remaining)\b|\b(disk|drive|c:?)\s+(is\s+)?(full|filling\s+up)\b|\bwinsxs\b",
+    )
+});
+
+/// Words that make a message about activation whatever else it asks.
+static ACTIVATION_WORDS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)(activat|\bkms\b|gvlk|\bmak\b|slmgr|slui|licen[cs]|product\s*key|1688|rearm|grace)",
+    )
+});
+
+/// Telling Windows where the KMS host is ("how do I tell it where our server is?", "how do I
+/// point it at our KMS?").
+static TELL_IT_WHERE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(tell|show|let)\s+(it|windows|the\s+(vm|server|instance|machine)|them)\s+(know\s+)?where\b.{0,30}\b(server|host|kms|activation\s+server)\b|\b(point|direct|aim)\s+(it|windows|the\s+(vm|server|instance|machine)|them)\s+(at|to|towards)\s+(our|the|my)\s+(own\s+)?(server|host|kms|activation\s+server)\b",
+    )
+});
+
+/// A short report of what came back ("it said access denied", "got access denied").
+static REPORTS_TEXT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(ok,?\s+|okay,?\s+|hmm+,?\s+|so\s+|and\s+|but\s+|now\s+)?(it|that|this|windows|slmgr|the\s+(command|window|popup|pop-up|box|prompt))\s+(just\s+|now\s+|still\s+)?(said|says|say|shows?|showed|gives?|gave|returns?|returned|reports?|reported|comes\s+back\s+with|came\s+back\s+with)\b|^\s*(ok,?\s+|okay,?\s+|now\s+|but\s+)?(i\s+)?(got|get|getting|am\s+getting|i'?m\s+getting)\b|^\s*(access|permission)\s+(is\s+)?denied\b",
+    )
+});
+
+/// In a thread about activation, a short message reporting an error text that other programs
+/// give too ("it said access denied"): the activation error of that text, not another
+/// program's.
+pub(super) fn error_reported_in_thread(ctx: Option<&Context>, q: &str) -> bool {
+    ctx.and_then(|c| c.intent)
+        .is_some_and(|i| !i.is_small_talk())
+        && q.split_whitespace().count() <= 10
+        && REPORTS_TEXT.is_match(q)
+        && !LINUX_NAMED.is_match(q)
+        && ![
+            "ssh",
+            "publickey",
+            "rdp",
+            "remote desktop",
+            "share",
+            "folder",
+            "file ",
+        ]
+        .iter()
+        .any(|w| q.to_lowercase().contains(w))
+}
+
+/// Reroutes what people new to activation ask in a thread: telling Windows where the KMS host
+/// is, after an error or a question about reaching it, is pointing it there.
+pub(super) fn reroute(u: &mut Understanding, q: &str) {
+    if TELL_IT_WHERE.is_match(q) && u.slots.nothing_pasted() && u.slots.editions.is_empty() {
+        u.reroute(Intent::PointKms);
+    }
+}
+
+/// Everyday administration asked by the same people, with nothing of activation in it: the
+/// time zone, disk space, or a Linux system compared with Windows. Declined.
+fn declined(q: &str, lower: &str, u: &Understanding, ctx: Option<&Context>) -> Option<Answer> {
+    let activation = ACTIVATION_WORDS.is_match(q)
+        && !(LINUX_NAMED.is_match(q) && LIKE_WINDOWS.is_match(q) && !lower.contains("kms"));
+    if activation || !u.slots.nothing_pasted() || u.slots.host.is_some() {
+        return None;
+    }
+    if LINUX_NAMED.is_match(q) && LIKE_WINDOWS.is_match(q) {
+        let mut a = abstain(0.0, ctx);
+        a.text = "That sounds like Linux, which I don't cover: I only know how to activate Windows and Windows Server instances. Say `help` to see what I can do.".to_string();
+        return Some(a);
+    }
+    if (SET_TIME_ZONE.is_match(q) || (TIME_ZONE.is_match(q) && lower.contains("how")))
+        && !lower.contains("kms")
+        && !lower.contains("skew")
+    {
+        return Some(abstain(0.2, ctx));
+    }
+    if DISK_SPACE.is_match(q) {
+        return Some(abstain(0.2, ctx));
+    }
+    None
+}
+
+/// The thread's edition key in place of the placeholder of a generic command.
+fn thread_key(kb: &KnowledgeBase, ctx: Option<&Context>) -> Option<String> {
+    let edition = ctx.and_then(|c| c.edition.as_deref())?;
+    match kb.gvlk(edition) {
+        EditionMatch::Exact(g) => Some(g.key.clone()),
+        _ => None,
+    }
+}
+
+/// Answers what people new to activation ask in their own words, when the message is one of
+/// those questions; `None` otherwise.
+pub(super) fn answer(
+    kb: &KnowledgeBase,
+    q: &str,
+    lower: &str,
+    u: &Understanding,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    if let Some(a) = declined(q, lower, u, ctx) {
+        return Some(a);
+    }
+    if !u.slots.nothing_pasted() || u.slots.product_key.is_some() {
+        return None;
+    }
+    let t = target(&u.slots, ctx, settings);
+    let words = q.split_whitespace().count();
+    let in_thread = ctx
+        .and_then(|c| c.intent)
+        .is_some_and(|i| !i.is_small_talk());
+    let topic = ctx
+        .and_then(|c| c.topic.as_ref())
+        .map(|s| s.section.as_str())
+        .unwrap_or("");
+    let thread_error = ctx.and_then(|c| c.error.as_deref()).unwrap_or("");
+
+    // Where commands are typed, and how the prompt is opened.
+    let prompt = WHAT_IS_PROMPT.is_match(q)
+        || (OPEN_PROMPT.is_match(q) && words <= 30)
+        || (WHERE_TO_TYPE.is_match(q)
+            && words <= 12
+            && (in_thread || lower.contains("slmgr") || lower.contains("command")))
+        || (DO_IT_SHORT.is_match(q)
+            && (thread_error == "0x80070005"
+                || topic == "Running slmgr"
+                || topic.starts_with("slmgr ")));
+    if prompt && u.slots.editions.is_empty() && u.slots.host.is_none() {
+        let mut a = fact_answer(kb, "command-prompt", &t, Intent::Slmgr, ctx)?;
+        // In a thread about an edition's KMS client key: that key, and the KMS host.
+        if let Some(key) = thread_key(kb, ctx) {
+            let host = super::host_or_placeholder(&t);
+            a.text = a.text.replace(
+                "slmgr /ipk <product_key>\nslmgr /ato",
+                &format!(
+                    "slmgr /ipk {key}\nslmgr /skms {host}:{}\nslmgr /ato",
+                    t.port
+                ),
+            );
+        }
+        return Some(with_intent(a, Some(Intent::Slmgr)));
+    }
+
+    // What the watermark means.
+    if WATERMARK_WORDS.is_match(q)
+        && ASKS_MEANING.is_match(q)
+        && ![
+            "still",
+            "remains",
+            "stays",
+            "after activat",
+            "even though",
+            "although",
+            "licensed",
+            "is activated",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && u.slots.host.is_none()
+    {
+        let a = fact_answer(kb, "watermark-meaning", &t, Intent::StatusCheck, ctx)?;
+        return Some(with_intent(a, Some(Intent::StatusCheck)));
+    }
+
+    // How long until it stops when it is never activated: nothing stops (but an evaluation).
+    if STOPS_UNLESS_ACTIVATED.is_match(q) && u.slots.host.is_none() {
+        let a = fact_answer(kb, "lapsed", &t, Intent::Timing, ctx)?;
+        return Some(with_intent(a, Some(Intent::Timing)));
+    }
+
+    // An evaluation to convert, asked plainly in its thread, or a trial running out.
+    let evaluation_thread = topic == "Evaluation editions";
+    if (evaluation_thread && words <= 10 && MAKE_IT_FULL.is_match(q))
+        || (TRIAL_RUNS_OUT.is_match(q)
+            && ![
+                "credit",
+                "account",
+                "subscription",
+                "azure",
+                "aws",
+                "office",
+                "365",
+                "billing",
+                "cloud",
+                "free trial",
+                "deleted",
+                "provider",
+                "platform",
+            ]
+            .iter()
+            .any(|w| lower.contains(w)))
+    {
+        let mut a = fact_answer(kb, "evaluation", &t, Intent::ClientProcedure, ctx)?;
+        if let Some(edition) = ctx.and_then(|c| c.edition.as_deref()) {
+            if let EditionMatch::Exact(g) = kb.gvlk(edition) {
+                a.text = a.text.replace("<GVLK_of_the_target_edition>", &g.key);
+                if g.edition.contains("Datacenter") {
+                    a.text = a.text.replace(
+                        "/Set-Edition:ServerStandard",
+                        "/Set-Edition:ServerDatacenter",
+                    );
+                }
+            }
+        }
+        return Some(with_intent(a, Some(Intent::ClientProcedure)));
+    }
+
+    // What sysprep is.
+    if WHAT_IS_SYSPREP.is_match(q) {
+        let a = fact_answer(kb, "sysprep", &t, Intent::ClientProcedure, ctx)?;
+        return Some(with_intent(a, Some(Intent::ClientProcedure)));
+    }
+
+    // An instance named after the bot said what it can do ("yes please, it's srv-db01"): how
+    // to start the activation job for it.
+    if let Some(name) = u.slots.instance.as_deref() {
+        if ctx.and_then(|c| c.intent) == Some(Intent::Help)
+            && words <= 8
+            && u.slots.editions.is_empty()
+            && u.slots.host.is_none()
+        {
+            let mut a = super::small_talk(Intent::Help, ctx);
+            a.text = format!(
+                "To activate **{name}**, say `activate {name}`: I plan the commands for it, an approver reacts to approve them, and I run them on {name} and report the result here. For a network change it needs (internet access, or tcp/1688 to your KMS host) say, for example, `I need internet access on {name}`, and I open a request for support."
+            );
+            return Some(a);
+        }
+    }
+    None
+}
