@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 use super::{abstain, fact_answer, target, with_intent, TIME_ZONE};
 use crate::editions::EditionMatch;
 use crate::nlu::{Intent, Understanding};
-use crate::text::{rx_folded, rx_match, Folded, Matcher};
+use crate::pattern::Regex;
+use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 use crate::{Answer, AnswerSettings, Context, KnowledgeBase};
 
 /// Compiles this file's patterns (with the parent module's `warm_up`).
@@ -28,6 +29,8 @@ pub(super) fn warm_up() {
         &ACTIVATION_WORDS,
         &TELL_IT_WHERE,
         &REPORTS_TEXT,
+        &MACHINE_NAME,
+        &OTHER_EDITION_KEY,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -74,7 +77,7 @@ static WATERMARK_WORDS: LazyLock<Folded> = LazyLock::new(|| {
 /// Asking what something means or why it is there.
 static ASKS_MEANING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bwhat\s+(does|do|is|'s)\b.{0,40}\b(mean|means|meaning|about|for)\b|\bwhat\s+(is|'s)\s+(the|this|that)\s+(watermark|text|message)\b|\bwhy\s+(do|does|is|am|are)\b.{0,30}\b(see|say|says|show|shows|there|appear|appears|showing|saying)\b|\bis\s+(this|that|it)\s+(something\s+)?(bad|wrong|a\s+problem|normal|serious)\b|\bdid\s+i\s+(do\s+)?(something|anything)\s+wrong\b|\bwhat\s+is\s+(this|that)\b",
+        r"(?i)\bwhat(\s+does|\s+do|\s+is|'s|s)\b.{0,40}\b(mean|means|meaning|about|for)\b|\bwhat(\s+is|'s|s)\s+(the|this|that)\s+(watermark|text|message|notice|thing)\b|\bwhat(\s+is|'s|s)\s+(this|that)\s*[?!.]*\s*$|\bwhy\s+(do|does|is|am|are)\b.{0,30}\b(see|say|says|show|shows|there|appear|appears|showing|saying)\b|\bis\s+(this|that|it)\s+(something\s+)?(bad|wrong|a\s+problem|normal|serious)\b|\bdid\s+i\s+(do\s+)?(something|anything)\s+wrong\b",
     )
 });
 
@@ -134,6 +137,18 @@ static DISK_SPACE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(disk|drive|storage)\s+space\b|\bfree\s+space\b|\bspace\s+(is\s+)?(left|remaining)\b|\b(disk|drive|c:?)\s+(is\s+)?(full|filling\s+up)\b|\bwinsxs\b",
     )
 });
+
+/// The key of a named edition used on a machine ("... with a Windows 11 key", "using our
+/// Windows 10 Pro key"): the edition the key is of.
+static OTHER_EDITION_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b(?:with|using|from)\s+(?:a|an|the|my|our|their)\s+((?:windows|win|server)\s+[a-z0-9 .]{1,30}?)\s+(?:product\s+|licen[cs]e\s+|kms\s+|retail\s+)?(?:key|gvlk)\b",
+    )
+});
+
+/// A machine's name written with a hyphen ("srv-db01", "vm-web02").
+static MACHINE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b"));
 
 /// Words that make a message about activation whatever else it asks.
 static ACTIVATION_WORDS: LazyLock<Matcher> = LazyLock::new(|| {
@@ -289,6 +304,11 @@ pub(super) fn answer(
         ]
         .iter()
         .any(|w| lower.contains(w))
+        // A way asked to get rid of it, or an edition named: the steps and its key instead.
+        && !["remove", "get rid", "right way", "how do i", "how can i", "how to"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.editions.is_empty()
         && u.slots.host.is_none()
     {
         let a = fact_answer(kb, "watermark-meaning", &t, Intent::StatusCheck, ctx)?;
@@ -338,6 +358,49 @@ pub(super) fn answer(
         return Some(with_intent(a, Some(Intent::ClientProcedure)));
     }
 
+    // One edition activated with another's key ("can I activate a Server 2022 Standard VM
+    // with a Windows 11 key?"): no, and the edition's own key.
+    if !u.slots.editions.is_empty() {
+        if let Some(m) = OTHER_EDITION_KEY.captures(q).and_then(|c| c.get(0)) {
+            let phrase = m.as_str();
+            let other = OTHER_EDITION_KEY
+                .captures(phrase)
+                .and_then(|c| c.get(1))
+                .map_or("", |k| k.as_str())
+                .trim()
+                .to_string();
+            // The machine's edition: what the message names once the key's words are left out.
+            let rest = q.replacen(phrase, " ", 1);
+            let refused = |g: &crate::facts::Gvlk| {
+                let other_server = other.to_lowercase().contains("server");
+                let machine_server = g.family.contains("Server");
+                // A client key on a server or the other way round never; two server editions
+                // when their keys differ; client editions can share a key (Windows 10 and 11
+                // Pro) or change edition with one, so they are left to the other answers.
+                other_server != machine_server
+                    || (machine_server
+                        && matches!(kb.gvlk(&other), EditionMatch::Exact(o) if o.key != g.key))
+            };
+            let machine = match kb.gvlk(&rest) {
+                EditionMatch::Exact(g) if refused(g) => Some(g),
+                _ => None,
+            };
+            if let Some(g) = machine {
+                let host = super::host_or_placeholder(&t);
+                let text = format!(
+                    "**No.** A product key activates only the edition it belongs to: a {other} key does not activate **{}**. For KMS, {} takes its own KMS client setup key (GVLK), `{}`. In an elevated command prompt on the instance:\n\n```\nslmgr /ipk {}\nslmgr /skms {host}:{}\nslmgr /ato\n```",
+                    g.edition, g.edition, g.key, g.key, t.port
+                );
+                let mut c = ctx.cloned().unwrap_or_default();
+                c.intent = Some(Intent::KeyLookup);
+                c.family = Some(g.family.clone());
+                c.edition = Some(g.edition.clone());
+                let a = super::finish(text, super::gvlk_source(kb, &g.family), 0.85, c, None);
+                return Some(with_intent(a, Some(Intent::KeyLookup)));
+            }
+        }
+    }
+
     // What sysprep is.
     if WHAT_IS_SYSPREP.is_match(q) {
         let a = fact_answer(kb, "sysprep", &t, Intent::ClientProcedure, ctx)?;
@@ -346,7 +409,14 @@ pub(super) fn answer(
 
     // An instance named after the bot said what it can do ("yes please, it's srv-db01"): how
     // to start the activation job for it.
-    if let Some(name) = u.slots.instance.as_deref() {
+    let named = u.slots.instance.clone().or_else(|| {
+        MACHINE_NAME
+            .captures(q)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_string())
+            .filter(|n| n.chars().any(|c| c.is_ascii_digit()))
+    });
+    if let Some(name) = named.as_deref() {
         if ctx.and_then(|c| c.intent) == Some(Intent::Help)
             && words <= 8
             && u.slots.editions.is_empty()
