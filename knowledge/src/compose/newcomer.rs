@@ -31,6 +31,10 @@ pub(super) fn warm_up() {
         &REPORTS_TEXT,
         &MACHINE_NAME,
         &OTHER_EDITION_KEY,
+        &WHO_IS_PAID,
+        &WANTS_A_KEY,
+        &BOT_OPENS_RULE,
+        &BOT_RUNS_COMMANDS,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -143,6 +147,35 @@ static DISK_SPACE: LazyLock<Folded> = LazyLock::new(|| {
 static OTHER_EDITION_KEY: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)\b(?:with|using|from)\s+(?:a|an|the|my|our|their)\s+((?:windows|win|server)\s+[a-z0-9 .]{1,30}?)\s+(?:product\s+|licen[cs]e\s+|kms\s+|retail\s+)?(?:key|gvlk)\b",
+    )
+});
+
+/// Who is paid for the Windows licence ("do I pay Microsoft or you?", "do we buy the licence
+/// from you or from Microsoft?").
+static WHO_IS_PAID: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(pay|paying|buy|buying|purchase|get)\b.{0,40}\b(microsoft|ms)\s+or\s+(from\s+|to\s+)?(you|u|the\s+(cloud|provider))\b|\b(pay|paying|buy|buying|purchase|get)\b.{0,40}\b(you|u|the\s+(cloud|provider))\s+or\s+(from\s+|to\s+)?(microsoft|ms)\b|\bwho\s+(do|should|must)\s+(i|we)\s+pay\b.{0,30}\b(windows|licen[cs]e)\b",
+    )
+});
+
+/// Windows asking for a key ("windows wants a key", "it keeps asking for a product key").
+static WANTS_A_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(windows|it|the\s+(vm|server|instance|machine|setup|screen))\s+(now\s+|still\s+|keeps\s+)?(wants|asks|asking|is\s+asking|asked|needs|requires|demands|is\s+demanding)\s+(me\s+)?(for\s+)?(a|an|the|my)\s+(product\s+|licen[cs]e\s+|activation\s+)?key\b",
+    )
+});
+
+/// Asking the bot to open a firewall rule or a port ("can you open a firewall rule for me?").
+static BOT_OPENS_RULE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|add|create|make|set\s+up|request|file|raise|put\s+in)\b.{0,30}\b(firewall\s+rule|firewall\s+exception|rule|port|1688)\b",
+    )
+});
+
+/// Asking the bot to run the commands itself ("can you run slmgr for me?").
+static BOT_RUNS_COMMANDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(can|could|would|will)\s+(you|u)\s+(please\s+)?(run|execute|type|do)\s+(slmgr|the\s+commands?|these\s+commands?|those\s+commands?|the\s+slmgr\s+commands?|it|that|them)\s+(for\s+(me|us)|on\s+(my|our|the)\s+(server|vm|instance|machine))\b",
     )
 });
 
@@ -262,6 +295,38 @@ pub(super) fn answer(
         .map(|s| s.section.as_str())
         .unwrap_or("");
     let thread_error = ctx.and_then(|c| c.error.as_deref()).unwrap_or("");
+
+    // Who is paid for the licence: with your own licence (BYOL), not the provider.
+    if WHO_IS_PAID.is_match(q) && u.slots.editions.is_empty() {
+        let mut c = ctx.cloned().unwrap_or_default();
+        c.intent = Some(Intent::Policy);
+        let a = super::article_answer(kb, "byol-provider-kms", "Why", &t, c, None, 0.85)?;
+        return Some(with_intent(a, Some(Intent::Policy)));
+    }
+
+    // Windows asking for a key, with no edition named: the ways, each with the key it takes.
+    if WANTS_A_KEY.is_match(q) && u.slots.editions.is_empty() && u.slots.host.is_none() {
+        return Some(with_intent(super::which_way(ctx), Some(Intent::Methods)));
+    }
+
+    // The bot asked to open a rule: it files the request, support adds the rule.
+    if BOT_OPENS_RULE.is_match(q) && !lower.contains("rdp") && !lower.contains("3389") {
+        return Some(super::kms_rule_offer(
+            &u.slots,
+            ctx,
+            settings,
+            |port, host| {
+                format!(
+                "I can't change the cloud firewall myself, but I file the request for support, who add the static rule. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nand I open the ticket. The KMS host's own firewall must allow tcp/{port} as well."
+            )
+            },
+        ));
+    }
+
+    // The bot asked to run the commands: its activation jobs, after approval.
+    if BOT_RUNS_COMMANDS.is_match(q) && words <= 16 {
+        return Some(super::small_talk(Intent::Help, ctx));
+    }
 
     // Where commands are typed, and how the prompt is opened.
     let prompt = WHAT_IS_PROMPT.is_match(q)
