@@ -35,6 +35,9 @@ pub(super) fn warm_up() {
         &WANTS_A_KEY,
         &BOT_OPENS_RULE,
         &BOT_RUNS_COMMANDS,
+        &EXTEND_IT,
+        &REPORTS_LICENSED,
+        &NEGATED_STATE,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -176,6 +179,25 @@ static BOT_OPENS_RULE: LazyLock<Folded> = LazyLock::new(|| {
 static BOT_RUNS_COMMANDS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(can|could|would|will)\s+(you|u)\s+(please\s+)?(run|execute|type|do)\s+(slmgr|the\s+commands?|these\s+commands?|those\s+commands?|the\s+slmgr\s+commands?|it|that|them)\s+(for\s+(me|us)|on\s+(my|our|the)\s+(server|vm|instance|machine))\b",
+    )
+});
+
+/// Asking for more time on an evaluation ("can I extend it?", "can I get more time?").
+static EXTEND_IT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(extend|extended|extending|prolong|lengthen|rearm|more\s+time|longer)\b")
+});
+
+/// A report that the status reads licensed or activated ("it says licensed, is that good?").
+static REPORTS_LICENSED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(says?|shows?|showing|reads?|reports?|now)\s+(that\s+)?(it'?s\s+|it\s+is\s+|windows\s+is\s+|status\s*:?\s*)?(licen[cs]ed|activated)\b",
+    )
+});
+
+/// A negated state ("not licensed", "unlicensed", "isn't activated").
+static NEGATED_STATE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(not|never|isn'?t|wasn'?t|un)\s*(yet\s+)?(licen[cs]ed|activated)\b|\b(grace|notification|expired|error|fail\w*)\b",
     )
 });
 
@@ -381,14 +403,17 @@ pub(super) fn answer(
     }
 
     // How long until it stops when it is never activated: nothing stops (but an evaluation).
-    if STOPS_UNLESS_ACTIVATED.is_match(q) && u.slots.host.is_none() {
+    // A trial or evaluation image asked so: the evaluation's own period.
+    let trial = lower.contains("trial") || lower.contains("eval");
+    if STOPS_UNLESS_ACTIVATED.is_match(q) && u.slots.host.is_none() && !trial {
         let a = fact_answer(kb, "lapsed", &t, Intent::Timing, ctx)?;
         return Some(with_intent(a, Some(Intent::Timing)));
     }
 
     // An evaluation to convert, asked plainly in its thread, or a trial running out.
     let evaluation_thread = topic == "Evaluation editions";
-    if (evaluation_thread && words <= 10 && MAKE_IT_FULL.is_match(q))
+    if (evaluation_thread && words <= 10 && (MAKE_IT_FULL.is_match(q) || EXTEND_IT.is_match(q)))
+        || (trial && STOPS_UNLESS_ACTIVATED.is_match(q))
         || (TRIAL_RUNS_OUT.is_match(q)
             && ![
                 "credit",
@@ -464,6 +489,22 @@ pub(super) fn answer(
                 return Some(with_intent(a, Some(Intent::KeyLookup)));
             }
         }
+    }
+
+    // "It says licensed, is that good?" after checking: yes, and how long it lasts.
+    if REPORTS_LICENSED.is_match(q)
+        && !NEGATED_STATE.is_match(q)
+        && !lower.contains("organization")
+        && !lower.contains("organisation")
+        && !lower.contains("watermark")
+        && words <= 14
+        && (in_thread || lower.contains("slmgr") || lower.contains("settings"))
+        && u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+    {
+        let mut a = super::small_talk(Intent::StatusCheck, ctx);
+        a.text = "**Yes: that means Windows is activated.** `License Status: Licensed` in `slmgr /dli` (or \"Windows is activated\" in Settings > Activation) is the state you want; nothing more to do. To see how long it lasts:\n\n```\nslmgr /xpr\n```\n\nA KMS activation shows an expiry date and renews itself every 7 days while the KMS host is reachable; a MAK or retail activation says it is permanent.".to_string();
+        return Some(with_intent(a, Some(Intent::StatusCheck)));
     }
 
     // What sysprep is.
