@@ -880,14 +880,14 @@ fn twenty_ninth_dev_set() {
 /// cloud's KMS, do I pay Microsoft or you): keys, what they do and what the provider does,
 /// internet access and firewall requests as tickets, KMS, MAK and GVLK in plain words,
 /// evaluation images, how long before it stops, what happens without activation, checking it
-/// worked, what the bot can do; about a third thread follow-ups; 170 items, 47 off-topic
+/// worked, what the bot can do; about a third thread follow-ups; 174 items, 50 off-topic
 /// near-misses from the same people (Linux images, RDP, the Administrator password, billing of
 /// the VM, Office activation, Windows Update, disk space, Microsoft account sign-in). Written
 /// blind to the engine. First run, before any tuning on it: 116/138 (84.1%), off-topic
 /// declined 39/42 (held-out sets at that moment: third 212/225, fourth 226/240, fifth 239/254).
 /// One expectation was wrong and was corrected after the first run: w030 (the Windows 11 Pro
-/// key ends T83GX). 32 items (5 off-topic) were added after tuning, from other wordings tried by
-/// hand (v001-v027, x001-x005). After tuning on it: 170/170, with the held-out sets unchanged
+/// key ends T83GX). 36 items (8 off-topic) were added after tuning, from other wordings tried by
+/// hand (v001-v028, x001-x008). After tuning on it: 174/174, with the held-out sets unchanged
 /// (third 212/225, fourth 226/240, fifth 239/254). The fixes were made general: what the
 /// watermark means (a fact of its own); what cmd is, where commands are typed and how an
 /// elevated prompt is opened, with the thread's key and host; how long until Windows stops
@@ -897,8 +897,8 @@ fn twenty_ninth_dev_set() {
 /// thread as 0x80070005; what sysprep is; telling Windows where the KMS host is; an instance
 /// named after the bot's offer to run an activation job; one edition activated with another's
 /// key (server and client, or two server editions with different keys); who is paid for the
-/// licence (BYOL); Windows asking for a key; the bot asked to open a firewall rule (it files
-/// the request) or to run the commands (its approved jobs); a request after "ok";
+/// licence (BYOL); Windows asking for a key; the bot asked to open a firewall rule for activation
+/// (it files the request; a rule for another service stays declined) or to run the commands (its approved jobs); a request after "ok";
 /// "... key?" closing a message; the time zone, disk space and a Linux system compared with
 /// Windows declined. Facts given only to their own questions are kept out of the search, so
 /// the ranking of the other passages stays as it was.

@@ -332,7 +332,17 @@ pub(super) fn answer(
     }
 
     // The bot asked to open a rule: it files the request, support adds the rule.
-    if BOT_OPENS_RULE.is_match(q) && !lower.contains("rdp") && !lower.contains("3389") {
+    // Only a rule for activation: another port or service ("port 443 for my web server") is
+    // not one.
+    let for_activation = ["kms", "1688", "activat"].iter().any(|w| lower.contains(w));
+    let other_service = u.slots.port.is_some_and(|p| p != 1688)
+        || [
+            "rdp", "3389", "web", "http", "ssh", "443", " 80", " 22", "sql", "smtp", "mail", "ftp",
+            "dns", "vpn",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    if BOT_OPENS_RULE.is_match(q) && (for_activation || !other_service) {
         return Some(super::kms_rule_offer(
             &u.slots,
             ctx,
