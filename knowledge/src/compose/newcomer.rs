@@ -1,4 +1,4 @@
-//! Questions of people new to activation, in their own words: what the watermark means, what Command Prompt is and where commands go, what happens without activation, an evaluation image to convert, what sysprep is, an instance named for the bot's activation job, and the everyday administration they ask about in the same breath (declined).
+//! Questions of people new to activation, in their own words: what the watermark means, where commands go, what happens without activation, an evaluation to convert or extend, a licensed status to confirm, who is paid for the licence, one edition's key for another, what sysprep is, the bot asked to open a rule or run an activation job, and the everyday administration they ask about in the same breath (declined).
 
 use std::sync::LazyLock;
 
@@ -38,6 +38,7 @@ pub(super) fn warm_up() {
         &EXTEND_IT,
         &REPORTS_LICENSED,
         &NEGATED_STATE,
+        &SERVER_EDITION_ID,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -200,6 +201,11 @@ static NEGATED_STATE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(not|never|isn'?t|wasn'?t|un)\s*(yet\s+)?(licen[cs]ed|activated)\b|\b(grace|notification|expired|error|fail\w*)\b",
     )
 });
+
+/// A Windows Server edition ID as `DISM /Get-CurrentEdition` or the registry show it
+/// ("ServerStandard", "ServerDatacenterEval").
+static SERVER_EDITION_ID: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\bserver(standard|datacenter)(eval)?(cor|acor)?\b"));
 
 /// A machine's name written with a hyphen ("srv-db01", "vm-web02").
 static MACHINE_NAME: LazyLock<Regex> =
@@ -408,8 +414,9 @@ pub(super) fn answer(
         && u.slots.editions.is_empty()
         && u.slots.host.is_none()
     {
-        let a = fact_answer(kb, "watermark-meaning", &t, Intent::StatusCheck, ctx)?;
-        return Some(with_intent(a, Some(Intent::StatusCheck)));
+        // What to do next is the question that follows ("ok and then?"): the ways.
+        let a = fact_answer(kb, "watermark-meaning", &t, Intent::Methods, ctx)?;
+        return Some(with_intent(a, Some(Intent::Methods)));
     }
 
     // How long until it stops when it is never activated: nothing stops (but an evaluation).
@@ -498,6 +505,25 @@ pub(super) fn answer(
                 let a = super::finish(text, super::gvlk_source(kb, &g.family), 0.85, c, None);
                 return Some(with_intent(a, Some(Intent::KeyLookup)));
             }
+        }
+    }
+
+    // A full edition's ID ("it says ServerStandard") after asking whether it is an evaluation:
+    // not one; an evaluation's ID is the evaluation (below, with the conversion).
+    if let Some(c) = SERVER_EDITION_ID.captures(q) {
+        let full = c.get(2).is_none();
+        if full && words <= 10 && in_thread {
+            let edition = c.get(1).map_or("", |m| m.as_str()).to_lowercase();
+            let name = if edition == "datacenter" {
+                "Datacenter"
+            } else {
+                "Standard"
+            };
+            let mut a = super::small_talk(Intent::KeyLookup, ctx);
+            a.text = format!(
+                "**`Server{name}` is the full {name} edition, not an evaluation** (an evaluation shows `Server{name}Eval`), so it activates as it is: through a KMS host with the KMS client setup key (GVLK) of its version, or online or by telephone with your own MAK or retail key. Tell me the version (\"Server 2022 {name}\") and I'll give its key and the commands."
+            );
+            return Some(with_intent(a, Some(Intent::KeyLookup)));
         }
     }
 
