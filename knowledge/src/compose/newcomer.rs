@@ -39,6 +39,8 @@ pub(super) fn warm_up() {
         &REPORTS_LICENSED,
         &NEGATED_STATE,
         &SERVER_EDITION_ID,
+        &PROVIDER_KMS,
+        &URGENCY,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -207,6 +209,22 @@ static NEGATED_STATE: LazyLock<Folded> = LazyLock::new(|| {
 static SERVER_EDITION_ID: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\bserver(standard|datacenter)(eval)?(cor|acor)?\b"));
 
+/// Whether the provider runs a KMS ("is there a KMS server in this cloud?", "do you have a
+/// KMS we can use?").
+static PROVIDER_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(is\s+there|are\s+there|do\s+you\s+(have|run|provide|offer)|does\s+(the|this)\s+(cloud|provider|platform)\s+(have|run|provide|offer))\s+(a|an|any)\s+(public\s+|shared\s+|central\s+)?kms(\s+(server|host|service)s?)?\b",
+    )
+});
+
+/// Worry or urgency about a Windows that is not activated ("do I need to worry about it this
+/// week?").
+static URGENCY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(worry|worried|urgent|hurry|rush|in\s+a\s+rush|in\s+trouble|big\s+deal|serious|deadline|asap)\b",
+    )
+});
+
 /// A machine's name written with a hyphen ("srv-db01", "vm-web02").
 static MACHINE_NAME: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b"));
@@ -332,6 +350,39 @@ pub(super) fn answer(
         return Some(with_intent(a, Some(Intent::Policy)));
     }
 
+    // Whether the provider runs a KMS to use: it does not for your own licences (BYOL).
+    let word_list: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let names_provider = word_list.iter().any(|w| {
+        [
+            "cloud",
+            "cloud's",
+            "here",
+            "platform",
+            "provider",
+            "provider's",
+            "you",
+            "your",
+        ]
+        .contains(w)
+    });
+    if PROVIDER_KMS.is_match(q)
+        && (!(lower.starts_with("is there") || lower.starts_with("are there")) || names_provider)
+        // A key is asked for ("is there a KMS client setup key for it?"), not a host.
+        && !["kms client", "kms key", "setup key", "client key", "gvlk", "host key"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+    {
+        let mut c = ctx.cloned().unwrap_or_default();
+        c.intent = Some(Intent::Policy);
+        let a = super::article_answer(kb, "byol-provider-kms", "Why", &t, c, None, 0.85)?;
+        return Some(with_intent(a, Some(Intent::Policy)));
+    }
+
     // Windows asking for a key, with no edition named: the ways, each with the key it takes.
     if WANTS_A_KEY.is_match(q) && u.slots.editions.is_empty() && u.slots.host.is_none() {
         return Some(with_intent(super::which_way(ctx), Some(Intent::Methods)));
@@ -420,6 +471,21 @@ pub(super) fn answer(
     }
 
     // How long until it stops when it is never activated: nothing stops (but an evaluation).
+    // Worry about a Windows not activated yet: nothing stops (but an evaluation).
+    let not_activated = [
+        "not activated",
+        "isn't activated",
+        "unactivated",
+        "not yet activated",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        || WATERMARK_WORDS.is_match(q);
+    if URGENCY.is_match(q) && not_activated && u.slots.host.is_none() && words <= 30 {
+        let a = fact_answer(kb, "lapsed", &t, Intent::Timing, ctx)?;
+        return Some(with_intent(a, Some(Intent::Timing)));
+    }
+
     // A trial or evaluation image asked so: the evaluation's own period.
     let trial = lower.contains("trial") || lower.contains("eval");
     if STOPS_UNLESS_ACTIVATED.is_match(q) && u.slots.host.is_none() && !trial {
