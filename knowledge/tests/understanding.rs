@@ -880,16 +880,17 @@ fn twenty_ninth_dev_set() {
 /// cloud's KMS, do I pay Microsoft or you): keys, what they do and what the provider does,
 /// internet access and firewall requests as tickets, KMS, MAK and GVLK in plain words,
 /// evaluation images, how long before it stops, what happens without activation, checking it
-/// worked, what the bot can do; about a third thread follow-ups; 180 items, 50 off-topic
+/// worked, what the bot can do; about a third thread follow-ups; 183 items, 50 off-topic
 /// near-misses from the same people (Linux images, RDP, the Administrator password, billing of
 /// the VM, Office activation, Windows Update, disk space, Microsoft account sign-in). Written
 /// blind to the engine. First run, before any tuning on it: 116/138 (84.1%), off-topic
 /// declined 39/42 (held-out sets at that moment: third 212/225, fourth 226/240, fifth 239/254).
 /// One expectation was wrong and was corrected after the first run: w030 (the Windows 11 Pro
-/// key ends T83GX). 42 items (8 off-topic) were added after tuning, from other wordings tried by
-/// hand (v001-v034, x001-x008). After tuning on it: 180/180, with the held-out sets unchanged
+/// key ends T83GX). 45 items (8 off-topic) were added after tuning, from other wordings tried by
+/// hand (v001-v037, x001-x008). After tuning on it: 183/183, with the held-out sets unchanged
 /// (third 212/225, fourth 226/240, fifth 239/254). The fixes were made general: what the
-/// watermark means (a fact of its own, followed by the ways to activate); what cmd is, where commands are typed and how an
+/// watermark means (a fact of its own, followed by the ways to activate); what activation
+/// is, asked plainly; what cmd is, where commands are typed and how an
 /// elevated prompt is opened, with the thread's key and host; how long until Windows stops
 /// if never activated, or whether to worry about it (nothing stops, but an evaluation); converting an evaluation asked
 /// or extending it plainly in its thread, and a trial running out; "it says licensed" after

@@ -41,6 +41,7 @@ pub(super) fn warm_up() {
         &SERVER_EDITION_ID,
         &PROVIDER_KMS,
         &URGENCY,
+        &WHAT_IS_ACTIVATION,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -225,6 +226,14 @@ static URGENCY: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 
+/// What activation is, asked plainly ("what does activation even mean?", "the difference
+/// between a licence and activation", "why does Windows need activating?").
+static WHAT_IS_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(so\s+|and\s+|ok\s+|sorry,?\s+)?what(\s+is|'s|s|\s+does)\s+(windows\s+)?activation(\s+(even|actually|exactly|really))?(\s+mean|\s+do|\s+for)?\s*[?!.]*\s*$|\bwhat\s+does\s+(it\s+mean\s+to\s+)?activat\w*(\s+windows)?\s+(even\s+|actually\s+|really\s+)?mean\b|\bdifference\s+between\s+(a\s+|the\s+)?licen[cs]\w*\s+and\s+(an\s+|the\s+)?activation\b|\bdifference\s+between\s+(an\s+|the\s+)?activation\s+and\s+(a\s+|the\s+)?licen[cs]\w*|\bwhy\s+(does|do|must|should)\s+(windows|i|we|it)\s+(even\s+)?(need|have)\s+(to\s+be\s+)?activat\w*",
+    )
+});
+
 /// A machine's name written with a hyphen ("srv-db01", "vm-web02").
 static MACHINE_NAME: LazyLock<Regex> =
     LazyLock::new(|| rx(r"(?i)\b([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b"));
@@ -381,6 +390,12 @@ pub(super) fn answer(
         c.intent = Some(Intent::Policy);
         let a = super::article_answer(kb, "byol-provider-kms", "Why", &t, c, None, 0.85)?;
         return Some(with_intent(a, Some(Intent::Policy)));
+    }
+
+    // What activation is, in plain words: the licence and its proof.
+    if WHAT_IS_ACTIVATION.is_match(q) && u.slots.editions.is_empty() && u.slots.host.is_none() {
+        let a = fact_answer(kb, "activation-vs-licence", &t, Intent::Compare, ctx)?;
+        return Some(with_intent(a, Some(Intent::Compare)));
     }
 
     // Windows asking for a key, with no edition named: the ways, each with the key it takes.
