@@ -35,6 +35,8 @@ const NONE_SURE: f32 = 0.40;
 
 use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 
+mod newcomer;
+
 static HOST_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| rx(r"<(?:your_)?KMS_host(?:_ip|_name|_ip_or_name|_address|_fqdn)?>"));
 static KEY_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
@@ -689,7 +691,7 @@ static RUN_WHAT: LazyLock<Matcher> = LazyLock::new(|| {
 /// "Which key do I type in?", "what's the key for it?": a key asked for.
 static WHICH_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(what|which|whats)\b.{0,40}\b(keys?|gvlks?)\b|\bkeys?\s+(do|should|must)\s+(i|we)\s+(type|enter|use|put)\b",
+        r"(?i)\b(what|which|whats)\b.{0,40}\b(keys?|gvlks?)\b|\bkeys?\s+(do|should|must)\s+(i|we)\s+(type|enter|use|put)\b|\b(keys?|gvlks?)\s*(please|pls|plz)?\s*\?+\s*$",
     )
 });
 
@@ -1684,6 +1686,7 @@ pub(crate) fn warm_up() {
     for pattern in patterns {
         pattern.warm_up();
     }
+    newcomer::warm_up();
 }
 
 /// The host and port to put in commands: the user's own, else the configured ones.
@@ -4814,8 +4817,10 @@ fn asks_after_ack(q: &str) -> bool {
         "and",
         "btw",
     ];
+    // A request after the "ok" ("ok open a request for web-02 then") asks too.
     const ASKING: &[&str] = &[
-        "how", "what", "what's", "whats", "why", "where", "which", "when", "who",
+        "how", "what", "what's", "whats", "why", "where", "which", "when", "who", "open", "file",
+        "raise", "submit", "request", "activate",
     ];
     q.split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '-'))
         .filter(|w| !w.is_empty())
@@ -5149,6 +5154,11 @@ fn answer_one(
         && !ANCHOR.is_match(q)
     {
         return abstain(0.0, ctx);
+    }
+    // What people new to activation ask in their own words (the watermark, where commands go,
+    // an evaluation to convert), and the everyday administration they ask about with it.
+    if let Some(a) = newcomer::answer(kb, q, &lower, &u, ctx, settings) {
+        return a;
     }
     // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
     if ASK_THE_BOT.is_match(q) && ctx.and_then(|c| c.intent).is_none() {
@@ -7417,6 +7427,7 @@ fn answer_one(
     });
     if generic_phrase
         && !error_of_thread
+        && !newcomer::error_reported_in_thread(ctx, q)
         && crate::facts::normalize_error_code(q).is_none()
         && u.slots.dli.as_ref().is_none_or(|d| d.error.is_none())
         && !anchored
@@ -7505,6 +7516,7 @@ fn answer_one(
     }
     given_host_steps(&mut u, q);
     phone_named(&mut u, q);
+    newcomer::reroute(&mut u, q);
     // "Is it ok that the GVLKs are on our wiki?": what a GVLK is (public, not secret).
     if KEY_SECRECY.is_match(q)
         && u.slots.editions.is_empty()

@@ -235,6 +235,15 @@ pub struct KmsFact {
     /// Source document ids (see `data/sources.toml`).
     #[serde(default)]
     pub source: String,
+    /// False for a fact given only to the questions recognised as its own, never found by
+    /// search: its words would change how the search ranks the other passages.
+    #[serde(default = "searched_by_default")]
+    pub search: bool,
+}
+
+/// Facts are searched unless they say otherwise.
+fn searched_by_default() -> bool {
+    true
 }
 
 #[derive(Deserialize)]

@@ -480,7 +480,7 @@ fn build_passages(articles: &[Article], tables: &Tables, builtin: usize) -> Vec<
             operator: false,
         });
     }
-    for f in &tables.kms {
+    for f in tables.kms.iter().filter(|f| f.search) {
         out.push(Passage {
             title: KMS_TABLE.into(),
             section: f.title.clone(),
@@ -512,6 +512,7 @@ mod tests {
         for (file, src) in [
             ("text.rs", include_str!("text.rs")),
             ("compose.rs", include_str!("compose.rs")),
+            ("compose/newcomer.rs", include_str!("compose/newcomer.rs")),
             ("answer.rs", include_str!("answer.rs")),
             ("nlu/mod.rs", include_str!("nlu/mod.rs")),
             ("nlu/slots.rs", include_str!("nlu/slots.rs")),

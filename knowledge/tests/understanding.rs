@@ -909,3 +909,44 @@ fn thirty_first_dev_set() {
         "thirty-first dev set: accuracy {pct:.1}% < 80%"
     );
 }
+
+/// The thirtieth development set (dev33.toml): new cloud users in their first week who bring
+/// their own Windows licence and have never activated anything themselves, in their own words
+/// (the watermark, the licence thing, windows wants a key, the bottom right says, my image, the
+/// cloud's KMS, do I pay Microsoft or you): keys, what they do and what the provider does,
+/// internet access and firewall requests as tickets, KMS, MAK and GVLK in plain words,
+/// evaluation images, how long before it stops, what happens without activation, checking it
+/// worked, what the bot can do; about a third thread follow-ups; 183 items, 50 off-topic
+/// near-misses from the same people (Linux images, RDP, the Administrator password, billing of
+/// the VM, Office activation, Windows Update, disk space, Microsoft account sign-in). Written
+/// blind to the engine. First run, before any tuning on it: 116/138 (84.1%), off-topic
+/// declined 39/42 (held-out sets at that moment: third 212/225, fourth 226/240, fifth 239/254).
+/// One expectation was wrong and was corrected after the first run: w030 (the Windows 11 Pro
+/// key ends T83GX). 45 items (8 off-topic) were added after tuning, from other wordings tried by
+/// hand (v001-v037, x001-x008). After tuning on it: 183/183, with the held-out sets unchanged
+/// (third 212/225, fourth 226/240, fifth 239/254). The fixes were made general: what the
+/// watermark means (a fact of its own, followed by the ways to activate); what activation
+/// is, asked plainly; what cmd is, where commands are typed and how an
+/// elevated prompt is opened, with the thread's key and host; how long until Windows stops
+/// if never activated, or whether to worry about it (nothing stops, but an evaluation); converting an evaluation asked
+/// or extending it plainly in its thread, and a trial running out; "it says licensed" after
+/// checking (yes, and how long it lasts); a full edition's ID ("ServerStandard") as no
+/// evaluation; "it said access denied" in an activation
+/// thread as 0x80070005; what sysprep is; telling Windows where the KMS host is; an instance
+/// named after the bot's offer to run an activation job; one edition activated with another's
+/// key (server and client, or two server editions with different keys); who is paid for the
+/// licence and whether the provider runs a KMS (BYOL); Windows asking for a key; the bot asked to open a firewall rule for activation
+/// (it files the request; a rule for another service stays declined) or to run the commands (its approved jobs); a request after "ok";
+/// "... key?" closing a message; the time zone, disk space and a Linux system compared with
+/// Windows declined. Facts given only to their own questions are kept out of the search, so
+/// the ranking of the other passages stays as it was.
+#[test]
+fn thirtieth_dev_set() {
+    let pct = check_set(
+        "thirtieth dev set (tuned on)",
+        include_str!("dev33.toml"),
+        105,
+        Kind::Tuning,
+    );
+    assert!(pct >= 80.0, "thirtieth dev set: accuracy {pct:.1}% < 80%");
+}
