@@ -82,7 +82,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// The question.
-        #[arg(required = true, num_args = 1.., value_name = "QUESTION")]
+        #[arg(required = true, num_args = 1.., value_name = "QUESTION", value_parser = question_word)]
         question: Vec<String>,
     },
     /// The knowledge base: lint it, or add an operator's own articles.
@@ -302,6 +302,18 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 /// Runs a parsed command line with a loaded configuration.
+/// A word of `kmsbot ask`'s question: blank ones are refused with an example, since an empty
+/// question has no answer to give (the knowledge base would only say it does not know).
+fn question_word(word: &str) -> Result<String, String> {
+    if word.trim().is_empty() {
+        return Err(
+            "the question is empty; ask something, e.g. kmsbot ask \"kms key for server 2022 standard\""
+                .into(),
+        );
+    }
+    Ok(word.to_string())
+}
+
 pub async fn run(cli: Cli, mut config: Config, history: Option<PathBuf>) -> anyhow::Result<()> {
     let db_path = config.database_path(cli.db.as_deref());
     if let Some(offset) = cli.clock_offset {

@@ -264,6 +264,20 @@ fn ask_answers_offline_as_json_and_abstains_off_topic() {
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["abstained"], true);
     assert!(!env.db().exists(), "ask needs no database");
+    // An empty question is a usage error that says what works, not an "I don't know".
+    for blank in ["", "   "] {
+        let run = env.run(&["ask", "--json", blank], "");
+        assert_eq!(run.code, Some(2), "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "no answer printed: {}", run.stdout);
+        assert!(
+            run.stderr.contains("the question is empty")
+                && run
+                    .stderr
+                    .contains("kmsbot ask \"kms key for server 2022 standard\""),
+            "{}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
