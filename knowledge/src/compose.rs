@@ -2617,6 +2617,42 @@ fn fact_answer(
     ))
 }
 
+/// The edition pasted output shows: DISM's `Current Edition : ServerDatacenterEval` or a
+/// `Name: Windows(R), Professional edition` line, read with the build or release beside it.
+fn pasted_edition<'a>(kb: &'a KnowledgeBase, q: &str) -> Option<&'a Gvlk> {
+    q.lines().find_map(|line| {
+        let l = line.trim().to_lowercase();
+        let rest = l
+            .strip_prefix("current edition")
+            .or_else(|| l.strip_prefix("name"))?;
+        let value = rest.trim_start().strip_prefix(':')?.trim();
+        editions::from_output(&kb.tables.gvlks, value, q)
+    })
+}
+
+/// A KMS host the user names beside `/dlv` output that shows another one: where the client is
+/// to move.
+fn moved_to_host(r: &DliReport, slots: &Slots) -> Option<String> {
+    let shown = r.kms_machine.as_deref()?.to_lowercase();
+    let named = slots.host.as_deref()?;
+    let shown_name = shown.split(':').next().unwrap_or("");
+    (r.channel == Some(Channel::KmsClient) && !shown_name.eq_ignore_ascii_case(named))
+        .then(|| named.to_string())
+}
+
+/// The evaluation conversion's DISM command with the target edition's ID and key filled in.
+fn fill_conversion(text: &str, g: &Gvlk) -> String {
+    let text = text.replace("<GVLK_of_the_target_edition>", &g.key);
+    if g.edition.contains("Datacenter") {
+        text.replace(
+            "/Set-Edition:ServerStandard",
+            "/Set-Edition:ServerDatacenter",
+        )
+    } else {
+        text
+    }
+}
+
 /// Diagnosis of pasted `slmgr` output.
 fn diagnose_output(
     kb: &KnowledgeBase,
@@ -2639,25 +2675,36 @@ fn diagnose_output(
                 _ => None,
             })
     };
-    let gvlk = exact(slots).or_else(|| {
-        let name = r
-            .name
-            .as_deref()?
-            .to_lowercase()
-            .replace("server", "server ");
-        let attrs = editions::attributes(&name);
-        if attrs.is_empty() || slots.editions.is_empty() {
-            return None;
-        }
-        let mut with_name = slots.clone();
-        for q in &mut with_name.editions {
-            q.attrs.extend(attrs.iter().copied());
-        }
-        exact(&with_name)
-    });
+    let gvlk = exact(slots)
+        .or_else(|| {
+            let name = r
+                .name
+                .as_deref()?
+                .to_lowercase()
+                .replace("server", "server ");
+            let attrs = editions::attributes(&name);
+            if attrs.is_empty() || slots.editions.is_empty() {
+                return None;
+            }
+            let mut with_name = slots.clone();
+            for q in &mut with_name.editions {
+                q.attrs.extend(attrs.iter().copied());
+            }
+            exact(&with_name)
+        })
+        .or_else(|| {
+            r.name
+                .as_deref()
+                .and_then(|n| editions::from_output(&kb.tables.gvlks, n, question))
+        });
+    // An evaluation edition ("ServerStandardEval edition", "TIMEBASED_EVAL channel") never
+    // takes a GVLK: converting it is the way to a lasting activation.
+    let eval = r.name.as_deref().is_some_and(|n| n.contains("Eval"))
+        || question.contains("TIMEBASED_EVAL");
     let mut text = String::new();
     let mut offer = None;
     let days = r.minutes_left.map(|m| m / 1440);
+    let moved_host = moved_to_host(r, slots);
     match &r.status {
         Some(LicenseStatus::Licensed) => {
             // Output from a KMS host (it shows a count): the host is activated, and what matters
@@ -2685,10 +2732,14 @@ fn diagnose_output(
                 text.push('.');
                 // A KMS client renews every 7 days back to 180: less than half left means it
                 // has not reached its KMS host for months.
-                if r.channel == Some(Channel::KmsClient) && d < 90 && !kms_host_output {
+                if r.channel == Some(Channel::KmsClient)
+                    && d <= 90
+                    && !kms_host_output
+                    && moved_host.is_none()
+                {
                     overdue = true;
                     text.push_str(&format!(
-                        "\n\n**But it has not renewed for about {} days**, so it has not reached its KMS host since. Check the path and renew now:\n\n```\nTest-NetConnection {} -Port {}\nslmgr /ato\n```",
+                        "\n\n**But it has not renewed for about {} days** (a KMS activation lasts 180 days and renews every 7), so it has not reached its KMS host since. Check the path and renew now:\n\n```\nTest-NetConnection {} -Port {}\nslmgr /ato\n```",
                         180 - d,
                         r.kms_machine
                             .as_deref()
@@ -2704,8 +2755,18 @@ fn diagnose_output(
             if days.is_some() && r.channel.is_none() {
                 text.push_str(" (A KMS activation renews by itself every 7 days while the KMS host is reachable; `slmgr /dli` shows the channel in its `Description` line.)");
             }
-            if let Some(k) = &r.kms_machine {
+            // (An overdue renewal already names the host in its commands.)
+            if let Some(k) = r.kms_machine.as_ref().filter(|_| !overdue) {
                 text.push_str(&format!(" It uses the KMS host `{k}`."));
+            }
+            // The user names another host than the one the output shows ("the old one is
+            // gone, the new one is kms02"): pointing it there, and renewing at once.
+            if let Some(new) = &moved_host {
+                text.push_str(&format!(
+                    "\n\n**To move it to {new}**, point it at the new host and renew now (elevated prompt):\n\n```\nslmgr /skms {new}:{}\nslmgr /ato\nslmgr /dlv\n```\n\n`/dlv` then shows the new host and a fresh 180 days. If clients find their host through DNS, also remove the old host's `_vlmcs` SRV record.",
+                    t.port
+                ));
+                overdue = true;
             }
             if let Some(ch @ (Channel::Mak | Channel::Retail | Channel::Oem)) = r.channel {
                 text.push_str(&format!(" The key is a {}.", ch.describe()));
@@ -2726,7 +2787,7 @@ fn diagnose_output(
                     gvlk.map_or("<GVLK_for_this_edition>", |g| g.key.as_str()),
                     host_or_placeholder(t), t.port
                 ));
-            } else if kms_host_output || overdue {
+            } else if kms_host_output || overdue || eval {
                 text.push_str("\n\n");
             } else {
                 text.push_str("\n\nNothing to fix.");
@@ -2858,16 +2919,13 @@ fn diagnose_output(
             offer = Some(RequestOffer::KmsFirewall);
         }
     }
-    // An evaluation edition ("ServerStandardEval edition", "TIMEBASED_EVAL channel") never
-    // takes a GVLK: converting it is the way to a lasting activation.
-    let eval = r.name.as_deref().is_some_and(|n| n.contains("Eval"))
-        || question.contains("TIMEBASED_EVAL");
     if eval {
         if let Some(f) = kb.tables.kms.iter().find(|f| f.id == "evaluation") {
-            text.push_str(&format!(
-                "\n\n**This is an evaluation edition.** {}",
-                f.text.trim()
-            ));
+            let body = gvlk.map_or_else(
+                || f.text.trim().to_string(),
+                |g| fill_conversion(f.text.trim(), g),
+            );
+            text.push_str(&format!("\n\n**This is an evaluation edition.** {body}"));
         }
     }
     let mut c = ctx.cloned().unwrap_or_default();
@@ -6533,19 +6591,15 @@ fn answer_one(
                             _ => None,
                         })
                         .collect::<Vec<_>>();
+                    // Nothing named beside pasted DISM or slmgr output: the edition it shows.
+                    let pasted = pasted_edition(kb, q);
                     let target = if id == "edition-change" && datacenter.len() == 1 {
                         datacenter.first()
                     } else {
-                        exact.first()
+                        exact.first().or(pasted.as_ref())
                     };
                     if let Some(g) = target {
-                        a.text = a.text.replace("<GVLK_of_the_target_edition>", &g.key);
-                        if g.edition.contains("Datacenter") {
-                            a.text = a.text.replace(
-                                "/Set-Edition:ServerStandard",
-                                "/Set-Edition:ServerDatacenter",
-                            );
-                        }
+                        a.text = fill_conversion(&a.text, g);
                         // "Datacenter instead?" next: the same version.
                         if let Some(c) = a.context.as_mut() {
                             c.family = Some(g.family.clone());
