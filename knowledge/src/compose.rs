@@ -1430,7 +1430,7 @@ static KEY_WORDS: LazyLock<Folded> = LazyLock::new(|| {
 });
 static OFFICE_PRODUCT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps|activation)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
+        r"(?i)\bospp(\.vbs)?\b|license\s+name\s*:\s*office|---(licensed|notifications|oob_grace)---|(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps|activation)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
     )
 });
 static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
@@ -4501,6 +4501,175 @@ fn kms_rule_offer(
     a
 }
 
+/// Output of a tool other than the licensing ones, with no activation word anywhere: network
+/// configuration (`ipconfig`), an image repair (`DISM /Cleanup-Image`), or an error code
+/// outside the licensing range (`0xC004xxxx`) that the error table does not know.
+fn other_tool_output(kb: &KnowledgeBase, q: &str, lower: &str, slots: &Slots) -> bool {
+    if ANCHOR.is_match(q) {
+        return false;
+    }
+    let ipconfig = lower.contains("windows ip configuration")
+        || (lower.contains("subnet mask . .") || lower.contains("ipv4 address. ."));
+    let image_repair = lower.contains("/cleanup-image")
+        || lower.contains("/restorehealth")
+        || lower.contains("/scanhealth");
+    let foreign_code = slots.error.as_deref().is_some_and(|code| {
+        !code.to_uppercase().starts_with("0XC004")
+            && !kb
+                .tables
+                .errors
+                .iter()
+                .any(|e| e.code.eq_ignore_ascii_case(code))
+    });
+    ipconfig || image_repair || foreign_code
+}
+
+/// One `_vlmcs._tcp` SRV record in pasted `nslookup` output.
+struct SrvRecord {
+    host: String,
+    port: u16,
+}
+
+/// The `_vlmcs._tcp` records of pasted `nslookup -type=srv` output (`svr hostname = ...` with
+/// the `port = ...` line before it); `None` when the text is no such output, `Some(empty)` when
+/// the lookup found nothing ("can't find _vlmcs._tcp: Non-existent domain").
+fn srv_records(lower: &str) -> Option<Vec<SrvRecord>> {
+    if !lower.contains("_vlmcs") {
+        return None;
+    }
+    let mut records = Vec::new();
+    let mut port = 1688;
+    for line in lower.lines() {
+        let Some((field, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = value.trim();
+        match field.trim() {
+            "port" => port = value.parse().unwrap_or(1688),
+            "svr hostname" => {
+                records.push(SrvRecord {
+                    host: value.trim_end_matches('.').to_string(),
+                    port,
+                });
+                port = 1688;
+            }
+            _ => {}
+        }
+    }
+    let missing = lower.contains("can't find _vlmcs")
+        || lower.contains("can\u{2019}t find _vlmcs")
+        || lower.contains("non-existent domain")
+        || lower.contains("nxdomain");
+    if records.is_empty() && !missing {
+        return None;
+    }
+    Some(records)
+}
+
+/// Words saying a host is gone ("we retired that box", "decommissioned", "the old one").
+const GONE_WORDS: &[&str] = &[
+    "retired",
+    "decommission",
+    "no longer exist",
+    "doesn't exist",
+    "does not exist",
+    "was removed",
+    "removed it",
+    "shut down",
+    "shutdown",
+    "gone",
+    "old host",
+    "old kms",
+    "old box",
+    "old server",
+];
+
+/// What pasted `nslookup -type=srv _vlmcs._tcp` output says: no record (point clients by hand
+/// or publish one), one host (the next check, or a stale record to delete), several hosts
+/// (normal: priority and weight choose), another port than 1688.
+fn srv_lookup_answer(
+    lower: &str,
+    slots: &Slots,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    let records = srv_records(lower)?;
+    // The DNS server's own name and address (`Server:`, `Address:`) are no KMS host.
+    let mut slots = slots.clone();
+    if let Some(h) = slots.host.clone() {
+        let h = h.to_lowercase();
+        let dns_server = lower.lines().any(|l| {
+            let l = l.trim();
+            (l.starts_with("server:") || l.starts_with("address:")) && l.contains(&h)
+        });
+        if dns_server || records.iter().any(|r| r.host == h) {
+            slots.host = None;
+        }
+    }
+    let t = target(&slots, ctx, settings);
+    let own_host = t.host.clone();
+    let mut text = String::new();
+    let intent;
+    match records.as_slice() {
+        [] => {
+            intent = Intent::PointKms;
+            let host = own_host.unwrap_or_else(|| "<KMS_host>".to_string());
+            text.push_str(&format!(
+                "**DNS has no `_vlmcs._tcp` SRV record** for this domain, so clients with a KMS client key cannot find a KMS host by themselves (`slmgr /ato` then fails with `0x8007232B`, DNS name does not exist). Two ways out:\n\n\
+1. **Point each client at the host by hand** (elevated prompt):\n\n```\nslmgr /skms {host}:{}\nslmgr /ato\n```\n\n\
+2. **Publish the record**: a KMS host registers it itself through dynamic DNS updates, so check that publishing is on (`slmgr /sdns` on the host) and that the zone accepts its updates, or create it by hand (service `_vlmcs`, protocol `_tcp`, port {}, the host's name as target). Also check that the client's DNS suffix is the domain the record is in (`nslookup -type=srv _vlmcs._tcp.<your_dns_domain>`).",
+                t.port, t.port
+            ));
+        }
+        [one] => {
+            intent = Intent::Connectivity;
+            let gone = GONE_WORDS.iter().any(|w| lower.contains(w));
+            if gone {
+                let new = own_host.filter(|h| !h.eq_ignore_ascii_case(&one.host));
+                text.push_str(&format!(
+                    "**That SRV record is stale**: `_vlmcs._tcp` still sends clients to **{}**, which you retired, so clients that find their host through DNS keep failing (`0xC004F074`). Delete that record (in DNS Manager: the zone, its `_tcp` folder, the `_vlmcs` entry for {}), and make sure the new host publishes its own (`slmgr /sdns` on it). Until DNS is right, point clients at the new host by hand:\n\n```\nslmgr /skms {}:{}\nslmgr /ato\n```",
+                    one.host,
+                    one.host,
+                    new.as_deref().unwrap_or("<new_KMS_host>"),
+                    t.port
+                ));
+            } else {
+                text.push_str(&format!(
+                    "**DNS is fine**: `_vlmcs._tcp` points clients to **{}** on port **{}**, so they find the KMS host by themselves.",
+                    one.host, one.port
+                ));
+                if one.port != 1688 {
+                    text.push_str(&format!(" Another port than 1688 is fine: clients take it from the record, as long as the host itself listens on it (`slmgr /sprt {}` on the host, then restart `sppsvc`) and the firewall allows tcp/{} to it.", one.port, one.port));
+                }
+                text.push_str(&format!(
+                    "\n\nIf activation still fails (`0xC004F074`), the next check is the path to that host and port:\n\n```\nTest-NetConnection {} -Port {}\n```\n\n`TcpTestSucceeded : False` means a firewall blocks tcp/{} (the host's own or one in between) or the host's Software Protection service is not listening; `True` leaves the clocks (more than 4 hours apart) and the host's count as causes.",
+                    one.host, one.port, one.port
+                ));
+            }
+        }
+        many => {
+            intent = Intent::Connectivity;
+            let hosts: Vec<String> = many.iter().map(|r| format!("**{}**", r.host)).collect();
+            text.push_str(&format!(
+                "**Several KMS hosts are published** ({}): that is normal and gives redundancy. Clients pick one by the records' priority (lower first) and weight, and try another if it does not answer. Only make sure every name is a working KMS host: delete the record of any host that was retired, or clients waste attempts on it.",
+                hosts.join(", ")
+            ));
+        }
+    }
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(intent);
+    Some(finish(
+        text,
+        Source {
+            title: "Reading nslookup output for the KMS SRV record".into(),
+            section: "_vlmcs._tcp".into(),
+        },
+        0.9,
+        c,
+        None,
+    ))
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -4654,6 +4823,16 @@ fn answer_one(
             );
             return a;
         }
+    }
+
+    // Another tool's output pasted with nothing about activation in it (ipconfig, a DISM
+    // repair, an error code from outside the licensing range that the table does not know).
+    if other_tool_output(kb, q, &lower, &u.slots) {
+        return abstain(0.0, ctx);
+    }
+    // Pasted `nslookup -type=srv _vlmcs._tcp` output: what DNS publishes about KMS hosts.
+    if let Some(a) = srv_lookup_answer(&lower, &u.slots, ctx, settings) {
+        return a;
     }
 
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
