@@ -1443,6 +1443,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &SRV_FIELD,
         &KMS_VS_RDS,
         &PHONE_NAMED,
         &HOST_STEPS,
@@ -4230,6 +4231,10 @@ fn two_questions(
     if q.len() > 300 || q.lines().count() > 2 {
         return None;
     }
+    // Retold `nslookup` output ("port = 1700 and svr hostname = kms01") is read as a whole.
+    if srv_records(&q.to_lowercase()).is_some() {
+        return None;
+    }
     // A message declined with a reason ("that is licensing, not activation") is out of scope
     // as a whole: its parts are not asked on their own.
     if whole.abstained && !whole.text.starts_with(GENERIC_ABSTAIN_START) {
@@ -4524,6 +4529,10 @@ fn other_tool_output(kb: &KnowledgeBase, q: &str, lower: &str, slots: &Slots) ->
     ipconfig || image_repair || foreign_code
 }
 
+/// A field of an SRV record in `nslookup` output: `port = 1688`, `svr hostname = kms01...`.
+static SRV_FIELD: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(port|svr\s+hostname)\s*=\s*([a-z0-9][a-z0-9._-]*)"));
+
 /// One `_vlmcs._tcp` SRV record in pasted `nslookup` output.
 struct SrvRecord {
     host: String,
@@ -4539,21 +4548,19 @@ fn srv_records(lower: &str) -> Option<Vec<SrvRecord>> {
     }
     let mut records = Vec::new();
     let mut port = 1688;
-    for line in lower.lines() {
-        let Some((field, value)) = line.split_once('=') else {
+    // Field by field, also when the lines ran together or were retold in a sentence.
+    for c in SRV_FIELD.captures_iter(lower) {
+        let (Some(field), Some(value)) = (c.get(1), c.get(2)) else {
             continue;
         };
-        let value = value.trim();
-        match field.trim() {
-            "port" => port = value.parse().unwrap_or(1688),
-            "svr hostname" => {
-                records.push(SrvRecord {
-                    host: value.trim_end_matches('.').to_string(),
-                    port,
-                });
-                port = 1688;
-            }
-            _ => {}
+        if field.as_str() == "port" {
+            port = value.as_str().parse().unwrap_or(1688);
+        } else {
+            records.push(SrvRecord {
+                host: value.as_str().trim_end_matches('.').to_string(),
+                port,
+            });
+            port = 1688;
         }
     }
     let missing = lower.contains("can't find _vlmcs")
@@ -4663,6 +4670,59 @@ fn srv_lookup_answer(
         Source {
             title: "Reading nslookup output for the KMS SRV record".into(),
             section: "_vlmcs._tcp".into(),
+        },
+        0.9,
+        c,
+        None,
+    ))
+}
+
+/// The five characters of a `Partial Product Key:` line, upper-case.
+fn partial_key(q: &str) -> Option<String> {
+    let lower = q.to_lowercase();
+    let at = lower.find("partial product key")?;
+    let rest = q[at + "partial product key".len()..].trim_start();
+    let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+    let part: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    (part.len() == 5).then(|| part.to_uppercase())
+}
+
+/// A `Partial Product Key:` line without the rest of the output: the published KMS client
+/// setup key (GVLK) it ends, or that it ends none of them (a MAK, retail or OEM key).
+fn partial_key_answer(kb: &KnowledgeBase, q: &str, ctx: Option<&Context>) -> Option<Answer> {
+    if crate::nlu::dli::parse(q).is_some() {
+        return None;
+    }
+    let part = partial_key(q)?;
+    let rows: Vec<&Gvlk> = kb
+        .tables
+        .gvlks
+        .iter()
+        .filter(|g| g.key.ends_with(&format!("-{part}")))
+        .collect();
+    let text = match rows.first() {
+        Some(g) => {
+            let names: Vec<String> = rows.iter().map(|g| g.display_name()).collect();
+            format!(
+                "**`{part}` ends a public KMS client setup key (GVLK)**: `{}`, the one of {}. So the machine has the generic KMS client key and activates against a KMS host (`slmgr /dlv` shows which one and the days left).",
+                g.key,
+                names.join(", ")
+            )
+        }
+        None => format!(
+            "**`{part}` ends none of Microsoft's published KMS client setup keys (GVLKs)**, so the installed key is your own: a MAK, retail or OEM key, which activates with Microsoft rather than a KMS host. `slmgr /dli` shows its channel in the `Description` line. Windows shows only these last five characters; the full key cannot be read back."
+        ),
+    };
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::StatusCheck);
+    Some(finish(
+        text,
+        Source {
+            title: kb.tables.gvlk_source.clone(),
+            section: "Partial Product Key".into(),
         },
         0.9,
         c,
@@ -4832,6 +4892,10 @@ fn answer_one(
     }
     // Pasted `nslookup -type=srv _vlmcs._tcp` output: what DNS publishes about KMS hosts.
     if let Some(a) = srv_lookup_answer(&lower, &u.slots, ctx, settings) {
+        return a;
+    }
+    // "Partial Product Key: VMK7H, which key is that?": the published GVLK it ends.
+    if let Some(a) = partial_key_answer(kb, q, ctx) {
         return a;
     }
 
