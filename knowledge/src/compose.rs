@@ -2641,6 +2641,25 @@ fn moved_to_host(r: &DliReport, slots: &Slots) -> Option<String> {
         .then(|| named.to_string())
 }
 
+/// A KMS client's output that names its host, pasted in a thread whose error was
+/// `0xC004F074`: the key is right, and the path to that host is what to test.
+fn unreached_host_in_thread(r: &DliReport, ctx: Option<&Context>, t: &Target) -> Option<String> {
+    if r.channel != Some(Channel::KmsClient)
+        || r.error.is_some()
+        || ctx.and_then(|c| c.error.as_deref()) != Some("0xC004F074")
+    {
+        return None;
+    }
+    let shown = r.kms_machine.as_deref()?;
+    let (host, port) = match shown.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => (h.to_string(), p.to_string()),
+        _ => (shown.to_string(), t.port.to_string()),
+    };
+    Some(format!(
+        "**The key is right** (a KMS client key), and the client uses the KMS host **{host}** on port {port}. Your earlier `0xC004F074` means it could not reach that host, so test the path from this machine:\n\n```\nnslookup {host}\nTest-NetConnection {host} -Port {port}\n```\n\nIf the name does not resolve or is not your KMS host, point it at the right one (`slmgr /skms <KMS_host>:{port}`). `TcpTestSucceeded : False` means a firewall blocks tcp/{port} (the host's own or one in between) or the host is down. Once the test succeeds, run `slmgr /ato`.\n\n"
+    ))
+}
+
 /// The evaluation conversion's DISM command with the target edition's ID and key filled in.
 fn fill_conversion(text: &str, g: &Gvlk) -> String {
     let text = text.replace("<GVLK_of_the_target_edition>", &g.key);
@@ -2909,6 +2928,9 @@ fn diagnose_output(
             } else {
                 text.push_str(&format!("The output shows error `{code}`, which is not in my table; `slmgr /dlv` and the Application event log have details.\n\n"));
             }
+        } else if let Some(note) = unreached_host_in_thread(r, ctx, t) {
+            text.push_str(&note);
+            offer = Some(RequestOffer::KmsFirewall);
         } else if (r.channel == Some(Channel::KmsClient) || r.channel.is_none())
             && !(r.status.is_none()
                 && (r.current_count.is_some() || r.tcp_test.is_some() || r.unresolved))

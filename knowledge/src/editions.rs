@@ -444,7 +444,10 @@ pub fn build_releases(lower: &str) -> Option<(String, Vec<&'static str>)> {
 /// is taken as Windows 10/11 (their KMS client keys are the same); a server edition needs one.
 /// Only an exact match is returned; an evaluation edition gives the full edition it converts to.
 pub fn from_output<'a>(gvlks: &'a [Gvlk], name_line: &str, text: &str) -> Option<&'a Gvlk> {
-    let lower = name_line.to_lowercase();
+    let lower = name_line
+        .to_lowercase()
+        .trim_end_matches([',', '.', ';', ' '])
+        .to_string();
     let last = lower.rsplit(',').next()?.trim();
     let id = last
         .strip_suffix("edition")

@@ -90,6 +90,12 @@ static STATUS_SAID: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*description\s*:\s*(.+?)\s*$"));
+/// A field label run into the previous field's value ("... edition, License Status: ...").
+static RUN_TOGETHER: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)[ \t]*[,;:.][ \t]*\b(name|description|partial\s+product\s+key|license\s+status|product\s+key\s+channel|notification\s+reason|volume\s+activation\s+expiration|registered\s+kms\s+machine\s+name|kms\s+machine\s+name\s+from\s+dns|time\s+remaining)\s*:",
+    )
+});
 /// `/dlv`'s `Product Key Channel:` line (Windows 10 and later): `Volume:GVLK`, `Volume:MAK`,
 /// `Volume:CSVLK`, `Retail`, `OEM:DM`, `OEM:NONSLP`.
 static KEY_CHANNEL: LazyLock<Regex> =
@@ -152,6 +158,7 @@ pub(crate) fn warm_up() {
         &NAME,
         &DESCRIPTION,
         &KEY_CHANNEL,
+        &RUN_TOGETHER,
         &VOLUME_EXPIRATION,
         &STATUS,
         &STATUS_SAID,
@@ -166,6 +173,10 @@ pub(crate) fn warm_up() {
 /// Parses pasted output; `None` when the text has no `License Status:` or channel line and
 /// no slmgr error line.
 pub fn parse(text: &str) -> Option<DliReport> {
+    // A copy that lost its line breaks ("Product Key Channel: Retail, Name: ..., License
+    // Status: Notification"): each field on a line of its own again.
+    let rejoined = RUN_TOGETHER.replace_all(text, "\n$1");
+    let text = rejoined.as_ref();
     let lower = text.to_lowercase();
     if !(lower.contains("status")
         || lower.contains("description")
