@@ -886,8 +886,24 @@ fn twenty_ninth_dev_set() {
 /// output (Office `ospp.vbs`, `ipconfig`, `sfc`, `chkdsk`, `gpresult`, `systemctl`, Windows
 /// Update, Remote Desktop licensing, SQL Server, other products' licences). Written blind to
 /// the engine. First run, before any tuning on it: 103/126 (81.7%), off-topic declined 31/34
-/// (held-out sets at that moment: third 212/225, fourth 226/240, fifth 239/254). Its floor is
-/// the first run less a margin.
+/// (held-out sets at that moment: third 212/225, fourth 226/240, fifth 239/254). One
+/// expectation was widened after the first run because it was wrong: p037 (Microsoft names no
+/// specific fix for `0xC004E015`; reinstalling the licence files with `/rilc` is as right as a
+/// new key). 11 items (2 off-topic) were added after tuning, from other wordings tried by hand
+/// (t001-t009, x040-x041). After tuning on it: 132/137 (the first 126: 122/126), with the
+/// held-out sets unchanged (third 212/225, fourth 226/240, fifth 239/254). The fixes were made
+/// general: the edition of pasted output (its `Name:` line or DISM's edition ID, with the
+/// build beside it or the release named) gives the key to install and the evaluation
+/// conversion's command; `Product Key Channel:` read; a host or volume-expiry line marks a
+/// licensed KMS client; another host named beside the output gives the move commands;
+/// 0xC004F200 (not genuine) in the error table; `nslookup` output for `_vlmcs._tcp` read on
+/// its own (no record, one host, a retired host's stale record, several hosts, another port),
+/// the DNS server's address not taken for a KMS host; a `Partial Product Key:` line names the
+/// published key it ends; a KMS client's output after a thread's `0xC004F074` tests the path
+/// to the host it shows; Office `ospp.vbs` output, `ipconfig` output, DISM image repairs and
+/// unknown codes outside the licensing range with nothing about activation declined; copies
+/// that lost their line breaks split back into fields. Its floor is the first run less a
+/// margin.
 #[test]
 fn thirty_second_dev_set() {
     let pct = check_set(
