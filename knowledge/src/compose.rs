@@ -7276,7 +7276,10 @@ fn answer_one(
         {
             if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
                 let mut a = error_answer(kb, e, ctx);
-                a.text = personalize(&a.text, &t, None);
+                // The one edition the message names fills in the key its fix asks for
+                // ("Server 2019 Standard, the key from our list gives 0xC004F050").
+                let named = one_edition(kb, &u.slots).filter(|_| KEY_PLACEHOLDER.is_match(&a.text));
+                a.text = personalize(&a.text, &t, named.map(|g| g.key.as_str()));
                 if t.port != 1688 {
                     // The errors' prose is about the path to the user's host: their port.
                     a.text = a
