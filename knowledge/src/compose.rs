@@ -4752,6 +4752,70 @@ fn partial_key_answer(kb: &KnowledgeBase, q: &str, ctx: Option<&Context>) -> Opt
     ))
 }
 
+/// The minutes on a pasted `<label>: 120 minutes` line.
+fn minutes_on_line(q: &str, label: &str) -> Option<u32> {
+    q.lines().find_map(|line| {
+        let l = line.trim().to_lowercase();
+        let rest = l
+            .strip_prefix(label)?
+            .trim_start()
+            .strip_prefix(':')?
+            .trim();
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    })
+}
+
+/// A minute count said in the largest whole unit ("10080 minutes (7 days)").
+fn minutes_spelled(m: u32) -> String {
+    if m.is_multiple_of(1440) {
+        format!("{m} minutes ({} days)", m / 1440)
+    } else if m.is_multiple_of(60) {
+        format!("{m} minutes ({} hours)", m / 60)
+    } else {
+        format!("{m} minutes")
+    }
+}
+
+/// `slmgr /dlv`'s `Activation interval:` and `Renewal interval:` lines pasted without the rest
+/// of the output: what each one means, with its value.
+fn interval_lines_answer(q: &str, ctx: Option<&Context>) -> Option<Answer> {
+    if crate::nlu::dli::parse(q).is_some() {
+        return None;
+    }
+    let activation = minutes_on_line(q, "activation interval");
+    let renewal = minutes_on_line(q, "renewal interval");
+    if activation.is_none() && renewal.is_none() {
+        return None;
+    }
+    let mut text = String::from("A KMS host hands these intervals to its clients:\n\n");
+    if let Some(m) = activation {
+        text.push_str(&format!(
+            "- **Activation interval: {}**: how often a client that is **not activated yet** tries the KMS host again after a failed attempt (default 120 minutes, 2 hours).\n",
+            minutes_spelled(m)
+        ));
+    }
+    if let Some(m) = renewal {
+        text.push_str(&format!(
+            "- **Renewal interval: {}**: how often an **activated** client renews its activation with the host (default 10080 minutes, 7 days); each renewal starts its 180 days again.\n",
+            minutes_spelled(m)
+        ));
+    }
+    text.push_str("\nBoth are set on the KMS host (`slmgr /sai` and `slmgr /sri`, in minutes); the defaults suit almost everyone.");
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::Timing);
+    Some(finish(
+        text,
+        Source {
+            title: "Reading slmgr /dlv output".into(),
+            section: "Activation and renewal intervals".into(),
+        },
+        0.9,
+        c,
+        None,
+    ))
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -4918,6 +4982,10 @@ fn answer_one(
     }
     // "Partial Product Key: VMK7H, which key is that?": the published GVLK it ends.
     if let Some(a) = partial_key_answer(kb, q, ctx) {
+        return a;
+    }
+    // `/dlv`'s interval lines pasted alone: what each one means, with its value.
+    if let Some(a) = interval_lines_answer(q, ctx) {
         return a;
     }
 
