@@ -1342,7 +1342,7 @@ static SEPARATE_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
 });
 static EVALUATION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial|server(standard|datacenter)eval(cor)?)\b",
+        r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial|server(standard|datacenter)eval(cor)?)\b|\btarget\s+edition\s*:\s*serverstandard\b",
     )
 });
 /// Active Directory-based activation.
