@@ -1344,7 +1344,7 @@ static SEPARATE_HOSTS: LazyLock<Folded> = LazyLock::new(|| {
 });
 static EVALUATION: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial|server(standard|datacenter)eval(cor)?)\b",
+        r"(?i)\b(eval|evaluation|trial\s+(edition|version|iso|image|of\s+windows)|windows\s+(server\s+)?(\d{4}\s+)?trial|server(standard|datacenter)eval(cor)?)\b|\btarget\s+edition\s*:\s*serverstandard\b",
     )
 });
 /// Active Directory-based activation.
@@ -1432,7 +1432,7 @@ static KEY_WORDS: LazyLock<Folded> = LazyLock::new(|| {
 });
 static OFFICE_PRODUCT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps|activation)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
+        r"(?i)\bospp(\.vbs)?\b|license\s+name\s*:\s*office|---(licensed|notifications|oob_grace)---|(ms|microsoft|activate|activating|activation\s+of)\s+office|office\s*(365|20\d\d|suite|pro\s*plus|professional|ltsc|product|license|licence|key|apps|activation)|\boffice\s+(says|shows|said|showed|keeps|reports|complains|wants|asks)\b|\b(project|visio)\s+(professional|standard|pro|plan|20\d\d)\b",
     )
 });
 static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
@@ -1445,6 +1445,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &SRV_FIELD,
         &KMS_VS_RDS,
         &PHONE_NAMED,
         &HOST_STEPS,
@@ -2620,6 +2621,61 @@ fn fact_answer(
     ))
 }
 
+/// The edition pasted output shows: DISM's `Current Edition : ServerDatacenterEval` or a
+/// `Name: Windows(R), Professional edition` line, read with the build or release beside it.
+fn pasted_edition<'a>(kb: &'a KnowledgeBase, q: &str) -> Option<&'a Gvlk> {
+    q.lines().find_map(|line| {
+        let l = line.trim().to_lowercase();
+        let rest = l
+            .strip_prefix("current edition")
+            .or_else(|| l.strip_prefix("name"))?;
+        let value = rest.trim_start().strip_prefix(':')?.trim();
+        editions::from_output(&kb.tables.gvlks, value, q)
+    })
+}
+
+/// A KMS host the user names beside `/dlv` output that shows another one: where the client is
+/// to move.
+fn moved_to_host(r: &DliReport, slots: &Slots) -> Option<String> {
+    let shown = r.kms_machine.as_deref()?.to_lowercase();
+    let named = slots.host.as_deref()?;
+    let shown_name = shown.split(':').next().unwrap_or("");
+    (r.channel == Some(Channel::KmsClient) && !shown_name.eq_ignore_ascii_case(named))
+        .then(|| named.to_string())
+}
+
+/// A KMS client's output that names its host, pasted in a thread whose error was
+/// `0xC004F074`: the key is right, and the path to that host is what to test.
+fn unreached_host_in_thread(r: &DliReport, ctx: Option<&Context>, t: &Target) -> Option<String> {
+    if r.channel != Some(Channel::KmsClient)
+        || r.error.is_some()
+        || ctx.and_then(|c| c.error.as_deref()) != Some("0xC004F074")
+    {
+        return None;
+    }
+    let shown = r.kms_machine.as_deref()?;
+    let (host, port) = match shown.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => (h.to_string(), p.to_string()),
+        _ => (shown.to_string(), t.port.to_string()),
+    };
+    Some(format!(
+        "**The key is right** (a KMS client key), and the client uses the KMS host **{host}** on port {port}. Your earlier `0xC004F074` means it could not reach that host, so test the path from this machine:\n\n```\nnslookup {host}\nTest-NetConnection {host} -Port {port}\n```\n\nIf the name does not resolve or is not your KMS host, point it at the right one (`slmgr /skms <KMS_host>:{port}`). `TcpTestSucceeded : False` means a firewall blocks tcp/{port} (the host's own or one in between) or the host is down. Once the test succeeds, run `slmgr /ato`.\n\n"
+    ))
+}
+
+/// The evaluation conversion's DISM command with the target edition's ID and key filled in.
+fn fill_conversion(text: &str, g: &Gvlk) -> String {
+    let text = text.replace("<GVLK_of_the_target_edition>", &g.key);
+    if g.edition.contains("Datacenter") {
+        text.replace(
+            "/Set-Edition:ServerStandard",
+            "/Set-Edition:ServerDatacenter",
+        )
+    } else {
+        text
+    }
+}
+
 /// Diagnosis of pasted `slmgr` output.
 fn diagnose_output(
     kb: &KnowledgeBase,
@@ -2642,25 +2698,36 @@ fn diagnose_output(
                 _ => None,
             })
     };
-    let gvlk = exact(slots).or_else(|| {
-        let name = r
-            .name
-            .as_deref()?
-            .to_lowercase()
-            .replace("server", "server ");
-        let attrs = editions::attributes(&name);
-        if attrs.is_empty() || slots.editions.is_empty() {
-            return None;
-        }
-        let mut with_name = slots.clone();
-        for q in &mut with_name.editions {
-            q.attrs.extend(attrs.iter().copied());
-        }
-        exact(&with_name)
-    });
+    let gvlk = exact(slots)
+        .or_else(|| {
+            let name = r
+                .name
+                .as_deref()?
+                .to_lowercase()
+                .replace("server", "server ");
+            let attrs = editions::attributes(&name);
+            if attrs.is_empty() || slots.editions.is_empty() {
+                return None;
+            }
+            let mut with_name = slots.clone();
+            for q in &mut with_name.editions {
+                q.attrs.extend(attrs.iter().copied());
+            }
+            exact(&with_name)
+        })
+        .or_else(|| {
+            r.name
+                .as_deref()
+                .and_then(|n| editions::from_output(&kb.tables.gvlks, n, question))
+        });
+    // An evaluation edition ("ServerStandardEval edition", "TIMEBASED_EVAL channel") never
+    // takes a GVLK: converting it is the way to a lasting activation.
+    let eval = r.name.as_deref().is_some_and(|n| n.contains("Eval"))
+        || question.contains("TIMEBASED_EVAL");
     let mut text = String::new();
     let mut offer = None;
     let days = r.minutes_left.map(|m| m / 1440);
+    let moved_host = moved_to_host(r, slots);
     match &r.status {
         Some(LicenseStatus::Licensed) => {
             // Output from a KMS host (it shows a count): the host is activated, and what matters
@@ -2688,10 +2755,14 @@ fn diagnose_output(
                 text.push('.');
                 // A KMS client renews every 7 days back to 180: less than half left means it
                 // has not reached its KMS host for months.
-                if r.channel == Some(Channel::KmsClient) && d < 90 && !kms_host_output {
+                if r.channel == Some(Channel::KmsClient)
+                    && d <= 90
+                    && !kms_host_output
+                    && moved_host.is_none()
+                {
                     overdue = true;
                     text.push_str(&format!(
-                        "\n\n**But it has not renewed for about {} days**, so it has not reached its KMS host since. Check the path and renew now:\n\n```\nTest-NetConnection {} -Port {}\nslmgr /ato\n```",
+                        "\n\n**But it has not renewed for about {} days** (a KMS activation lasts 180 days and renews every 7), so it has not reached its KMS host since. Check the path and renew now:\n\n```\nTest-NetConnection {} -Port {}\nslmgr /ato\n```",
                         180 - d,
                         r.kms_machine
                             .as_deref()
@@ -2707,8 +2778,18 @@ fn diagnose_output(
             if days.is_some() && r.channel.is_none() {
                 text.push_str(" (A KMS activation renews by itself every 7 days while the KMS host is reachable; `slmgr /dli` shows the channel in its `Description` line.)");
             }
-            if let Some(k) = &r.kms_machine {
+            // (An overdue renewal already names the host in its commands.)
+            if let Some(k) = r.kms_machine.as_ref().filter(|_| !overdue) {
                 text.push_str(&format!(" It uses the KMS host `{k}`."));
+            }
+            // The user names another host than the one the output shows ("the old one is
+            // gone, the new one is kms02"): pointing it there, and renewing at once.
+            if let Some(new) = &moved_host {
+                text.push_str(&format!(
+                    "\n\n**To move it to {new}**, point it at the new host and renew now (elevated prompt):\n\n```\nslmgr /skms {new}:{}\nslmgr /ato\nslmgr /dlv\n```\n\n`/dlv` then shows the new host and a fresh 180 days. If clients find their host through DNS, also remove the old host's `_vlmcs` SRV record.",
+                    t.port
+                ));
+                overdue = true;
             }
             if let Some(ch @ (Channel::Mak | Channel::Retail | Channel::Oem)) = r.channel {
                 text.push_str(&format!(" The key is a {}.", ch.describe()));
@@ -2729,7 +2810,7 @@ fn diagnose_output(
                     gvlk.map_or("<GVLK_for_this_edition>", |g| g.key.as_str()),
                     host_or_placeholder(t), t.port
                 ));
-            } else if kms_host_output || overdue {
+            } else if kms_host_output || overdue || eval {
                 text.push_str("\n\n");
             } else {
                 text.push_str("\n\nNothing to fix.");
@@ -2850,6 +2931,9 @@ fn diagnose_output(
             } else {
                 text.push_str(&format!("The output shows error `{code}`, which is not in my table; `slmgr /dlv` and the Application event log have details.\n\n"));
             }
+        } else if let Some(note) = unreached_host_in_thread(r, ctx, t) {
+            text.push_str(&note);
+            offer = Some(RequestOffer::KmsFirewall);
         } else if (r.channel == Some(Channel::KmsClient) || r.channel.is_none())
             && !(r.status.is_none()
                 && (r.current_count.is_some() || r.tcp_test.is_some() || r.unresolved))
@@ -2861,16 +2945,13 @@ fn diagnose_output(
             offer = Some(RequestOffer::KmsFirewall);
         }
     }
-    // An evaluation edition ("ServerStandardEval edition", "TIMEBASED_EVAL channel") never
-    // takes a GVLK: converting it is the way to a lasting activation.
-    let eval = r.name.as_deref().is_some_and(|n| n.contains("Eval"))
-        || question.contains("TIMEBASED_EVAL");
     if eval {
         if let Some(f) = kb.tables.kms.iter().find(|f| f.id == "evaluation") {
-            text.push_str(&format!(
-                "\n\n**This is an evaluation edition.** {}",
-                f.text.trim()
-            ));
+            let body = gvlk.map_or_else(
+                || f.text.trim().to_string(),
+                |g| fill_conversion(f.text.trim(), g),
+            );
+            text.push_str(&format!("\n\n**This is an evaluation edition.** {body}"));
         }
     }
     let mut c = ctx.cloned().unwrap_or_default();
@@ -4632,6 +4713,10 @@ fn two_questions(
     if q.len() > 300 || q.lines().count() > 2 {
         return None;
     }
+    // Retold `nslookup` output ("port = 1700 and svr hostname = kms01") is read as a whole.
+    if srv_records(&q.to_lowercase()).is_some() {
+        return None;
+    }
     // A message declined with a reason ("that is licensing, not activation") is out of scope
     // as a whole: its parts are not asked on their own.
     if whole.abstained && !whole.text.starts_with(GENERIC_ABSTAIN_START) {
@@ -4905,6 +4990,294 @@ fn kms_rule_offer(
     a
 }
 
+/// Output of a tool other than the licensing ones, with no activation word anywhere: network
+/// configuration (`ipconfig`), an image repair (`DISM /Cleanup-Image`), or an error code
+/// outside the licensing range (`0xC004xxxx`) that the error table does not know.
+fn other_tool_output(kb: &KnowledgeBase, q: &str, lower: &str, slots: &Slots) -> bool {
+    if ANCHOR.is_match(q) {
+        return false;
+    }
+    let ipconfig = lower.contains("windows ip configuration")
+        || (lower.contains("subnet mask . .") || lower.contains("ipv4 address. ."));
+    let image_repair = lower.contains("/cleanup-image")
+        || lower.contains("/restorehealth")
+        || lower.contains("/scanhealth");
+    let foreign_code = slots.error.as_deref().is_some_and(|code| {
+        !code.to_uppercase().starts_with("0XC004")
+            && !kb
+                .tables
+                .errors
+                .iter()
+                .any(|e| e.code.eq_ignore_ascii_case(code))
+    });
+    ipconfig || image_repair || foreign_code
+}
+
+/// A field of an SRV record in `nslookup` output: `port = 1688`, `svr hostname = kms01...`.
+static SRV_FIELD: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(port|svr\s+hostname)\s*=\s*([a-z0-9][a-z0-9._-]*)"));
+
+/// One `_vlmcs._tcp` SRV record in pasted `nslookup` output.
+struct SrvRecord {
+    host: String,
+    port: u16,
+}
+
+/// The `_vlmcs._tcp` records of pasted `nslookup -type=srv` output (`svr hostname = ...` with
+/// the `port = ...` line before it); `None` when the text is no such output, `Some(empty)` when
+/// the lookup found nothing ("can't find _vlmcs._tcp: Non-existent domain").
+fn srv_records(lower: &str) -> Option<Vec<SrvRecord>> {
+    if !lower.contains("_vlmcs") {
+        return None;
+    }
+    let mut records = Vec::new();
+    let mut port = 1688;
+    // Field by field, also when the lines ran together or were retold in a sentence.
+    for c in SRV_FIELD.captures_iter(lower) {
+        let (Some(field), Some(value)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        if field.as_str() == "port" {
+            port = value.as_str().parse().unwrap_or(1688);
+        } else {
+            records.push(SrvRecord {
+                host: value.as_str().trim_end_matches('.').to_string(),
+                port,
+            });
+            port = 1688;
+        }
+    }
+    let missing = lower.contains("can't find _vlmcs")
+        || lower.contains("can\u{2019}t find _vlmcs")
+        || lower.contains("non-existent domain")
+        || lower.contains("nxdomain");
+    if records.is_empty() && !missing {
+        return None;
+    }
+    Some(records)
+}
+
+/// Words saying a host is gone ("we retired that box", "decommissioned", "the old one").
+const GONE_WORDS: &[&str] = &[
+    "retired",
+    "decommission",
+    "no longer exist",
+    "doesn't exist",
+    "does not exist",
+    "was removed",
+    "removed it",
+    "shut down",
+    "shutdown",
+    "gone",
+    "old host",
+    "old kms",
+    "old box",
+    "old server",
+];
+
+/// What pasted `nslookup -type=srv _vlmcs._tcp` output says: no record (point clients by hand
+/// or publish one), one host (the next check, or a stale record to delete), several hosts
+/// (normal: priority and weight choose), another port than 1688.
+fn srv_lookup_answer(
+    lower: &str,
+    slots: &Slots,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    let records = srv_records(lower)?;
+    // The DNS server's own name and address (`Server:`, `Address:`) are no KMS host.
+    let mut slots = slots.clone();
+    if let Some(h) = slots.host.clone() {
+        let h = h.to_lowercase();
+        let dns_server = lower.lines().any(|l| {
+            let l = l.trim();
+            (l.starts_with("server:") || l.starts_with("address:")) && l.contains(&h)
+        });
+        if dns_server || records.iter().any(|r| r.host == h) {
+            slots.host = None;
+        }
+    }
+    let t = target(&slots, ctx, settings);
+    let own_host = t.host.clone();
+    let mut text = String::new();
+    let intent;
+    match records.as_slice() {
+        [] => {
+            intent = Intent::PointKms;
+            let host = own_host.unwrap_or_else(|| "<KMS_host>".to_string());
+            text.push_str(&format!(
+                "**DNS has no `_vlmcs._tcp` SRV record** for this domain, so clients with a KMS client key cannot find a KMS host by themselves (`slmgr /ato` then fails with `0x8007232B`, DNS name does not exist). Two ways out:\n\n\
+1. **Point each client at the host by hand** (elevated prompt):\n\n```\nslmgr /skms {host}:{}\nslmgr /ato\n```\n\n\
+2. **Publish the record**: a KMS host registers it itself through dynamic DNS updates, so check that publishing is on (`slmgr /sdns` on the host) and that the zone accepts its updates, or create it by hand (service `_vlmcs`, protocol `_tcp`, port {}, the host's name as target). Also check that the client's DNS suffix is the domain the record is in (`nslookup -type=srv _vlmcs._tcp.<your_dns_domain>`).",
+                t.port, t.port
+            ));
+        }
+        [one] => {
+            intent = Intent::Connectivity;
+            let gone = GONE_WORDS.iter().any(|w| lower.contains(w));
+            if gone {
+                let new = own_host.filter(|h| !h.eq_ignore_ascii_case(&one.host));
+                text.push_str(&format!(
+                    "**That SRV record is stale**: `_vlmcs._tcp` still sends clients to **{}**, which you retired, so clients that find their host through DNS keep failing (`0xC004F074`). Delete that record (in DNS Manager: the zone, its `_tcp` folder, the `_vlmcs` entry for {}), and make sure the new host publishes its own (`slmgr /sdns` on it). Until DNS is right, point clients at the new host by hand:\n\n```\nslmgr /skms {}:{}\nslmgr /ato\n```",
+                    one.host,
+                    one.host,
+                    new.as_deref().unwrap_or("<new_KMS_host>"),
+                    t.port
+                ));
+            } else {
+                text.push_str(&format!(
+                    "**DNS is fine**: `_vlmcs._tcp` points clients to **{}** on port **{}**, so they find the KMS host by themselves.",
+                    one.host, one.port
+                ));
+                if one.port != 1688 {
+                    text.push_str(&format!(" Another port than 1688 is fine: clients take it from the record, as long as the host itself listens on it (`slmgr /sprt {}` on the host, then restart `sppsvc`) and the firewall allows tcp/{} to it.", one.port, one.port));
+                }
+                text.push_str(&format!(
+                    "\n\nIf activation still fails (`0xC004F074`), the next check is the path to that host and port:\n\n```\nTest-NetConnection {} -Port {}\n```\n\n`TcpTestSucceeded : False` means a firewall blocks tcp/{} (the host's own or one in between) or the host's Software Protection service is not listening; `True` leaves the clocks (more than 4 hours apart) and the host's count as causes.",
+                    one.host, one.port, one.port
+                ));
+            }
+        }
+        many => {
+            intent = Intent::Connectivity;
+            let hosts: Vec<String> = many.iter().map(|r| format!("**{}**", r.host)).collect();
+            text.push_str(&format!(
+                "**Several KMS hosts are published** ({}): that is normal and gives redundancy. Clients pick one by the records' priority (lower first) and weight, and try another if it does not answer. Only make sure every name is a working KMS host: delete the record of any host that was retired, or clients waste attempts on it.",
+                hosts.join(", ")
+            ));
+        }
+    }
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(intent);
+    Some(finish(
+        text,
+        Source {
+            title: "Reading nslookup output for the KMS SRV record".into(),
+            section: "_vlmcs._tcp".into(),
+        },
+        0.9,
+        c,
+        None,
+    ))
+}
+
+/// The five characters of a `Partial Product Key:` line, upper-case.
+fn partial_key(q: &str) -> Option<String> {
+    let lower = q.to_lowercase();
+    let at = lower.find("partial product key")?;
+    let rest = q[at + "partial product key".len()..].trim_start();
+    let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+    let part: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    (part.len() == 5).then(|| part.to_uppercase())
+}
+
+/// A `Partial Product Key:` line without the rest of the output: the published KMS client
+/// setup key (GVLK) it ends, or that it ends none of them (a MAK, retail or OEM key).
+fn partial_key_answer(kb: &KnowledgeBase, q: &str, ctx: Option<&Context>) -> Option<Answer> {
+    if crate::nlu::dli::parse(q).is_some() {
+        return None;
+    }
+    let part = partial_key(q)?;
+    let rows: Vec<&Gvlk> = kb
+        .tables
+        .gvlks
+        .iter()
+        .filter(|g| g.key.ends_with(&format!("-{part}")))
+        .collect();
+    let text = match rows.first() {
+        Some(g) => {
+            let names: Vec<String> = rows.iter().map(|g| g.display_name()).collect();
+            format!(
+                "**`{part}` ends a public KMS client setup key (GVLK)**: `{}`, the one of {}. So the machine has the generic KMS client key and activates against a KMS host (`slmgr /dlv` shows which one and the days left).",
+                g.key,
+                names.join(", ")
+            )
+        }
+        None => format!(
+            "**`{part}` ends none of Microsoft's published KMS client setup keys (GVLKs)**, so the installed key is your own: a MAK, retail or OEM key, which activates with Microsoft rather than a KMS host. `slmgr /dli` shows its channel in the `Description` line. Windows shows only these last five characters; the full key cannot be read back."
+        ),
+    };
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::StatusCheck);
+    Some(finish(
+        text,
+        Source {
+            title: kb.tables.gvlk_source.clone(),
+            section: "Partial Product Key".into(),
+        },
+        0.9,
+        c,
+        None,
+    ))
+}
+
+/// The minutes on a pasted `<label>: 120 minutes` line.
+fn minutes_on_line(q: &str, label: &str) -> Option<u32> {
+    q.lines().find_map(|line| {
+        let l = line.trim().to_lowercase();
+        let rest = l
+            .strip_prefix(label)?
+            .trim_start()
+            .strip_prefix(':')?
+            .trim();
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    })
+}
+
+/// A minute count said in the largest whole unit ("10080 minutes (7 days)").
+fn minutes_spelled(m: u32) -> String {
+    if m.is_multiple_of(1440) {
+        format!("{m} minutes ({} days)", m / 1440)
+    } else if m.is_multiple_of(60) {
+        format!("{m} minutes ({} hours)", m / 60)
+    } else {
+        format!("{m} minutes")
+    }
+}
+
+/// `slmgr /dlv`'s `Activation interval:` and `Renewal interval:` lines pasted without the rest
+/// of the output: what each one means, with its value.
+fn interval_lines_answer(q: &str, ctx: Option<&Context>) -> Option<Answer> {
+    if crate::nlu::dli::parse(q).is_some() {
+        return None;
+    }
+    let activation = minutes_on_line(q, "activation interval");
+    let renewal = minutes_on_line(q, "renewal interval");
+    if activation.is_none() && renewal.is_none() {
+        return None;
+    }
+    let mut text = String::from("A KMS host hands these intervals to its clients:\n\n");
+    if let Some(m) = activation {
+        text.push_str(&format!(
+            "- **Activation interval: {}**: how often a client that is **not activated yet** tries the KMS host again after a failed attempt (default 120 minutes, 2 hours).\n",
+            minutes_spelled(m)
+        ));
+    }
+    if let Some(m) = renewal {
+        text.push_str(&format!(
+            "- **Renewal interval: {}**: how often an **activated** client renews its activation with the host (default 10080 minutes, 7 days); each renewal starts its 180 days again.\n",
+            minutes_spelled(m)
+        ));
+    }
+    text.push_str("\nBoth are set on the KMS host (`slmgr /sai` and `slmgr /sri`, in minutes); the defaults suit almost everyone.");
+    let mut c = ctx.cloned().unwrap_or_default();
+    c.intent = Some(Intent::Timing);
+    Some(finish(
+        text,
+        Source {
+            title: "Reading slmgr /dlv output".into(),
+            section: "Activation and renewal intervals".into(),
+        },
+        0.9,
+        c,
+        None,
+    ))
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -5058,6 +5431,24 @@ fn answer_one(
             );
             return a;
         }
+    }
+
+    // Another tool's output pasted with nothing about activation in it (ipconfig, a DISM
+    // repair, an error code from outside the licensing range that the table does not know).
+    if other_tool_output(kb, q, &lower, &u.slots) {
+        return abstain(0.0, ctx);
+    }
+    // Pasted `nslookup -type=srv _vlmcs._tcp` output: what DNS publishes about KMS hosts.
+    if let Some(a) = srv_lookup_answer(&lower, &u.slots, ctx, settings) {
+        return a;
+    }
+    // "Partial Product Key: VMK7H, which key is that?": the published GVLK it ends.
+    if let Some(a) = partial_key_answer(kb, q, ctx) {
+        return a;
+    }
+    // `/dlv`'s interval lines pasted alone: what each one means, with its value.
+    if let Some(a) = interval_lines_answer(q, ctx) {
+        return a;
     }
 
     // Poems and jokes, and attempts to make the bot drop its role or print secrets.
@@ -7012,19 +7403,15 @@ fn answer_one(
                             _ => None,
                         })
                         .collect::<Vec<_>>();
+                    // Nothing named beside pasted DISM or slmgr output: the edition it shows.
+                    let pasted = pasted_edition(kb, q);
                     let target = if id == "edition-change" && datacenter.len() == 1 {
                         datacenter.first()
                     } else {
-                        exact.first()
+                        exact.first().or(pasted.as_ref())
                     };
                     if let Some(g) = target {
-                        a.text = a.text.replace("<GVLK_of_the_target_edition>", &g.key);
-                        if g.edition.contains("Datacenter") {
-                            a.text = a.text.replace(
-                                "/Set-Edition:ServerStandard",
-                                "/Set-Edition:ServerDatacenter",
-                            );
-                        }
+                        a.text = fill_conversion(&a.text, g);
                         // "Datacenter instead?" next: the same version.
                         if let Some(c) = a.context.as_mut() {
                             c.family = Some(g.family.clone());
@@ -7443,7 +7830,10 @@ fn answer_one(
         {
             if let Some(e) = kb.tables.errors.iter().find(|e| &e.code == code) {
                 let mut a = error_answer(kb, e, ctx);
-                a.text = personalize(&a.text, &t, None);
+                // The one edition the message names fills in the key its fix asks for
+                // ("Server 2019 Standard, the key from our list gives 0xC004F050").
+                let named = one_edition(kb, &u.slots).filter(|_| KEY_PLACEHOLDER.is_match(&a.text));
+                a.text = personalize(&a.text, &t, named.map(|g| g.key.as_str()));
                 if t.port != 1688 {
                     // The errors' prose is about the path to the user's host: their port.
                     a.text = a

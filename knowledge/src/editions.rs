@@ -437,6 +437,46 @@ pub fn build_releases(lower: &str) -> Option<(String, Vec<&'static str>)> {
     Some((b.to_string(), names))
 }
 
+/// The edition of pasted licensing output: its `Name:` line ("Windows(R), ServerDatacenter
+/// edition") or DISM's edition ID ("ServerDatacenterEval") read with a build number printed
+/// beside it ("Software licensing service version: 10.0.14393.0", "Image Version:
+/// 10.0.20348.1") or else the one release the message names. Without either, a client edition
+/// is taken as Windows 10/11 (their KMS client keys are the same); a server edition needs one.
+/// Only an exact match is returned; an evaluation edition gives the full edition it converts to.
+pub fn from_output<'a>(gvlks: &'a [Gvlk], name_line: &str, text: &str) -> Option<&'a Gvlk> {
+    let lower = name_line
+        .to_lowercase()
+        .trim_end_matches([',', '.', ';', ' '])
+        .to_string();
+    let last = lower.rsplit(',').next()?.trim();
+    let id = last
+        .strip_suffix("edition")
+        .unwrap_or(last)
+        .trim()
+        .to_string();
+    if id.is_empty() || id.contains(' ') {
+        return None;
+    }
+    let spelled = edition_ids(&format!("edition {id}")).replace(" evaluation", "");
+    let words = spelled.trim_start_matches("edition").trim().to_string();
+    let is_server = words.starts_with("server");
+    let build = build_number()
+        .captures(&text.to_lowercase())
+        .and_then(|c| c.get(1).map(|m| m.as_str().to_string()));
+    // Without a build, one release named in the message ("It's Windows Server 2022").
+    let named = families(&text.to_lowercase());
+    let query = match (build, named.as_slice()) {
+        (Some(b), _) => spell_out(&format!("{words} build {b}")),
+        (None, [family]) => format!("{} {words}", family.to_lowercase()),
+        (None, _) if is_server => return None,
+        (None, _) => format!("windows 10 {words}"),
+    };
+    match lookup(gvlks, &parse(&query)) {
+        EditionMatch::Exact(g) => Some(g),
+        _ => None,
+    }
+}
+
 /// Edition IDs and build numbers in `lower` spelled out as edition and release names, for
 /// reading the whole message before it is cut into one part per edition.
 pub fn spell_out(lower: &str) -> String {

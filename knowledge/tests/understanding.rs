@@ -950,3 +950,50 @@ fn thirtieth_dev_set() {
     );
     assert!(pct >= 80.0, "thirtieth dev set: accuracy {pct:.1}% < 80%");
 }
+
+/// The thirty-second development set (dev35.toml): people pasting output, with or without a
+/// question around it: `slmgr /dlv`, `/dli` and `/xpr` in many states (licensed with days left,
+/// notification, initial and additional grace, MAK or retail where KMS was meant, evaluation
+/// editions, non-genuine), error dialogs and `/ato` failures (whole, the sentence only, the code
+/// only, another language's Windows with the code kept), `nslookup` of the `_vlmcs` SRV record
+/// (found, missing, stale, two hosts, another port), `Test-NetConnection` on port 1688, `w32tm`
+/// status and stripchart lines, Security-SPP 8198 and 12288/12289/12290/12293 events, DISM
+/// current and target editions, a screenshot described in words, thread follow-ups where the
+/// output comes after it was asked for; 126 items, 34 off-topic near-misses of other tools'
+/// output (Office `ospp.vbs`, `ipconfig`, `sfc`, `chkdsk`, `gpresult`, `systemctl`, Windows
+/// Update, Remote Desktop licensing, SQL Server, other products' licences). Written blind to
+/// the engine. First run, before any tuning on it: 103/126 (81.7%), off-topic declined 31/34
+/// (held-out sets at that moment: third 212/225, fourth 226/240, fifth 239/254). One
+/// expectation was widened after the first run because it was wrong: p037 (Microsoft names no
+/// specific fix for `0xC004E015`; reinstalling the licence files with `/rilc` is as right as a
+/// new key). 17 items (2 off-topic) were added after tuning, from other wordings tried by hand
+/// (t001-t015, x040-x041). After tuning on it: 141/143 (the first 126: 125/126), with the
+/// held-out sets unchanged (third 212/225, fourth 226/240, fifth 239/254). The fixes were made
+/// general: the edition of pasted output (its `Name:` line or DISM's edition ID, with the
+/// build beside it or the release named) gives the key to install and the evaluation
+/// conversion's command; `Product Key Channel:` read; a host or volume-expiry line marks a
+/// licensed KMS client; another host named beside the output gives the move commands;
+/// 0xC004F200 (not genuine) in the error table; `nslookup` output for `_vlmcs._tcp` read on
+/// its own (no record, one host, a retired host's stale record, several hosts, another port),
+/// the DNS server's address not taken for a KMS host; a `Partial Product Key:` line names the
+/// published key it ends; a KMS client's output after a thread's `0xC004F074` tests the path
+/// to the host it shows; Office `ospp.vbs` output, `ipconfig` output, DISM image repairs and
+/// unknown codes outside the licensing range with nothing about activation declined; copies
+/// that lost their line breaks split back into fields; an error whose fix asks for the
+/// edition's key takes the key of the one edition the message names; `/dlv`'s activation and
+/// renewal interval lines pasted alone are explained with their values; DISM listing Standard
+/// among the target editions marks an evaluation to convert. Its floor is the first run less
+/// a margin.
+#[test]
+fn thirty_second_dev_set() {
+    let pct = check_set(
+        "thirty-second dev set (tuned on)",
+        include_str!("dev35.toml"),
+        95,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 75.0,
+        "thirty-second dev set: accuracy {pct:.1}% < 75%"
+    );
+}

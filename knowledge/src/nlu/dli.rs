@@ -90,12 +90,25 @@ static STATUS_SAID: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*description\s*:\s*(.+?)\s*$"));
+/// A field label run into the previous field's value ("... edition, License Status: ...").
+static RUN_TOGETHER: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)[ \t]*[,;:.][ \t]*\b(name|description|partial\s+product\s+key|license\s+status|product\s+key\s+channel|notification\s+reason|volume\s+activation\s+expiration|registered\s+kms\s+machine\s+name|kms\s+machine\s+name\s+from\s+dns|time\s+remaining)\s*:",
+    )
+});
+/// `/dlv`'s `Product Key Channel:` line (Windows 10 and later): `Volume:GVLK`, `Volume:MAK`,
+/// `Volume:CSVLK`, `Retail`, `OEM:DM`, `OEM:NONSLP`.
+static KEY_CHANNEL: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^\s*product\s+key\s+channel\s*:\s*(.+?)\s*$"));
 static NAME: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*name\s*:\s*(.+?)\s*$"));
 static KMS_NAME: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?im)^\s*(?:registered\s+kms\s+machine\s+name|kms\s+machine\s+name(?:\s+from\s+dns)?)\s*:\s*(.+?)\s*$",
     )
 });
+/// `/dlv`'s `Volume activation expiration: 246240 minute(s)` line.
+static VOLUME_EXPIRATION: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?im)^\s*volume\s+activation\s+expiration\s*:\s*\d+\s*minute"));
 static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?im)^\s*(?:time\s+remaining|volume\s+activation\s+expiration|remaining\s+time)\s*:\s*(\d+)\s*minute",
@@ -144,6 +157,9 @@ pub(crate) fn warm_up() {
         &KMS_NAME,
         &NAME,
         &DESCRIPTION,
+        &KEY_CHANNEL,
+        &RUN_TOGETHER,
+        &VOLUME_EXPIRATION,
         &STATUS,
         &STATUS_SAID,
         &CIM_STATUS,
@@ -157,6 +173,10 @@ pub(crate) fn warm_up() {
 /// Parses pasted output; `None` when the text has no `License Status:` or channel line and
 /// no slmgr error line.
 pub fn parse(text: &str) -> Option<DliReport> {
+    // A copy that lost its line breaks ("Product Key Channel: Retail, Name: ..., License
+    // Status: Notification"): each field on a line of its own again.
+    let rejoined = RUN_TOGETHER.replace_all(text, "\n$1");
+    let text = rejoined.as_ref();
     let lower = text.to_lowercase();
     if !(lower.contains("status")
         || lower.contains("description")
@@ -169,7 +189,11 @@ pub fn parse(text: &str) -> Option<DliReport> {
         || lower.contains("tnc")
         || lower.contains("port test")
         || lower.contains("name resolution of")
-        || lower.contains("permanently activated"))
+        || lower.contains("permanently activated")
+        || lower.contains("volume activation expiration")
+        || lower.contains("registered kms machine name")
+        || lower.contains("kms machine name from dns")
+        || lower.contains("product key channel"))
     {
         return None;
     }
@@ -192,12 +216,37 @@ pub fn parse(text: &str) -> Option<DliReport> {
     let status = status
         .or_else(|| cim.map(|(code, _)| cim_status(code)))
         .or_else(|| said_status(text))
-        .or(xpr_licensed.then_some(LicenseStatus::Licensed));
+        .or(xpr_licensed.then_some(LicenseStatus::Licensed))
+        // Only an activated KMS client counts down a volume activation.
+        .or(VOLUME_EXPIRATION
+            .is_match(text)
+            .then_some(LicenseStatus::Licensed));
     // Only a volume (KMS) activation has an expiry date.
     let xpr_volume = XPR_EXPIRES.is_match(text);
+    // The key's own channel line, where `/dlv` prints one, says it most exactly.
+    let key_channel = KEY_CHANNEL
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .and_then(|m| {
+            let d = m.as_str().to_uppercase();
+            if d.contains("GVLK") {
+                Some(Channel::KmsClient)
+            } else if d.contains("CSVLK") {
+                Some(Channel::KmsHost)
+            } else if d.contains("MAK") {
+                Some(Channel::Mak)
+            } else if d.contains("RETAIL") {
+                Some(Channel::Retail)
+            } else if d.contains("OEM") {
+                Some(Channel::Oem)
+            } else {
+                None
+            }
+        });
     let channel = DESCRIPTION
         .captures(text)
         .and_then(|c| c.get(1))
+        .filter(|_| key_channel.is_none())
         .and_then(|m| {
             let d = m.as_str().to_uppercase();
             if d.is_empty() {
@@ -217,6 +266,7 @@ pub fn parse(text: &str) -> Option<DliReport> {
                 None
             }
         })
+        .or(key_channel)
         .or(xpr_volume.then_some(Channel::KmsClient));
     let slmgr_error = lower.contains("error: 0x")
         || (lower.contains("activating windows") && lower.contains("0x"));
@@ -253,7 +303,15 @@ pub fn parse(text: &str) -> Option<DliReport> {
         .captures(text)
         .and_then(|c| c.get(1))
         .map(|m| m.as_str().to_string())
-        .filter(|s| !s.to_lowercase().contains("not available") && !s.is_empty());
+        .filter(|s| {
+            let l = s.to_lowercase();
+            !l.contains("not available") && !l.contains("not set") && !s.is_empty()
+        });
+    // Only a KMS client prints the KMS host it uses or a volume activation expiry: the channel
+    // when the paste left out the `Description:` line.
+    let channel = channel.or((kms_machine.is_some()
+        || lower.contains("volume activation expiration"))
+    .then_some(Channel::KmsClient));
     let minutes_left = MINUTES
         .captures(text)
         .and_then(|c| c.get(1))
