@@ -227,45 +227,12 @@ pub fn parse(text: &str) -> Option<DliReport> {
     let key_channel = KEY_CHANNEL
         .captures(text)
         .and_then(|c| c.get(1))
-        .and_then(|m| {
-            let d = m.as_str().to_uppercase();
-            if d.contains("GVLK") {
-                Some(Channel::KmsClient)
-            } else if d.contains("CSVLK") {
-                Some(Channel::KmsHost)
-            } else if d.contains("MAK") {
-                Some(Channel::Mak)
-            } else if d.contains("RETAIL") {
-                Some(Channel::Retail)
-            } else if d.contains("OEM") {
-                Some(Channel::Oem)
-            } else {
-                None
-            }
-        });
+        .and_then(|m| channel_named(&m.as_str().to_uppercase(), "GVLK", "CSVLK"));
     let channel = DESCRIPTION
         .captures(text)
         .and_then(|c| c.get(1))
         .filter(|_| key_channel.is_none())
-        .and_then(|m| {
-            let d = m.as_str().to_uppercase();
-            if d.is_empty() {
-                return None;
-            }
-            if d.contains("KMSCLIENT") {
-                Some(Channel::KmsClient)
-            } else if d.contains("VOLUME_KMS") {
-                Some(Channel::KmsHost)
-            } else if d.contains("MAK") {
-                Some(Channel::Mak)
-            } else if d.contains("RETAIL") {
-                Some(Channel::Retail)
-            } else if d.contains("OEM") {
-                Some(Channel::Oem)
-            } else {
-                None
-            }
-        })
+        .and_then(|m| channel_named(&m.as_str().to_uppercase(), "KMSCLIENT", "VOLUME_KMS"))
         .or(key_channel)
         .or(xpr_volume.then_some(Channel::KmsClient));
     let slmgr_error = lower.contains("error: 0x")
@@ -415,6 +382,27 @@ pub fn strip_output(text: &str) -> String {
         .filter(|l| !FIELD_LINE.is_match(l) && !l.trim_start().starts_with("0x"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The channel an upper-cased channel or description text names: `client` and `host` are the
+/// words for a KMS client and a KMS host key in that field (`GVLK`/`CSVLK` on the key's channel
+/// line, `KMSCLIENT`/`VOLUME_KMS` in the description).
+fn channel_named(d: &str, client: &str, host: &str) -> Option<Channel> {
+    if d.is_empty() {
+        None
+    } else if d.contains(client) {
+        Some(Channel::KmsClient)
+    } else if d.contains(host) {
+        Some(Channel::KmsHost)
+    } else if d.contains("MAK") {
+        Some(Channel::Mak)
+    } else if d.contains("RETAIL") {
+        Some(Channel::Retail)
+    } else if d.contains("OEM") {
+        Some(Channel::Oem)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
