@@ -381,7 +381,7 @@ fn check_sources(
             continue;
         };
         for (i, row) in rows.iter().enumerate() {
-            let name = ["key", "code", "option", "id", "family", "edition"]
+            let name = ["key", "code", "option", "id", "family", "edition", "build"]
                 .iter()
                 .find_map(|k| row.get(*k).and_then(|v| v.as_str()))
                 .unwrap_or("")

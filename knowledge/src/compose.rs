@@ -1971,7 +1971,21 @@ fn build_release_answer(
             c.family = Some((*one).to_string());
         }
     }
-    Some(finish(text, gvlk_source(kb, "builds"), 0.85, c, None))
+    // The releases come from the builds table and its documents; listed keys from the GVLK table.
+    let cited = crate::facts::builds()
+        .iter()
+        .find(|r| r.build == build)
+        .map(|r| kb.tables.cite(&r.source))
+        .unwrap_or_default();
+    let source = Source {
+        title: format!("Windows build numbers ({cited})"),
+        section: format!("build {build}"),
+    };
+    let mut answer = finish(text, source, 0.85, c, None);
+    if !rows.is_empty() {
+        answer.sources.push(gvlk_source(kb, "builds"));
+    }
+    Some(answer)
 }
 
 /// Windows 10/11 Pro changed to Enterprise or Education ("upgrade Pro to Enterprise with our

@@ -273,10 +273,17 @@ fn edition_ids(lower: &str) -> String {
 /// The Windows build numbers the edition code knows (group 1), with an optional `10.0.` before
 /// and revision after ("10.0.20348.2227"): one pattern for reading and for naming releases.
 fn build_number() -> &'static Regex {
+    // The numbers are those of `data/builds.toml` (digits only: `kb check` and the table's
+    // tests see to that), so they need no escaping.
     static BUILD: LazyLock<Regex> = LazyLock::new(|| {
-        crate::text::rx(
-            r"(?:\b10\.0\.)?\b(6001|6002|6003|7600|7601|9200|9600|10240|14393|17763|19041|19042|19043|19044|19045|20348|22000|22621|22631|26100)(?:\.[0-9]+)?\b",
-        )
+        let numbers: Vec<&str> = crate::facts::builds()
+            .iter()
+            .map(|b| b.build.as_str())
+            .collect();
+        crate::text::rx(&format!(
+            r"(?:\b10\.0\.)?\b({})(?:\.[0-9]+)?\b",
+            numbers.join("|")
+        ))
     });
     &BUILD
 }
@@ -330,32 +337,14 @@ fn build_numbers(text: &str) -> String {
             if b.len() == 4 && !build_word {
                 return whole.to_string();
             }
-            let (srv, cli, lts): (Option<&str>, Option<&str>, Option<&str>) = match b {
-                "6001" | "6002" | "6003" => (Some("server 2008"), Some("windows vista"), None),
-                "7600" | "7601" => (Some("server 2008 r2"), Some("windows 7"), None),
-                "9200" => (Some("server 2012"), Some("windows 8"), None),
-                "9600" => (Some("server 2012 r2"), Some("windows 8.1"), None),
-                "10240" => (None, Some("windows 10"), Some("windows 10 ltsb 2015")),
-                "14393" => (
-                    Some("server 2016"),
-                    Some("windows 10"),
-                    Some("windows 10 ltsb 2016"),
-                ),
-                "17763" => (
-                    Some("server 2019"),
-                    Some("windows 10"),
-                    Some("windows 10 ltsc 2019"),
-                ),
-                "19044" => (None, Some("windows 10"), Some("windows 10 ltsc 2021")),
-                "20348" => (Some("server 2022"), None, None),
-                "22000" | "22621" | "22631" => (None, Some("windows 11"), None),
-                "26100" => (
-                    Some("server 2025"),
-                    Some("windows 11"),
-                    Some("windows 11 ltsc 2024"),
-                ),
-                _ => (None, Some("windows 10"), None),
-            };
+            let row = crate::facts::builds().iter().find(|r| r.build == b);
+            let named =
+                |f: fn(&crate::facts::BuildRow) -> &str| row.map(f).filter(|n| !n.is_empty());
+            let (srv, cli, lts) = (
+                named(|r| r.server.as_str()),
+                named(|r| r.client.as_str()),
+                named(|r| r.ltsc.as_str()),
+            );
             let pick = if ltsc && lts.is_some() {
                 lts
             } else if server && srv.is_some() {
@@ -406,34 +395,13 @@ pub fn build_releases(lower: &str) -> Option<(String, Vec<&'static str>)> {
     if b.len() == 4 && !lower.contains("build") {
         return None;
     }
-    let names: Vec<&'static str> = match b {
-        "6001" | "6002" | "6003" => vec!["Windows Server 2008", "Windows Vista"],
-        "7600" | "7601" => vec!["Windows Server 2008 R2", "Windows 7"],
-        "9200" => vec!["Windows Server 2012", "Windows 8"],
-        "9600" => vec!["Windows Server 2012 R2", "Windows 8.1"],
-        "10240" => vec!["Windows 10, version 1507 (also Enterprise 2015 LTSB)"],
-        "14393" => vec![
-            "Windows Server 2016",
-            "Windows 10, version 1607 (also Enterprise 2016 LTSB)",
-        ],
-        "17763" => vec![
-            "Windows Server 2019",
-            "Windows 10, version 1809 (also Enterprise LTSC 2019)",
-        ],
-        "19041" => vec!["Windows 10, version 2004"],
-        "19042" => vec!["Windows 10, version 20H2"],
-        "19043" => vec!["Windows 10, version 21H1"],
-        "19044" => vec!["Windows 10, version 21H2 (also Enterprise LTSC 2021)"],
-        "19045" => vec!["Windows 10, version 22H2"],
-        "20348" => vec!["Windows Server 2022"],
-        "22000" => vec!["Windows 11, version 21H2"],
-        "22621" => vec!["Windows 11, version 22H2"],
-        "22631" => vec!["Windows 11, version 23H2"],
-        _ => vec![
-            "Windows Server 2025",
-            "Windows 11, version 24H2 (also Enterprise LTSC 2024)",
-        ],
-    };
+    let names: Vec<&'static str> = crate::facts::builds()
+        .iter()
+        .find(|r| r.build == b)?
+        .releases
+        .iter()
+        .map(String::as_str)
+        .collect();
     Some((b.to_string(), names))
 }
 

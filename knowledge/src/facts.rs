@@ -17,11 +17,12 @@ pub const BUILTIN_TABLES: &[(&str, &str)] = &[
         "data/lifecycle.toml",
         include_str!("../data/lifecycle.toml"),
     ),
+    ("data/builds.toml", include_str!("../data/builds.toml")),
     ("data/sources.toml", include_str!("../data/sources.toml")),
 ];
 
 /// Names of the TOML arrays whose rows must name their source documents.
-pub const SOURCED_ROWS: &[&str] = &["gvlk", "error", "option", "fact", "lifecycle"];
+pub const SOURCED_ROWS: &[&str] = &["gvlk", "error", "option", "fact", "lifecycle", "build"];
 
 /// A Microsoft document the fact tables rely on (`data/sources.toml`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +73,44 @@ pub struct LifecycleEntry {
     /// Source document ids.
     #[serde(default)]
     pub source: String,
+}
+
+/// A Windows build number and the releases it belongs to (`data/builds.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildRow {
+    /// The build number, e.g. "17763".
+    pub build: String,
+    /// The releases an answer names, e.g. "Windows Server 2019".
+    pub releases: Vec<String>,
+    /// How a message about a server reads the build ("server 2019"); empty when no server
+    /// release has it.
+    #[serde(default)]
+    pub server: String,
+    /// How a message about a client reads it ("windows 10").
+    #[serde(default)]
+    pub client: String,
+    /// How a message about LTSC/LTSB reads it ("windows 10 ltsc 2019").
+    #[serde(default)]
+    pub ltsc: String,
+    /// Source document ids.
+    #[serde(default)]
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+struct BuildsFile {
+    build: Vec<BuildRow>,
+}
+
+/// The build numbers table, parsed once (validated with the other tables by
+/// [`Tables::builtin`]; a table that does not parse reads as empty here).
+pub fn builds() -> &'static [BuildRow] {
+    static BUILDS: LazyLock<Vec<BuildRow>> = LazyLock::new(|| {
+        parse_toml::<BuildsFile>("data/builds.toml", table_text("data/builds.toml"))
+            .map(|f| f.build)
+            .unwrap_or_default()
+    });
+    &BUILDS
 }
 
 /// The document ids named in a `source` field (comma-separated).
@@ -296,6 +335,8 @@ pub struct Tables {
     pub kms_source: String,
     /// Out-of-support families.
     pub lifecycle: Vec<LifecycleEntry>,
+    /// Build numbers and their releases.
+    pub builds: Vec<BuildRow>,
     /// The Microsoft documents the rows cite.
     pub documents: Vec<Document>,
 }
@@ -336,6 +377,7 @@ impl Tables {
         let l: LifecycleFile =
             parse_toml("data/lifecycle.toml", table_text("data/lifecycle.toml"))?;
         let d: SourcesFile = parse_toml("data/sources.toml", table_text("data/sources.toml"))?;
+        let b: BuildsFile = parse_toml("data/builds.toml", table_text("data/builds.toml"))?;
         let mut gvlks = g.gvlk;
         for row in &mut gvlks {
             if let Some(entry) = l.lifecycle.iter().find(|e| e.family == row.family) {
@@ -352,6 +394,7 @@ impl Tables {
             kms: k.fact,
             kms_source: k.source,
             lifecycle: l.lifecycle,
+            builds: b.build,
             documents: d.document,
         };
         let issues = tables.validate();
@@ -445,6 +488,13 @@ impl Tables {
                 "data/lifecycle.toml",
                 format!("family = \"{}\"", l.family),
                 l.source.as_str(),
+            ));
+        }
+        for b in &self.builds {
+            rows.push((
+                "data/builds.toml",
+                format!("build = \"{}\"", b.build),
+                b.source.as_str(),
             ));
         }
         rows

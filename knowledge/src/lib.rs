@@ -33,7 +33,8 @@ pub use check::{check_builtin, check_dir, check_text, LintIssue};
 pub use compose::MAX_LINES;
 pub use editions::EditionMatch;
 pub use facts::{
-    is_valid_product_key, normalize_error_code, ErrorInfo, Gvlk, KmsFact, SlmgrOption,
+    builds, is_valid_product_key, normalize_error_code, BuildRow, ErrorInfo, Gvlk, KmsFact,
+    SlmgrOption,
 };
 pub use nlu::Intent;
 

@@ -663,3 +663,38 @@ fn kb_check_wants_sources_on_built_in_articles() {
     let ok = no_sources.replace("tags: [kms]", "tags: [kms]\nsources: [kms-planning]");
     assert!(knowledge::check_text("articles/x.md", &ok).is_empty());
 }
+
+// ---------------------------------------------------------------------------------------
+// Build numbers: one row each, digits only, and answered with the table's releases.
+
+#[test]
+fn every_build_number_is_answered_with_its_releases() {
+    let kb = kb();
+    let rows = knowledge::builds();
+    assert!(rows.len() >= 20, "the builds table loads");
+    let mut seen = std::collections::HashSet::new();
+    for r in rows {
+        assert!(
+            r.build.len() >= 4 && r.build.bytes().all(|b| b.is_ascii_digit()),
+            "{}",
+            r.build
+        );
+        assert!(seen.insert(r.build.clone()), "build {} twice", r.build);
+        assert!(!r.releases.is_empty(), "build {} names no release", r.build);
+        let a = kb.answer(&format!("which windows is build {}?", r.build), None);
+        assert!(!a.abstained, "build {}: {}", r.build, a.text);
+        for release in &r.releases {
+            assert!(
+                a.text.contains(release.as_str()),
+                "build {}: {}",
+                r.build,
+                a.text
+            );
+        }
+        assert!(
+            a.sources[0].title.starts_with("Windows build numbers"),
+            "cites the builds table: {:?}",
+            a.sources
+        );
+    }
+}
