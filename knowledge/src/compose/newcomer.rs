@@ -33,6 +33,7 @@ pub(super) fn warm_up() {
         &OTHER_EDITION_KEY,
         &WHO_IS_PAID,
         &WANTS_A_KEY,
+        &NO_KEY,
         &BOT_OPENS_RULE,
         &BOT_RUNS_COMMANDS,
         &EXTEND_IT,
@@ -169,6 +170,13 @@ static WHO_IS_PAID: LazyLock<Folded> = LazyLock::new(|| {
 static WANTS_A_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(windows|it|the\s+(vm|server|instance|machine|setup|screen))\s+(now\s+|still\s+|keeps\s+)?(wants|asks|asking|is\s+asking|asked|needs|requires|demands|is\s+demanding)\s+(me\s+)?(for\s+)?(a|an|the|my)\s+(product\s+|licen[cs]e\s+|activation\s+)?key\b",
+    )
+});
+
+/// Having no key to give Windows ("i have no key, what i do", "we don't have a product key").
+static NO_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(i|we)\s+(have|got|has)\s+no\s+(product\s+|licen[cs]e\s+|windows\s+|activation\s+)?key\b|\b(i|we)\s+(don'?t|do\s+not|dont|did\s+not|didn'?t)\s+(have|get|got|buy|receive)\s+(a|any|the|an)\s+(product\s+|licen[cs]e\s+|windows\s+|activation\s+)?key\b|^\s*no\s+(product\s+|licen[cs]e\s+)?key\b",
     )
 });
 
@@ -399,7 +407,11 @@ pub(super) fn answer(
     }
 
     // Windows asking for a key, with no edition named: the ways, each with the key it takes.
-    if WANTS_A_KEY.is_match(q) && u.slots.editions.is_empty() && u.slots.host.is_none() {
+    // Having no key to give it is the same question.
+    if (WANTS_A_KEY.is_match(q) || NO_KEY.is_match(q))
+        && u.slots.editions.is_empty()
+        && u.slots.host.is_none()
+    {
         return Some(with_intent(super::which_way(ctx), Some(Intent::Methods)));
     }
 
