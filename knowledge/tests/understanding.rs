@@ -950,3 +950,30 @@ fn thirtieth_dev_set() {
     );
     assert!(pct >= 80.0, "thirtieth dev set: accuracy {pct:.1}% < 80%");
 }
+
+/// The thirty-fourth development set (dev37.toml): why and what-if questions, and time: people
+/// who want the reason or the consequence rather than the command (why 25 clients and 5
+/// servers, why the count does not go up, why a clone does not count, why 1688, why DNS, why
+/// the clock matters, why the GVLK is public; the KMS host down for a week, a month or 181
+/// days; rebuilding the host; adding VMs; a client on another network; a MAK on a KMS client;
+/// two hosts publishing SRV records; changing the port), days left, renewal, day 181, grace
+/// after a rearm, evaluation expiry and dates written in the question; curious junior admins,
+/// skeptical managers, auditors and seasoned admins testing the bot; about a quarter thread
+/// follow-ups ("and if it's down longer?", "why?", "so what do I do?"); 125 items, 34
+/// off-topic near-misses (why RDP is slow, Windows Update failing, a Linux VM clock, slow DNS,
+/// Office licence expiry). Written blind to the engine. First run, before any tuning on it:
+/// 103/125 (82.4%), off-topic declined 32/34 (held-out sets at that moment: third 213/225,
+/// fourth 226/240, fifth 239/254).
+#[test]
+fn thirty_fourth_dev_set() {
+    let pct = check_set(
+        "thirty-fourth dev set (tuned on)",
+        include_str!("dev37.toml"),
+        120,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 78.0,
+        "thirty-fourth dev set: accuracy {pct:.1}% < 78%"
+    );
+}
