@@ -4542,7 +4542,7 @@ fn host_vs_client(words: &[&str]) -> bool {
 /// the KMS host is down for a week?", "a laptop can't reach KMS", "on day 181").
 static HOST_AWAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(down|offline|dead|unreachable|unavailable|off|gone|away|out|broken)\b.{0,20}\bfor\s+(a|an|one|two|three|four|six|\d+|several|many|a\s+few|over\s+a|more\s+than\s+a)?\s*(weeks?|months?|days?|years?)\b|\bday\s+181\b|\b181\s+days\b|\b(can'?t|cannot|can\s+not|couldn'?t|unable\s+to|doesn'?t|does\s+not|never)\s+reach\w*\s+(the\s+|our\s+|a\s+|any\s+)?kms\b",
+        r"(?i)\b(down|offline|dead|unreachable|unavailable|off|gone|away|out|broken)\b.{0,20}\bfor\s+(a|an|one|two|three|four|six|\d+|several|many|a\s+few|over\s+a|more\s+than\s+a)?\s*(weeks?|months?|days?|years?)\b|\bday\s+181\b|\b181\s+days\b|\b(can'?t|cannot|can\s+not|couldn'?t|unable\s+to|doesn'?t|does\s+not|never)\s+reach\w*\s+(the\s+|our\s+|a\s+|any\s+)?kms\b|\bkms\s+(host|server|box|vm)\s+(died|crashed|failed|is\s+dead|is\s+broken|broke)\b|\b(after|past|beyond|more\s+than|over|longer\s+than)\s+(the\s+)?180\s+days\b|\b(clients?|laptops?|notebooks?|machines?|pcs?|computers?|devices?)\b.{0,20}\b(moves?|moved|moving|roams?|travels?|goes)\b.{0,20}\b(another|other|different|new|a\s+different|home)\s+(network|site|subnet|vnet|vlan|office|location|country)\b",
     )
 });
 /// A later message in a thread about a host that is away: longer, back again.
@@ -4633,7 +4633,7 @@ fn reason_or_consequence(
     }
     let prev = thread_fact(kb, ctx);
     let short = tokens <= 10;
-    let about_kms = ["kms", "activat", "licen", "client", "181"]
+    let about_kms = ["kms", "activat", "licen", "client", "181", "180 days"]
         .iter()
         .any(|w| lower.contains(w));
     if short && WHY_NUMBER.is_match(q) {
@@ -4649,18 +4649,39 @@ fn reason_or_consequence(
             ("validity", Intent::Timing)
         });
     }
+    if MAK_ON_KMS.is_match(q) && CONSEQUENCE.is_match(q) {
+        return Some(("mak-on-kms-client", Intent::Online));
+    }
     // "If it can't reach KMS, how often does it retry?" asks for the retry interval.
     let retry = ["retr", "try again", "how often", "tries again"]
         .iter()
         .any(|w| lower.contains(w));
-    if HOST_AWAY.is_match(q) && about_kms && !lower.contains("grace") && !retry {
+    // An evaluation or trial running out is the evaluation's own period.
+    let trial = ["eval", "trial"].iter().any(|w| lower.contains(w));
+    if HOST_AWAY.is_match(q) && about_kms && !lower.contains("grace") && !retry && !trial {
         return Some(("host-outage", Intent::Timing));
+    }
+    // "Why does activation need DNS?": how clients find the host.
+    if lower.contains("why")
+        && ["dns", "srv record"].iter().any(|w| lower.contains(w))
+        && about_kms
+        && !["slow", "fail", "error", "wrong", "pick"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return Some(("srv", Intent::ExistingKms));
+    }
+    // "Why does xpr show a date and not permanent?": KMS expires and renews, a MAK does not.
+    if lower.contains("permanent")
+        && (lower.contains("why") || lower.contains("not permanent"))
+        && ["xpr", "expir", "date", "180"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return Some(("permanent", Intent::StatusCheck));
     }
     if COUNT_NOT_RISING.is_match(q) {
         return Some(("cmid", Intent::Thresholds));
-    }
-    if MAK_ON_KMS.is_match(q) && CONSEQUENCE.is_match(q) {
-        return Some(("mak-on-kms-client", Intent::Online));
     }
     if GVLK_PUBLIC.is_match(q)
         && [
@@ -4683,6 +4704,7 @@ fn reason_or_consequence(
         Some("host-outage" | "validity") if short && AWAY_LONGER.is_match(q) => {
             Some(("host-outage", Intent::Timing))
         }
+        Some("host-outage") if follow => Some(("host-outage", Intent::Timing)),
         Some("cmid") if follow && !lower.contains("dns") => Some(("cmid", Intent::Thresholds)),
         Some("host-move")
             if short
