@@ -4680,6 +4680,68 @@ fn reason_or_consequence(
     {
         return Some(("permanent", Intent::StatusCheck));
     }
+    // "Why does the count reset after 30 days?": the host counts the last 30 days.
+    if lower.contains("why")
+        && lower.contains("count")
+        && [
+            "30 days",
+            "reset",
+            "drop",
+            "go down",
+            "went down",
+            "decreas",
+            "fall",
+            "fell",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !["clon", "cmid", "sysprep", "image"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return Some(("thresholds", Intent::Thresholds));
+    }
+    // "What if DNS publishing is turned off?": clients need the host set by hand.
+    if ["publishing", "publish"].iter().any(|w| lower.contains(w))
+        && lower.contains("dns")
+        && [
+            "turned off",
+            "switched off",
+            "disabled",
+            "disable",
+            "turn off",
+            "off?",
+            "stop",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && (lower.contains("what if") || lower.contains("what happens"))
+    {
+        return Some(("srv", Intent::ExistingKms));
+    }
+    // "Why do clients keep going to the old KMS host?": it is still found, or set by hand.
+    if lower.contains("old kms")
+        && lower.contains("why")
+        && slots.host.is_none()
+        && [
+            "keep", "still", "going to", "contact", "find", "pick", "use",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Some(("host-move", Intent::HostSetup));
+    }
+    // "Is 170 days left normal?": the 180 days and the weekly renewal.
+    if ["days left", "days remaining", "days to go"]
+        .iter()
+        .any(|w| lower.contains(w))
+        && ["normal", "ok", "fine", "expected", "why", "right"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && !trial
+    {
+        return Some(("validity", Intent::Timing));
+    }
     if COUNT_NOT_RISING.is_match(q) {
         return Some(("cmid", Intent::Thresholds));
     }
