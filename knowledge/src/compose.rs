@@ -4542,13 +4542,13 @@ fn host_vs_client(words: &[&str]) -> bool {
 /// the KMS host is down for a week?", "a laptop can't reach KMS", "on day 181").
 static HOST_AWAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(down|offline|dead|unreachable|unavailable|off|gone|away|out|broken)\b.{0,20}\bfor\s+(a|an|one|two|three|four|six|\d+|several|many|a\s+few|over\s+a|more\s+than\s+a)?\s*(weeks?|months?|days?|years?)\b|\bday\s+181\b|\b181\s+days\b|\b(can'?t|cannot|can\s+not|couldn'?t|unable\s+to|doesn'?t|does\s+not|never)\s+reach\w*\s+(the\s+|our\s+|a\s+|any\s+)?kms\b|\bkms\s+(host|server|box|vm)\s+(died|crashed|failed|is\s+dead|is\s+broken|broke)\b|\b(after|past|beyond|more\s+than|over|longer\s+than)\s+(the\s+)?180\s+days\b|\b(clients?|laptops?|notebooks?|machines?|pcs?|computers?|devices?)\b.{0,20}\b(moves?|moved|moving|roams?|travels?|goes)\b.{0,20}\b(another|other|different|new|a\s+different|home)\s+(network|site|subnet|vnet|vlan|office|location|country)\b",
+        r"(?i)\b(down|offline|dead|unreachable|unavailable|off|gone|away|out|broken)\b.{0,20}\bfor\s+(a|an|one|two|three|four|six|\d+|several|many|a\s+few|over\s+a|more\s+than\s+a)?\s*(weeks?|months?|days?|years?)\b|\bday\s+181\b|\b181\s+days\b|\b(can'?t|cannot|can\s+not|couldn'?t|unable\s+to|doesn'?t|does\s+not|never)\s+reach\w*\s+(the\s+|our\s+|a\s+|any\s+)?kms\b|\bkms\s+(host|server|box|vm)\s+(died|crashed|failed|is\s+dead|is\s+broken|broke)\b|\bkms\s+(host|server)\b.{0,20}\b(burns?\s+down|burned\s+down|is\s+lost|gets\s+deleted|was\s+deleted|destroyed)\b|\blost\s+(the\s+|our\s+)?kms\s+(host|server)\b|\bkms\s+outage\b|\b(after|past|beyond|more\s+than|over|longer\s+than)\s+(the\s+)?180\s+days\b|\b(clients?|laptops?|notebooks?|machines?|pcs?|computers?|devices?)\b.{0,20}\b(moves?|moved|moving|roams?|travels?|goes)\b.{0,20}\b(another|other|different|new|a\s+different|home)\s+(network|site|subnet|vnet|vlan|office|location|country)\b",
     )
 });
 /// A later message in a thread about a host that is away: longer, back again.
 static AWAY_LONGER: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(longer|weeks?|months?|years?|days|181|forever|comes?\s+back|back\s+online|back\s+up|reconnects?|returns?|after\s+that)\b",
+        r"(?i)\b(longer|weeks?|months?|years?|days|181|forever|comes?\s+back|back\s+online|back\s+up|reconnects?|returns?|after\s+that|offline|down|unreachable|unavailable)\b",
     )
 });
 /// The count of a KMS host that stays where it is ("why does the count not go up?").
@@ -4767,6 +4767,20 @@ fn reason_or_consequence(
             Some(("host-outage", Intent::Timing))
         }
         Some("host-outage") if follow => Some(("host-outage", Intent::Timing)),
+        Some("gvlk-public")
+            if follow
+                || ["stop", "abuse", "prevent", "misuse", "pirat"]
+                    .iter()
+                    .any(|w| lower.contains(w)) =>
+        {
+            Some(("gvlk-public", Intent::KeyLookup))
+        }
+        // A bare "why?" after a fact that gives its reason: the same fact.
+        Some("thresholds") if BARE_WHY.is_match(q) => Some(("thresholds", Intent::Thresholds)),
+        Some("redundancy") if BARE_WHY.is_match(q) => Some(("redundancy", Intent::HostSetup)),
+        Some("srv") if BARE_WHY.is_match(q) => Some(("srv", Intent::ExistingKms)),
+        Some("time-skew") if BARE_WHY.is_match(q) => Some(("time-skew", Intent::TimeSync)),
+        Some("validity") if BARE_WHY.is_match(q) => Some(("validity", Intent::Timing)),
         Some("cmid") if follow && !lower.contains("dns") => Some(("cmid", Intent::Thresholds)),
         Some("host-move")
             if short
