@@ -959,12 +959,12 @@ fn thirtieth_dev_set() {
 /// two hosts publishing SRV records; changing the port), days left, renewal, day 181, grace
 /// after a rearm, evaluation expiry and dates written in the question; curious junior admins,
 /// skeptical managers, auditors and seasoned admins testing the bot; about a quarter thread
-/// follow-ups ("and if it's down longer?", "why?", "so what do I do?"); 165 items, 39
+/// follow-ups ("and if it's down longer?", "why?", "so what do I do?"); 170 items, 39
 /// off-topic near-misses (why RDP is slow, Windows Update failing, a Linux VM clock, slow DNS,
 /// Office licence expiry). Written blind to the engine. First run, before any tuning on it:
 /// 103/125 (82.4%), off-topic declined 32/34 (held-out sets at that moment: third 213/225,
-/// fourth 226/240, fifth 239/254). 40 items (5 off-topic) were added after tuning, from other
-/// wordings tried by hand (t001-t035, x035-x039). After tuning on it: 164/165, with the
+/// fourth 226/240, fifth 239/254). 45 items (5 off-topic) were added after tuning, from other
+/// wordings tried by hand (t001-t040, x035-x039). After tuning on it: 169/170, with the
 /// held-out sets unchanged (third 213/225, fourth 226/240, fifth 239/254). The fixes were made
 /// general: a KMS host away for a length of time, dead, past 180 days, a client that cannot
 /// reach one or that moves to another network, or day 181
@@ -977,7 +977,10 @@ fn thirtieth_dev_set() {
 /// its follow-ups; the time left after a rearm as the grace period; why activation needs DNS
 /// (the SRV record); why xpr shows a date and not "permanent" (KMS renews, a MAK does not);
 /// why the count resets or drops (the last 30 days); DNS publishing turned off (set the host
-/// by hand); why clients still go to the old KMS host; whether N days left is normal; moving KMS off 1688 as a
+/// by hand); why clients still go to the old KMS host; whether N days left is normal; a KMS
+/// host lost, burnt down or in an outage as the host away; a bare "why?" after the
+/// thresholds, a second host, DNS, the clock or the validity as that fact again; "what stops
+/// abuse?" after why the GVLKs are public; moving KMS off 1688 as a
 /// port change, and what else must follow when the port changes; a count and an addition in
 /// one message ("22 VMs, adding 3 more") added up; another server down or a guest clock
 /// drifting, with nothing about activation, declined. Still failing: b067 (the Windows 11
