@@ -1374,7 +1374,7 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b|\b(change|move|customi[sz]e)\w*\s+(the\s+)?(default\s+)?kms\s+port\b",
+        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b|\b(change|move|customi[sz]e)\w*\s+(the\s+)?(default\s+)?kms\s+port\b|\b(move|switch|change|go)\w*\b.{0,30}\b(off|away\s+from|from)\s+(port\s+)?1688\b",
     )
 });
 /// The grace period before activation.
@@ -1683,6 +1683,17 @@ pub(crate) fn warm_up() {
         &OTHER_KEY,
         &HOST_MOVE,
         &HOST_CHECK,
+        &HOST_AWAY,
+        &AWAY_LONGER,
+        &COUNT_NOT_RISING,
+        &MAK_ON_KMS,
+        &CONSEQUENCE,
+        &GVLK_PUBLIC,
+        &WHY_NUMBER,
+        &OTHER_OUTAGE,
+        &ACTIVATION_WORDS,
+        &REBUILD_HOST,
+        &REARM_TIME,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -4630,6 +4641,288 @@ fn host_vs_client(words: &[&str]) -> bool {
                     .any(|w| has(w))))
 }
 
+/// A KMS host away for a length of time, a client that cannot reach one, or day 181 ("what if
+/// the KMS host is down for a week?", "a laptop can't reach KMS", "on day 181").
+static HOST_AWAY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(down|offline|dead|unreachable|unavailable|off|gone|away|out|broken)\b.{0,20}\bfor\s+(a|an|one|two|three|four|six|\d+|several|many|a\s+few|over\s+a|more\s+than\s+a)?\s*(weeks?|months?|days?|years?)\b|\bday\s+181\b|\b181\s+days\b|\b(can'?t|cannot|can\s+not|couldn'?t|unable\s+to|doesn'?t|does\s+not|never)\s+reach\w*\s+(the\s+|our\s+|a\s+|any\s+)?kms\b|\bkms\s+(host|server|box|vm)\s+(died|crashed|failed|is\s+dead|is\s+broken|broke)\b|\bkms\s+(host|server)\b.{0,20}\b(burns?\s+down|burned\s+down|is\s+lost|gets\s+deleted|was\s+deleted|destroyed)\b|\blost\s+(the\s+|our\s+)?kms\s+(host|server)\b|\bkms\s+outage\b|\b(after|past|beyond|more\s+than|over|longer\s+than)\s+(the\s+)?180\s+days\b|\b(clients?|laptops?|notebooks?|machines?|pcs?|computers?|devices?)\b.{0,20}\b(moves?|moved|moving|roams?|travels?|goes)\b.{0,20}\b(another|other|different|new|a\s+different|home)\s+(network|site|subnet|vnet|vlan|office|location|country)\b",
+    )
+});
+/// A later message in a thread about a host that is away: longer, back again.
+static AWAY_LONGER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(longer|weeks?|months?|years?|days|181|forever|comes?\s+back|back\s+online|back\s+up|reconnects?|returns?|after\s+that|offline|down|unreachable|unavailable)\b",
+    )
+});
+/// The count of a KMS host that stays where it is ("why does the count not go up?").
+static COUNT_NOT_RISING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bcount\b.{0,40}(\bnot|n'?t|\bnever|\bno\s+longer)\s+(go(ing|es)?\s+up|increas\w*|ris\w*|grow\w*|chang\w*|mov\w*|climb\w*|budg\w*)\b|\bcount\b.{0,20}\b(stays?\s+the\s+same|frozen|flat|won'?t\s+budge)\b|\b(isn'?t|is\s+not|doesn'?t|does\s+not|won'?t|will\s+not|why\s+is\s+n'?t|never)\b.{0,30}\bcount\b.{0,10}\b(go(ing|es)?\s+up|increas\w*|ris\w*|grow\w*|climb\w*)\b",
+    )
+});
+/// A MAK put on a machine that activates through KMS, asked for its consequence.
+static MAK_ON_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bmak\b.{0,40}\b(on|onto|to|into|for)\s+(a\s+|the\s+|our\s+|my\s+|an?\s+)?(machine\s+that\s+(was|is)\s+)?kms([- ]activated|\s+activated|\s+clients?)?\b|\bkms[- ]activated\b.{0,40}\bmak\b",
+    )
+});
+/// What putting it there does ("what if", "does it consume", "does it still renew").
+static CONSEQUENCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(what\s+if|what\s+happens|happens|consum\w*|use\s+up|uses?\s+(up\s+)?(an?|one)\s+activation|renew\w*|still|affect\w*|expire\w*|permanent\w*|count\w*)\b",
+    )
+});
+/// Why the client setup keys are out in the open ("why is the GVLK public?", "if anyone can
+/// find the GVLK, how is it controlled?").
+static GVLK_PUBLIC: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(gvlks?|setup\s+keys?|client\s+keys?|the\s+key)\b.{0,60}\b(publish\w*|public\w*|openly|in\s+the\s+docs|on\s+the\s+(internet|web)|same\s+for\s+every(one|body)|anyone|everyone|everybody)\b|\b(anyone|everyone|everybody)\b.{0,40}\b(gvlks?|setup\s+keys?)\b",
+    )
+});
+/// "why 180?", "why 25?", "why 1688?": the reason for a number the bot gave.
+static WHY_NUMBER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\W*(but\s+|and\s+|so\s+)?why\s+(is\s+it\s+|only\s+|exactly\s+|precisely\s+)?(180|181|7|seven|25|twenty[\s-]five|5|five|1688)(\s+(days?|clients?|machines?|servers?|vms?))?\W*$",
+    )
+});
+/// Another service named as being down, or a guest clock drifting, with nothing about
+/// activation: not ours ("what if our domain controller is down for a week?").
+static OTHER_OUTAGE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(domain\s+controllers?|dcs?|exchange(\s+server)?|sql(\s+server)?|dhcp(\s+server)?|file\s+server|print\s+server|web\s+server|mail\s+server|active\s+directory|vcenter|esxi|hyper-?v\s+host)\b.{0,30}\b(is\s+|goes\s+|went\s+|was\s+)?(down|offline|dead|unreachable)\b|\b(clocks?|time)\b.{0,30}\bdrift\w*\b|\bdrift\w*\b.{0,30}\b(clocks?|time)\b",
+    )
+});
+/// The KMS host built again or replaced ("what if I rebuild the KMS host?", "we're replacing
+/// the KMS server with a new one").
+static REBUILD_HOST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(rebuil\w*|reinstall\w*|replac\w*|re-?imag\w*|redeploy\w*)\b.{0,20}\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.{0,30}\b(rebuil\w*|reinstall\w*|replaced|re-?imaged|redeployed)\b",
+    )
+});
+/// The time left after a rearm ("rearmed this morning, how long do I have?").
+static REARM_TIME: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bre-?arm\w*\b.{0,60}\b(how\s+long|how\s+many\s+days|how\s+much\s+time|time\s+left|days\s+left|until\s+when)\b|\b(how\s+long|how\s+many\s+days|how\s+much\s+time)\b.{0,40}\b(after|since)\s+(a\s+|the\s+|my\s+)?re-?arm\w*\b",
+    )
+});
+/// Words that keep a message about activation.
+static ACTIVATION_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(kms|activat\w*|licen[cs]\w*|slmgr|gvlks?|mak|0xc004\w*|1688|vlmcs|keys?)\b")
+});
+
+/// The fact a thread's last answer came from, by its title.
+fn thread_fact<'a>(kb: &'a KnowledgeBase, ctx: Option<&Context>) -> Option<&'a str> {
+    let section = ctx.and_then(|c| c.topic.as_ref())?.section.as_str();
+    kb.tables
+        .kms
+        .iter()
+        .find(|f| f.title == section)
+        .map(|f| f.id.as_str())
+}
+
+/// Why and what-if questions with a fact of their own, and the follow-ups that stay on that
+/// fact: a host away for some time, a count that does not rise, a MAK on a KMS client, why the
+/// GVLKs are public, why a number; `None` for everything else.
+fn reason_or_consequence(
+    kb: &KnowledgeBase,
+    q: &str,
+    lower: &str,
+    tokens: usize,
+    slots: &Slots,
+    ctx: Option<&Context>,
+) -> Option<(&'static str, Intent)> {
+    if !slots.nothing_pasted() || !slots.editions.is_empty() || slots.error.is_some() {
+        return None;
+    }
+    let prev = thread_fact(kb, ctx);
+    let short = tokens <= 10;
+    let about_kms = ["kms", "activat", "licen", "client", "181", "180 days"]
+        .iter()
+        .any(|w| lower.contains(w));
+    if short && WHY_NUMBER.is_match(q) {
+        let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+        return Some(if words.contains(&"1688") {
+            ("port", Intent::Connectivity)
+        } else if ["25", "5", "five", "twenty"]
+            .iter()
+            .any(|w| words.contains(w))
+        {
+            ("thresholds", Intent::Thresholds)
+        } else {
+            ("validity", Intent::Timing)
+        });
+    }
+    if MAK_ON_KMS.is_match(q) && CONSEQUENCE.is_match(q) {
+        return Some(("mak-on-kms-client", Intent::Online));
+    }
+    // "If it can't reach KMS, how often does it retry?" asks for the retry interval.
+    let retry = ["retr", "try again", "how often", "tries again"]
+        .iter()
+        .any(|w| lower.contains(w));
+    // An evaluation or trial running out is the evaluation's own period.
+    let trial = ["eval", "trial"].iter().any(|w| lower.contains(w));
+    if HOST_AWAY.is_match(q) && about_kms && !lower.contains("grace") && !retry && !trial {
+        return Some(("host-outage", Intent::Timing));
+    }
+    // "Why does activation need DNS?": how clients find the host.
+    if lower.contains("why")
+        && ["dns", "srv record"].iter().any(|w| lower.contains(w))
+        && about_kms
+        && !["slow", "fail", "error", "wrong", "pick"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return Some(("srv", Intent::ExistingKms));
+    }
+    // "Why does xpr show a date and not permanent?": KMS expires and renews, a MAK does not.
+    if lower.contains("permanent")
+        && (lower.contains("why") || lower.contains("not permanent"))
+        && ["xpr", "expir", "date", "180"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return Some(("permanent", Intent::StatusCheck));
+    }
+    // "Why does the count reset after 30 days?": the host counts the last 30 days.
+    if lower.contains("why")
+        && lower.contains("count")
+        && [
+            "30 days",
+            "reset",
+            "drop",
+            "go down",
+            "went down",
+            "decreas",
+            "fall",
+            "fell",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !["clon", "cmid", "sysprep", "image"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return Some(("thresholds", Intent::Thresholds));
+    }
+    // "What if DNS publishing is turned off?": clients need the host set by hand.
+    if ["publishing", "publish"].iter().any(|w| lower.contains(w))
+        && lower.contains("dns")
+        && [
+            "turned off",
+            "switched off",
+            "disabled",
+            "disable",
+            "turn off",
+            "off?",
+            "stop",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && (lower.contains("what if") || lower.contains("what happens"))
+    {
+        return Some(("srv", Intent::ExistingKms));
+    }
+    // "Why do clients keep going to the old KMS host?": it is still found, or set by hand.
+    if lower.contains("old kms")
+        && lower.contains("why")
+        && slots.host.is_none()
+        && [
+            "keep", "still", "going to", "contact", "find", "pick", "use",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Some(("host-move", Intent::HostSetup));
+    }
+    // "Is 170 days left normal?": the 180 days and the weekly renewal.
+    if ["days left", "days remaining", "days to go"]
+        .iter()
+        .any(|w| lower.contains(w))
+        && ["normal", "ok", "fine", "expected", "why", "right"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && !trial
+    {
+        return Some(("validity", Intent::Timing));
+    }
+    if COUNT_NOT_RISING.is_match(q) {
+        return Some(("cmid", Intent::Thresholds));
+    }
+    if GVLK_PUBLIC.is_match(q)
+        && [
+            "why", "risk", "controll", "stop", "prevent", "secur", "safe", "how come",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Some(("gvlk-public", Intent::KeyLookup));
+    }
+    if REBUILD_HOST.is_match(q) {
+        return Some(("host-move", Intent::HostSetup));
+    }
+    if REARM_TIME.is_match(q) && !lower.contains("count") {
+        return Some(("grace", Intent::Timing));
+    }
+    // Follow-ups that stay on the fact of the thread.
+    let follow = short && (BARE_WHY.is_match(q) || FIX_IT.is_match(q) || FOLLOW_UP.is_match(q));
+    match prev {
+        Some("host-outage" | "validity") if short && AWAY_LONGER.is_match(q) => {
+            Some(("host-outage", Intent::Timing))
+        }
+        Some("host-outage") if follow => Some(("host-outage", Intent::Timing)),
+        Some("gvlk-public")
+            if follow
+                || ["stop", "abuse", "prevent", "misuse", "pirat"]
+                    .iter()
+                    .any(|w| lower.contains(w)) =>
+        {
+            Some(("gvlk-public", Intent::KeyLookup))
+        }
+        // A bare "why?" after a fact that gives its reason: the same fact.
+        Some("thresholds") if BARE_WHY.is_match(q) => Some(("thresholds", Intent::Thresholds)),
+        Some("redundancy") if BARE_WHY.is_match(q) => Some(("redundancy", Intent::HostSetup)),
+        Some("srv") if BARE_WHY.is_match(q) => Some(("srv", Intent::ExistingKms)),
+        Some("time-skew") if BARE_WHY.is_match(q) => Some(("time-skew", Intent::TimeSync)),
+        Some("validity") if BARE_WHY.is_match(q) => Some(("validity", Intent::Timing)),
+        Some("cmid") if follow && !lower.contains("dns") => Some(("cmid", Intent::Thresholds)),
+        Some("host-move")
+            if short
+                && ["count", "srv", "record", "start over", "clients", "dns"]
+                    .iter()
+                    .any(|w| lower.contains(w)) =>
+        {
+            Some(("host-move", Intent::HostSetup))
+        }
+        Some("mak-on-kms-client") if short && (CONSEQUENCE.is_match(q) || follow) => {
+            Some(("mak-on-kms-client", Intent::Online))
+        }
+        Some("srv")
+            if short
+                && [
+                    "no dns",
+                    "without dns",
+                    "don't have dns",
+                    "dont have dns",
+                    "do not have dns",
+                    "no srv",
+                ]
+                .iter()
+                .any(|w| lower.contains(w)) =>
+        {
+            Some(("srv", Intent::ExistingKms))
+        }
+        _ => None,
+    }
+}
+
+/// Another service down, or a clock drifting, asked with nothing about activation and outside
+/// a thread: not a question for this bot.
+fn other_outage(q: &str, ctx: Option<&Context>) -> bool {
+    ctx.and_then(|c| c.intent).is_none()
+        && OTHER_OUTAGE.is_match(q)
+        && !ACTIVATION_WORDS.is_match(q)
+}
+
 /// Whether one machine needs sysprep ("is sysprep needed if I only have one VM?").
 fn sysprep_single(lower: &str, words: &[&str], count: Option<u32>) -> bool {
     const ONE: &[&str] = &[
@@ -6408,6 +6701,28 @@ fn answer_one(
             u.confidence = u.confidence.max(0.6);
         }
     }
+    // "We have 22 VMs, adding 3 more, will they activate?": the count after the addition.
+    if ctx.and_then(|c| c.machines).is_none() {
+        if let Some(c) = u.slots.count {
+            let more = ADD_MORE
+                .captures(q)
+                .and_then(|m| m.get(1).or_else(|| m.get(2)))
+                .and_then(|m| crate::nlu::slots::word_number(m.as_str()));
+            // The number added is the one the count was read from unless the message holds
+            // it twice ("10 PCs, adding 10 more").
+            let twice = q
+                .split(|ch: char| !ch.is_ascii_digit())
+                .filter(|w| w.parse::<u32>().ok() == Some(c.n))
+                .count()
+                >= 2;
+            if let Some(m) = more.filter(|m| *m != c.n || twice) {
+                u.slots.count = Some(MachineCount {
+                    n: c.n.saturating_add(m),
+                    kind: c.kind,
+                });
+            }
+        }
+    }
     // "How do I fix that?" after an error code: that error's fix; a bare "why?" its cause.
     let mut error_of_thread = false;
     if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
@@ -6867,6 +7182,16 @@ fn answer_one(
             }
         }
     }
+    // Why and what-if questions with a fact of their own ("what if the KMS host is down for a
+    // week?", "why does the count not go up?"), and follow-ups that stay on that fact.
+    if other_outage(q, ctx) {
+        return abstain(0.0, ctx);
+    }
+    if let Some((id, intent)) = reason_or_consequence(kb, q, &lower, toks.len(), &u.slots, ctx) {
+        if let Some(a) = fact_answer(kb, id, &t, intent, ctx) {
+            return with_intent(a, Some(intent));
+        }
+    }
     // Topics with one fact of their own, whatever the classifier guessed.
     if u.slots.nothing_pasted() {
         let kms_proxy =
@@ -7015,7 +7340,9 @@ fn answer_one(
             .any(|w| lower.contains(w))
         {
             Some(("host-retire", Intent::HostSetup))
-        } else if (lower.contains("kms") && HOST_MOVE.is_match(q)) || STALE_SRV.is_match(q) {
+        } else if (lower.contains("kms") && HOST_MOVE.is_match(q) && !HOST_PORT_CHANGE.is_match(q))
+            || STALE_SRV.is_match(q)
+        {
             // Moving the host, or an old one still found through DNS.
             Some(("host-move", Intent::HostSetup))
         } else if lower.contains("kms") && HOST_CHECK.is_match(q) {
@@ -7626,6 +7953,12 @@ fn answer_one(
                     .replace("<port>", &p.to_string())
                     .replace("/sprt 1688", &format!("/sprt {p}"));
                 text.push_str(&format!("\n\nThen allow tcp/{p} in the host's firewall, and point clients at it with `slmgr /skms <KMS_host>:{p}` (DNS publishing announces the new port by itself)."));
+            } else if ["what if", "what happens", "consequence"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                // "What if I change the port?": what else has to follow the host.
+                text.push_str("\n\nThen allow the new port in the host's firewall, and point clients at it with `slmgr /skms <KMS_host>:<port>` (DNS publishing announces the new port by itself); clients still looking for 1688 can no longer reach the host.");
             }
             let mut c = ctx.cloned().unwrap_or_default();
             c.intent = Some(Intent::HostSetup);

@@ -997,3 +997,51 @@ fn thirty_second_dev_set() {
         "thirty-second dev set: accuracy {pct:.1}% < 75%"
     );
 }
+
+/// The thirty-fourth development set (dev37.toml): why and what-if questions, and time: people
+/// who want the reason or the consequence rather than the command (why 25 clients and 5
+/// servers, why the count does not go up, why a clone does not count, why 1688, why DNS, why
+/// the clock matters, why the GVLK is public; the KMS host down for a week, a month or 181
+/// days; rebuilding the host; adding VMs; a client on another network; a MAK on a KMS client;
+/// two hosts publishing SRV records; changing the port), days left, renewal, day 181, grace
+/// after a rearm, evaluation expiry and dates written in the question; curious junior admins,
+/// skeptical managers, auditors and seasoned admins testing the bot; about a quarter thread
+/// follow-ups ("and if it's down longer?", "why?", "so what do I do?"); 170 items, 39
+/// off-topic near-misses (why RDP is slow, Windows Update failing, a Linux VM clock, slow DNS,
+/// Office licence expiry). Written blind to the engine. First run, before any tuning on it:
+/// 103/125 (82.4%), off-topic declined 32/34 (held-out sets at that moment: third 213/225,
+/// fourth 226/240, fifth 239/254). 45 items (5 off-topic) were added after tuning, from other
+/// wordings tried by hand (t001-t040, x035-x039). After tuning on it: 169/170, with the
+/// held-out sets unchanged (third 213/225, fourth 226/240, fifth 239/254). The fixes were made
+/// general: a KMS host away for a length of time, dead, past 180 days, a client that cannot
+/// reach one or that moves to another network, or day 181
+/// (a fact of its own: nothing at once, 180 days from the last renewal, notification after),
+/// with its follow-ups ("longer?", "a month?", "when it comes back?"); a count that does not
+/// go up as the cloned machines' shared CMID, and "why?" or "what do I do?" after it; a MAK
+/// put on a KMS client (one activation used, permanent, no renewal); why the GVLKs are public
+/// (not a licence; the host key is what is controlled); "why 180?", "why 25?", "why 1688?";
+/// a KMS host rebuilt or replaced as moving the host (count from zero, old SRV record), with
+/// its follow-ups; the time left after a rearm as the grace period; why activation needs DNS
+/// (the SRV record); why xpr shows a date and not "permanent" (KMS renews, a MAK does not);
+/// why the count resets or drops (the last 30 days); DNS publishing turned off (set the host
+/// by hand); why clients still go to the old KMS host; whether N days left is normal; a KMS
+/// host lost, burnt down or in an outage as the host away; a bare "why?" after the
+/// thresholds, a second host, DNS, the clock or the validity as that fact again; "what stops
+/// abuse?" after why the GVLKs are public; moving KMS off 1688 as a
+/// port change, and what else must follow when the port changes; a count and an addition in
+/// one message ("22 VMs, adding 3 more") added up; another server down or a guest clock
+/// drifting, with nothing about activation, declined. Still failing: b067 (the Windows 11
+/// Enterprise evaluation period), which has no source among the documents the facts cite.
+#[test]
+fn thirty_fourth_dev_set() {
+    let pct = check_set(
+        "thirty-fourth dev set (tuned on)",
+        include_str!("dev37.toml"),
+        120,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 78.0,
+        "thirty-fourth dev set: accuracy {pct:.1}% < 78%"
+    );
+}
