@@ -1234,10 +1234,11 @@ static PATH_OPEN_NOW: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(true|succeeded|succeeds|successful|open\s+now|opened\s+now|works\s+now|reachable\s+now|connects\s+now|it\s+connects)\b",
     )
 });
-/// Activation refused in so many words ("web-03 won't activate", "can't activate it").
+/// Activation refused in so many words ("web-03 won't activate", "can't activate it", "kms
+/// broke on app-02").
 static WONT_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(won'?t|wont|doesn'?t|does\s+not|can'?t|cannot|will\s+not|isn'?t|is\s+not)\s+(activate|activating|get\s+activated)\b|\bnot\s+activating\b",
+        r"(?i)\b(won'?t|wont|doesn'?t|does\s+not|can'?t|cannot|will\s+not|isn'?t|is\s+not)\s+(activate|activating|get\s+activated)\b|\bnot\s+activating\b|\b(broke|stopped\s+working|gone\s+wrong|went\s+wrong|acting\s+up)\b",
     )
 });
 /// Testing something named back in a thread, or the connection ("how do I test that from the
@@ -1245,6 +1246,12 @@ static WONT_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
 static TEST_THAT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(test|ping|probe)\b.{0,20}\b(that|it|this|connection|connectivity|port|reach\w*)\b|\b(connectivity|connection)\s+(test|check)\b",
+    )
+});
+/// A choice to make ("which one should we use, mak or kms?"), not a fact to look up.
+static CHOOSING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(should|must|shall|better|best|recommend\w*|pick|choose|go\s+(with|for)|prefer\w*|suggest\w*|advise)\b|\bwhich\s+(one\s+)?(do\s+)?(i|we)\s+(use|need)\b",
     )
 });
 /// A firewall rule ordered in a few words ("allow outbound 1688 to onprem kms", "pls open 1688
@@ -1497,6 +1504,7 @@ pub(crate) fn warm_up() {
         &WONT_ACTIVATE,
         &WHAT_YOU_NEED,
         &TEST_THAT,
+        &CHOOSING,
         &REQUEST_CONTENT,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
@@ -7237,7 +7245,7 @@ fn answer_one(
             Some(("home-edition", Intent::KeyLookup))
         } else if HOST_KEY_WHERE.is_match(q) {
             Some(("host-key-only", Intent::HostSetup))
-        } else if CHANNEL_PROOF.is_match(q) {
+        } else if CHANNEL_PROOF.is_match(q) && !CHOOSING.is_match(q) {
             Some(("channel-proof", Intent::StatusCheck))
         } else if EVALUATION.is_match(q) || evaluation_thread(ctx, &u.slots, toks.len()) {
             Some(("evaluation", Intent::ClientProcedure))
