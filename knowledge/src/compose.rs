@@ -1254,6 +1254,13 @@ static CHOOSING: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(should|must|shall|better|best|recommend\w*|pick|choose|go\s+(with|for)|prefer\w*|suggest\w*|advise)\b|\bwhich\s+(one\s+)?(do\s+)?(i|we)\s+(use|need)\b",
     )
 });
+/// Whether one KMS host activates client editions and servers alike ("can kms activate windows
+/// 11 and server 2025 both?", "will our kms do servers and desktops?").
+static BOTH_KINDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\b.{0,30}\b(activate|handle|serve|do|cover|support)\b.{0,30}\b(windows\s*1[01]|win\s*1[01]|desktops?|clients?|workstations?)\b.{0,30}\b(and|&)\b.{0,20}\b(windows\s+)?servers?\b|\bkms\b.{0,30}\b(activate|handle|serve|do|cover|support)\b.{0,30}\bservers?\b.{0,30}\b(and|&)\b.{0,20}\b(windows\s*1[01]|win\s*1[01]|desktops?|clients?|workstations?)\b",
+    )
+});
 /// A firewall rule ordered in a few words ("allow outbound 1688 to onprem kms", "pls open 1688
 /// to our kms"): a request for the cloud firewall.
 static RULE_ORDERED: LazyLock<Folded> = LazyLock::new(|| {
@@ -1505,6 +1512,7 @@ pub(crate) fn warm_up() {
         &WHAT_YOU_NEED,
         &TEST_THAT,
         &CHOOSING,
+        &BOTH_KINDS,
         &REQUEST_CONTENT,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
@@ -6821,7 +6829,7 @@ fn answer_one(
             Some(("existing-host-no-key", Intent::ExistingKms))
         } else if lower.contains("rearm") && REARM_GONE.is_match(q) {
             Some(("rearm-exhausted", Intent::Slmgr))
-        } else if SEPARATE_HOSTS.is_match(q)
+        } else if (SEPARATE_HOSTS.is_match(q) || BOTH_KINDS.is_match(q))
             && !["redundan", "failover", "backup", "availab"]
                 .iter()
                 .any(|w| lower.contains(w))
