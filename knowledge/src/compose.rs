@@ -1261,6 +1261,11 @@ static BOTH_KINDS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\bkms\b.{0,30}\b(activate|handle|serve|do|cover|support)\b.{0,30}\b(windows\s*1[01]|win\s*1[01]|desktops?|clients?|workstations?)\b.{0,30}\b(and|&)\b.{0,20}\b(windows\s+)?servers?\b|\bkms\b.{0,30}\b(activate|handle|serve|do|cover|support)\b.{0,30}\bservers?\b.{0,30}\b(and|&)\b.{0,20}\b(windows\s*1[01]|win\s*1[01]|desktops?|clients?|workstations?)\b",
     )
 });
+/// A time source named ("set ntp to pool.ntp.org", "time server 10.0.0.1", "sync the clock from
+/// our dc").
+static TIME_SOURCE_NAMED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(ntp|sntp|time\s*servers?|time\s+source|peerlist|w32tm|w32time|clock)\b")
+});
 /// A firewall rule ordered in a few words ("allow outbound 1688 to onprem kms", "pls open 1688
 /// to our kms"): a request for the cloud firewall.
 static RULE_ORDERED: LazyLock<Folded> = LazyLock::new(|| {
@@ -1513,6 +1518,7 @@ pub(crate) fn warm_up() {
         &TEST_THAT,
         &CHOOSING,
         &BOTH_KINDS,
+        &TIME_SOURCE_NAMED,
         &REQUEST_CONTENT,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
@@ -7974,6 +7980,19 @@ fn answer_one(
         )
     {
         u.reroute(Intent::Methods);
+    }
+    // "set ntp on windows to pool.ntp.org": a host named as the time source is no KMS host.
+    if matches!(
+        u.intent,
+        Intent::PointKms | Intent::ClientProcedure | Intent::ExistingKms
+    ) && u.slots.host.is_some()
+        && TIME_SOURCE_NAMED.is_match(q)
+        && !["kms", "1688", "skms", "slmgr", "activat"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.nothing_pasted()
+    {
+        u.reroute(Intent::TimeSync);
     }
     // "Ports?", "which ports": the network path, whatever the plural does to the classifier.
     if toks
