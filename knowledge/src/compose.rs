@@ -1266,6 +1266,13 @@ static BOTH_KINDS: LazyLock<Folded> = LazyLock::new(|| {
 static TIME_SOURCE_NAMED: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(ntp|sntp|time\s*servers?|time\s+source|peerlist|w32tm|w32time|clock)\b")
 });
+/// Whether Windows stops once a period is over ("after 180 days windows stop working?", "and
+/// after that it stop working?" after the validity).
+static STOPS_AFTER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(after|when|past|beyond|once|then)\b.{0,40}\b(stops?|stopped|shuts?\s*down|reboots?|dies|breaks?|locks?|quits?)\b.{0,20}(working|running|\?|$)",
+    )
+});
 /// A firewall rule ordered in a few words ("allow outbound 1688 to onprem kms", "pls open 1688
 /// to our kms"): a request for the cloud firewall.
 static RULE_ORDERED: LazyLock<Folded> = LazyLock::new(|| {
@@ -1519,6 +1526,7 @@ pub(crate) fn warm_up() {
         &CHOOSING,
         &BOTH_KINDS,
         &TIME_SOURCE_NAMED,
+        &STOPS_AFTER,
         &REQUEST_CONTENT,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
@@ -6999,7 +7007,10 @@ fn answer_one(
             Some(("host-sizing", Intent::HostSetup))
         } else if HOST_OWN_ACTIVATION.is_match(q) {
             Some(("host-activation", Intent::HostSetup))
-        } else if LAPSE.is_match(q) {
+        } else if LAPSE.is_match(q)
+            || (STOPS_AFTER.is_match(q)
+                && (q.contains("180") || ctx.and_then(|c| c.intent) == Some(Intent::Timing)))
+        {
             Some(("lapsed", Intent::Timing))
         } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
             Some(("sppsvc", Intent::HostSetup))
