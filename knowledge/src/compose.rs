@@ -1217,7 +1217,74 @@ static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
 /// reach the KMS host?"): provider support, through a ticket.
 static WHO_OPENS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bwho\b.{0,20}\b(opens?|open\s+up|adds?|allows?|unblocks?|changes?|configures?|sets?\s+up|handles?|(do|should|can|must)\s+(i|we)\s+(contact|ask|call|talk\s+to|email|ping|reach\s+out\s+to))\b",
+        r"(?i)\bwho\b.{0,20}\b(opens?|open\s+up|adds?|allows?|unblocks?|changes?|configures?|sets?\s+up|handles?|(is|are)\s+(doing|responsible)|does\s+(it|this|that)|takes?\s+care|(do|should|can|must)\s+(i|we)\s+(contact|ask|call|talk\s+to|email|ping|reach\s+out\s+to))\b",
+    )
+});
+/// Asking how to see whether the KMS port is open or reachable ("how i can see the port is
+/// open", "how do I verify the VM reaches the host").
+static TEST_ASKED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(see|check|verify|know|test|confirm|find\s+out|tell)\b.{0,40}\b(open|opened|reachable|reach(es)?|blocked|listening|connects?|connection)\b",
+    )
+});
+/// The test of the path to the KMS host reported passing ("it shows True now", "test
+/// succeeded", "port is open now").
+static PATH_OPEN_NOW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(true|succeeded|succeeds|successful|open\s+now|opened\s+now|works\s+now|reachable\s+now|connects\s+now|it\s+connects)\b",
+    )
+});
+/// Activation refused in so many words ("web-03 won't activate", "can't activate it", "kms
+/// broke on app-02").
+static WONT_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(won'?t|wont|doesn'?t|does\s+not|can'?t|cannot|will\s+not|isn'?t|is\s+not)\s+(activate|activating|get\s+activated)\b|\bnot\s+activating\b|\b(broke|stopped\s+working|gone\s+wrong|went\s+wrong|acting\s+up)\b",
+    )
+});
+/// Testing something named back in a thread, or the connection ("how do I test that from the
+/// VM?", "connectivity check?").
+static TEST_THAT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(test|ping|probe)\b.{0,20}\b(that|it|this|connection|connectivity|port|reach\w*)\b|\b(connectivity|connection)\s+(test|check)\b",
+    )
+});
+/// A choice to make ("which one should we use, mak or kms?"), not a fact to look up.
+static CHOOSING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(should|must|shall|better|best|recommend\w*|pick|choose|go\s+(with|for)|prefer\w*|suggest\w*|advise)\b|\bwhich\s+(one\s+)?(do\s+)?(i|we)\s+(use|need)\b",
+    )
+});
+/// Whether one KMS host activates client editions and servers alike ("can kms activate windows
+/// 11 and server 2025 both?", "will our kms do servers and desktops?").
+static BOTH_KINDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\b.{0,30}\b(activate|handle|serve|do|cover|support)\b.{0,30}\b(windows\s*1[01]|win\s*1[01]|desktops?|clients?|workstations?)\b.{0,30}\b(and|&)\b.{0,20}\b(windows\s+)?servers?\b|\bkms\b.{0,30}\b(activate|handle|serve|do|cover|support)\b.{0,30}\bservers?\b.{0,30}\b(and|&)\b.{0,20}\b(windows\s*1[01]|win\s*1[01]|desktops?|clients?|workstations?)\b",
+    )
+});
+/// A time source named ("set ntp to pool.ntp.org", "time server 10.0.0.1", "sync the clock from
+/// our dc").
+static TIME_SOURCE_NAMED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(ntp|sntp|time\s*servers?|time\s+source|peerlist|w32tm|w32time|clock)\b")
+});
+/// Whether Windows stops once a period is over ("after 180 days windows stop working?", "and
+/// after that it stop working?" after the validity).
+static STOPS_AFTER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(after|when|past|beyond|once|then)\b.{0,40}\b(stops?|stopped|shuts?\s*down|reboots?|dies|breaks?|locks?|quits?)\b.{0,20}(working|running|\?|$)",
+    )
+});
+/// A firewall rule ordered in a few words ("allow outbound 1688 to onprem kms", "pls open 1688
+/// to our kms"): a request for the cloud firewall.
+static RULE_ORDERED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(please\s+|pls\s+|plz\s+|kindly\s+|can\s+you\s+|could\s+you\s+|need\s+to\s+|we\s+need\s+to\s+|i\s+need\s+to\s+)?(allow|open|permit|unblock|whitelist)\b",
+    )
+});
+/// What goes into the firewall request ("what do I write in the ticket?", "what should the
+/// request say?").
+static REQUEST_CONTENT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(what|which\s+\w+|how)\b.{0,30}\b(write|put|say|include|mention|fill|give|tell\s+them|specify)\b.{0,30}\b(request|ticket|form)\b|\b(request|ticket)\b.{0,20}\b(should|must|need\s+to)\s+(say|contain|include|have)\b|\bwhat\b.{0,30}\b(request|ticket)\b.{0,10}\b(say|contain|include|look\s+like)\b",
     )
 });
 /// Asking whether the bot itself activates ("can you activate windows for me?", "can the bot
@@ -1451,6 +1518,17 @@ pub(crate) fn warm_up() {
         &HOST_STEPS,
         &WHICH_KEY,
         &WHO_OPENS,
+        &RULE_ORDERED,
+        &TEST_ASKED,
+        &PATH_OPEN_NOW,
+        &WONT_ACTIVATE,
+        &WHAT_YOU_NEED,
+        &TEST_THAT,
+        &CHOOSING,
+        &BOTH_KINDS,
+        &TIME_SOURCE_NAMED,
+        &STOPS_AFTER,
+        &REQUEST_CONTENT,
         &TOPIC_CHANGE,
         &OFFICE_APP_MESSAGE,
         &BILLING,
@@ -3149,6 +3227,36 @@ static LANGUAGE_ASK: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 
+/// Asking what the bot needs to look into a problem ("what do you need from me to figure out
+/// an activation problem?", "what info should I send you?").
+static WHAT_YOU_NEED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(do\s+|would\s+|will\s+)?(u|you|ya)\s+need\b.{0,40}\b(from\s+me|diagnos\w*|troubleshoot\w*|figure|debug\w*|problem|issue|look\s+into|investigat\w*)|\bwhat\s+(info|information|details|data|output|logs?)\s+(do\s+|would\s+|should\s+|must\s+|can\s+)?(u|you|i|we)\s+(need|want|send|give|paste|provide|share)\b",
+    )
+});
+
+/// What to send so the bot can say why activation fails, when that is asked.
+fn what_to_send(q: &str, u: &Understanding, ctx: Option<&Context>) -> Option<Answer> {
+    if !WHAT_YOU_NEED.is_match(q) || !u.slots.nothing_pasted() || u.slots.error.is_some() {
+        return None;
+    }
+    // In a thread about a firewall or internet request, the request's details are meant.
+    if matches!(
+        ctx.and_then(|c| c.intent),
+        Some(Intent::Connectivity | Intent::InternetAccess | Intent::ExistingKms)
+    ) {
+        return None;
+    }
+    let mut a = small_talk(Intent::Help, ctx);
+    a.text = "To find out why activation fails, send me:\n\n\
+1. The error code (or the whole message) that `slmgr /ato` shows.\n\
+2. The output of `slmgr /dlv`: edition, licence status, the KMS host in use and the client count (no elevation needed).\n\
+3. Your KMS host and port if you use one, and whether `Test-NetConnection <KMS_host> -Port 1688` succeeds from the instance.\n\n\
+Paste them as text; I read `slmgr` output and error codes directly."
+        .to_string();
+    Some(a)
+}
+
 /// A short message asking what the bot can do or which language it speaks, when it names
 /// nothing about activation (`anchored`): the help text.
 fn about_the_bot(q: &str, anchored: bool, ctx: Option<&Context>) -> Option<Answer> {
@@ -3224,6 +3332,28 @@ fn ask_edition(kb: &KnowledgeBase, t: &Target, ctx: Option<&Context>, intent: In
     let mut c = ctx.cloned().unwrap_or_default();
     c.intent = Some(intent);
     finish(text, gvlk_source(kb, "editions"), 0.8, c, None)
+}
+
+/// Activation failing on a named instance ("kms not working on web-03", "web-03 won't
+/// activate"): where to look on it, and the usual causes with their errors.
+fn instance_failing(slots: &Slots, t: &Target, ctx: Option<&Context>) -> Answer {
+    let mut a = instance_status(slots, t, ctx);
+    let name = slots
+        .instance
+        .clone()
+        .unwrap_or_else(|| "the instance".into());
+    let host = host_or_placeholder(t);
+    let port = t.port;
+    a.text = format!(
+        "I can't see {name} from here, so find where it stops. On {name}, in an elevated command prompt:\n\n```\nslmgr /dlv\nslmgr /ato\n```\n\n\
+`/dlv` shows the licence status, the KMS host the instance uses and the key channel (a GVLK shows `VOLUME_KMSCLIENT`); `/ato` tries again and prints the error. The usual causes:\n\n\
+1. **The KMS host is unreachable** on tcp/{port}: `Test-NetConnection {host} -Port {port}` (error `0xC004F074`).\n\
+2. **The clock is more than 4 hours off**: `w32tm /resync` (error `0xC004F06C`).\n\
+3. **The KMS host has too few clients** (25 for Windows clients, 5 for servers; error `0xC004F038`).\n\
+4. **No KMS client key (GVLK)** is installed: `slmgr /ipk <GVLK>`.\n\n\
+Paste the output or the error code here and I'll read it."
+    );
+    a
 }
 
 fn instance_status(slots: &Slots, t: &Target, ctx: Option<&Context>) -> Answer {
@@ -3961,10 +4091,56 @@ fn skms_typo_note(q: &str) -> Option<String> {
     if problems.is_empty() {
         return None;
     }
+    let spaced = if spaced_port {
+        rest.split_whitespace().nth(1)
+    } else {
+        None
+    };
+    let fixed = match skms_corrected(host, spaced) {
+        Some(f) => format!(" Yours, corrected: `slmgr /skms {f}`."),
+        None => String::new(),
+    };
     Some(format!(
-        "**In the command you typed**: {}. The form is `slmgr /skms <host>:<port>`.",
+        "**In the command you typed**: {}. The form is `slmgr /skms <host>:<port>`.{fixed}",
         problems.join("; ")
     ))
+}
+
+/// The `<host>[:<port>]` an `/skms` command meant, from the text typed after the option (a URL
+/// reduced to its host and port, a port after a semicolon, comma or space joined by a colon, a
+/// colon left at the end dropped), when what remains is a plain host name or address.
+fn skms_corrected(host: &str, spaced_port: Option<&str>) -> Option<String> {
+    let h = host
+        .trim_matches(|c: char| "`'\"()<>".contains(c))
+        .trim_end_matches(['.', ',']);
+    let lower = h.to_lowercase();
+    let h = if lower.starts_with("http://") {
+        &h["http://".len()..]
+    } else if lower.starts_with("https://") {
+        &h["https://".len()..]
+    } else {
+        h
+    };
+    let h = h.split('/').next().unwrap_or_default();
+    let (name, port) = match h.split_once([';', ',', ':']) {
+        Some((n, p)) => (n, Some(p)),
+        None => (h, spaced_port),
+    };
+    let port = match port.map(|p| p.trim_matches(|c: char| !c.is_ascii_digit())) {
+        Some("") | None => None,
+        Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p > 0)?),
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    {
+        return None;
+    }
+    Some(match port {
+        Some(p) => format!("{name}:{p}"),
+        None => name.to_string(),
+    })
 }
 
 /// A short message naming MAK activation and asking for its commands or steps ("mak cmd",
@@ -5593,6 +5769,89 @@ fn interval_lines_answer(q: &str, ctx: Option<&Context>) -> Option<Answer> {
     ))
 }
 
+/// The test of the path to the KMS host reported passing in a thread about that path.
+fn path_open_reported(q: &str, ctx: Option<&Context>) -> bool {
+    PATH_OPEN_NOW.is_match(q) && ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
+}
+
+/// How to see whether the port is open, asked ("how can I see the port is open from my
+/// server?"): the test from the instance leads the answer, whichever passage it is built on.
+fn probe_when_test_asked(a: &mut Answer, q: &str, t: &Target) {
+    if !TEST_ASKED.is_match(q) || a.text.contains("Test-NetConnection") {
+        return;
+    }
+    let probe = format!(
+        "Test-NetConnection {} -Port {}",
+        host_or_placeholder(t),
+        t.port
+    );
+    a.text = format!(
+        "Test from the instance (PowerShell):\n\n```\n{probe}\n```\n\n`TcpTestSucceeded : True` means the path is open.\n\n{}",
+        a.text
+    );
+}
+
+/// What to write in the firewall request, asked in a thread about reaching the KMS host or
+/// naming it ("what do I write in the request?"): the network path's section on asking
+/// support.
+fn request_content_asked(q: &str, lower: &str, u: &Understanding, ctx: Option<&Context>) -> bool {
+    let kms_thread = matches!(
+        ctx.and_then(|c| c.intent),
+        Some(Intent::Connectivity | Intent::ExistingKms | Intent::PointKms)
+    );
+    REQUEST_CONTENT.is_match(q)
+        && u.slots.nothing_pasted()
+        && !OTHER_PORT.is_match(q)
+        && !lower.contains("internet")
+        && (kms_thread || lower.contains("1688") || lower.contains("kms"))
+        && matches!(
+            u.intent,
+            Intent::None | Intent::ClientProcedure | Intent::PointKms
+        )
+}
+
+/// A request for the KMS rule in the cloud firewall, ordered in a few words without its
+/// addresses ("allow outbound 1688 to onprem kms"). The provider's support adds the rule from
+/// a ticket, which the bot files once it has both ends.
+fn firewall_request_answer(
+    q: &str,
+    lower: &str,
+    u: &Understanding,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    if !u.slots.nothing_pasted() || OTHER_PORT.is_match(q) {
+        return None;
+    }
+    // The host's own Windows Firewall is the host's set-up, not a cloud rule.
+    let host_side = [
+        "inbound",
+        "windows firewall",
+        "netsh",
+        "on the kms host",
+        "on kms host",
+        "on the host",
+        "on our kms host",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if RULE_ORDERED.is_match(q)
+        && !host_side
+        && u.slots.network.is_none()
+        && (lower.contains("1688") || lower.contains("kms"))
+        && !["internet", "rdp", "ssh", "web", "http"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return Some(kms_rule_offer(&u.slots, ctx, settings, |port, host| {
+            format!(
+                "The cloud firewall rule is added by the provider's support from a support ticket; I file that ticket for you. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nThe KMS host's side (its own firewall and your site's) must allow tcp/{port} as well."
+            )
+        }));
+    }
+    None
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -5632,6 +5891,17 @@ fn answer_one(
             // "teams error caa70004": an error of Teams, with no activation code in it.
             || (lower.contains("error") && u.slots.error.is_none()))
         && !["kms", "activat", "slmgr", "gvlk", "windows"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        product_toks.push("teams".to_string());
+    }
+    // Teams Phone, Teams Rooms and Teams calling are Teams products, even when their own
+    // "activation" (a number, a licence) is the question.
+    if ["teams phone", "teams room", "teams calling", "teams voice"]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !["kms", "slmgr", "gvlk", "windows"]
             .iter()
             .any(|w| lower.contains(w))
     {
@@ -5903,6 +6173,9 @@ fn answer_one(
             "The provider's support team adds the rule to the cloud firewall, from a support ticket; I file that ticket for you. Tell me where from and to, for example:\n\n`open tcp {port} from 10.0.0.0/24 to {host}`\n\nThe KMS host's own firewall (yours) must allow tcp/{port} as well."
         )
         });
+    }
+    if let Some(a) = firewall_request_answer(q, &lower, &u, ctx, settings) {
+        return a;
     }
     // "Security wants the source range too" in a thread about the KMS rule: what the rule's
     // source and destination are.
@@ -6259,6 +6532,10 @@ fn answer_one(
     {
         return abstain(0.2, ctx);
     }
+    // "What do you need from me to figure out an activation problem?": what to send.
+    if let Some(a) = what_to_send(q, &u, ctx) {
+        return a;
+    }
     // "hi bot what u can do", "you speak spanish?": what the bot does, even after a greeting.
     if let Some(a) = about_the_bot(q, anchored || has_values, ctx) {
         return a;
@@ -6272,8 +6549,9 @@ fn answer_one(
         if THANKS_ANYWHERE.is_match(q) {
             return small_talk(Intent::Thanks, ctx);
         }
-        // "ok how to fix it then" asks something after its "ok".
-        if ACK_START.is_match(q) && !asks_after_ack(q) {
+        // "ok how to fix it then" asks something after its "ok"; "ok, it shows True now"
+        // after the test of the path reports the next step's turn.
+        if ACK_START.is_match(q) && !asks_after_ack(q) && !path_open_reported(q, ctx) {
             return small_talk(Intent::Ack, ctx);
         }
     }
@@ -6519,9 +6797,22 @@ fn answer_one(
             {
                 u.reroute(Intent::PointKms);
             }
+            // "how do I test that from the VM?" after pointing at a KMS host: the test of the
+            // path to it.
+            if matches!(prev, Intent::PointKms | Intent::ExistingKms)
+                && TEST_THAT.is_match(q)
+                && !["activat", "work", "licen", "status"]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                && toks.len() <= 8
+                && u.slots.nothing_pasted()
+                && !FAILING.is_match(q)
+            {
+                u.reroute(Intent::Connectivity);
+            }
             // "done, now what?" after the network path: pointing the client and activating.
             if prev == Intent::Connectivity
-                && NEXT_STEP.is_match(q)
+                && (NEXT_STEP.is_match(q) || PATH_OPEN_NOW.is_match(q))
                 && toks.len() <= 4
                 && u.slots.nothing_pasted()
                 && !FAILING.is_match(q)
@@ -6865,6 +7156,15 @@ fn answer_one(
         "have to buy",
         "have to purchase",
         "must buy",
+        // Without the "to" ("so i need buy license myself?").
+        "need buy",
+        "need purchase",
+        "must purchase",
+        "should buy",
+        "buy it myself",
+        "buy myself",
+        "licence myself",
+        "license myself",
     ]
     .iter()
     .any(|w| lower.contains(w))
@@ -7281,7 +7581,7 @@ fn answer_one(
             Some(("existing-host-no-key", Intent::ExistingKms))
         } else if lower.contains("rearm") && REARM_GONE.is_match(q) {
             Some(("rearm-exhausted", Intent::Slmgr))
-        } else if SEPARATE_HOSTS.is_match(q)
+        } else if (SEPARATE_HOSTS.is_match(q) || BOTH_KINDS.is_match(q))
             && !["redundan", "failover", "backup", "availab"]
                 .iter()
                 .any(|w| lower.contains(w))
@@ -7447,7 +7747,10 @@ fn answer_one(
             Some(("host-sizing", Intent::HostSetup))
         } else if HOST_OWN_ACTIVATION.is_match(q) {
             Some(("host-activation", Intent::HostSetup))
-        } else if LAPSE.is_match(q) {
+        } else if LAPSE.is_match(q)
+            || (STOPS_AFTER.is_match(q)
+                && (q.contains("180") || ctx.and_then(|c| c.intent) == Some(Intent::Timing)))
+        {
             Some(("lapsed", Intent::Timing))
         } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
             Some(("sppsvc", Intent::HostSetup))
@@ -7707,7 +8010,7 @@ fn answer_one(
             Some(("home-edition", Intent::KeyLookup))
         } else if HOST_KEY_WHERE.is_match(q) {
             Some(("host-key-only", Intent::HostSetup))
-        } else if CHANNEL_PROOF.is_match(q) {
+        } else if CHANNEL_PROOF.is_match(q) && !CHOOSING.is_match(q) {
             Some(("channel-proof", Intent::StatusCheck))
         } else if EVALUATION.is_match(q) || evaluation_thread(ctx, &u.slots, toks.len()) {
             Some(("evaluation", Intent::ClientProcedure))
@@ -8434,6 +8737,19 @@ fn answer_one(
     {
         u.reroute(Intent::Methods);
     }
+    // "set ntp on windows to pool.ntp.org": a host named as the time source is no KMS host.
+    if matches!(
+        u.intent,
+        Intent::PointKms | Intent::ClientProcedure | Intent::ExistingKms
+    ) && u.slots.host.is_some()
+        && TIME_SOURCE_NAMED.is_match(q)
+        && !["kms", "1688", "skms", "slmgr", "activat"]
+            .iter()
+            .any(|w| lower.contains(w))
+        && u.slots.nothing_pasted()
+    {
+        u.reroute(Intent::TimeSync);
+    }
     // "Ports?", "which ports": the network path, whatever the plural does to the classifier.
     if toks
         .iter()
@@ -8474,6 +8790,8 @@ fn answer_one(
         } else if RESTORE_TIME.is_match(q) && u.confidence < 0.6 {
             // "After activating, change the time server back how?": the time sync's last step.
             u.reroute(Intent::TimeSync);
+        } else if request_content_asked(q, &lower, &u, ctx) {
+            u.reroute(Intent::Connectivity);
         } else if u.confidence >= NONE_SURE || !anchored {
             return abstain(u.confidence.min(0.5), ctx);
         } else if let Some((alt, p)) = u.alternative {
@@ -9489,6 +9807,11 @@ fn compose_for(
             a
         }),
         Intent::StatusCheck => article_answer(kb, "check-status", "Checking the status", t, with_ctx(intent), None, 0.85),
+        Intent::InstanceStatus
+            if (FAILING.is_match(q) || WONT_ACTIVATE.is_match(q)) && u.slots.nothing_pasted() =>
+        {
+            Some(instance_failing(&u.slots, t, ctx))
+        }
         Intent::InstanceStatus => Some(instance_status(&u.slots, t, ctx)),
         Intent::Diagnose => {
             let mut a = diagnose_start(t, ctx, one_edition(kb, &u.slots));
@@ -9615,6 +9938,9 @@ fn compose_for(
             r.intent = Some(intent);
             a = r;
         }
+    }
+    if intent == Intent::Connectivity {
+        probe_when_test_asked(&mut a, q, t);
     }
     a.text = bracket_ipv6(std::mem::take(&mut a.text), t);
     ipv6_unnamed_note(&mut a, lower, t);

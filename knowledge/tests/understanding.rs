@@ -1045,3 +1045,42 @@ fn thirty_fourth_dev_set() {
         "thirty-fourth dev set: accuracy {pct:.1}% < 78%"
     );
 }
+
+/// The thirty-third development set (dev36.toml): a mixed bank as a product team would write
+/// it, four personas in equal parts (a new cloud user, a terse sysadmin, a non-native English
+/// speaker, someone pasting output) across every kind of question: greetings and thanks, the
+/// client procedure, pointing at a KMS host, connectivity, time sync, keys (one edition, two,
+/// "not LTSC"), KMS host setup, thresholds, timing, status, diagnosis, error codes (with and
+/// without 0x, or pasted without a code), online and phone activation, internet and firewall
+/// requests, MAK against KMS, the provider's policy; about a quarter thread follow-ups; 33
+/// off-topic near-misses. Written blind to the engine. First run, before any tuning on it: 133/145
+/// (91.7%), off-topic declined 32/33 (held-out sets at that moment: third 213/225, fourth
+/// 226/240, fifth 239/254). No expectation was changed after the first run. 28 items (2
+/// off-topic) were added after tuning, from other wordings tried by hand (t001-t026,
+/// x034-x035). After tuning on it: 173/173, with the held-out sets unchanged (third 213/225,
+/// fourth 226/240, fifth 239/254). The fixes were made general: a typed `/skms` command with a
+/// mistake answered with the corrected command for the user's own host and port; "the port of
+/// kms is 1700" read as the port; a firewall rule ordered in a few words, or who opens it,
+/// answered with the ticket the bot files; what to write in the request, in a thread about
+/// reaching the host; how to see whether the port is open, or "how do I test that?" after
+/// pointing at a host, led by the probe; "it shows True now" after a failed probe answered with
+/// the next commands; activation failing on a named instance answered with the checks and the
+/// usual causes; what to send for a diagnosis; "need buy license myself?" as the BYOL policy;
+/// Teams Phone, Rooms and calling declined; "which one should we use, MAK or KMS?" as a choice,
+/// not how to tell which one an instance uses; "kms broke on app-02" as a failure; whether KMS
+/// activates client editions and servers both, as one host for all; a host named as the NTP or
+/// time server read as the time source, not the KMS host; whether Windows stops after the 180
+/// days (or "after that" in a thread about the validity) as what happens when it lapses.
+#[test]
+fn thirty_third_dev_set() {
+    let pct = check_set(
+        "thirty-third dev set (tuned on)",
+        include_str!("dev36.toml"),
+        160,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 85.0,
+        "thirty-third dev set: accuracy {pct:.1}% < 85%"
+    );
+}

@@ -88,10 +88,10 @@ static CORRECTION: LazyLock<Matcher> = LazyLock::new(|| {
     )
 });
 /// A port after a word that could also precede a year ("runs on 2019"), or named after the word
-/// port ("the port isn't default, it's 1701").
+/// port ("the port isn't default, it's 1701", "the port of kms is 1700").
 static WEAK_PORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:runs\s+on|uses?|using|on)\s+(\d{3,5})\b|\bport\b.{0,30}\b(?:it'?s|it\s+is)\s+(\d{3,5})\b",
+        r"(?i)\b(?:runs\s+on|uses?|using|on)\s+(\d{3,5})\b|\bport\b.{0,30}\b(?:it'?s|it\s+is)\s+(\d{3,5})\b|\bport\b[a-z\s]{0,30}\b(?:is|was|be)\s+(\d{3,5})\b",
     )
 });
 /// Error texts people paste without the code, mapped to the code they belong to.
@@ -565,7 +565,7 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
                 WEAK_PORT
                     .captures_iter(text)
                     .filter_map(|c| {
-                        let m = c.get(1).or_else(|| c.get(2))?;
+                        let m = (1..=3).find_map(|i| c.get(i))?;
                         let next = text[m.end()..].trim_start().to_lowercase();
                         if COUNTED_AFTER.iter().any(|w| next.starts_with(w)) {
                             return None;
