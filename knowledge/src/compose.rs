@@ -4513,15 +4513,18 @@ const SHORTHAND: &[(&str, &str)] = &[
 /// The message with chat shorthand ([`SHORTHAND`]) written out; words inside host names, paths
 /// and options stay as typed.
 fn chat_shorthand(text: &str) -> Cow<'_, str> {
-    // Beside DNS, "srvs" are SRV records ("no srvs in dns"), not servers.
-    let lower = text.to_ascii_lowercase();
-    let dns = ["dns", "record", "nslookup", "vlmcs"]
-        .iter()
-        .any(|w| lower.contains(w));
     rewrite_words(text, u8::is_ascii_alphanumeric, |word| {
         let word = word.to_ascii_lowercase();
-        if dns && word == "srvs" {
-            return Some("SRV records");
+        // Beside DNS, "srvs" are SRV records ("no srvs in dns"), not servers (the message is
+        // read again only when it has the word).
+        if word == "srvs" {
+            let lower = text.to_ascii_lowercase();
+            if ["dns", "record", "nslookup", "vlmcs"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                return Some("SRV records");
+            }
         }
         SHORTHAND
             .iter()
