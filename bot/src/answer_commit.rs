@@ -36,20 +36,41 @@ impl AnswerCommit {
     /// Writes `answer`'s whole turn with whatever else is waiting: the reply's message id, or
     /// `None` when nothing of it was written (see the module's comment).
     pub async fn commit(&self, answer: PreparedAnswer) -> Result<Option<i64>, StoreError> {
+        self.submit(answer).await?.written().await
+    }
+
+    /// Queues `answer` for the next group commit without waiting for it: answers submitted one
+    /// after another are written in that order, in one transaction when they wait together.
+    pub async fn submit(&self, answer: PreparedAnswer) -> Result<Submitted, StoreError> {
         let tx = self.tx.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
             tokio::spawn(run(self.store.clone(), rx));
             tx
         });
         let (done, rx) = oneshot::channel();
-        let closed = || StoreError::Query(sqlx::Error::PoolClosed);
         tx.send((answer, done)).await.map_err(|_| closed())?;
-        match rx.await {
+        Ok(Submitted(rx))
+    }
+}
+
+/// An answer queued by [`AnswerCommit::submit`].
+pub struct Submitted(oneshot::Receiver<Result<Option<i64>, String>>);
+
+impl Submitted {
+    /// What [`AnswerCommit::commit`] gives: the reply's message id, or `None` when nothing of
+    /// the answer was written.
+    pub async fn written(self) -> Result<Option<i64>, StoreError> {
+        match self.0.await {
             Ok(Ok(id)) => Ok(id),
             Ok(Err(e)) => Err(StoreError::Query(sqlx::Error::Protocol(e))),
             Err(_) => Err(closed()),
         }
     }
+}
+
+/// The committer stopped (the store is closing).
+fn closed() -> StoreError {
+    StoreError::Query(sqlx::Error::PoolClosed)
 }
 
 /// The committer: takes everything waiting (up to [`ANSWERS_MAX`]) and writes it at once.

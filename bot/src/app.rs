@@ -898,18 +898,25 @@ impl App {
     /// a duplicate, the place changed since it was read, or the write failed; the turn then
     /// meets the same problem and reports it).
     async fn commit_early(&self, ev: &Incoming, early: &EarlyAnswer) -> bool {
-        let IncomingKind::Message { text, .. } = &ev.kind else {
+        let Some(prepared) = self.prepare_early(ev, early) else {
             return false;
+        };
+        let written = self.answers.commit(prepared.write.clone()).await;
+        self.finish_early(ev, prepared, written)
+    }
+
+    /// An early answer's reply and the writes of its turn, ready for the group commit (`None`
+    /// when the message is no plain answer or its context cannot be serialized).
+    fn prepare_early(&self, ev: &Incoming, early: &EarlyAnswer) -> Option<PreparedEarly> {
+        let IncomingKind::Message { text, .. } = &ev.kind else {
+            return None;
         };
         let text = text.trim();
         let (reply, stored) = self.compose_reply(text, early.context.clone(), &early.answer);
-        let new_context = match contexts::changed_json(&stored, early.stored_json.as_deref()) {
-            Ok(c) => c,
-            Err(_) => return false,
-        };
+        let new_context = contexts::changed_json(&stored, early.stored_json.as_deref()).ok()?;
         let now_stored = new_context.clone().or_else(|| early.stored_json.clone());
         let message: adapters::Message = reply.into();
-        let prepared = crate::answer_commit::PreparedAnswer {
+        let write = crate::answer_commit::PreparedAnswer {
             platform: ev.platform.as_str().to_string(),
             event_id: ev.event_id.clone(),
             channel: ev.channel.clone(),
@@ -919,17 +926,34 @@ impl App {
             pending: crate::outbox::pending_for(ev.platform, &message, &[]),
             new_context,
         };
-        match self.answers.commit(prepared).await {
+        Some(PreparedEarly {
+            write,
+            now_stored,
+            stored,
+            message,
+        })
+    }
+
+    /// After the group commit of an early answer: when it was written, remembers the place's
+    /// new context and queues the reply (`true`); otherwise `false` (the ordinary turn runs).
+    fn finish_early(
+        &self,
+        ev: &Incoming,
+        prepared: PreparedEarly,
+        written: Result<Option<i64>, crate::store::StoreError>,
+    ) -> bool {
+        match written {
             Ok(Some(local_id)) => {
                 // `stored` is what `now_stored` holds (serialized as is, or unchanged).
-                self.places.put(context_key(ev), now_stored, stored);
+                self.places
+                    .put(context_key(ev), prepared.now_stored, prepared.stored);
                 self.outbox.enqueue(
                     ev.platform,
                     vec![crate::outbox::Delivery::Post {
                         local_id,
                         channel: ev.channel.clone(),
                         thread: ev.thread.clone(),
-                        message,
+                        message: prepared.message,
                         buttons: Vec::new(),
                     }],
                 );
@@ -939,6 +963,65 @@ impl App {
             Err(e) => {
                 tracing::debug!(error = %e, event_id = %ev.event_id, "group commit failed; the turn runs");
                 false
+            }
+        }
+    }
+
+    /// Handles events that arrived one after another, in order, with the effect of
+    /// [`App::handle`] on each in turn (a piped console script). Plain answers in a row from one
+    /// speaker in one place are worked out one after another, each in the context the one
+    /// before it leaves, and written together by the group commit: the store is paid once per
+    /// run of answers rather than once a message. Anything else, or an answer whose write
+    /// finds the place changed, takes [`App::handle`].
+    pub async fn handle_run(&self, evs: &[Incoming]) {
+        let mut i = 0;
+        while i < evs.len() {
+            let started = std::time::Instant::now();
+            let key = context_key(&evs[i]);
+            let mut queued = Vec::new();
+            while let Some(ev) = evs.get(i + queued.len()) {
+                if queued.len() == crate::answer_commit::ANSWERS_MAX || context_key(ev) != key {
+                    break;
+                }
+                let Some(early) = self.early_answer(ev).await else {
+                    break;
+                };
+                let Some(prepared) = self.prepare_early(ev, &early) else {
+                    break;
+                };
+                // The next answer of the run reads the context this one leaves, as it will be
+                // stored (forgotten below if it is not).
+                self.places
+                    .put(key, prepared.now_stored.clone(), prepared.stored.clone());
+                match self.answers.submit(prepared.write.clone()).await {
+                    Ok(submitted) => queued.push((prepared, submitted)),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "group commit closed; the turn runs");
+                        self.places.forget(key);
+                        break;
+                    }
+                }
+            }
+            if queued.is_empty() {
+                let _ = self.handle(&evs[i]).await;
+                i += 1;
+                continue;
+            }
+            // Answers are written in the order they were queued and each only if the context
+            // it read is still there: once one is not written, the ones after it that read
+            // its context are not either, and each takes its ordinary turn in order.
+            for (prepared, submitted) in queued {
+                let ev = &evs[i];
+                i += 1;
+                let written = submitted.written().await;
+                if self.finish_early(ev, prepared, written) {
+                    self.services
+                        .metrics
+                        .event(ev.platform.as_str(), "done", started.elapsed());
+                } else {
+                    self.places.forget(key);
+                    let _ = self.handle(ev).await;
+                }
             }
         }
     }
@@ -1074,6 +1157,16 @@ impl App {
 /// A question's answer worked out before its turn began, and the stored context it used (the
 /// turn uses it only when it reads the same context; answers are a function of the question,
 /// the context and the configuration).
+/// An early answer's writes and reply, between [`App::prepare_early`] and
+/// [`App::finish_early`].
+struct PreparedEarly {
+    write: crate::answer_commit::PreparedAnswer,
+    /// The place's context JSON once written.
+    now_stored: Option<String>,
+    stored: StoredContext,
+    message: adapters::Message,
+}
+
 struct EarlyAnswer {
     stored_json: Option<String>,
     /// The context as read.
@@ -1243,6 +1336,141 @@ mod tests {
 
     /// The place cache is only a head start: a context another process wrote since this one
     /// last saw the place is found by the group commit, and the answer comes from it.
+    /// The texts a recorder was sent, in order.
+    fn sent_texts(rec: &Recorder) -> Vec<String> {
+        rec.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|o| format!("{o:?}"))
+            .collect()
+    }
+
+    /// A run of messages handled together (a piped script) replies and stores exactly what
+    /// handling them one after another does: follow-ups read the context the message before
+    /// them left, and a command or a yes in the middle takes its ordinary turn in order.
+    #[tokio::test]
+    async fn a_run_is_handled_as_its_messages_one_after_another() {
+        let texts = [
+            "key for server 2019 datacenter",
+            "and for standard?",
+            "help",
+            "what port does kms use",
+            "my vm can't reach the kms host 10.20.0.5",
+            "file it",
+            "what is 0xC004F074",
+            "and for 2022?",
+        ];
+        let evs: Vec<Incoming> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| message(&format!("ev-{i}"), t))
+            .collect();
+        let one_by_one = tempfile::tempdir().unwrap();
+        let (store_a, app_a, rec_a) = recorded_app(&one_by_one).await;
+        for ev in &evs {
+            app_a.handle(ev).await.unwrap();
+        }
+        app_a.flush().await;
+        let together = tempfile::tempdir().unwrap();
+        let (store_b, app_b, rec_b) = recorded_app(&together).await;
+        app_b.handle_run(&evs).await;
+        app_b.flush().await;
+        let (a, b) = (sent_texts(&rec_a), sent_texts(&rec_b));
+        assert_eq!(a.len(), texts.len(), "{a:#?}");
+        assert_eq!(a, b);
+        for store in [&store_a, &store_b] {
+            let handled: i64 = sqlx::query_scalar("SELECT count(*) FROM processed_events")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(handled, texts.len() as i64);
+        }
+        let rows = |store: &Store| {
+            let pool = store.pool().clone();
+            async move {
+                sqlx::query_as::<_, (i64, String, Option<String>)>(
+                    "SELECT id, author, platform_ref FROM messages ORDER BY id",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(rows(&store_a).await, rows(&store_b).await);
+        let contexts = |store: &Store| {
+            let pool = store.pool().clone();
+            async move {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT user_id, context FROM answer_contexts",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(contexts(&store_a).await, contexts(&store_b).await);
+    }
+
+    /// In a run, a message already handled has no effect and the next one is still answered
+    /// in the context the first left.
+    #[tokio::test]
+    async fn a_run_skips_a_handled_event_and_answers_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_store, app, rec) = recorded_app(&dir).await;
+        let first = message("ev-1", "key for server 2019 datacenter");
+        assert_eq!(app.handle(&first).await.unwrap(), Handled::Done);
+        app.handle_run(&[first, message("ev-2", "and for standard?")])
+            .await;
+        app.flush().await;
+        let sent = sent_texts(&rec);
+        assert_eq!(sent.len(), 2, "{sent:#?}");
+        // Windows Server 2019 Standard's key.
+        assert!(
+            sent[1].contains("N69G4-B89J2-4G8F4-WWYCC-J464C"),
+            "{}",
+            sent[1]
+        );
+    }
+
+    /// A run worked out from a context another process has changed meanwhile writes none of
+    /// those answers: each message takes its ordinary turn, in order, from the context stored.
+    #[tokio::test]
+    async fn a_run_from_a_stale_context_is_answered_again_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, app, rec) = recorded_app(&dir).await;
+        let first = message("ev-1", "key for server 2019 datacenter");
+        assert_eq!(app.handle(&first).await.unwrap(), Handled::Done);
+        let other = App::new(
+            store.clone(),
+            Arc::new(Config::default()),
+            Arc::new(knowledge::KnowledgeBase::builtin().unwrap()),
+        );
+        other.register_chat(Arc::new(Recorder(Mutex::new(Vec::new()))));
+        let changed = message("ev-2", "key for server 2016 standard");
+        assert_eq!(other.handle(&changed).await.unwrap(), Handled::Done);
+        other.flush().await;
+        app.handle_run(&[
+            message("ev-3", "and for datacenter?"),
+            message("ev-4", "and for 2022?"),
+        ])
+        .await;
+        app.flush().await;
+        let sent = sent_texts(&rec);
+        assert_eq!(sent.len(), 3, "{sent:#?}");
+        // Windows Server 2016 Datacenter, then Windows Server 2022 Datacenter.
+        assert!(
+            sent[1].contains("CB7KF-BWN84-R7R2Y-793K2-8XDDG"),
+            "{}",
+            sent[1]
+        );
+        assert!(
+            sent[2].contains("WX4NM-KYWYW-QJJR4-XV3QB-6VM33"),
+            "{}",
+            sent[2]
+        );
+    }
+
     #[tokio::test]
     async fn a_context_another_process_changed_is_read_again() {
         let dir = tempfile::tempdir().unwrap();

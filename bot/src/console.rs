@@ -54,6 +54,24 @@ impl Speaker {
         }
     }
 
+    /// The event of this speaker saying `text` as the run's `n`th line.
+    fn says(&self, text: String, run_id: u128, n: u64) -> Incoming {
+        Incoming {
+            platform: Platform::Console,
+            event_id: format!("console-{run_id}-{n}"),
+            channel: self.channel(),
+            thread: self.thread.map(|t| t.to_string()),
+            user: Platform::Console.user_id(&self.user),
+            user_name: Some(self.user.clone()),
+            roles: Vec::new(),
+            kind: IncomingKind::Message {
+                text,
+                message_ref: format!("in-{run_id}-{n}"),
+                direct: self.direct,
+            },
+        }
+    }
+
     fn prompt(&self) -> String {
         let place = if self.direct {
             "dm".to_string()
@@ -225,8 +243,12 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
     // Time-limited tickets are checked once the console can say what the check finds.
     app.start_ticket_clock().await;
     let mut n: u64 = 0;
+    // A line read ahead that ended a run of questions (see below), handled next.
+    let mut carried: Option<String> = None;
     loop {
-        let line = if let Some((prompt_tx, line_rx)) = terminal.as_mut() {
+        let line = if let Some(l) = carried.take() {
+            l
+        } else if let Some((prompt_tx, line_rx)) = terminal.as_mut() {
             if prompt_tx.send(speaker.prompt()).is_err() {
                 break;
             }
@@ -300,20 +322,35 @@ pub async fn run(app: Arc<App>, opts: ConsoleOptions) -> anyhow::Result<()> {
                 }
                 continue;
             }
-            ConsoleLine::Say(text) => Incoming {
-                platform: Platform::Console,
-                event_id: event_id.clone(),
-                channel: speaker.channel(),
-                thread: speaker.thread.map(|t| t.to_string()),
-                user: Platform::Console.user_id(&speaker.user),
-                user_name: Some(speaker.user.clone()),
-                roles: Vec::new(),
-                kind: IncomingKind::Message {
-                    text,
-                    message_ref: format!("in-{run_id}-{n}"),
-                    direct: speaker.direct,
-                },
-            },
+            ConsoleLine::Say(text) => {
+                let mut run = vec![speaker.says(text, run_id, n)];
+                // The lines of a script already read are handled as one run (`App::handle_run`:
+                // its questions' answers are stored together), up to the first line that is
+                // not something to say. Each line's replies still come before the next's.
+                if let Some(input) = piped.as_mut() {
+                    while run.len() < crate::answer_commit::ANSWERS_MAX
+                        && input.buffer().contains(&b'\n')
+                    {
+                        let Some(line) = next_line_lossy(input).await? else {
+                            break;
+                        };
+                        match parse_line(&line) {
+                            Ok(ConsoleLine::Say(text)) => {
+                                n += 1;
+                                run.push(speaker.says(text, run_id, n));
+                            }
+                            Ok(ConsoleLine::Empty) => n += 1,
+                            _ => {
+                                carried = Some(line);
+                                break;
+                            }
+                        }
+                    }
+                }
+                app.handle_run(&run).await;
+                app.flush().await;
+                continue;
+            }
             ConsoleLine::React { emoji, id } => {
                 match reaction(&app, &speaker, &event_id, emoji, id, true).await? {
                     Some(ev) => ev,

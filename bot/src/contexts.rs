@@ -8,7 +8,7 @@ use crate::tickets::request::Draft;
 use sqlx::SqliteConnection;
 
 /// Where a context is kept: platform, channel, thread (`""` for none) and user.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContextKey<'a> {
     /// Platform name.
     pub platform: &'a str,
