@@ -17,7 +17,8 @@ mod pattern;
 #[path = "src/text.rs"]
 mod text;
 
-/// No prebuilt DFAs while the build script itself runs: `text` compiles every pattern.
+/// No prebuilt DFAs or gates while the build script itself runs: `text` compiles every
+/// pattern.
 #[allow(dead_code)]
 mod prebuilt {
     pub(crate) fn dfa(
@@ -26,6 +27,10 @@ mod prebuilt {
         regex_automata::dfa::dense::DFA<&'static [u32]>,
         &'static str,
     )> {
+        None
+    }
+
+    pub(crate) fn gate(_: &str) -> Option<(&'static [&'static [u8]], &'static str)> {
         None
     }
 }
@@ -153,6 +158,7 @@ fn prebuild_patterns(out_dir: &std::path::Path) {
         .determinize_size_limit(Some(4 * PREBUILT_DFA_LIMIT));
     let mut blob: Vec<u8> = Vec::new();
     let mut index = String::from("static INDEX: &[(&str, usize, usize)] = &[\n");
+    let mut gates = String::from("static GATES: &[(&str, &[&[u8]])] = &[\n");
     for source in &sources {
         let Some(nfa) = text::matcher_nfa(source) else {
             continue;
@@ -161,6 +167,11 @@ fn prebuild_patterns(out_dir: &std::path::Path) {
             .configure(config.clone())
             .build_from_nfa(&nfa)
         else {
+            // Compiled at run time: only once a text holds one of its literals.
+            if let Some(literals) = gate_literals(source) {
+                let literals: Vec<String> = literals.iter().map(|l| format!("&{l:?}")).collect();
+                gates.push_str(&format!("    ({source:?}, &[{}]),\n", literals.join(", ")));
+            }
             continue;
         };
         while !blob.len().is_multiple_of(8) {
@@ -174,12 +185,67 @@ fn prebuild_patterns(out_dir: &std::path::Path) {
         index.push_str(&format!("    ({source:?}, {start}, {}),\n", blob.len()));
     }
     index.push_str("];\n");
+    gates.push_str("];\n");
+    index.push_str(&gates);
     for (name, bytes) in [("patterns.dfa", blob), ("patterns.rs", index.into_bytes())] {
         let out = out_dir.join(name);
         if let Err(e) = std::fs::write(&out, bytes) {
             panic!("cannot write {}: {e}", out.display());
         }
     }
+}
+
+/// Literals one of which every match of `source` (a [`text::matcher_nfa`] pattern) contains:
+/// the literals every match starts with, or those every match ends with, whichever set is
+/// more telling (longer shortest literal, then fewer). `None` when neither set is finite and
+/// made of literals of two bytes or more (a class or a window at both ends).
+///
+/// regex-syntax's extractor gives, for a finite sequence, literals one of which begins (ends)
+/// every match; look-arounds (`\b`, `^`) count as empty, windows and large classes end a
+/// literal there. A literal that contains another of the set is left out: the other is in the
+/// text whenever it is.
+fn gate_literals(source: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(source)
+        .ok()?;
+    let mut best: Option<Vec<Vec<u8>>> = None;
+    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+        let mut extractor = Extractor::new();
+        extractor
+            .kind(kind)
+            .limit_class(8)
+            .limit_repeat(8)
+            .limit_literal_len(24)
+            .limit_total(48);
+        let seq = extractor.extract(&hir);
+        let Some(literals) = seq.literals() else {
+            continue;
+        };
+        let mut set: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
+        set.sort();
+        set.dedup();
+        if set.is_empty() || set.iter().any(|l| l.len() < 2) {
+            continue;
+        }
+        let all = set.clone();
+        set.retain(|l| {
+            !all.iter()
+                .any(|other| other != l && l.windows(other.len()).any(|w| w == &other[..]))
+        });
+        let shortest = |s: &Vec<Vec<u8>>| s.iter().map(Vec::len).min().unwrap_or(0);
+        let better = best.as_ref().is_none_or(|b| {
+            (shortest(&set), std::cmp::Reverse(set.len()))
+                > (shortest(b), std::cmp::Reverse(b.len()))
+        });
+        if better {
+            best = Some(set);
+        }
+    }
+    best
 }
 
 /// Every `.rs` file under `dir`.

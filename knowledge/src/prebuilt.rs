@@ -22,7 +22,8 @@ struct Aligned<B: ?Sized>(B);
 static BLOB: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/patterns.dfa")));
 
 // `static INDEX: &[(&str, usize, usize)]`: each pattern, sorted, with its DFA's start and end in
-// `BLOB`.
+// `BLOB`; `static GATES: &[(&str, &[&[u8]])]`: each pattern compiled at run time that has gate
+// literals, sorted, with them (see `gate`).
 include!(concat!(env!("OUT_DIR"), "/patterns.rs"));
 
 /// The prebuilt DFA of `source` (a pattern as [`crate::text::Matcher`] compiles it), and the
@@ -37,6 +38,24 @@ pub(crate) fn dfa(source: &str) -> Option<(DFA<&'static [u32]>, &'static str)> {
     Some((dfa, pattern))
 }
 
+/// The literals one of which every match of `source` holds, for a pattern compiled at run time
+/// (not prebuilt), and the pattern as a static string. `build.rs` finds them with
+/// regex-syntax's literal extractor (`gate_literals`); a pattern has none when every match
+/// may start and end with a class or a window.
+pub(crate) fn gate(source: &str) -> Option<(&'static [&'static [u8]], &'static str)> {
+    let i = GATES.binary_search_by(|(s, _)| (*s).cmp(source)).ok()?;
+    let (pattern, literals) = GATES[i];
+    Some((literals, pattern))
+}
+
+/// Every gated pattern and its literals.
+#[cfg(test)]
+pub(crate) fn gated() -> impl Iterator<Item = (&'static str, &'static [&'static [u8]])> {
+    GATES
+        .iter()
+        .map(|(pattern, literals)| (*pattern, *literals))
+}
+
 /// Every prebuilt pattern.
 #[cfg(test)]
 pub(crate) fn patterns() -> impl Iterator<Item = &'static str> {
@@ -48,6 +67,7 @@ mod tests {
     #[test]
     fn the_index_is_sorted_and_every_dfa_reads() {
         assert!(super::INDEX.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(super::GATES.windows(2).all(|w| w[0].0 < w[1].0));
         for (pattern, _, _) in super::INDEX {
             assert!(super::dfa(pattern).is_some(), "{pattern}");
         }

@@ -104,13 +104,13 @@ impl WarmUp for std::sync::LazyLock<Regex> {
 
 impl WarmUp for std::sync::LazyLock<Matcher> {
     fn warm_up(&self) {
-        std::sync::LazyLock::force(self);
+        std::sync::LazyLock::force(self).compile();
     }
 }
 
 impl WarmUp for std::sync::LazyLock<Folded> {
     fn warm_up(&self) {
-        std::sync::LazyLock::force(self);
+        std::sync::LazyLock::force(self).0.compile();
     }
 }
 
@@ -176,6 +176,14 @@ enum Engine {
         /// The pattern, for a search the DFA gives up on (see `Lazy::nfa`).
         source: &'static str,
     },
+    /// A pattern too large to prebuild whose every match holds one of `gate`'s literals
+    /// (`build.rs` found them): a text without any does not match, and the pattern is compiled
+    /// (as `Lazy`) only when a text has one, or by the warm-up.
+    Gated {
+        gate: &'static [&'static [u8]],
+        source: &'static str,
+        compiled: std::sync::OnceLock<Box<Matcher>>,
+    },
     /// A pattern compiled at run time: too large to prebuild, or built from text assembled
     /// at run time.
     Lazy {
@@ -222,7 +230,24 @@ impl Matcher {
         if let Some((dfa, source)) = crate::prebuilt::dfa(&source) {
             return Matcher(Engine::Prebuilt { dfa, source });
         }
+        if let Some((gate, source)) = crate::prebuilt::gate(&source) {
+            return Matcher(Engine::Gated {
+                gate,
+                source,
+                compiled: std::sync::OnceLock::new(),
+            });
+        }
         Matcher::lazy(&source)
+    }
+
+    /// Compiles a gated pattern now (the warm-up), so no answer waits for it.
+    pub(crate) fn compile(&self) {
+        if let Engine::Gated {
+            source, compiled, ..
+        } = &self.0
+        {
+            compiled.get_or_init(|| Box::new(Matcher::lazy(source)));
+        }
     }
 
     /// The lazy DFA of `source`, whose classes are ASCII ([`ascii_classes`]).
@@ -248,6 +273,21 @@ impl Matcher {
         let input = Input::new(bytes).earliest(true);
         let found = match &self.0 {
             Engine::Prebuilt { dfa, .. } => dfa.try_search_fwd(&input),
+            Engine::Gated {
+                gate,
+                source,
+                compiled,
+            } => {
+                if !gate
+                    .iter()
+                    .any(|literal| memchr::memmem::find(bytes, literal).is_some())
+                {
+                    return false;
+                }
+                return compiled
+                    .get_or_init(|| Box::new(Matcher::lazy(source)))
+                    .matches(bytes);
+            }
             Engine::Lazy { dfa, caches, .. } => dfa.try_search_fwd(&mut caches.get(), &input),
         };
         match found {
@@ -258,6 +298,10 @@ impl Matcher {
                         matcher_nfa(source).expect("a prebuilt pattern is valid")
                     }
                     Engine::Lazy { nfa, .. } => nfa.clone(),
+                    // Returned above.
+                    Engine::Gated { source, .. } => {
+                        matcher_nfa(source).expect("a gated pattern is valid")
+                    }
                 };
                 let vm = thompson::pikevm::PikeVM::new_from_nfa(nfa)
                     .expect("a PikeVM builds from any NFA without Unicode word boundaries");
@@ -1083,6 +1127,52 @@ mod tests {
             }
         }
         assert!(prebuilt > 50, "only {prebuilt} patterns prebuilt");
+    }
+
+    /// Every gated pattern answers as its lazy DFA does on every line of the question sets: a
+    /// text without its literals never matches. And the gates leave most patterns uncompiled
+    /// for a question that has none of their words.
+    #[test]
+    fn gated_patterns_match_as_lazy_ones_do() {
+        let texts: Vec<&str> = [
+            include_str!("../tests/dev.toml"),
+            include_str!("../tests/dev28.toml"),
+            include_str!("../tests/dev23.toml"),
+            include_str!("../tests/dev34.toml"),
+            include_str!("../tests/dev35.toml"),
+            include_str!("../data/kms.toml"),
+        ]
+        .iter()
+        .flat_map(|t| t.lines())
+        .collect();
+        let mut gated = 0;
+        let mut left_uncompiled = 0;
+        for (source, literals) in crate::prebuilt::gated() {
+            let fast = Matcher::new(source);
+            let Engine::Gated { compiled, .. } = &fast.0 else {
+                panic!("{source} is not gated");
+            };
+            gated += 1;
+            assert!(
+                literals.iter().all(|l| l.len() >= 2),
+                "{source}: {literals:?}"
+            );
+            if !fast.is_match("srv 2019 dc") {
+                left_uncompiled += usize::from(compiled.get().is_none());
+            }
+            let slow = Matcher::lazy(source);
+            for text in &texts {
+                let folded = fold_case(text);
+                for t in [text, &*folded] {
+                    assert_eq!(fast.is_match(t), slow.is_match(t), "{source} on {t}");
+                }
+            }
+        }
+        assert!(gated > 50, "only {gated} patterns gated");
+        assert!(
+            left_uncompiled * 10 > gated * 9,
+            "{left_uncompiled} of {gated} gated patterns left uncompiled by a short question"
+        );
     }
 
     #[test]
