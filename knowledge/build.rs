@@ -195,15 +195,17 @@ fn prebuild_patterns(out_dir: &std::path::Path) {
     }
 }
 
-/// Literals one of which every match of `source` (a [`text::matcher_nfa`] pattern) contains:
-/// the literals every match starts with, or those every match ends with, whichever set is
-/// more telling (longer shortest literal, then fewer). `None` when neither set is finite and
-/// made of literals of two bytes or more (a class or a window at both ends).
+/// Lower-case literals one of which every match of `source` (a [`text::matcher_nfa`] pattern)
+/// contains once the text is lower-cased (ASCII): the literals every match starts with, or
+/// those every match ends with, whichever set is more telling (longer shortest literal, then
+/// fewer). `None` when neither set is finite and made of literals of two bytes or more (a class
+/// or a window at both ends).
 ///
-/// regex-syntax's extractor gives, for a finite sequence, literals one of which begins (ends)
-/// every match; look-arounds (`\b`, `^`) count as empty, windows and large classes end a
-/// literal there. A literal that contains another of the set is left out: the other is in the
-/// text whenever it is.
+/// The pattern is first made to match lower-cased text ([`lowered`]), so `(?i)` letters are one
+/// byte rather than two and their literals do not multiply. regex-syntax's extractor gives, for
+/// a finite sequence, literals one of which begins (ends) every match; look-arounds (`\b`,
+/// `^`) count as empty, windows and large classes end a literal there. A literal that contains
+/// another of the set is left out: the other is in the text whenever it is.
 fn gate_literals(source: &str) -> Option<Vec<Vec<u8>>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::ParserBuilder::new()
@@ -212,6 +214,7 @@ fn gate_literals(source: &str) -> Option<Vec<Vec<u8>>> {
         .build()
         .parse(source)
         .ok()?;
+    let hir = lowered(&hir)?;
     let mut best: Option<Vec<Vec<u8>>> = None;
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
         let mut extractor = Extractor::new();
@@ -246,6 +249,43 @@ fn gate_literals(source: &str) -> Option<Vec<Vec<u8>>> {
         }
     }
     best
+}
+
+/// `hir` as it matches lower-cased text: every byte its literals and classes accept, lower-cased
+/// (ASCII), captures dropped. Wherever `hir` matches a text, the result matches that text
+/// lower-cased, so the result's literals, looked for in the lower-cased text, gate `hir`.
+/// `None` for a Unicode class (the patterns are parsed with Unicode off).
+fn lowered(hir: &regex_syntax::hir::Hir) -> Option<regex_syntax::hir::Hir> {
+    use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, HirKind, Repetition};
+    Some(match hir.kind() {
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(lit) => Hir::literal(lit.0.to_ascii_lowercase()),
+        HirKind::Class(Class::Bytes(class)) => {
+            let mut accepted = [false; 256];
+            for range in class.ranges() {
+                for b in range.start()..=range.end() {
+                    accepted[usize::from(b.to_ascii_lowercase())] = true;
+                }
+            }
+            let ranges = (0..=255u8)
+                .filter(|b| accepted[usize::from(*b)])
+                .map(|b| ClassBytesRange::new(b, b));
+            Hir::class(Class::Bytes(ClassBytes::new(ranges)))
+        }
+        HirKind::Class(Class::Unicode(_)) => return None,
+        HirKind::Look(look) => Hir::look(*look),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            min: rep.min,
+            max: rep.max,
+            greedy: rep.greedy,
+            sub: Box::new(lowered(&rep.sub)?),
+        }),
+        HirKind::Capture(capture) => lowered(&capture.sub)?,
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(lowered).collect::<Option<_>>()?),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(lowered).collect::<Option<_>>()?)
+        }
+    })
 }
 
 /// Every `.rs` file under `dir`.

@@ -278,10 +278,7 @@ impl Matcher {
                 source,
                 compiled,
             } => {
-                if !gate
-                    .iter()
-                    .any(|literal| memchr::memmem::find(bytes, literal).is_some())
-                {
+                if !gate_open(gate, bytes) {
                     return false;
                 }
                 return compiled
@@ -331,7 +328,35 @@ impl Matcher {
     }
 }
 
+/// True when `bytes`, lower-cased (ASCII), hold one of a gate's literals (lower-case, see
+/// `build.rs` `gate_literals`).
+fn gate_open(gate: &[&[u8]], bytes: &[u8]) -> bool {
+    let holds = |text: &[u8]| {
+        gate.iter()
+            .any(|literal| memchr::memmem::find(text, literal).is_some())
+    };
+    if !bytes.iter().any(u8::is_ascii_uppercase) {
+        return holds(bytes);
+    }
+    // An answer asks many gates about the same text: lower-case it once per thread.
+    LAST_LOWERED.with(|last| {
+        let mut last = last.borrow_mut();
+        let (original, lowered) = &mut *last;
+        if original != bytes {
+            original.clear();
+            original.extend_from_slice(bytes);
+            lowered.clear();
+            lowered.extend(bytes.iter().map(u8::to_ascii_lowercase));
+        }
+        holds(lowered)
+    })
+}
+
 thread_local! {
+    /// The last text with upper-case letters a gate was asked about on this thread, and its
+    /// lower-case form ([`gate_open`]).
+    static LAST_LOWERED: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
     /// The last text beyond ASCII [`Matcher::is_match`] asked about on this thread, and its
     /// form with ASCII letters.
     static LAST_UNACCENTED: std::cell::RefCell<(String, String)> =
@@ -1154,7 +1179,9 @@ mod tests {
             };
             gated += 1;
             assert!(
-                literals.iter().all(|l| l.len() >= 2),
+                literals
+                    .iter()
+                    .all(|l| l.len() >= 2 && !l.iter().any(u8::is_ascii_uppercase)),
                 "{source}: {literals:?}"
             );
             if !fast.is_match("srv 2019 dc") {
