@@ -35,6 +35,7 @@ const NONE_SURE: f32 = 0.40;
 
 use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 
+mod codes_and_options;
 mod newcomer;
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
@@ -126,6 +127,13 @@ static LEAVE_NOTIFICATION: LazyLock<Folded> = LazyLock::new(|| {
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(how\s+many|minimum|min|threshold\w*|counts?|counted|counting|enough|at\s+least|number\s+of|fewer|less\s+than|more\s+than|one|two|three|four|five|six|seven|eight|nine|ten|dozen|few|25)\b",
+    )
+});
+/// The whole message is the text of the KMS client's DNS error ("DNS name does not exist."),
+/// with nothing from another tool around it: in this chat, the activation error.
+static KMS_DNS_TEXT_ALONE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\W*((it|this|that)\s+(says|said|shows|showed|gives|gave)|i\s+(get|got|see)|getting|got|says|(the\s+)?(error\s+)?message(\s+is)?|the\s+error\s+is)?\W*(error\W*)?(the\s+)?dns\s+name\s+(does\s+not|doesn'?t)\s+exists?\W*$",
     )
 });
 /// Error codes written with their prefix.
@@ -629,12 +637,14 @@ static OPEN_WHAT: LazyLock<Folded> = LazyLock::new(|| {
 });
 /// Words that put a question about logs in activation's context.
 static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
-    rx_folded(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12289|12290)\b")
+    rx_folded(
+        r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|8198|12288|12289|12290)\b",
+    )
 });
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|8198|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\b(kms|activation|licen[cs]ing)\s+logs?\b|\blogs?\s+(of|for)\s+(the\s+)?(kms|activation)\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -1512,6 +1522,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &KMS_DNS_TEXT_ALONE,
         &SRV_FIELD,
         &KMS_VS_RDS,
         &PHONE_NAMED,
@@ -1777,6 +1788,7 @@ pub(crate) fn warm_up() {
         pattern.warm_up();
     }
     newcomer::warm_up();
+    codes_and_options::warm_up();
 }
 
 /// The host and port to put in commands: the user's own, else the configured ones.
@@ -6139,6 +6151,11 @@ fn answer_one(
     if let Some(a) = newcomer::answer(kb, q, &lower, &u, ctx, settings) {
         return a;
     }
+    // Follow-ups on the thread's error code, slmgr option or event log, and other services'
+    // events.
+    if let Some(a) = codes_and_options::answer(kb, q, &lower, &u, ctx, settings) {
+        return a;
+    }
     // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
     if ASK_THE_BOT.is_match(q) && ctx.and_then(|c| c.intent).is_none() {
         return small_talk(Intent::Help, ctx);
@@ -8473,7 +8490,9 @@ fn answer_one(
         ]
         .contains(&c)
     });
+    let text_alone = generic_phrase && KMS_DNS_TEXT_ALONE.is_match(q);
     if generic_phrase
+        && !text_alone
         && !error_of_thread
         && !newcomer::error_reported_in_thread(ctx, q)
         && crate::facts::normalize_error_code(q).is_none()
@@ -8505,6 +8524,13 @@ fn answer_one(
                 if let Some(c) = a.context.as_mut() {
                     c.intent = Some(Intent::ErrorCode);
                     remember_named(c, &u.slots);
+                }
+                if text_alone {
+                    // Only the text, which other DNS tools print too: say which error it is.
+                    a.text = format!(
+                        "If `slmgr` printed that, it is activation error `{}`.\n\n{}",
+                        e.code, a.text
+                    );
                 }
                 return with_intent(a, Some(Intent::ErrorCode));
             }
