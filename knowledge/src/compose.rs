@@ -638,13 +638,13 @@ static OPEN_WHAT: LazyLock<Folded> = LazyLock::new(|| {
 /// Words that put a question about logs in activation's context.
 static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|8198|12288|12289|12290)\b",
+        r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|8198|12288|12289|12290|key\s+management\s+service)\b",
     )
 });
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|8198|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\b(kms|activation|licen[cs]ing)\s+logs?\b|\blogs?\s+(of|for)\s+(the\s+)?(kms|activation)\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|8198|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\b(kms|activation|licen[cs]ing|key\s+management\s+service)\s+(event\s+)?logs?\b|\blogs?\s+(of|for)\s+(the\s+)?(kms|activation)\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -4725,8 +4725,10 @@ fn slmgr_option_spelling<'a>(
         if options().any(|o| o.eq_ignore_ascii_case(&typed)) {
             continue;
         }
-        let mut near = options()
-            .filter(|o| o.len() == typed.len() && crate::text::edit_distance(&typed, o, 1) == 1);
+        // One letter wrong, swapped, doubled, added or left out ("/dvl", "/atto", "/skm").
+        let mut near = options().filter(|o| {
+            o.len().abs_diff(typed.len()) <= 1 && crate::text::edit_distance(&typed, o, 1) == 1
+        });
         if let (Some(meant), None) = (near.next(), near.next()) {
             let from = &word[..1 + typed.len()];
             let to = format!("{}{meant}", &word[..1]);
@@ -8205,7 +8207,11 @@ fn answer_one(
         }
     }
     // Turning a KMS host's DNS publishing off or on.
-    if DNS_PUBLISHING.is_match(q) && lower.contains("kms") && u.slots.dli.is_none() {
+    // ("the slmgr option to turn off dns publishing" names no KMS: slmgr says it.)
+    if DNS_PUBLISHING.is_match(q)
+        && (lower.contains("kms") || lower.contains("slmgr"))
+        && u.slots.dli.is_none()
+    {
         // Whole words ("another" holds "not"); "can I turn that off?" too.
         let off = lower.contains("don't")
             || lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {

@@ -27,6 +27,7 @@ pub(super) fn warm_up() {
         &EVENT_ID,
         &ACTIVATION_WORDS,
         &REPLY_SUCCEEDED,
+        &DNS_TEXT,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -117,6 +118,10 @@ static ACTIVATION_WORDS: LazyLock<Folded> = LazyLock::new(|| {
 static REPLY_SUCCEEDED: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b12289\b.{0,60}\b0x0{1,8}\b|\b0x0{1,8}\b.{0,60}\b12289\b"));
 
+/// The text of a failed DNS look-up, which activation prints too (0x8007232B).
+static DNS_TEXT: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\bdns\s+name\s+(does\s+not|doesn'?t)\s+exists?\b"));
+
 /// The events the Software Protection Platform and the KMS host log.
 const ACTIVATION_EVENTS: &[&str] = &[
     "8198", "8200", "12288", "12289", "12290", "12293", "12294", "1003", "1033", "1034", "16384",
@@ -141,6 +146,9 @@ pub(super) fn answer(
     settings: &AnswerSettings,
 ) -> Option<Answer> {
     if let Some(a) = other_event_declined(kb, q, lower, ctx) {
+        return Some(a);
+    }
+    if let Some(a) = other_lookup_declined(q, lower, u, ctx) {
         return Some(a);
     }
     if !u.slots.nothing_pasted() || u.slots.product_key.is_some() {
@@ -382,6 +390,33 @@ fn other_event_declined(
         .filter(|w| !w.is_empty())
         .collect();
     if numbers.iter().any(|n| ACTIVATION_EVENTS.contains(n)) {
+        return None;
+    }
+    Some(abstain(0.1, ctx))
+}
+
+/// A name that does not resolve in another tool ("nslookup says DNS name does not exist for
+/// intranet.corp"), with a name that is no KMS host, nothing about activation and no activation
+/// thread: declined, not read as a KMS host to point at.
+fn other_lookup_declined(
+    q: &str,
+    lower: &str,
+    u: &Understanding,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    if !DNS_TEXT.is_match(q) || ACTIVATION_WORDS.is_match(q) || u.slots.host.is_none() {
+        return None;
+    }
+    let in_thread = ctx
+        .and_then(|c| c.intent)
+        .is_some_and(|i| !i.is_small_talk());
+    let names_kms = u
+        .slots
+        .host
+        .as_deref()
+        .is_some_and(|h| h.to_ascii_lowercase().contains("kms"))
+        || lower.contains("vlmcs");
+    if in_thread || names_kms {
         return None;
     }
     Some(abstain(0.1, ctx))
