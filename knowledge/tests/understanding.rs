@@ -1094,13 +1094,28 @@ fn thirty_third_dev_set() {
 /// thread follow-ups; 35 off-topic near-misses (Windows Update codes, stop codes, event 4625 and
 /// other event ids, IIS 503, Microsoft 365 errors, SQL errors). Written blind to the engine.
 /// First run, before any tuning on it: 148/169 (87.6%), off-topic declined 34/35 (held-out sets
-/// at that moment: third 213/225, fourth 226/240, fifth 239/254).
+/// at that moment: third 213/225, fourth 226/240, fifth 239/254). One expectation was wrong
+/// and was changed after the first run: s038 ("command?" after what `/ckhc` does) named
+/// `/skhc`; it asks for `/ckhc`. 55 items (7 off-topic) were added after tuning, from other
+/// wordings tried by hand (t001-t048, x036-x042). After tuning on it: 224/224, with the
+/// held-out sets unchanged (third 213/225, fourth 226/240, fifth 239/254). The fixes were made
+/// general: error codes typed in halves ("0x c004 f074", "c004 f06c"); 0xC004F059 added
+/// (licence in the BIOS invalid, from Microsoft's article on OEM computers); more error texts
+/// without their code; a message that is only "DNS name does not exist" read as 0x8007232B,
+/// another tool's failed look-up of a name that is no KMS host declined; follow-ups on the
+/// thread's error ("command?", "how do I fix that?", "where do I see more detail?", "what do I
+/// check in DNS?"), on the thread's slmgr option (its counterpart for "the opposite", "turn it
+/// back on", "and to set it?"; the option again for "command?"; /dlv for "the full status?")
+/// and on the event logs ("and on the client?"); a 12289 with result 0x0 said to be a
+/// success; 8198 and "the Key Management Service log" as the event logs; an slmgr command line
+/// followed by "what does it show?"; "install a GVLK, command?" as /ipk; options typed with a
+/// letter doubled, added or left out; other services' Windows events declined.
 #[test]
 fn thirty_sixth_dev_set() {
     let pct = check_set(
         "thirty-sixth dev set (tuned on)",
         include_str!("dev39.toml"),
-        160,
+        220,
         Kind::Tuning,
     );
     assert!(
