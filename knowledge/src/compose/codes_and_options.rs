@@ -28,6 +28,7 @@ pub(super) fn warm_up() {
         &ACTIVATION_WORDS,
         &REPLY_SUCCEEDED,
         &DNS_TEXT,
+        &CLEAR_SET_HOST,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -122,6 +123,14 @@ static REPLY_SUCCEEDED: LazyLock<Folded> =
 static DNS_TEXT: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\bdns\s+name\s+(does\s+not|doesn'?t)\s+exists?\b"));
 
+/// Clearing a KMS host the user set by hand ("remove the kms server we hardcoded", "which
+/// option clears the kms name I typed?"): `/ckms`.
+static CLEAR_SET_HOST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(clear|remove|delete|unset|undo|forget|reset)\w*\b.{0,40}\bkms\b.{0,40}\b((i|we)\s+(set|typed|entered|configured|put|specified|hard-?coded|gave)|hard-?coded|by\s+hand|manually)\b|\b(clear|remove|delete|unset|undo|reset)\w*\b.{0,20}\b(hard-?coded|manually\s+set)\s+kms\b",
+    )
+});
+
 /// The events the Software Protection Platform and the KMS host log.
 const ACTIVATION_EVENTS: &[&str] = &[
     "8198", "8200", "12288", "12289", "12290", "12293", "12294", "1003", "1033", "1034", "16384",
@@ -168,6 +177,15 @@ pub(super) fn answer(
     }
     if let Some(a) = key_install_command(kb, q, u, &t, ctx) {
         return Some(a);
+    }
+    if CLEAR_SET_HOST.is_match(q)
+        && u.slots.host.is_none()
+        && !["host key", "decommission", "demote", "retire"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        let o = kb.tables.slmgr.iter().find(|o| o.option == "/ckms")?;
+        return Some(option_answer(kb, o, &t, ctx, None));
     }
     let c = ctx?;
     let words = q.split_whitespace().count();
