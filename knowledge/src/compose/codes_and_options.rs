@@ -29,6 +29,8 @@ pub(super) fn warm_up() {
         &REPLY_SUCCEEDED,
         &DNS_TEXT,
         &CLEAR_SET_HOST,
+        &MEANING_ASKED,
+        &CAUSE_ASKED,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -44,7 +46,7 @@ static COMMAND_ASKED: LazyLock<Folded> = LazyLock::new(|| {
 /// The fix of the thread's error asked in a few words ("how do I fix that?", "so what do I do?").
 static FIX_ASKED: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)^\W*(and\s+|so\s+|ok\s+|okay\s+)?(how\s+(do\s+i|do\s+we|can\s+i|to|i)\s+(fix|solve|resolve|repair)\s+(it|that|this)|what\s+(do|should|must|can)\s+(i|we)\s+do(\s+now|\s+then|\s+about\s+(it|that|this))?|(the\s+)?(fix|solution|resolution)|what\s+now)\W*$",
+        r"(?i)^\W*(and\s+|so\s+|ok\s+|okay\s+)?(how\s+(do\s+i|do\s+we|can\s+i|to|i)\s+(fix|solve|resolve|repair)\s+(it|that|this)|what\s+(do|should|must|can)\s+(i|we)\s+do(\s+now|\s+then|\s+about\s+(it|that|this))?|(the\s+)?(fix|solution|resolution)|what\s+now|how\s+(do\s+i|to|can\s+i|i)\s+(check|test|verify)(\s+(it|that|this))?)\W*$",
     )
 });
 /// The option that undoes the last one ("and the opposite?", "undo that", "how do I revert it").
@@ -128,6 +130,19 @@ static DNS_TEXT: LazyLock<Folded> =
 static CLEAR_SET_HOST: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(clear|remove|delete|unset|undo|forget|reset)\w*\b.{0,40}\bkms\b.{0,40}\b((i|we)\s+(set|typed|entered|configured|put|specified|hard-?coded|gave)|hard-?coded|by\s+hand|manually)\b|\b(clear|remove|delete|unset|undo|reset)\w*\b.{0,20}\b(hard-?coded|manually\s+set)\s+kms\b",
+    )
+});
+
+/// What the last answer's subject means, asked in a few words ("what does that mean?").
+static MEANING_ASKED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\W*(and\s+|so\s+|ok\s+|okay\s+)?(what\s+(does\s+)?(that|it|this)\s+(mean|means|say|says)|what\s+is\s+(that|it|this)|meaning|explain(\s+(that|it|this))?|what'?s\s+that)(\s+exactly)?\W*$",
+    )
+});
+/// The cause of the thread's error asked in a few words ("what causes it?").
+static CAUSE_ASKED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\W*(and\s+|so\s+|ok\s+|okay\s+)?(what\s+(causes|caused)\s+(it|that|this)|what'?s\s+the\s+(cause|reason)|(the\s+)?(cause|reason)|why\s+(does|did)\s+(it|that|this)\s+happen)\W*$",
     )
 });
 
@@ -216,7 +231,9 @@ pub(super) fn answer(
         let o = kb.tables.slmgr.iter().find(|o| o.option == "/ckms")?;
         return Some(option_answer(kb, o, &t, ctx, None));
     }
-    if thread_fact(kb, ctx) == Some("event-log") && OTHER_SIDE.is_match(q) {
+    if thread_fact(kb, ctx) == Some("event-log")
+        && (OTHER_SIDE.is_match(q) || MEANING_ASKED.is_match(q))
+    {
         return fact_answer(kb, "event-log", &t, Intent::StatusCheck, ctx)
             .map(|a| with_intent(a, Some(Intent::StatusCheck)));
     }
@@ -306,6 +323,34 @@ fn error_follow_up(
     if DETAIL_WHERE.is_match(q) && !COMMAND_ASKED.is_match(q) {
         return fact_answer(kb, "event-log", t, Intent::StatusCheck, ctx)
             .map(|a| with_intent(a, Some(Intent::StatusCheck)));
+    }
+    if MEANING_ASKED.is_match(q) {
+        return Some(with_intent(
+            crate::answer::error_answer(kb, e, ctx),
+            Some(Intent::ErrorCode),
+        ));
+    }
+    if CAUSE_ASKED.is_match(q) {
+        let mut c = ctx.cloned().unwrap_or_default();
+        c.intent = Some(Intent::ErrorCode);
+        let text = format!(
+            "**Cause of `{}`** ({}): {}\n\n**Fix:**\n\n{}",
+            e.code,
+            e.title,
+            e.cause,
+            personalize(e.fix.trim(), t, None)
+        );
+        let a = finish(
+            text,
+            Source {
+                title: format!("{ERROR_TABLE} ({})", kb.tables.error_source(e)),
+                section: e.code.clone(),
+            },
+            0.9,
+            c,
+            e.offer.as_deref().and_then(crate::RequestOffer::parse),
+        );
+        return Some(with_intent(a, Some(Intent::ErrorCode)));
     }
     if !(COMMAND_ASKED.is_match(q) || FIX_ASKED.is_match(q)) {
         return None;
