@@ -31,6 +31,7 @@ pub(super) fn warm_up() {
         &CLEAR_SET_HOST,
         &MEANING_ASKED,
         &CAUSE_ASKED,
+        &CODE_LIKE,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -146,6 +147,11 @@ static CAUSE_ASKED: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 
+/// A word that looks like an activation code typed wrong ("0xC004F74", "0xCOO4F074",
+/// "C004F074h").
+static CODE_LIKE: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)(^|[^0-9a-z])(0x)?[c8][o0][o0][0-9a-fo]{4,7}h?([^0-9a-z]|$)"));
+
 /// The events the Software Protection Platform and the KMS host log.
 const ACTIVATION_EVENTS: &[&str] = &[
     "8198", "8200", "12288", "12289", "12290", "12293", "12294", "1003", "1033", "1034", "16384",
@@ -174,6 +180,17 @@ pub(super) fn answer(
     }
     if let Some(a) = other_lookup_declined(q, lower, u, ctx) {
         return Some(a);
+    }
+    // A code typed wrong, unless the message has a code of the table too.
+    let known_code = u
+        .slots
+        .error
+        .as_ref()
+        .is_some_and(|c| kb.tables.errors.iter().any(|e| &e.code == c));
+    if !known_code && u.slots.dli.is_none() {
+        if let Some(a) = mistyped_code(kb, q, ctx) {
+            return Some(a);
+        }
     }
     if !u.slots.nothing_pasted() || u.slots.product_key.is_some() {
         return None;
@@ -483,4 +500,41 @@ fn other_lookup_declined(
         return None;
     }
     Some(abstain(0.1, ctx))
+}
+
+/// A code typed with one digit wrong, missing or doubled, or O for 0 ("0xC004F74",
+/// "0xCOO4F074"), that is one step from exactly one code of the table: that code's answer, saying
+/// how it was read.
+fn mistyped_code(kb: &KnowledgeBase, q: &str, ctx: Option<&Context>) -> Option<Answer> {
+    if !CODE_LIKE.is_match(q) {
+        return None;
+    }
+    for word in q.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let lower = word.to_ascii_lowercase();
+        let bare = lower.strip_prefix("0x").unwrap_or(&lower);
+        let bare = bare.strip_suffix('h').unwrap_or(bare).replace('o', "0");
+        if !(7..=9).contains(&bare.len())
+            || !bare.bytes().all(|b| b.is_ascii_hexdigit())
+            || !(bare.starts_with("c00") || bare.starts_with("800"))
+        {
+            continue;
+        }
+        let distance = |e: &&crate::facts::ErrorInfo| {
+            crate::text::edit_distance(&bare, &e.code[2..].to_ascii_lowercase(), 1)
+        };
+        let exact = kb.tables.errors.iter().find(|e| distance(e) == 0);
+        let mut near = kb.tables.errors.iter().filter(|e| distance(e) == 1);
+        let one = exact.or_else(|| match (near.next(), near.next()) {
+            (Some(e), None) => Some(e),
+            _ => None,
+        });
+        if let Some(e) = one {
+            let mut a = crate::answer::error_answer(kb, e, ctx);
+            if !word.eq_ignore_ascii_case(&e.code) {
+                a.text = format!("I read `{word}` as `{}`.\n\n{}", e.code, a.text);
+            }
+            return Some(with_intent(a, Some(Intent::ErrorCode)));
+        }
+    }
+    None
 }
