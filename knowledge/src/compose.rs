@@ -549,7 +549,7 @@ static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
 /// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
 static SPP_SERVICE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(spp|sppsvc|software\s+protection(\s+platform)?)\b.{0,40}\b(service|svc|is|does|do|mean|means|stopped|disabled|running|start|started|starting|restart|crash\w*)\b|\b(what|which|explain)\b.{0,30}\b(spp|sppsvc|software\s+protection)\b",
+        r"(?i)\b(spp|sppsvc|software\s+protection(\s+platform)?)\b.{0,40}\b(service|svc|is|does|do|mean|means|stop\w*|disabled|running|start|started|starting|restart|crash\w*|terminat\w*|fail\w*|hang\w*|hung)\b|\b(what|which|explain)\b.{0,30}\b(spp|sppsvc|software\s+protection)\b",
     )
 });
 /// The two KMS thresholds side by side ("25 or 5?", "five vs 25").
