@@ -286,6 +286,7 @@ static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b", "/skms-domain"),
         (r"\b(kms|srv|vlmcs)\b.{0,60}\b(domain|zone)\s+[a-z0-9-]+(\.[a-z0-9-]+)+\b.{0,40}\b(only|instead|not\s+(a\s+|the\s+)?(specific|single|one|particular|fixed))\b|\b(search|look\w*|find|discover\w*|locate)\b.{0,30}\bkms\b.{0,30}\b(in|from|under)\s+(the\s+)?(dns\s+)?(domain|zone)\s+[a-z0-9-]+(\.[a-z0-9-]+)+|\bsrv\b.{0,40}\b(in|from)\s+(an?\s+)?(other|different|another|second)\s+(dns\s+)?(domain|zone)\b|\b(other|different|another)\s+(dns\s+)?(domain|zone)\b.{0,40}\bsrv\b", "/skms-domain"),
         (r"\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b", "/dlv"),
+        (r"\breinstall\w*\s+(the\s+|all\s+(the\s+)?)?(system\s+|windows\s+)?licen[cs]e\s+files?\b", "/rilc"),
         (r"\b(disable|turn\s+off|stop|switch\s+off)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/ckhc"),
         (r"\b(enable|turn\s+on|switch\s+on)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/skhc"),
         (r"\b(confirm|check|see|show|when|find)\b.{0,30}\b(expir\w*|expiry)\b|\b(expir\w*|expiry)\s+date\b", "/xpr"),
@@ -308,7 +309,9 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(expir\w*|expiry)\b", "/xpr"),
         (r"\b(uninstall|remove)\w*\s+(the\s+)?(product\s+)?key\b", "/upk"),
         (r"\b(install|enter|put(\s+in)?|type\s+in|insert|add|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
-        (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b|\b(remove|delete|clear|unset|reset)\w*\b.{0,20}\bkms\s+(host|server)\s+(name|address|ip|setting)\b", "/ckms"),
+        (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b|\b(remove|delete|clear|unset|reset)\w*\b.{0,20}\bkms\s+((host|server)\s+)?(name|address|ip|setting)\b|\b(clear|remove|delete|unset|undo|forget)\w*\b.{0,30}\b(kms|host|server)\b.{0,30}\b(i|we)\s+(set|typed|entered|configured|put|specified|hard-?coded)\b", "/ckms"),
+        (r"\binstall\w*\s+(a\s+|the\s+|my\s+)?licen[cs]e\s+files?\b", "/ilc"),
+        (r"\bactivat\w*\b.{0,20}\b(right\s+)?now\b|\bforc\w*\s+(an?\s+|the\s+)?activation\b", "/ato"),
         (r"\b(verbose|detailed)\b", "/dlv"),
     ]
     .into_iter()
@@ -553,7 +556,7 @@ pub(crate) fn slmgr_options_in<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec
     }
     // "slmgr set kms port on the host side", "the command to install a product key": an
     // option described, not named.
-    let wants_command = ["slmgr", "command", "cmd"]
+    let wants_command = ["slmgr", "command", "cmd", "switch", "option"]
         .iter()
         .any(|w| lower.contains(w));
     if found.is_empty() && KEY_CHANGE.is_match(&lower) && !lower.contains("host key") {

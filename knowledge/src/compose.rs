@@ -35,6 +35,7 @@ const NONE_SURE: f32 = 0.40;
 
 use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 
+mod codes_and_options;
 mod newcomer;
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
@@ -126,6 +127,13 @@ static LEAVE_NOTIFICATION: LazyLock<Folded> = LazyLock::new(|| {
 static COUNTING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(how\s+many|minimum|min|threshold\w*|counts?|counted|counting|enough|at\s+least|number\s+of|fewer|less\s+than|more\s+than|one|two|three|four|five|six|seven|eight|nine|ten|dozen|few|25)\b",
+    )
+});
+/// The whole message is the text of the KMS client's DNS error ("DNS name does not exist."),
+/// with nothing from another tool around it: in this chat, the activation error.
+static KMS_DNS_TEXT_ALONE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\W*((it|this|that)\s+(says|said|shows|showed|gives|gave)|i\s+(get|got|see)|getting|got|says|(the\s+)?(error\s+)?message(\s+is)?|the\s+error\s+is)?\W*(error\W*)?(the\s+)?dns\s+name\s+(does\s+not|doesn'?t)\s+exists?\W*$",
     )
 });
 /// Error codes written with their prefix.
@@ -541,7 +549,7 @@ static CLONED: LazyLock<Matcher> = LazyLock::new(|| {
 /// The Software Protection service itself ("what's the SPP service?", "sppsvc is stopped").
 static SPP_SERVICE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(spp|sppsvc|software\s+protection(\s+platform)?)\b.{0,40}\b(service|svc|is|does|do|mean|means|stopped|disabled|running|start|started|starting|restart|crash\w*)\b|\b(what|which|explain)\b.{0,30}\b(spp|sppsvc|software\s+protection)\b",
+        r"(?i)\b(spp|sppsvc|software\s+protection(\s+platform)?)\b.{0,40}\b(service|svc|is|does|do|mean|means|stop\w*|disabled|running|start|started|starting|restart|crash\w*|terminat\w*|fail\w*|hang\w*|hung)\b|\b(what|which|explain)\b.{0,30}\b(spp|sppsvc|software\s+protection)\b",
     )
 });
 /// The two KMS thresholds side by side ("25 or 5?", "five vs 25").
@@ -629,12 +637,14 @@ static OPEN_WHAT: LazyLock<Folded> = LazyLock::new(|| {
 });
 /// Words that put a question about logs in activation's context.
 static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
-    rx_folded(r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|12288|12289|12290)\b")
+    rx_folded(
+        r"(?i)\b(activat\w*|kms|licen[cs]\w*|slmgr|security-spp|spp|8198|12288|12289|12290|key\s+management\s+service)\b",
+    )
 });
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|8198|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\b(kms|activation|licen[cs]ing|key\s+management\s+service)\s+(event\s+)?logs?\b|\blogs?\s+(of|for)\s+(the\s+)?(kms|activation)\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -1512,6 +1522,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &KMS_DNS_TEXT_ALONE,
         &SRV_FIELD,
         &KMS_VS_RDS,
         &PHONE_NAMED,
@@ -1777,6 +1788,7 @@ pub(crate) fn warm_up() {
         pattern.warm_up();
     }
     newcomer::warm_up();
+    codes_and_options::warm_up();
 }
 
 /// The host and port to put in commands: the user's own, else the configured ones.
@@ -4713,8 +4725,10 @@ fn slmgr_option_spelling<'a>(
         if options().any(|o| o.eq_ignore_ascii_case(&typed)) {
             continue;
         }
-        let mut near = options()
-            .filter(|o| o.len() == typed.len() && crate::text::edit_distance(&typed, o, 1) == 1);
+        // One letter wrong, swapped, doubled, added or left out ("/dvl", "/atto", "/skm").
+        let mut near = options().filter(|o| {
+            o.len().abs_diff(typed.len()) <= 1 && crate::text::edit_distance(&typed, o, 1) == 1
+        });
         if let (Some(meant), None) = (near.next(), near.next()) {
             let from = &word[..1 + typed.len()];
             let to = format!("{}{meant}", &word[..1]);
@@ -6137,6 +6151,11 @@ fn answer_one(
     // What people new to activation ask in their own words (the watermark, where commands go,
     // an evaluation to convert), and the everyday administration they ask about with it.
     if let Some(a) = newcomer::answer(kb, q, &lower, &u, ctx, settings) {
+        return a;
+    }
+    // Follow-ups on the thread's error code, slmgr option or event log, and other services'
+    // events.
+    if let Some(a) = codes_and_options::answer(kb, q, &lower, &u, ctx, settings) {
         return a;
     }
     // "Can you open a ticket for me?" with nothing else: what the bot can file and run.
@@ -8179,7 +8198,8 @@ fn answer_one(
         && lower.contains("kms")
         && u.slots.nothing_pasted()
         && !DNS_PUBLISH_CHANGE.is_match(q)
-        && !["want", "should", "need to", "must"]
+        // "how do I make the host not register": a wish, as "want" is.
+        && !["want", "should", "need to", "must", "make it", "make the", "make our", "make my"]
             .iter()
             .any(|w| lower.contains(w))
     {
@@ -8188,7 +8208,11 @@ fn answer_one(
         }
     }
     // Turning a KMS host's DNS publishing off or on.
-    if DNS_PUBLISHING.is_match(q) && lower.contains("kms") && u.slots.dli.is_none() {
+    // ("the slmgr option to turn off dns publishing" names no KMS: slmgr says it.)
+    if DNS_PUBLISHING.is_match(q)
+        && (lower.contains("kms") || lower.contains("slmgr"))
+        && u.slots.dli.is_none()
+    {
         // Whole words ("another" holds "not"); "can I turn that off?" too.
         let off = lower.contains("don't")
             || lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
@@ -8473,7 +8497,9 @@ fn answer_one(
         ]
         .contains(&c)
     });
+    let text_alone = generic_phrase && KMS_DNS_TEXT_ALONE.is_match(q);
     if generic_phrase
+        && !text_alone
         && !error_of_thread
         && !newcomer::error_reported_in_thread(ctx, q)
         && crate::facts::normalize_error_code(q).is_none()
@@ -8505,6 +8531,13 @@ fn answer_one(
                 if let Some(c) = a.context.as_mut() {
                     c.intent = Some(Intent::ErrorCode);
                     remember_named(c, &u.slots);
+                }
+                if text_alone {
+                    // Only the text, which other DNS tools print too: say which error it is.
+                    a.text = format!(
+                        "If `slmgr` printed that, it is activation error `{}`.\n\n{}",
+                        e.code, a.text
+                    );
                 }
                 return with_intent(a, Some(Intent::ErrorCode));
             }

@@ -679,11 +679,13 @@ fn builtin_codes() -> &'static [String] {
 /// assert_eq!(knowledge::normalize_error_code("c004f074").as_deref(), Some("0xC004F074"));
 /// assert_eq!(knowledge::normalize_error_code("error F074").as_deref(), Some("0xC004F074"));
 /// assert_eq!(knowledge::normalize_error_code("0x8007232b").as_deref(), Some("0x8007232B"));
+/// assert_eq!(knowledge::normalize_error_code("0x c004 f074").as_deref(), Some("0xC004F074"));
+/// assert_eq!(knowledge::normalize_error_code("c004 f06c").as_deref(), Some("0xC004F06C"));
 /// assert_eq!(knowledge::normalize_error_code("hello"), None);
 /// ```
 pub fn normalize_error_code(text: &str) -> Option<String> {
     static WITH_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-        crate::text::rx(r"(?i)(?:^|[^0-9a-z])0x([0-9a-f]{4})[ \-]?([0-9a-f]{4})(?:[^0-9a-z]|$)")
+        crate::text::rx(r"(?i)(?:^|[^0-9a-z])0x ?([0-9a-f]{4})[ \-]?([0-9a-f]{4})(?:[^0-9a-z]|$)")
     });
     static BARE: LazyLock<Regex> =
         LazyLock::new(|| crate::text::rx(r"(?i)(?:^|[^0-9a-z])([c8]0[0-9a-f]{6})(?:[^0-9a-z]|$)"));
@@ -704,6 +706,22 @@ pub fn normalize_error_code(text: &str) -> Option<String> {
     let bare = &*BARE;
     if let Some(m) = bare.captures(text).and_then(|c| c.get(1)) {
         return Some(format!("0x{}", m.as_str().to_uppercase()));
+    }
+    // The same without `0x`, typed in two halves ("c004 f074", "8007-232b"): a licensing code
+    // (`0xC004…`) or one of the table, so that two numbers side by side are not read as one.
+    static BARE_SPLIT: LazyLock<Regex> = LazyLock::new(|| {
+        crate::text::rx(r"(?i)(?:^|[^0-9a-z])([c8]00[0-9a-f])[ \-]([0-9a-f]{4})(?:[^0-9a-z]|$)")
+    });
+    for c in BARE_SPLIT.captures_iter(text) {
+        let (Some(a), Some(b)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let code = format!("0x{}{}", a.as_str(), b.as_str())
+            .to_uppercase()
+            .replacen("0X", "0x", 1);
+        if code.starts_with("0xC004") || builtin_codes().contains(&code) {
+            return Some(code);
+        }
     }
     let short = &*SHORT;
     for c in short.captures_iter(text) {

@@ -514,6 +514,10 @@ mod tests {
             ("text.rs", include_str!("text.rs")),
             ("compose.rs", include_str!("compose.rs")),
             ("compose/newcomer.rs", include_str!("compose/newcomer.rs")),
+            (
+                "compose/codes_and_options.rs",
+                include_str!("compose/codes_and_options.rs"),
+            ),
             ("answer.rs", include_str!("answer.rs")),
             ("nlu/mod.rs", include_str!("nlu/mod.rs")),
             ("nlu/slots.rs", include_str!("nlu/slots.rs")),

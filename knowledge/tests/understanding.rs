@@ -1084,3 +1084,47 @@ fn thirty_third_dev_set() {
         "thirty-third dev set: accuracy {pct:.1}% < 85%"
     );
 }
+
+/// The thirty-sixth development set (dev39.toml): error codes, log entries and slmgr options
+/// asked every way: the documented activation error codes with and without 0x, in lower case,
+/// with spaces, pasted inside a dialog or an slmgr message, or only the message text; the
+/// Software Protection entries in Event Viewer (8198, 12288, 12289, 12290, where the logs are);
+/// every slmgr option by name, by description, in cscript form and with typos; help desk
+/// agents, people reading Event Viewer, terse sysadmins, non-native speakers; about a quarter
+/// thread follow-ups; 35 off-topic near-misses (Windows Update codes, stop codes, event 4625 and
+/// other event ids, IIS 503, Microsoft 365 errors, SQL errors). Written blind to the engine.
+/// First run, before any tuning on it: 148/169 (87.6%), off-topic declined 34/35 (held-out sets
+/// at that moment: third 213/225, fourth 226/240, fifth 239/254). One expectation was wrong
+/// and was changed after the first run: s038 ("command?" after what `/ckhc` does) named
+/// `/skhc`; it asks for `/ckhc`. 83 items (9 off-topic) were added after tuning, from other
+/// wordings tried by hand (t001-t074, x036-x044). After tuning on it: 252/252, with the
+/// held-out sets unchanged (third 213/225, fourth 226/240, fifth 239/254). The fixes were made
+/// general: error codes typed in halves ("0x c004 f074", "c004 f06c"); 0xC004F059 added
+/// (licence in the BIOS invalid, from Microsoft's article on OEM computers); more error texts
+/// without their code; a message that is only "DNS name does not exist" read as 0x8007232B,
+/// another tool's failed look-up of a name that is no KMS host declined; follow-ups on the
+/// thread's error ("command?", "how do I fix that?", "where do I see more detail?", "what do I
+/// check in DNS?"), on the thread's slmgr option (its counterpart for "the opposite", "turn it
+/// back on", "and to set it?"; the option again for "command?"; /dlv for "the full status?")
+/// and on the event logs ("and on the client?"); a 12289 with result 0x0 said to be a
+/// success; 8198 and "the Key Management Service log" as the event logs; an slmgr command line
+/// followed by "what does it show?"; "install a GVLK, command?" as /ipk; options typed with a
+/// letter doubled, added or left out; other services' Windows events declined; /rilc, /ilc,
+/// /ato and /ckms described without their names; the meaning, cause or check of the thread's
+/// error asked in a few words; "the Key Management Service (KMS) is unavailable" as
+/// 0xC004F074; codes typed with a digit missing, doubled or wrong, or O for 0, read as the one
+/// code of the table they are a step from; the Software Protection service stopping, failing
+/// or crashing as that service.
+#[test]
+fn thirty_sixth_dev_set() {
+    let pct = check_set(
+        "thirty-sixth dev set (tuned on)",
+        include_str!("dev39.toml"),
+        220,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 85.0,
+        "thirty-sixth dev set: accuracy {pct:.1}% < 85%"
+    );
+}

@@ -97,9 +97,9 @@ static WEAK_PORT: LazyLock<Regex> = LazyLock::new(|| {
 /// Error texts people paste without the code, mapped to the code they belong to.
 static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|(?:can'?t|cannot|couldn'?t|could\s+not|unable\s+to)\s+(?:connect\s+to|reach|contact)\s+(?:your\s+|the\s+|our\s+)?organi[sz]ation'?s\s+activation\s+server|organi[sz]ation'?s\s+activation\s+server\s+(?:is\s+)?(?:unavailable|not\s+available|unreachable|down)|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted|kms\s+(?:host|server)\s+(?:is\s+)?(?:not\s+available|unavailable)", "0xC004F074"),
+        (r"can'?t\s+be\s+contacted|cannot\s+be\s+contacted|could\s+not\s+contact\s+(the\s+)?kms|no\s+key\s+management\s+service\s*(?:\(kms\))?\s+could\s+be\s+contacted|(?:can'?t|cannot|couldn'?t|could\s+not|unable\s+to)\s+(?:connect\s+to|reach|contact)\s+(?:your\s+|the\s+|our\s+)?organi[sz]ation'?s\s+activation\s+server|organi[sz]ation'?s\s+activation\s+server\s+(?:is\s+)?(?:unavailable|not\s+available|unreachable|down)|kms\s+(?:host\s+)?could\s+not\s+be\s+contacted|kms\s+(?:host|server)\s+(?:is\s+)?(?:not\s+available|unavailable)|key\s+management\s+service\s*(?:\(kms\))?\s+is\s+(?:unavailable|not\s+available)", "0xC004F074"),
         (r"count\s+reported\s+by\s+your\s+key\s+management\s+service|kms\s+count\s+(?:is\s+)?insufficient|count\s+is\s+insufficient|count\s+reported\s+by\s+(your|the)\s+kms(\s+(server|host))?\s+is\s+insufficient", "0xC004F038"),
-        (r"dns\s+name\s+does\s+not\s+exist|(?:kms|host|server)\b.{0,20}\b(?:could\s+not|couldn'?t|can'?t|cannot)\s+be\s+(?:located|found)\s+in\s+(?:the\s+)?dns", "0x8007232B"),
+        (r"dns\s+name\s+(?:does\s+not|doesn'?t)\s+exist|(?:kms|host|server)\b.{0,20}\b(?:could\s+not|couldn'?t|can'?t|cannot)\s+be\s+(?:located|found)\s+in\s+(?:the\s+)?dns", "0x8007232B"),
         (r"request\s+timestamp\s+is\s+invalid", "0xC004F06C"),
         (r"specified\s+key\s+management\s+service\s*(?:\(kms\))?\s+cannot\s+be\s+used|kms\s+(?:host|server)\b.{0,30}\b(?:cannot|can'?t|is\s+not\s+able\s+to|unable\s+to)\s+activate\s+this\s+(?:product|version|edition|os|operating\s+system)\b", "0xC004F042"),
         (r"(?:specified\s+)?product\s+key\s+is\s+blocked", "0xC004C003"),
@@ -119,6 +119,9 @@ static ERROR_PHRASES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?:product\s+)?sku\s+(?:is\s+|was\s+)?not\s+found", "0xC004F069"),
         (r"syntax\s+is\s+incorrect", "0x8007007B"),
         (r"licen[cs]e\s+consumption\s+failed", "0xC004E015"),
+        (r"licen[cs]e\s+in\s+the\s+computer\s+bios\s+is\s+invalid", "0xC004F059"),
+        (r"hardware\s+id\s+binding\s+is\s+beyond", "0xC004F00F"),
+        (r"licen[cs]e\s+evaluation\s+failed", "0xC004E003"),
         (r"licen[cs]e\s+(?:is\s+not|isn'?t)\s+installed", "0xC004F015"),
         (r"product\s+key\s+is\s+(?:invalid|not\s+valid)\s+for\s+this\s+installation", "0xC004E016"),
         (r"(?:product\s+)?key\s+(?:is\s+|was\s+)?(?:invalid|not\s+valid)\b|\binvalid\s+product\s+key|\bkey\b.{0,50}\b(?:said|says|saying|show\w*|giv\w*|report\w*|tell\w*)\s+(?:me\s+)?(?:that\s+)?(?:it'?s\s+|it\s+is\s+|is\s+)?(?:invalid|not\s+valid)\b", "0xC004F050"),
@@ -161,6 +164,9 @@ pub fn error_from_phrase(text: &str) -> Option<&'static str> {
         "not valid",
         "available",
         "installed",
+        "bios",
+        "binding",
+        "evaluation failed",
     ];
     let lower = text.to_lowercase();
     if !TRIGGERS.iter().any(|t| lower.contains(t)) {
