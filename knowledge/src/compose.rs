@@ -36,6 +36,7 @@ const NONE_SURE: f32 = 0.40;
 use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 
 mod newcomer;
+mod scope;
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| rx(r"<(?:your_)?KMS_host(?:_ip|_name|_ip_or_name|_address|_fqdn)?>"));
@@ -424,7 +425,7 @@ static EDITION_FEATURES: LazyLock<Folded> = LazyLock::new(|| {
 /// Where the KMS host setting lives, or setting it for many machines.
 static KMS_REGISTRY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservice(name|machine|port)|discoveredkeymanagementservice\w*)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
+        r"(?i)\b(registry|regedit|reg\s+(values?|keys?|entry|entries|query|add|path|settings?)|group\s+policy|gpo|config(uration)?\s+file|keymanagementservice(name|machine|port)|discoveredkeymanagementservice\w*)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
     )
 });
 /// "By phone", with the usual slips.
@@ -1777,6 +1778,7 @@ pub(crate) fn warm_up() {
         pattern.warm_up();
     }
     newcomer::warm_up();
+    scope::warm_up();
 }
 
 /// The host and port to put in commands: the user's own, else the configured ones.
@@ -5870,6 +5872,13 @@ fn answer_one(
     let lower = q.to_lowercase();
 
     let mut u: Understanding = kb.nlu.understand(q);
+    // Near-misses in activation's words (a home PC's licence, MFA, another cloud's prices),
+    // and slmgr over a remote shell.
+    if let Some(a) = scope::declined(q, &lower, &u, ctx)
+        .or_else(|| scope::remote_shell(kb, q, &lower, &u, ctx, settings))
+    {
+        return a;
+    }
     // Another product (Office, SQL Server, Linux...) without Windows in the question.
     // "Office" alone may be a place ("the KMS server in our office"): then it needs no decline.
     // An instance's name ("sql-07") or a KMS host's ("kms-sql.corp.local") is not a product.
@@ -9352,7 +9361,7 @@ fn answer_one(
         .any(|w| ["time", "clock", "ntp", "w32tm"].contains(&w));
     if (RESTORE_TIME.is_match(q)
         || (leave_it && clock_word)
-        || ((AFTERWARDS.is_match(q) || leave_it)
+        || ((AFTERWARDS.is_match(q) || leave_it || scope::SET_IT_BACK.is_match(q))
             && (ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)
                 // A thread about the clock error, answered with the time sync.
                 || ctx
@@ -9774,7 +9783,11 @@ fn compose_for(
                 // "Synced, now what?" in a thread about the clock: the steps after the sync.
                 let source = a.text.rfind("\n\n_Source:").map(|i| a.text[i..].to_string()).unwrap_or_default();
                 a.text = format!("With the clock in sync, activate from an elevated command prompt:\n\n```\nslmgr /ato\n```\n\nOnce it reports success, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```{source}");
-            } else if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) || leaves_it_so(lower) {
+            } else if RESTORE_TIME.is_match(q)
+                || AFTERWARDS.is_match(q)
+                || leaves_it_so(lower)
+                || scope::SET_IT_BACK.is_match(q)
+            {
                 // "Set the time server back afterwards": the procedure's last step.
                 a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }
