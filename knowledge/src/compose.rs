@@ -3625,6 +3625,8 @@ pub fn answer(
     let question = &*host_key_synonym(question);
     // "Our license server", "the company's activation server": the KMS host.
     let question = &*license_server_synonym(question);
+    // "The Remote Desktop Session Host needs its key": a server role, not a KMS host.
+    let question = &*scope::role_host_as_server(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
     let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
     let question = &*spelt;
@@ -3699,6 +3701,8 @@ pub fn answer(
             .collect();
         a.text = format!("{}\n\n{}", notes.join(" "), a.text);
     }
+    // An unsynchronised clock pasted, the BYOL policy to someone not activated yet.
+    scope::complete(question, settings, &mut a);
     a
 }
 
@@ -5879,6 +5883,7 @@ fn answer_one(
     {
         return a;
     }
+    scope::reroute(&mut u, q);
     // Another product (Office, SQL Server, Linux...) without Windows in the question.
     // "Office" alone may be a place ("the KMS server in our office"): then it needs no decline.
     // An instance's name ("sql-07") or a KMS host's ("kms-sql.corp.local") is not a product.
@@ -6015,6 +6020,11 @@ fn answer_one(
             // "Is the KMS host the same as the RDS license server?" tells the two apart.
             .filter(|(_, name)| {
                 *name != "Remote Desktop Services licensing" || !KMS_VS_RDS.is_match(q)
+            })
+            // "The RD session host is Server 2022 Datacenter, which KMS key?": the server's key.
+            .filter(|(_, name)| {
+                *name != "Remote Desktop Services licensing"
+                    || !scope::rds_server_key(q, &lower, &u)
             })
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {

@@ -20,6 +20,11 @@ pub(super) fn warm_up() {
         &OTHER_PORT_NUMBER,
         &REMOTE_SHELL,
         &SET_IT_BACK,
+        &ROLE_HOST,
+        &UNSYNCED_CLOCK,
+        &WHAT_TO_DO,
+        &HOST_CHANGED,
+        &AGAIN,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -180,3 +185,154 @@ pub(super) fn remote_shell(
     );
     Some(a)
 }
+
+/// A server role named "host" ("the Remote Desktop Session Host", "our Hyper-V host") is a
+/// machine to activate, not a KMS host: in a message about its key or activation (and not
+/// about Remote Desktop licensing), the role is read as a server.
+pub(super) fn role_host_as_server(text: &str) -> std::borrow::Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    let about_activation = ["kms", "gvlk", "slmgr", "product key", "activat"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let about_rds_licensing = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| ["cal", "cals", "grace"].contains(&w))
+        || lower.contains("licen");
+    if !about_activation || about_rds_licensing || !ROLE_HOST.is_match(text) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in lower.match_indices("host") {
+        let before = lower[..at].trim_end();
+        let role = [
+            "session",
+            "hyper-v",
+            "hyperv",
+            "virtualization",
+            "virtualisation",
+            "container",
+            "docker",
+            "esxi",
+            "vmware",
+            "citrix",
+            "vdi",
+        ]
+        .iter()
+        .any(|r| before.ends_with(r));
+        // "host" as a whole word only ("hosts", "hosting" stay).
+        let whole = !lower[at + 4..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        if role && whole && at >= last {
+            out.push_str(&text[last..at]);
+            out.push_str("server");
+            last = at + 4;
+        }
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A server role called a host.
+static ROLE_HOST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(session|hyper-?v|virtuali[sz]ation|container|docker|esxi|vmware|citrix|vdi)\s+host\b",
+    )
+});
+
+/// A Remote Desktop server's own Windows key or activation asked ("the RD session host is
+/// Server 2022 Datacenter, which KMS key?"): a Windows edition and KMS words, nothing of CALs
+/// or licensing.
+pub(super) fn rds_server_key(q: &str, lower: &str, u: &Understanding) -> bool {
+    SPECIFIC_TERMS.is_match(q)
+        && u.slots.editions.iter().any(|e| !e.families.is_empty())
+        && !lower.contains("licen")
+        && !lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["cal", "cals", "grace"].contains(&w))
+}
+
+/// What the whole answer still lacks for what the message shows: pasted `w32tm /query
+/// /status` output with an unsynchronised clock gets the time sync before the rest, and the
+/// provider's BYOL policy given to someone whose instance is not activated gets the commands
+/// that activate it.
+pub(super) fn complete(q: &str, settings: &AnswerSettings, a: &mut Answer) {
+    if a.abstained {
+        return;
+    }
+    let lower = q.to_ascii_lowercase();
+    let host = settings.kms_host.as_deref().unwrap_or("<KMS_host>");
+    if UNSYNCED_CLOCK.is_match(q) && !a.text.contains("w32tm") {
+        a.text = format!(
+            "Your `w32tm /query /status` shows a clock that syncs with nothing (`Local CMOS Clock` or `Free-running System Clock`), and KMS refuses a client whose clock is more than 4 hours off the host's: sync it first, in an elevated prompt, with `w32tm /config /manualpeerlist:{host} /syncfromflags:manual /update` and `w32tm /resync`, then `slmgr /ato`.\n\n{}",
+            a.text
+        );
+    }
+    let byol_policy = a.intent == Some(Intent::Policy) && a.text.contains("BYOL");
+    let not_activated = [
+        "not activated",
+        "isn't activated",
+        "unactivated",
+        "not activate",
+        "watermark",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    let asks_what_to_do = WHAT_TO_DO.is_match(q);
+    if byol_policy && not_activated && asks_what_to_do && !a.text.contains("slmgr /ato") {
+        let steps = format!(
+            "To activate it yourself through a KMS host (yours, or an existing one your instance can reach on tcp/1688), in an elevated command prompt on the instance (ask me \"key for <your edition>\" for the GVLK):\n\n```\nslmgr /ipk <GVLK_for_your_edition>\nslmgr /skms {host}:1688\nslmgr /ato\n```\n\nWith a MAK or retail key instead: `slmgr /ipk <your_key>`, then `slmgr /ato` (online) or `slui 4` (by telephone)."
+        );
+        match a.text.rfind("\n\n_Source:") {
+            Some(pos) => a.text.insert_str(pos, &format!("\n\n{steps}")),
+            None => a.text = format!("{}\n\n{steps}", a.text),
+        }
+    }
+    // Kept to a chat answer's length, unless it was cut already.
+    if a.text.lines().count() > super::MAX_LINES
+        && a.context.as_ref().is_some_and(|c| c.more.is_none())
+    {
+        *a = super::paginate(std::mem::replace(a, abstain(0.0, None)));
+    }
+}
+
+/// `w32tm /query /status` of a clock that syncs with nothing.
+static UNSYNCED_CLOCK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\bsource\s*:\s*(local\s+cmos\s+clock|free-running\s+system\s+clock)\b")
+});
+
+/// Asking what to do or how to go on ("what do I do?", "how do I fix it?", "what now?").
+static WHAT_TO_DO: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhat\s+(do|should|can|must)\s+(i|we)\s+do\b|\bwhat\s+now\b|\bhow\s+(do|can|should)\s+(i|we)\s+(fix|activate|solve)\b|\bhow\s+to\s+(fix|activate|solve)\b|\bnext\s+steps?\b",
+    )
+});
+
+/// "Activate again after the KMS host changed": the client pointed at the new host, not a new
+/// host set up.
+pub(super) fn reroute(u: &mut Understanding, q: &str) {
+    if HOST_CHANGED.is_match(q)
+        && AGAIN.is_match(q)
+        && u.slots.nothing_pasted()
+        && !q.to_ascii_lowercase().contains("host key")
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure | Intent::HostSetup | Intent::None
+        )
+    {
+        u.reroute(Intent::PointKms);
+    }
+}
+
+/// A KMS host that changed ("after the KMS host changed", "we have a new KMS server").
+static HOST_CHANGED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bkms\s+(host|server)\s+(has\s+|was\s+|got\s+|is\s+)?(changed|replaced|moved|migrated|swapped)\b|\b(new|different|another|replacement)\s+kms\s+(host|server)\b",
+    )
+});
+
+/// Doing it again ("activate again", "re-activate", "reactivate").
+static AGAIN: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\bagain\b|\bre-?activat\w*|\bonce\s+more\b"));
