@@ -25,6 +25,7 @@ pub(super) fn warm_up() {
         &WHAT_TO_DO,
         &HOST_CHANGED,
         &AGAIN,
+        &ONTO_KMS,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -336,3 +337,33 @@ static HOST_CHANGED: LazyLock<Folded> = LazyLock::new(|| {
 /// Doing it again ("activate again", "re-activate", "reactivate").
 static AGAIN: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\bagain\b|\bre-?activat\w*|\bonce\s+more\b"));
+
+/// `slmgr /dli` or `/dlv` output pasted with "which key should be on this?" or "how do I
+/// switch this to our KMS?": the GVLK of the edition the output shows (with a release the
+/// message names), and the commands.
+pub(super) fn pasted_edition_key(
+    kb: &KnowledgeBase,
+    q: &str,
+    u: &Understanding,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    if u.slots.dli.is_none() || !(super::WHICH_KEY.is_match(q) || ONTO_KMS.is_match(q)) {
+        return None;
+    }
+    let g = super::pasted_edition(kb, q)?;
+    let t = target(&u.slots, ctx, settings);
+    let mut a = crate::answer::key_answer(kb, g, ctx);
+    a.text = super::personalize_key_answer(&a.text, &t, g);
+    let mut c = a.context.take().unwrap_or_default();
+    c.intent = Some(Intent::KeyLookup);
+    a.context = Some(c);
+    Some(a)
+}
+
+/// Moving a machine onto KMS ("switch this to our KMS", "convert it to KMS").
+static ONTO_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(switch|convert|change|move|turn|migrate|put)\w*\b.{0,30}\b(to|onto|into|over\s+to)\s+(our\s+|the\s+|a\s+|my\s+)?kms\b",
+    )
+});
