@@ -5879,6 +5879,7 @@ fn answer_one(
     // Near-misses in activation's words (a home PC's licence, MFA, another cloud's prices),
     // and slmgr over a remote shell.
     if let Some(a) = scope::declined(q, &lower, &u, ctx)
+        .or_else(|| scope::declined_beside_kms(q, &lower, ctx))
         .or_else(|| scope::remote_shell(kb, q, &lower, &u, ctx, settings))
         .or_else(|| scope::pasted_edition_key(kb, q, &u, ctx, settings))
     {

@@ -26,6 +26,8 @@ pub(super) fn warm_up() {
         &HOST_CHANGED,
         &AGAIN,
         &ONTO_KMS,
+        &UPDATE_ERROR,
+        &OTHER_KIND_OF_KEY,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -50,7 +52,7 @@ static RETAIL_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
 /// A computer of one's own, at home ("my house PC", "the computer at home").
 static HOME_DEVICE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(pc|computer|laptop|desktop|notebook)\s+(at|in)\s+(my\s+|the\s+)?(home|house|flat|apartment)\b|\b(my|our)\s+(house|family|kids'?|son'?s|daughter'?s|wife'?s|husband'?s)\s+(pc|computer|laptop|desktop|notebook)\b",
+        r"(?i)\b(pc|computer|laptop|desktop|notebook)\s+(at|in)\s+(my\s+|the\s+)?(home|house|flat|apartment)\b|\b(my|our)\s+(own\s+)?(gaming|home|private|personal)\s+(pc|computer|laptop|desktop|notebook|rig)\b|\bgaming\s+(pc|laptop|rig)\b|\b(my|our)\s+(house|family|kids'?|son'?s|daughter'?s|wife'?s|husband'?s)\s+(pc|computer|laptop|desktop|notebook)\b",
     )
 });
 
@@ -365,5 +367,46 @@ pub(super) fn pasted_edition_key(
 static ONTO_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(switch|convert|change|move|turn|migrate|put)\w*\b.{0,30}\b(to|onto|into|over\s+to)\s+(our\s+|the\s+|a\s+|my\s+)?kms\b",
+    )
+});
+
+/// Near-misses declined even beside KMS words: an update's error ("0x80070005 from Windows
+/// Update on the KMS host") or a key of another kind ("the SSH key for the KMS host").
+pub(super) fn declined_beside_kms(q: &str, lower: &str, ctx: Option<&Context>) -> Option<Answer> {
+    let activation_asked = [
+        "slmgr",
+        "activat",
+        "gvlk",
+        "product key",
+        "host key",
+        "csvlk",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if activation_asked {
+        return None;
+    }
+    // A Windows Update error code (0x800f…, 0x8024…), or any code reported by Windows Update.
+    let update_code = UPDATE_ERROR.is_match(q)
+        || (super::WINDOWS_UPDATE.is_match(q)
+            && super::ERROR_CODE_RX.is_match(q)
+            && !lower.contains("0xc004"));
+    if update_code {
+        return Some(decline("Windows Update", ctx));
+    }
+    if OTHER_KIND_OF_KEY.is_match(q) {
+        return Some(abstain(0.2, ctx));
+    }
+    None
+}
+
+/// Error codes of Windows Update and servicing (CBS, DISM), never of licensing.
+static UPDATE_ERROR: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b0x(800f|8024)[0-9a-f]{4}\b"));
+
+/// Keys that open something else ("SSH key", "API key", "BitLocker recovery key").
+static OTHER_KIND_OF_KEY: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(ssh|api|bitlocker|recovery|access|secret|private|public|rsa|ed25519|pgp|gpg)\s+keys?\b|\bkey\s*pairs?\b",
     )
 });
