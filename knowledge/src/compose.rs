@@ -5880,6 +5880,7 @@ fn answer_one(
     // and slmgr over a remote shell.
     if let Some(a) = scope::declined(q, &lower, &u, ctx)
         .or_else(|| scope::declined_beside_kms(q, &lower, ctx))
+        .or_else(|| scope::product_on_windows(q, ctx))
         .or_else(|| scope::remote_shell(kb, q, &lower, &u, ctx, settings))
         .or_else(|| scope::pasted_edition_key(kb, q, &u, ctx, settings))
     {

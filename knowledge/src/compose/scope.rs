@@ -28,6 +28,7 @@ pub(super) fn warm_up() {
         &ONTO_KMS,
         &UPDATE_ERROR,
         &OTHER_KIND_OF_KEY,
+        &PRODUCT_ON_WINDOWS,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -410,3 +411,17 @@ static OTHER_KIND_OF_KEY: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(ssh|api|bitlocker|recovery|access|secret|private|public|rsa|ed25519|pgp|gpg)\s+keys?\b|\bkey\s*pairs?\b",
     )
 });
+
+/// Another product's licence or activation asked for on a Windows machine ("activate a
+/// licence for Veeam on our Windows server", "the key of Acrobat on the Windows VM").
+static PRODUCT_ON_WINDOWS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(activat\w*|licen[cs]\w*|registration|register\w*|keys?|serials?)\s+(for|of)\s+(the\s+|our\s+|my\s+)?(veeam|citrix|vmware|adobe|acrobat|photoshop|autocad|autodesk|sap|oracle|sql\s+server|exchange|sharepoint|visio|symantec|sophos|kaspersky|mcafee|crowdstrike|backup\s+exec|arcserve)\b",
+    )
+});
+
+/// Another product's licence on a Windows machine: that product, not Windows.
+pub(super) fn product_on_windows(q: &str, ctx: Option<&Context>) -> Option<Answer> {
+    (PRODUCT_ON_WINDOWS.is_match(q) && !SPECIFIC_TERMS.is_match(q))
+        .then(|| decline("another product's licence", ctx))
+}
