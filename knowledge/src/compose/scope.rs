@@ -29,6 +29,7 @@ pub(super) fn warm_up() {
         &UPDATE_ERROR,
         &OTHER_KIND_OF_KEY,
         &PRODUCT_ON_WINDOWS,
+        &RUN_THAT,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -167,8 +168,21 @@ pub(super) fn remote_shell(
     ctx: Option<&Context>,
     settings: &AnswerSettings,
 ) -> Option<Answer> {
+    // "How do I do that over SSH?" after the commands: the same commands, through that shell.
+    let thread_commands = ctx.and_then(|c| c.intent).is_some_and(|i| {
+        matches!(
+            i,
+            Intent::ClientProcedure
+                | Intent::PointKms
+                | Intent::StatusCheck
+                | Intent::Slmgr
+                | Intent::Online
+                | Intent::KeyLookup
+                | Intent::Diagnose
+        )
+    }) && RUN_THAT.is_match(q);
     if !REMOTE_SHELL.is_match(q)
-        || !(lower.contains("slmgr") || lower.contains("activat"))
+        || !(lower.contains("slmgr") || lower.contains("activat") || thread_commands)
         || u.slots.error.is_some()
         || u.slots.dli.is_some()
         || lower.contains("ssh key")
@@ -425,3 +439,10 @@ pub(super) fn product_on_windows(q: &str, ctx: Option<&Context>) -> Option<Answe
     (PRODUCT_ON_WINDOWS.is_match(q) && !SPECIFIC_TERMS.is_match(q))
         .then(|| decline("another product's licence", ctx))
 }
+
+/// Running what the thread gave ("do that", "run those commands", "use them").
+static RUN_THAT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(do|run|execute|use|type|enter)\s+(all\s+)?(that|it|this|those|these|them|the\s+commands?|the\s+same)\b",
+    )
+});
