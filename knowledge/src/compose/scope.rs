@@ -30,6 +30,8 @@ pub(super) fn warm_up() {
         &OTHER_KIND_OF_KEY,
         &PRODUCT_ON_WINDOWS,
         &RUN_THAT,
+        &OTHER_REGISTRY_SETTING,
+        &HOST_CLOCK,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -331,6 +333,17 @@ static WHAT_TO_DO: LazyLock<Folded> = LazyLock::new(|| {
 /// "Activate again after the KMS host changed": the client pointed at the new host, not a new
 /// host set up.
 pub(super) fn reroute(u: &mut Understanding, q: &str) {
+    // "Which NTP server should the KMS host itself use?": the clock, not the host's setup.
+    if u.intent == Intent::HostSetup
+        && HOST_CLOCK.is_match(q)
+        && u.slots.nothing_pasted()
+        && !["host key", "csvlk", "install"]
+            .iter()
+            .any(|w| q.to_ascii_lowercase().contains(w))
+    {
+        u.reroute(Intent::TimeSync);
+        return;
+    }
     if HOST_CHANGED.is_match(q)
         && AGAIN.is_match(q)
         && u.slots.nothing_pasted()
@@ -409,7 +422,14 @@ pub(super) fn declined_beside_kms(q: &str, lower: &str, ctx: Option<&Context>) -
     if update_code {
         return Some(decline("Windows Update", ctx));
     }
-    if OTHER_KIND_OF_KEY.is_match(q) {
+    // A registry setting of something else; KMS's own ones (DNS publishing, the host's
+    // name or port) are activation.
+    let other_setting = OTHER_REGISTRY_SETTING.is_match(q)
+        && !SPECIFIC_TERMS.is_match(q)
+        && !["keymanagementservice", "publish", "srv", "licen", "spp"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if OTHER_KIND_OF_KEY.is_match(q) || other_setting {
         return Some(abstain(0.2, ctx));
     }
     None
@@ -444,5 +464,19 @@ pub(super) fn product_on_windows(q: &str, ctx: Option<&Context>) -> Option<Answe
 static RUN_THAT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(do|run|execute|use|type|enter)\s+(all\s+)?(that|it|this|those|these|them|the\s+commands?|the\s+same)\b",
+    )
+});
+
+/// A registry setting that switches something else ("which registry key disables SMBv1?").
+static OTHER_REGISTRY_SETTING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(registry|regedit|reg)\s+(keys?|values?|settings?|entry|entries|tweak)\b.{0,30}\b(disabl\w*|enabl\w*|turn\w*\s+(off|on)|stop\w*|prevent\w*|allow\w*|hid\w*|show\w*|block\w*)\b|\b(disabl\w*|enabl\w*|turn\w*\s+(off|on)|stop\w*|prevent\w*|hid\w*|block\w*)\b.{0,40}\b(via|with|through|in|using)\s+(the\s+)?(registry|regedit)\b",
+    )
+});
+
+/// The clock or its source named ("which NTP server", "the time source", "w32tm").
+static HOST_CLOCK: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(ntp|time\s+(server|source|sync\w*)|clock|w32tm|w32time|time\.windows\.com)\b",
     )
 });
