@@ -1095,15 +1095,16 @@ fn thirty_third_dev_set() {
 /// on-topic questions written with the same words (slmgr over SSH, the registry value that
 /// holds the KMS host name, an update followed by 0xC004F074, the clock, the firewall rule for
 /// 1688, the SRV record, licence included against bring your own). A new cloud user, a terse
-/// sysadmin, a non-native speaker and someone pasting output; 35 thread follow-ups; 210 items,
-/// 102 off-topic. Written blind to the engine. First run, before any tuning on it: 144/162
+/// sysadmin, a non-native speaker and someone pasting output; 35 thread follow-ups; 214 items,
+/// 104 off-topic. Written blind to the engine. First run, before any tuning on it: 144/162
 /// (88.9%), off-topic declined 73/81 (held-out sets at that moment: third 213/225, fourth
-/// 226/240, fifth 239/254). No expectation was changed after the first run. 48 items (21
-/// off-topic) were added after tuning, from other wordings tried by hand (t001-t027,
-/// x001-x021). After tuning on it: 209/210, off-topic declined 102/102, with the held-out sets
+/// 226/240, fifth 239/254). No expectation was changed after the first run. 52 items (23
+/// off-topic) were added after tuning, from other wordings tried by hand (t001-t029,
+/// x001-x023). After tuning on it: 213/214, off-topic declined 104/104, with the held-out sets
 /// third 214/225 (one more), fourth 226/240, fifth 239/254. The fixes were made general: a
 /// retail, OEM or digital licence moved to a new PC or a key for a computer at home,
-/// switching on multi-factor sign-in, another cloud's prices, another DNS record (MX, TXT)
+/// switching on multi-factor sign-in, another cloud's prices or licensing offer (not compared with this
+/// cloud's), another DNS record (MX, TXT)
 /// or another service's port by its number asked in a KMS thread, a Windows Update error
 /// code, an SSH or API key or a registry setting of something else even beside the KMS host, another product's licence asked on a
 /// Windows machine ("a licence for Veeam on our Windows server"), all declined; Linux

@@ -32,6 +32,7 @@ pub(super) fn warm_up() {
         &RUN_THAT,
         &OTHER_REGISTRY_SETTING,
         &HOST_CLOCK,
+        &LICENCE_MODEL,
     ];
     for pattern in patterns {
         pattern.warm_up();
@@ -138,12 +139,18 @@ pub(super) fn declined(
         return Some(a);
     }
     // "On Azure, is the licence included in the VM price?": another cloud's prices.
+    // "Is the licence included on AWS's BYOL images?": that cloud's offer, not this one's
+    // (asked beside this cloud, "here" or "your images", it is the provider's policy).
+    let that_clouds_offer = LICENCE_MODEL.is_match(q)
+        && !["here", "your ", "this cloud", "provider", "you "]
+            .iter()
+            .any(|w| lower.contains(w));
     if CLOUD_NAMED.is_match(q)
-        && CLOUD_PRICE.is_match(q)
+        && (CLOUD_PRICE.is_match(q) || that_clouds_offer)
         && !lower.contains("activat")
         && !windows_words.iter().any(|w| lower.contains(w))
     {
-        return Some(decline("another cloud's prices", ctx));
+        return Some(decline("another cloud's prices or licensing offer", ctx));
     }
     // "And how do I add an MX record?" after the SRV record: another DNS record.
     if OTHER_RECORD_ADDED.is_match(q)
@@ -479,4 +486,9 @@ static HOST_CLOCK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(ntp|time\s+(server|source|sync\w*)|clock|w32tm|w32time|time\.windows\.com)\b",
     )
+});
+
+/// A licensing model named ("licence included", "BYOL", "bring your own licence").
+static LICENCE_MODEL: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\blicen[cs]e[sd]?\s+included\b|\bbyol\b|\bbring\s+your\s+own\s+licen[cs]e\b")
 });
