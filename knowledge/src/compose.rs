@@ -37,6 +37,7 @@ use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 
 mod codes_and_options;
 mod newcomer;
+mod scope;
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| rx(r"<(?:your_)?KMS_host(?:_ip|_name|_ip_or_name|_address|_fqdn)?>"));
@@ -432,7 +433,7 @@ static EDITION_FEATURES: LazyLock<Folded> = LazyLock::new(|| {
 /// Where the KMS host setting lives, or setting it for many machines.
 static KMS_REGISTRY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(registry|regedit|group\s+policy|gpo|config(uration)?\s+file|keymanagementservice(name|machine|port)|discoveredkeymanagementservice\w*)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
+        r"(?i)\b(registry|regedit|reg\s+(values?|keys?|entry|entries|query|add|path|settings?)|group\s+policy|gpo|config(uration)?\s+file|keymanagementservice(name|machine|port)|discoveredkeymanagementservice\w*)\b|where\s+(does|do|is)\b.*\bstor(e|ed|es)\b",
     )
 });
 /// "By phone", with the usual slips.
@@ -1789,6 +1790,7 @@ pub(crate) fn warm_up() {
     }
     newcomer::warm_up();
     codes_and_options::warm_up();
+    scope::warm_up();
 }
 
 /// The host and port to put in commands: the user's own, else the configured ones.
@@ -3635,6 +3637,8 @@ pub fn answer(
     let question = &*host_key_synonym(question);
     // "Our license server", "the company's activation server": the KMS host.
     let question = &*license_server_synonym(question);
+    // "The Remote Desktop Session Host needs its key": a server role, not a KMS host.
+    let question = &*scope::role_host_as_server(question);
     // "slmgr /dvl", "slmgr /xrp": the option meant.
     let (spelt, option_fixes) = slmgr_option_spelling(kb, question);
     let question = &*spelt;
@@ -3709,6 +3713,8 @@ pub fn answer(
             .collect();
         a.text = format!("{}\n\n{}", notes.join(" "), a.text);
     }
+    // An unsynchronised clock pasted, the BYOL policy to someone not activated yet.
+    scope::complete(question, settings, &mut a);
     a
 }
 
@@ -5884,6 +5890,17 @@ fn answer_one(
     let lower = q.to_lowercase();
 
     let mut u: Understanding = kb.nlu.understand(q);
+    // Near-misses in activation's words (a home PC's licence, MFA, another cloud's prices),
+    // and slmgr over a remote shell.
+    if let Some(a) = scope::declined(q, &lower, &u, ctx)
+        .or_else(|| scope::declined_beside_kms(q, &lower, ctx))
+        .or_else(|| scope::product_on_windows(q, ctx))
+        .or_else(|| scope::remote_shell(kb, q, &lower, &u, ctx, settings))
+        .or_else(|| scope::pasted_edition_key(kb, q, &u, ctx, settings))
+    {
+        return a;
+    }
+    scope::reroute(&mut u, q);
     // Another product (Office, SQL Server, Linux...) without Windows in the question.
     // "Office" alone may be a place ("the KMS server in our office"): then it needs no decline.
     // An instance's name ("sql-07") or a KMS host's ("kms-sql.corp.local") is not a product.
@@ -6020,6 +6037,11 @@ fn answer_one(
             // "Is the KMS host the same as the RDS license server?" tells the two apart.
             .filter(|(_, name)| {
                 *name != "Remote Desktop Services licensing" || !KMS_VS_RDS.is_match(q)
+            })
+            // "The RD session host is Server 2022 Datacenter, which KMS key?": the server's key.
+            .filter(|(_, name)| {
+                *name != "Remote Desktop Services licensing"
+                    || !scope::rds_server_key(q, &lower, &u)
             })
             .find(|(w, _)| product_toks.iter().any(|t| t == w))
         {
@@ -9385,7 +9407,7 @@ fn answer_one(
         .any(|w| ["time", "clock", "ntp", "w32tm"].contains(&w));
     if (RESTORE_TIME.is_match(q)
         || (leave_it && clock_word)
-        || ((AFTERWARDS.is_match(q) || leave_it)
+        || ((AFTERWARDS.is_match(q) || leave_it || scope::SET_IT_BACK.is_match(q))
             && (ctx.and_then(|c| c.intent) == Some(Intent::TimeSync)
                 // A thread about the clock error, answered with the time sync.
                 || ctx
@@ -9807,7 +9829,11 @@ fn compose_for(
                 // "Synced, now what?" in a thread about the clock: the steps after the sync.
                 let source = a.text.rfind("\n\n_Source:").map(|i| a.text[i..].to_string()).unwrap_or_default();
                 a.text = format!("With the clock in sync, activate from an elevated command prompt:\n\n```\nslmgr /ato\n```\n\nOnce it reports success, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```{source}");
-            } else if RESTORE_TIME.is_match(q) || AFTERWARDS.is_match(q) || leaves_it_so(lower) {
+            } else if RESTORE_TIME.is_match(q)
+                || AFTERWARDS.is_match(q)
+                || leaves_it_so(lower)
+                || scope::SET_IT_BACK.is_match(q)
+            {
                 // "Set the time server back afterwards": the procedure's last step.
                 a.text.insert_str(0, "After activating, put the time source back to the Windows default (it needs internet access to reach it), or to the domain's time on a domain member:\n\n```\nw32tm /config /manualpeerlist:time.windows.com /update\nw32tm /config /syncfromflags:domhier /update\n```\n\n");
             }

@@ -1085,6 +1085,55 @@ fn thirty_third_dev_set() {
     );
 }
 
+/// The thirty-fifth development set (dev38.toml): the scope boundary, tested from both sides.
+/// Half the items are off-topic near-misses that share the vocabulary of Windows activation
+/// (Office, Visio and Project activation and Office KMS keys, a home PC's retail or digital
+/// licence, Linux subscriptions, RDS CALs and the RD licensing server, SQL Server keys,
+/// BitLocker recovery keys, Windows Update error codes, Windows Hello PINs, cloud
+/// licence-included billing, DNS, NTP and firewall questions with nothing about KMS, SSH, API
+/// and registry keys, activating a conda env, a user account or MFA); the other half are
+/// on-topic questions written with the same words (slmgr over SSH, the registry value that
+/// holds the KMS host name, an update followed by 0xC004F074, the clock, the firewall rule for
+/// 1688, the SRV record, licence included against bring your own). A new cloud user, a terse
+/// sysadmin, a non-native speaker and someone pasting output; 35 thread follow-ups; 214 items,
+/// 104 off-topic. Written blind to the engine. First run, before any tuning on it: 144/162
+/// (88.9%), off-topic declined 73/81 (held-out sets at that moment: third 213/225, fourth
+/// 226/240, fifth 239/254). No expectation was changed after the first run. 52 items (23
+/// off-topic) were added after tuning, from other wordings tried by hand (t001-t029,
+/// x001-x023). After tuning on it: 213/214, off-topic declined 104/104, with the held-out sets
+/// third 214/225 (one more), fourth 226/240, fifth 239/254. The fixes were made general: a
+/// retail, OEM or digital licence moved to a new PC or a key for a computer at home,
+/// switching on multi-factor sign-in, another cloud's prices or licensing offer (not compared with this
+/// cloud's), another DNS record (MX, TXT)
+/// or another service's port by its number asked in a KMS thread, a Windows Update error
+/// code, an SSH or API key or a registry setting of something else even beside the KMS host, another product's licence asked on a
+/// Windows machine ("a licence for Veeam on our Windows server"), all declined; Linux
+/// compared "like I do with Windows" declined; slmgr over SSH, WinRM or PowerShell remoting
+/// answered with the cscript form of each command, also "how do I do that over SSH?" after
+/// the commands; "reg value" read as the registry; the KMS host's own NTP source read as the clock; "switch
+/// it back" after a time sync restores the time source; a server role called a host (RD
+/// Session Host, Hyper-V host) asking for its KMS key gets its GVLK, not the host key, and an
+/// RD server's own key is not Remote Desktop licensing; pasted w32tm status with an
+/// unsynchronised clock leads with the time sync; the BYOL policy told to someone not
+/// activated who asks what to do ends with the commands; "activate again after the KMS host
+/// changed" points the client at the new host; pasted /dli or /dlv output with "which key?"
+/// or "switch this to our KMS" gets the GVLK of the edition shown. Still failing: k081, whose
+/// release is written in brackets on the pasted Name line (an edition line slmgr never
+/// prints), so the edition is not read and the answer asks for it.
+#[test]
+fn thirty_fifth_dev_set() {
+    let pct = check_set(
+        "thirty-fifth dev set (tuned on)",
+        include_str!("dev38.toml"),
+        150,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 85.0,
+        "thirty-fifth dev set: accuracy {pct:.1}% < 85%"
+    );
+}
+
 /// The thirty-sixth development set (dev39.toml): error codes, log entries and slmgr options
 /// asked every way: the documented activation error codes with and without 0x, in lower case,
 /// with spaces, pasted inside a dialog or an slmgr message, or only the message text; the

@@ -126,7 +126,9 @@ static WHAT_IS_SYSPREP: LazyLock<Folded> = LazyLock::new(|| {
 /// Windows named only to compare another system with it ("like Windows does", "unlike
 /// Windows").
 static LIKE_WINDOWS: LazyLock<Matcher> = LazyLock::new(|| {
-    rx_match(r"(?i)\b(like|as|unlike|than|similar\s+to)\s+(on\s+|in\s+)?windows\b")
+    rx_match(
+        r"(?i)\b(like|as|unlike|than|similar\s+to)\s+((i|we|you)\s+(do|did|have\s+to)\s+)?(on\s+|in\s+|with\s+|for\s+)?windows\b",
+    )
 });
 
 /// A Linux system named.
