@@ -102,15 +102,18 @@ impl WarmUp for std::sync::LazyLock<Regex> {
     }
 }
 
+// A gated pattern (see `Engine::Gated`) is left uncompiled by the warm-up: it is compiled by
+// the first text that holds one of its literals, so a process compiles only the patterns its
+// messages can match.
 impl WarmUp for std::sync::LazyLock<Matcher> {
     fn warm_up(&self) {
-        std::sync::LazyLock::force(self).compile();
+        std::sync::LazyLock::force(self);
     }
 }
 
 impl WarmUp for std::sync::LazyLock<Folded> {
     fn warm_up(&self) {
-        std::sync::LazyLock::force(self).0.compile();
+        std::sync::LazyLock::force(self);
     }
 }
 
@@ -178,7 +181,7 @@ enum Engine {
     },
     /// A pattern too large to prebuild whose every match holds one of `gate`'s literals
     /// (`build.rs` found them): a text without any does not match, and the pattern is compiled
-    /// (as `Lazy`) only when a text has one, or by the warm-up.
+    /// (as `Lazy`) only when a text has one.
     Gated {
         gate: &'static [&'static [u8]],
         source: &'static str,
@@ -238,16 +241,6 @@ impl Matcher {
             });
         }
         Matcher::lazy(&source)
-    }
-
-    /// Compiles a gated pattern now (the warm-up), so no answer waits for it.
-    pub(crate) fn compile(&self) {
-        if let Engine::Gated {
-            source, compiled, ..
-        } = &self.0
-        {
-            compiled.get_or_init(|| Box::new(Matcher::lazy(source)));
-        }
     }
 
     /// The lazy DFA of `source`, whose classes are ASCII ([`ascii_classes`]).
