@@ -1177,3 +1177,32 @@ fn thirty_sixth_dev_set() {
         "thirty-sixth dev set: accuracy {pct:.1}% < 85%"
     );
 }
+
+/// The thirty-seventh development set (dev40.toml): wrong beliefs and yes/no questions: people
+/// who state something false or half-true and ask for confirmation, where the right answer
+/// corrects them with the fact and the command (the KMS host key put on the clients; a GVLK
+/// taken for piracy, for something bought, or for an activation without a host; KMS
+/// activation forever; 25 servers or 5 clients as the threshold; a MAK without limit; /rearm
+/// forever; 1688 inbound on the client; KMS or its clients needing the internet; the KMS host
+/// as a domain controller; a Windows Server 2016 host activating Windows Server 2025; an
+/// evaluation edition taking a GVLK; a clone as a new machine; a Datacenter key on Standard;
+/// phone activation needing the internet; time zones), and plain yes/no questions that are
+/// true; a new cloud user, a terse sysadmin, a non-native speaker, a manager; about a fifth
+/// thread follow-ups ("really?", "are you sure?", "so what do I do instead?"); 147 items, 36
+/// off-topic yes/no near-misses (RDP, Windows Update, BitLocker, antivirus on a server).
+/// Written blind to the engine. First run, before any tuning on it: 123/147 (83.7%), off-topic
+/// declined 35/36 (held-out sets at that moment: third 214/225, fourth 226/240, fifth
+/// 239/254).
+#[test]
+fn thirty_seventh_dev_set() {
+    let pct = check_set(
+        "thirty-seventh dev set (tuned on)",
+        include_str!("dev40.toml"),
+        140,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 78.0,
+        "thirty-seventh dev set: accuracy {pct:.1}% < 78%"
+    );
+}
