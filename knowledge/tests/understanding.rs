@@ -1192,7 +1192,15 @@ fn thirty_sixth_dev_set() {
 /// off-topic yes/no near-misses (RDP, Windows Update, BitLocker, antivirus on a server).
 /// Written blind to the engine. First run, before any tuning on it: 123/147 (83.7%), off-topic
 /// declined 35/36 (held-out sets at that moment: third 214/225, fourth 226/240, fifth
-/// 239/254).
+/// 239/254). No expectation was changed after the first run. 9 items were added after
+/// tuning, from other wordings tried by hand (t001-t009). After tuning on it: 148/156, with
+/// the held-out sets unchanged (third 214/225, fourth 226/240, fifth 239/254). The fixes were
+/// made general: a threshold stated wrongly as a requirement ("we need 25 servers", "minimum
+/// 50 Windows 11 PCs", "I need 25, yes?") answered with a no and the kind's own threshold,
+/// whatever the message seemed to ask; a wrong belief asked for confirmation answered with a
+/// clear no and its fact: /rearm repeated for ever (limited; only asked, not a request to do
+/// it), a MAK without limit, the KMS host as a domain controller, clones counted as new
+/// machines, KMS clients reaching Microsoft, telephone activation needing the internet.
 #[test]
 fn thirty_seventh_dev_set() {
     let pct = check_set(
