@@ -3734,6 +3734,13 @@ pub fn answer(
             .collect();
         a.text = format!("{}\n\n{}", notes.join(" "), a.text);
     }
+    // The client's steps named in order for confirmation: say so before the steps.
+    if !a.abstained && a.text.contains("/ato") && beliefs::order_confirmed(question) {
+        a.text = format!(
+            "**Yes**, that is the order: the KMS client setup key (`slmgr /ipk`), the KMS host (`slmgr /skms`), then `slmgr /ato`.\n\n{}",
+            a.text
+        );
+    }
     // An unsynchronised clock pasted, the BYOL policy to someone not activated yet.
     scope::complete(question, settings, &mut a);
     a

@@ -185,3 +185,37 @@ pub(super) fn stated_minimum(question: &str, counts: &[MachineCount]) -> Option<
     };
     (stated != need).then_some((stated, need))
 }
+
+/// The client's steps named in the right order for confirmation ("GVLK first, then /skms, then
+/// /ato. Correct?", "so I just run /ato after /skms?"): the key, the host, the activation.
+pub(super) fn order_confirmed(q: &str) -> bool {
+    let lower = q.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '/'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let confirming = q.contains('?')
+        || words
+            .iter()
+            .any(|w| ["right", "true", "correct", "confirm", "yes"].contains(w));
+    let mut steps: Vec<u8> = words
+        .iter()
+        .filter_map(|w| match *w {
+            "/ipk" | "gvlk" => Some(0),
+            "/skms" => Some(1),
+            "/ato" => Some(2),
+            _ => None,
+        })
+        .collect();
+    steps.dedup();
+    // "/ato after /skms" names them backwards.
+    if steps.len() == 2 && words.contains(&"after") {
+        steps.reverse();
+    }
+    confirming
+        && steps.len() >= 2
+        && steps.windows(2).all(|p| p[0] < p[1])
+        && !["before", "instead", "without"]
+            .iter()
+            .any(|w| words.contains(w))
+}
