@@ -35,6 +35,7 @@ const NONE_SURE: f32 = 0.40;
 
 use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 
+mod beliefs;
 mod codes_and_options;
 mod newcomer;
 mod scope;
@@ -1789,6 +1790,7 @@ pub(crate) fn warm_up() {
         pattern.warm_up();
     }
     newcomer::warm_up();
+    beliefs::warm_up();
     codes_and_options::warm_up();
     scope::warm_up();
 }
@@ -2561,6 +2563,18 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
     };
     let servers = largest(MachineKind::Server);
     let clients = largest(MachineKind::Client);
+    // "We need 25 servers before KMS activates, right?": the number stated is no threshold.
+    let stated = beliefs::stated_minimum(question, &counts);
+    if let Some((n, need)) = stated {
+        text.push_str(&format!(
+            "**No, not {n}**: {} activates once the KMS host has counted **{need}** machines.\n\n",
+            if need == 5 {
+                "Windows Server"
+            } else {
+                "a Windows client (Windows 10 or 11)"
+            }
+        ));
+    }
     if servers > 0 && clients > 0 {
         // One count for both kinds: the servers help the clients reach 25.
         let total = servers.saturating_add(clients);
@@ -2621,6 +2635,13 @@ fn thresholds(kb: &KnowledgeBase, slots: &Slots, question: &str, ctx: Option<&Co
             text.push_str(&format!(
                 "**No, not on their own.** A KMS host only starts activating once it has counted at least **{need}** {what}; with {} it answers with `0xC004F038` (count insufficient).\n\n\
 What works instead: activate each instance **online** with a MAK or retail key (needs outbound internet, which support opens on request) or **by telephone** (`slui 4`), or use a KMS host whose count is already high enough (for example your company's existing one, over tcp/1688). Online, on each instance:\n\n```\nslmgr /ipk <your_MAK_or_retail_key>\nslmgr /ato\n```\n\n",
+                c.n
+            ));
+        } else if stated.is_some_and(|(n, _)| n == c.n) {
+            // The number was the requirement stated, not a fleet: the correction says it.
+        } else if stated.is_some() {
+            text.push_str(&format!(
+                "With **{}** you are there, as long as they all contact the same KMS host within 30 days.\n\n",
                 c.n
             ));
         } else if !question
@@ -3712,6 +3733,13 @@ pub fn answer(
             .map(|(typed, meant)| format!("`{typed}` is no slmgr option; I read it as `{meant}`."))
             .collect();
         a.text = format!("{}\n\n{}", notes.join(" "), a.text);
+    }
+    // The client's steps named in order for confirmation: say so before the steps.
+    if !a.abstained && a.text.contains("/ato") && beliefs::order_confirmed(question) {
+        a.text = format!(
+            "**Yes**, that is the order: the KMS client setup key (`slmgr /ipk`), the KMS host (`slmgr /skms`), then `slmgr /ato`.\n\n{}",
+            a.text
+        );
     }
     // An unsynchronised clock pasted, the BYOL policy to someone not activated yet.
     scope::complete(question, settings, &mut a);
@@ -6419,6 +6447,19 @@ fn answer_one(
             );
             return a;
         }
+    }
+    // A wrong belief stated for confirmation ("/rearm extends it forever, right?"): a clear no
+    // and the fact, before anything is read as a request.
+    if let Some(a) = beliefs::corrected(kb, q, &lower, &u.slots, ctx, settings) {
+        return a;
+    }
+    // "KMS needs 25 servers to start, true?": a threshold stated wrongly, whatever else the
+    // message seems to ask.
+    if lower.contains("kms")
+        && u.slots.nothing_pasted()
+        && beliefs::stated_minimum(q, &crate::nlu::slots::machine_counts(q)).is_some()
+    {
+        return with_intent(thresholds(kb, &u.slots, q, ctx), Some(Intent::Thresholds));
     }
     // Activating without a licence is not something this bot helps with.
     // "Windows 10 Pro product key free": a free retail key, not the public GVLK asked about.

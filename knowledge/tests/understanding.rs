@@ -1177,3 +1177,47 @@ fn thirty_sixth_dev_set() {
         "thirty-sixth dev set: accuracy {pct:.1}% < 85%"
     );
 }
+
+/// The thirty-seventh development set (dev40.toml): wrong beliefs and yes/no questions: people
+/// who state something false or half-true and ask for confirmation, where the right answer
+/// corrects them with the fact and the command (the KMS host key put on the clients; a GVLK
+/// taken for piracy, for something bought, or for an activation without a host; KMS
+/// activation forever; 25 servers or 5 clients as the threshold; a MAK without limit; /rearm
+/// forever; 1688 inbound on the client; KMS or its clients needing the internet; the KMS host
+/// as a domain controller; a Windows Server 2016 host activating Windows Server 2025; an
+/// evaluation edition taking a GVLK; a clone as a new machine; a Datacenter key on Standard;
+/// phone activation needing the internet; time zones), and plain yes/no questions that are
+/// true; a new cloud user, a terse sysadmin, a non-native speaker, a manager; about a fifth
+/// thread follow-ups ("really?", "are you sure?", "so what do I do instead?"); 147 items, 36
+/// off-topic yes/no near-misses (RDP, Windows Update, BitLocker, antivirus on a server).
+/// Written blind to the engine. First run, before any tuning on it: 123/147 (83.7%), off-topic
+/// declined 35/36 (held-out sets at that moment: third 214/225, fourth 226/240, fifth
+/// 239/254). No expectation was changed after the first run. 10 items were added after
+/// tuning, from other wordings tried by hand (t001-t010). After tuning on it: 151/157, with
+/// the held-out sets unchanged (third 214/225, fourth 226/240, fifth 239/254). The fixes were
+/// made general: a threshold stated wrongly as a requirement ("we need 25 servers", "minimum
+/// 50 Windows 11 PCs", "I need 25, yes?") answered with a no and the kind's own threshold,
+/// whatever the message seemed to ask; a wrong belief asked for confirmation answered with a
+/// clear no and its fact: /rearm repeated for ever (limited; only asked, not a request to do
+/// it), a MAK without limit, the KMS host as a domain controller, clones counted as new
+/// machines, KMS clients reaching Microsoft, telephone activation needing the internet; the
+/// client's steps named in the right order for confirmation ("GVLK, then /skms, then /ato,
+/// correct?", "/ato after /skms?") answered with a yes first (a wrong order gets none).
+/// Still failing: w061 (a host activating older versions, answered with the host key's
+/// placement), w089 and w092 (a true port or option statement answered without a yes), w093
+/// (the answer says "publishes", not "public"), w112 ("are you sure?" after the MAK limit,
+/// answered as online activation), n036 (a reboot asked after a declined question, answered
+/// as activation's reboot).
+#[test]
+fn thirty_seventh_dev_set() {
+    let pct = check_set(
+        "thirty-seventh dev set (tuned on)",
+        include_str!("dev40.toml"),
+        140,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 78.0,
+        "thirty-seventh dev set: accuracy {pct:.1}% < 78%"
+    );
+}
