@@ -6515,6 +6515,16 @@ fn answer_one(
             return with_intent(a, Some(Intent::ClientProcedure));
         }
     }
+    // Desktops rebuilt every night from an image: the image's preparation, or what the
+    // rebuilds do to the KMS host's count.
+    if u.slots.nothing_pasted() && !lower.contains("0x") {
+        if let Some(id) = rebuilt_desktops_fact(&lower) {
+            let t = target(&u.slots, ctx, settings);
+            if let Some(a) = fact_answer(kb, id, &t, Intent::ClientProcedure, ctx) {
+                return with_intent(a, Some(Intent::ClientProcedure));
+            }
+        }
+    }
     // "Which key goes on Windows 11 Education PCs so they activate against the KMS host?": the
     // client edition's GVLK, though the message also says "KMS host".
     if u.slots.nothing_pasted()
@@ -10356,6 +10366,34 @@ fn client_key_past_host(q: &str, slots: &Slots) -> bool {
                 .all(|f| f.starts_with("Windows ") && !f.starts_with("Windows Server"))
         })
         && !ON_THE_HOST.is_match(q)
+}
+
+/// Machines rebuilt from an image again and again ("the pool is rebuilt every night",
+/// "non-persistent VDI"), asked about the image ("what do I do to the master image?") or about
+/// the count ("does the host fill up?", "the counter goes up"): the fact's id.
+fn rebuilt_desktops_fact(lower: &str) -> Option<&'static str> {
+    static REBUILT: LazyLock<Folded> = LazyLock::new(|| {
+        rx_folded(
+            r"(?i)\b(non-?persistent|nightly)\b|\b(rebuil\w*|recreat\w*|re-creat\w*|redeploy\w*|reprovision\w*|creat\w*\s+again)\b.{0,40}\b(every|each)\s+(night|day|morning|week)\b|\b(every|each)\s+(night|day|morning)\b.{0,40}\b(rebuil\w*|recreat\w*|redeploy\w*|creat\w*\s+again)\b",
+        )
+    });
+    static IMAGE: LazyLock<Folded> =
+        LazyLock::new(|| rx_folded(r"(?i)\b(master|golden|base|gold)\s+(image|vm|template)\b"));
+    static COUNT: LazyLock<Folded> = LazyLock::new(|| {
+        rx_folded(
+            r"(?i)\b(counts?|counter|counting|stale|fill\w*|use\w*\s+up|eat\w*|consum\w*|pile\w*\s+up|old\s+entries|activations?\s+left|run\s+out|problem)\b",
+        )
+    });
+    if !REBUILT.is_match(lower) || !(lower.contains("kms") || lower.contains("activat")) {
+        return None;
+    }
+    if IMAGE.is_match(lower) {
+        Some("image-prep")
+    } else if COUNT.is_match(lower) {
+        Some("vdi-rebuild")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
