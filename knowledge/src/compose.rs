@@ -6515,6 +6515,14 @@ fn answer_one(
             return with_intent(a, Some(Intent::ClientProcedure));
         }
     }
+    // "Does the GVLK go on the KMS host or on the clients?": which side each key goes on.
+    if u.slots.nothing_pasted() && gvlk_side_asked(&lower) {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(mut a) = fact_answer(kb, "host-key-only", &t, Intent::HostSetup, ctx) {
+            a.text.insert_str(0, "**On the clients.** The KMS client setup key (GVLK) goes on every machine that activates against the host (volume-licensed images already carry it); the KMS host itself gets the KMS host key (CSVLK) instead.\n\n");
+            return with_intent(a, Some(Intent::HostSetup));
+        }
+    }
     // Desktops rebuilt every night from an image: the image's preparation, or what the
     // rebuilds do to the KMS host's count.
     if u.slots.nothing_pasted() && !lower.contains("0x") {
@@ -10394,6 +10402,17 @@ fn rebuilt_desktops_fact(lower: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Which side a client setup key goes on, the KMS host's or the clients' ("does the GVLK go on
+/// the KMS host or on the clients?").
+fn gvlk_side_asked(lower: &str) -> bool {
+    static SIDE: LazyLock<Folded> = LazyLock::new(|| {
+        rx_folded(
+            r"(?i)\b(gvlks?|client\s+(setup\s+)?keys?)\b.{0,30}\b(go|goes|belongs?|installed|install|put)\s+on\b.{0,40}\bhost\b.{0,20}\bor\b.{0,20}\bclients?\b|\b(gvlks?|client\s+(setup\s+)?keys?)\b.{0,30}\b(go|goes|belongs?|installed|install|put)\s+on\b.{0,40}\bclients?\b.{0,20}\bor\b.{0,30}\bhost\b",
+        )
+    });
+    SIDE.is_match(lower)
 }
 
 #[cfg(test)]
