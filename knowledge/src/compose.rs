@@ -165,6 +165,14 @@ static WINDOWS_FEATURE: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\bwindows\s+(hello|sandbox|ink|spotlight|subsystem\s+for\s+linux)\b|\b(bitlocker|wsl2?|dark\s+mode|night\s+light|cortana|copilot|hyper-?v\s+role|hotkeys?|keyboard\s+shortcuts?|defender\s+(atp|for\s+endpoint)|dhcp\s+scopes?)\b|\bactivat\w*\s+(the\s+|a\s+|my\s+|our\s+|new\s+)?(dhcp|scope|gpo|group\s+policy|website|web\s+site|app\s+pool|application\s+pool|plugin|plug-in|add-?in|extension|theme|mailbox|failover\s+cluster)\b|\bwin\s*\+\s*\w|\b(activate|enable|install|add|turn\s+on)\b.{0,40}\b(feature|role)s?\b|\bshortcut\b.{0,30}\b(not\s+working|doesn'?t\s+work|broken)\b|\b(activate|enable|turn\s+on|switch\s+on|install)\s+(the\s+)?(windows\s+(\d+\s+)?)?(defender|firewall|tpm|secure\s+boot|god\s+mode|hyper-?v|start\s+menu|taskbar|widgets|remote\s+desktop|rdp|administrator\s+account|guest\s+account)\b",
     )
 });
+/// Windows 11's hardware checks, device management and buying in the Microsoft Store: other
+/// topics than activation ("does it need TPM?", "enrol them in Intune", "what does the Store
+/// charge?").
+static OTHER_WINDOWS_TOPIC: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(v?tpm|secure\s+boot|pc\s+health\s+check|intune|autopilot|endpoint\s+manager)\b|\b(supported|unsupported)\s+(cpus?|processors?)\b|\benrol+(s|ed|ing|ment)?\b|\bstore\b.{0,40}\b(charge|charges|cost|costs|price|pay|buy)\b|\b(charge|charges|cost|costs|price|pay|buy)\b.{0,40}\bstore\b",
+    )
+});
 /// Another vendor's licence ("the viewer licence expired, renew it with the vendor").
 static VENDOR_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1524,6 +1532,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &OTHER_WINDOWS_TOPIC,
         &KMS_DNS_TEXT_ALONE,
         &SRV_FIELD,
         &KMS_VS_RDS,
@@ -2108,7 +2117,21 @@ fn client_edition_upgrade(
             r"(?i)\b(?:pro|professional)(\s+n)?\s+(?:edition\s+)?(?:in)?to\s+(?:the\s+)?(enterprise|ent|education|edu)(\s+n)?\b",
         )
     });
-    let caps = PRO_TO.captures(q)?;
+    // "Windows 10 Pro. Can I turn them into Education?", "switch my Pro VM to Enterprise".
+    static PRO_THEN_TO: LazyLock<Regex> = LazyLock::new(|| {
+        rx(
+            r"(?i)\b(?:pro|professional)(\s+n)?\b[^?]{0,60}?\b(?:turn|switch|chang|convert|upgrad|mov|mak)\w*\b[^?]{0,30}?\b(?:in)?to\s+(?:the\s+)?(enterprise|ent|education|edu)(\s+n)?\b",
+        )
+    });
+    static PRO_THING_TO: LazyLock<Regex> = LazyLock::new(|| {
+        rx(
+            r"(?i)\b(?:pro|professional)(\s+n)?\s+(?:vms?|pcs?|machines?|instances?|desktops?|laptops?|clients?|boxes|box|computers?)\s+(?:in)?to\s+(?:the\s+)?(enterprise|ent|education|edu)(\s+n)?\b",
+        )
+    });
+    let caps = PRO_TO
+        .captures(q)
+        .or_else(|| PRO_THING_TO.captures(q))
+        .or_else(|| PRO_THEN_TO.captures(q))?;
     let source = if caps.get(1).is_some() {
         "Pro N"
     } else {
@@ -6435,6 +6458,12 @@ fn answer_one(
     if !SPECIFIC_TERMS.is_match(q) {
         let what = if WINDOWS_FEATURE.is_match(q) {
             Some("a Windows feature, not Windows activation")
+        } else if OTHER_WINDOWS_TOPIC.is_match(q)
+            && !["activat", "licen", "product key", "gvlk"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            Some("Windows hardware requirements, device management or a purchase, not Windows activation")
         } else if VENDOR_LICENCE.is_match(q) && !lower.contains("windows") {
             Some("another product's licence")
         } else {
@@ -6510,11 +6539,50 @@ fn answer_one(
             return with_intent(a, Some(Intent::KeyLookup));
         }
     }
+    // "Does the 2022 host key cover Windows 11?": the verdict from the host key groups.
+    if u.slots.nothing_pasted() {
+        if let Some(verdict) = host_key_group_verdict(&lower) {
+            let t = target(&u.slots, ctx, settings);
+            if let Some(mut a) = fact_answer(kb, "host-key-groups", &t, Intent::HostSetup, ctx) {
+                a.text.insert_str(0, &verdict);
+                return with_intent(a, Some(Intent::HostSetup));
+            }
+        }
+    }
     // "Pro to Enterprise": the target edition's key changes the edition in place.
     if u.slots.nothing_pasted() {
         let t = target(&u.slots, ctx, settings);
         if let Some(a) = client_edition_upgrade(kb, q, &u.slots, &t, ctx) {
             return with_intent(a, Some(Intent::ClientProcedure));
+        }
+    }
+    // "Does the GVLK go on the KMS host or on the clients?": which side each key goes on.
+    if u.slots.nothing_pasted() && gvlk_side_asked(&lower) {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(mut a) = fact_answer(kb, "host-key-only", &t, Intent::HostSetup, ctx) {
+            a.text.insert_str(0, "**On the clients.** The KMS client setup key (GVLK) goes on every machine that activates against the host (volume-licensed images already carry it); the KMS host itself gets the KMS host key (CSVLK) instead.\n\n");
+            return with_intent(a, Some(Intent::HostSetup));
+        }
+    }
+    // Desktops rebuilt every night from an image: the image's preparation, or what the
+    // rebuilds do to the KMS host's count.
+    if u.slots.nothing_pasted() && !lower.contains("0x") {
+        if let Some(id) = rebuilt_desktops_fact(&lower) {
+            let t = target(&u.slots, ctx, settings);
+            if let Some(a) = fact_answer(kb, id, &t, Intent::ClientProcedure, ctx) {
+                return with_intent(a, Some(Intent::ClientProcedure));
+            }
+        }
+    }
+    // "Which key goes on Windows 11 Education PCs so they activate against the KMS host?": the
+    // client edition's GVLK, though the message also says "KMS host".
+    if u.slots.nothing_pasted()
+        && u.intent != Intent::KeyLookup
+        && client_key_past_host(q, &u.slots)
+    {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = keys_answer(kb, &u.slots, &t, ctx, false) {
+            return with_intent(a, Some(Intent::KeyLookup));
         }
     }
     // "Which key do I type in on my Windows VM?" is about activation too: its key.
@@ -10176,6 +10244,216 @@ fn paginate_at(mut a: Answer, max: usize) -> Answer {
         c.more = Some(rest);
     }
     a
+}
+
+/// Which Windows client versions a KMS host key (CSVLK) of a Windows Server group activates,
+/// and which Windows Server versions can carry it, from Microsoft's table of host key groups:
+/// "does the Server 2022 host key cover Windows 11?", "can the 2025 CSVLK go on Server 2019?".
+/// `None` when the message names no host key group, or neither a client version nor a server
+/// to install the key on.
+fn host_key_group_verdict(lower: &str) -> Option<String> {
+    if !["csvlk", "host key", "kms host", "kms server"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return None;
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let year = |w: &str| matches!(w, "2012" | "2016" | "2019" | "2022" | "2025");
+    // Server years (not "LTSC 2019"), with whether a host key word follows within 3 words.
+    let mut key_year = None;
+    let mut host_year = None;
+    let mut others = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let before = if i > 0 { words[i - 1] } else { "" };
+        if !year(w) || matches!(before, "ltsc" | "ltsb" | "n") {
+            continue;
+        }
+        let after: Vec<&str> = words.iter().skip(i + 1).take(3).copied().collect();
+        let keyed = after.first() == Some(&"csvlk")
+            || after.windows(2).any(|p| p == ["host", "key"])
+            || after.windows(2).any(|p| p == ["csvlk", "s"]);
+        // "a 2019 KMS host", "our KMS host is Server 2019".
+        let hosted = (matches!(after.first(), Some(&"kms"))
+            && matches!(after.get(1), Some(&"host") | Some(&"server")))
+            || words[i.saturating_sub(4)..i].contains(&"host");
+        if keyed && key_year.is_none() {
+            key_year = Some(*w);
+        } else if hosted && host_year.is_none() {
+            host_year = Some(*w);
+        } else {
+            others.push(*w);
+        }
+    }
+    let install_on = [
+        "install",
+        "run on",
+        "runs on",
+        "as host",
+        "as the host",
+        "host it",
+        "put it on",
+        "put on",
+        "be hosted",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        || (lower.contains(" on ")
+            && words
+                .iter()
+                .any(|w| matches!(*w, "put" | "place" | "load" | "go")));
+    let (group, assumed) = match (key_year, host_year) {
+        (Some(k), _) => (k, false),
+        (None, Some(h)) if !install_on => (h, true),
+        _ => return None,
+    };
+    let runs_on: &[&str] = match group {
+        "2025" => &["2025", "2022", "2019"],
+        "2022" => &["2022", "2019", "2016"],
+        "2019" => &["2019", "2016", "2012 R2"],
+        "2016" => &["2016", "2012 R2", "2012"],
+        _ => return None,
+    };
+    let mut lines = Vec::new();
+    let mut all_yes = true;
+    let mut all_no = true;
+    // The server the key is to be installed on.
+    let target_os = if install_on && !assumed {
+        host_year.or(others.first().copied())
+    } else {
+        None
+    };
+    if let Some(os) = target_os {
+        let ok = runs_on.contains(&os);
+        all_yes &= ok;
+        all_no &= !ok;
+        lines.push(format!(
+            "A Windows Server {group} host key {} on Windows Server {os}: it runs on Windows Server {} (install the latest cumulative update on the host).",
+            if ok { "**can** be installed" } else { "**cannot** be installed" },
+            runs_on.join(", ")
+        ));
+    }
+    let named = |ws: &[&str]| ws.iter().any(|w| lower.contains(w));
+    let mut clients: Vec<(&str, &str)> = Vec::new();
+    if named(&["ltsc 2024"]) {
+        clients.push(("Windows 11 Enterprise LTSC 2024", "2025"));
+    } else if named(&["windows 11", "win 11", "win11", "windows11"]) {
+        clients.push(("Windows 11", "2022"));
+    }
+    if named(&["ltsc 2019", "ltsc 2021"]) {
+        clients.push(("Windows 10 Enterprise LTSC 2019/2021", "2019"));
+    } else if named(&["windows 10", "win 10", "win10", "windows10", "ltsb"]) {
+        clients.push(("Windows 10", "2016"));
+    }
+    if named(&["8.1"]) {
+        clients.push(("Windows 8.1 Pro and Enterprise", "2016"));
+    }
+    if named(&["windows 7", "win 7", "win7"]) {
+        clients.push(("Windows 7 Professional and Enterprise", "2016"));
+    }
+    let order = ["2016", "2019", "2022", "2025"];
+    let rank = |y: &str| order.iter().position(|o| *o == y).unwrap_or(0);
+    let holder = if assumed {
+        format!("A KMS host with a Windows Server {group} host key (CSVLK)")
+    } else {
+        format!("A Windows Server {group} KMS host key (CSVLK)")
+    };
+    for (client, needs) in &clients {
+        let ok = rank(group) >= rank(needs);
+        all_yes &= ok;
+        all_no &= !ok;
+        lines.push(if ok {
+            format!("{holder} **activates {client}**.")
+        } else {
+            let newer: Vec<String> = order[rank(needs)..]
+                .iter()
+                .map(|y| format!("Windows Server {y}"))
+                .collect();
+            format!(
+                "{holder} **does not activate {client}**: that needs a host key of the {} group{}.",
+                newer.join(" or "),
+                if assumed {
+                    " (a newer host key can run on the same host, if its version is listed for it)"
+                } else {
+                    ""
+                }
+            )
+        });
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let lead = if all_yes {
+        "**Yes.**"
+    } else if all_no {
+        "**No.**"
+    } else {
+        "**Partly.**"
+    };
+    Some(format!("{lead} {}\n\n", lines.join(" ")))
+}
+
+/// A key asked for one Windows client edition, whose machines then activate against a KMS host
+/// ("which key goes on Windows 11 Education PCs so they activate against the campus KMS
+/// host?"), not a key put on the host itself ("which key goes on the KMS host for Windows 11
+/// Enterprise?").
+fn client_key_past_host(q: &str, slots: &Slots) -> bool {
+    static ON_THE_HOST: LazyLock<Folded> = LazyLock::new(|| {
+        rx_folded(
+            r"(?i)\b(on|for|into)\s+(the|our|a|my|this|that)\s+(kms\s+)?(host|server)\b|\bkms\s+host\s+itself\b",
+        )
+    });
+    let lower = q.to_lowercase();
+    lower.contains("kms")
+        && names_edition_asks_key(q, slots)
+        && slots.editions.iter().all(|e| {
+            e.families
+                .iter()
+                .all(|f| f.starts_with("Windows ") && !f.starts_with("Windows Server"))
+        })
+        && !ON_THE_HOST.is_match(q)
+}
+
+/// Machines rebuilt from an image again and again ("the pool is rebuilt every night",
+/// "non-persistent VDI"), asked about the image ("what do I do to the master image?") or about
+/// the count ("does the host fill up?", "the counter goes up"): the fact's id.
+fn rebuilt_desktops_fact(lower: &str) -> Option<&'static str> {
+    static REBUILT: LazyLock<Folded> = LazyLock::new(|| {
+        rx_folded(
+            r"(?i)\b(non-?persistent|nightly)\b|\b(rebuil\w*|recreat\w*|re-creat\w*|redeploy\w*|reprovision\w*|creat\w*\s+again)\b.{0,40}\b(every|each)\s+(night|day|morning|week)\b|\b(every|each)\s+(night|day|morning)\b.{0,40}\b(rebuil\w*|recreat\w*|redeploy\w*|creat\w*\s+again)\b",
+        )
+    });
+    static IMAGE: LazyLock<Folded> =
+        LazyLock::new(|| rx_folded(r"(?i)\b(master|golden|base|gold)\s+(image|vm|template)\b"));
+    static COUNT: LazyLock<Folded> = LazyLock::new(|| {
+        rx_folded(
+            r"(?i)\b(counts?|counter|counting|stale|fill\w*|use\w*\s+up|eat\w*|consum\w*|pile\w*\s+up|old\s+entries|activations?\s+left|run\s+out|problem)\b",
+        )
+    });
+    if !REBUILT.is_match(lower) || !(lower.contains("kms") || lower.contains("activat")) {
+        return None;
+    }
+    if IMAGE.is_match(lower) {
+        Some("image-prep")
+    } else if COUNT.is_match(lower) {
+        Some("vdi-rebuild")
+    } else {
+        None
+    }
+}
+
+/// Which side a client setup key goes on, the KMS host's or the clients' ("does the GVLK go on
+/// the KMS host or on the clients?").
+fn gvlk_side_asked(lower: &str) -> bool {
+    static SIDE: LazyLock<Folded> = LazyLock::new(|| {
+        rx_folded(
+            r"(?i)\b(gvlks?|client\s+(setup\s+)?keys?)\b.{0,30}\b(go|goes|belongs?|installed|install|put)\s+on\b.{0,40}\bhost\b.{0,20}\bor\b.{0,20}\bclients?\b|\b(gvlks?|client\s+(setup\s+)?keys?)\b.{0,30}\b(go|goes|belongs?|installed|install|put)\s+on\b.{0,40}\bclients?\b.{0,20}\bor\b.{0,30}\bhost\b",
+        )
+    });
+    SIDE.is_match(lower)
 }
 
 #[cfg(test)]

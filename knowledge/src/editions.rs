@@ -197,6 +197,19 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
             prev = Some("n");
             continue;
         }
+        // "and G N?", "G?" in a thread: the G edition named on its own.
+        if w == "g"
+            && words.iter().all(|x| {
+                matches!(
+                    *x,
+                    "g" | "n" | "and" | "the" | "what" | "about" | "how" | "or" | "one" | "also"
+                )
+            })
+        {
+            set.insert("g");
+            prev = Some("g");
+            continue;
+        }
         // "LTSB 2016 N", "LTSC N": the N variant written after the channel or its year.
         let ltsc_text = words.iter().any(|x| matches!(*x, "ltsc" | "ltsb"));
         // ("N/A" in pasted output is no N.)

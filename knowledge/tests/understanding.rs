@@ -1221,3 +1221,48 @@ fn thirty_seventh_dev_set() {
         "thirty-seventh dev set: accuracy {pct:.1}% < 78%"
     );
 }
+
+/// The thirty-eighth development set (dev41.toml): Windows client editions and mixed fleets in
+/// the cloud: the GVLKs of Windows 10/11 Pro, Pro N, Pro for Workstations, Pro Education,
+/// Education, Enterprise, Enterprise N, Enterprise G, LTSC 2019/2021/2024, IoT Enterprise
+/// LTSC, LTSB, Windows 8.1 and Windows 7; which KMS host key (CSVLK) activates which clients
+/// (a Server 2019 host and Windows 11, a Server 2022 host and LTSC 2024); mixed counts against
+/// the thresholds (3 servers and 22 desktops, 30 Windows 11 VMs, 4 servers only); Home (no
+/// GVLK, no KMS); Pro to Enterprise by changing the key; N editions; multi-session; VDI pools
+/// rebuilt nightly; VDI admins, university lab admins, a developer with one Windows 11 VM and
+/// non-native speakers; about a fifth thread follow-ups ("and the N one?", "and for LTSC?",
+/// "how many do I need then?"); 138 items, 32 off-topic near-misses (Windows 11 hardware and
+/// TPM, Home to Pro in the Microsoft Store, Microsoft 365 apps licensing, Intune enrolment,
+/// Windows 10 ESU). Written blind to the engine. First run, before any tuning on it: 117/138
+/// (84.8%), off-topic declined 28/32 (held-out sets at that moment: third 214/225, fourth
+/// 226/240, fifth 239/254). 19 items (3 off-topic) were added after tuning, from other wordings
+/// tried by hand (t001-t016, x001-x003). After tuning on it: 155/157, with the held-out sets
+/// unchanged (third 214/225, fourth 226/240, fifth 239/254). The fixes were made general: a
+/// Windows Server host key group asked whether it activates a Windows client version
+/// (Windows 11, LTSC 2024, Windows 10 and its LTSC, 8.1, 7) or whether it can be installed on
+/// a Windows Server version, answered yes or no from Microsoft's table of host key groups (the
+/// group of the host's own version when only the host is named); that table's client columns
+/// in the host key fact (a 2019 key does not activate Windows 11, a 2022 key not Windows 11
+/// LTSC 2024); Pro to Enterprise or Education asked with words between ("my Pro VM to
+/// Enterprise", "Windows 10 Pro. Can I turn them into Education"); a key asked for a client
+/// edition whose machines then use a KMS host, as that edition's GVLK rather than the host
+/// key; a lone "G" in a thread ("and G N?") as the G edition; TPM, Secure Boot, PC Health
+/// Check, Intune, Autopilot, enrolment and what the Store charges, with nothing about
+/// activation, declined; desktops rebuilt every night or non-persistent, asked about their
+/// master image (the image preparation: sysprep) or about the count (nothing used up, the
+/// 30-day window and the 50 remembered, a fact of its own); which side the GVLK goes on (the
+/// clients; the host gets the host key). Still failing: w104 (multi-session in Azure Virtual Desktop asked without "key") and
+/// w105 (Windows 11 SE, which has no row in Microsoft's table).
+#[test]
+fn thirty_eighth_dev_set() {
+    let pct = check_set(
+        "thirty-eighth dev set (tuned on)",
+        include_str!("dev41.toml"),
+        130,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 80.0,
+        "thirty-eighth dev set: accuracy {pct:.1}% < 80%"
+    );
+}
