@@ -898,16 +898,21 @@ impl App {
     /// a duplicate, the place changed since it was read, or the write failed; the turn then
     /// meets the same problem and reports it).
     async fn commit_early(&self, ev: &Incoming, early: &EarlyAnswer) -> bool {
-        let Some(prepared) = self.prepare_early(ev, early) else {
+        let Some((write, prepared)) = self.prepare_early(ev, early) else {
             return false;
         };
-        let written = self.answers.commit(prepared.write.clone()).await;
+        let written = self.answers.commit(write).await;
         self.finish_early(ev, prepared, written)
     }
 
-    /// An early answer's reply and the writes of its turn, ready for the group commit (`None`
-    /// when the message is no plain answer or its context cannot be serialized).
-    fn prepare_early(&self, ev: &Incoming, early: &EarlyAnswer) -> Option<PreparedEarly> {
+    /// The writes of an early answer's turn, ready for the group commit, and what is kept for
+    /// after it (`None` when the message is no plain answer or its context cannot be
+    /// serialized).
+    fn prepare_early(
+        &self,
+        ev: &Incoming,
+        early: &EarlyAnswer,
+    ) -> Option<(crate::answer_commit::PreparedAnswer, PreparedEarly)> {
         let IncomingKind::Message { text, .. } = &ev.kind else {
             return None;
         };
@@ -926,12 +931,14 @@ impl App {
             pending: crate::outbox::pending_for(ev.platform, &message, &[]),
             new_context,
         };
-        Some(PreparedEarly {
+        Some((
             write,
-            now_stored,
-            stored,
-            message,
-        })
+            PreparedEarly {
+                now_stored,
+                stored,
+                message,
+            },
+        ))
     }
 
     /// After the group commit of an early answer: when it was written, remembers the place's
@@ -986,14 +993,14 @@ impl App {
                 let Some(early) = self.early_answer(ev).await else {
                     break;
                 };
-                let Some(prepared) = self.prepare_early(ev, &early) else {
+                let Some((write, prepared)) = self.prepare_early(ev, &early) else {
                     break;
                 };
                 // The next answer of the run reads the context this one leaves, as it will be
                 // stored (forgotten below if it is not).
                 self.places
                     .put(key, prepared.now_stored.clone(), prepared.stored.clone());
-                match self.answers.submit(prepared.write.clone()).await {
+                match self.answers.submit(write).await {
                     Ok(submitted) => queued.push((prepared, submitted)),
                     Err(e) => {
                         tracing::debug!(error = %e, "group commit closed; the turn runs");
@@ -1157,10 +1164,9 @@ impl App {
 /// A question's answer worked out before its turn began, and the stored context it used (the
 /// turn uses it only when it reads the same context; answers are a function of the question,
 /// the context and the configuration).
-/// An early answer's writes and reply, between [`App::prepare_early`] and
-/// [`App::finish_early`].
+/// An early answer's reply and the context it leaves, kept from [`App::prepare_early`] for
+/// [`App::finish_early`] while its writes go to the group commit.
 struct PreparedEarly {
-    write: crate::answer_commit::PreparedAnswer,
     /// The place's context JSON once written.
     now_stored: Option<String>,
     stored: StoredContext,
