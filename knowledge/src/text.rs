@@ -265,32 +265,27 @@ impl Matcher {
         use regex_automata::dfa::Automaton;
         let input = Input::new(bytes).earliest(true);
         let found = match &self.0 {
-            Engine::Prebuilt { dfa, .. } => dfa.try_search_fwd(&input),
             Engine::Gated {
                 gate,
                 source,
                 compiled,
             } => {
-                if !gate_open(gate, bytes) {
-                    return false;
-                }
-                return compiled
-                    .get_or_init(|| Box::new(Matcher::lazy(source)))
-                    .matches(bytes);
+                return gate_open(gate, bytes)
+                    && compiled
+                        .get_or_init(|| Box::new(Matcher::lazy(source)))
+                        .matches(bytes);
             }
+            Engine::Prebuilt { dfa, .. } => dfa.try_search_fwd(&input),
             Engine::Lazy { dfa, caches, .. } => dfa.try_search_fwd(&mut caches.get(), &input),
         };
         match found {
             Ok(found) => found.is_some(),
             Err(_) => {
                 let nfa = match &self.0 {
-                    Engine::Prebuilt { source, .. } => {
-                        matcher_nfa(source).expect("a prebuilt pattern is valid")
-                    }
                     Engine::Lazy { nfa, .. } => nfa.clone(),
-                    // Returned above.
-                    Engine::Gated { source, .. } => {
-                        matcher_nfa(source).expect("a gated pattern is valid")
+                    // A gated pattern never gets here (its compiled matcher searched).
+                    Engine::Prebuilt { source, .. } | Engine::Gated { source, .. } => {
+                        matcher_nfa(source).expect("a pattern of this crate is valid")
                     }
                 };
                 let vm = thompson::pikevm::PikeVM::new_from_nfa(nfa)
