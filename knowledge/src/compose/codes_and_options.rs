@@ -357,17 +357,7 @@ fn error_follow_up(
             e.cause,
             personalize(e.fix.trim(), t, None)
         );
-        let a = finish(
-            text,
-            Source {
-                title: format!("{ERROR_TABLE} ({})", kb.tables.error_source(e)),
-                section: e.code.clone(),
-            },
-            0.9,
-            c,
-            e.offer.as_deref().and_then(crate::RequestOffer::parse),
-        );
-        return Some(with_intent(a, Some(Intent::ErrorCode)));
+        return Some(error_table_answer(kb, e, text, c));
     }
     if !(COMMAND_ASKED.is_match(q) || FIX_ASKED.is_match(q)) {
         return None;
@@ -381,6 +371,16 @@ fn error_follow_up(
         e.title,
         personalize(e.fix.trim(), t, None)
     );
+    Some(error_table_answer(kb, e, text, c))
+}
+
+/// `text` about the error table's row `e` as an error-code answer citing that row.
+fn error_table_answer(
+    kb: &KnowledgeBase,
+    e: &crate::facts::ErrorInfo,
+    text: String,
+    c: Context,
+) -> Answer {
     let a = finish(
         text,
         Source {
@@ -391,7 +391,7 @@ fn error_follow_up(
         c,
         e.offer.as_deref().and_then(crate::RequestOffer::parse),
     );
-    Some(with_intent(a, Some(Intent::ErrorCode)))
+    with_intent(a, Some(Intent::ErrorCode))
 }
 
 /// An slmgr command line with "what does it show?" after it: what that option does.
