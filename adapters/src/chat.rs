@@ -121,6 +121,19 @@ pub struct Incoming {
     pub kind: IncomingKind,
 }
 
+impl Incoming {
+    /// True for a message that starts its own thread (on Slack, a message outside any thread:
+    /// its thread is its own `ts`). Nothing can be stored for that thread before the message
+    /// itself, so its place (context, conversation) is known to be empty without a read,
+    /// unless this very event was handled before (a redelivery).
+    pub fn starts_thread(&self) -> bool {
+        match (&self.kind, &self.thread) {
+            (IncomingKind::Message { message_ref, .. }, Some(thread)) => thread == message_ref,
+            _ => false,
+        }
+    }
+}
+
 /// What an incoming event is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IncomingKind {

@@ -638,6 +638,10 @@ impl App {
         let key = context_key(ev);
         let place = match self.places.get(key) {
             Some(p) => p,
+            // A message that starts its own thread finds nothing stored there; should this
+            // event have been handled before (a redelivery), the group commit finds the place
+            // changed and the turn handles it as one.
+            None if ev.starts_thread() => contexts::Place::default(),
             None => {
                 let mut conn = match self.services.store.pool().acquire().await {
                     Ok(c) => c,
@@ -1273,6 +1277,12 @@ mod tests {
     /// A bot on a fresh database in `dir`, with the default configuration and a recording chat.
     async fn recorded_app(dir: &tempfile::TempDir) -> (Store, App, Arc<Recorder>) {
         let store = Store::open(&dir.path().join("db")).await.unwrap();
+        recorded_app_on(&store).await
+    }
+
+    /// A bot with its own caches on `store` (as a second process, or after a restart).
+    async fn recorded_app_on(store: &Store) -> (Store, App, Arc<Recorder>) {
+        let store = store.clone();
         let app = App::new(
             store.clone(),
             Arc::new(Config::default()),
@@ -1303,6 +1313,36 @@ mod tests {
         );
         app.flush().await;
         assert_eq!(rec.0.lock().unwrap().len(), 2);
+    }
+
+    /// A question that starts its own thread is answered without reading its place (nothing
+    /// can be stored there before it). Delivered again to a process that has not seen it (a
+    /// restart, a second process), its answer finds the place changed and the turn finds the
+    /// event handled: still one reply, and the context stored once.
+    #[tokio::test]
+    async fn a_new_thread_question_delivered_twice_has_one_effect() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, app, rec) = recorded_app(&dir).await;
+        let mut ev = message("ev-1", "key for server 2019 datacenter");
+        ev.thread = Some("u-ev-1".into());
+        assert!(ev.starts_thread());
+        assert_eq!(app.handle(&ev).await.unwrap(), Handled::Done);
+        app.flush().await;
+        let (_, again, rec_again) = recorded_app_on(&store).await;
+        assert_eq!(again.handle(&ev).await.unwrap(), Handled::Duplicate);
+        again.flush().await;
+        assert_eq!(rec.0.lock().unwrap().len(), 1);
+        assert!(rec_again.0.lock().unwrap().is_empty());
+        let replies: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(replies, 1, "one reply");
+        let contexts: i64 = sqlx::query_scalar("SELECT count(*) FROM answer_contexts")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(contexts, 1);
     }
 
     /// A plain answer worked out from a context that changed before the group commit writes

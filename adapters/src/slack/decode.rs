@@ -287,5 +287,15 @@ mod tests {
         let got = decode_event(&reply, "UBOT", &All).expect("thread reply");
         assert_eq!(got.thread.as_deref(), Some("1.0"));
         assert_eq!(got.event_id, "slack:msg:C1:2.0");
+        assert!(!got.starts_thread(), "a reply joins its thread");
+        let question = cb(
+            json!({"type":"message","channel":"C1","channel_type":"channel","user":"U1","text":"<@UBOT> key?","ts":"3.0"}),
+        );
+        let got = decode_event(&question, "UBOT", &NoThreads).expect("a mention");
+        assert_eq!(got.thread.as_deref(), Some("3.0"));
+        assert!(
+            got.starts_thread(),
+            "a message outside threads starts its own"
+        );
     }
 }
