@@ -25,9 +25,9 @@ use crate::store::Store;
 use adapters::{Button, Chat, ChatError, Message, Outgoing, Platform};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 /// The `local_id` of a post that has no message row (the database refused the write): it is
@@ -145,29 +145,43 @@ impl Default for Backoff {
     }
 }
 
-/// A post accepted by its platform: its id, its reference, and who waits for it to be stored.
-type PostedRef = (i64, Option<String>, oneshot::Sender<Result<(), String>>);
+/// A post accepted by its platform: its id, its reference, and the key a reaction finds it by
+/// until the reference is stored ([`Inner::storing`]).
+type PostedRef = (i64, Option<String>, Option<(Platform, String)>);
 
 /// Most references stored in one statement.
 const REFS_BATCH: usize = 256;
 
 /// Stores posts' references as they come, everything waiting in one statement (the lanes do not
-/// each take the single writer connection).
-async fn run_refs(store: Store, mut rx: mpsc::Receiver<PostedRef>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < REFS_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
+/// each take the single writer connection, and do not wait for it: a lane sends its next
+/// delivery while the references of the ones before are written). Each written reference
+/// leaves `storing` and the outbox's count of work still running ([`Outbox::stop`] and
+/// [`Outbox::flush`] wait for it). Holds the outbox weakly: the task ends with the outbox.
+async fn run_refs(store: Store, inner: Weak<Inner>, mut rx: mpsc::Receiver<PostedRef>) {
+    let mut batch = Vec::with_capacity(REFS_BATCH);
+    while rx.recv_many(&mut batch, REFS_BATCH).await > 0 {
         let rows: Vec<(i64, Option<String>)> =
             batch.iter().map(|(id, r, _)| (*id, r.clone())).collect();
-        let result = store.posted_many(&rows).await.map_err(|e| e.to_string());
-        for (_, _, reply) in batch {
-            let _ = reply.send(result.clone());
+        if let Err(e) = store.posted_many(&rows).await {
+            tracing::error!(posts = rows.len(), error = %e, "cannot store posted messages' platform references");
         }
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        {
+            let mut storing = lock(&inner.storing);
+            for (_, _, key) in &batch {
+                if let Some(key) = key {
+                    storing.remove(key);
+                }
+            }
+        }
+        inner.refs_queued.fetch_sub(batch.len(), Ordering::SeqCst);
+        inner.running.fetch_sub(batch.len(), Ordering::SeqCst);
+        inner.idle.notify_waiters();
+        inner.progress.notify_waiters();
+        inner.stopped.notify_waiters();
+        batch.clear();
     }
 }
 
@@ -225,6 +239,8 @@ struct Inner {
     sends: Semaphore,
     /// The writer of posts' references (started on first use).
     refs: std::sync::OnceLock<mpsc::Sender<PostedRef>>,
+    /// References handed to the writer and not yet written (counted in `running` too).
+    refs_queued: AtomicUsize,
     idle: Notify,
     /// A delivery ended (sent, dropped or given up).
     progress: Notify,
@@ -272,6 +288,7 @@ impl Outbox {
                 channels: Mutex::new(HashMap::new()),
                 sends: Semaphore::new(SENDS_IN_FLIGHT),
                 refs: std::sync::OnceLock::new(),
+                refs_queued: AtomicUsize::new(0),
                 idle: Notify::new(),
                 progress: Notify::new(),
                 stop: CancellationToken::new(),
@@ -477,16 +494,18 @@ impl Outbox {
             .cloned()
     }
 
-    /// Deliveries waiting or being sent, over every platform.
+    /// Deliveries waiting or being sent, over every platform, and sent posts whose reference
+    /// is still being stored.
     pub fn pending(&self) -> usize {
         let lanes = lock(&self.inner.lanes);
-        lanes
+        let deliveries: usize = lanes
             .values()
             .map(|l| {
                 let st = l.state();
                 st.queue.len() + usize::from(st.in_flight.is_some())
             })
-            .sum()
+            .sum();
+        deliveries + self.inner.refs_queued.load(Ordering::SeqCst)
     }
 
     /// Returns once every queued delivery was sent or given up (the console waits for this
@@ -523,8 +542,8 @@ impl Outbox {
         tokio::time::timeout(limit, self.flush()).await.is_ok()
     }
 
-    /// Stops sending: the sends in flight finish (their references stored), nothing more is
-    /// taken. Posts not sent stay pending in the store for [`Outbox::resume`].
+    /// Stops sending: the sends in flight finish and every sent post's reference is stored;
+    /// nothing more is taken. Posts not sent stay pending in the store for [`Outbox::resume`].
     pub async fn stop(&self) {
         self.inner.stop.cancel();
         loop {
@@ -634,7 +653,7 @@ impl Inner {
     }
 
     async fn deliver_one(
-        &self,
+        self: &Arc<Self>,
         chat: &dyn Chat,
         d: &Delivery,
         attempt: u32,
@@ -673,12 +692,7 @@ impl Inner {
                     if let Some(key) = &storing {
                         lock(&self.storing).insert(key.clone(), (*local_id, channel.clone()));
                     }
-                    if let Err(e) = self.posted(*local_id, sent).await {
-                        tracing::error!(local_id, error = %e, "cannot store a message's platform reference");
-                    }
-                    if let Some(key) = &storing {
-                        lock(&self.storing).remove(key);
-                    }
+                    self.posted(*local_id, sent, storing).await;
                 }
             }
             Delivery::Edit { local_id, message } => {
@@ -711,19 +725,37 @@ impl Inner {
         Ok(())
     }
 
-    /// Stores a post's reference (and ends its pending state) through the batching writer.
-    async fn posted(&self, local_id: i64, platform_ref: Option<String>) -> Result<(), String> {
+    /// Hands a post's reference to the batching writer ([`run_refs`]), which stores it and ends
+    /// the post's pending state; `storing` is the key it was put under in [`Inner::storing`].
+    /// Waits only when the writer is [`REFS_BATCH`] * 4 references behind.
+    async fn posted(
+        self: &Arc<Self>,
+        local_id: i64,
+        platform_ref: Option<String>,
+        storing: Option<(Platform, String)>,
+    ) {
         let refs = self.refs.get_or_init(|| {
             let (tx, rx) = mpsc::channel(REFS_BATCH * 4);
-            tokio::spawn(run_refs(self.store.clone(), rx));
+            tokio::spawn(run_refs(self.store.clone(), Arc::downgrade(self), rx));
             tx
         });
-        let (tx, rx) = oneshot::channel();
-        refs.send((local_id, platform_ref, tx))
-            .await
-            .map_err(|_| "the reference writer stopped".to_string())?;
-        rx.await
-            .map_err(|_| "the reference writer stopped".to_string())?
+        self.running.fetch_add(1, Ordering::SeqCst);
+        self.refs_queued.fetch_add(1, Ordering::SeqCst);
+        if let Err(mpsc::error::SendError((_, _, key))) =
+            refs.send((local_id, platform_ref, storing)).await
+        {
+            // The writer task ended (the runtime is shutting down): the post stays pending and
+            // is sent again at the next start.
+            tracing::error!(
+                local_id,
+                "cannot store a message's platform reference: the writer stopped"
+            );
+            if let Some(key) = key {
+                lock(&self.storing).remove(&key);
+            }
+            self.refs_queued.fetch_sub(1, Ordering::SeqCst);
+            self.running.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 
     /// A post given up: it is not pending any more (the next start does not send it).
@@ -847,9 +879,9 @@ mod tests {
     use async_trait::async_trait;
 
     /// A platform that is down (every send fails as unreachable) or up (records the posts).
-    struct Slack {
-        up: bool,
-        posts: Mutex<Vec<(String, String)>>,
+    pub(super) struct Slack {
+        pub(super) up: bool,
+        pub(super) posts: Mutex<Vec<(String, String)>>,
     }
 
     #[async_trait]
@@ -1073,6 +1105,68 @@ mod room_tests {
         waiting.await.expect("room once one is sent");
         chat.release.notify_one();
         outbox.flush().await;
+    }
+
+    /// A lane does not wait for the database: while another writer holds it, a channel's posts
+    /// are all sent, in order, and their references wait; `stop` returns once they are stored.
+    #[tokio::test]
+    async fn a_lane_sends_on_while_its_references_wait_for_the_writer() {
+        use sqlx::Connection as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("kmsbot.db");
+        let store = Store::open(&path).await.expect("store");
+        let chat = Arc::new(tests::Slack {
+            up: true,
+            posts: Mutex::new(Vec::new()),
+        });
+        let outbox = Outbox::new(store.clone(), Arc::new(Metrics::new()), Backoff::default());
+        outbox.register(chat.clone());
+        let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("second connection");
+        let mut ids = Vec::new();
+        for text in ["one", "two", "three"] {
+            ids.push(
+                outbox
+                    .say(Platform::Slack, "C1", None, text)
+                    .await
+                    .expect("recorded"),
+            );
+        }
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .expect("write lock");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while lock(&chat.posts).len() < 3 {
+            assert!(Instant::now() < deadline, "the lane waited for the writer");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let sent: Vec<String> = lock(&chat.posts).iter().map(|p| p.1.clone()).collect();
+        assert_eq!(sent, ["one", "two", "three"]);
+        assert!(outbox.pending() > 0, "references still to store");
+        assert!(!outbox.flush_for(Duration::from_millis(50)).await);
+        let stopping = tokio::spawn({
+            let outbox = outbox.clone();
+            async move { outbox.stop().await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!stopping.is_finished(), "stop waits for the references");
+        sqlx::query("ROLLBACK")
+            .execute(&mut other)
+            .await
+            .expect("unlock");
+        stopping.await.expect("stopped");
+        assert_eq!(outbox.pending(), 0);
+        assert!(store
+            .pending_posts("slack")
+            .await
+            .expect("pending")
+            .is_empty());
+        for (i, id) in ids.iter().enumerate() {
+            let m = store.message(*id).await.expect("read").expect("row");
+            assert_eq!(m.platform_ref, Some(format!("ts{}", i + 1)));
+        }
     }
 
     /// A reaction can come in before a post's reference is written (the writer is busy): the
