@@ -1,4 +1,4 @@
-//! Trains the intent classifier on `data/intents.toml` and `data/distilled.toml` and writes it to `OUT_DIR/classifier.bin`, which the library embeds (start-up reads the weights instead of training); writes the validated fact tables to `OUT_DIR/tables.json` likewise.
+//! Trains the intent classifier on `data/intents.toml` and writes it to `OUT_DIR/classifier.bin`, which the library embeds (start-up reads the weights instead of training); writes the validated fact tables to `OUT_DIR/tables.json` likewise.
 //!
 //! The features and the training are the library's own code: its source files are included
 //! here as modules (`#[path]`), so the model is exactly what training at run time would give
@@ -82,14 +82,11 @@ fn main() {
         Ok(t) => t,
         Err(e) => panic!("cannot read data/intents.toml: {e}"),
     };
-    let distilled = match std::fs::read_to_string("data/distilled.toml") {
-        Ok(t) => t,
-        Err(e) => panic!("cannot read data/distilled.toml: {e}"),
+    let examples = match nlu::training::examples(&training) {
+        Ok(x) => x,
+        Err(e) => panic!("data/intents.toml: {e:?}"),
     };
-    let model = match nlu::training::model(&training, &distilled) {
-        Ok(m) => m.to_bytes(),
-        Err(e) => panic!("training data: {e:?}"),
-    };
+    let model = nlu::classifier::Classifier::train(&examples).to_bytes();
     let Some(out_dir) = std::env::var_os("OUT_DIR") else {
         panic!("cargo sets OUT_DIR for build scripts");
     };

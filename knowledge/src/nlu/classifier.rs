@@ -135,59 +135,31 @@ fn word_features(words: &[String]) -> impl Iterator<Item = u64> + '_ {
 impl Classifier {
     /// Trains on `(utterance, label)` pairs.
     pub fn train(examples: &[(Utterance, String)]) -> Classifier {
-        Self::train_pruned(examples, examples.len(), 1)
-    }
-
-    /// Trains on `(utterance, label)` pairs, of which the first `core` are always learnt
-    /// from whole; a feature found only in the others is kept when at least `min_df` utterances
-    /// have it (rare ones would grow the model and only fit single sentences).
-    pub fn train_pruned(examples: &[(Utterance, String)], core: usize, min_df: u32) -> Classifier {
         let mut labels: Vec<String> = examples.iter().map(|(_, l)| l.clone()).collect();
         labels.sort();
         labels.dedup();
-        // Every feature's document frequency, and whether a core utterance has it; ids in
-        // order of first appearance.
-        let mut all: HashMap<u64, u32> = HashMap::default();
-        let mut all_df: Vec<u32> = Vec::new();
-        let mut in_core: Vec<bool> = Vec::new();
-        for (n, (u, _)) in examples.iter().enumerate() {
-            let mut seen: Vec<u32> = Vec::new();
-            for f in word_features(&u.words).chain(u.hashed.iter().copied()) {
-                let next = u32::try_from(all.len()).unwrap_or(u32::MAX);
-                let id = *all.entry(f).or_insert(next);
-                if id as usize == all_df.len() {
-                    all_df.push(0);
-                    in_core.push(false);
-                }
-                in_core[id as usize] |= n < core;
-                if !seen.contains(&id) {
-                    seen.push(id);
-                    all_df[id as usize] += 1;
-                }
-            }
-        }
-        let mut by_id = vec![0u64; all.len()];
-        for (hash, id) in &all {
-            by_id[*id as usize] = *hash;
-        }
         let mut vocab: HashMap<u64, u32> = HashMap::default();
         let mut df: Vec<u32> = Vec::new();
-        for (id, hash) in by_id.into_iter().enumerate() {
-            if in_core[id] || all_df[id] >= min_df {
-                vocab.insert(hash, u32::try_from(df.len()).unwrap_or(u32::MAX));
-                df.push(all_df[id]);
-            }
-        }
-        // Typos are corrected towards the words the model still knows.
         let mut known_words: Vec<String> = examples
             .iter()
-            .enumerate()
-            .flat_map(|(n, (u, _))| u.words.iter().map(move |w| (n, w)))
-            .filter(|(n, w)| *n < core || vocab.contains_key(&fnv(b'w', &[w.as_bytes()])))
-            .map(|(_, w)| w.clone())
+            .flat_map(|(u, _)| u.words.iter().cloned())
             .collect();
         known_words.sort();
         known_words.dedup();
+        for (u, _) in examples {
+            let mut seen: Vec<u32> = Vec::new();
+            for f in word_features(&u.words).chain(u.hashed.iter().copied()) {
+                let next = u32::try_from(vocab.len()).unwrap_or(u32::MAX);
+                let id = *vocab.entry(f).or_insert(next);
+                if id as usize == df.len() {
+                    df.push(0);
+                }
+                if !seen.contains(&id) {
+                    seen.push(id);
+                    df[id as usize] += 1;
+                }
+            }
+        }
         let n_docs = examples.len().max(1) as f32;
         let idf: Vec<f32> = df
             .iter()

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::nlu::classifier::{utterance, Classifier, Utterance};
+use crate::nlu::classifier::{utterance, Utterance};
 use crate::nlu::slots::{self, Slots};
 use crate::KbError;
 
@@ -62,30 +62,11 @@ pub fn mask(text: &str, s: &Slots) -> String {
     t
 }
 
-/// Utterances found only in the distilled questions are learnt from when at least this many
-/// utterances have them (the model stays about the size the hand-written ones give).
-pub const DISTILLED_MIN_DF: u32 = 8;
-
-/// The classifier trained on the hand-written utterances (`intents`, the text of
-/// `data/intents.toml`) and the distilled questions (`distilled`, `data/distilled.toml`), as
-/// `build.rs` trains it.
-pub fn model(intents: &str, distilled: &str) -> Result<Classifier, KbError> {
-    let mut all = examples(intents)?;
-    let core = all.len();
-    all.extend(examples_of("data/distilled.toml", distilled)?);
-    Ok(Classifier::train_pruned(&all, core, DISTILLED_MIN_DF))
-}
-
 /// The labelled utterances of `data/intents.toml` (its text is `training`), as the classifier
 /// sees them: slot values masked, slot kinds as features. Labels in file order (sorted).
 pub fn examples(training: &str) -> Result<Vec<(Utterance, String)>, KbError> {
-    examples_of("data/intents.toml", training)
-}
-
-/// The labelled utterances of a file in the format of `data/intents.toml`.
-pub fn examples_of(name: &str, training: &str) -> Result<Vec<(Utterance, String)>, KbError> {
     let file: IntentFile = toml::from_str(training).map_err(|e| KbError::Table {
-        file: name.into(),
+        file: "data/intents.toml".into(),
         line: 1,
         message: e.to_string(),
     })?;
