@@ -708,6 +708,13 @@ static WHERE_TO_GET_IT: LazyLock<Matcher> = LazyLock::new(|| {
         r"(?i)\b(where|how)\b.{0,25}\b(get|take|obtain|find|buy|order|download|request|receive)\s+(it|one|that|them|this)\b",
     )
 });
+/// "It says Product activated successfully. Will it need anything else?": a success
+/// reported, then whether anything is left to do.
+static ACTIVATED_ANYTHING_ELSE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(activated\s+successfully|successfully\s+activated|licen[cs]ed\s+now|now\s+licen[cs]ed|it\s+(is|s)\s+activated|(it\s+)?(worked|activated)\s+now)\b.{0,80}\b(anything\s+else|what\s+else|any(thing)?\s+more|(is\s+)?that\s+(it|all)|all\s+done|done\s+now|need\s+to\s+do\s+anything|further\s+steps?|next\s+steps?|do\s+i\s+need\s+to\s+do)\b",
+    )
+});
 /// "And if not activated?", "what about one that isn't activated yet?".
 static NOT_YET_ACTIVATED: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
@@ -1228,6 +1235,18 @@ static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// The client side, asked after the host ("and then on the clients?").
+/// "What edition is this?", "which edition is EnterpriseS?".
+static WHAT_EDITION: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(what|which)\b.{0,20}\bedition\b|\bwhat\s+(is|does)\s+\w+\s+(mean|stand\s+for)\b|\bedition\s+is\s+(it|this|that)\b",
+    )
+});
+/// "Clients?", "and the clients?": the clients alone, as a follow-up.
+static BARE_CLIENTS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)^\s*(and\s+|what\s+about\s+|how\s+about\s+|then\s+)?(the\s+|my\s+|our\s+)?(clients?|client\s+(vms?|machines?|side)|kms\s+clients?)\s*(then|now)?\s*[?.!]*\s*$",
+    )
+});
 static CLIENT_SIDE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(on|for|at)\s+(the\s+|each\s+|every\s+|all\s+(the\s+)?)?(clients?|client\s+(side|machines?|vms?)|instances?|vms?)\b|\bclient\s+side\b",
@@ -1689,6 +1708,9 @@ pub(crate) fn warm_up() {
         &WHERE_TO_GET_IT,
         &CHECK_IT,
         &NOT_YET_ACTIVATED,
+        &ACTIVATED_ANYTHING_ELSE,
+        &BARE_CLIENTS,
+        &WHAT_EDITION,
         &RENEWAL_INTERVAL,
         &CLOCK_WORDS,
         &DNS_PUBLISHING,
@@ -3158,6 +3180,15 @@ fn diagnose_output(
             text.push_str(&format!("\n\n**This is an evaluation edition.** {body}"));
         }
     }
+    // "What edition is EnterpriseS?" beside the output: the edition its ID names.
+    if let Some(line) = r
+        .name
+        .as_deref()
+        .filter(|_| WHAT_EDITION.is_match(&own))
+        .and_then(edition_id_named)
+    {
+        text = format!("{line}\n\n{text}");
+    }
     let mut c = ctx.cloned().unwrap_or_default();
     // A port test alone ("TcpTestSucceeded True now") leaves a thread about connectivity.
     c.intent = Some(
@@ -3188,6 +3219,41 @@ fn parse_offer(s: &str) -> Option<RequestOffer> {
         "internet-access" => Some(RequestOffer::InternetAccess),
         _ => None,
     }
+}
+
+/// The edition an edition ID of a `Name:` line names ("Windows(R), EnterpriseS edition":
+/// "`EnterpriseS` is Windows' ID for the edition **Enterprise LTSC**."), when it is an ID
+/// rather than the edition's own words.
+fn edition_id_named(name: &str) -> Option<String> {
+    let id = name
+        .split([',', ' '])
+        .map(str::trim)
+        .take_while(|w| !w.eq_ignore_ascii_case("edition"))
+        .filter(|w| !w.is_empty())
+        .last()?;
+    let lower = id.to_lowercase();
+    let spelled = editions::spell_out(&format!("{lower} edition"));
+    let words = spelled.strip_suffix(" edition")?.trim();
+    if words == lower {
+        return None;
+    }
+    let title: Vec<String> = words
+        .split(' ')
+        .map(|w| match w {
+            "ltsc" | "ltsb" | "n" | "g" | "iot" => w.to_uppercase(),
+            "for" => w.to_string(),
+            _ => {
+                let mut c = w.chars();
+                c.next().map_or_else(String::new, |f| {
+                    f.to_uppercase().chain(c).collect::<String>()
+                })
+            }
+        })
+        .collect();
+    Some(format!(
+        "`{id}` is Windows' own ID for the edition **{}**.",
+        title.join(" ").replace("IOT", "IoT")
+    ))
 }
 
 /// "Not activated" without output: ask for the output, say what to check first.
@@ -3766,6 +3832,25 @@ pub fn answer(
         }
         _ => question,
     };
+    // "done, it says Product activated successfully. will it need anything else?" in a thread
+    // about a KMS client: nothing more to do, and how its activation lasts (a MAK, retail or
+    // the host's own activation does not expire).
+    let kms_client_thread = matches!(
+        ctx.and_then(|c| c.intent),
+        Some(Intent::PointKms | Intent::ClientProcedure | Intent::ExistingKms | Intent::KeyLookup)
+    ) || question.to_lowercase().contains("kms");
+    if kms_client_thread
+        && ACTIVATED_ANYTHING_ELSE.is_match(question)
+        && !["mak", "host", "retail", "phone", "online", "oem"]
+            .iter()
+            .any(|w| question.to_lowercase().contains(w))
+    {
+        let t = target(&Slots::default(), ctx, settings);
+        if let Some(mut a) = fact_answer(kb, "validity", &t, Intent::Timing, ctx) {
+            a.text = format!("**Nothing else to do** once it says activated. {}", a.text);
+            return with_intent(a, Some(Intent::Timing));
+        }
+    }
     // "ok it says licensed now. how long is that good for?": a report, then the question.
     let question = ack_then_question(question).unwrap_or(question);
     // "What's a GVLK, in plain words?": the question without the request for plain words.
@@ -7219,7 +7304,7 @@ fn answer_one(
             if let Some(a) = fact_answer(kb, "host-check", &t, Intent::HostSetup, ctx) {
                 return with_intent(a, Some(Intent::HostSetup));
             }
-        } else if CLIENT_SIDE.is_match(q) {
+        } else if CLIENT_SIDE.is_match(q) || BARE_CLIENTS.is_match(q) {
             u.reroute(Intent::ClientProcedure);
         }
     }
@@ -8518,6 +8603,10 @@ fn answer_one(
             }
             let mut c = ctx.cloned().unwrap_or_default();
             c.intent = Some(Intent::HostSetup);
+            // The thread goes on with the new port ("clients?": point them at it).
+            if port.is_some() {
+                c.port = port;
+            }
             let a = finish(
                 text,
                 Source {
