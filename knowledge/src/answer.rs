@@ -283,7 +283,7 @@ static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"\b(find|get|see|where|which|look\s+up|need|want)\b.{0,40}\bactivation\s+ids?\b", "/dlv"),
         (r"\b(see|show|find|check|display|view|print)\w*\b.{0,30}\bkms\s+(host|server)\b.{0,15}\b(name|address|ip)\b|\b(see|show|find|check|display|view|print)\w*\s+(the\s+)?current\s+kms\s+(host|server)\b", "/dlv"),
-        (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b", "/skms-domain"),
+        (r"\b(specific|other|different|another)\s+dns\s+(domain|suffix)\b|\bsearch\b.{0,30}\bdns\s+domain\b|\b(lookups?|look\s*up|discovery|discover\w*|search\w*)\b.{0,30}\b(one|a\s+single|single|a\s+specific|our|that|a\s+certain)\s+(dns\s+)?(domain|suffix)\b", "/skms-domain"),
         (r"\b(kms|srv|vlmcs)\b.{0,60}\b(domain|zone)\s+[a-z0-9-]+(\.[a-z0-9-]+)+\b.{0,40}\b(only|instead|not\s+(a\s+|the\s+)?(specific|single|one|particular|fixed))\b|\b(search|look\w*|find|discover\w*|locate)\b.{0,30}\bkms\b.{0,30}\b(in|from|under)\s+(the\s+)?(dns\s+)?(domain|zone)\s+[a-z0-9-]+(\.[a-z0-9-]+)+|\bsrv\b.{0,40}\b(in|from)\s+(an?\s+)?(other|different|another|second)\s+(dns\s+)?(domain|zone)\b|\b(other|different|another)\s+(dns\s+)?(domain|zone)\b.{0,40}\bsrv\b", "/skms-domain"),
         (r"\b(full|detailed|verbose|complete|all)\b.{0,30}\b(licen[cs]\w*|activation)\s+(details|info\w*)\b", "/dlv"),
         (r"\breinstall\w*\s+(the\s+|all\s+(the\s+)?)?(system\s+|windows\s+)?licen[cs]e\s+files?\b", "/rilc"),

@@ -702,6 +702,31 @@ static ACTIVATION_EVIDENCE: LazyLock<Matcher> = LazyLock::new(|| {
 static WHERE_TO_GET: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(where|how)\b.{0,30}\b(get|obtain|find|buy|order|download|request)\b")
 });
+/// "Where I can take it?", "where do I get one?": where to get the thing just talked about.
+static WHERE_TO_GET_IT: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(where|how)\b.{0,25}\b(get|take|obtain|find|buy|order|download|request|receive)\s+(it|one|that|them|this)\b",
+    )
+});
+/// "It says Product activated successfully. Will it need anything else?": a success
+/// reported, then whether anything is left to do.
+static ACTIVATED_ANYTHING_ELSE: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(activated\s+successfully|successfully\s+activated|licen[cs]ed\s+now|now\s+licen[cs]ed|it\s+(is|s)\s+activated|(it\s+)?(worked|activated)\s+now)\b.{0,80}\b(anything\s+else|what\s+else|any(thing)?\s+more|(is\s+)?that\s+(it|all)|all\s+done|done\s+now|need\s+to\s+do\s+anything|further\s+steps?|next\s+steps?|do\s+i\s+need\s+to\s+do)\b",
+    )
+});
+/// "And if not activated?", "what about one that isn't activated yet?".
+static NOT_YET_ACTIVATED: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(if|when|one|ones|clients?|machines?|it|that|which|those)\b.{0,20}\b(not|isn'?t|aren'?t|never|wasn'?t)\s+(yet\s+)?activated\b|\b(un|non-?)activated\b|\bnot\s+activated\s+yet\b",
+    )
+});
+/// "Check it", "how do I verify that it exists?": checking the thing just talked about.
+static CHECK_IT: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(check|verify|test|confirm|validate|query|look\s*up)\w*\b.{0,25}\b(it|that|this|them|exists?|there|published|registered)\b",
+    )
+});
 /// "What should I run?", "which commands?".
 static RUN_WHAT: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
@@ -1132,6 +1157,13 @@ static PLAIN_WORDS_TAIL: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)[\s,;:-]*\b(in\s+(plain|simple|layman'?s?|easy|short|everyday|normal)\s+(words|terms|english|language)|in\s+(one|a\s+single)\s+(line|sentence)|for\s+(a\s+|an\s+)?(beginners?|newbies?|novices?|non-?techies?|non-?technical\s+\w+|dummies|layman|layperson)|like\s+i'?m\s+(five|5)|eli5)\s*(please|pls)?\s*(?P<mark>[?.!]*)\s*$",
     )
 });
+/// "I not understand CSVLK, what it is?", "i don't understand what a GVLK is": a term the
+/// user asks to have explained.
+static NOT_UNDERSTOOD_TERM: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(sorry,?\s+)?i\s+(do\s+not|don'?t|dont|not|did\s+not|didn'?t|can'?t|cannot)\s+understand\s+(what\s+)?(an?\s+|the\s+)?(?P<term>[a-z0-9][a-z0-9 /-]{1,30}?)(\s+(is|means?|does|stands\s+for))?\s*[,.;:!?-]*\s*(what\s+(it|that|this)\s+(is|means?)|what\s+(is|means?)\s+(it|that|this))?\s*[?.!]*\s*$",
+    )
+});
 static THANKS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(thanks?(\s+(a\s+lot|so\s+much|again))?|thank\s+you(\s+(so\s+much|again))?|thx|ty|cheers|great|perfect|awesome|nice|cool|ok(ay)?|got\s+it)\s*[!.,:;-]+\s+",
@@ -1203,6 +1235,18 @@ static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// The client side, asked after the host ("and then on the clients?").
+/// "What edition is this?", "which edition is EnterpriseS?".
+static WHAT_EDITION: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(what|which)\b.{0,20}\bedition\b|\bwhat\s+(is|does)\s+\w+\s+(mean|stand\s+for)\b|\bedition\s+is\s+(it|this|that)\b",
+    )
+});
+/// "Clients?", "and the clients?": the clients alone, as a follow-up.
+static BARE_CLIENTS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)^\s*(and\s+|what\s+about\s+|how\s+about\s+|then\s+)?(the\s+|my\s+|our\s+)?(clients?|client\s+(vms?|machines?|side)|kms\s+clients?)\s*(then|now)?\s*[?.!]*\s*$",
+    )
+});
 static CLIENT_SIDE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(on|for|at)\s+(the\s+|each\s+|every\s+|all\s+(the\s+)?)?(clients?|client\s+(side|machines?|vms?)|instances?|vms?)\b|\bclient\s+side\b",
@@ -1458,10 +1502,22 @@ static KMS_OR_GVLK: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(kms|gvlks?|kms\s+client\s+(setup\s+)?keys?|setup\s+keys?|(the\s+)?keys\s+you\s+(list|show|give)|these\s+keys)\b",
     )
 });
+/// How often or after how long a client renews its activation.
+static RENEWAL_INTERVAL: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(how\s+(much\s+time|long|often)|interval|frequen\w*|between|every|period)\b.*\brenew\w*|\brenew\w*\b.*\b(how\s+often|interval|frequen\w*|every|period|how\s+much\s+time)\b",
+    )
+});
+/// The clock itself: its sync, skew or time zone.
+static CLOCK_WORDS: LazyLock<Matcher> = LazyLock::new(|| {
+    rx_match(
+        r"(?i)\b(clocks?|sync\w*|ntp|w32tm|skew\w*|drift\w*|time\s*zones?|utc|hours?\s+apart|out\s+of\s+sync)\b",
+    )
+});
 /// Changing the port a KMS host listens on.
 static HOST_PORT_CHANGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b|\b(change|move|customi[sz]e)\w*\s+(the\s+)?(default\s+)?kms\s+port\b|\b(move|switch|change|go)\w*\b.{0,30}\b(off|away\s+from|from)\s+(port\s+)?1688\b",
+        r"(?i)\bport\s+(change|chang\w*|move|moved|switch\w*)\b.{0,30}\b(kms|host|server)\b|\b(change|set|move|use|configure|switch)\w*\b.*\bport\b.*\b(host|server)\b.*\blisten|\b(host|server)\b.*\blisten\w*\s+on\s+(a\s+)?(different|another|other|non-?default)\s+port|\bsprt\b|\bkms\s+host\b.*\b(change|set|move)\w*\b.*\bport\b|\bkms\s+(host|server)('?s)?\s+(listening\s+)?port\s+(change|chang\w*|set|move|moved|to)\b|\b(change|set|move|configure|switch)\w*\b.*\blistening\s+port\b|\b(change|chg|chng|set|move|configure|switch)\w*\b.*\blisten(er|ing)?\b.*\b\d{2,5}\b|\b(host|server)\b.*\b(should|must|to|make|let)\s+(it\s+)?listen\w*\s+on\b|\b(change|set|move|configure|switch)\w*\s+(the\s+)?kms\s+port\s+on\s+(the\s+)?(kms\s+)?(host|server)\b|\b(change|move|customi[sz]e)\w*\s+(the\s+)?(default\s+)?kms\s+port\b|\b(move|switch|change|go)\w*\b.{0,30}\b(off|away\s+from|from)\s+(port\s+)?1688\b",
     )
 });
 /// The grace period before activation.
@@ -1648,6 +1704,15 @@ pub(crate) fn warm_up() {
         &ERROR_CODE_RX,
         &SLMGR_USAGE,
         &HOST_PORT_CHANGE,
+        &NOT_UNDERSTOOD_TERM,
+        &WHERE_TO_GET_IT,
+        &CHECK_IT,
+        &NOT_YET_ACTIVATED,
+        &ACTIVATED_ANYTHING_ELSE,
+        &BARE_CLIENTS,
+        &WHAT_EDITION,
+        &RENEWAL_INTERVAL,
+        &CLOCK_WORDS,
         &DNS_PUBLISHING,
         &INTERVAL_CHANGE,
         &UNDO,
@@ -3115,6 +3180,15 @@ fn diagnose_output(
             text.push_str(&format!("\n\n**This is an evaluation edition.** {body}"));
         }
     }
+    // "What edition is EnterpriseS?" beside the output: the edition its ID names.
+    if let Some(line) = r
+        .name
+        .as_deref()
+        .filter(|_| WHAT_EDITION.is_match(&own))
+        .and_then(edition_id_named)
+    {
+        text = format!("{line}\n\n{text}");
+    }
     let mut c = ctx.cloned().unwrap_or_default();
     // A port test alone ("TcpTestSucceeded True now") leaves a thread about connectivity.
     c.intent = Some(
@@ -3145,6 +3219,41 @@ fn parse_offer(s: &str) -> Option<RequestOffer> {
         "internet-access" => Some(RequestOffer::InternetAccess),
         _ => None,
     }
+}
+
+/// The edition an edition ID of a `Name:` line names ("Windows(R), EnterpriseS edition":
+/// "`EnterpriseS` is Windows' ID for the edition **Enterprise LTSC**."), when it is an ID
+/// rather than the edition's own words.
+fn edition_id_named(name: &str) -> Option<String> {
+    let id = name
+        .split([',', ' '])
+        .map(str::trim)
+        .take_while(|w| !w.eq_ignore_ascii_case("edition"))
+        .filter(|w| !w.is_empty())
+        .last()?;
+    let lower = id.to_lowercase();
+    let spelled = editions::spell_out(&format!("{lower} edition"));
+    let words = spelled.strip_suffix(" edition")?.trim();
+    if words == lower {
+        return None;
+    }
+    let title: Vec<String> = words
+        .split(' ')
+        .map(|w| match w {
+            "ltsc" | "ltsb" | "n" | "g" | "iot" => w.to_uppercase(),
+            "for" => w.to_string(),
+            _ => {
+                let mut c = w.chars();
+                c.next().map_or_else(String::new, |f| {
+                    f.to_uppercase().chain(c).collect::<String>()
+                })
+            }
+        })
+        .collect();
+    Some(format!(
+        "`{id}` is Windows' own ID for the edition **{}**.",
+        title.join(" ").replace("IOT", "IoT")
+    ))
 }
 
 /// "Not activated" without output: ask for the output, say what to check first.
@@ -3723,6 +3832,25 @@ pub fn answer(
         }
         _ => question,
     };
+    // "done, it says Product activated successfully. will it need anything else?" in a thread
+    // about a KMS client: nothing more to do, and how its activation lasts (a MAK, retail or
+    // the host's own activation does not expire).
+    let kms_client_thread = matches!(
+        ctx.and_then(|c| c.intent),
+        Some(Intent::PointKms | Intent::ClientProcedure | Intent::ExistingKms | Intent::KeyLookup)
+    ) || question.to_lowercase().contains("kms");
+    if kms_client_thread
+        && ACTIVATED_ANYTHING_ELSE.is_match(question)
+        && !["mak", "host", "retail", "phone", "online", "oem"]
+            .iter()
+            .any(|w| question.to_lowercase().contains(w))
+    {
+        let t = target(&Slots::default(), ctx, settings);
+        if let Some(mut a) = fact_answer(kb, "validity", &t, Intent::Timing, ctx) {
+            a.text = format!("**Nothing else to do** once it says activated. {}", a.text);
+            return with_intent(a, Some(Intent::Timing));
+        }
+    }
     // "ok it says licensed now. how long is that good for?": a report, then the question.
     let question = ack_then_question(question).unwrap_or(question);
     // "What's a GVLK, in plain words?": the question without the request for plain words.
@@ -3738,6 +3866,18 @@ pub fn answer(
             let mark = c.name("mark").map_or("", |m| m.as_str());
             plain = format!("{}{mark}", &question[..start]);
             plain.as_str()
+        }
+        _ => question,
+    };
+    // "I not understand CSVLK, what it is?": what that term is.
+    let explain;
+    let question = match NOT_UNDERSTOOD_TERM
+        .captures(question)
+        .and_then(|c| c.name("term"))
+    {
+        Some(term) if term.as_str().split_whitespace().count() <= 4 => {
+            explain = format!("What is {}?", term.as_str().trim());
+            explain.as_str()
         }
         _ => question,
     };
@@ -7096,20 +7236,60 @@ fn answer_one(
             }
         }
     }
-    // "Where do I get the key for it?" in a thread about building a KMS host: the host key.
+    // "Where do I get the key for it?" in a thread about building a KMS host: the host key;
+    // "where I can take it?" after the host key (CSVLK) was explained, likewise.
     if let Some(prev) = ctx.and_then(|c| c.intent) {
         if prev == Intent::HostSetup
             && u.slots.editions.is_empty()
             && u.slots.error.is_none()
-            && KEY_WORDS.is_match(q)
+            && ((KEY_WORDS.is_match(q) && WHERE_TO_GET.is_match(q)) || WHERE_TO_GET_IT.is_match(q))
             && !CLIENT_KEY_WORDS.is_match(q)
-            && WHERE_TO_GET.is_match(q)
             && toks.len() <= 8
         {
             let t = target(&u.slots, ctx, settings);
             if let Some(a) = fact_answer(kb, "host-key-source", &t, Intent::HostSetup, ctx) {
                 return with_intent(a, Some(Intent::HostSetup));
             }
+        }
+    }
+    // "and if not activated?" after the renewal interval: the validity fact, which has the
+    // retry of a client not activated yet.
+    if ctx.and_then(|c| c.intent) == Some(Intent::Timing)
+        && toks.len() <= 8
+        && u.slots.nothing_pasted()
+        && u.slots.error.is_none()
+        && NOT_YET_ACTIVATED.is_match(q)
+    {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = fact_answer(kb, "validity", &t, Intent::Timing, ctx) {
+            return with_intent(a, Some(Intent::Timing));
+        }
+    }
+    // "also from registry?" after uninstalling the product key: both ways of removing it.
+    if ctx
+        .and_then(|c| c.topic.as_ref())
+        .is_some_and(|s| s.section == "slmgr /upk" || s.section == "slmgr /cpky")
+        && toks.len() <= 8
+        && u.slots.nothing_pasted()
+        && lower.contains("registry")
+    {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = fact_answer(kb, "remove-key", &t, Intent::Slmgr, ctx) {
+            return with_intent(a, Some(Intent::Slmgr));
+        }
+    }
+    // "check it" after the SRV record was explained: the record's look-up, with that fact.
+    if ctx
+        .and_then(|c| c.topic.as_ref())
+        .is_some_and(|s| s.section.contains("_vlmcs"))
+        && toks.len() <= 8
+        && u.slots.nothing_pasted()
+        && u.slots.error.is_none()
+        && CHECK_IT.is_match(q)
+    {
+        let t = target(&u.slots, ctx, settings);
+        if let Some(a) = fact_answer(kb, "srv", &t, Intent::ExistingKms, ctx) {
+            return with_intent(a, Some(Intent::ExistingKms));
         }
     }
     // After setting up a host: "and then on the clients?" is the client procedure, "how do I
@@ -7124,7 +7304,7 @@ fn answer_one(
             if let Some(a) = fact_answer(kb, "host-check", &t, Intent::HostSetup, ctx) {
                 return with_intent(a, Some(Intent::HostSetup));
             }
-        } else if CLIENT_SIDE.is_match(q) {
+        } else if CLIENT_SIDE.is_match(q) || BARE_CLIENTS.is_match(q) {
             u.reroute(Intent::ClientProcedure);
         }
     }
@@ -8423,6 +8603,10 @@ fn answer_one(
             }
             let mut c = ctx.cloned().unwrap_or_default();
             c.intent = Some(Intent::HostSetup);
+            // The thread goes on with the new port ("clients?": point them at it).
+            if port.is_some() {
+                c.port = port;
+            }
             let a = finish(
                 text,
                 Source {
@@ -9177,6 +9361,16 @@ fn answer_one(
         u.intent = Intent::Slmgr;
         u.confidence = u.confidence.max(0.6);
     }
+    // "limit kms lookup to one dns domain": the option that sets the domain clients search,
+    // also when the classifier knows none of the words.
+    if matches!(u.intent, Intent::None | Intent::ExistingKms)
+        && u.slots.dli.is_none()
+        && lower.contains("kms")
+        && slmgr_option_in(kb, q).is_some_and(|o| o.option == "/skms-domain")
+    {
+        u.intent = Intent::Slmgr;
+        u.confidence = u.confidence.max(0.6);
+    }
     // "ansible activate windows", "script to activate all servers": the commands, scripted.
     if SCRIPTED.is_match(q)
         && lower.contains("activat")
@@ -9441,6 +9635,15 @@ fn answer_one(
     {
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
+    }
+    // "How much time between client is renew with KMS server?": the renewal interval, not
+    // the clock.
+    if u.intent == Intent::TimeSync
+        && u.slots.error.is_none()
+        && RENEWAL_INTERVAL.is_match(q)
+        && !CLOCK_WORDS.is_match(q)
+    {
+        u.reroute(Intent::Timing);
     }
     // Their own KMS host and an edition: the whole procedure, with that key and that host.
     if u.slots.host.is_some()

@@ -1266,3 +1266,42 @@ fn thirty_eighth_dev_set() {
         "thirty-eighth dev set: accuracy {pct:.1}% < 80%"
     );
 }
+
+/// The thirty-ninth development set (dev42.toml): a mixed bank in four personas in equal parts
+/// (a new cloud user, a terse sysadmin, a non-native English speaker, someone pasting output
+/// with or without a question), with the tenant's own KMS hosts, ports, editions, counts and
+/// error codes; about a fifth thread follow-ups; 150 items, 30 off-topic near-misses (the RDP
+/// port, Remote Desktop CALs and licence servers, Ubuntu and RHEL, SQL Server evaluation, SSL
+/// certificates, Windows Update errors, NTP on Linux, Office 365 and Teams sign-in). Written
+/// blind to the engine. First run, before any tuning on it: 133/150 (88.7%), off-topic
+/// declined 30/30 (held-out sets at that moment: third 214/225, fourth 226/240, fifth 239/254).
+/// Training the classifier also on the tuning sets' questions, labelled with their answers'
+/// intents, was tried before any tuning on this set and gave 132/150 (reverted). 19 items were
+/// added after tuning, from other wordings tried by hand (t001-t019); two expectations were
+/// widened because they were too narrow for right answers (c038 "One host is enough", p016
+/// "never goes above 50"). After tuning on it: 164/169, with the held-out sets unchanged
+/// (third 214/225, fourth 226/240, fifth 239/254). The fixes were made general: a host's port
+/// change written noun first ("port change kms host 1700"); the renewal interval asked with
+/// "time" and no clock word; the DNS domain clients search for SRV records (/skms-domain) when
+/// the classifier knows none of the words; "I don't understand X, what it is?" as "What is
+/// X?"; in a thread, "where I can take it?" after the host key, "check it" after the SRV record,
+/// "also from registry?" after /upk, "and if not activated?" after the renewal interval, a bare
+/// "clients?" after a host change (with the new port kept); "activated successfully, anything
+/// else?" in a KMS client thread; the edition an edition ID names beside pasted output. Still
+/// failing: s029 (the directory requirements of ADBA, which no fact holds), p021 and p022 (an
+/// address written on the same line as a pasted error is read as part of the output), p024 (the
+/// key of the LTSC release asked after pasted output, whose edition the thread does not keep),
+/// p027 (0xC004E003: the error table cites no cause, and the expectation names one).
+#[test]
+fn thirty_ninth_dev_set() {
+    let pct = check_set(
+        "thirty-ninth dev set (tuned on)",
+        include_str!("dev42.toml"),
+        140,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 82.0,
+        "thirty-ninth dev set: accuracy {pct:.1}% < 82%"
+    );
+}
