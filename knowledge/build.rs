@@ -30,7 +30,9 @@ mod prebuilt {
         None
     }
 
-    pub(crate) fn gate(_: &str) -> Option<(&'static [&'static [u8]], &'static str)> {
+    pub(crate) type Gate = &'static [&'static [&'static [u8]]];
+
+    pub(crate) fn gate(_: &str) -> Option<(Gate, &'static str)> {
         None
     }
 }
@@ -158,7 +160,7 @@ fn prebuild_patterns(out_dir: &std::path::Path) {
         .determinize_size_limit(Some(4 * PREBUILT_DFA_LIMIT));
     let mut blob: Vec<u8> = Vec::new();
     let mut index = String::from("static INDEX: &[(&str, usize, usize)] = &[\n");
-    let mut gates = String::from("static GATES: &[(&str, &[&[u8]])] = &[\n");
+    let mut gates = String::from("static GATES: &[(&str, &[&[&[u8]]])] = &[\n");
     for source in &sources {
         let Some(nfa) = text::matcher_nfa(source) else {
             continue;
@@ -168,9 +170,15 @@ fn prebuild_patterns(out_dir: &std::path::Path) {
             .build_from_nfa(&nfa)
         else {
             // Compiled at run time: only once a text holds one of its literals.
-            if let Some(literals) = gate_literals(source) {
-                let literals: Vec<String> = literals.iter().map(|l| format!("&{l:?}")).collect();
-                gates.push_str(&format!("    ({source:?}, &[{}]),\n", literals.join(", ")));
+            if let Some(sets) = gate_literals(source) {
+                let sets: Vec<String> = sets
+                    .iter()
+                    .map(|set| {
+                        let literals: Vec<String> = set.iter().map(|l| format!("&{l:?}")).collect();
+                        format!("&[{}]", literals.join(", "))
+                    })
+                    .collect();
+                gates.push_str(&format!("    ({source:?}, &[{}]),\n", sets.join(", ")));
             }
             continue;
         };
@@ -195,18 +203,24 @@ fn prebuild_patterns(out_dir: &std::path::Path) {
     }
 }
 
-/// Lower-case literals one of which every match of `source` (a [`text::matcher_nfa`] pattern)
-/// contains once the text is lower-cased (ASCII): the literals every match starts with, or
-/// those every match ends with, whichever set is more telling (longer shortest literal, then
-/// fewer). `None` when neither set is finite and made of literals of two bytes or more (a class
-/// or a window at both ends).
+/// Most literals in a gate's set: a set is looked for with one substring search per literal
+/// until a pattern is compiled, far less than compiling it (a large alternation of words takes
+/// hundreds of microseconds to compile, and most questions hold none of its words).
+const GATE_LITERALS_MAX: usize = 256;
+
+/// Sets of lower-case literals such that every match of `source` (a [`text::matcher_nfa`]
+/// pattern), once the text is lower-cased (ASCII), holds one literal of each set: the literals
+/// every match starts with, and those every match ends with. A set is kept when it is finite and
+/// made of literals of two bytes or more; `None` when neither is (a class or a window at both
+/// ends). Both sets are necessary conditions, so a text must meet both: a question holding a
+/// word a pattern starts with but none it ends with does not compile the pattern.
 ///
 /// The pattern is first made to match lower-cased text ([`lowered`]), so `(?i)` letters are one
 /// byte rather than two and their literals do not multiply. regex-syntax's extractor gives, for
 /// a finite sequence, literals one of which begins (ends) every match; look-arounds (`\b`,
 /// `^`) count as empty, windows and large classes end a literal there. A literal that contains
 /// another of the set is left out: the other is in the text whenever it is.
-fn gate_literals(source: &str) -> Option<Vec<Vec<u8>>> {
+fn gate_literals(source: &str) -> Option<Vec<Vec<Vec<u8>>>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
@@ -215,7 +229,7 @@ fn gate_literals(source: &str) -> Option<Vec<Vec<u8>>> {
         .parse(source)
         .ok()?;
     let hir = lowered(&hir)?;
-    let mut best: Option<Vec<Vec<u8>>> = None;
+    let mut sets: Vec<Vec<Vec<u8>>> = Vec::new();
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
         let mut extractor = Extractor::new();
         extractor
@@ -223,7 +237,7 @@ fn gate_literals(source: &str) -> Option<Vec<Vec<u8>>> {
             .limit_class(8)
             .limit_repeat(8)
             .limit_literal_len(24)
-            .limit_total(48);
+            .limit_total(GATE_LITERALS_MAX);
         let seq = extractor.extract(&hir);
         let Some(literals) = seq.literals() else {
             continue;
@@ -239,16 +253,11 @@ fn gate_literals(source: &str) -> Option<Vec<Vec<u8>>> {
             !all.iter()
                 .any(|other| other != l && l.windows(other.len()).any(|w| w == &other[..]))
         });
-        let shortest = |s: &Vec<Vec<u8>>| s.iter().map(Vec::len).min().unwrap_or(0);
-        let better = best.as_ref().is_none_or(|b| {
-            (shortest(&set), std::cmp::Reverse(set.len()))
-                > (shortest(b), std::cmp::Reverse(b.len()))
-        });
-        if better {
-            best = Some(set);
+        if !sets.contains(&set) {
+            sets.push(set);
         }
     }
-    best
+    (!sets.is_empty()).then_some(sets)
 }
 
 /// `hir` as it matches lower-cased text: every byte its literals and classes accept, lower-cased

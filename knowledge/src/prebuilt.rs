@@ -18,12 +18,15 @@ use regex_automata::dfa::dense::DFA;
 #[repr(C, align(8))]
 struct Aligned<B: ?Sized>(B);
 
+/// A gated pattern's literal sets: a text holding no literal of one of them does not match.
+pub(crate) type Gate = &'static [&'static [&'static [u8]]];
+
 /// Every prebuilt DFA, serialized little-endian.
 static BLOB: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/patterns.dfa")));
 
 // `static INDEX: &[(&str, usize, usize)]`: each pattern, sorted, with its DFA's start and end in
-// `BLOB`; `static GATES: &[(&str, &[&[u8]])]`: each pattern compiled at run time that has gate
-// literals, sorted, with them (see `gate`).
+// `BLOB`; `static GATES: &[(&str, &[&[&[u8]]])]`: each pattern compiled at run time that has gate
+// literals, sorted, with their sets (see `gate`).
 include!(concat!(env!("OUT_DIR"), "/patterns.rs"));
 
 /// The prebuilt DFA of `source` (a pattern as [`crate::text::Matcher`] compiles it), and the
@@ -38,11 +41,12 @@ pub(crate) fn dfa(source: &str) -> Option<(DFA<&'static [u32]>, &'static str)> {
     Some((dfa, pattern))
 }
 
-/// The literals one of which every match of `source` holds, for a pattern compiled at run time
-/// (not prebuilt), and the pattern as a static string. `build.rs` finds them with
-/// regex-syntax's literal extractor (`gate_literals`); a pattern has none when every match
-/// may start and end with a class or a window.
-pub(crate) fn gate(source: &str) -> Option<(&'static [&'static [u8]], &'static str)> {
+/// Sets of literals such that every match of `source` holds one literal of each set (those it
+/// starts with, those it ends with), for a pattern compiled at run time (not prebuilt), and the
+/// pattern as a static string. `build.rs` finds them with regex-syntax's literal extractor
+/// (`gate_literals`); a pattern has none when every match may start and end with a class or a
+/// window.
+pub(crate) fn gate(source: &str) -> Option<(Gate, &'static str)> {
     let i = GATES.binary_search_by(|(s, _)| (*s).cmp(source)).ok()?;
     let (pattern, literals) = GATES[i];
     Some((literals, pattern))
@@ -50,7 +54,7 @@ pub(crate) fn gate(source: &str) -> Option<(&'static [&'static [u8]], &'static s
 
 /// Every gated pattern and its literals.
 #[cfg(test)]
-pub(crate) fn gated() -> impl Iterator<Item = (&'static str, &'static [&'static [u8]])> {
+pub(crate) fn gated() -> impl Iterator<Item = (&'static str, Gate)> {
     GATES
         .iter()
         .map(|(pattern, literals)| (*pattern, *literals))

@@ -179,11 +179,11 @@ enum Engine {
         /// The pattern, for a search the DFA gives up on (see `Lazy::nfa`).
         source: &'static str,
     },
-    /// A pattern too large to prebuild whose every match holds one of `gate`'s literals
-    /// (`build.rs` found them): a text without any does not match, and the pattern is compiled
-    /// (as `Lazy`) only when a text has one.
+    /// A pattern too large to prebuild whose every match holds a literal of each of `gate`'s
+    /// sets (`build.rs` found them): a text without one does not match, and the pattern is
+    /// compiled (as `Lazy`) only when a text has them.
     Gated {
-        gate: &'static [&'static [u8]],
+        gate: crate::prebuilt::Gate,
         source: &'static str,
         compiled: std::sync::OnceLock<Box<Matcher>>,
     },
@@ -270,6 +270,10 @@ impl Matcher {
                 source,
                 compiled,
             } => {
+                // Once compiled, the DFA answers faster than the gate's literals would.
+                if let Some(matcher) = compiled.get() {
+                    return matcher.matches(bytes);
+                }
                 return gate_open(gate, bytes)
                     && compiled
                         .get_or_init(|| Box::new(Matcher::lazy(source)))
@@ -316,12 +320,14 @@ impl Matcher {
     }
 }
 
-/// True when `bytes`, lower-cased (ASCII), hold one of a gate's literals (lower-case, see
-/// `build.rs` `gate_literals`).
-fn gate_open(gate: &[&[u8]], bytes: &[u8]) -> bool {
+/// True when `bytes`, lower-cased (ASCII), hold a literal of each of a gate's sets (lower-case,
+/// see `build.rs` `gate_literals`).
+fn gate_open(gate: crate::prebuilt::Gate, bytes: &[u8]) -> bool {
     let holds = |text: &[u8]| {
-        gate.iter()
-            .any(|literal| memchr::memmem::find(text, literal).is_some())
+        gate.iter().all(|set| {
+            set.iter()
+                .any(|literal| memchr::memmem::find(text, literal).is_some())
+        })
     };
     if !bytes.iter().any(u8::is_ascii_uppercase) {
         return holds(bytes);
@@ -1167,9 +1173,11 @@ mod tests {
             };
             gated += 1;
             assert!(
-                literals
-                    .iter()
-                    .all(|l| l.len() >= 2 && !l.iter().any(u8::is_ascii_uppercase)),
+                !literals.is_empty()
+                    && literals
+                        .iter()
+                        .flat_map(|set| set.iter())
+                        .all(|l| { l.len() >= 2 && !l.iter().any(u8::is_ascii_uppercase) }),
                 "{source}: {literals:?}"
             );
             if !fast.is_match("srv 2019 dc") {
