@@ -1589,6 +1589,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &OTHER_WINDOWS_TOPIC,
+        &ORDINAL_ONE,
         &KMS_DNS_TEXT_ALONE,
         &SRV_FIELD,
         &KMS_VS_RDS,
@@ -2494,6 +2495,7 @@ fn keys_answer(
                 c.family = Some(g.family.clone());
                 c.edition = Some(g.edition.clone());
             }
+            c.editions = exact.iter().map(|g| g.edition.clone()).collect();
             Some(finish(
                 text,
                 gvlk_source(kb, "several editions"),
@@ -3701,6 +3703,135 @@ fn grace_follow_up(ctx: Option<&Context>, lower: &str, tokens: usize, slots: &Sl
         ]
         .iter()
         .any(|w| lower.contains(w))
+}
+
+/// One of several things the last answer listed, named by its place ("the second one", "the
+/// 1st key", "the latter").
+static ORDINAL_ONE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(the\s+)?(first|second|third|1st|2nd|3rd|last|latter|former)(\s+(one|key|edition|row))?\b",
+    )
+});
+
+/// A follow-up of an answer that gave the keys of several editions: one of them named by its
+/// place ("the second one, how do I install it?"), or another version alone ("same for
+/// 2022?", "and 2016") for each of those editions in that version.
+fn several_editions_follow_up(
+    kb: &KnowledgeBase,
+    c: &Context,
+    q: &str,
+    lower: &str,
+    u: &mut Understanding,
+    tokens: usize,
+) {
+    if c.editions.len() < 2 || tokens > 8 || !u.slots.nothing_pasted() || u.slots.error.is_some() {
+        return;
+    }
+    if u.slots.editions.is_empty() && ORDINAL_ONE.is_match(q) {
+        let place = [
+            (&["first", "1st", "former"][..], 0usize),
+            (&["second", "2nd"][..], 1),
+            (&["third", "3rd"][..], 2),
+        ]
+        .iter()
+        .find(|(words, _)| words.iter().any(|w| lower.contains(w)))
+        .map(|(_, i)| *i)
+        .or_else(|| {
+            ["last", "latter"]
+                .iter()
+                .any(|w| lower.contains(w))
+                .then(|| c.editions.len() - 1)
+        });
+        if let Some(ed) = place.and_then(|i| c.editions.get(i)) {
+            u.slots.editions = vec![editions::parse(ed)];
+            if matches!(u.intent, Intent::None) || u.confidence < 0.5 {
+                u.reroute(Intent::KeyLookup);
+            }
+        }
+        return;
+    }
+    // A version alone: every edition of the last answer, in that version, that has a key.
+    if let [e] = u.slots.editions.as_slice() {
+        if !e.attrs.is_empty() || e.families.len() != 1 {
+            return;
+        }
+        let wanted: Vec<editions::EditionQuery> = c
+            .editions
+            .iter()
+            .map(|prev| {
+                let mut with = e.clone();
+                with.attrs.extend(editions::parse(prev).attrs);
+                with
+            })
+            .filter(|w| {
+                matches!(
+                    editions::lookup(&kb.tables.gvlks, w),
+                    EditionMatch::Exact(_)
+                )
+            })
+            .collect();
+        if wanted.len() >= 2 {
+            u.slots.editions = wanted;
+            u.reroute(Intent::KeyLookup);
+        }
+    }
+}
+
+/// A message that only names an edition or a KMS host ("srv 2019 dc", "windows 11 pro",
+/// "kms02.corp.local") after an answer about the network path, the thresholds or the
+/// timings, none of which takes an edition or asks for a host: the user moved on to that
+/// edition's key or to pointing clients at that host.
+fn bare_subject(prev: Intent, lower: &str, u: &Understanding, tokens: usize) -> Option<Intent> {
+    if !matches!(
+        prev,
+        Intent::Connectivity | Intent::Thresholds | Intent::Timing | Intent::TimeSync
+    ) || tokens > 5
+        || u.slots.error.is_some()
+        || u.slots.count.is_some()
+        || u.slots.port.is_some()
+        || !u.slots.nothing_pasted()
+    {
+        return None;
+    }
+    // Words that ask about the thread's own subject keep it ("is 2019 dc blocked on 1688?").
+    let thread_words = [
+        "port",
+        "test",
+        "firewall",
+        "open",
+        "reach",
+        "connect",
+        "tcp",
+        "udp",
+        "ping",
+        "threshold",
+        "count",
+        "minimum",
+        "how many",
+        "renew",
+        "expire",
+        "valid",
+        "clock",
+        "time",
+        "sync",
+        "why",
+        "how",
+        "does",
+        "can ",
+        "need",
+        "allow",
+        "block",
+        "work",
+        "if ",
+    ];
+    if thread_words.iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    match (u.slots.editions.is_empty(), u.slots.host.is_some()) {
+        (false, false) => Some(Intent::KeyLookup),
+        (true, true) if prev == Intent::Connectivity => Some(Intent::PointKms),
+        _ => None,
+    }
 }
 
 /// True when the message reads like a follow-up of the thread's last answer.
@@ -6998,7 +7129,11 @@ fn answer_one(
                 Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
             ) || !carries_slots
                 || weak;
+            // "srv 2019 dc" or "kms02.corp.local" alone after the port: a new subject (that
+            // edition's key, pointing at that host), not the thread's question again.
+            let new_subject = bare_subject(prev, &lower, &u, toks.len());
             if follow
+                && new_subject.is_none()
                 && (weak || carries_slots)
                 && !prev.is_small_talk()
                 && u.slots.error.is_none()
@@ -7051,6 +7186,9 @@ fn answer_one(
                     _ => {}
                 }
                 u.confidence = u.confidence.max(0.6);
+            }
+            if let Some(i) = new_subject {
+                u.reroute(i);
             }
             // A new port or host for the commands of the thread ("and what if the port is
             // 1700?" after the procedure): the same commands with the new value.
@@ -7162,6 +7300,10 @@ fn answer_one(
                         }
                     }
                 }
+            }
+            // "the second one", "same for 2022?" after several keys: those editions.
+            if matches!(prev, Intent::KeyLookup | Intent::ClientProcedure) {
+                several_editions_follow_up(kb, c, q, &lower, &mut u, toks.len());
             }
             // A version alone in a short follow-up ("same for 2016?", "2025 too?") keeps the
             // thread's edition ("Datacenter") when that names one key of the new version.
