@@ -1590,6 +1590,8 @@ pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &OTHER_WINDOWS_TOPIC,
         &ORDINAL_ONE,
+        &NEW_TOPIC,
+        &WHICH_EDITION_THAT,
         &KMS_DNS_TEXT_ALONE,
         &SRV_FIELD,
         &KMS_VS_RDS,
@@ -3917,6 +3919,24 @@ pub fn answer(
     let question = &*chat_shorthand(question);
     // "srv 2022" is Windows Server 2022, not a DNS SRV record.
     let question = &*server_abbreviation(question);
+    // "ok different question: ..." starts a new topic: the question after it, answered
+    // without the thread's topic (the host and port the user named still hold).
+    let fresh;
+    let (question, ctx) = match new_topic(question) {
+        Some(rest) => {
+            fresh = ctx.map(|c| Context {
+                host: c.host.clone(),
+                port: c.port,
+                ..Context::default()
+            });
+            (rest, fresh.as_ref())
+        }
+        None => (question, ctx),
+    };
+    // "what edition is that?" after pasted output or a key: the thread's edition.
+    if let Some(a) = thread_edition_named(kb, question, ctx, settings) {
+        return a;
+    }
     // "The KMS server key" is the KMS host key (CSVLK).
     let question = &*host_key_synonym(question);
     // "Our license server", "the company's activation server": the KMS host.
@@ -4037,7 +4057,73 @@ pub fn answer(
     }
     // An unsynchronised clock pasted, the BYOL policy to someone not activated yet.
     scope::complete(question, settings, &mut a);
+    keep_pasted_edition(kb, question, &mut a);
     a
+}
+
+/// "ok different question:", "unrelated -", "switching topics,": a lead-in that says the
+/// thread's topic is over.
+static NEW_TOPIC: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(?:(?:ok(?:ay)?|alright|right|thanks?|cool|great|fine)[\s,.!-]+)?(?:(?:a\s+)?(?:different|another|other|new|unrelated|separate)\s+(?:question|q|thing|topic|subject|one)|something\s+else|unrelated|on\s+another\s+note|(?:switching|changing)\s+(?:topics?|subjects?)|new\s+topic)\s*(?:[:,.!?-]+\s*|\s+(?:but|now|then)[\s:,-]+)",
+    )
+});
+
+/// Which edition "that" or "it" is, asked back ("what edition is that?", "which version is
+/// it").
+static WHICH_EDITION_THAT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(?:so|and|ok(?:ay)?|hmm)?[\s,]*(?:what|which)\s+(?:edition|version|windows|sku|os)(?:\s+of\s+windows)?\s+(?:is|was|'s)\s+(?:that|it|this|the\s+(?:machine|server|box|vm|output))(?:\s+exactly)?\s*[?.!]*\s*$",
+    )
+});
+
+/// The thread's edition (from pasted output or a key answer), named when asked which one
+/// "that" is, with its key.
+fn thread_edition_named(
+    kb: &KnowledgeBase,
+    q: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    if !WHICH_EDITION_THAT.is_match(q) {
+        return None;
+    }
+    let ed = ctx?.edition.as_deref()?;
+    let g = kb.tables.gvlks.iter().find(|g| g.edition == ed)?;
+    let t = target(&Slots::default(), ctx, settings);
+    let mut a = crate::answer::key_answer(kb, g, ctx);
+    a.text = format!(
+        "That is **{}**.\n\n{}",
+        g.display_name(),
+        personalize_key_answer(&a.text, &t, g)
+    );
+    if let Some(c) = a.context.as_mut() {
+        c.intent = Some(Intent::KeyLookup);
+    }
+    Some(with_intent(a, Some(Intent::KeyLookup)))
+}
+
+/// The question after a lead-in that starts a new topic, when one is left.
+fn new_topic(q: &str) -> Option<&str> {
+    let m = NEW_TOPIC.find(q)?;
+    let rest = q[m.end()..].trim();
+    (rest.split_whitespace().count() >= 2).then_some(rest)
+}
+
+/// Pasted `slmgr /dli` or `/dlv` output names the machine's edition: the thread keeps it, so
+/// "gvlk for it?", "what edition is that" and "what now" after it are about that edition.
+fn keep_pasted_edition(kb: &KnowledgeBase, q: &str, a: &mut Answer) {
+    if a.abstained || q.lines().count() < 2 {
+        return;
+    }
+    let Some(g) = pasted_edition(kb, q) else {
+        return;
+    };
+    if let Some(c) = a.context.as_mut() {
+        c.family = Some(g.family.clone());
+        c.edition = Some(g.edition.clone());
+        c.editions.clear();
+    }
 }
 
 /// Greetings and lead-ins a message may start with ("hello team,", "quick question -").
