@@ -1592,6 +1592,7 @@ pub(crate) fn warm_up() {
         &ORDINAL_ONE,
         &NEW_TOPIC,
         &WHICH_EDITION_THAT,
+        &WHOSE_SIDE,
         &KMS_DNS_TEXT_ALONE,
         &SRV_FIELD,
         &KMS_VS_RDS,
@@ -3779,6 +3780,30 @@ fn several_editions_follow_up(
     }
 }
 
+/// The client's commands asked for after the network path ("and the activate command?",
+/// "ok so what do I run on the client"), read by the classifier, at least as its second
+/// guess, as pointing the client or its procedure, and saying nothing of the path itself.
+fn client_commands_after_path(lower: &str, u: &Understanding, tokens: usize) -> bool {
+    let client_reading = |i: Intent| matches!(i, Intent::PointKms | Intent::ClientProcedure);
+    let read_so = client_reading(u.intent)
+        || u.alternative
+            .is_some_and(|(a, p)| client_reading(a) && p >= 0.15);
+    let asks_commands = ["command", "run ", "type", "activate", "/ato", "slmgr"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let about_path = [
+        "test", "port", "firewall", "open", "reach", "connect", "telnet", "ping", "rule",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    read_so
+        && asks_commands
+        && !about_path
+        && tokens <= 8
+        && u.slots.nothing_pasted()
+        && u.slots.error.is_none()
+}
+
 /// A message that only names an edition or a KMS host ("srv 2019 dc", "windows 11 pro",
 /// "kms02.corp.local") after an answer about the network path, the thresholds or the
 /// timings, none of which takes an edition or asks for a host: the user moved on to that
@@ -3937,6 +3962,10 @@ pub fn answer(
     if let Some(a) = thread_edition_named(kb, question, ctx, settings) {
         return a;
     }
+    // "is it on my side or yours?" after an error code: where that error comes from.
+    if let Some(a) = error_side_asked(kb, question, ctx, settings) {
+        return a;
+    }
     // "The KMS server key" is the KMS host key (CSVLK).
     let question = &*host_key_synonym(question);
     // "Our license server", "the company's activation server": the KMS host.
@@ -4058,7 +4087,24 @@ pub fn answer(
     // An unsynchronised clock pasted, the BYOL policy to someone not activated yet.
     scope::complete(question, settings, &mut a);
     keep_pasted_edition(kb, question, &mut a);
+    keep_pasted_host(question, &mut a);
     a
+}
+
+/// Pasted output that names the KMS host and port (`Test-NetConnection`, `/dlv`): the thread
+/// keeps them when the answer did not, so "what do I run on the client?" uses them.
+fn keep_pasted_host(q: &str, a: &mut Answer) {
+    if a.abstained || q.lines().count() < 2 {
+        return;
+    }
+    let Some(c) = a.context.as_mut() else {
+        return;
+    };
+    if c.host.is_some() {
+        return;
+    }
+    let slots = crate::nlu::slots::extract(q);
+    remember_named(c, &slots);
 }
 
 /// "ok different question:", "unrelated -", "switching topics,": a lead-in that says the
@@ -4101,6 +4147,37 @@ fn thread_edition_named(
         c.intent = Some(Intent::KeyLookup);
     }
     Some(with_intent(a, Some(Intent::KeyLookup)))
+}
+
+/// Whose side a problem is on, asked ("is it on my side or yours?", "our fault or
+/// Microsoft's?", "whose problem is that?").
+static WHOSE_SIDE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhose\s+(?:side|fault|problem|issue|end)\b|\b(?:my|our|your|microsoft'?s?|the\s+provider'?s?|the\s+cloud'?s?)\s+(?:side|end|fault)\b|\b(?:my|our)\s+(?:problem|issue)\s+or\b|\bor\s+(?:yours|microsoft'?s?|theirs|mine|ours)\b|\b(?:yours|mine)\s+or\s+(?:mine|yours|ours)\b",
+    )
+});
+
+/// Whose side the thread's error is on, asked right after it: what the code means and where
+/// its cause usually lies, then the fix, rather than a new diagnosis.
+fn error_side_asked(
+    kb: &KnowledgeBase,
+    q: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    if !WHOSE_SIDE.is_match(q) || q.split_whitespace().count() > 12 || q.lines().count() > 1 {
+        return None;
+    }
+    let code = ctx?.error.as_deref()?;
+    let e = kb.error_info(code)?;
+    let t = target(&Slots::default(), ctx, settings);
+    let mut a = crate::answer::error_answer(kb, e, ctx);
+    a.text = format!(
+        "`{}` is reported by Windows activation on the machine itself, so the cause is in what that machine has or reaches (its key, its clock, its DNS, the path to its KMS host, or Microsoft's activation service for that key), not in this chat. What it means and where it usually comes from:\n\n{}",
+        e.code,
+        personalize(&a.text, &t, None)
+    );
+    Some(with_intent(a, Some(Intent::ErrorCode)))
 }
 
 /// The question after a lead-in that starts a new topic, when one is left.
@@ -7218,6 +7295,8 @@ fn answer_one(
             // "srv 2019 dc" or "kms02.corp.local" alone after the port: a new subject (that
             // edition's key, pointing at that host), not the thread's question again.
             let new_subject = bare_subject(prev, &lower, &u, toks.len());
+            let client_commands =
+                prev == Intent::Connectivity && client_commands_after_path(&lower, &u, toks.len());
             if follow
                 && new_subject.is_none()
                 && (weak || carries_slots)
@@ -7334,6 +7413,11 @@ fn answer_one(
                 && u.slots.nothing_pasted()
                 && !FAILING.is_match(q)
             {
+                u.reroute(Intent::PointKms);
+            }
+            // "and the activate command?", "what do I run on the client?" after the network
+            // path: the client's commands, for the thread's host and port.
+            if client_commands {
                 u.reroute(Intent::PointKms);
             }
             // Edition attributes alone ("and for datacenter?") take the thread's family; a
