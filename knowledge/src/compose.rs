@@ -1593,6 +1593,7 @@ pub(crate) fn warm_up() {
         &NEW_TOPIC,
         &WHICH_EDITION_THAT,
         &WHOSE_SIDE,
+        &HOW_ARE_YOU,
         &KMS_DNS_TEXT_ALONE,
         &SRV_FIELD,
         &KMS_VS_RDS,
@@ -3780,6 +3781,23 @@ fn several_editions_follow_up(
     }
 }
 
+/// A message the classifier reads as off-topic with confidence, that names no value (edition,
+/// host, port), has no word of activation and does not point back at the thread ("that",
+/// "it", "then").
+fn confident_off_topic(q: &str, u: &Understanding, carries_slots: bool, tokens: usize) -> bool {
+    FOLLOW_UP.is_match(q)
+        && u.intent == Intent::None
+        && u.confidence >= 0.7
+        && tokens >= 1
+        && !carries_slots
+        && u.slots.error.is_none()
+        && u.slots.nothing_pasted()
+        && !ANCHOR.is_match(q)
+        && !WINDOWS_TERMS.is_match(q)
+        && !POINTS_BACK.is_match(q)
+        && !BARE_WHY.is_match(q)
+}
+
 /// The client's commands asked for after the network path ("and the activate command?",
 /// "ok so what do I run on the client"), read by the classifier, at least as its second
 /// guess, as pointing the client or its procedure, and saying nothing of the path itself.
@@ -3961,6 +3979,10 @@ pub fn answer(
     // "what edition is that?" after pasted output or a key: the thread's edition.
     if let Some(a) = thread_edition_named(kb, question, ctx, settings) {
         return a;
+    }
+    // "hi! how are you today?": a greeting, whatever the classifier makes of it.
+    if HOW_ARE_YOU.is_match(question) {
+        return small_talk(Intent::Greet, ctx);
     }
     // "is it on my side or yours?" after an error code: where that error comes from.
     if let Some(a) = error_side_asked(kb, question, ctx, settings) {
@@ -4148,6 +4170,13 @@ fn thread_edition_named(
     }
     Some(with_intent(a, Some(Intent::KeyLookup)))
 }
+
+/// "How are you (today)?" alone or after a greeting: small talk.
+static HOW_ARE_YOU: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))(?:\s+there)?[\s,!.]*)?(?:how\s+(?:are|r)\s+(?:you|u|ya)|how'?s\s+it\s+going|how\s+(?:is|are)\s+things|how\s+do\s+you\s+do)(?:\s+(?:today|doing|going|this\s+morning|mate|bot))*\s*[?!.]*\s*$",
+    )
+});
 
 /// Whose side a problem is on, asked ("is it on my side or yours?", "our fault or
 /// Microsoft's?", "whose problem is that?").
@@ -7275,6 +7304,10 @@ fn answer_one(
                 || (SERVER_CORE.is_match(q) && toks.len() <= 4)
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
                 || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
+            // "and rdp's?", "and how do I join it to the domain?": a message the classifier
+            // is sure is off-topic, with no value and no word of activation, is no follow-up
+            // even when it starts like one.
+            let follow = follow && !confident_off_topic(q, &u, carries_slots, toks.len());
             // A machine count is a question of its own ("we run 12 server 2019 VMs, can we
             // use KMS?" after a diagnosis or a key) unless the thread is about counts or the
             // message starts like a follow-up or points back ("what if 8 of them are ...").
