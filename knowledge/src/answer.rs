@@ -456,6 +456,7 @@ It only activates against a KMS host. In an elevated command prompt on the insta
     let mut c = ctx.cloned().unwrap_or_default();
     c.family = Some(g.family.clone());
     c.edition = Some(g.edition.clone());
+    c.editions.clear();
     finish(text, gvlk_source(kb, g), 0.97, c, None)
 }
 

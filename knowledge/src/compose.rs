@@ -1589,6 +1589,11 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &OTHER_WINDOWS_TOPIC,
+        &ORDINAL_ONE,
+        &NEW_TOPIC,
+        &WHICH_EDITION_THAT,
+        &WHOSE_SIDE,
+        &HOW_ARE_YOU,
         &KMS_DNS_TEXT_ALONE,
         &SRV_FIELD,
         &KMS_VS_RDS,
@@ -2494,6 +2499,7 @@ fn keys_answer(
                 c.family = Some(g.family.clone());
                 c.edition = Some(g.edition.clone());
             }
+            c.editions = exact.iter().map(|g| g.edition.clone()).collect();
             Some(finish(
                 text,
                 gvlk_source(kb, "several editions"),
@@ -3703,6 +3709,176 @@ fn grace_follow_up(ctx: Option<&Context>, lower: &str, tokens: usize, slots: &Sl
         .any(|w| lower.contains(w))
 }
 
+/// One of several things the last answer listed, named by its place ("the second one", "the
+/// 1st key", "the latter").
+static ORDINAL_ONE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(the\s+)?(first|second|third|1st|2nd|3rd|last|latter|former)(\s+(one|key|edition|row))?\b",
+    )
+});
+
+/// A follow-up of an answer that gave the keys of several editions: one of them named by its
+/// place ("the second one, how do I install it?"), or another version alone ("same for
+/// 2022?", "and 2016") for each of those editions in that version.
+fn several_editions_follow_up(
+    kb: &KnowledgeBase,
+    c: &Context,
+    q: &str,
+    lower: &str,
+    u: &mut Understanding,
+    tokens: usize,
+) {
+    if c.editions.len() < 2 || tokens > 8 || !u.slots.nothing_pasted() || u.slots.error.is_some() {
+        return;
+    }
+    if u.slots.editions.is_empty() && ORDINAL_ONE.is_match(q) {
+        let place = [
+            (&["first", "1st", "former"][..], 0usize),
+            (&["second", "2nd"][..], 1),
+            (&["third", "3rd"][..], 2),
+        ]
+        .iter()
+        .find(|(words, _)| words.iter().any(|w| lower.contains(w)))
+        .map(|(_, i)| *i)
+        .or_else(|| {
+            ["last", "latter"]
+                .iter()
+                .any(|w| lower.contains(w))
+                .then(|| c.editions.len() - 1)
+        });
+        if let Some(ed) = place.and_then(|i| c.editions.get(i)) {
+            u.slots.editions = vec![editions::parse(ed)];
+            if matches!(u.intent, Intent::None) || u.confidence < 0.5 {
+                u.reroute(Intent::KeyLookup);
+            }
+        }
+        return;
+    }
+    // A version alone: every edition of the last answer, in that version, that has a key.
+    if let [e] = u.slots.editions.as_slice() {
+        if !e.attrs.is_empty() || e.families.len() != 1 {
+            return;
+        }
+        let wanted: Vec<editions::EditionQuery> = c
+            .editions
+            .iter()
+            .map(|prev| {
+                let mut with = e.clone();
+                with.attrs.extend(editions::parse(prev).attrs);
+                with
+            })
+            .filter(|w| {
+                matches!(
+                    editions::lookup(&kb.tables.gvlks, w),
+                    EditionMatch::Exact(_)
+                )
+            })
+            .collect();
+        if wanted.len() >= 2 {
+            u.slots.editions = wanted;
+            u.reroute(Intent::KeyLookup);
+        }
+    }
+}
+
+/// A message the classifier reads as off-topic with confidence, that names no value (edition,
+/// host, port), has no word of activation and does not point back at the thread ("that",
+/// "it", "then").
+fn confident_off_topic(q: &str, u: &Understanding, carries_slots: bool, tokens: usize) -> bool {
+    FOLLOW_UP.is_match(q)
+        && u.intent == Intent::None
+        && u.confidence >= 0.7
+        && tokens >= 1
+        && !carries_slots
+        && u.slots.error.is_none()
+        && u.slots.nothing_pasted()
+        && !ANCHOR.is_match(q)
+        && !WINDOWS_TERMS.is_match(q)
+        && !POINTS_BACK.is_match(q)
+        && !BARE_WHY.is_match(q)
+}
+
+/// The client's commands asked for after the network path ("and the activate command?",
+/// "ok so what do I run on the client"), read by the classifier, at least as its second
+/// guess, as pointing the client or its procedure, and saying nothing of the path itself.
+fn client_commands_after_path(lower: &str, u: &Understanding, tokens: usize) -> bool {
+    let client_reading = |i: Intent| matches!(i, Intent::PointKms | Intent::ClientProcedure);
+    let read_so = client_reading(u.intent)
+        || u.alternative
+            .is_some_and(|(a, p)| client_reading(a) && p >= 0.15);
+    let asks_commands = ["command", "run ", "type", "activate", "/ato", "slmgr"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let about_path = [
+        "test", "port", "firewall", "open", "reach", "connect", "telnet", "ping", "rule",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    read_so
+        && asks_commands
+        && !about_path
+        && tokens <= 8
+        && u.slots.nothing_pasted()
+        && u.slots.error.is_none()
+}
+
+/// A message that only names an edition or a KMS host ("srv 2019 dc", "windows 11 pro",
+/// "kms02.corp.local") after an answer about the network path, the thresholds or the
+/// timings, none of which takes an edition or asks for a host: the user moved on to that
+/// edition's key or to pointing clients at that host.
+fn bare_subject(prev: Intent, lower: &str, u: &Understanding, tokens: usize) -> Option<Intent> {
+    if !matches!(
+        prev,
+        Intent::Connectivity | Intent::Thresholds | Intent::Timing | Intent::TimeSync
+    ) || tokens > 5
+        || u.slots.error.is_some()
+        || u.slots.count.is_some()
+        || u.slots.port.is_some()
+        || !u.slots.nothing_pasted()
+    {
+        return None;
+    }
+    // Words that ask about the thread's own subject keep it ("is 2019 dc blocked on 1688?").
+    let thread_words = [
+        "port",
+        "test",
+        "firewall",
+        "open",
+        "reach",
+        "connect",
+        "tcp",
+        "udp",
+        "ping",
+        "threshold",
+        "count",
+        "minimum",
+        "how many",
+        "renew",
+        "expire",
+        "valid",
+        "clock",
+        "time",
+        "sync",
+        "why",
+        "how",
+        "does",
+        "can ",
+        "need",
+        "allow",
+        "block",
+        "work",
+        "if ",
+    ];
+    if thread_words.iter().any(|w| lower.contains(w)) {
+        return None;
+    }
+    match (u.slots.editions.is_empty(), u.slots.host.is_some()) {
+        (false, false) => Some(Intent::KeyLookup),
+        (true, true) if prev == Intent::Connectivity => Some(Intent::PointKms),
+        _ => None,
+    }
+}
+
 /// True when the message reads like a follow-up of the thread's last answer.
 fn is_follow_up(q: &str, content_tokens: usize) -> bool {
     FOLLOW_UP.is_match(q) || content_tokens <= 3
@@ -3786,6 +3962,32 @@ pub fn answer(
     let question = &*chat_shorthand(question);
     // "srv 2022" is Windows Server 2022, not a DNS SRV record.
     let question = &*server_abbreviation(question);
+    // "ok different question: ..." starts a new topic: the question after it, answered
+    // without the thread's topic (the host and port the user named still hold).
+    let fresh;
+    let (question, ctx) = match new_topic(question) {
+        Some(rest) => {
+            fresh = ctx.map(|c| Context {
+                host: c.host.clone(),
+                port: c.port,
+                ..Context::default()
+            });
+            (rest, fresh.as_ref())
+        }
+        None => (question, ctx),
+    };
+    // "what edition is that?" after pasted output or a key: the thread's edition.
+    if let Some(a) = thread_edition_named(kb, question, ctx, settings) {
+        return a;
+    }
+    // "hi! how are you today?": a greeting, whatever the classifier makes of it.
+    if HOW_ARE_YOU.is_match(question) {
+        return small_talk(Intent::Greet, ctx);
+    }
+    // "is it on my side or yours?" after an error code: where that error comes from.
+    if let Some(a) = error_side_asked(kb, question, ctx, settings) {
+        return a;
+    }
     // "The KMS server key" is the KMS host key (CSVLK).
     let question = &*host_key_synonym(question);
     // "Our license server", "the company's activation server": the KMS host.
@@ -3906,7 +4108,128 @@ pub fn answer(
     }
     // An unsynchronised clock pasted, the BYOL policy to someone not activated yet.
     scope::complete(question, settings, &mut a);
+    keep_pasted_edition(kb, question, &mut a);
+    keep_pasted_host(question, &mut a);
     a
+}
+
+/// Pasted output that names the KMS host and port (`Test-NetConnection`, `/dlv`): the thread
+/// keeps them when the answer did not, so "what do I run on the client?" uses them.
+fn keep_pasted_host(q: &str, a: &mut Answer) {
+    if a.abstained || q.lines().count() < 2 {
+        return;
+    }
+    let Some(c) = a.context.as_mut() else {
+        return;
+    };
+    if c.host.is_some() {
+        return;
+    }
+    let slots = crate::nlu::slots::extract(q);
+    remember_named(c, &slots);
+}
+
+/// "ok different question:", "unrelated -", "switching topics,": a lead-in that says the
+/// thread's topic is over.
+static NEW_TOPIC: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(?:(?:ok(?:ay)?|alright|right|thanks?|cool|great|fine)[\s,.!-]+)?(?:(?:a\s+)?(?:different|another|other|new|unrelated|separate)\s+(?:question|q|thing|topic|subject|one)|something\s+else|unrelated|on\s+another\s+note|(?:switching|changing)\s+(?:topics?|subjects?)|new\s+topic)\s*(?:[:,.!?-]+\s*|\s+(?:but|now|then)[\s:,-]+)",
+    )
+});
+
+/// Which edition "that" or "it" is, asked back ("what edition is that?", "which version is
+/// it").
+static WHICH_EDITION_THAT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(?:so|and|ok(?:ay)?|hmm)?[\s,]*(?:what|which)\s+(?:edition|version|windows|sku|os)(?:\s+of\s+windows)?\s+(?:is|was|'s)\s+(?:that|it|this|the\s+(?:machine|server|box|vm|output))(?:\s+exactly)?\s*[?.!]*\s*$",
+    )
+});
+
+/// The thread's edition (from pasted output or a key answer), named when asked which one
+/// "that" is, with its key.
+fn thread_edition_named(
+    kb: &KnowledgeBase,
+    q: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    if !WHICH_EDITION_THAT.is_match(q) {
+        return None;
+    }
+    let ed = ctx?.edition.as_deref()?;
+    let g = kb.tables.gvlks.iter().find(|g| g.edition == ed)?;
+    let t = target(&Slots::default(), ctx, settings);
+    let mut a = crate::answer::key_answer(kb, g, ctx);
+    a.text = format!(
+        "That is **{}**.\n\n{}",
+        g.display_name(),
+        personalize_key_answer(&a.text, &t, g)
+    );
+    if let Some(c) = a.context.as_mut() {
+        c.intent = Some(Intent::KeyLookup);
+    }
+    Some(with_intent(a, Some(Intent::KeyLookup)))
+}
+
+/// "How are you (today)?" alone or after a greeting: small talk.
+static HOW_ARE_YOU: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))(?:\s+there)?[\s,!.]*)?(?:how\s+(?:are|r)\s+(?:you|u|ya)|how'?s\s+it\s+going|how\s+(?:is|are)\s+things|how\s+do\s+you\s+do)(?:\s+(?:today|doing|going|this\s+morning|mate|bot))*\s*[?!.]*\s*$",
+    )
+});
+
+/// Whose side a problem is on, asked ("is it on my side or yours?", "our fault or
+/// Microsoft's?", "whose problem is that?").
+static WHOSE_SIDE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bwhose\s+(?:side|fault|problem|issue|end)\b|\b(?:my|our|your|microsoft'?s?|the\s+provider'?s?|the\s+cloud'?s?)\s+(?:side|end|fault)\b|\b(?:my|our)\s+(?:problem|issue)\s+or\b|\bor\s+(?:yours|microsoft'?s?|theirs|mine|ours)\b|\b(?:yours|mine)\s+or\s+(?:mine|yours|ours)\b",
+    )
+});
+
+/// Whose side the thread's error is on, asked right after it: what the code means and where
+/// its cause usually lies, then the fix, rather than a new diagnosis.
+fn error_side_asked(
+    kb: &KnowledgeBase,
+    q: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    if !WHOSE_SIDE.is_match(q) || q.split_whitespace().count() > 12 || q.lines().count() > 1 {
+        return None;
+    }
+    let code = ctx?.error.as_deref()?;
+    let e = kb.error_info(code)?;
+    let t = target(&Slots::default(), ctx, settings);
+    let mut a = crate::answer::error_answer(kb, e, ctx);
+    a.text = format!(
+        "`{}` is reported by Windows activation on the machine itself, so the cause is in what that machine has or reaches (its key, its clock, its DNS, the path to its KMS host, or Microsoft's activation service for that key), not in this chat. What it means and where it usually comes from:\n\n{}",
+        e.code,
+        personalize(&a.text, &t, None)
+    );
+    Some(with_intent(a, Some(Intent::ErrorCode)))
+}
+
+/// The question after a lead-in that starts a new topic, when one is left.
+fn new_topic(q: &str) -> Option<&str> {
+    let m = NEW_TOPIC.find(q)?;
+    let rest = q[m.end()..].trim();
+    (rest.split_whitespace().count() >= 2).then_some(rest)
+}
+
+/// Pasted `slmgr /dli` or `/dlv` output names the machine's edition: the thread keeps it, so
+/// "gvlk for it?", "what edition is that" and "what now" after it are about that edition.
+fn keep_pasted_edition(kb: &KnowledgeBase, q: &str, a: &mut Answer) {
+    if a.abstained || q.lines().count() < 2 {
+        return;
+    }
+    let Some(g) = pasted_edition(kb, q) else {
+        return;
+    };
+    if let Some(c) = a.context.as_mut() {
+        c.family = Some(g.family.clone());
+        c.edition = Some(g.edition.clone());
+        c.editions.clear();
+    }
 }
 
 /// Greetings and lead-ins a message may start with ("hello team,", "quick question -").
@@ -6981,6 +7304,10 @@ fn answer_one(
                 || (SERVER_CORE.is_match(q) && toks.len() <= 4)
                 || (is_follow_up(q, toks.len()) && u.intent != Intent::None)
                 || (none_weak && (POINTS_BACK.is_match(q) || (carries_slots && toks.len() <= 6)));
+            // "and rdp's?", "and how do I join it to the domain?": a message the classifier
+            // is sure is off-topic, with no value and no word of activation, is no follow-up
+            // even when it starts like one.
+            let follow = follow && !confident_off_topic(q, &u, carries_slots, toks.len());
             // A machine count is a question of its own ("we run 12 server 2019 VMs, can we
             // use KMS?" after a diagnosis or a key) unless the thread is about counts or the
             // message starts like a follow-up or points back ("what if 8 of them are ...").
@@ -6998,7 +7325,13 @@ fn answer_one(
                 Intent::KeyLookup | Intent::ClientProcedure | Intent::PointKms
             ) || !carries_slots
                 || weak;
+            // "srv 2019 dc" or "kms02.corp.local" alone after the port: a new subject (that
+            // edition's key, pointing at that host), not the thread's question again.
+            let new_subject = bare_subject(prev, &lower, &u, toks.len());
+            let client_commands =
+                prev == Intent::Connectivity && client_commands_after_path(&lower, &u, toks.len());
             if follow
+                && new_subject.is_none()
                 && (weak || carries_slots)
                 && !prev.is_small_talk()
                 && u.slots.error.is_none()
@@ -7051,6 +7384,9 @@ fn answer_one(
                     _ => {}
                 }
                 u.confidence = u.confidence.max(0.6);
+            }
+            if let Some(i) = new_subject {
+                u.reroute(i);
             }
             // A new port or host for the commands of the thread ("and what if the port is
             // 1700?" after the procedure): the same commands with the new value.
@@ -7112,6 +7448,11 @@ fn answer_one(
             {
                 u.reroute(Intent::PointKms);
             }
+            // "and the activate command?", "what do I run on the client?" after the network
+            // path: the client's commands, for the thread's host and port.
+            if client_commands {
+                u.reroute(Intent::PointKms);
+            }
             // Edition attributes alone ("and for datacenter?") take the thread's family; a
             // name of several families ("ltsc?") keeps those of the thread's version.
             if let Some(fam) = &c.family {
@@ -7162,6 +7503,10 @@ fn answer_one(
                         }
                     }
                 }
+            }
+            // "the second one", "same for 2022?" after several keys: those editions.
+            if matches!(prev, Intent::KeyLookup | Intent::ClientProcedure) {
+                several_editions_follow_up(kb, c, q, &lower, &mut u, toks.len());
             }
             // A version alone in a short follow-up ("same for 2016?", "2025 too?") keeps the
             // thread's edition ("Datacenter") when that names one key of the new version.

@@ -150,6 +150,10 @@ pub struct Context {
     /// two more?".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machines: Option<nlu::MachineCount>,
+    /// The editions of the last answer that gave several keys, in the order named, for "the
+    /// second one" or "same for 2022?".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editions: Vec<String>,
 }
 
 /// Values from the bot's configuration that fill in what a question leaves out.

@@ -1305,3 +1305,38 @@ fn thirty_ninth_dev_set() {
         "thirty-ninth dev set: accuracy {pct:.1}% < 82%"
     );
 }
+
+/// Fortieth development set (dev43.toml): threads that go wrong after the first answer, in
+/// four personas (new cloud users, terse admins, non-native speakers, people pasting output):
+/// "what does that mean", "how do I fix it", "and if that doesn't work", "why" and "my side or
+/// yours" after an error code; a bare edition or host after a port answer; "and datacenter?",
+/// "the second one" and "same for 2022?" after a two-edition key answer; the edition, key and
+/// next step after pasted slmgr /dli or /dlv output; the user's host and port kept in later
+/// commands; on-topic and off-topic turns after a decline or small talk; a new topic in the
+/// middle of a thread. Written without seeing the engine; 152 items, 9 off-topic. First run
+/// (before any tuning on it, committed after the first fix so every commit stays green):
+/// 121/152 (79.6%), with the held-out sets at third 214/225, fourth 226/240, fifth 239/254.
+/// 23 items were added after tuning, from other wordings tried by hand (t001-t023; t005,
+/// "2019 std" after the thresholds, accepts the thresholds for that version as well as its
+/// key, since both readings are fair). After tuning: 174/175, held-out unchanged (third
+/// 214/225, fourth 226/240, fifth 239/254). The fixes were made general: a bare edition or
+/// host after the network path, the thresholds or the timings moves to that key or host; the
+/// thread keeps the editions of an answer that listed several keys ("the second one", "the
+/// latter", "same for 2022?", "what about 2025?"); a new-topic lead-in ("ok different
+/// question:", "unrelated -", "switching topics,") drops the thread's topic; pasted output
+/// leaves its edition, host and port in the thread, and "what edition is that?" names it;
+/// "my side or yours?" after an error explains where the code comes from; a port written
+/// right after the host ("kms01.corp.local 1700"); the client's commands asked after the
+/// network path; a confident off-topic message starting with "and" declined; "how are you
+/// today?" as small talk. Still failing: m002 ("how do I fix it" after a message naming two
+/// error codes: the thread keeps no single error, so a diagnosis starts).
+#[test]
+fn fortieth_dev_set() {
+    let pct = check_set(
+        "fortieth dev set (tuned on)",
+        include_str!("dev43.toml"),
+        140,
+        Kind::Tuning,
+    );
+    assert!(pct >= 95.0, "fortieth dev set: accuracy {pct:.1}% < 95%");
+}

@@ -554,6 +554,10 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
         host = Some(h);
         port = p;
     }
+    // "kmsprod.corp.net 1690": a number written right after the host is its port.
+    if port.is_none() {
+        port = host.as_deref().and_then(|h| port_after_host(text, h));
+    }
     // The host's own digits are no port ("KMS on 192.168.10.5").
     let rest = match &host {
         Some(h) if port.is_none() => text.replace(h.as_str(), " "),
@@ -584,6 +588,31 @@ fn host_and_port(text: &str) -> (Option<String>, Option<u16>) {
             .or_else(|| spelled_port(text));
     }
     (host, port.filter(|p| *p > 0))
+}
+
+/// A port written after the host with only a space or a comma between ("kms01.corp.local
+/// 1700"): three to five digits, not a year and not a count of something.
+fn port_after_host(text: &str, host: &str) -> Option<u16> {
+    let at = text.find(host)? + host.len();
+    let after = text[at..].trim_start_matches([' ', ',']);
+    if after.len() == text[at..].len() {
+        return None;
+    }
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    let next = after[digits.len()..].chars().next();
+    if !(3..=5).contains(&digits.len())
+        || next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == ':' || c == '/')
+    {
+        return None;
+    }
+    let rest = after[digits.len()..].trim_start().to_lowercase();
+    if COUNTED_AFTER.iter().any(|w| rest.starts_with(w)) {
+        return None;
+    }
+    let p: u32 = digits.parse().ok()?;
+    (p > 0 && p <= 65535 && !(1990..=2100).contains(&p))
+        .then(|| u16::try_from(p).ok())
+        .flatten()
 }
 
 /// The first IPv4 network in CIDR notation ("10.60.0.0/16").
