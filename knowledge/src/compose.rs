@@ -6389,6 +6389,84 @@ fn firewall_request_answer(
     None
 }
 
+/// A short follow-up (eight words at most) that one fact answers, after a thread about a
+/// given topic: what the thread was about, what the follow-up asks (from its understanding, the
+/// question and its lower-case form), the fact and the answer's intent. Tried in order.
+struct FactFollowUp {
+    after: fn(&Context) -> bool,
+    asks: fn(&Understanding, &str, &str) -> bool,
+    fact: &'static str,
+    intent: Intent,
+}
+
+const FACT_FOLLOW_UPS: [FactFollowUp; 4] = [
+    // "Where do I get the key for it?" in a thread about building a KMS host: the host key;
+    // "where I can take it?" after the host key (CSVLK) was explained, likewise.
+    FactFollowUp {
+        after: |c| c.intent == Some(Intent::HostSetup),
+        asks: |u, q, _| {
+            u.slots.editions.is_empty()
+                && u.slots.error.is_none()
+                && ((KEY_WORDS.is_match(q) && WHERE_TO_GET.is_match(q))
+                    || WHERE_TO_GET_IT.is_match(q))
+                && !CLIENT_KEY_WORDS.is_match(q)
+        },
+        fact: "host-key-source",
+        intent: Intent::HostSetup,
+    },
+    // "and if not activated?" after the renewal interval: the validity fact, which has the
+    // retry of a client not activated yet.
+    FactFollowUp {
+        after: |c| c.intent == Some(Intent::Timing),
+        asks: |u, q, _| {
+            u.slots.nothing_pasted() && u.slots.error.is_none() && NOT_YET_ACTIVATED.is_match(q)
+        },
+        fact: "validity",
+        intent: Intent::Timing,
+    },
+    // "also from registry?" after uninstalling the product key: both ways of removing it.
+    FactFollowUp {
+        after: |c| {
+            c.topic
+                .as_ref()
+                .is_some_and(|s| s.section == "slmgr /upk" || s.section == "slmgr /cpky")
+        },
+        asks: |u, _, lower| u.slots.nothing_pasted() && lower.contains("registry"),
+        fact: "remove-key",
+        intent: Intent::Slmgr,
+    },
+    // "check it" after the SRV record was explained: the record's look-up, with that fact.
+    FactFollowUp {
+        after: |c| {
+            c.topic
+                .as_ref()
+                .is_some_and(|s| s.section.contains("_vlmcs"))
+        },
+        asks: |u, q, _| u.slots.nothing_pasted() && u.slots.error.is_none() && CHECK_IT.is_match(q),
+        fact: "srv",
+        intent: Intent::ExistingKms,
+    },
+];
+
+/// The first of [`FACT_FOLLOW_UPS`] that fits the thread and the question, answered.
+fn fact_follow_up(
+    kb: &KnowledgeBase,
+    u: &Understanding,
+    q: &str,
+    lower: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+) -> Option<Answer> {
+    let c = ctx?;
+    FACT_FOLLOW_UPS
+        .iter()
+        .filter(|f| (f.after)(c) && (f.asks)(u, q, lower))
+        .find_map(|f| {
+            let t = target(&u.slots, ctx, settings);
+            fact_answer(kb, f.fact, &t, f.intent, ctx).map(|a| with_intent(a, Some(f.intent)))
+        })
+}
+
 /// One question.
 fn answer_one(
     kb: &KnowledgeBase,
@@ -7581,60 +7659,9 @@ fn answer_one(
             }
         }
     }
-    // "Where do I get the key for it?" in a thread about building a KMS host: the host key;
-    // "where I can take it?" after the host key (CSVLK) was explained, likewise.
-    if let Some(prev) = ctx.and_then(|c| c.intent) {
-        if prev == Intent::HostSetup
-            && u.slots.editions.is_empty()
-            && u.slots.error.is_none()
-            && ((KEY_WORDS.is_match(q) && WHERE_TO_GET.is_match(q)) || WHERE_TO_GET_IT.is_match(q))
-            && !CLIENT_KEY_WORDS.is_match(q)
-            && toks.len() <= 8
-        {
-            let t = target(&u.slots, ctx, settings);
-            if let Some(a) = fact_answer(kb, "host-key-source", &t, Intent::HostSetup, ctx) {
-                return with_intent(a, Some(Intent::HostSetup));
-            }
-        }
-    }
-    // "and if not activated?" after the renewal interval: the validity fact, which has the
-    // retry of a client not activated yet.
-    if ctx.and_then(|c| c.intent) == Some(Intent::Timing)
-        && toks.len() <= 8
-        && u.slots.nothing_pasted()
-        && u.slots.error.is_none()
-        && NOT_YET_ACTIVATED.is_match(q)
-    {
-        let t = target(&u.slots, ctx, settings);
-        if let Some(a) = fact_answer(kb, "validity", &t, Intent::Timing, ctx) {
-            return with_intent(a, Some(Intent::Timing));
-        }
-    }
-    // "also from registry?" after uninstalling the product key: both ways of removing it.
-    if ctx
-        .and_then(|c| c.topic.as_ref())
-        .is_some_and(|s| s.section == "slmgr /upk" || s.section == "slmgr /cpky")
-        && toks.len() <= 8
-        && u.slots.nothing_pasted()
-        && lower.contains("registry")
-    {
-        let t = target(&u.slots, ctx, settings);
-        if let Some(a) = fact_answer(kb, "remove-key", &t, Intent::Slmgr, ctx) {
-            return with_intent(a, Some(Intent::Slmgr));
-        }
-    }
-    // "check it" after the SRV record was explained: the record's look-up, with that fact.
-    if ctx
-        .and_then(|c| c.topic.as_ref())
-        .is_some_and(|s| s.section.contains("_vlmcs"))
-        && toks.len() <= 8
-        && u.slots.nothing_pasted()
-        && u.slots.error.is_none()
-        && CHECK_IT.is_match(q)
-    {
-        let t = target(&u.slots, ctx, settings);
-        if let Some(a) = fact_answer(kb, "srv", &t, Intent::ExistingKms, ctx) {
-            return with_intent(a, Some(Intent::ExistingKms));
+    if toks.len() <= 8 {
+        if let Some(a) = fact_follow_up(kb, &u, q, &lower, ctx, settings) {
+            return a;
         }
     }
     // After setting up a host: "and then on the clients?" is the client procedure, "how do I
