@@ -76,7 +76,7 @@ static VM_COUNT_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
 /// Something that did not work ("isn't working", "fails").
 static FAILING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
+        r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|\bhangs?\b|\bhung\b|times?\s+out|timed\s+out|timeout|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
     )
 });
 /// What a command is for, asked with "why" ("why would someone use slmgr /rearm?"): not a
@@ -494,6 +494,13 @@ static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(what|explain)\b.{0,30}\bnotification['\x22]?\s+(mode|state)\b.{0,20}\b(mean|means|is)\b|\bnotification\s+(mode|state)\b.{0,10}\bmean\w*|\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
     )
 });
+/// What the licence status "Notification" means, or how it differs from "Licensed" ("what does
+/// 'Notification' mean as a licence status?").
+static STATUS_MEANING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bnotification\b['\x22]?.{0,40}\b(mean|means|meaning)\b|\b(mean|means|meaning|difference)\b.{0,40}\bnotification\b",
+    )
+});
 /// A GVLK activated some other way than KMS.
 static GVLK_OTHER_WAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -580,6 +587,13 @@ static KEY_IN_CHAT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(paste|post|send|give|share|type|drop)\w*\b.{0,40}\b(host\s+key|csvlk|mak|retail\s+key|product\s+key|our\s+key|the\s+key)\b.{0,60}\b(chat|here|channel|thread|you|bot|dm)\b",
     )
 });
+/// A number of days given as an activation's expiry or as left ("expiration: 175 days",
+/// "170 days left").
+static EXPIRATION_DAYS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bexpir\w*\b.{0,20}\b\d{1,3}\s*days?\b|\b\d{1,3}\s*days?\s+(left|remaining|to\s+go)\b",
+    )
+});
 /// Days left before an activation runs out ("expires in 3 days", "12 days left").
 static EXPIRES_SOON: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -654,7 +668,7 @@ static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|8198|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\b(kms|activation|licen[cs]ing|key\s+management\s+service)\s+(event\s+)?logs?\b|\blogs?\s+(of|for)\s+(the\s+)?(kms|activation)\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|8198|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\b(kms|activation|licen[cs]ing|key\s+management\s+service)\s+(event\s+)?logs?\b|\blogs?\s+(of|for)\s+(the\s+)?(kms|activation)\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers|servers|vms)\b.{0,40}\b(contact|connect|request|talk|activat|hit|hits|reach|reached|asked)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -1268,7 +1282,7 @@ static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
 /// does Windows need activation at all?").
 static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\b(activat\w*|kms|gvlks?)\b.{0,30}\b(mean|means|make|makes|prove|proves)\s+(we'?r?e?|we\s+are|i'?m|i\s+am|it'?s|it\s+is|that\s+we\s+are|us)?\s*(properly\s+|fully\s+|legally\s+)?(licen[cs]ed|compliant)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
+        r"(?i)\bactivat(ion|ed)\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\b(activat\w*|kms|gvlks?)\b.{0,30}\b(mean|means|make|makes|prove|proves)\s+(we'?r?e?|we\s+are|i'?m|i\s+am|it'?s|it\s+is|that\s+we\s+are|us)?\s*(properly\s+|fully\s+|legally\s+)?(licen[cs]ed|compliant)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivat(ion|ed)\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
     )
 });
 /// Asking the bot itself to file a ticket or run something ("can you open a ticket for me?").
@@ -1296,6 +1310,12 @@ static TEST_ASKED: LazyLock<Folded> = LazyLock::new(|| {
 static PATH_OPEN_NOW: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(true|succeeded|succeeds|successful|open\s+now|opened\s+now|works\s+now|reachable\s+now|connects\s+now|it\s+connects)\b",
+    )
+});
+/// The firewall rule or port reported done ("support added the rule", "the port is open now").
+static RULE_IN_PLACE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(rule|port|firewall|1688)\b.{0,20}\b(is\s+|was\s+|has\s+been\s+|got\s+)?(added|opened|open\s+now|in\s+place|created|fixed)\b|\b(added|opened|created)\s+(the\s+|a\s+)?(firewall\s+)?(rule|port)\b",
     )
 });
 /// Activation refused in so many words ("web-03 won't activate", "can't activate it", "kms
@@ -1703,6 +1723,9 @@ pub(crate) fn warm_up() {
         &CONVERT_TO_KMS,
         &PHONE_WAY,
         &NEXT_STEP,
+        &STATUS_MEANING,
+        &RULE_IN_PLACE,
+        &EXPIRATION_DAYS,
         &INSTALL_IT,
         &EXPIRY_MOVES,
         &BARE_COMMAND,
@@ -5548,12 +5571,19 @@ fn reason_or_consequence(
         return Some(("host-move", Intent::HostSetup));
     }
     // "Is 170 days left normal?": the 180 days and the weekly renewal.
-    if ["days left", "days remaining", "days to go"]
+    // "Volume activation expiration: 175 days, should I worry?": the same, read off a report.
+    let days_judged = EXPIRATION_DAYS.is_match(q)
+        && !lower.contains("grace")
+        && ["worr", "bad", "concern", "problem", "alarm", "healthy"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if ((["days left", "days remaining", "days to go"]
         .iter()
         .any(|w| lower.contains(w))
         && ["normal", "ok", "fine", "expected", "why", "right"]
             .iter()
-            .any(|w| lower.contains(w))
+            .any(|w| lower.contains(w)))
+        || days_judged)
         && !trial
     {
         return Some(("validity", Intent::Timing));
@@ -5578,6 +5608,15 @@ fn reason_or_consequence(
     }
     // Follow-ups that stay on the fact of the thread.
     let follow = short && (BARE_WHY.is_match(q) || FIX_IT.is_match(q) || FOLLOW_UP.is_match(q));
+    // "just this one, in PowerShell" after a way to see the licence state: the WMI query.
+    if short
+        && ctx.and_then(|c| c.intent) == Some(Intent::StatusCheck)
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["powershell", "wmi", "cim"].contains(&w))
+    {
+        return Some(("powershell-status", Intent::StatusCheck));
+    }
     match prev {
         Some("host-outage" | "validity") if short && AWAY_LONGER.is_match(q) => {
             Some(("host-outage", Intent::Timing))
@@ -7519,8 +7558,8 @@ fn answer_one(
             }
             // "done, now what?" after the network path: pointing the client and activating.
             if prev == Intent::Connectivity
-                && (NEXT_STEP.is_match(q) || PATH_OPEN_NOW.is_match(q))
-                && toks.len() <= 4
+                && (((NEXT_STEP.is_match(q) || PATH_OPEN_NOW.is_match(q)) && toks.len() <= 4)
+                    || (RULE_IN_PLACE.is_match(q) && toks.len() <= 10))
                 && u.slots.nothing_pasted()
                 && !FAILING.is_match(q)
             {
@@ -8589,7 +8628,15 @@ fn answer_one(
         } else if REMOVE_KEY.is_match(q) {
             Some(("remove-key", Intent::Slmgr))
         } else if PARTIAL_KEY.is_match(q) {
-            Some(("partial-key", Intent::StatusCheck))
+            // "How do I list the partial product key in PowerShell?": the WMI property.
+            if ["powershell", "wmi", "get-ciminstance"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                Some(("powershell-status", Intent::StatusCheck))
+            } else {
+                Some(("partial-key", Intent::StatusCheck))
+            }
         } else if REMOTE_STATUS.is_match(q)
             && (u.intent == Intent::StatusCheck
                 || ctx.and_then(|c| c.intent) == Some(Intent::StatusCheck)
@@ -8619,7 +8666,13 @@ fn answer_one(
             // "Windows says my license will expire soon": how long an activation lasts and
             // how to see and renew it.
             Some(("validity", Intent::Timing))
-        } else if NOTIFICATION_CAUSE.is_match(q) {
+        } else if NOTIFICATION_CAUSE.is_match(q)
+            || (STATUS_MEANING.is_match(q)
+                && u.slots.error.is_none()
+                && ["licen", "status", "activat", "slmgr", "report"]
+                    .iter()
+                    .any(|w| lower.contains(w)))
+        {
             Some(("grace", Intent::Timing))
         } else if SAME_KEY_MANY.is_match(q) {
             Some(("gvlk-shared", Intent::KeyLookup))
