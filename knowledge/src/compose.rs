@@ -1312,6 +1312,10 @@ static PATH_OPEN_NOW: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(true|succeeded|succeeds|successful|open\s+now|opened\s+now|works\s+now|reachable\s+now|connects\s+now|it\s+connects)\b",
     )
 });
+/// A message that ends asking for the next step ("ok done that, now what?").
+static ASKS_NEXT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(now\s+what|what\s+now|what\s+next|then\s+what|next\s+steps?)\s*[?!.]*\s*$")
+});
 /// The firewall rule or port reported done ("support added the rule", "the port is open now").
 static RULE_IN_PLACE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1725,6 +1729,7 @@ pub(crate) fn warm_up() {
         &NEXT_STEP,
         &STATUS_MEANING,
         &RULE_IN_PLACE,
+        &ASKS_NEXT,
         &EXPIRATION_DAYS,
         &INSTALL_IT,
         &EXPIRY_MOVES,
@@ -3029,6 +3034,18 @@ fn diagnose_output(
                 }
             } else if r.channel == Some(Channel::KmsClient) {
                 text.push_str(" It is a KMS activation: it lasts 180 days and renews by itself every 7 days while the KMS host is reachable.");
+            }
+            // How the output says so: its `Description` line names the channel.
+            if r.channel == Some(Channel::KmsClient) && !kms_host_output {
+                text.push_str(
+                    " (A KMS client: its `Description` line says `VOLUME_KMSCLIENT channel`.)",
+                );
+            }
+            // "Licensed, but the watermark is still there": the desktop lags behind.
+            let watermark = own.to_lowercase().contains("watermark")
+                || thread_fact(kb, ctx).is_some_and(|f| f.starts_with("watermark"));
+            if watermark {
+                text.push_str("\n\n**The watermark lags behind the licence**: the desktop keeps drawing it until it is refreshed, which a sign-out and sign-in, restarting Explorer or a restart does.");
             }
             if days.is_some() && r.channel.is_none() {
                 text.push_str(" (A KMS activation renews by itself every 7 days while the KMS host is reachable; `slmgr /dli` shows the channel in its `Description` line.)");
@@ -6347,7 +6364,8 @@ fn interval_lines_answer(q: &str, ctx: Option<&Context>) -> Option<Answer> {
 
 /// The test of the path to the KMS host reported passing in a thread about that path.
 fn path_open_reported(q: &str, ctx: Option<&Context>) -> bool {
-    PATH_OPEN_NOW.is_match(q) && ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
+    (PATH_OPEN_NOW.is_match(q) || RULE_IN_PLACE.is_match(q))
+        && ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
 }
 
 /// How to see whether the port is open, asked ("how can I see the port is open from my
@@ -7284,7 +7302,10 @@ fn answer_one(
         }
         // "ok how to fix it then" asks something after its "ok"; "ok, it shows True now"
         // after the test of the path reports the next step's turn.
-        if ACK_START.is_match(q) && !asks_after_ack(q) && !path_open_reported(q, ctx) {
+        // "ok support added the rule, now what" in a thread asks for the next step.
+        let next_asked = ASKS_NEXT.is_match(q) && ctx.and_then(|c| c.intent).is_some();
+        if ACK_START.is_match(q) && !asks_after_ack(q) && !path_open_reported(q, ctx) && !next_asked
+        {
             return small_talk(Intent::Ack, ctx);
         }
     }
@@ -7761,9 +7782,10 @@ fn answer_one(
     // "How do I fix that?" after an error code: that error's fix; a bare "why?" its cause.
     let mut error_of_thread = false;
     if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
+        // "clock is fine and sppsvc is running, what next?": causes ruled out, the same error.
         if u.slots.nothing_pasted()
-            && toks.len() <= 8
-            && (FIX_IT.is_match(q) || BARE_WHY.is_match(q))
+            && ((toks.len() <= 8 && (FIX_IT.is_match(q) || BARE_WHY.is_match(q)))
+                || (toks.len() <= 12 && ASKS_NEXT.is_match(q)))
         {
             u.slots.error = Some(code.clone());
             error_of_thread = true;
@@ -8415,6 +8437,8 @@ fn answer_one(
             && SPP_SERVICE.is_match(q)
             // "After installing the host key, do I restart the Software Protection service?"
             && (!HOST_KEY_WORDS.is_match(q) || lower.contains("restart"))
+            // "sppsvc is running, what next?" reports a cause ruled out, in the thread's problem.
+            && !(ASKS_NEXT.is_match(q) && ctx.and_then(|c| c.intent).is_some())
         {
             Some(("sppsvc", Intent::HostSetup))
         } else if ((KMS_SECURITY.is_match(&without_event_source)
