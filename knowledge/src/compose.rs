@@ -979,6 +979,13 @@ static POWERSHELL_STATUS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(same|equivalent|instead\s+of)\b.{0,40}\bslmgr\b.{0,60}\b(powershell|wmi|cim)\b|\b(powershell|wmi|cim)\b.{0,40}\b(equivalent|instead\s+of\s+slmgr|without\s+slmgr)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
     )
 });
+/// The KMS host set from PowerShell or WMI ("PowerShell way to set the KMS host without
+/// slmgr?").
+static POWERSHELL_SET_HOST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(powershell|wmi|cim)\b.{0,60}\b(set|point|change|configure|specify)\w*\b.{0,40}\bkms\b|\b(set|point|change|configure|specify)\w*\b.{0,40}\bkms\s+(host|server)\b.{0,60}\b(powershell|wmi|cim)\b",
+    )
+});
 /// Evaluation editions.
 /// Asks for everything, not one step ("full commands incl. time sync").
 static WHOLE_PROCEDURE: LazyLock<Folded> = LazyLock::new(|| {
@@ -1728,6 +1735,7 @@ pub(crate) fn warm_up() {
         &PHONE_WAY,
         &NEXT_STEP,
         &STATUS_MEANING,
+        &POWERSHELL_SET_HOST,
         &RULE_IN_PLACE,
         &ASKS_NEXT,
         &EXPIRATION_DAYS,
@@ -8766,6 +8774,13 @@ fn answer_one(
                 .any(|w| lower.contains(w))
         {
             Some(("event-log", Intent::StatusCheck))
+        } else if POWERSHELL_SET_HOST.is_match(q)
+            && (!lower.contains("slmgr")
+                || ["without", "instead", "not "]
+                    .iter()
+                    .any(|w| lower.contains(w)))
+        {
+            Some(("wmi-kms-host", Intent::PointKms))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
             Some(("powershell-status", Intent::StatusCheck))
         } else if VOLUME_EXPIRES.is_match(q) {
