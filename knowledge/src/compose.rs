@@ -498,7 +498,7 @@ static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
 /// 'Notification' mean as a licence status?").
 static STATUS_MEANING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bnotification\b['\x22]?.{0,40}\b(mean|means|meaning)\b|\b(mean|means|meaning|difference)\b.{0,40}\bnotification\b",
+        r"(?i)\bnotification\b['\x22]?.{0,40}\b(mean|means|meaning|difference|differ|differs)\b|\b(mean|means|meaning|difference)\b.{0,40}\bnotification\b|\b(un)?licensed\b['\x22]?\s*(vs\.?|versus|or|and)\s*['\x22]?notification\b",
     )
 });
 /// A GVLK activated some other way than KMS.
@@ -1289,7 +1289,7 @@ static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
 /// does Windows need activation at all?").
 static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bactivat(ion|ed)\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\b(activat\w*|kms|gvlks?)\b.{0,30}\b(mean|means|make|makes|prove|proves)\s+(we'?r?e?|we\s+are|i'?m|i\s+am|it'?s|it\s+is|that\s+we\s+are|us)?\s*(properly\s+|fully\s+|legally\s+)?(licen[cs]ed|compliant)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivat(ion|ed)\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
+        r"(?i)\bactivat(ion|ed)\b.{0,30}\b(vs\.?|versus|same(\s+thing)?\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\b(activat\w*|kms|gvlks?)\b.{0,30}\b(mean|means|make|makes|prove|proves)\s+(we'?r?e?|we\s+are|i'?m|i\s+am|it'?s|it\s+is|that\s+we\s+are|us)?\s*(properly\s+|fully\s+|legally\s+)?(licen[cs]ed|compliant)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivat(ion|ed)\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
     )
 });
 /// Asking the bot itself to file a ticket or run something ("can you open a ticket for me?").
@@ -8661,9 +8661,14 @@ fn answer_one(
             Some(("remove-key", Intent::Slmgr))
         } else if PARTIAL_KEY.is_match(q) {
             // "How do I list the partial product key in PowerShell?": the WMI property.
-            if ["powershell", "wmi", "get-ciminstance"]
-                .iter()
-                .any(|w| lower.contains(w))
+            if [
+                "powershell",
+                "wmi",
+                "get-ciminstance",
+                "softwarelicensingproduct",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
             {
                 Some(("powershell-status", Intent::StatusCheck))
             } else {
@@ -8701,9 +8706,20 @@ fn answer_one(
         } else if NOTIFICATION_CAUSE.is_match(q)
             || (STATUS_MEANING.is_match(q)
                 && u.slots.error.is_none()
-                && ["licen", "status", "activat", "slmgr", "report"]
-                    .iter()
-                    .any(|w| lower.contains(w)))
+                && [
+                    "licen",
+                    "status",
+                    "activat",
+                    "slmgr",
+                    "report",
+                    "monitor",
+                    "dashboard",
+                    "inventory",
+                    "server",
+                    "machine",
+                ]
+                .iter()
+                .any(|w| lower.contains(w)))
         {
             Some(("grace", Intent::Timing))
         } else if SAME_KEY_MANY.is_match(q) {

@@ -1351,17 +1351,34 @@ fn fortieth_dev_set() {
 /// 151 items, 36 thread follow-ups, 34 off-topic near-misses (Office, Linux, SQL Server
 /// licensing, Windows Update, RDP licensing, other clouds). Written without seeing the engine.
 /// First run, before any tuning on it: 131/151 (86.8%), off-topic declined 32/34 (held-out
-/// sets at that moment: third 214/225, fourth 226/240, fifth 239/254).
+/// sets at that moment: third 214/225, fourth 226/240, fifth 239/254). No expectation was
+/// changed after the first run. 20 items were added after tuning, from other wordings tried
+/// by hand (t001-t017, with the thread heads t006a, t011a, t013a). After tuning: 169/171,
+/// held-out unchanged (third 214/225, fourth 226/240, fifth 239/254). The fixes were made
+/// general: an expiry read off a report and judged ("expiration: 175 days, should I worry?")
+/// as the validity; "activated" the same (thing) as "licensed"; which clients hit or reached
+/// a host as its event log; what the status Notification means, or how it differs from
+/// Licensed, as the grace fact; a command that hangs or times out as a failure; "ok ..., now
+/// what" in a thread as a request for the next step, and a firewall rule reported added after
+/// the network path as the client's commands; causes ruled out ("clock is fine and sppsvc is
+/// running, what next?") as the thread's error; the partial key, the minutes left and what to
+/// do when LicenseStatus is not 1 in the PowerShell fact, and a short PowerShell follow-up
+/// after a status answer; the KMS host set through WMI (a new fact); pasted Licensed output
+/// naming its KMS client channel line and, in a watermark thread, that the watermark lags;
+/// "what do I tell them?" about a watermark as its meaning; another cloud's portal, console,
+/// support or image licence label declined. Still failing: g024 (what "KMS machine IP
+/// address: not available" means: no fact explains the /dlv fields) and h014 (pasted event
+/// 8198 with a question about querying events: the pasted error code wins).
 #[test]
 fn forty_second_dev_set() {
     let pct = check_set(
         "forty-second dev set (tuned on)",
         include_str!("dev45.toml"),
-        150,
+        165,
         Kind::Tuning,
     );
     assert!(
-        pct >= 85.0,
-        "forty-second dev set: accuracy {pct:.1}% < 85%"
+        pct >= 97.0,
+        "forty-second dev set: accuracy {pct:.1}% < 97%"
     );
 }
