@@ -979,6 +979,17 @@ static POWERSHELL_STATUS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(same|equivalent|instead\s+of)\b.{0,40}\bslmgr\b.{0,60}\b(powershell|wmi|cim)\b|\b(powershell|wmi|cim)\b.{0,40}\b(equivalent|instead\s+of\s+slmgr|without\s+slmgr)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
     )
 });
+/// A line of `slmgr /dli` or `/dlv` named by its label ("KMS machine IP address", "renewal
+/// interval").
+static OUTPUT_FIELD: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(registered\s+kms\s+machine\s+name|kms\s+machine\s+(name\s+from\s+dns|ip\s+address|extended\s+pid)|kms\s+host\s+caching\s+is)\b",
+    )
+});
+/// Asking what something means ("what does ... mean", "what is ...").
+static MEANING_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(mean|means|meaning|stand\s+for|what\s+is|what'?s|explain)\b")
+});
 /// The KMS host set from PowerShell or WMI ("PowerShell way to set the KMS host without
 /// slmgr?").
 static POWERSHELL_SET_HOST: LazyLock<Folded> = LazyLock::new(|| {
@@ -1736,6 +1747,8 @@ pub(crate) fn warm_up() {
         &NEXT_STEP,
         &STATUS_MEANING,
         &POWERSHELL_SET_HOST,
+        &OUTPUT_FIELD,
+        &MEANING_WORDS,
         &RULE_IN_PLACE,
         &ASKS_NEXT,
         &EXPIRATION_DAYS,
@@ -8799,6 +8812,9 @@ fn answer_one(
             Some(("wmi-kms-host", Intent::PointKms))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
             Some(("powershell-status", Intent::StatusCheck))
+        } else if OUTPUT_FIELD.is_match(q) && MEANING_WORDS.is_match(q) && u.slots.error.is_none() {
+            // "What does 'KMS machine IP address: not available' in /dlv mean?"
+            Some(("dlv-fields", Intent::StatusCheck))
         } else if VOLUME_EXPIRES.is_match(q) {
             Some(("validity", Intent::Timing))
         } else if CLIENT_OS_HOST.is_match(q) {

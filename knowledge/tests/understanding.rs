@@ -1353,7 +1353,7 @@ fn fortieth_dev_set() {
 /// First run, before any tuning on it: 131/151 (86.8%), off-topic declined 32/34 (held-out
 /// sets at that moment: third 214/225, fourth 226/240, fifth 239/254). No expectation was
 /// changed after the first run. 20 items were added after tuning, from other wordings tried
-/// by hand (t001-t018, with the thread heads t006a, t011a, t013a). After tuning: 171/172,
+/// by hand (t001-t018, with the thread heads t006a, t011a, t013a). After tuning: 172/172,
 /// held-out unchanged (third 214/225, fourth 226/240, fifth 239/254). The fixes were made
 /// general: an expiry read off a report and judged ("expiration: 175 days, should I worry?")
 /// as the validity; "activated" the same (thing) as "licensed"; which clients hit or reached
@@ -1368,8 +1368,8 @@ fn fortieth_dev_set() {
 /// "what do I tell them?" about a watermark as its meaning; another cloud's portal, console,
 /// support or image licence label declined; pasted activation events with a question about
 /// querying them (wevtutil, Get-WinEvent, "export those entries") as the event log's query,
-/// after the pasted code's name. Still failing: g024 (what "KMS machine IP address: not
-/// available" means: no fact explains the /dlv fields).
+/// after the pasted code's name; what a line of /dli or /dlv named by its label means ("KMS
+/// machine IP address: not available") as a new fact on those lines.
 #[test]
 fn forty_second_dev_set() {
     let pct = check_set(
