@@ -1352,8 +1352,8 @@ fn fortieth_dev_set() {
 /// licensing, Windows Update, RDP licensing, other clouds). Written without seeing the engine.
 /// First run, before any tuning on it: 131/151 (86.8%), off-topic declined 32/34 (held-out
 /// sets at that moment: third 214/225, fourth 226/240, fifth 239/254). No expectation was
-/// changed after the first run. 20 items were added after tuning, from other wordings tried
-/// by hand (t001-t018, with the thread heads t006a, t011a, t013a). After tuning: 172/172,
+/// changed after the first run. 28 items were added after tuning, from other wordings tried
+/// by hand (t001-t024, with the thread heads t006a, t011a, t013a, t021a). After tuning: 179/179,
 /// held-out unchanged (third 214/225, fourth 226/240, fifth 239/254). The fixes were made
 /// general: an expiry read off a report and judged ("expiration: 175 days, should I worry?")
 /// as the validity; "activated" the same (thing) as "licensed"; which clients hit or reached
