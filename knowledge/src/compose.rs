@@ -76,7 +76,7 @@ static VM_COUNT_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
 /// Something that did not work ("isn't working", "fails").
 static FAILING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
+        r"(?i)(n'?t\s+work|not\s+work|fail|broken|error|no\s+luck|does\s+nothing|stuck|\bhangs?\b|\bhung\b|times?\s+out|timed\s+out|timeout|why|notification|unlicensed|expired|not\s+activated|nag|nags|nagging|watermark|not\s+genuine|unactivated)",
     )
 });
 /// What a command is for, asked with "why" ("why would someone use slmgr /rearm?"): not a
@@ -494,6 +494,13 @@ static NOTIFICATION_CAUSE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(what|explain)\b.{0,30}\bnotification['\x22]?\s+(mode|state)\b.{0,20}\b(mean|means|is)\b|\bnotification\s+(mode|state)\b.{0,10}\bmean\w*|\b(fall|falls|go|goes|went|drop|drops)\b.*\b(back\s+)?(into|to)\s+notification|\bnotification\s+(mode|state)\b.*\b(why|cause|what)|\b(why|what\s+causes?)\b.*\bnotification\s+(mode|state)",
     )
 });
+/// What the licence status "Notification" means, or how it differs from "Licensed" ("what does
+/// 'Notification' mean as a licence status?").
+static STATUS_MEANING: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bnotification\b['\x22]?.{0,40}\b(mean|means|meaning|difference|differ|differs)\b|\b(mean|means|meaning|difference)\b.{0,40}\bnotification\b|\b(un)?licensed\b['\x22]?\s*(vs\.?|versus|or|and)\s*['\x22]?notification\b",
+    )
+});
 /// A GVLK activated some other way than KMS.
 static GVLK_OTHER_WAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -580,6 +587,13 @@ static KEY_IN_CHAT: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(paste|post|send|give|share|type|drop)\w*\b.{0,40}\b(host\s+key|csvlk|mak|retail\s+key|product\s+key|our\s+key|the\s+key)\b.{0,60}\b(chat|here|channel|thread|you|bot|dm)\b",
     )
 });
+/// A number of days given as an activation's expiry or as left ("expiration: 175 days",
+/// "170 days left").
+static EXPIRATION_DAYS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bexpir\w*\b.{0,20}\b\d{1,3}\s*days?\b|\b\d{1,3}\s*days?\s+(left|remaining|to\s+go)\b",
+    )
+});
 /// Days left before an activation runs out ("expires in 3 days", "12 days left").
 static EXPIRES_SOON: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -654,7 +668,7 @@ static ACTIVATION_CONTEXT: LazyLock<Folded> = LazyLock::new(|| {
 /// Activation events in Event Viewer.
 static EVENT_LOG: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|8198|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\b(kms|activation|licen[cs]ing|key\s+management\s+service)\s+(event\s+)?logs?\b|\blogs?\s+(of|for)\s+(the\s+)?(kms|activation)\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers)\b.{0,40}\b(contact|connect|request|talk|activat)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
+        r"(?i)\b(event\s*(viewer|logs?|ids?)|eventvwr|8198|12288|12289|12290|security-spp)\b|\b(which|what)\s+logs?\b|\b(kms|activation|licen[cs]ing|key\s+management\s+service)\s+(event\s+)?logs?\b|\blogs?\s+(of|for)\s+(the\s+)?(kms|activation)\b|\blogs?\s+(should|do|can)\s+(i|we)\b|\bwhich\s+(clients|machines|computers|servers|vms)\b.{0,40}\b(contact|connect|request|talk|activat|hit|hits|reach|reached|asked)\w*|\b(list|export|report)\b.{0,30}\b(machines|clients|computers)\b.{0,40}\b(activated|contacted|asked|served)\b",
     )
 });
 /// Records of the requests a KMS host served ("is there a log on the KMS host that shows which
@@ -965,6 +979,24 @@ static POWERSHELL_STATUS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(licensestatus|softwarelicensingproduct)\b|\b(same|equivalent|instead\s+of)\b.{0,40}\bslmgr\b.{0,60}\b(powershell|wmi|cim)\b|\b(powershell|wmi|cim)\b.{0,40}\b(equivalent|instead\s+of\s+slmgr|without\s+slmgr)\b|\b(powershell|wmi|cim|get-ciminstance|get-wmiobject)\b.*\b(licen[cs]e\s+(status|state)|activation\s+(status|state)|status|state|is\s+\w+\s+activated|activated\s+or\s+not|check\w*\s+(if|whether|the)\b)|\b(licen[cs]e\s+status|activation\s+status|status|state|whether\s+\w+\s+is\s+activated)\b.*\b(powershell|wmi|cim)\b",
     )
 });
+/// A line of `slmgr /dli` or `/dlv` named by its label ("KMS machine IP address", "renewal
+/// interval").
+static OUTPUT_FIELD: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(registered\s+kms\s+machine\s+name|kms\s+machine\s+(name\s+from\s+dns|ip\s+address|extended\s+pid)|kms\s+host\s+caching\s+is)\b",
+    )
+});
+/// Asking what something means ("what does ... mean", "what is ...").
+static MEANING_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(mean|means|meaning|stand\s+for|what\s+is|what'?s|explain)\b")
+});
+/// The KMS host set from PowerShell or WMI ("PowerShell way to set the KMS host without
+/// slmgr?").
+static POWERSHELL_SET_HOST: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(powershell|wmi|cim)\b.{0,60}\b(set|point|change|configure|specify)\w*\b.{0,40}\bkms\b|\b(set|point|change|configure|specify)\w*\b.{0,40}\bkms\s+(host|server)\b.{0,60}\b(powershell|wmi|cim)\b",
+    )
+});
 /// Evaluation editions.
 /// Asks for everything, not one step ("full commands incl. time sync").
 static WHOLE_PROCEDURE: LazyLock<Folded> = LazyLock::new(|| {
@@ -1268,7 +1300,7 @@ static HOST_SIDE: LazyLock<Folded> = LazyLock::new(|| {
 /// does Windows need activation at all?").
 static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bactivation\b.{0,30}\b(vs\.?|versus|same\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\b(activat\w*|kms|gvlks?)\b.{0,30}\b(mean|means|make|makes|prove|proves)\s+(we'?r?e?|we\s+are|i'?m|i\s+am|it'?s|it\s+is|that\s+we\s+are|us)?\s*(properly\s+|fully\s+|legally\s+)?(licen[cs]ed|compliant)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivation\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
+        r"(?i)\bactivat(ion|ed)\b.{0,30}\b(vs\.?|versus|same(\s+thing)?\s+as|difference|different\s+from)\b.{0,30}\b(licen[cs]\w*)\b|\b(activat\w*|kms|gvlks?)\b.{0,30}\b(mean|means|make|makes|prove|proves)\s+(we'?r?e?|we\s+are|i'?m|i\s+am|it'?s|it\s+is|that\s+we\s+are|us)?\s*(properly\s+|fully\s+|legally\s+)?(licen[cs]ed|compliant)\b|\bdifference\s+between\s+(activation|activating)\s+and\s+licen[cs]\w*|\blicen[cs]\w*\b.{0,30}\b(vs\.?|versus|same\s+as|different\s+from)\b.{0,30}\bactivat(ion|ed)\b|\bdifference\s+between\s+licen[cs]\w*\s+and\s+activation\b|\bwhy\b.{0,30}\b(need|needs|require\w*)\s+(to\s+be\s+)?(activation|activated)\b.{0,20}\b(at\s+all|anyway|in\s+the\s+first\s+place)\b|\bwhy\s+(do|does|must|should)\s+(windows|i|we)\s+(even\s+)?(need\s+to\s+)?activat\w*\s+(at\s+all|anyway|in\s+the\s+first\s+place)\b",
     )
 });
 /// Asking the bot itself to file a ticket or run something ("can you open a ticket for me?").
@@ -1296,6 +1328,16 @@ static TEST_ASKED: LazyLock<Folded> = LazyLock::new(|| {
 static PATH_OPEN_NOW: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(true|succeeded|succeeds|successful|open\s+now|opened\s+now|works\s+now|reachable\s+now|connects\s+now|it\s+connects)\b",
+    )
+});
+/// A message that ends asking for the next step ("ok done that, now what?").
+static ASKS_NEXT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\b(now\s+what|what\s+now|what\s+next|then\s+what|next\s+steps?)\s*[?!.]*\s*$")
+});
+/// The firewall rule or port reported done ("support added the rule", "the port is open now").
+static RULE_IN_PLACE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(rule|port|firewall|1688)\b.{0,20}\b(is\s+|was\s+|has\s+been\s+|got\s+)?(added|opened|open\s+now|in\s+place|created|fixed)\b|\b(added|opened|created)\s+(the\s+|a\s+)?(firewall\s+)?(rule|port)\b",
     )
 });
 /// Activation refused in so many words ("web-03 won't activate", "can't activate it", "kms
@@ -1703,6 +1745,13 @@ pub(crate) fn warm_up() {
         &CONVERT_TO_KMS,
         &PHONE_WAY,
         &NEXT_STEP,
+        &STATUS_MEANING,
+        &POWERSHELL_SET_HOST,
+        &OUTPUT_FIELD,
+        &MEANING_WORDS,
+        &RULE_IN_PLACE,
+        &ASKS_NEXT,
+        &EXPIRATION_DAYS,
         &INSTALL_IT,
         &EXPIRY_MOVES,
         &BARE_COMMAND,
@@ -3006,6 +3055,18 @@ fn diagnose_output(
                 }
             } else if r.channel == Some(Channel::KmsClient) {
                 text.push_str(" It is a KMS activation: it lasts 180 days and renews by itself every 7 days while the KMS host is reachable.");
+            }
+            // How the output says so: its `Description` line names the channel.
+            if r.channel == Some(Channel::KmsClient) && !kms_host_output {
+                text.push_str(
+                    " (A KMS client: its `Description` line says `VOLUME_KMSCLIENT channel`.)",
+                );
+            }
+            // "Licensed, but the watermark is still there": the desktop lags behind.
+            let watermark = own.to_lowercase().contains("watermark")
+                || thread_fact(kb, ctx).is_some_and(|f| f.starts_with("watermark"));
+            if watermark {
+                text.push_str("\n\n**The watermark lags behind the licence**: the desktop keeps drawing it until it is refreshed, which a sign-out and sign-in, restarting Explorer or a restart does.");
             }
             if days.is_some() && r.channel.is_none() {
                 text.push_str(" (A KMS activation renews by itself every 7 days while the KMS host is reachable; `slmgr /dli` shows the channel in its `Description` line.)");
@@ -5548,12 +5609,19 @@ fn reason_or_consequence(
         return Some(("host-move", Intent::HostSetup));
     }
     // "Is 170 days left normal?": the 180 days and the weekly renewal.
-    if ["days left", "days remaining", "days to go"]
+    // "Volume activation expiration: 175 days, should I worry?": the same, read off a report.
+    let days_judged = EXPIRATION_DAYS.is_match(q)
+        && !lower.contains("grace")
+        && ["worr", "bad", "concern", "problem", "alarm", "healthy"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if ((["days left", "days remaining", "days to go"]
         .iter()
         .any(|w| lower.contains(w))
         && ["normal", "ok", "fine", "expected", "why", "right"]
             .iter()
-            .any(|w| lower.contains(w))
+            .any(|w| lower.contains(w)))
+        || days_judged)
         && !trial
     {
         return Some(("validity", Intent::Timing));
@@ -5578,6 +5646,15 @@ fn reason_or_consequence(
     }
     // Follow-ups that stay on the fact of the thread.
     let follow = short && (BARE_WHY.is_match(q) || FIX_IT.is_match(q) || FOLLOW_UP.is_match(q));
+    // "just this one, in PowerShell" after a way to see the licence state: the WMI query.
+    if short
+        && ctx.and_then(|c| c.intent) == Some(Intent::StatusCheck)
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ["powershell", "wmi", "cim"].contains(&w))
+    {
+        return Some(("powershell-status", Intent::StatusCheck));
+    }
     match prev {
         Some("host-outage" | "validity") if short && AWAY_LONGER.is_match(q) => {
             Some(("host-outage", Intent::Timing))
@@ -6308,7 +6385,8 @@ fn interval_lines_answer(q: &str, ctx: Option<&Context>) -> Option<Answer> {
 
 /// The test of the path to the KMS host reported passing in a thread about that path.
 fn path_open_reported(q: &str, ctx: Option<&Context>) -> bool {
-    PATH_OPEN_NOW.is_match(q) && ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
+    (PATH_OPEN_NOW.is_match(q) || RULE_IN_PLACE.is_match(q))
+        && ctx.and_then(|c| c.intent) == Some(Intent::Connectivity)
 }
 
 /// How to see whether the port is open, asked ("how can I see the port is open from my
@@ -7245,7 +7323,10 @@ fn answer_one(
         }
         // "ok how to fix it then" asks something after its "ok"; "ok, it shows True now"
         // after the test of the path reports the next step's turn.
-        if ACK_START.is_match(q) && !asks_after_ack(q) && !path_open_reported(q, ctx) {
+        // "ok support added the rule, now what" in a thread asks for the next step.
+        let next_asked = ASKS_NEXT.is_match(q) && ctx.and_then(|c| c.intent).is_some();
+        if ACK_START.is_match(q) && !asks_after_ack(q) && !path_open_reported(q, ctx) && !next_asked
+        {
             return small_talk(Intent::Ack, ctx);
         }
     }
@@ -7519,8 +7600,8 @@ fn answer_one(
             }
             // "done, now what?" after the network path: pointing the client and activating.
             if prev == Intent::Connectivity
-                && (NEXT_STEP.is_match(q) || PATH_OPEN_NOW.is_match(q))
-                && toks.len() <= 4
+                && (((NEXT_STEP.is_match(q) || PATH_OPEN_NOW.is_match(q)) && toks.len() <= 4)
+                    || (RULE_IN_PLACE.is_match(q) && toks.len() <= 10))
                 && u.slots.nothing_pasted()
                 && !FAILING.is_match(q)
             {
@@ -7722,9 +7803,10 @@ fn answer_one(
     // "How do I fix that?" after an error code: that error's fix; a bare "why?" its cause.
     let mut error_of_thread = false;
     if let Some(code) = ctx.and_then(|c| c.error.as_ref()) {
+        // "clock is fine and sppsvc is running, what next?": causes ruled out, the same error.
         if u.slots.nothing_pasted()
-            && toks.len() <= 8
-            && (FIX_IT.is_match(q) || BARE_WHY.is_match(q))
+            && ((toks.len() <= 8 && (FIX_IT.is_match(q) || BARE_WHY.is_match(q)))
+                || (toks.len() <= 12 && ASKS_NEXT.is_match(q)))
         {
             u.slots.error = Some(code.clone());
             error_of_thread = true;
@@ -8376,6 +8458,8 @@ fn answer_one(
             && SPP_SERVICE.is_match(q)
             // "After installing the host key, do I restart the Software Protection service?"
             && (!HOST_KEY_WORDS.is_match(q) || lower.contains("restart"))
+            // "sppsvc is running, what next?" reports a cause ruled out, in the thread's problem.
+            && !(ASKS_NEXT.is_match(q) && ctx.and_then(|c| c.intent).is_some())
         {
             Some(("sppsvc", Intent::HostSetup))
         } else if ((KMS_SECURITY.is_match(&without_event_source)
@@ -8589,7 +8673,20 @@ fn answer_one(
         } else if REMOVE_KEY.is_match(q) {
             Some(("remove-key", Intent::Slmgr))
         } else if PARTIAL_KEY.is_match(q) {
-            Some(("partial-key", Intent::StatusCheck))
+            // "How do I list the partial product key in PowerShell?": the WMI property.
+            if [
+                "powershell",
+                "wmi",
+                "get-ciminstance",
+                "softwarelicensingproduct",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            {
+                Some(("powershell-status", Intent::StatusCheck))
+            } else {
+                Some(("partial-key", Intent::StatusCheck))
+            }
         } else if REMOTE_STATUS.is_match(q)
             && (u.intent == Intent::StatusCheck
                 || ctx.and_then(|c| c.intent) == Some(Intent::StatusCheck)
@@ -8619,7 +8716,24 @@ fn answer_one(
             // "Windows says my license will expire soon": how long an activation lasts and
             // how to see and renew it.
             Some(("validity", Intent::Timing))
-        } else if NOTIFICATION_CAUSE.is_match(q) {
+        } else if NOTIFICATION_CAUSE.is_match(q)
+            || (STATUS_MEANING.is_match(q)
+                && u.slots.error.is_none()
+                && [
+                    "licen",
+                    "status",
+                    "activat",
+                    "slmgr",
+                    "report",
+                    "monitor",
+                    "dashboard",
+                    "inventory",
+                    "server",
+                    "machine",
+                ]
+                .iter()
+                .any(|w| lower.contains(w)))
+        {
             Some(("grace", Intent::Timing))
         } else if SAME_KEY_MANY.is_match(q) {
             Some(("gvlk-shared", Intent::KeyLookup))
@@ -8689,8 +8803,18 @@ fn answer_one(
                 .any(|w| lower.contains(w))
         {
             Some(("event-log", Intent::StatusCheck))
+        } else if POWERSHELL_SET_HOST.is_match(q)
+            && (!lower.contains("slmgr")
+                || ["without", "instead", "not "]
+                    .iter()
+                    .any(|w| lower.contains(w)))
+        {
+            Some(("wmi-kms-host", Intent::PointKms))
         } else if POWERSHELL_STATUS.is_match(q) && !DEV_TOOLS.is_match(q) {
             Some(("powershell-status", Intent::StatusCheck))
+        } else if OUTPUT_FIELD.is_match(q) && MEANING_WORDS.is_match(q) && u.slots.error.is_none() {
+            // "What does 'KMS machine IP address: not available' in /dlv mean?"
+            Some(("dlv-fields", Intent::StatusCheck))
         } else if VOLUME_EXPIRES.is_match(q) {
             Some(("validity", Intent::Timing))
         } else if CLIENT_OS_HOST.is_match(q) {

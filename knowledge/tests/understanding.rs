@@ -1340,3 +1340,46 @@ fn fortieth_dev_set() {
     );
     assert!(pct >= 95.0, "fortieth dev set: accuracy {pct:.1}% < 95%");
 }
+
+/// Forty-second development set (dev45.toml): the check, diagnose and fix path, from four
+/// people who never saw the bot: an on-call engineer in a hurry at night, a helpdesk person
+/// relaying a customer's words, an auditor or manager asking what a status, event or number
+/// means, and a scripter wanting exact commands and output to parse; pasted slmgr /dli, /dlv
+/// and /xpr output, events 12288, 12289 and 8198, nslookup of the SRV record with and without
+/// an answer, Test-NetConnection False and True, w32tm /query /status; error codes written
+/// several ways (0XC004F06C, c004f074, 0x8007232b, "error 232b", a signed decimal HRESULT);
+/// 151 items, 36 thread follow-ups, 34 off-topic near-misses (Office, Linux, SQL Server
+/// licensing, Windows Update, RDP licensing, other clouds). Written without seeing the engine.
+/// First run, before any tuning on it: 131/151 (86.8%), off-topic declined 32/34 (held-out
+/// sets at that moment: third 214/225, fourth 226/240, fifth 239/254). No expectation was
+/// changed after the first run. 28 items were added after tuning, from other wordings tried
+/// by hand (t001-t024, with the thread heads t006a, t011a, t013a, t021a). After tuning: 179/179,
+/// held-out unchanged (third 214/225, fourth 226/240, fifth 239/254). The fixes were made
+/// general: an expiry read off a report and judged ("expiration: 175 days, should I worry?")
+/// as the validity; "activated" the same (thing) as "licensed"; which clients hit or reached
+/// a host as its event log; what the status Notification means, or how it differs from
+/// Licensed, as the grace fact; a command that hangs or times out as a failure; "ok ..., now
+/// what" in a thread as a request for the next step, and a firewall rule reported added after
+/// the network path as the client's commands; causes ruled out ("clock is fine and sppsvc is
+/// running, what next?") as the thread's error; the partial key, the minutes left and what to
+/// do when LicenseStatus is not 1 in the PowerShell fact, and a short PowerShell follow-up
+/// after a status answer; the KMS host set through WMI (a new fact); pasted Licensed output
+/// naming its KMS client channel line and, in a watermark thread, that the watermark lags;
+/// "what do I tell them?" about a watermark as its meaning; another cloud's portal, console,
+/// support or image licence label declined; pasted activation events with a question about
+/// querying them (wevtutil, Get-WinEvent, "export those entries") as the event log's query,
+/// after the pasted code's name; what a line of /dli or /dlv named by its label means ("KMS
+/// machine IP address: not available") as a new fact on those lines.
+#[test]
+fn forty_second_dev_set() {
+    let pct = check_set(
+        "forty-second dev set (tuned on)",
+        include_str!("dev45.toml"),
+        165,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 97.0,
+        "forty-second dev set: accuracy {pct:.1}% < 97%"
+    );
+}

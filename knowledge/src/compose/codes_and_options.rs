@@ -12,6 +12,7 @@ use crate::{Answer, AnswerSettings, Context, KnowledgeBase, Source, ERROR_TABLE,
 /// Compiles this file's patterns (with the parent module's `warm_up`).
 pub(super) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &EVENTS_QUERIED,
         &COMMAND_ASKED,
         &FIX_ASKED,
         &OPPOSITE,
@@ -152,6 +153,14 @@ static CAUSE_ASKED: LazyLock<Folded> = LazyLock::new(|| {
 static CODE_LIKE: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)(^|[^0-9a-z])(0x)?[c8][o0][o0][0-9a-fo]{4,7}h?([^0-9a-z]|$)"));
 
+/// Asking how to read events from a script or the command line ("how do I pull these with
+/// wevtutil or Get-WinEvent?").
+static EVENTS_QUERIED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(wevtutil|get-winevent|get-eventlog)\b|\b(query|pull|export|collect|fetch|grab|script)\w*\b.{0,20}\b(these|those|such|the|all|them)\s+(events?|entries|logs?)\b",
+    )
+});
+
 /// The events the Software Protection Platform and the KMS host log.
 const ACTIVATION_EVENTS: &[&str] = &[
     "8198", "8200", "12288", "12289", "12290", "12293", "12294", "1003", "1033", "1034", "16384",
@@ -180,6 +189,26 @@ pub(super) fn answer(
     }
     if let Some(a) = other_lookup_declined(q, lower, u, ctx) {
         return Some(a);
+    }
+    // Pasted activation events with "how do I pull these with wevtutil?": the query, with
+    // what the pasted code means kept short.
+    if EVENTS_QUERIED.is_match(q)
+        && (ACTIVATION_EVENTS.iter().any(|e| lower.contains(e)) || lower.contains("security-spp"))
+    {
+        let t = target(&u.slots, ctx, settings);
+        let mut a = fact_answer(kb, "event-log", &t, Intent::StatusCheck, ctx)?;
+        if let Some(e) = u
+            .slots
+            .error
+            .as_ref()
+            .and_then(|c| kb.tables.errors.iter().find(|e| &e.code == c))
+        {
+            a.text = format!(
+                "The pasted event holds **{}** ({}).\n\n{}",
+                e.code, e.title, a.text
+            );
+        }
+        return Some(with_intent(a, Some(Intent::StatusCheck)));
     }
     // A code typed wrong, unless the message has a code of the table too.
     let known_code = u

@@ -86,10 +86,10 @@ static WATERMARK_WORDS: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 
-/// Asking what something means or why it is there.
+/// Asking what something means or why it is there (or what to tell the customer who sees it).
 static ASKS_MEANING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bwhat(\s+does|\s+do|\s+is|'s|s)\b.{0,40}\b(mean|means|meaning|about|for)\b|\bwhat(\s+is|'s|s)\s+(the|this|that)\s+(watermark|text|message|notice|thing)\b|\bwhat(\s+is|'s|s)\s+(this|that)\s*[?!.]*\s*$|\bwhy\s+(do|does|is|am|are)\b.{0,30}\b(see|say|says|show|shows|there|appear|appears|showing|saying)\b|\bis\s+(this|that|it)\s+(something\s+)?(bad|wrong|a\s+problem|normal|serious)\b|\bdid\s+i\s+(do\s+)?(something|anything)\s+wrong\b",
+        r"(?i)\bwhat(\s+does|\s+do|\s+is|'s|s)\b.{0,40}\b(mean|means|meaning|about|for)\b|\bwhat(\s+is|'s|s)\s+(the|this|that)\s+(watermark|text|message|notice|thing)\b|\bwhat(\s+is|'s|s)\s+(this|that)\s*[?!.]*\s*$|\bwhy\s+(do|does|is|am|are)\b.{0,30}\b(see|say|says|show|shows|there|appear|appears|showing|saying)\b|\bis\s+(this|that|it)\s+(something\s+)?(bad|wrong|a\s+problem|normal|serious)\b|\bdid\s+i\s+(do\s+)?(something|anything)\s+wrong\b|\bwhat\s+(do|should|can)\s+(i|we)\s+(tell|say\s+to|answer|reply\s+to)\s+(them|him|her|the\s+(customer|user|client))\b",
     )
 });
 

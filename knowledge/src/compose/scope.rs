@@ -16,6 +16,7 @@ pub(super) fn warm_up() {
         &NEW_DEVICE,
         &CLOUD_PRICE,
         &CLOUD_NAMED,
+        &CLOUD_TOOL,
         &OTHER_RECORD_ADDED,
         &OTHER_PORT_NUMBER,
         &REMOTE_SHELL,
@@ -76,6 +77,14 @@ static CLOUD_PRICE: LazyLock<Folded> = LazyLock::new(|| {
 /// Another cloud than this one, by name.
 static CLOUD_NAMED: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(r"(?i)\b(azure|aws|ec2|amazon|gcp|google\s+cloud|oci|oracle\s+cloud|alibaba)\b")
+});
+
+/// Another cloud's own tools, support or image labels ("in the Azure portal", "AWS support
+/// told us", "license: windows-server-2019-dc" on an image).
+static CLOUD_TOOL: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(portal|console|cloud\s+shell|marketplace)\b|\blicen[cs]e:\s|\bsupport\s+(told|said|says|asked|wants|recommended)\b",
+    )
 });
 
 /// Adding a DNS record of another kind ("how do I add an MX record for mail?").
@@ -151,6 +160,26 @@ pub(super) fn declined(
         && !windows_words.iter().any(|w| lower.contains(w))
     {
         return Some(decline("another cloud's prices or licensing offer", ctx));
+    }
+    // "Azure support told them to run the troubleshooter in the Azure portal, where is it?":
+    // another cloud's tools, which this bot does not know (a machine that is not activated,
+    // or KMS words, stay questions for it).
+    if CLOUD_NAMED.is_match(q)
+        && CLOUD_TOOL.is_match(q)
+        && u.slots.error.is_none()
+        && !windows_words.iter().any(|w| lower.contains(w))
+        && ![
+            "not activated",
+            "activate it",
+            "activate them",
+            "won't activate",
+            "unactivated",
+            "watermark",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Some(decline("another cloud's own tools or support", ctx));
     }
     // "And how do I add an MX record?" after the SRV record: another DNS record.
     if OTHER_RECORD_ADDED.is_match(q)
