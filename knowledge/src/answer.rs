@@ -102,6 +102,12 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("sles", "Linux"),
     ("chrony", "Linux"),
     ("chronyd", "Linux"),
+    // Linux's own clock tools ("chronyc tracking", "timedatectl").
+    ("chronyc", "Linux"),
+    ("timedatectl", "Linux"),
+    ("ntpd", "Linux"),
+    ("ntpq", "Linux"),
+    ("systemctl", "Linux"),
     ("kubernetes", "Kubernetes"),
     ("k8s", "Kubernetes"),
     ("macos", "macOS"),
@@ -311,7 +317,7 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(install|enter|put(\s+in)?|type\s+in|insert|add|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
         (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b|\b(remove|delete|clear|unset|reset)\w*\b.{0,20}\bkms\s+((host|server)\s+)?(name|address|ip|setting)\b|\b(clear|remove|delete|unset|undo|forget)\w*\b.{0,30}\b(kms|host|server)\b.{0,30}\b(i|we)\s+(set|typed|entered|configured|put|specified|hard-?coded)\b", "/ckms"),
         (r"\binstall\w*\s+(a\s+|the\s+|my\s+)?licen[cs]e\s+files?\b", "/ilc"),
-        (r"\bactivat\w*\b.{0,20}\b(right\s+)?now\b|\bforc\w*\s+(an?\s+|the\s+)?activation\b", "/ato"),
+        (r"\bactivat(e|es|ing|ion)?\b.{0,20}\b(right\s+)?now\b|\bforc\w*\s+(an?\s+|the\s+)?activation\b", "/ato"),
         (r"\b(verbose|detailed)\b", "/dlv"),
     ]
     .into_iter()

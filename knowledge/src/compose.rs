@@ -146,6 +146,13 @@ static PERSONAL_DEVICE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(macbook|parallels|boot\s*camp)\b|\b(on|in)\s+(my\s+mac|my\s+(home|personal|own)\s+(pc|computer|laptop|desktop)|my\s+laptop|a\s+home\s+pc)\b|\bmy\s+(home|personal|private)\s+(pc|computer|laptop|desktop|notebook)\b|^\s*(home|personal|private)\s+(pc|computer|laptop|desktop|notebook)\b",
     )
 });
+/// A personal computer named only to compare with ("like on my home PC", "same as my
+/// laptop"): the question is about the instance.
+static DEVICE_COMPARED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(like|unlike|as|than)\s+(on\s+|with\s+|for\s+|in\s+)?(my|a|our)\s+(own\s+)?((gaming|home|personal|private)\s+)?(pc|computer|laptop|desktop|notebook|mac)\b",
+    )
+});
 /// Terms that only Windows activation uses.
 static WINDOWS_TERMS: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
@@ -1037,7 +1044,7 @@ static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
 /// Activating now rather than waiting ("the command to force activation right now").
 static ACTIVATE_NOW: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(force|trigger|kick\s*off|retry|redo|rerun|re-run)\w*\s+(the\s+|an?\s+|its\s+)?activation\b|\bactivat\w*\s+(it\s+|this\s+|the\s+\w+\s+)?(right\s+now|now|immediately|at\s+once|straight\s+away|right\s+away)\b|\bactivation\b.{0,20}\b(right\s+now|immediately|at\s+once)\b",
+        r"(?i)\b(force|trigger|kick\s*off|retry|redo|rerun|re-run)\w*\s+(the\s+|an?\s+|its\s+)?activation\b|\b(activat(e|es|ing)|get\s+(it\s+|this\s+)?activated)\s+(it\s+|this\s+|the\s+\w+\s+)?(right\s+now|now|immediately|at\s+once|straight\s+away|right\s+away)\b|\bactivation\b.{0,20}\b(right\s+now|immediately|at\s+once)\b",
     )
 });
 /// Asking about KMS or comparing, which a MAK in hand does not answer ("MAK or KMS?").
@@ -1231,7 +1238,7 @@ static ASK_KMS_ADDRESS: LazyLock<Folded> = LazyLock::new(|| {
 /// the provider would hand out ("can we just give them a windows server key?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
     )
 });
 /// The client side, asked after the host ("and then on the clients?").
@@ -1684,6 +1691,8 @@ pub(crate) fn warm_up() {
         &REQUEST_RECORDS,
         &TIME_AS_OCCASION,
         &TWO_QUESTIONS,
+        &SAME_HOUR,
+        &CLOCK_HOUR,
         &KEY_SECRECY,
         &CLIENT_KEY_WORDS,
         &OPEN_WHAT,
@@ -1776,6 +1785,7 @@ pub(crate) fn warm_up() {
         &GREETING_START,
         &PIRACY,
         &PERSONAL_DEVICE,
+        &DEVICE_COMPARED,
         &ACCOUNT_ACTIVATION,
         &NOT_WINDOWS_KMS,
         &CORE_LICENSING,
@@ -3962,6 +3972,8 @@ pub fn answer(
     let question = &*chat_shorthand(question);
     // "srv 2022" is Windows Server 2022, not a DNS SRV record.
     let question = &*server_abbreviation(question);
+    // "the hour of my server is different", "how I make same hour?": a clock's time.
+    let question = &*clock_hour(question);
     // "ok different question: ..." starts a new topic: the question after it, answered
     // without the thread's topic (the host and port the user named still hold).
     let fresh;
@@ -5063,6 +5075,27 @@ fn chat_shorthand(text: &str) -> Cow<'_, str> {
             .find(|(w, _)| *w == word)
             .map(|(_, meant)| *meant)
     })
+}
+
+/// "Make the same hour" (several languages' word for the time of day): syncing the clock.
+static SAME_HOUR: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(?:make|put|set|have|get)\s+(?:the\s+|a\s+)?same\s+hours?\b"));
+/// "The hour of my server", "wrong hour": the time a clock shows (a duration, "an hour", "2
+/// hours", "every hour", keeps its word).
+static CLOCK_HOUR: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(the|same|correct|right|wrong|different|false|bad)\s+hour\b"));
+
+/// The message with the hour of a clock written as its time, as a learner of English may
+/// write it ("the hour of the server is different from the KMS").
+fn clock_hour(text: &str) -> Cow<'_, str> {
+    if !text.to_ascii_lowercase().contains("hour") {
+        return Cow::Borrowed(text);
+    }
+    let synced = SAME_HOUR.replace_all(text, "sync the time");
+    match CLOCK_HOUR.replace_all(&synced, "$1 time") {
+        Cow::Borrowed(_) => Cow::Owned(synced.into_owned()),
+        Cow::Owned(o) => Cow::Owned(o),
+    }
 }
 
 /// The message with "srv" written "server" where a version follows it ("srv 2022",
@@ -6486,6 +6519,7 @@ fn answer_one(
     // and slmgr over a remote shell.
     if let Some(a) = scope::declined(q, &lower, &u, ctx)
         .or_else(|| scope::declined_beside_kms(q, &lower, ctx))
+        .or_else(|| scope::other_cloud_activation(q, &lower, &u, ctx))
         .or_else(|| scope::product_on_windows(q, ctx))
         .or_else(|| scope::remote_shell(kb, q, &lower, &u, ctx, settings))
         .or_else(|| scope::pasted_edition_key(kb, q, &u, ctx, settings))
@@ -6989,7 +7023,7 @@ fn answer_one(
         && ["server", "instance", "vm"]
             .iter()
             .any(|w| lower.contains(w));
-    if PERSONAL_DEVICE.is_match(q) && !remote_from_device {
+    if PERSONAL_DEVICE.is_match(q) && !remote_from_device && !DEVICE_COMPARED.is_match(q) {
         let mut a = abstain(0.0, ctx);
         a.text = "That is about Windows on your own computer, which I don't cover: I help activate the Windows instances in this cloud. For a personal device, use Settings > Activation or Microsoft's support. Say `help` to see what I can do.".to_string();
         return a;
@@ -7962,8 +7996,13 @@ fn answer_one(
         u.intent = if FAILING.is_match(q) && !ASKS_PURPOSE.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
         } else if NEXT_STEP.is_match(q) {
-            // "did slmgr /ipk already, next?" asks for the rest of the procedure.
-            Intent::ClientProcedure
+            // "did slmgr /ipk already, next?" asks for the rest of the procedure; "got the
+            // confirmation ID, now what?" the rest of the telephone activation it belongs to.
+            if slmgr_option_in(kb, q).is_some_and(|o| o.option == "/atp" || o.option == "/dti") {
+                Intent::Phone
+            } else {
+                Intent::ClientProcedure
+            }
         } else {
             Intent::Slmgr
         };
