@@ -297,6 +297,8 @@ static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(enable|turn\s+on|switch\s+on)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/skhc"),
         (r"\b(confirm|check|see|show|when|find)\b.{0,30}\b(expir\w*|expiry)\b|\b(expir\w*|expiry)\s+date\b", "/xpr"),
         (r"\breset\w*\s+(the\s+)?(windows\s+)?(licen[cs]ing|activation)\s+(status|state|timers?)\b|\b(restart|reset)\w*\s+(the\s+)?(activation\s+)?grace\s+period\b", "/rearm"),
+        // "clear kms host setting": the name set by hand, cleared (not the host retired).
+        (r"\b(clear|remove|delete|unset|reset)\w*\s+(the\s+)?(manual\s+|manually\s+set\s+)?kms\s+((host|server)\s+)?(name|address|ip|setting|settings|entry)\b", "/ckms"),
         (r"\b(restrict\w*|limit\w*)\b.{0,40}\b(kms|ad|active\s+directory|token)[\s-]*(based\s+)?(activation\s+)?only\b|\bactivation\s+type\b|\bkms[\s-]+only\s+activation\b", "/act-type"),
     ]
     .into_iter()

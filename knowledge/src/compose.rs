@@ -258,10 +258,10 @@ static AFTERWARDS: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 /// Internet access for instances, added or asked for ("we ordered the VMs without internet,
-/// can we add it later?").
+/// can we add it later?"), or found missing ("my server can't get to the internet at all").
 static INTERNET_FOR_INSTANCES: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(vms?|instances?|servers?|machines?)\b.{0,40}\b(without|no)\s+(the\s+)?internet\b.{0,60}\b(add|enable|later|request|get|change|order)\w*\b|\b(add|enable|request|order)\w*\s+(the\s+)?internet(\s+access)?\b.{0,40}\b(later|afterwards|after\s+(the\s+)?order|existing|vms?|instances?|servers?)\b",
+        r"(?i)\b(vms?|instances?|servers?|machines?|box)\b.{0,30}\b(can'?t|cannot|can\s+not|couldn'?t|doesn'?t|does\s+not|won'?t|unable\s+to)\s+(get\s+(on|to|onto)|reach|access|connect\s+to|go\s+(on|to)|see)\s+(the\s+)?internet\b|\b(vms?|instances?|servers?|machines?)\b.{0,40}\b(without|no)\s+(the\s+)?internet\b.{0,60}\b(add|enable|later|request|get|change|order)\w*\b|\b(add|enable|request|order)\w*\s+(the\s+)?internet(\s+access)?\b.{0,40}\b(later|afterwards|after\s+(the\s+)?order|existing|vms?|instances?|servers?)\b",
     )
 });
 /// A key asked for in a Windows machine ("which key do I type in on the windows vm").
@@ -10205,7 +10205,14 @@ fn answer_one(
     // tenant, the provider has none to give (BYOL); with one, the procedure names it.
     let asks_provider_host = ASK_KMS_ADDRESS.is_match(q) && settings.kms_host.is_none();
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
-    if (YOUR_KMS.is_match(q) || asks_provider_host)
+    // With a KMS host configured for the tenant, "activate it with your KMS" asks for the
+    // procedure, which names that host.
+    let configured_procedure = settings.kms_host.is_some()
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup
+        );
+    if ((YOUR_KMS.is_match(q) && !configured_procedure) || asks_provider_host)
         && u.slots.host.is_none()
         && u.slots.nothing_pasted()
         && matches!(
