@@ -257,6 +257,12 @@ static AFTERWARDS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)^\s*(and|ok(ay)?|so|then)?[\s,]*(what\s+(about|do\s+i\s+do)\s+)?(after\s+(the\s+|that\s+|i\s+)?(activat\w*|slmgr\s+/ato|/ato|it'?s\s+activated|that)|afterwards?)(\s+(what|then))?\s*[?.!]*\s*$",
     )
 });
+/// How long something takes ("how much time does it need", "how long until").
+static DURATION_ASKED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bhow\s+(much\s+time|long)\b|\bhow\s+many\s+(minutes|hours|days)\b|\bwhen\s+will\s+it\s+(be\s+)?activat\w*\b",
+    )
+});
 /// Internet access for instances, added or asked for ("we ordered the VMs without internet,
 /// can we add it later?"), or found missing ("my server can't get to the internet at all").
 static INTERNET_FOR_INSTANCES: LazyLock<Folded> = LazyLock::new(|| {
@@ -1785,6 +1791,7 @@ pub(crate) fn warm_up() {
         &GREETING_START,
         &PIRACY,
         &PERSONAL_DEVICE,
+        &DURATION_ASKED,
         &DEVICE_COMPARED,
         &ACCOUNT_ACTIVATION,
         &NOT_WINDOWS_KMS,
@@ -10140,6 +10147,33 @@ fn answer_one(
         && u.intent != Intent::TimeSync
     {
         u.reroute(Intent::TimeSync);
+    }
+    // "How much time does a client need for activation after I set the host?": a duration,
+    // not the clock.
+    if u.intent == Intent::TimeSync
+        && DURATION_ASKED.is_match(q)
+        && lower.contains("activat")
+        && ![
+            "clock",
+            "w32tm",
+            "ntp",
+            "sync",
+            "skew",
+            "drift",
+            "zone",
+            "time server",
+            "time source",
+            "4 hours",
+            "apart",
+            "differen",
+            "wrong",
+            "0xc004f06c",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && u.slots.nothing_pasted()
+    {
+        u.reroute(Intent::Timing);
     }
     // "We ordered the VMs without internet, can we add it later?": the internet-access request.
     if INTERNET_FOR_INSTANCES.is_match(q)
