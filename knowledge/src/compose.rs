@@ -10269,10 +10269,10 @@ fn answer_one(
     // "The command to force activation right now": `slmgr /ato`, not a clock resync (the
     // classifier reads "force" and "now" as time words).
     if ACTIVATE_NOW.is_match(q)
-        && matches!(
+        && (matches!(
             u.intent,
             Intent::TimeSync | Intent::None | Intent::StatusCheck | Intent::Timing
-        )
+        ) || (u.intent == Intent::Diagnose && u.confidence < 0.5 && !FAILING.is_match(q)))
         && !["w32tm", "clock", "ntp", "sync", "time "]
             .iter()
             .any(|w| lower.contains(w))
