@@ -208,6 +208,7 @@ pub fn parse(text: &str) -> Option<DliReport> {
         || lower.contains("registered kms machine name")
         || lower.contains("kms machine name from dns")
         || lower.contains("product key channel")
+        || lower.contains("product activated successfully")
         || STATUS_MEANT.is_match(text)
         || STATUS_MEAN_AFTER.is_match(text))
     {
@@ -233,6 +234,10 @@ pub fn parse(text: &str) -> Option<DliReport> {
         .or_else(|| cim.map(|(code, _)| cim_status(code)))
         .or_else(|| said_status(text))
         .or(xpr_licensed.then_some(LicenseStatus::Licensed))
+        // `slmgr /ato`'s own success line.
+        .or(lower
+            .contains("product activated successfully")
+            .then_some(LicenseStatus::Licensed))
         // Only an activated KMS client counts down a volume activation.
         .or(VOLUME_EXPIRATION
             .is_match(text)
