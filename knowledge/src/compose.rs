@@ -955,7 +955,7 @@ static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
 static OLD_HOST_NEW_CLIENT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b|\bkms\s+(host|server)\s+(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01])\b.{0,60}\b(not\s+work\w*|fail\w*|does\s*n'?t\s+work|dont\s+work|refus\w*)\b.{0,30}\bkms\s+(host\s+|server\s+)?(windows\s+)?(server\s+)?20(08|12|16|19)(\s+r2)?\b",
+        r"(?i)\b20(08|12|16|19|22)(\s*r2)?\s+(kms\s+)?(host|server)\s+(activat\w*|serv\w*)\s+(windows\s+)?(server\s+)?(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01])\b|\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b|\bkms\s+(host|server)\s+(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01])\b.{0,60}\b(not\s+work\w*|fail\w*|does\s*n'?t\s+work|dont\s+work|refus\w*)\b.{0,30}\bkms\s+(host\s+|server\s+)?(windows\s+)?(server\s+)?20(08|12|16|19)(\s+r2)?\b",
     )
 });
 /// Time zones in activation.
@@ -5042,6 +5042,8 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("actvtd", "activated"),
     ("actvd", "activated"),
     ("chk", "check"),
+    ("autopublish", "auto publish"),
+    ("autopublishing", "auto publishing"),
     ("clnt", "client"),
     ("clnts", "clients"),
     ("cnt", "count"),
@@ -8938,8 +8940,16 @@ fn answer_one(
     }
     // Turning a KMS host's DNS publishing off or on.
     // ("the slmgr option to turn off dns publishing" names no KMS: slmgr says it.)
+    // ("dns srv autopublish off": the SRV record a host publishes is KMS's own.)
     if DNS_PUBLISHING.is_match(q)
-        && (lower.contains("kms") || lower.contains("slmgr"))
+        && (lower.contains("kms")
+            || lower.contains("slmgr")
+            || ((lower.contains("vlmcs") || lower.contains("srv"))
+                && lower.contains("publish")
+                && (DNS_PUBLISH_CHANGE.is_match(q)
+                    || lower
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .any(|w| w == "off"))))
         && u.slots.dli.is_none()
     {
         // Whole words ("another" holds "not"); "can I turn that off?" too.
