@@ -1247,6 +1247,12 @@ static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
     )
 });
+/// Paying the provider ("do I have to pay you for activation?").
+static PAY_PROVIDER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(pay|paying|charge|charges|bill|bills)\s+(you|u|you\s+guys|the\s+provider|the\s+cloud)\b|\b(do|will|would)\s+(you|u)\s+(charge|bill)\b",
+    )
+});
 /// The client side, asked after the host ("and then on the clients?").
 /// "What edition is this?", "which edition is EnterpriseS?".
 static WHAT_EDITION: LazyLock<Matcher> = LazyLock::new(|| {
@@ -1791,6 +1797,7 @@ pub(crate) fn warm_up() {
         &GREETING_START,
         &PIRACY,
         &PERSONAL_DEVICE,
+        &PAY_PROVIDER,
         &DURATION_ASKED,
         &DEVICE_COMPARED,
         &ACCOUNT_ACTIVATION,
@@ -10256,6 +10263,10 @@ fn answer_one(
             u.intent,
             Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup
         );
+    // "Do I have to pay you for activation?": the provider sells no activation (BYOL).
+    if PAY_PROVIDER.is_match(q) && lower.contains("activat") && u.slots.nothing_pasted() {
+        u.reroute(Intent::Policy);
+    }
     if ((YOUR_KMS.is_match(q) && !configured_procedure) || asks_provider_host)
         && u.slots.host.is_none()
         && u.slots.nothing_pasted()
