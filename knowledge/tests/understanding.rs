@@ -1351,8 +1351,8 @@ fn fortieth_dev_set() {
 /// provider's policy; 30 thread follow-ups and 40 off-topic near-misses (Office, Linux, RDP,
 /// Windows Update, pricing, other clouds). Written without seeing the engine. First run, before
 /// any tuning on it: 146/160 (91.2%), off-topic declined 37/40, with the held-out sets at third
-/// 214/225, fourth 226/240, fifth 239/254. 16 items were added after tuning, from other
-/// wordings tried by hand (t001-t027). After tuning: 187/187, held-out unchanged. The fixes
+/// 214/225, fourth 226/240, fifth 239/254. 28 items were added after tuning, from other
+/// wordings tried by hand (t001-t028). After tuning: 188/188, held-out unchanged. The fixes
 /// were made general: "is it activated now?" is a status question, not a request to activate
 /// now; a home PC named only to compare ("like my home pc") leaves the question about the
 /// instance; activation asked about in another cloud (on Azure, AWS, Google Cloud, OCI) is
@@ -1371,7 +1371,8 @@ fn fortieth_dev_set() {
 /// "Product activated successfully" pasted reads as activated; "2012r2 host activating 2022
 /// clients" is the host's updates; "dns srv autopublish off" is `/cdns`; "is it bad if I
 /// don't activate?" is what happens once activation lapses; "my boss says we need MAK, what's
-/// that?" is the definition.
+/// that?" is the definition; "do I have to pay you for activation?" is the provider's policy.
+/// No expectation of the blind 160 was changed. Still failing: none.
 #[test]
 fn forty_first_dev_set() {
     let pct = check_set(
