@@ -1351,15 +1351,15 @@ fn fortieth_dev_set() {
 /// provider's policy; 30 thread follow-ups and 40 off-topic near-misses (Office, Linux, RDP,
 /// Windows Update, pricing, other clouds). Written without seeing the engine. First run, before
 /// any tuning on it: 146/160 (91.2%), off-topic declined 37/40, with the held-out sets at third
-/// 214/225, fourth 226/240, fifth 239/254. 28 items were added after tuning, from other
-/// wordings tried by hand (t001-t028). After tuning: 188/188, held-out unchanged. The fixes
+/// 214/225, fourth 226/240, fifth 239/254. 29 items were added after tuning, from other
+/// wordings tried by hand (t001-t029). After tuning: 189/189, held-out unchanged. The fixes
 /// were made general: "is it activated now?" is a status question, not a request to activate
 /// now; a home PC named only to compare ("like my home pc") leaves the question about the
 /// instance; activation asked about in another cloud (on Azure, AWS, Google Cloud, OCI) is
 /// declined unless the message ties it to this one (a move from there, a KMS host there to
-/// reach); Linux's clock tools (chronyc, timedatectl, ntpd) are Linux; "the hour of my
-/// server", "make same hour" read as the clock's time; "your company has a KMS?" is the
-/// provider's policy, and "activate with your KMS" with a host configured gives the procedure
+/// reach, a comparison with here); Linux's clock tools (chronyc, timedatectl, ntpd) are
+/// Linux; "the hour of my server", "make same hour" read as the clock's time; "your company
+/// has a KMS?" is the provider's policy, and "activate with your KMS" with a host configured gives the procedure
 /// naming it; "got the confirmation ID, now what?" stays on the telephone steps; an instance
 /// that cannot get to the internet is the internet-access question; "clear the KMS host
 /// setting" is `/ckms`; the online and network answers say that support opens internet access

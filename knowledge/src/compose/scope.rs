@@ -221,6 +221,13 @@ pub(super) fn other_cloud_activation(
         "firewall",
         "reach",
         "connect",
+        // "Is the GVLK the same on Azure?": a comparison, answered as here.
+        "same",
+        "also",
+        " too",
+        "both",
+        "as well",
+        "differ",
     ]
     .iter()
     .any(|w| lower.contains(w));
