@@ -102,6 +102,12 @@ pub(crate) const OTHER_PRODUCTS: &[(&str, &str)] = &[
     ("sles", "Linux"),
     ("chrony", "Linux"),
     ("chronyd", "Linux"),
+    // Linux's own clock tools ("chronyc tracking", "timedatectl").
+    ("chronyc", "Linux"),
+    ("timedatectl", "Linux"),
+    ("ntpd", "Linux"),
+    ("ntpq", "Linux"),
+    ("systemctl", "Linux"),
     ("kubernetes", "Kubernetes"),
     ("k8s", "Kubernetes"),
     ("macos", "macOS"),
@@ -291,6 +297,8 @@ static SPECIFIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(enable|turn\s+on|switch\s+on)\w*\b.{0,30}\b(kms\s+)?host\s+caching\b", "/skhc"),
         (r"\b(confirm|check|see|show|when|find)\b.{0,30}\b(expir\w*|expiry)\b|\b(expir\w*|expiry)\s+date\b", "/xpr"),
         (r"\breset\w*\s+(the\s+)?(windows\s+)?(licen[cs]ing|activation)\s+(status|state|timers?)\b|\b(restart|reset)\w*\s+(the\s+)?(activation\s+)?grace\s+period\b", "/rearm"),
+        // "clear kms host setting": the name set by hand, cleared (not the host retired).
+        (r"\b(clear|remove|delete|unset|reset)\w*\s+(the\s+)?(manual\s+|manually\s+set\s+)?kms\s+((host|server)\s+)?(name|address|ip|setting|settings|entry)\b", "/ckms"),
         (r"\b(restrict\w*|limit\w*)\b.{0,40}\b(kms|ad|active\s+directory|token)[\s-]*(based\s+)?(activation\s+)?only\b|\bactivation\s+type\b|\bkms[\s-]+only\s+activation\b", "/act-type"),
     ]
     .into_iter()
@@ -311,7 +319,7 @@ static DESCRIBED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(install|enter|put(\s+in)?|type\s+in|insert|add|change)\w*\s+((a|an|the|my|our|new|another)\s+){0,2}(product\s+|licen[cs]e\s+|windows\s+)?key\b", "/ipk"),
         (r"\b(auto[\s-]*discovery|clear\s+(the\s+)?kms)\b|\b(remove|delete|clear|unset|reset)\w*\b.{0,20}\bkms\s+((host|server)\s+)?(name|address|ip|setting)\b|\b(clear|remove|delete|unset|undo|forget)\w*\b.{0,30}\b(kms|host|server)\b.{0,30}\b(i|we)\s+(set|typed|entered|configured|put|specified|hard-?coded)\b", "/ckms"),
         (r"\binstall\w*\s+(a\s+|the\s+|my\s+)?licen[cs]e\s+files?\b", "/ilc"),
-        (r"\bactivat\w*\b.{0,20}\b(right\s+)?now\b|\bforc\w*\s+(an?\s+|the\s+)?activation\b", "/ato"),
+        (r"\bactivat(e|es|ing|ion)?\b.{0,20}\b(right\s+)?now\b|\bforc\w*\s+(an?\s+|the\s+)?activation\b", "/ato"),
         (r"\b(verbose|detailed)\b", "/dlv"),
     ]
     .into_iter()

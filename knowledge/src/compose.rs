@@ -146,13 +146,20 @@ static PERSONAL_DEVICE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(macbook|parallels|boot\s*camp)\b|\b(on|in)\s+(my\s+mac|my\s+(home|personal|own)\s+(pc|computer|laptop|desktop)|my\s+laptop|a\s+home\s+pc)\b|\bmy\s+(home|personal|private)\s+(pc|computer|laptop|desktop|notebook)\b|^\s*(home|personal|private)\s+(pc|computer|laptop|desktop|notebook)\b",
     )
 });
+/// A personal computer named only to compare with ("like on my home PC", "same as my
+/// laptop"): the question is about the instance.
+static DEVICE_COMPARED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(like|unlike|as|than)\s+(on\s+|with\s+|for\s+|in\s+)?(my|a|our)\s+(own\s+)?((gaming|home|personal|private)\s+)?(pc|computer|laptop|desktop|notebook|mac)\b",
+    )
+});
 /// Terms that only Windows activation uses.
 static WINDOWS_TERMS: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|key[\s-]?gen(erator)?s?|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b|\b(give|send)\s+(me|us)\s+(a|an|one)\s+((windows|product|retail|licen[cs]e|activation)\s+)?key\s+(for\s+free|free\s+of\s+charge|at\s+no\s+cost)\b",
+        r"(?i)\b(activators?|kmsauto|kms\s?pico|kmspico|vlmcsd|py-?kms|crack\w*|keygen|key[\s-]?gen(erator)?s?|loader|hwidgen|massgrave|mas\s+script|hwid|kms38|tsforge|microsoft\s+activation\s+scripts?)\b|\bbypass\w*\b.*\bactivat|\bactivat\w*\b.*\bbypass|\bremov\w*\b.*\bwatermark|\bwatermark\b.*\bwithout|\bwithout\s+(a\s+|any\s+)?(licen[cs]e|paying|key)\b|\b(free|public|working|open)\s+kms\s+(server|host)s?\b|\b(a|any|some)\s+(free|public)\s+kms\b.{0,40}\b(use|internet|online|out\s+there)\b|\bpublic\s+kms\b.*\b(out\s+there|anything|for\s+free|that\s+activates)\b|\bwithout\s+(buying|paying|purchasing)\b|\b(working|free|valid)\s+(retail\s+|product\s+|licen[cs]e\s+|activation\s+)?keys?\b.*\b(for\s+)?free\b|\bgive\s+me\s+(a\s+)?(working|free|valid)\s+(retail\s+|product\s+)?key|\bfree\b.*\b(retail|product|licen[cs]e|activation)\s+key\b|\bnever\s+expire\b|\bkms\s+(server|host)s?\s+(on|from)\s+(the\s+)?internet\b|\b(friend|someone\s+else)'?s?\s+(product\s+)?key\b|\brearm\w*\b.*\b(forever|indefinitely|unlimited|endless|every\s+\d+\s+days|scheduled|loop)|\b(forever|indefinitely|endless)\b.*\brearm|\bgrace\b.*\bforever\b|\bemulat\w*\s+(a\s+)?kms|\bkms\s+emulat|\b(script|tool|github|program)\b.*\bactivat\w*\b.*\b(forever|for\s+free|permanent\w*|free)\b|\bactivat\w*\b.*\b(forever|for\s+free)\b.*\b(script|tool|github|link)\b|\bkey\b.{0,60}\bpermanent\w*\b.{0,40}\bwithout\b.{0,20}\b(kms|mak|licen[cs]e|paying)|\bgeneric\s+key\b.{0,60}\bpermanent|\b(working|valid|free)\b.{0,40}\b(retail|product|licen[cs]e|activation|oem)\s+keys?\b.{0,20}\bfree\b|\b(registry|regedit|hack|tweak|trick)\b.{0,40}\bwatermark\b|\bwatermark\b.{0,40}\b(registry|regedit|hack|tweak|trick)\b|\b(hide|hiding|suppress\w*)\b.{0,30}\bwatermark\b|\b(give|send)\s+(me|us)\s+(a|an|one)\s+((windows|product|retail|licen[cs]e|activation)\s+)?key\s+(for\s+free|free\s+of\s+charge|at\s+no\s+cost)\b",
     )
 });
 /// Words only Windows activation uses (a question with one of them is about activation).
@@ -200,7 +207,7 @@ static WANTS_KMS: LazyLock<Folded> = LazyLock::new(|| {
 /// "What is KMS?", "explain MAK", "what does KMS stand for?"
 static DEFINITION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)^\s*(so\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^\s*what\s+(does|is)\s+the\s+(abbreviation|acronym)\s+(kms|mak)(\s+(mean|stand\s+for|short\s+for))?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(kms|mak)('?s)?\s+(full\s+(name|form)|long\s+form|expansion)\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?full\s+name\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^[^?]{0,60}\b(saying|says|said|mentions?|mentioned|heard(\s+of)?|term|word|called)\s+['\x22]?(kms|mak|gvlk)['\x22]?[\s.,!:;-]+(what\s+(is|does)\s+(that|it|this)|what'?s\s+(that|it|this))\b[^?]{0,30}[?.!]*\s*$",
+        r"(?i)^\s*(so\s+)?((please|pls|can\s+you|could\s+you)\s+)?(what\s+((actually|exactly|even|really)\s+)?(is|are|does)|what'?s|explain(\s+(to\s+)?me)?(\s+what\s+(is|are))?|define|meaning\s+of|what\s+(is\s+(the\s+)?)?mean(s|ing)?(\s+of)?)\s+(a\s+|an\s+|the\s+)?(kms|mak|maks|key\s+management\s+service|volume\s+activation|multiple\s+activation\s+keys?)(\s+(stand\s+for|mean|means|is|key|keys|activation|exactly))?(\s+(actually|really))?(,?\s*in\s+(simple|plain|short|layman'?s?)\s+(words|terms|english))?(\s+to\s+me)?(,?\s+please)?\s*[?.!]*\s*$|^\s*(kms|mak)\s+(meaning|means\s+what|stands?\s+for\s+what|definition)\s*[?.!]*\s*$|^\s*(so\s+)?(what\s+(is|does)\s+|what'?s\s+)?(the\s+)?(kms|mak)\s+(stands?\s+for|short\s+for|an?\s+abbreviation\s+(of|for))(\s+what)?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(full\s+form|long\s+form|acronym|abbreviation)\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^\s*what\s+(does|is)\s+the\s+(abbreviation|acronym)\s+(kms|mak)(\s+(mean|stand\s+for|short\s+for))?\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?(kms|mak)('?s)?\s+(full\s+(name|form)|long\s+form|expansion)\s*[?.!]*\s*$|^\s*(what\s+is\s+)?(the\s+)?full\s+name\s+(of|for)\s+(kms|mak)\s*[?.!]*\s*$|^[^?]{0,60}\b(saying|says|said|mentions?|mentioned|heard(\s+of)?|term|word|called)\s+((we|i|you)\s+(need|needs|should|must|use)\s+(a\s+|an\s+)?)?['\x22]?(kms|mak|gvlk)['\x22]?[\s.,!:;-]+(what\s+(is|does)\s+(that|it|this)|what'?s\s+(that|it|this))\b[^?]{0,30}[?.!]*\s*$",
     )
 });
 /// Windows versions from before volume activation (no KMS, no GVLK).
@@ -250,11 +257,17 @@ static AFTERWARDS: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)^\s*(and|ok(ay)?|so|then)?[\s,]*(what\s+(about|do\s+i\s+do)\s+)?(after\s+(the\s+|that\s+|i\s+)?(activat\w*|slmgr\s+/ato|/ato|it'?s\s+activated|that)|afterwards?)(\s+(what|then))?\s*[?.!]*\s*$",
     )
 });
+/// How long something takes ("how much time does it need", "how long until").
+static DURATION_ASKED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bhow\s+(much\s+time|long)\b|\bhow\s+many\s+(minutes|hours|days)\b|\bwhen\s+will\s+it\s+(be\s+)?activat\w*\b",
+    )
+});
 /// Internet access for instances, added or asked for ("we ordered the VMs without internet,
-/// can we add it later?").
+/// can we add it later?"), or found missing ("my server can't get to the internet at all").
 static INTERNET_FOR_INSTANCES: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(vms?|instances?|servers?|machines?)\b.{0,40}\b(without|no)\s+(the\s+)?internet\b.{0,60}\b(add|enable|later|request|get|change|order)\w*\b|\b(add|enable|request|order)\w*\s+(the\s+)?internet(\s+access)?\b.{0,40}\b(later|afterwards|after\s+(the\s+)?order|existing|vms?|instances?|servers?)\b",
+        r"(?i)\b(vms?|instances?|servers?|machines?|box)\b.{0,30}\b(can'?t|cannot|can\s+not|couldn'?t|doesn'?t|does\s+not|won'?t|unable\s+to)\s+(get\s+(on|to|onto)|reach|access|connect\s+to|go\s+(on|to)|see)\s+(the\s+)?internet\b|\b(vms?|instances?|servers?|machines?)\b.{0,40}\b(without|no)\s+(the\s+)?internet\b.{0,60}\b(add|enable|later|request|get|change|order)\w*\b|\b(add|enable|request|order)\w*\s+(the\s+)?internet(\s+access)?\b.{0,40}\b(later|afterwards|after\s+(the\s+)?order|existing|vms?|instances?|servers?)\b",
     )
 });
 /// A key asked for in a Windows machine ("which key do I type in on the windows vm").
@@ -956,7 +969,7 @@ static COUNT_CAP: LazyLock<Folded> = LazyLock::new(|| {
 /// An older KMS host and newer clients ("our host runs 2016, will it activate 2022?").
 static OLD_HOST_NEW_CLIENT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b|\bkms\s+(host|server)\s+(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01])\b.{0,60}\b(not\s+work\w*|fail\w*|does\s*n'?t\s+work|dont\s+work|refus\w*)\b.{0,30}\bkms\s+(host\s+|server\s+)?(windows\s+)?(server\s+)?20(08|12|16|19)(\s+r2)?\b",
+        r"(?i)\b20(08|12|16|19|22)(\s*r2)?\s+(kms\s+)?(host|server)\s+(activat\w*|serv\w*)\s+(windows\s+)?(server\s+)?(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01])\b|\bkms\s+(host|server)\b.{0,30}\b(runs?|running|is|on)\b.{0,20}\b20(08|12|16|19|22)\b.{0,60}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01])\b.{0,40}\bactivat\w*\s+(against|with|from|on|through|via|using)\s+(a\s+|an\s+|the\s+|our\s+|my\s+)?(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\s+kms\s+(host|server)\b|\bkms\s+(host|server)\s+(windows\s+)?(server\s+)?20(08|12|16|19|22)(\s+r2)?\b.{0,40}\bactivat\w*\b.{0,40}\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01]|newer)\b|\b(20(12|16|19|22|25)|windows\s+1[01]|win\s*1[01])\b.{0,60}\b(not\s+work\w*|fail\w*|does\s*n'?t\s+work|dont\s+work|refus\w*)\b.{0,30}\bkms\s+(host\s+|server\s+)?(windows\s+)?(server\s+)?20(08|12|16|19)(\s+r2)?\b",
     )
 });
 /// Time zones in activation.
@@ -1069,7 +1082,7 @@ static MAK_IN_HAND: LazyLock<Folded> = LazyLock::new(|| {
 /// Activating now rather than waiting ("the command to force activation right now").
 static ACTIVATE_NOW: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(force|trigger|kick\s*off|retry|redo|rerun|re-run)\w*\s+(the\s+|an?\s+|its\s+)?activation\b|\bactivat\w*\s+(it\s+|this\s+|the\s+\w+\s+)?(right\s+now|now|immediately|at\s+once|straight\s+away|right\s+away)\b|\bactivation\b.{0,20}\b(right\s+now|immediately|at\s+once)\b",
+        r"(?i)\b(force|trigger|kick\s*off|retry|redo|rerun|re-run)\w*\s+(the\s+|an?\s+|its\s+)?activation\b|\b(activat(e|es|ing)|get\s+(it\s+|this\s+)?activated)\s+(it\s+|this\s+|the\s+\w+\s+)?(right\s+now|now|immediately|at\s+once|straight\s+away|right\s+away)\b|\bactivation\b.{0,20}\b(right\s+now|immediately|at\s+once)\b",
     )
 });
 /// Asking about KMS or comparing, which a MAK in hand does not answer ("MAK or KMS?").
@@ -1088,7 +1101,7 @@ static IMAGE_PREP: LazyLock<Folded> = LazyLock::new(|| {
 /// What happens once activation lapses ("will the server reboot if activation runs out?").
 static LAPSE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(activation|windows\s+licen[cs]e|kms)\b.{0,40}\b(runs?\s+out|ran\s+out|expires?|expired|lapses?|lapsed)\b.{0,80}\b(reboot\w*|restart\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+|my\s+|our\s+)?(services?|working|running|apps?|roles?)|restrict\w*|lock\w*|still\s+(work|run)\w*|keep\s+(working|running))\b|\b(not|never|isn'?t|un)\s*activated\b.{0,60}\b(reboot\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+)?(services?|working|running)|still\s+(work|run)\w*|keep\s+(working|running))\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(is\s+|stays?\s+|remains?\s+)?(never|not|isn'?t|un)\s*activated\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(activation|windows\s+licen[cs]e)\s+(expires|runs\s+out|lapses|ends)\b|\breduced\s+functionality(\s+mode)?\b|\brfm\b|\b(risks?|consequences?|what\s+happens)\b.{0,40}\b(do\s+nothing|don'?t\s+(bother\s+to\s+)?activate|never\s+activate|ignor\w*\s+(the\s+)?activation|skip\w*\s+(the\s+)?activation|leave\s+(them|it|windows)\s+(un|not\s+)activated)\b",
+        r"(?i)\b(activation|windows\s+licen[cs]e|kms)\b.{0,40}\b(runs?\s+out|ran\s+out|expires?|expired|lapses?|lapsed)\b.{0,80}\b(reboot\w*|restart\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+|my\s+|our\s+)?(services?|working|running|apps?|roles?)|restrict\w*|lock\w*|still\s+(work|run)\w*|keep\s+(working|running))\b|\b(not|never|isn'?t|un)\s*activated\b.{0,60}\b(reboot\w*|shut\s*down|shuts\s+down|shutdown|turns?\s+off|stop\w*\s+(its\s+|the\s+)?(services?|working|running)|still\s+(work|run)\w*|keep\s+(working|running))\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(is\s+|stays?\s+|remains?\s+)?(never|not|isn'?t|un)\s*activated\b|\bwhat\s+(happens|will\s+happen|would\s+happen)\b.{0,40}\b(activation|windows\s+licen[cs]e)\s+(expires|runs\s+out|lapses|ends)\b|\b(stop\w*\s+(working|running)|shut\w*\s*down|reboot\w*|turn\w*\s+off)\b.{0,40}\b(if|when|once|because)\b.{0,20}\b(not|never|isn'?t|un)\s*activated\b|\b(is\s+it|would\s+it\s+be)\s+(bad|a\s+problem|dangerous|risky)\s+(if|to)\s+((i|we)\s+)?(don'?t|do\s+not|never|not)\s+activat\w*\b|\breduced\s+functionality(\s+mode)?\b|\brfm\b|\b(risks?|consequences?|what\s+happens)\b.{0,40}\b(do\s+nothing|don'?t\s+(bother\s+to\s+)?activate|never\s+activate|ignor\w*\s+(the\s+)?activation|skip\w*\s+(the\s+)?activation|leave\s+(them|it|windows)\s+(un|not\s+)activated)\b",
     )
 });
 /// Sizing a KMS host ("what cpu and ram does a kms host need?").
@@ -1263,7 +1276,13 @@ static ASK_KMS_ADDRESS: LazyLock<Folded> = LazyLock::new(|| {
 /// the provider would hand out ("can we just give them a windows server key?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
+    )
+});
+/// Paying the provider ("do I have to pay you for activation?").
+static PAY_PROVIDER: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(pay|paying|charge|charges|bill|bills)\s+(you|u|you\s+guys|the\s+provider|the\s+cloud)\b|\b(do|will|would)\s+(you|u)\s+(charge|bill)\b",
     )
 });
 /// The client side, asked after the host ("and then on the clients?").
@@ -1726,6 +1745,8 @@ pub(crate) fn warm_up() {
         &REQUEST_RECORDS,
         &TIME_AS_OCCASION,
         &TWO_QUESTIONS,
+        &SAME_HOUR,
+        &CLOCK_HOUR,
         &KEY_SECRECY,
         &CLIENT_KEY_WORDS,
         &OPEN_WHAT,
@@ -1825,6 +1846,9 @@ pub(crate) fn warm_up() {
         &GREETING_START,
         &PIRACY,
         &PERSONAL_DEVICE,
+        &PAY_PROVIDER,
+        &DURATION_ASKED,
+        &DEVICE_COMPARED,
         &ACCOUNT_ACTIVATION,
         &NOT_WINDOWS_KMS,
         &CORE_LICENSING,
@@ -4023,6 +4047,8 @@ pub fn answer(
     let question = &*chat_shorthand(question);
     // "srv 2022" is Windows Server 2022, not a DNS SRV record.
     let question = &*server_abbreviation(question);
+    // "the hour of my server is different", "how I make same hour?": a clock's time.
+    let question = &*clock_hour(question);
     // "ok different question: ..." starts a new topic: the question after it, answered
     // without the thread's topic (the host and port the user named still hold).
     let fresh;
@@ -5084,6 +5110,8 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("actvtd", "activated"),
     ("actvd", "activated"),
     ("chk", "check"),
+    ("autopublish", "auto publish"),
+    ("autopublishing", "auto publishing"),
     ("clnt", "client"),
     ("clnts", "clients"),
     ("cnt", "count"),
@@ -5124,6 +5152,27 @@ fn chat_shorthand(text: &str) -> Cow<'_, str> {
             .find(|(w, _)| *w == word)
             .map(|(_, meant)| *meant)
     })
+}
+
+/// "Make the same hour" (several languages' word for the time of day): syncing the clock.
+static SAME_HOUR: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(?:make|put|set|have|get)\s+(?:the\s+|a\s+)?same\s+hours?\b"));
+/// "The hour of my server", "wrong hour": the time a clock shows (a duration, "an hour", "2
+/// hours", "every hour", keeps its word).
+static CLOCK_HOUR: LazyLock<Regex> =
+    LazyLock::new(|| rx(r"(?i)\b(the|same|correct|right|wrong|different|false|bad)\s+hour\b"));
+
+/// The message with the hour of a clock written as its time, as a learner of English may
+/// write it ("the hour of the server is different from the KMS").
+fn clock_hour(text: &str) -> Cow<'_, str> {
+    if !text.to_ascii_lowercase().contains("hour") {
+        return Cow::Borrowed(text);
+    }
+    let synced = SAME_HOUR.replace_all(text, "sync the time");
+    match CLOCK_HOUR.replace_all(&synced, "$1 time") {
+        Cow::Borrowed(_) => Cow::Owned(synced.into_owned()),
+        Cow::Owned(o) => Cow::Owned(o),
+    }
 }
 
 /// The message with "srv" written "server" where a version follows it ("srv 2022",
@@ -6564,6 +6613,7 @@ fn answer_one(
     // and slmgr over a remote shell.
     if let Some(a) = scope::declined(q, &lower, &u, ctx)
         .or_else(|| scope::declined_beside_kms(q, &lower, ctx))
+        .or_else(|| scope::other_cloud_activation(q, &lower, &u, ctx))
         .or_else(|| scope::product_on_windows(q, ctx))
         .or_else(|| scope::remote_shell(kb, q, &lower, &u, ctx, settings))
         .or_else(|| scope::pasted_edition_key(kb, q, &u, ctx, settings))
@@ -7067,7 +7117,7 @@ fn answer_one(
         && ["server", "instance", "vm"]
             .iter()
             .any(|w| lower.contains(w));
-    if PERSONAL_DEVICE.is_match(q) && !remote_from_device {
+    if PERSONAL_DEVICE.is_match(q) && !remote_from_device && !DEVICE_COMPARED.is_match(q) {
         let mut a = abstain(0.0, ctx);
         a.text = "That is about Windows on your own computer, which I don't cover: I help activate the Windows instances in this cloud. For a personal device, use Settings > Activation or Microsoft's support. Say `help` to see what I can do.".to_string();
         return a;
@@ -8044,8 +8094,13 @@ fn answer_one(
         u.intent = if FAILING.is_match(q) && !ASKS_PURPOSE.is_match(q) && u.slots.error.is_none() {
             Intent::Diagnose
         } else if NEXT_STEP.is_match(q) {
-            // "did slmgr /ipk already, next?" asks for the rest of the procedure.
-            Intent::ClientProcedure
+            // "did slmgr /ipk already, next?" asks for the rest of the procedure; "got the
+            // confirmation ID, now what?" the rest of the telephone activation it belongs to.
+            if slmgr_option_in(kb, q).is_some_and(|o| o.option == "/atp" || o.option == "/dti") {
+                Intent::Phone
+            } else {
+                Intent::ClientProcedure
+            }
         } else {
             Intent::Slmgr
         };
@@ -9016,8 +9071,16 @@ fn answer_one(
     }
     // Turning a KMS host's DNS publishing off or on.
     // ("the slmgr option to turn off dns publishing" names no KMS: slmgr says it.)
+    // ("dns srv autopublish off": the SRV record a host publishes is KMS's own.)
     if DNS_PUBLISHING.is_match(q)
-        && (lower.contains("kms") || lower.contains("slmgr"))
+        && (lower.contains("kms")
+            || lower.contains("slmgr")
+            || ((lower.contains("vlmcs") || lower.contains("srv"))
+                && lower.contains("publish")
+                && (DNS_PUBLISH_CHANGE.is_match(q)
+                    || lower
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .any(|w| w == "off"))))
         && u.slots.dli.is_none()
     {
         // Whole words ("another" holds "not"); "can I turn that off?" too.
@@ -10226,6 +10289,33 @@ fn answer_one(
     {
         u.reroute(Intent::TimeSync);
     }
+    // "How much time does a client need for activation after I set the host?": a duration,
+    // not the clock.
+    if u.intent == Intent::TimeSync
+        && DURATION_ASKED.is_match(q)
+        && lower.contains("activat")
+        && ![
+            "clock",
+            "w32tm",
+            "ntp",
+            "sync",
+            "skew",
+            "drift",
+            "zone",
+            "time server",
+            "time source",
+            "4 hours",
+            "apart",
+            "differen",
+            "wrong",
+            "0xc004f06c",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        && u.slots.nothing_pasted()
+    {
+        u.reroute(Intent::Timing);
+    }
     // "We ordered the VMs without internet, can we add it later?": the internet-access request.
     if INTERNET_FOR_INSTANCES.is_match(q)
         && u.slots.nothing_pasted()
@@ -10290,7 +10380,18 @@ fn answer_one(
     // tenant, the provider has none to give (BYOL); with one, the procedure names it.
     let asks_provider_host = ASK_KMS_ADDRESS.is_match(q) && settings.kms_host.is_none();
     // "Can your KMS activate our Windows Server 2022?": the provider runs none for BYOL images.
-    if (YOUR_KMS.is_match(q) || asks_provider_host)
+    // With a KMS host configured for the tenant, "activate it with your KMS" asks for the
+    // procedure, which names that host.
+    let configured_procedure = settings.kms_host.is_some()
+        && matches!(
+            u.intent,
+            Intent::ClientProcedure | Intent::PointKms | Intent::KeyLookup
+        );
+    // "Do I have to pay you for activation?": the provider sells no activation (BYOL).
+    if PAY_PROVIDER.is_match(q) && lower.contains("activat") && u.slots.nothing_pasted() {
+        u.reroute(Intent::Policy);
+    }
+    if ((YOUR_KMS.is_match(q) && !configured_procedure) || asks_provider_host)
         && u.slots.host.is_none()
         && u.slots.nothing_pasted()
         && matches!(
@@ -10313,10 +10414,10 @@ fn answer_one(
     // "The command to force activation right now": `slmgr /ato`, not a clock resync (the
     // classifier reads "force" and "now" as time words).
     if ACTIVATE_NOW.is_match(q)
-        && matches!(
+        && (matches!(
             u.intent,
             Intent::TimeSync | Intent::None | Intent::StatusCheck | Intent::Timing
-        )
+        ) || (u.intent == Intent::Diagnose && u.confidence < 0.5 && !FAILING.is_match(q)))
         && !["w32tm", "clock", "ntp", "sync", "time "]
             .iter()
             .any(|w| lower.contains(w))

@@ -17,6 +17,7 @@ pub(super) fn warm_up() {
         &CLOUD_PRICE,
         &CLOUD_NAMED,
         &CLOUD_TOOL,
+        &OTHER_CLOUD_ACTIVATION,
         &OTHER_RECORD_ADDED,
         &OTHER_PORT_NUMBER,
         &REMOTE_SHELL,
@@ -87,6 +88,14 @@ static CLOUD_TOOL: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 
+/// Windows activated in another cloud ("how do I activate Windows on AWS EC2?", "azure kms
+/// ip"): that provider's service, not this cloud's.
+static OTHER_CLOUD_ACTIVATION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(on|in|at|inside|within|for)\s+(an?\s+|the\s+)?(azure|aws|ec2|amazon(\s+web\s+services)?|gcp|google\s+cloud|oci|oracle\s+cloud|alibaba(\s+cloud)?)\b|^\W*(azure|aws|gcp|google\s+cloud|oci|alibaba)\s+(ec2\s+|vms?\s+|compute\s+)?(windows\s+)?(activation|kms)\b",
+    )
+});
+
 /// Adding a DNS record of another kind ("how do I add an MX record for mail?").
 static OTHER_RECORD_ADDED: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(mx|txt|spf|dkim|dmarc|caa)\s+(dns\s+)?records?\b"));
@@ -138,6 +147,7 @@ pub(super) fn declined(
     // "Transfer my retail Win10 key to a new PC", "Windows 11 Home key for my house PC".
     if (RETAIL_LICENCE.is_match(q) && (HOME_DEVICE.is_match(q) || NEW_DEVICE.is_match(q)))
         || (HOME_DEVICE.is_match(q)
+            && !super::DEVICE_COMPARED.is_match(q)
             && !["vm", "instance", "server", "cloud"]
                 .iter()
                 .any(|w| lower.contains(w))
@@ -194,6 +204,74 @@ pub(super) fn declined(
         return Some(abstain(0.2, ctx));
     }
     None
+}
+
+/// Activation asked about in another cloud, with nothing tying it to this one (no move from
+/// there, no KMS host of the user's there to reach, no comparison): declined.
+pub(super) fn other_cloud_activation(
+    q: &str,
+    lower: &str,
+    u: &Understanding,
+    ctx: Option<&Context>,
+) -> Option<Answer> {
+    let about_activation = ["activat", "kms", "gvlk", "slmgr", "product key"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let tied_here = [
+        "from ",
+        "migrat",
+        "moved",
+        "moving",
+        "used to",
+        "were ",
+        "was ",
+        "previous",
+        "before",
+        "than",
+        "like",
+        "unlike",
+        " vs",
+        "compar",
+        "here",
+        "this cloud",
+        "your ",
+        "azure edition",
+        "azure stack",
+        "hci",
+        "kms host",
+        "kms server",
+        "our kms",
+        "my kms",
+        "own kms",
+        "vpn",
+        "peering",
+        "tunnel",
+        "1688",
+        "firewall",
+        "reach",
+        "connect",
+        // "Is the GVLK the same on Azure?": a comparison, answered as here.
+        "same",
+        "also",
+        " too",
+        "both",
+        "as well",
+        "differ",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if !OTHER_CLOUD_ACTIVATION.is_match(q)
+        || !about_activation
+        || tied_here
+        || super::AUTO_ELSEWHERE.is_match(q)
+        || u.slots.host.is_some()
+        || !u.slots.nothing_pasted()
+    {
+        return None;
+    }
+    let mut a = abstain(0.0, ctx);
+    a.text = "Activation in another cloud (Azure, AWS, Google Cloud...) is that provider's to answer: I cover the Windows instances of this cloud. Say `help` to see what I can do.".to_string();
+    Some(a)
 }
 
 /// slmgr run over SSH or another remote shell: its pop-ups never show there, so every command

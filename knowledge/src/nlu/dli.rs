@@ -89,6 +89,18 @@ static STATUS_SAID: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?i)\bstatus\s*(?:(?:says?|said|shows?|showed|showing|is|was|=|:|in\s+(?:slmgr|dli)\w*\s+(?:says?|shows?|is))\s*)?['"\x{201c}\x{2018}]?((?:(?:initial|additional|extended|non-?genuine|oob|oot|out[\s-]+of[\s-]+box|out[\s-]+of[\s-]+tolerance)\s+)?grace(?:\s+period)?|notification|unlicensed|licensed)\b"#,
     )
 });
+/// The meaning of a status asked by its word ("what it mean 'notification' in slmgr dli?",
+/// "what is notification mode", "what does notification mean in slmgr /dli?").
+static STATUS_MEANT: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r#"(?i)(?:\bmean\w*\b.{0,20}|\b(?:what\s+is|what'?s)\s+(?:the\s+|a\s+)?)['"\x{201c}\x{2018}]?(notification|unlicensed|(?:(?:initial|additional|extended|non-?genuine|oob)\s+)?grace(?:\s+period)?)['"\x{201d}\x{2019}]?\s*(?:(?:mode|state|status)\b|(?:in|on|from)\s+(?:the\s+)?(?:slmgr|/?dli)\b)"#,
+    )
+});
+static STATUS_MEAN_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r#"(?i)['"\x{201c}\x{2018}]?\b(notification|unlicensed|(?:(?:initial|additional|extended|non-?genuine|oob)\s+)?grace(?:\s+period)?)['"\x{201d}\x{2019}]?\s+(?:(?:mode|state|status)\s+)?mean\w*\b.{0,10}\b(?:in|on|from)\s+(?:the\s+)?(?:slmgr|/?dli)\b"#,
+    )
+});
 static DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| rx(r"(?im)^\s*description\s*:\s*(.+?)\s*$"));
 /// A field label run into the previous field's value ("... edition, License Status: ...").
 static RUN_TOGETHER: LazyLock<Regex> = LazyLock::new(|| {
@@ -162,6 +174,8 @@ pub(crate) fn warm_up() {
         &VOLUME_EXPIRATION,
         &STATUS,
         &STATUS_SAID,
+        &STATUS_MEANT,
+        &STATUS_MEAN_AFTER,
         &CIM_STATUS,
         &CIM_GRACE,
     ];
@@ -193,7 +207,10 @@ pub fn parse(text: &str) -> Option<DliReport> {
         || lower.contains("volume activation expiration")
         || lower.contains("registered kms machine name")
         || lower.contains("kms machine name from dns")
-        || lower.contains("product key channel"))
+        || lower.contains("product key channel")
+        || lower.contains("product activated successfully")
+        || STATUS_MEANT.is_match(text)
+        || STATUS_MEAN_AFTER.is_match(text))
     {
         return None;
     }
@@ -217,6 +234,10 @@ pub fn parse(text: &str) -> Option<DliReport> {
         .or_else(|| cim.map(|(code, _)| cim_status(code)))
         .or_else(|| said_status(text))
         .or(xpr_licensed.then_some(LicenseStatus::Licensed))
+        // `slmgr /ato`'s own success line.
+        .or(lower
+            .contains("product activated successfully")
+            .then_some(LicenseStatus::Licensed))
         // Only an activated KMS client counts down a volume activation.
         .or(VOLUME_EXPIRATION
             .is_match(text)
@@ -306,7 +327,11 @@ pub fn parse(text: &str) -> Option<DliReport> {
 
 /// The licence status named in words in a sentence, for a message that pastes no output.
 fn said_status(text: &str) -> Option<LicenseStatus> {
-    let m = STATUS_SAID.captures(text)?.get(1)?;
+    let c = STATUS_SAID
+        .captures(text)
+        .or_else(|| STATUS_MEANT.captures(text))
+        .or_else(|| STATUS_MEAN_AFTER.captures(text))?;
+    let m = c.get(1)?;
     let s = m.as_str().to_lowercase();
     Some(if s == "licensed" {
         LicenseStatus::Licensed

@@ -639,6 +639,31 @@ fn machine_count(text: &str) -> Option<MachineCount> {
         .into_iter()
         .max_by_key(|c| c.n)
         .or_else(|| reported_count(text))
+        .or_else(|| count_after_question(text))
+}
+
+/// "How many servers does KMS need? We have only four": the count answers the question that
+/// named the machines, so it is of their kind.
+fn count_after_question(text: &str) -> Option<MachineCount> {
+    static WE_HAVE: LazyLock<Regex> = LazyLock::new(|| {
+        rx(
+            r"(?i)\b(?:we|i)\s+(?:have|got|run|own|are|only\s+have|just\s+have)\s+(?:only\s+|just\s+)?(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty)\s*[?.!]*\s*$",
+        )
+    });
+    let lower = text.to_lowercase();
+    let named = [
+        "server", "vm", "machine", "client", "instance", "computer", "desktop", "pc",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if !named || !lower.contains("how many") {
+        return None;
+    }
+    let n = word_number(WE_HAVE.captures(text)?.get(1)?.as_str())?;
+    Some(MachineCount {
+        n,
+        kind: kind_named_in(&lower),
+    })
 }
 
 /// "current count 4", "the count is 12": the host's count, of the kind the message names.
