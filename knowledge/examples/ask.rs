@@ -1,5 +1,6 @@
 //! Answers questions from the command line (a developer's tool: `cargo run -p kmsbot-knowledge --example ask -- "question"`), printing the intent, confidence and build time.
 
+use std::io::Write as _;
 use std::time::Instant;
 
 fn main() {
@@ -36,5 +37,6 @@ fn main() {
         kms_port: None,
     };
     let a = kb.answer_with(&q, ctx.as_ref(), &settings);
-    println!("{}", a.text);
+    // A reader that went away (`| head`) has what it wanted: no panic.
+    let _ = writeln!(std::io::stdout(), "{}", a.text);
 }
