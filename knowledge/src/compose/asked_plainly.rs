@@ -2,7 +2,10 @@
 
 use std::sync::LazyLock;
 
-use super::{fact_answer, renewal_overdue, target, with_intent, EXPIRES_SOON};
+use super::{
+    exact_editions, fact_answer, renewal_overdue, resolve_editions, target, with_intent,
+    EXPIRES_SOON,
+};
 use crate::nlu::{Intent, Understanding};
 use crate::text::{rx_folded, Folded};
 use crate::{Answer, AnswerSettings, Context, KnowledgeBase};
@@ -16,6 +19,7 @@ pub(super) fn warm_up() {
         &BEHIND_NAT,
         &WHAT_PRODUCT_KEY,
         &SAME_EVERYWHERE,
+        &DENIED,
     ];
     for p in patterns {
         p.warm_up();
@@ -26,7 +30,7 @@ pub(super) fn warm_up() {
 /// what an evaluation edition does once its period is over.
 static HOURLY_SHUTDOWN: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(shut\w*|turns?\s+(itself\s+)?off|turning\s+(itself\s+)?off|powers?\s+(itself\s+)?(off|down)|powering\s+(off|down)|reboot\w*|restart\w*|goes\s+down|going\s+down|switch\w*\s+(itself\s+)?off)\b.{0,40}\b(every\s+(one\s+|1\s+|single\s+)?hour|hourly|each\s+hour|once\s+an\s+hour|every\s+60\s+min\w*)\b|\b(every\s+(one\s+|1\s+|single\s+)?hour|hourly|each\s+hour|once\s+an\s+hour)\b.{0,30}\b(shut\w*|reboot\w*|restart\w*|turns?\s+off|powers?\s+off|goes\s+down)\b|\bwlms\b|\blicen[cs]e\s+period\s+for\s+this\s+installation\b",
+        r"(?i)\b(shut\w*|turns?\s+(itself\s+)?off|turning\s+(itself\s+)?off|powers?\s+(itself\s+)?(off|down)|powering\s+(off|down)|reboot\w*|restart\w*|(go|goes|going|went)\s+down|switch\w*\s+(itself\s+)?off)\b.{0,40}\b(every\s+(one\s+|1\s+|single\s+)?hour|hourly|each\s+hour|once\s+an\s+hour|every\s+60\s+min\w*)\b|\b(every\s+(one\s+|1\s+|single\s+)?hour|hourly|each\s+hour|once\s+an\s+hour)\b.{0,30}\b(shut\w*|reboot\w*|restart\w*|turns?\s+off|powers?\s+off|goes\s+down)\b|\bwlms\b|\blicen[cs]e\s+period\s+for\s+this\s+installation\b",
     )
 });
 /// Days left judged ("is that fine?", "should I worry?", "normal?").
@@ -39,7 +43,7 @@ static JUDGED: LazyLock<Folded> = LazyLock::new(|| {
 /// "eta?", "when will it be done?", "how do I check the progress?").
 static TICKET_WAIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bhow\s+long\b.{0,40}\b(support|ticket|request|rule|take|takes|taking|wait)\b|\bhow\s+much\s+time\b.{0,40}\b(take|takes|support|ticket|request|wait)\b|\b(eta|sla|turnaround)\b|\bwhen\s+(will|is|does|would|do|can)\b.{0,40}\b(done|ready|finished|finish|complete\w*|applied|added|in\s+place|approved|processed|handled|implemented)\b|\b(status|progress)\s+(of|on)\s+(my|our|the|this|that)\s+(ticket|request|rule)\b|\b(check|track|follow|see|know)\w*\b.{0,30}\b(progress|status)\b|\bstill\s+(pending|waiting|open)\b|\bstatus\s*:\s*pending\b",
+        r"(?i)\bhow\s+long\b.{0,40}\b(support|ticket|request|rule|take|takes|taking|wait)\b|\bhow\s+much\s+time\b.{0,40}\b(take|takes|support|ticket|request|wait)\b|\b(eta|sla|turnaround)\b|\bwhen\s+(will|is|does|would|do|can)\b.{0,40}\b(done|ready|finished|finish|complete\w*|applied|added|in\s+place|approved|processed|handled|implemented)\b|\b(status|progress)\s+(of|on)\s+(my|our|the|this|that)\s+(ticket|request|rule)\b|\b(check|track|follow|see|know)\w*\b.{0,30}\b(progress|status)\b|\bstill\s+(pending|waiting|open)\b|\bany\s+(update|news|progress)\b|\bupdate\s+on\s+(my|our|the|this|that)\s+(ticket|request|rule)\b|\b(approved|done|ready|finished|open(ed)?)\s+yet\b|\bhow\s+(do|will|can|would)\s+(i|we)\s+know\s+when\b|\bstatus\s*:\s*pending\b",
     )
 });
 /// A KMS host reached through NAT, a port forward or a load balancer.
@@ -52,13 +56,21 @@ static BEHIND_NAT: LazyLock<Folded> = LazyLock::new(|| {
 /// product key like a password?").
 static WHAT_PRODUCT_KEY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bwhat\s*(is|are|'s|s)\s+(this\s+|that\s+|these\s+|a\s+|an\s+|the\s+)?['\x22]?product\s+keys?['\x22]?\s*(exactly|actually|really|even|everyone|people|you|they|that|and|in|[?.!,]|$)|\bwhat\s+(does|do)\s+(a\s+|the\s+)?['\x22]?product\s+keys?['\x22]?\s+mean|\bwhat\s+mean\w*\s+(a\s+|the\s+)?['\x22]?product\s+keys?|\bproduct\s+keys?['\x22]?\s+(mean|means|meaning)\b|\bmeaning\s+of\s+(a\s+|the\s+)?['\x22]?product\s+keys?\b|\b(docs|people|everyone|everybody|they|it|guides?)\s+(keeps?\s+|always\s+)?(say\w*|talk\w*|mention\w*)\s+(about\s+)?(a\s+|the\s+)?['\x22]?product\s+keys?\b|\bproduct\s+keys?\b.{0,40}\b(like\s+a|kind\s+of|same\s+as\s+a|sort\s+of)\s+(password|serial|licen[cs]e|code|pin)\b|\bexplain\s+(me\s+)?(what\s+)?(is\s+)?(a\s+|the\s+)?product\s+keys?\b",
+        r"(?i)\bwhat\s*((exactly|actually|really)\s+)?(is|are|'s|s)\s+((exactly|actually|really)\s+)?(this\s+|that\s+|these\s+|a\s+|an\s+|the\s+)?['\x22]?product\s+keys?['\x22]?\s*(exactly|actually|really|even|everyone|people|you|they|that|and|in|[?.!,]|$)|\bwhat\s+(does|do)\s+(a\s+|the\s+)?['\x22]?product\s+keys?['\x22]?\s+mean|\bwhat\s+mean\w*\s+(a\s+|the\s+)?['\x22]?product\s+keys?|\bproduct\s+keys?['\x22]?\s+(mean|means|meaning)\b|\bmeaning\s+of\s+(a\s+|the\s+)?['\x22]?product\s+keys?\b|\b(docs|people|everyone|everybody|they|it|guides?)\s+(keeps?\s+|always\s+)?(say\w*|talk\w*|mention\w*)\s+(about\s+)?(a\s+|the\s+)?['\x22]?product\s+keys?\b|\bproduct\s+keys?\b.{0,40}\b(like|kind\s+of|same\s+as|sort\s+of)\s+(a\s+|an\s+|the\s+)?(password|serial|licen[cs]e|code|pin)\b|\bexplain\s+(me\s+)?(what\s+)?(is\s+)?(a\s+|the\s+)?product\s+keys?\b",
     )
 });
 /// The same key everywhere, or one per customer, cloud or provider.
 static SAME_EVERYWHERE: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(same|identical|different|differ\w*|unique|changes?|specific|tied)\b.{0,40}\b(everywhere|anywhere|every\s+(company|customer|tenant|cloud|provider|org\w*|environment)|all\s+(clouds?|companies|customers|providers|tenants|environments)|azure|aws|amazon|gcp|google|on[\s-]?prem\w*|provider|cloud|per\s+(customer|tenant|company|org\w*|cloud|provider)|each\s+(company|customer|tenant|org\w*|cloud|provider)|here)\b|\b(everywhere|azure|aws|on[\s-]?prem\w*|another\s+(provider|cloud)|other\s+(providers?|clouds?)|each\s+(company|customer|tenant))\b.{0,60}\b(same|identical|different|unique|another|other)\s+(gvlks?|keys?|one)\b|\b(unique|specific)\s+(per|to)\b|\bper\s+(customer|tenant|company)\b",
+        r"(?i)\b(same|identical|different|differ\w*|unique|changes?|specific|tied)\b.{0,40}\b(everywhere|anywhere|every\s+(company|customer|tenant|cloud|provider|org\w*|environment)|all\s+(clouds?|companies|customers|providers|tenants|environments)|azure|aws|amazon|gcp|google|on[\s-]?prem\w*|provider|cloud|per\s+(customer|tenant|company|org\w*|cloud|provider)|between\s+(customers|companies|tenants|clouds|providers|organi[sz]ations)|each\s+(company|customer|tenant|org\w*|cloud|provider)|here)\b|\b(everywhere|azure|aws|on[\s-]?prem\w*|another\s+(provider|cloud)|other\s+(providers?|clouds?)|each\s+(company|customer|tenant)|all\s+(companies|customers|tenants|clouds|providers|organi[sz]ations)|every(one|body))\b.{0,60}\b(same|identical|different|unique|another|other)\s+(gvlks?|keys?|one)\b|\b(unique|specific)\s+(per|to)\b|\bonly\s+(valid|works?|usable|good)\s+(here|in\s+(this|your)\s+cloud|on\s+(this|your)\s+(cloud|platform))\b|\bper\s+(customer|tenant|company)\b",
+    )
+});
+
+/// Access refused ("permission denied", "not enough rights"), which an activation command
+/// gives when the prompt is not elevated (0x80070005).
+static DENIED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(access|permission)\s+(is\s+)?denied\b|\b(not|no)\s+(enough\s+)?(permissions?|privileges?|rights)\b|\b(insufficient|missing)\s+(permissions?|privileges?|rights)\b",
     )
 });
 
@@ -96,6 +108,18 @@ pub(super) fn answer(
         && has(&["key", "gvlk", "kms", "activat", "slmgr", "ipk"])
     {
         return fact("evaluation", Intent::ClientProcedure);
+    }
+
+    // Access refused on an activation command: the prompt is not elevated (0x80070005).
+    if DENIED.is_match(q)
+        && u.slots.error.is_none()
+        && has(&[
+            "slmgr", "activat", "/ipk", "/ato", "/skms", "-ato", "-ipk", "kms",
+        ])
+    {
+        if let Some(e) = kb.error_info("0x80070005") {
+            return Some(crate::answer::error_answer(kb, e, ctx));
+        }
     }
 
     // Days left read off /xpr or a report and judged: about 180 is normal, a few days is not.
@@ -157,11 +181,22 @@ pub(super) fn answer(
 
     // Whether the GVLKs are the same everywhere: one published key per edition.
     let key_thread = ctx.is_some_and(|c| c.intent == Some(Intent::KeyLookup));
-    let names_key = has(&["gvlk", "kms client key", "client setup key", "kms key"])
-        || (key_thread && has(&["key", "these", "it ", "they"]));
+    let names_key = has(&[
+        "gvlk",
+        "kms client key",
+        "client setup key",
+        "kms key",
+        "key you",
+        "keys you",
+    ]) || (key_thread && has(&["key", "these", "it ", "they"]));
     if names_key && SAME_EVERYWHERE.is_match(q) && u.slots.product_key.is_none() {
         let mut a = fact("gvlk-public", Intent::KeyLookup)?;
-        a.text.insert_str(0, "**The same everywhere**: an edition's KMS client setup key (GVLK) is one key for everyone, on premises, in this cloud, on Azure or with any other provider, so moving an instance needs no other key.\n\n");
+        let mut lead = "**The same everywhere**: an edition's KMS client setup key (GVLK) is one key for everyone, on premises, in this cloud, on Azure or with any other provider, so moving an instance needs no other key.".to_string();
+        // The one edition named: its key, the same everywhere.
+        if let [g] = exact_editions(&resolve_editions(kb, &u.slots))[..] {
+            lead.push_str(&format!(" For **{}** it is `{}`.", g.edition, g.key));
+        }
+        a.text.insert_str(0, &format!("{lead}\n\n"));
         return Some(a);
     }
     None
