@@ -35,6 +35,7 @@ const NONE_SURE: f32 = 0.40;
 
 use crate::text::{rx, rx_folded, rx_match, Folded, Matcher};
 
+mod asked_plainly;
 mod beliefs;
 mod codes_and_options;
 mod newcomer;
@@ -1945,6 +1946,7 @@ pub(crate) fn warm_up() {
     beliefs::warm_up();
     codes_and_options::warm_up();
     scope::warm_up();
+    asked_plainly::warm_up();
 }
 
 /// The host and port to put in commands: the user's own, else the configured ones.
@@ -6758,6 +6760,14 @@ fn answer_one(
             .filter(|(_, name)| {
                 *name != "Remote Desktop Services licensing" || !KMS_VS_RDS.is_match(q)
             })
+            // "Can the KMS server sit behind a NAT router?": the path to the host, not a device.
+            .filter(|(_, name)| {
+                *name != "network devices"
+                    || !(lower.contains("kms")
+                        && ["nat", "forward", "balanc"]
+                            .iter()
+                            .any(|w| lower.contains(w)))
+            })
             // "The RD session host is Server 2022 Datacenter, which KMS key?": the server's key.
             .filter(|(_, name)| {
                 *name != "Remote Desktop Services licensing"
@@ -6777,6 +6787,11 @@ fn answer_one(
         }
     }
 
+    // Plain questions with one fact each (an expired evaluation, days left judged, a ticket's
+    // wait, a KMS host behind NAT, what a product key is, the GVLKs everywhere the same).
+    if let Some(a) = asked_plainly::answer(kb, q, &lower, &u, ctx, settings) {
+        return a;
+    }
     // Another tool's output pasted with nothing about activation in it (ipconfig, a DISM
     // repair, an error code from outside the licensing range that the table does not know).
     if other_tool_output(kb, q, &lower, &u.slots) {

@@ -519,6 +519,10 @@ mod tests {
             ("compose.rs", include_str!("compose.rs")),
             ("compose/newcomer.rs", include_str!("compose/newcomer.rs")),
             (
+                "compose/asked_plainly.rs",
+                include_str!("compose/asked_plainly.rs"),
+            ),
+            (
                 "compose/codes_and_options.rs",
                 include_str!("compose/codes_and_options.rs"),
             ),

@@ -1426,3 +1426,38 @@ fn forty_first_dev_set() {
     );
     assert!(pct >= 97.0, "forty-first dev set: accuracy {pct:.1}% < 97%");
 }
+
+/// Forty-third development set (dev46.toml): seven classes of questions that earlier rounds
+/// found failing by hand, each in fresh wordings from four people (a new cloud user, a terse
+/// admin, a non-native English speaker, someone pasting output or dialogs): an expired
+/// evaluation edition (the hourly shutdown, event 1074 from wlms), days left read off /xpr,
+/// /dli or a report and judged (a few days against about 180), how long a firewall or internet
+/// ticket takes and how to follow it, a KMS host behind NAT or a load balancer, what a product
+/// key is, access denied on an slmgr command, whether the GVLKs are the same everywhere; 10
+/// thread follow-ups and 12 off-topic near-misses of these classes (Office, SQL Server
+/// evaluation, certificates, domains, SSH keys, Docker, a file share). Written without seeing
+/// the engine. First run, before any tuning on it: 38/62 (61.3%), off-topic declined 12/12
+/// (held-out sets at that moment: third 214/225, fourth 226/240, fifth 239/254). No
+/// expectation of the blind 62 was changed. 40 items were added after tuning, from other
+/// wordings tried by hand (t001-t032, and 8 off-topic near-misses x001-x008). After tuning:
+/// 102/102, held-out unchanged. The fixes were made general, each class with one fact: an
+/// hourly shutdown with a licence word (or the licensing monitor's event) is the evaluation's
+/// end, and a key asked next in that thread its conversion; days left read off a report and
+/// judged get the validity with a note (150 or more normal, fewer not renewed); how long a
+/// firewall or internet ticket takes, or where it stands, is a new fact on the ticket's
+/// states and the `tickets` / `ticket ID` commands; a KMS host behind NAT, a port forward or a
+/// load balancer is a new fact on the path (and a NAT router beside KMS is no network device to
+/// decline); what a product key is, a new fact; "access" or "permission denied" on an
+/// activation command is 0x80070005; a GVLK asked the same on another cloud, per customer or
+/// "only valid here" is the published-key fact, with the named edition's key. Still failing:
+/// none.
+#[test]
+fn forty_third_dev_set() {
+    let pct = check_set(
+        "forty-third dev set (tuned on)",
+        include_str!("dev46.toml"),
+        100,
+        Kind::Tuning,
+    );
+    assert!(pct >= 97.0, "forty-third dev set: accuracy {pct:.1}% < 97%");
+}
