@@ -1115,9 +1115,11 @@ mod room_tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("kmsbot.db");
         let store = Store::open(&path).await.expect("store");
-        let chat = Arc::new(tests::Slack {
-            up: true,
-            posts: Mutex::new(Vec::new()),
+        // Sends to C1 wait for a release, so none is sent (and no reference stored) before the
+        // other connection holds the write lock.
+        let chat = Arc::new(lane_tests::Held {
+            release: Notify::new(),
+            sent: Mutex::new(Vec::new()),
         });
         let outbox = Outbox::new(store.clone(), Arc::new(Metrics::new()), Backoff::default());
         outbox.register(chat.clone());
@@ -1138,11 +1140,12 @@ mod room_tests {
             .await
             .expect("write lock");
         let deadline = Instant::now() + Duration::from_secs(5);
-        while lock(&chat.posts).len() < 3 {
+        while lock(&chat.sent).len() < 3 {
             assert!(Instant::now() < deadline, "the lane waited for the writer");
+            chat.release.notify_one();
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        let sent: Vec<String> = lock(&chat.posts).iter().map(|p| p.1.clone()).collect();
+        let sent = lock(&chat.sent).clone();
         assert_eq!(sent, ["one", "two", "three"]);
         assert!(outbox.pending() > 0, "references still to store");
         assert!(!outbox.flush_for(Duration::from_millis(50)).await);
