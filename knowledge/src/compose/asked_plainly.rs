@@ -20,6 +20,7 @@ pub(super) fn warm_up() {
         &WHAT_PRODUCT_KEY,
         &SAME_EVERYWHERE,
         &DENIED,
+        &BACK_REFERENCE,
     ];
     for p in patterns {
         p.warm_up();
@@ -31,6 +32,12 @@ pub(super) fn warm_up() {
 static HOURLY_SHUTDOWN: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(shut\w*|turns?\s+(itself\s+)?off|turning\s+(itself\s+)?off|powers?\s+(itself\s+)?(off|down)|powering\s+(off|down)|reboot\w*|restart\w*|(go|goes|going|went)\s+down|switch\w*\s+(itself\s+)?off)\b.{0,40}\b(every\s+(one\s+|1\s+|single\s+)?hour|hourly|each\s+hour|once\s+an\s+hour|every\s+60\s+min\w*)\b|\b(every\s+(one\s+|1\s+|single\s+)?hour|hourly|each\s+hour|once\s+an\s+hour)\b.{0,30}\b(shut\w*|reboot\w*|restart\w*|turns?\s+off|powers?\s+off|goes\s+down)\b|\bwlms\b|\blicen[cs]e\s+period\s+for\s+this\s+installation\b",
+    )
+});
+/// A question pointing back at the machine of the thread ("on it", "this one", "instead").
+static BACK_REFERENCE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(on|to|for|with|activate|convert)\s+(it|this|that)\b|\b(this|that|the\s+same)\s+(one|server|machine|box|vm|instance)\b|\binstead\b",
     )
 });
 /// Days left judged ("is that fine?", "should I worry?", "normal?").
@@ -99,13 +106,6 @@ pub(super) fn answer(
         && has(&[
             "licen", "expir", "activat", "eval", "trial", "wlms", "windows", "slmgr",
         ])
-    {
-        return fact("evaluation", Intent::ClientProcedure);
-    }
-    if section == "Evaluation editions"
-        && words <= 14
-        && u.slots.nothing_pasted()
-        && has(&["key", "gvlk", "kms", "activat", "slmgr", "ipk"])
     {
         return fact("evaluation", Intent::ClientProcedure);
     }
@@ -198,6 +198,18 @@ pub(super) fn answer(
         }
         a.text.insert_str(0, &format!("{lead}\n\n"));
         return Some(a);
+    }
+
+    // In an expired evaluation's thread, its key asked about that machine ("can I just put the
+    // KMS client key on it instead?"): the conversion again. Only a short question that points
+    // back at the machine and that none of the rules above took; anything else is a new topic.
+    if section == "Evaluation editions"
+        && words <= 14
+        && u.slots.nothing_pasted()
+        && has(&["key", "gvlk", "kms", "activat", "slmgr", "ipk"])
+        && BACK_REFERENCE.is_match(q)
+    {
+        return fact("evaluation", Intent::ClientProcedure);
     }
     None
 }
