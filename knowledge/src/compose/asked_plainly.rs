@@ -174,7 +174,8 @@ pub(super) fn answer(
         || (section == "What a product key is"
             && words <= 10
             && u.slots.editions.is_empty()
-            && has(&["where", "find", "get", "mine", "which", "buy"]))
+            && has(&["where", "find", "get", "mine", "which", "buy"])
+            && has(&["key", "mine", "one", " it", "them"]))
     {
         return fact("product-key", Intent::KeyLookup);
     }
