@@ -3971,12 +3971,18 @@ fn is_follow_up(q: &str, content_tokens: usize) -> bool {
     FOLLOW_UP.is_match(q) || content_tokens <= 3
 }
 
+/// The days an activation has left, as the message gives them ("expires in 3 days", "12 days
+/// left").
+pub(super) fn days_left(q: &str) -> Option<u32> {
+    let caps = EXPIRES_SOON.captures(q)?;
+    caps.get(1).or_else(|| caps.get(2))?.as_str().parse().ok()
+}
+
 /// "/xpr says it expires in 3 days, normal?": a KMS client that renews has close to 180 days
 /// left; much less means it has not reached its host for a while. The note goes before the
 /// validity fact.
 fn renewal_overdue(q: &str, t: &Target) -> Option<String> {
-    let caps = EXPIRES_SOON.captures(q)?;
-    let days: u32 = caps.get(1).or_else(|| caps.get(2))?.as_str().parse().ok()?;
+    let days = days_left(q)?;
     if days >= 150 {
         return None;
     }

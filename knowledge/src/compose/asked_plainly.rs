@@ -3,8 +3,7 @@
 use std::sync::LazyLock;
 
 use super::{
-    exact_editions, fact_answer, renewal_overdue, resolve_editions, target, with_intent,
-    EXPIRES_SOON,
+    days_left, exact_editions, fact_answer, renewal_overdue, resolve_editions, target, with_intent,
 };
 use crate::nlu::{Intent, Understanding};
 use crate::text::{rx_folded, Folded};
@@ -218,8 +217,7 @@ pub(super) fn answer(
 /// The days left a message reads off a report and asks to be judged, when it is about
 /// Windows activation.
 fn judged_days(q: &str, lower: &str) -> Option<u32> {
-    let caps = EXPIRES_SOON.captures(q)?;
-    let days: u32 = caps.get(1).or_else(|| caps.get(2))?.as_str().parse().ok()?;
+    let days = days_left(q)?;
     let about_activation = [
         "xpr", "slmgr", "activat", "licen", "windows", "kms", "dli", "dlv",
     ]
