@@ -8,6 +8,8 @@
 //! statement on the connection's own thread, so each statement costs thread wake-ups, and a pool
 //! adds a `ping` on acquire and another on release. A write transaction is `BEGIN IMMEDIATE` sent
 //! as plain SQL (one round trip, often together with its first statement) and `COMMIT`.
+//! Writers wait in [`Lane`]s: the inbox writer, which platforms wait on for an acknowledgement,
+//! goes ahead of every ordinary writer still waiting.
 //!
 //! A failed write (a full disk: SQLite may roll the whole transaction back on its own) must not
 //! poison the single writer connection: after a failed COMMIT or ROLLBACK the connection is
@@ -93,7 +95,21 @@ async fn rollback_quietly(conn: &mut SqliteConnection) -> bool {
 #[derive(Debug)]
 struct Writer {
     conn: Arc<Mutex<WriterConn>>,
+    /// Taken by every [`Lane::Ordinary`] writer before `conn`, so at most one of them waits
+    /// for the connection: the [`Lane::Acknowledging`] writer queues behind the transaction
+    /// running and at most one more, however many ordinary writers wait.
+    ordinary: Arc<Mutex<()>>,
     options: SqliteConnectOptions,
+}
+
+/// Which queue a write transaction waits in for the single writer connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Storing payloads a platform waits for an acknowledgement of (the inbox writer, one
+    /// task): ahead of every ordinary writer still waiting.
+    Acknowledging,
+    /// Everything else, first come first served.
+    Ordinary,
 }
 
 /// A write transaction on the single writer connection. It derefs to the connection, so
@@ -101,6 +117,9 @@ struct Writer {
 #[derive(Debug)]
 pub struct Tx {
     guard: Option<OwnedMutexGuard<WriterConn>>,
+    /// An ordinary writer's place ahead of the other ordinary writers (released after
+    /// `guard`: fields drop in order).
+    _ordinary: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {
@@ -351,6 +370,7 @@ impl Store {
                     readers: pool,
                     checkpointing: Arc::default(),
                 })),
+                ordinary: Arc::default(),
                 options,
             }),
             path: path.to_path_buf(),
@@ -370,7 +390,13 @@ impl Store {
     /// Starts a write transaction on the single writer connection (`BEGIN IMMEDIATE`). Never
     /// call it while holding another write transaction: there is one writer.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let mut tx = self.writer_tx().await?;
+        self.begin_in(Lane::Ordinary).await
+    }
+
+    /// [`Store::begin`] in the given lane: [`Lane::Acknowledging`] is for the inbox writer
+    /// only (a platform waits for its commit; see [`Lane`]).
+    pub async fn begin_in(&self, lane: Lane) -> Result<Tx, StoreError> {
+        let mut tx = self.writer_tx(lane).await?;
         let w = tx.writer()?;
         // Marked open first: if this future is dropped while BEGIN waits for the lock, the
         // worker thread may still begin, and the drop's ROLLBACK (queued after it) undoes it.
@@ -393,7 +419,7 @@ impl Store {
             Some(read) => std::borrow::Cow::Owned(format!("{BEGIN}; {}", read.sql)),
             None => std::borrow::Cow::Borrowed(BEGIN),
         };
-        let mut tx = self.writer_tx().await?;
+        let mut tx = self.writer_tx(Lane::Ordinary).await?;
         let w = tx.writer()?;
         w.open = true;
         let mut query = sqlx::query(&sql).bind(platform).bind(event_id);
@@ -424,7 +450,7 @@ impl Store {
         binds: Vec<Option<String>>,
     ) -> Result<Vec<SqliteRow>, StoreError> {
         let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
-        let mut tx = self.writer_tx().await?;
+        let mut tx = self.writer_tx(Lane::Ordinary).await?;
         let w = tx.writer()?;
         w.open = true;
         let mut query = sqlx::query(&sql);
@@ -439,9 +465,38 @@ impl Store {
         Ok(rows)
     }
 
+    /// A query builder for [`Store::write_built`]: its SQL starts the transaction; push the
+    /// statements after it, each ending in `; `.
+    pub fn transaction_builder<'a>() -> sqlx::QueryBuilder<'a, sqlx::Sqlite> {
+        sqlx::QueryBuilder::new("BEGIN IMMEDIATE; ")
+    }
+
+    /// Runs the statements of `query` (from [`Store::transaction_builder`]) and commits, in one
+    /// round trip to the writer taken in `lane`: the writer is held for that one trip only.
+    /// Returns the rows the statements returned. On failure nothing is written.
+    pub async fn write_built(
+        &self,
+        lane: Lane,
+        mut query: sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+    ) -> Result<Vec<SqliteRow>, StoreError> {
+        query.push("COMMIT");
+        let mut tx = self.writer_tx(lane).await?;
+        let w = tx.writer()?;
+        w.open = true;
+        let rows = query.build().fetch_all(&mut w.conn).await?;
+        // On failure the transaction is rolled back on drop, as `write_all`'s.
+        w.open = false;
+        w.committed();
+        Ok(rows)
+    }
+
     /// The writer, idle: a transaction a dropped [`Tx`] left open is rolled back, and a
     /// connection whose COMMIT or ROLLBACK failed is replaced by a fresh one.
-    async fn writer_tx(&self) -> Result<Tx, StoreError> {
+    async fn writer_tx(&self, lane: Lane) -> Result<Tx, StoreError> {
+        let ordinary = match lane {
+            Lane::Ordinary => Some(self.writer.ordinary.clone().lock_owned().await),
+            Lane::Acknowledging => None,
+        };
         let mut guard = self.writer.conn.clone().lock_owned().await;
         if guard.closed {
             return Err(sqlx::Error::PoolClosed.into());
@@ -462,7 +517,10 @@ impl Store {
             drop(std::mem::replace(&mut guard.conn, fresh));
             guard.broken = false;
         }
-        Ok(Tx { guard: Some(guard) })
+        Ok(Tx {
+            guard: Some(guard),
+            _ordinary: ordinary,
+        })
     }
 
     /// One statement on the writer outside any transaction (it commits on its own).
@@ -470,7 +528,7 @@ impl Store {
         &self,
         query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.writer_tx().await?;
+        let mut tx = self.writer_tx(Lane::Ordinary).await?;
         let w = tx.writer()?;
         let affected = query.execute(&mut w.conn).await?.rows_affected();
         w.committed();
@@ -790,7 +848,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).await.unwrap();
         sqlx::query("INSERT INTO processed_events (platform, event_id, processed_at) VALUES ('slack', 'old', '2020-01-01T00:00:00.000Z')")
-            .execute(&mut *store.writer_tx().await.unwrap())
+            .execute(&mut *store.writer_tx(Lane::Ordinary).await.unwrap())
             .await
             .unwrap();
         let mut tx = store.begin().await.unwrap();
@@ -925,5 +983,59 @@ pub(crate) mod tests {
         assert!(blocked.is_err(), "no write while the lock is held");
         sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
         store.check_write().await.unwrap();
+    }
+
+    /// The acknowledging lane waits for the transaction running only, not behind the ordinary
+    /// writers that queued before it: they are served after it, in their own order.
+    #[tokio::test]
+    async fn an_acknowledging_writer_goes_ahead_of_waiting_ordinary_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kmsbot.db")).await.unwrap();
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let running = store.begin().await.unwrap();
+        let mut waiting = Vec::new();
+        for name in ["ordinary 1", "ordinary 2", "ack"] {
+            let (store, order) = (store.clone(), order.clone());
+            let lane = if name == "ack" {
+                Lane::Acknowledging
+            } else {
+                Lane::Ordinary
+            };
+            waiting.push(tokio::spawn(async move {
+                let tx = store.begin_in(lane).await.unwrap();
+                order.lock().unwrap().push(name);
+                tx.commit().await.unwrap();
+            }));
+            // Each is queued before the next starts.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        running.commit().await.unwrap();
+        for w in waiting {
+            w.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), ["ack", "ordinary 1", "ordinary 2"]);
+    }
+
+    /// A one-trip transaction that fails part way writes nothing; one that succeeds returns
+    /// the rows its statements returned.
+    #[tokio::test]
+    async fn a_built_transaction_writes_everything_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kmsbot.db")).await.unwrap();
+        let mut q = Store::transaction_builder();
+        q.push("INSERT INTO audit_log (actor, action, detail) VALUES ('u', 'a', 'one'); ");
+        q.push("INSERT INTO no_such_table VALUES (1); ");
+        assert!(store.write_built(Lane::Ordinary, q).await.is_err());
+        let mut q = Store::transaction_builder();
+        q.push(
+            "INSERT INTO audit_log (actor, action, detail) VALUES ('u', 'a', 'two') RETURNING 1; ",
+        );
+        let rows = store.write_built(Lane::Acknowledging, q).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        let details: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_log")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(details, ["two"], "the failed transaction left nothing");
     }
 }

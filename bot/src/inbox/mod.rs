@@ -3,7 +3,9 @@
 //!
 //! * Intake ([`adapters::Intake`]): a request's payload goes to one writer task over a bounded
 //!   queue ([`QUEUE_CAPACITY`]); the writer takes everything waiting (up to [`BATCH_MAX`]) and
-//!   stores it in one transaction (group commit), then answers every waiting acknowledgement.
+//!   stores it in one transaction (group commit, one round trip to the writer, ahead of the
+//!   ordinary writers waiting: [`crate::store::Lane`]), then answers every waiting
+//!   acknowledgement.
 //!   Slack's redeliveries carry the same `event_id`, stored once (`dedupe`).
 //! * Handling: one dispatcher reads rows in id order (a page of [`PAGE`] at a time) and hands
 //!   each to one of [`WORKERS`] workers, chosen by the row's channel, so a channel's payloads are
@@ -255,15 +257,8 @@ async fn run_writer(
         if raws.is_empty() && deletes.is_empty() {
             continue;
         }
-        let result: Result<u64, crate::store::StoreError> = async {
-            let mut tx = store.begin().await?;
-            let refs: Vec<&RawInbound> = raws.iter().collect();
-            let added = store::insert_batch(&mut tx, &refs, now_ms()).await?;
-            store::delete(&mut tx, &deletes).await?;
-            tx.commit().await?;
-            Ok(added)
-        }
-        .await;
+        let refs: Vec<&RawInbound> = raws.iter().collect();
+        let result = store::write(&store, &refs, &deletes, now_ms()).await;
         let answer = match result {
             Ok(added) => {
                 let skipped = (raws.len() as u64).saturating_sub(added);

@@ -1,8 +1,8 @@
 //! Inbox rows in SQLite: stored payloads waiting to be handled (migration 0013).
 
-use crate::store::StoreError;
+use crate::store::{Lane, Store, StoreError};
 use adapters::RawInbound;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::{Row, SqliteExecutor};
 
 /// One stored payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,42 +19,41 @@ pub struct InboxRow {
     pub body: String,
 }
 
-/// Stores `rows` in one statement; a row whose dedupe key is already stored is skipped.
-/// Returns how many rows were stored.
-pub async fn insert_batch(
-    conn: &mut SqliteConnection,
+/// Stores `rows` and deletes the handled rows `handled` in one transaction, sent to the writer
+/// in one round trip ([`Store::write_built`]), ahead of ordinary writers
+/// ([`Lane::Acknowledging`]: a platform waits for this commit). A row whose dedupe key is
+/// already stored is skipped. Returns how many rows were stored.
+pub async fn write(
+    store: &Store,
     rows: &[&RawInbound],
+    handled: &[i64],
     now_ms: i64,
 ) -> Result<u64, StoreError> {
-    if rows.is_empty() {
-        return Ok(0);
+    let mut q = Store::transaction_builder();
+    if !rows.is_empty() {
+        q.push(
+            "INSERT OR IGNORE INTO inbox (platform, kind, dedupe, order_key, body, received_at) ",
+        );
+        q.push_values(rows, |mut b, r| {
+            b.push_bind(r.platform.as_str())
+                .push_bind(r.kind.as_str())
+                .push_bind(r.dedupe.as_deref())
+                .push_bind(r.order_key.as_deref())
+                .push_bind(r.body.as_str())
+                .push_bind(now_ms);
+        });
+        // One row back per row stored (a redelivery stores none).
+        q.push(" RETURNING 1; ");
     }
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "INSERT OR IGNORE INTO inbox (platform, kind, dedupe, order_key, body, received_at) ",
-    );
-    q.push_values(rows, |mut b, r| {
-        b.push_bind(r.platform.as_str())
-            .push_bind(r.kind.as_str())
-            .push_bind(r.dedupe.as_deref())
-            .push_bind(r.order_key.as_deref())
-            .push_bind(r.body.as_str())
-            .push_bind(now_ms);
-    });
-    Ok(q.build().execute(&mut *conn).await?.rows_affected())
-}
-
-/// Deletes handled rows; returns how many were deleted.
-pub async fn delete(conn: &mut SqliteConnection, ids: &[i64]) -> Result<u64, StoreError> {
-    if ids.is_empty() {
-        return Ok(0);
+    if !handled.is_empty() {
+        // One statement whatever the number of ids (prepared once).
+        let ids = serde_json::to_string(handled).unwrap_or_else(|_| "[]".into());
+        q.push("DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(")
+            .push_bind(ids)
+            .push(")); ");
     }
-    let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM inbox WHERE id IN (");
-    let mut list = q.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    q.push(")");
-    Ok(q.build().execute(&mut *conn).await?.rows_affected())
+    let stored = store.write_built(Lane::Acknowledging, q).await?;
+    Ok(stored.len() as u64)
 }
 
 /// Up to `limit` rows after id `after`, oldest first.
