@@ -1277,7 +1277,7 @@ static ASK_KMS_ADDRESS: LazyLock<Folded> = LazyLock::new(|| {
 /// the provider would hand out ("can we just give them a windows server key?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|you\s+guys|u\s+guys|you\s+folks|y'?all|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides|host|hosts|operate|operates)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
     )
 });
 /// Paying the provider ("do I have to pay you for activation?").
@@ -1327,6 +1327,13 @@ static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
 static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)^\s*(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|file|raise|create|log|run|execute|do)\s+(a\s+|the\s+|that\s+|this\s+|it\s+)?(ticket|request|case|command|commands|it|that|this)?\s*(for\s+(me|us))?\s*(on\s+(my|our)\s+(server|instance|vm|machine|box))?\s*(please|pls)?\s*[?.!]*\s*$",
+    )
+});
+/// A request to go ahead with what the thread is about ("open it then", "please enable that",
+/// "go ahead", "file it").
+static OPEN_IT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(open|enable|request|file|raise|submit|allow)\s+(it|that|this|one|the\s+(access|ticket|request))\b|\bgo\s+ahead\b|\bdo\s+(it|that)\s+(then|please|pls|for)\b",
     )
 });
 /// Who makes a network change ("who opens that for us?", "who do I contact so our VMs can
@@ -1591,7 +1598,7 @@ static GRACE_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\b(not|n'?t|dont|doesnt)\s+(show|print|output|display)\w*\s+anything\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\b(not|n'?t|dont|doesnt)\s+(show|print|output|display)\w*\s+anything\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote)\s+(machine|computer|server|host|pc|vm|instance|box)|\bother\s+(machine|computer|server|host|pc|vm|instance|box)\b|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
 /// Whether slmgr needs an administrator ("i not admin, can run slmgr?", "slmgr need admin
@@ -1650,6 +1657,8 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &OPEN_IT,
+        &PASSED_ON,
         &OTHER_WINDOWS_TOPIC,
         &ORDINAL_ONE,
         &NEW_TOPIC,
@@ -4053,6 +4062,8 @@ pub fn answer(
     let question = &*domain_spelling(question);
     // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
     let question = &*chat_shorthand(question);
+    // "Our security team asks: what must the firewall allow?": the question they pass on.
+    let question = passed_on(question);
     // "srv 2022" is Windows Server 2022, not a DNS SRV record.
     let question = &*server_abbreviation(question);
     // "the hour of my server is different", "how I make same hour?": a clock's time.
@@ -4179,6 +4190,7 @@ pub fn answer(
         _ => question,
     };
     let whole = answer_one(kb, question, ctx, settings);
+    let whole = remark_overruled(kb, question, ctx, settings, whole);
     let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
     // Say what is wrong in a typed `/skms` command ("/skms 10.0.0.5 1688", "/skms:host").
     if !a.abstained && a.text.contains("/skms") {
@@ -4222,6 +4234,23 @@ fn keep_pasted_host(q: &str, a: &mut Answer) {
     }
     let slots = crate::nlu::slots::extract(q);
     remember_named(c, &slots);
+}
+
+/// Someone else's question passed on with a colon ("Our security team asks:", "my boss wants
+/// to know -", "Question from the auditor:").
+static PASSED_ON: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(?:(?:our|my|the|a)\s+)?(?:[\w'-]+\s+){0,3}?(?:asks?|asked|is\s+asking|are\s+asking|wants?\s+to\s+know|would\s+like\s+to\s+know|wonders?|is\s+wondering)\s*[:\u{2014}-]+\s+|^\s*questions?\s+from\s+(?:[\w'-]+\s+){0,3}?[\w'-]+\s*[:\u{2014}-]+\s+",
+    )
+});
+
+/// The question someone else asked, without the words that pass it on, when a question of
+/// three words or more follows.
+fn passed_on(q: &str) -> &str {
+    match PASSED_ON.find(q) {
+        Some(m) if q[m.end()..].split_whitespace().count() >= 3 => &q[m.end()..],
+        _ => q,
+    }
 }
 
 /// "ok different question:", "unrelated -", "switching topics,": a lead-in that says the
@@ -5974,6 +6003,107 @@ fn two_questions(
     None
 }
 
+/// The sentences and lines of a message, each with the mark that ends it: a new line, or a
+/// full stop, "!" or "?" before a space (not the dots of an address or a version).
+fn message_parts(q: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let bytes = q.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let end = match b {
+            b'\n' => Some(i),
+            b'.' | b'!' | b'?' if bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()) => {
+                Some(i + 1)
+            }
+            _ => None,
+        };
+        if let Some(end) = end {
+            if end > start {
+                parts.push(&q[start..end]);
+            }
+            start = i + 1;
+        }
+    }
+    if start < q.len() {
+        parts.push(&q[start..]);
+    }
+    parts
+        .into_iter()
+        .filter(|p| p.chars().any(char::is_alphanumeric))
+        .collect()
+}
+
+/// A remark beside the question ("... new to this cloud, on AWS it was just activated", a
+/// bullet "- vm can ping it" before "what are the steps?") that turned the answer to a topic
+/// of its own, away from what the question and the message as a whole ask: the message is
+/// answered without that remark, keeping the rest of what it tells (the edition, the host).
+fn remark_overruled(
+    kb: &KnowledgeBase,
+    question: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+    whole: Answer,
+) -> Answer {
+    let q = question.trim();
+    if whole.abstained || q.contains("```") || q.len() > 600 {
+        return whole;
+    }
+    let Some(got) = whole.intent else {
+        return whole;
+    };
+    let parts = message_parts(q);
+    if parts.len() < 2 || parts.len() > 8 {
+        return whole;
+    }
+    let asked: Vec<&str> = parts
+        .iter()
+        .copied()
+        .filter(|p| p.trim_end().ends_with('?'))
+        .collect();
+    // One question, asked in a sentence of its own words.
+    let [asked] = asked[..] else {
+        return whole;
+    };
+    if asked.split_whitespace().count() < 4 {
+        return whole;
+    }
+    let u = kb.nlu.understand(q);
+    let alone = kb.nlu.understand(asked);
+    if u.intent == got
+        || u.intent.is_small_talk()
+        || u.intent == Intent::None
+        || alone.intent != u.intent
+        || u.confidence < SURE
+        || alone.confidence < 0.5
+    {
+        return whole;
+    }
+    for remark in parts.iter().filter(|p| !p.trim_end().ends_with('?')) {
+        // A remark that tells a value (a host, an edition, a code, a count) is kept.
+        let told = crate::nlu::slots::extract(remark);
+        if told.host.is_some()
+            || told.port.is_some()
+            || !told.editions.is_empty()
+            || told.error.is_some()
+            || told.count.is_some()
+            || told.dli.is_some()
+            || told.product_key.is_some()
+            || told.network.is_some()
+        {
+            continue;
+        }
+        let Some(at) = q.find(remark) else {
+            continue;
+        };
+        let rest = format!("{} {}", &q[..at], &q[at + remark.len()..]);
+        let a = answer_one(kb, rest.trim(), ctx, settings);
+        if !a.abstained && a.intent == Some(u.intent) {
+            return a;
+        }
+    }
+    whole
+}
+
 /// A part of a message that asks something: it ends with a question mark or starts like a
 /// question or a request ("how ...", "give me ...").
 fn asks(part: &str) -> bool {
@@ -6063,6 +6193,14 @@ fn asks_after_ack(q: &str) -> bool {
         "also",
         "and",
         "btw",
+        // Chat's fillers before the request ("ok pls open it then").
+        "pls",
+        "plz",
+        "please",
+        "kindly",
+        "just",
+        "now",
+        "then",
     ];
     // A request after the "ok" ("ok open a request for web-02 then") asks too.
     const ASKING: &[&str] = &[
@@ -9600,6 +9738,14 @@ fn answer_one(
         Intent::Connectivity | Intent::PointKms | Intent::None
     ) && u.slots.nothing_pasted()
         && KMS_NEEDS_INTERNET.is_match(q)
+    {
+        u.reroute(Intent::InternetAccess);
+    }
+    // "ok pls open it then, instance is web-05" in a thread about internet access: that
+    // request, for the instance it names.
+    if ctx.and_then(|c| c.intent) == Some(Intent::InternetAccess)
+        && u.slots.nothing_pasted()
+        && OPEN_IT.is_match(q)
     {
         u.reroute(Intent::InternetAccess);
     }
