@@ -157,6 +157,13 @@ static DEVICE_COMPARED: LazyLock<Folded> = LazyLock::new(|| {
 /// Terms that only Windows activation uses.
 static WINDOWS_TERMS: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
+/// KMS named as the model for something else ("something like KMS for RHEL", "a KMS
+/// equivalent for Linux").
+static LIKE_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(like|similar\s+to|equivalent\s+(of|to)|counterpart\s+(of|to))\s+(a\s+|the\s+)?kms\b|\bkms\s+(equivalent|counterpart|analog\w*)\b",
+    )
+});
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1659,6 +1666,7 @@ pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &OPEN_IT,
         &PASSED_ON,
+        &LIKE_KMS,
         &OTHER_WINDOWS_TOPIC,
         &ORDINAL_ONE,
         &NEW_TOPIC,
@@ -6222,7 +6230,20 @@ fn brief(text: &str) -> String {
     // A numbered procedure ("1. Install the key", "2. Point at the host") keeps its steps: its
     // first block alone is not the answer.
     let steps = numbered_steps(text);
-    for l in text.lines() {
+    // A procedure keeps every step, through the commands of its last one ("4. Activate").
+    let last_step = text
+        .lines()
+        .take_while(|l| !l.starts_with("_Source:"))
+        .enumerate()
+        .filter(|(_, l)| {
+            let l = l.trim_start();
+            let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+            digits > 0 && l[digits..].starts_with(". ")
+        })
+        .map(|(i, _)| i)
+        .last()
+        .unwrap_or(0);
+    for (i, l) in text.lines().enumerate() {
         if l.starts_with("_Source:") {
             break;
         }
@@ -6233,7 +6254,13 @@ fn brief(text: &str) -> String {
                 break;
             }
         }
-        if out.len() >= if steps { 14 } else { 10 } && fences % 2 == 0 {
+        let past_steps = i > last_step
+            || (i == last_step
+                && !text
+                    .lines()
+                    .nth(i + 1)
+                    .is_some_and(|n| n.starts_with("```")));
+        if out.len() >= if steps { 14 } else { 10 } && fences % 2 == 0 && past_steps {
             break;
         }
     }
@@ -6807,6 +6834,22 @@ fn answer_one(
     {
         product_toks.push("teams".to_string());
     }
+    // A product's name as written ("JetBrains", "Sophos"): its token may be stemmed.
+    let written: Vec<String> = {
+        let mut rest = lower.clone();
+        for name in u.slots.instance.iter().chain(u.slots.host.iter()) {
+            rest = rest.replace(&name.to_lowercase(), " ");
+        }
+        rest.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.len() >= 3 && OTHER_PRODUCTS.iter().any(|(p, _)| p == w))
+            .map(str::to_string)
+            .collect()
+    };
+    for w in written {
+        if !product_toks.contains(&w) {
+            product_toks.push(w);
+        }
+    }
     // "Red Hat" is two words, each harmless alone.
     if lower.contains("red hat") {
         product_toks.push("redhat".to_string());
@@ -6828,8 +6871,9 @@ fn answer_one(
         return a;
     }
     if !product_toks.iter().any(|t| t == "windows") || office_on_windows {
-        // "MAK vs KMS, explained for someone from Linux land" is still about Windows.
-        let windows_terms = WINDOWS_TERMS.is_match(q);
+        // "MAK vs KMS, explained for someone from Linux land" is still about Windows; "is there
+        // something like KMS for RHEL?" asks about Linux.
+        let windows_terms = WINDOWS_TERMS.is_match(q) && !LIKE_KMS.is_match(q);
         // "The SQL nodes", "our SharePoint VMs" name Windows machines by their role, when the
         // message is about KMS ("our KMS is ... and the SQL nodes sit in a VLAN").
         let role = |w: &str| {
@@ -8757,7 +8801,13 @@ fn answer_one(
             Some(("lapsed", Intent::Timing))
         } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
             Some(("sppsvc", Intent::HostSetup))
-        } else if CONTAINERS.is_match(q)
+        } else if (CONTAINERS.is_match(q)
+            // "and the windows containers, they count also?" in a thread about activation.
+            || (ctx.and_then(|c| c.intent).is_some()
+                && toks.len() <= 10
+                && lower
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| ["container", "containers", "docker"].contains(&w))))
             // Kubernetes worker nodes are Windows machines of their own, activated as any.
             && !(lower.contains("node") && !lower.contains("container") && !lower.contains("docker"))
         {

@@ -151,8 +151,12 @@ pub(super) fn answer(
         ]
         .contains(&w)
     }) || (network_thread && (words <= 12 || has(&["request", "support"])));
+    // A message that names the rule it needs (a network and a host) asks for that rule first:
+    // "need 1688 from 10.8.0.0/24 to 10.8.1.4, how do I ask and how long does it take?".
+    let names_rule = u.slots.network.is_some() && u.slots.host.is_some();
     if TICKET_WAIT.is_match(q)
         && about_request
+        && !names_rule
         && !has(&["billing", "invoice", "payment", "refund", "activation take"])
     {
         return fact("ticket-status", Intent::InternetAccess);
