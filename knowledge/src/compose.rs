@@ -157,6 +157,12 @@ static DEVICE_COMPARED: LazyLock<Folded> = LazyLock::new(|| {
 /// Terms that only Windows activation uses.
 static WINDOWS_TERMS: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
+/// "2" written for "to" before a verb ("cmds 2 activate", "how 2 check").
+static TWO_FOR_TO: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b2\s+(activate|check|get|set|do|make|know|use|run|open|install|find|see|fix|point|change|ask|request|renew|sync|enter|type|put)\b",
+    )
+});
 /// KMS named as the model for something else ("something like KMS for RHEL", "a KMS
 /// equivalent for Linux").
 static LIKE_KMS: LazyLock<Folded> = LazyLock::new(|| {
@@ -1665,6 +1671,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &OPEN_IT,
+        &TWO_FOR_TO,
         &PASSED_ON,
         &LIKE_KMS,
         &OTHER_WINDOWS_TOPIC,
@@ -4072,6 +4079,8 @@ pub fn answer(
     let question = &*chat_shorthand(question);
     // "Our security team asks: what must the firewall allow?": the question they pass on.
     let question = passed_on(question);
+    // "cmds 2 activate", "how 2 check": "2" for "to" before a verb, not two machines.
+    let question = &*TWO_FOR_TO.replace_all(question, "to $1");
     // "srv 2022" is Windows Server 2022, not a DNS SRV record.
     let question = &*server_abbreviation(question);
     // "the hour of my server is different", "how I make same hour?": a clock's time.
@@ -6201,6 +6210,19 @@ fn asks_after_ack(q: &str) -> bool {
         "also",
         "and",
         "btw",
+        "cool",
+        "great",
+        "nice",
+        "perfect",
+        "fine",
+        "k",
+        "kk",
+        "yes",
+        "yeah",
+        "yep",
+        "thanks",
+        "thx",
+        "ty",
         // Chat's fillers before the request ("ok pls open it then").
         "pls",
         "plz",
