@@ -552,10 +552,10 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b|\bkb\s?(2757817|3079821|3172615|4467695|4478877|5003638|5003646|5034768|5034765)\b|\b(update|updates|patch|patches|hotfix)\b.{0,80}\b(hand(s|ing)?\s+out|give\s+out|serve|issue)\s+activations\b",
     )
 });
-/// How often a MAK can be used.
+/// How often a MAK can be used ("it just times out" is no count of uses).
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms)|limit\w*|(\d+|many|several|multiple|\w+\s+more)\s+times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
