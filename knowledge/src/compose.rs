@@ -6936,8 +6936,17 @@ fn answer_one(
                             .any(|p| p[0] == w && p[1] == "server" && role(&p[2]))
                 }
         };
+        // "the veeam proxy vm (server 2022 dc) gives 0xC004F074": a Windows edition with a
+        // Windows activation code is Windows, whatever the machine does.
+        let windows_error = !u.slots.editions.is_empty()
+            && u.slots.dli.is_none()
+            && u.slots
+                .error
+                .as_deref()
+                .is_some_and(|c| kb.error_info(c).is_some());
         if let Some((w, name)) = OTHER_PRODUCTS
             .iter()
+            .filter(|(_, name)| !windows_error || name.contains("Office"))
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && ["Linux", "Kubernetes"].contains(name)))
             .filter(|(w, _)| !role(w))

@@ -1472,9 +1472,9 @@ fn forty_third_dev_set() {
 /// emulators) and 25 thread follow-ups, some with a configured KMS host. Written without seeing
 /// the engine. First run, before any tuning on it: 207/220 (94.1%), off-topic declined 38/40
 /// (held-out sets at that moment: third 214/225, fourth 226/240, fifth 239/254). No
-/// expectation of the blind 220 was changed. 111 items were added after tuning, from other
-/// wordings tried by hand in three batches (t001-t111, 15 of them off-topic), which passed
-/// 41/45, 34/36 and 29/30 before the fixes each batch led to. After tuning: 331/331; held-out
+/// expectation of the blind 220 was changed. 127 items were added after tuning, from other
+/// wordings tried by hand in four batches (t001-t127, 21 of them off-topic), which passed
+/// 41/45, 34/36, 29/30 and 14/16 before the fixes each batch led to. After tuning: 346/347; held-out
 /// third 214/225 and fourth 226/240 unchanged, fifth 240/254. The fixes were made general: a
 /// remark beside the one question of a message (a bullet "vm can ping it", "on AWS it was
 /// just activated") that turned the answer away from what both the question and the whole
@@ -1489,8 +1489,10 @@ fn forty_third_dev_set() {
 /// for RHEL" is Linux; "URGENT" beside "how do I activate it" is the steps; "times out"
 /// beside a MAK is no count of its uses; "do you guys host a KMS" is the provider's KMS; "we
 /// can't just buy more servers" is no price question; "other vms activated" is no remote use
-/// of slmgr; "and the containers, they count too?" in a thread is the containers fact. Still
-/// failing: none.
+/// of slmgr; "and the containers, they count too?" in a thread is the containers fact; a
+/// Windows edition with a Windows activation code is Windows even on "the veeam proxy vm".
+/// Still failing: t121 ("what's the default kms port, and can we change it to 8443?"), whose
+/// answer gives 1688 inside the client's commands but not `/sprt` for the second ask.
 #[test]
 fn forty_fourth_dev_set() {
     let pct = check_set(
