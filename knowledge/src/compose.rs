@@ -157,6 +157,19 @@ static DEVICE_COMPARED: LazyLock<Folded> = LazyLock::new(|| {
 /// Terms that only Windows activation uses.
 static WINDOWS_TERMS: LazyLock<Folded> =
     LazyLock::new(|| rx_folded(r"(?i)\b(kms|mak|gvlks?|slmgr|csvlk|windows)\b"));
+/// "2" written for "to" before a verb ("cmds 2 activate", "how 2 check").
+static TWO_FOR_TO: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)\b2\s+(activate|check|get|set|do|make|know|use|run|open|install|find|see|fix|point|change|ask|request|renew|sync|enter|type|put)\b",
+    )
+});
+/// KMS named as the model for something else ("something like KMS for RHEL", "a KMS
+/// equivalent for Linux").
+static LIKE_KMS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(like|similar\s+to|equivalent\s+(of|to)|counterpart\s+(of|to))\s+(a\s+|the\s+)?kms\b|\bkms\s+(equivalent|counterpart|analog\w*)\b",
+    )
+});
 /// Ways to use Windows without a licence.
 static PIRACY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -539,10 +552,10 @@ static HOST_UPDATE: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(update|updates|patch|patches|kb\d*|hotfix|cumulative)\b.*\bkms\s+(host|server)\b|\bkms\s+(host|server)\b.*\b(update|updates|patch|patches|kb\d+|hotfix)\b|\bkb\d{6,}\b.*\bserver\s+20\d\d(\s+r2)?\s+hosts?\b|\bserver\s+20\d\d(\s+r2)?\s+hosts?\b.*\bkb\d{6,}\b|\bkb\s?(2757817|3079821|3172615|4467695|4478877|5003638|5003646|5034768|5034765)\b|\b(update|updates|patch|patches|hotfix)\b.{0,80}\b(hand(s|ing)?\s+out|give\s+out|serve|issue)\s+activations\b",
     )
 });
-/// How often a MAK can be used.
+/// How often a MAK can be used ("it just times out" is no count of uses).
 static MAK_LIMIT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms)|limit\w*|times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
+        r"(?i)\bmak\b.*\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms)|limit\w*|(\d+|many|several|multiple|\w+\s+more)\s+times|remaining|left|used\s+up|run\s+out|exceeded|out\s+of\s+activations)\b|\b(how\s+many\s+(times?|activations?|machines|computers|servers|vms|devices|pcs|laptops|clients)|limit\w*)\b.*\bmak\b|\b(one|a|single|same)\s+mak\b.{0,30}\b(on|for|across)\s+(\d+|all|many|several|multiple)\b|\bmak\b.{0,20}\b(tied|bound|locked)\s+to\b|\b(remaining|left)\s+(mak\s+)?activations\b.{0,20}\bmak\b|\b(remaining|left)\b.{0,10}\bmak\s+activations\b",
     )
 });
 /// Intervals set on the KMS host ("renewal interval to 1 day").
@@ -1277,7 +1290,7 @@ static ASK_KMS_ADDRESS: LazyLock<Folded> = LazyLock::new(|| {
 /// the provider would hand out ("can we just give them a windows server key?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
+        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|you\s+guys|u\s+guys|you\s+folks|y'?all|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides|host|hosts|operate|operates)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
     )
 });
 /// Paying the provider ("do I have to pay you for activation?").
@@ -1327,6 +1340,13 @@ static ACTIVATION_VS_LICENCE: LazyLock<Folded> = LazyLock::new(|| {
 static ASK_THE_BOT: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)^\s*(can|could|would|will)\s+(you|u)\s+(please\s+)?(open|file|raise|create|log|run|execute|do)\s+(a\s+|the\s+|that\s+|this\s+|it\s+)?(ticket|request|case|command|commands|it|that|this)?\s*(for\s+(me|us))?\s*(on\s+(my|our)\s+(server|instance|vm|machine|box))?\s*(please|pls)?\s*[?.!]*\s*$",
+    )
+});
+/// A request to go ahead with what the thread is about ("open it then", "please enable that",
+/// "go ahead", "file it").
+static OPEN_IT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(open|enable|request|file|raise|submit|allow)\s+(it|that|this|one|the\s+(access|ticket|request))\b|\bgo\s+ahead\b|\bdo\s+(it|that)\s+(then|please|pls|for)\b",
     )
 });
 /// Who makes a network change ("who opens that for us?", "who do I contact so our VMs can
@@ -1591,7 +1611,7 @@ static GRACE_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
 /// Running slmgr itself: console output, another machine.
 static SLMGR_USAGE: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
-        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\b(not|n'?t|dont|doesnt)\s+(show|print|output|display)\w*\s+anything\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote|other)\s+(machine|computer|server|host|pc|vm|instance|box)|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
+        r"(?i)\bcscript\b|pop-?\s?ups?\b|dialog|message\s+box|\bopens?\s+(up\s+)?(a\s+|another\s+|a\s+new\s+)?window\b|\b(prints?|outputs?|shows?)\s+nothing\b|\b(not|n'?t|dont|doesnt)\s+(show|print|output|display)\w*\s+anything\b|\bno\s+output\b|script\s+host|in\s+the\s+console|(another|remote)\s+(machine|computer|server|host|pc|vm|instance|box)|\bother\s+(machine|computer|server|host|pc|vm|instance|box)\b|remotely|against\s+a\s+remote|\badmin\w*\s+(prompt|rights|privileges|cmd|shell)|\belevat\w*|run\s+as\s+admin\w*|\bas\s+(an\s+)?admin\w*|\bbinary\b|where\s+is\s+(it|slmgr)|\bslmgr\.vbs\b|save\s+(the\s+|that\s+)?output|to\s+a\s+file|\bredirect\w*|out-file|\bserver\s+core\b|\bcore\s+(install\w*|edition)\b|\bno\s+(gui|desktop)\b|\bwithout\s+(a\s+|the\s+)?(gui|desktop)\b|\bheadless\b|\b(output|result)\b.{0,30}\b(into\s+a\s+variable|in\s+a\s+variable|capture\w*|pars\w*)\b|\b(capture|parse)\w*\b.{0,30}\b(output|result)\b|\bstdout\b|\b(run|use|execute)\w*\s+slmgr\b.{0,20}\b(in|from|with|on)\s+powershell\b|\bslmgr\b.{0,20}\bin\s+powershell\b",
     )
 });
 /// Whether slmgr needs an administrator ("i not admin, can run slmgr?", "slmgr need admin
@@ -1650,6 +1670,10 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 /// reverse of the order it needs them, then the others.
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
+        &OPEN_IT,
+        &TWO_FOR_TO,
+        &PASSED_ON,
+        &LIKE_KMS,
         &OTHER_WINDOWS_TOPIC,
         &ORDINAL_ONE,
         &NEW_TOPIC,
@@ -4053,6 +4077,10 @@ pub fn answer(
     let question = &*domain_spelling(question);
     // Chat shorthand ("activ8", "chk lic", "kms prt?"): the words meant.
     let question = &*chat_shorthand(question);
+    // "Our security team asks: what must the firewall allow?": the question they pass on.
+    let question = passed_on(question);
+    // "cmds 2 activate", "how 2 check": "2" for "to" before a verb, not two machines.
+    let question = &*TWO_FOR_TO.replace_all(question, "to $1");
     // "srv 2022" is Windows Server 2022, not a DNS SRV record.
     let question = &*server_abbreviation(question);
     // "the hour of my server is different", "how I make same hour?": a clock's time.
@@ -4179,6 +4207,7 @@ pub fn answer(
         _ => question,
     };
     let whole = answer_one(kb, question, ctx, settings);
+    let whole = remark_overruled(kb, question, ctx, settings, whole);
     let mut a = two_questions(kb, question, ctx, settings, &whole).unwrap_or(whole);
     // Say what is wrong in a typed `/skms` command ("/skms 10.0.0.5 1688", "/skms:host").
     if !a.abstained && a.text.contains("/skms") {
@@ -4222,6 +4251,23 @@ fn keep_pasted_host(q: &str, a: &mut Answer) {
     }
     let slots = crate::nlu::slots::extract(q);
     remember_named(c, &slots);
+}
+
+/// Someone else's question passed on with a colon ("Our security team asks:", "my boss wants
+/// to know -", "Question from the auditor:").
+static PASSED_ON: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*(?:(?:our|my|the|a)\s+)?(?:[\w'-]+\s+){0,3}?(?:asks?|asked|is\s+asking|are\s+asking|wants?\s+to\s+know|would\s+like\s+to\s+know|wonders?|is\s+wondering)\s*[:\u{2014}-]+\s+|^\s*questions?\s+from\s+(?:[\w'-]+\s+){0,3}?[\w'-]+\s*[:\u{2014}-]+\s+",
+    )
+});
+
+/// The question someone else asked, without the words that pass it on, when a question of
+/// three words or more follows.
+fn passed_on(q: &str) -> &str {
+    match PASSED_ON.find(q) {
+        Some(m) if q[m.end()..].split_whitespace().count() >= 3 => &q[m.end()..],
+        _ => q,
+    }
 }
 
 /// "ok different question:", "unrelated -", "switching topics,": a lead-in that says the
@@ -5974,6 +6020,107 @@ fn two_questions(
     None
 }
 
+/// The sentences and lines of a message, each with the mark that ends it: a new line, or a
+/// full stop, "!" or "?" before a space (not the dots of an address or a version).
+fn message_parts(q: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let bytes = q.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let end = match b {
+            b'\n' => Some(i),
+            b'.' | b'!' | b'?' if bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()) => {
+                Some(i + 1)
+            }
+            _ => None,
+        };
+        if let Some(end) = end {
+            if end > start {
+                parts.push(&q[start..end]);
+            }
+            start = i + 1;
+        }
+    }
+    if start < q.len() {
+        parts.push(&q[start..]);
+    }
+    parts
+        .into_iter()
+        .filter(|p| p.chars().any(char::is_alphanumeric))
+        .collect()
+}
+
+/// A remark beside the question ("... new to this cloud, on AWS it was just activated", a
+/// bullet "- vm can ping it" before "what are the steps?") that turned the answer to a topic
+/// of its own, away from what the question and the message as a whole ask: the message is
+/// answered without that remark, keeping the rest of what it tells (the edition, the host).
+fn remark_overruled(
+    kb: &KnowledgeBase,
+    question: &str,
+    ctx: Option<&Context>,
+    settings: &AnswerSettings,
+    whole: Answer,
+) -> Answer {
+    let q = question.trim();
+    if whole.abstained || q.contains("```") || q.len() > 600 {
+        return whole;
+    }
+    let Some(got) = whole.intent else {
+        return whole;
+    };
+    let parts = message_parts(q);
+    if parts.len() < 2 || parts.len() > 8 {
+        return whole;
+    }
+    let asked: Vec<&str> = parts
+        .iter()
+        .copied()
+        .filter(|p| p.trim_end().ends_with('?'))
+        .collect();
+    // One question, asked in a sentence of its own words.
+    let [asked] = asked[..] else {
+        return whole;
+    };
+    if asked.split_whitespace().count() < 4 {
+        return whole;
+    }
+    let u = kb.nlu.understand(q);
+    let alone = kb.nlu.understand(asked);
+    if u.intent == got
+        || u.intent.is_small_talk()
+        || u.intent == Intent::None
+        || alone.intent != u.intent
+        || u.confidence < SURE
+        || alone.confidence < 0.5
+    {
+        return whole;
+    }
+    for remark in parts.iter().filter(|p| !p.trim_end().ends_with('?')) {
+        // A remark that tells a value (a host, an edition, a code, a count) is kept.
+        let told = crate::nlu::slots::extract(remark);
+        if told.host.is_some()
+            || told.port.is_some()
+            || !told.editions.is_empty()
+            || told.error.is_some()
+            || told.count.is_some()
+            || told.dli.is_some()
+            || told.product_key.is_some()
+            || told.network.is_some()
+        {
+            continue;
+        }
+        let Some(at) = q.find(remark) else {
+            continue;
+        };
+        let rest = format!("{} {}", &q[..at], &q[at + remark.len()..]);
+        let a = answer_one(kb, rest.trim(), ctx, settings);
+        if !a.abstained && a.intent == Some(u.intent) {
+            return a;
+        }
+    }
+    whole
+}
+
 /// A part of a message that asks something: it ends with a question mark or starts like a
 /// question or a request ("how ...", "give me ...").
 fn asks(part: &str) -> bool {
@@ -6063,6 +6210,27 @@ fn asks_after_ack(q: &str) -> bool {
         "also",
         "and",
         "btw",
+        "cool",
+        "great",
+        "nice",
+        "perfect",
+        "fine",
+        "k",
+        "kk",
+        "yes",
+        "yeah",
+        "yep",
+        "thanks",
+        "thx",
+        "ty",
+        // Chat's fillers before the request ("ok pls open it then").
+        "pls",
+        "plz",
+        "please",
+        "kindly",
+        "just",
+        "now",
+        "then",
     ];
     // A request after the "ok" ("ok open a request for web-02 then") asks too.
     const ASKING: &[&str] = &[
@@ -6084,7 +6252,20 @@ fn brief(text: &str) -> String {
     // A numbered procedure ("1. Install the key", "2. Point at the host") keeps its steps: its
     // first block alone is not the answer.
     let steps = numbered_steps(text);
-    for l in text.lines() {
+    // A procedure keeps every step, through the commands of its last one ("4. Activate").
+    let last_step = text
+        .lines()
+        .take_while(|l| !l.starts_with("_Source:"))
+        .enumerate()
+        .filter(|(_, l)| {
+            let l = l.trim_start();
+            let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+            digits > 0 && l[digits..].starts_with(". ")
+        })
+        .map(|(i, _)| i)
+        .last()
+        .unwrap_or(0);
+    for (i, l) in text.lines().enumerate() {
         if l.starts_with("_Source:") {
             break;
         }
@@ -6095,7 +6276,13 @@ fn brief(text: &str) -> String {
                 break;
             }
         }
-        if out.len() >= if steps { 14 } else { 10 } && fences % 2 == 0 {
+        let past_steps = i > last_step
+            || (i == last_step
+                && !text
+                    .lines()
+                    .nth(i + 1)
+                    .is_some_and(|n| n.starts_with("```")));
+        if out.len() >= if steps { 14 } else { 10 } && fences % 2 == 0 && past_steps {
             break;
         }
     }
@@ -6669,6 +6856,22 @@ fn answer_one(
     {
         product_toks.push("teams".to_string());
     }
+    // A product's name as written ("JetBrains", "Sophos"): its token may be stemmed.
+    let written: Vec<String> = {
+        let mut rest = lower.clone();
+        for name in u.slots.instance.iter().chain(u.slots.host.iter()) {
+            rest = rest.replace(&name.to_lowercase(), " ");
+        }
+        rest.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.len() >= 3 && OTHER_PRODUCTS.iter().any(|(p, _)| p == w))
+            .map(str::to_string)
+            .collect()
+    };
+    for w in written {
+        if !product_toks.contains(&w) {
+            product_toks.push(w);
+        }
+    }
     // "Red Hat" is two words, each harmless alone.
     if lower.contains("red hat") {
         product_toks.push("redhat".to_string());
@@ -6690,8 +6893,9 @@ fn answer_one(
         return a;
     }
     if !product_toks.iter().any(|t| t == "windows") || office_on_windows {
-        // "MAK vs KMS, explained for someone from Linux land" is still about Windows.
-        let windows_terms = WINDOWS_TERMS.is_match(q);
+        // "MAK vs KMS, explained for someone from Linux land" is still about Windows; "is there
+        // something like KMS for RHEL?" asks about Linux.
+        let windows_terms = WINDOWS_TERMS.is_match(q) && !LIKE_KMS.is_match(q);
         // "The SQL nodes", "our SharePoint VMs" name Windows machines by their role, when the
         // message is about KMS ("our KMS is ... and the SQL nodes sit in a VLAN").
         let role = |w: &str| {
@@ -6732,8 +6936,17 @@ fn answer_one(
                             .any(|p| p[0] == w && p[1] == "server" && role(&p[2]))
                 }
         };
+        // "the veeam proxy vm (server 2022 dc) gives 0xC004F074": a Windows edition with a
+        // Windows activation code is Windows, whatever the machine does.
+        let windows_error = !u.slots.editions.is_empty()
+            && u.slots.dli.is_none()
+            && u.slots
+                .error
+                .as_deref()
+                .is_some_and(|c| kb.error_info(c).is_some());
         if let Some((w, name)) = OTHER_PRODUCTS
             .iter()
+            .filter(|(_, name)| !windows_error || name.contains("Office"))
             .filter(|(w, _)| *w != "office" || product_office)
             .filter(|(_, name)| !(windows_terms && ["Linux", "Kubernetes"].contains(name)))
             .filter(|(w, _)| !role(w))
@@ -8619,7 +8832,13 @@ fn answer_one(
             Some(("lapsed", Intent::Timing))
         } else if KMS_SERVICE.is_match(q) && !HOST_KEY_WORDS.is_match(q) {
             Some(("sppsvc", Intent::HostSetup))
-        } else if CONTAINERS.is_match(q)
+        } else if (CONTAINERS.is_match(q)
+            // "and the windows containers, they count also?" in a thread about activation.
+            || (ctx.and_then(|c| c.intent).is_some()
+                && toks.len() <= 10
+                && lower
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| ["container", "containers", "docker"].contains(&w))))
             // Kubernetes worker nodes are Windows machines of their own, activated as any.
             && !(lower.contains("node") && !lower.contains("container") && !lower.contains("docker"))
         {
@@ -9600,6 +9819,14 @@ fn answer_one(
         Intent::Connectivity | Intent::PointKms | Intent::None
     ) && u.slots.nothing_pasted()
         && KMS_NEEDS_INTERNET.is_match(q)
+    {
+        u.reroute(Intent::InternetAccess);
+    }
+    // "ok pls open it then, instance is web-05" in a thread about internet access: that
+    // request, for the instance it names.
+    if ctx.and_then(|c| c.intent) == Some(Intent::InternetAccess)
+        && u.slots.nothing_pasted()
+        && OPEN_IT.is_match(q)
     {
         u.reroute(Intent::InternetAccess);
     }

@@ -108,6 +108,29 @@ pub fn attributes(lower: &str) -> BTreeSet<&'static str> {
                     | "settings"
             ),
             "enterprise" | "ent" => matches!(next, "agreement" | "agreements" | "customer"),
+            // "the Azure marketplace images", "moved from Azure": the cloud, not Azure Edition.
+            "azure" => {
+                let before = if i > 0 { words[i - 1] } else { "" };
+                next != "edition"
+                    && !matches!(before, "datacenter" | "dc")
+                    && (matches!(before, "from" | "on" | "in" | "to" | "at" | "via" | "like")
+                        || matches!(
+                            next,
+                            "marketplace"
+                                | "image"
+                                | "images"
+                                | "portal"
+                                | "subscription"
+                                | "subscriptions"
+                                | "tenant"
+                                | "vm"
+                                | "vms"
+                                | "ad"
+                                | "arc"
+                                | "cloud"
+                                | "account"
+                        ))
+            }
             // "the tutoring side of the business", "a small business owner": the firm, not
             // Windows Vista Business.
             "business" => {

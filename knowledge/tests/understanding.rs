@@ -1461,3 +1461,48 @@ fn forty_third_dev_set() {
     );
     assert!(pct >= 97.0, "forty-third dev set: accuracy {pct:.1}% < 97%");
 }
+
+/// Forty-fourth development set (dev47.toml): messages as they really arrive in a busy Slack
+/// or Discord channel rather than tidy one-line questions, across every intent: long messages
+/// with context (the instance, a ticket) before or after the question, greetings and apologies
+/// around it, chat formatting (backticks, code blocks with pasted slmgr output, mentions,
+/// links, bullet lists, emoji shortcodes), typos, text-speak, all lower case or all capitals,
+/// two asks in one message, non-native English; 40 off-topic near-misses in the same shapes
+/// (other products' licensing, Linux, general Windows administration, cracks and KMS
+/// emulators) and 25 thread follow-ups, some with a configured KMS host. Written without seeing
+/// the engine. First run, before any tuning on it: 207/220 (94.1%), off-topic declined 38/40
+/// (held-out sets at that moment: third 214/225, fourth 226/240, fifth 239/254). No
+/// expectation of the blind 220 was changed. 127 items were added after tuning, from other
+/// wordings tried by hand in four batches (t001-t127, 21 of them off-topic), which passed
+/// 41/45, 34/36, 29/30 and 14/16 before the fixes each batch led to. After tuning: 346/347; held-out
+/// third 214/225 and fourth 226/240 unchanged, fifth 240/254. The fixes were made general: a
+/// remark beside the one question of a message (a bullet "vm can ping it", "on AWS it was
+/// just activated") that turned the answer away from what both the question and the whole
+/// message ask is left out, unless it tells a value; a question passed on with a colon ("our
+/// security team asks: ...") is that question; chat fillers after "ok" ("ok cool, pls open it
+/// then") leave a request, which in a thread about internet access is that request; "2" before
+/// a verb is "to"; a port in backticks is a port; an instance's name ("web-14") is no Web
+/// edition, and "the Azure marketplace" no Azure Edition; "ticket OPS-77" as the user's own
+/// reference is not a question about a support ticket; two asks keep every step of a
+/// procedure; a message naming the rule it needs is that request before the ticket's wait;
+/// other products are matched by their name as written ("JetBrains"), and "something like KMS
+/// for RHEL" is Linux; "URGENT" beside "how do I activate it" is the steps; "times out"
+/// beside a MAK is no count of its uses; "do you guys host a KMS" is the provider's KMS; "we
+/// can't just buy more servers" is no price question; "other vms activated" is no remote use
+/// of slmgr; "and the containers, they count too?" in a thread is the containers fact; a
+/// Windows edition with a Windows activation code is Windows even on "the veeam proxy vm".
+/// Still failing: t121 ("what's the default kms port, and can we change it to 8443?"), whose
+/// answer gives 1688 inside the client's commands but not `/sprt` for the second ask.
+#[test]
+fn forty_fourth_dev_set() {
+    let pct = check_set(
+        "forty-fourth dev set (tuned on)",
+        include_str!("dev47.toml"),
+        330,
+        Kind::Tuning,
+    );
+    assert!(
+        pct >= 97.0,
+        "forty-fourth dev set: accuracy {pct:.1}% < 97%"
+    );
+}

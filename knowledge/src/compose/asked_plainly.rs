@@ -144,15 +144,50 @@ pub(super) fn answer(
             Some(Intent::Connectivity | Intent::InternetAccess | Intent::Online)
         )
     }) || section == "Where a support request stands";
-    let about_request = lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
-        [
-            "ticket", "tickets", "firewall", "fw", "1688", "port", "ports", "rule", "rules",
-            "internet",
-        ]
-        .contains(&w)
-    }) || (network_thread && (words <= 12 || has(&["request", "support"])));
+    // "ticket OPS-77", "(ticket LIC-300)": the user's own reference for the work, not a
+    // request to support (whose tickets are `FW-…` and `NET-…`).
+    let unreferenced = {
+        let toks: Vec<&str> = lower.split_whitespace().collect();
+        let mut kept = Vec::new();
+        let mut skip = false;
+        for (i, w) in toks.iter().enumerate() {
+            if skip {
+                skip = false;
+                continue;
+            }
+            let bare = |s: &str| {
+                s.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                    .to_string()
+            };
+            let next = toks.get(i + 1).map(|n| bare(n)).unwrap_or_default();
+            if bare(w) == "ticket"
+                && next.bytes().any(|b| b.is_ascii_digit())
+                && !next.starts_with("fw-")
+                && !next.starts_with("net-")
+            {
+                skip = true;
+                continue;
+            }
+            kept.push(*w);
+        }
+        kept.join(" ")
+    };
+    let about_request = unreferenced
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| {
+            [
+                "ticket", "tickets", "firewall", "fw", "1688", "port", "ports", "rule", "rules",
+                "internet",
+            ]
+            .contains(&w)
+        })
+        || (network_thread && (words <= 12 || has(&["request", "support"])));
+    // A message that names the rule it needs (a network and a host) asks for that rule first:
+    // "need 1688 from 10.8.0.0/24 to 10.8.1.4, how do I ask and how long does it take?".
+    let names_rule = u.slots.network.is_some() && u.slots.host.is_some();
     if TICKET_WAIT.is_match(q)
         && about_request
+        && !names_rule
         && !has(&["billing", "invoice", "payment", "refund", "activation take"])
     {
         return fact("ticket-status", Intent::InternetAccess);

@@ -42,6 +42,7 @@ pub(super) fn warm_up() {
         &SERVER_EDITION_ID,
         &PROVIDER_KMS,
         &URGENCY,
+        &HOW_TO_ACTIVATE,
         &WHAT_IS_ACTIVATION,
     ];
     for pattern in patterns {
@@ -233,6 +234,13 @@ static PROVIDER_KMS: LazyLock<Folded> = LazyLock::new(|| {
 static URGENCY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
         r"(?i)\b(worry|worried|urgent|hurry|rush|in\s+a\s+rush|in\s+trouble|big\s+deal|serious|deadline|asap)\b",
+    )
+});
+
+/// Asking for the way to activate ("how do I activate it", "steps to activate").
+static HOW_TO_ACTIVATE: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bhow\s+(do|can|should|would|to)\s+(i|we|u|you)?\s*(get\s+(it|this|them|the\s+\w+)\s+)?activat\w*|\b(steps|commands?|cmds|procedure)\b.{0,30}\bactivat\w*",
     )
 });
 
@@ -510,7 +518,14 @@ pub(super) fn answer(
     .iter()
     .any(|w| lower.contains(w))
         || WATERMARK_WORDS.is_match(q);
-    if URGENCY.is_match(q) && not_activated && u.slots.host.is_none() && words <= 30 {
+    // "URGENT!!! prod server not activated, how do I activate it?": the urgency is the mood of
+    // a request for the steps, not a question about what the lapse does.
+    if URGENCY.is_match(q)
+        && not_activated
+        && u.slots.host.is_none()
+        && words <= 30
+        && !HOW_TO_ACTIVATE.is_match(q)
+    {
         let a = fact_answer(kb, "lapsed", &t, Intent::Timing, ctx)?;
         return Some(with_intent(a, Some(Intent::Timing)));
     }

@@ -273,6 +273,13 @@ static PRICE: LazyLock<Folded> = LazyLock::new(|| {
     )
 });
 
+/// More machines bought ("we can't just buy more servers"): machines, not a licence's price.
+static MACHINES_BOUGHT: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(buy|purchase)\s+(more|extra|additional)\s+(servers|vms|machines|computers|boxes|instances|hardware)\b",
+    )
+});
+
 /// Licences bought already ("we bought them from a reseller", "we already own the keys").
 static ALREADY_BOUGHT: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(r"(?i)\b(bought|purchased|already\s+(have|own|bought|purchased|paid))\b")
@@ -306,6 +313,7 @@ static WHAT_TO_BUY: LazyLock<Folded> = LazyLock::new(|| {
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &THANKS_WORD,
+        &MACHINES_BOUGHT,
         &PRICE_STRONG,
         &RESELLER_SAID,
         &ALREADY_BOUGHT,
@@ -386,6 +394,8 @@ impl Nlu {
             && !PRICE_STRONG.is_match(text);
         let priced = PRICE.is_match(text)
             && !needs_a_host_key
+            // "we can't just buy more servers": machines, not a licence's price.
+            && (!MACHINES_BOUGHT.is_match(text) || PRICE_STRONG.is_match(text))
             && (!RESELLER_SAID.is_match(&lower) || PRICE_STRONG.is_match(text))
             && !already_bought
             && !lower.contains("free")

@@ -78,7 +78,7 @@ static FQDN: LazyLock<Regex> = LazyLock::new(|| {
 /// A port after a word that can only mean a port ("port 2000", "tcp/1700", "listens on 1700").
 static PORT: LazyLock<Regex> = LazyLock::new(|| {
     rx(
-        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?(?:is\s+|should\s+be\s+|will\s+be\s+|of\s+)?[:=(,]?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
+        r"(?i)\b(?:port|listens?\s+on(?:\s+port)?|listening\s+on(?:\s+port)?|tcp\s*/?|tcp\s+port)\s*(?:number\s*)?(?:is\s+|should\s+be\s+|will\s+be\s+|of\s+)?[:=(,`']?\s*(\d{2,5})\b|(?:^|[^\d.:])(\d{2,5})\s+(?:as\s+(?:the\s+)?)?port\b",
     )
 });
 /// Words that correct an earlier value ("by mistake", "the real one is").
@@ -1249,7 +1249,26 @@ pub fn extract(text: &str) -> Slots {
             &editions::spell_out(s),
         ))))
     };
-    let editions = asked_editions(edition_text(&no_hosts), &no_hosts, edition_text);
+    let instance = INSTANCE
+        .captures_iter(if no_hosts.contains('-') {
+            &no_hosts
+        } else {
+            ""
+        })
+        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
+        .find(|n| {
+            !n.starts_with("tcp-")
+                && !n.starts_with("udp-")
+                // "win-10", "server-2019" are versions; "win-test-7" is a machine.
+                && !VERSION_LIKE.is_match(n)
+                && !n.starts_with("kb")
+        });
+    // An instance's name ("web-14", "std-app-01") names no edition.
+    let no_names = match &instance {
+        Some(name) => no_hosts.replace(name.as_str(), " "),
+        None => no_hosts.clone(),
+    };
+    let editions = asked_editions(edition_text(&no_names), &no_names, edition_text);
     let error = normalize_error_code(&own)
         .or_else(|| dli.as_ref().and_then(|d| d.error.clone()))
         .or_else(|| error_from_phrase(text).map(str::to_string));
@@ -1267,20 +1286,6 @@ pub fn extract(text: &str) -> Slots {
                     }
                 })
                 .collect()
-        });
-    let instance = INSTANCE
-        .captures_iter(if no_hosts.contains('-') {
-            &no_hosts
-        } else {
-            ""
-        })
-        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
-        .find(|n| {
-            !n.starts_with("tcp-")
-                && !n.starts_with("udp-")
-                // "win-10", "server-2019" are versions; "win-test-7" is a machine.
-                && !VERSION_LIKE.is_match(n)
-                && !n.starts_with("kb")
         });
     Slots {
         editions,
