@@ -491,6 +491,12 @@ static UNDO: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)\b(undo|revert|roll\s*back|reset)\b|\bgo\s+back\b|\bremove\s+(it|that|the\s+setting)\b",
     )
 });
+/// Which port KMS uses by default ("what is the default kms port?", "kms port by default?").
+static DEFAULT_PORT_ASKED: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\bdefault\s+(kms\s+)?port\b|\b(kms\s+)?port\b.{0,20}\bby\s+default\b|^\s*(what|which)('?s|\s+is)?\s+(the\s+)?(kms\s+)?port\b.{0,20}\bkms\b",
+    )
+});
 /// Setting only the port of the KMS host on a client.
 static PORT_ONLY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1290,7 +1296,7 @@ static ASK_KMS_ADDRESS: LazyLock<Folded> = LazyLock::new(|| {
 /// the provider would hand out ("can we just give them a windows server key?").
 static YOUR_KMS: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(your|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|you\s+guys|u\s+guys|you\s+folks|y'?all|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides|host|hosts|operate|operates)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
+        r"(?i)\b(your|ur|the\s+provider'?s|the\s+cloud'?s|a\s+provider)\s+(own\s+)?kms(\s+(host|server|service))?\b|\b(you|you\s+guys|u\s+guys|you\s+folks|y'?all|your\s+(company|cloud|platform|side|team|firm))\s+(has|have|got|run|runs|offer|offers|provide|provides|host|hosts|operate|operates)\s+(a\s+|an\s+|any\s+|the\s+)?(own\s+)?kms\b|\b(the\s+provider|ibm|you\s+guys|the\s+cloud)\s+(to\s+)?(run|host|offer|provide|operate)\w*\s+(a\s+|the\s+)?kms\b|\b(you|u|we|the\s+provider|the\s+cloud|cloud|support|ibm)\s+((can|could|will|would|should|do|does)(\s+not|n'?t)?\s+)?(just\s+)?(not\s+)?(give|provide|supply|send|issue|include)\w*\b.{0,30}\b(windows|server)\b.{0,20}\b(keys?|licen[cs]es?)\b",
     )
 });
 /// Paying the provider ("do I have to pay you for activation?").
@@ -1851,6 +1857,7 @@ pub(crate) fn warm_up() {
         &WHICH_EDITION,
         &GRACE_QUESTION,
         &PORT_ONLY,
+        &DEFAULT_PORT_ASKED,
         &CHANGE_PORT,
         &AUTO_RETRY,
         &CLOCK_OFFSET,
@@ -8838,7 +8845,11 @@ fn answer_one(
                 && toks.len() <= 10
                 && lower
                     .split(|c: char| !c.is_ascii_alphanumeric())
-                    .any(|w| ["container", "containers", "docker"].contains(&w))))
+                    .any(|w| ["container", "containers", "docker"].contains(&w))
+                // Asked about their activation or count, not how to install Docker.
+                && ["count", "activat", "licen", "kms", "key", "too", "also", "as well"]
+                    .iter()
+                    .any(|w| lower.contains(w))))
             // Kubernetes worker nodes are Windows machines of their own, activated as any.
             && !(lower.contains("node") && !lower.contains("container") && !lower.contains("docker"))
         {
@@ -9935,6 +9946,31 @@ fn answer_one(
         && !OTHER_PORT.is_match(q)
     {
         u.reroute(Intent::Connectivity);
+    }
+    // "What is the default KMS port?", "kms default port?": the port fact, not the steps that
+    // point a client at a host (which use it).
+    if DEFAULT_PORT_ASKED.is_match(q)
+        && u.slots.host.is_none()
+        && u.slots.port.is_none()
+        && u.slots.nothing_pasted()
+        && matches!(
+            u.intent,
+            Intent::PointKms | Intent::ClientProcedure | Intent::HostSetup | Intent::None
+        )
+    {
+        u.reroute(Intent::Connectivity);
+    }
+    // "What's the IP of your KMS?" with nothing else to go on: the provider runs none for BYOL
+    // images (the policy), rather than "I don't know".
+    if u.intent == Intent::None
+        && YOUR_KMS.is_match(q)
+        && !PIRACY.is_match(q)
+        && !lower.contains("free")
+        && settings.kms_host.is_none()
+        && u.slots.host.is_none()
+        && u.slots.nothing_pasted()
+    {
+        u.reroute(Intent::Policy);
     }
     if u.intent == Intent::None {
         // Strong domain evidence beats a weak "none".

@@ -1491,8 +1491,12 @@ fn forty_third_dev_set() {
 /// can't just buy more servers" is no price question; "other vms activated" is no remote use
 /// of slmgr; "and the containers, they count too?" in a thread is the containers fact; a
 /// Windows edition with a Windows activation code is Windows even on "the veeam proxy vm".
-/// Still failing: t121 ("what's the default kms port, and can we change it to 8443?"), whose
-/// answer gives 1688 inside the client's commands but not `/sprt` for the second ask.
+/// t121 ("what's the default kms port, and can we change it to 8443?") failed at the merge
+/// (1688 inside the client's commands, no `/sprt`); a question for the default port is now the
+/// port fact, which names `/sprt`. Review items r001-r005, found by hand after the merge and
+/// failing before their fixes: the default port, "what's the IP of your KMS?" (the provider's
+/// policy, not "I don't know"), and "install docker on it" after a port question (not the
+/// containers fact).
 #[test]
 fn forty_fourth_dev_set() {
     let pct = check_set(
