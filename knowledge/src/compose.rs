@@ -59,7 +59,7 @@ static BARE_WHY: LazyLock<Folded> = LazyLock::new(|| {
 });
 static POINTS_BACK: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(it|that|this|those|them|instead|same|next|then|actually|sorry)\b|^\s*(ok|okay|so|what\s+if)\b",
+        r"(?i)\b(it|that|this|those|them|instead|same|next|then|actually)\b|\bsorry\b(\s*[,:-]|\s+(i\s+|we\s+)?(meant?|mean)\b|\s+(it'?s|its|it\s+is|not|no|wrong|my\s+bad|typo)\b|\s*$)|^\s*(ok|okay|so|what\s+if)\b",
     )
 });
 /// "Will KMS work / is it enough / viable" with a machine count asks about the threshold.
@@ -4383,6 +4383,14 @@ fn keep_pasted_edition(kb: &KnowledgeBase, q: &str, a: &mut Answer) {
 /// Greetings and lead-ins a message may start with ("hello team,", "quick question -").
 const LEAD_INS: &[&str] = &[
     // An apology for one's English or a note on being new comes before the question.
+    // Politeness, not a correction of the last question ("sorry, I meant 2019").
+    "sorry to bother you",
+    "sorry to bother",
+    "sorry for bothering you",
+    "sorry for bothering",
+    "sorry to disturb you",
+    "sorry to disturb",
+    "sorry for the trouble",
     "sorry for my bad english",
     "sorry for my poor english",
     "sorry for my english",

@@ -1496,7 +1496,8 @@ fn forty_third_dev_set() {
 /// port fact, which names `/sprt`. Review items r001-r005, found by hand after the merge and
 /// failing before their fixes: the default port, "what's the IP of your KMS?" (the provider's
 /// policy, not "I don't know"), and "install docker on it" after a port question (not the
-/// containers fact).
+/// containers fact); r006-r007: "sorry to bother" is politeness, not a correction that keeps
+/// the thread's topic (after the policy answer, a procedure with its own host and edition).
 #[test]
 fn forty_fourth_dev_set() {
     let pct = check_set(
