@@ -700,6 +700,30 @@ fn a_question_asked_in_the_middle_of_a_request_is_answered_and_the_request_waits
 }
 
 #[test]
+fn thanks_or_ok_in_the_middle_of_a_request_is_no_value_and_the_request_waits() {
+    // Before, "thanks" was read as the awaited field: "That didn't work: ... I could not find
+    // a destination address ... in \"thanks\"".
+    let env = env();
+    let run = env.chat("/as dave\nopen tcp 1688 from web-01\nthanks!\nok\n203.0.113.7\n");
+    let posts = run.posts();
+    assert!(posts[1].starts_with("You're welcome."), "{}", posts[1]);
+    assert!(
+        posts[1]
+            .contains("_Your firewall rule request is still open: it still needs the destination."),
+        "{}",
+        posts[1]
+    );
+    assert!(!posts[1].contains("That didn't work"), "{}", posts[1]);
+    assert!(posts[2].contains("is still open"), "{}", posts[2]);
+    // The request went on where it was.
+    assert!(
+        posts[3].contains("What is the access needed for"),
+        "{}",
+        posts[3]
+    );
+}
+
+#[test]
 fn a_kms_host_with_its_port_and_a_request_for_commands_gets_the_commands_not_a_ticket() {
     // Before, "port 1690" with "give me" started a firewall request.
     let env = env();

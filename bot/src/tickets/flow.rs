@@ -289,6 +289,27 @@ pub fn still_open(conv: &Conversation) -> String {
     )
 }
 
+/// The reply to a message that is only thanks, an acknowledgement or a greeting (`lower`:
+/// trimmed, lower case, without a final full stop or "!").
+fn small_talk_reply(lower: &str) -> Option<&'static str> {
+    let lower = lower.trim_end_matches(['.', '!', ' ']);
+    if matches!(
+        lower,
+        "thanks" | "thank you" | "thx" | "ty" | "thanks a lot" | "many thanks" | "cheers"
+    ) {
+        Some("You're welcome.")
+    } else if matches!(
+        lower,
+        "ok" | "okay" | "k" | "kk" | "cool" | "great" | "nice" | "got it" | "alright" | "\u{1f44d}"
+    ) {
+        Some("\u{1f44d}")
+    } else if matches!(lower, "hi" | "hello" | "hey" | "hiya") {
+        Some("Hi!")
+    } else {
+        None
+    }
+}
+
 /// Continues an open conversation with the user's next message.
 pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Result<(), AppError> {
     let lower = text
@@ -302,6 +323,12 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
         close(turn, conv.id, ConversationState::Cancelled).await?;
         turn.reply("OK, I dropped that request; nothing was filed.")
             .await?;
+        return Ok(());
+    }
+    // "thanks", "ok", "hi" while a request is open: no value for the awaited field; a short
+    // reply and where the request stands, with nothing changed.
+    if let Some(reply) = small_talk_reply(&lower) {
+        turn.reply(format!("{reply} {}", still_open(&conv))).await?;
         return Ok(());
     }
     let known = known_instances(turn);
