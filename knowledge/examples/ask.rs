@@ -25,6 +25,10 @@ fn main() {
             .context
             .or(ctx);
     }
+    // `KMSBOT_SHOW_CONTEXT=1` prints the thread's context the question is answered in.
+    if std::env::var_os("KMSBOT_SHOW_CONTEXT").is_some() {
+        eprintln!("context {ctx:?}");
+    }
     let q = args.join(" ");
     let u = kb.understand(&q);
     eprintln!(

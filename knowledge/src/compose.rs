@@ -39,6 +39,8 @@ mod asked_plainly;
 mod beliefs;
 mod codes_and_options;
 mod newcomer;
+mod port_told;
+mod request_thread;
 mod scope;
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
@@ -72,6 +74,23 @@ static VIABLE: LazyLock<Folded> = LazyLock::new(|| {
 static VM_COUNT_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
     rx_match(
         r"\b(vms?|virtual\s+machines?|guests?|hyper-?v|cloud\s+instances?|instances)\b.*\b(count|counted|included|toward|towards)\b",
+    )
+});
+/// A firewall or a rule on the network path ("firewall rule for kms", "security group").
+static FIREWALL_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(firewalls?|security\s+groups?|nsg|acls?|fw)\b|\b(rules?|ports?)\s+(for|to|opened|open)\b",
+    )
+});
+/// Asking to activate Windows itself ("how do I activate my Windows Server ...", "activate our
+/// new server ...").
+static ACTIVATE_EDITION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\bactivate\s+((my|our|the|this|a|an)\s+)?(new\s+)?(windows|win|server|srv)\b")
+});
+/// "how?" alone, or with a word around it ("and how?", "but how exactly?").
+static BARE_HOW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*((and|but|ok(ay)?|so|then|right|sure)[\s,]+)*how(\s+(exactly|then|please|pls|now))?\s*[?!.]*\s*$",
     )
 });
 /// Something that did not work ("isn't working", "fails").
@@ -1677,6 +1696,9 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &OPEN_IT,
+        &FIREWALL_WORDS,
+        &ACTIVATE_EDITION,
+        &BARE_HOW,
         &TWO_FOR_TO,
         &PASSED_ON,
         &LIKE_KMS,
@@ -1974,6 +1996,8 @@ pub(crate) fn warm_up() {
         pattern.warm_up();
     }
     newcomer::warm_up();
+    request_thread::warm_up();
+    port_told::warm_up();
     beliefs::warm_up();
     codes_and_options::warm_up();
     scope::warm_up();
@@ -3462,8 +3486,12 @@ fn small_talk(intent: Intent, ctx: Option<&Context>) -> Answer {
 Say `help` for every command."
             .to_string(),
     };
+    // "ok", "thanks" mid-thread leave the thread's topic as it was: the next turn ("and how
+    // many days are left?") still follows the question before them.
     let mut c = ctx.cloned().unwrap_or_default();
-    c.intent = Some(intent);
+    if c.intent.is_none() {
+        c.intent = Some(intent);
+    }
     Answer {
         text,
         abstained: false,
@@ -4106,6 +4134,23 @@ pub fn answer(
         }
         None => (question, ctx),
     };
+    // A bare "how?" ("and how?", "ok but how exactly?") in a thread asks how to do what the
+    // last answer said: "how do I do that?".
+    let question = if ctx.is_some_and(|c| c.intent.is_some()) && BARE_HOW.is_match(question) {
+        "how do I do that?"
+    } else {
+        question
+    };
+    // "from 10.0.4.0/24", "ok file it" in a thread about a firewall rule or internet access:
+    // a detail of that request, or the word to file it.
+    if let Some(a) = request_thread::request_turn(kb, question, ctx, settings) {
+        return a;
+    }
+    // "to 1700" after the option that changes the host's port, "the kms is on 1700 actually"
+    // after a diagnosis: the thread's port from then on.
+    if let Some(a) = port_told::port_told(kb, question, ctx, settings) {
+        return a;
+    }
     // "what edition is that?" after pasted output or a key: the thread's edition.
     if let Some(a) = thread_edition_named(kb, question, ctx, settings) {
         return a;
@@ -5645,7 +5690,15 @@ fn reason_or_consequence(
         .any(|w| lower.contains(w));
     // An evaluation or trial running out is the evaluation's own period.
     let trial = ["eval", "trial"].iter().any(|w| lower.contains(w));
-    if HOST_AWAY.is_match(q) && about_kms && !lower.contains("grace") && !retry && !trial {
+    // "My VM can't reach the KMS server, do I need a firewall rule?" asks for the network path.
+    let network_path = FIREWALL_WORDS.is_match(q);
+    if HOST_AWAY.is_match(q)
+        && about_kms
+        && !lower.contains("grace")
+        && !retry
+        && !trial
+        && !network_path
+    {
         return Some(("host-outage", Intent::Timing));
     }
     // "Why does activation need DNS?": how clients find the host.
@@ -9986,6 +10039,12 @@ fn answer_one(
             u.reroute(Intent::TimeSync);
         } else if request_content_asked(q, &lower, &u, ctx) {
             u.reroute(Intent::Connectivity);
+        } else if !u.slots.editions.is_empty()
+            && ACTIVATE_EDITION.is_match(q)
+            && u.confidence < 0.85
+        {
+            // "How do I activate my Windows Server 2022 Datacenter?": that edition's procedure.
+            u.reroute(Intent::ClientProcedure);
         } else if u.confidence >= NONE_SURE || !anchored {
             return abstain(u.confidence.min(0.5), ctx);
         } else if let Some((alt, p)) = u.alternative {
@@ -10077,6 +10136,16 @@ fn answer_one(
         && !lower.contains("csvlk")
     {
         u.reroute(Intent::KeyLookup);
+    }
+    // "I need a firewall rule for kms": the network path to a KMS host, not building one.
+    if u.intent == Intent::HostSetup
+        && u.alternative
+            .is_some_and(|(a, _)| a == Intent::Connectivity)
+        && FIREWALL_WORDS.is_match(q)
+        && !BUILD_HOST.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+    {
+        u.reroute(Intent::Connectivity);
     }
     // An edition and "activate" with the procedure close behind: the procedure, with its key.
     if !u.slots.editions.is_empty()
