@@ -93,6 +93,9 @@ static BARE_HOW: LazyLock<Folded> = LazyLock::new(|| {
         r"(?i)^\s*((and|but|ok(ay)?|so|then|right|sure)[\s,]+)*how(\s+(exactly|then|please|pls|now))?\s*[?!.]*\s*$",
     )
 });
+/// The general release rather than a long-term servicing one ("the normal Enterprise").
+static GENERAL_RELEASE: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(normal|regular|plain|usual|ordinary|non-?lts[cb])\b"));
 /// Something that did not work ("isn't working", "fails").
 static FAILING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -1696,6 +1699,7 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &OPEN_IT,
+        &GENERAL_RELEASE,
         &FIREWALL_WORDS,
         &ACTIVATE_EDITION,
         &BARE_HOW,
@@ -4140,6 +4144,22 @@ pub fn answer(
         "how do I do that?"
     } else {
         question
+    };
+    // "the regular one" after an LTSC key: the same edition's general release.
+    let regular;
+    let question = match ctx.and_then(|c| c.edition.as_deref()) {
+        Some(ed)
+            if ctx.and_then(|c| c.intent) == Some(Intent::KeyLookup)
+                && ed.contains(" LTS")
+                && question.split_whitespace().count() <= 6
+                && GENERAL_RELEASE.is_match(question)
+                && kb.nlu.understand(question).slots.editions.is_empty() =>
+        {
+            let base = ed.split(" LTS").next().unwrap_or(ed);
+            regular = format!("key for {base}");
+            regular.as_str()
+        }
+        _ => question,
     };
     // "from 10.0.4.0/24", "ok file it" in a thread about a firewall rule or internet access:
     // a detail of that request, or the word to file it.
@@ -7958,7 +7978,15 @@ fn answer_one(
             }
             // Edition attributes alone ("and for datacenter?") take the thread's family; a
             // name of several families ("ltsc?") keeps those of the thread's version.
-            if let Some(fam) = &c.family {
+            // In a thread about an LTSC release, "not LTSC" or "the normal Enterprise" leaves the
+            // LTSC channel: the same Windows version's general release.
+            let general = c.family.as_deref().and_then(|f| {
+                let (base, _) = f.split_once(" LTS")?;
+                (u.slots.excluded.iter().any(|x| x == "ltsc" || x == "ltsb")
+                    || GENERAL_RELEASE.is_match(q))
+                .then(|| base.to_string())
+            });
+            if let Some(fam) = general.as_ref().or(c.family.as_ref()) {
                 let prefix = format!("{fam} ");
                 for e in &mut u.slots.editions {
                     if e.families.is_empty() {
