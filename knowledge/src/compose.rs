@@ -559,7 +559,7 @@ static STATUS_MEANING: LazyLock<Folded> = LazyLock::new(|| {
 /// A GVLK activated some other way than KMS.
 static GVLK_OTHER_WAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b|\b(by\s+(tele)?phone|telephone|online|over\s+the\s+internet|with\s+microsoft)\b.{0,30}\b(a\s+|the\s+)?(gvlk|kms\s+client\s+(setup\s+)?key)\b",
+        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b|\b(by\s+(tele)?phone|(tele)?phone|online|over\s+the\s+internet|with\s+microsoft)\b.{0,30}\b(a\s+|the\s+)?(gvlk|kms\s+client\s+(setup\s+)?key)\b",
     )
 });
 /// Whether a restart is needed.
@@ -4250,6 +4250,24 @@ pub fn answer(
     }
     // "ok it says licensed now. how long is that good for?": a report, then the question.
     let question = ack_then_question(question).unwrap_or(question);
+    // "ok, give me the commands", "thanks. show me the steps": the request after the ack.
+    let question = match THANKS_PREFIX.find(question) {
+        Some(m)
+            if question[m.end()..]
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| {
+                    [
+                        "give", "show", "send", "tell", "list", "walk", "write", "post",
+                    ]
+                    .contains(&w.to_lowercase().as_str())
+                })
+                && question[m.end()..].split_whitespace().count() >= 3 =>
+        {
+            &question[m.end()..]
+        }
+        _ => question,
+    };
     // "What's a GVLK, in plain words?": the question without the request for plain words.
     let plain;
     let question = match PLAIN_WORDS_TAIL.captures(question) {
