@@ -1251,6 +1251,12 @@ static NOT_UNDERSTOOD_TERM: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\s*(sorry,?\s+)?i\s+(do\s+not|don'?t|dont|not|did\s+not|didn'?t|can'?t|cannot)\s+understand\s+(what\s+)?(an?\s+|the\s+)?(?P<term>[a-z0-9][a-z0-9 /-]{1,30}?)(\s+(is|means?|does|stands\s+for))?\s*[,.;:!?-]*\s*(what\s+(it|that|this)\s+(is|means?)|what\s+(is|means?)\s+(it|that|this))?\s*[?.!]*\s*$",
     )
 });
+/// "(can you) show me how to ...": asking how to do it.
+static SHOW_ME_HOW: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*((can|could|would)\s+you\s+|pls\s+|please\s+)?(show|tell|explain\s+to)\s+(me|us)\s+how\s+(to|do\s+i|do\s+we|i|we)\s+",
+    )
+});
 static THANKS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(thanks?(\s+(a\s+lot|so\s+much|again))?|thank\s+you(\s+(so\s+much|again))?|thx|ty|cheers|great|perfect|awesome|nice|cool|ok(ay)?|got\s+it)\s*[!.,:;-]+\s+",
@@ -1751,6 +1757,7 @@ pub(crate) fn warm_up() {
         &REMOTE_STATUS,
         &NO_KMS,
         &THANKS_PREFIX,
+        &SHOW_ME_HOW,
         &PLAIN_WORDS_TAIL,
         &BARE_COUNT,
         &NO_DOMAIN,
@@ -4265,6 +4272,15 @@ pub fn answer(
                 && question[m.end()..].split_whitespace().count() >= 3 =>
         {
             &question[m.end()..]
+        }
+        _ => question,
+    };
+    // "show me how to test it", "tell me how to do that": how to do it.
+    let how_to;
+    let question = match SHOW_ME_HOW.find(question) {
+        Some(m) if question[m.end()..].split_whitespace().count() >= 2 => {
+            how_to = format!("how do I {}", &question[m.end()..]);
+            how_to.as_str()
         }
         _ => question,
     };

@@ -95,12 +95,21 @@ pub(super) fn request_turn(
         && question.split_whitespace().count() <= 16
         && !question.contains('\n')
         && !OTHER_TOPIC.is_match(question)
-        && (slots.host.is_some() || slots.network.is_some() || slots.port.is_some());
+        && (slots.host.is_some()
+            || slots.network.is_some()
+            || slots.port.is_some()
+            || slots.instance.is_some());
     if !file_it && !detail {
         return None;
     }
     // The address named: a source or a destination, by the words around it.
-    let (mut network, mut host) = (slots.network.clone(), None);
+    // An instance's name is where the traffic comes from: the instance that needs internet
+    // access ("it's web-01"), or the rule's source when said so ("from web-01").
+    let instance = slots
+        .instance
+        .clone()
+        .filter(|_| matches!(kind, Kind::Internet) || SOURCE_WORD.is_match(question));
+    let (mut network, mut host) = (slots.network.clone().or(instance), None);
     if let Some(h) = slots.host.clone() {
         if network.is_none() && SOURCE_WORD.is_match(question) && !DEST_WORD.is_match(question) {
             network = Some(h);
