@@ -1251,6 +1251,10 @@ static NOT_UNDERSTOOD_TERM: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\s*(sorry,?\s+)?i\s+(do\s+not|don'?t|dont|not|did\s+not|didn'?t|can'?t|cannot)\s+understand\s+(what\s+)?(an?\s+|the\s+)?(?P<term>[a-z0-9][a-z0-9 /-]{1,30}?)(\s+(is|means?|does|stands\s+for))?\s*[,.;:!?-]*\s*(what\s+(it|that|this)\s+(is|means?)|what\s+(is|means?)\s+(it|that|this))?\s*[?.!]*\s*$",
     )
 });
+/// A short message ending in a please ("the N one pls").
+static POLITE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)^(.*?\S)[\s,]+(?:please|pls|plz|thx|thanks|thank\s+you|ty)\s*[.!]*\s*$")
+});
 /// "(can you) show me how to ...": asking how to do it.
 static SHOW_ME_HOW: LazyLock<Regex> = LazyLock::new(|| {
     rx(
@@ -1757,6 +1761,7 @@ pub(crate) fn warm_up() {
         &REMOTE_STATUS,
         &NO_KMS,
         &THANKS_PREFIX,
+        &POLITE_TAIL,
         &SHOW_ME_HOW,
         &PLAIN_WORDS_TAIL,
         &BARE_COUNT,
@@ -4272,6 +4277,29 @@ pub fn answer(
                 && question[m.end()..].split_whitespace().count() >= 3 =>
         {
             &question[m.end()..]
+        }
+        _ => question,
+    };
+    // "the N one please", "and datacenter pls" in a thread: the follow-up without the please.
+    let polite;
+    let question = match POLITE_TAIL.captures(question) {
+        Some(c)
+            if ctx.is_some()
+                && question.split_whitespace().count() <= 6
+                // "done, worked. thanks" is a report and its thanks.
+                && c.get(1).is_some_and(|m| {
+                    !m.as_str().ends_with(['.', '!', ','])
+                        && !THANKS_PREFIX.is_match(&format!("{}. x", m.as_str()))
+                        && !ACTIVATED_ANYTHING_ELSE.is_match(m.as_str())
+                        && !DONE_START.is_match(m.as_str())
+                        && !m.as_str().split_whitespace().any(|w| {
+                            ["worked", "works", "working", "fixed", "solved", "activated"]
+                                .contains(&w.to_lowercase().as_str())
+                        })
+                }) =>
+        {
+            polite = c.get(1).map_or("", |m| m.as_str()).to_string();
+            polite.as_str()
         }
         _ => question,
     };
@@ -10639,12 +10667,20 @@ fn answer_one(
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }
-    // "We have 4" in a thread about the thresholds: that many machines, against them.
-    // ("2025?" names Windows Server 2025, not 2025 machines.)
-    if u.slots.count.is_none()
+    // "We have 4" in a thread about the thresholds, or about the count-insufficient error: that
+    // many machines, against them. ("2025?" names Windows Server 2025, not 2025 machines.)
+    let count_thread = ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)
+        || ctx.and_then(|c| c.error.as_deref()) == Some("0xC004F038");
+    if u.slots.count.is_some()
         && u.slots.editions.is_empty()
-        && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)
+        && u.slots.nothing_pasted()
+        && u.intent != Intent::Thresholds
+        && ctx.and_then(|c| c.error.as_deref()) == Some("0xC004F038")
+        && q.split_whitespace().count() <= 12
     {
+        u.reroute(Intent::Thresholds);
+    }
+    if u.slots.count.is_none() && u.slots.editions.is_empty() && count_thread {
         if let Some(n) = BARE_COUNT
             .captures(q)
             .and_then(|c| c.get(1))

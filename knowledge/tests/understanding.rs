@@ -1531,10 +1531,12 @@ fn forty_fourth_dev_set() {
 /// "show me how to test it" are the request after the ack; "I need a firewall rule for kms" is
 /// the network path and "my VM can't reach the KMS server, do I need a firewall rule?" no
 /// outage; "how do I activate my Windows Server 2022 Datacenter?" is that edition's procedure;
-/// "does phone activation work for a GVLK?" is the GVLK-only-KMS fact. Review items y153-y168,
-/// from sequences tried by hand after tuning: y154, y156 and y158 failed before their fixes; the
-/// rest check that a thread rule does not capture the turns after it (a key lookup, an
-/// off-topic question after "thanks").
+/// "does phone activation work for a GVLK?" is the GVLK-only-KMS fact; a short follow-up ending
+/// in "please"/"pls" is the follow-up ("the N one please"; "done it worked thanks" stays a
+/// report); a bare count after `0xC004F038` is counted against the thresholds. Review items
+/// y153-y174, from sequences tried by hand after tuning: y154, y156, y158 and y170 failed before
+/// their fixes; the rest check that a thread rule does not capture the turns after it (a key
+/// lookup, an off-topic question after "thanks", a report with its thanks).
 #[test]
 fn forty_fifth_dev_set() {
     let pct = check_set(
