@@ -39,6 +39,8 @@ mod asked_plainly;
 mod beliefs;
 mod codes_and_options;
 mod newcomer;
+mod port_told;
+mod request_thread;
 mod scope;
 
 static HOST_PLACEHOLDER: LazyLock<Regex> =
@@ -74,6 +76,26 @@ static VM_COUNT_QUESTION: LazyLock<Matcher> = LazyLock::new(|| {
         r"\b(vms?|virtual\s+machines?|guests?|hyper-?v|cloud\s+instances?|instances)\b.*\b(count|counted|included|toward|towards)\b",
     )
 });
+/// A firewall or a rule on the network path ("firewall rule for kms", "security group").
+static FIREWALL_WORDS: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)\b(firewalls?|security\s+groups?|nsg|acls?|fw)\b|\b(rules?|ports?)\s+(for|to|opened|open)\b",
+    )
+});
+/// Asking to activate Windows itself ("how do I activate my Windows Server ...", "activate our
+/// new server ...").
+static ACTIVATE_EDITION: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(r"(?i)\bactivate\s+((my|our|the|this|a|an)\s+)?(new\s+)?(windows|win|server|srv)\b")
+});
+/// "how?" alone, or with a word around it ("and how?", "but how exactly?").
+static BARE_HOW: LazyLock<Folded> = LazyLock::new(|| {
+    rx_folded(
+        r"(?i)^\s*((and|but|ok(ay)?|so|then|right|sure)[\s,]+)*how(\s+(exactly|then|please|pls|now))?\s*[?!.]*\s*$",
+    )
+});
+/// The general release rather than a long-term servicing one ("the normal Enterprise").
+static GENERAL_RELEASE: LazyLock<Folded> =
+    LazyLock::new(|| rx_folded(r"(?i)\b(normal|regular|plain|usual|ordinary|non-?lts[cb])\b"));
 /// Something that did not work ("isn't working", "fails").
 static FAILING: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
@@ -537,7 +559,7 @@ static STATUS_MEANING: LazyLock<Folded> = LazyLock::new(|| {
 /// A GVLK activated some other way than KMS.
 static GVLK_OTHER_WAY: LazyLock<Folded> = LazyLock::new(|| {
     rx_folded(
-        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b|\b(by\s+(tele)?phone|telephone|online|over\s+the\s+internet|with\s+microsoft)\b.{0,30}\b(a\s+|the\s+)?(gvlk|kms\s+client\s+(setup\s+)?key)\b",
+        r"(?i)\b(gvlk|kms\s+client\s+(setup\s+)?key|setup\s+key)\b.*\b(by\s+(tele)?phone|phone|telephone|online|over\s+the\s+internet|with\s+microsoft|slui)\b|\b(by\s+(tele)?phone|(tele)?phone|online|over\s+the\s+internet|with\s+microsoft)\b.{0,30}\b(a\s+|the\s+)?(gvlk|kms\s+client\s+(setup\s+)?key)\b",
     )
 });
 /// Whether a restart is needed.
@@ -1229,6 +1251,16 @@ static NOT_UNDERSTOOD_TERM: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\s*(sorry,?\s+)?i\s+(do\s+not|don'?t|dont|not|did\s+not|didn'?t|can'?t|cannot)\s+understand\s+(what\s+)?(an?\s+|the\s+)?(?P<term>[a-z0-9][a-z0-9 /-]{1,30}?)(\s+(is|means?|does|stands\s+for))?\s*[,.;:!?-]*\s*(what\s+(it|that|this)\s+(is|means?)|what\s+(is|means?)\s+(it|that|this))?\s*[?.!]*\s*$",
     )
 });
+/// A short message ending in a please ("the N one pls").
+static POLITE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    rx(r"(?i)^(.*?\S)[\s,]+(?:please|pls|plz|thx|thanks|thank\s+you|ty)\s*[.!]*\s*$")
+});
+/// "(can you) show me how to ...": asking how to do it.
+static SHOW_ME_HOW: LazyLock<Regex> = LazyLock::new(|| {
+    rx(
+        r"(?i)^\s*((can|could|would)\s+you\s+|pls\s+|please\s+)?(show|tell|explain\s+to)\s+(me|us)\s+how\s+(to|do\s+i|do\s+we|i|we)\s+",
+    )
+});
 static THANKS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     rx(
         r"(?i)^\s*(thanks?(\s+(a\s+lot|so\s+much|again))?|thank\s+you(\s+(so\s+much|again))?|thx|ty|cheers|great|perfect|awesome|nice|cool|ok(ay)?|got\s+it)\s*[!.,:;-]+\s+",
@@ -1677,6 +1709,10 @@ static ANCHOR: LazyLock<Matcher> = LazyLock::new(|| {
 pub(crate) fn warm_up() {
     let patterns: &[&dyn crate::text::WarmUp] = &[
         &OPEN_IT,
+        &GENERAL_RELEASE,
+        &FIREWALL_WORDS,
+        &ACTIVATE_EDITION,
+        &BARE_HOW,
         &TWO_FOR_TO,
         &PASSED_ON,
         &LIKE_KMS,
@@ -1725,6 +1761,8 @@ pub(crate) fn warm_up() {
         &REMOTE_STATUS,
         &NO_KMS,
         &THANKS_PREFIX,
+        &POLITE_TAIL,
+        &SHOW_ME_HOW,
         &PLAIN_WORDS_TAIL,
         &BARE_COUNT,
         &NO_DOMAIN,
@@ -1974,6 +2012,8 @@ pub(crate) fn warm_up() {
         pattern.warm_up();
     }
     newcomer::warm_up();
+    request_thread::warm_up();
+    port_told::warm_up();
     beliefs::warm_up();
     codes_and_options::warm_up();
     scope::warm_up();
@@ -3462,8 +3502,12 @@ fn small_talk(intent: Intent, ctx: Option<&Context>) -> Answer {
 Say `help` for every command."
             .to_string(),
     };
+    // "ok", "thanks" mid-thread leave the thread's topic as it was: the next turn ("and how
+    // many days are left?") still follows the question before them.
     let mut c = ctx.cloned().unwrap_or_default();
-    c.intent = Some(intent);
+    if c.intent.is_none() {
+        c.intent = Some(intent);
+    }
     Answer {
         text,
         abstained: false,
@@ -4106,6 +4150,39 @@ pub fn answer(
         }
         None => (question, ctx),
     };
+    // A bare "how?" ("and how?", "ok but how exactly?") in a thread asks how to do what the
+    // last answer said: "how do I do that?".
+    let question = if ctx.is_some_and(|c| c.intent.is_some()) && BARE_HOW.is_match(question) {
+        "how do I do that?"
+    } else {
+        question
+    };
+    // "the regular one" after an LTSC key: the same edition's general release.
+    let regular;
+    let question = match ctx.and_then(|c| c.edition.as_deref()) {
+        Some(ed)
+            if ctx.and_then(|c| c.intent) == Some(Intent::KeyLookup)
+                && ed.contains(" LTS")
+                && question.split_whitespace().count() <= 6
+                && GENERAL_RELEASE.is_match(question)
+                && kb.nlu.understand(question).slots.editions.is_empty() =>
+        {
+            let base = ed.split(" LTS").next().unwrap_or(ed);
+            regular = format!("key for {base}");
+            regular.as_str()
+        }
+        _ => question,
+    };
+    // "from 10.0.4.0/24", "ok file it" in a thread about a firewall rule or internet access:
+    // a detail of that request, or the word to file it.
+    if let Some(a) = request_thread::request_turn(kb, question, ctx, settings) {
+        return a;
+    }
+    // "to 1700" after the option that changes the host's port, "the kms is on 1700 actually"
+    // after a diagnosis: the thread's port from then on.
+    if let Some(a) = port_told::port_told(kb, question, ctx, settings) {
+        return a;
+    }
     // "what edition is that?" after pasted output or a key: the thread's edition.
     if let Some(a) = thread_edition_named(kb, question, ctx, settings) {
         return a;
@@ -4185,6 +4262,56 @@ pub fn answer(
     }
     // "ok it says licensed now. how long is that good for?": a report, then the question.
     let question = ack_then_question(question).unwrap_or(question);
+    // "ok, give me the commands", "thanks. show me the steps": the request after the ack.
+    let question = match THANKS_PREFIX.find(question) {
+        Some(m)
+            if question[m.end()..]
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| {
+                    [
+                        "give", "show", "send", "tell", "list", "walk", "write", "post",
+                    ]
+                    .contains(&w.to_lowercase().as_str())
+                })
+                && question[m.end()..].split_whitespace().count() >= 3 =>
+        {
+            &question[m.end()..]
+        }
+        _ => question,
+    };
+    // "the N one please", "and datacenter pls" in a thread: the follow-up without the please.
+    let polite;
+    let question = match POLITE_TAIL.captures(question) {
+        Some(c)
+            if ctx.is_some()
+                && question.split_whitespace().count() <= 6
+                // "done, worked. thanks" is a report and its thanks.
+                && c.get(1).is_some_and(|m| {
+                    !m.as_str().ends_with(['.', '!', ','])
+                        && !THANKS_PREFIX.is_match(&format!("{}. x", m.as_str()))
+                        && !ACTIVATED_ANYTHING_ELSE.is_match(m.as_str())
+                        && !DONE_START.is_match(m.as_str())
+                        && !m.as_str().split_whitespace().any(|w| {
+                            ["worked", "works", "working", "fixed", "solved", "activated"]
+                                .contains(&w.to_lowercase().as_str())
+                        })
+                }) =>
+        {
+            polite = c.get(1).map_or("", |m| m.as_str()).to_string();
+            polite.as_str()
+        }
+        _ => question,
+    };
+    // "show me how to test it", "tell me how to do that": how to do it.
+    let how_to;
+    let question = match SHOW_ME_HOW.find(question) {
+        Some(m) if question[m.end()..].split_whitespace().count() >= 2 => {
+            how_to = format!("how do I {}", &question[m.end()..]);
+            how_to.as_str()
+        }
+        _ => question,
+    };
     // "What's a GVLK, in plain words?": the question without the request for plain words.
     let plain;
     let question = match PLAIN_WORDS_TAIL.captures(question) {
@@ -5653,7 +5780,15 @@ fn reason_or_consequence(
         .any(|w| lower.contains(w));
     // An evaluation or trial running out is the evaluation's own period.
     let trial = ["eval", "trial"].iter().any(|w| lower.contains(w));
-    if HOST_AWAY.is_match(q) && about_kms && !lower.contains("grace") && !retry && !trial {
+    // "My VM can't reach the KMS server, do I need a firewall rule?" asks for the network path.
+    let network_path = FIREWALL_WORDS.is_match(q);
+    if HOST_AWAY.is_match(q)
+        && about_kms
+        && !lower.contains("grace")
+        && !retry
+        && !trial
+        && !network_path
+    {
         return Some(("host-outage", Intent::Timing));
     }
     // "Why does activation need DNS?": how clients find the host.
@@ -7913,7 +8048,15 @@ fn answer_one(
             }
             // Edition attributes alone ("and for datacenter?") take the thread's family; a
             // name of several families ("ltsc?") keeps those of the thread's version.
-            if let Some(fam) = &c.family {
+            // In a thread about an LTSC release, "not LTSC" or "the normal Enterprise" leaves the
+            // LTSC channel: the same Windows version's general release.
+            let general = c.family.as_deref().and_then(|f| {
+                let (base, _) = f.split_once(" LTS")?;
+                (u.slots.excluded.iter().any(|x| x == "ltsc" || x == "ltsb")
+                    || GENERAL_RELEASE.is_match(q))
+                .then(|| base.to_string())
+            });
+            if let Some(fam) = general.as_ref().or(c.family.as_ref()) {
                 let prefix = format!("{fam} ");
                 for e in &mut u.slots.editions {
                     if e.families.is_empty() {
@@ -9994,6 +10137,12 @@ fn answer_one(
             u.reroute(Intent::TimeSync);
         } else if request_content_asked(q, &lower, &u, ctx) {
             u.reroute(Intent::Connectivity);
+        } else if !u.slots.editions.is_empty()
+            && ACTIVATE_EDITION.is_match(q)
+            && u.confidence < 0.85
+        {
+            // "How do I activate my Windows Server 2022 Datacenter?": that edition's procedure.
+            u.reroute(Intent::ClientProcedure);
         } else if u.confidence >= NONE_SURE || !anchored {
             return abstain(u.confidence.min(0.5), ctx);
         } else if let Some((alt, p)) = u.alternative {
@@ -10085,6 +10234,16 @@ fn answer_one(
         && !lower.contains("csvlk")
     {
         u.reroute(Intent::KeyLookup);
+    }
+    // "I need a firewall rule for kms": the network path to a KMS host, not building one.
+    if u.intent == Intent::HostSetup
+        && u.alternative
+            .is_some_and(|(a, _)| a == Intent::Connectivity)
+        && FIREWALL_WORDS.is_match(q)
+        && !BUILD_HOST.is_match(q)
+        && !HOST_KEY_WORDS.is_match(q)
+    {
+        u.reroute(Intent::Connectivity);
     }
     // An edition and "activate" with the procedure close behind: the procedure, with its key.
     if !u.slots.editions.is_empty()
@@ -10516,12 +10675,20 @@ fn answer_one(
         u.intent = Intent::ClientProcedure;
         u.confidence = u.confidence.max(0.6);
     }
-    // "We have 4" in a thread about the thresholds: that many machines, against them.
-    // ("2025?" names Windows Server 2025, not 2025 machines.)
-    if u.slots.count.is_none()
+    // "We have 4" in a thread about the thresholds, or about the count-insufficient error: that
+    // many machines, against them. ("2025?" names Windows Server 2025, not 2025 machines.)
+    let count_thread = ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)
+        || ctx.and_then(|c| c.error.as_deref()) == Some("0xC004F038");
+    if u.slots.count.is_some()
         && u.slots.editions.is_empty()
-        && ctx.and_then(|c| c.intent) == Some(Intent::Thresholds)
+        && u.slots.nothing_pasted()
+        && u.intent != Intent::Thresholds
+        && ctx.and_then(|c| c.error.as_deref()) == Some("0xC004F038")
+        && q.split_whitespace().count() <= 12
     {
+        u.reroute(Intent::Thresholds);
+    }
+    if u.slots.count.is_none() && u.slots.editions.is_empty() && count_thread {
         if let Some(n) = BARE_COUNT
             .captures(q)
             .and_then(|c| c.get(1))

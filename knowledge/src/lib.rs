@@ -154,6 +154,10 @@ pub struct Context {
     /// second one" or "same for 2022?".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub editions: Vec<String>,
+    /// The clients' network (or the instance) a firewall or internet-access request in this
+    /// thread is for ("from 10.0.4.0/24").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
 }
 
 /// Values from the bot's configuration that fill in what a question leaves out.
@@ -518,6 +522,11 @@ mod tests {
             ("text.rs", include_str!("text.rs")),
             ("compose.rs", include_str!("compose.rs")),
             ("compose/newcomer.rs", include_str!("compose/newcomer.rs")),
+            (
+                "compose/request_thread.rs",
+                include_str!("compose/request_thread.rs"),
+            ),
+            ("compose/port_told.rs", include_str!("compose/port_told.rs")),
             (
                 "compose/asked_plainly.rs",
                 include_str!("compose/asked_plainly.rs"),

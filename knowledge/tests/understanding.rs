@@ -1511,3 +1511,40 @@ fn forty_fourth_dev_set() {
         "forty-fourth dev set: accuracy {pct:.1}% < 97%"
     );
 }
+
+/// Forty-fifth development set (dev48.toml): whole conversations, 45 threads of 3 to 5 turns
+/// (152 items), every turn following the one before it: troubleshooting flows (symptom, pasted
+/// /dli or error, "did that, now what?", result), key lookups that change edition or version
+/// mid-thread ("and for 2019?", "sorry I meant Standard", "the second one", "not LTSC"), a KMS
+/// host given and then its port or address changed, thresholds with machines added, firewall
+/// and internet-access requests whose details arrive over several turns and are then filed,
+/// phone and online activation with "what's next", topic switches inside a thread
+/// ("unrelated: ..."), small talk mid-thread, an off-topic turn mid-thread (declined) followed by
+/// an on-topic turn, and conversations with a configured KMS host; written without seeing the
+/// engine. First run: 132/152 (86.8%). Tuned to 152/152 with rules on how a thread carries:
+/// a firewall or internet-access request gathers its details over turns ("from 10.0.4.0/24",
+/// "to our host 10.9.9.9", "only 443 outbound", "it's web-01") and "ok file it" / "go" gives the
+/// request with them, while a KMS host named alone after the network path still points the
+/// clients at it; a port told alone ("to 1700" after `/sprt`, "the kms is on 1700 actually"
+/// after a diagnosis that named the host) becomes the thread's port; "ok" and "thanks" leave the
+/// thread's topic for the next turn; a bare "how?" is "how do I do that?"; "not LTSC", "the
+/// normal Enterprise", "the regular one" leave the LTSC channel; "ok, give me the commands" and
+/// "show me how to test it" are the request after the ack; "I need a firewall rule for kms" is
+/// the network path and "my VM can't reach the KMS server, do I need a firewall rule?" no
+/// outage; "how do I activate my Windows Server 2022 Datacenter?" is that edition's procedure;
+/// "does phone activation work for a GVLK?" is the GVLK-only-KMS fact; a short follow-up ending
+/// in "please"/"pls" is the follow-up ("the N one please"; "done it worked thanks" stays a
+/// report); a bare count after `0xC004F038` is counted against the thresholds. Review items
+/// y153-y174, from sequences tried by hand after tuning: y154, y156, y158 and y170 failed before
+/// their fixes; the rest check that a thread rule does not capture the turns after it (a key
+/// lookup, an off-topic question after "thanks", a report with its thanks).
+#[test]
+fn forty_fifth_dev_set() {
+    let pct = check_set(
+        "forty-fifth dev set (tuned on)",
+        include_str!("dev48.toml"),
+        165,
+        Kind::Tuning,
+    );
+    assert!(pct >= 97.0, "forty-fifth dev set: accuracy {pct:.1}% < 97%");
+}
