@@ -7901,6 +7901,16 @@ fn answer_one(
             // is sure is off-topic, with no value and no word of activation, is no follow-up
             // even when it starts like one.
             let follow = follow && !confident_off_topic(q, &u, carries_slots, toks.len());
+            // "what's the default kms port?" after internet access: KMS named with a reading
+            // of its own is a new topic, however weak the reading (internet access is for
+            // online activation, not KMS).
+            let follow = follow
+                && !(prev == Intent::InternetAccess
+                    && lower.contains("kms")
+                    && !matches!(
+                        u.intent,
+                        Intent::None | Intent::InternetAccess | Intent::Ack
+                    ));
             // A machine count is a question of its own ("we run 12 server 2019 VMs, can we
             // use KMS?" after a diagnosis or a key) unless the thread is about counts or the
             // message starts like a follow-up or points back ("what if 8 of them are ...").
