@@ -724,6 +724,36 @@ fn thanks_or_ok_in_the_middle_of_a_request_is_no_value_and_the_request_waits() {
 }
 
 #[test]
+fn a_reply_with_another_field_than_the_one_asked_is_taken_and_file_it_says_what_is_missing() {
+    // Before: "That didn't work: I could not find a protocol ... in \"from 10.0.4.0/24\"",
+    // the same for "to our host 10.9.9.9" and for "ok file it".
+    let env = env();
+    let run = env.chat(
+        "/as erin\nI need a firewall rule for kms\nfrom 10.0.4.0/24\nto our host 203.0.113.9\nok file it\ntcp 1688\n",
+    );
+    let posts = run.posts();
+    assert!(posts[0].contains("Which protocol"), "{}", posts[0]);
+    for p in &posts[1..3] {
+        assert!(!p.contains("That didn't work"), "{p}");
+        assert!(p.contains("Which protocol"), "{p}");
+    }
+    assert!(
+        posts[3].starts_with("It isn't complete yet."),
+        "{}",
+        posts[3]
+    );
+    assert!(
+        posts[3].contains("it still needs the protocol"),
+        "{}",
+        posts[3]
+    );
+    // What was given over the turns is all there.
+    assert!(posts[4].contains("10.0.4.0/24"), "{}", posts[4]);
+    assert!(posts[4].contains("203.0.113.9"), "{}", posts[4]);
+    assert!(posts[4].contains("1688"), "{}", posts[4]);
+}
+
+#[test]
 fn a_kms_host_with_its_port_and_a_request_for_commands_gets_the_commands_not_a_ticket() {
     // Before, "port 1690" with "give me" started a firewall request.
     let env = env();

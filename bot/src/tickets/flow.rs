@@ -331,6 +331,19 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
         turn.reply(format!("{reply} {}", still_open(&conv))).await?;
         return Ok(());
     }
+    // "file it" before the request is complete: what it still needs. ("yes" and "confirm"
+    // answer a confirmation or a doubt, and are left to them.)
+    if conv.awaiting.as_deref() != Some("confirm")
+        && conv.draft.doubts.is_empty()
+        && matches!(
+            lower.as_str(),
+            "file it" | "ok file it" | "file it please" | "go ahead" | "submit" | "submit it"
+        )
+    {
+        turn.reply(format!("It isn't complete yet. {}", still_open(&conv)))
+            .await?;
+        return Ok(());
+    }
     let known = known_instances(turn);
     let fresh = complete_request(text, &known).filter(|f| conflicts(&conv.draft, f));
     if let Some(mut fresh) = fresh {
@@ -361,8 +374,16 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
     } else {
         match awaited(&conv, &draft) {
             Some(slot) => {
+                let before = draft.clone();
                 if let Err(p) = request::apply_answer(&mut draft, slot, text, &known) {
-                    problems.push(p);
+                    // "from 10.0.4.0/24" when the protocol was asked: the source is taken and
+                    // the protocol asked again, without "That didn't work".
+                    let took_other = p.field == slot
+                        && p.message.starts_with(request::NOT_FOUND)
+                        && fields_changed(&before, &draft);
+                    if !took_other {
+                        problems.push(p);
+                    }
                 }
             }
             None => {
@@ -374,6 +395,18 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
     }
     draft.problems.clear();
     advance(turn, Some(conv.id), draft, problems, false, String::new()).await
+}
+
+/// Whether a request's fields differ between `a` and `b` (what was understood, not the
+/// problems found in it).
+fn fields_changed(a: &Draft, b: &Draft) -> bool {
+    let fields = |d: &Draft| {
+        let mut d = d.clone();
+        d.problems.clear();
+        d.doubts.clear();
+        d
+    };
+    fields(a) != fields(b)
 }
 
 /// The field `conv` asked for last, or the first one `draft` still misses.

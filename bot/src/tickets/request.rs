@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 pub use super::request_check::{
     effective_direction, fingerprint, needs_confirmation, next_missing, validate,
 };
-pub use super::request_parse::{apply_answer, detect, looks_like_question, merge, parse};
+pub use super::request_parse::{
+    apply_answer, detect, looks_like_question, merge, parse, NOT_FOUND,
+};
 pub use super::request_render::{openstack_commands, question, summary, summary_fields};
 
 /// What a chat message asks for.

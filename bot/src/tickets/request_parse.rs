@@ -298,6 +298,10 @@ pub fn merge(base: &mut Draft, update: &Draft) {
     base.doubts.clone_from(&update.doubts);
 }
 
+/// How the problem of an answer that did not fill the field asked for begins (see
+/// [`apply_answer`]).
+pub const NOT_FOUND: &str = "I could not find";
+
 /// Applies a free-form answer to the question for `slot` ("tcp", "TCP please", "1688",
 /// "from 10.0.0.0/24", "it's web-01", "any", "to reach the KMS for activation", …).
 ///
@@ -328,7 +332,7 @@ pub fn apply_answer(
         let (what, example) = slot_description(slot);
         return Err(Problem::new(
             slot,
-            format!("I could not find {what} in \"{}\"", text.trim()),
+            format!("{NOT_FOUND} {what} in \"{}\"", text.trim()),
             example,
         ));
     }
