@@ -289,24 +289,31 @@ pub fn still_open(conv: &Conversation) -> String {
     )
 }
 
-/// The reply to a message that is only thanks, an acknowledgement or a greeting (`lower`:
-/// trimmed, lower case, without a final full stop or "!").
-fn small_talk_reply(lower: &str) -> Option<&'static str> {
-    let lower = lower.trim_end_matches(['.', '!', ' ']);
-    if matches!(
-        lower,
-        "thanks" | "thank you" | "thx" | "ty" | "thanks a lot" | "many thanks" | "cheers"
-    ) {
-        Some("You're welcome.")
-    } else if matches!(
-        lower,
-        "ok" | "okay" | "k" | "kk" | "cool" | "great" | "nice" | "got it" | "alright" | "\u{1f44d}"
-    ) {
-        Some("\u{1f44d}")
-    } else if matches!(lower, "hi" | "hello" | "hey" | "hiya") {
-        Some("Hi!")
-    } else {
-        None
+/// What confirms a request waiting for `confirm`, and what drops it (`lower`, as
+/// [`answer`] reads it).
+const CONFIRMS: &[&str] = &[
+    "confirm",
+    "yes",
+    "y",
+    "yes, confirm",
+    "confirmed",
+    "i confirm",
+    "yes confirm",
+];
+const DECLINES: &[&str] = &["no", "n"];
+
+/// The reply to thanks, an acknowledgement or a greeting sent while `conv` is open, as the
+/// knowledge base recognises them; `None` for anything else. A "yes" or "no" is never small
+/// talk here: it answers a confirmation or a doubt.
+fn small_talk_reply(turn: &Turn<'_>, lower: &str, text: &str) -> Option<&'static str> {
+    if CONFIRMS.contains(&lower) || DECLINES.contains(&lower) {
+        return None;
+    }
+    match turn.kb().answer(text, None).intent? {
+        knowledge::Intent::Thanks => Some("You're welcome."),
+        knowledge::Intent::Ack => Some("\u{1f44d}"),
+        knowledge::Intent::Greet => Some("Hi!"),
+        _ => None,
     }
 }
 
@@ -325,12 +332,6 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
             .await?;
         return Ok(());
     }
-    // "thanks", "ok", "hi" while a request is open: no value for the awaited field; a short
-    // reply and where the request stands, with nothing changed.
-    if let Some(reply) = small_talk_reply(&lower) {
-        turn.reply(format!("{reply} {}", still_open(&conv))).await?;
-        return Ok(());
-    }
     // "file it" before the request is complete: what it still needs. ("yes" and "confirm"
     // answer a confirmation or a doubt, and are left to them.)
     if conv.awaiting.as_deref() != Some("confirm")
@@ -342,6 +343,12 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
     {
         turn.reply(format!("It isn't complete yet. {}", still_open(&conv)))
             .await?;
+        return Ok(());
+    }
+    // "thanks", "ok", "hi" while a request is open: no value for the awaited field; a short
+    // reply and where the request stands, with nothing changed.
+    if let Some(reply) = small_talk_reply(turn, &lower, text) {
+        turn.reply(format!("{reply} {}", still_open(&conv))).await?;
         return Ok(());
     }
     let known = known_instances(turn);
@@ -356,12 +363,9 @@ pub async fn answer(turn: &mut Turn<'_>, conv: Conversation, text: &str) -> Resu
     let mut draft = conv.draft.clone();
     let mut problems = Vec::new();
     if conv.awaiting.as_deref() == Some("confirm") {
-        if matches!(
-            lower.as_str(),
-            "confirm" | "yes" | "y" | "yes, confirm" | "confirmed" | "i confirm" | "yes confirm"
-        ) {
+        if CONFIRMS.contains(&lower.as_str()) {
             draft.confirmed = true;
-        } else if matches!(lower.as_str(), "no" | "n") {
+        } else if DECLINES.contains(&lower.as_str()) {
             close(turn, conv.id, ConversationState::Cancelled).await?;
             turn.reply("OK, I dropped that request; nothing was filed.")
                 .await?;
