@@ -10121,22 +10121,20 @@ fn answer_one(
     {
         u.reroute(Intent::Connectivity);
     }
-    // "What's the IP of your KMS?" with nothing else to go on: the provider runs none for BYOL
-    // images (the policy), rather than "I don't know".
-    if u.intent == Intent::None
-        && YOUR_KMS.is_match(q)
-        && !PIRACY.is_match(q)
-        && !lower.contains("free")
-        && settings.kms_host.is_none()
-        && u.slots.host.is_none()
-        && u.slots.nothing_pasted()
-    {
-        u.reroute(Intent::Policy);
-    }
     if u.intent == Intent::None {
         // Strong domain evidence beats a weak "none".
         let key_words = KEY_WORDS.is_match(q);
-        if !u.slots.editions.is_empty() && key_words && u.confidence < 0.85 {
+        if YOUR_KMS.is_match(q)
+            && !PIRACY.is_match(q)
+            && !lower.contains("free")
+            && settings.kms_host.is_none()
+            && u.slots.host.is_none()
+            && u.slots.nothing_pasted()
+        {
+            // "What's the IP of your KMS?": the provider runs none for BYOL images (the
+            // policy), rather than "I don't know".
+            u.reroute(Intent::Policy);
+        } else if !u.slots.editions.is_empty() && key_words && u.confidence < 0.85 {
             u.intent = Intent::KeyLookup;
         } else if SYMPTOM.is_match(q) && u.confidence < 0.6 {
             // What an unactivated Windows shows ("the 'Activate Windows' watermark") is
